@@ -1,0 +1,203 @@
+package dev.warden;
+
+import dev.warden.admin.AdminToken;
+import dev.warden.app.Demo;
+import dev.warden.app.Gateway;
+import dev.warden.config.ApiKeyFormat;
+import dev.warden.config.ConfigException;
+import dev.warden.config.ConfigLoader;
+import dev.warden.config.KeyHasher;
+import dev.warden.config.SnapshotCompiler;
+import dev.warden.config.SnapshotHolder;
+import dev.warden.config.RuntimeKeys;
+import dev.warden.config.WardenConfig;
+import dev.warden.sim.SimOptions;
+import dev.warden.sim.SimServer;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The command line: {@code serve}, {@code demo}, {@code sim}, {@code config check}, {@code keys new}. */
+@Command(name = "warden", mixinStandardHelpOptions = true, version = "warden 0.1.0",
+        description = "Multi-tenant API gateway for AI workloads.",
+        subcommands = {Warden.Serve.class, Warden.DemoCommand.class, Warden.Sim.class, Warden.ConfigCommand.class,
+                Warden.Keys.class})
+public final class Warden implements Callable<Integer> {
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Warden()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        new CommandLine(this).usage(System.out);
+        return 0;
+    }
+
+    /** Blocks the main thread until SIGTERM/SIGINT, then runs {@code stop} with a deadline. */
+    static void runUntilStopped(Vertx vertx, Runnable stop) throws InterruptedException {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.run();
+            try {
+                vertx.close().await(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                System.err.println("warden: shutdown did not finish in 10 s");
+            }
+            stopped.countDown();
+        }, "warden-shutdown"));
+        stopped.await();
+    }
+
+    private static void awaitQuietly(io.vertx.core.Future<?> f) {
+        try {
+            f.await(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
+            System.err.println("warden: stop did not finish cleanly: " + e);
+        }
+    }
+
+    @Command(name = "serve", description = "Run the gateway with a config file.")
+    static final class Serve implements Callable<Integer> {
+        @Option(names = {"-c", "--config"}, defaultValue = "warden.yaml", description = "config file (default: ${DEFAULT-VALUE})")
+        Path config;
+
+        @Override
+        public Integer call() throws Exception {
+            WardenConfig cfg;
+            try {
+                cfg = ConfigLoader.load(config);
+            } catch (ConfigException e) {
+                System.err.println("config " + config + " is not valid:");
+                e.errors().forEach(err -> System.err.println("  " + err));
+                return 2;
+            }
+            Path data = cfg.dataDir();
+            KeyHasher hasher = KeyHasher.fromFile(data.resolve("keyhash.secret"));
+            AdminToken.Issued admin = AdminToken.loadOrIssue(hasher, data.resolve("admin-token.hash"));
+            if (admin.token() != null) {
+                System.out.println("Admin token (shown once, only its hash is kept in " + data.resolve("admin-token.hash") + "):");
+                System.out.println("  " + admin.token());
+            }
+            SnapshotHolder holder = SnapshotHolder.fromFile(config, new SnapshotCompiler(hasher), RuntimeKeys.NONE);
+            Vertx vertx = Vertx.vertx();
+            Gateway gateway = Gateway.start(vertx, holder, hasher, admin.verifier(),
+                    Runtime.getRuntime().availableProcessors()).await(30, TimeUnit.SECONDS);
+            runUntilStopped(vertx, () -> awaitQuietly(gateway.stop()));
+            return 0;
+        }
+    }
+
+    @Command(name = "demo", description = "Run the gateway, simulated model servers and demo tenants.")
+    static final class DemoCommand implements Callable<Integer> {
+        @Option(names = {"-c", "--config"}, defaultValue = "examples/demo.yaml", description = "demo config (default: ${DEFAULT-VALUE})")
+        Path config;
+
+        @Option(names = "--data-dir", defaultValue = "data", description = "where credentials go (default: ${DEFAULT-VALUE})")
+        Path dataDir;
+
+        @Override
+        public Integer call() throws Exception {
+            Vertx vertx = Vertx.vertx();
+            Demo demo = new Demo(vertx);
+            try {
+                demo.start(config, dataDir, System.out).await(30, TimeUnit.SECONDS);
+            } catch (ConfigException e) {
+                System.err.println("demo config " + config + " is not valid:");
+                e.errors().forEach(err -> System.err.println("  " + err));
+                vertx.close();
+                return 2;
+            }
+            runUntilStopped(vertx, () -> awaitQuietly(demo.stop()));
+            return 0;
+        }
+    }
+
+    @Command(name = "sim", description = "Run a simulated OpenAI-compatible model server.")
+    static final class Sim implements Callable<Integer> {
+        @Option(names = "--port", defaultValue = "8181") int port;
+        @Option(names = "--host", defaultValue = "127.0.0.1") String host;
+        @Option(names = "--region", defaultValue = "eu") String region;
+        @Option(names = "--ttft-ms", defaultValue = "0", description = "time to first token (ms)") int ttft;
+        @Option(names = "--tokens-per-second", defaultValue = "0", description = "stream pace, 0 = unpaced") int tps;
+        @Option(names = "--instances", defaultValue = "1", description = "event loops") int instances;
+
+        @Override
+        public Integer call() throws Exception {
+            Vertx vertx = Vertx.vertx();
+            for (int i = 0; i < Math.max(1, instances); i++) {
+                new SimServer(vertx, new SimOptions(host, port, region, ttft, tps, 16, SimOptions.DEFAULT_MODELS))
+                        .start().await(10, TimeUnit.SECONDS);
+            }
+            System.out.println("sim ready on http://" + host + ":" + port + " (region " + region + ")");
+            runUntilStopped(vertx, () -> { });
+            return 0;
+        }
+    }
+
+    @Command(name = "config", description = "Config tools.", subcommands = ConfigCheck.class)
+    static final class ConfigCommand implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            new CommandLine(this).usage(System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "check", description = "Validate a config file without starting anything.")
+    static final class ConfigCheck implements Callable<Integer> {
+        @Parameters(index = "0", description = "the config file") Path file;
+
+        @Override
+        public Integer call() {
+            try {
+                WardenConfig c = ConfigLoader.load(file);
+                System.out.println(file + ": valid (" + c.tenants().size() + " tenants, " + c.models().size() + " models, "
+                        + c.pools().size() + " pools)");
+                return 0;
+            } catch (ConfigException e) {
+                System.err.println(file + ": " + e.errors().size() + " error(s)");
+                e.errors().forEach(err -> System.err.println("  " + err));
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "keys", description = "API key tools.", subcommands = KeysNew.class)
+    static final class Keys implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            new CommandLine(this).usage(System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "new", description = "Generate an API key and the config entry holding only its hash.")
+    static final class KeysNew implements Callable<Integer> {
+        @Option(names = "--data-dir", defaultValue = "data", description = "holds keyhash.secret (default: ${DEFAULT-VALUE})")
+        Path dataDir;
+
+        @Option(names = "--role", defaultValue = "developer") String role;
+
+        @Override
+        public Integer call() throws Exception {
+            Files.createDirectories(dataDir);
+            KeyHasher hasher = KeyHasher.fromFile(dataDir.resolve("keyhash.secret"));
+            String key = ApiKeyFormat.generate();
+            System.out.println("API key (shown once; give it to the tenant):");
+            System.out.println("  " + key);
+            System.out.println("Config entry (under tenants.<id>.keys):");
+            System.out.println("  - id: " + ApiKeyFormat.keyId(key));
+            System.out.println("    role: " + role);
+            System.out.println("    hash: " + hasher.hashText(key));
+            return 0;
+        }
+    }
+}

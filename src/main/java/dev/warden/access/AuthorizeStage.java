@@ -1,0 +1,61 @@
+package dev.warden.access;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.warden.config.Tenant;
+import dev.warden.pipeline.ErrorCode;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.GatewayError;
+import dev.warden.pipeline.Operation;
+import dev.warden.pipeline.Outcome;
+import dev.warden.pipeline.Stage;
+import dev.warden.tenant.Principal;
+import dev.warden.tenant.RequestContext;
+import io.vertx.core.Future;
+
+/**
+ * Authorize: may this principal perform this operation, on this model? The model comes from the
+ * path (predict) or the body ({@code model}); it must be in the tenant's allow-list and, when the
+ * key has one, in the key's. A model that does not exist and one that is not allowed get the
+ * same answer.
+ */
+public final class AuthorizeStage implements Stage {
+
+    @Override
+    public String name() {
+        return "authorize";
+    }
+
+    @Override
+    public Future<Outcome> onRequest(Exchange exchange) {
+        Principal principal = exchange.require(RequestContext.PRINCIPAL);
+        Operation operation = exchange.request().operation();
+        if (!Permission.allows(principal.role(), operation)) {
+            return Outcome.rejectNow(GatewayError.of(ErrorCode.FORBIDDEN,
+                    "This key's role may not call models.", "role_denied:" + principal.role().id()));
+        }
+        if (!operation.inference()) {
+            return Outcome.continueNow();
+        }
+        String model = operation.modelInBody() ? bodyModel(exchange.get(RequestContext.JSON)) : exchange.request().pathModel();
+        if (model == null) {
+            return Outcome.rejectNow(GatewayError.of(ErrorCode.INVALID_REQUEST,
+                    "The body must name a model: {\"model\": \"...\"}.", "model_missing"));
+        }
+        Tenant tenant = exchange.require(RequestContext.TENANT);
+        if (!tenant.models().contains(model) || (principal.models() != null && !principal.models().contains(model))) {
+            return Outcome.rejectNow(GatewayError.of(ErrorCode.MODEL_NOT_ALLOWED,
+                    "This key may not use the requested model.", "model_not_allowed"));
+        }
+        exchange.put(RequestContext.MODEL, model);
+        return Outcome.continueNow();
+    }
+
+    private static String bodyModel(ObjectNode json) {
+        if (json == null) {
+            return null;
+        }
+        JsonNode m = json.get("model");
+        return m != null && m.isTextual() && !m.textValue().isEmpty() ? m.textValue() : null;
+    }
+}

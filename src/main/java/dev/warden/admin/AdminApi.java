@@ -1,0 +1,121 @@
+package dev.warden.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.warden.config.ConfigStatus;
+import dev.warden.config.Snapshot;
+import dev.warden.config.SnapshotHolder;
+import dev.warden.config.Tenant;
+import dev.warden.http.ProblemWriter;
+import dev.warden.pipeline.ErrorCode;
+import dev.warden.pipeline.GatewayError;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The admin plane (its own listener, never the data port): health, readiness, Prometheus metrics,
+ * and the first admin API routes, which need the admin token.
+ */
+public final class AdminApi implements Handler<HttpServerRequest> {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final SnapshotHolder snapshots;
+    private final PrometheusMeterRegistry prometheus;
+    private final AdminToken token;
+    private final BooleanSupplier ready;
+
+    public AdminApi(SnapshotHolder snapshots, PrometheusMeterRegistry prometheus, AdminToken token, BooleanSupplier ready) {
+        this.snapshots = snapshots;
+        this.prometheus = prometheus;
+        this.token = token;
+        this.ready = ready;
+    }
+
+    @Override
+    public void handle(HttpServerRequest req) {
+        HttpServerResponse res = req.response();
+        res.putHeader("X-Content-Type-Options", "nosniff").putHeader("Cache-Control", "no-store")
+                .putHeader("X-Frame-Options", "DENY");
+        String path = req.path();
+        boolean get = req.method() == HttpMethod.GET;
+        switch (path) {
+            case "/healthz" -> {
+                if (get) {
+                    json(res, 200, "{\"status\":\"ok\"}");
+                    return;
+                }
+            }
+            case "/readyz" -> {
+                if (get) {
+                    boolean ok = ready.getAsBoolean();
+                    json(res, ok ? 200 : 503, ok ? "{\"status\":\"ready\"}" : "{\"status\":\"starting\"}");
+                    return;
+                }
+            }
+            case "/metrics" -> {
+                if (get) {
+                    res.putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(prometheus.scrape());
+                    return;
+                }
+            }
+            case "/admin/v1/tenants", "/admin/v1/config/status" -> {
+                if (!token.accepts(req.getHeader("Authorization"))) {
+                    res.putHeader("WWW-Authenticate", "Bearer realm=\"warden-admin\"");
+                    problem(res, GatewayError.of(ErrorCode.UNAUTHENTICATED, "A valid admin token is required."));
+                    return;
+                }
+                if (get) {
+                    json(res, 200, path.endsWith("tenants") ? tenants(snapshots.current()) : status(snapshots.status()));
+                    return;
+                }
+            }
+            default -> {
+                problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
+                return;
+            }
+        }
+        res.putHeader("Allow", "GET");
+        problem(res, GatewayError.of(ErrorCode.METHOD_NOT_ALLOWED, "This route accepts GET only."));
+    }
+
+    private static String tenants(Snapshot snapshot) {
+        ObjectNode root = MAPPER.createObjectNode();
+        ArrayNode list = root.putArray("tenants");
+        for (Tenant t : snapshot.tenants().values()) {
+            ObjectNode n = list.addObject();
+            n.put("id", t.id()).put("tier", t.tier().name()).put("status", t.status().name().toLowerCase(java.util.Locale.ROOT));
+            ArrayNode regions = n.putArray("regions");
+            if (t.anyRegion()) {
+                regions.add("*");
+            } else {
+                t.regions().stream().sorted().forEach(regions::add);
+            }
+            t.models().forEach(n.putArray("models")::add);
+            n.put("keys", snapshot.keys().values().stream().filter(k -> k.tenantId().equals(t.id())).count());
+        }
+        root.put("configVersion", snapshot.version());
+        return root.toString();
+    }
+
+    private static String status(ConfigStatus s) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("version", s.version()).put("source", s.source()).put("loadedAt", s.loadedAt().toString())
+                .put("sha256", s.sha256()).put("lastAttemptAt", s.lastAttemptAt().toString())
+                .put("healthy", s.healthy()).put("reloads", s.reloads()).put("rejectedReloads", s.rejectedReloads());
+        s.lastErrors().forEach(n.putArray("lastErrors")::add);
+        return n.toString();
+    }
+
+    private static void json(HttpServerResponse res, int status, String body) {
+        res.setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
+    }
+
+    private static void problem(HttpServerResponse res, GatewayError error) {
+        res.setStatusCode(error.status()).putHeader("Content-Type", "application/problem+json").end(ProblemWriter.body(error));
+    }
+}

@@ -1,0 +1,62 @@
+package dev.warden.app;
+
+import dev.warden.config.KeyHasher;
+import dev.warden.config.ListenerConfig;
+import dev.warden.config.SnapshotHolder;
+import dev.warden.config.WardenConfig;
+import dev.warden.http.DataPlaneHandler;
+import dev.warden.http.DataPlaneServer;
+import dev.warden.observe.GatewayMetrics;
+import dev.warden.pipeline.PipelineRunner;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.PoolOptions;
+
+/**
+ * One data-plane event loop: its own listener (sharing the port), its own upstream connection
+ * pool and its own pipeline, so a request never hops threads on its way through.
+ */
+final class DataPlaneVerticle extends VerticleBase {
+    private final SnapshotHolder snapshots;
+    private final KeyHasher hasher;
+    private final GatewayMetrics metrics;
+    private final ListenerConfig listener;
+    private HttpServer server;
+    private HttpClient client;
+
+    DataPlaneVerticle(SnapshotHolder snapshots, KeyHasher hasher, GatewayMetrics metrics, ListenerConfig listener) {
+        this.snapshots = snapshots;
+        this.hasher = hasher;
+        this.metrics = metrics;
+        this.listener = listener;
+    }
+
+    @Override
+    public Future<?> start() {
+        WardenConfig config = snapshots.current().config();
+        client = vertx.httpClientBuilder()
+                .with(new HttpClientOptions()
+                        .setKeepAlive(true)
+                        .setTcpNoDelay(true)
+                        .setConnectTimeout(config.timeouts().connectMs())
+                        .setMaxHeaderSize(64 * 1024)
+                        .setDecompressionSupported(false))
+                .with(new PoolOptions().setHttp1MaxSize(512).setMaxWaitQueueSize(10_000))
+                .build();
+        PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, config);
+        return DataPlaneServer.start(vertx, DataPlaneServer.options(listener, config.limits(), config.timeouts()),
+                new DataPlaneHandler(snapshots, runner, metrics)).onSuccess(s -> server = s);
+    }
+
+    int actualPort() {
+        return server.actualPort();
+    }
+
+    @Override
+    public Future<?> stop() {
+        return server.close().eventually(() -> client.close());
+    }
+}

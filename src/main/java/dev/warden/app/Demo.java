@@ -1,0 +1,156 @@
+package dev.warden.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.warden.admin.AdminToken;
+import dev.warden.config.ApiKeyFormat;
+import dev.warden.config.ApiKeyRecord;
+import dev.warden.config.ConfigException;
+import dev.warden.config.ConfigLoader;
+import dev.warden.config.KeyHasher;
+import dev.warden.config.PoolConfig;
+import dev.warden.config.Role;
+import dev.warden.config.SnapshotCompiler;
+import dev.warden.config.SnapshotHolder;
+import dev.warden.config.Tenant;
+import dev.warden.config.UpstreamConfig;
+import dev.warden.config.WardenConfig;
+import dev.warden.sim.SimOptions;
+import dev.warden.sim.SimServer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code ./warden demo}: the gateway, a simulated model server per upstream of the demo config
+ * (two regions), a fresh API key per demo tenant and a fresh admin token, written to
+ * {@code data/demo-credentials.json} and printed as ready-to-paste examples. Nothing secret is in
+ * the repository: every key is generated at start and only its hash is served.
+ */
+public final class Demo {
+    private final Vertx vertx;
+    private final List<SimServer> sims = new ArrayList<>();
+    private Gateway gateway;
+
+    public Demo(Vertx vertx) {
+        this.vertx = vertx;
+    }
+
+    /** The credentials the demo made: tenant id to key, plus the admin token. */
+    public record Credentials(String adminToken, Map<String, String> keys) {
+        @Override
+        public String toString() {
+            return "Credentials[<redacted>]";
+        }
+    }
+
+    public Future<Credentials> start(Path configFile, Path dataDir, PrintStream out) throws IOException, ConfigException {
+        WardenConfig config = ConfigLoader.load(configFile);
+        KeyHasher hasher = KeyHasher.fromFile(dataDir.resolve("keyhash.secret"));
+        Map<String, String> keys = new LinkedHashMap<>();
+        List<ApiKeyRecord> records = new ArrayList<>();
+        for (String tenant : config.tenants().keySet()) {
+            String key = ApiKeyFormat.generate();
+            keys.put(tenant, key);
+            records.add(new ApiKeyRecord(ApiKeyFormat.keyId(key), tenant, Role.DEVELOPER, null, hasher.hash(key), "runtime"));
+        }
+        List<ApiKeyRecord> runtime = List.copyOf(records);
+        SnapshotHolder holder = SnapshotHolder.fromFile(configFile, new SnapshotCompiler(hasher), () -> runtime);
+        AdminToken.Issued admin = AdminToken.issue(hasher);
+
+        Future<Void> simsUp = Future.succeededFuture();
+        for (PoolConfig pool : config.pools().values()) {
+            for (UpstreamConfig up : pool.upstreams()) {
+                SimServer sim = new SimServer(vertx, SimOptions.of(up.port(), up.region()).withPace(150, 40));
+                sims.add(sim);
+                simsUp = simsUp.compose(v -> sim.start().mapEmpty());
+            }
+        }
+        return simsUp
+                .compose(v -> Gateway.start(vertx, holder, hasher, admin.verifier(), Runtime.getRuntime().availableProcessors()))
+                .map(g -> {
+                    gateway = g;
+                    Credentials creds = new Credentials(admin.token(), keys);
+                    try {
+                        writeCredentials(dataDir.resolve("demo-credentials.json"), holder.current().tenants(), creds);
+                    } catch (IOException e) {
+                        throw new IllegalStateException("cannot write demo credentials: " + e.getMessage(), e);
+                    }
+                    printExamples(out, g, holder.current().tenants(), creds, dataDir);
+                    return creds;
+                });
+    }
+
+    public Gateway gateway() {
+        return gateway;
+    }
+
+    public Future<Void> stop() {
+        Future<Void> chain = gateway == null ? Future.succeededFuture() : gateway.stop();
+        for (SimServer s : sims) {
+            chain = chain.eventually(s::stop);
+        }
+        return chain;
+    }
+
+    static void writeCredentials(Path file, Map<String, Tenant> tenants, Credentials creds) throws IOException {
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = mapper.createObjectNode();
+        root.put("adminToken", creds.adminToken());
+        ArrayNode list = root.putArray("tenants");
+        for (Tenant t : tenants.values()) {
+            ObjectNode n = list.addObject();
+            n.put("id", t.id());
+            n.put("apiKey", creds.keys().get(t.id()));
+            n.put("region", t.regionLabel());
+            t.models().forEach(n.putArray("models")::add);
+        }
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, mapper.writeValueAsString(root) + "\n");
+        try {
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException ignored) {
+            // non-POSIX file system
+        }
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void printExamples(PrintStream out, Gateway g, Map<String, Tenant> tenants, Credentials creds, Path dataDir) {
+        String base = "http://127.0.0.1:" + g.dataPort();
+        out.println();
+        out.println("Warden demo is up.  data plane: " + base + "   admin plane: http://127.0.0.1:" + g.adminPort());
+        out.println("Credentials (fresh each start): " + dataDir.resolve("demo-credentials.json"));
+        for (Tenant t : tenants.values()) {
+            String key = creds.keys().get(t.id());
+            String model = t.models().contains("echo") ? "echo" : t.models().iterator().next();
+            out.println();
+            out.println("# tenant " + t.id() + "  (tier " + t.tier().name() + ", region " + t.regionLabel()
+                    + ", models " + String.join(", ", t.models()) + ")");
+            out.println("curl -s " + base + "/v1/models -H 'Authorization: Bearer " + key + "'");
+            out.println("curl -s " + base + "/v1/chat/completions -H 'Authorization: Bearer " + key + "' \\");
+            out.println("  -H 'Content-Type: application/json' \\");
+            out.println("  -d '{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello from " + t.id() + "\"}]}'");
+            out.println("curl -sN " + base + "/v1/chat/completions -H 'Authorization: Bearer " + key + "' \\");
+            out.println("  -H 'Content-Type: application/json' \\");
+            out.println("  -d '{\"model\":\"" + model + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Stream please\"}]}'");
+            out.println("python3 -c \"from openai import OpenAI; c = OpenAI(base_url='" + base + "/v1', api_key='" + key + "'); "
+                    + "print(c.chat.completions.create(model='" + model + "', messages=[{'role':'user','content':'hi'}]).choices[0].message.content)\"");
+        }
+        out.println();
+        out.println("# admin plane");
+        out.println("curl -s http://127.0.0.1:" + g.adminPort() + "/admin/v1/tenants -H 'Authorization: Bearer " + creds.adminToken() + "'");
+        out.println("curl -s http://127.0.0.1:" + g.adminPort() + "/metrics | grep warden_requests");
+        out.println();
+        out.println("Ctrl-C stops the demo.");
+    }
+}

@@ -1,0 +1,124 @@
+package dev.warden.app;
+
+import dev.warden.admin.AdminApi;
+import dev.warden.admin.AdminToken;
+import dev.warden.config.ConfigWatcher;
+import dev.warden.config.KeyHasher;
+import dev.warden.config.ListenerConfig;
+import dev.warden.config.SnapshotHolder;
+import dev.warden.config.WardenConfig;
+import dev.warden.observe.GatewayMetrics;
+import dev.warden.observe.SecurityLog;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running gateway: the data plane (one verticle per event loop), the admin plane, and the
+ * config watcher. Wiring only; every decision lives in the stages.
+ */
+public final class Gateway {
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+    private final Vertx vertx;
+    private final SnapshotHolder snapshots;
+    private final PrometheusMeterRegistry prometheus;
+    private final List<String> deployments = new ArrayList<>();
+    private final AtomicBoolean ready = new AtomicBoolean();
+    private ConfigWatcher watcher;
+    private HttpServer admin;
+    private int dataPort;
+
+    private Gateway(Vertx vertx, SnapshotHolder snapshots) {
+        this.vertx = vertx;
+        this.snapshots = snapshots;
+        this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(prometheus);
+        new JvmGcMetrics().bindTo(prometheus);
+        new ProcessorMetrics().bindTo(prometheus);
+        SecurityLog.useRegistry(prometheus);
+    }
+
+    /** Starts listeners on the snapshot's ports; {@code instances} data-plane event loops. */
+    public static Future<Gateway> start(Vertx vertx, SnapshotHolder snapshots, KeyHasher hasher, AdminToken adminToken,
+                                        int instances) {
+        Gateway g = new Gateway(vertx, snapshots);
+        return g.startAll(hasher, adminToken, Math.max(1, instances)).map(v -> g);
+    }
+
+    private Future<Void> startAll(KeyHasher hasher, AdminToken adminToken, int instances) {
+        WardenConfig config = snapshots.current().config();
+        GatewayMetrics metrics = new GatewayMetrics(prometheus);
+        List<DataPlaneVerticle> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // One deployment of N instances: Vert.x shares one listening socket between them (port 0
+        // included), and gives each its own event loop.
+        return vertx.deployVerticle(() -> {
+            DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, config.dataListener());
+            loops.add(v);
+            return v;
+        }, new io.vertx.core.DeploymentOptions().setInstances(instances)).compose(id -> {
+            deployments.add(id);
+            dataPort = loops.get(0).actualPort();
+            for (DataPlaneVerticle v : loops) {
+                if (v.actualPort() != dataPort) {
+                    return Future.failedFuture("data-plane event loops bound different ports: " + dataPort + ", " + v.actualPort());
+                }
+            }
+            return Future.<Void>succeededFuture();
+        }).compose(v -> {
+            ListenerConfig a = config.adminListener();
+            return vertx.createHttpServer(new HttpServerOptions().setHost(a.host()).setPort(a.port())
+                            .setMaxHeaderSize(16 * 1024).setHttp2ClearTextEnabled(false))
+                    .requestHandler(new AdminApi(snapshots, prometheus, adminToken, ready::get))
+                    .listen();
+        }).map(server -> {
+            admin = server;
+            watcher = new ConfigWatcher(vertx, snapshots);
+            watcher.start(config.watchIntervalMs());
+            ready.set(true);
+            LOG.info("warden ready: data http://{}:{} admin http://{}:{} ({} event loops, config version {})",
+                    config.dataListener().host(), dataPort, config.adminListener().host(), server.actualPort(),
+                    instances, snapshots.current().version());
+            return null;
+        });
+    }
+
+    public int dataPort() {
+        return dataPort;
+    }
+
+    public int adminPort() {
+        return admin.actualPort();
+    }
+
+    public SnapshotHolder snapshots() {
+        return snapshots;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return prometheus;
+    }
+
+    public Future<Void> stop() {
+        ready.set(false);
+        if (watcher != null) {
+            watcher.stop();
+        }
+        Future<Void> chain = admin == null ? Future.succeededFuture() : admin.close();
+        for (String id : deployments) {
+            chain = chain.eventually(() -> vertx.undeploy(id));
+        }
+        return chain;
+    }
+}

@@ -1,0 +1,45 @@
+package dev.warden.app;
+
+import dev.warden.access.AuthorizeStage;
+import dev.warden.config.KeyHasher;
+import dev.warden.config.StageSwitch;
+import dev.warden.config.WardenConfig;
+import dev.warden.http.ProblemWriter;
+import dev.warden.http.ReadBodyStage;
+import dev.warden.identity.ApiKeyAuthenticator;
+import dev.warden.observe.GatewayMetrics;
+import dev.warden.observe.MetricsStage;
+import dev.warden.observe.RequestIdStage;
+import dev.warden.pipeline.PipelineRunner;
+import dev.warden.pipeline.StageSlot;
+import dev.warden.proxy.ForwardStage;
+import dev.warden.proxy.ModelListStage;
+import dev.warden.proxy.RespondStage;
+import dev.warden.routing.RouteStage;
+import dev.warden.tenant.IdentifyStage;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import java.util.List;
+
+/** THE data-plane pipeline, as one list, in order. Read it top to bottom to follow a request. */
+public final class Pipelines {
+    private Pipelines() {
+    }
+
+    public static PipelineRunner dataPlane(Vertx vertx, HttpClient upstreams, KeyHasher hasher, GatewayMetrics metrics,
+                                           WardenConfig config) {
+        StageSwitch authorize = config.stage("authorize");
+        List<StageSlot> stages = List.of(
+                StageSlot.always(new MetricsStage(metrics)),          // counts every exchange on completion
+                StageSlot.always(new RequestIdStage()),               // a fresh id for logs and headers
+                StageSlot.always(new IdentifyStage()),                // which tenant does it name?
+                StageSlot.always(new ApiKeyAuthenticator(hasher)),    // prove it: the key's tenant
+                StageSlot.always(new ReadBodyStage()),                // only now read and check the body
+                new StageSlot(new AuthorizeStage(), authorize.enabled(), authorize.enforced()), // role, model
+                StageSlot.always(new ModelListStage()),               // GET /v1/models answered here
+                StageSlot.always(new RouteStage()),                   // pool, allowed regions, round robin
+                StageSlot.always(new ForwardStage(vertx, upstreams)), // send, wait for the response head
+                StageSlot.always(new RespondStage(vertx)));           // check, tag, stream back
+        return new PipelineRunner(stages, new ProblemWriter(), metrics);
+    }
+}

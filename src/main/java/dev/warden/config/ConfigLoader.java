@@ -1,0 +1,362 @@
+package dev.warden.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads {@code warden.yaml} into a {@link WardenConfig}: every field typed and range-checked,
+ * every cross-reference resolved, every error reported with its path, and the load failed as a
+ * whole if there is any. Values are taken literally: nothing is interpolated or evaluated.
+ */
+public final class ConfigLoader {
+    private static final ObjectMapper YAML;
+
+    static {
+        YAMLFactory factory = YAMLFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+                .build();
+        factory.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        YAML = new ObjectMapper(factory);
+    }
+
+    private ConfigLoader() {
+    }
+
+    public static WardenConfig load(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException(List.of(file + ": cannot read (" + e.getClass().getSimpleName() + ")"));
+        }
+        Path base = file.toAbsolutePath().getParent();
+        return parse(text, base);
+    }
+
+    /** Parses YAML text; relative paths (the data directory) resolve against {@code baseDir}'s parent project. */
+    public static WardenConfig parse(String yaml, Path baseDir) throws ConfigException {
+        JsonNode root;
+        try {
+            root = YAML.readTree(yaml);
+        } catch (IOException e) {
+            String msg = e.getMessage() == null ? "unreadable" : e.getMessage().lines().findFirst().orElse("unreadable");
+            throw new ConfigException(List.of("(yaml): " + msg));
+        }
+        if (root == null || !root.isObject()) {
+            throw new ConfigException(List.of("(root): expected a mapping"));
+        }
+        ConfigReader r = new ConfigReader();
+        WardenConfig config = read(r, root);
+        if (!r.errors().isEmpty()) {
+            throw new ConfigException(r.errors());
+        }
+        return config;
+    }
+
+    private static WardenConfig read(ConfigReader r, JsonNode root) {
+        r.onlyKnown(root, "", Set.of("listeners", "dataDir", "limits", "timeouts", "config", "stages",
+                "models", "pools", "tiers", "tenants"));
+
+        JsonNode listeners = root.get("listeners");
+        ListenerConfig data = new ListenerConfig("127.0.0.1", 8080);
+        ListenerConfig admin = new ListenerConfig("127.0.0.1", 9090);
+        if (r.isObject(listeners, "listeners", false)) {
+            r.onlyKnown(listeners, "listeners", Set.of("data", "admin"));
+            data = listener(r, listeners.get("data"), "listeners.data", data);
+            admin = listener(r, listeners.get("admin"), "listeners.admin", admin);
+            if (data.port() != 0 && data.port() == admin.port() && data.host().equals(admin.host())) {
+                r.error("listeners.admin.port", admin.port() + " (expected: not the data port; the admin plane never shares it)");
+            }
+        }
+
+        Path dataDir = Path.of(r.string(root, "", "dataDir", "data", false));
+
+        Limits limits = limits(r, root.get("limits"));
+        Timeouts timeouts = timeouts(r, root.get("timeouts"));
+
+        int watch = 1000;
+        JsonNode cfg = root.get("config");
+        if (r.isObject(cfg, "config", false)) {
+            r.onlyKnown(cfg, "config", Set.of("watchIntervalMs"));
+            watch = r.integer(cfg, "config", "watchIntervalMs", 1000, 0, 3_600_000);
+        }
+
+        Map<String, StageSwitch> stages = new HashMap<>();
+        r.entries(root, "", "stages", false, (name, node, path) -> {
+            if (!Set.of("authorize").contains(name)) {
+                r.error(path, "no switches for this stage (expected: authorize; identity, routing and forwarding are always on)");
+                return;
+            }
+            r.onlyKnown(node, path, Set.of("enabled", "enforced"));
+            stages.put(name, new StageSwitch(r.bool(node, path, "enabled", true), r.bool(node, path, "enforced", true)));
+        });
+
+        Map<String, PoolConfig> pools = new LinkedHashMap<>();
+        Set<String> regionsServed = new LinkedHashSet<>();
+        r.entries(root, "", "pools", true, (name, node, path) -> {
+            if (!Ids.isName(name)) {
+                r.error(path, "invalid pool name (expected: 1..64 of [a-z0-9-])");
+            }
+            r.onlyKnown(node, path, Set.of("upstreams"));
+            List<UpstreamConfig> ups = new ArrayList<>();
+            r.elements(node, path, "upstreams", true, el -> {
+                r.onlyKnown(el.node(), el.path(), Set.of("url", "region"));
+                String url = r.string(el.node(), el.path(), "url", null, true);
+                String region = r.string(el.node(), el.path(), "region", null, true);
+                if (region != null && !Ids.isRegion(region)) {
+                    r.error(el.path() + ".region", "'" + region + "' (expected: 1..32 of [a-z0-9-])");
+                    region = null;
+                }
+                UpstreamConfig up = url == null ? null : upstream(r, url, region, el.path() + ".url");
+                if (up != null && region != null) {
+                    ups.add(up);
+                    regionsServed.add(region);
+                }
+            });
+            if (ups.isEmpty() && node.has("upstreams")) {
+                r.error(path + ".upstreams", "empty (expected: at least one upstream)");
+            }
+            pools.put(name, new PoolConfig(name, ups));
+        });
+
+        Map<String, ModelConfig> models = new LinkedHashMap<>();
+        r.entries(root, "", "models", true, (name, node, path) -> {
+            if (!Ids.isModelName(name)) {
+                r.error(path, "invalid model name (expected: 1..128 of [A-Za-z0-9._:/-], starting alphanumeric)");
+            }
+            r.onlyKnown(node, path, Set.of("pool", "upstreamName", "encoding", "defaultMaxTokens", "maxOutputTokens",
+                    "price", "computeWeight", "predictPath"));
+            String pool = r.string(node, path, "pool", null, true);
+            if (pool != null && !pools.containsKey(pool)) {
+                r.error(path + ".pool", "unknown pool '" + pool + "' (expected one of: " + String.join(", ", pools.keySet()) + ")");
+            }
+            String upstreamName = r.string(node, path, "upstreamName", name, false);
+            String encoding = r.string(node, path, "encoding", "cl100k_base", false);
+            int maxOut = r.integer(node, path, "maxOutputTokens", 4096, 1, 10_000_000);
+            int dfltOut = r.integer(node, path, "defaultMaxTokens", Math.min(256, maxOut), 1, 10_000_000);
+            if (dfltOut > maxOut) {
+                r.error(path + ".defaultMaxTokens", dfltOut + " (expected: <= maxOutputTokens " + maxOut + ")");
+            }
+            Price price = Price.FREE;
+            JsonNode pn = node.get("price");
+            if (r.isObject(pn, path + ".price", false)) {
+                r.onlyKnown(pn, path + ".price", Set.of("inputPer1k", "outputPer1k"));
+                price = new Price(r.longValue(pn, path + ".price", "inputPer1k", 0, 0, Long.MAX_VALUE / 4),
+                        r.longValue(pn, path + ".price", "outputPer1k", 0, 0, Long.MAX_VALUE / 4));
+            }
+            int weight = r.integer(node, path, "computeWeight", 1, 1, 1_000_000);
+            String predict = r.string(node, path, "predictPath", "/v1/models/{model}/predict", false);
+            if (predict != null && (!predict.startsWith("/") || !predict.matches("[A-Za-z0-9._~:/{}-]+") || predict.contains(".."))) {
+                r.error(path + ".predictPath", "'" + predict + "' (expected: an absolute path of [A-Za-z0-9._~:/-], may hold {model})");
+            }
+            models.put(name, new ModelConfig(name, pool, upstreamName, encoding, dfltOut, maxOut, price, weight, predict));
+        });
+
+        Map<String, TierConfig> tiers = new LinkedHashMap<>();
+        r.entries(root, "", "tiers", true, (name, node, path) -> {
+            if (!Ids.isName(name)) {
+                r.error(path, "invalid tier name (expected: 1..64 of [a-z0-9-])");
+            }
+            r.onlyKnown(node, path, Set.of("description", "maxOutputTokens"));
+            tiers.put(name, new TierConfig(name, r.string(node, path, "description", "", false),
+                    r.integer(node, path, "maxOutputTokens", 0, 0, 10_000_000)));
+        });
+
+        Map<String, TenantConfig> tenants = new LinkedHashMap<>();
+        Set<String> keyIds = new HashSet<>();
+        r.entries(root, "", "tenants", false, (id, node, path) -> {
+            if (!Ids.isTenantId(id)) {
+                r.error(path, "invalid tenant id (expected: 1..63 of [a-z0-9-], starting and ending alphanumeric)");
+            }
+            r.onlyKnown(node, path, Set.of("tier", "regions", "models", "status", "keys"));
+            String tier = r.string(node, path, "tier", null, true);
+            if (tier != null && !tiers.containsKey(tier)) {
+                r.error(path + ".tier", "unknown tier '" + tier + "' (expected one of: " + String.join(", ", tiers.keySet()) + ")");
+            }
+            List<String> regions = r.strings(node, path, "regions", true);
+            boolean any = false;
+            Set<String> regionSet = new LinkedHashSet<>();
+            if (regions != null) {
+                if (regions.isEmpty()) {
+                    r.error(path + ".regions", "empty (expected: [\"*\"] or at least one region)");
+                }
+                for (String reg : regions) {
+                    if ("*".equals(reg)) {
+                        any = true;
+                    } else if (!regionsServed.contains(reg)) {
+                        r.error(path + ".regions", "unknown region '" + reg + "' (no upstream runs there; known: "
+                                + String.join(", ", regionsServed) + ")");
+                    } else {
+                        regionSet.add(reg);
+                    }
+                }
+                if (any && regions.size() > 1) {
+                    r.error(path + ".regions", "'*' must stand alone");
+                }
+            }
+            List<String> tenantModels = r.strings(node, path, "models", true);
+            if (tenantModels != null) {
+                for (String m : tenantModels) {
+                    if (!models.containsKey(m)) {
+                        r.error(path + ".models", "unknown model '" + m + "'");
+                    }
+                }
+            }
+            String statusText = r.string(node, path, "status", "active", false);
+            TenantStatus status = TenantStatus.ACTIVE;
+            try {
+                status = TenantStatus.valueOf(statusText.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                r.error(path + ".status", "'" + statusText + "' (expected: active or suspended)");
+            }
+            List<KeyConfig> keys = new ArrayList<>();
+            List<String> allowedModels = tenantModels == null ? List.of() : tenantModels;
+            r.elements(node, path, "keys", false, el -> {
+                KeyConfig k = key(r, el, allowedModels);
+                if (k != null) {
+                    if (!keyIds.add(k.id())) {
+                        r.error(el.path() + ".id", "duplicate key id '" + k.id() + "'");
+                    } else {
+                        keys.add(k);
+                    }
+                }
+            });
+            tenants.put(id, new TenantConfig(id, tier, any, regionSet, allowedModels, status, keys));
+        });
+
+        return new WardenConfig(data, admin, dataDir, limits, timeouts, watch, stages, models, pools, tiers, tenants);
+    }
+
+    private static KeyConfig key(ConfigReader r, ConfigReader.Element el, List<String> tenantModels) {
+        JsonNode n = el.node();
+        String p = el.path();
+        r.onlyKnown(n, p, Set.of("id", "role", "models", "hash", "key"));
+        String hash = r.string(n, p, "hash", null, false);
+        String plain = r.string(n, p, "key", null, false);
+        String id = r.string(n, p, "id", null, false);
+        if ((hash == null) == (plain == null)) {
+            r.error(p, "exactly one of 'hash' or 'key' is required");
+            return null;
+        }
+        if (plain != null) {
+            String embedded = ApiKeyFormat.keyId(plain);
+            if (embedded == null) {
+                r.error(p + ".key", "not a Warden API key (expected: " + ApiKeyFormat.SHAPE + ")");
+                return null;
+            }
+            if (id != null && !id.equals(embedded)) {
+                r.error(p + ".id", "'" + id + "' does not match the id inside the key");
+                return null;
+            }
+            id = embedded;
+        } else {
+            if (id == null) {
+                r.error(p + ".id", "missing (required with 'hash')");
+                return null;
+            }
+            if (!KeyHasher.isHashText(hash)) {
+                r.error(p + ".hash", "not a key hash (expected: " + KeyHasher.PREFIX + "<64 hex digits>, from ./warden keys new)");
+                return null;
+            }
+        }
+        if (!ApiKeyFormat.isKeyId(id)) {
+            r.error(p + ".id", "'" + id + "' (expected: 4..32 of [a-z0-9])");
+            return null;
+        }
+        String roleText = r.string(n, p, "role", "developer", false);
+        Role role = Role.parse(roleText);
+        if (role == null) {
+            r.error(p + ".role", "'" + roleText + "' (expected one of: developer, viewer, service, tenant-admin)");
+            return null;
+        }
+        List<String> models = r.strings(n, p, "models", false);
+        if (models != null) {
+            for (String m : models) {
+                if (!tenantModels.contains(m)) {
+                    r.error(p + ".models", "'" + m + "' is not among the tenant's models");
+                }
+            }
+        }
+        return new KeyConfig(id, role, models, hash, plain);
+    }
+
+    private static ListenerConfig listener(ConfigReader r, JsonNode n, String path, ListenerConfig dflt) {
+        if (!r.isObject(n, path, false)) {
+            return dflt;
+        }
+        r.onlyKnown(n, path, Set.of("host", "port"));
+        String host = r.string(n, path, "host", dflt.host(), false);
+        int port = r.integer(n, path, "port", dflt.port(), 0, 65535);
+        return new ListenerConfig(host, port);
+    }
+
+    private static Limits limits(ConfigReader r, JsonNode n) {
+        Limits d = Limits.DEFAULTS;
+        if (!r.isObject(n, "limits", false)) {
+            return d;
+        }
+        r.onlyKnown(n, "limits", Set.of("maxBodyBytes", "maxHeaderBytes", "maxUriBytes", "maxJsonDepth", "maxResponseBytes"));
+        return new Limits(
+                r.integer(n, "limits", "maxBodyBytes", d.maxBodyBytes(), 1024, 256 * 1024 * 1024),
+                r.integer(n, "limits", "maxHeaderBytes", d.maxHeaderBytes(), 1024, 1024 * 1024),
+                r.integer(n, "limits", "maxUriBytes", d.maxUriBytes(), 256, 64 * 1024),
+                r.integer(n, "limits", "maxJsonDepth", d.maxJsonDepth(), 4, 1000),
+                r.integer(n, "limits", "maxResponseBytes", d.maxResponseBytes(), 1024, 1024 * 1024 * 1024));
+    }
+
+    private static Timeouts timeouts(ConfigReader r, JsonNode n) {
+        Timeouts d = Timeouts.DEFAULTS;
+        if (!r.isObject(n, "timeouts", false)) {
+            return d;
+        }
+        r.onlyKnown(n, "timeouts", Set.of("connectMs", "firstByteMs", "idleMs", "clientIdleMs"));
+        return new Timeouts(
+                r.integer(n, "timeouts", "connectMs", d.connectMs(), 1, 600_000),
+                r.integer(n, "timeouts", "firstByteMs", d.firstByteMs(), 1, 3_600_000),
+                r.integer(n, "timeouts", "idleMs", d.idleMs(), 1, 3_600_000),
+                r.integer(n, "timeouts", "clientIdleMs", d.clientIdleMs(), 1, 3_600_000));
+    }
+
+    private static UpstreamConfig upstream(ConfigReader r, String url, String region, String path) {
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            r.error(path, "'" + url + "' is not a URL");
+            return null;
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            r.error(path, "'" + url + "' (expected: an http:// or https:// URL)");
+            return null;
+        }
+        if (uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getHost() == null) {
+            r.error(path, "'" + url + "' (expected: scheme://host[:port][/path], no credentials, query or fragment)");
+            return null;
+        }
+        int port = uri.getPort() != -1 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
+        String base = uri.getRawPath() == null ? "" : uri.getRawPath();
+        if (base.endsWith("/")) {
+            base = base.substring(0, base.length() - 1);
+        }
+        return new UpstreamConfig(url, scheme, uri.getHost(), port, base, region);
+    }
+}

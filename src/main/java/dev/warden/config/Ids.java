@@ -1,0 +1,90 @@
+package dev.warden.config;
+
+/**
+ * The grammars of identifiers. Checked by hand, byte by byte, so that nothing outside plain
+ * ASCII (no look-alike, no NUL, no encoded byte) ever becomes an id.
+ */
+public final class Ids {
+    private Ids() {
+    }
+
+    /** Tenant ids: 1..63 of {@code [a-z0-9-]}, starting and ending with a letter or digit. */
+    public static boolean isTenantId(CharSequence s) {
+        int n = s.length();
+        if (n < 1 || n > 63) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            boolean alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+            if (!alnum && !(c == '-' && i > 0 && i < n - 1)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Model names: 1..128 of {@code [A-Za-z0-9._:/-]}, starting with a letter or digit, with no
+     * {@code ..}, {@code //} or trailing {@code /}.
+     */
+    public static boolean isModelName(CharSequence s) {
+        int n = s.length();
+        if (n < 1 || n > 128) {
+            return false;
+        }
+        char prev = 0;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            boolean alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+            if (i == 0 && !alnum) {
+                return false;
+            }
+            if (!alnum && c != '.' && c != '_' && c != ':' && c != '/' && c != '-') {
+                return false;
+            }
+            if ((c == '.' || c == '/') && prev == c) {
+                return false;
+            }
+            prev = c;
+        }
+        return prev != '/';
+    }
+
+    /** A model name usable as one path segment (the predict route): no {@code /}. */
+    public static boolean isModelSegment(CharSequence s) {
+        return isModelName(s) && s.toString().indexOf('/') < 0;
+    }
+
+    /** Regions: 1..32 of {@code [a-z0-9-]}, starting with a letter or digit. */
+    public static boolean isRegion(CharSequence s) {
+        int n = s.length();
+        if (n < 1 || n > 32) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            boolean alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+            if (!alnum && !(c == '-' && i > 0)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Generic names (tiers, pools, key ids): 1..64 of {@code [a-z0-9-]}, starting alphanumeric. */
+    public static boolean isName(CharSequence s) {
+        int n = s.length();
+        if (n < 1 || n > 64) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            boolean alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+            if (!alnum && !(c == '-' && i > 0)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,14 @@
+package dev.warden.config;
+
+/**
+ * Caps on what a client may send. Oversized input is refused before it is read whole.
+ *
+ * @param maxBodyBytes   request body cap (413)
+ * @param maxHeaderBytes total request header size cap (431)
+ * @param maxUriBytes    request line cap (414)
+ * @param maxJsonDepth   JSON nesting cap (400)
+ * @param maxResponseBytes cap on a non-streaming upstream answer read for its usage
+ */
+public record Limits(int maxBodyBytes, int maxHeaderBytes, int maxUriBytes, int maxJsonDepth, int maxResponseBytes) {
+    public static final Limits DEFAULTS = new Limits(4 * 1024 * 1024, 16 * 1024, 8 * 1024, 64, 16 * 1024 * 1024);
+}

@@ -1,0 +1,40 @@
+package dev.warden.config;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The whole of {@code warden.yaml}, validated. Immutable. */
+public record WardenConfig(
+        ListenerConfig dataListener,
+        ListenerConfig adminListener,
+        Path dataDir,
+        Limits limits,
+        Timeouts timeouts,
+        int watchIntervalMs,
+        Map<String, StageSwitch> stages,
+        Map<String, ModelConfig> models,
+        Map<String, PoolConfig> pools,
+        Map<String, TierConfig> tiers,
+        Map<String, TenantConfig> tenants) {
+
+    public WardenConfig {
+        stages = Map.copyOf(stages);
+        models = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(models));
+        pools = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(pools));
+        tiers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tiers));
+        tenants = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tenants));
+    }
+
+    public StageSwitch stage(String name) {
+        return stages.getOrDefault(name, StageSwitch.ON);
+    }
+
+    /** A copy listening on other ports (tests, benchmarks). */
+    public WardenConfig withListeners(ListenerConfig data, ListenerConfig admin) {
+        return new WardenConfig(data, admin, dataDir, limits, timeouts, watchIntervalMs, stages, models, pools, tiers, tenants);
+    }
+
+    public WardenConfig withDataDir(Path dir) {
+        return new WardenConfig(dataListener, adminListener, dir, limits, timeouts, watchIntervalMs, stages, models, pools, tiers, tenants);
+    }
+}

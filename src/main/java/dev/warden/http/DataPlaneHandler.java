@@ -1,0 +1,64 @@
+package dev.warden.http;
+
+import dev.warden.config.Snapshot;
+import dev.warden.config.SnapshotHolder;
+import dev.warden.observe.GatewayMetrics;
+import dev.warden.observe.RequestIdStage;
+import dev.warden.observe.SecurityLog;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.GatewayError;
+import dev.warden.pipeline.InboundRequest;
+import dev.warden.pipeline.PipelineRunner;
+import dev.warden.tenant.RequestContext;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * The data plane's request handler: route and framing checks on the raw request, then the
+ * pipeline. The request is paused until the body stage wants its body.
+ */
+public final class DataPlaneHandler implements Handler<HttpServerRequest> {
+    private final SnapshotHolder snapshots;
+    private final PipelineRunner runner;
+    private final GatewayMetrics metrics;
+
+    public DataPlaneHandler(SnapshotHolder snapshots, PipelineRunner runner, GatewayMetrics metrics) {
+        this.snapshots = snapshots;
+        this.runner = runner;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void handle(HttpServerRequest request) {
+        long start = System.nanoTime();
+        request.pause();
+        Snapshot snapshot = snapshots.current();
+        Routes.Result route = Routes.match(request.method(), request.uri());
+        if (route.error() != null) {
+            refuse(request, route.error(), route.allow(), start);
+            return;
+        }
+        Routes.Match match = route.match();
+        GatewayError bad = RequestGuard.check(request, snapshot.config().limits(), match.operation().inference());
+        if (bad != null) {
+            refuse(request, bad, null, start);
+            return;
+        }
+        String remote = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+        InboundRequest inbound = new InboundRequest(match.operation(), match.tenant(), match.model(), request.headers(),
+                remote, request);
+        Exchange exchange = new Exchange(inbound, start);
+        exchange.put(RequestContext.SNAPSHOT, snapshot);
+        runner.run(exchange);
+    }
+
+    private void refuse(HttpServerRequest request, GatewayError error, String allow, long start) {
+        String requestId = RequestIdStage.next();
+        String remote = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+        if (error.securityRelevant()) {
+            SecurityLog.refusedBeforePipeline(requestId, remote, error);
+        }
+        ProblemWriter.writeBare(request, error, requestId, allow);
+        metrics.request("_none", "_none", "_unrouted", error.status(), System.nanoTime() - start);
+    }
+}

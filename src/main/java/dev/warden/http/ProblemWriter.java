@@ -1,0 +1,98 @@
+package dev.warden.http;
+
+import dev.warden.pipeline.ErrorCode;
+import dev.warden.pipeline.ErrorResponder;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.GatewayError;
+import dev.warden.pipeline.SecurityHeaders;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * The one place a {@link GatewayError} becomes HTTP: RFC 9457 {@code application/problem+json}
+ * with a stable {@code code}. The body holds only the error's fixed title and detail (no request
+ * data, no library message, no stack trace); for authentication failures it is byte-identical
+ * whatever the reason. If the request body was not read, the connection is closed after the
+ * answer rather than left with unread bytes.
+ */
+public final class ProblemWriter implements ErrorResponder {
+    public static final String TYPE_BASE = "https://warden.dev/errors/";
+
+    @Override
+    public void respond(Exchange exchange, GatewayError error) {
+        HttpServerRequest request = exchange.request().http();
+        exchange.responseStatus(error.status());
+        write(request, error, exchange, exchange.requestId(), null);
+    }
+
+    /** Writes a refusal for a request that never became an exchange (bad route, bad framing). */
+    static void writeBare(HttpServerRequest request, GatewayError error, String requestId, String allow) {
+        write(request, error, null, requestId, allow);
+    }
+
+    private static void write(HttpServerRequest request, GatewayError error, Exchange exchange, String requestId,
+                              String allow) {
+        HttpServerResponse response = request.response();
+        if (response.headWritten() || response.ended() || response.closed()) {
+            request.connection().close();
+            if (exchange != null) {
+                exchange.markAborted();
+            }
+            return;
+        }
+        MultiMap headers = response.headers();
+        headers.clear();
+        SecurityHeaders.apply(headers, exchange);
+        headers.set(SecurityHeaders.REQUEST_ID, requestId);
+        headers.set("Content-Type", "application/problem+json");
+        if (error.code() == ErrorCode.UNAUTHENTICATED) {
+            boolean presented = request.headers().contains("Authorization") || request.headers().contains("X-API-Key");
+            headers.set("WWW-Authenticate", presented ? "Bearer realm=\"warden\", error=\"invalid_token\"" : "Bearer realm=\"warden\"");
+        }
+        if (allow != null) {
+            headers.set("Allow", allow);
+        }
+        // Unread body bytes would be taken for the next request: close instead of keeping alive.
+        boolean unreadBody = !request.isEnded()
+                && (request.headers().contains("Content-Length") && !"0".equals(request.getHeader("Content-Length"))
+                    || request.headers().contains("Transfer-Encoding"));
+        boolean close = unreadBody || error.status() == 413 || error.status() == 400 && error.reason().startsWith("te_");
+        if (close) {
+            headers.set("Connection", "close");
+        } else if (!request.isEnded()) {
+            request.resume(); // let the (empty) rest of the request be read, so keep-alive goes on
+        }
+        response.setStatusCode(error.status());
+        response.end(body(error)).onComplete(ar -> {
+            if (close) {
+                request.connection().close();
+            }
+        });
+    }
+
+    public static String body(GatewayError error) {
+        ErrorCode code = error.code();
+        StringBuilder sb = new StringBuilder(200);
+        sb.append("{\"type\":\"").append(TYPE_BASE).append(code.code())
+                .append("\",\"title\":\"").append(code.title())
+                .append("\",\"status\":").append(code.status())
+                .append(",\"code\":\"").append(code.code())
+                .append("\",\"detail\":\"");
+        escape(sb, error.detail());
+        return sb.append("\"}").toString();
+    }
+
+    private static void escape(StringBuilder sb, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c < 0x20) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package dev.warden.http;
+
+import dev.warden.config.Limits;
+import dev.warden.pipeline.ErrorCode;
+import dev.warden.pipeline.GatewayError;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Checks a request's framing and headers before anything else looks at it: one meaning only for
+ * every header the gateway or an upstream acts on. Ambiguity (two Hosts, two lengths, an odd
+ * Transfer-Encoding, underscores that some servers read as hyphens) is a 400 and a closed
+ * connection, never a guess.
+ */
+final class RequestGuard {
+    private RequestGuard() {
+    }
+
+    private static final Set<String> SINGLE = Set.of("host", "content-length", "content-type", "authorization",
+            "x-api-key", "x-tenant-id", "transfer-encoding", "expect");
+
+    static GatewayError check(HttpServerRequest request, Limits limits, boolean bodyExpected) {
+        MultiMap headers = request.headers();
+        java.util.HashSet<String> seen = new java.util.HashSet<>();
+        for (Map.Entry<String, String> e : headers) {
+            String name = e.getKey();
+            String lower = name.toLowerCase(java.util.Locale.ROOT);
+            if (name.indexOf('_') >= 0) {
+                return bad(ErrorCode.INVALID_HEADER, "Header names must not contain '_'.", "header_underscore");
+            }
+            if (SINGLE.contains(lower) && !seen.add(lower)) {
+                return bad(ErrorCode.INVALID_HEADER, "The header " + canonical(lower) + " must appear at most once.", "header_repeated");
+            }
+            if (!validValue(e.getValue())) {
+                return bad(ErrorCode.INVALID_HEADER, "A header value holds a control character.", "header_control_char");
+            }
+        }
+        String te = headers.get("Transfer-Encoding");
+        if (te != null) {
+            if (request.version() != HttpVersion.HTTP_1_1 || !te.equalsIgnoreCase("chunked")) {
+                return bad(ErrorCode.INVALID_REQUEST, "Transfer-Encoding must be exactly 'chunked' (HTTP/1.1).", "te_invalid");
+            }
+            if (headers.contains("Content-Length")) {
+                return bad(ErrorCode.INVALID_REQUEST, "Content-Length and Transfer-Encoding must not be combined.", "te_and_cl");
+            }
+        }
+        String host = headers.get("Host");
+        if (request.version() == HttpVersion.HTTP_1_1 && (host == null || !validHost(host))) {
+            return bad(ErrorCode.INVALID_HEADER, "A single valid Host header is required.", "host_invalid");
+        }
+        String length = headers.get("Content-Length");
+        if (length != null) {
+            long n = parseLength(length);
+            if (n < 0) {
+                return bad(ErrorCode.INVALID_REQUEST, "Content-Length must be a plain decimal number.", "cl_invalid");
+            }
+            if (n > limits.maxBodyBytes()) {
+                return bad(ErrorCode.BODY_TOO_LARGE, "The body is larger than " + limits.maxBodyBytes() + " bytes.", "body_too_large");
+            }
+        }
+        String encoding = headers.get("Content-Encoding");
+        if (encoding != null && !encoding.equalsIgnoreCase("identity")) {
+            return bad(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Compressed request bodies are not accepted.", "content_encoding");
+        }
+        if (bodyExpected) {
+            String type = headers.get("Content-Type");
+            if (type == null || !isJson(type)) {
+                return bad(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "The body must be application/json.", "content_type");
+            }
+        }
+        return null;
+    }
+
+    private static boolean isJson(String type) {
+        int semi = type.indexOf(';');
+        String base = (semi < 0 ? type : type.substring(0, semi)).strip();
+        return base.equalsIgnoreCase("application/json");
+    }
+
+    private static long parseLength(String s) {
+        if (s.isEmpty() || s.length() > 12) {
+            return -1;
+        }
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            n = n * 10 + (c - '0');
+        }
+        return n;
+    }
+
+    private static boolean validValue(String v) {
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean validHost(String host) {
+        if (host.isEmpty() || host.length() > 255) {
+            return false;
+        }
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String canonical(String lower) {
+        List<String> known = List.of("Host", "Content-Length", "Content-Type", "Authorization", "X-API-Key",
+                "X-Tenant-ID", "Transfer-Encoding", "Expect");
+        return known.stream().filter(k -> k.equalsIgnoreCase(lower)).findFirst().orElse(lower);
+    }
+
+    private static GatewayError bad(ErrorCode code, String detail, String reason) {
+        return GatewayError.of(code, detail, reason);
+    }
+}

@@ -1,0 +1,108 @@
+package dev.warden.http;
+
+import dev.warden.pipeline.ErrorCode;
+import dev.warden.pipeline.GatewayError;
+import dev.warden.pipeline.Operation;
+import io.vertx.core.http.HttpMethod;
+
+/**
+ * The data-plane route table, matched on the raw request target. There is exactly one spelling of
+ * each route: no percent-decoding, no dot segments, no empty segments, no case folding. A target
+ * holding anything that could decode or normalise into another path ({@code %}, {@code \},
+ * {@code .}/{@code ..} segments, control or non-ASCII bytes) is refused before any lookup, so the
+ * path the gateway authorizes is byte for byte the path it routes.
+ */
+final class Routes {
+    private Routes() {
+    }
+
+    /** A matched route: the operation and its path parameters. */
+    record Match(Operation operation, String tenant, String model) {
+    }
+
+    /** Either a match or a refusal. */
+    record Result(Match match, GatewayError error, String allow) {
+        static Result error(GatewayError e) {
+            return new Result(null, e, null);
+        }
+    }
+
+    private static final Result NOT_FOUND = Result.error(GatewayError.of(ErrorCode.NOT_FOUND, "No such route.", "route_unknown"));
+
+    static Result match(HttpMethod method, String target) {
+        String path = target;
+        if (path.startsWith("http://") || path.startsWith("https://")) {
+            // absolute-form (RFC 9112 3.2.2): the target's path wins over Host
+            int slash = path.indexOf('/', path.indexOf("//") + 2);
+            path = slash < 0 ? "/" : path.substring(slash);
+        }
+        if (path.indexOf('?') >= 0 || path.indexOf('#') >= 0) {
+            return Result.error(GatewayError.of(ErrorCode.INVALID_PATH,
+                    "Query strings and fragments are not accepted on this API.", "path_query"));
+        }
+        if (path.isEmpty() || path.charAt(0) != '/') {
+            return Result.error(GatewayError.of(ErrorCode.INVALID_PATH, "The request target must be an absolute path.", "path_not_absolute"));
+        }
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '/' || c == '-' || c == '_' || c == '.' || c == ':' || c == '~';
+            if (!ok) {
+                return Result.error(GatewayError.of(ErrorCode.INVALID_PATH,
+                        "The path holds a character that is not allowed (percent-encoding, backslash, control or non-ASCII).",
+                        "path_bad_char"));
+            }
+        }
+        if (hasDotSegment(path)) {
+            return Result.error(GatewayError.of(ErrorCode.INVALID_PATH, "The path must not hold '.' or '..' segments.", "path_dot_segment"));
+        }
+        Operation op = switch (path) {
+            case "/v1/chat/completions" -> Operation.CHAT_COMPLETIONS;
+            case "/v1/completions" -> Operation.COMPLETIONS;
+            case "/v1/embeddings" -> Operation.EMBEDDINGS;
+            case "/v1/models" -> Operation.LIST_MODELS;
+            default -> null;
+        };
+        if (op != null) {
+            return checkMethod(method, op, null, null);
+        }
+        if (path.startsWith("/api/v1/tenants/")) {
+            String[] parts = path.split("/", -1);
+            // "", api, v1, tenants, {tenant}, models, {model}, predict
+            if (parts.length == 8 && parts[5].equals("models") && parts[7].equals("predict")
+                    && !parts[4].isEmpty() && !parts[6].isEmpty()) {
+                if (!dev.warden.config.Ids.isModelSegment(parts[6])) {
+                    return Result.error(GatewayError.of(ErrorCode.INVALID_PATH,
+                            "The model in the path is not a valid model name.", "path_model_malformed"));
+                }
+                return checkMethod(method, Operation.PREDICT, parts[4], parts[6]);
+            }
+        }
+        return NOT_FOUND;
+    }
+
+    private static Result checkMethod(HttpMethod method, Operation op, String tenant, String model) {
+        HttpMethod expected = op == Operation.LIST_MODELS ? HttpMethod.GET : HttpMethod.POST;
+        if (!method.equals(expected)) {
+            return new Result(null, GatewayError.of(ErrorCode.METHOD_NOT_ALLOWED,
+                    "This route accepts " + expected.name() + " only.", "method_not_allowed"), expected.name());
+        }
+        return new Result(new Match(op, tenant, model), null, null);
+    }
+
+    private static boolean hasDotSegment(String path) {
+        int start = 1;
+        while (start <= path.length()) {
+            int end = path.indexOf('/', start);
+            if (end < 0) {
+                end = path.length();
+            }
+            int len = end - start;
+            if ((len == 1 && path.charAt(start) == '.') || (len == 2 && path.charAt(start) == '.' && path.charAt(start + 1) == '.')) {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,114 @@
+package dev.warden.identity;
+
+import dev.warden.config.ApiKeyFormat;
+import dev.warden.config.ApiKeyRecord;
+import dev.warden.config.KeyHasher;
+import dev.warden.config.Snapshot;
+import dev.warden.config.Tenant;
+import dev.warden.config.TenantStatus;
+import dev.warden.pipeline.ErrorCode;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.GatewayError;
+import dev.warden.pipeline.Outcome;
+import dev.warden.pipeline.Stage;
+import dev.warden.tenant.Principal;
+import dev.warden.tenant.RequestContext;
+import dev.warden.tenant.TenantClaim;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import java.util.List;
+
+/**
+ * Authenticate with an API key from {@code Authorization: Bearer} or {@code X-API-Key}.
+ *
+ * <p>Every failure (no key, malformed key, unknown key, wrong key, unknown tenant, another
+ * tenant's id) gives the same answer, and the same work is done on every path (one keyed hash and
+ * one constant-time comparison), so neither the body nor the timing tells a caller whether a
+ * tenant or a key id exists. The reason is kept for the security log only.
+ */
+public final class ApiKeyAuthenticator implements Stage {
+    static final String API_KEY_HEADER = "X-API-Key";
+    private static final String DUMMY_KEY = "wdn_dummy0000000_" + "A".repeat(43);
+
+    private final KeyHasher hasher;
+    private final byte[] dummyHash;
+
+    public ApiKeyAuthenticator(KeyHasher hasher) {
+        this.hasher = hasher;
+        this.dummyHash = hasher.hash("not-a-key-" + System.nanoTime());
+    }
+
+    @Override
+    public String name() {
+        return "authenticate";
+    }
+
+    @Override
+    public Future<Outcome> onRequest(Exchange exchange) {
+        MultiMap headers = exchange.request().headers();
+        String key = presentedKey(headers);
+        String keyId = key == null ? null : ApiKeyFormat.keyId(key);
+        Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
+        ApiKeyRecord record = keyId == null ? null : snapshot.key(keyId);
+
+        // Always one hash and one comparison, whatever is missing.
+        boolean keyValid = hasher.matches(keyId == null ? DUMMY_KEY : key, record == null ? dummyHash : record.hash())
+                && record != null;
+
+        TenantClaim claim = exchange.get(RequestContext.CLAIM);
+        String reason = null;
+        if (key == null) {
+            reason = headers.contains("Authorization") || headers.contains(API_KEY_HEADER) ? "credential_malformed" : "credential_missing";
+        } else if (!keyValid) {
+            reason = "key_invalid";
+        } else if (claim != null && claim.tenant() == null) {
+            reason = "tenant_unknown";
+        } else if (claim != null && !claim.id().equals(record.tenantId())) {
+            reason = "tenant_mismatch";
+        }
+        if (reason != null) {
+            return Outcome.rejectNow(GatewayError.unauthenticated(reason));
+        }
+        Tenant tenant = snapshot.tenant(record.tenantId());
+        if (tenant == null) {
+            return Outcome.rejectNow(GatewayError.unauthenticated("key_tenant_gone"));
+        }
+        exchange.verifiedTenant(tenant.id());
+        exchange.put(RequestContext.TENANT, tenant);
+        exchange.put(RequestContext.PRINCIPAL,
+                new Principal(tenant.id(), record.keyId(), record.role(), record.models(), "api_key"));
+        if (tenant.status() == TenantStatus.SUSPENDED) {
+            return Outcome.rejectNow(GatewayError.of(ErrorCode.TENANT_SUSPENDED,
+                    "This tenant is suspended.", "tenant_suspended"));
+        }
+        return Outcome.continueNow();
+    }
+
+    /**
+     * The one key the request presents, or null if there is none or it is ambiguous (two
+     * Authorization headers, a non-Bearer scheme, or two different keys in the two headers).
+     */
+    static String presentedKey(MultiMap headers) {
+        List<String> auth = headers.getAll("Authorization");
+        List<String> apiKey = headers.getAll(API_KEY_HEADER);
+        if (auth.size() > 1 || apiKey.size() > 1) {
+            return null;
+        }
+        String fromAuth = null;
+        if (auth.size() == 1) {
+            String v = auth.get(0);
+            if (v.length() < 8 || !v.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                return null;
+            }
+            fromAuth = v.substring(7).strip();
+            if (fromAuth.isEmpty()) {
+                return null;
+            }
+        }
+        String fromHeader = apiKey.size() == 1 ? apiKey.get(0).strip() : null;
+        if (fromAuth != null && fromHeader != null && !fromAuth.equals(fromHeader)) {
+            return null;
+        }
+        return fromAuth != null ? fromAuth : fromHeader;
+    }
+}

@@ -1,0 +1,48 @@
+package dev.warden.observe;
+
+import dev.warden.pipeline.Completion;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.Outcome;
+import dev.warden.pipeline.Stage;
+import dev.warden.tenant.RequestContext;
+import io.vertx.core.Future;
+import java.util.Locale;
+
+/**
+ * Records every exchange once it completed: request count and latency by tenant, model and status,
+ * tokens in and out, and a security event for every security-relevant refusal. First in the list
+ * so that its {@code onComplete} runs last, after every other stage has settled.
+ */
+public final class MetricsStage implements Stage {
+    private final GatewayMetrics metrics;
+
+    public MetricsStage(GatewayMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    @Override
+    public String name() {
+        return "metrics";
+    }
+
+    @Override
+    public Future<Outcome> onRequest(Exchange exchange) {
+        return Outcome.continueNow();
+    }
+
+    @Override
+    public void onComplete(Exchange exchange, Completion completion) {
+        String tenant = exchange.verifiedTenant() == null ? "_none" : exchange.verifiedTenant();
+        String model = exchange.get(RequestContext.MODEL);
+        if (model == null) {
+            model = "_none";
+        }
+        String operation = exchange.request().operation().name().toLowerCase(Locale.ROOT);
+        int status = completion.status() == 0 ? 499 : completion.status();
+        metrics.request(tenant, model, operation, status, System.nanoTime() - exchange.startNanos());
+        metrics.tokens(tenant, model, completion.usage().inputTokens(), completion.usage().outputTokens());
+        if (completion.error() != null && completion.error().securityRelevant()) {
+            SecurityLog.refused(exchange, completion.error());
+        }
+    }
+}

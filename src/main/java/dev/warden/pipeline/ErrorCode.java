@@ -1,0 +1,55 @@
+package dev.warden.pipeline;
+
+/**
+ * Every stable error code a client can see, with its HTTP status and title.
+ *
+ * <p>The {@code code} string is a public contract (listed in docs/errors.md): never rename one.
+ */
+public enum ErrorCode {
+    INVALID_REQUEST(400, "Invalid request"),
+    INVALID_JSON(400, "Invalid JSON body"),
+    INVALID_PATH(400, "Invalid path"),
+    INVALID_HEADER(400, "Invalid header"),
+    INVALID_TENANT(400, "Invalid tenant identifier"),
+    TENANT_CONFLICT(400, "Conflicting tenant identifiers"),
+    RESERVED_FIELD(400, "Reserved field in body"),
+    UNAUTHENTICATED(401, "Unauthenticated"),
+    TENANT_SUSPENDED(403, "Tenant suspended"),
+    FORBIDDEN(403, "Forbidden"),
+    MODEL_NOT_ALLOWED(403, "Model not allowed"),
+    NOT_FOUND(404, "Not found"),
+    METHOD_NOT_ALLOWED(405, "Method not allowed"),
+    UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
+    BODY_TOO_LARGE(413, "Request body too large"),
+    URI_TOO_LONG(414, "URI too long"),
+    HEADERS_TOO_LARGE(431, "Request header fields too large"),
+    NO_UPSTREAM_IN_REGION(503, "No upstream available in an allowed region"),
+    UPSTREAM_UNAVAILABLE(502, "Upstream unavailable"),
+    UPSTREAM_TIMEOUT(504, "Upstream timeout"),
+    UPSTREAM_PROTOCOL_ERROR(502, "Upstream protocol error"),
+    ISOLATION_VIOLATION(502, "Isolation violation"),
+    INTERNAL_ERROR(500, "Internal error");
+
+    private final int status;
+    private final String title;
+    private final String code;
+
+    ErrorCode(int status, String title) {
+        this.status = status;
+        this.title = title;
+        this.code = name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    /** The stable, client-visible code, e.g. {@code model_not_allowed}. */
+    public String code() {
+        return code;
+    }
+}

@@ -1,0 +1,99 @@
+package dev.warden.pipeline;
+
+import java.util.Objects;
+
+/**
+ * One request on its way through the pipeline: the inbound request, a request id, and typed
+ * slots for what the stages learn (tenant, principal, route, upstream response...).
+ *
+ * <p>An exchange lives on one event loop; it is not thread-safe and needs not be.
+ */
+public final class Exchange {
+    private String requestId = "-";
+    private final InboundRequest request;
+    private final long startNanos;
+    private final Object[] slots = new Object[Key.MAX];
+    private String verifiedTenant;
+    private Usage usage = Usage.NONE;
+    private int responseStatus;
+    private boolean aborted;
+
+    public Exchange(InboundRequest request, long startNanos) {
+        this.request = Objects.requireNonNull(request, "request");
+        this.startNanos = startNanos;
+    }
+
+    public String requestId() {
+        return requestId;
+    }
+
+    /** Set once by the request-id stage, first in the list. */
+    public void requestId(String id) {
+        this.requestId = Objects.requireNonNull(id, "id");
+    }
+
+    public InboundRequest request() {
+        return request;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    /** The tenant the credential proved, or null before authentication succeeded. */
+    public String verifiedTenant() {
+        return verifiedTenant;
+    }
+
+    public void verifiedTenant(String tenantId) {
+        this.verifiedTenant = tenantId;
+    }
+
+    public Usage usage() {
+        return usage;
+    }
+
+    public void usage(Usage usage) {
+        this.usage = Objects.requireNonNull(usage, "usage");
+    }
+
+    /** The status sent to the client, 0 until the response head is written. */
+    public int responseStatus() {
+        return responseStatus;
+    }
+
+    public void responseStatus(int status) {
+        this.responseStatus = status;
+    }
+
+    public boolean aborted() {
+        return aborted;
+    }
+
+    public void markAborted() {
+        this.aborted = true;
+    }
+
+    @SuppressWarnings("unchecked")
+    public <T> T get(Key<T> key) {
+        return (T) slots[key.index()];
+    }
+
+    /** The value, which a stage earlier in the list must have set. */
+    public <T> T require(Key<T> key) {
+        T value = get(key);
+        if (value == null) {
+            throw new IllegalStateException("exchange has no " + key + ": stage order broken");
+        }
+        return value;
+    }
+
+    public <T> void put(Key<T> key, T value) {
+        slots[key.index()] = value;
+    }
+
+    @Override
+    public String toString() {
+        return "Exchange[" + requestId + " " + request.operation() + "]";
+    }
+}

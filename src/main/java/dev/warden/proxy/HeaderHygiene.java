@@ -1,0 +1,85 @@
+package dev.warden.proxy;
+
+import io.vertx.core.MultiMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which headers cross the gateway. Towards the upstream: hop-by-hop headers, everything named in
+ * {@code Connection}, the client's credentials, and every header only the gateway may set
+ * ({@code X-Tenant-ID}, {@code X-Warden-*}, {@code X-Forwarded-*}, {@code Forwarded}...) are
+ * dropped; the gateway then sets its own from what it verified. Towards the client: hop-by-hop
+ * and framing headers, cookies and the upstream's tenant tag are dropped.
+ */
+final class HeaderHygiene {
+    private HeaderHygiene() {
+    }
+
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te",
+            "trailer", "transfer-encoding", "upgrade", "proxy-authorization", "proxy-authenticate", "http2-settings");
+
+    private static final Set<String> NEVER_UPSTREAM = Set.of("authorization", "x-api-key", "cookie", "host",
+            "content-length", "expect", "x-tenant-id", "forwarded", "x-real-ip", "x-original-url", "x-rewrite-url",
+            "x-http-method-override", "x-http-method", "x-method-override", "x-request-id", "x-client-ip",
+            "true-client-ip", "cf-connecting-ip");
+
+    private static final String[] NEVER_UPSTREAM_PREFIXES = {"x-warden-", "x-forwarded-", "x-authenticated-",
+            "x-gateway-", "x-sim-internal-"};
+
+    private static final Set<String> NEVER_DOWNSTREAM = Set.of("set-cookie", "set-cookie2", "content-length",
+            "x-tenant-id", "x-request-id", "server", "x-content-type-options", "x-frame-options", "cache-control",
+            "referrer-policy", "strict-transport-security", "access-control-allow-origin",
+            "access-control-allow-credentials", "www-authenticate");
+
+    /** Copies the client's headers that may reach the upstream into {@code out}. */
+    static void copyToUpstream(MultiMap in, MultiMap out) {
+        Set<String> named = connectionTokens(in);
+        for (Map.Entry<String, String> e : in) {
+            String name = e.getKey().toLowerCase(Locale.ROOT);
+            if (HOP_BY_HOP.contains(name) || NEVER_UPSTREAM.contains(name) || named.contains(name) || hasBlockedPrefix(name)) {
+                continue;
+            }
+            out.add(e.getKey(), e.getValue());
+        }
+    }
+
+    /** Copies the upstream's response headers that may reach the client into {@code out}. */
+    static void copyToClient(MultiMap in, MultiMap out) {
+        Set<String> named = connectionTokens(in);
+        for (Map.Entry<String, String> e : in) {
+            String name = e.getKey().toLowerCase(Locale.ROOT);
+            if (HOP_BY_HOP.contains(name) || NEVER_DOWNSTREAM.contains(name) || named.contains(name)
+                    || name.startsWith("x-warden-")) {
+                continue;
+            }
+            out.add(e.getKey(), e.getValue());
+        }
+    }
+
+    private static boolean hasBlockedPrefix(String lower) {
+        for (String p : NEVER_UPSTREAM_PREFIXES) {
+            if (lower.startsWith(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Set<String> connectionTokens(MultiMap headers) {
+        java.util.List<String> values = headers.getAll("Connection");
+        if (values.isEmpty()) {
+            return Set.of();
+        }
+        java.util.HashSet<String> tokens = new java.util.HashSet<>();
+        for (String v : values) {
+            for (String t : v.split(",")) {
+                String token = t.strip().toLowerCase(Locale.ROOT);
+                if (!token.isEmpty()) {
+                    tokens.add(token);
+                }
+            }
+        }
+        return tokens;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.warden.proxy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.Usage;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerResponse;
+import java.io.IOException;
+
+/**
+ * Relays a non-streaming answer chunk by chunk as it arrives, keeping a copy (up to a cap) to read
+ * its {@code usage} at the end. An answer larger than the cap still reaches the client; only its
+ * usage is then unknown (counted as zero and logged).
+ */
+final class JsonRelay extends Relay {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private final int maxCopyBytes;
+    private final boolean readUsage;
+    private Buffer copy;
+    private boolean overCap;
+
+    JsonRelay(Vertx vertx, Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs,
+              int maxCopyBytes, boolean readUsage) {
+        super(vertx, exchange, upstream, client, idleMs);
+        this.maxCopyBytes = maxCopyBytes;
+        this.readUsage = readUsage;
+    }
+
+    @Override
+    protected void onChunk(Buffer chunk) {
+        if (readUsage && !overCap) {
+            if (copy == null) {
+                copy = chunk.copy();
+            } else if (copy.length() + chunk.length() <= maxCopyBytes) {
+                copy.appendBuffer(chunk);
+            } else {
+                overCap = true;
+                copy = null;
+            }
+        }
+        client.write(chunk);
+    }
+
+    @Override
+    protected void onEnd() {
+        if (copy == null) {
+            return;
+        }
+        try {
+            Usage usage = UsageReader.from(MAPPER.readTree(copy.getBytes()));
+            if (usage != null) {
+                exchange.usage(usage);
+            }
+        } catch (IOException notJson) {
+            // The answer is relayed as it came; its usage is unknown.
+        }
+    }
+
+    @Override
+    protected boolean onAbort(String reason) {
+        return false; // mid-body there is no way to tell a JSON client: its connection is cut
+    }
+}

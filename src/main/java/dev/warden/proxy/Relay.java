@@ -1,0 +1,109 @@
+package dev.warden.proxy;
+
+import dev.warden.pipeline.Exchange;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Streams an upstream body to the client with back-pressure, an idle timeout between chunks, and
+ * an abort when either side goes away. Subclasses decide what each chunk becomes.
+ */
+abstract class Relay {
+    protected final Vertx vertx;
+    protected final Exchange exchange;
+    protected final HttpClientResponse upstream;
+    protected final HttpServerResponse client;
+    private final long idleMs;
+    private final Promise<Void> finished = Promise.promise();
+    private long idleTimer = -1;
+    private boolean done;
+
+    Relay(Vertx vertx, Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs) {
+        this.vertx = vertx;
+        this.exchange = exchange;
+        this.upstream = upstream;
+        this.client = client;
+        this.idleMs = idleMs;
+    }
+
+    /** Starts relaying; the future completes when the client's response has ended (fails if aborted). */
+    final Future<Void> start() {
+        client.closeHandler(v -> abort(null, "client_closed"));
+        client.exceptionHandler(e -> abort(null, "client_error"));
+        upstream.exceptionHandler(e -> abort(e, e instanceof TimeoutException ? "upstream_idle_timeout" : "upstream_reset"));
+        upstream.handler(chunk -> {
+            armIdleTimer();
+            onChunk(chunk);
+            if (client.writeQueueFull()) {
+                upstream.pause();
+                client.drainHandler(v -> upstream.resume());
+            }
+        });
+        upstream.endHandler(v -> {
+            if (done) {
+                return;
+            }
+            cancelIdleTimer();
+            onEnd();
+            done = true;
+            client.end().onComplete(ar -> finish(ar.succeeded()));
+        });
+        armIdleTimer();
+        upstream.resume();
+        return finished.future();
+    }
+
+    protected abstract void onChunk(Buffer chunk);
+
+    /** The upstream ended normally: flush what is pending (the response is ended after). */
+    protected abstract void onEnd();
+
+    /**
+     * The stream broke (upstream reset, idle timeout, invalid upstream data) while the client is
+     * still there. Returns true if the subclass told the client (an SSE error event) and the
+     * response may end normally; false to cut the client's connection.
+     */
+    protected abstract boolean onAbort(String reason);
+
+    protected final void abort(Throwable cause, String reason) {
+        if (done) {
+            return;
+        }
+        done = true;
+        cancelIdleTimer();
+        exchange.markAborted();
+        boolean graceful = !reason.startsWith("client_") && !client.ended() && onAbort(reason);
+        upstream.request().reset();
+        if (graceful) {
+            client.end().onComplete(ar -> finish(false));
+        } else {
+            client.reset();
+            finish(false);
+        }
+    }
+
+    private void finish(boolean ok) {
+        if (ok) {
+            finished.tryComplete();
+        } else {
+            finished.tryFail("relay aborted");
+        }
+    }
+
+    private void armIdleTimer() {
+        cancelIdleTimer();
+        idleTimer = vertx.setTimer(idleMs, id -> abort(new TimeoutException("idle"), "upstream_idle_timeout"));
+    }
+
+    private void cancelIdleTimer() {
+        if (idleTimer >= 0) {
+            vertx.cancelTimer(idleTimer);
+            idleTimer = -1;
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package dev.warden.proxy;
+
+import dev.warden.config.Snapshot;
+import dev.warden.observe.SecurityLog;
+import dev.warden.pipeline.ErrorCode;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.GatewayError;
+import dev.warden.pipeline.Outcome;
+import dev.warden.pipeline.SecurityHeaders;
+import dev.warden.pipeline.Stage;
+import dev.warden.tenant.RequestContext;
+import dev.warden.tenant.SelectedRoute;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
+
+/**
+ * Respond: checks the upstream's answer belongs to the request's tenant (an {@code X-Tenant-ID}
+ * echo naming anyone else drops the answer: 502 {@code isolation_violation}, a security event),
+ * tags it (tenant, request id, model, region, timing, security headers) and streams it to the
+ * client: SSE event by event, JSON chunk by chunk, reading the token usage on the way.
+ */
+public final class RespondStage implements Stage {
+    private final Vertx vertx;
+
+    public RespondStage(Vertx vertx) {
+        this.vertx = vertx;
+    }
+
+    @Override
+    public String name() {
+        return "respond";
+    }
+
+    @Override
+    public Future<Outcome> onRequest(Exchange exchange) {
+        HttpClientResponse upstream = exchange.require(RequestContext.UPSTREAM_RESPONSE);
+        SelectedRoute route = exchange.require(RequestContext.ROUTE);
+        List<String> echoes = upstream.headers().getAll(SecurityHeaders.TENANT_ID);
+        if (!echoes.isEmpty() && (echoes.size() > 1 || !echoes.get(0).equals(exchange.verifiedTenant()))) {
+            SecurityLog.isolationViolation(exchange, route.upstream().authority());
+            upstream.request().reset();
+            return Outcome.rejectNow(GatewayError.of(ErrorCode.ISOLATION_VIOLATION,
+                    "The model server's answer could not be verified for this tenant.", "upstream_tenant_mismatch"));
+        }
+
+        HttpServerResponse client = exchange.request().http().response();
+        MultiMap out = client.headers();
+        client.setStatusCode(upstream.statusCode());
+        HeaderHygiene.copyToClient(upstream.headers(), out);
+        SecurityHeaders.apply(out, exchange);
+        out.set("X-Model", route.model().name());
+        String version = upstream.getHeader("X-Model-Version");
+        if (version != null) {
+            out.set("X-Model-Version", version);
+        }
+        out.set("X-Upstream-Region", route.upstream().region());
+        long headNanos = exchange.require(RequestContext.UPSTREAM_HEAD_NANOS);
+        out.set("X-Processing-Time-Ms", Long.toString((headNanos - exchange.startNanos()) / 1_000_000));
+        exchange.responseStatus(upstream.statusCode());
+
+        Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
+        long idleMs = snapshot.config().timeouts().idleMs();
+        UpstreamBody.Prepared prepared = exchange.require(StreamKeys.PREPARED);
+        String type = upstream.getHeader("Content-Type");
+        Relay relay;
+        if (type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
+            client.setChunked(true);
+            relay = new SseRelay(vertx, exchange, upstream, client, idleMs,
+                    snapshot.config().limits().maxResponseBytes(), prepared.clientWantsUsageChunk() || !prepared.streaming());
+        } else {
+            String length = upstream.getHeader("Content-Length");
+            if (length != null) {
+                out.set("Content-Length", length);
+            } else {
+                client.setChunked(true);
+            }
+            boolean json = type != null && type.regionMatches(true, 0, "application/json", 0, 16);
+            relay = new JsonRelay(vertx, exchange, upstream, client, idleMs,
+                    snapshot.config().limits().maxResponseBytes(), json && upstream.statusCode() < 300);
+        }
+        return Future.succeededFuture(new Outcome.Respond(new Outcome.Reply.Sent(relay.start())));
+    }
+}

@@ -1,0 +1,131 @@
+package dev.warden.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.Usage;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Relays a server-sent-event stream event by event. Each upstream event is parsed, its data checked
+ * to be one JSON value (or {@code [DONE]}), and re-serialized: one {@code data:} line per event,
+ * so nothing an upstream puts in a value can split or forge events. Usage is read from the usage
+ * chunk; that chunk is passed on only if the client asked for it ({@code include_usage}). A broken
+ * stream ends with a terminal {@code event: error}.
+ */
+final class SseRelay extends Relay {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final boolean passUsageChunk;
+    private final SseEventParser parser;
+    private Buffer out;
+    private boolean broken;
+
+    SseRelay(Vertx vertx, Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs,
+             int maxEventBytes, boolean passUsageChunk) {
+        super(vertx, exchange, upstream, client, idleMs);
+        this.passUsageChunk = passUsageChunk;
+        this.parser = new SseEventParser(maxEventBytes, this::onEvent);
+    }
+
+    @Override
+    protected void onChunk(Buffer chunk) {
+        if (broken) {
+            return;
+        }
+        out = Buffer.buffer(chunk.length() + 16);
+        try {
+            parser.feed(chunk);
+        } catch (SseEventParser.TooLarge e) {
+            broken = true;
+        }
+        if (out.length() > 0) {
+            client.write(out);
+        }
+        out = null;
+        if (broken) {
+            abort(null, "upstream_sse_invalid");
+        }
+    }
+
+    private void onEvent(SseEventParser.Event event) {
+        if (broken || event.data() == null) {
+            return;
+        }
+        String data = event.data();
+        if (data.equals("[DONE]")) {
+            out.appendBytes(DATA).appendString("[DONE]").appendBytes(END);
+            return;
+        }
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(data);
+        } catch (IOException e) {
+            node = null;
+        }
+        if (node == null || !(node.isObject() || node.isArray())) {
+            broken = true;
+            return;
+        }
+        Usage usage = UsageReader.from(node);
+        if (usage != null) {
+            exchange.usage(usage);
+            if (!passUsageChunk && isUsageOnly(node)) {
+                return;
+            }
+        }
+        if (event.event() != null && isToken(event.event()) && !event.event().equals("message")) {
+            out.appendString("event: ").appendString(event.event()).appendString("\n");
+        }
+        out.appendBytes(DATA);
+        if (data.indexOf('\n') < 0) {
+            out.appendString(data); // one line of valid JSON: no CR or LF can be in it
+        } else {
+            out.appendString(node.toString());
+        }
+        out.appendBytes(END);
+    }
+
+    @Override
+    protected void onEnd() {
+        // An event without its blank line at the end of the stream is dropped, as the spec says.
+    }
+
+    @Override
+    protected boolean onAbort(String reason) {
+        String code = reason.equals("upstream_idle_timeout") ? "upstream_timeout" : "upstream_protocol_error";
+        ObjectNode error = MAPPER.createObjectNode();
+        ObjectNode inner = error.putObject("error");
+        inner.put("code", code);
+        inner.put("message", "The model server's stream broke off.");
+        inner.put("request_id", exchange.requestId());
+        client.write("event: error\ndata: " + error + "\n\n");
+        return true;
+    }
+
+    private static boolean isUsageOnly(JsonNode node) {
+        JsonNode choices = node.get("choices");
+        return choices == null || (choices.isArray() && choices.isEmpty());
+    }
+
+    private static boolean isToken(String s) {
+        if (s.isEmpty() || s.length() > 64) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

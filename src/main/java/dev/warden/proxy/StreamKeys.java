@@ -1,0 +1,13 @@
+package dev.warden.proxy;
+
+import dev.warden.pipeline.Key;
+import io.vertx.core.http.HttpClientRequest;
+
+/** Exchange keys private to forwarding and responding. */
+final class StreamKeys {
+    private StreamKeys() {
+    }
+
+    static final Key<UpstreamBody.Prepared> PREPARED = Key.of("prepared");
+    static final Key<HttpClientRequest> UPSTREAM_REQUEST = Key.of("upstreamRequest");
+}

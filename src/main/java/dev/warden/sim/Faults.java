@@ -1,0 +1,46 @@
+package dev.warden.sim;
+
+/**
+ * Misbehaviour a test asks of the sim with the {@code X-Sim-Fault} header, comma-separated:
+ * {@code status=503}, {@code delay=200} (ms before the head), {@code stall} (head, maybe some
+ * chunks, then silence), {@code reset-after=3} (cut the connection after 3 chunks),
+ * {@code tenant=other} (echo a wrong {@code X-Tenant-ID}), {@code sse=raw-cr|escaped|bad-json}
+ * (hostile event streams), {@code no-usage}.
+ */
+record Faults(int status, int delayMs, boolean stall, int resetAfter, String tenant, String sse, boolean noUsage) {
+    static final Faults NONE = new Faults(0, 0, false, -1, null, null, false);
+
+    static Faults parse(String header) {
+        if (header == null || header.isBlank()) {
+            return NONE;
+        }
+        int status = 0;
+        int delay = 0;
+        boolean stall = false;
+        int resetAfter = -1;
+        String tenant = null;
+        String sse = null;
+        boolean noUsage = false;
+        for (String part : header.split(",")) {
+            String p = part.strip();
+            int eq = p.indexOf('=');
+            String k = eq < 0 ? p : p.substring(0, eq);
+            String v = eq < 0 ? "" : p.substring(eq + 1);
+            try {
+                switch (k) {
+                    case "status" -> status = Integer.parseInt(v);
+                    case "delay" -> delay = Integer.parseInt(v);
+                    case "stall" -> stall = true;
+                    case "reset-after" -> resetAfter = Integer.parseInt(v);
+                    case "tenant" -> tenant = v;
+                    case "sse" -> sse = v;
+                    case "no-usage" -> noUsage = true;
+                    default -> { }
+                }
+            } catch (NumberFormatException ignored) {
+                // a malformed knob is ignored: the sim is a test tool, not a validator
+            }
+        }
+        return new Faults(status, delay, stall, resetAfter, tenant, sse, noUsage);
+    }
+}

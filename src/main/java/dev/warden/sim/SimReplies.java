@@ -1,0 +1,132 @@
+package dev.warden.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.MultiMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Builds the sim's OpenAI-shaped answers. */
+final class SimReplies {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private SimReplies() {
+    }
+
+    /** The echo model's reply: a JSON object of every request header the sim received. */
+    static String headersAsJson(MultiMap headers) {
+        Map<String, String> seen = new TreeMap<>();
+        for (Map.Entry<String, String> e : headers) {
+            seen.merge(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue(), (a, b) -> a + ", " + b);
+        }
+        return MAPPER.valueToTree(seen).toString();
+    }
+
+    static String replyText(int tokens, String region) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < tokens; i++) {
+            sb.append(SimText.token(i, tokens, region));
+        }
+        return sb.toString();
+    }
+
+    static ObjectNode usage(int prompt, int completion) {
+        ObjectNode u = MAPPER.createObjectNode();
+        u.put("prompt_tokens", prompt);
+        u.put("completion_tokens", completion);
+        u.put("total_tokens", prompt + completion);
+        return u;
+    }
+
+    static ObjectNode chat(String id, String model, long created, String content, int prompt, int completion) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("id", id).put("object", "chat.completion").put("created", created).put("model", model);
+        ObjectNode choice = root.putArray("choices").addObject();
+        choice.put("index", 0);
+        choice.putObject("message").put("role", "assistant").put("content", content);
+        choice.put("finish_reason", "stop");
+        root.set("usage", usage(prompt, completion));
+        return root;
+    }
+
+    static ObjectNode completion(String id, String model, long created, String text, int prompt, int completion) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("id", id).put("object", "text_completion").put("created", created).put("model", model);
+        ObjectNode choice = root.putArray("choices").addObject();
+        choice.put("index", 0).put("text", text).put("finish_reason", "stop");
+        root.set("usage", usage(prompt, completion));
+        return root;
+    }
+
+    /** A streaming chunk carrying {@code content} (chat) or {@code text} (completions). */
+    static ObjectNode chunk(boolean chat, String id, String model, long created, String piece, String finish) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("id", id).put("object", chat ? "chat.completion.chunk" : "text_completion").put("created", created)
+                .put("model", model);
+        ObjectNode choice = root.putArray("choices").addObject();
+        choice.put("index", 0);
+        if (chat) {
+            ObjectNode delta = choice.putObject("delta");
+            if (piece != null) {
+                delta.put("content", piece);
+            }
+        } else {
+            choice.put("text", piece == null ? "" : piece);
+        }
+        if (finish != null) {
+            choice.put("finish_reason", finish);
+        } else {
+            choice.putNull("finish_reason");
+        }
+        return root;
+    }
+
+    static ObjectNode usageChunk(boolean chat, String id, String model, long created, int prompt, int completion) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("id", id).put("object", chat ? "chat.completion.chunk" : "text_completion").put("created", created)
+                .put("model", model);
+        root.putArray("choices");
+        root.set("usage", usage(prompt, completion));
+        return root;
+    }
+
+    static ObjectNode embeddings(String model, JsonNode input) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("object", "list").put("model", model);
+        ArrayNode data = root.putArray("data");
+        int tokens = 0;
+        int index = 0;
+        Iterable<JsonNode> items = input != null && input.isArray() ? input : java.util.List.of(input == null ? MAPPER.nullNode() : input);
+        for (JsonNode item : items) {
+            String text = item.isTextual() ? item.textValue() : item.toString();
+            tokens += SimText.count(text);
+            ObjectNode e = data.addObject();
+            e.put("object", "embedding").put("index", index++);
+            ArrayNode vec = e.putArray("embedding");
+            int h = text.hashCode();
+            for (int i = 0; i < 8; i++) {
+                vec.add(((h >>> (i * 4)) & 0xf) / 15.0 - 0.5);
+            }
+        }
+        ObjectNode u = root.putObject("usage");
+        u.put("prompt_tokens", tokens).put("total_tokens", tokens);
+        return root;
+    }
+
+    static ObjectNode predict(String model, String region, JsonNode body) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("model", model).put("region", region);
+        ArrayNode predictions = root.putArray("predictions");
+        JsonNode instances = body.get("instances");
+        int n = instances != null && instances.isArray() ? instances.size() : 1;
+        for (int i = 0; i < n; i++) {
+            JsonNode inst = instances != null && instances.isArray() ? instances.get(i) : body;
+            predictions.addObject().put("index", i).put("score", (Math.abs(inst.toString().hashCode()) % 1000) / 1000.0);
+        }
+        ObjectNode u = root.putObject("usage");
+        u.put("input_tokens", n).put("output_tokens", n);
+        return root;
+    }
+}

@@ -1,0 +1,151 @@
+package dev.warden.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A simulated OpenAI-compatible model server: chat, completions, embeddings, models and a generic
+ * predict route, with a region label, configurable time to first token and streaming pace,
+ * correct usage counts, an {@code echo} model that answers with the request headers it received,
+ * and fault knobs ({@link Faults}). It echoes the {@code X-Tenant-ID} it received. Used by the
+ * demo, the tests and the benchmarks; never a real model.
+ */
+public final class SimServer {
+    private final Vertx vertx;
+    private final SimOptions options;
+    private final AtomicLong ids = new AtomicLong();
+    private final AtomicLong requests = new AtomicLong();
+    private volatile String lastBody;
+    private HttpServer server;
+
+    public SimServer(Vertx vertx, SimOptions options) {
+        this.vertx = vertx;
+        this.options = options;
+    }
+
+    public Future<SimServer> start() {
+        server = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port())
+                .setTcpNoDelay(true).setReuseAddress(true).setAcceptBacklog(4096));
+        server.requestHandler(this::handle);
+        return server.listen().map(s -> this);
+    }
+
+    public Future<Void> stop() {
+        return server == null ? Future.succeededFuture() : server.close();
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    public String region() {
+        return options.region();
+    }
+
+    /** How many requests reached this sim (tests assert that refused requests never do). */
+    public long requestCount() {
+        return requests.get();
+    }
+
+    private void handle(HttpServerRequest req) {
+        requests.incrementAndGet();
+        String path = req.path();
+        HttpServerResponse res = req.response();
+        String tenant = req.getHeader("X-Tenant-ID");
+        Faults faults = Faults.parse(req.getHeader("X-Sim-Fault"));
+        res.putHeader("X-Sim-Region", options.region());
+        res.putHeader("X-Model-Version", "sim-1");
+        if (faults.tenant() != null) {
+            res.putHeader("X-Tenant-ID", faults.tenant());
+        } else if (tenant != null) {
+            res.putHeader("X-Tenant-ID", tenant);
+        }
+        if (req.method().name().equals("GET") && path.equals("/v1/models")) {
+            ObjectNode list = SimReplies.MAPPER.createObjectNode().put("object", "list");
+            options.models().forEach(m -> list.withArray("data").addObject().put("id", m).put("object", "model").put("owned_by", "sim"));
+            json(res, 200, list.toString());
+            return;
+        }
+        req.body().onSuccess(body -> vertx.setTimer(Math.max(1, faults.delayMs()), t -> answer(req, path, body, faults)))
+                .onFailure(e -> res.reset());
+    }
+
+    /** The body of the last request answered (tests check what an upstream really received). */
+    public String lastBody() {
+        return lastBody;
+    }
+
+    private void answer(HttpServerRequest req, String path, Buffer raw, Faults faults) {
+        HttpServerResponse res = req.response();
+        lastBody = raw.toString();
+        if (faults.status() > 0) {
+            json(res, faults.status(), "{\"error\":{\"message\":\"simulated failure\",\"type\":\"server_error\"}}");
+            return;
+        }
+        JsonNode body;
+        try {
+            body = raw.length() == 0 ? SimReplies.MAPPER.createObjectNode() : SimReplies.MAPPER.readTree(raw.getBytes());
+        } catch (IOException e) {
+            json(res, 400, "{\"error\":{\"message\":\"invalid json\",\"type\":\"invalid_request_error\"}}");
+            return;
+        }
+        String model = body.path("model").asText("unknown");
+        long created = System.currentTimeMillis() / 1000;
+        String id = "sim-" + options.region() + "-" + ids.incrementAndGet();
+        switch (path) {
+            case "/v1/chat/completions", "/v1/completions" -> {
+                boolean chat = path.equals("/v1/chat/completions");
+                int prompt = SimText.countPrompt(body);
+                int max = body.path("max_tokens").asInt(body.path("max_completion_tokens").asInt(options.defaultTokens()));
+                String content;
+                int completion;
+                if (model.equals("echo")) {
+                    content = SimReplies.headersAsJson(req.headers());
+                    completion = SimText.count(content);
+                } else {
+                    completion = Math.max(1, max);
+                    content = SimReplies.replyText(completion, options.region());
+                }
+                if (body.path("stream").asBoolean(false)) {
+                    boolean usage = body.path("stream_options").path("include_usage").asBoolean(false) && !faults.noUsage();
+                    new SimStreamer(vertx, res, options, faults, chat, id, model, created, content, prompt, completion, usage).start();
+                } else if (faults.stall() || faults.resetAfter() >= 0) {
+                    res.setChunked(true).putHeader("Content-Type", "application/json");
+                    res.write("{\"id\":\"" + id + "\",");
+                    if (!faults.stall()) {
+                        res.reset();
+                    }
+                } else {
+                    ObjectNode out = chat ? SimReplies.chat(id, model, created, content, prompt, completion)
+                            : SimReplies.completion(id, model, created, content, prompt, completion);
+                    if (faults.noUsage()) {
+                        out.remove("usage");
+                    }
+                    json(res, 200, out.toString());
+                }
+            }
+            case "/v1/embeddings" -> json(res, 200, SimReplies.embeddings(model, body.get("input")).toString());
+            default -> {
+                if (path.startsWith("/v1/models/") && path.endsWith("/predict")) {
+                    String m = path.substring("/v1/models/".length(), path.length() - "/predict".length());
+                    json(res, 200, SimReplies.predict(m, options.region(), body).toString());
+                } else {
+                    json(res, 404, "{\"error\":{\"message\":\"no such route\",\"type\":\"invalid_request_error\"}}");
+                }
+            }
+        }
+    }
+
+    static void json(HttpServerResponse res, int status, String body) {
+        res.setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
+    }
+}

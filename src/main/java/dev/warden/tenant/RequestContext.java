@@ -1,0 +1,38 @@
+package dev.warden.tenant;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.warden.config.Snapshot;
+import dev.warden.config.Tenant;
+import dev.warden.pipeline.Key;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+
+/**
+ * The typed exchange keys that several stage packages share. Stage packages never depend on each
+ * other, so what one stage learns for a later one is named here, in the package they all know.
+ */
+public final class RequestContext {
+    private RequestContext() {
+    }
+
+    /** The config snapshot read once when the request arrived; every stage uses this one. */
+    public static final Key<Snapshot> SNAPSHOT = Key.of("snapshot");
+    /** The tenant the request names (path, header), set by Identify; absent if none is named. */
+    public static final Key<TenantClaim> CLAIM = Key.of("claim");
+    /** The verified tenant, set by Authenticate. */
+    public static final Key<Tenant> TENANT = Key.of("tenant");
+    /** Who is calling, set by Authenticate. */
+    public static final Key<Principal> PRINCIPAL = Key.of("principal");
+    /** The request body, set by the body stage once the caller is authenticated. */
+    public static final Key<Buffer> BODY = Key.of("body");
+    /** The parsed JSON body (always an object), set with {@link #BODY}. */
+    public static final Key<ObjectNode> JSON = Key.of("json");
+    /** The model the request calls, set by Authorize once allowed. */
+    public static final Key<String> MODEL = Key.of("model");
+    /** Where the request goes, set by Route. */
+    public static final Key<SelectedRoute> ROUTE = Key.of("route");
+    /** The upstream's answer (head received, body paused), set by Forward for Respond. */
+    public static final Key<HttpClientResponse> UPSTREAM_RESPONSE = Key.of("upstreamResponse");
+    /** Nanotime when the upstream's response head arrived. */
+    public static final Key<Long> UPSTREAM_HEAD_NANOS = Key.of("upstreamHeadNanos");
+}

@@ -1,0 +1,176 @@
+package dev.warden.testing;
+
+import dev.warden.admin.AdminToken;
+import dev.warden.app.Gateway;
+import dev.warden.config.ApiKeyFormat;
+import dev.warden.config.KeyHasher;
+import dev.warden.config.RuntimeKeys;
+import dev.warden.config.SnapshotCompiler;
+import dev.warden.config.SnapshotHolder;
+import dev.warden.sim.SimOptions;
+import dev.warden.sim.SimServer;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * A real gateway on loopback port 0 in front of two real sims (regions {@code eu} and {@code us}),
+ * with a config written to a temp file (so reloads can be tested) and fresh keys per tenant.
+ *
+ * <p>Tenants: {@code acme} (any region; echo, gpt-sim, embed-sim, scorer, us-only),
+ * {@code globex} (any region; gpt-sim, embed-sim), {@code initech} (eu only; echo, gpt-sim,
+ * us-only), {@code frozen} (suspended). {@code us-only} is served only in us.
+ */
+public final class TestGateway implements AutoCloseable {
+    public final Vertx vertx = Vertx.vertx();
+    public final SimServer eu;
+    public final SimServer us;
+    public final Gateway gateway;
+    public final Path configFile;
+    public final String adminToken;
+    public final Map<String, String> keys = new LinkedHashMap<>();
+    private final Path dir;
+
+    public TestGateway() throws Exception {
+        this(yaml -> yaml);
+    }
+
+    /** {@code edit} may change the generated YAML before the gateway starts. */
+    public TestGateway(Function<String, String> edit) throws Exception {
+        dir = Files.createTempDirectory("warden-test");
+        eu = new SimServer(vertx, SimOptions.of(0, "eu")).start().await(10, TimeUnit.SECONDS);
+        us = new SimServer(vertx, SimOptions.of(0, "us")).start().await(10, TimeUnit.SECONDS);
+        for (String t : new String[] {"acme", "globex", "initech", "frozen"}) {
+            keys.put(t, ApiKeyFormat.generate());
+        }
+        keys.put("acme-viewer", ApiKeyFormat.generate());
+        keys.put("acme-echo-only", ApiKeyFormat.generate());
+        configFile = dir.resolve("warden.yaml");
+        Files.writeString(configFile, edit.apply(yaml()));
+        KeyHasher hasher = new KeyHasher(randomSecret());
+        SnapshotHolder holder = SnapshotHolder.fromFile(configFile, new SnapshotCompiler(hasher), RuntimeKeys.NONE);
+        AdminToken.Issued admin = AdminToken.issue(hasher);
+        adminToken = admin.token();
+        gateway = Gateway.start(vertx, holder, hasher, admin.verifier(), 2).await(20, TimeUnit.SECONDS);
+    }
+
+    public String yaml() {
+        return yaml(keys);
+    }
+
+    /** The config with the given keys; tests rewrite it to test reloads. */
+    public String yaml(Map<String, String> k) {
+        return """
+                listeners:
+                  data: { host: 127.0.0.1, port: 0 }
+                  admin: { host: 127.0.0.1, port: 0 }
+                dataDir: %s
+                config: { watchIntervalMs: 100 }
+                limits: { maxBodyBytes: 65536, maxHeaderBytes: 8192, maxUriBytes: 2048, maxJsonDepth: 32 }
+                timeouts: { connectMs: 1000, firstByteMs: 2000, idleMs: 1500, clientIdleMs: 20000 }
+                pools:
+                  main:
+                    upstreams:
+                      - { url: "http://127.0.0.1:%d", region: eu }
+                      - { url: "http://127.0.0.1:%d", region: us }
+                  us-pool:
+                    upstreams:
+                      - { url: "http://127.0.0.1:%d", region: us }
+                models:
+                  echo: { pool: main }
+                  gpt-sim: { pool: main, maxOutputTokens: 100, price: { inputPer1k: 500, outputPer1k: 1500 } }
+                  embed-sim: { pool: main }
+                  scorer: { pool: main }
+                  us-only: { pool: us-pool }
+                tiers:
+                  gold: { description: "top", maxOutputTokens: 0 }
+                  basic: { description: "small", maxOutputTokens: 50 }
+                tenants:
+                  acme:
+                    tier: gold
+                    regions: ["*"]
+                    models: [echo, gpt-sim, embed-sim, scorer, us-only]
+                    keys:
+                      - { key: "%s", role: developer }
+                      - { key: "%s", role: viewer }
+                      - { key: "%s", role: developer, models: [echo] }
+                  globex:
+                    tier: basic
+                    regions: ["*"]
+                    models: [gpt-sim, embed-sim]
+                    keys:
+                      - { key: "%s" }
+                  initech:
+                    tier: basic
+                    regions: [eu]
+                    models: [echo, gpt-sim, us-only]
+                    keys:
+                      - { key: "%s" }
+                  frozen:
+                    tier: basic
+                    regions: ["*"]
+                    models: [gpt-sim]
+                    status: suspended
+                    keys:
+                      - { key: "%s" }
+                """.formatted(dir.resolve("data"), eu.port(), us.port(), us.port(),
+                k.get("acme"), k.get("acme-viewer"), k.get("acme-echo-only"), k.get("globex"), k.get("initech"),
+                k.get("frozen"));
+    }
+
+    public String key(String tenant) {
+        return keys.get(tenant);
+    }
+
+    public String dataUrl(String path) {
+        return "http://127.0.0.1:" + gateway.dataPort() + path;
+    }
+
+    public String adminUrl(String path) {
+        return "http://127.0.0.1:" + gateway.adminPort() + path;
+    }
+
+    public long upstreamRequests() {
+        return eu.requestCount() + us.requestCount();
+    }
+
+    /** The value of one Prometheus sample (0 if absent), e.g. {@code warden_tokens_total{...}}. */
+    public double metric(String name, String... labels) {
+        String scrape = gateway.registry().scrape();
+        outer:
+        for (String line : scrape.split("\n")) {
+            if (!line.startsWith(name + "{") && !line.startsWith(name + " ")) {
+                continue;
+            }
+            for (String l : labels) {
+                if (!line.contains(l)) {
+                    continue outer;
+                }
+            }
+            return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+        return 0;
+    }
+
+    private static byte[] randomSecret() {
+        byte[] b = new byte[32];
+        new SecureRandom().nextBytes(b);
+        return b;
+    }
+
+    @Override
+    public void close() throws Exception {
+        vertx.close().await(10, TimeUnit.SECONDS);
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // temp dir: best effort
+        }
+    }
+}
