@@ -42,6 +42,9 @@ final class JsonBodies {
                 && (body.getByte(2) & 0xff) == 0xbf) {
             return refuse(ErrorCode.INVALID_JSON, "The body must not start with a byte-order mark.", "json_bom");
         }
+        if (!validUtf8(body.getBytes())) {
+            return refuse(ErrorCode.INVALID_JSON, "The body is not valid UTF-8.", "json_bad_utf8");
+        }
         JsonNode node;
         try {
             node = mapper(maxDepth, maxBytes).readTree(body.getBytes());
@@ -70,6 +73,19 @@ final class JsonBodies {
             }
         }
         return new Parsed(json, null);
+    }
+
+    /** Strict UTF-8 (no overlong forms, no lone surrogates): nothing is ever folded into another id. */
+    private static boolean validUtf8(byte[] bytes) {
+        try {
+            java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes));
+            return true;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return false;
+        }
     }
 
     private static ObjectMapper mapper(int maxDepth, int maxBytes) {

@@ -42,7 +42,7 @@ final class RequestGuard {
         String te = headers.get("Transfer-Encoding");
         if (te != null) {
             if (request.version() != HttpVersion.HTTP_1_1 || !te.equalsIgnoreCase("chunked")) {
-                return bad(ErrorCode.INVALID_REQUEST, "Transfer-Encoding must be exactly 'chunked' (HTTP/1.1).", "te_invalid");
+                return bad(ErrorCode.INVALID_REQUEST, "Transfer-Encoding must be exactly chunked, on HTTP version 1.1 only.", "te_invalid");
             }
             if (headers.contains("Content-Length")) {
                 return bad(ErrorCode.INVALID_REQUEST, "Content-Length and Transfer-Encoding must not be combined.", "te_and_cl");

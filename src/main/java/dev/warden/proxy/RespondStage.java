@@ -1,7 +1,6 @@
 package dev.warden.proxy;
 
 import dev.warden.config.Snapshot;
-import dev.warden.observe.SecurityLog;
 import dev.warden.pipeline.ErrorCode;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.GatewayError;
@@ -41,7 +40,7 @@ public final class RespondStage implements Stage {
         SelectedRoute route = exchange.require(RequestContext.ROUTE);
         List<String> echoes = upstream.headers().getAll(SecurityHeaders.TENANT_ID);
         if (!echoes.isEmpty() && (echoes.size() > 1 || !echoes.get(0).equals(exchange.verifiedTenant()))) {
-            SecurityLog.isolationViolation(exchange, route.upstream().authority());
+            // Logged as a security event (with the upstream) when the exchange completes.
             upstream.request().reset();
             return Outcome.rejectNow(GatewayError.of(ErrorCode.ISOLATION_VIOLATION,
                     "The model server's answer could not be verified for this tenant.", "upstream_tenant_mismatch"));

@@ -18,7 +18,7 @@ public final class RawHttp {
     /** What came back: the raw text, whether the server closed the connection. */
     public record Answer(String text, boolean closed) {
         public int status() {
-            if (!text.startsWith("HTTP/1.1 ")) {
+            if (!text.startsWith("HTTP/1.1 ") && !text.startsWith("HTTP/1.0 ")) {
                 return -1;
             }
             return Integer.parseInt(text.substring(9, 12));
@@ -28,7 +28,7 @@ public final class RawHttp {
         public int responses() {
             int n = 0;
             int i = 0;
-            while ((i = text.indexOf("HTTP/1.1 ", i)) >= 0) {
+            while ((i = text.indexOf("HTTP/1.", i)) >= 0) {
                 n++;
                 i += 9;
             }
