@@ -29,6 +29,7 @@ public final class SnapshotHolder {
     private volatile Snapshot current;
     private volatile ConfigStatus status;
     private String fileSha;
+    private String pendingSha;
 
     private SnapshotHolder(Path file, SnapshotCompiler compiler, RuntimeKeys runtimeKeys, Snapshot first, String sha) {
         this.file = file;
@@ -62,7 +63,8 @@ public final class SnapshotHolder {
     }
 
     /**
-     * Re-reads the file; if its content changed, validates and swaps. Blocking (file I/O): call it
+     * Re-reads the file; if its content changed (and stayed the same since the previous call),
+     * validates and swaps. Blocking (file I/O): call it
      * from a worker thread. Returns true when a new snapshot was swapped in.
      */
     public synchronized boolean reloadFile() {
@@ -77,6 +79,12 @@ public final class SnapshotHolder {
         }
         String sha = sha256(text);
         if (sha.equals(fileSha)) {
+            return false;
+        }
+        // Act only on content seen unchanged at two polls in a row: a file being written in place
+        // is never read half-way and reported as broken.
+        if (!sha.equals(pendingSha)) {
+            pendingSha = sha;
             return false;
         }
         try {

@@ -1,0 +1,134 @@
+package dev.warden.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** warden.yaml validation: one fixture per rule, with the exact message asserted. */
+class ConfigLoaderTest {
+    private static final String BASE = """
+            pools:
+              main:
+                upstreams:
+                  - { url: "http://127.0.0.1:9001", region: eu }
+            models:
+              m1: { pool: main }
+            tiers:
+              basic: { description: "b" }
+            tenants:
+              acme: { tier: basic, regions: [eu], models: [m1] }
+            """;
+
+    private static WardenConfig parse(String yaml) throws ConfigException {
+        return ConfigLoader.parse(yaml, Path.of("."));
+    }
+
+    private static List<String> errors(String yaml) {
+        try {
+            parse(yaml);
+        } catch (ConfigException e) {
+            return e.errors();
+        }
+        throw new AssertionError("expected the config to be refused");
+    }
+
+    @Test
+    void theShippedExamplesAreValid() throws Exception {
+        WardenConfig demo = ConfigLoader.load(Path.of("examples/demo.yaml"));
+        assertThat(demo.tenants()).containsKeys("acme", "globex", "initech");
+        assertThat(demo.tenants().get("initech").regions()).containsExactly("eu");
+        WardenConfig full = ConfigLoader.load(Path.of("examples/warden.yaml"));
+        assertThat(full.models().get("gpt-sim").price()).isEqualTo(new Price(500, 1500));
+    }
+
+    @Test
+    void defaultsApply() throws Exception {
+        WardenConfig c = parse(BASE);
+        assertThat(c.dataListener()).isEqualTo(new ListenerConfig("127.0.0.1", 8080));
+        assertThat(c.adminListener()).isEqualTo(new ListenerConfig("127.0.0.1", 9090));
+        assertThat(c.limits()).isEqualTo(Limits.DEFAULTS);
+        assertThat(c.models().get("m1").predictPath()).isEqualTo("/v1/models/{model}/predict");
+        assertThat(c.tenants().get("acme").keys()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+            "tenants:\\n  acme: { tier: gold, regions: [eu], models: [m1] }|tenants.acme.tier: unknown tier 'gold' (expected one of: basic)",
+            "tenants:\\n  acme: { tier: basic, regions: [mars], models: [m1] }|tenants.acme.regions: unknown region 'mars' (no upstream runs there; known: eu)",
+            "tenants:\\n  acme: { tier: basic, regions: [eu], models: [m9] }|tenants.acme.models: unknown model 'm9'",
+            "tenants:\\n  acme: { tier: basic, regions: [], models: [m1] }|tenants.acme.regions: empty (expected: [\"*\"] or at least one region)",
+            "tenants:\\n  acme: { tier: basic, regions: ['*', eu], models: [m1] }|tenants.acme.regions: '*' must stand alone",
+            "tenants:\\n  Acme: { tier: basic, regions: [eu], models: [m1] }|tenants.Acme: invalid tenant id (expected: 1..63 of [a-z0-9-], starting and ending alphanumeric)",
+            "tenants:\\n  acme: { tier: basic, regions: [eu], models: [m1], status: paused }|tenants.acme.status: 'paused' (expected: active or suspended)",
+            "tenants:\\n  acme: { tier: basic, regions: [eu], models: [m1], colour: red }|tenants.acme.colour: unknown field (expected one of: keys, models, regions, status, tier)",
+            "tenants:\\n  acme: { tier: basic, regions: [eu], models: [m1], keys: [{ id: k1 }] }|tenants.acme.keys[0]: exactly one of 'hash' or 'key' is required",
+            "tenants:\\n  acme: { tier: basic, regions: [eu], models: [m1], keys: [{ id: abcd, hash: 'sha1:00' }] }|tenants.acme.keys[0].hash: not a key hash (expected: hmac-sha256:<64 hex digits>, from ./warden keys new)",
+            "tenants:\\n  acme: { tier: basic, regions: [eu], models: [m1], keys: [{ key: 'sk-123' }] }|tenants.acme.keys[0].key: not a Warden API key (expected: wdn_<id>_<43 base64url characters>)",
+            "limits: { maxBodyBytes: 5 }|limits.maxBodyBytes: 5 (expected: 1024..268435456)",
+            "timeouts: { connectMs: 'soon' }|timeouts.connectMs: soon (expected: an integer)",
+            "listeners: { data: { port: 9090 } }|listeners.admin.port: 9090 (expected: not the data port; the admin plane never shares it)",
+            "stages: { identify: { enforced: false } }|stages.identify: no switches for this stage (expected: authorize; identity, routing and forwarding are always on)",
+    })
+    void eachRuleHasItsMessage(String extra, String message) {
+        String yaml = BASE.replaceAll("(?s)tenants:.*", "") + extra.replace("\\n", "\n");
+        if (!yaml.contains("tenants:")) {
+            yaml = BASE + extra.replace("\\n", "\n");
+        }
+        assertThat(errors(yaml)).contains(message);
+    }
+
+    @Test
+    void upstreamsMustBePlainHttpUrls() {
+        String yaml = BASE.replace("http://127.0.0.1:9001", "file:///etc/passwd");
+        assertThat(errors(yaml)).contains("pools.main.upstreams[0].url: 'file:///etc/passwd' (expected: an http:// or https:// URL)");
+        assertThat(errors(BASE.replace("http://127.0.0.1:9001", "http://user:pw@127.0.0.1:9001")))
+                .contains("pools.main.upstreams[0].url: 'http://user:pw@127.0.0.1:9001' (expected: scheme://host[:port][/path], no credentials, query or fragment)");
+    }
+
+    @Test
+    void everyErrorIsReportedAtOnce() {
+        String yaml = """
+                pools:
+                  main: { upstreams: [] }
+                models:
+                  m1: { pool: nopool, maxOutputTokens: 0 }
+                tiers:
+                  basic: {}
+                tenants:
+                  acme: { tier: gold, regions: [eu], models: [m2] }
+                """;
+        assertThat(errors(yaml)).containsExactlyInAnyOrder(
+                "pools.main.upstreams: empty (expected: at least one upstream)",
+                "models.m1.pool: unknown pool 'nopool' (expected one of: main)",
+                "models.m1.maxOutputTokens: 0 (expected: 1..10000000)",
+                "tenants.acme.tier: unknown tier 'gold' (expected one of: basic)",
+                "tenants.acme.regions: unknown region 'eu' (no upstream runs there; known: )",
+                "tenants.acme.models: unknown model 'm2'");
+    }
+
+    @Test
+    void valuesAreTakenLiterallyNeverEvaluated() throws Exception {
+        WardenConfig c = parse(BASE.replace("description: \"b\"", "description: \"${jndi:ldap://x} #{T(java.lang.Runtime)} ${env:SECRET}\""));
+        assertThat(c.tiers().get("basic").description()).isEqualTo("${jndi:ldap://x} #{T(java.lang.Runtime)} ${env:SECRET}");
+    }
+
+    @Test
+    void duplicateYamlKeysAreRefused() {
+        assertThatThrownBy(() -> parse(BASE + "tiers:\n  other: {}\n")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("Duplicate field 'tiers'");
+    }
+
+    @Test
+    void plainKeysAreHashedAndIdsMustBeUnique() throws Exception {
+        String key = ApiKeyFormat.generate();
+        String yaml = BASE.replace("models: [m1] }", "models: [m1], keys: [{ key: \"" + key + "\" }, { key: \"" + key + "\" }] }");
+        assertThat(errors(yaml)).contains("tenants.acme.keys[1].id: duplicate key id '" + ApiKeyFormat.keyId(key) + "'");
+        WardenConfig ok = parse(BASE.replace("models: [m1] }", "models: [m1], keys: [{ key: \"" + key + "\", role: viewer }] }"));
+        assertThat(ok.tenants().get("acme").keys().get(0).toString()).doesNotContain(key).contains("<redacted>");
+    }
+}
