@@ -18,6 +18,7 @@ import io.vertx.core.http.HttpServerResponse;
  */
 public final class ProblemWriter implements ErrorResponder {
     public static final String TYPE_BASE = "https://warden.dev/errors/";
+    static final long LINGER_MS = 1000;
 
     @Override
     public void respond(Exchange exchange, GatewayError error) {
@@ -66,9 +67,32 @@ public final class ProblemWriter implements ErrorResponder {
         response.setStatusCode(error.status());
         response.end(body(error)).onComplete(ar -> {
             if (close) {
-                request.connection().close();
+                lingeringClose(request);
             }
         });
+    }
+
+    /**
+     * Closes after the refusal, but first reads and drops what the client is still sending (for
+     * at most {@link #LINGER_MS}): closing a socket with unread bytes makes the kernel send a
+     * reset, which can destroy the refusal before the client has read it.
+     */
+    private static void lingeringClose(HttpServerRequest request) {
+        if (request.isEnded()) {
+            request.connection().close();
+            return;
+        }
+        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+        long timer = context == null ? -1 : context.owner().setTimer(LINGER_MS, id -> request.connection().close());
+        request.handler(ignored -> { });
+        request.exceptionHandler(ignored -> request.connection().close());
+        request.endHandler(v -> {
+            if (timer >= 0) {
+                context.owner().cancelTimer(timer);
+            }
+            request.connection().close();
+        });
+        request.resume();
     }
 
     public static String body(GatewayError error) {

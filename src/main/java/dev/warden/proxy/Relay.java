@@ -37,9 +37,12 @@ abstract class Relay {
         client.exceptionHandler(e -> abort(null, "client_error"));
         upstream.exceptionHandler(e -> abort(e, e instanceof TimeoutException ? "upstream_idle_timeout" : "upstream_reset"));
         upstream.handler(chunk -> {
+            if (done) {
+                return;
+            }
             armIdleTimer();
             onChunk(chunk);
-            if (client.writeQueueFull()) {
+            if (!done && client.writeQueueFull()) {
                 upstream.pause();
                 client.drainHandler(v -> upstream.resume());
             }

@@ -41,6 +41,7 @@ public final class RespondStage implements Stage {
         List<String> echoes = upstream.headers().getAll(SecurityHeaders.TENANT_ID);
         if (!echoes.isEmpty() && (echoes.size() > 1 || !echoes.get(0).equals(exchange.verifiedTenant()))) {
             // Logged as a security event (with the upstream) when the exchange completes.
+            upstream.exceptionHandler(ignored -> { }); // the reset below is ours, not news
             upstream.request().reset();
             return Outcome.rejectNow(GatewayError.of(ErrorCode.ISOLATION_VIOLATION,
                     "The model server's answer could not be verified for this tenant.", "upstream_tenant_mismatch"));

@@ -72,9 +72,11 @@ class ConfigReloadAndAdminTest {
     }
 
     @Test
-    void metricsCountRequestsByTenantModelAndStatus() {
+    void metricsCountRequestsByTenantModelAndStatus() throws Exception {
         Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "a b c"), "Authorization", bearer(gw.key("globex")));
         Http.post(gw.dataUrl("/v1/chat/completions"), chat("echo", "a"), "Authorization", bearer(gw.key("globex")));
+        gw.awaitMetric(1, "warden_requests_total", "status=\"403\"", "tenant=\"globex\"");
+        gw.awaitMetric(3, "warden_tokens_total", "direction=\"in\"", "model=\"gpt-sim\"", "tenant=\"globex\"");
         String scrape = Http.get(gw.adminUrl("/metrics")).body();
         assertThat(scrape).contains("warden_requests_total{model=\"gpt-sim\",operation=\"chat_completions\",status=\"200\",tenant=\"globex\"}")
                 .contains("warden_requests_total{model=\"_none\",operation=\"chat_completions\",status=\"403\",tenant=\"globex\"}")

@@ -102,7 +102,7 @@ class IsolationTest {
         JsonNode body = JSON.readTree(r.body());
         assertThat(body.path("predictions")).hasSize(2);
         assertThat(body.path("model").asText()).isEqualTo("scorer");
-        assertThat(gw.metric("warden_tokens_total", "tenant=\"acme\"", "model=\"scorer\"", "direction=\"in\"")).isGreaterThanOrEqualTo(2);
+        assertThat(gw.awaitMetric(2, "warden_tokens_total", "tenant=\"acme\"", "model=\"scorer\"", "direction=\"in\"")).isEqualTo(2);
     }
 
     @Test

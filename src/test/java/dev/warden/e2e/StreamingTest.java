@@ -73,8 +73,8 @@ class StreamingTest {
         assertThat(events).hasSize(7 + 1 + 1); // 7 tokens, the stop chunk, [DONE]
         assertThat(events.get(events.size() - 1)).isEqualTo("[DONE]");
         assertThat(events).noneMatch(e -> e.contains("\"usage\""));
-        assertThat(gw.metric("warden_tokens_total", "tenant=\"globex\"", "model=\"gpt-sim\"", "direction=\"out\"") - before)
-                .isEqualTo(7);
+        assertThat(gw.awaitMetric(before + 7, "warden_tokens_total", "tenant=\"globex\"", "model=\"gpt-sim\"",
+                "direction=\"out\"")).isEqualTo(before + 7);
     }
 
     @Test
@@ -148,17 +148,17 @@ class StreamingTest {
     }
 
     @Test
-    void anAnswerTaggedForAnotherTenantIsDropped() {
+    void anAnswerTaggedForAnotherTenantIsDropped() throws Exception {
         double before = gw.metric("warden_security_events_total", "code=\"isolation_violation\"");
         HttpResponse<String> r = Http.post(gw.dataUrl("/v1/chat/completions"),
                 "{\"model\":\"gpt-sim\",\"messages\":[]}", "Authorization", bearer(gw.key("acme")), "X-Sim-Fault", "tenant=globex");
         assertThat(r.statusCode()).isEqualTo(502);
         assertThat(r.body()).contains("\"code\":\"isolation_violation\"").doesNotContain("globex").doesNotContain("choices");
-        assertThat(gw.metric("warden_security_events_total", "code=\"isolation_violation\"") - before).isEqualTo(1);
+        assertThat(gw.awaitMetric(before + 1, "warden_security_events_total", "code=\"isolation_violation\"")).isEqualTo(before + 1);
     }
 
     @Test
-    void jsonUsageIsCountedAndAiHeadersAreSet() {
+    void jsonUsageIsCountedAndAiHeadersAreSet() throws Exception {
         double before = gw.metric("warden_tokens_total", "tenant=\"acme\"", "model=\"gpt-sim\"", "direction=\"in\"");
         HttpResponse<String> r = Http.post(gw.dataUrl("/v1/chat/completions"),
                 "{\"model\":\"gpt-sim\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"one two three four five\"}]}",
@@ -171,6 +171,7 @@ class StreamingTest {
         for (String h : List.of("X-Content-Type-Options", "X-Frame-Options", "Cache-Control", "Referrer-Policy")) {
             assertThat(r.headers().firstValue(h)).as(h).isPresent();
         }
-        assertThat(gw.metric("warden_tokens_total", "tenant=\"acme\"", "model=\"gpt-sim\"", "direction=\"in\"") - before).isEqualTo(5);
+        assertThat(gw.awaitMetric(before + 5, "warden_tokens_total", "tenant=\"acme\"", "model=\"gpt-sim\"", "direction=\"in\""))
+                .isEqualTo(before + 5);
     }
 }

@@ -158,6 +158,21 @@ public final class TestGateway implements AutoCloseable {
         return 0;
     }
 
+    /**
+     * Waits (at most 5 s) for a sample to reach {@code expected} and returns its last value:
+     * metrics are recorded when an exchange completes, which may be just after the client has
+     * its answer.
+     */
+    public double awaitMetric(double expected, String name, String... labels) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        double v = metric(name, labels);
+        while (v != expected && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            v = metric(name, labels);
+        }
+        return v;
+    }
+
     private static byte[] randomSecret() {
         byte[] b = new byte[32];
         new SecureRandom().nextBytes(b);
