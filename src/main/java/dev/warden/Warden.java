@@ -87,7 +87,7 @@ public final class Warden implements Callable<Integer> {
                 System.out.println("  " + admin.token());
             }
             SnapshotHolder holder = SnapshotHolder.fromFile(config, new SnapshotCompiler(hasher), RuntimeKeys.NONE);
-            Vertx vertx = Vertx.vertx();
+            Vertx vertx = dev.warden.app.VertxFactory.create();
             Gateway gateway = Gateway.start(vertx, holder, hasher, admin.verifier(),
                     Runtime.getRuntime().availableProcessors()).await(30, TimeUnit.SECONDS);
             runUntilStopped(vertx, () -> awaitQuietly(gateway.stop()));
@@ -105,7 +105,7 @@ public final class Warden implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            Vertx vertx = Vertx.vertx();
+            Vertx vertx = dev.warden.app.VertxFactory.create();
             Demo demo = new Demo(vertx);
             try {
                 demo.start(config, dataDir, System.out).await(30, TimeUnit.SECONDS);
@@ -131,7 +131,7 @@ public final class Warden implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            Vertx vertx = Vertx.vertx();
+            Vertx vertx = dev.warden.app.VertxFactory.create();
             for (int i = 0; i < Math.max(1, instances); i++) {
                 new SimServer(vertx, new SimOptions(host, port, region, ttft, tps, 16, SimOptions.DEFAULT_MODELS))
                         .start().await(10, TimeUnit.SECONDS);

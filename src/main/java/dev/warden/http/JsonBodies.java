@@ -42,12 +42,13 @@ final class JsonBodies {
                 && (body.getByte(2) & 0xff) == 0xbf) {
             return refuse(ErrorCode.INVALID_JSON, "The body must not start with a byte-order mark.", "json_bom");
         }
-        if (!validUtf8(body.getBytes())) {
+        byte[] bytes = body.getBytes();
+        if (!validUtf8(bytes)) {
             return refuse(ErrorCode.INVALID_JSON, "The body is not valid UTF-8.", "json_bad_utf8");
         }
         JsonNode node;
         try {
-            node = mapper(maxDepth, maxBytes).readTree(body.getBytes());
+            node = mapper(maxDepth, maxBytes).readTree(bytes);
         } catch (IOException | RuntimeException e) {
             return refuse(ErrorCode.INVALID_JSON, "The body is not valid JSON within the gateway's limits.", "json_invalid");
         }
@@ -75,17 +76,50 @@ final class JsonBodies {
         return new Parsed(json, null);
     }
 
-    /** Strict UTF-8 (no overlong forms, no lone surrogates): nothing is ever folded into another id. */
-    private static boolean validUtf8(byte[] bytes) {
-        try {
-            java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(bytes));
-            return true;
-        } catch (java.nio.charset.CharacterCodingException e) {
-            return false;
+    /**
+     * Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF, no
+     * truncated sequence. Nothing is ever folded into another character, so never into another id.
+     */
+    static boolean validUtf8(byte[] b) {
+        int i = 0;
+        int n = b.length;
+        while (i < n) {
+            int c = b[i] & 0xff;
+            if (c < 0x80) {
+                i++;
+                continue;
+            }
+            int need;
+            int min;
+            if (c >= 0xc2 && c <= 0xdf) {
+                need = 1;
+                min = 0x80;
+            } else if (c >= 0xe0 && c <= 0xef) {
+                need = 2;
+                min = 0x800;
+            } else if (c >= 0xf0 && c <= 0xf4) {
+                need = 3;
+                min = 0x10000;
+            } else {
+                return false;
+            }
+            if (i + need >= n) {
+                return false;
+            }
+            int cp = c & (0x3f >> need);
+            for (int k = 1; k <= need; k++) {
+                int cc = b[i + k] & 0xff;
+                if ((cc & 0xc0) != 0x80) {
+                    return false;
+                }
+                cp = (cp << 6) | (cc & 0x3f);
+            }
+            if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+                return false;
+            }
+            i += need + 1;
         }
+        return true;
     }
 
     private static ObjectMapper mapper(int maxDepth, int maxBytes) {

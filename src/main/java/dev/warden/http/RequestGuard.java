@@ -6,9 +6,7 @@ import dev.warden.pipeline.GatewayError;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Checks a request's framing and headers before anything else looks at it: one meaning only for
@@ -20,20 +18,24 @@ final class RequestGuard {
     private RequestGuard() {
     }
 
-    private static final Set<String> SINGLE = Set.of("host", "content-length", "content-type", "authorization",
-            "x-api-key", "x-tenant-id", "transfer-encoding", "expect");
+    /** Headers that must appear at most once, in bit order (a bitmask tracks which were seen). */
+    private static final String[] SINGLE = {"Host", "Content-Length", "Content-Type", "Authorization", "X-API-Key",
+            "X-Tenant-ID", "Transfer-Encoding", "Expect"};
 
     static GatewayError check(HttpServerRequest request, Limits limits, boolean bodyExpected) {
         MultiMap headers = request.headers();
-        java.util.HashSet<String> seen = new java.util.HashSet<>();
+        int seen = 0;
         for (Map.Entry<String, String> e : headers) {
             String name = e.getKey();
-            String lower = name.toLowerCase(java.util.Locale.ROOT);
             if (name.indexOf('_') >= 0) {
                 return bad(ErrorCode.INVALID_HEADER, "Header names must not contain '_'.", "header_underscore");
             }
-            if (SINGLE.contains(lower) && !seen.add(lower)) {
-                return bad(ErrorCode.INVALID_HEADER, "The header " + canonical(lower) + " must appear at most once.", "header_repeated");
+            int bit = singleIndex(name);
+            if (bit >= 0) {
+                if ((seen & (1 << bit)) != 0) {
+                    return bad(ErrorCode.INVALID_HEADER, "The header " + SINGLE[bit] + " must appear at most once.", "header_repeated");
+                }
+                seen |= 1 << bit;
             }
             if (!validValue(e.getValue())) {
                 return bad(ErrorCode.INVALID_HEADER, "A header value holds a control character.", "header_control_char");
@@ -121,10 +123,13 @@ final class RequestGuard {
         return true;
     }
 
-    private static String canonical(String lower) {
-        List<String> known = List.of("Host", "Content-Length", "Content-Type", "Authorization", "X-API-Key",
-                "X-Tenant-ID", "Transfer-Encoding", "Expect");
-        return known.stream().filter(k -> k.equalsIgnoreCase(lower)).findFirst().orElse(lower);
+    private static int singleIndex(String name) {
+        for (int i = 0; i < SINGLE.length; i++) {
+            if (SINGLE[i].length() == name.length() && SINGLE[i].equalsIgnoreCase(name)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static GatewayError bad(ErrorCode code, String detail, String reason) {

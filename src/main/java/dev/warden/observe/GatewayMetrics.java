@@ -5,12 +5,15 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Warden's Prometheus metrics. Labels are bounded: tenants and models are those of the config
- * (anything else is counted as {@code _none}), statuses are HTTP codes. Meters are cached so a
- * request costs map lookups, not registry lookups.
+ * (anything else is counted as {@code _none}), statuses are HTTP codes. Meters are cached in
+ * nested maps keyed by the label strings themselves, so a request costs a few hash lookups and
+ * no string building.
  */
 public final class GatewayMetrics implements StageCounters {
     private static final Duration[] LATENCY_BUCKETS = {
@@ -18,10 +21,13 @@ public final class GatewayMetrics implements StageCounters {
             Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
             Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
             Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120)};
+    private static final Result[] RESULTS = Result.values();
 
     private final MeterRegistry registry;
-    private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
+    /** tenant -> model -> the meters of that pair. */
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, PairMeters>> pairs = new ConcurrentHashMap<>();
+    /** tenant -> stage -> one counter per result. */
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, Counter[]>> stages = new ConcurrentHashMap<>();
 
     public GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -31,42 +37,82 @@ public final class GatewayMetrics implements StageCounters {
         return registry;
     }
 
+    /** The meters of one (tenant, model) pair: latency, tokens, and request counters by operation and status. */
+    private final class PairMeters {
+        final String tenant;
+        final String model;
+        final Timer latency;
+        final Counter tokensIn;
+        final Counter tokensOut;
+        final ConcurrentHashMap<String, ConcurrentHashMap<Integer, Counter>> requests = new ConcurrentHashMap<>();
+
+        PairMeters(String tenant, String model) {
+            this.tenant = tenant;
+            this.model = model;
+            latency = Timer.builder("warden_request_duration").description("Time from request to the end of the response")
+                    .tags("tenant", tenant, "model", model).serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+            tokensIn = tokens("in");
+            tokensOut = tokens("out");
+        }
+
+        private Counter tokens(String direction) {
+            return Counter.builder("warden_tokens").description("Tokens used, as reported by upstreams")
+                    .tags("tenant", tenant, "model", model, "direction", direction).register(registry);
+        }
+
+        Counter requests(String operation, int status) {
+            return requests.computeIfAbsent(operation, o -> new ConcurrentHashMap<>()).computeIfAbsent(status,
+                    s -> Counter.builder("warden_requests").description("Data-plane requests by tenant, model, operation and status")
+                            .tags("tenant", tenant, "model", model, "operation", operation, "status", Integer.toString(s))
+                            .register(registry));
+        }
+    }
+
+    private PairMeters pair(String tenant, String model) {
+        ConcurrentHashMap<String, PairMeters> byModel = pairs.get(tenant);
+        if (byModel == null) {
+            byModel = pairs.computeIfAbsent(tenant, t -> new ConcurrentHashMap<>());
+        }
+        PairMeters m = byModel.get(model);
+        return m != null ? m : byModel.computeIfAbsent(model, mm -> new PairMeters(tenant, mm));
+    }
+
     public void request(String tenant, String model, String operation, int status, long nanos) {
-        String statusText = Integer.toString(status);
-        counters.computeIfAbsent("r|" + tenant + '|' + model + '|' + operation + '|' + statusText,
-                k -> Counter.builder("warden_requests").description("Data-plane requests by tenant, model, operation and status")
-                        .tags("tenant", tenant, "model", model, "operation", operation, "status", statusText)
-                        .register(registry)).increment();
-        timers.computeIfAbsent(tenant + '|' + model, k -> Timer.builder("warden_request_duration")
-                .description("Time from request to the end of the response")
-                .tags("tenant", tenant, "model", model)
-                .serviceLevelObjectives(LATENCY_BUCKETS)
-                .register(registry)).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        PairMeters m = pair(tenant, model);
+        m.requests(operation, status).increment();
+        m.latency.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void tokens(String tenant, String model, long in, long out) {
+        if (in <= 0 && out <= 0) {
+            return;
+        }
+        PairMeters m = pair(tenant, model);
         if (in > 0) {
-            counter("t|in|" + tenant + '|' + model, "warden_tokens", "Tokens used, as reported by upstreams",
-                    "tenant", tenant, "model", model, "direction", "in").increment(in);
+            m.tokensIn.increment(in);
         }
         if (out > 0) {
-            counter("t|out|" + tenant + '|' + model, "warden_tokens", "Tokens used, as reported by upstreams",
-                    "tenant", tenant, "model", model, "direction", "out").increment(out);
+            m.tokensOut.increment(out);
         }
     }
 
     @Override
     public void count(String stage, Result result, String tenant) {
-        counter("s|" + stage + '|' + result + '|' + tenant, "warden_stage_outcomes", "Stage decisions",
-                "stage", stage, "result", result.name().toLowerCase(java.util.Locale.ROOT), "tenant", tenant).increment();
+        ConcurrentHashMap<String, Counter[]> byStage = stages.get(tenant);
+        if (byStage == null) {
+            byStage = stages.computeIfAbsent(tenant, t -> new ConcurrentHashMap<>());
+        }
+        Counter[] counters = byStage.get(stage);
+        if (counters == null) {
+            counters = byStage.computeIfAbsent(stage, s -> {
+                Counter[] c = new Counter[RESULTS.length];
+                for (Result r : RESULTS) {
+                    c[r.ordinal()] = Counter.builder("warden_stage_outcomes").description("Stage decisions")
+                            .tags("stage", s, "result", r.name().toLowerCase(Locale.ROOT), "tenant", tenant).register(registry);
+                }
+                return c;
+            });
+        }
+        counters[result.ordinal()].increment();
     }
-
-    public void configReload(boolean ok) {
-        counter("c|" + ok, "warden_config_reloads", "Config reload attempts", "result", ok ? "applied" : "refused").increment();
-    }
-
-    private Counter counter(String key, String name, String description, String... tags) {
-        return counters.computeIfAbsent(key, k -> Counter.builder(name).description(description).tags(tags).register(registry));
-    }
-
 }

@@ -21,6 +21,7 @@ abstract class Relay {
     private final long idleMs;
     private final Promise<Void> finished = Promise.promise();
     private long idleTimer = -1;
+    private long lastActivity;
     private boolean done;
 
     Relay(Vertx vertx, Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs) {
@@ -40,7 +41,7 @@ abstract class Relay {
             if (done) {
                 return;
             }
-            armIdleTimer();
+            lastActivity = System.nanoTime();
             onChunk(chunk);
             if (!done && client.writeQueueFull()) {
                 upstream.pause();
@@ -56,7 +57,8 @@ abstract class Relay {
             done = true;
             client.end().onComplete(ar -> finish(ar.succeeded()));
         });
-        armIdleTimer();
+        lastActivity = System.nanoTime();
+        scheduleIdleCheck(idleMs);
         upstream.resume();
         return finished.future();
     }
@@ -98,9 +100,23 @@ abstract class Relay {
         }
     }
 
-    private void armIdleTimer() {
-        cancelIdleTimer();
-        idleTimer = vertx.setTimer(idleMs, id -> abort(new TimeoutException("idle"), "upstream_idle_timeout"));
+    /**
+     * One timer per relay, not one per chunk: when it fires it checks how long the stream has
+     * really been silent and either aborts or sleeps for the rest of the allowance.
+     */
+    private void scheduleIdleCheck(long delayMs) {
+        idleTimer = vertx.setTimer(Math.max(1, delayMs), id -> {
+            idleTimer = -1;
+            if (done) {
+                return;
+            }
+            long silentMs = (System.nanoTime() - lastActivity) / 1_000_000;
+            if (silentMs >= idleMs) {
+                abort(new TimeoutException("idle"), "upstream_idle_timeout");
+            } else {
+                scheduleIdleCheck(idleMs - silentMs);
+            }
+        });
     }
 
     private void cancelIdleTimer() {

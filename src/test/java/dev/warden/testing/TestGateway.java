@@ -28,7 +28,7 @@ import java.util.function.Function;
  * us-only), {@code frozen} (suspended). {@code us-only} is served only in us.
  */
 public final class TestGateway implements AutoCloseable {
-    public final Vertx vertx = Vertx.vertx();
+    public final Vertx vertx = dev.warden.app.VertxFactory.create();
     public final SimServer eu;
     public final SimServer us;
     public final Gateway gateway;
