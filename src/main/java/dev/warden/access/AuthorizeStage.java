@@ -1,7 +1,5 @@
 package dev.warden.access;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.config.Tenant;
 import dev.warden.pipeline.ErrorCode;
 import dev.warden.pipeline.Exchange;
@@ -10,6 +8,7 @@ import dev.warden.pipeline.Operation;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
 import dev.warden.tenant.Principal;
+import dev.warden.tenant.RequestBody;
 import dev.warden.tenant.RequestContext;
 import io.vertx.core.Future;
 
@@ -37,7 +36,8 @@ public final class AuthorizeStage implements Stage {
         if (!operation.inference()) {
             return Outcome.continueNow();
         }
-        String model = operation.modelInBody() ? bodyModel(exchange.get(RequestContext.JSON)) : exchange.request().pathModel();
+        RequestBody body = exchange.get(RequestContext.BODY);
+        String model = operation.modelInBody() ? (body == null ? null : body.model()) : exchange.request().pathModel();
         if (model == null) {
             return Outcome.rejectNow(GatewayError.of(ErrorCode.INVALID_REQUEST,
                     "The body must name a model: {\"model\": \"...\"}.", "model_missing"));
@@ -49,13 +49,5 @@ public final class AuthorizeStage implements Stage {
         }
         exchange.put(RequestContext.MODEL, model);
         return Outcome.continueNow();
-    }
-
-    private static String bodyModel(ObjectNode json) {
-        if (json == null) {
-            return null;
-        }
-        JsonNode m = json.get("model");
-        return m != null && m.isTextual() && !m.textValue().isEmpty() ? m.textValue() : null;
     }
 }

@@ -12,6 +12,7 @@ import dev.warden.observe.MetricsStage;
 import dev.warden.observe.RequestIdStage;
 import dev.warden.pipeline.PipelineRunner;
 import dev.warden.pipeline.StageSlot;
+import dev.warden.proxy.Deadlines;
 import dev.warden.proxy.ForwardStage;
 import dev.warden.proxy.ModelListStage;
 import dev.warden.proxy.RespondStage;
@@ -26,8 +27,10 @@ public final class Pipelines {
     private Pipelines() {
     }
 
+    /** Builds the list for one event loop ({@code vertx} must be called from that loop's context). */
     public static PipelineRunner dataPlane(Vertx vertx, HttpClient upstreams, KeyHasher hasher, GatewayMetrics metrics,
                                            WardenConfig config) {
+        Deadlines deadlines = new Deadlines(vertx);            // this loop's timeouts, one tick
         StageSwitch authorize = config.stage("authorize");
         List<StageSlot> stages = List.of(
                 StageSlot.always(new MetricsStage(metrics)),          // counts every exchange on completion
@@ -38,8 +41,8 @@ public final class Pipelines {
                 new StageSlot(new AuthorizeStage(), authorize.enabled(), authorize.enforced()), // role, model
                 StageSlot.always(new ModelListStage()),               // GET /v1/models answered here
                 StageSlot.always(new RouteStage()),                   // pool, allowed regions, round robin
-                StageSlot.always(new ForwardStage(vertx, upstreams)), // send, wait for the response head
-                StageSlot.always(new RespondStage(vertx)));           // check, tag, stream back
+                StageSlot.always(new ForwardStage(upstreams, deadlines)), // send, wait for the response head
+                StageSlot.always(new RespondStage()));           // check, tag, stream back
         return new PipelineRunner(stages, new ProblemWriter(), metrics);
     }
 }

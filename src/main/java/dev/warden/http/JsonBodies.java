@@ -5,12 +5,14 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.warden.tenant.RequestBody;
+import java.util.HashMap;
+import java.util.Map;
 import dev.warden.pipeline.ErrorCode;
 import dev.warden.pipeline.GatewayError;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
-import java.util.Iterator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -30,50 +32,63 @@ final class JsonBodies {
 
     private static final ConcurrentHashMap<Integer, ObjectMapper> MAPPERS = new ConcurrentHashMap<>();
 
-    /** The parsed object, or the refusal. */
-    record Parsed(ObjectNode json, GatewayError error) {
+    /** The checked body, or the refusal. */
+    record Parsed(RequestBody body, GatewayError error) {
     }
 
+    /**
+     * One streaming pass: validates the whole body (syntax, depth, duplicates, lengths), refuses
+     * reserved fields, and reads only the fields the gateway acts on. No tree is built.
+     */
     static Parsed parse(Buffer body, int maxDepth, int maxBytes) {
         if (body.length() == 0) {
             return refuse(ErrorCode.INVALID_JSON, "The body is empty; a JSON object is required.", "json_empty");
         }
-        if (body.length() >= 3 && (body.getByte(0) & 0xff) == 0xef && (body.getByte(1) & 0xff) == 0xbb
-                && (body.getByte(2) & 0xff) == 0xbf) {
+        byte[] bytes = body.getBytes();
+        if (bytes.length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb && (bytes[2] & 0xff) == 0xbf) {
             return refuse(ErrorCode.INVALID_JSON, "The body must not start with a byte-order mark.", "json_bom");
         }
-        byte[] bytes = body.getBytes();
         if (!validUtf8(bytes)) {
             return refuse(ErrorCode.INVALID_JSON, "The body is not valid UTF-8.", "json_bad_utf8");
         }
-        JsonNode node;
-        try {
-            node = mapper(maxDepth, maxBytes).readTree(bytes);
+        Map<String, JsonNode> fields = new HashMap<>(8);
+        try (JsonParser p = mapper(maxDepth, maxBytes).createParser(bytes)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                return refuse(ErrorCode.INVALID_JSON, "The body must be a JSON object.", "json_not_object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                if (RESERVED.contains(name)) {
+                    return reserved(name);
+                }
+                JsonToken value = p.nextToken();
+                if (RequestBody.READ_FIELDS.contains(name)) {
+                    fields.put(name, p.readValueAsTree());
+                } else if (name.equals("metadata") && value == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String key = p.currentName();
+                        if (key.toLowerCase(java.util.Locale.ROOT).startsWith("tenant") || RESERVED.contains(key)) {
+                            return reserved("metadata." + key);
+                        }
+                        p.nextToken();
+                        p.skipChildren();
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (p.nextToken() != null) {
+                return refuse(ErrorCode.INVALID_JSON, "The body must be exactly one JSON object.", "json_trailing");
+            }
         } catch (IOException | RuntimeException e) {
             return refuse(ErrorCode.INVALID_JSON, "The body is not valid JSON within the gateway's limits.", "json_invalid");
         }
-        if (node == null || !node.isObject()) {
-            return refuse(ErrorCode.INVALID_JSON, "The body must be a JSON object.", "json_not_object");
-        }
-        ObjectNode json = (ObjectNode) node;
-        for (Iterator<String> it = json.fieldNames(); it.hasNext(); ) {
-            String field = it.next();
-            if (RESERVED.contains(field)) {
-                return refuse(ErrorCode.RESERVED_FIELD, "The field '" + field + "' is set by the gateway, not the client.",
-                        "reserved_field");
-            }
-        }
-        JsonNode metadata = json.get("metadata");
-        if (metadata != null && metadata.isObject()) {
-            for (Iterator<String> it = metadata.fieldNames(); it.hasNext(); ) {
-                String field = it.next();
-                if (field.toLowerCase(java.util.Locale.ROOT).startsWith("tenant") || RESERVED.contains(field)) {
-                    return refuse(ErrorCode.RESERVED_FIELD,
-                            "The field 'metadata." + field + "' is set by the gateway, not the client.", "reserved_field");
-                }
-            }
-        }
-        return new Parsed(json, null);
+        return new Parsed(new RequestBody(body, fields), null);
+    }
+
+    private static Parsed reserved(String field) {
+        return refuse(ErrorCode.RESERVED_FIELD, "The field '" + field + "' is set by the gateway, not the client.", "reserved_field");
     }
 
     /**

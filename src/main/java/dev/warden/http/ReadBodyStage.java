@@ -60,8 +60,7 @@ public final class ReadBodyStage implements Stage {
                 outcome.tryComplete(Outcome.reject(parsed.error()));
                 return;
             }
-            exchange.put(RequestContext.BODY, body);
-            exchange.put(RequestContext.JSON, parsed.json());
+            exchange.put(RequestContext.BODY, parsed.body());
             outcome.tryComplete(Outcome.CONTINUE);
         });
         if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {

@@ -1,6 +1,7 @@
 package dev.warden.pipeline;
 
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
 
 /** The headers every data-plane response carries, proxied or refused. */
 public final class SecurityHeaders {
@@ -10,16 +11,30 @@ public final class SecurityHeaders {
     public static final String REQUEST_ID = "X-Request-ID";
     public static final String TENANT_ID = "X-Tenant-ID";
 
-    /** Sets the security headers, the request id and, once verified, the tenant. */
+    private static final CharSequence NOSNIFF_NAME = HttpHeaders.createOptimized("X-Content-Type-Options");
+    private static final CharSequence NOSNIFF = HttpHeaders.createOptimized("nosniff");
+    private static final CharSequence FRAME_NAME = HttpHeaders.createOptimized("X-Frame-Options");
+    private static final CharSequence DENY = HttpHeaders.createOptimized("DENY");
+    private static final CharSequence CACHE_NAME = HttpHeaders.createOptimized("Cache-Control");
+    private static final CharSequence NO_STORE = HttpHeaders.createOptimized("no-store");
+    private static final CharSequence REFERRER_NAME = HttpHeaders.createOptimized("Referrer-Policy");
+    private static final CharSequence NO_REFERRER = HttpHeaders.createOptimized("no-referrer");
+    private static final CharSequence REQUEST_ID_NAME = HttpHeaders.createOptimized(REQUEST_ID);
+    private static final CharSequence TENANT_ID_NAME = HttpHeaders.createOptimized(TENANT_ID);
+
+    /**
+     * Adds the security headers, the request id and, once verified, the tenant. The headers must
+     * not hold these names yet (callers start from an empty map or one filtered by header hygiene).
+     */
     public static void apply(MultiMap headers, Exchange exchange) {
-        headers.set("X-Content-Type-Options", "nosniff");
-        headers.set("X-Frame-Options", "DENY");
-        headers.set("Cache-Control", "no-store");
-        headers.set("Referrer-Policy", "no-referrer");
+        headers.add(NOSNIFF_NAME, NOSNIFF);
+        headers.add(FRAME_NAME, DENY);
+        headers.add(CACHE_NAME, NO_STORE);
+        headers.add(REFERRER_NAME, NO_REFERRER);
         if (exchange != null) {
-            headers.set(REQUEST_ID, exchange.requestId());
+            headers.add(REQUEST_ID_NAME, exchange.requestId());
             if (exchange.verifiedTenant() != null) {
-                headers.set(TENANT_ID, exchange.verifiedTenant());
+                headers.add(TENANT_ID_NAME, exchange.verifiedTenant());
             }
         }
     }

@@ -13,10 +13,10 @@ import dev.warden.tenant.SelectedRoute;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.net.ConnectException;
@@ -32,13 +32,27 @@ import org.slf4j.LoggerFactory;
 public final class ForwardStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger(ForwardStage.class);
 
-    private final Vertx vertx;
     private final HttpClient client;
+    private final Deadlines deadlines;
 
-    public ForwardStage(Vertx vertx, HttpClient client) {
-        this.vertx = vertx;
+    public ForwardStage(HttpClient client, Deadlines deadlines) {
         this.client = client;
+        this.deadlines = deadlines;
     }
+
+    // Pre-encoded header names and values: written to the wire without per-character encoding.
+    private static final CharSequence H_HOST = HttpHeaders.createOptimized("Host");
+    private static final CharSequence H_TENANT = HttpHeaders.createOptimized("X-Tenant-ID");
+    private static final CharSequence H_REQUEST_ID = HttpHeaders.createOptimized("X-Request-ID");
+    private static final CharSequence H_PRINCIPAL = HttpHeaders.createOptimized("X-Warden-Principal");
+    private static final CharSequence H_REGION = HttpHeaders.createOptimized("X-Warden-Region");
+    private static final CharSequence H_XFF = HttpHeaders.createOptimized("X-Forwarded-For");
+    private static final CharSequence H_XFP = HttpHeaders.createOptimized("X-Forwarded-Proto");
+    private static final CharSequence H_FORWARDED = HttpHeaders.createOptimized("Forwarded");
+    private static final CharSequence H_CONTENT_TYPE = HttpHeaders.createOptimized("Content-Type");
+    private static final CharSequence H_CONTENT_LENGTH = HttpHeaders.createOptimized("Content-Length");
+    private static final CharSequence V_HTTP = HttpHeaders.createOptimized("http");
+    private static final CharSequence V_JSON = HttpHeaders.createOptimized("application/json");
 
     @Override
     public String name() {
@@ -50,7 +64,7 @@ public final class ForwardStage implements Stage {
         Operation operation = exchange.request().operation();
         SelectedRoute route = exchange.require(RequestContext.ROUTE);
         UpstreamBody.Prepared prepared = UpstreamBody.prepare(operation, exchange.get(RequestContext.BODY),
-                exchange.get(RequestContext.JSON), route.model(), exchange.require(RequestContext.TENANT));
+                route.model(), exchange.require(RequestContext.TENANT));
         if (prepared.error() != null) {
             return Outcome.rejectNow(prepared.error());
         }
@@ -76,16 +90,18 @@ public final class ForwardStage implements Stage {
             MultiMap headers = request.headers();
             HeaderHygiene.copyToUpstream(exchange.request().headers(), headers);
             setGatewayHeaders(headers, exchange, route);
-            headers.set("Content-Length", Integer.toString(prepared.body().length()));
+            headers.add(H_CONTENT_LENGTH, Integer.toString(prepared.body().length()));
             exchange.put(StreamKeys.UPSTREAM_REQUEST, request);
 
             boolean[] timedOut = {false};
-            long timer = vertx.setTimer(timeouts.firstByteMs(), id -> {
+            Deadlines.Deadline deadline = deadlines.create();
+            exchange.put(StreamKeys.DEADLINE, deadline);
+            deadline.arm(timeouts.firstByteMs(), () -> {
                 timedOut[0] = true;
                 request.reset(0, new TimeoutException("first byte"));
             });
             request.send(prepared.body()).onComplete(sent -> {
-                vertx.cancelTimer(timer);
+                deadline.cancel();
                 if (sent.failed()) {
                     outcome.complete(Outcome.reject(failure(sent.cause(), timedOut[0], route)));
                     return;
@@ -103,6 +119,10 @@ public final class ForwardStage implements Stage {
     @Override
     public void onComplete(Exchange exchange, dev.warden.pipeline.Completion completion) {
         // If the client went away or the relay failed, do not leave the upstream generating.
+        Deadlines.Deadline deadline = exchange.get(StreamKeys.DEADLINE);
+        if (deadline != null) {
+            deadline.cancel();
+        }
         HttpClientRequest request = exchange.get(StreamKeys.UPSTREAM_REQUEST);
         if (request != null && completion.aborted()) {
             request.reset();
@@ -111,16 +131,17 @@ public final class ForwardStage implements Stage {
 
     private static void setGatewayHeaders(MultiMap headers, Exchange exchange, SelectedRoute route) {
         String client = exchange.request().remoteAddress();
-        headers.set("Host", route.upstream().authority());
-        headers.set("X-Tenant-ID", exchange.verifiedTenant());
-        headers.set("X-Request-ID", exchange.requestId());
-        headers.set("X-Warden-Principal", exchange.require(RequestContext.PRINCIPAL).subject());
-        headers.set("X-Warden-Region", route.upstream().region());
-        headers.set("X-Forwarded-For", client);
-        headers.set("X-Forwarded-Proto", "http");
-        headers.set("Forwarded", "for=\"" + client + "\";proto=http");
-        if (!headers.contains("Content-Type")) {
-            headers.set("Content-Type", "application/json");
+        // HeaderHygiene dropped every one of these names: add, no need to replace.
+        headers.add(H_HOST, route.upstream().authority());
+        headers.add(H_TENANT, exchange.verifiedTenant());
+        headers.add(H_REQUEST_ID, exchange.requestId());
+        headers.add(H_PRINCIPAL, exchange.require(RequestContext.PRINCIPAL).subject());
+        headers.add(H_REGION, route.upstream().region());
+        headers.add(H_XFF, client);
+        headers.add(H_XFP, V_HTTP);
+        headers.add(H_FORWARDED, "for=\"" + client + "\";proto=http");
+        if (!headers.contains(H_CONTENT_TYPE)) {
+            headers.add(H_CONTENT_TYPE, V_JSON);
         }
     }
 

@@ -1,13 +1,10 @@
 package dev.warden.proxy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.Usage;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerResponse;
-import java.io.IOException;
 
 /**
  * Relays a non-streaming answer chunk by chunk as it arrives, keeping a copy (up to a cap) to read
@@ -15,15 +12,14 @@ import java.io.IOException;
  * usage is then unknown (counted as zero and logged).
  */
 final class JsonRelay extends Relay {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
     private final int maxCopyBytes;
     private final boolean readUsage;
     private Buffer copy;
     private boolean overCap;
 
-    JsonRelay(Vertx vertx, Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs,
+    JsonRelay(Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs,
               int maxCopyBytes, boolean readUsage) {
-        super(vertx, exchange, upstream, client, idleMs);
+        super(exchange, upstream, client, idleMs);
         this.maxCopyBytes = maxCopyBytes;
         this.readUsage = readUsage;
     }
@@ -48,13 +44,10 @@ final class JsonRelay extends Relay {
         if (copy == null) {
             return;
         }
-        try {
-            Usage usage = UsageReader.from(MAPPER.readTree(copy.getBytes()));
-            if (usage != null) {
-                exchange.usage(usage);
-            }
-        } catch (IOException notJson) {
-            // The answer is relayed as it came; its usage is unknown.
+        // An answer that is not JSON is relayed as it came; its usage is then unknown.
+        Usage usage = UsageReader.scan(copy.getBytes()).usage();
+        if (usage != null) {
+            exchange.usage(usage);
         }
     }
 

@@ -3,7 +3,6 @@ package dev.warden.proxy;
 import dev.warden.pipeline.Exchange;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerResponse;
@@ -14,18 +13,16 @@ import java.util.concurrent.TimeoutException;
  * an abort when either side goes away. Subclasses decide what each chunk becomes.
  */
 abstract class Relay {
-    protected final Vertx vertx;
     protected final Exchange exchange;
     protected final HttpClientResponse upstream;
     protected final HttpServerResponse client;
     private final long idleMs;
     private final Promise<Void> finished = Promise.promise();
-    private long idleTimer = -1;
-    private long lastActivity;
+    private final Deadlines.Deadline idle;
     private boolean done;
 
-    Relay(Vertx vertx, Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs) {
-        this.vertx = vertx;
+    Relay(Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs) {
+        this.idle = exchange.require(StreamKeys.DEADLINE);
         this.exchange = exchange;
         this.upstream = upstream;
         this.client = client;
@@ -41,7 +38,7 @@ abstract class Relay {
             if (done) {
                 return;
             }
-            lastActivity = System.nanoTime();
+            idle.extend(idleMs);
             onChunk(chunk);
             if (!done && client.writeQueueFull()) {
                 upstream.pause();
@@ -52,13 +49,12 @@ abstract class Relay {
             if (done) {
                 return;
             }
-            cancelIdleTimer();
+            idle.cancel();
             onEnd();
             done = true;
             client.end().onComplete(ar -> finish(ar.succeeded()));
         });
-        lastActivity = System.nanoTime();
-        scheduleIdleCheck(idleMs);
+        idle.arm(idleMs, () -> abort(new TimeoutException("idle"), "upstream_idle_timeout"));
         upstream.resume();
         return finished.future();
     }
@@ -80,7 +76,7 @@ abstract class Relay {
             return;
         }
         done = true;
-        cancelIdleTimer();
+        idle.cancel();
         exchange.markAborted();
         boolean graceful = !reason.startsWith("client_") && !client.ended() && onAbort(reason);
         upstream.request().reset();
@@ -97,32 +93,6 @@ abstract class Relay {
             finished.tryComplete();
         } else {
             finished.tryFail("relay aborted");
-        }
-    }
-
-    /**
-     * One timer per relay, not one per chunk: when it fires it checks how long the stream has
-     * really been silent and either aborts or sleeps for the rest of the allowance.
-     */
-    private void scheduleIdleCheck(long delayMs) {
-        idleTimer = vertx.setTimer(Math.max(1, delayMs), id -> {
-            idleTimer = -1;
-            if (done) {
-                return;
-            }
-            long silentMs = (System.nanoTime() - lastActivity) / 1_000_000;
-            if (silentMs >= idleMs) {
-                abort(new TimeoutException("idle"), "upstream_idle_timeout");
-            } else {
-                scheduleIdleCheck(idleMs - silentMs);
-            }
-        });
-    }
-
-    private void cancelIdleTimer() {
-        if (idleTimer >= 0) {
-            vertx.cancelTimer(idleTimer);
-            idleTimer = -1;
         }
     }
 }

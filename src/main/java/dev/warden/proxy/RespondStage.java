@@ -11,8 +11,8 @@ import dev.warden.tenant.RequestContext;
 import dev.warden.tenant.SelectedRoute;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
 
@@ -23,11 +23,12 @@ import java.util.List;
  * client: SSE event by event, JSON chunk by chunk, reading the token usage on the way.
  */
 public final class RespondStage implements Stage {
-    private final Vertx vertx;
 
-    public RespondStage(Vertx vertx) {
-        this.vertx = vertx;
-    }
+    private static final CharSequence H_MODEL = HttpHeaders.createOptimized("X-Model");
+    private static final CharSequence H_MODEL_VERSION = HttpHeaders.createOptimized("X-Model-Version");
+    private static final CharSequence H_REGION = HttpHeaders.createOptimized("X-Upstream-Region");
+    private static final CharSequence H_TIME = HttpHeaders.createOptimized("X-Processing-Time-Ms");
+    private static final CharSequence H_CONTENT_LENGTH = HttpHeaders.createOptimized("Content-Length");
 
     @Override
     public String name() {
@@ -52,14 +53,14 @@ public final class RespondStage implements Stage {
         client.setStatusCode(upstream.statusCode());
         HeaderHygiene.copyToClient(upstream.headers(), out);
         SecurityHeaders.apply(out, exchange);
-        out.set("X-Model", route.model().name());
-        String version = upstream.getHeader("X-Model-Version");
+        out.set(H_MODEL, route.model().name());
+        String version = upstream.getHeader(H_MODEL_VERSION);
         if (version != null) {
-            out.set("X-Model-Version", version);
+            out.set(H_MODEL_VERSION, version);
         }
-        out.set("X-Upstream-Region", route.upstream().region());
+        out.add(H_REGION, route.upstream().region());
         long headNanos = exchange.require(RequestContext.UPSTREAM_HEAD_NANOS);
-        out.set("X-Processing-Time-Ms", Long.toString((headNanos - exchange.startNanos()) / 1_000_000));
+        out.add(H_TIME, Long.toString((headNanos - exchange.startNanos()) / 1_000_000));
         exchange.responseStatus(upstream.statusCode());
 
         Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
@@ -69,17 +70,17 @@ public final class RespondStage implements Stage {
         Relay relay;
         if (type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
             client.setChunked(true);
-            relay = new SseRelay(vertx, exchange, upstream, client, idleMs,
+            relay = new SseRelay(exchange, upstream, client, idleMs,
                     snapshot.config().limits().maxResponseBytes(), prepared.clientWantsUsageChunk() || !prepared.streaming());
         } else {
             String length = upstream.getHeader("Content-Length");
             if (length != null) {
-                out.set("Content-Length", length);
+                out.add(H_CONTENT_LENGTH, length);
             } else {
                 client.setChunked(true);
             }
             boolean json = type != null && type.regionMatches(true, 0, "application/json", 0, 16);
-            relay = new JsonRelay(vertx, exchange, upstream, client, idleMs,
+            relay = new JsonRelay(exchange, upstream, client, idleMs,
                     snapshot.config().limits().maxResponseBytes(), json && upstream.statusCode() < 300);
         }
         return Future.succeededFuture(new Outcome.Respond(new Outcome.Reply.Sent(relay.start())));

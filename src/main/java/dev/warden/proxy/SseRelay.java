@@ -1,11 +1,8 @@
 package dev.warden.proxy;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.pipeline.Exchange;
-import dev.warden.pipeline.Usage;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerResponse;
@@ -29,9 +26,9 @@ final class SseRelay extends Relay {
     private Buffer out;
     private boolean broken;
 
-    SseRelay(Vertx vertx, Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs,
+    SseRelay(Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs,
              int maxEventBytes, boolean passUsageChunk) {
-        super(vertx, exchange, upstream, client, idleMs);
+        super(exchange, upstream, client, idleMs);
         this.passUsageChunk = passUsageChunk;
         this.parser = new SseEventParser(maxEventBytes, this::onEvent);
     }
@@ -65,20 +62,14 @@ final class SseRelay extends Relay {
             out.appendBytes(DATA).appendString("[DONE]").appendBytes(END);
             return;
         }
-        JsonNode node;
-        try {
-            node = MAPPER.readTree(data);
-        } catch (IOException e) {
-            node = null;
-        }
-        if (node == null || !(node.isObject() || node.isArray())) {
+        UsageReader.Scan scan = UsageReader.scan(data);
+        if (!scan.valid()) {
             broken = true;
             return;
         }
-        Usage usage = UsageReader.from(node);
-        if (usage != null) {
-            exchange.usage(usage);
-            if (!passUsageChunk && isUsageOnly(node)) {
+        if (scan.usage() != null) {
+            exchange.usage(scan.usage());
+            if (!passUsageChunk && scan.choicesEmpty()) {
                 return;
             }
         }
@@ -89,7 +80,7 @@ final class SseRelay extends Relay {
         if (data.indexOf('\n') < 0) {
             out.appendString(data); // one line of valid JSON: no CR or LF can be in it
         } else {
-            out.appendString(node.toString());
+            out.appendString(compact(data));
         }
         out.appendBytes(END);
     }
@@ -111,9 +102,13 @@ final class SseRelay extends Relay {
         return true;
     }
 
-    private static boolean isUsageOnly(JsonNode node) {
-        JsonNode choices = node.get("choices");
-        return choices == null || (choices.isArray() && choices.isEmpty());
+    /** Multi-line data (JSON whitespace between tokens): re-encoded on one line. */
+    private static String compact(String data) {
+        try {
+            return MAPPER.readTree(data).toString();
+        } catch (IOException e) {
+            throw new IllegalStateException("scanned as valid, then unreadable", e);
+        }
     }
 
     private static boolean isToken(String s) {

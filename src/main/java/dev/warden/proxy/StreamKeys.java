@@ -10,4 +10,5 @@ final class StreamKeys {
 
     static final Key<UpstreamBody.Prepared> PREPARED = Key.of("prepared");
     static final Key<HttpClientRequest> UPSTREAM_REQUEST = Key.of("upstreamRequest");
+    static final Key<Deadlines.Deadline> DEADLINE = Key.of("deadline");
 }

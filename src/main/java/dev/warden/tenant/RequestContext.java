@@ -1,10 +1,8 @@
 package dev.warden.tenant;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.config.Snapshot;
 import dev.warden.config.Tenant;
 import dev.warden.pipeline.Key;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 
 /**
@@ -23,10 +21,8 @@ public final class RequestContext {
     public static final Key<Tenant> TENANT = Key.of("tenant");
     /** Who is calling, set by Authenticate. */
     public static final Key<Principal> PRINCIPAL = Key.of("principal");
-    /** The request body, set by the body stage once the caller is authenticated. */
-    public static final Key<Buffer> BODY = Key.of("body");
-    /** The parsed JSON body (always an object), set with {@link #BODY}. */
-    public static final Key<ObjectNode> JSON = Key.of("json");
+    /** The checked request body, set by the body stage once the caller is authenticated. */
+    public static final Key<RequestBody> BODY = Key.of("body");
     /** The model the request calls, set by Authorize once allowed. */
     public static final Key<String> MODEL = Key.of("model");
     /** Where the request goes, set by Route. */

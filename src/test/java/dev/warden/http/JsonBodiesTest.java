@@ -35,7 +35,10 @@ class JsonBodiesTest {
 
     @Test
     void parsesObjectsAndRefusesTheRest() {
-        assertThat(JsonBodies.parse(Buffer.buffer("{\"model\":\"m\"}"), 8, 1024).json()).isNotNull();
+        assertThat(JsonBodies.parse(Buffer.buffer("{\"model\":\"m\",\"x\":[1]}"), 8, 1024).body().model()).isEqualTo("m");
+        assertThat(JsonBodies.parse(Buffer.buffer("{\"a\":1}{}"), 8, 1024).error().reason()).isEqualTo("json_trailing");
+        assertThat(JsonBodies.parse(Buffer.buffer("{\"metadata\":{\"tenantId\":\"b\"}}"), 8, 1024).error().reason()).isEqualTo("reserved_field");
+        assertThat(JsonBodies.parse(Buffer.buffer("{\"x\":{\"a\":1,\"a\":2}}"), 8, 1024).error().reason()).isEqualTo("json_invalid");
         assertThat(JsonBodies.parse(Buffer.buffer("{\"a\":[[[[[[[[[1]]]]]]]]]}"), 8, 1024).error().reason()).isEqualTo("json_invalid");
         assertThat(JsonBodies.parse(Buffer.buffer("{\"model\":\"a\",\"model\":\"b\"}"), 8, 1024).error().reason()).isEqualTo("json_invalid");
         assertThat(JsonBodies.parse(Buffer.buffer("{\"tenant\":\"x\"}"), 8, 1024).error().reason()).isEqualTo("reserved_field");
