@@ -26,7 +26,7 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 
 # --- the sim (the "model server"), 2 event loops, no pacing ---
-"$JAVA_BIN" -XX:+UseSerialGC -Xmx256m -jar "$JAR" sim --port $P_SIM --region eu --instances 2 > "$OUT/sim.log" 2>&1 &
+"$JAVA_BIN" $(default_java_opts "$JAVA_BIN") -jar "$JAR" sim --port $P_SIM --region eu --instances 2 > "$OUT/sim.log" 2>&1 &
 PIDS+=($!)
 
 # --- nginx as a plain reverse proxy to the sim (keep-alive upstream, like ../shared/bench) ---
@@ -73,7 +73,7 @@ tenants:
     keys: [ { key: "$KEY" } ]
 YAML
 START_NS=$(date +%s%N)
-"$JAVA_BIN" ${WARDEN_JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx512m} -jar "$JAR" serve --config "$WORK/bench.yaml" > "$OUT/warden.log" 2>&1 &
+"$JAVA_BIN" ${WARDEN_JAVA_OPTS:-$(default_java_opts "$JAVA_BIN")} -jar "$JAR" serve --config "$WORK/bench.yaml" > "$OUT/warden.log" 2>&1 &
 WPID=$!; PIDS+=($WPID)
 until curl -sf -o /dev/null "http://127.0.0.1:$P_ADMIN/readyz"; do sleep 0.01; kill -0 $WPID || { cat "$OUT/warden.log"; exit 1; }; done
 READY_MS=$(( ($(date +%s%N) - START_NS) / 1000000 ))

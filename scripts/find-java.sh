@@ -12,3 +12,13 @@ find_java() {
   done
   return 1
 }
+# default_java_opts JAVA_BIN: the JVM flags Warden runs with. A small serial-GC heap (the gateway
+# keeps little state); on JDK 24+ Netty may use sun.misc.Unsafe again (much faster buffer access)
+# and load its epoll library without warnings.
+default_java_opts() {
+  local opts="-XX:+UseSerialGC -Xms128m -Xmx512m -XX:+ExitOnOutOfMemoryError"
+  if [[ "$(java_major "$1")" -ge 24 ]]; then
+    opts="$opts --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED"
+  fi
+  echo "$opts"
+}

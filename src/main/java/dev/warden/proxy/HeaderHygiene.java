@@ -16,10 +16,10 @@ final class HeaderHygiene {
     private HeaderHygiene() {
     }
 
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te",
+    private static final HeaderNames HOP_BY_HOP = new HeaderNames("connection", "keep-alive", "proxy-connection", "te",
             "trailer", "transfer-encoding", "upgrade", "proxy-authorization", "proxy-authenticate", "http2-settings");
 
-    private static final Set<String> NEVER_UPSTREAM = Set.of("authorization", "x-api-key", "cookie", "host",
+    private static final HeaderNames NEVER_UPSTREAM = new HeaderNames("authorization", "x-api-key", "cookie", "host",
             "content-length", "expect", "x-tenant-id", "forwarded", "x-real-ip", "x-original-url", "x-rewrite-url",
             "x-http-method-override", "x-http-method", "x-method-override", "x-request-id", "x-client-ip",
             "true-client-ip", "cf-connecting-ip");
@@ -27,7 +27,7 @@ final class HeaderHygiene {
     private static final String[] NEVER_UPSTREAM_PREFIXES = {"x-warden-", "x-forwarded-", "x-authenticated-",
             "x-gateway-", "x-sim-internal-"};
 
-    private static final Set<String> NEVER_DOWNSTREAM = Set.of("set-cookie", "set-cookie2", "content-length",
+    private static final HeaderNames NEVER_DOWNSTREAM = new HeaderNames("set-cookie", "set-cookie2", "content-length",
             "x-tenant-id", "x-request-id", "server", "x-content-type-options", "x-frame-options", "cache-control",
             "referrer-policy", "strict-transport-security", "access-control-allow-origin",
             "access-control-allow-credentials", "www-authenticate");
@@ -36,11 +36,12 @@ final class HeaderHygiene {
     static void copyToUpstream(MultiMap in, MultiMap out) {
         Set<String> named = connectionTokens(in);
         for (Map.Entry<String, String> e : in) {
-            String name = e.getKey().toLowerCase(Locale.ROOT);
-            if (HOP_BY_HOP.contains(name) || NEVER_UPSTREAM.contains(name) || named.contains(name) || hasBlockedPrefix(name)) {
+            String name = e.getKey();
+            if (HOP_BY_HOP.contains(name) || NEVER_UPSTREAM.contains(name) || hasBlockedPrefix(name)
+                    || (!named.isEmpty() && named.contains(name.toLowerCase(Locale.ROOT)))) {
                 continue;
             }
-            out.add(e.getKey(), e.getValue());
+            out.add(name, e.getValue());
         }
     }
 
@@ -48,18 +49,18 @@ final class HeaderHygiene {
     static void copyToClient(MultiMap in, MultiMap out) {
         Set<String> named = connectionTokens(in);
         for (Map.Entry<String, String> e : in) {
-            String name = e.getKey().toLowerCase(Locale.ROOT);
-            if (HOP_BY_HOP.contains(name) || NEVER_DOWNSTREAM.contains(name) || named.contains(name)
-                    || name.startsWith("x-warden-")) {
+            String name = e.getKey();
+            if (HOP_BY_HOP.contains(name) || NEVER_DOWNSTREAM.contains(name) || HeaderNames.startsWithIgnoreCase(name, "x-warden-")
+                    || (!named.isEmpty() && named.contains(name.toLowerCase(Locale.ROOT)))) {
                 continue;
             }
-            out.add(e.getKey(), e.getValue());
+            out.add(name, e.getValue());
         }
     }
 
-    private static boolean hasBlockedPrefix(String lower) {
+    private static boolean hasBlockedPrefix(String name) {
         for (String p : NEVER_UPSTREAM_PREFIXES) {
-            if (lower.startsWith(p)) {
+            if (HeaderNames.startsWithIgnoreCase(name, p)) {
                 return true;
             }
         }
