@@ -11,7 +11,8 @@ ROUNDS=${ROUNDS:-3}; DURATION=${DURATION:-10}; CONNS=${CONNS:-64}; THREADS=${THR
 WORK=$(mktemp -d /tmp/warden-bench.XXXXXX)
 OUT=${OUT:-$ROOT/bench/results/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
-P_SIM=18081; P_NGINX=18100; P_WARDEN=18090; P_ADMIN=18091
+P_SIM=18081; P_NGINX=18100; P_WARDEN=18090; P_ADMIN=18091; P_BARE=18095
+ROWS=${ROWS:-"direct nginx warden"}   # add vertx-bare for the floor of a Vert.x proxy (no pipeline)
 
 for t in wrk nginx curl; do
   command -v $t >/dev/null || { echo "installing wrk and nginx-light (Debian)"; apt-get install -y -qq wrk nginx-light >/dev/null; break; }
@@ -20,6 +21,7 @@ done
 # shellcheck source=../scripts/find-java.sh
 source "$ROOT/scripts/find-java.sh"
 JAVA_BIN=$(find_java) || { echo "no JDK 21+ found"; exit 1; }
+JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$JAVA_BIN")")"); export JAVA_HOME
 JAR=$ROOT/target/warden.jar
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
@@ -80,7 +82,16 @@ READY_MS=$(( ($(date +%s%N) - START_NS) / 1000000 ))
 until curl -sf -o /dev/null "http://127.0.0.1:$P_SIM/v1/models"; do sleep 0.05; done
 until curl -sf -o /dev/null "http://127.0.0.1:$P_NGINX/v1/models"; do sleep 0.05; done
 
+if [[ " $ROWS " == *" vertx-bare "* ]]; then
+  (cd "$ROOT" && mvn -B -q -Dstyle.color=never test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test)
+  "$JAVA_BIN" $(default_java_opts "$JAVA_BIN") -cp "$ROOT/target/test-classes:$ROOT/target/classes:$(cat "$ROOT/target/test-classpath.txt")" \
+    dev.warden.bench.BareVertxProxy $P_BARE $P_SIM > "$OUT/bare.log" 2>&1 &
+  PIDS+=($!)
+  until curl -s -o /dev/null "http://127.0.0.1:$P_BARE/v1/models" -X POST; do sleep 0.1; done
+fi
+
 url_of() { case $1 in direct) echo "http://127.0.0.1:$P_SIM/v1/chat/completions";;
+  vertx-bare) echo "http://127.0.0.1:$P_BARE/v1/chat/completions";;
   nginx) echo "http://127.0.0.1:$P_NGINX/v1/chat/completions";; warden) echo "http://127.0.0.1:$P_WARDEN/v1/chat/completions";; esac; }
 check=$(curl -s "$(url_of warden)" -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
   -d '{"model":"gpt-sim","messages":[{"role":"user","content":"hi"}]}')
@@ -93,11 +104,11 @@ run_wrk() {  # run_wrk ROW SECONDS CONNS [DELAY_MS] -> RESULT line
 field() { sed -n "s/.*[ ]$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 rss_mb() { awk '/^VmRSS:/{printf "%d", $2/1024}' "/proc/$1/status"; }
 
-echo "warm-up ${WARMUP}s per row (JIT)"; for r in direct nginx warden; do run_wrk $r "$WARMUP" "$CONNS" >/dev/null; done
+echo "warm-up ${WARMUP}s per row (JIT)"; for r in $ROWS; do run_wrk $r "$WARMUP" "$CONNS" >/dev/null; done
 printf 'row\tround\trps\tp50_us\tp99_us\tp999_us\terrors\n' > "$OUT/raw.tsv"
 PEAK_RSS=0
 for i in $(seq 1 "$ROUNDS"); do
-  for r in direct nginx warden; do
+  for r in $ROWS; do
     res=$(run_wrk $r "$DURATION" "$CONNS")
     errs=0; for k in err_connect err_read err_write err_status err_timeout; do v=$(field $k "$res"); errs=$((errs + ${v:-0})); done
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' $r "$i" "$(field rps "$res")" "$(field p50_us "$res")" "$(field p99_us "$res")" "$(field p999_us "$res")" $errs >> "$OUT/raw.tsv"
@@ -124,7 +135,7 @@ rows = list(csv.DictReader(open(f"{out}/raw.tsv"), delimiter="\t"))
 def med(r, c): return statistics.median(float(x[c]) for x in rows if x["row"] == r)
 nginx = med("nginx", "rps"); direct = med("direct", "rps")
 lines = ["| row | req/s (median) | rounds | p50 ms | p99 ms | p99.9 ms | vs direct | vs nginx | errors |", "|---|---:|---|---:|---:|---:|---:|---:|---:|"]
-for r in ("direct", "nginx", "warden"):
+for r in [r for r in ("direct", "nginx", "vertx-bare", "warden") if any(x["row"] == r for x in rows)]:
     rr = [x for x in rows if x["row"] == r]
     rounds = " / ".join("{:,.0f}".format(float(x["rps"])) for x in rr)
     lines.append(f"| {r} | {med(r,'rps'):,.0f} | {rounds} | {med(r,'p50_us')/1000:.2f} | {med(r,'p99_us')/1000:.2f} | {med(r,'p999_us')/1000:.2f} | {med(r,'rps')/direct:.2f} | {med(r,'rps')/nginx:.2f} | {sum(int(x['errors']) for x in rr)} |")

@@ -12,7 +12,7 @@ public final class Exchange {
     private String requestId = "-";
     private final InboundRequest request;
     private final long startNanos;
-    private final Object[] slots = new Object[Key.MAX];
+    private Object[] slots = new Object[Key.count()];
     private String verifiedTenant;
     private Usage usage = Usage.NONE;
     private int responseStatus;
@@ -76,7 +76,8 @@ public final class Exchange {
 
     @SuppressWarnings("unchecked")
     public <T> T get(Key<T> key) {
-        return (T) slots[key.index()];
+        int i = key.index();
+        return i < slots.length ? (T) slots[i] : null;
     }
 
     /** The value, which a stage earlier in the list must have set. */
@@ -89,7 +90,11 @@ public final class Exchange {
     }
 
     public <T> void put(Key<T> key, T value) {
-        slots[key.index()] = value;
+        int i = key.index();
+        if (i >= slots.length) {
+            slots = java.util.Arrays.copyOf(slots, Key.count()); // a key class loaded after this exchange began
+        }
+        slots[i] = value;
     }
 
     @Override

@@ -30,6 +30,11 @@ public final class Key<T> {
         return index;
     }
 
+    /** How many keys exist so far: the size an exchange's slot array needs. */
+    static int count() {
+        return NEXT.get();
+    }
+
     @Override
     public String toString() {
         return name;

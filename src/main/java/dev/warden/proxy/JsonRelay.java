@@ -7,7 +7,8 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
- * Relays a non-streaming answer chunk by chunk as it arrives, keeping a copy (up to a cap) to read
+ * Relays a non-streaming answer chunk by chunk as it arrives (each chunk one step late, so a
+ * one-chunk answer costs one write with the end), keeping a copy (up to a cap) to read
  * its {@code usage} at the end. An answer larger than the cap still reaches the client; only its
  * usage is then unknown (counted as zero and logged).
  */
@@ -16,6 +17,8 @@ final class JsonRelay extends Relay {
     private final boolean readUsage;
     private Buffer copy;
     private boolean overCap;
+    /** The latest chunk, held back one step so that the last one goes out with the end: one write. */
+    private Buffer pending;
 
     JsonRelay(Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs,
               int maxCopyBytes, boolean readUsage) {
@@ -36,19 +39,23 @@ final class JsonRelay extends Relay {
                 copy = null;
             }
         }
-        client.write(chunk);
+        if (pending != null) {
+            client.write(pending);
+        }
+        pending = chunk;
     }
 
     @Override
-    protected void onEnd() {
+    protected Buffer onEnd() {
         if (copy == null) {
-            return;
+            return pending;
         }
         // An answer that is not JSON is relayed as it came; its usage is then unknown.
         Usage usage = UsageReader.scan(copy.getBytes()).usage();
         if (usage != null) {
             exchange.usage(usage);
         }
+        return pending;
     }
 
     @Override

@@ -50,9 +50,9 @@ abstract class Relay {
                 return;
             }
             idle.cancel();
-            onEnd();
+            Buffer last = onEnd();
             done = true;
-            client.end().onComplete(ar -> finish(ar.succeeded()));
+            (last == null ? client.end() : client.end(last)).onComplete(ar -> finish(ar.succeeded()));
         });
         idle.arm(idleMs, () -> abort(new TimeoutException("idle"), "upstream_idle_timeout"));
         upstream.resume();
@@ -61,8 +61,8 @@ abstract class Relay {
 
     protected abstract void onChunk(Buffer chunk);
 
-    /** The upstream ended normally: flush what is pending (the response is ended after). */
-    protected abstract void onEnd();
+    /** The upstream ended normally: returns what is still to be written with the end, or null. */
+    protected abstract Buffer onEnd();
 
     /**
      * The stream broke (upstream reset, idle timeout, invalid upstream data) while the client is

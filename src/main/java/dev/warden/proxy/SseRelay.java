@@ -86,8 +86,8 @@ final class SseRelay extends Relay {
     }
 
     @Override
-    protected void onEnd() {
-        // An event without its blank line at the end of the stream is dropped, as the spec says.
+    protected Buffer onEnd() {
+        return null; // an event without its blank line at the end of the stream is dropped, as the spec says
     }
 
     @Override
