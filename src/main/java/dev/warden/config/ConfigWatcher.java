@@ -21,7 +21,13 @@ public final class ConfigWatcher {
         if (intervalMs <= 0) {
             return;
         }
-        timerId = vertx.setPeriodic(intervalMs, id -> vertx.executeBlocking(holder::reloadFile, false));
+        timerId = vertx.setPeriodic(intervalMs, id -> {
+            try {
+                vertx.executeBlocking(holder::reloadFile, false);
+            } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                vertx.cancelTimer(id); // Vert.x is closing: its worker pool is gone
+            }
+        });
     }
 
     public void stop() {

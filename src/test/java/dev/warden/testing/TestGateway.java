@@ -181,6 +181,7 @@ public final class TestGateway implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        gateway.stop().await(10, TimeUnit.SECONDS);
         vertx.close().await(10, TimeUnit.SECONDS);
         try (var files = Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
