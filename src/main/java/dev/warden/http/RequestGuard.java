@@ -6,7 +6,6 @@ import dev.warden.pipeline.GatewayError;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
-import java.util.Map;
 
 /**
  * Checks a request's framing and headers before anything else looks at it: one meaning only for
@@ -24,22 +23,10 @@ final class RequestGuard {
 
     static GatewayError check(HttpServerRequest request, Limits limits, boolean bodyExpected) {
         MultiMap headers = request.headers();
-        int seen = 0;
-        for (Map.Entry<String, String> e : headers) {
-            String name = e.getKey();
-            if (name.indexOf('_') >= 0) {
-                return bad(ErrorCode.INVALID_HEADER, "Header names must not contain '_'.", "header_underscore");
-            }
-            int bit = singleIndex(name);
-            if (bit >= 0) {
-                if ((seen & (1 << bit)) != 0) {
-                    return bad(ErrorCode.INVALID_HEADER, "The header " + SINGLE[bit] + " must appear at most once.", "header_repeated");
-                }
-                seen |= 1 << bit;
-            }
-            if (!validValue(e.getValue())) {
-                return bad(ErrorCode.INVALID_HEADER, "A header value holds a control character.", "header_control_char");
-            }
+        HeaderScan scan = new HeaderScan();
+        headers.forEach(scan);
+        if (scan.error != null) {
+            return scan.error;
         }
         String te = headers.get("Transfer-Encoding");
         if (te != null) {
@@ -121,6 +108,34 @@ final class RequestGuard {
             }
         }
         return true;
+    }
+
+    /** One pass over the headers, keeping the first problem (no iterator objects per header). */
+    private static final class HeaderScan implements java.util.function.BiConsumer<String, String> {
+        int seen;
+        GatewayError error;
+
+        @Override
+        public void accept(String name, String value) {
+            if (error != null) {
+                return;
+            }
+            if (name.indexOf('_') >= 0) {
+                error = bad(ErrorCode.INVALID_HEADER, "Header names must not contain '_'.", "header_underscore");
+                return;
+            }
+            int bit = singleIndex(name);
+            if (bit >= 0) {
+                if ((seen & (1 << bit)) != 0) {
+                    error = bad(ErrorCode.INVALID_HEADER, "The header " + SINGLE[bit] + " must appear at most once.", "header_repeated");
+                    return;
+                }
+                seen |= 1 << bit;
+            }
+            if (!validValue(value)) {
+                error = bad(ErrorCode.INVALID_HEADER, "A header value holds a control character.", "header_control_char");
+            }
+        }
     }
 
     private static int singleIndex(String name) {

@@ -97,14 +97,11 @@ public final class GatewayMetrics implements StageCounters {
     }
 
     @Override
-    public void count(String stage, Result result, String tenant) {
-        ConcurrentHashMap<String, Counter[]> byStage = stages.get(tenant);
-        if (byStage == null) {
-            byStage = stages.computeIfAbsent(tenant, t -> new ConcurrentHashMap<>());
-        }
-        Counter[] counters = byStage.get(stage);
-        if (counters == null) {
-            counters = byStage.computeIfAbsent(stage, s -> {
+    public Tally tally(String tenant, String[] stageNames) {
+        ConcurrentHashMap<String, Counter[]> byStage = stages.computeIfAbsent(tenant, t -> new ConcurrentHashMap<>());
+        Counter[][] byIndex = new Counter[stageNames.length][];
+        for (int i = 0; i < stageNames.length; i++) {
+            byIndex[i] = byStage.computeIfAbsent(stageNames[i], s -> {
                 Counter[] c = new Counter[RESULTS.length];
                 for (Result r : RESULTS) {
                     c[r.ordinal()] = Counter.builder("warden_stage_outcomes").description("Stage decisions")
@@ -113,6 +110,6 @@ public final class GatewayMetrics implements StageCounters {
                 return c;
             });
         }
-        counters[result.ordinal()].increment();
+        return (stage, result) -> byIndex[stage][result.ordinal()].increment();
     }
 }

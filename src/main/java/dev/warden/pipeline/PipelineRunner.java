@@ -19,13 +19,17 @@ public final class PipelineRunner {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineRunner.class);
 
     private final StageSlot[] slots;
+    private final String[] names;
     private final ErrorResponder errors;
     private final StageCounters counters;
+    /** Tallies by tenant. A runner serves one event loop, so a plain map is safe. */
+    private final java.util.HashMap<String, StageCounters.Tally> tallies = new java.util.HashMap<>();
 
     public PipelineRunner(List<StageSlot> slots, ErrorResponder errors, StageCounters counters) {
         this.slots = slots.stream().filter(StageSlot::enabled).toArray(StageSlot[]::new);
         this.errors = Objects.requireNonNull(errors, "errors");
         this.counters = Objects.requireNonNull(counters, "counters");
+        this.names = java.util.Arrays.stream(this.slots).map(x -> x.stage().name()).toArray(String[]::new);
         if (this.slots.length == 0) {
             throw new IllegalArgumentException("stages: empty (expected: at least one enabled stage)");
         }
@@ -48,6 +52,8 @@ public final class PipelineRunner {
         private final Promise<Completion> done;
         private int started;
         private GatewayError error;
+        private String tallyTenant;
+        private StageCounters.Tally tally;
 
         Run(Exchange exchange, Promise<Completion> done) {
             this.exchange = exchange;
@@ -68,13 +74,13 @@ public final class PipelineRunner {
                 if (!future.isComplete()) {
                     final int at = i;
                     future.onComplete(ar -> {
-                        if (decide(slot, ar.succeeded() ? ar.result() : null, ar.cause())) {
+                        if (decide(at, slot, ar.succeeded() ? ar.result() : null, ar.cause())) {
                             next(at + 1);
                         }
                     });
                     return;
                 }
-                if (!decide(slot, future.succeeded() ? future.result() : null, future.cause())) {
+                if (!decide(i, slot, future.succeeded() ? future.result() : null, future.cause())) {
                     return;
                 }
                 i++;
@@ -85,25 +91,25 @@ public final class PipelineRunner {
         }
 
         /** Returns true when the run goes on to the next stage. */
-        private boolean decide(StageSlot slot, Outcome outcome, Throwable failure) {
+        private boolean decide(int index, StageSlot slot, Outcome outcome, Throwable failure) {
             String stage = slot.stage().name();
             if (outcome == null) {
                 LOG.error("stage {} failed on {}", stage, exchange, failure);
-                counters.count(stage, StageCounters.Result.ERROR, tenant());
+                count(index, StageCounters.Result.ERROR);
                 finish(new Outcome.Respond(new Outcome.Reply.Error(GatewayError.of(ErrorCode.INTERNAL_ERROR,
                         "The request could not be processed.", "stage_failed:" + stage))));
                 return false;
             }
             if (outcome instanceof Outcome.Respond respond) {
                 if (!slot.enforced() && respond.reply() instanceof Outcome.Reply.Error) {
-                    counters.count(stage, StageCounters.Result.SHADOW, tenant());
+                    count(index, StageCounters.Result.SHADOW);
                     return true;
                 }
-                counters.count(stage, StageCounters.Result.RESPOND, tenant());
+                count(index, StageCounters.Result.RESPOND);
                 finish(respond);
                 return false;
             }
-            counters.count(stage, StageCounters.Result.CONTINUE, tenant());
+            count(index, StageCounters.Result.CONTINUE);
             return true;
         }
 
@@ -140,9 +146,16 @@ public final class PipelineRunner {
             done.complete(completion);
         }
 
-        private String tenant() {
+        private void count(int stage, StageCounters.Result result) {
             String t = exchange.verifiedTenant();
-            return t == null ? "_none" : t;
+            if (t == null) {
+                t = "_none";
+            }
+            if (!t.equals(tallyTenant)) {
+                tallyTenant = t;
+                tally = tallies.computeIfAbsent(t, tenant -> counters.tally(tenant, names));
+            }
+            tally.count(stage, result);
         }
     }
 }

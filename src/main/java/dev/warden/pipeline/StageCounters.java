@@ -4,7 +4,13 @@ package dev.warden.pipeline;
 public interface StageCounters {
     enum Result { CONTINUE, RESPOND, SHADOW, ERROR }
 
-    void count(String stage, Result result, String tenant);
+    /** The counters of one tenant over one stage list, by stage position. */
+    interface Tally {
+        void count(int stage, Result result);
+    }
 
-    StageCounters NONE = (stage, result, tenant) -> { };
+    /** A tally for {@code tenant} over {@code stages}; callers keep it (it is looked up once). */
+    Tally tally(String tenant, String[] stages);
+
+    StageCounters NONE = (tenant, stages) -> (stage, result) -> { };
 }

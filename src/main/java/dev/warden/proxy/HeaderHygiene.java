@@ -2,7 +2,6 @@ package dev.warden.proxy;
 
 import io.vertx.core.MultiMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -35,27 +34,24 @@ final class HeaderHygiene {
     /** Copies the client's headers that may reach the upstream into {@code out}. */
     static void copyToUpstream(MultiMap in, MultiMap out) {
         Set<String> named = connectionTokens(in);
-        for (Map.Entry<String, String> e : in) {
-            String name = e.getKey();
-            if (HOP_BY_HOP.contains(name) || NEVER_UPSTREAM.contains(name) || hasBlockedPrefix(name)
-                    || (!named.isEmpty() && named.contains(name.toLowerCase(Locale.ROOT)))) {
-                continue;
+        in.forEach((name, value) -> {
+            if (!HOP_BY_HOP.contains(name) && !NEVER_UPSTREAM.contains(name) && !hasBlockedPrefix(name)
+                    && (named.isEmpty() || !named.contains(name.toLowerCase(Locale.ROOT)))) {
+                out.add(name, value);
             }
-            out.add(name, e.getValue());
-        }
+        });
     }
 
     /** Copies the upstream's response headers that may reach the client into {@code out}. */
     static void copyToClient(MultiMap in, MultiMap out) {
         Set<String> named = connectionTokens(in);
-        for (Map.Entry<String, String> e : in) {
-            String name = e.getKey();
-            if (HOP_BY_HOP.contains(name) || NEVER_DOWNSTREAM.contains(name) || HeaderNames.startsWithIgnoreCase(name, "x-warden-")
-                    || (!named.isEmpty() && named.contains(name.toLowerCase(Locale.ROOT)))) {
-                continue;
+        in.forEach((name, value) -> {
+            if (!HOP_BY_HOP.contains(name) && !NEVER_DOWNSTREAM.contains(name)
+                    && !HeaderNames.startsWithIgnoreCase(name, "x-warden-")
+                    && (named.isEmpty() || !named.contains(name.toLowerCase(Locale.ROOT)))) {
+                out.add(name, value);
             }
-            out.add(name, e.getValue());
-        }
+        });
     }
 
     private static boolean hasBlockedPrefix(String name) {

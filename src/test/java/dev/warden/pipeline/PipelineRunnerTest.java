@@ -43,7 +43,7 @@ class PipelineRunnerTest {
 
     private PipelineRunner runner(StageSlot... slots) {
         return new PipelineRunner(List.of(slots), (ex, e) -> written.add(e),
-                (stage, result, tenant) -> counted.add(stage + "=" + result));
+                (tenant, stages) -> (stage, result) -> counted.add(stages[stage] + "=" + result));
     }
 
     private static Exchange exchange() {
