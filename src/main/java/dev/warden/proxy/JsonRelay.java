@@ -31,8 +31,9 @@ final class JsonRelay extends Relay {
     protected void onChunk(Buffer chunk) {
         if (readUsage && !overCap) {
             if (copy == null) {
-                copy = chunk.copy();
+                copy = chunk; // chunks are never written to after they are handed over: no copy needed
             } else if (copy.length() + chunk.length() <= maxCopyBytes) {
+                copy = copy == pending ? Buffer.buffer(copy.length() * 2).appendBuffer(copy) : copy;
                 copy.appendBuffer(chunk);
             } else {
                 overCap = true;
