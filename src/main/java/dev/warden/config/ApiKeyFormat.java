@@ -52,17 +52,8 @@ public final class ApiKeyFormat {
         return id;
     }
 
+    /** Key ids: 4..32 of {@code [a-z0-9]}. */
     public static boolean isKeyId(String id) {
-        int n = id.length();
-        if (n < 4 || n > 32) {
-            return false;
-        }
-        for (int i = 0; i < n; i++) {
-            char c = id.charAt(i);
-            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
-                return false;
-            }
-        }
-        return true;
+        return id.length() >= 4 && id.length() <= 32 && id.indexOf('-') < 0 && Ids.isName(id);
     }
 }

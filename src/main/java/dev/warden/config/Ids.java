@@ -10,18 +10,7 @@ public final class Ids {
 
     /** Tenant ids: 1..63 of {@code [a-z0-9-]}, starting and ending with a letter or digit. */
     public static boolean isTenantId(CharSequence s) {
-        int n = s.length();
-        if (n < 1 || n > 63) {
-            return false;
-        }
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            boolean alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-            if (!alnum && !(c == '-' && i > 0 && i < n - 1)) {
-                return false;
-            }
-        }
-        return true;
+        return lowerToken(s, 63) && s.charAt(s.length() - 1) != '-';
     }
 
     /**
@@ -58,24 +47,18 @@ public final class Ids {
 
     /** Regions: 1..32 of {@code [a-z0-9-]}, starting with a letter or digit. */
     public static boolean isRegion(CharSequence s) {
-        int n = s.length();
-        if (n < 1 || n > 32) {
-            return false;
-        }
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            boolean alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-            if (!alnum && !(c == '-' && i > 0)) {
-                return false;
-            }
-        }
-        return true;
+        return lowerToken(s, 32);
     }
 
-    /** Generic names (tiers, pools, key ids): 1..64 of {@code [a-z0-9-]}, starting alphanumeric. */
+    /** Generic names (tiers, pools): 1..64 of {@code [a-z0-9-]}, starting alphanumeric. */
     public static boolean isName(CharSequence s) {
+        return lowerToken(s, 64);
+    }
+
+    /** 1..max of {@code [a-z0-9-]}, starting with a letter or digit (plain ASCII only). */
+    private static boolean lowerToken(CharSequence s, int max) {
         int n = s.length();
-        if (n < 1 || n > 64) {
+        if (n < 1 || n > max) {
             return false;
         }
         for (int i = 0; i < n; i++) {

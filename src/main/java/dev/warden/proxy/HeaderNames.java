@@ -42,32 +42,10 @@ final class HeaderNames {
     }
 
     static boolean equalsIgnoreCase(String a, CharSequence b) {
-        int n = a.length();
-        if (n != b.length()) {
-            return false;
-        }
-        for (int i = 0; i < n; i++) {
-            char x = a.charAt(i);
-            char y = b.charAt(i);
-            if (x != y && Character.toLowerCase(x) != Character.toLowerCase(y)) {
-                return false;
-            }
-        }
-        return true;
+        return b instanceof String text ? a.equalsIgnoreCase(text) : a.contentEquals(b) || a.equalsIgnoreCase(b.toString());
     }
 
-    static boolean startsWithIgnoreCase(CharSequence s, String prefix) {
-        int n = prefix.length();
-        if (s.length() < n) {
-            return false;
-        }
-        for (int i = 0; i < n; i++) {
-            char x = s.charAt(i);
-            char y = prefix.charAt(i);
-            if (x != y && Character.toLowerCase(x) != Character.toLowerCase(y)) {
-                return false;
-            }
-        }
-        return true;
+    static boolean startsWithIgnoreCase(String s, String prefix) {
+        return s.regionMatches(true, 0, prefix, 0, prefix.length());
     }
 }

@@ -8,28 +8,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.testing.Http;
 import dev.warden.testing.RawHttp;
-import dev.warden.testing.TestGateway;
+import dev.warden.testing.GatewayTestBase;
 import java.net.http.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** What crosses the gateway towards the upstream (seen through the sim's echo model). */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class HeaderHygieneTest {
+class HeaderHygieneTest extends GatewayTestBase {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private TestGateway gw;
-
-    @BeforeAll
-    void start() throws Exception {
-        gw = new TestGateway();
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        gw.close();
-    }
 
     private JsonNode echo(String... headers) throws Exception {
         HttpResponse<String> r = Http.post(gw.dataUrl("/v1/chat/completions"), chat("echo", "hi"), headers);

@@ -5,14 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warden.testing.Http;
 import dev.warden.testing.RawHttp;
-import dev.warden.testing.TestGateway;
+import dev.warden.testing.GatewayTestBase;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -21,20 +19,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * refuse to send the bytes. Every refusal: a problem+json, nothing forwarded (the sims' request
  * counters do not move), no stack trace or library text.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class HostileInputTest {
-    private TestGateway gw;
+class HostileInputTest extends GatewayTestBase {
     private String key;
 
     @BeforeAll
-    void start() throws Exception {
-        gw = new TestGateway();
+    void key() {
         key = gw.key("acme");
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        gw.close();
     }
 
     private RawHttp.Answer raw(String request) {

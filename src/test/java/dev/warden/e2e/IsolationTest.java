@@ -7,29 +7,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.testing.Http;
-import dev.warden.testing.TestGateway;
+import dev.warden.testing.GatewayTestBase;
 import java.net.http.HttpResponse;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** Tenant isolation end to end: who may call what, and what an upstream gets to see. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class IsolationTest {
+class IsolationTest extends GatewayTestBase {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private TestGateway gw;
-
-    @BeforeAll
-    void start() throws Exception {
-        gw = new TestGateway();
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        gw.close();
-    }
 
     private JsonNode echoedHeaders(HttpResponse<String> r) throws Exception {
         String content = JSON.readTree(r.body()).at("/choices/0/message/content").textValue();

@@ -14,29 +14,14 @@ import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.models.Model;
-import dev.warden.testing.TestGateway;
+import dev.warden.testing.GatewayTestBase;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** The official OpenAI Java SDK, pointed at Warden with a tenant key, plain and streaming. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class OpenAiSdkTest {
-    private TestGateway gw;
-
-    @BeforeAll
-    void start() throws Exception {
-        gw = new TestGateway();
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        gw.close();
-    }
+class OpenAiSdkTest extends GatewayTestBase {
 
     private OpenAIClient client(String key) {
         return OpenAIOkHttpClient.builder().baseUrl(gw.dataUrl("/v1")).apiKey(key).maxRetries(0)

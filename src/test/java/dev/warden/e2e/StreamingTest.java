@@ -6,30 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.testing.Http;
-import dev.warden.testing.TestGateway;
+import dev.warden.testing.GatewayTestBase;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** SSE through the gateway: event by event, usage read, hostile streams re-serialized or cut. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class StreamingTest {
+class StreamingTest extends GatewayTestBase {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private TestGateway gw;
-
-    @BeforeAll
-    void start() throws Exception {
-        gw = new TestGateway();
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        gw.close();
-    }
 
     /** The events of an SSE body, split the way a browser's EventSource would (CR, LF, CRLF). */
     static List<String> events(String body) {
