@@ -5,10 +5,11 @@ package dev.warden.sim;
  * {@code status=503}, {@code delay=200} (ms before the head), {@code stall} (head, maybe some
  * chunks, then silence), {@code reset-after=3} (cut the connection after 3 chunks),
  * {@code tenant=other} (echo a wrong {@code X-Tenant-ID}), {@code sse=raw-cr|escaped|bad-json}
- * (hostile event streams), {@code no-usage}.
+ * (hostile event streams), {@code no-usage}, {@code close} (answer with {@code Connection: close}).
  */
-record Faults(int status, int delayMs, boolean stall, int resetAfter, String tenant, String sse, boolean noUsage) {
-    static final Faults NONE = new Faults(0, 0, false, -1, null, null, false);
+record Faults(int status, int delayMs, boolean stall, int resetAfter, String tenant, String sse, boolean noUsage,
+              boolean closeConnection) {
+    static final Faults NONE = new Faults(0, 0, false, -1, null, null, false, false);
 
     static Faults parse(String header) {
         if (header == null || header.isBlank()) {
@@ -21,6 +22,7 @@ record Faults(int status, int delayMs, boolean stall, int resetAfter, String ten
         String tenant = null;
         String sse = null;
         boolean noUsage = false;
+        boolean close = false;
         for (String part : header.split(",")) {
             String p = part.strip();
             int eq = p.indexOf('=');
@@ -35,12 +37,13 @@ record Faults(int status, int delayMs, boolean stall, int resetAfter, String ten
                     case "tenant" -> tenant = v;
                     case "sse" -> sse = v;
                     case "no-usage" -> noUsage = true;
+                    case "close" -> close = true;
                     default -> { }
                 }
             } catch (NumberFormatException ignored) {
                 // a malformed knob is ignored: the sim is a test tool, not a validator
             }
         }
-        return new Faults(status, delay, stall, resetAfter, tenant, sse, noUsage);
+        return new Faults(status, delay, stall, resetAfter, tenant, sse, noUsage, close);
     }
 }

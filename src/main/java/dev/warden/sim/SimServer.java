@@ -24,6 +24,7 @@ public final class SimServer {
     private final SimOptions options;
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong connections = new AtomicLong();
     private volatile String lastBody;
     private HttpServer server;
 
@@ -35,6 +36,7 @@ public final class SimServer {
     public Future<SimServer> start() {
         server = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port())
                 .setTcpNoDelay(true).setReuseAddress(true).setAcceptBacklog(4096));
+        server.connectionHandler(c -> connections.incrementAndGet());
         server.requestHandler(this::handle);
         return server.listen().map(s -> this);
     }
@@ -64,6 +66,9 @@ public final class SimServer {
         Faults faults = Faults.parse(req.getHeader("X-Sim-Fault"));
         res.putHeader("X-Sim-Region", options.region());
         res.putHeader("X-Model-Version", "sim-1");
+        if (faults.closeConnection()) {
+            res.putHeader("Connection", "close");
+        }
         if (faults.tenant() != null) {
             res.putHeader("X-Tenant-ID", faults.tenant());
         } else if (tenant != null) {
@@ -82,6 +87,11 @@ public final class SimServer {
                 answer(req, path, body, faults);
             }
         }).onFailure(e -> res.reset());
+    }
+
+    /** How many connections were opened to this sim (tests check keep-alive reuse). */
+    public long connectionCount() {
+        return connections.get();
     }
 
     /** The body of the last request answered (tests check what an upstream really received). */
