@@ -97,14 +97,21 @@ public final class Warden implements Callable<Integer> {
 
     @Command(name = "demo", description = "Run the gateway, simulated model servers and demo tenants.")
     static final class DemoCommand implements Callable<Integer> {
-        @Option(names = {"-c", "--config"}, defaultValue = "examples/demo.yaml", description = "demo config (default: ${DEFAULT-VALUE})")
+        @Option(names = {"-c", "--config"}, description = "demo config (default: examples/demo.yaml of the repository)")
         Path config;
 
-        @Option(names = "--data-dir", defaultValue = "data", description = "where credentials go (default: ${DEFAULT-VALUE})")
+        @Option(names = "--data-dir", description = "where credentials go (default: data/ of the repository)")
         Path dataDir;
 
         @Override
         public Integer call() throws Exception {
+            Path home = Path.of(System.getenv().getOrDefault("WARDEN_HOME", "."));
+            if (config == null) {
+                config = home.resolve("examples/demo.yaml");
+            }
+            if (dataDir == null) {
+                dataDir = home.resolve("data");
+            }
             Vertx vertx = dev.warden.app.VertxFactory.create();
             Demo demo = new Demo(vertx);
             try {
