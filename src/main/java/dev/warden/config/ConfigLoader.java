@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -149,6 +148,9 @@ public final class ConfigLoader {
                 r.error(path + ".pool", "unknown pool '" + pool + "' (expected one of: " + String.join(", ", pools.keySet()) + ")");
             }
             String upstreamName = r.string(node, path, "upstreamName", name, false);
+            if (upstreamName != null && !Ids.isModelName(upstreamName)) {
+                r.error(path + ".upstreamName", "'" + upstreamName + "' (expected: 1..128 of [A-Za-z0-9._:/-], starting alphanumeric)");
+            }
             String encoding = r.string(node, path, "encoding", "cl100k_base", false);
             int maxOut = r.integer(node, path, "maxOutputTokens", 4096, 1, 10_000_000);
             int dfltOut = r.integer(node, path, "defaultMaxTokens", Math.min(256, maxOut), 1, 10_000_000);
@@ -180,122 +182,9 @@ public final class ConfigLoader {
                     r.integer(node, path, "maxOutputTokens", 0, 0, 10_000_000)));
         });
 
-        Map<String, TenantConfig> tenants = new LinkedHashMap<>();
-        Set<String> keyIds = new HashSet<>();
-        r.entries(root, "", "tenants", false, (id, node, path) -> {
-            if (!Ids.isTenantId(id)) {
-                r.error(path, "invalid tenant id (expected: 1..63 of [a-z0-9-], starting and ending alphanumeric)");
-            }
-            r.onlyKnown(node, path, Set.of("tier", "regions", "models", "status", "keys"));
-            String tier = r.string(node, path, "tier", null, true);
-            if (tier != null && !tiers.containsKey(tier)) {
-                r.error(path + ".tier", "unknown tier '" + tier + "' (expected one of: " + String.join(", ", tiers.keySet()) + ")");
-            }
-            List<String> regions = r.strings(node, path, "regions", true);
-            boolean any = false;
-            Set<String> regionSet = new LinkedHashSet<>();
-            if (regions != null) {
-                if (regions.isEmpty()) {
-                    r.error(path + ".regions", "empty (expected: [\"*\"] or at least one region)");
-                }
-                for (String reg : regions) {
-                    if ("*".equals(reg)) {
-                        any = true;
-                    } else if (!regionsServed.contains(reg)) {
-                        r.error(path + ".regions", "unknown region '" + reg + "' (no upstream runs there; known: "
-                                + String.join(", ", regionsServed) + ")");
-                    } else {
-                        regionSet.add(reg);
-                    }
-                }
-                if (any && regions.size() > 1) {
-                    r.error(path + ".regions", "'*' must stand alone");
-                }
-            }
-            List<String> tenantModels = r.strings(node, path, "models", true);
-            if (tenantModels != null) {
-                for (String m : tenantModels) {
-                    if (!models.containsKey(m)) {
-                        r.error(path + ".models", "unknown model '" + m + "'");
-                    }
-                }
-            }
-            String statusText = r.string(node, path, "status", "active", false);
-            TenantStatus status = TenantStatus.ACTIVE;
-            try {
-                status = TenantStatus.valueOf(statusText.toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                r.error(path + ".status", "'" + statusText + "' (expected: active or suspended)");
-            }
-            List<KeyConfig> keys = new ArrayList<>();
-            List<String> allowedModels = tenantModels == null ? List.of() : tenantModels;
-            r.elements(node, path, "keys", false, el -> {
-                KeyConfig k = key(r, el, allowedModels);
-                if (k != null) {
-                    if (!keyIds.add(k.id())) {
-                        r.error(el.path() + ".id", "duplicate key id '" + k.id() + "'");
-                    } else {
-                        keys.add(k);
-                    }
-                }
-            });
-            tenants.put(id, new TenantConfig(id, tier, any, regionSet, allowedModels, status, keys));
-        });
+        Map<String, TenantConfig> tenants = TenantsReader.read(r, root, tiers, models, regionsServed);
 
         return new WardenConfig(data, admin, dataDir, limits, timeouts, watch, stages, models, pools, tiers, tenants);
-    }
-
-    private static KeyConfig key(ConfigReader r, ConfigReader.Element el, List<String> tenantModels) {
-        JsonNode n = el.node();
-        String p = el.path();
-        r.onlyKnown(n, p, Set.of("id", "role", "models", "hash", "key"));
-        String hash = r.string(n, p, "hash", null, false);
-        String plain = r.string(n, p, "key", null, false);
-        String id = r.string(n, p, "id", null, false);
-        if ((hash == null) == (plain == null)) {
-            r.error(p, "exactly one of 'hash' or 'key' is required");
-            return null;
-        }
-        if (plain != null) {
-            String embedded = ApiKeyFormat.keyId(plain);
-            if (embedded == null) {
-                r.error(p + ".key", "not a Warden API key (expected: " + ApiKeyFormat.SHAPE + ")");
-                return null;
-            }
-            if (id != null && !id.equals(embedded)) {
-                r.error(p + ".id", "'" + id + "' does not match the id inside the key");
-                return null;
-            }
-            id = embedded;
-        } else {
-            if (id == null) {
-                r.error(p + ".id", "missing (required with 'hash')");
-                return null;
-            }
-            if (!KeyHasher.isHashText(hash)) {
-                r.error(p + ".hash", "not a key hash (expected: " + KeyHasher.PREFIX + "<64 hex digits>, from ./warden keys new)");
-                return null;
-            }
-        }
-        if (!ApiKeyFormat.isKeyId(id)) {
-            r.error(p + ".id", "'" + id + "' (expected: 4..32 of [a-z0-9])");
-            return null;
-        }
-        String roleText = r.string(n, p, "role", "developer", false);
-        Role role = Role.parse(roleText);
-        if (role == null) {
-            r.error(p + ".role", "'" + roleText + "' (expected one of: developer, viewer, service, tenant-admin)");
-            return null;
-        }
-        List<String> models = r.strings(n, p, "models", false);
-        if (models != null) {
-            for (String m : models) {
-                if (!tenantModels.contains(m)) {
-                    r.error(p + ".models", "'" + m + "' is not among the tenant's models");
-                }
-            }
-        }
-        return new KeyConfig(id, role, models, hash, plain);
     }
 
     private static ListenerConfig listener(ConfigReader r, JsonNode n, String path, ListenerConfig dflt) {
