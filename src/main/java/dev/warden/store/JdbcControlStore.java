@@ -1,0 +1,235 @@
+package dev.warden.store;
+
+import dev.warden.config.Role;
+import dev.warden.config.TenantStatus;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * {@link ControlStore} over JDBC, one SQL dialect for SQLite and PostgreSQL (the schema is in
+ * {@code db/migration}). Each write is one transaction that also bumps the store version.
+ */
+final class JdbcControlStore implements ControlStore {
+    private final DataSource dataSource;
+    private final AutoCloseable onClose;
+
+    JdbcControlStore(DataSource dataSource, AutoCloseable onClose) {
+        this.dataSource = dataSource;
+        this.onClose = onClose;
+    }
+
+    @Override
+    public StoredTenant createTenant(StoredTenant t) {
+        return write("create tenant " + t.id(), c -> {
+            if (exists(c, "SELECT 1 FROM tenants WHERE id = ?", t.id())) {
+                throw new StoreException.Conflict("tenant " + t.id() + " exists");
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO tenants (id, tier, regions, models, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, t.id());
+                ps.setString(2, t.tier());
+                ps.setString(3, String.join(",", t.regions()));
+                ps.setString(4, String.join(",", t.models()));
+                ps.setString(5, t.status().name().toLowerCase(Locale.ROOT));
+                ps.setLong(6, t.createdAtMs());
+                ps.setLong(7, t.updatedAtMs());
+                ps.executeUpdate();
+            }
+            return t;
+        });
+    }
+
+    @Override
+    public Optional<StoredTenant> tenant(String id) {
+        return read("read tenant", c -> {
+            List<StoredTenant> found = tenants(c, "SELECT * FROM tenants WHERE id = ?", id);
+            return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+        });
+    }
+
+    @Override
+    public List<StoredTenant> tenants() {
+        return read("list tenants", c -> tenants(c, "SELECT * FROM tenants ORDER BY id"));
+    }
+
+    @Override
+    public StoredTenant updateTenant(StoredTenant t) {
+        return write("update tenant " + t.id(), c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE tenants SET tier = ?, regions = ?, models = ?, status = ?, updated_at = ? WHERE id = ?")) {
+                ps.setString(1, t.tier());
+                ps.setString(2, String.join(",", t.regions()));
+                ps.setString(3, String.join(",", t.models()));
+                ps.setString(4, t.status().name().toLowerCase(Locale.ROOT));
+                ps.setLong(5, t.updatedAtMs());
+                ps.setString(6, t.id());
+                if (ps.executeUpdate() == 0) {
+                    throw new StoreException.NotFound("tenant " + t.id());
+                }
+            }
+            return t;
+        });
+    }
+
+    @Override
+    public StoredKey insertKey(StoredKey k) {
+        return write("insert key " + k.keyId(), c -> {
+            if (exists(c, "SELECT 1 FROM api_keys WHERE key_id = ?", k.keyId())) {
+                throw new StoreException.Conflict("key id " + k.keyId() + " exists");
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO api_keys (key_id, tenant_id, role, models, key_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, k.keyId());
+                ps.setString(2, k.tenantId());
+                ps.setString(3, k.role().id());
+                ps.setString(4, k.models() == null ? null : String.join(",", k.models()));
+                ps.setString(5, k.hashText());
+                ps.setLong(6, k.createdAtMs());
+                if (k.revoked()) {
+                    ps.setLong(7, k.revokedAtMs());
+                } else {
+                    ps.setNull(7, java.sql.Types.BIGINT);
+                }
+                ps.executeUpdate();
+            }
+            return k;
+        });
+    }
+
+    @Override
+    public List<StoredKey> keys() {
+        return read("list keys", c -> keys(c, "SELECT * FROM api_keys ORDER BY tenant_id, created_at, key_id"));
+    }
+
+    @Override
+    public List<StoredKey> keys(String tenantId) {
+        return read("list keys", c -> keys(c, "SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at, key_id", tenantId));
+    }
+
+    @Override
+    public boolean revokeKey(String tenantId, String keyId, long atMs) {
+        return write("revoke key " + keyId, c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND tenant_id = ? AND revoked_at IS NULL")) {
+                ps.setLong(1, atMs);
+                ps.setString(2, keyId);
+                ps.setString(3, tenantId);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public long version() {
+        return read("read version", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT version FROM store_version WHERE id = 1");
+                 ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0L;
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        try {
+            onClose.close();
+        } catch (Exception e) {
+            throw new StoreException("close failed", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T read(String what, Work<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new StoreException(what + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** One transaction: the work and the version bump commit together or not at all. */
+    private <T> T write(String what, Work<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                try (PreparedStatement ps = c.prepareStatement("UPDATE store_version SET version = version + 1 WHERE id = 1")) {
+                    ps.executeUpdate();
+                }
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(auto);
+            }
+        } catch (SQLException e) {
+            throw new StoreException(what + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean exists(Connection c, String sql, String id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private static List<StoredTenant> tenants(Connection c, String sql, String... args) throws SQLException {
+        List<StoredTenant> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setString(i + 1, args[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new StoredTenant(rs.getString("id"), rs.getString("tier"), split(rs.getString("regions")),
+                            split(rs.getString("models")), TenantStatus.valueOf(rs.getString("status").toUpperCase(Locale.ROOT)),
+                            rs.getLong("created_at"), rs.getLong("updated_at")));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<StoredKey> keys(Connection c, String sql, String... args) throws SQLException {
+        List<StoredKey> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setString(i + 1, args[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String models = rs.getString("models");
+                    long revoked = rs.getLong("revoked_at");
+                    out.add(new StoredKey(rs.getString("key_id"), rs.getString("tenant_id"), Role.parse(rs.getString("role")),
+                            models == null ? null : split(models), rs.getString("key_hash"), rs.getLong("created_at"),
+                            rs.wasNull() ? 0 : revoked));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<String> split(String csv) {
+        return csv == null || csv.isEmpty() ? List.of() : Arrays.asList(csv.split(","));
+    }
+}
