@@ -9,9 +9,13 @@ import dev.warden.config.ConfigLoader;
 import dev.warden.config.KeyHasher;
 import dev.warden.config.SnapshotCompiler;
 import dev.warden.config.SnapshotHolder;
-import dev.warden.config.RuntimeKeys;
+import dev.warden.config.RuntimeState;
 import dev.warden.config.WardenConfig;
 import dev.warden.sim.SimOptions;
+import dev.warden.store.ControlStore;
+import dev.warden.store.ControlStores;
+import dev.warden.store.StoreState;
+import dev.warden.store.StoreSync;
 import dev.warden.sim.SimServer;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
@@ -86,11 +90,20 @@ public final class Warden implements Callable<Integer> {
                 System.out.println("Admin token (shown once, only its hash is kept in " + data.resolve("admin-token.hash") + "):");
                 System.out.println("  " + admin.token());
             }
-            SnapshotHolder holder = SnapshotHolder.fromFile(config, new SnapshotCompiler(hasher), RuntimeKeys.NONE);
+            ControlStore store = ControlStores.open(cfg.storeUrl());
+            StoreState state = new StoreState();
+            state.reload(store);
+            SnapshotHolder holder = SnapshotHolder.fromFile(config, new SnapshotCompiler(hasher), state);
             Vertx vertx = dev.warden.app.VertxFactory.create();
             Gateway gateway = Gateway.start(vertx, holder, hasher, admin.verifier(),
                     Runtime.getRuntime().availableProcessors()).await(30, TimeUnit.SECONDS);
-            runUntilStopped(vertx, () -> awaitQuietly(gateway.stop()));
+            StoreSync sync = new StoreSync(vertx, store, state, holder);
+            sync.start(cfg.store().refreshMs());
+            runUntilStopped(vertx, () -> {
+                sync.stop();
+                awaitQuietly(gateway.stop());
+                store.close();
+            });
             return 0;
         }
     }

@@ -12,6 +12,7 @@ import dev.warden.config.ConfigLoader;
 import dev.warden.config.KeyHasher;
 import dev.warden.config.PoolConfig;
 import dev.warden.config.Role;
+import dev.warden.config.RuntimeState;
 import dev.warden.config.SnapshotCompiler;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.config.Tenant;
@@ -64,7 +65,7 @@ public final class Demo {
             records.add(new ApiKeyRecord(ApiKeyFormat.keyId(key), tenant, Role.DEVELOPER, null, hasher.hash(key), "runtime"));
         }
         List<ApiKeyRecord> runtime = List.copyOf(records);
-        SnapshotHolder holder = SnapshotHolder.fromFile(configFile, new SnapshotCompiler(hasher), () -> runtime);
+        SnapshotHolder holder = SnapshotHolder.fromFile(configFile, new SnapshotCompiler(hasher), RuntimeState.ofKeys(runtime));
         AdminToken.Issued admin = AdminToken.issue(hasher);
 
         Future<Void> simsUp = Future.succeededFuture();

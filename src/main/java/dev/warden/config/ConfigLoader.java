@@ -71,7 +71,7 @@ public final class ConfigLoader {
     }
 
     private static WardenConfig read(ConfigReader r, JsonNode root) {
-        r.onlyKnown(root, "", Set.of("listeners", "dataDir", "limits", "timeouts", "config", "stages",
+        r.onlyKnown(root, "", Set.of("listeners", "dataDir", "limits", "timeouts", "config", "store", "stages",
                 "models", "pools", "tiers", "tenants"));
 
         JsonNode listeners = root.get("listeners");
@@ -96,6 +96,17 @@ public final class ConfigLoader {
         if (r.isObject(cfg, "config", false)) {
             r.onlyKnown(cfg, "config", Set.of("watchIntervalMs"));
             watch = r.integer(cfg, "config", "watchIntervalMs", 1000, 0, 3_600_000);
+        }
+
+        StoreSettings store = StoreSettings.DEFAULTS;
+        JsonNode storeNode = root.get("store");
+        if (r.isObject(storeNode, "store", false)) {
+            r.onlyKnown(storeNode, "store", Set.of("url", "refreshMs"));
+            String url = r.string(storeNode, "store", "url", null, false);
+            if (url != null && !url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql://")) {
+                r.error("store.url", "(expected: jdbc:sqlite:FILE or jdbc:postgresql://HOST[:PORT]/DB)");
+            }
+            store = new StoreSettings(url, r.integer(storeNode, "store", "refreshMs", 1000, 100, 60_000));
         }
 
         Map<String, StageSwitch> stages = new HashMap<>();
@@ -184,7 +195,7 @@ public final class ConfigLoader {
 
         Map<String, TenantConfig> tenants = TenantsReader.read(r, root, tiers, models, regionsServed);
 
-        return new WardenConfig(data, admin, dataDir, limits, timeouts, watch, stages, models, pools, tiers, tenants);
+        return new WardenConfig(data, admin, dataDir, limits, timeouts, watch, store, stages, models, pools, tiers, tenants);
     }
 
     private static ListenerConfig listener(ConfigReader r, JsonNode n, String path, ListenerConfig dflt) {

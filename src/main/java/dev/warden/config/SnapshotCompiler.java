@@ -2,55 +2,105 @@ package dev.warden.config;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Turns a validated config plus runtime keys into a {@link Snapshot}. */
+/**
+ * Turns a validated config plus the run-time state into a {@link Snapshot}. A run-time tenant
+ * that no longer fits the file (a tier, model or region the file dropped) is left out and logged:
+ * the control store can never make a valid file fail to load.
+ */
 public final class SnapshotCompiler {
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotCompiler.class);
+
     private final KeyHasher hasher;
 
     public SnapshotCompiler(KeyHasher hasher) {
         this.hasher = hasher;
     }
 
-    public Snapshot compile(long version, WardenConfig config, RuntimeKeys runtime) throws ConfigException {
+    public Snapshot compile(long version, WardenConfig config, RuntimeState runtime) throws ConfigException {
         List<String> errors = new ArrayList<>();
         Map<String, Tenant> tenants = new LinkedHashMap<>();
         Map<String, ApiKeyRecord> keys = new HashMap<>();
         Map<String, Map<String, RouteTable>> routes = new HashMap<>();
 
         for (TenantConfig tc : config.tenants().values()) {
-            Tenant t = new Tenant(tc.id(), config.tiers().get(tc.tier()), tc.anyRegion(), tc.regions(),
-                    new java.util.LinkedHashSet<>(tc.models()), tc.status());
-            tenants.put(t.id(), t);
+            addTenant(tc, config, tenants, routes);
             for (KeyConfig k : tc.keys()) {
                 byte[] hash = k.hash() != null ? KeyHasher.parseHashText(k.hash()) : hasher.hash(k.key());
                 Set<String> models = k.models() == null ? null : Set.copyOf(k.models());
-                keys.put(k.id(), new ApiKeyRecord(k.id(), t.id(), k.role(), models, hash, "config"));
+                keys.put(k.id(), new ApiKeyRecord(k.id(), tc.id(), k.role(), models, hash, "config"));
             }
-            Map<String, RouteTable> byModel = new HashMap<>();
-            for (String m : tc.models()) {
-                ModelConfig model = config.models().get(m);
-                PoolConfig pool = config.pools().get(model.pool());
-                byModel.put(m, new RouteTable(model, pool.upstreams().stream().filter(u -> t.allowsRegion(u.region())).toList()));
-            }
-            routes.put(t.id(), Map.copyOf(byModel));
         }
-        for (ApiKeyRecord k : runtime.all()) {
-            if (!tenants.containsKey(k.tenantId())) {
-                continue; // its tenant was removed from the file: the key stops working with it
+        for (TenantConfig tc : runtime.tenants()) {
+            if (tenants.containsKey(tc.id())) {
+                continue; // the file owns this tenant
             }
-            if (keys.putIfAbsent(k.keyId(), k) != null) {
-                errors.add("keys." + k.keyId() + ": runtime key id collides with a key declared in the file");
+            String problem = unfit(tc, config);
+            if (problem != null) {
+                LOG.warn("stored tenant {} left out of config version {}: {}", tc.id(), version, problem);
+                continue;
+            }
+            addTenant(tc, config, tenants, routes);
+        }
+        for (ApiKeyRecord k : runtime.keys()) {
+            if (!tenants.containsKey(k.tenantId())) {
+                continue; // its tenant is gone: the key stops working with it
+            }
+            ApiKeyRecord existing = keys.putIfAbsent(k.keyId(), k);
+            if (existing != null && "config".equals(existing.source())) {
+                errors.add("keys." + k.keyId() + ": a run-time key id collides with a key declared in the file");
             }
         }
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
-        return new Snapshot(version, Instant.now(), config, java.util.Collections.unmodifiableMap(tenants), Map.copyOf(keys),
+        return new Snapshot(version, Instant.now(), config, Collections.unmodifiableMap(tenants), Map.copyOf(keys),
                 config.models(), Map.copyOf(routes));
+    }
+
+    private static void addTenant(TenantConfig tc, WardenConfig config, Map<String, Tenant> tenants,
+                                  Map<String, Map<String, RouteTable>> routes) {
+        Tenant t = new Tenant(tc.id(), config.tiers().get(tc.tier()), tc.anyRegion(), tc.regions(),
+                new LinkedHashSet<>(tc.models()), tc.status());
+        tenants.put(t.id(), t);
+        Map<String, RouteTable> byModel = new HashMap<>();
+        for (String m : tc.models()) {
+            ModelConfig model = config.models().get(m);
+            PoolConfig pool = config.pools().get(model.pool());
+            byModel.put(m, new RouteTable(model, pool.upstreams().stream().filter(u -> t.allowsRegion(u.region())).toList()));
+        }
+        routes.put(t.id(), Map.copyOf(byModel));
+    }
+
+    /** Why a run-time tenant does not fit the config, or null if it does. */
+    private static String unfit(TenantConfig tc, WardenConfig config) {
+        if (!Ids.isTenantId(tc.id())) {
+            return "invalid id";
+        }
+        if (!config.tiers().containsKey(tc.tier())) {
+            return "unknown tier '" + tc.tier() + "'";
+        }
+        for (String m : tc.models()) {
+            if (!config.models().containsKey(m)) {
+                return "unknown model '" + m + "'";
+            }
+        }
+        Set<String> served = new LinkedHashSet<>();
+        config.pools().values().forEach(p -> p.upstreams().forEach(u -> served.add(u.region())));
+        for (String r : tc.regions()) {
+            if (!served.contains(r)) {
+                return "unknown region '" + r + "'";
+            }
+        }
+        return null;
     }
 }

@@ -25,13 +25,13 @@ public final class SnapshotHolder {
 
     private final Path file;
     private final SnapshotCompiler compiler;
-    private final RuntimeKeys runtimeKeys;
+    private final RuntimeState runtimeKeys;
     private volatile Snapshot current;
     private volatile ConfigStatus status;
     private String fileSha;
     private String pendingSha;
 
-    private SnapshotHolder(Path file, SnapshotCompiler compiler, RuntimeKeys runtimeKeys, Snapshot first, String sha) {
+    private SnapshotHolder(Path file, SnapshotCompiler compiler, RuntimeState runtimeKeys, Snapshot first, String sha) {
         this.file = file;
         this.compiler = compiler;
         this.runtimeKeys = runtimeKeys;
@@ -43,14 +43,14 @@ public final class SnapshotHolder {
     }
 
     /** Loads the file once; fails (with every error) if it is not valid. */
-    public static SnapshotHolder fromFile(Path file, SnapshotCompiler compiler, RuntimeKeys runtimeKeys) throws ConfigException {
+    public static SnapshotHolder fromFile(Path file, SnapshotCompiler compiler, RuntimeState runtimeKeys) throws ConfigException {
         String text = read(file);
         WardenConfig config = ConfigLoader.parse(text, file.toAbsolutePath().getParent());
         return new SnapshotHolder(file, compiler, runtimeKeys, compiler.compile(1, config, runtimeKeys), sha256(text));
     }
 
     /** A holder for a config built in code (tests, benchmarks); {@link #reloadFile()} is a no-op. */
-    public static SnapshotHolder fixed(WardenConfig config, SnapshotCompiler compiler, RuntimeKeys runtimeKeys) throws ConfigException {
+    public static SnapshotHolder fixed(WardenConfig config, SnapshotCompiler compiler, RuntimeState runtimeKeys) throws ConfigException {
         return new SnapshotHolder(null, compiler, runtimeKeys, compiler.compile(1, config, runtimeKeys), "");
     }
 

@@ -11,6 +11,7 @@ public record WardenConfig(
         Limits limits,
         Timeouts timeouts,
         int watchIntervalMs,
+        StoreSettings store,
         Map<String, StageSwitch> stages,
         Map<String, ModelConfig> models,
         Map<String, PoolConfig> pools,
@@ -25,16 +26,21 @@ public record WardenConfig(
         tenants = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tenants));
     }
 
+    /** The control store's JDBC URL: the configured one, or a SQLite file in the data directory. */
+    public String storeUrl() {
+        return store.url() != null ? store.url() : "jdbc:sqlite:" + dataDir.resolve("warden.db");
+    }
+
     public StageSwitch stage(String name) {
         return stages.getOrDefault(name, StageSwitch.ON);
     }
 
     /** A copy listening on other ports (tests, benchmarks). */
     public WardenConfig withListeners(ListenerConfig data, ListenerConfig admin) {
-        return new WardenConfig(data, admin, dataDir, limits, timeouts, watchIntervalMs, stages, models, pools, tiers, tenants);
+        return new WardenConfig(data, admin, dataDir, limits, timeouts, watchIntervalMs, store, stages, models, pools, tiers, tenants);
     }
 
     public WardenConfig withDataDir(Path dir) {
-        return new WardenConfig(dataListener, adminListener, dir, limits, timeouts, watchIntervalMs, stages, models, pools, tiers, tenants);
+        return new WardenConfig(dataListener, adminListener, dir, limits, timeouts, watchIntervalMs, store, stages, models, pools, tiers, tenants);
     }
 }

@@ -5,7 +5,7 @@ import dev.warden.access.AuthorizeStage;
 import dev.warden.config.ApiKeyFormat;
 import dev.warden.config.ConfigLoader;
 import dev.warden.config.KeyHasher;
-import dev.warden.config.RuntimeKeys;
+import dev.warden.config.RuntimeState;
 import dev.warden.config.Snapshot;
 import dev.warden.config.SnapshotCompiler;
 import dev.warden.identity.ApiKeyAuthenticator;
@@ -75,7 +75,7 @@ public class PipelineBenchmark {
             yaml.append("  t").append(i).append(": { tier: pro, regions: [\"*\"], models: [gpt-sim, embed-sim], keys: [ { key: \"")
                     .append(k).append("\" } ] }\n");
         }
-        snapshot = new SnapshotCompiler(hasher).compile(1, ConfigLoader.parse(yaml.toString(), Path.of(".")), RuntimeKeys.NONE);
+        snapshot = new SnapshotCompiler(hasher).compile(1, ConfigLoader.parse(yaml.toString(), Path.of(".")), RuntimeState.NONE);
         stages[1] = new ApiKeyAuthenticator(hasher);
         headers = MultiMap.caseInsensitiveMultiMap()
                 .add("Host", "127.0.0.1").add("Authorization", "Bearer " + key).add("X-Tenant-ID", "t500")

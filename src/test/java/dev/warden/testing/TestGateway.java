@@ -4,11 +4,14 @@ import dev.warden.admin.AdminToken;
 import dev.warden.app.Gateway;
 import dev.warden.config.ApiKeyFormat;
 import dev.warden.config.KeyHasher;
-import dev.warden.config.RuntimeKeys;
 import dev.warden.config.SnapshotCompiler;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.sim.SimOptions;
 import dev.warden.sim.SimServer;
+import dev.warden.store.ControlStore;
+import dev.warden.store.ControlStores;
+import dev.warden.store.StoreState;
+import dev.warden.store.StoreSync;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,6 +38,10 @@ public final class TestGateway implements AutoCloseable {
     public final Path configFile;
     public final String adminToken;
     public final Map<String, String> keys = new LinkedHashMap<>();
+    /** The control store behind this gateway, or null. */
+    public ControlStore store;
+    private StoreSync sync;
+    private KeyHasher hasherForTests;
     private final Path dir;
 
     public TestGateway() throws Exception {
@@ -43,6 +50,11 @@ public final class TestGateway implements AutoCloseable {
 
     /** {@code edit} may change the generated YAML before the gateway starts. */
     public TestGateway(Function<String, String> edit) throws Exception {
+        this(edit, null);
+    }
+
+    /** Backed by the control store at {@code storeUrl} (synced every 100 ms), or by none if null. */
+    public TestGateway(Function<String, String> edit, String storeUrl) throws Exception {
         dir = Files.createTempDirectory("warden-test");
         eu = new SimServer(vertx, SimOptions.of(0, "eu")).start().await(10, TimeUnit.SECONDS);
         us = new SimServer(vertx, SimOptions.of(0, "us")).start().await(10, TimeUnit.SECONDS);
@@ -54,10 +66,20 @@ public final class TestGateway implements AutoCloseable {
         configFile = dir.resolve("warden.yaml");
         Files.writeString(configFile, edit.apply(yaml()));
         KeyHasher hasher = new KeyHasher(randomSecret());
-        SnapshotHolder holder = SnapshotHolder.fromFile(configFile, new SnapshotCompiler(hasher), RuntimeKeys.NONE);
+        hasherForTests = hasher;
+        StoreState state = new StoreState();
+        if (storeUrl != null) {
+            store = ControlStores.open(storeUrl);
+            state.reload(store);
+        }
+        SnapshotHolder holder = SnapshotHolder.fromFile(configFile, new SnapshotCompiler(hasher), state);
         AdminToken.Issued admin = AdminToken.issue(hasher);
         adminToken = admin.token();
         gateway = Gateway.start(vertx, holder, hasher, admin.verifier(), 2).await(20, TimeUnit.SECONDS);
+        if (store != null) {
+            sync = new StoreSync(vertx, store, state, holder);
+            sync.start(100);
+        }
     }
 
     public String yaml() {
@@ -179,9 +201,20 @@ public final class TestGateway implements AutoCloseable {
         return b;
     }
 
+    /** The keyed hash of a key under this gateway's secret (what a store keeps). */
+    public String hashText(String key) {
+        return hasherForTests.hashText(key);
+    }
+
     @Override
     public void close() throws Exception {
+        if (sync != null) {
+            sync.stop();
+        }
         gateway.stop().await(10, TimeUnit.SECONDS);
+        if (store != null) {
+            store.close();
+        }
         vertx.close().await(10, TimeUnit.SECONDS);
         try (var files = Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

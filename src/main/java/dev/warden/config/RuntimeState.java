@@ -1,0 +1,31 @@
+package dev.warden.config;
+
+import java.util.List;
+
+/**
+ * What the snapshot takes from outside the file: tenants and keys created at run time (the
+ * control store's, or the demo's fresh keys). The file wins: a run-time tenant with the id of a
+ * file tenant is ignored, and a run-time key may not take a key id the file declares.
+ */
+public interface RuntimeState {
+    List<TenantConfig> tenants();
+
+    List<ApiKeyRecord> keys();
+
+    RuntimeState NONE = ofKeys(List.of());
+
+    static RuntimeState ofKeys(List<ApiKeyRecord> keys) {
+        List<ApiKeyRecord> copy = List.copyOf(keys);
+        return new RuntimeState() {
+            @Override
+            public List<TenantConfig> tenants() {
+                return List.of();
+            }
+
+            @Override
+            public List<ApiKeyRecord> keys() {
+                return copy;
+            }
+        };
+    }
+}
