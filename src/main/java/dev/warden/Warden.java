@@ -95,9 +95,9 @@ public final class Warden implements Callable<Integer> {
             state.reload(store);
             SnapshotHolder holder = SnapshotHolder.fromFile(config, new SnapshotCompiler(hasher), state);
             Vertx vertx = dev.warden.app.VertxFactory.create();
-            Gateway gateway = Gateway.start(vertx, holder, hasher, admin.verifier(),
-                    Runtime.getRuntime().availableProcessors()).await(30, TimeUnit.SECONDS);
             StoreSync sync = new StoreSync(vertx, store, state, holder);
+            Gateway gateway = Gateway.start(vertx, holder, hasher, admin.verifier(), Runtime.getRuntime().availableProcessors(),
+                    new dev.warden.admin.TenantAdmin(vertx, store, sync, holder, hasher)).await(30, TimeUnit.SECONDS);
             sync.start(cfg.store().refreshMs());
             runUntilStopped(vertx, () -> {
                 sync.stop();

@@ -28,12 +28,16 @@ public final class AdminApi implements Handler<HttpServerRequest> {
     private final PrometheusMeterRegistry prometheus;
     private final AdminToken token;
     private final BooleanSupplier ready;
+    private final TenantAdmin tenants;
 
-    public AdminApi(SnapshotHolder snapshots, PrometheusMeterRegistry prometheus, AdminToken token, BooleanSupplier ready) {
+    /** {@code tenants} may be null (no control store): the tenant and key routes then answer 503. */
+    public AdminApi(SnapshotHolder snapshots, PrometheusMeterRegistry prometheus, AdminToken token, BooleanSupplier ready,
+                    TenantAdmin tenants) {
         this.snapshots = snapshots;
         this.prometheus = prometheus;
         this.token = token;
         this.ready = ready;
+        this.tenants = tenants;
     }
 
     @Override
@@ -43,6 +47,27 @@ public final class AdminApi implements Handler<HttpServerRequest> {
                 .putHeader("X-Frame-Options", "DENY");
         String path = req.path();
         boolean get = req.method() == HttpMethod.GET;
+        if (path.startsWith("/admin/v1/tenants/") || (path.equals("/admin/v1/tenants") && !get)) {
+            if (!token.accepts(req.getHeader("Authorization"))) {
+                res.putHeader("WWW-Authenticate", "Bearer realm=\"warden-admin\"");
+                problem(res, GatewayError.of(ErrorCode.UNAUTHENTICATED, "A valid admin token is required."));
+                return;
+            }
+            if (tenants == null) {
+                problem(res, GatewayError.of(ErrorCode.STORE_UNAVAILABLE, "This instance runs without a control store."));
+                return;
+            }
+            String rest = path.substring("/admin/v1/tenants".length());
+            String[] segments = rest.isEmpty() ? new String[0] : rest.substring(1).split("/", -1);
+            for (String seg : segments) {
+                if (seg.isEmpty() || seg.length() > 64 || !seg.chars().allMatch(c -> (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+                    problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
+                    return;
+                }
+            }
+            tenants.handle(req, segments);
+            return;
+        }
         switch (path) {
             case "/healthz" -> {
                 if (get) {
@@ -97,6 +122,7 @@ public final class AdminApi implements Handler<HttpServerRequest> {
             }
             t.models().forEach(n.putArray("models")::add);
             n.put("keys", snapshot.keys().values().stream().filter(k -> k.tenantId().equals(t.id())).count());
+            n.put("source", snapshot.config().tenants().containsKey(t.id()) ? "file" : "store");
         }
         root.put("configVersion", snapshot.version());
         return root.toString();

@@ -2,6 +2,7 @@ package dev.warden.app;
 
 import dev.warden.admin.AdminApi;
 import dev.warden.admin.AdminToken;
+import dev.warden.admin.TenantAdmin;
 import dev.warden.config.ConfigWatcher;
 import dev.warden.config.KeyHasher;
 import dev.warden.config.ListenerConfig;
@@ -53,11 +54,17 @@ public final class Gateway {
     /** Starts listeners on the snapshot's ports; {@code instances} data-plane event loops. */
     public static Future<Gateway> start(Vertx vertx, SnapshotHolder snapshots, KeyHasher hasher, AdminToken adminToken,
                                         int instances) {
-        Gateway g = new Gateway(vertx, snapshots);
-        return g.startAll(hasher, adminToken, Math.max(1, instances)).map(v -> g);
+        return start(vertx, snapshots, hasher, adminToken, instances, null);
     }
 
-    private Future<Void> startAll(KeyHasher hasher, AdminToken adminToken, int instances) {
+    /** With the admin routes of tenants and keys over a control store ({@code tenants} may be null). */
+    public static Future<Gateway> start(Vertx vertx, SnapshotHolder snapshots, KeyHasher hasher, AdminToken adminToken,
+                                        int instances, TenantAdmin tenants) {
+        Gateway g = new Gateway(vertx, snapshots);
+        return g.startAll(hasher, adminToken, Math.max(1, instances), tenants).map(v -> g);
+    }
+
+    private Future<Void> startAll(KeyHasher hasher, AdminToken adminToken, int instances, TenantAdmin tenants) {
         WardenConfig config = snapshots.current().config();
         GatewayMetrics metrics = new GatewayMetrics(prometheus);
         List<DataPlaneVerticle> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -80,7 +87,7 @@ public final class Gateway {
             ListenerConfig a = config.adminListener();
             return vertx.createHttpServer(new HttpServerOptions().setHost(a.host()).setPort(a.port())
                             .setMaxHeaderSize(16 * 1024).setHttp2ClearTextEnabled(false))
-                    .requestHandler(new AdminApi(snapshots, prometheus, adminToken, ready::get))
+                    .requestHandler(new AdminApi(snapshots, prometheus, adminToken, ready::get, tenants))
                     .listen();
         }).map(server -> {
             admin = server;

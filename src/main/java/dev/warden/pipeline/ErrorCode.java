@@ -19,6 +19,7 @@ public enum ErrorCode {
     MODEL_NOT_ALLOWED(403, "Model not allowed"),
     NOT_FOUND(404, "Not found"),
     METHOD_NOT_ALLOWED(405, "Method not allowed"),
+    CONFLICT(409, "Conflict"),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
     BODY_TOO_LARGE(413, "Request body too large"),
     URI_TOO_LONG(414, "URI too long"),
@@ -26,6 +27,7 @@ public enum ErrorCode {
     NO_UPSTREAM_IN_REGION(503, "No upstream available in an allowed region"),
     UPSTREAM_UNAVAILABLE(502, "Upstream unavailable"),
     UPSTREAM_TIMEOUT(504, "Upstream timeout"),
+    STORE_UNAVAILABLE(503, "Control store unavailable"),
     UPSTREAM_PROTOCOL_ERROR(502, "Upstream protocol error"),
     ISOLATION_VIOLATION(502, "Isolation violation"),
     INTERNAL_ERROR(500, "Internal error");

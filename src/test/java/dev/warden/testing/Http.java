@@ -35,6 +35,19 @@ public final class Http {
         return send(b.build());
     }
 
+    /** Any method, with an optional JSON body. */
+    public static HttpResponse<String> call(String method, String url, String body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return send(b.build());
+    }
+
     public static String bearer(String key) {
         return "Bearer " + key;
     }

@@ -75,9 +75,13 @@ public final class TestGateway implements AutoCloseable {
         SnapshotHolder holder = SnapshotHolder.fromFile(configFile, new SnapshotCompiler(hasher), state);
         AdminToken.Issued admin = AdminToken.issue(hasher);
         adminToken = admin.token();
-        gateway = Gateway.start(vertx, holder, hasher, admin.verifier(), 2).await(20, TimeUnit.SECONDS);
+        dev.warden.admin.TenantAdmin tenantAdmin = null;
         if (store != null) {
             sync = new StoreSync(vertx, store, state, holder);
+            tenantAdmin = new dev.warden.admin.TenantAdmin(vertx, store, sync, holder, hasher);
+        }
+        gateway = Gateway.start(vertx, holder, hasher, admin.verifier(), 2, tenantAdmin).await(20, TimeUnit.SECONDS);
+        if (sync != null) {
             sync.start(100);
         }
     }

@@ -1,0 +1,285 @@
+package dev.warden.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.warden.config.ApiKeyFormat;
+import dev.warden.config.ApiKeyRecord;
+import dev.warden.config.KeyHasher;
+import dev.warden.config.Snapshot;
+import dev.warden.config.SnapshotHolder;
+import dev.warden.config.Tenant;
+import dev.warden.config.TenantStatus;
+import dev.warden.pipeline.ErrorCode;
+import dev.warden.pipeline.GatewayError;
+import dev.warden.store.ControlStore;
+import dev.warden.store.StoreException;
+import dev.warden.store.StoreSync;
+import dev.warden.store.StoredKey;
+import dev.warden.store.StoredTenant;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code /admin/v1/tenants/...}: tenants and their keys. Tenants declared in {@code warden.yaml}
+ * are listed but owned by the file: the API refuses to change them (409). Keys can be issued for
+ * any tenant; a new key is shown once, only its keyed hash is stored. Store calls block, so they
+ * run on worker threads; after a write this replica's snapshot is refreshed before the answer
+ * (the others follow within {@code store.refreshMs}).
+ */
+public final class TenantAdmin {
+    private final Vertx vertx;
+    private final ControlStore store;
+    private final StoreSync sync;
+    private final SnapshotHolder snapshots;
+    private final KeyHasher hasher;
+
+    public TenantAdmin(Vertx vertx, ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher) {
+        this.vertx = vertx;
+        this.store = store;
+        this.sync = sync;
+        this.snapshots = snapshots;
+        this.hasher = hasher;
+    }
+
+    /** Serves an authenticated request under {@code /admin/v1/tenants}; {@code rest} = the path segments after it. */
+    void handle(HttpServerRequest req, String[] rest) {
+        HttpMethod m = req.method();
+        HttpServerResponse res = req.response();
+        if (rest.length == 0 && m == HttpMethod.POST) {
+            withBody(req, body -> create(body));
+        } else if (rest.length == 1 && m == HttpMethod.GET) {
+            blocking(res, () -> tenantView(rest[0]));
+        } else if (rest.length == 1 && m == HttpMethod.PATCH) {
+            withBody(req, body -> update(rest[0], body));
+        } else if (rest.length == 2 && rest[1].equals("suspend") && m == HttpMethod.POST) {
+            req.resume();
+            blocking(res, () -> update(rest[0], AdminJson.MAPPER.createObjectNode().put("status", "suspended")));
+        } else if (rest.length == 2 && rest[1].equals("keys") && m == HttpMethod.GET) {
+            blocking(res, () -> keys(rest[0]));
+        } else if (rest.length == 2 && rest[1].equals("keys") && m == HttpMethod.POST) {
+            withBody(req, body -> issue(rest[0], body, null));
+        } else if (rest.length == 3 && rest[1].equals("keys") && m == HttpMethod.DELETE) {
+            blocking(res, () -> revoke(rest[0], rest[2]));
+        } else if (rest.length == 4 && rest[1].equals("keys") && rest[3].equals("rotate") && m == HttpMethod.POST) {
+            req.resume();
+            blocking(res, () -> rotate(rest[0], rest[2]));
+        } else {
+            AdminJson.problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
+        }
+    }
+
+    /** An answer: status and JSON body, or a refusal. */
+    private record Answer(int status, Object body, GatewayError error) {
+        static Answer ok(int status, Object body) {
+            return new Answer(status, body, null);
+        }
+
+        static Answer refuse(ErrorCode code, String detail) {
+            return new Answer(0, null, GatewayError.of(code, detail));
+        }
+    }
+
+    private interface BodyWork {
+        Answer run(JsonNode body) throws Exception;
+    }
+
+    private void withBody(HttpServerRequest req, BodyWork work) {
+        AdminJson.body(req).onComplete(ar -> {
+            if (ar.failed()) {
+                AdminJson.problem(req.response(), GatewayError.of(ErrorCode.INVALID_JSON, "Invalid body: " + ar.cause().getMessage() + "."));
+            } else {
+                blocking(req.response(), () -> work.run(ar.result()));
+            }
+        });
+    }
+
+    private void blocking(HttpServerResponse res, Callable<Answer> work) {
+        vertx.executeBlocking(work, false).onComplete(ar -> {
+            if (ar.failed()) {
+                Throwable e = ar.cause();
+                if (e instanceof StoreException.Conflict) {
+                    AdminJson.problem(res, GatewayError.of(ErrorCode.CONFLICT, "It exists already."));
+                } else if (e instanceof StoreException.NotFound) {
+                    AdminJson.problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such tenant or key."));
+                } else if (e instanceof StoreException) {
+                    AdminJson.problem(res, GatewayError.of(ErrorCode.STORE_UNAVAILABLE, "The control store could not be reached."));
+                } else {
+                    AdminJson.problem(res, GatewayError.of(ErrorCode.INTERNAL_ERROR, "The request could not be processed."));
+                }
+                return;
+            }
+            Answer a = ar.result();
+            if (a.error() != null) {
+                AdminJson.problem(res, a.error());
+            } else if (a.body() == null) {
+                res.setStatusCode(a.status()).end();
+            } else {
+                AdminJson.send(res, a.status(), a.body());
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- operations (worker threads)
+
+    private Answer create(JsonNode body) {
+        Snapshot snap = snapshots.current();
+        var checked = TenantRequests.tenant(body, null, snap.config(), System.currentTimeMillis());
+        if (!checked.ok()) {
+            return Answer.refuse(ErrorCode.INVALID_REQUEST, String.join("; ", checked.errors()));
+        }
+        if (snap.config().tenants().containsKey(checked.value().id())) {
+            return Answer.refuse(ErrorCode.CONFLICT, "This tenant is declared in warden.yaml; change it there.");
+        }
+        StoredTenant t = store.createTenant(checked.value());
+        sync.syncNow();
+        return Answer.ok(201, view(t, "store"));
+    }
+
+    private Answer update(String id, JsonNode body) {
+        Snapshot snap = snapshots.current();
+        if (snap.config().tenants().containsKey(id)) {
+            return Answer.refuse(ErrorCode.CONFLICT, "This tenant is declared in warden.yaml; change it there.");
+        }
+        Optional<StoredTenant> base = store.tenant(id);
+        if (base.isEmpty()) {
+            return Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant.");
+        }
+        var checked = TenantRequests.tenant(body, base.get(), snap.config(), System.currentTimeMillis());
+        if (!checked.ok()) {
+            return Answer.refuse(ErrorCode.INVALID_REQUEST, String.join("; ", checked.errors()));
+        }
+        StoredTenant t = store.updateTenant(checked.value());
+        sync.syncNow();
+        return Answer.ok(200, view(t, "store"));
+    }
+
+    private Answer tenantView(String id) {
+        Snapshot snap = snapshots.current();
+        if (snap.config().tenants().containsKey(id)) {
+            Tenant t = snap.tenant(id);
+            ObjectNode n = AdminJson.MAPPER.createObjectNode().put("id", t.id()).put("tier", t.tier().name())
+                    .put("status", t.status().name().toLowerCase(Locale.ROOT)).put("source", "file");
+            ArrayNode regions = n.putArray("regions");
+            if (t.anyRegion()) {
+                regions.add("*");
+            } else {
+                t.regions().stream().sorted().forEach(regions::add);
+            }
+            t.models().forEach(n.putArray("models")::add);
+            return Answer.ok(200, n);
+        }
+        return store.tenant(id).map(t -> Answer.ok(200, view(t, "store")))
+                .orElseGet(() -> Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant."));
+    }
+
+    private boolean known(String tenantId) {
+        return snapshots.current().config().tenants().containsKey(tenantId) || store.tenant(tenantId).isPresent();
+    }
+
+    private Answer keys(String tenantId) {
+        if (!known(tenantId)) {
+            return Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant.");
+        }
+        ObjectNode root = AdminJson.MAPPER.createObjectNode();
+        ArrayNode list = root.putArray("keys");
+        for (ApiKeyRecord k : snapshots.current().keys().values()) {
+            if (k.tenantId().equals(tenantId) && "config".equals(k.source())) {
+                ObjectNode n = list.addObject().put("keyId", k.keyId()).put("role", k.role().id()).put("source", "file")
+                        .put("revoked", false);
+                if (k.models() != null) {
+                    k.models().stream().sorted().forEach(n.putArray("models")::add);
+                }
+            }
+        }
+        for (StoredKey k : store.keys(tenantId)) {
+            ObjectNode n = list.addObject().put("keyId", k.keyId()).put("role", k.role().id()).put("source", "store")
+                    .put("revoked", k.revoked()).put("createdAt", java.time.Instant.ofEpochMilli(k.createdAtMs()).toString());
+            if (k.models() != null) {
+                k.models().forEach(n.putArray("models")::add);
+            }
+        }
+        return Answer.ok(200, root);
+    }
+
+    private Answer issue(String tenantId, JsonNode body, StoredKey replacing) {
+        java.util.Set<String> models = tenantModels(tenantId);
+        if (models == null) {
+            return Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant.");
+        }
+        var checked = TenantRequests.key(body, models);
+        if (!checked.ok()) {
+            return Answer.refuse(ErrorCode.INVALID_REQUEST, String.join("; ", checked.errors()));
+        }
+        String key = ApiKeyFormat.generate();
+        long now = System.currentTimeMillis();
+        StoredKey stored = store.insertKey(new StoredKey(ApiKeyFormat.keyId(key), tenantId, checked.value().role(),
+                checked.value().models(), hasher.hashText(key), now, 0));
+        if (replacing != null) {
+            store.revokeKey(tenantId, replacing.keyId(), now);
+        }
+        sync.syncNow();
+        ObjectNode n = AdminJson.MAPPER.createObjectNode().put("keyId", stored.keyId()).put("tenantId", tenantId)
+                .put("role", stored.role().id()).put("key", key)
+                .put("note", "Shown once: only a keyed hash of this key is stored.");
+        if (stored.models() != null) {
+            stored.models().forEach(n.putArray("models")::add);
+        }
+        if (replacing != null) {
+            n.put("replaces", replacing.keyId());
+        }
+        return Answer.ok(201, n);
+    }
+
+    private Answer revoke(String tenantId, String keyId) {
+        if (isFileKey(tenantId, keyId)) {
+            return Answer.refuse(ErrorCode.CONFLICT, "This key is declared in warden.yaml; remove it there.");
+        }
+        if (!store.revokeKey(tenantId, keyId, System.currentTimeMillis())) {
+            return Answer.refuse(ErrorCode.NOT_FOUND, "No such valid key for this tenant.");
+        }
+        sync.syncNow();
+        return Answer.ok(204, null);
+    }
+
+    private Answer rotate(String tenantId, String keyId) {
+        if (isFileKey(tenantId, keyId)) {
+            return Answer.refuse(ErrorCode.CONFLICT, "This key is declared in warden.yaml; rotate it there.");
+        }
+        Optional<StoredKey> old = store.keys(tenantId).stream().filter(k -> k.keyId().equals(keyId) && !k.revoked()).findFirst();
+        if (old.isEmpty()) {
+            return Answer.refuse(ErrorCode.NOT_FOUND, "No such valid key for this tenant.");
+        }
+        ObjectNode body = AdminJson.MAPPER.createObjectNode().put("role", old.get().role().id());
+        if (old.get().models() != null) {
+            old.get().models().forEach(body.putArray("models")::add);
+        }
+        return issue(tenantId, body, old.get());
+    }
+
+    private boolean isFileKey(String tenantId, String keyId) {
+        ApiKeyRecord k = snapshots.current().key(keyId);
+        return k != null && "config".equals(k.source()) && k.tenantId().equals(tenantId);
+    }
+
+    private java.util.Set<String> tenantModels(String tenantId) {
+        var file = snapshots.current().config().tenants().get(tenantId);
+        if (file != null) {
+            return java.util.Set.copyOf(file.models());
+        }
+        return store.tenant(tenantId).map(t -> java.util.Set.copyOf(t.models())).orElse(null);
+    }
+
+    private static ObjectNode view(StoredTenant t, String source) {
+        ObjectNode n = AdminJson.MAPPER.createObjectNode().put("id", t.id()).put("tier", t.tier())
+                .put("status", t.status() == TenantStatus.ACTIVE ? "active" : "suspended").put("source", source);
+        t.regions().forEach(n.putArray("regions")::add);
+        t.models().forEach(n.putArray("models")::add);
+        return n;
+    }
+}
