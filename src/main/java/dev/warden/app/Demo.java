@@ -5,6 +5,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.admin.AdminToken;
+import dev.warden.admin.TenantAdmin;
+import dev.warden.store.ControlStore;
+import dev.warden.store.ControlStores;
+import dev.warden.store.StoreState;
+import dev.warden.store.StoreSync;
 import dev.warden.config.ApiKeyFormat;
 import dev.warden.config.ApiKeyRecord;
 import dev.warden.config.ConfigException;
@@ -41,6 +46,8 @@ public final class Demo {
     private final Vertx vertx;
     private final List<SimServer> sims = new ArrayList<>();
     private Gateway gateway;
+    private ControlStore store;
+    private StoreSync sync;
 
     public Demo(Vertx vertx) {
         this.vertx = vertx;
@@ -64,8 +71,26 @@ public final class Demo {
             keys.put(tenant, key);
             records.add(new ApiKeyRecord(ApiKeyFormat.keyId(key), tenant, Role.DEVELOPER, null, hasher.hash(key), "runtime"));
         }
-        List<ApiKeyRecord> runtime = List.copyOf(records);
-        SnapshotHolder holder = SnapshotHolder.fromFile(configFile, new SnapshotCompiler(hasher), RuntimeState.ofKeys(runtime));
+        List<ApiKeyRecord> demoKeys = List.copyOf(records);
+        // The demo has a control store too (data/warden.db), so the admin API works in it.
+        store = ControlStores.open(ControlStores.defaultUrl(dataDir));
+        StoreState stored = new StoreState();
+        stored.reload(store);
+        RuntimeState runtime = new RuntimeState() {
+            @Override
+            public List<dev.warden.config.TenantConfig> tenants() {
+                return stored.tenants();
+            }
+
+            @Override
+            public List<ApiKeyRecord> keys() {
+                List<ApiKeyRecord> all = new ArrayList<>(demoKeys);
+                all.addAll(stored.keys());
+                return all;
+            }
+        };
+        SnapshotHolder holder = SnapshotHolder.fromFile(configFile, new SnapshotCompiler(hasher), runtime);
+        sync = new StoreSync(vertx, store, stored, holder);
         AdminToken.Issued admin = AdminToken.issue(hasher);
 
         Future<Void> simsUp = Future.succeededFuture();
@@ -77,9 +102,11 @@ public final class Demo {
             }
         }
         return simsUp
-                .compose(v -> Gateway.start(vertx, holder, hasher, admin.verifier(), Runtime.getRuntime().availableProcessors()))
+                .compose(v -> Gateway.start(vertx, holder, hasher, admin.verifier(), Runtime.getRuntime().availableProcessors(),
+                        new TenantAdmin(vertx, store, sync, holder, hasher)))
                 .map(g -> {
                     gateway = g;
+                    sync.start(holder.current().config().store().refreshMs());
                     Credentials creds = new Credentials(admin.token(), keys);
                     try {
                         writeCredentials(dataDir.resolve("demo-credentials.json"), holder.current().tenants(), creds);
@@ -96,11 +123,19 @@ public final class Demo {
     }
 
     public Future<Void> stop() {
+        if (sync != null) {
+            sync.stop();
+        }
         Future<Void> chain = gateway == null ? Future.succeededFuture() : gateway.stop();
         for (SimServer s : sims) {
             chain = chain.eventually(s::stop);
         }
-        return chain;
+        return chain.eventually(() -> {
+            if (store != null) {
+                store.close();
+            }
+            return Future.succeededFuture();
+        });
     }
 
     static void writeCredentials(Path file, Map<String, Tenant> tenants, Credentials creds) throws IOException {
@@ -150,6 +185,10 @@ public final class Demo {
         out.println();
         out.println("# admin plane");
         out.println("curl -s http://127.0.0.1:" + g.adminPort() + "/admin/v1/tenants -H 'Authorization: Bearer " + creds.adminToken() + "'");
+        out.println("curl -s http://127.0.0.1:" + g.adminPort() + "/admin/v1/tenants/acme/keys -H 'Authorization: Bearer "
+                + creds.adminToken() + "'");
+        out.println("curl -s -X POST http://127.0.0.1:" + g.adminPort() + "/admin/v1/tenants -H 'Authorization: Bearer "
+                + creds.adminToken() + "' -d '{\"id\":\"umbrella\",\"tier\":\"free\",\"regions\":[\"us\"],\"models\":[\"gpt-sim-mini\"]}'");
         out.println("curl -s http://127.0.0.1:" + g.adminPort() + "/metrics | grep warden_requests");
         out.println();
         out.println("Ctrl-C stops the demo.");
