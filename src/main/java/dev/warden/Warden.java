@@ -3,6 +3,8 @@ package dev.warden;
 import dev.warden.admin.AdminToken;
 import dev.warden.app.Demo;
 import dev.warden.app.Gateway;
+import dev.warden.audit.AuditChain;
+import dev.warden.audit.AuditWriter;
 import dev.warden.config.ApiKeyFormat;
 import dev.warden.config.ConfigException;
 import dev.warden.config.ConfigLoader;
@@ -32,8 +34,12 @@ import picocli.CommandLine.Parameters;
 @Command(name = "warden", mixinStandardHelpOptions = true, version = "warden 0.1.0",
         description = "Multi-tenant API gateway for AI workloads.",
         subcommands = {Warden.Serve.class, Warden.DemoCommand.class, Warden.Sim.class, Warden.ConfigCommand.class,
-                Warden.Keys.class})
+                Warden.Keys.class, Warden.Audit.class})
 public final class Warden implements Callable<Integer> {
+
+    /** Audit queue: events wait here for the writer; past (queue - reserve) new requests are refused. */
+    public static final int AUDIT_QUEUE = 50_000;
+    public static final int AUDIT_RESERVE = 5_000;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new Warden()).execute(args));
@@ -96,12 +102,15 @@ public final class Warden implements Callable<Integer> {
             SnapshotHolder holder = SnapshotHolder.fromFile(config, new SnapshotCompiler(hasher), state);
             Vertx vertx = dev.warden.app.VertxFactory.create();
             StoreSync sync = new StoreSync(vertx, store, state, holder);
+            AuditWriter audit = new AuditWriter(store, new AuditChain(KeyHasher.secretFile(data.resolve("audit.secret"))),
+                    AUDIT_QUEUE, AUDIT_RESERVE).start();
             Gateway gateway = Gateway.start(vertx, holder, hasher, admin.verifier(), Runtime.getRuntime().availableProcessors(),
-                    new dev.warden.admin.TenantAdmin(vertx, store, sync, holder, hasher)).await(30, TimeUnit.SECONDS);
+                    new dev.warden.admin.TenantAdmin(vertx, store, sync, holder, hasher, audit), audit).await(30, TimeUnit.SECONDS);
             sync.start(cfg.store().refreshMs());
             runUntilStopped(vertx, () -> {
                 sync.stop();
                 awaitQuietly(gateway.stop());
+                audit.close(); // writes what is queued: a graceful stop loses no audit event
                 store.close();
             });
             return 0;
@@ -217,6 +226,69 @@ public final class Warden implements Callable<Integer> {
             System.out.println("  - id: " + ApiKeyFormat.keyId(key));
             System.out.println("    role: " + role);
             System.out.println("    hash: " + hasher.hashText(key));
+            return 0;
+        }
+    }
+
+    @Command(name = "audit", description = "Audit log tools.", subcommands = {AuditVerify.class, AuditExport.class})
+    static final class Audit implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            new CommandLine(this).usage(System.out);
+            return 0;
+        }
+    }
+
+    /** Where the audit log is: a store URL (default: the data directory's SQLite store) and the secret's directory. */
+    static class AuditSource {
+        @Parameters(index = "0", arity = "0..1", description = "store URL (default: jdbc:sqlite:<data-dir>/warden.db)")
+        String url;
+
+        @Option(names = "--data-dir", defaultValue = "data", description = "holds audit.secret (default: ${DEFAULT-VALUE})")
+        Path dataDir;
+
+        ControlStore open() {
+            return ControlStores.open(url != null ? url : ControlStores.defaultUrl(dataDir));
+        }
+
+        AuditChain chain() throws java.io.IOException {
+            Path secret = dataDir.resolve("audit.secret");
+            if (!Files.exists(secret)) {
+                throw new java.io.IOException(secret + " not found: the audit secret of this deployment is needed to verify");
+            }
+            return new AuditChain(KeyHasher.secretFile(secret));
+        }
+    }
+
+    @Command(name = "verify", description = "Check the whole audit chain; name the first bad record.")
+    static final class AuditVerify extends AuditSource implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            try (ControlStore store = open()) {
+                ControlStore.AuditHead head = store.auditHead();
+                var result = dev.warden.audit.AuditVerifier.verify(store.auditRecords(), head.seq(), head.mac(), chain());
+                if (result.ok()) {
+                    System.out.println("audit chain intact: " + result.records() + " records, head " + head.seq());
+                    return 0;
+                }
+                System.out.println("audit chain BROKEN at record " + result.firstBadSeq() + ": " + result.problem());
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "export", description = "Print the audit log as JSON lines.")
+    static final class AuditExport extends AuditSource implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+            try (ControlStore store = open()) {
+                for (var r : store.auditRecords()) {
+                    var n = mapper.valueToTree(r.event());
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) n).put("seq", r.seq()).put("mac", r.mac());
+                    System.out.println(mapper.writeValueAsString(n));
+                }
+            }
             return 0;
         }
     }

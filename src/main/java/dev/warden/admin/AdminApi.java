@@ -3,6 +3,8 @@ package dev.warden.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.warden.audit.AuditEvent;
+import dev.warden.audit.AuditWriter;
 import dev.warden.config.ConfigStatus;
 import dev.warden.config.Snapshot;
 import dev.warden.config.SnapshotHolder;
@@ -29,10 +31,15 @@ public final class AdminApi implements Handler<HttpServerRequest> {
     private final AdminToken token;
     private final BooleanSupplier ready;
     private final TenantAdmin tenants;
+    private final AuditWriter audit;
 
-    /** {@code tenants} may be null (no control store): the tenant and key routes then answer 503. */
+    /**
+     * {@code tenants} and {@code audit} may be null (no control store): the tenant and key routes then
+     * answer 503, and admin authentication failures are only logged.
+     */
     public AdminApi(SnapshotHolder snapshots, PrometheusMeterRegistry prometheus, AdminToken token, BooleanSupplier ready,
-                    TenantAdmin tenants) {
+                    TenantAdmin tenants, AuditWriter audit) {
+        this.audit = audit;
         this.snapshots = snapshots;
         this.prometheus = prometheus;
         this.token = token;
@@ -49,8 +56,7 @@ public final class AdminApi implements Handler<HttpServerRequest> {
         boolean get = req.method() == HttpMethod.GET;
         if (path.startsWith("/admin/v1/tenants/") || (path.equals("/admin/v1/tenants") && !get)) {
             if (!token.accepts(req.getHeader("Authorization"))) {
-                res.putHeader("WWW-Authenticate", "Bearer realm=\"warden-admin\"");
-                problem(res, GatewayError.of(ErrorCode.UNAUTHENTICATED, "A valid admin token is required."));
+                refuseUnauthenticated(req);
                 return;
             }
             if (tenants == null) {
@@ -90,8 +96,7 @@ public final class AdminApi implements Handler<HttpServerRequest> {
             }
             case "/admin/v1/tenants", "/admin/v1/config/status" -> {
                 if (!token.accepts(req.getHeader("Authorization"))) {
-                    res.putHeader("WWW-Authenticate", "Bearer realm=\"warden-admin\"");
-                    problem(res, GatewayError.of(ErrorCode.UNAUTHENTICATED, "A valid admin token is required."));
+                    refuseUnauthenticated(req);
                     return;
                 }
                 if (get) {
@@ -106,6 +111,20 @@ public final class AdminApi implements Handler<HttpServerRequest> {
         }
         res.putHeader("Allow", "GET");
         problem(res, GatewayError.of(ErrorCode.METHOD_NOT_ALLOWED, "This route accepts GET only."));
+    }
+
+    private void refuseUnauthenticated(HttpServerRequest req) {
+        if (audit != null) {
+            audit.record(new AuditEvent(System.currentTimeMillis(), null, null, "admin." + req.method().name().toLowerCase(
+                    java.util.Locale.ROOT), "deny", "unauthenticated", null,
+                    req.remoteAddress() == null ? null : req.remoteAddress().hostAddress(), "{\"path\":" + quote(req.path()) + "}"));
+        }
+        req.response().putHeader("WWW-Authenticate", "Bearer realm=\"warden-admin\"");
+        problem(req.response(), GatewayError.of(ErrorCode.UNAUTHENTICATED, "A valid admin token is required."));
+    }
+
+    private static String quote(String s) {
+        return MAPPER.getNodeFactory().textNode(s.length() > 256 ? s.substring(0, 256) : s).toString();
     }
 
     private static String tenants(Snapshot snapshot) {

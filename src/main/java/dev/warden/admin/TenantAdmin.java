@@ -3,6 +3,7 @@ package dev.warden.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.warden.audit.AuditWriter;
 import dev.warden.config.ApiKeyFormat;
 import dev.warden.config.ApiKeyRecord;
 import dev.warden.config.KeyHasher;
@@ -38,8 +39,13 @@ public final class TenantAdmin {
     private final StoreSync sync;
     private final SnapshotHolder snapshots;
     private final KeyHasher hasher;
+    private final AuditWriter audit;
+    /** The address of the request being served (admin requests are served one at a time per call chain). */
+    private static final ThreadLocal<String> SOURCE_OF_CALL = new ThreadLocal<>();
 
-    public TenantAdmin(Vertx vertx, ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher) {
+    public TenantAdmin(Vertx vertx, ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher,
+                       AuditWriter audit) {
+        this.audit = audit;
         this.vertx = vertx;
         this.store = store;
         this.sync = sync;
@@ -54,21 +60,21 @@ public final class TenantAdmin {
         if (rest.length == 0 && m == HttpMethod.POST) {
             withBody(req, body -> create(body));
         } else if (rest.length == 1 && m == HttpMethod.GET) {
-            blocking(res, () -> tenantView(rest[0]));
+            blocking(req, () -> tenantView(rest[0]));
         } else if (rest.length == 1 && m == HttpMethod.PATCH) {
             withBody(req, body -> update(rest[0], body));
         } else if (rest.length == 2 && rest[1].equals("suspend") && m == HttpMethod.POST) {
             req.resume();
-            blocking(res, () -> update(rest[0], AdminJson.MAPPER.createObjectNode().put("status", "suspended")));
+            blocking(req, () -> update(rest[0], AdminJson.MAPPER.createObjectNode().put("status", "suspended")));
         } else if (rest.length == 2 && rest[1].equals("keys") && m == HttpMethod.GET) {
-            blocking(res, () -> keys(rest[0]));
+            blocking(req, () -> keys(rest[0]));
         } else if (rest.length == 2 && rest[1].equals("keys") && m == HttpMethod.POST) {
             withBody(req, body -> issue(rest[0], body, null));
         } else if (rest.length == 3 && rest[1].equals("keys") && m == HttpMethod.DELETE) {
-            blocking(res, () -> revoke(rest[0], rest[2]));
+            blocking(req, () -> revoke(rest[0], rest[2]));
         } else if (rest.length == 4 && rest[1].equals("keys") && rest[3].equals("rotate") && m == HttpMethod.POST) {
             req.resume();
-            blocking(res, () -> rotate(rest[0], rest[2]));
+            blocking(req, () -> rotate(rest[0], rest[2]));
         } else {
             AdminJson.problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
         }
@@ -94,13 +100,22 @@ public final class TenantAdmin {
             if (ar.failed()) {
                 AdminJson.problem(req.response(), GatewayError.of(ErrorCode.INVALID_JSON, "Invalid body: " + ar.cause().getMessage() + "."));
             } else {
-                blocking(req.response(), () -> work.run(ar.result()));
+                blocking(req, () -> work.run(ar.result()));
             }
         });
     }
 
-    private void blocking(HttpServerResponse res, Callable<Answer> work) {
-        vertx.executeBlocking(work, false).onComplete(ar -> {
+    private void blocking(HttpServerRequest req, Callable<Answer> work) {
+        HttpServerResponse res = req.response();
+        String source = req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
+        vertx.executeBlocking(() -> {
+            SOURCE_OF_CALL.set(source);
+            try {
+                return work.call();
+            } finally {
+                SOURCE_OF_CALL.remove();
+            }
+        }, false).onComplete(ar -> {
             if (ar.failed()) {
                 Throwable e = ar.cause();
                 if (e instanceof StoreException.Conflict) {
@@ -127,6 +142,18 @@ public final class TenantAdmin {
 
     // ---------------------------------------------------------------- operations (worker threads)
 
+    /** One audit event per admin change, with what it changed (never a key or a hash). */
+    private void audited(String action, String tenant, Object before, Object after) {
+        if (audit == null) {
+            return;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode detail = AdminJson.MAPPER.createObjectNode();
+        detail.set("before", before == null ? null : AdminJson.MAPPER.valueToTree(before));
+        detail.set("after", after == null ? null : AdminJson.MAPPER.valueToTree(after));
+        audit.record(new dev.warden.audit.AuditEvent(System.currentTimeMillis(), tenant, "admin-token", action, "allow",
+                "ok", null, SOURCE_OF_CALL.get(), detail.toString()));
+    }
+
     private Answer create(JsonNode body) {
         Snapshot snap = snapshots.current();
         var checked = TenantRequests.tenant(body, null, snap.config(), System.currentTimeMillis());
@@ -138,6 +165,7 @@ public final class TenantAdmin {
         }
         StoredTenant t = store.createTenant(checked.value());
         sync.syncNow();
+        audited("admin.tenant.create", t.id(), null, view(t, "store"));
         return Answer.ok(201, view(t, "store"));
     }
 
@@ -156,6 +184,7 @@ public final class TenantAdmin {
         }
         StoredTenant t = store.updateTenant(checked.value());
         sync.syncNow();
+        audited("admin.tenant.update", t.id(), view(base.get(), "store"), view(t, "store"));
         return Answer.ok(200, view(t, "store"));
     }
 
@@ -224,6 +253,12 @@ public final class TenantAdmin {
             store.revokeKey(tenantId, replacing.keyId(), now);
         }
         sync.syncNow();
+        java.util.Map<String, Object> keyView = new java.util.LinkedHashMap<>();
+        keyView.put("keyId", stored.keyId());
+        keyView.put("role", stored.role().id());
+        keyView.put("models", stored.models());
+        audited(replacing == null ? "admin.key.issue" : "admin.key.rotate", tenantId,
+                replacing == null ? null : java.util.Map.of("keyId", replacing.keyId()), keyView);
         ObjectNode n = AdminJson.MAPPER.createObjectNode().put("keyId", stored.keyId()).put("tenantId", tenantId)
                 .put("role", stored.role().id()).put("key", key)
                 .put("note", "Shown once: only a keyed hash of this key is stored.");
@@ -244,6 +279,8 @@ public final class TenantAdmin {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such valid key for this tenant.");
         }
         sync.syncNow();
+        audited("admin.key.revoke", tenantId, java.util.Map.of("keyId", keyId, "revoked", false),
+                java.util.Map.of("keyId", keyId, "revoked", true));
         return Answer.ok(204, null);
     }
 

@@ -1,5 +1,6 @@
 package dev.warden.app;
 
+import dev.warden.audit.AuditWriter;
 import dev.warden.config.KeyHasher;
 import dev.warden.config.ListenerConfig;
 import dev.warden.config.SnapshotHolder;
@@ -24,10 +25,13 @@ final class DataPlaneVerticle extends VerticleBase {
     private final KeyHasher hasher;
     private final GatewayMetrics metrics;
     private final ListenerConfig listener;
+    private final AuditWriter audit;
     private HttpServer server;
     private HttpClient client;
 
-    DataPlaneVerticle(SnapshotHolder snapshots, KeyHasher hasher, GatewayMetrics metrics, ListenerConfig listener) {
+    DataPlaneVerticle(SnapshotHolder snapshots, KeyHasher hasher, GatewayMetrics metrics, ListenerConfig listener,
+                      AuditWriter audit) {
+        this.audit = audit;
         this.snapshots = snapshots;
         this.hasher = hasher;
         this.metrics = metrics;
@@ -46,7 +50,7 @@ final class DataPlaneVerticle extends VerticleBase {
                         .setDecompressionSupported(false))
                 .with(new PoolOptions().setHttp1MaxSize(512).setMaxWaitQueueSize(10_000))
                 .build();
-        PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, config);
+        PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, config, audit);
         return DataPlaneServer.start(vertx, DataPlaneServer.options(listener, config.limits(), config.timeouts()),
                 new DataPlaneHandler(snapshots, runner, metrics)).onSuccess(s -> server = s);
     }

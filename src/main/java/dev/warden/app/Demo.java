@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.admin.AdminToken;
 import dev.warden.admin.TenantAdmin;
+import dev.warden.audit.AuditChain;
+import dev.warden.audit.AuditWriter;
 import dev.warden.store.ControlStore;
 import dev.warden.store.ControlStores;
 import dev.warden.store.StoreState;
@@ -48,6 +50,7 @@ public final class Demo {
     private Gateway gateway;
     private ControlStore store;
     private StoreSync sync;
+    private AuditWriter audit;
 
     public Demo(Vertx vertx) {
         this.vertx = vertx;
@@ -91,6 +94,8 @@ public final class Demo {
         };
         SnapshotHolder holder = SnapshotHolder.fromFile(configFile, new SnapshotCompiler(hasher), runtime);
         sync = new StoreSync(vertx, store, stored, holder);
+        audit = new AuditWriter(store, new AuditChain(KeyHasher.secretFile(dataDir.resolve("audit.secret"))),
+                dev.warden.Warden.AUDIT_QUEUE, dev.warden.Warden.AUDIT_RESERVE).start();
         AdminToken.Issued admin = AdminToken.issue(hasher);
 
         Future<Void> simsUp = Future.succeededFuture();
@@ -103,7 +108,7 @@ public final class Demo {
         }
         return simsUp
                 .compose(v -> Gateway.start(vertx, holder, hasher, admin.verifier(), Runtime.getRuntime().availableProcessors(),
-                        new TenantAdmin(vertx, store, sync, holder, hasher)))
+                        new TenantAdmin(vertx, store, sync, holder, hasher, audit), audit))
                 .map(g -> {
                     gateway = g;
                     sync.start(holder.current().config().store().refreshMs());
@@ -131,6 +136,9 @@ public final class Demo {
             chain = chain.eventually(s::stop);
         }
         return chain.eventually(() -> {
+            if (audit != null) {
+                audit.close();
+            }
             if (store != null) {
                 store.close();
             }

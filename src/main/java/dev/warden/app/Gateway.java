@@ -3,6 +3,7 @@ package dev.warden.app;
 import dev.warden.admin.AdminApi;
 import dev.warden.admin.AdminToken;
 import dev.warden.admin.TenantAdmin;
+import dev.warden.audit.AuditWriter;
 import dev.warden.config.ConfigWatcher;
 import dev.warden.config.KeyHasher;
 import dev.warden.config.ListenerConfig;
@@ -54,24 +55,31 @@ public final class Gateway {
     /** Starts listeners on the snapshot's ports; {@code instances} data-plane event loops. */
     public static Future<Gateway> start(Vertx vertx, SnapshotHolder snapshots, KeyHasher hasher, AdminToken adminToken,
                                         int instances) {
-        return start(vertx, snapshots, hasher, adminToken, instances, null);
+        return start(vertx, snapshots, hasher, adminToken, instances, null, null);
     }
 
-    /** With the admin routes of tenants and keys over a control store ({@code tenants} may be null). */
+    /**
+     * With the admin routes of tenants and keys over a control store, and the audit log
+     * ({@code tenants} and {@code audit} may be null: no store).
+     */
     public static Future<Gateway> start(Vertx vertx, SnapshotHolder snapshots, KeyHasher hasher, AdminToken adminToken,
-                                        int instances, TenantAdmin tenants) {
+                                        int instances, TenantAdmin tenants, AuditWriter audit) {
         Gateway g = new Gateway(vertx, snapshots);
-        return g.startAll(hasher, adminToken, Math.max(1, instances), tenants).map(v -> g);
+        return g.startAll(hasher, adminToken, Math.max(1, instances), tenants, audit).map(v -> g);
     }
 
-    private Future<Void> startAll(KeyHasher hasher, AdminToken adminToken, int instances, TenantAdmin tenants) {
+    private Future<Void> startAll(KeyHasher hasher, AdminToken adminToken, int instances, TenantAdmin tenants,
+                                  AuditWriter audit) {
         WardenConfig config = snapshots.current().config();
         GatewayMetrics metrics = new GatewayMetrics(prometheus);
+        if (audit != null) {
+            audit.bindMetrics(prometheus);
+        }
         List<DataPlaneVerticle> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
         // One deployment of N instances: Vert.x shares one listening socket between them (port 0
         // included), and gives each its own event loop.
         return vertx.deployVerticle(() -> {
-            DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, config.dataListener());
+            DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, config.dataListener(), audit);
             loops.add(v);
             return v;
         }, new io.vertx.core.DeploymentOptions().setInstances(instances)).compose(id -> {
@@ -87,7 +95,7 @@ public final class Gateway {
             ListenerConfig a = config.adminListener();
             return vertx.createHttpServer(new HttpServerOptions().setHost(a.host()).setPort(a.port())
                             .setMaxHeaderSize(16 * 1024).setHttp2ClearTextEnabled(false))
-                    .requestHandler(new AdminApi(snapshots, prometheus, adminToken, ready::get, tenants))
+                    .requestHandler(new AdminApi(snapshots, prometheus, adminToken, ready::get, tenants, audit))
                     .listen();
         }).map(server -> {
             admin = server;

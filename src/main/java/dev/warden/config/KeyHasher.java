@@ -36,11 +36,16 @@ public final class KeyHasher {
 
     /** Reads the hashing secret, creating it (random, owner-only) on first use. */
     public static KeyHasher fromFile(Path file) throws IOException {
+        return new KeyHasher(secretFile(file));
+    }
+
+    /** Reads a 32-byte secret from a file (base64), creating it at random, owner-only, if absent. */
+    public static byte[] secretFile(Path file) throws IOException {
         if (!Files.exists(file)) {
             Files.createDirectories(file.toAbsolutePath().getParent());
             byte[] fresh = new byte[32];
             new SecureRandom().nextBytes(fresh);
-            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".keyhash", ".tmp");
+            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".secret", ".tmp");
             try {
                 Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
             } catch (UnsupportedOperationException ignored) {
@@ -53,13 +58,11 @@ public final class KeyHasher {
                 Files.deleteIfExists(tmp);
             }
         }
-        byte[] secret;
         try {
-            secret = Base64.getDecoder().decode(Files.readString(file).trim());
+            return Base64.getDecoder().decode(Files.readString(file).trim());
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": not a base64 secret");
         }
-        return new KeyHasher(secret);
     }
 
     private Mac newMac() {

@@ -31,8 +31,24 @@ public interface ControlStore extends AutoCloseable {
     /** Marks a key revoked at {@code atMs}; false if there was no such valid key of that tenant. */
     boolean revokeKey(String tenantId, String keyId, long atMs);
 
-    /** A number that grows with every write. */
+    /** A number that grows with every write of tenants or keys (not of the audit log). */
     long version();
+
+    /**
+     * Appends events to the hash-chained audit log in one transaction (the chain's head row is
+     * locked for it, so replicas sharing a store extend one chain). Returns the last sequence number.
+     */
+    long appendAudit(List<dev.warden.audit.AuditEvent> events, dev.warden.audit.AuditChain chain);
+
+    /** Every audit record, in sequence order. */
+    List<dev.warden.audit.AuditRecord> auditRecords();
+
+    /** The audit head: the last sequence number and MAC, as {@code [seq, mac]}. */
+    AuditHead auditHead();
+
+    /** The last sequence number and MAC of the audit chain. */
+    record AuditHead(long seq, String mac) {
+    }
 
     @Override
     void close();

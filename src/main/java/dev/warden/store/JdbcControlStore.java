@@ -1,5 +1,8 @@
 package dev.warden.store;
 
+import dev.warden.audit.AuditChain;
+import dev.warden.audit.AuditEvent;
+import dev.warden.audit.AuditRecord;
 import dev.warden.config.Role;
 import dev.warden.config.TenantStatus;
 import java.sql.Connection;
@@ -138,6 +141,76 @@ final class JdbcControlStore implements ControlStore {
     }
 
     @Override
+    public long appendAudit(List<AuditEvent> events, AuditChain chain) {
+        return transaction("append audit", false, c -> {
+            try (PreparedStatement lock = c.prepareStatement("UPDATE audit_head SET seq = seq WHERE id = 1")) {
+                lock.executeUpdate(); // takes the head's row lock (PostgreSQL) or the write lock (SQLite)
+            }
+            long seq;
+            String mac;
+            try (PreparedStatement ps = c.prepareStatement("SELECT seq, mac FROM audit_head WHERE id = 1");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                seq = rs.getLong(1);
+                mac = rs.getString(2);
+            }
+            try (PreparedStatement ins = c.prepareStatement("INSERT INTO audit_log (seq, at_ms, tenant, principal, action, "
+                    + "decision, reason, request_id, source, detail, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                for (AuditEvent e : events) {
+                    seq++;
+                    mac = chain.mac(mac, seq, e);
+                    ins.setLong(1, seq);
+                    ins.setLong(2, e.atMs());
+                    ins.setString(3, e.tenant());
+                    ins.setString(4, e.principal());
+                    ins.setString(5, e.action());
+                    ins.setString(6, e.decision());
+                    ins.setString(7, e.reason());
+                    ins.setString(8, e.requestId());
+                    ins.setString(9, e.source());
+                    ins.setString(10, e.detail());
+                    ins.setString(11, mac);
+                    ins.addBatch();
+                }
+                ins.executeBatch();
+            }
+            try (PreparedStatement head = c.prepareStatement("UPDATE audit_head SET seq = ?, mac = ? WHERE id = 1")) {
+                head.setLong(1, seq);
+                head.setString(2, mac);
+                head.executeUpdate();
+            }
+            return seq;
+        });
+    }
+
+    @Override
+    public List<AuditRecord> auditRecords() {
+        return read("read audit", c -> {
+            List<AuditRecord> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM audit_log ORDER BY seq");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new AuditRecord(rs.getLong("seq"), new AuditEvent(rs.getLong("at_ms"), rs.getString("tenant"),
+                            rs.getString("principal"), rs.getString("action"), rs.getString("decision"), rs.getString("reason"),
+                            rs.getString("request_id"), rs.getString("source"), rs.getString("detail")), rs.getString("mac")));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public AuditHead auditHead() {
+        return read("read audit head", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT seq, mac FROM audit_head WHERE id = 1");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new AuditHead(rs.getLong(1), rs.getString(2));
+            }
+        });
+    }
+
+    @Override
     public void close() {
         try {
             onClose.close();
@@ -163,13 +236,19 @@ final class JdbcControlStore implements ControlStore {
 
     /** One transaction: the work and the version bump commit together or not at all. */
     private <T> T write(String what, Work<T> work) {
+        return transaction(what, true, work);
+    }
+
+    private <T> T transaction(String what, boolean bumpVersion, Work<T> work) {
         try (Connection c = dataSource.getConnection()) {
             boolean auto = c.getAutoCommit();
             c.setAutoCommit(false);
             try {
                 T result = work.run(c);
-                try (PreparedStatement ps = c.prepareStatement("UPDATE store_version SET version = version + 1 WHERE id = 1")) {
-                    ps.executeUpdate();
+                if (bumpVersion) {
+                    try (PreparedStatement ps = c.prepareStatement("UPDATE store_version SET version = version + 1 WHERE id = 1")) {
+                        ps.executeUpdate();
+                    }
                 }
                 c.commit();
                 return result;

@@ -8,6 +8,8 @@ import dev.warden.config.SnapshotCompiler;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.sim.SimOptions;
 import dev.warden.sim.SimServer;
+import dev.warden.audit.AuditChain;
+import dev.warden.audit.AuditWriter;
 import dev.warden.store.ControlStore;
 import dev.warden.store.ControlStores;
 import dev.warden.store.StoreState;
@@ -41,6 +43,11 @@ public final class TestGateway implements AutoCloseable {
     /** The control store behind this gateway, or null. */
     public ControlStore store;
     private StoreSync sync;
+    /** The audit writer and chain (with a store), or null. */
+    public AuditWriter audit;
+    public AuditChain auditChain;
+    /** Audit queue size for the next gateway a test builds (tests of back-pressure make it small). */
+    public static int auditQueue = 10_000;
     private KeyHasher hasherForTests;
     private final Path dir;
 
@@ -78,9 +85,11 @@ public final class TestGateway implements AutoCloseable {
         dev.warden.admin.TenantAdmin tenantAdmin = null;
         if (store != null) {
             sync = new StoreSync(vertx, store, state, holder);
-            tenantAdmin = new dev.warden.admin.TenantAdmin(vertx, store, sync, holder, hasher);
+            auditChain = new AuditChain(randomSecret());
+            audit = new AuditWriter(store, auditChain, auditQueue, Math.max(1, auditQueue / 10)).start();
+            tenantAdmin = new dev.warden.admin.TenantAdmin(vertx, store, sync, holder, hasher, audit);
         }
-        gateway = Gateway.start(vertx, holder, hasher, admin.verifier(), 2, tenantAdmin).await(20, TimeUnit.SECONDS);
+        gateway = Gateway.start(vertx, holder, hasher, admin.verifier(), 2, tenantAdmin, audit).await(20, TimeUnit.SECONDS);
         if (sync != null) {
             sync.start(100);
         }
@@ -216,6 +225,9 @@ public final class TestGateway implements AutoCloseable {
             sync.stop();
         }
         gateway.stop().await(10, TimeUnit.SECONDS);
+        if (audit != null) {
+            audit.close();
+        }
         if (store != null) {
             store.close();
         }
