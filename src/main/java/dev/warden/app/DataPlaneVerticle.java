@@ -52,7 +52,7 @@ final class DataPlaneVerticle extends VerticleBase {
                 .build();
         PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, config, audit);
         return DataPlaneServer.start(vertx, DataPlaneServer.options(listener, config.limits(), config.timeouts()),
-                new DataPlaneHandler(snapshots, runner, metrics)).onSuccess(s -> server = s);
+                new DataPlaneHandler(snapshots, runner, metrics, audit)).onSuccess(s -> server = s);
     }
 
     int actualPort() {

@@ -1,5 +1,7 @@
 package dev.warden.http;
 
+import dev.warden.audit.AuditEvent;
+import dev.warden.audit.AuditWriter;
 import dev.warden.config.Snapshot;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.observe.GatewayMetrics;
@@ -21,11 +23,14 @@ public final class DataPlaneHandler implements Handler<HttpServerRequest> {
     private final SnapshotHolder snapshots;
     private final PipelineRunner runner;
     private final GatewayMetrics metrics;
+    private final AuditWriter audit;
 
-    public DataPlaneHandler(SnapshotHolder snapshots, PipelineRunner runner, GatewayMetrics metrics) {
+    /** {@code audit} may be null (no control store): refusals are then only logged and counted. */
+    public DataPlaneHandler(SnapshotHolder snapshots, PipelineRunner runner, GatewayMetrics metrics, AuditWriter audit) {
         this.snapshots = snapshots;
         this.runner = runner;
         this.metrics = metrics;
+        this.audit = audit;
     }
 
     @Override
@@ -57,6 +62,10 @@ public final class DataPlaneHandler implements Handler<HttpServerRequest> {
         String remote = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
         if (error.securityRelevant()) {
             SecurityLog.refusedBeforePipeline(requestId, remote, error);
+            if (audit != null) {
+                audit.record(new AuditEvent(System.currentTimeMillis(), null, null, "data.request", "deny",
+                        error.code().code() + ":" + error.reason(), requestId, remote, null));
+            }
         }
         ProblemWriter.writeBare(request, error, requestId, allow);
         metrics.request("_none", "_none", "_unrouted", error.status(), System.nanoTime() - start);
