@@ -18,6 +18,7 @@ import dev.warden.store.StoreException;
 import dev.warden.store.StoreSync;
 import dev.warden.store.StoredKey;
 import dev.warden.store.StoredTenant;
+import dev.warden.usage.UsageReport;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -66,6 +67,12 @@ public final class TenantAdmin {
         } else if (rest.length == 2 && rest[1].equals("suspend") && m == HttpMethod.POST) {
             req.resume();
             blocking(req, () -> update(rest[0], AdminJson.MAPPER.createObjectNode().put("status", "suspended")));
+        } else if (rest.length == 2 && rest[1].equals("usage") && m == HttpMethod.GET) {
+            String groupBy = req.getParam("groupBy", "day");
+            String format = req.getParam("format", "json");
+            String from = req.getParam("from");
+            String to = req.getParam("to");
+            blocking(req, () -> usage(rest[0], groupBy, format, from, to));
         } else if (rest.length == 2 && rest[1].equals("keys") && m == HttpMethod.GET) {
             blocking(req, () -> keys(rest[0]));
         } else if (rest.length == 2 && rest[1].equals("keys") && m == HttpMethod.POST) {
@@ -134,6 +141,8 @@ public final class TenantAdmin {
                 AdminJson.problem(res, a.error());
             } else if (a.body() == null) {
                 res.setStatusCode(a.status()).end();
+            } else if (a.body() instanceof CsvBody csv) {
+                res.setStatusCode(a.status()).putHeader("Content-Type", "text/csv; charset=utf-8").end(csv.text());
             } else {
                 AdminJson.send(res, a.status(), a.body());
             }
@@ -205,6 +214,42 @@ public final class TenantAdmin {
         }
         return store.tenant(id).map(t -> Answer.ok(200, view(t, "store")))
                 .orElseGet(() -> Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant."));
+    }
+
+    private Answer usage(String tenantId, String groupBy, String format, String from, String to) {
+        if (!known(tenantId)) {
+            return Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant.");
+        }
+        UsageReport.GroupBy group = UsageReport.GroupBy.parse(groupBy);
+        if (group == null || !(format.equals("json") || format.equals("csv"))) {
+            return Answer.refuse(ErrorCode.INVALID_REQUEST, "groupBy must be day, model or key; format json or csv.");
+        }
+        long toMs;
+        long fromMs;
+        try {
+            toMs = to == null ? System.currentTimeMillis() + 1 : java.time.LocalDate.parse(to).plusDays(1)
+                    .atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
+            fromMs = from == null ? toMs - java.time.Duration.ofDays(30).toMillis() : java.time.LocalDate.parse(from)
+                    .atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
+        } catch (java.time.format.DateTimeParseException e) {
+            return Answer.refuse(ErrorCode.INVALID_REQUEST, "from and to must be dates (YYYY-MM-DD, UTC, inclusive).");
+        }
+        java.util.List<UsageReport.Row> rows = UsageReport.rows(store.usage(tenantId, fromMs, toMs), group);
+        if (format.equals("csv")) {
+            return new Answer(200, new CsvBody(UsageReport.csv(rows)), null);
+        }
+        ObjectNode root = AdminJson.MAPPER.createObjectNode().put("tenant", tenantId).put("groupBy", groupBy)
+                .put("from", java.time.Instant.ofEpochMilli(fromMs).toString()).put("to", java.time.Instant.ofEpochMilli(toMs).toString());
+        ArrayNode list = root.putArray("rows");
+        for (UsageReport.Row r : rows.subList(0, rows.size() - 1)) {
+            list.add(AdminJson.MAPPER.valueToTree(r));
+        }
+        root.set("total", AdminJson.MAPPER.valueToTree(rows.get(rows.size() - 1)));
+        return Answer.ok(200, root);
+    }
+
+    /** A CSV answer body. */
+    private record CsvBody(String text) {
     }
 
     private boolean known(String tenantId) {

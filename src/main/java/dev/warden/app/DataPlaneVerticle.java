@@ -1,6 +1,5 @@
 package dev.warden.app;
 
-import dev.warden.audit.AuditWriter;
 import dev.warden.config.KeyHasher;
 import dev.warden.config.ListenerConfig;
 import dev.warden.config.SnapshotHolder;
@@ -25,13 +24,13 @@ final class DataPlaneVerticle extends VerticleBase {
     private final KeyHasher hasher;
     private final GatewayMetrics metrics;
     private final ListenerConfig listener;
-    private final AuditWriter audit;
+    private final ControlPlane control;
     private HttpServer server;
     private HttpClient client;
 
     DataPlaneVerticle(SnapshotHolder snapshots, KeyHasher hasher, GatewayMetrics metrics, ListenerConfig listener,
-                      AuditWriter audit) {
-        this.audit = audit;
+                      ControlPlane control) {
+        this.control = control;
         this.snapshots = snapshots;
         this.hasher = hasher;
         this.metrics = metrics;
@@ -50,9 +49,9 @@ final class DataPlaneVerticle extends VerticleBase {
                         .setDecompressionSupported(false))
                 .with(new PoolOptions().setHttp1MaxSize(512).setMaxWaitQueueSize(10_000))
                 .build();
-        PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, config, audit);
+        PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, config, control);
         return DataPlaneServer.start(vertx, DataPlaneServer.options(listener, config.limits(), config.timeouts()),
-                new DataPlaneHandler(snapshots, runner, metrics, audit)).onSuccess(s -> server = s);
+                new DataPlaneHandler(snapshots, runner, metrics, control == null ? null : control.audit())).onSuccess(s -> server = s);
     }
 
     int actualPort() {

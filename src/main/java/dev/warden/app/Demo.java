@@ -8,6 +8,7 @@ import dev.warden.admin.AdminToken;
 import dev.warden.admin.TenantAdmin;
 import dev.warden.audit.AuditChain;
 import dev.warden.audit.AuditWriter;
+import dev.warden.usage.LedgerWriter;
 import dev.warden.store.ControlStore;
 import dev.warden.store.ControlStores;
 import dev.warden.store.StoreState;
@@ -51,6 +52,7 @@ public final class Demo {
     private ControlStore store;
     private StoreSync sync;
     private AuditWriter audit;
+    private LedgerWriter ledger;
 
     public Demo(Vertx vertx) {
         this.vertx = vertx;
@@ -96,6 +98,7 @@ public final class Demo {
         sync = new StoreSync(vertx, store, stored, holder);
         audit = new AuditWriter(store, new AuditChain(KeyHasher.secretFile(dataDir.resolve("audit.secret"))),
                 dev.warden.Warden.AUDIT_QUEUE, dev.warden.Warden.AUDIT_RESERVE).start();
+        ledger = new LedgerWriter(store, dev.warden.Warden.USAGE_QUEUE, dev.warden.Warden.USAGE_RESERVE).start();
         AdminToken.Issued admin = AdminToken.issue(hasher);
 
         Future<Void> simsUp = Future.succeededFuture();
@@ -108,7 +111,7 @@ public final class Demo {
         }
         return simsUp
                 .compose(v -> Gateway.start(vertx, holder, hasher, admin.verifier(), Runtime.getRuntime().availableProcessors(),
-                        new TenantAdmin(vertx, store, sync, holder, hasher, audit), audit))
+                        new ControlPlane(new TenantAdmin(vertx, store, sync, holder, hasher, audit), audit, ledger)))
                 .map(g -> {
                     gateway = g;
                     sync.start(holder.current().config().store().refreshMs());
@@ -138,6 +141,9 @@ public final class Demo {
         return chain.eventually(() -> {
             if (audit != null) {
                 audit.close();
+            }
+            if (ledger != null) {
+                ledger.close();
             }
             if (store != null) {
                 store.close();

@@ -55,31 +55,30 @@ public final class Gateway {
     /** Starts listeners on the snapshot's ports; {@code instances} data-plane event loops. */
     public static Future<Gateway> start(Vertx vertx, SnapshotHolder snapshots, KeyHasher hasher, AdminToken adminToken,
                                         int instances) {
-        return start(vertx, snapshots, hasher, adminToken, instances, null, null);
+        return start(vertx, snapshots, hasher, adminToken, instances, null);
     }
 
-    /**
-     * With the admin routes of tenants and keys over a control store, and the audit log
-     * ({@code tenants} and {@code audit} may be null: no store).
-     */
+    /** With the control plane over a store (admin routes, audit, usage ledger); {@code control} may be null. */
     public static Future<Gateway> start(Vertx vertx, SnapshotHolder snapshots, KeyHasher hasher, AdminToken adminToken,
-                                        int instances, TenantAdmin tenants, AuditWriter audit) {
+                                        int instances, ControlPlane control) {
         Gateway g = new Gateway(vertx, snapshots);
-        return g.startAll(hasher, adminToken, Math.max(1, instances), tenants, audit).map(v -> g);
+        return g.startAll(hasher, adminToken, Math.max(1, instances), control).map(v -> g);
     }
 
-    private Future<Void> startAll(KeyHasher hasher, AdminToken adminToken, int instances, TenantAdmin tenants,
-                                  AuditWriter audit) {
+    private Future<Void> startAll(KeyHasher hasher, AdminToken adminToken, int instances, ControlPlane control) {
+        TenantAdmin tenants = control == null ? null : control.tenants();
+        AuditWriter audit = control == null ? null : control.audit();
         WardenConfig config = snapshots.current().config();
         GatewayMetrics metrics = new GatewayMetrics(prometheus);
-        if (audit != null) {
-            audit.bindMetrics(prometheus);
+        if (control != null) {
+            control.audit().bindMetrics(prometheus);
+            control.ledger().bindMetrics(prometheus);
         }
         List<DataPlaneVerticle> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
         // One deployment of N instances: Vert.x shares one listening socket between them (port 0
         // included), and gives each its own event loop.
         return vertx.deployVerticle(() -> {
-            DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, config.dataListener(), audit);
+            DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, config.dataListener(), control);
             loops.add(v);
             return v;
         }, new io.vertx.core.DeploymentOptions().setInstances(instances)).compose(id -> {

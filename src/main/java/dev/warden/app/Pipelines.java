@@ -3,6 +3,8 @@ package dev.warden.app;
 import dev.warden.access.AuthorizeStage;
 import dev.warden.audit.AuditStage;
 import dev.warden.audit.AuditWriter;
+import dev.warden.usage.LedgerWriter;
+import dev.warden.usage.UsageStage;
 import dev.warden.config.KeyHasher;
 import dev.warden.config.StageSwitch;
 import dev.warden.config.WardenConfig;
@@ -31,13 +33,16 @@ public final class Pipelines {
 
     /** Builds the list for one event loop ({@code vertx} must be called from that loop's context). */
     public static PipelineRunner dataPlane(Vertx vertx, HttpClient upstreams, KeyHasher hasher, GatewayMetrics metrics,
-                                           WardenConfig config, AuditWriter audit) {
+                                           WardenConfig config, ControlPlane control) {
+        AuditWriter audit = control == null ? null : control.audit();
+        LedgerWriter ledger = control == null ? null : control.ledger();
         Deadlines deadlines = new Deadlines(vertx);            // this loop's timeouts, one tick
         StageSwitch authorize = config.stage("authorize");
         List<StageSlot> stages = List.of(
                 StageSlot.always(new MetricsStage(metrics)),          // counts every exchange on completion
                 StageSlot.always(new RequestIdStage()),               // a fresh id for logs and headers
                 new StageSlot(new AuditStage(audit), audit != null, true), // fail closed; audits refusals
+                new StageSlot(new UsageStage(ledger), ledger != null, true), // fail closed; one ledger row per upstream call
                 StageSlot.always(new IdentifyStage()),                // which tenant does it name?
                 StageSlot.always(new ApiKeyAuthenticator(hasher)),    // prove it: the key's tenant
                 StageSlot.always(new ReadBodyStage()),                // only now read and check the body

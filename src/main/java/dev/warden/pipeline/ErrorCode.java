@@ -29,6 +29,7 @@ public enum ErrorCode {
     UPSTREAM_TIMEOUT(504, "Upstream timeout"),
     STORE_UNAVAILABLE(503, "Control store unavailable"),
     AUDIT_UNAVAILABLE(503, "Audit log unavailable"),
+    USAGE_UNAVAILABLE(503, "Usage ledger unavailable"),
     UPSTREAM_PROTOCOL_ERROR(502, "Upstream protocol error"),
     ISOLATION_VIOLATION(502, "Isolation violation"),
     INTERNAL_ERROR(500, "Internal error");

@@ -46,6 +46,12 @@ public interface ControlStore extends AutoCloseable {
     /** The audit head: the last sequence number and MAC, as {@code [seq, mac]}. */
     AuditHead auditHead();
 
+    /** Appends usage rows in one transaction (a row whose request id is stored already is refused with the batch). */
+    void appendUsage(List<dev.warden.usage.UsageRecord> rows);
+
+    /** A tenant's usage rows in {@code [fromMs, toMs)}, oldest first. */
+    List<dev.warden.usage.UsageRecord> usage(String tenantId, long fromMs, long toMs);
+
     /** The last sequence number and MAC of the audit chain. */
     record AuditHead(long seq, String mac) {
     }

@@ -4,6 +4,7 @@ import dev.warden.audit.AuditChain;
 import dev.warden.audit.AuditEvent;
 import dev.warden.audit.AuditRecord;
 import dev.warden.config.Role;
+import dev.warden.usage.UsageRecord;
 import dev.warden.config.TenantStatus;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -193,6 +194,59 @@ final class JdbcControlStore implements ControlStore {
                     out.add(new AuditRecord(rs.getLong("seq"), new AuditEvent(rs.getLong("at_ms"), rs.getString("tenant"),
                             rs.getString("principal"), rs.getString("action"), rs.getString("decision"), rs.getString("reason"),
                             rs.getString("request_id"), rs.getString("source"), rs.getString("detail")), rs.getString("mac")));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public void appendUsage(List<UsageRecord> rows) {
+        transaction("append usage", false, c -> {
+            try (PreparedStatement ins = c.prepareStatement("INSERT INTO usage_ledger (request_id, at_ms, tenant, key_id, subject, "
+                    + "model, region, operation, input_tokens, output_tokens, cost_micros, status, latency_ms, cache_hit, aborted) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                for (UsageRecord u : rows) {
+                    ins.setString(1, u.requestId());
+                    ins.setLong(2, u.atMs());
+                    ins.setString(3, u.tenant());
+                    ins.setString(4, u.keyId());
+                    ins.setString(5, u.subject());
+                    ins.setString(6, u.model());
+                    ins.setString(7, u.region());
+                    ins.setString(8, u.operation());
+                    ins.setLong(9, u.inputTokens());
+                    ins.setLong(10, u.outputTokens());
+                    ins.setLong(11, u.costMicros());
+                    ins.setInt(12, u.status());
+                    ins.setLong(13, u.latencyMs());
+                    ins.setInt(14, u.cacheHit() ? 1 : 0);
+                    ins.setInt(15, u.aborted() ? 1 : 0);
+                    ins.addBatch();
+                }
+                ins.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<UsageRecord> usage(String tenantId, long fromMs, long toMs) {
+        return read("read usage", c -> {
+            List<UsageRecord> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT * FROM usage_ledger WHERE tenant = ? AND at_ms >= ? AND at_ms < ? ORDER BY at_ms, request_id")) {
+                ps.setString(1, tenantId);
+                ps.setLong(2, fromMs);
+                ps.setLong(3, toMs);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new UsageRecord(rs.getString("request_id"), rs.getLong("at_ms"), rs.getString("tenant"),
+                                rs.getString("key_id"), rs.getString("subject"), rs.getString("model"), rs.getString("region"),
+                                rs.getString("operation"), rs.getLong("input_tokens"), rs.getLong("output_tokens"),
+                                rs.getLong("cost_micros"), rs.getInt("status"), rs.getLong("latency_ms"), rs.getInt("cache_hit") == 1,
+                                rs.getInt("aborted") == 1));
+                    }
                 }
             }
             return out;

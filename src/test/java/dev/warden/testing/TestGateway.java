@@ -10,6 +10,7 @@ import dev.warden.sim.SimOptions;
 import dev.warden.sim.SimServer;
 import dev.warden.audit.AuditChain;
 import dev.warden.audit.AuditWriter;
+import dev.warden.usage.LedgerWriter;
 import dev.warden.store.ControlStore;
 import dev.warden.store.ControlStores;
 import dev.warden.store.StoreState;
@@ -46,6 +47,7 @@ public final class TestGateway implements AutoCloseable {
     /** The audit writer and chain (with a store), or null. */
     public AuditWriter audit;
     public AuditChain auditChain;
+    public LedgerWriter ledger;
     /** Audit queue size for the next gateway a test builds (tests of back-pressure make it small). */
     public static int auditQueue = 10_000;
     private KeyHasher hasherForTests;
@@ -88,8 +90,10 @@ public final class TestGateway implements AutoCloseable {
             auditChain = new AuditChain(randomSecret());
             audit = new AuditWriter(store, auditChain, auditQueue, Math.max(1, auditQueue / 10)).start();
             tenantAdmin = new dev.warden.admin.TenantAdmin(vertx, store, sync, holder, hasher, audit);
+            ledger = new LedgerWriter(store, 10_000, 1_000).start();
         }
-        gateway = Gateway.start(vertx, holder, hasher, admin.verifier(), 2, tenantAdmin, audit).await(20, TimeUnit.SECONDS);
+        gateway = Gateway.start(vertx, holder, hasher, admin.verifier(), 2,
+                tenantAdmin == null ? null : new dev.warden.app.ControlPlane(tenantAdmin, audit, ledger)).await(20, TimeUnit.SECONDS);
         if (sync != null) {
             sync.start(100);
         }
@@ -227,6 +231,9 @@ public final class TestGateway implements AutoCloseable {
         gateway.stop().await(10, TimeUnit.SECONDS);
         if (audit != null) {
             audit.close();
+        }
+        if (ledger != null) {
+            ledger.close();
         }
         if (store != null) {
             store.close();
