@@ -13,7 +13,6 @@ import dev.warden.config.ConfigLoader;
 import dev.warden.config.KeyHasher;
 import dev.warden.config.SnapshotCompiler;
 import dev.warden.config.SnapshotHolder;
-import dev.warden.config.RuntimeState;
 import dev.warden.config.WardenConfig;
 import dev.warden.sim.SimOptions;
 import dev.warden.store.ControlStore;

@@ -131,17 +131,9 @@ public final class AdminApi implements Handler<HttpServerRequest> {
         ObjectNode root = MAPPER.createObjectNode();
         ArrayNode list = root.putArray("tenants");
         for (Tenant t : snapshot.tenants().values()) {
-            ObjectNode n = list.addObject();
-            n.put("id", t.id()).put("tier", t.tier().name()).put("status", t.status().name().toLowerCase(java.util.Locale.ROOT));
-            ArrayNode regions = n.putArray("regions");
-            if (t.anyRegion()) {
-                regions.add("*");
-            } else {
-                t.regions().stream().sorted().forEach(regions::add);
-            }
-            t.models().forEach(n.putArray("models")::add);
+            ObjectNode n = AdminJson.tenant(t, snapshot.config().tenants().containsKey(t.id()) ? "file" : "store");
             n.put("keys", snapshot.keys().values().stream().filter(k -> k.tenantId().equals(t.id())).count());
-            n.put("source", snapshot.config().tenants().containsKey(t.id()) ? "file" : "store");
+            list.add(n);
         }
         root.put("configVersion", snapshot.version());
         return root.toString();

@@ -67,6 +67,20 @@ final class AdminJson {
         return promise.future();
     }
 
+    /** A tenant of the snapshot as the admin API shows it (no keys, no hashes). */
+    static com.fasterxml.jackson.databind.node.ObjectNode tenant(dev.warden.config.Tenant t, String source) {
+        com.fasterxml.jackson.databind.node.ObjectNode n = MAPPER.createObjectNode().put("id", t.id()).put("tier", t.tier().name())
+                .put("status", t.status().name().toLowerCase(java.util.Locale.ROOT)).put("source", source);
+        com.fasterxml.jackson.databind.node.ArrayNode regions = n.putArray("regions");
+        if (t.anyRegion()) {
+            regions.add("*");
+        } else {
+            t.regions().stream().sorted().forEach(regions::add);
+        }
+        t.models().forEach(n.putArray("models")::add);
+        return n;
+    }
+
     static void send(HttpServerResponse res, int status, Object body) {
         try {
             res.setStatusCode(status).putHeader("Content-Type", "application/json").end(MAPPER.writeValueAsString(body));

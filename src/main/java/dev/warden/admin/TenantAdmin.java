@@ -9,7 +9,6 @@ import dev.warden.config.ApiKeyRecord;
 import dev.warden.config.KeyHasher;
 import dev.warden.config.Snapshot;
 import dev.warden.config.SnapshotHolder;
-import dev.warden.config.Tenant;
 import dev.warden.config.TenantStatus;
 import dev.warden.pipeline.ErrorCode;
 import dev.warden.pipeline.GatewayError;
@@ -23,7 +22,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -200,17 +198,7 @@ public final class TenantAdmin {
     private Answer tenantView(String id) {
         Snapshot snap = snapshots.current();
         if (snap.config().tenants().containsKey(id)) {
-            Tenant t = snap.tenant(id);
-            ObjectNode n = AdminJson.MAPPER.createObjectNode().put("id", t.id()).put("tier", t.tier().name())
-                    .put("status", t.status().name().toLowerCase(Locale.ROOT)).put("source", "file");
-            ArrayNode regions = n.putArray("regions");
-            if (t.anyRegion()) {
-                regions.add("*");
-            } else {
-                t.regions().stream().sorted().forEach(regions::add);
-            }
-            t.models().forEach(n.putArray("models")::add);
-            return Answer.ok(200, n);
+            return Answer.ok(200, AdminJson.tenant(snap.tenant(id), "file"));
         }
         return store.tenant(id).map(t -> Answer.ok(200, view(t, "store")))
                 .orElseGet(() -> Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant."));

@@ -1,6 +1,5 @@
 package dev.warden.proxy;
 
-import dev.warden.config.Snapshot;
 import dev.warden.config.Timeouts;
 import dev.warden.pipeline.ErrorCode;
 import dev.warden.pipeline.Exchange;

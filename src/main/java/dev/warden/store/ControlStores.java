@@ -46,6 +46,10 @@ public final class ControlStores {
             // One writer at a time; WAL lets readers go on while it writes; waits instead of failing.
             config.setConnectionInitSql("PRAGMA busy_timeout = 5000");
             config.addDataSourceProperty("journal_mode", "WAL");
+            // Writes take the write lock when they begin: a transaction that read first and then
+            // tried to upgrade would get SQLITE_BUSY at once instead of waiting for the lock.
+            config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
+            config.addDataSourceProperty("busy_timeout", "5000");
         }
         HikariDataSource dataSource;
         try {

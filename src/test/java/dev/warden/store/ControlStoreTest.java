@@ -131,4 +131,28 @@ class ControlStoreTest {
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cret"));
         assertThatThrownBy(() -> ControlStores.open("jdbc:mysql://x/y")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @ParameterizedTest
+    @EnumSource(Databases.Kind.class)
+    void concurrentWritersFromTwoReplicasWaitForEachOtherInsteadOfFailing(Databases.Kind kind) throws Exception {
+        with(kind, (first, url) -> {
+            try (ControlStore second = ControlStores.open(url)) {
+                first.createTenant(tenant("acme"));
+                List<java.util.concurrent.CompletableFuture<Void>> writes = new java.util.ArrayList<>();
+                for (int t = 0; t < 8; t++) {
+                    ControlStore s = t % 2 == 0 ? first : second;
+                    writes.add(java.util.concurrent.CompletableFuture.runAsync(() -> {
+                        for (int i = 0; i < 15; i++) {
+                            s.insertKey(key("acme"));
+                            s.appendAudit(List.of(new dev.warden.audit.AuditEvent(1, "acme", null, "x", "allow", "ok", null, null, null)),
+                                    new dev.warden.audit.AuditChain(new byte[32]));
+                        }
+                    }));
+                }
+                writes.forEach(java.util.concurrent.CompletableFuture::join);
+                assertThat(first.keys("acme")).hasSize(120);
+                assertThat(second.auditHead().seq()).isEqualTo(120);
+            }
+        });
+    }
 }
