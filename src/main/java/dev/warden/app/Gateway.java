@@ -69,7 +69,7 @@ public final class Gateway {
         TenantAdmin tenants = control == null ? null : control.tenants();
         AuditWriter audit = control == null ? null : control.audit();
         WardenConfig config = snapshots.current().config();
-        GatewayMetrics metrics = new GatewayMetrics(prometheus);
+        GatewayMetrics metrics = new GatewayMetrics(prometheus, config.maxTenantLabels());
         if (control != null) {
             control.audit().bindMetrics(prometheus);
             control.ledger().bindMetrics(prometheus);

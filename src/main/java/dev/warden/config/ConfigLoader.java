@@ -71,7 +71,7 @@ public final class ConfigLoader {
     }
 
     private static WardenConfig read(ConfigReader r, JsonNode root) {
-        r.onlyKnown(root, "", Set.of("listeners", "dataDir", "limits", "timeouts", "config", "store", "stages",
+        r.onlyKnown(root, "", Set.of("listeners", "dataDir", "limits", "timeouts", "config", "store", "metrics", "stages",
                 "models", "pools", "tiers", "tenants"));
 
         JsonNode listeners = root.get("listeners");
@@ -107,6 +107,13 @@ public final class ConfigLoader {
                 r.error("store.url", "(expected: jdbc:sqlite:FILE or jdbc:postgresql://HOST[:PORT]/DB)");
             }
             store = new StoreSettings(url, r.integer(storeNode, "store", "refreshMs", 1000, 100, 60_000));
+        }
+
+        int maxTenantLabels = 1000;
+        JsonNode metricsNode = root.get("metrics");
+        if (r.isObject(metricsNode, "metrics", false)) {
+            r.onlyKnown(metricsNode, "metrics", Set.of("maxTenantLabels"));
+            maxTenantLabels = r.integer(metricsNode, "metrics", "maxTenantLabels", 1000, 1, 100_000);
         }
 
         Map<String, StageSwitch> stages = new HashMap<>();
@@ -195,7 +202,7 @@ public final class ConfigLoader {
 
         Map<String, TenantConfig> tenants = TenantsReader.read(r, root, tiers, models, regionsServed);
 
-        return new WardenConfig(data, admin, dataDir, limits, timeouts, watch, store, stages, models, pools, tiers, tenants);
+        return new WardenConfig(data, admin, dataDir, limits, timeouts, watch, store, maxTenantLabels, stages, models, pools, tiers, tenants);
     }
 
     private static ListenerConfig listener(ConfigReader r, JsonNode n, String path, ListenerConfig dflt) {

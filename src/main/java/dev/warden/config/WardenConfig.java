@@ -12,6 +12,7 @@ public record WardenConfig(
         Timeouts timeouts,
         int watchIntervalMs,
         StoreSettings store,
+        int maxTenantLabels,
         Map<String, StageSwitch> stages,
         Map<String, ModelConfig> models,
         Map<String, PoolConfig> pools,
@@ -37,10 +38,10 @@ public record WardenConfig(
 
     /** A copy listening on other ports (tests, benchmarks). */
     public WardenConfig withListeners(ListenerConfig data, ListenerConfig admin) {
-        return new WardenConfig(data, admin, dataDir, limits, timeouts, watchIntervalMs, store, stages, models, pools, tiers, tenants);
+        return new WardenConfig(data, admin, dataDir, limits, timeouts, watchIntervalMs, store, maxTenantLabels, stages, models, pools, tiers, tenants);
     }
 
     public WardenConfig withDataDir(Path dir) {
-        return new WardenConfig(dataListener, adminListener, dir, limits, timeouts, watchIntervalMs, store, stages, models, pools, tiers, tenants);
+        return new WardenConfig(dataListener, adminListener, dir, limits, timeouts, watchIntervalMs, store, maxTenantLabels, stages, models, pools, tiers, tenants);
     }
 }

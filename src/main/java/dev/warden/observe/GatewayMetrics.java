@@ -23,14 +23,39 @@ public final class GatewayMetrics implements StageCounters {
             Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120)};
     private static final Result[] RESULTS = Result.values();
 
+    /** Tenant label value used once {@link #maxTenantLabels} distinct tenants have been seen. */
+    public static final String OTHER = "other";
+
     private final MeterRegistry registry;
+    private final int maxTenantLabels;
+    private final java.util.Set<String> tenantLabels = ConcurrentHashMap.newKeySet();
     /** tenant -> model -> the meters of that pair. */
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, PairMeters>> pairs = new ConcurrentHashMap<>();
     /** tenant -> stage -> one counter per result. */
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, Counter[]>> stages = new ConcurrentHashMap<>();
 
     public GatewayMetrics(MeterRegistry registry) {
+        this(registry, 1000);
+    }
+
+    /** At most {@code maxTenantLabels} distinct tenant label values; the rest are counted as {@code other}. */
+    public GatewayMetrics(MeterRegistry registry, int maxTenantLabels) {
         this.registry = registry;
+        this.maxTenantLabels = maxTenantLabels;
+    }
+
+    /** The label for a tenant: itself while under the cap (or already labelled), else {@code other}. */
+    String tenantLabel(String tenant) {
+        if (tenant.startsWith("_") || tenantLabels.contains(tenant)) {
+            return tenant;
+        }
+        synchronized (tenantLabels) {
+            if (tenantLabels.size() < maxTenantLabels) {
+                tenantLabels.add(tenant);
+                return tenant;
+            }
+        }
+        return OTHER;
     }
 
     public MeterRegistry registry() {
@@ -44,6 +69,8 @@ public final class GatewayMetrics implements StageCounters {
         final Timer latency;
         final Counter tokensIn;
         final Counter tokensOut;
+        final Counter cost;
+        final ConcurrentHashMap<String, Counter> refusals = new ConcurrentHashMap<>();
         final ConcurrentHashMap<String, ConcurrentHashMap<Integer, Counter>> requests = new ConcurrentHashMap<>();
 
         PairMeters(String tenant, String model) {
@@ -53,6 +80,13 @@ public final class GatewayMetrics implements StageCounters {
                     .tags("tenant", tenant, "model", model).serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
             tokensIn = tokens("in");
             tokensOut = tokens("out");
+            cost = Counter.builder("warden_cost_micros").description("Cost of the tokens used, in micro-units")
+                    .tags("tenant", tenant, "model", model).register(registry);
+        }
+
+        Counter refusals(String code) {
+            return refusals.computeIfAbsent(code, c -> Counter.builder("warden_refusals")
+                    .description("Refused requests by stable error code").tags("tenant", tenant, "code", c).register(registry));
         }
 
         private Counter tokens(String direction) {
@@ -68,7 +102,8 @@ public final class GatewayMetrics implements StageCounters {
         }
     }
 
-    private PairMeters pair(String tenant, String model) {
+    private PairMeters pair(String rawTenant, String model) {
+        String tenant = tenantLabel(rawTenant);
         ConcurrentHashMap<String, PairMeters> byModel = pairs.get(tenant);
         if (byModel == null) {
             byModel = pairs.computeIfAbsent(tenant, t -> new ConcurrentHashMap<>());
@@ -81,6 +116,17 @@ public final class GatewayMetrics implements StageCounters {
         PairMeters m = pair(tenant, model);
         m.requests(operation, status).increment();
         m.latency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A refusal with its stable code (counted under the tenant's label, or {@code _none}). */
+    public void refusal(String tenant, String code) {
+        pair(tenant, "_none").refusals(code).increment();
+    }
+
+    public void cost(String tenant, String model, long micros) {
+        if (micros > 0) {
+            pair(tenant, model).cost.increment(micros);
+        }
     }
 
     public void tokens(String tenant, String model, long in, long out) {
@@ -97,7 +143,8 @@ public final class GatewayMetrics implements StageCounters {
     }
 
     @Override
-    public Tally tally(String tenant, String[] stageNames) {
+    public Tally tally(String rawTenant, String[] stageNames) {
+        String tenant = tenantLabel(rawTenant);
         ConcurrentHashMap<String, Counter[]> byStage = stages.computeIfAbsent(tenant, t -> new ConcurrentHashMap<>());
         Counter[][] byIndex = new Counter[stageNames.length][];
         for (int i = 0; i < stageNames.length; i++) {

@@ -41,6 +41,14 @@ public final class MetricsStage implements Stage {
         int status = completion.status() == 0 ? 499 : completion.status();
         metrics.request(tenant, model, operation, status, System.nanoTime() - exchange.startNanos());
         metrics.tokens(tenant, model, completion.usage().inputTokens(), completion.usage().outputTokens());
+        dev.warden.tenant.SelectedRoute route = exchange.get(RequestContext.ROUTE);
+        if (route != null) {
+            metrics.cost(tenant, model, completion.usage().costMicros(route.model().price().inputPer1k(),
+                    route.model().price().outputPer1k()));
+        }
+        if (completion.error() != null) {
+            metrics.refusal(tenant, completion.error().code().code());
+        }
         if (completion.error() != null && completion.error().securityRelevant()) {
             SecurityLog.refused(exchange, completion.error());
         }

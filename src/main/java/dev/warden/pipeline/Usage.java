@@ -16,4 +16,10 @@ public record Usage(long inputTokens, long outputTokens) {
     public long totalTokens() {
         return inputTokens + outputTokens;
     }
+
+    /** The cost at a price per 1k tokens, in integer micro-units, rounded up (never undercharged). */
+    public long costMicros(long inputPer1k, long outputPer1k) {
+        long thousandths = Math.addExact(Math.multiplyExact(inputTokens, inputPer1k), Math.multiplyExact(outputTokens, outputPer1k));
+        return Math.ceilDiv(thousandths, 1000L);
+    }
 }

@@ -9,8 +9,6 @@ public final class Costs {
     }
 
     public static long micros(Usage usage, Price price) {
-        long thousandths = Math.addExact(Math.multiplyExact(usage.inputTokens(), price.inputPer1k()),
-                Math.multiplyExact(usage.outputTokens(), price.outputPer1k()));
-        return Math.ceilDiv(thousandths, 1000L);
+        return usage.costMicros(price.inputPer1k(), price.outputPer1k());
     }
 }
