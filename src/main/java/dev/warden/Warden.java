@@ -35,7 +35,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "warden", mixinStandardHelpOptions = true, version = "warden 0.1.0",
         description = "Multi-tenant API gateway for AI workloads.",
         subcommands = {Warden.Serve.class, Warden.DemoCommand.class, Warden.Sim.class, Warden.ConfigCommand.class,
-                Warden.Keys.class, Warden.Audit.class})
+                Warden.Keys.class, Warden.Audit.class, dev.warden.admin.AdminCli.Tenants.class,
+                dev.warden.admin.AdminCli.Usage.class})
 public final class Warden implements Callable<Integer> {
 
     /** Audit queue: events wait here for the writer; past (queue - reserve) new requests are refused. */
@@ -206,7 +207,9 @@ public final class Warden implements Callable<Integer> {
         }
     }
 
-    @Command(name = "keys", description = "API key tools.", subcommands = KeysNew.class)
+    @Command(name = "keys", description = "API keys: offline (new) or through the admin API (issue, list, rotate, revoke).",
+            subcommands = {KeysNew.class, dev.warden.admin.AdminCli.KeysIssue.class, dev.warden.admin.AdminCli.KeysList.class,
+                    dev.warden.admin.AdminCli.KeysRotate.class, dev.warden.admin.AdminCli.KeysRevoke.class})
     static final class Keys implements Callable<Integer> {
         @Override
         public Integer call() {
