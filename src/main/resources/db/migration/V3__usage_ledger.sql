@@ -1,8 +1,10 @@
 -- Usage ledger, version 3: one row per request that reached an upstream. Cost in integer
 -- micro-units (model price per 1k tokens x tokens, rounded up), never floating point.
+-- No key on request_id (random, 128 bits): rows are only appended, in time order, so the one
+-- index is on (tenant, time), which reports read and which grows at its end.
 
 CREATE TABLE usage_ledger (
-    request_id     VARCHAR(64)   NOT NULL PRIMARY KEY,
+    request_id     VARCHAR(64)   NOT NULL,
     at_ms          BIGINT        NOT NULL,
     tenant         VARCHAR(63)   NOT NULL,
     key_id         VARCHAR(64),

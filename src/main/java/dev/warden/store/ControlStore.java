@@ -46,7 +46,7 @@ public interface ControlStore extends AutoCloseable {
     /** The audit head: the last sequence number and MAC, as {@code [seq, mac]}. */
     AuditHead auditHead();
 
-    /** Appends usage rows in one transaction (a row whose request id is stored already is refused with the batch). */
+    /** Appends usage rows in one transaction. */
     void appendUsage(List<dev.warden.usage.UsageRecord> rows);
 
     /** A tenant's usage rows in {@code [fromMs, toMs)}, oldest first. */
