@@ -32,14 +32,16 @@ public final class AdminApi implements Handler<HttpServerRequest> {
     private final BooleanSupplier ready;
     private final TenantAdmin tenants;
     private final AuditWriter audit;
+    private final dev.warden.config.KeyHasher hasher;
 
     /**
      * {@code tenants} and {@code audit} may be null (no control store): the tenant and key routes then
      * answer 503, and admin authentication failures are only logged.
      */
     public AdminApi(SnapshotHolder snapshots, PrometheusMeterRegistry prometheus, AdminToken token, BooleanSupplier ready,
-                    TenantAdmin tenants, AuditWriter audit) {
+                    TenantAdmin tenants, AuditWriter audit, dev.warden.config.KeyHasher hasher) {
         this.audit = audit;
+        this.hasher = hasher;
         this.snapshots = snapshots;
         this.prometheus = prometheus;
         this.token = token;
@@ -55,8 +57,8 @@ public final class AdminApi implements Handler<HttpServerRequest> {
         String path = req.path();
         boolean get = req.method() == HttpMethod.GET;
         if (path.startsWith("/admin/v1/tenants/") || (path.equals("/admin/v1/tenants") && !get)) {
-            if (!token.accepts(req.getHeader("Authorization"))) {
-                refuseUnauthenticated(req);
+            AdminPrincipal principal = authenticate(req);
+            if (principal == null) {
                 return;
             }
             if (tenants == null) {
@@ -71,7 +73,7 @@ public final class AdminApi implements Handler<HttpServerRequest> {
                     return;
                 }
             }
-            tenants.handle(req, segments);
+            tenants.handle(req, segments, principal);
             return;
         }
         switch (path) {
@@ -95,12 +97,16 @@ public final class AdminApi implements Handler<HttpServerRequest> {
                 }
             }
             case "/admin/v1/tenants", "/admin/v1/config/status" -> {
-                if (!token.accepts(req.getHeader("Authorization"))) {
-                    refuseUnauthenticated(req);
+                AdminPrincipal principal = authenticate(req);
+                if (principal == null) {
+                    return;
+                }
+                if (!principal.platform() && path.endsWith("status")) {
+                    problem(res, GatewayError.of(ErrorCode.FORBIDDEN, "This is for platform administrators."));
                     return;
                 }
                 if (get) {
-                    json(res, 200, path.endsWith("tenants") ? tenants(snapshots.current()) : status(snapshots.status()));
+                    json(res, 200, path.endsWith("tenants") ? tenants(snapshots.current(), principal) : status(snapshots.status()));
                     return;
                 }
             }
@@ -113,12 +119,41 @@ public final class AdminApi implements Handler<HttpServerRequest> {
         problem(res, GatewayError.of(ErrorCode.METHOD_NOT_ALLOWED, "This route accepts GET only."));
     }
 
-    private void refuseUnauthenticated(HttpServerRequest req) {
+    /**
+     * The bootstrap token (the platform), or an API key with the tenant-admin role (its tenant's
+     * admin). Anything else is answered here (401, or 403 for a valid key without that role) and
+     * null is returned. Header-based method overrides are never read: the method is the method.
+     */
+    private AdminPrincipal authenticate(HttpServerRequest req) {
+        String auth = req.getHeader("Authorization");
+        if (token.accepts(auth)) {
+            return AdminPrincipal.PLATFORM;
+        }
+        String key = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : null;
+        String keyId = key == null ? null : dev.warden.config.ApiKeyFormat.keyId(key);
+        dev.warden.config.ApiKeyRecord record = keyId == null ? null : snapshots.current().key(keyId);
+        if (record != null && hasher != null && hasher.matches(key, record.hash())) {
+            if (record.role() == dev.warden.config.Role.TENANT_ADMIN) {
+                return new AdminPrincipal(record.keyId(), record.tenantId());
+            }
+            audit(req, record.tenantId(), record.keyId(), "forbidden:role_" + record.role().id());
+            problem(req.response(), GatewayError.of(ErrorCode.FORBIDDEN, "This key's role may not use the admin API."));
+            return null;
+        }
+        refuseUnauthenticated(req);
+        return null;
+    }
+
+    private void audit(HttpServerRequest req, String tenant, String principal, String reason) {
         if (audit != null) {
-            audit.record(new AuditEvent(System.currentTimeMillis(), null, null, "admin." + req.method().name().toLowerCase(
-                    java.util.Locale.ROOT), "deny", "unauthenticated", null,
+            audit.record(new AuditEvent(System.currentTimeMillis(), tenant, principal, "admin." + req.method().name().toLowerCase(
+                    java.util.Locale.ROOT), "deny", reason, null,
                     req.remoteAddress() == null ? null : req.remoteAddress().hostAddress(), "{\"path\":" + quote(req.path()) + "}"));
         }
+    }
+
+    private void refuseUnauthenticated(HttpServerRequest req) {
+        audit(req, null, null, "unauthenticated");
         req.response().putHeader("WWW-Authenticate", "Bearer realm=\"warden-admin\"");
         problem(req.response(), GatewayError.of(ErrorCode.UNAUTHENTICATED, "A valid admin token is required."));
     }
@@ -127,10 +162,13 @@ public final class AdminApi implements Handler<HttpServerRequest> {
         return MAPPER.getNodeFactory().textNode(s.length() > 256 ? s.substring(0, 256) : s).toString();
     }
 
-    private static String tenants(Snapshot snapshot) {
+    private static String tenants(Snapshot snapshot, AdminPrincipal principal) {
         ObjectNode root = MAPPER.createObjectNode();
         ArrayNode list = root.putArray("tenants");
         for (Tenant t : snapshot.tenants().values()) {
+            if (!principal.sees(t.id())) {
+                continue;
+            }
             ObjectNode n = AdminJson.tenant(t, snapshot.config().tenants().containsKey(t.id()) ? "file" : "store");
             n.put("keys", snapshot.keys().values().stream().filter(k -> k.tenantId().equals(t.id())).count());
             list.add(n);

@@ -41,6 +41,8 @@ public final class TenantAdmin {
     private final AuditWriter audit;
     /** The address of the request being served (admin requests are served one at a time per call chain). */
     private static final ThreadLocal<String> SOURCE_OF_CALL = new ThreadLocal<>();
+    private static final ThreadLocal<String> PRINCIPAL_OF_CALL = new ThreadLocal<>();
+
 
     public TenantAdmin(Vertx vertx, ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher,
                        AuditWriter audit) {
@@ -53,33 +55,48 @@ public final class TenantAdmin {
     }
 
     /** Serves an authenticated request under {@code /admin/v1/tenants}; {@code rest} = the path segments after it. */
-    void handle(HttpServerRequest req, String[] rest) {
+    void handle(HttpServerRequest req, String[] rest, AdminPrincipal principal) {
         HttpMethod m = req.method();
         HttpServerResponse res = req.response();
+        if (!principal.platform()) {
+            // A tenant admin: every other tenant does not exist; platform-level changes are refused.
+            if (rest.length == 0) {
+                AdminJson.problem(res, GatewayError.of(ErrorCode.FORBIDDEN, "Only platform administrators create tenants."));
+                return;
+            }
+            if (!principal.sees(rest[0])) {
+                AdminJson.problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such tenant."));
+                return;
+            }
+            if (rest.length == 1 && m != HttpMethod.GET || rest.length == 2 && rest[1].equals("suspend")) {
+                AdminJson.problem(res, GatewayError.of(ErrorCode.FORBIDDEN, "Only platform administrators change a tenant's settings."));
+                return;
+            }
+        }
         if (rest.length == 0 && m == HttpMethod.POST) {
-            withBody(req, body -> create(body));
+            withBody(req, principal, body -> create(body));
         } else if (rest.length == 1 && m == HttpMethod.GET) {
-            blocking(req, () -> tenantView(rest[0]));
+            blocking(req, principal, () -> tenantView(rest[0]));
         } else if (rest.length == 1 && m == HttpMethod.PATCH) {
-            withBody(req, body -> update(rest[0], body));
+            withBody(req, principal, body -> update(rest[0], body));
         } else if (rest.length == 2 && rest[1].equals("suspend") && m == HttpMethod.POST) {
             req.resume();
-            blocking(req, () -> update(rest[0], AdminJson.MAPPER.createObjectNode().put("status", "suspended")));
+            blocking(req, principal, () -> update(rest[0], AdminJson.MAPPER.createObjectNode().put("status", "suspended")));
         } else if (rest.length == 2 && rest[1].equals("usage") && m == HttpMethod.GET) {
             String groupBy = req.getParam("groupBy", "day");
             String format = req.getParam("format", "json");
             String from = req.getParam("from");
             String to = req.getParam("to");
-            blocking(req, () -> usage(rest[0], groupBy, format, from, to));
+            blocking(req, principal, () -> usage(rest[0], groupBy, format, from, to));
         } else if (rest.length == 2 && rest[1].equals("keys") && m == HttpMethod.GET) {
-            blocking(req, () -> keys(rest[0]));
+            blocking(req, principal, () -> keys(rest[0]));
         } else if (rest.length == 2 && rest[1].equals("keys") && m == HttpMethod.POST) {
-            withBody(req, body -> issue(rest[0], body, null));
+            withBody(req, principal, body -> issue(rest[0], body, null));
         } else if (rest.length == 3 && rest[1].equals("keys") && m == HttpMethod.DELETE) {
-            blocking(req, () -> revoke(rest[0], rest[2]));
+            blocking(req, principal, () -> revoke(rest[0], rest[2]));
         } else if (rest.length == 4 && rest[1].equals("keys") && rest[3].equals("rotate") && m == HttpMethod.POST) {
             req.resume();
-            blocking(req, () -> rotate(rest[0], rest[2]));
+            blocking(req, principal, () -> rotate(rest[0], rest[2]));
         } else {
             AdminJson.problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
         }
@@ -100,25 +117,28 @@ public final class TenantAdmin {
         Answer run(JsonNode body) throws Exception;
     }
 
-    private void withBody(HttpServerRequest req, BodyWork work) {
+    private void withBody(HttpServerRequest req, AdminPrincipal principal, BodyWork work) {
         AdminJson.body(req).onComplete(ar -> {
             if (ar.failed()) {
                 AdminJson.problem(req.response(), GatewayError.of(ErrorCode.INVALID_JSON, "Invalid body: " + ar.cause().getMessage() + "."));
             } else {
-                blocking(req, () -> work.run(ar.result()));
+                blocking(req, principal, () -> work.run(ar.result()));
             }
         });
     }
 
-    private void blocking(HttpServerRequest req, Callable<Answer> work) {
+    private void blocking(HttpServerRequest req, AdminPrincipal who, Callable<Answer> work) {
+        String principal = who.name();
         HttpServerResponse res = req.response();
         String source = req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
         vertx.executeBlocking(() -> {
             SOURCE_OF_CALL.set(source);
+            PRINCIPAL_OF_CALL.set(principal);
             try {
                 return work.call();
             } finally {
                 SOURCE_OF_CALL.remove();
+                PRINCIPAL_OF_CALL.remove();
             }
         }, false).onComplete(ar -> {
             if (ar.failed()) {
@@ -157,7 +177,7 @@ public final class TenantAdmin {
         com.fasterxml.jackson.databind.node.ObjectNode detail = AdminJson.MAPPER.createObjectNode();
         detail.set("before", before == null ? null : AdminJson.MAPPER.valueToTree(before));
         detail.set("after", after == null ? null : AdminJson.MAPPER.valueToTree(after));
-        audit.record(new dev.warden.audit.AuditEvent(System.currentTimeMillis(), tenant, "admin-token", action, "allow",
+        audit.record(new dev.warden.audit.AuditEvent(System.currentTimeMillis(), tenant, PRINCIPAL_OF_CALL.get(), action, "allow",
                 "ok", null, SOURCE_OF_CALL.get(), detail.toString()));
     }
 

@@ -94,7 +94,7 @@ public final class Gateway {
             ListenerConfig a = config.adminListener();
             return vertx.createHttpServer(new HttpServerOptions().setHost(a.host()).setPort(a.port())
                             .setMaxHeaderSize(16 * 1024).setHttp2ClearTextEnabled(false))
-                    .requestHandler(new AdminApi(snapshots, prometheus, adminToken, ready::get, tenants, audit))
+                    .requestHandler(new AdminApi(snapshots, prometheus, adminToken, ready::get, tenants, audit, hasher))
                     .listen();
         }).map(server -> {
             admin = server;

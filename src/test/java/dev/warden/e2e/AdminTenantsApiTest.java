@@ -116,8 +116,9 @@ class AdminTenantsApiTest {
     @Test
     void everyRouteNeedsTheAdminTokenAndUnknownThingsAre404() {
         assertThat(Http.call("POST", gw.adminUrl("/admin/v1/tenants"), "{}").statusCode()).isEqualTo(401);
+        // a valid data-plane key without the tenant-admin role is known, but not allowed
         assertThat(Http.call("GET", gw.adminUrl("/admin/v1/tenants/acme/keys"), null, "Authorization", bearer(gw.key("acme")))
-                .statusCode()).isEqualTo(401);
+                .statusCode()).isEqualTo(403);
         assertThat(admin("GET", "/admin/v1/tenants/nobody", null).statusCode()).isEqualTo(404);
         assertThat(admin("GET", "/admin/v1/tenants/nobody/keys", null).statusCode()).isEqualTo(404);
         assertThat(admin("POST", "/admin/v1/tenants/nobody/keys", "{}").statusCode()).isEqualTo(404);

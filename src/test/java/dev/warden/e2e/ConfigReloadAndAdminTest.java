@@ -58,7 +58,7 @@ class ConfigReloadAndAdminTest {
             HttpResponse<String> none = Http.get(gw.adminUrl(path));
             assertThat(none.statusCode()).isEqualTo(401);
             assertThat(none.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-            assertThat(Http.get(gw.adminUrl(path), "Authorization", bearer(gw.key("acme"))).statusCode()).isEqualTo(401);
+            assertThat(Http.get(gw.adminUrl(path), "Authorization", bearer(gw.key("acme"))).statusCode()).isEqualTo(403);
             assertThat(Http.get(gw.adminUrl(path), "Authorization", bearer(gw.adminToken + "x")).statusCode()).isEqualTo(401);
         }
         HttpResponse<String> tenants = Http.get(gw.adminUrl("/admin/v1/tenants"), "Authorization", bearer(gw.adminToken));

@@ -1,0 +1,84 @@
+package dev.warden.e2e;
+
+import static dev.warden.testing.Http.bearer;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.testing.Databases;
+import dev.warden.testing.Http;
+import dev.warden.testing.TestGateway;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Admin roles: a tenant admin sees only its tenant (ATTACKS A05, A06); other key roles are refused. */
+class AdminRolesTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private TestGateway gw;
+    private String tenantAdmin;
+
+    @BeforeEach
+    void start() throws Exception {
+        gw = new TestGateway(yaml -> yaml, Databases.fresh(Databases.Kind.SQLITE));
+        HttpResponse<String> issued = Http.call("POST", gw.adminUrl("/admin/v1/tenants/acme/keys"), "{\"role\":\"tenant-admin\"}",
+                "Authorization", bearer(gw.adminToken));
+        assertThat(issued.statusCode()).isEqualTo(201);
+        tenantAdmin = bearer(JSON.readTree(issued.body()).path("key").asText());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        gw.close();
+    }
+
+    private HttpResponse<String> as(String auth, String method, String path, String body, String... extra) {
+        String[] headers = new String[2 + extra.length];
+        headers[0] = "Authorization";
+        headers[1] = auth;
+        System.arraycopy(extra, 0, headers, 2, extra.length);
+        return Http.call(method, gw.adminUrl(path), body, headers);
+    }
+
+    @Test
+    void aTenantAdminManagesItsOwnTenantOnly() throws Exception {
+        assertThat(as(tenantAdmin, "GET", "/admin/v1/tenants/acme/keys", null).statusCode()).isEqualTo(200);
+        HttpResponse<String> issued = as(tenantAdmin, "POST", "/admin/v1/tenants/acme/keys", "{\"models\":[\"echo\"]}");
+        assertThat(issued.statusCode()).isEqualTo(201);
+        assertThat(as(tenantAdmin, "GET", "/admin/v1/tenants/acme/usage", null).statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(as(tenantAdmin, "GET", "/admin/v1/tenants", null).body()).path("tenants").findValuesAsText("id"))
+                .containsExactly("acme");
+
+        // another tenant looks exactly like a tenant that does not exist
+        HttpResponse<String> other = as(tenantAdmin, "GET", "/admin/v1/tenants/globex/keys", null);
+        HttpResponse<String> none = as(tenantAdmin, "GET", "/admin/v1/tenants/nobody/keys", null);
+        assertThat(other.statusCode()).isEqualTo(404);
+        assertThat(other.body()).isEqualTo(none.body());
+        for (String path : new String[] {"/admin/v1/tenants/globex", "/admin/v1/tenants/globex/usage"}) {
+            assertThat(as(tenantAdmin, "GET", path, null).statusCode()).isEqualTo(404);
+        }
+        assertThat(as(tenantAdmin, "POST", "/admin/v1/tenants/globex/keys", "{}").statusCode()).isEqualTo(404);
+
+        // platform-level actions are refused
+        assertThat(as(tenantAdmin, "POST", "/admin/v1/tenants", "{\"id\":\"x\",\"tier\":\"basic\",\"regions\":[\"eu\"],\"models\":[\"echo\"]}")
+                .statusCode()).isEqualTo(403);
+        assertThat(as(tenantAdmin, "PATCH", "/admin/v1/tenants/acme", "{\"tier\":\"gold\"}").statusCode()).isEqualTo(403);
+        assertThat(as(tenantAdmin, "POST", "/admin/v1/tenants/acme/suspend", null).statusCode()).isEqualTo(403);
+        assertThat(as(tenantAdmin, "GET", "/admin/v1/config/status", null).statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void otherKeyRolesAreRefusedAndMethodOverridesAreIgnored() throws Exception {
+        assertThat(as(bearer(gw.key("acme")), "GET", "/admin/v1/tenants/acme/keys", null).statusCode()).isEqualTo(403);
+        assertThat(as(bearer(gw.key("acme-viewer")), "DELETE", "/admin/v1/tenants/acme/keys/x", null).statusCode()).isEqualTo(403);
+        // a GET with an override header stays a GET: nothing is revoked
+        String keyId = JSON.readTree(as(tenantAdmin, "GET", "/admin/v1/tenants/acme/keys", null).body())
+                .path("keys").findValuesAsText("keyId").get(0);
+        HttpResponse<String> overridden = as(tenantAdmin, "GET", "/admin/v1/tenants/acme/keys", null,
+                "X-HTTP-Method-Override", "DELETE", "X-Method-Override", "DELETE");
+        assertThat(overridden.statusCode()).isEqualTo(200);
+        assertThat(overridden.body()).contains(keyId);
+        assertThat(JSON.readTree(as(tenantAdmin, "GET", "/admin/v1/tenants/acme/keys", null).body()).toString())
+                .doesNotContain("\"revoked\":true");
+    }
+}
