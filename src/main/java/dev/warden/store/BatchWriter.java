@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
 public abstract class BatchWriter<T> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
     private static final int BATCH = 500;
+    /** Group commit: after the first record, wait this long for more before writing (fewer, larger transactions). */
+    private static final long LINGER_MS = 20;
 
     private final String name;
     private final ArrayBlockingQueue<T> queue;
@@ -101,6 +103,10 @@ public abstract class BatchWriter<T> implements AutoCloseable {
                     inFlight = true;
                     batch.add(first);
                     queue.drainTo(batch, BATCH - 1);
+                    if (batch.size() < BATCH && running) {
+                        Thread.sleep(LINGER_MS);
+                        queue.drainTo(batch, BATCH - batch.size());
+                    }
                 }
                 append(batch);
                 written.increment(batch.size());
