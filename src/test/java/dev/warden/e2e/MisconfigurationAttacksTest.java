@@ -1,0 +1,90 @@
+package dev.warden.e2e;
+
+import static dev.warden.testing.Http.bearer;
+import static dev.warden.testing.Http.chat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.warden.audit.AuditRecord;
+import dev.warden.testing.Databases;
+import dev.warden.testing.Http;
+import dev.warden.testing.TestGateway;
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** ATTACKS H03, H04, H05, H07: exposed admin surfaces, evaluated config, CORS/TRACE/inventory, log injection. */
+class MisconfigurationAttacksTest {
+    private TestGateway gw;
+
+    @BeforeEach
+    void start() throws Exception {
+        gw = new TestGateway(yaml -> yaml, Databases.fresh(Databases.Kind.SQLITE));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        gw.close();
+    }
+
+    @Test
+    void h03AdminSurfacesAreNotOnThePublicListenerAndHaveNoDefaultCredential() {
+        for (String path : List.of("/admin/v1/tenants", "/metrics", "/healthz", "/readyz", "/admin", "/actuator", "/debug")) {
+            assertThat(Http.get(gw.dataUrl(path), "Authorization", bearer(gw.adminToken)).statusCode()).as(path).isEqualTo(404);
+        }
+        for (String guess : List.of("admin", "changeme", "password", "wda_", "")) {
+            assertThat(Http.get(gw.adminUrl("/admin/v1/tenants"), "Authorization", bearer(guess)).statusCode()).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void h04TenantEditableFieldsAreLiteralsNeverEvaluated() {
+        for (String hostile : List.of("${jndi:ldap://127.0.0.1:1/x}", "#{T(java.lang.Runtime).getRuntime()}", "${env:HOME}")) {
+            HttpResponse<String> r = Http.call("POST", gw.adminUrl("/admin/v1/tenants"),
+                    "{\"id\":\"delta\",\"tier\":\"" + hostile + "\",\"regions\":[\"eu\"],\"models\":[\"echo\"]}",
+                    "Authorization", bearer(gw.adminToken));
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(r.body()).contains("unknown tier").doesNotContain(System.getProperty("user.home"));
+        }
+        assertThat(gw.store.tenants()).isEmpty();
+    }
+
+    @Test
+    void h05NoCredentialedCorsNoTraceAndOnlyThePublishedRoutes() {
+        HttpResponse<String> cors = Http.call("OPTIONS", gw.dataUrl("/v1/chat/completions"), null,
+                "Origin", "https://evil.example", "Access-Control-Request-Method", "POST");
+        assertThat(cors.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+        assertThat(cors.headers().firstValue("Access-Control-Allow-Credentials")).isEmpty();
+        HttpResponse<String> served = Http.post(gw.dataUrl("/v1/chat/completions"), chat("echo", "x"),
+                "Authorization", bearer(gw.key("acme")), "Origin", "https://evil.example");
+        assertThat(served.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+        assertThat(Http.call("TRACE", gw.dataUrl("/v1/models"), null).statusCode()).isEqualTo(405);
+        for (String path : List.of("/api/v0/tenants/acme/models/scorer/predict", "/v1beta/chat/completions", "/internal",
+                "/v1/responses", "/v1/files")) {
+            assertThat(Http.post(gw.dataUrl(path), "{}", "Authorization", bearer(gw.key("acme"))).statusCode()).as(path).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void h07HostileValuesCannotForgeLogOrAuditFieldsNorTriggerLookups() throws Exception {
+        String evil = "x\r\n{\"decision\":\"allow\"}\u001b[31m${jndi:ldap://127.0.0.1:1/a}";
+        HttpResponse<String> r = Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"),
+                "Authorization", bearer("wdn_zzzzzzzzzzzz_" + "A".repeat(43)), "User-Agent", evil.replace("\r\n", " ").replace("\u001b", ""),
+                "X-Anything", "${jndi:ldap://127.0.0.1:1/b}");
+        assertThat(r.statusCode()).isEqualTo(401);
+        String id = r.headers().firstValue("X-Request-ID").orElseThrow();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        List<AuditRecord> events;
+        do {
+            Thread.sleep(20);
+            events = gw.store.auditRecords().stream().filter(e -> id.equals(e.event().requestId())).toList();
+        } while (events.isEmpty() && System.nanoTime() < deadline);
+        assertThat(events).hasSize(1);
+        assertThat(events.get(0).event().decision()).isEqualTo("deny");
+        assertThat(events.get(0).event().toString()).doesNotContain("jndi").doesNotContain("allow");
+        StringBuilder escaped = dev.warden.observe.SecurityLogFields.escape(new StringBuilder(), "tenant", evil);
+        assertThat(escaped.toString()).doesNotContain("\r").doesNotContain("\n").doesNotContain("\u001b")
+                .contains("\\u000d\\u000a").contains("\\\"decision\\\"").contains("\\u001b");
+    }
+}
