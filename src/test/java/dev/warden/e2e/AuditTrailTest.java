@@ -155,6 +155,7 @@ class AuditTrailTest {
             status = Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "x"), "Authorization", bearer(gw.key("acme"))).statusCode();
         } while (status != 200 && System.nanoTime() < deadline);
         assertThat(status).as("served again once the writer caught up").isEqualTo(200);
+        assertThat(gw.audit.flush(10_000)).as("every queued event written").isTrue();
         long unauthEvents = gw.store.auditRecords().stream().filter(r -> r.event().reason().startsWith("unauthenticated:")).count();
         assertThat(unauthEvents).as("no refusal event was dropped").isEqualTo(unauthenticated);
         ControlStore.AuditHead head = gw.store.auditHead();
