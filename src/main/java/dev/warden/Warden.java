@@ -3,10 +3,8 @@ package dev.warden;
 import dev.warden.admin.AdminToken;
 import dev.warden.app.Demo;
 import dev.warden.app.ControlPlane;
-import dev.warden.app.Gateway;
-import dev.warden.usage.LedgerWriter;
 import dev.warden.audit.AuditChain;
-import dev.warden.audit.AuditWriter;
+import dev.warden.app.Gateway;
 import dev.warden.config.ApiKeyFormat;
 import dev.warden.config.ConfigException;
 import dev.warden.config.ConfigLoader;
@@ -38,13 +36,6 @@ import picocli.CommandLine.Parameters;
                 Warden.Keys.class, Warden.Audit.class, dev.warden.admin.AdminCli.Tenants.class,
                 dev.warden.admin.AdminCli.Usage.class})
 public final class Warden implements Callable<Integer> {
-
-    /** Audit queue: events wait here for the writer; past (queue - reserve) new requests are refused. */
-    public static final int AUDIT_QUEUE = 50_000;
-    public static final int AUDIT_RESERVE = 5_000;
-    /** Usage ledger queue, same rule. */
-    public static final int USAGE_QUEUE = 100_000;
-    public static final int USAGE_RESERVE = 10_000;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new Warden()).execute(args));
@@ -107,18 +98,14 @@ public final class Warden implements Callable<Integer> {
             SnapshotHolder holder = SnapshotHolder.fromFile(config, new SnapshotCompiler(hasher), state);
             Vertx vertx = dev.warden.app.VertxFactory.create();
             StoreSync sync = new StoreSync(vertx, store, state, holder);
-            AuditWriter audit = new AuditWriter(store, new AuditChain(KeyHasher.secretFile(data.resolve("audit.secret"))),
-                    AUDIT_QUEUE, AUDIT_RESERVE).start();
-            LedgerWriter ledger = new LedgerWriter(store, USAGE_QUEUE, USAGE_RESERVE).start();
+            ControlPlane control = ControlPlane.start(vertx, store, sync, holder, hasher, data);
             Gateway gateway = Gateway.start(vertx, holder, hasher, admin.verifier(), Runtime.getRuntime().availableProcessors(),
-                    new ControlPlane(new dev.warden.admin.TenantAdmin(vertx, store, sync, holder, hasher, audit), audit, ledger))
-                    .await(30, TimeUnit.SECONDS);
+                    control).await(30, TimeUnit.SECONDS);
             sync.start(cfg.store().refreshMs());
             runUntilStopped(vertx, () -> {
                 sync.stop();
                 awaitQuietly(gateway.stop());
-                audit.close(); // writes what is queued: a graceful stop loses no audit event
-                ledger.close(); // nor a usage row
+                control.close();
                 store.close();
             });
             return 0;

@@ -39,9 +39,9 @@ public final class TenantAdmin {
     private final SnapshotHolder snapshots;
     private final KeyHasher hasher;
     private final AuditWriter audit;
-    /** The address of the request being served (admin requests are served one at a time per call chain). */
-    private static final ThreadLocal<String> SOURCE_OF_CALL = new ThreadLocal<>();
-    private static final ThreadLocal<String> PRINCIPAL_OF_CALL = new ThreadLocal<>();
+    /** Who made a change, for its audit event. */
+    private record Caller(String principal, String source) {
+    }
 
 
     public TenantAdmin(Vertx vertx, ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher,
@@ -73,30 +73,31 @@ public final class TenantAdmin {
                 return;
             }
         }
+        Caller caller = new Caller(principal.name(), req.remoteAddress() == null ? null : req.remoteAddress().hostAddress());
         if (rest.length == 0 && m == HttpMethod.POST) {
-            withBody(req, principal, body -> create(body));
+            withBody(req, body -> create(body, caller));
         } else if (rest.length == 1 && m == HttpMethod.GET) {
-            blocking(req, principal, () -> tenantView(rest[0]));
+            blocking(req, () -> tenantView(rest[0]));
         } else if (rest.length == 1 && m == HttpMethod.PATCH) {
-            withBody(req, principal, body -> update(rest[0], body));
+            withBody(req, body -> update(rest[0], body, caller));
         } else if (rest.length == 2 && rest[1].equals("suspend") && m == HttpMethod.POST) {
             req.resume();
-            blocking(req, principal, () -> update(rest[0], AdminJson.MAPPER.createObjectNode().put("status", "suspended")));
+            blocking(req, () -> update(rest[0], AdminJson.MAPPER.createObjectNode().put("status", "suspended"), caller));
         } else if (rest.length == 2 && rest[1].equals("usage") && m == HttpMethod.GET) {
             String groupBy = req.getParam("groupBy", "day");
             String format = req.getParam("format", "json");
             String from = req.getParam("from");
             String to = req.getParam("to");
-            blocking(req, principal, () -> usage(rest[0], groupBy, format, from, to));
+            blocking(req, () -> usage(rest[0], groupBy, format, from, to));
         } else if (rest.length == 2 && rest[1].equals("keys") && m == HttpMethod.GET) {
-            blocking(req, principal, () -> keys(rest[0]));
+            blocking(req, () -> keys(rest[0]));
         } else if (rest.length == 2 && rest[1].equals("keys") && m == HttpMethod.POST) {
-            withBody(req, principal, body -> issue(rest[0], body, null));
+            withBody(req, body -> issue(rest[0], body, null, caller));
         } else if (rest.length == 3 && rest[1].equals("keys") && m == HttpMethod.DELETE) {
-            blocking(req, principal, () -> revoke(rest[0], rest[2]));
+            blocking(req, () -> revoke(rest[0], rest[2], caller));
         } else if (rest.length == 4 && rest[1].equals("keys") && rest[3].equals("rotate") && m == HttpMethod.POST) {
             req.resume();
-            blocking(req, principal, () -> rotate(rest[0], rest[2]));
+            blocking(req, () -> rotate(rest[0], rest[2], caller));
         } else {
             AdminJson.problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
         }
@@ -117,30 +118,19 @@ public final class TenantAdmin {
         Answer run(JsonNode body) throws Exception;
     }
 
-    private void withBody(HttpServerRequest req, AdminPrincipal principal, BodyWork work) {
+    private void withBody(HttpServerRequest req, BodyWork work) {
         AdminJson.body(req).onComplete(ar -> {
             if (ar.failed()) {
                 AdminJson.problem(req.response(), GatewayError.of(ErrorCode.INVALID_JSON, "Invalid body: " + ar.cause().getMessage() + "."));
             } else {
-                blocking(req, principal, () -> work.run(ar.result()));
+                blocking(req, () -> work.run(ar.result()));
             }
         });
     }
 
-    private void blocking(HttpServerRequest req, AdminPrincipal who, Callable<Answer> work) {
-        String principal = who.name();
+    private void blocking(HttpServerRequest req, Callable<Answer> work) {
         HttpServerResponse res = req.response();
-        String source = req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
-        vertx.executeBlocking(() -> {
-            SOURCE_OF_CALL.set(source);
-            PRINCIPAL_OF_CALL.set(principal);
-            try {
-                return work.call();
-            } finally {
-                SOURCE_OF_CALL.remove();
-                PRINCIPAL_OF_CALL.remove();
-            }
-        }, false).onComplete(ar -> {
+        vertx.executeBlocking(work, false).onComplete(ar -> {
             if (ar.failed()) {
                 Throwable e = ar.cause();
                 if (e instanceof StoreException.Conflict) {
@@ -170,18 +160,18 @@ public final class TenantAdmin {
     // ---------------------------------------------------------------- operations (worker threads)
 
     /** One audit event per admin change, with what it changed (never a key or a hash). */
-    private void audited(String action, String tenant, Object before, Object after) {
+    private void audited(Caller caller, String action, String tenant, Object before, Object after) {
         if (audit == null) {
             return;
         }
         com.fasterxml.jackson.databind.node.ObjectNode detail = AdminJson.MAPPER.createObjectNode();
         detail.set("before", before == null ? null : AdminJson.MAPPER.valueToTree(before));
         detail.set("after", after == null ? null : AdminJson.MAPPER.valueToTree(after));
-        audit.record(new dev.warden.audit.AuditEvent(System.currentTimeMillis(), tenant, PRINCIPAL_OF_CALL.get(), action, "allow",
-                "ok", null, SOURCE_OF_CALL.get(), detail.toString()));
+        audit.record(new dev.warden.audit.AuditEvent(System.currentTimeMillis(), tenant, caller.principal(), action, "allow",
+                "ok", null, caller.source(), detail.toString()));
     }
 
-    private Answer create(JsonNode body) {
+    private Answer create(JsonNode body, Caller caller) {
         Snapshot snap = snapshots.current();
         var checked = TenantRequests.tenant(body, null, snap.config(), System.currentTimeMillis());
         if (!checked.ok()) {
@@ -192,11 +182,11 @@ public final class TenantAdmin {
         }
         StoredTenant t = store.createTenant(checked.value());
         sync.syncNow();
-        audited("admin.tenant.create", t.id(), null, view(t, "store"));
+        audited(caller, "admin.tenant.create", t.id(), null, view(t, "store"));
         return Answer.ok(201, view(t, "store"));
     }
 
-    private Answer update(String id, JsonNode body) {
+    private Answer update(String id, JsonNode body, Caller caller) {
         Snapshot snap = snapshots.current();
         if (snap.config().tenants().containsKey(id)) {
             return Answer.refuse(ErrorCode.CONFLICT, "This tenant is declared in warden.yaml; change it there.");
@@ -211,7 +201,7 @@ public final class TenantAdmin {
         }
         StoredTenant t = store.updateTenant(checked.value());
         sync.syncNow();
-        audited("admin.tenant.update", t.id(), view(base.get(), "store"), view(t, "store"));
+        audited(caller, "admin.tenant.update", t.id(), view(base.get(), "store"), view(t, "store"));
         return Answer.ok(200, view(t, "store"));
     }
 
@@ -289,7 +279,7 @@ public final class TenantAdmin {
         return Answer.ok(200, root);
     }
 
-    private Answer issue(String tenantId, JsonNode body, StoredKey replacing) {
+    private Answer issue(String tenantId, JsonNode body, StoredKey replacing, Caller caller) {
         java.util.Set<String> models = tenantModels(tenantId);
         if (models == null) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant.");
@@ -310,7 +300,7 @@ public final class TenantAdmin {
         keyView.put("keyId", stored.keyId());
         keyView.put("role", stored.role().id());
         keyView.put("models", stored.models());
-        audited(replacing == null ? "admin.key.issue" : "admin.key.rotate", tenantId,
+        audited(caller, replacing == null ? "admin.key.issue" : "admin.key.rotate", tenantId,
                 replacing == null ? null : java.util.Map.of("keyId", replacing.keyId()), keyView);
         ObjectNode n = AdminJson.MAPPER.createObjectNode().put("keyId", stored.keyId()).put("tenantId", tenantId)
                 .put("role", stored.role().id()).put("key", key)
@@ -324,7 +314,7 @@ public final class TenantAdmin {
         return Answer.ok(201, n);
     }
 
-    private Answer revoke(String tenantId, String keyId) {
+    private Answer revoke(String tenantId, String keyId, Caller caller) {
         if (isFileKey(tenantId, keyId)) {
             return Answer.refuse(ErrorCode.CONFLICT, "This key is declared in warden.yaml; remove it there.");
         }
@@ -332,12 +322,12 @@ public final class TenantAdmin {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such valid key for this tenant.");
         }
         sync.syncNow();
-        audited("admin.key.revoke", tenantId, java.util.Map.of("keyId", keyId, "revoked", false),
+        audited(caller, "admin.key.revoke", tenantId, java.util.Map.of("keyId", keyId, "revoked", false),
                 java.util.Map.of("keyId", keyId, "revoked", true));
         return Answer.ok(204, null);
     }
 
-    private Answer rotate(String tenantId, String keyId) {
+    private Answer rotate(String tenantId, String keyId, Caller caller) {
         if (isFileKey(tenantId, keyId)) {
             return Answer.refuse(ErrorCode.CONFLICT, "This key is declared in warden.yaml; rotate it there.");
         }
@@ -349,7 +339,7 @@ public final class TenantAdmin {
         if (old.get().models() != null) {
             old.get().models().forEach(body.putArray("models")::add);
         }
-        return issue(tenantId, body, old.get());
+        return issue(tenantId, body, old.get(), caller);
     }
 
     private boolean isFileKey(String tenantId, String keyId) {

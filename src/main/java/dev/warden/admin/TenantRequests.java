@@ -8,7 +8,6 @@ import dev.warden.config.WardenConfig;
 import dev.warden.store.StoredTenant;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -49,8 +48,7 @@ final class TenantRequests {
         }
         List<String> regions = body.has("regions") || base == null ? list(body, "regions", errors) : base.regions();
         if (regions != null) {
-            Set<String> served = new LinkedHashSet<>();
-            config.pools().values().forEach(p -> p.upstreams().forEach(u -> served.add(u.region())));
+            Set<String> served = config.servedRegions();
             if (regions.isEmpty()) {
                 errors.add("tenant.regions: empty (expected: [\"*\"] or at least one region)");
             } else if (regions.contains("*") && regions.size() > 1) {

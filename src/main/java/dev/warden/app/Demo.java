@@ -5,10 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.admin.AdminToken;
-import dev.warden.admin.TenantAdmin;
-import dev.warden.audit.AuditChain;
-import dev.warden.audit.AuditWriter;
-import dev.warden.usage.LedgerWriter;
 import dev.warden.store.ControlStore;
 import dev.warden.store.ControlStores;
 import dev.warden.store.StoreState;
@@ -51,8 +47,7 @@ public final class Demo {
     private Gateway gateway;
     private ControlStore store;
     private StoreSync sync;
-    private AuditWriter audit;
-    private LedgerWriter ledger;
+    private ControlPlane control;
 
     public Demo(Vertx vertx) {
         this.vertx = vertx;
@@ -96,9 +91,7 @@ public final class Demo {
         };
         SnapshotHolder holder = SnapshotHolder.fromFile(configFile, new SnapshotCompiler(hasher), runtime);
         sync = new StoreSync(vertx, store, stored, holder);
-        audit = new AuditWriter(store, new AuditChain(KeyHasher.secretFile(dataDir.resolve("audit.secret"))),
-                dev.warden.Warden.AUDIT_QUEUE, dev.warden.Warden.AUDIT_RESERVE).start();
-        ledger = new LedgerWriter(store, dev.warden.Warden.USAGE_QUEUE, dev.warden.Warden.USAGE_RESERVE).start();
+        control = ControlPlane.start(vertx, store, sync, holder, hasher, dataDir);
         AdminToken.Issued admin = AdminToken.issue(hasher);
 
         Future<Void> simsUp = Future.succeededFuture();
@@ -111,7 +104,7 @@ public final class Demo {
         }
         return simsUp
                 .compose(v -> Gateway.start(vertx, holder, hasher, admin.verifier(), Runtime.getRuntime().availableProcessors(),
-                        new ControlPlane(new TenantAdmin(vertx, store, sync, holder, hasher, audit), audit, ledger)))
+                        control))
                 .map(g -> {
                     gateway = g;
                     sync.start(holder.current().config().store().refreshMs());
@@ -139,11 +132,8 @@ public final class Demo {
             chain = chain.eventually(s::stop);
         }
         return chain.eventually(() -> {
-            if (audit != null) {
-                audit.close();
-            }
-            if (ledger != null) {
-                ledger.close();
+            if (control != null) {
+                control.close();
             }
             if (store != null) {
                 store.close();

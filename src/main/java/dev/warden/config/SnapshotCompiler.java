@@ -94,8 +94,7 @@ public final class SnapshotCompiler {
                 return "unknown model '" + m + "'";
             }
         }
-        Set<String> served = new LinkedHashSet<>();
-        config.pools().values().forEach(p -> p.upstreams().forEach(u -> served.add(u.region())));
+        Set<String> served = config.servedRegions();
         for (String r : tc.regions()) {
             if (!served.contains(r)) {
                 return "unknown region '" + r + "'";

@@ -32,6 +32,13 @@ public record WardenConfig(
         return store.url() != null ? store.url() : "jdbc:sqlite:" + dataDir.resolve("warden.db");
     }
 
+    /** Every region some upstream runs in (the regions a tenant may name). */
+    public java.util.Set<String> servedRegions() {
+        java.util.Set<String> served = new java.util.LinkedHashSet<>();
+        pools.values().forEach(p -> p.upstreams().forEach(u -> served.add(u.region())));
+        return served;
+    }
+
     public StageSwitch stage(String name) {
         return stages.getOrDefault(name, StageSwitch.ON);
     }

@@ -30,18 +30,7 @@ public final class SecurityLog {
 
     /** A refusal of a request that was refused before it became an exchange (path, framing). */
     public static void refusedBeforePipeline(String requestId, String remote, GatewayError error) {
-        registry.counter("warden_security_events_total", "code", error.code().code()).increment();
-        if (!LOG.isWarnEnabled()) {
-            return;
-        }
-        StringBuilder sb = new StringBuilder(200).append('{');
-        field(sb, "event", "refuse").append(',');
-        field(sb, "code", error.code().code()).append(',');
-        field(sb, "reason", error.reason()).append(',');
-        field(sb, "requestId", requestId).append(',');
-        field(sb, "tenant", null).append(',');
-        field(sb, "source", remote);
-        LOG.warn(sb.append('}').toString());
+        write("refuse", error.code().code(), error.reason(), requestId, null, null, remote, null);
     }
 
     public static void isolationViolation(Exchange exchange, String upstream) {
@@ -49,6 +38,13 @@ public final class SecurityLog {
     }
 
     private static void write(Exchange exchange, String action, String code, String reason, String upstream) {
+        write(action, code, reason, exchange.requestId(), exchange.verifiedTenant(),
+                exchange.request().operation().name().toLowerCase(java.util.Locale.ROOT), exchange.request().remoteAddress(), upstream);
+    }
+
+    /** One JSON line; {@code operation} and {@code upstream} are left out when null. */
+    private static void write(String action, String code, String reason, String requestId, String tenant, String operation,
+                              String source, String upstream) {
         registry.counter("warden_security_events_total", "code", code).increment();
         if (!LOG.isWarnEnabled()) {
             return;
@@ -57,10 +53,12 @@ public final class SecurityLog {
         field(sb, "event", action).append(',');
         field(sb, "code", code).append(',');
         field(sb, "reason", reason).append(',');
-        field(sb, "requestId", exchange.requestId()).append(',');
-        field(sb, "tenant", exchange.verifiedTenant()).append(',');
-        field(sb, "operation", exchange.request().operation().name().toLowerCase(java.util.Locale.ROOT)).append(',');
-        field(sb, "source", exchange.request().remoteAddress());
+        field(sb, "requestId", requestId).append(',');
+        field(sb, "tenant", tenant).append(',');
+        if (operation != null) {
+            field(sb, "operation", operation).append(',');
+        }
+        field(sb, "source", source);
         if (upstream != null) {
             sb.append(',');
             field(sb, "upstream", upstream);

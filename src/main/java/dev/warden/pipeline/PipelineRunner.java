@@ -37,7 +37,7 @@ public final class PipelineRunner {
 
     /** The enabled stage names, in order (for the startup log and tests). */
     public List<String> stageNames() {
-        return java.util.Arrays.stream(slots).map(s -> s.stage().name()).toList();
+        return List.of(names);
     }
 
     /** Runs the exchange to its end; the future completes after every {@code onComplete} ran. */

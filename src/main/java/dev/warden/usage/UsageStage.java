@@ -48,7 +48,7 @@ public final class UsageStage implements Stage {
         ledger.record(new UsageRecord(exchange.requestId(), System.currentTimeMillis(), exchange.verifiedTenant(),
                 principal.subject(), principal.subject(), route.model().name(), route.upstream().region(),
                 exchange.request().operation().name().toLowerCase(Locale.ROOT), completion.usage().inputTokens(),
-                completion.usage().outputTokens(), Costs.micros(completion.usage(), route.model().price()), completion.status(),
+                completion.usage().outputTokens(), completion.usage().costMicros(route.model().price().inputPer1k(), route.model().price().outputPer1k()), completion.status(),
                 (System.nanoTime() - exchange.startNanos()) / 1_000_000, false, completion.aborted()));
     }
 }
