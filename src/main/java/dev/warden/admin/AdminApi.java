@@ -3,13 +3,10 @@ package dev.warden.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.warden.audit.AuditEvent;
-import dev.warden.audit.AuditWriter;
 import dev.warden.config.ConfigStatus;
 import dev.warden.config.Snapshot;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.config.Tenant;
-import dev.warden.http.ProblemWriter;
 import dev.warden.pipeline.ErrorCode;
 import dev.warden.pipeline.GatewayError;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -21,32 +18,30 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The admin plane (its own listener, never the data port): health, readiness, Prometheus metrics,
- * and the first admin API routes, which need the admin token.
+ * the dashboard, and the admin API under {@code /admin/v1}. Every API call is authenticated
+ * ({@link AdminAuthenticator}) and then authorised by the principal's kind: platform admins
+ * everything but payloads, platform auditors the audit log only, tenant admins their own tenant.
  */
 public final class AdminApi implements Handler<HttpServerRequest> {
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final String V1 = "/admin/v1/";
+    private static final java.util.Set<String> STORE_ROUTES = java.util.Set.of("tenants", "audit", "alerts", "operators", "role-bindings");
 
     private final SnapshotHolder snapshots;
     private final PrometheusMeterRegistry prometheus;
-    private final AdminToken token;
     private final BooleanSupplier ready;
-    private final TenantAdmin tenants;
-    private final AuditWriter audit;
-    private final dev.warden.config.KeyHasher hasher;
+    private final AdminAuthenticator auth;
+    private final AdminResources resources;
+    private final Dashboard dashboard = new Dashboard();
 
-    /**
-     * {@code tenants} and {@code audit} may be null (no control store): the tenant and key routes then
-     * answer 503, and admin authentication failures are only logged.
-     */
-    public AdminApi(SnapshotHolder snapshots, PrometheusMeterRegistry prometheus, AdminToken token, BooleanSupplier ready,
-                    TenantAdmin tenants, AuditWriter audit, dev.warden.config.KeyHasher hasher) {
-        this.audit = audit;
-        this.hasher = hasher;
+    /** {@code resources} may be null (no control store): its routes then answer 503. */
+    public AdminApi(SnapshotHolder snapshots, PrometheusMeterRegistry prometheus, BooleanSupplier ready,
+                    AdminAuthenticator auth, AdminResources resources) {
         this.snapshots = snapshots;
         this.prometheus = prometheus;
-        this.token = token;
         this.ready = ready;
-        this.tenants = tenants;
+        this.auth = auth;
+        this.resources = resources;
     }
 
     @Override
@@ -56,24 +51,17 @@ public final class AdminApi implements Handler<HttpServerRequest> {
                 .putHeader("X-Frame-Options", "DENY");
         String path = req.path();
         boolean get = req.method() == HttpMethod.GET;
-        if (path.startsWith("/admin/v1/tenants/") || (path.equals("/admin/v1/tenants") && !get)) {
-            AdminPrincipal principal = authenticate(req);
-            if (principal == null) {
+        if (path.startsWith(V1)) {
+            String[] segments = segments(path.substring(V1.length()));
+            if (segments == null) {
+                problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
                 return;
             }
-            if (tenants == null) {
-                problem(res, GatewayError.of(ErrorCode.STORE_UNAVAILABLE, "This instance runs without a control store."));
-                return;
-            }
-            String rest = path.substring("/admin/v1/tenants".length());
-            String[] segments = rest.isEmpty() ? new String[0] : rest.substring(1).split("/", -1);
-            for (String seg : segments) {
-                if (seg.isEmpty() || seg.length() > 64 || !seg.chars().allMatch(c -> (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
-                    problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
-                    return;
+            auth.authenticate(req).onSuccess(principal -> {
+                if (principal != null) {
+                    api(req, segments, principal);
                 }
-            }
-            tenants.handle(req, segments, principal);
+            });
             return;
         }
         switch (path) {
@@ -96,21 +84,10 @@ public final class AdminApi implements Handler<HttpServerRequest> {
                     return;
                 }
             }
-            case "/admin/v1/tenants", "/admin/v1/config/status" -> {
-                AdminPrincipal principal = authenticate(req);
-                if (principal == null) {
-                    return;
-                }
-                if (!principal.platform() && path.endsWith("status")) {
-                    problem(res, GatewayError.of(ErrorCode.FORBIDDEN, "This is for platform administrators."));
-                    return;
-                }
-                if (get) {
-                    json(res, 200, path.endsWith("tenants") ? tenants(snapshots.current(), principal) : status(snapshots.status()));
-                    return;
-                }
-            }
             default -> {
+                if (get && dashboard.serve(path, res)) {
+                    return;
+                }
                 problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
                 return;
             }
@@ -119,47 +96,132 @@ public final class AdminApi implements Handler<HttpServerRequest> {
         problem(res, GatewayError.of(ErrorCode.METHOD_NOT_ALLOWED, "This route accepts GET only."));
     }
 
-    /**
-     * The bootstrap token (the platform), or an API key with the tenant-admin role (its tenant's
-     * admin). Anything else is answered here (401, or 403 for a valid key without that role) and
-     * null is returned. Header-based method overrides are never read: the method is the method.
-     */
-    private AdminPrincipal authenticate(HttpServerRequest req) {
-        String auth = req.getHeader("Authorization");
-        if (token.accepts(auth)) {
-            return AdminPrincipal.PLATFORM;
+    /** Routes an authenticated call; {@code s} = the path segments after {@code /admin/v1/}. */
+    private void api(HttpServerRequest req, String[] s, AdminPrincipal principal) {
+        HttpServerResponse res = req.response();
+        String top = s[0];
+        if (top.equals("whoami") && s.length == 1) {
+            ObjectNode n = MAPPER.createObjectNode().put("name", principal.name())
+                    .put("kind", principal.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+            principal.tenants().stream().sorted().forEach(n.putArray("tenants")::add);
+            json(res, 200, n.toString());
+            return;
         }
-        String key = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : null;
-        String keyId = key == null ? null : dev.warden.config.ApiKeyFormat.keyId(key);
-        dev.warden.config.ApiKeyRecord record = keyId == null ? null : snapshots.current().key(keyId);
-        if (record != null && hasher != null && hasher.matches(key, record.hash())) {
-            if (record.role() == dev.warden.config.Role.TENANT_ADMIN) {
-                return new AdminPrincipal(record.keyId(), record.tenantId());
+        if (principal.auditor() && !top.equals("audit")) {
+            forbid(req, principal, "forbidden:auditor", "Platform auditors read the audit log only.");
+            return;
+        }
+        if (top.equals("config") && s.length == 2 && s[1].equals("status")) {
+            if (!principal.platform()) {
+                forbid(req, principal, "forbidden:platform_only", "This is for platform administrators.");
+            } else if (get(req)) {
+                json(res, 200, status(snapshots.status()));
             }
-            audit(req, record.tenantId(), record.keyId(), "forbidden:role_" + record.role().id());
-            problem(req.response(), GatewayError.of(ErrorCode.FORBIDDEN, "This key's role may not use the admin API."));
+            return;
+        }
+        if (top.equals("tenants") && s.length == 1 && req.method() == HttpMethod.GET) {
+            json(res, 200, tenants(snapshots.current(), principal));
+            return;
+        }
+        if (!STORE_ROUTES.contains(top)) {
+            problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
+            return;
+        }
+        if (resources == null) {
+            problem(res, GatewayError.of(ErrorCode.STORE_UNAVAILABLE, "This instance runs without a control store."));
+            return;
+        }
+        String[] rest = java.util.Arrays.copyOfRange(s, 1, s.length);
+        switch (top) {
+            case "tenants" -> tenant(req, rest, principal);
+            case "audit" -> resources.audit.handle(req, rest, principal);
+            case "alerts" -> {
+                if (rest.length == 0) {
+                    resources.spend.alerts(req, principal, null);
+                } else {
+                    problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
+                }
+            }
+            case "operators", "role-bindings" -> {
+                if (!principal.platform()) {
+                    forbid(req, principal, "forbidden:platform_only", "This is for platform administrators.");
+                } else if (top.equals("operators")) {
+                    resources.operators.handle(req, rest, principal);
+                } else if (rest.length == 0) {
+                    resources.bindings.handle(req, "", principal);
+                } else {
+                    problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
+                }
+            }
+            default -> problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
+        }
+    }
+
+    /** {@code /admin/v1/tenants/...}: {@code rest} = segments after "tenants". */
+    private void tenant(HttpServerRequest req, String[] rest, AdminPrincipal principal) {
+        if (rest.length >= 2 && principal.sees(rest[0])) {
+            switch (rest[1]) {
+                case "settings" -> {
+                    resources.settings.handle(req, rest, principal);
+                    return;
+                }
+                case "role-bindings" -> {
+                    if (rest.length == 2) {
+                        resources.bindings.handle(req, rest[0], principal);
+                    } else {
+                        problem(req.response(), GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
+                    }
+                    return;
+                }
+                case "spend" -> {
+                    if (rest.length == 2) {
+                        resources.spend.spend(req, rest[0]);
+                    } else {
+                        problem(req.response(), GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
+                    }
+                    return;
+                }
+                case "alerts" -> {
+                    if (rest.length == 2) {
+                        resources.spend.alerts(req, principal, rest[0]);
+                    } else {
+                        problem(req.response(), GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
+                    }
+                    return;
+                }
+                default -> {
+                }
+            }
+        }
+        resources.tenants.handle(req, rest, principal);
+    }
+
+    /** Path segments, each 1..64 of [a-z0-9-]; null if any is not (no decoding, no traversal). */
+    private static String[] segments(String rest) {
+        if (rest.isEmpty()) {
             return null;
         }
-        refuseUnauthenticated(req);
-        return null;
-    }
-
-    private void audit(HttpServerRequest req, String tenant, String principal, String reason) {
-        if (audit != null) {
-            audit.record(new AuditEvent(System.currentTimeMillis(), tenant, principal, "admin." + req.method().name().toLowerCase(
-                    java.util.Locale.ROOT), "deny", reason, null,
-                    req.remoteAddress() == null ? null : req.remoteAddress().hostAddress(), "{\"path\":" + quote(req.path()) + "}"));
+        String[] segs = rest.split("/", -1);
+        for (String seg : segs) {
+            if (seg.isEmpty() || seg.length() > 64 || !seg.chars().allMatch(c -> (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+                return null;
+            }
         }
+        return segs;
     }
 
-    private void refuseUnauthenticated(HttpServerRequest req) {
-        audit(req, null, null, "unauthenticated");
-        req.response().putHeader("WWW-Authenticate", "Bearer realm=\"warden-admin\"");
-        problem(req.response(), GatewayError.of(ErrorCode.UNAUTHENTICATED, "A valid admin token is required."));
+    private void forbid(HttpServerRequest req, AdminPrincipal principal, String reason, String detail) {
+        auth.refuse(req, principal.tenants().size() == 1 ? principal.tenants().iterator().next() : null, principal.name(), reason,
+                GatewayError.of(ErrorCode.FORBIDDEN, detail));
     }
 
-    private static String quote(String s) {
-        return MAPPER.getNodeFactory().textNode(s.length() > 256 ? s.substring(0, 256) : s).toString();
+    private static boolean get(HttpServerRequest req) {
+        if (req.method() == HttpMethod.GET) {
+            return true;
+        }
+        req.response().putHeader("Allow", "GET");
+        problem(req.response(), GatewayError.of(ErrorCode.METHOD_NOT_ALLOWED, "This route accepts GET only."));
+        return false;
     }
 
     private static String tenants(Snapshot snapshot, AdminPrincipal principal) {
@@ -191,6 +253,6 @@ public final class AdminApi implements Handler<HttpServerRequest> {
     }
 
     private static void problem(HttpServerResponse res, GatewayError error) {
-        res.setStatusCode(error.status()).putHeader("Content-Type", "application/problem+json").end(ProblemWriter.body(error));
+        AdminJson.problem(res, error);
     }
 }

@@ -1,21 +1,54 @@
 package dev.warden.admin;
 
-/**
- * Who calls the admin API: the platform (the bootstrap admin token) or the admin of one tenant
- * (an API key of that tenant with the {@code tenant-admin} role), who sees and changes only its
- * own tenant, and for whom every other tenant does not exist.
- *
- * @param tenant the tenant a tenant admin is bound to; null for the platform
- */
-public record AdminPrincipal(String name, String tenant) {
-    public static final AdminPrincipal PLATFORM = new AdminPrincipal("admin-token", null);
+import java.util.Set;
 
+/**
+ * Who calls the admin API, and so what it may see:
+ * <ul>
+ *   <li>{@link Kind#PLATFORM_ADMIN} (the bootstrap token, an operator key, or a token of the admin
+ *       identity provider with that role): every tenant's metadata, settings and usage; never a
+ *       payload;</li>
+ *   <li>{@link Kind#PLATFORM_AUDITOR}: the audit log only;</li>
+ *   <li>{@link Kind#TENANT_ADMIN}: only its own tenants (a tenant-admin API key has one); every other
+ *       tenant does not exist for it (404, like an unknown one).</li>
+ * </ul>
+ *
+ * @param name    who, as the audit log names it (a key id, {@code admin-token}, or {@code jwt:<sub>})
+ * @param tenants the tenants a tenant admin administers; empty for platform principals
+ */
+public record AdminPrincipal(String name, Kind kind, Set<String> tenants) {
+    public static final AdminPrincipal BOOTSTRAP = new AdminPrincipal("admin-token", Kind.PLATFORM_ADMIN, Set.of());
+
+    public enum Kind {
+        PLATFORM_ADMIN,
+        PLATFORM_AUDITOR,
+        TENANT_ADMIN
+    }
+
+    public AdminPrincipal {
+        tenants = Set.copyOf(tenants);
+    }
+
+    public static AdminPrincipal tenantAdmin(String name, String tenant) {
+        return new AdminPrincipal(name, Kind.TENANT_ADMIN, Set.of(tenant));
+    }
+
+    /** A platform administrator: manages every tenant. */
     public boolean platform() {
-        return tenant == null;
+        return kind == Kind.PLATFORM_ADMIN;
+    }
+
+    public boolean auditor() {
+        return kind == Kind.PLATFORM_AUDITOR;
     }
 
     /** Whether this principal may see the tenant at all (others get the same 404 as an unknown one). */
     public boolean sees(String tenantId) {
-        return platform() || tenant.equals(tenantId);
+        return platform() || tenants.contains(tenantId);
+    }
+
+    /** Whether it may read the audit events of this tenant (null: platform-level events). */
+    public boolean readsAuditOf(String tenantId) {
+        return platform() || auditor() || (tenantId != null && tenants.contains(tenantId));
     }
 }

@@ -23,7 +23,9 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.Optional;
-import java.util.concurrent.Callable;
+import dev.warden.admin.AdminCalls.Answer;
+import dev.warden.admin.AdminCalls.Caller;
+import dev.warden.admin.AdminCalls.Text;
 
 /**
  * {@code /admin/v1/tenants/...}: tenants and their keys. Tenants declared in {@code warden.yaml}
@@ -33,21 +35,14 @@ import java.util.concurrent.Callable;
  * (the others follow within {@code store.refreshMs}).
  */
 public final class TenantAdmin {
-    private final Vertx vertx;
     private final ControlStore store;
     private final StoreSync sync;
     private final SnapshotHolder snapshots;
     private final KeyHasher hasher;
-    private final AuditWriter audit;
-    /** Who made a change, for its audit event. */
-    private record Caller(String principal, String source) {
-    }
+    private final AdminCalls calls;
 
-
-    public TenantAdmin(Vertx vertx, ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher,
-                       AuditWriter audit) {
-        this.audit = audit;
-        this.vertx = vertx;
+    TenantAdmin(ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher, AdminCalls calls) {
+        this.calls = calls;
         this.store = store;
         this.sync = sync;
         this.snapshots = snapshots;
@@ -73,103 +68,35 @@ public final class TenantAdmin {
                 return;
             }
         }
-        Caller caller = new Caller(principal.name(), req.remoteAddress() == null ? null : req.remoteAddress().hostAddress());
+        Caller caller = Caller.of(req, principal);
         if (rest.length == 0 && m == HttpMethod.POST) {
-            withBody(req, body -> create(body, caller));
+            calls.withBody(req, body -> create(body, caller));
         } else if (rest.length == 1 && m == HttpMethod.GET) {
-            blocking(req, () -> tenantView(rest[0]));
+            calls.blocking(req, () -> tenantView(rest[0]));
         } else if (rest.length == 1 && m == HttpMethod.PATCH) {
-            withBody(req, body -> update(rest[0], body, caller));
+            calls.withBody(req, body -> update(rest[0], body, caller));
         } else if (rest.length == 2 && rest[1].equals("suspend") && m == HttpMethod.POST) {
-            req.resume();
-            blocking(req, () -> update(rest[0], AdminJson.MAPPER.createObjectNode().put("status", "suspended"), caller));
+            calls.blocking(req, () -> update(rest[0], AdminJson.MAPPER.createObjectNode().put("status", "suspended"), caller));
         } else if (rest.length == 2 && rest[1].equals("usage") && m == HttpMethod.GET) {
             String groupBy = req.getParam("groupBy", "day");
             String format = req.getParam("format", "json");
             String from = req.getParam("from");
             String to = req.getParam("to");
-            blocking(req, () -> usage(rest[0], groupBy, format, from, to));
+            calls.blocking(req, () -> usage(rest[0], groupBy, format, from, to));
         } else if (rest.length == 2 && rest[1].equals("keys") && m == HttpMethod.GET) {
-            blocking(req, () -> keys(rest[0]));
+            calls.blocking(req, () -> keys(rest[0]));
         } else if (rest.length == 2 && rest[1].equals("keys") && m == HttpMethod.POST) {
-            withBody(req, body -> issue(rest[0], body, null, caller));
+            calls.withBody(req, body -> issue(rest[0], body, null, caller));
         } else if (rest.length == 3 && rest[1].equals("keys") && m == HttpMethod.DELETE) {
-            blocking(req, () -> revoke(rest[0], rest[2], caller));
+            calls.blocking(req, () -> revoke(rest[0], rest[2], caller));
         } else if (rest.length == 4 && rest[1].equals("keys") && rest[3].equals("rotate") && m == HttpMethod.POST) {
-            req.resume();
-            blocking(req, () -> rotate(rest[0], rest[2], caller));
+            calls.blocking(req, () -> rotate(rest[0], rest[2], caller));
         } else {
             AdminJson.problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
         }
     }
 
-    /** An answer: status and JSON body, or a refusal. */
-    private record Answer(int status, Object body, GatewayError error) {
-        static Answer ok(int status, Object body) {
-            return new Answer(status, body, null);
-        }
-
-        static Answer refuse(ErrorCode code, String detail) {
-            return new Answer(0, null, GatewayError.of(code, detail));
-        }
-    }
-
-    private interface BodyWork {
-        Answer run(JsonNode body) throws Exception;
-    }
-
-    private void withBody(HttpServerRequest req, BodyWork work) {
-        AdminJson.body(req).onComplete(ar -> {
-            if (ar.failed()) {
-                AdminJson.problem(req.response(), GatewayError.of(ErrorCode.INVALID_JSON, "Invalid body: " + ar.cause().getMessage() + "."));
-            } else {
-                blocking(req, () -> work.run(ar.result()));
-            }
-        });
-    }
-
-    private void blocking(HttpServerRequest req, Callable<Answer> work) {
-        HttpServerResponse res = req.response();
-        vertx.executeBlocking(work, false).onComplete(ar -> {
-            if (ar.failed()) {
-                Throwable e = ar.cause();
-                if (e instanceof StoreException.Conflict) {
-                    AdminJson.problem(res, GatewayError.of(ErrorCode.CONFLICT, "It exists already."));
-                } else if (e instanceof StoreException.NotFound) {
-                    AdminJson.problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such tenant or key."));
-                } else if (e instanceof StoreException) {
-                    AdminJson.problem(res, GatewayError.of(ErrorCode.STORE_UNAVAILABLE, "The control store could not be reached."));
-                } else {
-                    AdminJson.problem(res, GatewayError.of(ErrorCode.INTERNAL_ERROR, "The request could not be processed."));
-                }
-                return;
-            }
-            Answer a = ar.result();
-            if (a.error() != null) {
-                AdminJson.problem(res, a.error());
-            } else if (a.body() == null) {
-                res.setStatusCode(a.status()).end();
-            } else if (a.body() instanceof CsvBody csv) {
-                res.setStatusCode(a.status()).putHeader("Content-Type", "text/csv; charset=utf-8").end(csv.text());
-            } else {
-                AdminJson.send(res, a.status(), a.body());
-            }
-        });
-    }
-
     // ---------------------------------------------------------------- operations (worker threads)
-
-    /** One audit event per admin change, with what it changed (never a key or a hash). */
-    private void audited(Caller caller, String action, String tenant, Object before, Object after) {
-        if (audit == null) {
-            return;
-        }
-        com.fasterxml.jackson.databind.node.ObjectNode detail = AdminJson.MAPPER.createObjectNode();
-        detail.set("before", before == null ? null : AdminJson.MAPPER.valueToTree(before));
-        detail.set("after", after == null ? null : AdminJson.MAPPER.valueToTree(after));
-        audit.record(new dev.warden.audit.AuditEvent(System.currentTimeMillis(), tenant, caller.principal(), action, "allow",
-                "ok", null, caller.source(), detail.toString()));
-    }
 
     private Answer create(JsonNode body, Caller caller) {
         Snapshot snap = snapshots.current();
@@ -182,7 +109,7 @@ public final class TenantAdmin {
         }
         StoredTenant t = store.createTenant(checked.value());
         sync.syncNow();
-        audited(caller, "admin.tenant.create", t.id(), null, view(t, "store"));
+        calls.audited(caller, "admin.tenant.create", t.id(), null, view(t, "store"));
         return Answer.ok(201, view(t, "store"));
     }
 
@@ -201,7 +128,7 @@ public final class TenantAdmin {
         }
         StoredTenant t = store.updateTenant(checked.value());
         sync.syncNow();
-        audited(caller, "admin.tenant.update", t.id(), view(base.get(), "store"), view(t, "store"));
+        calls.audited(caller, "admin.tenant.update", t.id(), view(base.get(), "store"), view(t, "store"));
         return Answer.ok(200, view(t, "store"));
     }
 
@@ -234,7 +161,7 @@ public final class TenantAdmin {
         }
         java.util.List<UsageReport.Row> rows = UsageReport.rows(store.usage(tenantId, fromMs, toMs), group);
         if (format.equals("csv")) {
-            return new Answer(200, new CsvBody(UsageReport.csv(rows)), null);
+            return Answer.ok(200, new Text("text/csv; charset=utf-8", UsageReport.csv(rows)));
         }
         ObjectNode root = AdminJson.MAPPER.createObjectNode().put("tenant", tenantId).put("groupBy", groupBy)
                 .put("from", java.time.Instant.ofEpochMilli(fromMs).toString()).put("to", java.time.Instant.ofEpochMilli(toMs).toString());
@@ -244,10 +171,6 @@ public final class TenantAdmin {
         }
         root.set("total", AdminJson.MAPPER.valueToTree(rows.get(rows.size() - 1)));
         return Answer.ok(200, root);
-    }
-
-    /** A CSV answer body. */
-    private record CsvBody(String text) {
     }
 
     private boolean known(String tenantId) {
@@ -300,7 +223,7 @@ public final class TenantAdmin {
         keyView.put("keyId", stored.keyId());
         keyView.put("role", stored.role().id());
         keyView.put("models", stored.models());
-        audited(caller, replacing == null ? "admin.key.issue" : "admin.key.rotate", tenantId,
+        calls.audited(caller, replacing == null ? "admin.key.issue" : "admin.key.rotate", tenantId,
                 replacing == null ? null : java.util.Map.of("keyId", replacing.keyId()), keyView);
         ObjectNode n = AdminJson.MAPPER.createObjectNode().put("keyId", stored.keyId()).put("tenantId", tenantId)
                 .put("role", stored.role().id()).put("key", key)
@@ -322,7 +245,7 @@ public final class TenantAdmin {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such valid key for this tenant.");
         }
         sync.syncNow();
-        audited(caller, "admin.key.revoke", tenantId, java.util.Map.of("keyId", keyId, "revoked", false),
+        calls.audited(caller, "admin.key.revoke", tenantId, java.util.Map.of("keyId", keyId, "revoked", false),
                 java.util.Map.of("keyId", keyId, "revoked", true));
         return Answer.ok(204, null);
     }

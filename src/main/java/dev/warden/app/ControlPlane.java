@@ -1,23 +1,31 @@
 package dev.warden.app;
 
-import dev.warden.admin.TenantAdmin;
+import dev.warden.admin.AdminResources;
 import dev.warden.audit.AuditChain;
 import dev.warden.audit.AuditWriter;
+import dev.warden.config.AlertSettings;
 import dev.warden.config.KeyHasher;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.store.ControlStore;
+import dev.warden.store.StoreState;
 import dev.warden.store.StoreSync;
+import dev.warden.usage.AlertMonitor;
+import dev.warden.usage.BudgetMetrics;
 import dev.warden.usage.LedgerWriter;
+import dev.warden.usage.WebhookSink;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.UnaryOperator;
 
 /**
- * What the gateway gets from the control store: the admin routes for tenants and keys, the audit
- * writer and the usage ledger writer. Absent (null) when Warden runs without a store.
+ * What the gateway gets from the control store: the admin API's resources, the audit writer, the
+ * usage ledger writer, and the alert monitor (spend against budgets, forecasts, webhooks). Absent
+ * (null) when Warden runs without a store.
  */
-public record ControlPlane(TenantAdmin tenants, AuditWriter audit, LedgerWriter ledger) implements AutoCloseable {
+public final class ControlPlane implements AutoCloseable {
     /** Audit queue: events wait here for the writer; past (queue - reserve) new requests are refused. */
     public static final int AUDIT_QUEUE = 50_000;
     public static final int AUDIT_RESERVE = 5_000;
@@ -25,24 +33,102 @@ public record ControlPlane(TenantAdmin tenants, AuditWriter audit, LedgerWriter 
     public static final int USAGE_QUEUE = 100_000;
     public static final int USAGE_RESERVE = 10_000;
 
-    public ControlPlane {
-        Objects.requireNonNull(tenants, "tenants");
-        Objects.requireNonNull(audit, "audit");
-        Objects.requireNonNull(ledger, "ledger");
+    private final Vertx vertx;
+    private final AdminResources admin;
+    private final AuditWriter audit;
+    private final LedgerWriter ledger;
+    private final AlertMonitor alerts;
+    private final WebhookSink webhooks;
+    private final StoreState state;
+    private volatile BudgetMetrics budgetMetrics;
+    private long alertTimer = -1;
+
+    private ControlPlane(Vertx vertx, AdminResources admin, AuditWriter audit, LedgerWriter ledger, AlertMonitor alerts,
+                         WebhookSink webhooks, StoreState state) {
+        this.vertx = vertx;
+        this.admin = admin;
+        this.audit = audit;
+        this.ledger = ledger;
+        this.alerts = alerts;
+        this.webhooks = webhooks;
+        this.state = state;
     }
 
     /** Starts the writers over {@code store} (the audit secret is {@code dataDir/audit.secret}). */
     public static ControlPlane start(Vertx vertx, ControlStore store, StoreSync sync, SnapshotHolder snapshots,
                                      KeyHasher hasher, Path dataDir) throws IOException {
-        AuditWriter audit = new AuditWriter(store, new AuditChain(KeyHasher.secretFile(dataDir.resolve("audit.secret"))),
-                AUDIT_QUEUE, AUDIT_RESERVE).start();
+        return start(vertx, store, sync, snapshots, hasher, new AuditChain(KeyHasher.secretFile(dataDir.resolve("audit.secret"))),
+                AUDIT_QUEUE, AUDIT_RESERVE);
+    }
+
+    /** With an explicit audit chain and audit queue size (tests of back-pressure). */
+    public static ControlPlane start(Vertx vertx, ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher,
+                                     AuditChain chain, int auditQueue, int auditReserve) {
+        AlertSettings settings = snapshots.current().config().alerts();
+        AuditWriter audit = new AuditWriter(store, chain, auditQueue, auditReserve).start();
         LedgerWriter ledger = new LedgerWriter(store, USAGE_QUEUE, USAGE_RESERVE).start();
-        return new ControlPlane(new TenantAdmin(vertx, store, sync, snapshots, hasher, audit), audit, ledger);
+        WebhookSink webhooks = new WebhookSink(vertx, settings.webhooks());
+        StoreState state = sync.state();
+        AlertMonitor monitor = new AlertMonitor(store, () -> state.settingsOfKind("budgets"),
+                new AlertMonitor.AnomalyRule(settings.anomalyFactor(), settings.anomalyMinMicros()), webhooks, System::currentTimeMillis);
+        AdminResources admin = new AdminResources(vertx, store, sync, snapshots, hasher, audit, chain, monitor);
+        ControlPlane cp = new ControlPlane(vertx, admin, audit, ledger, monitor, webhooks, state);
+        cp.alertTimer = vertx.setPeriodic(1000, settings.intervalMs(), id -> cp.evaluateAlerts());
+        return cp;
+    }
+
+    /** One alert cycle now, off the event loop; the budget gauges follow. */
+    public io.vertx.core.Future<Void> evaluateAlerts() {
+        try {
+            return vertx.executeBlocking(() -> {
+                alerts.evaluate();
+                BudgetMetrics m = budgetMetrics;
+                if (m != null) {
+                    m.publish(alerts.statuses(), alerts.active(), System.currentTimeMillis());
+                }
+                return null;
+            }, false);
+        } catch (RejectedExecutionException shuttingDown) {
+            return io.vertx.core.Future.succeededFuture();
+        }
+    }
+
+    /** Registers this control plane's meters (queues, webhooks, budgets) once the registry exists. */
+    public void bindMetrics(MeterRegistry registry, UnaryOperator<String> tenantLabel) {
+        audit.bindMetrics(registry);
+        ledger.bindMetrics(registry);
+        webhooks.bindMetrics(registry);
+        budgetMetrics = new BudgetMetrics(registry, tenantLabel);
+    }
+
+    public AdminResources admin() {
+        return admin;
+    }
+
+    public AuditWriter audit() {
+        return audit;
+    }
+
+    public LedgerWriter ledger() {
+        return ledger;
+    }
+
+    public AlertMonitor alerts() {
+        return alerts;
+    }
+
+    /** Operator keys and role bindings, kept current by the store sync. */
+    public StoreState state() {
+        return state;
     }
 
     /** Writes what is queued, then stops the writers: a graceful stop loses no audit event nor usage row. */
     @Override
     public void close() {
+        if (alertTimer >= 0) {
+            vertx.cancelTimer(alertTimer);
+        }
+        webhooks.close();
         audit.close();
         ledger.close();
     }

@@ -1,9 +1,9 @@
 package dev.warden.app;
 
 import dev.warden.admin.AdminApi;
+import dev.warden.admin.AdminAuthenticator;
+import dev.warden.identity.JwtVerifier;
 import dev.warden.admin.AdminToken;
-import dev.warden.admin.TenantAdmin;
-import dev.warden.audit.AuditWriter;
 import dev.warden.config.ConfigWatcher;
 import dev.warden.config.KeyHasher;
 import dev.warden.config.ListenerConfig;
@@ -66,13 +66,16 @@ public final class Gateway {
     }
 
     private Future<Void> startAll(KeyHasher hasher, AdminToken adminToken, int instances, ControlPlane control) {
-        TenantAdmin tenants = control == null ? null : control.tenants();
-        AuditWriter audit = control == null ? null : control.audit();
         WardenConfig config = snapshots.current().config();
         GatewayMetrics metrics = new GatewayMetrics(prometheus, config.maxTenantLabels());
         if (control != null) {
-            control.audit().bindMetrics(prometheus);
-            control.ledger().bindMetrics(prometheus);
+            control.bindMetrics(prometheus, metrics::tenantLabel);
+        }
+        AdminAuthenticator adminAuth;
+        try {
+            adminAuth = adminAuthenticator(config, hasher, adminToken, control);
+        } catch (java.io.IOException e) {
+            return Future.failedFuture(e);
         }
         List<DataPlaneVerticle> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
         // One deployment of N instances: Vert.x shares one listening socket between them (port 0
@@ -94,7 +97,7 @@ public final class Gateway {
             ListenerConfig a = config.adminListener();
             return vertx.createHttpServer(new HttpServerOptions().setHost(a.host()).setPort(a.port())
                             .setMaxHeaderSize(16 * 1024).setHttp2ClearTextEnabled(false))
-                    .requestHandler(new AdminApi(snapshots, prometheus, adminToken, ready::get, tenants, audit, hasher))
+                    .requestHandler(new AdminApi(snapshots, prometheus, ready::get, adminAuth, control == null ? null : control.admin()))
                     .listen();
         }).map(server -> {
             admin = server;
@@ -106,6 +109,19 @@ public final class Gateway {
                     instances, snapshots.current().version());
             return null;
         });
+    }
+
+    private AdminAuthenticator adminAuthenticator(WardenConfig config, KeyHasher hasher, AdminToken adminToken, ControlPlane control)
+            throws java.io.IOException {
+        dev.warden.config.AdminIdpConfig idp = config.adminIdp();
+        JwtVerifier jwt = null;
+        if (idp != null) {
+            var keys = idp.jwksUrl() != null ? JwtVerifier.remoteKeys(idp.jwksUrl()) : JwtVerifier.fileKeys(idp.jwksFile());
+            jwt = JwtVerifier.create(idp.issuer(), idp.audiences(), keys, idp.algorithms(), idp.clockSkewSeconds(),
+                    idp.maxLifetimeSeconds(), null);
+        }
+        return new AdminAuthenticator(vertx, adminToken, snapshots, hasher, control == null ? null : control.state(), jwt,
+                idp == null ? "roles" : idp.rolesClaim(), control == null ? null : control.audit());
     }
 
     public int dataPort() {

@@ -63,15 +63,15 @@ public final class ConfigLoader {
             throw new ConfigException(List.of("(root): expected a mapping"));
         }
         ConfigReader r = new ConfigReader();
-        WardenConfig config = read(r, root);
+        WardenConfig config = read(r, root, baseDir);
         if (!r.errors().isEmpty()) {
             throw new ConfigException(r.errors());
         }
         return config;
     }
 
-    private static WardenConfig read(ConfigReader r, JsonNode root) {
-        r.onlyKnown(root, "", Set.of("listeners", "dataDir", "limits", "timeouts", "config", "store", "metrics", "stages",
+    private static WardenConfig read(ConfigReader r, JsonNode root, Path baseDir) {
+        r.onlyKnown(root, "", Set.of("listeners", "dataDir", "limits", "timeouts", "config", "store", "metrics", "admin", "alerts", "telemetry", "stages",
                 "models", "pools", "tiers", "tenants"));
 
         JsonNode listeners = root.get("listeners");
@@ -114,6 +114,51 @@ public final class ConfigLoader {
         if (r.isObject(metricsNode, "metrics", false)) {
             r.onlyKnown(metricsNode, "metrics", Set.of("maxTenantLabels"));
             maxTenantLabels = r.integer(metricsNode, "metrics", "maxTenantLabels", 1000, 1, 100_000);
+        }
+
+        AdminIdpConfig adminIdp = null;
+        JsonNode adminNode = root.get("admin");
+        if (r.isObject(adminNode, "admin", false)) {
+            r.onlyKnown(adminNode, "admin", Set.of("idp"));
+            JsonNode idp = adminNode.get("idp");
+            if (r.isObject(idp, "admin.idp", true)) {
+                adminIdp = adminIdp(r, idp, baseDir);
+            }
+        }
+
+        AlertSettings alerts = AlertSettings.DEFAULTS;
+        JsonNode alertsNode = root.get("alerts");
+        if (r.isObject(alertsNode, "alerts", false)) {
+            r.onlyKnown(alertsNode, "alerts", Set.of("intervalMs", "webhooks", "anomalyFactor", "anomalyMinMicros"));
+            List<String> hooks = new ArrayList<>();
+            JsonNode hooksNode = alertsNode.get("webhooks");
+            if (hooksNode != null && !hooksNode.isArray()) {
+                r.error("alerts.webhooks", "(expected: a list of URLs)");
+            } else if (hooksNode != null) {
+                for (int i = 0; i < hooksNode.size(); i++) {
+                    String u = hooksNode.get(i).asText("");
+                    if (!webhookUrl(u)) {
+                        r.error("alerts.webhooks[" + i + "]", "'" + u + "' (expected: an https URL, or http to a loopback host)");
+                    }
+                    hooks.add(u);
+                }
+            }
+            int factor = r.integer(alertsNode, "alerts", "anomalyFactor", 3, 1, 1000);
+            alerts = new AlertSettings(r.integer(alertsNode, "alerts", "intervalMs", 15_000, 1000, 3_600_000), hooks,
+                    factor, r.integer(alertsNode, "alerts", "anomalyMinMicros", 1_000_000, 0, Integer.MAX_VALUE));
+        }
+
+        TelemetrySettings telemetry = TelemetrySettings.DEFAULTS;
+        JsonNode telNode = root.get("telemetry");
+        if (r.isObject(telNode, "telemetry", false)) {
+            r.onlyKnown(telNode, "telemetry", Set.of("tracing", "otlpEndpoint", "sampleRatioPercent", "serviceName", "accessLog"));
+            String endpoint = r.string(telNode, "telemetry", "otlpEndpoint", TelemetrySettings.DEFAULTS.otlpEndpoint(), false);
+            if (!endpoint.startsWith("http://") && !endpoint.startsWith("https://")) {
+                r.error("telemetry.otlpEndpoint", "'" + endpoint + "' (expected: the OTLP/HTTP traces URL, e.g. http://collector:4318/v1/traces)");
+            }
+            telemetry = new TelemetrySettings(r.bool(telNode, "telemetry", "tracing", false), endpoint,
+                    r.integer(telNode, "telemetry", "sampleRatioPercent", 100, 0, 100) / 100.0,
+                    r.string(telNode, "telemetry", "serviceName", "warden", false), r.bool(telNode, "telemetry", "accessLog", true));
         }
 
         Map<String, StageSwitch> stages = new HashMap<>();
@@ -202,7 +247,67 @@ public final class ConfigLoader {
 
         Map<String, TenantConfig> tenants = TenantsReader.read(r, root, tiers, models, regionsServed);
 
-        return new WardenConfig(data, admin, dataDir, limits, timeouts, watch, store, maxTenantLabels, stages, models, pools, tiers, tenants);
+        return new WardenConfig(data, admin, dataDir, limits, timeouts, watch, store, maxTenantLabels, adminIdp, alerts, telemetry, stages, models, pools, tiers, tenants);
+    }
+
+    private static final Set<String> ASYMMETRIC = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
+            "ES384", "ES512", "EdDSA", "Ed25519");
+
+    private static AdminIdpConfig adminIdp(ConfigReader r, JsonNode n, Path baseDir) {
+        String p = "admin.idp";
+        r.onlyKnown(n, p, Set.of("issuer", "audiences", "jwksUrl", "jwksFile", "algorithms", "clockSkewSeconds",
+                "maxLifetimeSeconds", "rolesClaim"));
+        String issuer = r.string(n, p, "issuer", null, true);
+        List<String> audiences = stringList(r, n, p + ".audiences");
+        if (audiences.isEmpty()) {
+            r.error(p + ".audiences", "(expected: at least one audience)");
+        }
+        String url = r.string(n, p, "jwksUrl", null, false);
+        String file = r.string(n, p, "jwksFile", null, false);
+        if ((url == null) == (file == null)) {
+            r.error(p, "exactly one of jwksUrl and jwksFile is expected");
+        }
+        if (url != null && !webhookUrl(url)) {
+            r.error(p + ".jwksUrl", "'" + url + "' (expected: an https URL, or http to a loopback host)");
+        }
+        List<String> algs = n.has("algorithms") ? stringList(r, n, p + ".algorithms") : List.of("RS256", "ES256");
+        for (String a : algs) {
+            if (!ASYMMETRIC.contains(a)) {
+                r.error(p + ".algorithms", "'" + a + "' (expected asymmetric algorithms only, e.g. RS256, ES256, EdDSA)");
+            }
+        }
+        Path jwksFile = file == null ? null : (baseDir == null ? Path.of(file) : baseDir.resolve(file));
+        return new AdminIdpConfig(issuer, audiences, url, jwksFile, algs, r.integer(n, p, "clockSkewSeconds", 30, 0, 60),
+                r.integer(n, p, "maxLifetimeSeconds", 3600, 60, 86_400), r.string(n, p, "rolesClaim", "roles", false));
+    }
+
+    private static List<String> stringList(ConfigReader r, JsonNode parent, String path) {
+        String field = path.substring(path.lastIndexOf('.') + 1);
+        JsonNode n = parent.get(field);
+        List<String> out = new ArrayList<>();
+        if (n == null || !n.isArray()) {
+            r.error(path, "(expected: a list of strings)");
+            return out;
+        }
+        for (JsonNode e : n) {
+            if (!e.isTextual() || e.textValue().isEmpty()) {
+                r.error(path, "(expected: a list of non-empty strings)");
+                return out;
+            }
+            out.add(e.textValue());
+        }
+        return out;
+    }
+
+    private static boolean webhookUrl(String s) {
+        try {
+            java.net.URI u = new java.net.URI(s);
+            String host = u.getHost();
+            boolean loopback = "127.0.0.1".equals(host) || "localhost".equals(host) || "[::1]".equals(host);
+            return host != null && u.getUserInfo() == null && ("https".equals(u.getScheme()) || "http".equals(u.getScheme()) && loopback);
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
     }
 
     private static ListenerConfig listener(ConfigReader r, JsonNode n, String path, ListenerConfig dflt) {

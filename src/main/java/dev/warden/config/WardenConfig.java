@@ -13,6 +13,9 @@ public record WardenConfig(
         int watchIntervalMs,
         StoreSettings store,
         int maxTenantLabels,
+        AdminIdpConfig adminIdp,
+        AlertSettings alerts,
+        TelemetrySettings telemetry,
         Map<String, StageSwitch> stages,
         Map<String, ModelConfig> models,
         Map<String, PoolConfig> pools,
@@ -39,16 +42,17 @@ public record WardenConfig(
         return served;
     }
 
+    /** {@code adminIdp} is null when the admin API accepts no tokens (the bootstrap token and keys only). */
     public StageSwitch stage(String name) {
         return stages.getOrDefault(name, StageSwitch.ON);
     }
 
     /** A copy listening on other ports (tests, benchmarks). */
     public WardenConfig withListeners(ListenerConfig data, ListenerConfig admin) {
-        return new WardenConfig(data, admin, dataDir, limits, timeouts, watchIntervalMs, store, maxTenantLabels, stages, models, pools, tiers, tenants);
+        return new WardenConfig(data, admin, dataDir, limits, timeouts, watchIntervalMs, store, maxTenantLabels, adminIdp, alerts, telemetry, stages, models, pools, tiers, tenants);
     }
 
     public WardenConfig withDataDir(Path dir) {
-        return new WardenConfig(dataListener, adminListener, dir, limits, timeouts, watchIntervalMs, store, maxTenantLabels, stages, models, pools, tiers, tenants);
+        return new WardenConfig(dataListener, adminListener, dir, limits, timeouts, watchIntervalMs, store, maxTenantLabels, adminIdp, alerts, telemetry, stages, models, pools, tiers, tenants);
     }
 }

@@ -45,7 +45,7 @@ public final class GatewayMetrics implements StageCounters {
     }
 
     /** The label for a tenant: itself while under the cap (or already labelled), else {@code other}. */
-    String tenantLabel(String tenant) {
+    public String tenantLabel(String tenant) {
         if (tenant.startsWith("_") || tenantLabels.contains(tenant)) {
             return tenant;
         }

@@ -31,7 +31,7 @@ public interface ControlStore extends AutoCloseable {
     /** Marks a key revoked at {@code atMs}; false if there was no such valid key of that tenant. */
     boolean revokeKey(String tenantId, String keyId, long atMs);
 
-    /** A number that grows with every write of tenants or keys (not of the audit log). */
+    /** A number that grows with every write of tenants, keys, operators, settings or bindings (not of audit or usage). */
     long version();
 
     /**
@@ -51,6 +51,44 @@ public interface ControlStore extends AutoCloseable {
 
     /** A tenant's usage rows in {@code [fromMs, toMs)}, oldest first. */
     List<dev.warden.usage.UsageRecord> usage(String tenantId, long fromMs, long toMs);
+
+    /** Audit records matching the query, newest first. */
+    List<dev.warden.audit.AuditRecord> auditRecords(AuditQuery query);
+
+    /** Usage summed per tenant over {@code [fromMs, toMs)}. */
+    List<TenantSpend> spend(long fromMs, long toMs);
+
+    // ---------------------------------------------------------------- platform operators
+
+    /** Stores a new operator key; {@link StoreException.Conflict} if the key id is taken. */
+    OperatorKey insertOperatorKey(OperatorKey key);
+
+    /** Every operator key, revoked ones included. */
+    List<OperatorKey> operatorKeys();
+
+    /** Marks an operator key revoked; false if there was no such valid key. */
+    boolean revokeOperatorKey(String keyId, long atMs);
+
+    // ---------------------------------------------------------------- tenant settings
+
+    /** Stores (or replaces) one kind of a tenant's settings; returns the previous one, if any. */
+    Optional<TenantSetting> putSetting(TenantSetting setting);
+
+    /** Removes one kind of a tenant's settings; returns what was removed, if anything. */
+    Optional<TenantSetting> deleteSetting(String tenantId, String kind);
+
+    /** Every stored setting of every tenant. */
+    List<TenantSetting> settings();
+
+    // ---------------------------------------------------------------- role bindings
+
+    /** Adds a binding; {@link StoreException.Conflict} if it exists. */
+    RoleBinding addBinding(RoleBinding binding);
+
+    /** Removes a binding; false if there was none. */
+    boolean removeBinding(String scope, String subject, String role);
+
+    List<RoleBinding> bindings();
 
     /** The last sequence number and MAC of the audit chain. */
     record AuditHead(long seq, String mac) {

@@ -3,6 +3,7 @@ package dev.warden.store;
 import dev.warden.audit.AuditChain;
 import dev.warden.audit.AuditEvent;
 import dev.warden.audit.AuditRecord;
+import dev.warden.config.PlatformRole;
 import dev.warden.config.Role;
 import dev.warden.usage.UsageRecord;
 import dev.warden.config.TenantStatus;
@@ -86,7 +87,8 @@ final class JdbcControlStore implements ControlStore {
     @Override
     public StoredKey insertKey(StoredKey k) {
         return write("insert key " + k.keyId(), c -> {
-            if (exists(c, "SELECT 1 FROM api_keys WHERE key_id = ?", k.keyId())) {
+            if (exists(c, "SELECT 1 FROM api_keys WHERE key_id = ?", k.keyId())
+                    || exists(c, "SELECT 1 FROM operator_keys WHERE key_id = ?", k.keyId())) {
                 throw new StoreException.Conflict("key id " + k.keyId() + " exists");
             }
             try (PreparedStatement ps = c.prepareStatement(
@@ -191,9 +193,7 @@ final class JdbcControlStore implements ControlStore {
             try (PreparedStatement ps = c.prepareStatement("SELECT * FROM audit_log ORDER BY seq");
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new AuditRecord(rs.getLong("seq"), new AuditEvent(rs.getLong("at_ms"), rs.getString("tenant"),
-                            rs.getString("principal"), rs.getString("action"), rs.getString("decision"), rs.getString("reason"),
-                            rs.getString("request_id"), rs.getString("source"), rs.getString("detail")), rs.getString("mac")));
+                    out.add(auditRecord(rs));
                 }
             }
             return out;
@@ -247,6 +247,247 @@ final class JdbcControlStore implements ControlStore {
                                 rs.getLong("cost_micros"), rs.getInt("status"), rs.getLong("latency_ms"), rs.getInt("cache_hit") == 1,
                                 rs.getInt("aborted") == 1));
                     }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public List<AuditRecord> auditRecords(AuditQuery q) {
+        StringBuilder sql = new StringBuilder("SELECT * FROM audit_log WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        filter(sql, args, "tenant", q.tenant());
+        filter(sql, args, "action", q.action());
+        filter(sql, args, "decision", q.decision());
+        filter(sql, args, "reason", q.reason());
+        filter(sql, args, "principal", q.principal());
+        if (q.fromMs() > 0) {
+            sql.append(" AND at_ms >= ?");
+            args.add(q.fromMs());
+        }
+        if (q.toMs() > 0) {
+            sql.append(" AND at_ms < ?");
+            args.add(q.toMs());
+        }
+        if (q.beforeSeq() > 0) {
+            sql.append(" AND seq < ?");
+            args.add(q.beforeSeq());
+        }
+        sql.append(" ORDER BY seq DESC LIMIT ").append(q.limit());
+        return read("query audit", c -> {
+            List<AuditRecord> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                bind(ps, args);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(auditRecord(rs));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    private static void filter(StringBuilder sql, List<Object> args, String column, String value) {
+        if (value != null) {
+            sql.append(" AND ").append(column).append(" = ?");
+            args.add(value);
+        }
+    }
+
+    private static void bind(PreparedStatement ps, List<Object> args) throws SQLException {
+        for (int i = 0; i < args.size(); i++) {
+            Object a = args.get(i);
+            if (a instanceof Long l) {
+                ps.setLong(i + 1, l);
+            } else {
+                ps.setString(i + 1, (String) a);
+            }
+        }
+    }
+
+    private static AuditRecord auditRecord(ResultSet rs) throws SQLException {
+        return new AuditRecord(rs.getLong("seq"), new AuditEvent(rs.getLong("at_ms"), rs.getString("tenant"),
+                rs.getString("principal"), rs.getString("action"), rs.getString("decision"), rs.getString("reason"),
+                rs.getString("request_id"), rs.getString("source"), rs.getString("detail")), rs.getString("mac"));
+    }
+
+    @Override
+    public List<TenantSpend> spend(long fromMs, long toMs) {
+        return read("sum usage", c -> {
+            List<TenantSpend> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT tenant, COUNT(*), SUM(input_tokens), SUM(output_tokens), "
+                    + "SUM(cost_micros) FROM usage_ledger WHERE at_ms >= ? AND at_ms < ? GROUP BY tenant ORDER BY tenant")) {
+                ps.setLong(1, fromMs);
+                ps.setLong(2, toMs);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new TenantSpend(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public OperatorKey insertOperatorKey(OperatorKey k) {
+        return write("insert operator key " + k.keyId(), c -> {
+            if (exists(c, "SELECT 1 FROM operator_keys WHERE key_id = ?", k.keyId())
+                    || exists(c, "SELECT 1 FROM api_keys WHERE key_id = ?", k.keyId())) {
+                throw new StoreException.Conflict("key id " + k.keyId() + " exists");
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO operator_keys (key_id, name, role, key_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, NULL)")) {
+                ps.setString(1, k.keyId());
+                ps.setString(2, k.name());
+                ps.setString(3, k.role().id());
+                ps.setString(4, k.hashText());
+                ps.setLong(5, k.createdAtMs());
+                ps.executeUpdate();
+            }
+            return k;
+        });
+    }
+
+    @Override
+    public List<OperatorKey> operatorKeys() {
+        return read("list operator keys", c -> {
+            List<OperatorKey> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM operator_keys ORDER BY created_at, key_id");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long revoked = rs.getLong("revoked_at");
+                    boolean valid = rs.wasNull();
+                    PlatformRole role = PlatformRole.parse(rs.getString("role"));
+                    if (role != null) {
+                        out.add(new OperatorKey(rs.getString("key_id"), rs.getString("name"), role, rs.getString("key_hash"),
+                                rs.getLong("created_at"), valid ? 0 : revoked));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public boolean revokeOperatorKey(String keyId, long atMs) {
+        return write("revoke operator key " + keyId, c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE operator_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL")) {
+                ps.setLong(1, atMs);
+                ps.setString(2, keyId);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public Optional<TenantSetting> putSetting(TenantSetting s) {
+        return write("store " + s.kind() + " of " + s.tenantId(), c -> {
+            Optional<TenantSetting> before = setting(c, s.tenantId(), s.kind());
+            String sql = before.isPresent()
+                    ? "UPDATE tenant_settings SET body = ?, updated_at = ? WHERE tenant_id = ? AND kind = ?"
+                    : "INSERT INTO tenant_settings (body, updated_at, tenant_id, kind) VALUES (?, ?, ?, ?)";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, s.body());
+                ps.setLong(2, s.updatedAtMs());
+                ps.setString(3, s.tenantId());
+                ps.setString(4, s.kind());
+                ps.executeUpdate();
+            }
+            return before;
+        });
+    }
+
+    @Override
+    public Optional<TenantSetting> deleteSetting(String tenantId, String kind) {
+        return write("delete " + kind + " of " + tenantId, c -> {
+            Optional<TenantSetting> before = setting(c, tenantId, kind);
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM tenant_settings WHERE tenant_id = ? AND kind = ?")) {
+                ps.setString(1, tenantId);
+                ps.setString(2, kind);
+                ps.executeUpdate();
+            }
+            return before;
+        });
+    }
+
+    private static Optional<TenantSetting> setting(Connection c, String tenantId, String kind) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT * FROM tenant_settings WHERE tenant_id = ? AND kind = ?")) {
+            ps.setString(1, tenantId);
+            ps.setString(2, kind);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new TenantSetting(rs.getString("tenant_id"), rs.getString("kind"),
+                        rs.getString("body"), rs.getLong("updated_at"))) : Optional.empty();
+            }
+        }
+    }
+
+    @Override
+    public List<TenantSetting> settings() {
+        return read("list settings", c -> {
+            List<TenantSetting> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM tenant_settings ORDER BY tenant_id, kind");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new TenantSetting(rs.getString("tenant_id"), rs.getString("kind"), rs.getString("body"),
+                            rs.getLong("updated_at")));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public RoleBinding addBinding(RoleBinding b) {
+        return write("add role binding", c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT 1 FROM role_bindings WHERE scope = ? AND subject = ? AND role = ?")) {
+                ps.setString(1, b.scope());
+                ps.setString(2, b.subject());
+                ps.setString(3, b.role());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        throw new StoreException.Conflict("binding exists");
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO role_bindings (scope, subject, role, created_at) VALUES (?, ?, ?, ?)")) {
+                ps.setString(1, b.scope());
+                ps.setString(2, b.subject());
+                ps.setString(3, b.role());
+                ps.setLong(4, b.createdAtMs());
+                ps.executeUpdate();
+            }
+            return b;
+        });
+    }
+
+    @Override
+    public boolean removeBinding(String scope, String subject, String role) {
+        return write("remove role binding", c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "DELETE FROM role_bindings WHERE scope = ? AND subject = ? AND role = ?")) {
+                ps.setString(1, scope);
+                ps.setString(2, subject);
+                ps.setString(3, role);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public List<RoleBinding> bindings() {
+        return read("list role bindings", c -> {
+            List<RoleBinding> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM role_bindings ORDER BY scope, subject, role");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new RoleBinding(rs.getString("scope"), rs.getString("subject"), rs.getString("role"),
+                            rs.getLong("created_at")));
                 }
             }
             return out;

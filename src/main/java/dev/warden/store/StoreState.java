@@ -7,11 +7,14 @@ import dev.warden.config.RuntimeState;
 import dev.warden.config.TenantConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * The control store's tenants and valid keys, as the snapshot compiler takes them. Reloaded whole
+ * The control store's tenants and valid keys, as the snapshot compiler takes them, plus what the
+ * admin plane reads per request (operator keys, role bindings, tenant settings). Reloaded whole
  * (never patched) by {@link #reload}; read by the compiler. Revoked keys are left out here, so a
  * revocation takes effect with the next snapshot.
  */
@@ -19,6 +22,37 @@ public final class StoreState implements RuntimeState {
     private volatile List<TenantConfig> tenants = List.of();
     private volatile List<ApiKeyRecord> keys = List.of();
     private volatile long version = -1;
+    private volatile Map<String, OperatorKey> operators = Map.of();
+    private volatile List<RoleBinding> bindings = List.of();
+    private volatile Map<String, Map<String, String>> settings = Map.of();
+
+    /** Valid operator keys by key id. */
+    public OperatorKey operator(String keyId) {
+        return operators.get(keyId);
+    }
+
+    /** Every role binding. */
+    public List<RoleBinding> bindings() {
+        return bindings;
+    }
+
+    /** Every tenant's stored settings of one kind: tenant id -> validated JSON. */
+    public Map<String, String> settingsOfKind(String kind) {
+        Map<String, String> out = new HashMap<>();
+        settings.forEach((tenant, kinds) -> {
+            String body = kinds.get(kind);
+            if (body != null) {
+                out.put(tenant, body);
+            }
+        });
+        return out;
+    }
+
+    /** A tenant's stored settings of one kind (validated JSON), or null. */
+    public String setting(String tenantId, String kind) {
+        Map<String, String> m = settings.get(tenantId);
+        return m == null ? null : m.get(kind);
+    }
 
     @Override
     public List<TenantConfig> tenants() {
@@ -51,6 +85,19 @@ public final class StoreState implements RuntimeState {
                         KeyHasher.parseHashText(k.hashText()), "store"));
             }
         }
+        Map<String, OperatorKey> ops = new HashMap<>();
+        for (OperatorKey k : store.operatorKeys()) {
+            if (!k.revoked() && KeyHasher.isHashText(k.hashText())) {
+                ops.put(k.keyId(), k);
+            }
+        }
+        Map<String, Map<String, String>> set = new HashMap<>();
+        for (TenantSetting s : store.settings()) {
+            set.computeIfAbsent(s.tenantId(), t -> new HashMap<>()).put(s.kind(), s.body());
+        }
+        operators = Map.copyOf(ops);
+        bindings = List.copyOf(store.bindings());
+        settings = Map.copyOf(set);
         tenants = List.copyOf(ts);
         keys = List.copyOf(ks);
         version = v;

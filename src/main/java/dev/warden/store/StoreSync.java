@@ -31,6 +31,11 @@ public final class StoreSync {
         this.snapshots = snapshots;
     }
 
+    /** The store state this sync keeps current. */
+    public StoreState state() {
+        return state;
+    }
+
     public void start(int refreshMs) {
         timer = vertx.setPeriodic(refreshMs, id -> {
             try {

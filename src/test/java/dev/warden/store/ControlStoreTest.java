@@ -155,4 +155,81 @@ class ControlStoreTest {
             }
         });
     }
+
+    @ParameterizedTest
+    @EnumSource(Databases.Kind.class)
+    void operatorKeysSettingsAndBindingsRoundTripAndBumpTheVersion(Databases.Kind kind) throws Exception {
+        with(kind, (store, url) -> {
+            long v0 = store.version();
+            String k = ApiKeyFormat.generate();
+            store.insertOperatorKey(new OperatorKey(ApiKeyFormat.keyId(k), "alice", dev.warden.config.PlatformRole.PLATFORM_AUDITOR,
+                    HASHER.hashText(k), 10, 0));
+            assertThatThrownBy(() -> store.insertOperatorKey(new OperatorKey(ApiKeyFormat.keyId(k), "bob",
+                    dev.warden.config.PlatformRole.PLATFORM_ADMIN, HASHER.hashText(k), 11, 0))).isInstanceOf(StoreException.Conflict.class);
+            assertThat(store.operatorKeys()).singleElement().satisfies(o -> {
+                assertThat(o.name()).isEqualTo("alice");
+                assertThat(o.revoked()).isFalse();
+            });
+            assertThat(store.revokeOperatorKey(ApiKeyFormat.keyId(k), 20)).isTrue();
+            assertThat(store.revokeOperatorKey(ApiKeyFormat.keyId(k), 21)).isFalse();
+            assertThat(store.operatorKeys().get(0).revokedAtMs()).isEqualTo(20);
+
+            assertThat(store.putSetting(new TenantSetting("acme", "budgets", "{\"a\":1}", 30))).isEmpty();
+            assertThat(store.putSetting(new TenantSetting("acme", "budgets", "{\"a\":2}", 31))).hasValueSatisfying(
+                    before -> assertThat(before.body()).isEqualTo("{\"a\":1}"));
+            store.putSetting(new TenantSetting("globex", "auth", "{}", 32));
+            assertThat(store.settings()).extracting(TenantSetting::tenantId, TenantSetting::kind, TenantSetting::body)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("acme", "budgets", "{\"a\":2}"),
+                            org.assertj.core.groups.Tuple.tuple("globex", "auth", "{}"));
+            assertThat(store.deleteSetting("acme", "budgets")).isPresent();
+            assertThat(store.deleteSetting("acme", "budgets")).isEmpty();
+
+            store.addBinding(new RoleBinding("", "alice@corp", "platform-admin", 40));
+            store.addBinding(new RoleBinding("acme", "alice@corp", "tenant-admin", 41));
+            assertThatThrownBy(() -> store.addBinding(new RoleBinding("", "alice@corp", "platform-admin", 42)))
+                    .isInstanceOf(StoreException.Conflict.class);
+            assertThat(store.bindings()).extracting(RoleBinding::scope).containsExactly("", "acme");
+            assertThat(store.removeBinding("acme", "alice@corp", "tenant-admin")).isTrue();
+            assertThat(store.removeBinding("acme", "alice@corp", "tenant-admin")).isFalse();
+            assertThat(store.version()).isGreaterThan(v0 + 8);
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(Databases.Kind.class)
+    void auditQueriesFilterAndPageNewestFirst(Databases.Kind kind) throws Exception {
+        with(kind, (store, url) -> {
+            dev.warden.audit.AuditChain chain = new dev.warden.audit.AuditChain(new byte[32]);
+            List<dev.warden.audit.AuditEvent> events = new java.util.ArrayList<>();
+            for (int i = 0; i < 25; i++) {
+                events.add(new dev.warden.audit.AuditEvent(1000 + i, i % 2 == 0 ? "acme" : "globex", "p", "request",
+                        i % 5 == 0 ? "allow" : "deny", "r" + (i % 3), null, null, null));
+            }
+            store.appendAudit(events, chain);
+            List<dev.warden.audit.AuditRecord> acme = store.auditRecords(new AuditQuery("acme", null, null, null, null, 0, 0, 0, 5));
+            assertThat(acme).extracting(dev.warden.audit.AuditRecord::seq).containsExactly(25L, 23L, 21L, 19L, 17L);
+            List<dev.warden.audit.AuditRecord> next = store.auditRecords(new AuditQuery("acme", null, null, null, null, 0, 0, 17, 100));
+            assertThat(next).hasSize(8).allSatisfy(r -> assertThat(r.event().tenant()).isEqualTo("acme"));
+            assertThat(store.auditRecords(new AuditQuery(null, null, "allow", "r0", null, 0, 0, 0, 100)))
+                    .extracting(dev.warden.audit.AuditRecord::seq).containsExactly(16L, 1L);
+            assertThat(store.auditRecords(new AuditQuery(null, null, null, null, null, 1010, 1012, 0, 100))).hasSize(2);
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(Databases.Kind.class)
+    void spendSumsTheLedgerPerTenantOverAPeriod(Databases.Kind kind) throws Exception {
+        with(kind, (store, url) -> {
+            List<dev.warden.usage.UsageRecord> rows = new java.util.ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                rows.add(new dev.warden.usage.UsageRecord("r" + i, 100 + i, i < 6 ? "acme" : "globex", "k", null, "m", "eu", "chat",
+                        10, 20, 1000 + i, 200, 5, false, false));
+            }
+            store.appendUsage(rows);
+            assertThat(store.spend(100, 200)).containsExactly(new TenantSpend("acme", 6, 60, 120, 6015),
+                    new TenantSpend("globex", 4, 40, 80, 4030));
+            assertThat(store.spend(105, 107)).containsExactly(new TenantSpend("acme", 1, 10, 20, 1005),
+                    new TenantSpend("globex", 1, 10, 20, 1006));
+        });
+    }
 }

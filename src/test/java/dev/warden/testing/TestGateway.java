@@ -48,6 +48,8 @@ public final class TestGateway implements AutoCloseable {
     public AuditWriter audit;
     public AuditChain auditChain;
     public LedgerWriter ledger;
+    /** The control plane (with a store), or null. */
+    public dev.warden.app.ControlPlane controlPlane;
     /** Audit queue size for the next gateway a test builds (tests of back-pressure make it small). */
     public static int auditQueue = 10_000;
     private KeyHasher hasherForTests;
@@ -84,16 +86,18 @@ public final class TestGateway implements AutoCloseable {
         SnapshotHolder holder = SnapshotHolder.fromFile(configFile, new SnapshotCompiler(hasher), state);
         AdminToken.Issued admin = AdminToken.issue(hasher);
         adminToken = admin.token();
-        dev.warden.admin.TenantAdmin tenantAdmin = null;
+        dev.warden.app.ControlPlane control = null;
         if (store != null) {
             sync = new StoreSync(vertx, store, state, holder);
             auditChain = new AuditChain(randomSecret());
-            audit = new AuditWriter(store, auditChain, auditQueue, Math.max(1, auditQueue / 10)).start();
-            tenantAdmin = new dev.warden.admin.TenantAdmin(vertx, store, sync, holder, hasher, audit);
-            ledger = new LedgerWriter(store, 10_000, 1_000).start();
+            control = dev.warden.app.ControlPlane.start(vertx, store, sync, holder, hasher, auditChain, auditQueue,
+                    Math.max(1, auditQueue / 10));
+            controlPlane = control;
+            audit = control.audit();
+            ledger = control.ledger();
         }
         gateway = Gateway.start(vertx, holder, hasher, admin.verifier(), 2,
-                tenantAdmin == null ? null : new dev.warden.app.ControlPlane(tenantAdmin, audit, ledger)).await(20, TimeUnit.SECONDS);
+                control).await(20, TimeUnit.SECONDS);
         if (sync != null) {
             sync.start(100);
         }
@@ -229,11 +233,8 @@ public final class TestGateway implements AutoCloseable {
             sync.stop();
         }
         gateway.stop().await(10, TimeUnit.SECONDS);
-        if (audit != null) {
-            audit.close();
-        }
-        if (ledger != null) {
-            ledger.close();
+        if (controlPlane != null) {
+            controlPlane.close();
         }
         if (store != null) {
             store.close();

@@ -1,0 +1,184 @@
+package dev.warden.admin;
+
+import com.nimbusds.jwt.JWTClaimsSet;
+import dev.warden.audit.AuditEvent;
+import dev.warden.audit.AuditWriter;
+import dev.warden.config.ApiKeyFormat;
+import dev.warden.config.ApiKeyRecord;
+import dev.warden.config.KeyHasher;
+import dev.warden.config.Role;
+import dev.warden.config.SnapshotHolder;
+import dev.warden.identity.JwtVerifier;
+import dev.warden.pipeline.ErrorCode;
+import dev.warden.pipeline.GatewayError;
+import dev.warden.store.OperatorKey;
+import dev.warden.store.RoleBinding;
+import dev.warden.store.StoreState;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who is calling the admin API. In order: the bootstrap admin token (platform admin); an operator
+ * key (its platform role); a tenant API key with the {@code tenant-admin} role (that tenant's
+ * admin); a JWT of the admin identity provider (roles from its roles claim, platform roles only,
+ * plus the role bindings of its subject). A valid credential without an admin role is refused
+ * with 403, anything else with 401; both are audited. Header-based method overrides are never
+ * read: the method is the method.
+ */
+public final class AdminAuthenticator {
+    private static final Logger LOG = LoggerFactory.getLogger(AdminAuthenticator.class);
+
+    private final Vertx vertx;
+    private final AdminToken token;
+    private final SnapshotHolder snapshots;
+    private final KeyHasher hasher;
+    private final StoreState state;
+    private final JwtVerifier jwt;
+    private final String rolesClaim;
+    private final AuditWriter audit;
+
+    /** {@code state} (operator keys, bindings), {@code jwt} and {@code audit} may be null. */
+    public AdminAuthenticator(Vertx vertx, AdminToken token, SnapshotHolder snapshots, KeyHasher hasher, StoreState state,
+                       JwtVerifier jwt, String rolesClaim, AuditWriter audit) {
+        this.vertx = vertx;
+        this.token = token;
+        this.snapshots = snapshots;
+        this.hasher = hasher;
+        this.state = state;
+        this.jwt = jwt;
+        this.rolesClaim = rolesClaim;
+        this.audit = audit;
+    }
+
+    /** The principal, or null once the refusal has been answered. */
+    Future<AdminPrincipal> authenticate(HttpServerRequest req) {
+        String auth = req.getHeader("Authorization");
+        if (token.accepts(auth)) {
+            return Future.succeededFuture(AdminPrincipal.BOOTSTRAP);
+        }
+        String bearer = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : null;
+        String keyId = bearer == null ? null : ApiKeyFormat.keyId(bearer);
+        if (keyId != null) {
+            return Future.succeededFuture(byKey(req, bearer, keyId));
+        }
+        if (bearer != null && jwt != null && bearer.length() < 8192 && bearer.chars().filter(c -> c == '.').count() == 2) {
+            req.pause();
+            String source = source(req);
+            return vertx.executeBlocking(() -> {
+                try {
+                    return jwt.verify(bearer);
+                } catch (JwtVerifier.Invalid e) {
+                    LOG.info("admin token refused from {}: {}", source, e.getMessage());
+                    return null;
+                }
+            }, false).map(claims -> {
+                if (claims == null) {
+                    refuseUnauthenticated(req);
+                    return null;
+                }
+                return byClaims(req, claims);
+            }).otherwise(e -> {
+                refuseUnauthenticated(req);
+                return null;
+            });
+        }
+        refuseUnauthenticated(req);
+        return Future.succeededFuture(null);
+    }
+
+    private AdminPrincipal byKey(HttpServerRequest req, String key, String keyId) {
+        OperatorKey op = state == null ? null : state.operator(keyId);
+        if (op != null && hasher.matches(key, KeyHasher.parseHashText(op.hashText()))) {
+            return new AdminPrincipal(op.keyId(), op.role() == dev.warden.config.PlatformRole.PLATFORM_ADMIN
+                    ? AdminPrincipal.Kind.PLATFORM_ADMIN : AdminPrincipal.Kind.PLATFORM_AUDITOR, Set.of());
+        }
+        ApiKeyRecord record = snapshots.current().key(keyId);
+        if (record != null && hasher.matches(key, record.hash())) {
+            if (record.role() == Role.TENANT_ADMIN) {
+                return AdminPrincipal.tenantAdmin(record.keyId(), record.tenantId());
+            }
+            refuse(req, record.tenantId(), record.keyId(), "forbidden:role_" + record.role().id(),
+                    GatewayError.of(ErrorCode.FORBIDDEN, "This key's role may not use the admin API."));
+            return null;
+        }
+        refuseUnauthenticated(req);
+        return null;
+    }
+
+    private AdminPrincipal byClaims(HttpServerRequest req, JWTClaimsSet claims) {
+        String sub = claims.getSubject();
+        String name = "jwt:" + (sub.length() > 100 ? sub.substring(0, 100) : sub);
+        Set<String> platformRoles = new HashSet<>();
+        for (String r : roles(claims)) {
+            if (r.equals("platform-admin") || r.equals("platform-auditor")) {
+                platformRoles.add(r);
+            }
+        }
+        Set<String> tenants = new HashSet<>();
+        if (state != null) {
+            for (RoleBinding b : state.bindings()) {
+                if (!b.subject().equals(sub)) {
+                    continue;
+                }
+                if (b.platform()) {
+                    platformRoles.add(b.role());
+                } else if (b.role().equals(Role.TENANT_ADMIN.id())) {
+                    tenants.add(b.scope());
+                }
+            }
+        }
+        if (platformRoles.contains("platform-admin")) {
+            return new AdminPrincipal(name, AdminPrincipal.Kind.PLATFORM_ADMIN, Set.of());
+        }
+        if (platformRoles.contains("platform-auditor")) {
+            return new AdminPrincipal(name, AdminPrincipal.Kind.PLATFORM_AUDITOR, Set.of());
+        }
+        if (!tenants.isEmpty()) {
+            return new AdminPrincipal(name, AdminPrincipal.Kind.TENANT_ADMIN, tenants);
+        }
+        refuse(req, null, name, "forbidden:no_admin_role",
+                GatewayError.of(ErrorCode.FORBIDDEN, "This identity has no admin role."));
+        return null;
+    }
+
+    private List<String> roles(JWTClaimsSet claims) {
+        Object v = claims.getClaim(rolesClaim);
+        if (v instanceof List<?> list) {
+            return list.stream().filter(String.class::isInstance).map(String.class::cast).toList();
+        }
+        if (v instanceof String s) {
+            return List.of(s.split(" "));
+        }
+        return List.of();
+    }
+
+    void refuse(HttpServerRequest req, String tenant, String principal, String reason, GatewayError error) {
+        auditDeny(req, tenant, principal, reason);
+        AdminJson.problem(req.response(), error);
+    }
+
+    private void refuseUnauthenticated(HttpServerRequest req) {
+        auditDeny(req, null, null, "unauthenticated");
+        req.response().putHeader("WWW-Authenticate", "Bearer realm=\"warden-admin\"");
+        AdminJson.problem(req.response(), GatewayError.of(ErrorCode.UNAUTHENTICATED, "A valid admin credential is required."));
+    }
+
+    void auditDeny(HttpServerRequest req, String tenant, String principal, String reason) {
+        if (audit != null) {
+            audit.record(new AuditEvent(System.currentTimeMillis(), tenant, principal,
+                    "admin." + req.method().name().toLowerCase(Locale.ROOT), "deny", reason, null, source(req),
+                    AdminJson.MAPPER.createObjectNode().put("path", req.path().length() > 256 ? req.path().substring(0, 256) : req.path()).toString()));
+        }
+    }
+
+    private static String source(HttpServerRequest req) {
+        return req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
+    }
+}

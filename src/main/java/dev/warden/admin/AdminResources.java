@@ -1,0 +1,37 @@
+package dev.warden.admin;
+
+import dev.warden.audit.AuditChain;
+import dev.warden.audit.AuditWriter;
+import dev.warden.config.KeyHasher;
+import dev.warden.config.SnapshotHolder;
+import dev.warden.store.ControlStore;
+import dev.warden.store.StoreSync;
+import dev.warden.usage.AlertMonitor;
+import io.vertx.core.Vertx;
+import java.util.function.Predicate;
+
+/**
+ * The admin API's resources over the control store, built once: tenants and keys, tenant settings,
+ * role bindings, operators, audit, spend and alerts. Absent when Warden runs without a store.
+ */
+public final class AdminResources {
+    final TenantAdmin tenants;
+    final TenantSettingsAdmin settings;
+    final RoleBindingsAdmin bindings;
+    final OperatorAdmin operators;
+    final AuditAdmin audit;
+    final SpendAdmin spend;
+
+    public AdminResources(Vertx vertx, ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher,
+                          AuditWriter auditWriter, AuditChain chain, AlertMonitor monitor) {
+        AdminCalls calls = new AdminCalls(vertx, auditWriter);
+        // Blocking (may read the store): only ever called on worker threads.
+        Predicate<String> exists = id -> snapshots.current().config().tenants().containsKey(id) || store.tenant(id).isPresent();
+        this.tenants = new TenantAdmin(store, sync, snapshots, hasher, calls);
+        this.settings = new TenantSettingsAdmin(store, sync, calls, exists);
+        this.bindings = new RoleBindingsAdmin(store, sync, calls, exists);
+        this.operators = new OperatorAdmin(store, sync, hasher, calls);
+        this.audit = new AuditAdmin(store, chain, calls);
+        this.spend = new SpendAdmin(monitor, exists, calls);
+    }
+}

@@ -1,0 +1,93 @@
+package dev.warden.admin;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.warden.pipeline.ErrorCode;
+import dev.warden.pipeline.GatewayError;
+import dev.warden.store.TenantSpend;
+import dev.warden.usage.Alert;
+import dev.warden.usage.AlertMonitor;
+import dev.warden.usage.BudgetStatus;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Spend against budgets, forecasts and alerts, as of the {@link AlertMonitor}'s last cycle:
+ * {@code GET /admin/v1/alerts} (a tenant admin sees its own tenants' only) and
+ * {@code GET /admin/v1/tenants/{id}/spend} and {@code .../alerts}. Served from memory (only the tenant's existence is read).
+ */
+final class SpendAdmin {
+    private final AlertMonitor monitor;
+    private final Predicate<String> tenantExists;
+    private final AdminCalls calls;
+
+    SpendAdmin(AlertMonitor monitor, Predicate<String> tenantExists, AdminCalls calls) {
+        this.calls = calls;
+        this.monitor = monitor;
+        this.tenantExists = tenantExists;
+    }
+
+    void alerts(HttpServerRequest req, AdminPrincipal principal, String onlyTenant) {
+        if (!get(req)) {
+            return;
+        }
+        ObjectNode out = AdminJson.MAPPER.createObjectNode();
+        add(out.putArray("active"), monitor.active(), principal, onlyTenant);
+        add(out.putArray("recent"), monitor.recent(), principal, onlyTenant);
+        AdminJson.send(req.response(), 200, out);
+    }
+
+    void spend(HttpServerRequest req, String tenant) {
+        if (!get(req)) {
+            return;
+        }
+        calls.blocking(req, () -> tenantExists.test(tenant) ? AdminCalls.Answer.ok(200, spendView(tenant))
+                : AdminCalls.Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant."));
+    }
+
+    private ObjectNode spendView(String tenant) {
+        ObjectNode out = AdminJson.MAPPER.createObjectNode().put("tenant", tenant);
+        TenantSpend today = monitor.today().get(tenant);
+        out.putObject("today").put("requests", today == null ? 0 : today.requests())
+                .put("inputTokens", today == null ? 0 : today.inputTokens())
+                .put("outputTokens", today == null ? 0 : today.outputTokens())
+                .put("costMicros", today == null ? 0 : today.costMicros());
+        ArrayNode budgets = out.putArray("budgets");
+        for (BudgetStatus s : monitor.statuses().getOrDefault(tenant, List.of())) {
+            ObjectNode b = budgets.addObject().put("period", s.budget().period().id())
+                    .put("periodStart", Instant.ofEpochMilli(s.periodStartMs()).toString())
+                    .put("periodEnd", Instant.ofEpochMilli(s.periodEndMs()).toString())
+                    .put("limitMicros", s.budget().limitMicros()).put("softPercent", s.budget().softPercent())
+                    .put("hard", s.budget().hard()).put("spentMicros", s.spentMicros()).put("remainingMicros", s.remainingMicros())
+                    .put("ratePerHourMicros", s.ratePerHourMicros()).put("projectedMicros", s.projectedMicros())
+                    .put("exhausted", s.exhausted());
+            if (s.exhaustionAtMs() > 0) {
+                b.put("projectedExhaustion", Instant.ofEpochMilli(s.exhaustionAtMs()).toString());
+            } else {
+                b.putNull("projectedExhaustion");
+            }
+        }
+        return out;
+    }
+
+    private static void add(ArrayNode list, List<Alert> alerts, AdminPrincipal principal, String onlyTenant) {
+        for (Alert a : alerts) {
+            if (principal.sees(a.tenant()) && (onlyTenant == null || onlyTenant.equals(a.tenant()))) {
+                list.addObject().put("id", a.id()).put("tenant", a.tenant()).put("kind", a.kind()).put("severity", a.severity())
+                        .put("message", a.message()).put("raisedAt", Instant.ofEpochMilli(a.raisedAtMs()).toString());
+            }
+        }
+    }
+
+    private static boolean get(HttpServerRequest req) {
+        if (req.method() == HttpMethod.GET) {
+            return true;
+        }
+        req.response().putHeader("Allow", "GET");
+        AdminJson.problem(req.response(), GatewayError.of(ErrorCode.METHOD_NOT_ALLOWED, "This route accepts GET only."));
+        return false;
+    }
+}

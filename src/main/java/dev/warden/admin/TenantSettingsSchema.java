@@ -1,0 +1,355 @@
+package dev.warden.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import java.net.URI;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The kinds of per-tenant settings the admin API stores, each validated as strictly as
+ * {@code warden.yaml} and normalised (defaults filled in) before it is stored:
+ * <ul>
+ *   <li>{@code auth}: which schemes the tenant's credentials use, its IdP, introspection, mTLS and
+ *       MFA policy (enforced by the identity stages);</li>
+ *   <li>{@code budgets}: spending budgets per period with soft (alert) and hard thresholds (alerts
+ *       and forecasts now; reservations by the Admit stage);</li>
+ *   <li>{@code overrides}: per-tenant limits that replace the tier's (the Admit stage);</li>
+ *   <li>{@code logging}: the tenant's opt-in to payloads in the access log.</li>
+ * </ul>
+ */
+final class TenantSettingsSchema {
+    static final Set<String> KINDS = Set.of("auth", "budgets", "overrides", "logging");
+
+    private static final Set<String> SCHEMES = Set.of("api-key", "jwt", "introspection", "mtls");
+    private static final Set<String> ASYMMETRIC = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+            "ES256", "ES384", "ES512", "EdDSA", "Ed25519");
+    private static final Set<String> OPERATION_CLASSES = Set.of("*", "models", "jobs", "keys", "config", "usage");
+
+    private TenantSettingsSchema() {
+    }
+
+    /** The normalised document, or the errors (in {@code check}). */
+    static ObjectNode validate(String kind, JsonNode body, JsonCheck check) {
+        return switch (kind) {
+            case "auth" -> auth(body, check);
+            case "budgets" -> budgets(body, check);
+            case "overrides" -> overrides(body, check);
+            case "logging" -> logging(body, check);
+            default -> throw new IllegalArgumentException(kind);
+        };
+    }
+
+    private static ObjectNode auth(JsonNode body, JsonCheck c) {
+        ObjectNode out = AdminJson.MAPPER.createObjectNode();
+        if (!c.object(body, "auth", Set.of("schemes", "jwt", "introspection", "mtls", "mfa"), true)) {
+            return out;
+        }
+        List<String> schemes = c.strings(body, "auth", "schemes", false, 4);
+        if (schemes == null) {
+            schemes = List.of("api-key");
+        } else if (schemes.isEmpty()) {
+            c.error("auth.schemes", "empty (expected at least one of: api-key, jwt, introspection, mtls)");
+        }
+        for (String s : schemes) {
+            if (!SCHEMES.contains(s)) {
+                c.error("auth.schemes", "'" + s + "' (expected: api-key, jwt, introspection, mtls)");
+            }
+        }
+        schemes.forEach(out.putArray("schemes")::add);
+        for (String section : List.of("jwt", "introspection", "mtls")) {
+            if (body.has(section) && !schemes.contains(section)) {
+                c.error("auth." + section, "configured, but '" + section + "' is not in auth.schemes");
+            }
+            if (!body.has(section) && schemes.contains(section)) {
+                c.error("auth." + section, "missing (the scheme is enabled)");
+            }
+        }
+        if (body.has("jwt")) {
+            out.set("jwt", jwt(body.get("jwt"), c));
+        }
+        if (body.has("introspection")) {
+            out.set("introspection", introspection(body.get("introspection"), c));
+        }
+        if (body.has("mtls")) {
+            out.set("mtls", mtls(body.get("mtls"), c));
+        }
+        if (body.has("mfa")) {
+            out.set("mfa", mfa(body.get("mfa"), c));
+        }
+        return out;
+    }
+
+    private static ObjectNode jwt(JsonNode n, JsonCheck c) {
+        String p = "auth.jwt";
+        ObjectNode out = AdminJson.MAPPER.createObjectNode();
+        if (!c.object(n, p, Set.of("issuer", "audiences", "jwksUrl", "jwks", "discovery", "algorithms", "requiredTyp",
+                "clockSkewSeconds", "maxLifetimeSeconds", "claims"), true)) {
+            return out;
+        }
+        String issuer = c.string(n, p, "issuer", true, 512);
+        if (issuer != null) {
+            url(issuer, p + ".issuer", c);
+            out.put("issuer", issuer);
+        }
+        List<String> audiences = c.strings(n, p, "audiences", true, 16);
+        if (audiences != null) {
+            if (audiences.isEmpty()) {
+                c.error(p + ".audiences", "empty (expected at least one audience)");
+            }
+            audiences.forEach(out.putArray("audiences")::add);
+        }
+        boolean discovery = c.bool(n, p, "discovery", false);
+        String jwksUrl = c.string(n, p, "jwksUrl", false, 1024);
+        int sources = (discovery ? 1 : 0) + (jwksUrl != null ? 1 : 0) + (n.has("jwks") ? 1 : 0);
+        if (sources != 1) {
+            c.error(p, "exactly one key source expected: jwksUrl, jwks (inline keys) or discovery: true");
+        }
+        out.put("discovery", discovery);
+        if (jwksUrl != null) {
+            url(jwksUrl, p + ".jwksUrl", c);
+            out.put("jwksUrl", jwksUrl);
+        }
+        if (n.has("jwks")) {
+            out.set("jwks", inlineKeys(n.get("jwks"), p + ".jwks", c));
+        }
+        List<String> algs = c.strings(n, p, "algorithms", false, 8);
+        if (algs == null) {
+            algs = List.of("RS256", "ES256");
+        }
+        for (String a : algs) {
+            if (!ASYMMETRIC.contains(a)) {
+                c.error(p + ".algorithms", "'" + a + "' (expected asymmetric algorithms only: " + String.join(", ", new java.util.TreeSet<>(ASYMMETRIC)) + ")");
+            }
+        }
+        algs.forEach(out.putArray("algorithms")::add);
+        String typ = c.string(n, p, "requiredTyp", false, 64);
+        if (typ != null) {
+            out.put("requiredTyp", typ);
+        }
+        out.put("clockSkewSeconds", c.integer(n, p, "clockSkewSeconds", 30, 0, 60, false));
+        out.put("maxLifetimeSeconds", c.integer(n, p, "maxLifetimeSeconds", 3600, 60, 86_400, false));
+        ObjectNode claims = out.putObject("claims");
+        JsonNode cl = n.get("claims");
+        if (c.object(cl, p + ".claims", Set.of("subject", "roles", "tenant"), false)) {
+            claims.put("subject", orDefault(c.string(cl, p + ".claims", "subject", false, 128), "sub"));
+            claims.put("roles", orDefault(c.string(cl, p + ".claims", "roles", false, 128), "roles"));
+            String tenant = c.string(cl, p + ".claims", "tenant", false, 128);
+            if (tenant != null) {
+                claims.put("tenant", tenant);
+            }
+        } else {
+            claims.put("subject", "sub").put("roles", "roles");
+        }
+        return out;
+    }
+
+    /** Inline keys: a JWK set of public, asymmetric keys, each with a kid. */
+    private static JsonNode inlineKeys(JsonNode n, String p, JsonCheck c) {
+        try {
+            JWKSet set = JWKSet.parse(n.toString());
+            if (set.getKeys().isEmpty() || set.getKeys().size() > 32) {
+                c.error(p, "expected 1..32 keys");
+            }
+            Set<String> kids = new HashSet<>();
+            for (JWK k : set.getKeys()) {
+                if (k.isPrivate()) {
+                    c.error(p, "a private key was sent: only public keys belong here (rotate that key now)");
+                }
+                if (k.getKeyType() == com.nimbusds.jose.jwk.KeyType.OCT) {
+                    c.error(p, "a symmetric (oct) key: only asymmetric keys are accepted");
+                }
+                if (k.getKeyID() == null || !kids.add(k.getKeyID())) {
+                    c.error(p, "every key needs its own kid");
+                }
+            }
+            return AdminJson.MAPPER.readTree(set.toPublicJWKSet().toString(false));
+        } catch (java.text.ParseException | com.fasterxml.jackson.core.JsonProcessingException e) {
+            c.error(p, "not a JWK set (expected {\"keys\": [...]})");
+            return AdminJson.MAPPER.createObjectNode();
+        }
+    }
+
+    private static ObjectNode introspection(JsonNode n, JsonCheck c) {
+        String p = "auth.introspection";
+        ObjectNode out = AdminJson.MAPPER.createObjectNode();
+        if (!c.object(n, p, Set.of("url", "clientId", "clientSecretEnv", "cacheSeconds", "timeoutMs"), true)) {
+            return out;
+        }
+        String url = c.string(n, p, "url", true, 1024);
+        if (url != null) {
+            url(url, p + ".url", c);
+            out.put("url", url);
+        }
+        String clientId = c.string(n, p, "clientId", true, 256);
+        if (clientId != null) {
+            out.put("clientId", clientId);
+        }
+        // The secret itself is never sent to or stored by the admin API: only the name of the
+        // environment variable that holds it on each replica.
+        String env = c.string(n, p, "clientSecretEnv", true, 128);
+        if (env != null && !env.matches("[A-Z_][A-Z0-9_]*")) {
+            c.error(p + ".clientSecretEnv", "'" + env + "' (expected an environment variable name, [A-Z_][A-Z0-9_]*)");
+        }
+        if (env != null) {
+            out.put("clientSecretEnv", env);
+        }
+        out.put("cacheSeconds", c.integer(n, p, "cacheSeconds", 60, 0, 300, false));
+        out.put("timeoutMs", c.integer(n, p, "timeoutMs", 2000, 100, 10_000, false));
+        return out;
+    }
+
+    private static ObjectNode mtls(JsonNode n, JsonCheck c) {
+        String p = "auth.mtls";
+        ObjectNode out = AdminJson.MAPPER.createObjectNode();
+        if (!c.object(n, p, Set.of("caBundle", "identityFrom", "boundTokens"), true)) {
+            return out;
+        }
+        String pem = c.string(n, p, "caBundle", true, 12_000);
+        if (pem != null) {
+            try {
+                var certs = java.security.cert.CertificateFactory.getInstance("X.509")
+                        .generateCertificates(new java.io.ByteArrayInputStream(pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+                if (certs.isEmpty()) {
+                    c.error(p + ".caBundle", "no certificate found (expected PEM)");
+                }
+            } catch (java.security.cert.CertificateException e) {
+                c.error(p + ".caBundle", "not a PEM certificate bundle");
+            }
+            out.put("caBundle", pem);
+        }
+        out.put("identityFrom", c.oneOf(n, p, "identityFrom", Set.of("san-dns", "san-uri", "san-email", "subject-cn"), "san-uri"));
+        out.put("boundTokens", c.oneOf(n, p, "boundTokens", Set.of("when-present", "required"), "when-present"));
+        return out;
+    }
+
+    private static ObjectNode mfa(JsonNode n, JsonCheck c) {
+        String p = "auth.mfa";
+        ObjectNode out = AdminJson.MAPPER.createObjectNode();
+        if (!c.object(n, p, Set.of("rules"), true)) {
+            return out;
+        }
+        JsonNode rules = n.get("rules");
+        if (rules == null || !rules.isArray() || rules.isEmpty() || rules.size() > 16) {
+            c.error(p + ".rules", "expected a list of 1..16 rules");
+            return out;
+        }
+        ArrayNode list = out.putArray("rules");
+        for (int i = 0; i < rules.size(); i++) {
+            String rp = p + ".rules[" + i + "]";
+            JsonNode r = rules.get(i);
+            if (!c.object(r, rp, Set.of("operations", "amr", "acr", "maxAgeSeconds"), true)) {
+                continue;
+            }
+            ObjectNode o = list.addObject();
+            List<String> ops = c.strings(r, rp, "operations", true, 8);
+            if (ops != null) {
+                for (String op : ops) {
+                    if (!OPERATION_CLASSES.contains(op)) {
+                        c.error(rp + ".operations", "'" + op + "' (expected: " + String.join(", ", new java.util.TreeSet<>(OPERATION_CLASSES)) + ")");
+                    }
+                }
+                ops.forEach(o.putArray("operations")::add);
+            }
+            List<String> amr = c.strings(r, rp, "amr", false, 16);
+            String acr = c.string(r, rp, "acr", false, 256);
+            if (amr == null && acr == null) {
+                c.error(rp, "needs amr (any of these methods) or acr (this level), or both");
+            }
+            if (amr != null) {
+                amr.forEach(o.putArray("amr")::add);
+            }
+            if (acr != null) {
+                o.put("acr", acr);
+            }
+            long maxAge = c.integer(r, rp, "maxAgeSeconds", 0, 0, 86_400, false);
+            if (maxAge > 0) {
+                o.put("maxAgeSeconds", maxAge);
+            }
+        }
+        return out;
+    }
+
+    private static ObjectNode budgets(JsonNode body, JsonCheck c) {
+        ObjectNode out = AdminJson.MAPPER.createObjectNode();
+        if (!c.object(body, "", Set.of("budgets"), true)) {
+            return out;
+        }
+        JsonNode list = body.get("budgets");
+        if (list == null || !list.isArray() || list.size() > 2) {
+            c.error("budgets", "expected a list of at most 2 budgets (one per period: day, month)");
+            return out;
+        }
+        ArrayNode arr = out.putArray("budgets");
+        Set<String> periods = new HashSet<>();
+        for (int i = 0; i < list.size(); i++) {
+            String p = "budgets[" + i + "]";
+            JsonNode b = list.get(i);
+            if (!c.object(b, p, Set.of("period", "limitMicros", "softPercent", "hard", "enforced"), true)) {
+                continue;
+            }
+            String period = c.oneOf(b, p, "period", Set.of("day", "month"), null);
+            if (period != null && !periods.add(period)) {
+                c.error(p + ".period", "'" + period + "' appears twice");
+            }
+            arr.addObject().put("period", period)
+                    .put("limitMicros", c.integer(b, p, "limitMicros", 0, 1, 1_000_000_000_000_000L, true))
+                    .put("softPercent", c.integer(b, p, "softPercent", 80, 1, 100, false))
+                    .put("hard", c.bool(b, p, "hard", true))
+                    .put("enforced", c.bool(b, p, "enforced", true));
+        }
+        return out;
+    }
+
+    private static ObjectNode overrides(JsonNode body, JsonCheck c) {
+        ObjectNode out = AdminJson.MAPPER.createObjectNode();
+        Set<String> limits = Set.of("requestsPerMinute", "tokensPerMinute", "concurrency", "maxOutputTokens", "dailyTokens",
+                "monthlyTokens");
+        Set<String> known = new HashSet<>(limits);
+        known.add("enforced");
+        if (!c.object(body, "", known, true)) {
+            return out;
+        }
+        for (String f : new java.util.TreeSet<>(limits)) {
+            if (body.has(f)) {
+                out.put(f, c.integer(body, "overrides", f, 0, 0, 1_000_000_000_000L, true));
+            }
+        }
+        if (out.isEmpty()) {
+            c.error("overrides", "no limit given (expected any of: " + String.join(", ", new java.util.TreeSet<>(limits)) + ")");
+        }
+        out.put("enforced", c.bool(body, "overrides", "enforced", true));
+        return out;
+    }
+
+    private static ObjectNode logging(JsonNode body, JsonCheck c) {
+        ObjectNode out = AdminJson.MAPPER.createObjectNode();
+        if (c.object(body, "", Set.of("payloads"), true)) {
+            out.put("payloads", c.bool(body, "logging", "payloads", false));
+        }
+        return out;
+    }
+
+    /** https, or http to a loopback host (test IdPs). */
+    private static void url(String s, String p, JsonCheck c) {
+        try {
+            URI u = new URI(s);
+            String host = u.getHost();
+            boolean loopback = host != null && (host.equals("localhost") || host.equals("127.0.0.1") || host.equals("[::1]"));
+            if (host == null || !("https".equals(u.getScheme()) || "http".equals(u.getScheme()) && loopback)
+                    || u.getUserInfo() != null || u.getFragment() != null) {
+                c.error(p, "'" + s + "' (expected an https URL without credentials or fragment; http only to loopback)");
+            }
+        } catch (java.net.URISyntaxException e) {
+            c.error(p, "not a URL");
+        }
+    }
+
+    private static String orDefault(String s, String d) {
+        return s == null ? d : s;
+    }
+}

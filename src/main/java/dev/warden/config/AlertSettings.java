@@ -1,0 +1,18 @@
+package dev.warden.config;
+
+import java.util.List;
+
+/**
+ * {@code alerts:} how often spend is checked against budgets and for anomalies, and where newly
+ * raised alerts are posted (JSON, to each webhook).
+ *
+ * @param anomalyFactor    the last hour's spend must exceed this multiple of the hourly mean of the day before
+ * @param anomalyMinMicros ... and be at least this much (so small tenants do not page anyone)
+ */
+public record AlertSettings(int intervalMs, List<String> webhooks, double anomalyFactor, long anomalyMinMicros) {
+    public static final AlertSettings DEFAULTS = new AlertSettings(15_000, List.of(), 3.0, 1_000_000);
+
+    public AlertSettings {
+        webhooks = List.copyOf(webhooks);
+    }
+}
