@@ -25,6 +25,8 @@ import java.util.function.BooleanSupplier;
 public final class AdminApi implements Handler<HttpServerRequest> {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final String V1 = "/admin/v1/";
+    /** A tenant's payload-bearing resources: cached responses, prompt logs, job data. */
+    private static final java.util.Set<String> PAYLOAD_RESOURCES = java.util.Set.of("cache", "prompt-logs", "payloads", "job-data");
     private static final java.util.Set<String> STORE_ROUTES = java.util.Set.of("tenants", "audit", "alerts", "operators", "role-bindings");
 
     private final SnapshotHolder snapshots;
@@ -134,7 +136,7 @@ public final class AdminApi implements Handler<HttpServerRequest> {
         String[] rest = java.util.Arrays.copyOfRange(s, 1, s.length);
         switch (top) {
             case "tenants" -> tenant(req, rest, principal);
-            case "audit" -> resources.audit.handle(req, rest, principal);
+            case "audit" -> resources.audit.handle(req, rest, principal, auth);
             case "alerts" -> {
                 if (rest.length == 0) {
                     resources.spend.alerts(req, principal, null);
@@ -159,6 +161,16 @@ public final class AdminApi implements Handler<HttpServerRequest> {
 
     /** {@code /admin/v1/tenants/...}: {@code rest} = segments after "tenants". */
     private void tenant(HttpServerRequest req, String[] rest, AdminPrincipal principal) {
+        if (rest.length >= 2 && PAYLOAD_RESOURCES.contains(rest[1]) && principal.sees(rest[0])) {
+            if (principal.platform()) {
+                // Platform admins see metadata and usage, never what a tenant's users sent or got (ATTACKS A08).
+                auth.refuse(req, rest[0], principal.name(), "admin_payload_denied",
+                        GatewayError.of(ErrorCode.ADMIN_PAYLOAD_DENIED, "Payloads are visible to the tenant's own admins only."));
+            } else {
+                problem(req.response(), GatewayError.of(ErrorCode.NOT_FOUND, "Nothing is stored here yet."));
+            }
+            return;
+        }
         if (rest.length >= 2 && principal.sees(rest[0])) {
             switch (rest[1]) {
                 case "settings" -> {

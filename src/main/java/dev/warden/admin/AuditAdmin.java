@@ -40,10 +40,11 @@ final class AuditAdmin {
     }
 
     /** {@code rest} = path segments after {@code /admin/v1/audit}. */
-    void handle(HttpServerRequest req, String[] rest, AdminPrincipal principal) {
+    void handle(HttpServerRequest req, String[] rest, AdminPrincipal principal, AdminAuthenticator auth) {
         if (req.method() != HttpMethod.GET) {
-            req.response().putHeader("Allow", "GET");
-            AdminJson.problem(req.response(), GatewayError.of(ErrorCode.METHOD_NOT_ALLOWED, "The audit log is read-only."));
+            // No edit API exists, for anyone: an attempt is refused and itself audited (ATTACKS H08).
+            auth.refuse(req, principal.tenants().size() == 1 ? principal.tenants().iterator().next() : null, principal.name(),
+                    "audit_immutable", GatewayError.of(ErrorCode.AUDIT_IMMUTABLE, "The audit log is append-only."));
             return;
         }
         if (rest.length == 1 && rest[0].equals("verify")) {

@@ -17,6 +17,8 @@ public enum ErrorCode {
     TENANT_SUSPENDED(403, "Tenant suspended"),
     FORBIDDEN(403, "Forbidden"),
     MODEL_NOT_ALLOWED(403, "Model not allowed"),
+    ADMIN_PAYLOAD_DENIED(403, "Payload access denied"),
+    AUDIT_IMMUTABLE(403, "The audit log cannot be changed"),
     NOT_FOUND(404, "Not found"),
     METHOD_NOT_ALLOWED(405, "Method not allowed"),
     CONFLICT(409, "Conflict"),

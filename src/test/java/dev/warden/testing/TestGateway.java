@@ -222,6 +222,14 @@ public final class TestGateway implements AutoCloseable {
         return b;
     }
 
+    /** Every audit record, once everything queued so far has been written. */
+    public java.util.List<dev.warden.audit.AuditRecord> auditRecords() throws InterruptedException {
+        if (!audit.flush(5000)) {
+            throw new AssertionError("audit writer did not drain in 5 s");
+        }
+        return store.auditRecords();
+    }
+
     /** The keyed hash of a key under this gateway's secret (what a store keeps). */
     public String hashText(String key) {
         return hasherForTests.hashText(key);
