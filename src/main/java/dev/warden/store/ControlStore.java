@@ -94,6 +94,14 @@ public interface ControlStore extends AutoCloseable {
     record AuditHead(long seq, String mac) {
     }
 
+    /**
+     * Calls {@code onChange} soon after any replica's write is committed, where the database can
+     * push (PostgreSQL LISTEN/NOTIFY); returns null where it cannot (SQLite: one process, polling).
+     */
+    default AutoCloseable listen(Runnable onChange) {
+        return null;
+    }
+
     @Override
     void close();
 }

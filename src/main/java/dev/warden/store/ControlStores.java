@@ -63,7 +63,7 @@ public final class ControlStores {
             dataSource.close();
             throw new StoreException("cannot migrate the control store at " + redact(url) + ": " + e.getMessage(), e);
         }
-        return new JdbcControlStore(dataSource, dataSource);
+        return new JdbcControlStore(dataSource, dataSource, sqlite ? null : url);
     }
 
     /** A URL without its password, for messages and logs. */

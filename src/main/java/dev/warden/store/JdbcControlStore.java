@@ -25,10 +25,18 @@ import javax.sql.DataSource;
 final class JdbcControlStore implements ControlStore {
     private final DataSource dataSource;
     private final AutoCloseable onClose;
+    /** The PostgreSQL URL (writes notify, listeners connect to it); null on SQLite. */
+    private final String postgresUrl;
 
-    JdbcControlStore(DataSource dataSource, AutoCloseable onClose) {
+    JdbcControlStore(DataSource dataSource, AutoCloseable onClose, String postgresUrl) {
         this.dataSource = dataSource;
         this.onClose = onClose;
+        this.postgresUrl = postgresUrl;
+    }
+
+    @Override
+    public AutoCloseable listen(Runnable onChange) {
+        return postgresUrl == null ? null : new PgChangeListener(postgresUrl, onChange).start();
     }
 
     @Override
@@ -543,6 +551,12 @@ final class JdbcControlStore implements ControlStore {
                 if (bumpVersion) {
                     try (PreparedStatement ps = c.prepareStatement("UPDATE store_version SET version = version + 1 WHERE id = 1")) {
                         ps.executeUpdate();
+                    }
+                    if (postgresUrl != null) {
+                        // Delivered to listeners when (and only if) this transaction commits.
+                        try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify('" + PgChangeListener.CHANNEL + "', '')")) {
+                            ps.executeQuery().close();
+                        }
                     }
                 }
                 c.commit();

@@ -8,9 +8,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps this replica's snapshot in step with the shared control store: every {@code refreshMs}
- * (on a worker thread) it reads the store's version and, when it moved, reloads tenants and keys
- * and recompiles the snapshot. A key revoked on any replica thus stops working on every replica
+ * Keeps this replica's snapshot in step with the shared control store: on every change
+ * notification (PostgreSQL LISTEN/NOTIFY: within milliseconds of a commit on any replica) and
+ * every {@code refreshMs} (the periodic full check, on a worker thread) it reads the store's
+ * version and, when it moved, reloads tenants and keys and recompiles the snapshot. A key revoked on any replica thus stops working on every replica
  * within one refresh interval. If the store is unreachable, the last state keeps serving (logged
  * once per outage), since refusing every tenant would turn a database outage into a full outage.
  */
@@ -22,6 +23,7 @@ public final class StoreSync {
     private final StoreState state;
     private final SnapshotHolder snapshots;
     private long timer = -1;
+    private AutoCloseable listener;
     private volatile boolean failing;
 
     public StoreSync(Vertx vertx, ControlStore store, StoreState state, SnapshotHolder snapshots) {
@@ -36,7 +38,9 @@ public final class StoreSync {
         return state;
     }
 
+    /** Polls every {@code refreshMs} (the full refresh), and also syncs on each change notification where the store pushes them. */
     public void start(int refreshMs) {
+        listener = store.listen(this::syncNow);
         timer = vertx.setPeriodic(refreshMs, id -> {
             try {
                 vertx.executeBlocking(() -> {
@@ -52,6 +56,13 @@ public final class StoreSync {
     public void stop() {
         if (timer >= 0) {
             vertx.cancelTimer(timer);
+        }
+        if (listener != null) {
+            try {
+                listener.close();
+            } catch (Exception ignored) {
+                // a listener's close does not fail
+            }
         }
     }
 

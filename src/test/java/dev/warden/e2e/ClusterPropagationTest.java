@@ -69,10 +69,11 @@ class ClusterPropagationTest {
                 dataPorts.add(dataPort);
                 adminPorts.add(adminPort);
                 Path config = dir.resolve("warden" + i + ".yaml");
+                // The periodic refresh is set to a minute: changes within the second must come from LISTEN/NOTIFY.
                 Files.writeString(config, """
                         listeners: { data: { host: 127.0.0.1, port: %d }, admin: { host: 127.0.0.1, port: %d } }
                         dataDir: %s
-                        store: { url: "%s", refreshMs: 200 }
+                        store: { url: "%s", refreshMs: 60000 }
                         pools: { main: { upstreams: [ { url: "http://127.0.0.1:%d", region: eu } ] } }
                         models: { gpt-sim: { pool: main } }
                         tiers: { basic: { description: b } }

@@ -232,4 +232,33 @@ class ControlStoreTest {
                     new TenantSpend("globex", 1, 10, 20, 1006));
         });
     }
+
+    @org.junit.jupiter.api.Test
+    void postgresWritesNotifyOtherConnectionsOnCommitOnly() throws Exception {
+        String url = Databases.fresh(Databases.Kind.POSTGRESQL);
+        java.util.concurrent.atomic.AtomicInteger changes = new java.util.concurrent.atomic.AtomicInteger();
+        try (ControlStore writer = ControlStores.open(url); ControlStore reader = ControlStores.open(url)) {
+            AutoCloseable listening = reader.listen(changes::incrementAndGet);
+            assertThat(listening).isNotNull();
+            try {
+                Thread.sleep(300); // LISTEN is registered
+                writer.createTenant(tenant("acme"));
+                long deadline = System.nanoTime() + 2_000_000_000L;
+                while (changes.get() == 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertThat(changes.get()).isEqualTo(1);
+                assertThatThrownBy(() -> writer.createTenant(tenant("acme"))).isInstanceOf(StoreException.Conflict.class);
+                Thread.sleep(300);
+                assertThat(changes.get()).as("a rolled-back write notifies nobody").isEqualTo(1);
+            } finally {
+                listening.close();
+            }
+        } finally {
+            Databases.drop(url);
+        }
+        try (ControlStore sqlite = ControlStores.open(Databases.fresh(Databases.Kind.SQLITE))) {
+            assertThat(sqlite.listen(() -> { })).isNull();
+        }
+    }
 }
