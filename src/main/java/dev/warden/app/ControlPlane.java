@@ -117,6 +117,12 @@ public final class ControlPlane implements AutoCloseable {
         return alerts;
     }
 
+    /** Whether a tenant opted in to payloads in its access-log lines (its {@code logging} settings). */
+    public boolean logsPayloads(String tenant) {
+        String logging = state.setting(tenant, "logging");
+        return logging != null && logging.contains("\"payloads\":true"); // the stored form is normalised JSON
+    }
+
     /** Operator keys and role bindings, kept current by the store sync. */
     public StoreState state() {
         return state;

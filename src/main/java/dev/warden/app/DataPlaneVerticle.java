@@ -25,12 +25,14 @@ final class DataPlaneVerticle extends VerticleBase {
     private final GatewayMetrics metrics;
     private final ListenerConfig listener;
     private final ControlPlane control;
+    private final dev.warden.observe.Tracing tracing;
     private HttpServer server;
     private HttpClient client;
 
-    DataPlaneVerticle(SnapshotHolder snapshots, KeyHasher hasher, GatewayMetrics metrics, ListenerConfig listener,
-                      ControlPlane control) {
+    DataPlaneVerticle(SnapshotHolder snapshots, KeyHasher hasher, GatewayMetrics metrics, dev.warden.observe.Tracing tracing,
+                      ListenerConfig listener, ControlPlane control) {
         this.control = control;
+        this.tracing = tracing;
         this.snapshots = snapshots;
         this.hasher = hasher;
         this.metrics = metrics;
@@ -49,7 +51,7 @@ final class DataPlaneVerticle extends VerticleBase {
                         .setDecompressionSupported(false))
                 .with(new PoolOptions().setHttp1MaxSize(512).setMaxWaitQueueSize(10_000))
                 .build();
-        PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, config, control);
+        PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, tracing, config, control);
         return DataPlaneServer.start(vertx, DataPlaneServer.options(listener, config.limits(), config.timeouts()),
                 new DataPlaneHandler(snapshots, runner, metrics, control == null ? null : control.audit())).onSuccess(s -> server = s);
     }

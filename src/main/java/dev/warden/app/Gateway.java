@@ -11,6 +11,7 @@ import dev.warden.config.SnapshotHolder;
 import dev.warden.config.WardenConfig;
 import dev.warden.observe.GatewayMetrics;
 import dev.warden.observe.SecurityLog;
+import dev.warden.observe.Tracing;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -39,6 +40,7 @@ public final class Gateway {
     private final List<String> deployments = new ArrayList<>();
     private final AtomicBoolean ready = new AtomicBoolean();
     private ConfigWatcher watcher;
+    private Tracing tracing;
     private HttpServer admin;
     private int dataPort;
 
@@ -68,6 +70,7 @@ public final class Gateway {
     private Future<Void> startAll(KeyHasher hasher, AdminToken adminToken, int instances, ControlPlane control) {
         WardenConfig config = snapshots.current().config();
         GatewayMetrics metrics = new GatewayMetrics(prometheus, config.maxTenantLabels());
+        tracing = Tracing.of(config.telemetry());
         if (control != null) {
             control.bindMetrics(prometheus, metrics::tenantLabel);
         }
@@ -81,7 +84,7 @@ public final class Gateway {
         // One deployment of N instances: Vert.x shares one listening socket between them (port 0
         // included), and gives each its own event loop.
         return vertx.deployVerticle(() -> {
-            DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, config.dataListener(), control);
+            DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, tracing, config.dataListener(), control);
             loops.add(v);
             return v;
         }, new io.vertx.core.DeploymentOptions().setInstances(instances)).compose(id -> {
@@ -149,6 +152,14 @@ public final class Gateway {
         for (String id : deployments) {
             chain = chain.eventually(() -> vertx.undeploy(id));
         }
-        return chain;
+        return chain.eventually(() -> {
+            if (tracing != null) {
+                return vertx.executeBlocking(() -> {
+                    tracing.close(); // exports the spans still queued
+                    return null;
+                }, false).mapEmpty();
+            }
+            return Future.succeededFuture();
+        });
     }
 }

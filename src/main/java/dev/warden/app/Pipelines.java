@@ -12,7 +12,11 @@ import dev.warden.http.ProblemWriter;
 import dev.warden.http.ReadBodyStage;
 import dev.warden.identity.ApiKeyAuthenticator;
 import dev.warden.observe.GatewayMetrics;
+import dev.warden.observe.AccessLogStage;
 import dev.warden.observe.MetricsStage;
+import dev.warden.observe.TraceStage;
+import dev.warden.observe.Tracing;
+import java.util.function.Predicate;
 import dev.warden.observe.RequestIdStage;
 import dev.warden.pipeline.PipelineRunner;
 import dev.warden.pipeline.StageSlot;
@@ -33,14 +37,17 @@ public final class Pipelines {
 
     /** Builds the list for one event loop ({@code vertx} must be called from that loop's context). */
     public static PipelineRunner dataPlane(Vertx vertx, HttpClient upstreams, KeyHasher hasher, GatewayMetrics metrics,
-                                           WardenConfig config, ControlPlane control) {
+                                           Tracing tracing, WardenConfig config, ControlPlane control) {
         AuditWriter audit = control == null ? null : control.audit();
         LedgerWriter ledger = control == null ? null : control.ledger();
         Deadlines deadlines = new Deadlines(vertx);            // this loop's timeouts, one tick
         StageSwitch authorize = config.stage("authorize");
+        Predicate<String> payloads = control == null ? tenant -> false : control::logsPayloads;
         List<StageSlot> stages = List.of(
+                new StageSlot(new AccessLogStage(payloads), config.telemetry().accessLog(), true), // one JSON line, written last
                 StageSlot.always(new MetricsStage(metrics)),          // counts every exchange on completion
                 StageSlot.always(new RequestIdStage()),               // a fresh id for logs and headers
+                StageSlot.always(new TraceStage(tracing)),            // W3C trace ids, a span when exported
                 new StageSlot(new AuditStage(audit), audit != null, true), // fail closed; audits refusals
                 new StageSlot(new UsageStage(ledger), ledger != null, true), // fail closed; one ledger row per upstream call
                 StageSlot.always(new IdentifyStage()),                // which tenant does it name?

@@ -151,14 +151,15 @@ public final class ConfigLoader {
         TelemetrySettings telemetry = TelemetrySettings.DEFAULTS;
         JsonNode telNode = root.get("telemetry");
         if (r.isObject(telNode, "telemetry", false)) {
-            r.onlyKnown(telNode, "telemetry", Set.of("tracing", "otlpEndpoint", "sampleRatioPercent", "serviceName", "accessLog"));
+            r.onlyKnown(telNode, "telemetry", Set.of("tracing", "otlpEndpoint", "sampleRatioPercent", "serviceName", "trustClientTrace", "accessLog"));
             String endpoint = r.string(telNode, "telemetry", "otlpEndpoint", TelemetrySettings.DEFAULTS.otlpEndpoint(), false);
             if (!endpoint.startsWith("http://") && !endpoint.startsWith("https://")) {
                 r.error("telemetry.otlpEndpoint", "'" + endpoint + "' (expected: the OTLP/HTTP traces URL, e.g. http://collector:4318/v1/traces)");
             }
             telemetry = new TelemetrySettings(r.bool(telNode, "telemetry", "tracing", false), endpoint,
                     r.integer(telNode, "telemetry", "sampleRatioPercent", 100, 0, 100) / 100.0,
-                    r.string(telNode, "telemetry", "serviceName", "warden", false), r.bool(telNode, "telemetry", "accessLog", true));
+                    r.string(telNode, "telemetry", "serviceName", "warden", false), r.bool(telNode, "telemetry", "trustClientTrace", false),
+                    r.bool(telNode, "telemetry", "accessLog", true));
         }
 
         Map<String, StageSwitch> stages = new HashMap<>();

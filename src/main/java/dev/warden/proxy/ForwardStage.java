@@ -2,6 +2,7 @@ package dev.warden.proxy;
 
 import dev.warden.config.Timeouts;
 import dev.warden.pipeline.ErrorCode;
+import dev.warden.observe.TraceContext;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.GatewayError;
 import dev.warden.pipeline.Operation;
@@ -128,6 +129,8 @@ public final class ForwardStage implements Stage {
         }
     }
 
+    private static final CharSequence H_TRACEPARENT = io.vertx.core.http.HttpHeaders.createOptimized("traceparent");
+
     private static void setGatewayHeaders(MultiMap headers, Exchange exchange, SelectedRoute route) {
         String client = exchange.request().remoteAddress();
         // HeaderHygiene dropped every one of these names: add, no need to replace.
@@ -139,6 +142,10 @@ public final class ForwardStage implements Stage {
         headers.add(H_XFF, client);
         headers.add(H_XFP, V_HTTP);
         headers.add(H_FORWARDED, "for=\"" + client + "\";proto=http");
+        TraceContext trace = exchange.get(TraceContext.KEY);
+        if (trace != null) {
+            headers.add(H_TRACEPARENT, trace.traceparent()); // Warden's span is the upstream's parent
+        }
         if (!headers.contains(H_CONTENT_TYPE)) {
             headers.add(H_CONTENT_TYPE, V_JSON);
         }

@@ -21,7 +21,7 @@ final class HeaderHygiene {
     private static final HeaderNames NEVER_UPSTREAM = new HeaderNames("authorization", "x-api-key", "cookie", "host",
             "content-length", "expect", "x-tenant-id", "forwarded", "x-real-ip", "x-original-url", "x-rewrite-url",
             "x-http-method-override", "x-http-method", "x-method-override", "x-request-id", "x-client-ip",
-            "true-client-ip", "cf-connecting-ip");
+            "true-client-ip", "cf-connecting-ip", "traceparent", "tracestate");
 
     private static final String[] NEVER_UPSTREAM_PREFIXES = {"x-warden-", "x-forwarded-", "x-authenticated-",
             "x-gateway-", "x-sim-internal-"};

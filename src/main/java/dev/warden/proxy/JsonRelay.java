@@ -2,6 +2,7 @@ package dev.warden.proxy;
 
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.Usage;
+import dev.warden.observe.AccessLogStage;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerResponse;
@@ -56,6 +57,7 @@ final class JsonRelay extends Relay {
         if (usage != null) {
             exchange.usage(usage);
         }
+        exchange.put(AccessLogStage.RESPONSE_BODY, copy); // for a tenant that opted in to payload logging
         return pending;
     }
 

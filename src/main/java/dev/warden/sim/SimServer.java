@@ -26,6 +26,7 @@ public final class SimServer {
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong connections = new AtomicLong();
     private volatile String lastBody;
+    private volatile io.vertx.core.MultiMap lastHeaders;
     private HttpServer server;
 
     public SimServer(Vertx vertx, SimOptions options) {
@@ -99,9 +100,15 @@ public final class SimServer {
         return lastBody;
     }
 
+    /** The headers of the last request answered. */
+    public io.vertx.core.MultiMap lastHeaders() {
+        return lastHeaders;
+    }
+
     private void answer(HttpServerRequest req, String path, Buffer raw, Faults faults) {
         HttpServerResponse res = req.response();
         lastBody = raw.toString();
+        lastHeaders = io.vertx.core.MultiMap.caseInsensitiveMultiMap().addAll(req.headers());
         if (faults.status() > 0) {
             json(res, faults.status(), "{\"error\":{\"message\":\"simulated failure\",\"type\":\"server_error\"}}");
             return;

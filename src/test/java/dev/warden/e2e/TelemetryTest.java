@@ -1,0 +1,155 @@
+package dev.warden.e2e;
+
+import static dev.warden.testing.Http.bearer;
+import static dev.warden.testing.Http.chat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.testing.Databases;
+import dev.warden.testing.Http;
+import dev.warden.testing.TestGateway;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import java.net.http.HttpResponse;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/** W3C trace propagation to upstreams, OTLP span export, and the JSON access log with payload opt-in. */
+class TelemetryTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+    private static final String CLIENT_PARENT = "00-" + CLIENT_TRACE + "-00f067aa0ba902b7-01";
+
+    private static String upstreamTraceparent(TestGateway gw) {
+        String eu = gw.eu.lastHeaders() == null ? null : gw.eu.lastHeaders().get("traceparent");
+        String us = gw.us.lastHeaders() == null ? null : gw.us.lastHeaders().get("traceparent");
+        return eu != null ? eu : us;
+    }
+
+    @Test
+    void aClientTraceIsLinkedNotContinuedByDefaultAndContinuedWhenTrusted() throws Exception {
+        try (TestGateway gw = new TestGateway()) {
+            HttpResponse<String> r = Http.post(gw.dataUrl("/v1/chat/completions"), chat("echo", "hi"),
+                    "Authorization", bearer(gw.key("acme")), "traceparent", CLIENT_PARENT, "tracestate", "evil=1");
+            assertThat(r.statusCode()).isEqualTo(200);
+            String up = upstreamTraceparent(gw);
+            assertThat(up).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]");
+            assertThat(up).doesNotContain(CLIENT_TRACE);
+            assertThat(gw.eu.lastHeaders() == null ? null : gw.eu.lastHeaders().get("tracestate")).isNull();
+
+            Http.post(gw.dataUrl("/v1/chat/completions"), chat("echo", "hi"), "Authorization", bearer(gw.key("acme")),
+                    "traceparent", "00-" + "0".repeat(32) + "-00f067aa0ba902b7-01");
+            assertThat(upstreamTraceparent(gw)).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]").doesNotContain("0".repeat(32));
+        }
+        try (TestGateway gw = new TestGateway(yaml -> yaml + "\ntelemetry: { trustClientTrace: true }\n")) {
+            Http.post(gw.dataUrl("/v1/chat/completions"), chat("echo", "hi"), "Authorization", bearer(gw.key("acme")),
+                    "traceparent", CLIENT_PARENT);
+            String up = upstreamTraceparent(gw);
+            assertThat(up).startsWith("00-" + CLIENT_TRACE + "-").endsWith("-01").doesNotContain("00f067aa0ba902b7");
+        }
+    }
+
+    @Test
+    void spansAreExportedOverOtlpWithTheTenantAndTheTraceSentUpstream() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        List<Buffer> exported = new CopyOnWriteArrayList<>();
+        List<String> types = new CopyOnWriteArrayList<>();
+        HttpServer collector = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
+            types.add(req.getHeader("Content-Type") + " " + req.path());
+            exported.add(b);
+            req.response().putHeader("Content-Type", "application/x-protobuf").end();
+        })).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
+        try (TestGateway gw = new TestGateway(yaml -> yaml + """
+
+                telemetry:
+                  tracing: true
+                  otlpEndpoint: "http://127.0.0.1:%d/v1/traces"
+                  serviceName: warden-test
+                """.formatted(collector.actualPort()))) {
+            assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), chat("echo", "hi"), "Authorization", bearer(gw.key("acme")))
+                    .statusCode()).isEqualTo(200);
+            String traceId = upstreamTraceparent(gw).substring(3, 35);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (exported.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(types).isNotEmpty().allSatisfy(t -> assertThat(t).isEqualTo("application/x-protobuf /v1/traces"));
+            byte[] all = exported.stream().map(Buffer::getBytes).reduce(new byte[0], TelemetryTest::concat);
+            String text = new String(all, java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertThat(text).contains(new String(HexFormat.of().parseHex(traceId), java.nio.charset.StandardCharsets.ISO_8859_1));
+            assertThat(text).contains("warden-test", "warden.tenant", "acme", "gen_ai.request.model");
+            assertThat(text).doesNotContain(gw.key("acme")).doesNotContain("\"hi\"");
+        } finally {
+            vertx.close().await(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void theAccessLogHasMetadataOnlyUnlessTheTenantOptsIn() throws Exception {
+        Logger access = (Logger) LoggerFactory.getLogger("warden.access");
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        Level before = access.getLevel();
+        access.addAppender(lines);
+        access.setLevel(Level.INFO);
+        try (TestGateway gw = new TestGateway(yaml -> yaml, Databases.fresh(Databases.Kind.SQLITE))) {
+            String prompt = "the secret recipe is 42";
+            assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", prompt), "Authorization", bearer(gw.key("acme")))
+                    .statusCode()).isEqualTo(200);
+            Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", prompt), "Authorization", bearer(gw.key("acme") + "x"));
+            JsonNode ok = await(lines, 1);
+            assertThat(ok.path("tenant").asText()).isEqualTo("acme");
+            assertThat(ok.path("status").asInt()).isEqualTo(200);
+            assertThat(ok.path("model").asText()).isEqualTo("gpt-sim");
+            assertThat(ok.path("inputTokens").asLong()).isPositive();
+            assertThat(ok.path("costMicros").asLong()).isPositive();
+            assertThat(ok.path("traceId").asText()).hasSize(32);
+            assertThat(ok.has("requestBody")).isFalse();
+            JsonNode refused = await(lines, 2);
+            assertThat(refused.path("status").asInt()).isEqualTo(401);
+            assertThat(refused.path("error").asText()).isEqualTo("unauthenticated");
+            assertThat(refused.path("tenant").isNull()).isTrue();
+            assertThat(lines.list.toString()).doesNotContain(prompt).doesNotContain(gw.key("acme"));
+
+            assertThat(Http.call("PUT", gw.adminUrl("/admin/v1/tenants/acme/settings/logging"), "{\"payloads\":true}",
+                    "Authorization", bearer(gw.adminToken)).statusCode()).isEqualTo(200);
+            Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", prompt), "Authorization", bearer(gw.key("acme")));
+            Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", prompt), "Authorization", bearer(gw.key("globex")));
+            JsonNode optedIn = await(lines, 3);
+            assertThat(optedIn.path("tenant").asText()).isEqualTo("acme");
+            assertThat(optedIn.path("requestBody").asText()).contains(prompt);
+            assertThat(optedIn.path("responseBody").asText()).contains("choices");
+            JsonNode other = await(lines, 4);
+            assertThat(other.path("tenant").asText()).isEqualTo("globex");
+            assertThat(other.has("requestBody")).isFalse();
+        } finally {
+            access.detachAppender(lines);
+            access.setLevel(before);
+        }
+    }
+
+    private static JsonNode await(ListAppender<ILoggingEvent> lines, int n) throws Exception {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (lines.list.size() < n && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(lines.list).hasSizeGreaterThanOrEqualTo(n);
+        return JSON.readTree(lines.list.get(n - 1).getFormattedMessage());
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
