@@ -159,4 +159,39 @@ public final class GatewayMetrics implements StageCounters {
         }
         return (stage, result) -> byIndex[stage][result.ordinal()].increment();
     }
+
+    /** Per upstream: answers by outcome, and failures in a row (0 = the last answer was good). */
+    private final class UpstreamMeters {
+        final Counter ok;
+        final Counter failed;
+        final java.util.concurrent.atomic.AtomicLong failuresInARow = new java.util.concurrent.atomic.AtomicLong();
+
+        UpstreamMeters(String upstream, String region) {
+            ok = Counter.builder("warden_upstream_responses").description("Upstream answers: ok, or failed (connect, timeout, 5xx, protocol)")
+                    .tags("upstream", upstream, "region", region, "outcome", "ok").register(registry);
+            failed = Counter.builder("warden_upstream_responses").description("Upstream answers: ok, or failed (connect, timeout, 5xx, protocol)")
+                    .tags("upstream", upstream, "region", region, "outcome", "failed").register(registry);
+            io.micrometer.core.instrument.Gauge.builder("warden_upstream_consecutive_failures", failuresInARow, java.util.concurrent.atomic.AtomicLong::get)
+                    .description("Failed upstream answers in a row (0: healthy as last seen)")
+                    .tags("upstream", upstream, "region", region).register(registry);
+        }
+    }
+
+    /** upstream authority -> its meters (bounded: upstreams come from the config). */
+    private final ConcurrentHashMap<String, UpstreamMeters> upstreams = new ConcurrentHashMap<>();
+
+    /** One answer (or failure) of an upstream, as seen by the proxy. */
+    public void upstream(String authority, String region, boolean failed) {
+        UpstreamMeters m = upstreams.get(authority);
+        if (m == null) {
+            m = upstreams.computeIfAbsent(authority, a -> new UpstreamMeters(a, region));
+        }
+        if (failed) {
+            m.failed.increment();
+            m.failuresInARow.incrementAndGet();
+        } else {
+            m.ok.increment();
+            m.failuresInARow.set(0);
+        }
+    }
 }

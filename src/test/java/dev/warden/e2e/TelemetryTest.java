@@ -138,6 +138,26 @@ class TelemetryTest {
         }
     }
 
+    @Test
+    void upstreamHealthIsCountedPerUpstream() throws Exception {
+        try (TestGateway gw = new TestGateway()) {
+            String acme = bearer(gw.key("acme"));
+            // us-only runs on the us upstream alone: every request lands there.
+            assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), chat("us-only", "hi"), "Authorization", acme).statusCode()).isEqualTo(200);
+            String up = "127.0.0.1:" + gw.us.port();
+            gw.awaitMetric(1, "warden_upstream_responses_total", "upstream=\"" + up + "\"", "outcome=\"ok\"");
+            for (int i = 0; i < 2; i++) {
+                assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), chat("us-only", "hi"), "Authorization", acme,
+                        "X-Sim-Fault", "status=503").statusCode()).isEqualTo(503);
+            }
+            gw.awaitMetric(2, "warden_upstream_responses_total", "upstream=\"" + up + "\"", "outcome=\"failed\"");
+            assertThat(gw.metric("warden_upstream_consecutive_failures", "upstream=\"" + up + "\"")).isEqualTo(2);
+            Http.post(gw.dataUrl("/v1/chat/completions"), chat("us-only", "hi"), "Authorization", acme);
+            gw.awaitMetric(2, "warden_upstream_responses_total", "upstream=\"" + up + "\"", "outcome=\"ok\"");
+            assertThat(gw.metric("warden_upstream_consecutive_failures", "upstream=\"" + up + "\"")).isZero();
+        }
+    }
+
     private static JsonNode await(ListAppender<ILoggingEvent> lines, int n) throws Exception {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (lines.list.size() < n && System.nanoTime() < deadline) {
