@@ -35,6 +35,7 @@ public final class AdminApi implements Handler<HttpServerRequest> {
     private final AdminAuthenticator auth;
     private final AdminResources resources;
     private final Dashboard dashboard = new Dashboard();
+    private final TrafficView traffic;
 
     /** {@code resources} may be null (no control store): its routes then answer 503. */
     public AdminApi(SnapshotHolder snapshots, PrometheusMeterRegistry prometheus, BooleanSupplier ready,
@@ -44,6 +45,7 @@ public final class AdminApi implements Handler<HttpServerRequest> {
         this.ready = ready;
         this.auth = auth;
         this.resources = resources;
+        this.traffic = new TrafficView(prometheus);
     }
 
     @Override
@@ -118,6 +120,16 @@ public final class AdminApi implements Handler<HttpServerRequest> {
                 forbid(req, principal, "forbidden:platform_only", "This is for platform administrators.");
             } else if (get(req)) {
                 json(res, 200, status(snapshots.status()));
+            }
+            return;
+        }
+        if (top.equals("traffic") && s.length == 1) {
+            if (get(req)) {
+                ObjectNode view = traffic.snapshot(principal);
+                if (resources != null) {
+                    resources.spend.addToday(view);
+                }
+                json(res, 200, view.toString());
             }
             return;
         }

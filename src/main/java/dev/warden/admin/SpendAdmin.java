@@ -48,6 +48,14 @@ final class SpendAdmin {
                 : AdminCalls.Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant."));
     }
 
+    /** Adds each listed tenant's spend today (from the ledger, as of the last alert cycle) to a traffic view. */
+    void addToday(ObjectNode traffic) {
+        for (com.fasterxml.jackson.databind.JsonNode t : traffic.path("tenants")) {
+            TenantSpend today = monitor.today().get(t.path("tenant").asText());
+            ((ObjectNode) t).put("costTodayMicros", today == null ? 0 : today.costMicros());
+        }
+    }
+
     private ObjectNode spendView(String tenant) {
         ObjectNode out = AdminJson.MAPPER.createObjectNode().put("tenant", tenant);
         TenantSpend today = monitor.today().get(tenant);
