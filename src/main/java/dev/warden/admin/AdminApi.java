@@ -199,7 +199,7 @@ public final class AdminApi implements Handler<HttpServerRequest> {
                 }
                 case "spend" -> {
                     if (rest.length == 2) {
-                        resources.spend.spend(req, rest[0]);
+                        resources.spend.spend(req, principal, rest[0]);
                     } else {
                         problem(req.response(), GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
                     }

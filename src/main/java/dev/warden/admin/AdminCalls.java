@@ -52,27 +52,31 @@ final class AdminCalls {
     }
 
     /** Reads the (bounded, strict) JSON body, then runs the work on a worker thread. */
-    void withBody(HttpServerRequest req, BodyWork work) {
+    void withBody(HttpServerRequest req, AdminPrincipal principal, BodyWork work) {
         AdminJson.body(req).onComplete(ar -> {
             if (ar.failed()) {
-                AdminJson.problem(req.response(), GatewayError.of(ErrorCode.INVALID_JSON, "Invalid body: " + ar.cause().getMessage() + "."));
+                refuse(req, principal, null, GatewayError.of(ErrorCode.INVALID_JSON, "Invalid body: " + ar.cause().getMessage() + "."));
             } else {
-                blocking(req, () -> work.run(ar.result()));
+                blocking(req, principal, () -> work.run(ar.result()));
             }
         });
     }
 
-    /** Runs store work on a worker thread and answers with its result. */
-    void blocking(HttpServerRequest req, Callable<Answer> work) {
+    /**
+     * Runs store work on a worker thread and answers with its result. A refusal of what the caller
+     * asked (400, 404, 409) is audited like every other admin refusal; a store outage (503) is not
+     * a decision about the caller and is only answered.
+     */
+    void blocking(HttpServerRequest req, AdminPrincipal principal, Callable<Answer> work) {
         HttpServerResponse res = req.response();
         req.resume();
         vertx.executeBlocking(work, false).onComplete(ar -> {
             if (ar.failed()) {
                 Throwable e = ar.cause();
                 if (e instanceof StoreException.Conflict) {
-                    AdminJson.problem(res, GatewayError.of(ErrorCode.CONFLICT, "It exists already."));
+                    refuse(req, principal, null, GatewayError.of(ErrorCode.CONFLICT, "It exists already."));
                 } else if (e instanceof StoreException.NotFound) {
-                    AdminJson.problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such tenant or key."));
+                    refuse(req, principal, null, GatewayError.of(ErrorCode.NOT_FOUND, "No such tenant or key."));
                 } else if (e instanceof StoreException) {
                     AdminJson.problem(res, GatewayError.of(ErrorCode.STORE_UNAVAILABLE, "The control store could not be reached."));
                 } else {
@@ -82,7 +86,7 @@ final class AdminCalls {
             }
             Answer a = ar.result();
             if (a.error() != null) {
-                AdminJson.problem(res, a.error());
+                refuse(req, principal, null, a.error());
             } else if (a.body() == null) {
                 res.setStatusCode(a.status()).end();
             } else if (a.body() instanceof Text text) {
@@ -91,6 +95,43 @@ final class AdminCalls {
                 AdminJson.send(res, a.status(), a.body());
             }
         });
+    }
+
+    /**
+     * Refuses an authenticated caller (a role or tenant boundary) and records it: one deny event
+     * with the refusal's code, the principal, the tenant named in the path (if any) and the path.
+     */
+    void refuse(HttpServerRequest req, AdminPrincipal principal, String tenant, GatewayError error) {
+        if (tenant == null) {
+            tenant = actorTenant(req, principal);
+        }
+        if (audit != null) {
+            String path = req.path().length() > 256 ? req.path().substring(0, 256) : req.path();
+            audit.record(new AuditEvent(System.currentTimeMillis(), tenant, principal.name(),
+                    "admin." + req.method().name().toLowerCase(java.util.Locale.ROOT), "deny",
+                    error.code().code() + (error.reason() == null ? "" : ":" + error.reason()), null,
+                    req.remoteAddress() == null ? null : req.remoteAddress().hostAddress(),
+                    AdminJson.MAPPER.createObjectNode().put("path", path).toString()));
+        }
+        AdminJson.problem(req.response(), error);
+    }
+
+    /**
+     * The tenant a refusal is filed under: a tenant admin's own tenant (never the one it probed, whose
+     * admins would otherwise read another tenant's key ids in their audit view), or for platform
+     * principals the tenant named in the path.
+     */
+    private static String actorTenant(HttpServerRequest req, AdminPrincipal principal) {
+        if (principal.kind() == AdminPrincipal.Kind.TENANT_ADMIN) {
+            return principal.tenants().size() == 1 ? principal.tenants().iterator().next() : null;
+        }
+        String p = req.path();
+        String prefix = "/admin/v1/tenants/";
+        if (!p.startsWith(prefix)) {
+            return null;
+        }
+        int end = p.indexOf('/', prefix.length());
+        return p.substring(prefix.length(), end < 0 ? p.length() : end);
     }
 
     /** One audit event per admin change, with what it changed (never a key, a hash or a secret). */

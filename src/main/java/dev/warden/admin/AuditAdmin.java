@@ -52,7 +52,7 @@ final class AuditAdmin {
                 AdminJson.problem(req.response(), GatewayError.of(ErrorCode.FORBIDDEN, "Verifying the whole chain is for platform principals."));
                 return;
             }
-            calls.blocking(req, this::verify);
+            calls.blocking(req, principal, this::verify);
             return;
         }
         if (rest.length > 1 || rest.length == 1 && !rest[0].equals("export")) {
@@ -81,7 +81,7 @@ final class AuditAdmin {
             return;
         }
         AuditQuery q = query;
-        calls.blocking(req, () -> export ? export(q) : query(q));
+        calls.blocking(req, principal, () -> export ? export(q) : query(q));
     }
 
     private Answer query(AuditQuery q) {

@@ -41,11 +41,11 @@ final class OperatorAdmin {
         Caller caller = Caller.of(req, principal);
         HttpMethod m = req.method();
         if (rest.length == 0 && m == HttpMethod.GET) {
-            calls.blocking(req, this::list);
+            calls.blocking(req, principal, this::list);
         } else if (rest.length == 0 && m == HttpMethod.POST) {
-            calls.withBody(req, body -> issue(body, caller));
+            calls.withBody(req, principal, body -> issue(body, caller));
         } else if (rest.length == 1 && m == HttpMethod.DELETE) {
-            calls.blocking(req, () -> revoke(rest[0], caller));
+            calls.blocking(req, principal, () -> revoke(rest[0], caller));
         } else {
             AdminJson.problem(req.response(), GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
         }

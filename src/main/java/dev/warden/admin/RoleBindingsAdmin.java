@@ -42,13 +42,13 @@ final class RoleBindingsAdmin {
         Caller caller = Caller.of(req, principal);
         HttpMethod m = req.method();
         if (m == HttpMethod.GET) {
-            calls.blocking(req, () -> list(scope));
+            calls.blocking(req, principal, () -> list(scope));
         } else if (m == HttpMethod.POST) {
-            calls.withBody(req, body -> add(scope, body, caller));
+            calls.withBody(req, principal, body -> add(scope, body, caller));
         } else if (m == HttpMethod.DELETE) {
             String subject = req.getParam("subject");
             String role = req.getParam("role");
-            calls.blocking(req, () -> remove(scope, subject, role, caller));
+            calls.blocking(req, principal, () -> remove(scope, subject, role, caller));
         } else {
             req.response().putHeader("Allow", "GET, POST, DELETE");
             AdminJson.problem(req.response(), GatewayError.of(ErrorCode.METHOD_NOT_ALLOWED, "Role bindings accept GET, POST and DELETE."));

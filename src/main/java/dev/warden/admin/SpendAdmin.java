@@ -40,11 +40,11 @@ final class SpendAdmin {
         AdminJson.send(req.response(), 200, out);
     }
 
-    void spend(HttpServerRequest req, String tenant) {
+    void spend(HttpServerRequest req, AdminPrincipal principal, String tenant) {
         if (!get(req)) {
             return;
         }
-        calls.blocking(req, () -> tenantExists.test(tenant) ? AdminCalls.Answer.ok(200, spendView(tenant))
+        calls.blocking(req, principal, () -> tenantExists.test(tenant) ? AdminCalls.Answer.ok(200, spendView(tenant))
                 : AdminCalls.Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant."));
     }
 

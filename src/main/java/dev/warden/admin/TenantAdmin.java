@@ -55,42 +55,45 @@ public final class TenantAdmin {
         HttpServerResponse res = req.response();
         if (!principal.platform()) {
             // A tenant admin: every other tenant does not exist; platform-level changes are refused.
+            // Each refusal is audited (the same event for another tenant as for an unknown one).
             if (rest.length == 0) {
-                AdminJson.problem(res, GatewayError.of(ErrorCode.FORBIDDEN, "Only platform administrators create tenants."));
+                calls.refuse(req, principal, null, GatewayError.of(ErrorCode.FORBIDDEN, "Only platform administrators create tenants.",
+                        "platform_only"));
                 return;
             }
             if (!principal.sees(rest[0])) {
-                AdminJson.problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such tenant."));
+                calls.refuse(req, principal, null, GatewayError.of(ErrorCode.NOT_FOUND, "No such tenant.", "tenant_not_visible"));
                 return;
             }
             if (rest.length == 1 && m != HttpMethod.GET || rest.length == 2 && rest[1].equals("suspend")) {
-                AdminJson.problem(res, GatewayError.of(ErrorCode.FORBIDDEN, "Only platform administrators change a tenant's settings."));
+                calls.refuse(req, principal, null, GatewayError.of(ErrorCode.FORBIDDEN,
+                        "Only platform administrators change a tenant's settings.", "platform_only"));
                 return;
             }
         }
         Caller caller = Caller.of(req, principal);
         if (rest.length == 0 && m == HttpMethod.POST) {
-            calls.withBody(req, body -> create(body, caller));
+            calls.withBody(req, principal, body -> create(body, caller));
         } else if (rest.length == 1 && m == HttpMethod.GET) {
-            calls.blocking(req, () -> tenantView(rest[0]));
+            calls.blocking(req, principal, () -> tenantView(rest[0]));
         } else if (rest.length == 1 && m == HttpMethod.PATCH) {
-            calls.withBody(req, body -> update(rest[0], body, caller));
+            calls.withBody(req, principal, body -> update(rest[0], body, caller));
         } else if (rest.length == 2 && rest[1].equals("suspend") && m == HttpMethod.POST) {
-            calls.blocking(req, () -> update(rest[0], AdminJson.MAPPER.createObjectNode().put("status", "suspended"), caller));
+            calls.blocking(req, principal, () -> update(rest[0], AdminJson.MAPPER.createObjectNode().put("status", "suspended"), caller));
         } else if (rest.length == 2 && rest[1].equals("usage") && m == HttpMethod.GET) {
             String groupBy = req.getParam("groupBy", "day");
             String format = req.getParam("format", "json");
             String from = req.getParam("from");
             String to = req.getParam("to");
-            calls.blocking(req, () -> usage(rest[0], groupBy, format, from, to));
+            calls.blocking(req, principal, () -> usage(rest[0], groupBy, format, from, to));
         } else if (rest.length == 2 && rest[1].equals("keys") && m == HttpMethod.GET) {
-            calls.blocking(req, () -> keys(rest[0]));
+            calls.blocking(req, principal, () -> keys(rest[0]));
         } else if (rest.length == 2 && rest[1].equals("keys") && m == HttpMethod.POST) {
-            calls.withBody(req, body -> issue(rest[0], body, null, caller));
+            calls.withBody(req, principal, body -> issue(rest[0], body, null, caller));
         } else if (rest.length == 3 && rest[1].equals("keys") && m == HttpMethod.DELETE) {
-            calls.blocking(req, () -> revoke(rest[0], rest[2], caller));
+            calls.blocking(req, principal, () -> revoke(rest[0], rest[2], caller));
         } else if (rest.length == 4 && rest[1].equals("keys") && rest[3].equals("rotate") && m == HttpMethod.POST) {
-            calls.blocking(req, () -> rotate(rest[0], rest[2], caller));
+            calls.blocking(req, principal, () -> rotate(rest[0], rest[2], caller));
         } else {
             AdminJson.problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
         }

@@ -41,7 +41,7 @@ final class TenantSettingsAdmin {
         String tenant = rest[0];
         HttpMethod m = req.method();
         if (rest.length == 2 && m == HttpMethod.GET) {
-            calls.blocking(req, () -> all(tenant));
+            calls.blocking(req, principal, () -> all(tenant));
             return;
         }
         if (rest.length != 3 || !TenantSettingsSchema.KINDS.contains(rest[2])) {
@@ -50,16 +50,17 @@ final class TenantSettingsAdmin {
         }
         String kind = rest[2];
         if (m != HttpMethod.GET && !principal.platform() && !TENANT_ADMIN_KINDS.contains(kind)) {
-            AdminJson.problem(req.response(), GatewayError.of(ErrorCode.FORBIDDEN, "Only platform administrators change " + kind + "."));
+            calls.refuse(req, principal, null, GatewayError.of(ErrorCode.FORBIDDEN, "Only platform administrators change " + kind + ".",
+                    "platform_only"));
             return;
         }
         Caller caller = Caller.of(req, principal);
         if (m == HttpMethod.GET) {
-            calls.blocking(req, () -> one(tenant, kind));
+            calls.blocking(req, principal, () -> one(tenant, kind));
         } else if (m == HttpMethod.PUT) {
-            calls.withBody(req, body -> put(tenant, kind, body, caller));
+            calls.withBody(req, principal, body -> put(tenant, kind, body, caller));
         } else if (m == HttpMethod.DELETE) {
-            calls.blocking(req, () -> delete(tenant, kind, caller));
+            calls.blocking(req, principal, () -> delete(tenant, kind, caller));
         } else {
             req.response().putHeader("Allow", "GET, PUT, DELETE");
             AdminJson.problem(req.response(), GatewayError.of(ErrorCode.METHOD_NOT_ALLOWED, "Settings accept GET, PUT and DELETE."));

@@ -15,8 +15,8 @@ import java.util.Locale;
 /**
  * Audit on the data plane. On the way in: refuse new requests while the audit writer is saturated
  * (fail closed: nothing is served that could not be audited). On completion: one audit event for
- * every security-relevant refusal (authentication, suspension, role, model, tenant conflicts,
- * reserved fields, malformed paths and headers, isolation violations), with its reason code.
+ * every refusal ({@link GatewayError#securityRelevant()}: each 4xx, residency refusals, isolation
+ * violations), with its reason code.
  */
 public final class AuditStage implements Stage {
     private final AuditWriter writer;

@@ -8,6 +8,7 @@ import dev.warden.observe.GatewayMetrics;
 import dev.warden.observe.RequestIdStage;
 import dev.warden.observe.SecurityLog;
 import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.ErrorCode;
 import dev.warden.pipeline.GatewayError;
 import dev.warden.pipeline.InboundRequest;
 import dev.warden.pipeline.PipelineRunner;
@@ -55,6 +56,23 @@ public final class DataPlaneHandler implements Handler<HttpServerRequest> {
         Exchange exchange = new Exchange(inbound, start);
         exchange.put(RequestContext.SNAPSHOT, snapshot);
         runner.run(exchange);
+    }
+
+    /** A request the HTTP decoder could not read: a problem+json (audited), then the connection closes. */
+    void unreadable(HttpServerRequest request) {
+        long start = System.nanoTime();
+        Throwable cause = request.decoderResult().cause();
+        GatewayError error;
+        if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+            error = GatewayError.of(ErrorCode.URI_TOO_LONG, "The request line is too long.", "uri_too_long");
+        } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+            error = GatewayError.of(ErrorCode.HEADERS_TOO_LARGE, "The request headers are too large.", "headers_too_large");
+        } else {
+            error = GatewayError.of(ErrorCode.INVALID_REQUEST, "The request could not be parsed.", "http_malformed");
+        }
+        request.response().headers().set("Connection", "close");
+        refuse(request, error, null, start);
+        request.connection().close();
     }
 
     private void refuse(HttpServerRequest request, GatewayError error, String allow, long start) {

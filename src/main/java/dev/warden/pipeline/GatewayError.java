@@ -37,12 +37,16 @@ public record GatewayError(ErrorCode code, String detail, String reason) {
         return code.status();
     }
 
-    /** Whether this refusal is security-relevant (logged as a security event). */
+    /**
+     * Whether this is a refusal the audit log and the security log record (ATTACKS' "AE": exactly
+     * one event per reject): every refusal of what a client sent (each 4xx), a residency refusal,
+     * and an isolation violation. Not recorded there: the upstream's failures (502/504, in metrics
+     * and the ledger) and the gateway failing closed on its own writers (503, in metrics).
+     */
     public boolean securityRelevant() {
         return switch (code) {
-            case UNAUTHENTICATED, TENANT_SUSPENDED, FORBIDDEN, MODEL_NOT_ALLOWED, TENANT_CONFLICT,
-                 INVALID_TENANT, RESERVED_FIELD, ISOLATION_VIOLATION, INVALID_HEADER, INVALID_PATH -> true;
-            default -> false;
+            case ISOLATION_VIOLATION, NO_UPSTREAM_IN_REGION -> true;
+            default -> code.status() >= 400 && code.status() < 500;
         };
     }
 }

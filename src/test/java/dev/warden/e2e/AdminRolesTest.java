@@ -49,28 +49,49 @@ class AdminRolesTest {
         assertThat(JSON.readTree(as(tenantAdmin, "GET", "/admin/v1/tenants", null).body()).path("tenants").findValuesAsText("id"))
                 .containsExactly("acme");
 
-        // another tenant looks exactly like a tenant that does not exist
+        // another tenant looks exactly like a tenant that does not exist (and each probe is audited alike)
+        int mark = gw.auditMark();
         HttpResponse<String> other = as(tenantAdmin, "GET", "/admin/v1/tenants/globex/keys", null);
+        gw.assertOneNewDeny(mark, "not_found");
+        mark = gw.auditMark();
         HttpResponse<String> none = as(tenantAdmin, "GET", "/admin/v1/tenants/nobody/keys", null);
+        gw.assertOneNewDeny(mark, "not_found");
         assertThat(other.statusCode()).isEqualTo(404);
         assertThat(other.body()).isEqualTo(none.body());
-        for (String path : new String[] {"/admin/v1/tenants/globex", "/admin/v1/tenants/globex/usage"}) {
-            assertThat(as(tenantAdmin, "GET", path, null).statusCode()).isEqualTo(404);
+        for (String path : new String[] {"/admin/v1/tenants/globex", "/admin/v1/tenants/globex/usage",
+                "/admin/v1/tenants/globex/settings", "/admin/v1/tenants/globex/spend", "/admin/v1/tenants/globex/role-bindings"}) {
+            mark = gw.auditMark();
+            assertThat(as(tenantAdmin, "GET", path, null).statusCode()).as(path).isEqualTo(404);
+            gw.assertOneNewDeny(mark, "not_found");
         }
+        mark = gw.auditMark();
         assertThat(as(tenantAdmin, "POST", "/admin/v1/tenants/globex/keys", "{}").statusCode()).isEqualTo(404);
+        gw.assertOneNewDeny(mark, "not_found");
 
-        // platform-level actions are refused
-        assertThat(as(tenantAdmin, "POST", "/admin/v1/tenants", "{\"id\":\"x\",\"tier\":\"basic\",\"regions\":[\"eu\"],\"models\":[\"echo\"]}")
-                .statusCode()).isEqualTo(403);
-        assertThat(as(tenantAdmin, "PATCH", "/admin/v1/tenants/acme", "{\"tier\":\"gold\"}").statusCode()).isEqualTo(403);
-        assertThat(as(tenantAdmin, "POST", "/admin/v1/tenants/acme/suspend", null).statusCode()).isEqualTo(403);
-        assertThat(as(tenantAdmin, "GET", "/admin/v1/config/status", null).statusCode()).isEqualTo(403);
+        // platform-level actions are refused, each with one audit event
+        String[][] platformOnly = {
+                {"POST", "/admin/v1/tenants", "{\"id\":\"x\",\"tier\":\"basic\",\"regions\":[\"eu\"],\"models\":[\"echo\"]}"},
+                {"PATCH", "/admin/v1/tenants/acme", "{\"tier\":\"gold\"}"},
+                {"POST", "/admin/v1/tenants/acme/suspend", null},
+                {"GET", "/admin/v1/config/status", null},
+                {"PUT", "/admin/v1/tenants/acme/settings/overrides", "{\"requestsPerMinute\":1}"},
+                {"GET", "/admin/v1/operators", null},
+                {"POST", "/admin/v1/role-bindings", "{\"subject\":\"me\",\"role\":\"platform-admin\"}"}};
+        for (String[] call : platformOnly) {
+            mark = gw.auditMark();
+            assertThat(as(tenantAdmin, call[0], call[1], call[2]).statusCode()).as(call[1]).isEqualTo(403);
+            gw.assertOneNewDeny(mark, "forbidden");
+        }
     }
 
     @Test
     void otherKeyRolesAreRefusedAndMethodOverridesAreIgnored() throws Exception {
+        int mark = gw.auditMark();
         assertThat(as(bearer(gw.key("acme")), "GET", "/admin/v1/tenants/acme/keys", null).statusCode()).isEqualTo(403);
+        gw.assertOneNewDeny(mark, "forbidden");
+        mark = gw.auditMark();
         assertThat(as(bearer(gw.key("acme-viewer")), "DELETE", "/admin/v1/tenants/acme/keys/x", null).statusCode()).isEqualTo(403);
+        gw.assertOneNewDeny(mark, "forbidden");
         // a GET with an override header stays a GET: nothing is revoked
         String keyId = JSON.readTree(as(tenantAdmin, "GET", "/admin/v1/tenants/acme/keys", null).body())
                 .path("keys").findValuesAsText("keyId").get(0);

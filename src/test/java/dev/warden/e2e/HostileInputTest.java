@@ -42,10 +42,28 @@ class HostileInputTest extends GatewayTestBase {
 
     private static final String BODY = "{\"model\":\"gpt-sim\",\"messages\":[]}";
 
+    /** ATTACKS' AE for a raw answer: one audit event with the refusal's code and request id. */
+    private void audited(RawHttp.Answer a) {
+        try {
+            gw.assertAudited(a);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private void audited(HttpResponse<String> r) {
+        try {
+            gw.assertAudited(r);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private void assertRefusedUnforwarded(RawHttp.Answer a, int status, long upstreamBefore) {
         assertThat(a.status()).as(a.text()).isEqualTo(status);
         assertThat(a.text()).doesNotContain("Exception").doesNotContain("at io.").doesNotContain("netty");
         assertThat(gw.upstreamRequests()).isEqualTo(upstreamBefore);
+        audited(a);
     }
 
     // --- D01-D03: framing and smuggling ---------------------------------------------------
@@ -92,6 +110,7 @@ class HostileInputTest extends GatewayTestBase {
                 "\tTransfer-Encoding: chunked") + "\r\n" + Integer.toHexString(BODY.length()) + "\r\n" + BODY + "\r\n0\r\n\r\n");
         assertThat(a.status()).isIn(400, 415);
         assertThat(gw.upstreamRequests()).isEqualTo(before);
+        audited(a);
     }
 
     @Test
@@ -103,6 +122,7 @@ class HostileInputTest extends GatewayTestBase {
             assertThat(a.text()).contains("\\\"x-folded\\\":\\\"a b\\\"");
         } else {
             assertThat(a.status()).isEqualTo(400);
+            audited(a);
         }
     }
 
@@ -114,6 +134,7 @@ class HostileInputTest extends GatewayTestBase {
         RawHttp.Answer a = raw(head("POST /v1/chat/completions HTTP/1.1", "Content-Type: application/json", cl) + "\r\n" + BODY);
         assertThat(a.status()).as(a.text()).isIn(400, 413);
         assertThat(gw.upstreamRequests()).isEqualTo(before);
+        audited(a);
     }
 
     @Test
@@ -146,6 +167,7 @@ class HostileInputTest extends GatewayTestBase {
         // Either refused, or read as one request whose tenant claim (globex) does not match the key.
         assertThat(a.status()).isIn(400, 401);
         assertThat(gw.upstreamRequests()).isEqualTo(before);
+        audited(a);
     }
 
     @Test
@@ -208,17 +230,22 @@ class HostileInputTest extends GatewayTestBase {
         long before = gw.upstreamRequests();
         byte[] path = (head("POST /api/v1/tenants/acme\u00c0\u00af/models/scorer/predict HTTP/1.1",
                 "Content-Type: application/json", "Content-Length: 2") + "\r\n{}").getBytes(StandardCharsets.ISO_8859_1);
-        assertThat(RawHttp.send(gw.gateway.dataPort(), path, 1500).status()).isEqualTo(400);
+        RawHttp.Answer badPath = RawHttp.send(gw.gateway.dataPort(), path, 1500);
+        assertThat(badPath.status()).isEqualTo(400);
+        audited(badPath);
         RawHttp.Answer header = raw(head("POST /v1/chat/completions HTTP/1.1", "Content-Type: application/json",
                 "X-Tenant-ID: acme\u00ff", "Content-Length: " + BODY.length()) + "\r\n" + BODY);
         assertThat(header.status()).isEqualTo(400);
+        audited(header);
         byte[] badBody = {'{', '"', 'm', 'o', 'd', 'e', 'l', '"', ':', '"', (byte) 0xc0, (byte) 0xaf, '"', '}'};
         RawHttp.Answer body = RawHttp.send(gw.gateway.dataPort(), concat(head("POST /v1/chat/completions HTTP/1.1",
                 "Content-Type: application/json", "Content-Length: " + badBody.length) + "\r\n", badBody), 1500);
         assertThat(body.status()).isEqualTo(400);
         assertThat(body.text()).contains("invalid_json");
+        audited(body);
         HttpResponse<String> bom = Http.post(gw.dataUrl("/v1/chat/completions"), "\ufeff" + BODY, "Authorization", bearer(key));
         assertThat(bom.statusCode()).isEqualTo(400);
+        audited(bom);
         assertThat(gw.upstreamRequests()).isEqualTo(before);
     }
 
@@ -231,6 +258,7 @@ class HostileInputTest extends GatewayTestBase {
                 "Content-Length: 104857600") + "\r\n{");
         assertThat(declared.status()).isEqualTo(413);
         assertThat(declared.closed()).isTrue();
+        audited(declared);
         StringBuilder chunked = new StringBuilder(head("POST /v1/chat/completions HTTP/1.1", "Content-Type: application/json",
                 "Transfer-Encoding: chunked")).append("\r\n");
         String chunk = "x".repeat(16 * 1024);
@@ -239,6 +267,7 @@ class HostileInputTest extends GatewayTestBase {
         }
         RawHttp.Answer streamed = raw(chunked.toString());
         assertThat(streamed.status()).isEqualTo(413);
+        audited(streamed);
         assertThat(gw.upstreamRequests()).isEqualTo(before);
     }
 
@@ -247,13 +276,17 @@ class HostileInputTest extends GatewayTestBase {
         long before = gw.upstreamRequests();
         RawHttp.Answer bigHeader = raw(head("GET /v1/models HTTP/1.1", "X-Big: " + "a".repeat(1024 * 1024)) + "\r\n");
         assertThat(bigHeader.status()).isEqualTo(431);
+        audited(bigHeader);
         StringBuilder many = new StringBuilder();
         for (int i = 0; i < 10_000; i++) {
             many.append("X-H").append(i).append(": v\r\n");
         }
-        assertThat(raw(head("GET /v1/models HTTP/1.1") + many + "\r\n").status()).isEqualTo(431);
+        RawHttp.Answer manyHeaders = raw(head("GET /v1/models HTTP/1.1") + many + "\r\n");
+        assertThat(manyHeaders.status()).isEqualTo(431);
+        audited(manyHeaders);
         RawHttp.Answer bigUri = raw(head("GET /v1/models?" + "a".repeat(64 * 1024) + " HTTP/1.1") + "\r\n");
         assertThat(bigUri.status()).isEqualTo(414);
+        audited(bigUri);
         assertThat(gw.upstreamRequests()).isEqualTo(before);
     }
 
@@ -266,6 +299,7 @@ class HostileInputTest extends GatewayTestBase {
             HttpResponse<String> r = Http.post(gw.dataUrl("/v1/chat/completions"), body, "Authorization", bearer(key));
             assertThat(r.statusCode()).as(body.length() > 50 ? body.substring(0, 50) : body).isIn(400, 413);
             assertThat(r.body()).doesNotContain("Jackson").doesNotContain("com.fasterxml");
+            audited(r);
         }
         assertThat(gw.upstreamRequests()).isEqualTo(before);
     }
@@ -277,16 +311,20 @@ class HostileInputTest extends GatewayTestBase {
         HttpResponse<String> get = Http.get(gw.dataUrl("/v1/chat/completions"), "Authorization", bearer(key));
         assertThat(get.statusCode()).isEqualTo(405);
         assertThat(get.headers().firstValue("Allow")).hasValue("POST");
+        audited(get);
         HttpResponse<String> text = Http.post(gw.dataUrl("/v1/chat/completions"), BODY, "Authorization", bearer(key),
                 "Content-Type", "text/plain");
         assertThat(text.statusCode()).isEqualTo(415);
         assertThat(text.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        audited(text);
     }
 
     @Test
     void adminRoutesAreNotOnTheDataPort() {
         for (String path : List.of("/admin/v1/tenants", "/metrics", "/healthz", "/admin/v1/config/status")) {
-            assertThat(Http.get(gw.dataUrl(path), "Authorization", bearer(gw.adminToken)).statusCode()).as(path).isEqualTo(404);
+            HttpResponse<String> r = Http.get(gw.dataUrl(path), "Authorization", bearer(gw.adminToken));
+            assertThat(r.statusCode()).as(path).isEqualTo(404);
+            audited(r);
         }
     }
 

@@ -34,7 +34,7 @@ class IsolationTest extends GatewayTestBase {
     }
 
     @Test
-    void unknownTenantOtherTenantAndMissingCredentialLookAlike() {
+    void unknownTenantOtherTenantAndMissingCredentialLookAlike() throws Exception {
         long before = gw.upstreamRequests();
         String body = chat("gpt-sim", "hi");
         List<HttpResponse<String>> answers = List.of(
@@ -52,30 +52,36 @@ class IsolationTest extends GatewayTestBase {
             assertThat(a.headers().firstValue("Content-Type")).hasValue("application/problem+json");
             assertThat(a.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"warden\", error=\"invalid_token\"");
             assertThat(a.headers().firstValue("X-Tenant-ID")).isEmpty();
+            gw.assertAudited(a);
         }
         HttpResponse<String> missing = Http.post(gw.dataUrl("/v1/chat/completions"), body, "X-Tenant-ID", "globex");
         HttpResponse<String> missingUnknown = Http.post(gw.dataUrl("/v1/chat/completions"), body, "X-Tenant-ID", "nosuchtenant");
         assertThat(missing.statusCode()).isEqualTo(401);
         assertThat(missing.body()).isEqualTo(answers.get(0).body()).isEqualTo(missingUnknown.body());
         assertThat(missing.headers().map().keySet()).isEqualTo(missingUnknown.headers().map().keySet());
+        gw.assertAudited(missing);
+        gw.assertAudited(missingUnknown);
         assertThat(gw.upstreamRequests()).isEqualTo(before);
     }
 
     @Test
-    void conflictingOrRepeatedTenantClaimsAreRefused() {
+    void conflictingOrRepeatedTenantClaimsAreRefused() throws Exception {
         long before = gw.upstreamRequests();
         String key = bearer(gw.key("acme"));
         HttpResponse<String> conflict = Http.post(gw.dataUrl("/api/v1/tenants/acme/models/scorer/predict"), "{}",
                 "Authorization", key, "X-Tenant-ID", "globex");
         assertThat(conflict.statusCode()).isEqualTo(400);
         assertThat(conflict.body()).contains("\"code\":\"tenant_conflict\"");
+        gw.assertAudited(conflict);
         HttpResponse<String> list = Http.post(gw.dataUrl("/v1/chat/completions"), chat("echo", "x"),
                 "Authorization", key, "X-Tenant-ID", "acme, globex");
         assertThat(list.statusCode()).isEqualTo(400);
         assertThat(list.body()).contains("\"code\":\"invalid_tenant\"");
+        gw.assertAudited(list);
         HttpResponse<String> twice = Http.post(gw.dataUrl("/v1/chat/completions"), chat("echo", "x"),
                 "Authorization", key, "X-Tenant-ID", "acme", "X-Tenant-ID", "globex");
         assertThat(twice.statusCode()).isEqualTo(400);
+        gw.assertAudited(twice);
         assertThat(gw.upstreamRequests()).isEqualTo(before);
     }
 
@@ -91,7 +97,7 @@ class IsolationTest extends GatewayTestBase {
     }
 
     @Test
-    void modelsOutsideTheAllowListAreRefusedAlikeWhetherTheyExistOrNot() {
+    void modelsOutsideTheAllowListAreRefusedAlikeWhetherTheyExistOrNot() throws Exception {
         long before = gw.upstreamRequests();
         HttpResponse<String> other = Http.post(gw.dataUrl("/v1/chat/completions"), chat("echo", "x"),
                 "Authorization", bearer(gw.key("globex")));
@@ -102,6 +108,7 @@ class IsolationTest extends GatewayTestBase {
         for (HttpResponse<String> r : List.of(other, none, keyLimited)) {
             assertThat(r.statusCode()).isEqualTo(403);
             assertThat(r.body()).isEqualTo(other.body()).contains("\"code\":\"model_not_allowed\"");
+            gw.assertAudited(r);
         }
         assertThat(gw.upstreamRequests()).isEqualTo(before);
     }
@@ -115,24 +122,26 @@ class IsolationTest extends GatewayTestBase {
     }
 
     @Test
-    void viewerMayListButNotCall() {
+    void viewerMayListButNotCall() throws Exception {
         assertThat(Http.get(gw.dataUrl("/v1/models"), "Authorization", bearer(gw.key("acme-viewer"))).statusCode()).isEqualTo(200);
         HttpResponse<String> call = Http.post(gw.dataUrl("/v1/chat/completions"), chat("echo", "x"),
                 "Authorization", bearer(gw.key("acme-viewer")));
         assertThat(call.statusCode()).isEqualTo(403);
         assertThat(call.body()).contains("\"code\":\"forbidden\"");
+        gw.assertAudited(call);
     }
 
     @Test
-    void suspendedTenantIsRefusedAfterAuthentication() {
+    void suspendedTenantIsRefusedAfterAuthentication() throws Exception {
         HttpResponse<String> r = Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "x"),
                 "Authorization", bearer(gw.key("frozen")));
         assertThat(r.statusCode()).isEqualTo(403);
         assertThat(r.body()).contains("\"code\":\"tenant_suspended\"");
+        gw.assertAudited(r);
     }
 
     @Test
-    void regionBoundTenantNeverReachesAnotherRegion() {
+    void regionBoundTenantNeverReachesAnotherRegion() throws Exception {
         long usBefore = gw.us.requestCount();
         for (int i = 0; i < 10; i++) {
             HttpResponse<String> r = Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "x"),
@@ -144,6 +153,7 @@ class IsolationTest extends GatewayTestBase {
                 "Authorization", bearer(gw.key("initech")));
         assertThat(usOnly.statusCode()).isEqualTo(503);
         assertThat(usOnly.body()).contains("\"code\":\"no_upstream_in_region\"");
+        gw.assertAudited(usOnly);
         assertThat(gw.us.requestCount()).isEqualTo(usBefore);
     }
 
@@ -168,6 +178,7 @@ class IsolationTest extends GatewayTestBase {
                     "{\"model\":\"gpt-sim\"," + field + ",\"messages\":[]}", "Authorization", bearer(gw.key("acme")));
             assertThat(r.statusCode()).as(field).isEqualTo(400);
             assertThat(r.body()).contains("\"code\":\"reserved_field\"");
+            gw.assertAudited(r);
         }
         assertThat(gw.upstreamRequests()).isEqualTo(before);
         HttpResponse<String> ok = Http.post(gw.dataUrl("/v1/chat/completions"),

@@ -29,29 +29,35 @@ class MisconfigurationAttacksTest {
     }
 
     @Test
-    void h03AdminSurfacesAreNotOnThePublicListenerAndHaveNoDefaultCredential() {
+    void h03AdminSurfacesAreNotOnThePublicListenerAndHaveNoDefaultCredential() throws Exception {
         for (String path : List.of("/admin/v1/tenants", "/metrics", "/healthz", "/readyz", "/admin", "/actuator", "/debug")) {
-            assertThat(Http.get(gw.dataUrl(path), "Authorization", bearer(gw.adminToken)).statusCode()).as(path).isEqualTo(404);
+            HttpResponse<String> r = Http.get(gw.dataUrl(path), "Authorization", bearer(gw.adminToken));
+            assertThat(r.statusCode()).as(path).isEqualTo(404);
+            gw.assertAudited(r);
         }
         for (String guess : List.of("admin", "changeme", "password", "wda_", "")) {
+            int mark = gw.auditMark();
             assertThat(Http.get(gw.adminUrl("/admin/v1/tenants"), "Authorization", bearer(guess)).statusCode()).isEqualTo(401);
+            gw.assertOneNewDeny(mark, "unauthenticated");
         }
     }
 
     @Test
-    void h04TenantEditableFieldsAreLiteralsNeverEvaluated() {
+    void h04TenantEditableFieldsAreLiteralsNeverEvaluated() throws Exception {
         for (String hostile : List.of("${jndi:ldap://127.0.0.1:1/x}", "#{T(java.lang.Runtime).getRuntime()}", "${env:HOME}")) {
+            int mark = gw.auditMark();
             HttpResponse<String> r = Http.call("POST", gw.adminUrl("/admin/v1/tenants"),
                     "{\"id\":\"delta\",\"tier\":\"" + hostile + "\",\"regions\":[\"eu\"],\"models\":[\"echo\"]}",
                     "Authorization", bearer(gw.adminToken));
             assertThat(r.statusCode()).isEqualTo(400);
             assertThat(r.body()).contains("unknown tier").doesNotContain(System.getProperty("user.home"));
+            assertThat(gw.assertOneNewDeny(mark, "invalid_request").detail()).doesNotContain("jndi");
         }
         assertThat(gw.store.tenants()).isEmpty();
     }
 
     @Test
-    void h05NoCredentialedCorsNoTraceAndOnlyThePublishedRoutes() {
+    void h05NoCredentialedCorsNoTraceAndOnlyThePublishedRoutes() throws Exception {
         HttpResponse<String> cors = Http.call("OPTIONS", gw.dataUrl("/v1/chat/completions"), null,
                 "Origin", "https://evil.example", "Access-Control-Request-Method", "POST");
         assertThat(cors.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
@@ -59,10 +65,15 @@ class MisconfigurationAttacksTest {
         HttpResponse<String> served = Http.post(gw.dataUrl("/v1/chat/completions"), chat("echo", "x"),
                 "Authorization", bearer(gw.key("acme")), "Origin", "https://evil.example");
         assertThat(served.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
-        assertThat(Http.call("TRACE", gw.dataUrl("/v1/models"), null).statusCode()).isEqualTo(405);
+        gw.assertAudited(cors);
+        HttpResponse<String> trace = Http.call("TRACE", gw.dataUrl("/v1/models"), null);
+        assertThat(trace.statusCode()).isEqualTo(405);
+        gw.assertAudited(trace);
         for (String path : List.of("/api/v0/tenants/acme/models/scorer/predict", "/v1beta/chat/completions", "/internal",
                 "/v1/responses", "/v1/files")) {
-            assertThat(Http.post(gw.dataUrl(path), "{}", "Authorization", bearer(gw.key("acme"))).statusCode()).as(path).isEqualTo(404);
+            HttpResponse<String> r = Http.post(gw.dataUrl(path), "{}", "Authorization", bearer(gw.key("acme")));
+            assertThat(r.statusCode()).as(path).isEqualTo(404);
+            gw.assertAudited(r);
         }
     }
 

@@ -230,6 +230,53 @@ public final class TestGateway implements AutoCloseable {
         return store.auditRecords();
     }
 
+    /**
+     * ATTACKS' AE: the refusal left exactly one audit event, a deny with the refusal's stable code
+     * (read from the answer's problem+json) and its request id, naming no secret.
+     */
+    public void assertAudited(java.net.http.HttpResponse<String> r) throws InterruptedException {
+        assertAudited(r.headers().firstValue("X-Request-ID").orElse(null), r.body());
+    }
+
+    /** The same for a raw-socket answer (its first response). */
+    public void assertAudited(RawHttp.Answer a) throws InterruptedException {
+        String id = a.text().lines().filter(l -> l.regionMatches(true, 0, "X-Request-ID: ", 0, 14)).findFirst()
+                .map(l -> l.substring(14).strip()).orElse(null);
+        assertAudited(id, a.text());
+    }
+
+    /** How many audit records exist once the writer has drained (a mark for {@link #assertOneNewDeny}). */
+    public int auditMark() throws InterruptedException {
+        return auditRecords().size();
+    }
+
+    /** Since {@code mark}, exactly one audit event was added: a deny whose reason starts with {@code code}. */
+    public dev.warden.audit.AuditEvent assertOneNewDeny(int mark, String code) throws InterruptedException {
+        java.util.List<dev.warden.audit.AuditRecord> all = auditRecords();
+        java.util.List<dev.warden.audit.AuditRecord> added = all.subList(mark, all.size());
+        org.assertj.core.api.Assertions.assertThat(added).as("audit events added (expected one: %s)", code).hasSize(1);
+        dev.warden.audit.AuditEvent e = added.get(0).event();
+        org.assertj.core.api.Assertions.assertThat(e.decision()).isEqualTo("deny");
+        org.assertj.core.api.Assertions.assertThat(e.reason()).as("reason").matches(java.util.regex.Pattern.quote(code) + "(:.*)?");
+        return e;
+    }
+
+    private void assertAudited(String requestId, String body) throws InterruptedException {
+        org.assertj.core.api.Assertions.assertThat(requestId).as("the refusal carries a request id").isNotNull();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"code\":\"([a-z_]+)\"").matcher(body);
+        org.assertj.core.api.Assertions.assertThat(m.find()).as("a problem+json code in " + body).isTrue();
+        String code = m.group(1);
+        java.util.List<dev.warden.audit.AuditRecord> events = auditRecords().stream()
+                .filter(r -> requestId.equals(r.event().requestId())).toList();
+        org.assertj.core.api.Assertions.assertThat(events).as("audit events of request %s (%s)", requestId, code).hasSize(1);
+        dev.warden.audit.AuditEvent e = events.get(0).event();
+        org.assertj.core.api.Assertions.assertThat(e.decision()).isEqualTo("deny");
+        org.assertj.core.api.Assertions.assertThat(e.reason()).as("reason").matches(java.util.regex.Pattern.quote(code) + "(:.*)?");
+        for (String k : keys.values()) {
+            org.assertj.core.api.Assertions.assertThat(e.toString()).doesNotContain(k);
+        }
+    }
+
     /** The keyed hash of a key under this gateway's secret (what a store keeps). */
     public String hashText(String key) {
         return hasherForTests.hashText(key);
