@@ -4,7 +4,8 @@
 # load, interleaved rounds. Prints req/s and p50/p99/p99.9 per row, Warden's RSS under load, its
 # start-to-ready time, and the p99 Warden adds over direct at half of its max rate.
 #
-# Knobs (env): ROUNDS (3), DURATION (10 s), CONNS (64), THREADS (2), WARMUP (20 s), OUT (results dir)
+# Knobs (env): ROUNDS (3), DURATION (10 s), CONNS (64), THREADS (2), WARMUP (20 s), OUT (results dir),
+#   WARDEN_EXTRA_YAML (appended to Warden's config, e.g. "telemetry: { accessLog: false }")
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROUNDS=${ROUNDS:-3}; DURATION=${DURATION:-10}; CONNS=${CONNS:-64}; THREADS=${THREADS:-2}; WARMUP=${WARMUP:-20}
@@ -73,6 +74,7 @@ tenants:
     regions: [eu]
     models: [gpt-sim]
     keys: [ { key: "$KEY" } ]
+${WARDEN_EXTRA_YAML:-}
 YAML
 START_NS=$(date +%s%N)
 "$JAVA_BIN" ${WARDEN_JAVA_OPTS:-$(default_java_opts "$JAVA_BIN")} -jar "$JAR" serve --config "$WORK/bench.yaml" > "$OUT/warden.log" 2>&1 &

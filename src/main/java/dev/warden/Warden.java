@@ -34,7 +34,7 @@ import picocli.CommandLine.Parameters;
         description = "Multi-tenant API gateway for AI workloads.",
         subcommands = {Warden.Serve.class, Warden.DemoCommand.class, Warden.Sim.class, Warden.ConfigCommand.class,
                 Warden.Keys.class, Warden.Audit.class, dev.warden.admin.AdminCli.Tenants.class,
-                dev.warden.admin.AdminCli.Usage.class})
+                dev.warden.admin.AdminCli.Usage.class, dev.warden.admin.AdminCli.Operators.class})
 public final class Warden implements Callable<Integer> {
 
     public static void main(String[] args) {

@@ -180,4 +180,43 @@ public final class AdminCli {
             return call("GET", "/admin/v1/tenants/" + tenant + "/usage" + q, null);
         }
     }
+
+    @Command(name = "operators", description = "Platform operators' keys (platform-admin, platform-auditor), through the admin API.",
+            subcommands = {OperatorsIssue.class, OperatorsList.class, OperatorsRevoke.class})
+    public static final class Operators implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            new picocli.CommandLine(this).usage(System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "issue", description = "Issue an operator key (shown once).")
+    static final class OperatorsIssue extends Call {
+        @Parameters(index = "0", description = "who holds it (a name for the audit log)") String name;
+        @Option(names = "--role", required = true, description = "platform-admin or platform-auditor") String role;
+
+        @Override
+        public Integer call() throws Exception {
+            return call("POST", "/admin/v1/operators", "{\"name\":" + json(name) + ",\"role\":" + json(role) + "}");
+        }
+    }
+
+    @Command(name = "list", description = "Operator keys (no secrets).")
+    static final class OperatorsList extends Call {
+        @Override
+        public Integer call() throws Exception {
+            return call("GET", "/admin/v1/operators", null);
+        }
+    }
+
+    @Command(name = "revoke", description = "Revoke an operator key.")
+    static final class OperatorsRevoke extends Call {
+        @Parameters(index = "0", description = "key id") String keyId;
+
+        @Override
+        public Integer call() throws Exception {
+            return call("DELETE", "/admin/v1/operators/" + keyId, null);
+        }
+    }
 }

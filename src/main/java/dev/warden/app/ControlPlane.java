@@ -74,7 +74,16 @@ public final class ControlPlane implements AutoCloseable {
         AdminResources admin = new AdminResources(vertx, store, sync, snapshots, hasher, audit, chain, monitor);
         ControlPlane cp = new ControlPlane(vertx, admin, audit, ledger, monitor, webhooks, state);
         cp.alertTimer = vertx.setPeriodic(1000, settings.intervalMs(), id -> cp.evaluateAlerts());
+        snapshots.onFileReload(r -> audit.record(configReload(r)));
         return cp;
+    }
+
+    /** A config file change as an audit event: taken (allow) or refused (deny), with the content's digest. */
+    static dev.warden.audit.AuditEvent configReload(SnapshotHolder.FileReload r) {
+        com.fasterxml.jackson.databind.node.ObjectNode detail = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                .put("version", r.version()).put("sha256", r.sha256()).put("errors", r.errors().size());
+        return new dev.warden.audit.AuditEvent(System.currentTimeMillis(), null, "config-file", "config.reload",
+                r.accepted() ? "allow" : "deny", r.accepted() ? "ok" : "invalid_config", null, null, detail.toString());
     }
 
     /** One alert cycle now, off the event loop; the budget gauges follow. */

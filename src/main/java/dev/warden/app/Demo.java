@@ -74,6 +74,13 @@ public final class Demo {
         List<ApiKeyRecord> demoKeys = List.copyOf(records);
         // The demo has a control store too (data/warden.db), so the admin API works in it.
         store = ControlStores.open(ControlStores.defaultUrl(dataDir));
+        if (config.tenants().containsKey("globex")
+                && store.settings().stream().noneMatch(x -> x.tenantId().equals("globex") && x.kind().equals("budgets"))) {
+            // A month budget for one demo tenant, so the dashboard's spend chart has a budget line.
+            store.putSetting(new dev.warden.store.TenantSetting("globex", "budgets",
+                    "{\"budgets\":[{\"period\":\"month\",\"limitMicros\":5000,\"softPercent\":80,\"hard\":true,\"enforced\":true}]}",
+                    System.currentTimeMillis()));
+        }
         StoreState stored = new StoreState();
         stored.reload(store);
         RuntimeState runtime = new RuntimeState() {
@@ -194,6 +201,11 @@ public final class Demo {
         out.println("curl -s -X POST http://127.0.0.1:" + g.adminPort() + "/admin/v1/tenants -H 'Authorization: Bearer "
                 + creds.adminToken() + "' -d '{\"id\":\"umbrella\",\"tier\":\"free\",\"regions\":[\"us\"],\"models\":[\"gpt-sim-mini\"]}'");
         out.println("curl -s http://127.0.0.1:" + g.adminPort() + "/metrics | grep warden_requests");
+        out.println("curl -s http://127.0.0.1:" + g.adminPort() + "/admin/v1/tenants/globex/spend -H 'Authorization: Bearer "
+                + creds.adminToken() + "'");
+        out.println();
+        out.println("# dashboard: open http://127.0.0.1:" + g.adminPort() + "/ and sign in with the admin token above");
+        out.println("# (globex has a month budget of 5000 micro-units: a few gpt-sim calls raise its budget alerts)");
         out.println();
         out.println("Ctrl-C stops the demo.");
     }

@@ -30,6 +30,20 @@ public final class SnapshotHolder {
     private volatile ConfigStatus status;
     private String fileSha;
     private String pendingSha;
+    private volatile java.util.function.Consumer<FileReload> reloadListener = r -> { };
+
+    /**
+     * A change of the config file, taken ({@code accepted}) or refused with its errors.
+     *
+     * @param version the version serving afterwards
+     */
+    public record FileReload(boolean accepted, long version, String sha256, List<String> errors) {
+    }
+
+    /** Called (on the reloading thread) for every change of the file, taken or refused: the audit log records each. */
+    public void onFileReload(java.util.function.Consumer<FileReload> listener) {
+        this.reloadListener = Objects.requireNonNull(listener, "listener");
+    }
 
     private SnapshotHolder(Path file, SnapshotCompiler compiler, RuntimeState runtimeKeys, Snapshot first, String sha) {
         this.file = file;
@@ -95,6 +109,7 @@ public final class SnapshotHolder {
                 next = next.withListeners(current.config().dataListener(), current.config().adminListener());
             }
             swap(compiler.compile(current.version() + 1, next, runtimeKeys), sha);
+            reloadListener.accept(new FileReload(true, current.version(), sha, List.of()));
             return true;
         } catch (ConfigException e) {
             return reject(sha, e.errors());
@@ -124,6 +139,7 @@ public final class SnapshotHolder {
                 s.reloads(), s.rejectedReloads() + 1);
         LOG.error("config: change refused, version {} keeps serving; {} error(s):\n  {}", s.version(), errors.size(),
                 String.join("\n  ", errors));
+        reloadListener.accept(new FileReload(false, s.version(), sha, errors));
         return false;
     }
 

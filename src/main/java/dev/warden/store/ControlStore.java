@@ -90,6 +90,26 @@ public interface ControlStore extends AutoCloseable {
 
     List<RoleBinding> bindings();
 
+    // ---------------------------------------------------------------- jobs
+
+    /** Stores a new job; {@link StoreException.Conflict} if the id is taken. Not a snapshot change: no version bump. */
+    StoredJob insertJob(StoredJob job);
+
+    /** A tenant's job (another tenant's id is as absent as an unknown one). */
+    Optional<StoredJob> job(String tenantId, String jobId);
+
+    /** A tenant's jobs, newest first; only {@code subject}'s when it is not null. */
+    List<StoredJob> jobs(String tenantId, String subject);
+
+    /**
+     * Moves an unfinished job to {@code state} (with the upstream's id and a stop reason when given);
+     * false if there is no such unfinished job of that tenant. A finished job never changes again.
+     */
+    boolean updateJob(String tenantId, String jobId, String state, String upstreamJobId, String stopReason, long atMs);
+
+    /** Counts one credential renewal of a running job; false if it is not running. */
+    boolean recordRenewal(String tenantId, String jobId, long atMs);
+
     /** The last sequence number and MAC of the audit chain. */
     record AuditHead(long seq, String mac) {
     }

@@ -208,31 +208,42 @@ final class JdbcControlStore implements ControlStore {
         });
     }
 
+    /** Rows per multi-row INSERT: one statement per 100 rows instead of one step per row (15 x 100 parameters). */
+    private static final int USAGE_ROWS_PER_INSERT = 100;
+    private static final String USAGE_INSERT = "INSERT INTO usage_ledger (request_id, at_ms, tenant, key_id, subject, "
+            + "model, region, operation, input_tokens, output_tokens, cost_micros, status, latency_ms, cache_hit, aborted) VALUES ";
+    private static final String USAGE_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
     @Override
     public void appendUsage(List<UsageRecord> rows) {
         transaction("append usage", false, c -> {
-            try (PreparedStatement ins = c.prepareStatement("INSERT INTO usage_ledger (request_id, at_ms, tenant, key_id, subject, "
-                    + "model, region, operation, input_tokens, output_tokens, cost_micros, status, latency_ms, cache_hit, aborted) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                for (UsageRecord u : rows) {
-                    ins.setString(1, u.requestId());
-                    ins.setLong(2, u.atMs());
-                    ins.setString(3, u.tenant());
-                    ins.setString(4, u.keyId());
-                    ins.setString(5, u.subject());
-                    ins.setString(6, u.model());
-                    ins.setString(7, u.region());
-                    ins.setString(8, u.operation());
-                    ins.setLong(9, u.inputTokens());
-                    ins.setLong(10, u.outputTokens());
-                    ins.setLong(11, u.costMicros());
-                    ins.setInt(12, u.status());
-                    ins.setLong(13, u.latencyMs());
-                    ins.setInt(14, u.cacheHit() ? 1 : 0);
-                    ins.setInt(15, u.aborted() ? 1 : 0);
-                    ins.addBatch();
+            for (int from = 0; from < rows.size(); from += USAGE_ROWS_PER_INSERT) {
+                List<UsageRecord> chunk = rows.subList(from, Math.min(rows.size(), from + USAGE_ROWS_PER_INSERT));
+                StringBuilder sql = new StringBuilder(USAGE_INSERT.length() + chunk.size() * (USAGE_ROW.length() + 2)).append(USAGE_INSERT);
+                for (int i = 0; i < chunk.size(); i++) {
+                    sql.append(i == 0 ? "" : ", ").append(USAGE_ROW);
                 }
-                ins.executeBatch();
+                try (PreparedStatement ins = c.prepareStatement(sql.toString())) {
+                    int p = 1;
+                    for (UsageRecord u : chunk) {
+                        ins.setString(p++, u.requestId());
+                        ins.setLong(p++, u.atMs());
+                        ins.setString(p++, u.tenant());
+                        ins.setString(p++, u.keyId());
+                        ins.setString(p++, u.subject());
+                        ins.setString(p++, u.model());
+                        ins.setString(p++, u.region());
+                        ins.setString(p++, u.operation());
+                        ins.setLong(p++, u.inputTokens());
+                        ins.setLong(p++, u.outputTokens());
+                        ins.setLong(p++, u.costMicros());
+                        ins.setInt(p++, u.status());
+                        ins.setLong(p++, u.latencyMs());
+                        ins.setInt(p++, u.cacheHit() ? 1 : 0);
+                        ins.setInt(p++, u.aborted() ? 1 : 0);
+                    }
+                    ins.executeUpdate();
+                }
             }
             return null;
         });
@@ -500,6 +511,106 @@ final class JdbcControlStore implements ControlStore {
             }
             return out;
         });
+    }
+
+    @Override
+    public StoredJob insertJob(StoredJob j) {
+        return transaction("insert job", false, c -> {
+            if (exists(c, "SELECT 1 FROM jobs WHERE id = ?", j.id())) {
+                throw new StoreException.Conflict("job " + j.id() + " exists");
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO jobs (id, tenant_id, subject, kind, model, state, "
+                    + "upstream_job_id, secret_hash, stop_reason, renewals, last_renewal_at, created_at, updated_at) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, j.id());
+                ps.setString(2, j.tenantId());
+                ps.setString(3, j.subject());
+                ps.setString(4, j.kind());
+                ps.setString(5, j.model());
+                ps.setString(6, j.state());
+                ps.setString(7, j.upstreamJobId());
+                ps.setString(8, j.secretHash());
+                ps.setString(9, j.stopReason());
+                ps.setLong(10, j.renewals());
+                if (j.lastRenewalAtMs() > 0) {
+                    ps.setLong(11, j.lastRenewalAtMs());
+                } else {
+                    ps.setNull(11, java.sql.Types.BIGINT);
+                }
+                ps.setLong(12, j.createdAtMs());
+                ps.setLong(13, j.updatedAtMs());
+                ps.executeUpdate();
+            }
+            return j;
+        });
+    }
+
+    @Override
+    public Optional<StoredJob> job(String tenantId, String jobId) {
+        return read("read job", c -> {
+            List<StoredJob> found = jobs(c, "SELECT * FROM jobs WHERE tenant_id = ? AND id = ?", tenantId, jobId);
+            return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+        });
+    }
+
+    @Override
+    public List<StoredJob> jobs(String tenantId, String subject) {
+        return read("list jobs", c -> subject == null
+                ? jobs(c, "SELECT * FROM jobs WHERE tenant_id = ? ORDER BY created_at DESC, id", tenantId)
+                : jobs(c, "SELECT * FROM jobs WHERE tenant_id = ? AND subject = ? ORDER BY created_at DESC, id", tenantId, subject));
+    }
+
+    @Override
+    public boolean updateJob(String tenantId, String jobId, String state, String upstreamJobId, String stopReason, long atMs) {
+        if (!StoredJob.STATES.contains(state)) {
+            throw new IllegalArgumentException("state: " + state);
+        }
+        return transaction("update job", false, c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE jobs SET state = ?, upstream_job_id = COALESCE(?, upstream_job_id), "
+                    + "stop_reason = COALESCE(?, stop_reason), updated_at = ? WHERE tenant_id = ? AND id = ? "
+                    + "AND state IN ('queued', 'running')")) {
+                ps.setString(1, state);
+                ps.setString(2, upstreamJobId);
+                ps.setString(3, stopReason);
+                ps.setLong(4, atMs);
+                ps.setString(5, tenantId);
+                ps.setString(6, jobId);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public boolean recordRenewal(String tenantId, String jobId, long atMs) {
+        return transaction("record renewal", false, c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE jobs SET renewals = renewals + 1, last_renewal_at = ?, "
+                    + "updated_at = ? WHERE tenant_id = ? AND id = ? AND state = 'running'")) {
+                ps.setLong(1, atMs);
+                ps.setLong(2, atMs);
+                ps.setString(3, tenantId);
+                ps.setString(4, jobId);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    private static List<StoredJob> jobs(Connection c, String sql, String... args) throws SQLException {
+        List<StoredJob> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setString(i + 1, args[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long last = rs.getLong("last_renewal_at");
+                    out.add(new StoredJob(rs.getString("id"), rs.getString("tenant_id"), rs.getString("subject"), rs.getString("kind"),
+                            rs.getString("model"), rs.getString("state"), rs.getString("upstream_job_id"), rs.getString("secret_hash"),
+                            rs.getString("stop_reason"), rs.getLong("renewals"), rs.wasNull() ? 0 : last, rs.getLong("created_at"),
+                            rs.getLong("updated_at")));
+                }
+            }
+        }
+        return out;
     }
 
     @Override

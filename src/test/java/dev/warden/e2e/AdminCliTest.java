@@ -47,6 +47,16 @@ class AdminCliTest {
                     .startsWith("group,requests,input_tokens,output_tokens,cost_micros");
             assertThat(run(concat(new String[] {"tenants", "show", "nobody"}, auth)).exit()).isEqualTo(1);
             assertThat(run("tenants", "list", "--admin", admin, "--token", "wrong").exit()).isEqualTo(1);
+
+            Run op = run(concat(new String[] {"operators", "issue", "compliance team", "--role", "platform-auditor"}, auth));
+            assertThat(op.exit()).isZero();
+            String opKey = op.out().replaceAll("(?s).*\"key\":\"([^\"]+)\".*", "$1").strip();
+            String opId = op.out().replaceAll("(?s).*\"keyId\":\"([^\"]+)\".*", "$1").strip();
+            assertThat(run(concat(new String[] {"operators", "list"}, auth)).out()).contains("compliance team").doesNotContain(opKey);
+            // the auditor's key reads the audit log and nothing else
+            assertThat(run("tenants", "list", "--admin", admin, "--token", opKey).exit()).isEqualTo(1);
+            assertThat(run(concat(new String[] {"operators", "revoke", opId}, auth)).exit()).isZero();
+            assertThat(run(concat(new String[] {"operators", "issue", "x", "--role", "root"}, auth)).exit()).isEqualTo(1);
         } finally {
             Databases.drop(url);
         }

@@ -161,4 +161,32 @@ class AuditTrailTest {
         ControlStore.AuditHead head = gw.store.auditHead();
         assertThat(AuditVerifier.verify(gw.store.auditRecords(), head.seq(), head.mac(), gw.auditChain).ok()).isTrue();
     }
+
+    @Test
+    void configFileChangesAreAuditedTakenOrRefused() throws Exception {
+        start();
+        java.nio.file.Path tmp = gw.configFile.resolveSibling("warden.yaml.tmp");
+        java.nio.file.Files.writeString(tmp, gw.yaml().replace("description: \"small\"", "description: \"smaller\""));
+        java.nio.file.Files.move(tmp, gw.configFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        awaitAction("config.reload", 1);
+        java.nio.file.Files.writeString(tmp, gw.yaml().replace("tier: basic", "tier: platinum"));
+        java.nio.file.Files.move(tmp, gw.configFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        List<AuditRecord> reloads = awaitAction("config.reload", 2);
+        assertThat(reloads).extracting(r -> r.event().decision()).containsExactly("allow", "deny");
+        assertThat(reloads.get(1).event().reason()).isEqualTo("invalid_config");
+        assertThat(reloads.get(1).event().detail()).contains("\"errors\":3").doesNotContain("platinum");
+    }
+
+    private List<AuditRecord> awaitAction(String action, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        List<AuditRecord> found;
+        do {
+            Thread.sleep(50);
+            found = gw.auditRecords().stream().filter(r -> r.event().action().equals(action)).toList();
+        } while (found.size() < n && System.nanoTime() < deadline);
+        assertThat(found).hasSize(n);
+        return found;
+    }
 }
