@@ -242,7 +242,8 @@ async function loadKeys() {
   const body = await api(`/admin/v1/tenants/${tenant}/keys`);
   $('#keys tbody').replaceChildren(...body.keys.map((k) => el('tr', { 'data-key': k.keyId },
     el('td', {}, el('code', {}, k.keyId)), el('td', {}, k.role), el('td', {}, (k.models || ['all']).join(', ')), el('td', {}, k.source),
-    el('td', {}, when(k.createdAt)), el('td', {}, badge(k.revoked ? 'revoked' : 'valid')),
+    el('td', {}, when(k.createdAt)), el('td', {}, when(k.lastUsedAt) || '–'),
+    el('td', {}, badge(k.state || (k.revoked ? 'revoked' : 'valid')), k.validUntil ? el('span', { class: 'muted small' }, ' until ' + when(k.validUntil)) : ''),
     el('td', {}, k.source === 'store' && !k.revoked
       ? el('button', { class: 'danger revoke', type: 'button', onclick: () => revokeKey(tenant, k.keyId) }, 'Revoke') : ''))));
 }

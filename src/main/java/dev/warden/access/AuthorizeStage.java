@@ -36,6 +36,10 @@ public final class AuthorizeStage implements Stage {
         if (!operation.inference()) {
             return Outcome.continueNow();
         }
+        GatewayError stepUp = StepUp.check(exchange, "models");
+        if (stepUp != null) {
+            return Outcome.rejectNow(stepUp);
+        }
         RequestBody body = exchange.get(RequestContext.BODY);
         String model = operation.modelInBody() ? (body == null ? null : body.model()) : exchange.request().pathModel();
         if (model == null) {

@@ -93,7 +93,7 @@ public final class TenantAdmin {
         } else if (rest.length == 3 && rest[1].equals("keys") && m == HttpMethod.DELETE) {
             calls.blocking(req, principal, () -> revoke(rest[0], rest[2], caller));
         } else if (rest.length == 4 && rest[1].equals("keys") && rest[3].equals("rotate") && m == HttpMethod.POST) {
-            calls.blocking(req, principal, () -> rotate(rest[0], rest[2], caller));
+            calls.withBody(req, principal, body -> rotate(rest[0], rest[2], body, caller));
         } else {
             AdminJson.problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
         }
@@ -195,37 +195,61 @@ public final class TenantAdmin {
                 }
             }
         }
+        long now = System.currentTimeMillis();
         for (StoredKey k : store.keys(tenantId)) {
             ObjectNode n = list.addObject().put("keyId", k.keyId()).put("role", k.role().id()).put("source", "store")
-                    .put("revoked", k.revoked()).put("createdAt", java.time.Instant.ofEpochMilli(k.createdAtMs()).toString());
+                    .put("revoked", !k.validAt(now)).put("state", state(k, now))
+                    .put("createdAt", java.time.Instant.ofEpochMilli(k.createdAtMs()).toString());
             if (k.models() != null) {
                 k.models().forEach(n.putArray("models")::add);
             }
+            putInstant(n, "expiresAt", k.expiresAtMs());
+            putInstant(n, "validUntil", k.validUntilMs());
+            putInstant(n, "lastUsedAt", k.lastUsedAtMs());
         }
         return Answer.ok(200, root);
     }
 
+    /** {@code valid}, {@code rotating} (replaced, working until its overlap ends), {@code expired} or {@code revoked}. */
+    private static String state(StoredKey k, long now) {
+        if (k.validAt(now)) {
+            return k.revoked() ? "rotating" : "valid";
+        }
+        return k.expiresAtMs() > 0 && k.expiresAtMs() <= now && (!k.revoked() || k.expiresAtMs() < k.revokedAtMs()) ? "expired" : "revoked";
+    }
+
+    private static void putInstant(ObjectNode n, String field, long ms) {
+        if (ms > 0) {
+            n.put(field, java.time.Instant.ofEpochMilli(ms).toString());
+        }
+    }
+
     private Answer issue(String tenantId, JsonNode body, StoredKey replacing, Caller caller) {
+        return issue(tenantId, body, replacing, 0, caller);
+    }
+
+    private Answer issue(String tenantId, JsonNode body, StoredKey replacing, long overlapMs, Caller caller) {
         java.util.Set<String> models = tenantModels(tenantId);
         if (models == null) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant.");
         }
-        var checked = TenantRequests.key(body, models);
+        long now = System.currentTimeMillis();
+        var checked = TenantRequests.key(body, models, now);
         if (!checked.ok()) {
             return Answer.refuse(ErrorCode.INVALID_REQUEST, String.join("; ", checked.errors()));
         }
         String key = ApiKeyFormat.generate();
-        long now = System.currentTimeMillis();
         StoredKey stored = store.insertKey(new StoredKey(ApiKeyFormat.keyId(key), tenantId, checked.value().role(),
-                checked.value().models(), hasher.hashText(key), now, 0));
+                checked.value().models(), hasher.hashText(key), now, 0, checked.value().expiresAtMs(), 0));
         if (replacing != null) {
-            store.revokeKey(tenantId, replacing.keyId(), now);
+            store.revokeKey(tenantId, replacing.keyId(), now + overlapMs); // the old key works until then
         }
         sync.syncNow();
         java.util.Map<String, Object> keyView = new java.util.LinkedHashMap<>();
         keyView.put("keyId", stored.keyId());
         keyView.put("role", stored.role().id());
         keyView.put("models", stored.models());
+        keyView.put("expiresAt", stored.expiresAtMs() == 0 ? null : java.time.Instant.ofEpochMilli(stored.expiresAtMs()).toString());
         calls.audited(caller, replacing == null ? "admin.key.issue" : "admin.key.rotate", tenantId,
                 replacing == null ? null : java.util.Map.of("keyId", replacing.keyId()), keyView);
         ObjectNode n = AdminJson.MAPPER.createObjectNode().put("keyId", stored.keyId()).put("tenantId", tenantId)
@@ -236,7 +260,9 @@ public final class TenantAdmin {
         }
         if (replacing != null) {
             n.put("replaces", replacing.keyId());
+            n.put("replacedKeyValidUntil", java.time.Instant.ofEpochMilli(now + overlapMs).toString());
         }
+        putInstant(n, "expiresAt", stored.expiresAtMs());
         return Answer.ok(201, n);
     }
 
@@ -253,19 +279,34 @@ public final class TenantAdmin {
         return Answer.ok(204, null);
     }
 
-    private Answer rotate(String tenantId, String keyId, Caller caller) {
+    /** Maximum overlap of a rotation: the old key keeps working at most this long. */
+    static final long MAX_OVERLAP_SECONDS = 30L * 24 * 3600;
+
+    private Answer rotate(String tenantId, String keyId, JsonNode request, Caller caller) {
         if (isFileKey(tenantId, keyId)) {
             return Answer.refuse(ErrorCode.CONFLICT, "This key is declared in warden.yaml; rotate it there.");
         }
-        Optional<StoredKey> old = store.keys(tenantId).stream().filter(k -> k.keyId().equals(keyId) && !k.revoked()).findFirst();
+        JsonCheck check = new JsonCheck();
+        check.object(request, "", java.util.Set.of("overlapSeconds"), true);
+        long overlapSeconds = check.integer(request, "", "overlapSeconds", 0, 0, MAX_OVERLAP_SECONDS, false);
+        if (!check.ok()) {
+            return Answer.refuse(ErrorCode.INVALID_REQUEST, String.join("; ", check.errors()));
+        }
+        long now = System.currentTimeMillis();
+        Optional<StoredKey> old = store.keys(tenantId).stream()
+                .filter(k -> k.keyId().equals(keyId) && k.validAt(now) && !k.revoked()).findFirst();
         if (old.isEmpty()) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such valid key for this tenant.");
         }
+        // The new key keeps the old one's role, models and expiry.
         ObjectNode body = AdminJson.MAPPER.createObjectNode().put("role", old.get().role().id());
         if (old.get().models() != null) {
             old.get().models().forEach(body.putArray("models")::add);
         }
-        return issue(tenantId, body, old.get(), caller);
+        if (old.get().expiresAtMs() > now) {
+            body.put("expiresAt", java.time.Instant.ofEpochMilli(old.get().expiresAtMs()).toString());
+        }
+        return issue(tenantId, body, old.get(), overlapSeconds * 1000, caller);
     }
 
     private boolean isFileKey(String tenantId, String keyId) {

@@ -29,7 +29,9 @@ final class TenantRequests {
     }
 
     private static final Set<String> TENANT_FIELDS = Set.of("id", "tier", "regions", "models", "status");
-    private static final Set<String> KEY_FIELDS = Set.of("role", "models");
+    private static final Set<String> KEY_FIELDS = Set.of("role", "models", "expiresAt");
+    /** The furthest a key's expiry may be set. */
+    static final long MAX_KEY_LIFETIME_MS = 3650L * 24 * 3600 * 1000;
 
     /** A new tenant ({@code base} null) or a change to {@code base} (absent fields keep their value). */
     static Checked<StoredTenant> tenant(JsonNode body, StoredTenant base, WardenConfig config, long nowMs) {
@@ -85,10 +87,11 @@ final class TenantRequests {
     }
 
     /** A key request: its role and optional model restriction (a subset of the tenant's models). */
-    record KeyRequest(Role role, List<String> models) {
+    /** @param expiresAtMs 0 for no expiry */
+    record KeyRequest(Role role, List<String> models, long expiresAtMs) {
     }
 
-    static Checked<KeyRequest> key(JsonNode body, Set<String> tenantModels) {
+    static Checked<KeyRequest> key(JsonNode body, Set<String> tenantModels, long nowMs) {
         List<String> errors = new ArrayList<>();
         unknownFields(body, KEY_FIELDS, errors);
         Role role = Role.DEVELOPER;
@@ -107,7 +110,19 @@ final class TenantRequests {
                 }
             }
         }
-        return new Checked<>(errors.isEmpty() ? new KeyRequest(role, models) : null, errors);
+        long expiresAt = 0;
+        if (body.has("expiresAt")) {
+            String e = text(body, "expiresAt", errors, true);
+            try {
+                expiresAt = e == null ? 0 : java.time.Instant.parse(e).toEpochMilli();
+                if (e != null && (expiresAt <= nowMs || expiresAt > nowMs + MAX_KEY_LIFETIME_MS)) {
+                    errors.add("key.expiresAt: '" + e + "' (expected: a future instant within 10 years)");
+                }
+            } catch (java.time.format.DateTimeParseException ex) {
+                errors.add("key.expiresAt: '" + e + "' (expected: an ISO-8601 instant, e.g. 2027-01-31T00:00:00Z)");
+            }
+        }
+        return new Checked<>(errors.isEmpty() ? new KeyRequest(role, models, expiresAt) : null, errors);
     }
 
     private static void unknownFields(JsonNode body, Set<String> known, List<String> errors) {

@@ -127,10 +127,8 @@ final class TenantSettingsSchema {
             }
         }
         algs.forEach(out.putArray("algorithms")::add);
-        String typ = c.string(n, p, "requiredTyp", false, 64);
-        if (typ != null) {
-            out.put("requiredTyp", typ);
-        }
+        // RFC 9068: access tokens say so (typ at+jwt); an ID token or any other JWT is not one.
+        out.put("requiredTyp", orDefault(c.string(n, p, "requiredTyp", false, 64), "at+jwt"));
         out.put("clockSkewSeconds", c.integer(n, p, "clockSkewSeconds", 30, 0, 60, false));
         out.put("maxLifetimeSeconds", c.integer(n, p, "maxLifetimeSeconds", 3600, 60, 86_400, false));
         ObjectNode claims = out.putObject("claims");
@@ -257,6 +255,10 @@ final class TenantSettingsSchema {
             }
             List<String> amr = c.strings(r, rp, "amr", false, 16);
             String acr = c.string(r, rp, "acr", false, 256);
+            if (acr != null && !acr.matches("[A-Za-z0-9:._/#-]+")) {
+                c.error(rp + ".acr", "expected a URI or a level name ([A-Za-z0-9:._/#-])");
+                acr = null;
+            }
             if (amr == null && acr == null) {
                 c.error(rp, "needs amr (any of these methods) or acr (this level), or both");
             }

@@ -41,11 +41,15 @@ public final class ControlPlane implements AutoCloseable {
     private final WebhookSink webhooks;
     private final StoreState state;
     private volatile BudgetMetrics budgetMetrics;
+    private final dev.warden.identity.KeyUsage keyUsage = new dev.warden.identity.KeyUsage();
+    private final ControlStore store;
     private long alertTimer = -1;
+    private long keyUsageTimer = -1;
 
-    private ControlPlane(Vertx vertx, AdminResources admin, AuditWriter audit, LedgerWriter ledger, AlertMonitor alerts,
-                         WebhookSink webhooks, StoreState state) {
+    private ControlPlane(Vertx vertx, ControlStore store, AdminResources admin, AuditWriter audit, LedgerWriter ledger,
+                         AlertMonitor alerts, WebhookSink webhooks, StoreState state) {
         this.vertx = vertx;
+        this.store = store;
         this.admin = admin;
         this.audit = audit;
         this.ledger = ledger;
@@ -72,8 +76,9 @@ public final class ControlPlane implements AutoCloseable {
         AlertMonitor monitor = new AlertMonitor(store, () -> state.settingsOfKind("budgets"),
                 new AlertMonitor.AnomalyRule(settings.anomalyFactor(), settings.anomalyMinMicros()), webhooks, System::currentTimeMillis);
         AdminResources admin = new AdminResources(vertx, store, sync, snapshots, hasher, audit, chain, monitor);
-        ControlPlane cp = new ControlPlane(vertx, admin, audit, ledger, monitor, webhooks, state);
+        ControlPlane cp = new ControlPlane(vertx, store, admin, audit, ledger, monitor, webhooks, state);
         cp.alertTimer = vertx.setPeriodic(1000, settings.intervalMs(), id -> cp.evaluateAlerts());
+        cp.keyUsageTimer = vertx.setPeriodic(KEY_USAGE_FLUSH_MS, id -> cp.flushKeyUsage());
         snapshots.onFileReload(r -> audit.record(configReload(r)));
         return cp;
     }
@@ -84,6 +89,34 @@ public final class ControlPlane implements AutoCloseable {
                 .put("version", r.version()).put("sha256", r.sha256()).put("errors", r.errors().size());
         return new dev.warden.audit.AuditEvent(System.currentTimeMillis(), null, "config-file", "config.reload",
                 r.accepted() ? "allow" : "deny", r.accepted() ? "ok" : "invalid_config", null, null, detail.toString());
+    }
+
+    /** How often keys' last use is written to the store. */
+    static final long KEY_USAGE_FLUSH_MS = 30_000;
+
+    /** Keys' last use, recorded by the authenticator. */
+    public dev.warden.identity.KeyUsage keyUsage() {
+        return keyUsage;
+    }
+
+    /** Writes keys' last use now, off the event loop (a failed write is retried with the next flush). */
+    public io.vertx.core.Future<Void> flushKeyUsage() {
+        java.util.Map<String, Long> batch = keyUsage.drain();
+        if (batch.isEmpty()) {
+            return io.vertx.core.Future.succeededFuture();
+        }
+        try {
+            return vertx.executeBlocking(() -> {
+                try {
+                    store.touchKeys(batch);
+                } catch (dev.warden.store.StoreException e) {
+                    keyUsage.retry(batch); // kept for the next flush
+                }
+                return null;
+            }, false);
+        } catch (RejectedExecutionException shuttingDown) {
+            return io.vertx.core.Future.succeededFuture();
+        }
     }
 
     /** One alert cycle now, off the event loop; the budget gauges follow. */
@@ -142,6 +175,14 @@ public final class ControlPlane implements AutoCloseable {
     public void close() {
         if (alertTimer >= 0) {
             vertx.cancelTimer(alertTimer);
+        }
+        if (keyUsageTimer >= 0) {
+            vertx.cancelTimer(keyUsageTimer);
+        }
+        try {
+            store.touchKeys(keyUsage.drain()); // last use is not lost at a graceful stop
+        } catch (dev.warden.store.StoreException e) {
+            // the store is gone; last-use times are advisory
         }
         webhooks.close();
         audit.close();

@@ -90,6 +90,16 @@ public final class Demo {
             }
 
             @Override
+            public java.util.Map<String, String> authSettings() {
+                return stored.authSettings();
+            }
+
+            @Override
+            public java.util.Map<String, java.util.Map<String, java.util.Set<Role>>> roleBindings() {
+                return stored.roleBindings();
+            }
+
+            @Override
             public List<ApiKeyRecord> keys() {
                 List<ApiKeyRecord> all = new ArrayList<>(demoKeys);
                 all.addAll(stored.keys());

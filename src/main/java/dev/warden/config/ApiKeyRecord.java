@@ -8,8 +8,21 @@ import java.util.Set;
  *
  * @param models models this key may call, or null for all of its tenant's
  * @param source where it was declared: {@code config} or {@code runtime}
+ * @param validUntilMs the first instant it no longer works (its expiry, or the end of a rotation's
+ *                     overlap), or 0 if it has no end; checked at every request, so a key stops at
+ *                     that instant without waiting for a new snapshot
  */
-public record ApiKeyRecord(String keyId, String tenantId, Role role, Set<String> models, byte[] hash, String source) {
+public record ApiKeyRecord(String keyId, String tenantId, Role role, Set<String> models, byte[] hash, String source,
+                           long validUntilMs) {
+    public ApiKeyRecord(String keyId, String tenantId, Role role, Set<String> models, byte[] hash, String source) {
+        this(keyId, tenantId, role, models, hash, source, 0);
+    }
+
+    /** Whether it still works at {@code nowMs}. */
+    public boolean validAt(long nowMs) {
+        return validUntilMs == 0 || nowMs < validUntilMs;
+    }
+
     public ApiKeyRecord {
         Objects.requireNonNull(keyId, "keyId");
         Objects.requireNonNull(tenantId, "tenantId");

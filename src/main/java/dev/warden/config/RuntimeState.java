@@ -12,6 +12,16 @@ public interface RuntimeState {
 
     List<ApiKeyRecord> keys();
 
+    /** Each tenant's stored {@code auth} settings (tenant id -> normalised JSON). */
+    default java.util.Map<String, String> authSettings() {
+        return java.util.Map.of();
+    }
+
+    /** Tenant-scoped role bindings: tenant id -> subject -> roles. */
+    default java.util.Map<String, java.util.Map<String, java.util.Set<Role>>> roleBindings() {
+        return java.util.Map.of();
+    }
+
     RuntimeState NONE = ofKeys(List.of());
 
     static RuntimeState ofKeys(List<ApiKeyRecord> keys) {

@@ -9,7 +9,29 @@ import java.util.Map;
  */
 public record Snapshot(long version, Instant compiledAt, WardenConfig config, Map<String, Tenant> tenants,
                        Map<String, ApiKeyRecord> keys, Map<String, ModelConfig> models,
-                       Map<String, Map<String, RouteTable>> routes) {
+                       Map<String, Map<String, RouteTable>> routes, Identities identities) {
+
+    /**
+     * Per tenant: how its callers authenticate; which tenants trust each token issuer (lookup is
+     * issuer -> tenants -> that tenant's keys, never a global key map); tenant role bindings.
+     */
+    public record Identities(Map<String, TenantAuth> auth, Map<String, java.util.List<String>> tenantsByIssuer,
+                             Map<String, Map<String, java.util.Set<Role>>> bindings) {
+        public static final Identities NONE = new Identities(Map.of(), Map.of(), Map.of());
+
+        public TenantAuth auth(String tenantId) {
+            return auth.getOrDefault(tenantId, TenantAuth.API_KEYS_ONLY);
+        }
+
+        public java.util.List<String> tenantsTrusting(String issuer) {
+            return tenantsByIssuer.getOrDefault(issuer, java.util.List.of());
+        }
+
+        public java.util.Set<Role> boundRoles(String tenantId, String subject) {
+            Map<String, java.util.Set<Role>> t = bindings.get(tenantId);
+            return t == null ? java.util.Set.of() : t.getOrDefault(subject, java.util.Set.of());
+        }
+    }
 
     public Tenant tenant(String id) {
         return tenants.get(id);

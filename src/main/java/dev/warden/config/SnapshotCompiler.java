@@ -64,7 +64,34 @@ public final class SnapshotCompiler {
             throw new ConfigException(errors);
         }
         return new Snapshot(version, Instant.now(), config, Collections.unmodifiableMap(tenants), Map.copyOf(keys),
-                config.models(), Map.copyOf(routes));
+                config.models(), Map.copyOf(routes), identities(tenants, runtime));
+    }
+
+    /** Each known tenant's auth policy, the issuer index, and the tenant role bindings. */
+    private static Snapshot.Identities identities(Map<String, Tenant> tenants, RuntimeState runtime) {
+        Map<String, TenantAuth> auth = new HashMap<>();
+        Map<String, List<String>> byIssuer = new HashMap<>();
+        runtime.authSettings().forEach((tenant, json) -> {
+            if (!tenants.containsKey(tenant)) {
+                return;
+            }
+            TenantAuth a = TenantAuthReader.read(json);
+            auth.put(tenant, a);
+            if (a.jwt() != null) {
+                byIssuer.computeIfAbsent(a.jwt().issuer(), i -> new ArrayList<>()).add(tenant);
+            }
+        });
+        Map<String, Map<String, Set<Role>>> bindings = new HashMap<>();
+        runtime.roleBindings().forEach((tenant, bySubject) -> {
+            if (tenants.containsKey(tenant)) {
+                Map<String, Set<Role>> copy = new HashMap<>();
+                bySubject.forEach((subject, roles) -> copy.put(subject, Set.copyOf(roles)));
+                bindings.put(tenant, Map.copyOf(copy));
+            }
+        });
+        Map<String, List<String>> issuers = new HashMap<>();
+        byIssuer.forEach((k, v) -> issuers.put(k, List.copyOf(v)));
+        return new Snapshot.Identities(Map.copyOf(auth), Map.copyOf(issuers), Map.copyOf(bindings));
     }
 
     private static void addTenant(TenantConfig tc, WardenConfig config, Map<String, Tenant> tenants,

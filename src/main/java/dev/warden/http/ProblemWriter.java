@@ -47,7 +47,9 @@ public final class ProblemWriter implements ErrorResponder {
         SecurityHeaders.apply(headers, exchange);
         headers.set(SecurityHeaders.REQUEST_ID, requestId);
         headers.set("Content-Type", "application/problem+json");
-        if (error.code() == ErrorCode.UNAUTHENTICATED) {
+        if (error.challenge() != null) {
+            headers.set("WWW-Authenticate", error.challenge());
+        } else if (error.code() == ErrorCode.UNAUTHENTICATED) {
             boolean presented = request.headers().contains("Authorization") || request.headers().contains("X-API-Key");
             headers.set("WWW-Authenticate", presented ? "Bearer realm=\"warden\", error=\"invalid_token\"" : "Bearer realm=\"warden\"");
         }

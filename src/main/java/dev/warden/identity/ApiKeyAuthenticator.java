@@ -11,6 +11,7 @@ import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.GatewayError;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
+import dev.warden.tenant.AuthContext;
 import dev.warden.tenant.Principal;
 import dev.warden.tenant.RequestContext;
 import dev.warden.tenant.TenantClaim;
@@ -19,7 +20,9 @@ import io.vertx.core.MultiMap;
 import java.util.List;
 
 /**
- * Authenticate with an API key from {@code Authorization: Bearer} or {@code X-API-Key}.
+ * Authenticate with an API key from {@code Authorization: Bearer} or {@code X-API-Key}, or with a
+ * token of the tenant's own identity provider ({@link TokenAuthenticator}) when the bearer value is
+ * a JWT and the tenant accepts them. A tenant may turn API keys off ({@code auth.schemes}).
  *
  * <p>Every failure (no key, malformed key, unknown key, wrong key, unknown tenant, another
  * tenant's id) gives the same answer, and the same work is done on every path (one keyed hash and
@@ -32,10 +35,22 @@ public final class ApiKeyAuthenticator implements Stage {
 
     private final KeyHasher hasher;
     private final byte[] dummyHash;
+    private final KeyUsage usage;
+    private final TokenAuthenticator tokens;
 
     public ApiKeyAuthenticator(KeyHasher hasher) {
+        this(hasher, null, null);
+    }
+
+    /**
+     * @param usage records each key's last use (may be null: not recorded)
+     * @param keys  this event loop's cache of tenants' token-signing keys (null: tokens are not accepted)
+     */
+    public ApiKeyAuthenticator(KeyHasher hasher, KeyUsage usage, JwksCache keys) {
         this.hasher = hasher;
         this.dummyHash = hasher.hash("not-a-key-" + System.nanoTime());
+        this.usage = usage;
+        this.tokens = keys == null ? null : new TokenAuthenticator(keys);
     }
 
     @Override
@@ -47,6 +62,9 @@ public final class ApiKeyAuthenticator implements Stage {
     public Future<Outcome> onRequest(Exchange exchange) {
         MultiMap headers = exchange.request().headers();
         String key = presentedKey(headers);
+        if (tokens != null && key != null && TokenAuthenticator.looksLikeJwt(key) && headers.get(API_KEY_HEADER) == null) {
+            return tokens.authenticate(exchange, key); // a token of the tenant's own identity provider
+        }
         String keyId = key == null ? null : ApiKeyFormat.keyId(key);
         Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
         ApiKeyRecord record = keyId == null ? null : snapshot.key(keyId);
@@ -56,11 +74,14 @@ public final class ApiKeyAuthenticator implements Stage {
                 && record != null;
 
         TenantClaim claim = exchange.get(RequestContext.CLAIM);
+        long now = System.currentTimeMillis();
         String reason = null;
         if (key == null) {
             reason = headers.contains("Authorization") || headers.contains(API_KEY_HEADER) ? "credential_malformed" : "credential_missing";
         } else if (!keyValid) {
             reason = "key_invalid";
+        } else if (!record.validAt(now)) {
+            reason = "key_expired"; // expired, or past the end of a rotation's overlap
         } else if (claim != null && claim.tenant() == null) {
             reason = "tenant_unknown";
         } else if (claim != null && !claim.id().equals(record.tenantId())) {
@@ -73,10 +94,17 @@ public final class ApiKeyAuthenticator implements Stage {
         if (tenant == null) {
             return Outcome.rejectNow(GatewayError.unauthenticated("key_tenant_gone"));
         }
+        if (!snapshot.identities().auth(tenant.id()).accepts("api-key")) {
+            return Outcome.rejectNow(GatewayError.unauthenticated("scheme_disabled")); // this tenant turned API keys off
+        }
+        if (usage != null) {
+            usage.used(record.keyId(), now);
+        }
         exchange.verifiedTenant(tenant.id());
         exchange.put(RequestContext.TENANT, tenant);
         exchange.put(RequestContext.PRINCIPAL,
                 new Principal(tenant.id(), record.keyId(), record.role(), record.models(), "api_key"));
+        exchange.put(RequestContext.AUTH, AuthContext.API_KEY);
         if (tenant.status() == TenantStatus.SUSPENDED) {
             return Outcome.rejectNow(GatewayError.of(ErrorCode.TENANT_SUSPENDED,
                     "This tenant is suspended.", "tenant_suspended"));

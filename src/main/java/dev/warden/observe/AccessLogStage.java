@@ -1,7 +1,5 @@
 package dev.warden.observe;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import dev.warden.pipeline.Completion;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.Key;
@@ -13,8 +11,6 @@ import dev.warden.tenant.RequestContext;
 import dev.warden.tenant.SelectedRoute;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import java.io.IOException;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Locale;
@@ -35,7 +31,6 @@ public final class AccessLogStage implements Stage {
     public static final Key<Buffer> RESPONSE_BODY = Key.of("responseBody");
     static final int MAX_PAYLOAD = 16 * 1024;
     private static final Logger ACCESS = LoggerFactory.getLogger("warden.access");
-    private static final JsonFactory JSON = new JsonFactory();
 
     private final Predicate<String> payloadLogging;
 
@@ -59,56 +54,49 @@ public final class AccessLogStage implements Stage {
         if (!ACCESS.isInfoEnabled()) {
             return;
         }
-        try {
-            ACCESS.info(line(exchange, completion));
-        } catch (IOException e) {
-            ACCESS.warn("access line could not be written: {}", e.getClass().getSimpleName());
-        }
+        ACCESS.info(line(exchange, completion));
     }
 
-    String line(Exchange exchange, Completion completion) throws IOException {
-        StringWriter out = new StringWriter(512);
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("time", Instant.now().toString());
-            g.writeStringField("requestId", exchange.requestId());
-            TraceContext trace = exchange.get(TraceContext.KEY);
-            if (trace != null) {
-                g.writeStringField("traceId", trace.traceId());
-            }
-            String tenant = exchange.verifiedTenant();
-            g.writeStringField("tenant", tenant);
-            Principal principal = exchange.get(RequestContext.PRINCIPAL);
-            g.writeStringField("principal", principal == null ? null : principal.subject());
-            if (exchange.request().http() != null) {
-                g.writeStringField("method", exchange.request().http().method().name());
-                String path = exchange.request().http().path();
-                g.writeStringField("path", path != null && path.length() > 256 ? path.substring(0, 256) : path);
-            }
-            g.writeStringField("operation", exchange.request().operation().name().toLowerCase(Locale.ROOT));
-            g.writeStringField("model", exchange.get(RequestContext.MODEL));
-            SelectedRoute route = exchange.get(RequestContext.ROUTE);
-            g.writeStringField("region", route == null ? null : route.upstream().region());
-            g.writeNumberField("status", completion.status() == 0 ? 499 : completion.status());
-            g.writeStringField("error", completion.error() == null ? null : completion.error().code().code());
-            g.writeNumberField("inputTokens", completion.usage().inputTokens());
-            g.writeNumberField("outputTokens", completion.usage().outputTokens());
-            if (route != null) {
-                g.writeNumberField("costMicros", completion.usage().costMicros(route.model().price().inputPer1k(),
-                        route.model().price().outputPer1k()));
-            }
-            g.writeNumberField("latencyMs", (System.nanoTime() - exchange.startNanos()) / 1_000_000);
-            g.writeBooleanField("aborted", completion.aborted());
-            g.writeStringField("client", exchange.request().remoteAddress());
-            if (tenant != null && payloadLogging.test(tenant)) {
-                RequestBody body = exchange.get(RequestContext.BODY);
-                g.writeStringField("requestBody", body == null ? null : capped(body.raw()));
-                Buffer response = exchange.get(RESPONSE_BODY);
-                g.writeStringField("responseBody", response == null ? null : capped(response));
-            }
-            g.writeEndObject();
+    /** The line, built by hand (no JSON library per request); every string a client influences is escaped. */
+    String line(Exchange exchange, Completion completion) {
+        StringBuilder sb = new StringBuilder(384).append('{');
+        SecurityLogFields.escape(sb, "time", Instant.now().toString()).append(',');
+        SecurityLogFields.escape(sb, "requestId", exchange.requestId());
+        TraceContext trace = exchange.get(TraceContext.KEY);
+        if (trace != null) {
+            SecurityLogFields.escape(sb.append(','), "traceId", trace.traceId());
         }
-        return out.toString();
+        String tenant = exchange.verifiedTenant();
+        SecurityLogFields.escape(sb.append(','), "tenant", tenant);
+        Principal principal = exchange.get(RequestContext.PRINCIPAL);
+        SecurityLogFields.escape(sb.append(','), "principal", principal == null ? null : principal.subject());
+        if (exchange.request().http() != null) {
+            SecurityLogFields.escape(sb.append(','), "method", exchange.request().http().method().name());
+            String path = exchange.request().http().path();
+            SecurityLogFields.escape(sb.append(','), "path", path != null && path.length() > 256 ? path.substring(0, 256) : path);
+        }
+        SecurityLogFields.escape(sb.append(','), "operation", exchange.request().operation().name().toLowerCase(Locale.ROOT));
+        SecurityLogFields.escape(sb.append(','), "model", exchange.get(RequestContext.MODEL));
+        SelectedRoute route = exchange.get(RequestContext.ROUTE);
+        SecurityLogFields.escape(sb.append(','), "region", route == null ? null : route.upstream().region());
+        sb.append(",\"status\":").append(completion.status() == 0 ? 499 : completion.status());
+        SecurityLogFields.escape(sb.append(','), "error", completion.error() == null ? null : completion.error().code().code());
+        sb.append(",\"inputTokens\":").append(completion.usage().inputTokens());
+        sb.append(",\"outputTokens\":").append(completion.usage().outputTokens());
+        if (route != null) {
+            sb.append(",\"costMicros\":").append(completion.usage().costMicros(route.model().price().inputPer1k(),
+                    route.model().price().outputPer1k()));
+        }
+        sb.append(",\"latencyMs\":").append((System.nanoTime() - exchange.startNanos()) / 1_000_000);
+        sb.append(",\"aborted\":").append(completion.aborted());
+        SecurityLogFields.escape(sb.append(','), "client", exchange.request().remoteAddress());
+        if (tenant != null && payloadLogging.test(tenant)) {
+            RequestBody body = exchange.get(RequestContext.BODY);
+            SecurityLogFields.escape(sb.append(','), "requestBody", body == null ? null : capped(body.raw()));
+            Buffer response = exchange.get(RESPONSE_BODY);
+            SecurityLogFields.escape(sb.append(','), "responseBody", response == null ? null : capped(response));
+        }
+        return sb.append('}').toString();
     }
 
     private static String capped(Buffer b) {

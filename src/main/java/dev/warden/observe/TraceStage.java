@@ -27,8 +27,9 @@ public final class TraceStage implements Stage {
     @Override
     public Future<Outcome> onRequest(Exchange exchange) {
         long startEpochNanos = System.currentTimeMillis() * 1_000_000L;
-        String name = "warden " + exchange.request().operation().name().toLowerCase(Locale.ROOT);
-        exchange.put(TraceContext.KEY, tracing.start(name, exchange.request().headers().get("traceparent"), startEpochNanos));
+        String name = tracing.exports() ? "warden " + exchange.request().operation().name().toLowerCase(Locale.ROOT) : null;
+        exchange.put(TraceContext.KEY, tracing.start(name, exchange.request().headers().get("traceparent"), startEpochNanos,
+                exchange.requestId()));
         return Outcome.continueNow();
     }
 

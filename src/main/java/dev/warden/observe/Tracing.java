@@ -58,14 +58,19 @@ public final class Tracing implements AutoCloseable {
         return new Tracing(provider, settings.trustClientTrace(), settings.sampleRatio());
     }
 
-    /** The trace of a request that arrived with {@code traceparent} (may be null or invalid). */
-    public TraceContext start(String name, String traceparent, long startEpochNanos) {
-        SpanContext client = parse(traceparent);
+    /**
+     * The trace of a request that arrived with {@code traceparent} (may be null or invalid). Without
+     * span export, a new trace's id is the request id (already 128 random bits, 32 hex digits), so
+     * logs, audit and traces share one id.
+     */
+    public TraceContext start(String name, String traceparent, long startEpochNanos, String requestId) {
+        SpanContext client = traceparent == null ? null : parse(traceparent);
         if (tracer == null) {
             if (trustClient && client != null) {
                 return new TraceContext(client.getTraceId(), randomHex(8), client.isSampled(), null);
             }
-            return new TraceContext(randomHex(16), randomHex(8), ThreadLocalRandom.current().nextDouble() < ratio, null);
+            String traceId = requestId != null && requestId.length() == 32 ? requestId : randomHex(16);
+            return new TraceContext(traceId, randomHex(8), ratio >= 1.0 || ThreadLocalRandom.current().nextDouble() < ratio, null);
         }
         var builder = tracer.spanBuilder(name).setSpanKind(SpanKind.SERVER).setStartTimestamp(startEpochNanos, TimeUnit.NANOSECONDS);
         if (client != null && trustClient) {
@@ -79,6 +84,11 @@ public final class Tracing implements AutoCloseable {
         Span span = builder.startSpan();
         SpanContext sc = span.getSpanContext();
         return new TraceContext(sc.getTraceId(), sc.getSpanId(), sc.isSampled(), span);
+    }
+
+    /** Whether spans are exported (else only ids are made). */
+    public boolean exports() {
+        return tracer != null;
     }
 
     /** A valid W3C traceparent (version 00, non-zero ids, lowercase hex), or null. */

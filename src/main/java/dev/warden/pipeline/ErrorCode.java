@@ -14,6 +14,7 @@ public enum ErrorCode {
     TENANT_CONFLICT(400, "Conflicting tenant identifiers"),
     RESERVED_FIELD(400, "Reserved field in body"),
     UNAUTHENTICATED(401, "Unauthenticated"),
+    INSUFFICIENT_USER_AUTHENTICATION(401, "Insufficient user authentication"),
     TENANT_SUSPENDED(403, "Tenant suspended"),
     FORBIDDEN(403, "Forbidden"),
     MODEL_NOT_ALLOWED(403, "Model not allowed"),

@@ -7,8 +7,14 @@ import java.util.Objects;
  * ({@code reason}, for logs and security events only, never sent to the client).
  *
  * <p>The detail must never name another tenant, a secret, or a library message.
+ *
+ * @param challenge a {@code WWW-Authenticate} value the answer must carry (a step-up request), or null
  */
-public record GatewayError(ErrorCode code, String detail, String reason) {
+public record GatewayError(ErrorCode code, String detail, String reason, String challenge) {
+
+    public GatewayError(ErrorCode code, String detail, String reason) {
+        this(code, detail, reason, null);
+    }
 
     public GatewayError {
         Objects.requireNonNull(code, "code");

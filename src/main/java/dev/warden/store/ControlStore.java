@@ -28,8 +28,14 @@ public interface ControlStore extends AutoCloseable {
 
     List<StoredKey> keys(String tenantId);
 
-    /** Marks a key revoked at {@code atMs}; false if there was no such valid key of that tenant. */
+    /**
+     * Ends a key at {@code atMs} (now, or later for a rotation's overlap); false if there was no such
+     * key of that tenant still valid at {@code atMs}. A key's end only ever moves earlier.
+     */
     boolean revokeKey(String tenantId, String keyId, long atMs);
+
+    /** Records keys' last use (key id -> epoch ms; only ever moves forward). Not a snapshot change: no version bump. */
+    void touchKeys(java.util.Map<String, Long> lastUsed);
 
     /** A number that grows with every write of tenants, keys, operators, settings or bindings (not of audit or usage). */
     long version();
@@ -55,7 +61,11 @@ public interface ControlStore extends AutoCloseable {
     /** Audit records matching the query, newest first. */
     List<dev.warden.audit.AuditRecord> auditRecords(AuditQuery query);
 
-    /** Usage summed per tenant over {@code [fromMs, toMs)}. */
+    /**
+     * Usage summed per tenant over {@code [fromMs, toMs)}, in whole minutes: the minute holding
+     * {@code fromMs} up to and including the minute holding {@code toMs - 1} (read from the
+     * per-minute rollup, not from every ledger row).
+     */
     List<TenantSpend> spend(long fromMs, long toMs);
 
     // ---------------------------------------------------------------- platform operators

@@ -100,7 +100,8 @@ final class JdbcControlStore implements ControlStore {
                 throw new StoreException.Conflict("key id " + k.keyId() + " exists");
             }
             try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO api_keys (key_id, tenant_id, role, models, key_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                    "INSERT INTO api_keys (key_id, tenant_id, role, models, key_hash, created_at, revoked_at, expires_at) "
+                            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, k.keyId());
                 ps.setString(2, k.tenantId());
                 ps.setString(3, k.role().id());
@@ -111,6 +112,11 @@ final class JdbcControlStore implements ControlStore {
                     ps.setLong(7, k.revokedAtMs());
                 } else {
                     ps.setNull(7, java.sql.Types.BIGINT);
+                }
+                if (k.expiresAtMs() > 0) {
+                    ps.setLong(8, k.expiresAtMs());
+                } else {
+                    ps.setNull(8, java.sql.Types.BIGINT);
                 }
                 ps.executeUpdate();
             }
@@ -132,12 +138,34 @@ final class JdbcControlStore implements ControlStore {
     public boolean revokeKey(String tenantId, String keyId, long atMs) {
         return write("revoke key " + keyId, c -> {
             try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND tenant_id = ? AND revoked_at IS NULL")) {
+                    "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND tenant_id = ? AND (revoked_at IS NULL OR revoked_at > ?)")) {
+                // A revocation only ever moves a key's end earlier (a rotation's overlap can be cut short, never extended).
                 ps.setLong(1, atMs);
                 ps.setString(2, keyId);
                 ps.setString(3, tenantId);
+                ps.setLong(4, atMs);
                 return ps.executeUpdate() == 1;
             }
+        });
+    }
+
+    @Override
+    public void touchKeys(java.util.Map<String, Long> lastUsed) {
+        if (lastUsed.isEmpty()) {
+            return;
+        }
+        transaction("record key use", false, c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE api_keys SET last_used_at = ? WHERE key_id = ? AND (last_used_at IS NULL OR last_used_at < ?)")) {
+                for (java.util.Map.Entry<String, Long> e : lastUsed.entrySet()) {
+                    ps.setLong(1, e.getValue());
+                    ps.setString(2, e.getKey());
+                    ps.setLong(3, e.getValue());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
         });
     }
 
@@ -245,8 +273,38 @@ final class JdbcControlStore implements ControlStore {
                     ins.executeUpdate();
                 }
             }
+            upsertRollup(c, rows);
             return null;
         });
+    }
+
+    /** Adds the batch to the per-tenant, per-minute sums, in the ledger rows' transaction. */
+    private static void upsertRollup(Connection c, List<UsageRecord> rows) throws SQLException {
+        java.util.Map<String, long[]> sums = new java.util.LinkedHashMap<>();
+        for (UsageRecord u : rows) {
+            long[] s = sums.computeIfAbsent(u.tenant() + "\n" + (u.atMs() / 60_000), k -> new long[4]);
+            s[0]++;
+            s[1] += u.inputTokens();
+            s[2] += u.outputTokens();
+            s[3] += u.costMicros();
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO usage_rollup (tenant, minute, requests, input_tokens, "
+                + "output_tokens, cost_micros) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, minute) DO UPDATE SET "
+                + "requests = usage_rollup.requests + excluded.requests, input_tokens = usage_rollup.input_tokens + excluded.input_tokens, "
+                + "output_tokens = usage_rollup.output_tokens + excluded.output_tokens, "
+                + "cost_micros = usage_rollup.cost_micros + excluded.cost_micros")) {
+            for (java.util.Map.Entry<String, long[]> e : sums.entrySet()) {
+                int nl = e.getKey().indexOf('\n');
+                ps.setString(1, e.getKey().substring(0, nl));
+                ps.setLong(2, Long.parseLong(e.getKey().substring(nl + 1)));
+                ps.setLong(3, e.getValue()[0]);
+                ps.setLong(4, e.getValue()[1]);
+                ps.setLong(5, e.getValue()[2]);
+                ps.setLong(6, e.getValue()[3]);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
     }
 
     @Override
@@ -336,10 +394,10 @@ final class JdbcControlStore implements ControlStore {
     public List<TenantSpend> spend(long fromMs, long toMs) {
         return read("sum usage", c -> {
             List<TenantSpend> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT tenant, COUNT(*), SUM(input_tokens), SUM(output_tokens), "
-                    + "SUM(cost_micros) FROM usage_ledger WHERE at_ms >= ? AND at_ms < ? GROUP BY tenant ORDER BY tenant")) {
-                ps.setLong(1, fromMs);
-                ps.setLong(2, toMs);
+            try (PreparedStatement ps = c.prepareStatement("SELECT tenant, SUM(requests), SUM(input_tokens), SUM(output_tokens), "
+                    + "SUM(cost_micros) FROM usage_rollup WHERE minute >= ? AND minute < ? GROUP BY tenant ORDER BY tenant")) {
+                ps.setLong(1, Math.floorDiv(fromMs, 60_000L));
+                ps.setLong(2, Math.floorDiv(toMs + 59_999L, 60_000L));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add(new TenantSpend(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));
@@ -719,9 +777,14 @@ final class JdbcControlStore implements ControlStore {
                 while (rs.next()) {
                     String models = rs.getString("models");
                     long revoked = rs.getLong("revoked_at");
+                    revoked = rs.wasNull() ? 0 : revoked;
+                    long expires = rs.getLong("expires_at");
+                    expires = rs.wasNull() ? 0 : expires;
+                    long used = rs.getLong("last_used_at");
+                    used = rs.wasNull() ? 0 : used;
                     out.add(new StoredKey(rs.getString("key_id"), rs.getString("tenant_id"), Role.parse(rs.getString("role")),
                             models == null ? null : split(models), rs.getString("key_hash"), rs.getLong("created_at"),
-                            rs.wasNull() ? 0 : revoked));
+                            revoked, expires, used));
                 }
             }
         }

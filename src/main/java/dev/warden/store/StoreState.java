@@ -15,8 +15,9 @@ import java.util.Set;
 /**
  * The control store's tenants and valid keys, as the snapshot compiler takes them, plus what the
  * admin plane reads per request (operator keys, role bindings, tenant settings). Reloaded whole
- * (never patched) by {@link #reload}; read by the compiler. Revoked keys are left out here, so a
- * revocation takes effect with the next snapshot.
+ * (never patched) by {@link #reload}; read by the compiler. Keys no longer valid are left out; a
+ * key with an end (expiry, a rotation's overlap) carries it to the authenticator, which checks it at
+ * every request.
  */
 public final class StoreState implements RuntimeState {
     private volatile List<TenantConfig> tenants = List.of();
@@ -29,6 +30,23 @@ public final class StoreState implements RuntimeState {
     /** Valid operator keys by key id. */
     public OperatorKey operator(String keyId) {
         return operators.get(keyId);
+    }
+
+    @Override
+    public Map<String, String> authSettings() {
+        return settingsOfKind("auth");
+    }
+
+    @Override
+    public Map<String, Map<String, java.util.Set<dev.warden.config.Role>>> roleBindings() {
+        Map<String, Map<String, java.util.Set<dev.warden.config.Role>>> out = new HashMap<>();
+        for (RoleBinding b : bindings) {
+            dev.warden.config.Role role = b.platform() ? null : dev.warden.config.Role.parse(b.role());
+            if (role != null) {
+                out.computeIfAbsent(b.scope(), t -> new HashMap<>()).computeIfAbsent(b.subject(), s -> new java.util.HashSet<>()).add(role);
+            }
+        }
+        return out;
     }
 
     /** Every role binding. */
@@ -79,10 +97,13 @@ public final class StoreState implements RuntimeState {
             ts.add(new TenantConfig(t.id(), t.tier(), any, regions, t.models(), t.status(), List.<KeyConfig>of()));
         }
         List<ApiKeyRecord> ks = new ArrayList<>();
+        long now = System.currentTimeMillis();
         for (StoredKey k : store.keys()) {
-            if (!k.revoked() && KeyHasher.isHashText(k.hashText())) {
+            // Keys still valid now (a rotated key during its overlap included); each carries its end,
+            // which the authenticator checks at every request.
+            if (k.validAt(now) && KeyHasher.isHashText(k.hashText())) {
                 ks.add(new ApiKeyRecord(k.keyId(), k.tenantId(), k.role(), k.models() == null ? null : Set.copyOf(k.models()),
-                        KeyHasher.parseHashText(k.hashText()), "store"));
+                        KeyHasher.parseHashText(k.hashText()), "store", k.validUntilMs()));
             }
         }
         Map<String, OperatorKey> ops = new HashMap<>();

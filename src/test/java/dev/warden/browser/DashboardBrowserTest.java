@@ -183,4 +183,33 @@ class DashboardBrowserTest {
                 .map(WebElement::getText)).containsExactly("Audit");
         shot("auditor");
     }
+
+    @Test
+    void aTenantAdminManagesItsOwnKeysAndSeesNoOtherTenant() throws Exception {
+        String issued = Http.call("POST", gw.adminUrl("/admin/v1/tenants/acme/keys"), "{\"role\":\"tenant-admin\"}",
+                "Authorization", bearer(gw.adminToken)).body();
+        String adminKey = new com.fasterxml.jackson.databind.ObjectMapper().readTree(issued).path("key").asText();
+        signIn(adminKey);
+        assertThat(driver.findElement(By.id("who")).getText()).contains("tenant-admin of acme");
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#tenants tr[data-tenant='acme']")));
+        assertThat(driver.findElements(By.cssSelector("#tenants tbody tr"))).extracting(r -> r.getAttribute("data-tenant"))
+                .containsExactly("acme");
+
+        tab("keys");
+        assertThat(new Select(driver.findElement(By.id("keys-tenant"))).getOptions()).extracting(WebElement::getText)
+                .containsExactly("acme");
+        driver.findElement(By.id("issue-key")).click();
+        String key = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("issued-key"))).getText();
+        By row = By.cssSelector("#keys tr[data-key='" + key.split("_")[1] + "']");
+        wait.until(ExpectedConditions.presenceOfElementLocated(row));
+        driver.findElement(row).findElement(By.cssSelector("button.revoke")).click();
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        wait.until(d -> d.findElement(row).getText().contains("revoked"));
+
+        tab("audit");
+        wait.until(d -> d.findElement(By.id("audit")).getText().contains("admin.key.revoke"));
+        assertThat(driver.findElements(By.cssSelector("#audit tbody tr"))).allSatisfy(r ->
+                assertThat(r.findElements(By.tagName("td")).get(2).getText()).isEqualTo("acme"));
+        shot("tenant-admin");
+    }
 }

@@ -221,15 +221,22 @@ class ControlStoreTest {
     void spendSumsTheLedgerPerTenantOverAPeriod(Databases.Kind kind) throws Exception {
         with(kind, (store, url) -> {
             List<dev.warden.usage.UsageRecord> rows = new java.util.ArrayList<>();
+            long minute = 60_000;
             for (int i = 0; i < 10; i++) {
-                rows.add(new dev.warden.usage.UsageRecord("r" + i, 100 + i, i < 6 ? "acme" : "globex", "k", null, "m", "eu", "chat",
-                        10, 20, 1000 + i, 200, 5, false, false));
+                rows.add(new dev.warden.usage.UsageRecord("r" + i, 100 * minute + i * minute + 7, i < 6 ? "acme" : "globex", "k", null,
+                        "m", "eu", "chat", 10, 20, 1000 + i, 200, 5, false, false));
             }
-            store.appendUsage(rows);
-            assertThat(store.spend(100, 200)).containsExactly(new TenantSpend("acme", 6, 60, 120, 6015),
+            store.appendUsage(rows.subList(0, 4));
+            store.appendUsage(rows.subList(4, 10)); // the rollup adds up across batches
+            store.appendUsage(List.of(new dev.warden.usage.UsageRecord("r10", 100 * minute + 30_000, "acme", "k", null, "m", "eu",
+                    "chat", 1, 2, 3, 200, 5, false, false))); // same minute as r0: summed into its row
+            assertThat(store.spend(100 * minute, 200 * minute)).containsExactly(new TenantSpend("acme", 7, 61, 122, 6018),
                     new TenantSpend("globex", 4, 40, 80, 4030));
-            assertThat(store.spend(105, 107)).containsExactly(new TenantSpend("acme", 1, 10, 20, 1005),
+            // whole minutes: [minute 105, minute 107) holds r5 (acme) and r6 (globex)
+            assertThat(store.spend(105 * minute, 107 * minute)).containsExactly(new TenantSpend("acme", 1, 10, 20, 1005),
                     new TenantSpend("globex", 1, 10, 20, 1006));
+            // the ledger itself keeps every row
+            assertThat(store.usage("acme", 0, Long.MAX_VALUE)).hasSize(7);
         });
     }
 

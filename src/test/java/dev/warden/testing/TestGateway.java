@@ -266,8 +266,20 @@ public final class TestGateway implements AutoCloseable {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"code\":\"([a-z_]+)\"").matcher(body);
         org.assertj.core.api.Assertions.assertThat(m.find()).as("a problem+json code in " + body).isTrue();
         String code = m.group(1);
-        java.util.List<dev.warden.audit.AuditRecord> events = auditRecords().stream()
-                .filter(r -> requestId.equals(r.event().requestId())).toList();
+        // The event is recorded as the exchange completes, which may be just after the answer left:
+        // wait for it (up to 5 s), then give a second copy, if there were one, the time to show.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        java.util.List<dev.warden.audit.AuditRecord> events;
+        do {
+            events = auditRecords().stream().filter(r -> requestId.equals(r.event().requestId())).toList();
+            if (events.isEmpty()) {
+                Thread.sleep(10);
+            }
+        } while (events.isEmpty() && System.nanoTime() < deadline);
+        if (!events.isEmpty()) {
+            Thread.sleep(50);
+            events = auditRecords().stream().filter(r -> requestId.equals(r.event().requestId())).toList();
+        }
         org.assertj.core.api.Assertions.assertThat(events).as("audit events of request %s (%s)", requestId, code).hasSize(1);
         dev.warden.audit.AuditEvent e = events.get(0).event();
         org.assertj.core.api.Assertions.assertThat(e.decision()).isEqualTo("deny");

@@ -1,0 +1,60 @@
+package dev.warden.access;
+
+import dev.warden.config.Snapshot;
+import dev.warden.config.TenantAuth;
+import dev.warden.pipeline.ErrorCode;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.GatewayError;
+import dev.warden.tenant.AuthContext;
+import dev.warden.tenant.RequestContext;
+import java.util.Collections;
+
+/**
+ * A tenant's MFA rules for an operation class: every rule that covers it must be met by how the
+ * caller authenticated — one of its {@code amr} methods, its {@code acr} level, and an
+ * authentication no older than its {@code maxAgeSeconds}. API keys and client credentials carry no
+ * human authentication and never meet a rule. A miss answers 401 with RFC 9470's
+ * {@code insufficient_user_authentication} challenge, naming what would meet it.
+ */
+final class StepUp {
+    private StepUp() {
+    }
+
+    /** The refusal, or null if every rule covering {@code operationClass} is met. */
+    static GatewayError check(Exchange exchange, String operationClass) {
+        Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
+        TenantAuth auth = snapshot.identities().auth(exchange.verifiedTenant());
+        if (auth.mfa().isEmpty()) {
+            return null;
+        }
+        AuthContext ctx = exchange.get(RequestContext.AUTH);
+        long nowSec = System.currentTimeMillis() / 1000;
+        for (TenantAuth.MfaRule rule : auth.mfa()) {
+            if (!rule.covers(operationClass)) {
+                continue;
+            }
+            boolean met = ctx != null && ctx.human()
+                    && (rule.amr() == null || !Collections.disjoint(rule.amr(), ctx.amr()))
+                    && (rule.acr() == null || rule.acr().equals(ctx.acr()))
+                    && (rule.maxAgeSeconds() == 0 || ctx.authTimeSec() > 0 && nowSec - ctx.authTimeSec() <= rule.maxAgeSeconds());
+            if (!met) {
+                return new GatewayError(ErrorCode.INSUFFICIENT_USER_AUTHENTICATION,
+                        "This operation needs a stronger or more recent sign-in.", "mfa_required:" + operationClass,
+                        challenge(rule));
+            }
+        }
+        return null;
+    }
+
+    private static String challenge(TenantAuth.MfaRule rule) {
+        StringBuilder sb = new StringBuilder("Bearer realm=\"warden\", error=\"insufficient_user_authentication\", "
+                + "error_description=\"A stronger or more recent authentication is required\"");
+        if (rule.acr() != null) {
+            sb.append(", acr_values=\"").append(rule.acr()).append('"');
+        }
+        if (rule.maxAgeSeconds() > 0) {
+            sb.append(", max_age=").append(rule.maxAgeSeconds());
+        }
+        return sb.toString();
+    }
+}

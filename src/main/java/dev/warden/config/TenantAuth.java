@@ -1,0 +1,62 @@
+package dev.warden.config;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * How one tenant's callers prove who they are, compiled from its {@code auth} settings (validated
+ * by the admin API when stored): the schemes it accepts, its token issuer, and its MFA rules.
+ * A tenant without settings accepts API keys only, with no MFA rule.
+ *
+ * @param jwt null unless the tenant accepts tokens of its own identity provider
+ */
+public record TenantAuth(Set<String> schemes, JwtPolicy jwt, List<MfaRule> mfa) {
+    public static final TenantAuth API_KEYS_ONLY = new TenantAuth(Set.of("api-key"), null, List.of());
+
+    public TenantAuth {
+        schemes = Set.copyOf(schemes);
+        mfa = List.copyOf(mfa);
+    }
+
+    public boolean accepts(String scheme) {
+        return schemes.contains(scheme);
+    }
+
+    /**
+     * A tenant's token issuer.
+     *
+     * @param jwksUrl    where its keys are (null with inline keys or discovery)
+     * @param inlineJwks a JWK set (public keys) given in the settings, as JSON; null otherwise
+     * @param discovery  find {@code jwks_uri} in the issuer's OpenID configuration
+     * @param requiredTyp the {@code typ} every token must carry ({@code at+jwt} unless set: RFC 9068)
+     */
+    public record JwtPolicy(String issuer, List<String> audiences, String jwksUrl, String inlineJwks, boolean discovery,
+                            List<String> algorithms, String requiredTyp, int clockSkewSeconds, int maxLifetimeSeconds,
+                            String subjectClaim, String rolesClaim, String tenantClaim) {
+        public JwtPolicy {
+            audiences = List.copyOf(audiences);
+            algorithms = List.copyOf(algorithms);
+        }
+
+        /** Where the keys come from, as a cache key: the same source is fetched once for every tenant using it. */
+        public String keySource() {
+            return inlineJwks != null ? "inline:" + Integer.toHexString(inlineJwks.hashCode()) : discovery ? "discovery:" + issuer : jwksUrl;
+        }
+    }
+
+    /**
+     * A step-up requirement for some operation classes: the token must show one of {@code amr}
+     * (if given), the {@code acr} level (if given), and an authentication no older than
+     * {@code maxAgeSeconds} (if above 0).
+     */
+    public record MfaRule(Set<String> operations, Set<String> amr, String acr, int maxAgeSeconds) {
+        public MfaRule {
+            operations = Set.copyOf(operations);
+            amr = amr == null ? null : Set.copyOf(amr);
+        }
+
+        public boolean covers(String operationClass) {
+            return operations.contains("*") || operations.contains(operationClass);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.warden.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads a tenant's stored {@code auth} settings (normalised JSON, validated when the admin API
+ * stored them) into a {@link TenantAuth}. Anything unreadable makes the tenant accept nothing but
+ * its API keys: a broken identity-provider setting fails closed, never open.
+ */
+public final class TenantAuthReader {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private TenantAuthReader() {
+    }
+
+    public static TenantAuth read(String json) {
+        if (json == null) {
+            return TenantAuth.API_KEYS_ONLY;
+        }
+        try {
+            JsonNode n = MAPPER.readTree(json);
+            Set<String> schemes = new LinkedHashSet<>(strings(n.path("schemes")));
+            TenantAuth.JwtPolicy jwt = null;
+            JsonNode j = n.path("jwt");
+            if (schemes.contains("jwt") && j.isObject()) {
+                JsonNode claims = j.path("claims");
+                jwt = new TenantAuth.JwtPolicy(required(j, "issuer"), strings(j.path("audiences")),
+                        j.hasNonNull("jwksUrl") ? j.get("jwksUrl").asText() : null,
+                        j.has("jwks") ? j.get("jwks").toString() : null, j.path("discovery").asBoolean(false),
+                        strings(j.path("algorithms")), j.hasNonNull("requiredTyp") ? j.get("requiredTyp").asText() : "at+jwt",
+                        j.path("clockSkewSeconds").asInt(30), j.path("maxLifetimeSeconds").asInt(3600),
+                        claims.path("subject").asText("sub"), claims.path("roles").asText("roles"),
+                        claims.hasNonNull("tenant") ? claims.get("tenant").asText() : null);
+                if (jwt.audiences().isEmpty() || jwt.algorithms().isEmpty()) {
+                    return TenantAuth.API_KEYS_ONLY;
+                }
+            } else {
+                schemes.remove("jwt");
+            }
+            List<TenantAuth.MfaRule> rules = new ArrayList<>();
+            for (JsonNode r : n.path("mfa").path("rules")) {
+                rules.add(new TenantAuth.MfaRule(Set.copyOf(strings(r.path("operations"))),
+                        r.has("amr") ? Set.copyOf(strings(r.path("amr"))) : null,
+                        r.hasNonNull("acr") ? r.get("acr").asText() : null, r.path("maxAgeSeconds").asInt(0)));
+            }
+            return new TenantAuth(schemes, jwt, rules);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+            return TenantAuth.API_KEYS_ONLY;
+        }
+    }
+
+    private static String required(JsonNode n, String field) {
+        if (!n.hasNonNull(field) || n.get(field).asText().isEmpty()) {
+            throw new IllegalArgumentException(field);
+        }
+        return n.get(field).asText();
+    }
+
+    private static List<String> strings(JsonNode n) {
+        List<String> out = new ArrayList<>();
+        n.forEach(e -> out.add(e.asText()));
+        return out;
+    }
+}

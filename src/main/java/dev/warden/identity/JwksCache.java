@@ -1,0 +1,204 @@
+package dev.warden.identity;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.jose.jwk.JWKSet;
+import dev.warden.config.TenantAuth;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tenants' token-signing keys, fetched without blocking (Vert.x HTTP client) and cached: one per
+ * event loop, so its state is only ever touched by that loop's thread. A key set is refetched
+ * when it is older than {@value #MAX_AGE_MS} ms (the old one keeps serving if the fetch fails),
+ * and on an unknown {@code kid} at most once per {@value #COOL_DOWN_MS} ms per source (a flood of
+ * made-up kids cannot make Warden hammer an identity provider). With discovery, {@code jwks_uri}
+ * comes from the issuer's OpenID configuration, whose {@code issuer} must be the configured one.
+ * Answers are capped at {@value #MAX_BYTES} bytes; only public keys are kept.
+ */
+public final class JwksCache {
+    static final long MAX_AGE_MS = 5 * 60_000;
+    static final long COOL_DOWN_MS = 30_000;
+    static final int MAX_BYTES = 256 * 1024;
+    private static final Logger LOG = LoggerFactory.getLogger(JwksCache.class);
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final HttpClient client;
+    private final LongSupplier clock;
+    private final Map<String, Source> sources = new HashMap<>();
+
+    /** What is known of one key source. */
+    private static final class Source {
+        JWKSet keys;
+        long fetchedAtMs;
+        long lastAttemptMs;
+        long lastUnknownKidMs = Long.MIN_VALUE / 2;
+        Future<JWKSet> inFlight;
+    }
+
+    public JwksCache(Vertx vertx, LongSupplier clock) {
+        this.client = vertx.httpClientBuilder()
+                .with(new HttpClientOptions().setConnectTimeout(5000).setKeepAlive(true).setIdleTimeout(60))
+                .with(new io.vertx.core.http.PoolOptions().setHttp1MaxSize(4))
+                .build();
+        this.clock = clock;
+    }
+
+    /** The policy's keys: cached, or fetched now if there are none yet or they are stale. */
+    public Future<JWKSet> keys(TenantAuth.JwtPolicy policy) {
+        if (policy.inlineJwks() != null) {
+            return inline(policy);
+        }
+        Source s = sources.computeIfAbsent(policy.keySource(), k -> new Source());
+        long now = clock.getAsLong();
+        if (s.keys != null && now - s.fetchedAtMs < MAX_AGE_MS) {
+            return Future.succeededFuture(s.keys);
+        }
+        return fetch(policy, s, now);
+    }
+
+    /**
+     * The token's {@code kid} is not in the cached set: the provider may have rotated. Refetch,
+     * unless this source was fetched less than {@value #COOL_DOWN_MS} ms ago.
+     */
+    public Future<JWKSet> refreshForUnknownKid(TenantAuth.JwtPolicy policy) {
+        if (policy.inlineJwks() != null) {
+            return inline(policy);
+        }
+        Source s = sources.computeIfAbsent(policy.keySource(), k -> new Source());
+        long now = clock.getAsLong();
+        if (s.inFlight != null) {
+            return s.inFlight;
+        }
+        // The cool-down runs from the last refetch an unknown kid caused, not from the regular fetch:
+        // a provider that rotates just after our fetch is followed at once, a flood of made-up kids
+        // causes at most one fetch per cool-down.
+        if (now - s.lastUnknownKidMs < COOL_DOWN_MS) {
+            return s.keys != null ? Future.succeededFuture(s.keys) : Future.failedFuture("keys unavailable (cool-down)");
+        }
+        s.lastUnknownKidMs = now;
+        return fetch(policy, s, now);
+    }
+
+    private Future<JWKSet> inline(TenantAuth.JwtPolicy policy) {
+        Source s = sources.computeIfAbsent(policy.keySource(), k -> new Source());
+        if (s.keys == null) {
+            try {
+                s.keys = JWKSet.parse(policy.inlineJwks()).toPublicJWKSet();
+            } catch (java.text.ParseException e) {
+                return Future.failedFuture("inline keys unreadable");
+            }
+        }
+        return Future.succeededFuture(s.keys);
+    }
+
+    private Future<JWKSet> fetch(TenantAuth.JwtPolicy policy, Source s, long now) {
+        if (s.inFlight != null) {
+            return s.inFlight; // one fetch per source at a time
+        }
+        s.lastAttemptMs = now;
+        Future<String> url = policy.discovery() ? discover(policy.issuer()) : Future.succeededFuture(policy.jwksUrl());
+        Future<JWKSet> f = url.compose(this::get).map(body -> {
+            try {
+                return JWKSet.parse(body.toString()).toPublicJWKSet();
+            } catch (java.text.ParseException e) {
+                throw new IllegalStateException("not a JWK set");
+            }
+        });
+        s.inFlight = f;
+        return f.transform(ar -> {
+            s.inFlight = null;
+            if (ar.succeeded()) {
+                s.keys = ar.result();
+                s.fetchedAtMs = clock.getAsLong();
+                return Future.succeededFuture(s.keys);
+            }
+            LOG.warn("keys of issuer {} could not be fetched: {}", policy.issuer(), ar.cause().getMessage());
+            return s.keys != null ? Future.succeededFuture(s.keys) : Future.failedFuture(ar.cause());
+        });
+    }
+
+    private Future<String> discover(String issuer) {
+        String base = issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer;
+        return get(base + "/.well-known/openid-configuration").map(body -> {
+            JsonNode doc;
+            try {
+                doc = MAPPER.readTree(body.getBytes());
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("discovery document unreadable");
+            }
+            // RFC 8414 section 3.3: the document must name the issuer it was fetched for.
+            if (!issuer.equals(doc.path("issuer").asText())) {
+                throw new IllegalStateException("discovery document names another issuer");
+            }
+            String jwksUri = doc.path("jwks_uri").asText("");
+            if (!allowedUrl(jwksUri)) {
+                throw new IllegalStateException("jwks_uri not allowed");
+            }
+            return jwksUri;
+        });
+    }
+
+    /** GET with a 5 s timeout, 200 only, at most {@value #MAX_BYTES} bytes. */
+    private Future<Buffer> get(String url) {
+        if (!allowedUrl(url)) {
+            return Future.failedFuture("URL not allowed");
+        }
+        URI u = URI.create(url);
+        boolean tls = "https".equals(u.getScheme());
+        RequestOptions opts = new RequestOptions().setMethod(HttpMethod.GET).setHost(u.getHost())
+                .setPort(u.getPort() > 0 ? u.getPort() : tls ? 443 : 80).setSsl(tls)
+                .setURI((u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath())
+                        + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery()))
+                .setTimeout(5000).setFollowRedirects(false).putHeader("Accept", "application/json");
+        Promise<Buffer> promise = Promise.promise();
+        client.request(opts).compose(req -> req.send()).onComplete(ar -> {
+            if (ar.failed()) {
+                promise.fail(ar.cause());
+                return;
+            }
+            var res = ar.result();
+            if (res.statusCode() != 200) {
+                res.request().connection().close();
+                promise.fail("status " + res.statusCode());
+                return;
+            }
+            Buffer body = Buffer.buffer();
+            res.handler(chunk -> {
+                if (body.length() + chunk.length() > MAX_BYTES) {
+                    promise.tryFail("answer larger than " + MAX_BYTES + " bytes");
+                    res.request().connection().close();
+                } else {
+                    body.appendBuffer(chunk);
+                }
+            });
+            res.endHandler(v -> promise.tryComplete(body));
+            res.exceptionHandler(promise::tryFail);
+        });
+        return promise.future();
+    }
+
+    /** https, or http to a loopback host (test identity providers). */
+    static boolean allowedUrl(String s) {
+        try {
+            URI u = new URI(s);
+            String host = u.getHost();
+            boolean loopback = "127.0.0.1".equals(host) || "localhost".equals(host) || "[::1]".equals(host);
+            return host != null && u.getUserInfo() == null && ("https".equals(u.getScheme()) || "http".equals(u.getScheme()) && loopback);
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
+    }
+}

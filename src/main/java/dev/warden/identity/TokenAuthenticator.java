@@ -1,0 +1,197 @@
+package dev.warden.identity;
+
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import dev.warden.config.Role;
+import dev.warden.config.Snapshot;
+import dev.warden.config.Tenant;
+import dev.warden.config.TenantAuth;
+import dev.warden.config.TenantStatus;
+import dev.warden.pipeline.ErrorCode;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.GatewayError;
+import dev.warden.pipeline.Outcome;
+import dev.warden.tenant.AuthContext;
+import dev.warden.tenant.Principal;
+import dev.warden.tenant.RequestContext;
+import dev.warden.tenant.TenantClaim;
+import io.vertx.core.Future;
+import java.util.Date;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Authenticates a bearer token issued by a tenant's own identity provider (RFC 8725 throughout).
+ * The token's {@code iss} (read before verification, only to choose) names the tenants that trust
+ * that issuer; the tenant the request names must be one of them (or, if it names none, there must
+ * be exactly one). The token is then verified with <em>that tenant's</em> keys only — never a
+ * global key map — with its allowed (asymmetric) algorithms, {@code typ}, exact issuer, one of its
+ * audiences, {@code exp}/{@code nbf} within its skew, a maximum lifetime, and (if mapped) a tenant
+ * claim equal to the tenant. A token verified with tenant A's trust material grants tenant A only,
+ * whatever it claims. Roles come from the mapped roles claim and the tenant's role bindings of the
+ * subject. One instance per event loop (its key cache is that loop's).
+ */
+final class TokenAuthenticator {
+    private static final List<Role> PRECEDENCE = List.of(Role.TENANT_ADMIN, Role.DEVELOPER, Role.SERVICE, Role.VIEWER);
+
+    private final JwksCache keys;
+
+    TokenAuthenticator(JwksCache keys) {
+        this.keys = keys;
+    }
+
+    /** A compact JWS: three base64url parts, a JSON header. Anything else is not tried as a token. */
+    static boolean looksLikeJwt(String s) {
+        return s.length() < 16_384 && s.startsWith("eyJ") && s.chars().filter(c -> c == '.').count() == 2;
+    }
+
+    Future<Outcome> authenticate(Exchange exchange, String token) {
+        Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
+        SignedJWT jwt;
+        String issuer;
+        if (!StrictJson.compactPartsAreObjects(token)) {
+            return reject("token_malformed"); // duplicate names, or not JSON objects (RFC 8725 section 2.6)
+        }
+        try {
+            jwt = SignedJWT.parse(token);
+            issuer = jwt.getJWTClaimsSet().getIssuer();
+        } catch (java.text.ParseException | ClassCastException e) {
+            return reject("token_malformed");
+        }
+        if (issuer == null) {
+            return reject("token_no_issuer");
+        }
+        List<String> trusting = snapshot.identities().tenantsTrusting(issuer).stream()
+                .filter(t -> snapshot.identities().auth(t).accepts("jwt")).toList();
+        TenantClaim claim = exchange.get(RequestContext.CLAIM);
+        String tenantId;
+        if (claim != null) {
+            if (claim.tenant() == null || !trusting.contains(claim.id())) {
+                return reject("tenant_mismatch");
+            }
+            tenantId = claim.id();
+        } else if (trusting.size() == 1) {
+            tenantId = trusting.get(0);
+        } else {
+            return reject(trusting.isEmpty() ? "issuer_unknown" : "tenant_ambiguous");
+        }
+        TenantAuth.JwtPolicy policy = snapshot.identities().auth(tenantId).jwt();
+        String kid = jwt.getHeader().getKeyID();
+        return keys.keys(policy)
+                .compose(set -> kid != null && set.getKeyByKeyId(kid) == null ? keys.refreshForUnknownKid(policy) : Future.succeededFuture(set))
+                .map(set -> verify(token, set, policy, tenantId))
+                .transform(ar -> ar.succeeded() ? admit(exchange, snapshot, tenantId, policy, ar.result())
+                        : reject(ar.cause() instanceof Refused r ? r.reason : "token_invalid"));
+    }
+
+    /** Why a token was refused (for the audit and security logs only). */
+    private static final class Refused extends RuntimeException {
+        final String reason;
+
+        Refused(String reason) {
+            super(reason, null, false, false);
+            this.reason = reason;
+        }
+    }
+
+    private static JWTClaimsSet verify(String token, JWKSet set, TenantAuth.JwtPolicy policy, String tenantId) {
+        DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
+        p.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(new JOSEObjectType(policy.requiredTyp())));
+        Set<JWSAlgorithm> algs = policy.algorithms().stream().map(JWSAlgorithm::parse).collect(Collectors.toSet());
+        p.setJWSKeySelector(new JWSVerificationKeySelector<>(algs, new ImmutableJWKSet<>(set)));
+        Set<String> required = new HashSet<>(Set.of("exp", "iat", policy.subjectClaim()));
+        DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(new HashSet<>(policy.audiences()),
+                new JWTClaimsSet.Builder().issuer(policy.issuer()).build(), required, null);
+        claims.setMaxClockSkew(policy.clockSkewSeconds());
+        p.setJWTClaimsSetVerifier(claims);
+        JWTClaimsSet verified;
+        try {
+            verified = p.process(token, null);
+        } catch (java.text.ParseException e) {
+            throw new Refused("token_malformed");
+        } catch (com.nimbusds.jose.proc.BadJOSEException | com.nimbusds.jose.JOSEException e) {
+            throw new Refused("token_rejected");
+        }
+        Date iat = verified.getIssueTime();
+        Date exp = verified.getExpirationTime();
+        if (exp.getTime() - iat.getTime() > policy.maxLifetimeSeconds() * 1000L) {
+            throw new Refused("token_lifetime");
+        }
+        if (iat.getTime() > System.currentTimeMillis() + policy.clockSkewSeconds() * 1000L) {
+            throw new Refused("token_issued_in_future");
+        }
+        // Every audience the token names must be one of the tenant's: a token minted for several
+        // services at once is not accepted here (aud compared as exact strings).
+        if (!policy.audiences().containsAll(verified.getAudience())) {
+            throw new Refused("token_audience_extra");
+        }
+        if (policy.tenantClaim() != null) {
+            Object t = verified.getClaim(policy.tenantClaim());
+            if (!(t instanceof String s) || !s.equals(tenantId)) {
+                throw new Refused("token_tenant_claim"); // one tenant, exactly this one; never a list
+            }
+        }
+        Object sub = verified.getClaim(policy.subjectClaim());
+        if (!(sub instanceof String s) || s.isEmpty() || s.length() > 256) {
+            throw new Refused("token_subject");
+        }
+        return verified;
+    }
+
+    private static Future<Outcome> admit(Exchange exchange, Snapshot snapshot, String tenantId, TenantAuth.JwtPolicy policy,
+                                         JWTClaimsSet claims) {
+        Tenant tenant = snapshot.tenant(tenantId);
+        if (tenant == null) {
+            return reject("tenant_gone");
+        }
+        String subject = (String) claims.getClaim(policy.subjectClaim());
+        Set<Role> roles = new LinkedHashSet<>(snapshot.identities().boundRoles(tenantId, subject));
+        for (String r : strings(claims.getClaim(policy.rolesClaim()))) {
+            Role role = Role.parse(r);
+            if (role != null) {
+                roles.add(role);
+            }
+        }
+        exchange.verifiedTenant(tenant.id());
+        exchange.put(RequestContext.TENANT, tenant);
+        exchange.put(RequestContext.AUTH, new AuthContext("jwt", Set.copyOf(strings(claims.getClaim("amr"))),
+                claims.getClaim("acr") instanceof String acr ? acr : null,
+                claims.getClaim("auth_time") instanceof Date d ? d.getTime() / 1000
+                        : claims.getClaim("auth_time") instanceof Number n ? n.longValue() : 0));
+        Role role = PRECEDENCE.stream().filter(roles::contains).findFirst().orElse(null);
+        if (role == null) {
+            return Outcome.rejectNow(GatewayError.of(ErrorCode.FORBIDDEN, "This identity has no role in this tenant.", "role_missing"));
+        }
+        exchange.put(RequestContext.PRINCIPAL, new Principal(tenant.id(), subject, role, null, "jwt"));
+        if (tenant.status() == TenantStatus.SUSPENDED) {
+            return Outcome.rejectNow(GatewayError.of(ErrorCode.TENANT_SUSPENDED, "This tenant is suspended.", "tenant_suspended"));
+        }
+        return Outcome.continueNow();
+    }
+
+    private static List<String> strings(Object v) {
+        if (v instanceof List<?> list) {
+            return list.stream().filter(String.class::isInstance).map(String.class::cast).toList();
+        }
+        if (v instanceof String s && !s.isBlank()) {
+            return List.of(s.strip().split("\\s+"));
+        }
+        return List.of();
+    }
+
+    private static Future<Outcome> reject(String reason) {
+        return Outcome.rejectNow(GatewayError.unauthenticated(reason));
+    }
+}

@@ -1,0 +1,227 @@
+package dev.warden.e2e;
+
+import static dev.warden.testing.Http.bearer;
+import static dev.warden.testing.Http.chat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.PlainJWT;
+import com.nimbusds.jwt.SignedJWT;
+import dev.warden.testing.Databases;
+import dev.warden.testing.Http;
+import dev.warden.testing.TestGateway;
+import dev.warden.testing.TestIdp;
+import java.net.http.HttpResponse;
+import java.util.Date;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tenants' own identity providers on the data plane: a token verified with tenant A's trust
+ * material grants tenant A only, whatever it claims; every bad token is one 401 (audited); keys
+ * rotate at the provider without an outage; roles from claims and bindings; MFA step-up.
+ */
+class TenantTokenTest {
+    private TestGateway gw;
+    private TestIdp acmeIdp;
+    private TestIdp globexIdp;
+    private String admin;
+
+    @BeforeEach
+    void start() throws Exception {
+        acmeIdp = new TestIdp();
+        globexIdp = new TestIdp();
+        gw = new TestGateway(yaml -> yaml, Databases.fresh(Databases.Kind.SQLITE));
+        admin = bearer(gw.adminToken);
+        setAuth("acme", """
+                {"schemes":["api-key","jwt"],"jwt":{"issuer":"%s","audiences":["warden"],"discovery":true}}""".formatted(acmeIdp.issuer()));
+        setAuth("globex", """
+                {"schemes":["api-key","jwt"],"jwt":{"issuer":"%s","audiences":["warden"],"jwksUrl":"%s","claims":{"tenant":"org"}}}"""
+                .formatted(globexIdp.issuer(), globexIdp.jwksUrl()));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        gw.close();
+        acmeIdp.close();
+        globexIdp.close();
+    }
+
+    private void setAuth(String tenant, String json) {
+        HttpResponse<String> r = Http.call("PUT", gw.adminUrl("/admin/v1/tenants/" + tenant + "/settings/auth"), json, "Authorization", admin);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+
+    private HttpResponse<String> chatAs(String token, String... extra) {
+        String[] headers = new String[2 + extra.length];
+        headers[0] = "Authorization";
+        headers[1] = bearer(token);
+        System.arraycopy(extra, 0, headers, 2, extra.length);
+        return Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), headers);
+    }
+
+    private String upstreamTenant() {
+        var eu = gw.eu.lastHeaders();
+        var us = gw.us.lastHeaders();
+        return (eu != null ? eu : us).get("X-Tenant-ID");
+    }
+
+    @Test
+    void aTenantsTokenGrantsThatTenantOnly() throws Exception {
+        String token = acmeIdp.sign(acmeIdp.claims("alice", "warden").claim("roles", List.of("developer")).build());
+        HttpResponse<String> ok = chatAs(token);
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(upstreamTenant()).isEqualTo("acme");
+        assertThat(chatAs(token, "X-Tenant-ID", "acme").statusCode()).isEqualTo(200);
+
+        long before = gw.upstreamRequests();
+        // naming another tenant: the same 401 as any bad credential
+        HttpResponse<String> other = chatAs(token, "X-Tenant-ID", "globex");
+        assertThat(other.statusCode()).isEqualTo(401);
+        gw.assertAudited(other);
+        // globex's provider signs a token claiming acme's issuer: acme's keys do not verify it
+        String forged = TestIdp.sign(globexIdp.currentKey(), acmeIdp.claims("mallory", "warden")
+                .claim("roles", List.of("tenant-admin")).build());
+        HttpResponse<String> forgedAnswer = chatAs(forged);
+        assertThat(forgedAnswer.statusCode()).isEqualTo(401);
+        gw.assertAudited(forgedAnswer);
+        // globex's token names its tenant in the mapped claim; another value, or a list, is refused
+        String globex = globexIdp.sign(globexIdp.claims("bob", "warden").claim("org", "globex").claim("roles", "developer").build());
+        assertThat(chatAs(globex).statusCode()).isEqualTo(200);
+        assertThat(upstreamTenant()).isEqualTo("globex");
+        before = gw.upstreamRequests();
+        for (Object org : new Object[] {"acme", List.of("globex", "acme"), null}) {
+            var c = globexIdp.claims("bob", "warden").claim("roles", "developer");
+            if (org != null) {
+                c.claim("org", org);
+            }
+            assertThat(chatAs(globexIdp.sign(c.build())).statusCode()).as(String.valueOf(org)).isEqualTo(401);
+        }
+        assertThat(gw.upstreamRequests()).isEqualTo(before);
+        assertThat(other.body()).isEqualTo(forgedAnswer.body());
+    }
+
+    @Test
+    void everyBadTokenIsOneGenericAudited401() throws Exception {
+        long now = System.currentTimeMillis();
+        JWTClaimsSet good = acmeIdp.claims("alice", "warden").claim("roles", List.of("developer")).build();
+        List<String> bad = List.of(
+                new PlainJWT(good).serialize(),                                                    // alg none
+                hs256(good, acmeIdp.currentKey().toPublicJWK().toRSAPublicKey().getEncoded()),       // HMAC keyed with the public key
+                TestIdp.sign(new RSAKeyGenerator(2048).keyID(acmeIdp.currentKey().getKeyID()).generate(), good), // same kid, other key
+                acmeIdp.sign(new JWTClaimsSet.Builder(good).audience("someone-else").build()),
+                acmeIdp.sign(new JWTClaimsSet.Builder(good).expirationTime(new Date(now - 120_000)).build()),
+                acmeIdp.sign(new JWTClaimsSet.Builder(good).expirationTime(new Date(now + 86_400_000L)).build()), // lifetime
+                acmeIdp.sign(new JWTClaimsSet.Builder(good).subject(null).build()),
+                acmeIdp.sign(new JWTClaimsSet.Builder(good).notBeforeTime(new Date(now + 600_000)).build()),
+                acmeIdp.sign(new JWTClaimsSet.Builder(good).issuer("https://unknown.example").build()),
+                "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOjF9.AAAA");
+        long before = gw.upstreamRequests();
+        for (String token : bad) {
+            HttpResponse<String> r = chatAs(token);
+            assertThat(r.statusCode()).as(token).isEqualTo(401);
+            assertThat(r.body()).contains("\"code\":\"unauthenticated\"").doesNotContain("acme").doesNotContain("nimbus");
+            assertThat(r.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"warden\", error=\"invalid_token\"");
+            gw.assertAudited(r);
+        }
+        assertThat(gw.upstreamRequests()).isEqualTo(before);
+        assertThat(chatAs(acmeIdp.sign(good)).statusCode()).isEqualTo(200);
+    }
+
+    private static String hs256(JWTClaimsSet claims, byte[] secret) throws Exception {
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).build(), claims);
+        jwt.sign(new MACSigner(java.util.Arrays.copyOf(secret, Math.max(32, secret.length))));
+        return jwt.serialize();
+    }
+
+    @Test
+    void aKeyRotationAtTheProviderIsPickedUpAndMadeUpKidsCannotFloodIt() throws Exception {
+        String first = acmeIdp.sign(acmeIdp.claims("alice", "warden").claim("roles", "developer").build());
+        assertThat(chatAs(first).statusCode()).isEqualTo(200);
+        assertThat(chatAs(first).statusCode()).isEqualTo(200);
+        int fetches = acmeIdp.jwksFetches.get();
+        assertThat(fetches).isBetween(1, 2); // one per event loop at most
+
+        acmeIdp.rotate();
+        String rotated = acmeIdp.sign(acmeIdp.claims("alice", "warden").claim("roles", "developer").build());
+        for (int i = 0; i < 4; i++) {
+            assertThat(chatAs(rotated).statusCode()).isEqualTo(200);
+        }
+        assertThat(chatAs(first).statusCode()).as("the old key is still published").isEqualTo(200);
+        int afterRotation = acmeIdp.jwksFetches.get();
+        assertThat(afterRotation - fetches).isBetween(1, 2);
+
+        for (int i = 0; i < 20; i++) {
+            String madeUp = TestIdp.sign(new RSAKeyGenerator(2048).keyID("nope" + i).generate(),
+                    acmeIdp.claims("eve", "warden").claim("roles", "developer").build());
+            assertThat(chatAs(madeUp).statusCode()).isEqualTo(401);
+        }
+        assertThat(acmeIdp.jwksFetches.get() - afterRotation).as("20 made-up kids: at most one fetch per event loop per cool-down")
+                .isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void rolesComeFromTheClaimOrTheTenantsBindings() throws Exception {
+        String noRole = acmeIdp.sign(acmeIdp.claims("carol", "warden").build());
+        HttpResponse<String> refused = chatAs(noRole);
+        assertThat(refused.statusCode()).isEqualTo(403);
+        gw.assertAudited(refused);
+        assertThat(Http.call("POST", gw.adminUrl("/admin/v1/tenants/acme/role-bindings"), "{\"subject\":\"carol\",\"role\":\"viewer\"}",
+                "Authorization", admin).statusCode()).isEqualTo(201);
+        assertThat(chatAs(noRole).statusCode()).as("a viewer may not call models").isEqualTo(403);
+        assertThat(Http.get(gw.dataUrl("/v1/models"), "Authorization", bearer(noRole)).statusCode()).isEqualTo(200);
+        assertThat(Http.call("POST", gw.adminUrl("/admin/v1/tenants/acme/role-bindings"), "{\"subject\":\"carol\",\"role\":\"developer\"}",
+                "Authorization", admin).statusCode()).isEqualTo(201);
+        assertThat(chatAs(noRole).statusCode()).isEqualTo(200);
+        // a binding in acme means nothing for a token of globex's provider with the same subject
+        String globexCarol = globexIdp.sign(globexIdp.claims("carol", "warden").claim("org", "globex").build());
+        assertThat(chatAs(globexCarol).statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void mfaRulesAskForAStepUpThatKeysCanNeverGive() throws Exception {
+        setAuth("acme", """
+                {"schemes":["api-key","jwt"],"jwt":{"issuer":"%s","audiences":["warden"],"discovery":true},
+                 "mfa":{"rules":[{"operations":["models"],"amr":["hwk"],"acr":"urn:acme:loa:3","maxAgeSeconds":600}]}}"""
+                .formatted(acmeIdp.issuer()));
+        long nowSec = System.currentTimeMillis() / 1000;
+        String password = acmeIdp.sign(acmeIdp.claims("alice", "warden").claim("roles", "developer").claim("amr", List.of("pwd"))
+                .claim("acr", "urn:acme:loa:3").claim("auth_time", nowSec).build());
+        HttpResponse<String> stepUp = chatAs(password);
+        assertThat(stepUp.statusCode()).isEqualTo(401);
+        assertThat(stepUp.body()).contains("\"code\":\"insufficient_user_authentication\"");
+        assertThat(stepUp.headers().firstValue("WWW-Authenticate").orElseThrow())
+                .contains("error=\"insufficient_user_authentication\"").contains("acr_values=\"urn:acme:loa:3\"").contains("max_age=600");
+        gw.assertAudited(stepUp);
+
+        String stale = acmeIdp.sign(acmeIdp.claims("alice", "warden").claim("roles", "developer").claim("amr", List.of("hwk"))
+                .claim("acr", "urn:acme:loa:3").claim("auth_time", nowSec - 3600).build());
+        assertThat(chatAs(stale).statusCode()).isEqualTo(401);
+        String hardware = acmeIdp.sign(acmeIdp.claims("alice", "warden").claim("roles", "developer").claim("amr", List.of("hwk", "pwd"))
+                .claim("acr", "urn:acme:loa:3").claim("auth_time", nowSec).build());
+        assertThat(chatAs(hardware).statusCode()).isEqualTo(200);
+
+        HttpResponse<String> key = Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(gw.key("acme")));
+        assertThat(key.statusCode()).as("an API key never satisfies a human MFA rule").isEqualTo(401);
+        assertThat(key.body()).contains("insufficient_user_authentication");
+        assertThat(Http.get(gw.dataUrl("/v1/models"), "Authorization", bearer(gw.key("acme"))).statusCode())
+                .as("listing models is not covered by the rule").isEqualTo(200);
+    }
+
+    @Test
+    void aTenantMayTurnApiKeysOff() throws Exception {
+        setAuth("acme", """
+                {"schemes":["jwt"],"jwt":{"issuer":"%s","audiences":["warden"],"discovery":true}}""".formatted(acmeIdp.issuer()));
+        HttpResponse<String> key = Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(gw.key("acme")));
+        assertThat(key.statusCode()).isEqualTo(401);
+        gw.assertAudited(key);
+        assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(gw.key("globex")))
+                .statusCode()).isEqualTo(200);
+    }
+}
