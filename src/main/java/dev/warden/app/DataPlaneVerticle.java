@@ -26,12 +26,15 @@ final class DataPlaneVerticle extends VerticleBase {
     private final ListenerConfig listener;
     private final ControlPlane control;
     private final dev.warden.observe.Tracing tracing;
+    private final dev.warden.observe.AccessLog accessLog;
+    private dev.warden.observe.AccessLog.Batch accessBatch;
     private HttpServer server;
     private HttpClient client;
 
     DataPlaneVerticle(SnapshotHolder snapshots, KeyHasher hasher, GatewayMetrics metrics, dev.warden.observe.Tracing tracing,
-                      ListenerConfig listener, ControlPlane control) {
+                      dev.warden.observe.AccessLog accessLog, ListenerConfig listener, ControlPlane control) {
         this.control = control;
+        this.accessLog = accessLog;
         this.tracing = tracing;
         this.snapshots = snapshots;
         this.hasher = hasher;
@@ -51,7 +54,9 @@ final class DataPlaneVerticle extends VerticleBase {
                         .setDecompressionSupported(false))
                 .with(new PoolOptions().setHttp1MaxSize(512).setMaxWaitQueueSize(10_000))
                 .build();
-        PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, tracing, config, control);
+        accessBatch = accessLog.newBatch();
+        vertx.setPeriodic(100, id -> accessBatch.flushIfDue(System.currentTimeMillis())); // this loop's batch, on this loop
+        PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, tracing, accessBatch, accessLog, config, control);
         return DataPlaneServer.start(vertx, DataPlaneServer.options(listener, config.limits(), config.timeouts()),
                 new DataPlaneHandler(snapshots, runner, metrics, control == null ? null : control.audit())).onSuccess(s -> server = s);
     }
@@ -62,6 +67,9 @@ final class DataPlaneVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
-        return server.close().eventually(() -> client.close());
+        return server.close().eventually(() -> {
+            accessBatch.flushIfDue(Long.MAX_VALUE); // this loop's last lines are written before the process stops
+            return client.close();
+        });
     }
 }

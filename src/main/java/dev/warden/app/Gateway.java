@@ -41,6 +41,7 @@ public final class Gateway {
     private final AtomicBoolean ready = new AtomicBoolean();
     private ConfigWatcher watcher;
     private Tracing tracing;
+    private final dev.warden.observe.AccessLog accessLog = dev.warden.observe.AccessLog.fromEnvironment();
     private HttpServer admin;
     private int dataPort;
 
@@ -71,6 +72,8 @@ public final class Gateway {
         WardenConfig config = snapshots.current().config();
         GatewayMetrics metrics = new GatewayMetrics(prometheus, config.maxTenantLabels());
         tracing = Tracing.of(config.telemetry());
+        io.micrometer.core.instrument.FunctionCounter.builder("warden_access_log_dropped", accessLog, a -> a.dropped())
+                .description("Access lines dropped because stdout could not keep up").register(prometheus);
         if (control != null) {
             control.bindMetrics(prometheus, metrics::tenantLabel);
         }
@@ -84,7 +87,7 @@ public final class Gateway {
         // One deployment of N instances: Vert.x shares one listening socket between them (port 0
         // included), and gives each its own event loop.
         return vertx.deployVerticle(() -> {
-            DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, tracing, config.dataListener(), control);
+            DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, tracing, accessLog, config.dataListener(), control);
             loops.add(v);
             return v;
         }, new io.vertx.core.DeploymentOptions().setInstances(instances)).compose(id -> {
@@ -139,6 +142,11 @@ public final class Gateway {
         return snapshots;
     }
 
+    /** The access log (tests tap it). */
+    public dev.warden.observe.AccessLog accessLog() {
+        return accessLog;
+    }
+
     public PrometheusMeterRegistry registry() {
         return prometheus;
     }
@@ -153,6 +161,7 @@ public final class Gateway {
             chain = chain.eventually(() -> vertx.undeploy(id));
         }
         return chain.eventually(() -> {
+            accessLog.close();
             if (tracing != null) {
                 return vertx.executeBlocking(() -> {
                     tracing.close(); // exports the spans still queued

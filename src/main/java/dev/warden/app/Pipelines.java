@@ -13,6 +13,7 @@ import dev.warden.http.ReadBodyStage;
 import dev.warden.identity.ApiKeyAuthenticator;
 import dev.warden.identity.JwksCache;
 import dev.warden.observe.GatewayMetrics;
+import dev.warden.observe.AccessLog;
 import dev.warden.observe.AccessLogStage;
 import dev.warden.observe.MetricsStage;
 import dev.warden.observe.TraceStage;
@@ -38,14 +39,15 @@ public final class Pipelines {
 
     /** Builds the list for one event loop ({@code vertx} must be called from that loop's context). */
     public static PipelineRunner dataPlane(Vertx vertx, HttpClient upstreams, KeyHasher hasher, GatewayMetrics metrics,
-                                           Tracing tracing, WardenConfig config, ControlPlane control) {
+                                           Tracing tracing, AccessLog.Batch accessLog, AccessLog log, WardenConfig config,
+                                           ControlPlane control) {
         AuditWriter audit = control == null ? null : control.audit();
         LedgerWriter ledger = control == null ? null : control.ledger();
         Deadlines deadlines = new Deadlines(vertx);            // this loop's timeouts, one tick
         StageSwitch authorize = config.stage("authorize");
         Predicate<String> payloads = control == null ? tenant -> false : control::logsPayloads;
         List<StageSlot> stages = List.of(
-                new StageSlot(new AccessLogStage(payloads), config.telemetry().accessLog(), true), // one JSON line, written last
+                new StageSlot(new AccessLogStage(log, accessLog, payloads), config.telemetry().accessLog(), true), // one JSON line, last
                 StageSlot.always(new MetricsStage(metrics)),          // counts every exchange on completion
                 StageSlot.always(new RequestIdStage()),               // a fresh id for logs and headers
                 StageSlot.always(new TraceStage(tracing)),            // W3C trace ids, a span when exported

@@ -7,7 +7,7 @@ package dev.warden.config;
  *                     {@code traceparent} is propagated to upstreams either way
  * @param sampleRatio  share of new traces sampled (a sampled incoming parent is always followed)
  * @param trustClientTrace continue a client's {@code traceparent} (off: a new trace, linked to the client's)
- * @param accessLog    one JSON line per request on the {@code warden.access} logger (metadata only,
+ * @param accessLog    one JSON line per request on stdout ({@code observe.AccessLog}; metadata only,
  *                     unless a tenant opts in to payloads)
  */
 public record TelemetrySettings(boolean tracing, String otlpEndpoint, double sampleRatio, String serviceName,

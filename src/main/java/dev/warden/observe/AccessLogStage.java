@@ -15,11 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.function.Predicate;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * One JSON line per request on the {@code warden.access} logger (stdout, asynchronously): time,
+ * One JSON line per request on stdout ({@link AccessLog}: batched per event loop): time,
  * request and trace ids, tenant, key, operation, model, region, status, error code, tokens, cost,
  * latency, client address. Metadata only: no header value, no prompt, no completion, unless the
  * verified tenant opted in to payload logging ({@code settings/logging: {"payloads": true}}); then
@@ -30,12 +28,18 @@ public final class AccessLogStage implements Stage {
     /** A non-streamed upstream answer, kept by the relay for payload logging. */
     public static final Key<Buffer> RESPONSE_BODY = Key.of("responseBody");
     static final int MAX_PAYLOAD = 16 * 1024;
-    private static final Logger ACCESS = LoggerFactory.getLogger("warden.access");
 
     private final Predicate<String> payloadLogging;
+    private final AccessLog log;
+    private final AccessLog.Batch batch;
 
-    /** {@code payloadLogging}: whether a tenant opted in to payloads in its access lines. */
-    public AccessLogStage(Predicate<String> payloadLogging) {
+    /**
+     * @param batch          this event loop's batch of the process's access log
+     * @param payloadLogging whether a tenant opted in to payloads in its access lines
+     */
+    public AccessLogStage(AccessLog log, AccessLog.Batch batch, Predicate<String> payloadLogging) {
+        this.log = log;
+        this.batch = batch;
         this.payloadLogging = payloadLogging;
     }
 
@@ -51,10 +55,9 @@ public final class AccessLogStage implements Stage {
 
     @Override
     public void onComplete(Exchange exchange, Completion completion) {
-        if (!ACCESS.isInfoEnabled()) {
-            return;
+        if (log.active()) {
+            batch.add(line(exchange, completion));
         }
-        ACCESS.info(line(exchange, completion));
     }
 
     /** The line, built by hand (no JSON library per request); every string a client influences is escaped. */
