@@ -175,7 +175,7 @@ final class TenantSettingsSchema {
     private static ObjectNode introspection(JsonNode n, JsonCheck c) {
         String p = "auth.introspection";
         ObjectNode out = AdminJson.MAPPER.createObjectNode();
-        if (!c.object(n, p, Set.of("url", "clientId", "clientSecretEnv", "cacheSeconds", "timeoutMs"), true)) {
+        if (!c.object(n, p, Set.of("url", "clientId", "clientSecretEnv", "cacheSeconds", "timeoutMs", "rolesClaim"), true)) {
             return out;
         }
         String url = c.string(n, p, "url", true, 1024);
@@ -198,6 +198,7 @@ final class TenantSettingsSchema {
         }
         out.put("cacheSeconds", c.integer(n, p, "cacheSeconds", 60, 0, 300, false));
         out.put("timeoutMs", c.integer(n, p, "timeoutMs", 2000, 100, 10_000, false));
+        out.put("rolesClaim", orDefault(c.string(n, p, "rolesClaim", false, 128), "roles"));
         return out;
     }
 

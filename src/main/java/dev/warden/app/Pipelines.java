@@ -11,6 +11,7 @@ import dev.warden.config.WardenConfig;
 import dev.warden.http.ProblemWriter;
 import dev.warden.http.ReadBodyStage;
 import dev.warden.identity.ApiKeyAuthenticator;
+import dev.warden.identity.Introspector;
 import dev.warden.identity.JwksCache;
 import dev.warden.observe.GatewayMetrics;
 import dev.warden.observe.AccessLog;
@@ -55,7 +56,8 @@ public final class Pipelines {
                 new StageSlot(new UsageStage(ledger), ledger != null, true), // fail closed; one ledger row per upstream call
                 StageSlot.always(new IdentifyStage()),                // which tenant does it name?
                 StageSlot.always(new ApiKeyAuthenticator(hasher, control == null ? null : control.keyUsage(),
-                        new JwksCache(vertx, System::currentTimeMillis))), // prove it: key or the tenant IdP's token
+                        new JwksCache(vertx, System::currentTimeMillis), new Introspector(vertx, System::currentTimeMillis))),
+                                                                      // prove it: key, or the tenant IdP's token
                 StageSlot.always(new ReadBodyStage()),                // only now read and check the body
                 new StageSlot(new AuthorizeStage(), authorize.enabled(), authorize.enforced()), // role, model
                 StageSlot.always(new ModelListStage()),               // GET /v1/models answered here

@@ -10,8 +10,8 @@ import java.util.Set;
  *
  * @param jwt null unless the tenant accepts tokens of its own identity provider
  */
-public record TenantAuth(Set<String> schemes, JwtPolicy jwt, List<MfaRule> mfa) {
-    public static final TenantAuth API_KEYS_ONLY = new TenantAuth(Set.of("api-key"), null, List.of());
+public record TenantAuth(Set<String> schemes, JwtPolicy jwt, IntrospectionPolicy introspection, List<MfaRule> mfa) {
+    public static final TenantAuth API_KEYS_ONLY = new TenantAuth(Set.of("api-key"), null, null, List.of());
 
     public TenantAuth {
         schemes = Set.copyOf(schemes);
@@ -42,6 +42,15 @@ public record TenantAuth(Set<String> schemes, JwtPolicy jwt, List<MfaRule> mfa) 
         public String keySource() {
             return inlineJwks != null ? "inline:" + Integer.toHexString(inlineJwks.hashCode()) : discovery ? "discovery:" + issuer : jwksUrl;
         }
+    }
+
+    /**
+     * RFC 7662 token introspection for the tenant's opaque tokens: Warden posts the token to
+     * {@code url} with HTTP Basic {@code clientId} and the secret held by the environment variable
+     * {@code clientSecretEnv} (never stored in Warden's database).
+     */
+    public record IntrospectionPolicy(String url, String clientId, String clientSecretEnv, int cacheSeconds, int timeoutMs,
+                                      String rolesClaim) {
     }
 
     /**

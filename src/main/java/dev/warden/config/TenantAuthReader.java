@@ -42,13 +42,22 @@ public final class TenantAuthReader {
             } else {
                 schemes.remove("jwt");
             }
+            TenantAuth.IntrospectionPolicy introspection = null;
+            JsonNode in = n.path("introspection");
+            if (schemes.contains("introspection") && in.isObject()) {
+                introspection = new TenantAuth.IntrospectionPolicy(required(in, "url"), required(in, "clientId"),
+                        required(in, "clientSecretEnv"), in.path("cacheSeconds").asInt(60), in.path("timeoutMs").asInt(2000),
+                        in.path("rolesClaim").asText("roles"));
+            } else {
+                schemes.remove("introspection");
+            }
             List<TenantAuth.MfaRule> rules = new ArrayList<>();
             for (JsonNode r : n.path("mfa").path("rules")) {
                 rules.add(new TenantAuth.MfaRule(Set.copyOf(strings(r.path("operations"))),
                         r.has("amr") ? Set.copyOf(strings(r.path("amr"))) : null,
                         r.hasNonNull("acr") ? r.get("acr").asText() : null, r.path("maxAgeSeconds").asInt(0)));
             }
-            return new TenantAuth(schemes, jwt, rules);
+            return new TenantAuth(schemes, jwt, introspection, rules);
         } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
             return TenantAuth.API_KEYS_ONLY;
         }

@@ -37,20 +37,23 @@ public final class ApiKeyAuthenticator implements Stage {
     private final byte[] dummyHash;
     private final KeyUsage usage;
     private final TokenAuthenticator tokens;
+    private final Introspector introspector;
 
     public ApiKeyAuthenticator(KeyHasher hasher) {
-        this(hasher, null, null);
+        this(hasher, null, null, null);
     }
 
     /**
      * @param usage records each key's last use (may be null: not recorded)
      * @param keys  this event loop's cache of tenants' token-signing keys (null: tokens are not accepted)
+     * @param introspector this event loop's RFC 7662 client (null: opaque tokens are not accepted)
      */
-    public ApiKeyAuthenticator(KeyHasher hasher, KeyUsage usage, JwksCache keys) {
+    public ApiKeyAuthenticator(KeyHasher hasher, KeyUsage usage, JwksCache keys, Introspector introspector) {
         this.hasher = hasher;
         this.dummyHash = hasher.hash("not-a-key-" + System.nanoTime());
         this.usage = usage;
         this.tokens = keys == null ? null : new TokenAuthenticator(keys);
+        this.introspector = introspector;
     }
 
     @Override
@@ -64,6 +67,12 @@ public final class ApiKeyAuthenticator implements Stage {
         String key = presentedKey(headers);
         if (tokens != null && key != null && TokenAuthenticator.looksLikeJwt(key) && headers.get(API_KEY_HEADER) == null) {
             return tokens.authenticate(exchange, key); // a token of the tenant's own identity provider
+        }
+        if (introspector != null && key != null && ApiKeyFormat.keyId(key) == null) {
+            Future<Outcome> opaque = opaque(exchange, key);
+            if (opaque != null) {
+                return opaque;
+            }
         }
         String keyId = key == null ? null : ApiKeyFormat.keyId(key);
         Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
@@ -110,6 +119,42 @@ public final class ApiKeyAuthenticator implements Stage {
                     "This tenant is suspended.", "tenant_suspended"));
         }
         return Outcome.continueNow();
+    }
+
+    /**
+     * An opaque token of the tenant the request names, if that tenant introspects (RFC 7662); null
+     * otherwise (the key path then refuses it like any unknown credential). The token is only ever
+     * sent to that tenant's own endpoint.
+     */
+    private Future<Outcome> opaque(Exchange exchange, String token) {
+        TenantClaim claim = exchange.get(RequestContext.CLAIM);
+        if (claim == null || claim.tenant() == null || token.length() > 4096) {
+            return null;
+        }
+        Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
+        dev.warden.config.TenantAuth auth = snapshot.identities().auth(claim.id());
+        if (!auth.accepts("introspection") || auth.introspection() == null) {
+            return null;
+        }
+        var policy = auth.introspection();
+        return introspector.introspect(claim.id(), policy, token).transform(ar -> {
+            if (ar.failed()) {
+                return Outcome.rejectNow(GatewayError.unauthenticated(ar.cause().getMessage() == null ? "introspection_failed"
+                        : ar.cause().getMessage()));
+            }
+            var active = ar.result();
+            com.fasterxml.jackson.databind.JsonNode c = active.claims();
+            java.util.List<String> roles = new java.util.ArrayList<>();
+            com.fasterxml.jackson.databind.JsonNode r = c.path(policy.rolesClaim());
+            if (r.isArray()) {
+                r.forEach(x -> roles.add(x.asText()));
+            } else if (r.isTextual()) {
+                roles.addAll(java.util.List.of(r.textValue().strip().split("\\s+")));
+            }
+            // Introspection answers carry no proof of a human sign-in: never an MFA step-up.
+            return TokenPrincipals.admit(exchange, snapshot, claim.id(), active.subject(), roles,
+                    new AuthContext("introspection", java.util.Set.of(), null, 0));
+        });
     }
 
     /**

@@ -11,23 +11,17 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
-import dev.warden.config.Role;
 import dev.warden.config.Snapshot;
-import dev.warden.config.Tenant;
 import dev.warden.config.TenantAuth;
-import dev.warden.config.TenantStatus;
-import dev.warden.pipeline.ErrorCode;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.GatewayError;
 import dev.warden.pipeline.Outcome;
 import dev.warden.tenant.AuthContext;
-import dev.warden.tenant.Principal;
 import dev.warden.tenant.RequestContext;
 import dev.warden.tenant.TenantClaim;
 import io.vertx.core.Future;
 import java.util.Date;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -44,8 +38,6 @@ import java.util.stream.Collectors;
  * subject. One instance per event loop (its key cache is that loop's).
  */
 final class TokenAuthenticator {
-    private static final List<Role> PRECEDENCE = List.of(Role.TENANT_ADMIN, Role.DEVELOPER, Role.SERVICE, Role.VIEWER);
-
     private final JwksCache keys;
 
     TokenAuthenticator(JwksCache keys) {
@@ -152,43 +144,12 @@ final class TokenAuthenticator {
 
     private static Future<Outcome> admit(Exchange exchange, Snapshot snapshot, String tenantId, TenantAuth.JwtPolicy policy,
                                          JWTClaimsSet claims) {
-        Tenant tenant = snapshot.tenant(tenantId);
-        if (tenant == null) {
-            return reject("tenant_gone");
-        }
-        String subject = (String) claims.getClaim(policy.subjectClaim());
-        Set<Role> roles = new LinkedHashSet<>(snapshot.identities().boundRoles(tenantId, subject));
-        for (String r : strings(claims.getClaim(policy.rolesClaim()))) {
-            Role role = Role.parse(r);
-            if (role != null) {
-                roles.add(role);
-            }
-        }
-        exchange.verifiedTenant(tenant.id());
-        exchange.put(RequestContext.TENANT, tenant);
-        exchange.put(RequestContext.AUTH, new AuthContext("jwt", Set.copyOf(strings(claims.getClaim("amr"))),
+        AuthContext auth = new AuthContext("jwt", Set.copyOf(TokenPrincipals.strings(claims.getClaim("amr"))),
                 claims.getClaim("acr") instanceof String acr ? acr : null,
                 claims.getClaim("auth_time") instanceof Date d ? d.getTime() / 1000
-                        : claims.getClaim("auth_time") instanceof Number n ? n.longValue() : 0));
-        Role role = PRECEDENCE.stream().filter(roles::contains).findFirst().orElse(null);
-        if (role == null) {
-            return Outcome.rejectNow(GatewayError.of(ErrorCode.FORBIDDEN, "This identity has no role in this tenant.", "role_missing"));
-        }
-        exchange.put(RequestContext.PRINCIPAL, new Principal(tenant.id(), subject, role, null, "jwt"));
-        if (tenant.status() == TenantStatus.SUSPENDED) {
-            return Outcome.rejectNow(GatewayError.of(ErrorCode.TENANT_SUSPENDED, "This tenant is suspended.", "tenant_suspended"));
-        }
-        return Outcome.continueNow();
-    }
-
-    private static List<String> strings(Object v) {
-        if (v instanceof List<?> list) {
-            return list.stream().filter(String.class::isInstance).map(String.class::cast).toList();
-        }
-        if (v instanceof String s && !s.isBlank()) {
-            return List.of(s.strip().split("\\s+"));
-        }
-        return List.of();
+                        : claims.getClaim("auth_time") instanceof Number n ? n.longValue() : 0);
+        return TokenPrincipals.admit(exchange, snapshot, tenantId, (String) claims.getClaim(policy.subjectClaim()),
+                TokenPrincipals.strings(claims.getClaim(policy.rolesClaim())), auth);
     }
 
     private static Future<Outcome> reject(String reason) {

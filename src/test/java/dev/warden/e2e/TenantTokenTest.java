@@ -224,4 +224,38 @@ class TenantTokenTest {
         assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(gw.key("globex")))
                 .statusCode()).isEqualTo(200);
     }
+
+    @Test
+    void theOpenAiSdkWorksWithATokenAsItsApiKey() throws Exception {
+        String token = acmeIdp.sign(acmeIdp.claims("alice", "warden").claim("roles", List.of("developer")).build());
+        com.openai.client.OpenAIClient client = com.openai.client.okhttp.OpenAIOkHttpClient.builder().baseUrl(gw.dataUrl("/v1"))
+                .apiKey(token).maxRetries(0).timeout(java.time.Duration.ofSeconds(10)).build();
+        var completion = client.chat().completions().create(com.openai.models.chat.completions.ChatCompletionCreateParams.builder()
+                .model("gpt-sim").addUserMessage("one two three").maxCompletionTokens(5).build());
+        assertThat(completion.choices().get(0).message().content()).isPresent();
+        assertThat(upstreamTenant()).isEqualTo("acme");
+    }
+
+    @Test
+    void ellipticCurveKeysWorkAndAnAllZeroSignatureDoesNot() throws Exception {
+        com.nimbusds.jose.jwk.ECKey ec = new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256)
+                .keyID("ec1").generate();
+        setAuth("acme", """
+                {"schemes":["api-key","jwt"],"jwt":{"issuer":"%s","audiences":["warden"],"algorithms":["ES256"],"jwks":{"keys":[%s]}}}"""
+                .formatted(acmeIdp.issuer(), ec.toPublicJWK().toJSONString()));
+        JWTClaimsSet claims = acmeIdp.claims("alice", "warden").claim("roles", List.of("developer")).build();
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("ec1")
+                .type(new com.nimbusds.jose.JOSEObjectType("at+jwt")).build(), claims);
+        jwt.sign(new com.nimbusds.jose.crypto.ECDSASigner(ec));
+        assertThat(chatAs(jwt.serialize()).statusCode()).isEqualTo(200);
+        // ATTACKS B03 (CVE-2022-21449): r = s = 0, as DER and as the raw 64 zero bytes of a JWS
+        String[] parts = jwt.serialize().split("\\.");
+        for (String sig : List.of("MAYCAQACAQA", com.nimbusds.jose.util.Base64URL.encode(new byte[64]).toString())) {
+            HttpResponse<String> r = chatAs(parts[0] + "." + parts[1] + "." + sig);
+            assertThat(r.statusCode()).isEqualTo(401);
+            gw.assertAudited(r);
+        }
+        // the RSA key of the provider is no longer trusted for acme: each key with its one algorithm
+        assertThat(chatAs(acmeIdp.sign(claims)).statusCode()).isEqualTo(401);
+    }
 }

@@ -1,0 +1,153 @@
+package dev.warden.identity;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.config.TenantAuth;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * RFC 7662 token introspection, without blocking: one per event loop (its cache is that loop's).
+ * A token is only ever sent to the introspection endpoint of the tenant the request names. An
+ * answer counts only if {@code active} is the JSON value {@code true}, {@code exp} is present and
+ * in the future, and a subject is named; anything else, a timeout, a non-200 answer or a TLS
+ * failure refuses (fail closed). Answers are cached by the token's SHA-256 for at most
+ * {@code cacheSeconds} and never past the token's {@code exp}; the cache is bounded.
+ */
+public final class Introspector {
+    static final int MAX_ENTRIES = 10_000;
+    static final int MAX_BYTES = 64 * 1024;
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /** An active token: who, until when, and its claims. */
+    public record Active(String subject, long expSec, JsonNode claims) {
+    }
+
+    private record Cached(Active active, long untilMs) {
+    }
+
+    private final HttpClient client;
+    private final LongSupplier clock;
+    private final Map<String, Cached> cache = new LinkedHashMap<>(256, 0.75f, true);
+
+    public Introspector(Vertx vertx, LongSupplier clock) {
+        this.client = vertx.httpClientBuilder()
+                .with(new HttpClientOptions().setConnectTimeout(5000).setKeepAlive(true).setIdleTimeout(60))
+                .with(new io.vertx.core.http.PoolOptions().setHttp1MaxSize(8))
+                .build();
+        this.clock = clock;
+    }
+
+    /** The active token, or a failed future with the reason (for the logs only). */
+    public Future<Active> introspect(String tenantId, TenantAuth.IntrospectionPolicy policy, String token) {
+        String key = tenantId + ":" + sha256(token);
+        long now = clock.getAsLong();
+        Cached hit = cache.get(key);
+        if (hit != null) {
+            if (now < hit.untilMs() && now < hit.active().expSec() * 1000) {
+                return Future.succeededFuture(hit.active());
+            }
+            cache.remove(key);
+        }
+        String secret = System.getenv(policy.clientSecretEnv());
+        if (secret == null || secret.isEmpty()) {
+            return Future.failedFuture("introspection_secret_missing");
+        }
+        return post(policy, token, secret).map(body -> {
+            Active active = parse(body, clock.getAsLong());
+            long until = Math.min(clock.getAsLong() + policy.cacheSeconds() * 1000L, active.expSec() * 1000);
+            if (policy.cacheSeconds() > 0) {
+                if (cache.size() >= MAX_ENTRIES) {
+                    cache.remove(cache.keySet().iterator().next()); // least recently used
+                }
+                cache.put(key, new Cached(active, until));
+            }
+            return active;
+        });
+    }
+
+    static Active parse(Buffer body, long nowMs) {
+        JsonNode n;
+        try {
+            n = MAPPER.readTree(body.getBytes());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("introspection_unreadable");
+        }
+        if (n == null || !n.path("active").isBoolean() || !n.path("active").booleanValue()) {
+            throw new IllegalStateException("token_inactive"); // false, absent, or "true" as a string
+        }
+        JsonNode exp = n.path("exp");
+        if (!exp.isIntegralNumber() || exp.longValue() * 1000 <= nowMs) {
+            throw new IllegalStateException("token_expired");
+        }
+        String sub = n.path("sub").isTextual() ? n.path("sub").textValue() : n.path("username").isTextual() ? n.path("username").textValue() : null;
+        if (sub == null || sub.isEmpty() || sub.length() > 256) {
+            throw new IllegalStateException("token_subject");
+        }
+        return new Active(sub, exp.longValue(), n);
+    }
+
+    private Future<Buffer> post(TenantAuth.IntrospectionPolicy policy, String token, String secret) {
+        URI u = URI.create(policy.url());
+        boolean tls = "https".equals(u.getScheme());
+        String basic = Base64.getEncoder().encodeToString((URLEncoder.encode(policy.clientId(), StandardCharsets.UTF_8) + ":"
+                + URLEncoder.encode(secret, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
+        Buffer form = Buffer.buffer("token=" + URLEncoder.encode(token, StandardCharsets.UTF_8) + "&token_type_hint=access_token");
+        RequestOptions opts = new RequestOptions().setMethod(HttpMethod.POST).setHost(u.getHost())
+                .setPort(u.getPort() > 0 ? u.getPort() : tls ? 443 : 80).setSsl(tls)
+                .setURI((u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath())
+                        + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery()))
+                .setTimeout(policy.timeoutMs()).setFollowRedirects(false)
+                .putHeader("Content-Type", "application/x-www-form-urlencoded").putHeader("Accept", "application/json")
+                .putHeader("Authorization", "Basic " + basic);
+        Promise<Buffer> promise = Promise.promise();
+        client.request(opts).compose(req -> req.send(form)).onComplete(ar -> {
+            if (ar.failed()) {
+                promise.fail("introspection_unavailable");
+                return;
+            }
+            var res = ar.result();
+            if (res.statusCode() != 200) {
+                res.request().connection().close();
+                promise.fail("introspection_status_" + res.statusCode());
+                return;
+            }
+            Buffer body = Buffer.buffer();
+            res.handler(chunk -> {
+                if (body.length() + chunk.length() > MAX_BYTES) {
+                    promise.tryFail("introspection_too_large");
+                    res.request().connection().close();
+                } else {
+                    body.appendBuffer(chunk);
+                }
+            });
+            res.endHandler(v -> promise.tryComplete(body));
+            res.exceptionHandler(e -> promise.tryFail("introspection_unavailable"));
+        });
+        return promise.future();
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
