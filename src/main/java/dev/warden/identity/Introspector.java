@@ -4,14 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.config.TenantAuth;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -104,43 +102,12 @@ public final class Introspector {
     }
 
     private Future<Buffer> post(TenantAuth.IntrospectionPolicy policy, String token, String secret) {
-        URI u = URI.create(policy.url());
-        boolean tls = "https".equals(u.getScheme());
         String basic = Base64.getEncoder().encodeToString((URLEncoder.encode(policy.clientId(), StandardCharsets.UTF_8) + ":"
                 + URLEncoder.encode(secret, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
         Buffer form = Buffer.buffer("token=" + URLEncoder.encode(token, StandardCharsets.UTF_8) + "&token_type_hint=access_token");
-        RequestOptions opts = new RequestOptions().setMethod(HttpMethod.POST).setHost(u.getHost())
-                .setPort(u.getPort() > 0 ? u.getPort() : tls ? 443 : 80).setSsl(tls)
-                .setURI((u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath())
-                        + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery()))
-                .setTimeout(policy.timeoutMs()).setFollowRedirects(false)
-                .putHeader("Content-Type", "application/x-www-form-urlencoded").putHeader("Accept", "application/json")
-                .putHeader("Authorization", "Basic " + basic);
-        Promise<Buffer> promise = Promise.promise();
-        client.request(opts).compose(req -> req.send(form)).onComplete(ar -> {
-            if (ar.failed()) {
-                promise.fail("introspection_unavailable");
-                return;
-            }
-            var res = ar.result();
-            if (res.statusCode() != 200) {
-                res.request().connection().close();
-                promise.fail("introspection_status_" + res.statusCode());
-                return;
-            }
-            Buffer body = Buffer.buffer();
-            res.handler(chunk -> {
-                if (body.length() + chunk.length() > MAX_BYTES) {
-                    promise.tryFail("introspection_too_large");
-                    res.request().connection().close();
-                } else {
-                    body.appendBuffer(chunk);
-                }
-            });
-            res.endHandler(v -> promise.tryComplete(body));
-            res.exceptionHandler(e -> promise.tryFail("introspection_unavailable"));
-        });
-        return promise.future();
+        RequestOptions opts = IdpCalls.options(policy.url(), policy.timeoutMs()).setMethod(HttpMethod.POST)
+                .putHeader("Content-Type", "application/x-www-form-urlencoded").putHeader("Authorization", "Basic " + basic);
+        return IdpCalls.call(client, opts, form, MAX_BYTES, "introspection");
     }
 
     private static String sha256(String s) {

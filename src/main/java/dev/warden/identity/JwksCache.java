@@ -5,13 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.jwk.JWKSet;
 import dev.warden.config.TenantAuth;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
@@ -156,38 +154,7 @@ public final class JwksCache {
         if (!allowedUrl(url)) {
             return Future.failedFuture("URL not allowed");
         }
-        URI u = URI.create(url);
-        boolean tls = "https".equals(u.getScheme());
-        RequestOptions opts = new RequestOptions().setMethod(HttpMethod.GET).setHost(u.getHost())
-                .setPort(u.getPort() > 0 ? u.getPort() : tls ? 443 : 80).setSsl(tls)
-                .setURI((u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath())
-                        + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery()))
-                .setTimeout(5000).setFollowRedirects(false).putHeader("Accept", "application/json");
-        Promise<Buffer> promise = Promise.promise();
-        client.request(opts).compose(req -> req.send()).onComplete(ar -> {
-            if (ar.failed()) {
-                promise.fail(ar.cause());
-                return;
-            }
-            var res = ar.result();
-            if (res.statusCode() != 200) {
-                res.request().connection().close();
-                promise.fail("status " + res.statusCode());
-                return;
-            }
-            Buffer body = Buffer.buffer();
-            res.handler(chunk -> {
-                if (body.length() + chunk.length() > MAX_BYTES) {
-                    promise.tryFail("answer larger than " + MAX_BYTES + " bytes");
-                    res.request().connection().close();
-                } else {
-                    body.appendBuffer(chunk);
-                }
-            });
-            res.endHandler(v -> promise.tryComplete(body));
-            res.exceptionHandler(promise::tryFail);
-        });
-        return promise.future();
+        return IdpCalls.call(client, IdpCalls.options(url, 5000).setMethod(HttpMethod.GET), null, MAX_BYTES, "jwks");
     }
 
     /** https, or http to a loopback host (test identity providers). */
