@@ -7,7 +7,6 @@ import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.GatewayError;
 import dev.warden.tenant.AuthContext;
 import dev.warden.tenant.RequestContext;
-import java.util.Collections;
 
 /**
  * A tenant's MFA rules for an operation class: every rule that covers it must be met by how the
@@ -30,31 +29,13 @@ final class StepUp {
         AuthContext ctx = exchange.get(RequestContext.AUTH);
         long nowSec = System.currentTimeMillis() / 1000;
         for (TenantAuth.MfaRule rule : auth.mfa()) {
-            if (!rule.covers(operationClass)) {
-                continue;
-            }
-            boolean met = ctx != null && ctx.human()
-                    && (rule.amr() == null || !Collections.disjoint(rule.amr(), ctx.amr()))
-                    && (rule.acr() == null || rule.acr().equals(ctx.acr()))
-                    && (rule.maxAgeSeconds() == 0 || ctx.authTimeSec() > 0 && nowSec - ctx.authTimeSec() <= rule.maxAgeSeconds());
-            if (!met) {
+            if (rule.covers(operationClass) && !(ctx != null
+                    && rule.metBy(ctx.human(), ctx.amr(), ctx.acr(), ctx.authTimeSec(), nowSec))) {
                 return new GatewayError(ErrorCode.INSUFFICIENT_USER_AUTHENTICATION,
                         "This operation needs a stronger or more recent sign-in.", "mfa_required:" + operationClass,
-                        challenge(rule));
+                        rule.challenge());
             }
         }
         return null;
-    }
-
-    private static String challenge(TenantAuth.MfaRule rule) {
-        StringBuilder sb = new StringBuilder("Bearer realm=\"warden\", error=\"insufficient_user_authentication\", "
-                + "error_description=\"A stronger or more recent authentication is required\"");
-        if (rule.acr() != null) {
-            sb.append(", acr_values=\"").append(rule.acr()).append('"');
-        }
-        if (rule.maxAgeSeconds() > 0) {
-            sb.append(", max_age=").append(rule.maxAgeSeconds());
-        }
-        return sb.toString();
     }
 }

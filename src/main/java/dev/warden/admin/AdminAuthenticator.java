@@ -141,7 +141,14 @@ public final class AdminAuthenticator {
             return new AdminPrincipal(name, AdminPrincipal.Kind.PLATFORM_AUDITOR, Set.of());
         }
         if (!tenants.isEmpty()) {
-            return new AdminPrincipal(name, AdminPrincipal.Kind.TENANT_ADMIN, tenants);
+            Object amr = claims.getClaim("amr");
+            java.util.Set<String> methods = amr instanceof List<?> l
+                    ? l.stream().filter(String.class::isInstance).map(String.class::cast).collect(java.util.stream.Collectors.toSet())
+                    : java.util.Set.of();
+            Object authTime = claims.getClaim("auth_time");
+            long at = authTime instanceof java.util.Date d ? d.getTime() / 1000 : authTime instanceof Number n ? n.longValue() : 0;
+            return new AdminPrincipal(name, AdminPrincipal.Kind.TENANT_ADMIN, tenants,
+                    new AdminPrincipal.SignIn(methods, claims.getClaim("acr") instanceof String acr ? acr : null, at));
         }
         refuse(req, null, name, "forbidden:no_admin_role",
                 GatewayError.of(ErrorCode.FORBIDDEN, "This identity has no admin role."));

@@ -93,6 +93,9 @@ final class AdminJson {
         if (res.ended()) {
             return;
         }
+        if (error.challenge() != null) {
+            res.putHeader("WWW-Authenticate", error.challenge());
+        }
         res.setStatusCode(error.status()).putHeader("Content-Type", "application/problem+json").end(ProblemWriter.body(error));
     }
 }

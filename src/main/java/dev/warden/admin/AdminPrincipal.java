@@ -15,9 +15,22 @@ import java.util.Set;
  *
  * @param name    who, as the audit log names it (a key id, {@code admin-token}, or {@code jwt:<sub>})
  * @param tenants the tenants a tenant admin administers; empty for platform principals
+ * @param signIn  how a person signed in (an IdP token's amr, acr, auth_time), or null for keys and
+ *                tokens: a key never meets a tenant's MFA rule for key or config changes
  */
-public record AdminPrincipal(String name, Kind kind, Set<String> tenants) {
+public record AdminPrincipal(String name, Kind kind, Set<String> tenants, SignIn signIn) {
     public static final AdminPrincipal BOOTSTRAP = new AdminPrincipal("admin-token", Kind.PLATFORM_ADMIN, Set.of());
+
+    /** A person's sign-in at the admin identity provider. */
+    public record SignIn(Set<String> amr, String acr, long authTimeSec) {
+        public SignIn {
+            amr = Set.copyOf(amr);
+        }
+    }
+
+    public AdminPrincipal(String name, Kind kind, Set<String> tenants) {
+        this(name, kind, tenants, null);
+    }
 
     public enum Kind {
         PLATFORM_ADMIN,

@@ -29,8 +29,11 @@ final class RoleBindingsAdmin {
     private final StoreSync sync;
     private final AdminCalls calls;
     private final Predicate<String> tenantExists;
+    private final dev.warden.config.SnapshotHolder snapshots;
 
-    RoleBindingsAdmin(ControlStore store, StoreSync sync, AdminCalls calls, Predicate<String> tenantExists) {
+    RoleBindingsAdmin(ControlStore store, StoreSync sync, AdminCalls calls, Predicate<String> tenantExists,
+                      dev.warden.config.SnapshotHolder snapshots) {
+        this.snapshots = snapshots;
         this.store = store;
         this.sync = sync;
         this.calls = calls;
@@ -39,6 +42,13 @@ final class RoleBindingsAdmin {
 
     /** {@code scope} = "" for platform bindings, else the tenant id (already checked visible to the principal). */
     void handle(HttpServerRequest req, String scope, AdminPrincipal principal) {
+        if (!scope.isEmpty() && req.method() != HttpMethod.GET) {
+            GatewayError stepUp = AdminStepUp.check(snapshots, principal, scope, "config");
+            if (stepUp != null) {
+                calls.refuse(req, principal, null, stepUp);
+                return;
+            }
+        }
         Caller caller = Caller.of(req, principal);
         HttpMethod m = req.method();
         if (m == HttpMethod.GET) {

@@ -71,6 +71,13 @@ public final class TenantAdmin {
                 return;
             }
         }
+        if (rest.length >= 2 && rest[1].equals("keys") && m != HttpMethod.GET) {
+            GatewayError stepUp = AdminStepUp.check(snapshots, principal, rest[0], "keys");
+            if (stepUp != null) {
+                calls.refuse(req, principal, null, stepUp);
+                return;
+            }
+        }
         Caller caller = Caller.of(req, principal);
         if (rest.length == 0 && m == HttpMethod.POST) {
             calls.withBody(req, principal, body -> create(body, caller));

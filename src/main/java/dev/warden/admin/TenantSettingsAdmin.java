@@ -28,8 +28,11 @@ final class TenantSettingsAdmin {
     private final StoreSync sync;
     private final AdminCalls calls;
     private final java.util.function.Predicate<String> tenantExists;
+    private final dev.warden.config.SnapshotHolder snapshots;
 
-    TenantSettingsAdmin(ControlStore store, StoreSync sync, AdminCalls calls, java.util.function.Predicate<String> tenantExists) {
+    TenantSettingsAdmin(ControlStore store, StoreSync sync, AdminCalls calls, java.util.function.Predicate<String> tenantExists,
+                        dev.warden.config.SnapshotHolder snapshots) {
+        this.snapshots = snapshots;
         this.store = store;
         this.sync = sync;
         this.calls = calls;
@@ -53,6 +56,13 @@ final class TenantSettingsAdmin {
             calls.refuse(req, principal, null, GatewayError.of(ErrorCode.FORBIDDEN, "Only platform administrators change " + kind + ".",
                     "platform_only"));
             return;
+        }
+        if (m != HttpMethod.GET) {
+            GatewayError stepUp = AdminStepUp.check(snapshots, principal, tenant, "config");
+            if (stepUp != null) {
+                calls.refuse(req, principal, null, stepUp);
+                return;
+            }
         }
         Caller caller = Caller.of(req, principal);
         if (m == HttpMethod.GET) {

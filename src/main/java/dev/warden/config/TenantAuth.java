@@ -67,5 +67,29 @@ public record TenantAuth(Set<String> schemes, JwtPolicy jwt, IntrospectionPolicy
         public boolean covers(String operationClass) {
             return operations.contains("*") || operations.contains(operationClass);
         }
+
+        /**
+         * Whether an authentication meets this rule: a human sign-in ({@code human}: API keys and
+         * client credentials never are) with one of its {@code amr}, its {@code acr}, recent enough.
+         */
+        public boolean metBy(boolean human, Set<String> tokenAmr, String tokenAcr, long authTimeSec, long nowSec) {
+            return human
+                    && (amr == null || !java.util.Collections.disjoint(amr, tokenAmr))
+                    && (acr == null || acr.equals(tokenAcr))
+                    && (maxAgeSeconds == 0 || authTimeSec > 0 && nowSec - authTimeSec <= maxAgeSeconds);
+        }
+
+        /** The RFC 9470 challenge naming what would meet this rule. */
+        public String challenge() {
+            StringBuilder sb = new StringBuilder("Bearer realm=\"warden\", error=\"insufficient_user_authentication\", "
+                    + "error_description=\"A stronger or more recent authentication is required\"");
+            if (acr != null) {
+                sb.append(", acr_values=\"").append(acr).append('"');
+            }
+            if (maxAgeSeconds > 0) {
+                sb.append(", max_age=").append(maxAgeSeconds);
+            }
+            return sb.toString();
+        }
     }
 }

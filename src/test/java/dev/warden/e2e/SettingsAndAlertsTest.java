@@ -83,7 +83,7 @@ class SettingsAndAlertsTest {
         HttpResponse<String> auth = put(admin, "/admin/v1/tenants/acme/settings/auth", """
                 {"schemes":["api-key","jwt"],
                  "jwt":{"issuer":"https://idp.acme.test","audiences":["warden"],"jwksUrl":"https://idp.acme.test/jwks"},
-                 "mfa":{"rules":[{"operations":["keys","config"],"amr":["hwk"],"maxAgeSeconds":900}]}}""");
+                 "mfa":{"rules":[{"operations":["models"],"amr":["hwk"],"maxAgeSeconds":900}]}}""");
         assertThat(auth.statusCode()).as(auth.body()).isEqualTo(200);
         JsonNode stored = JSON.readTree(Http.get(gw.adminUrl("/admin/v1/tenants/acme/settings/auth"), "Authorization", admin).body());
         assertThat(stored.path("jwt").path("algorithms").toString()).isEqualTo("[\"RS256\",\"ES256\"]");

@@ -258,4 +258,26 @@ class TenantTokenTest {
         // the RSA key of the provider is no longer trusted for acme: each key with its one algorithm
         assertThat(chatAs(acmeIdp.sign(claims)).statusCode()).isEqualTo(401);
     }
+
+    @Test
+    void aTenantsMfaRuleForKeyAndConfigChangesBindsItsOwnAdmins() throws Exception {
+        HttpResponse<String> issued = Http.call("POST", gw.adminUrl("/admin/v1/tenants/acme/keys"), "{\"role\":\"tenant-admin\"}",
+                "Authorization", admin);
+        String tenantAdminKey = bearer(new com.fasterxml.jackson.databind.ObjectMapper().readTree(issued.body()).path("key").asText());
+        setAuth("acme", """
+                {"schemes":["api-key"],"mfa":{"rules":[{"operations":["keys","config"],"amr":["hwk"]}]}}""");
+        int mark = gw.auditMark();
+        HttpResponse<String> keys = Http.call("POST", gw.adminUrl("/admin/v1/tenants/acme/keys"), "{}", "Authorization", tenantAdminKey);
+        assertThat(keys.statusCode()).isEqualTo(401);
+        assertThat(keys.body()).contains("insufficient_user_authentication");
+        assertThat(keys.headers().firstValue("WWW-Authenticate").orElseThrow()).contains("error=\"insufficient_user_authentication\"");
+        gw.assertOneNewDeny(mark, "insufficient_user_authentication");
+        assertThat(Http.call("PUT", gw.adminUrl("/admin/v1/tenants/acme/settings/logging"), "{\"payloads\":true}",
+                "Authorization", tenantAdminKey).statusCode()).isEqualTo(401);
+        assertThat(Http.call("POST", gw.adminUrl("/admin/v1/tenants/acme/role-bindings"), "{\"subject\":\"x\",\"role\":\"developer\"}",
+                "Authorization", tenantAdminKey).statusCode()).isEqualTo(401);
+        // reading is not a change; and the platform's own admins are not the tenant's to govern
+        assertThat(Http.get(gw.adminUrl("/admin/v1/tenants/acme/keys"), "Authorization", tenantAdminKey).statusCode()).isEqualTo(200);
+        assertThat(Http.call("POST", gw.adminUrl("/admin/v1/tenants/acme/keys"), "{}", "Authorization", admin).statusCode()).isEqualTo(201);
+    }
 }
