@@ -3,6 +3,7 @@ package dev.warden.app;
 import dev.warden.config.KeyHasher;
 import dev.warden.config.ListenerConfig;
 import dev.warden.config.SnapshotHolder;
+import dev.warden.http.ClientTrust;
 import dev.warden.config.WardenConfig;
 import dev.warden.http.DataPlaneHandler;
 import dev.warden.http.DataPlaneServer;
@@ -29,6 +30,7 @@ final class DataPlaneVerticle extends VerticleBase {
     private final dev.warden.observe.AccessLog accessLog;
     private dev.warden.observe.AccessLog.Batch accessBatch;
     private HttpServer server;
+    private String trusted = "";
     private HttpClient client;
 
     DataPlaneVerticle(SnapshotHolder snapshots, KeyHasher hasher, GatewayMetrics metrics, dev.warden.observe.Tracing tracing,
@@ -57,8 +59,27 @@ final class DataPlaneVerticle extends VerticleBase {
         accessBatch = accessLog.newBatch();
         vertx.setPeriodic(100, id -> accessBatch.flushIfDue(System.currentTimeMillis())); // this loop's batch, on this loop
         PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, tracing, accessBatch, accessLog, config, control);
-        return DataPlaneServer.start(vertx, DataPlaneServer.options(listener, config.limits(), config.timeouts()),
-                new DataPlaneHandler(snapshots, runner, metrics, control == null ? null : control.audit())).onSuccess(s -> server = s);
+        io.vertx.core.http.HttpServerOptions options = DataPlaneServer.options(listener, config.limits(), config.timeouts());
+        if (listener.tls() != null) {
+            trusted = ClientTrust.bundles(snapshots.current());
+            ClientTrust.apply(options, listener.tls(), trusted);
+        }
+        return DataPlaneServer.start(vertx, options,
+                new DataPlaneHandler(snapshots, runner, metrics, control == null ? null : control.audit())).onSuccess(s -> {
+                    server = s;
+                    if (listener.tls() != null && listener.tls().clientAuth() != dev.warden.config.TlsConfig.ClientAuth.NONE) {
+                        vertx.setPeriodic(1000, id -> refreshTrust()); // a tenant's new CA bundle is trusted within a second
+                    }
+                });
+    }
+
+    /** Follows the tenants' CA bundles: new connections use the new trust. */
+    private void refreshTrust() {
+        String now = ClientTrust.bundles(snapshots.current());
+        if (!now.equals(trusted)) {
+            trusted = now;
+            server.updateSSLOptions(ClientTrust.options(listener.tls(), now));
+        }
     }
 
     int actualPort() {

@@ -79,8 +79,11 @@ public final class ConfigLoader {
         ListenerConfig admin = new ListenerConfig("127.0.0.1", 9090);
         if (r.isObject(listeners, "listeners", false)) {
             r.onlyKnown(listeners, "listeners", Set.of("data", "admin"));
-            data = listener(r, listeners.get("data"), "listeners.data", data);
-            admin = listener(r, listeners.get("admin"), "listeners.admin", admin);
+            data = listener(r, listeners.get("data"), "listeners.data", data, baseDir);
+            admin = listener(r, listeners.get("admin"), "listeners.admin", admin, baseDir);
+            if (admin.tls() != null) {
+                r.error("listeners.admin.tls", "not supported: keep the admin listener on a private address (loopback or an internal network)");
+            }
             if (data.port() != 0 && data.port() == admin.port() && data.host().equals(admin.host())) {
                 r.error("listeners.admin.port", admin.port() + " (expected: not the data port; the admin plane never shares it)");
             }
@@ -311,14 +314,42 @@ public final class ConfigLoader {
         }
     }
 
-    private static ListenerConfig listener(ConfigReader r, JsonNode n, String path, ListenerConfig dflt) {
+    /** A listener; relative TLS file names resolve against {@code baseDir} (the config file's directory). */
+    private static ListenerConfig listener(ConfigReader r, JsonNode n, String path, ListenerConfig dflt, Path baseDir) {
         if (!r.isObject(n, path, false)) {
             return dflt;
         }
-        r.onlyKnown(n, path, Set.of("host", "port"));
+        r.onlyKnown(n, path, Set.of("host", "port", "tls"));
         String host = r.string(n, path, "host", dflt.host(), false);
         int port = r.integer(n, path, "port", dflt.port(), 0, 65535);
-        return new ListenerConfig(host, port);
+        TlsConfig tls = null;
+        JsonNode t = n.get("tls");
+        if (r.isObject(t, path + ".tls", false)) {
+            r.onlyKnown(t, path + ".tls", Set.of("certFile", "keyFile", "clientAuth"));
+            String cert = r.string(t, path + ".tls", "certFile", null, true);
+            String key = r.string(t, path + ".tls", "keyFile", null, true);
+            String auth = r.string(t, path + ".tls", "clientAuth", "none", false);
+            TlsConfig.ClientAuth clientAuth = switch (auth) {
+                case "none" -> TlsConfig.ClientAuth.NONE;
+                case "request" -> TlsConfig.ClientAuth.REQUEST;
+                case "require" -> TlsConfig.ClientAuth.REQUIRE;
+                default -> {
+                    r.error(path + ".tls.clientAuth", "'" + auth + "' (expected: none, request or require)");
+                    yield TlsConfig.ClientAuth.NONE;
+                }
+            };
+            if (cert != null && key != null) {
+                Path certPath = baseDir == null ? Path.of(cert) : baseDir.resolve(cert);
+                Path keyPath = baseDir == null ? Path.of(key) : baseDir.resolve(key);
+                for (Path f : new Path[] {certPath, keyPath}) {
+                    if (!java.nio.file.Files.isReadable(f)) {
+                        r.error(path + ".tls", f + " is not a readable file");
+                    }
+                }
+                tls = new TlsConfig(certPath, keyPath, clientAuth);
+            }
+        }
+        return new ListenerConfig(host, port, tls);
     }
 
     private static Limits limits(ConfigReader r, JsonNode n) {

@@ -1,7 +1,13 @@
 package dev.warden.config;
 
-/** One listener: host and port (0 = any free port, used by tests). */
-public record ListenerConfig(String host, int port) {
+/**
+ * One listener: host and port (0 = any free port, used by tests), and TLS (null: plain HTTP).
+ */
+public record ListenerConfig(String host, int port, TlsConfig tls) {
+    public ListenerConfig(String host, int port) {
+        this(host, port, null);
+    }
+
     public ListenerConfig {
         java.util.Objects.requireNonNull(host, "host");
         if (port < 0 || port > 65535) {

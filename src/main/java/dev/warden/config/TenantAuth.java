@@ -10,8 +10,9 @@ import java.util.Set;
  *
  * @param jwt null unless the tenant accepts tokens of its own identity provider
  */
-public record TenantAuth(Set<String> schemes, JwtPolicy jwt, IntrospectionPolicy introspection, List<MfaRule> mfa) {
-    public static final TenantAuth API_KEYS_ONLY = new TenantAuth(Set.of("api-key"), null, null, List.of());
+public record TenantAuth(Set<String> schemes, JwtPolicy jwt, IntrospectionPolicy introspection, MtlsPolicy mtls,
+                         List<MfaRule> mfa) {
+    public static final TenantAuth API_KEYS_ONLY = new TenantAuth(Set.of("api-key"), null, null, null, List.of());
 
     public TenantAuth {
         schemes = Set.copyOf(schemes);
@@ -51,6 +52,20 @@ public record TenantAuth(Set<String> schemes, JwtPolicy jwt, IntrospectionPolicy
      */
     public record IntrospectionPolicy(String url, String clientId, String clientSecretEnv, int cacheSeconds, int timeoutMs,
                                       String rolesClaim) {
+    }
+
+    /**
+     * Client certificates of the tenant: those that chain to one of {@code anchors} (its CA bundle)
+     * identify a subject of this tenant, taken from {@code identityFrom} ({@code san-uri},
+     * {@code san-dns}, {@code san-email} or {@code subject-cn}). {@code boundTokens}:
+     * {@code required} means every token of the tenant must be bound to the presented certificate
+     * (RFC 8705 {@code cnf.x5t#S256}); {@code when-present} checks the binding when a token has one.
+     */
+    public record MtlsPolicy(List<java.security.cert.X509Certificate> anchors, String caBundlePem, String identityFrom,
+                             String boundTokens) {
+        public MtlsPolicy {
+            anchors = List.copyOf(anchors);
+        }
     }
 
     /**

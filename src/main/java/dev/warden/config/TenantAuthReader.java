@@ -51,13 +51,34 @@ public final class TenantAuthReader {
             } else {
                 schemes.remove("introspection");
             }
+            TenantAuth.MtlsPolicy mtls = null;
+            JsonNode m = n.path("mtls");
+            if (schemes.contains("mtls") && m.isObject()) {
+                String pem = required(m, "caBundle");
+                List<java.security.cert.X509Certificate> anchors = new ArrayList<>();
+                try {
+                    for (var c : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(
+                            new java.io.ByteArrayInputStream(pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII)))) {
+                        anchors.add((java.security.cert.X509Certificate) c);
+                    }
+                } catch (java.security.cert.CertificateException e) {
+                    throw new IllegalArgumentException("caBundle");
+                }
+                if (anchors.isEmpty()) {
+                    throw new IllegalArgumentException("caBundle");
+                }
+                mtls = new TenantAuth.MtlsPolicy(anchors, pem, m.path("identityFrom").asText("san-uri"),
+                        m.path("boundTokens").asText("when-present"));
+            } else {
+                schemes.remove("mtls");
+            }
             List<TenantAuth.MfaRule> rules = new ArrayList<>();
             for (JsonNode r : n.path("mfa").path("rules")) {
                 rules.add(new TenantAuth.MfaRule(Set.copyOf(strings(r.path("operations"))),
                         r.has("amr") ? Set.copyOf(strings(r.path("amr"))) : null,
                         r.hasNonNull("acr") ? r.get("acr").asText() : null, r.path("maxAgeSeconds").asInt(0)));
             }
-            return new TenantAuth(schemes, jwt, introspection, rules);
+            return new TenantAuth(schemes, jwt, introspection, mtls, rules);
         } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
             return TenantAuth.API_KEYS_ONLY;
         }

@@ -38,6 +38,7 @@ public final class ApiKeyAuthenticator implements Stage {
     private final KeyUsage usage;
     private final TokenAuthenticator tokens;
     private final Introspector introspector;
+    private final ClientCertificates certificates = new ClientCertificates();
 
     public ApiKeyAuthenticator(KeyHasher hasher) {
         this(hasher, null, null, null);
@@ -66,7 +67,14 @@ public final class ApiKeyAuthenticator implements Stage {
         MultiMap headers = exchange.request().headers();
         String key = presentedKey(headers);
         if (tokens != null && key != null && TokenAuthenticator.looksLikeJwt(key) && headers.get(API_KEY_HEADER) == null) {
-            return tokens.authenticate(exchange, key); // a token of the tenant's own identity provider
+            // a token of the tenant's own identity provider (bound to the client certificate, if it says so)
+            return tokens.authenticate(exchange, key, certificates.chain(exchange.request().http()));
+        }
+        if (key == null && !headers.contains("Authorization") && !headers.contains(API_KEY_HEADER)) {
+            List<java.security.cert.X509Certificate> chain = certificates.chain(exchange.request().http());
+            if (!chain.isEmpty()) {
+                return byCertificate(exchange, chain); // mTLS: the client certificate is the credential
+            }
         }
         if (introspector != null && key != null && ApiKeyFormat.keyId(key) == null) {
             Future<Outcome> opaque = opaque(exchange, key);
@@ -119,6 +127,42 @@ public final class ApiKeyAuthenticator implements Stage {
                     "This tenant is suspended.", "tenant_suspended"));
         }
         return Outcome.continueNow();
+    }
+
+    /**
+     * A client certificate as the credential: it identifies a subject of the tenant whose CA bundle
+     * it chains to. If the request names a tenant, that tenant's bundle must accept it; if not,
+     * exactly one tenant's must. Roles come from the tenant's bindings of the subject.
+     */
+    private Future<Outcome> byCertificate(Exchange exchange, List<java.security.cert.X509Certificate> chain) {
+        Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
+        TenantClaim claim = exchange.get(RequestContext.CLAIM);
+        if (claim != null && claim.tenant() == null) {
+            return Outcome.rejectNow(GatewayError.unauthenticated("tenant_unknown"));
+        }
+        java.util.List<String> candidates = claim != null ? java.util.List.of(claim.id())
+                : java.util.List.copyOf(snapshot.identities().auth().keySet());
+        String tenantId = null;
+        String subject = null;
+        for (String t : candidates) {
+            dev.warden.config.TenantAuth auth = snapshot.identities().auth(t);
+            if (!auth.accepts("mtls") || auth.mtls() == null) {
+                continue;
+            }
+            String s = ClientCertificates.subject(chain, auth.mtls());
+            if (s != null) {
+                if (tenantId != null) {
+                    return Outcome.rejectNow(GatewayError.unauthenticated("cert_ambiguous"));
+                }
+                tenantId = t;
+                subject = s;
+            }
+        }
+        if (tenantId == null) {
+            return Outcome.rejectNow(GatewayError.unauthenticated(claim != null ? "cert_not_for_tenant" : "cert_untrusted"));
+        }
+        return TokenPrincipals.admit(exchange, snapshot, tenantId, subject, java.util.List.of(),
+                new AuthContext("mtls", java.util.Set.of(), null, 0));
     }
 
     /**

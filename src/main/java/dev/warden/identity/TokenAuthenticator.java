@@ -49,7 +49,7 @@ final class TokenAuthenticator {
         return s.length() < 16_384 && s.startsWith("eyJ") && s.chars().filter(c -> c == '.').count() == 2;
     }
 
-    Future<Outcome> authenticate(Exchange exchange, String token) {
+    Future<Outcome> authenticate(Exchange exchange, String token, List<java.security.cert.X509Certificate> clientChain) {
         Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
         SignedJWT jwt;
         String issuer;
@@ -84,8 +84,32 @@ final class TokenAuthenticator {
         return keys.keys(policy)
                 .compose(set -> kid != null && set.getKeyByKeyId(kid) == null ? keys.refreshForUnknownKid(policy) : Future.succeededFuture(set))
                 .map(set -> verify(token, set, policy, tenantId))
-                .transform(ar -> ar.succeeded() ? admit(exchange, snapshot, tenantId, policy, ar.result())
-                        : reject(ar.cause() instanceof Refused r ? r.reason : "token_invalid"));
+                .transform(ar -> {
+                    if (ar.failed()) {
+                        return reject(ar.cause() instanceof Refused r ? r.reason : "token_invalid");
+                    }
+                    String binding = checkBinding(ar.result(), snapshot.identities().auth(tenantId).mtls(), clientChain);
+                    return binding != null ? reject(binding) : admit(exchange, snapshot, tenantId, policy, ar.result());
+                });
+    }
+
+    /**
+     * RFC 8705 certificate binding: a token with {@code cnf.x5t#S256} is accepted only over a
+     * connection that presented that very certificate; a tenant may require every token be bound.
+     * Returns the refusal reason, or null.
+     */
+    static String checkBinding(JWTClaimsSet claims, TenantAuth.MtlsPolicy mtls, List<java.security.cert.X509Certificate> chain) {
+        Object cnf = claims.getClaim("cnf");
+        Object x5t = cnf instanceof java.util.Map<?, ?> m ? m.get("x5t#S256") : null;
+        if (x5t == null) {
+            return mtls != null && "required".equals(mtls.boundTokens()) ? "token_unbound" : null;
+        }
+        if (chain.isEmpty()) {
+            return "token_binding_no_certificate";
+        }
+        byte[] expected = String.valueOf(x5t).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] actual = ClientCertificates.thumbprint(chain.get(0)).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return java.security.MessageDigest.isEqual(expected, actual) ? null : "token_binding_mismatch";
     }
 
     /** Why a token was refused (for the audit and security logs only). */
