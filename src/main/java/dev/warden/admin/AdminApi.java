@@ -36,10 +36,15 @@ public final class AdminApi implements Handler<HttpServerRequest> {
     private final AdminResources resources;
     private final Dashboard dashboard = new Dashboard();
     private final TrafficView traffic;
+    private final java.util.function.Supplier<String> jwks;
 
-    /** {@code resources} may be null (no control store): its routes then answer 503. */
+    /**
+     * {@code resources} may be null (no control store): its routes then answer 503. {@code jwks}:
+     * the public keys of Warden's service tokens, published at {@code /.well-known/jwks.json}.
+     */
     public AdminApi(SnapshotHolder snapshots, PrometheusMeterRegistry prometheus, BooleanSupplier ready,
-                    AdminAuthenticator auth, AdminResources resources) {
+                    AdminAuthenticator auth, AdminResources resources, java.util.function.Supplier<String> jwks) {
+        this.jwks = jwks;
         this.snapshots = snapshots;
         this.prometheus = prometheus;
         this.ready = ready;
@@ -79,6 +84,13 @@ public final class AdminApi implements Handler<HttpServerRequest> {
                 if (get) {
                     boolean ok = ready.getAsBoolean();
                     json(res, ok ? 200 : 503, ok ? "{\"status\":\"ready\"}" : "{\"status\":\"starting\"}");
+                    return;
+                }
+            }
+            case "/.well-known/jwks.json" -> {
+                if (get) {
+                    res.putHeader("Cache-Control", "max-age=60");
+                    json(res, 200, jwks.get());
                     return;
                 }
             }

@@ -28,13 +28,16 @@ final class DataPlaneVerticle extends VerticleBase {
     private final ControlPlane control;
     private final dev.warden.observe.Tracing tracing;
     private final dev.warden.observe.AccessLog accessLog;
+    private final dev.warden.token.ServiceTokens serviceTokens;
     private dev.warden.observe.AccessLog.Batch accessBatch;
     private HttpServer server;
     private String trusted = "";
     private HttpClient client;
 
     DataPlaneVerticle(SnapshotHolder snapshots, KeyHasher hasher, GatewayMetrics metrics, dev.warden.observe.Tracing tracing,
-                      dev.warden.observe.AccessLog accessLog, ListenerConfig listener, ControlPlane control) {
+                      dev.warden.observe.AccessLog accessLog, dev.warden.token.ServiceTokens serviceTokens,
+                      ListenerConfig listener, ControlPlane control) {
+        this.serviceTokens = serviceTokens;
         this.control = control;
         this.accessLog = accessLog;
         this.tracing = tracing;
@@ -58,7 +61,8 @@ final class DataPlaneVerticle extends VerticleBase {
                 .build();
         accessBatch = accessLog.newBatch();
         vertx.setPeriodic(100, id -> accessBatch.flushIfDue(System.currentTimeMillis())); // this loop's batch, on this loop
-        PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, tracing, accessBatch, accessLog, config, control);
+        PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, tracing, accessBatch, accessLog,
+                serviceTokens, config, control);
         io.vertx.core.http.HttpServerOptions options = DataPlaneServer.options(listener, config.limits(), config.timeouts());
         if (listener.tls() != null) {
             trusted = ClientTrust.bundles(snapshots.current());

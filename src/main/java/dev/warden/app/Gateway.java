@@ -42,6 +42,9 @@ public final class Gateway {
     private ConfigWatcher watcher;
     private Tracing tracing;
     private final dev.warden.observe.AccessLog accessLog = dev.warden.observe.AccessLog.fromEnvironment();
+    private final dev.warden.token.ServiceTokens serviceTokens = new dev.warden.token.ServiceTokens(SERVICE_TOKEN_ISSUER);
+    /** The {@code iss} of Warden's service tokens. */
+    public static final String SERVICE_TOKEN_ISSUER = "warden";
     private HttpServer admin;
     private int dataPort;
 
@@ -87,7 +90,8 @@ public final class Gateway {
         // One deployment of N instances: Vert.x shares one listening socket between them (port 0
         // included), and gives each its own event loop.
         return vertx.deployVerticle(() -> {
-            DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, tracing, accessLog, config.dataListener(), control);
+            DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, tracing, accessLog, serviceTokens,
+                    config.dataListener(), control);
             loops.add(v);
             return v;
         }, new io.vertx.core.DeploymentOptions().setInstances(instances)).compose(id -> {
@@ -103,7 +107,8 @@ public final class Gateway {
             ListenerConfig a = config.adminListener();
             return vertx.createHttpServer(new HttpServerOptions().setHost(a.host()).setPort(a.port())
                             .setMaxHeaderSize(16 * 1024).setHttp2ClearTextEnabled(false))
-                    .requestHandler(new AdminApi(snapshots, prometheus, ready::get, adminAuth, control == null ? null : control.admin()))
+                    .requestHandler(new AdminApi(snapshots, prometheus, ready::get, adminAuth, control == null ? null : control.admin(),
+                            () -> serviceTokens.publicKeys().toString()))
                     .listen();
         }).map(server -> {
             admin = server;
@@ -140,6 +145,11 @@ public final class Gateway {
 
     public SnapshotHolder snapshots() {
         return snapshots;
+    }
+
+    /** Warden's service-token signer (tests rotate it). */
+    public dev.warden.token.ServiceTokens serviceTokens() {
+        return serviceTokens;
     }
 
     /** The access log (tests tap it). */

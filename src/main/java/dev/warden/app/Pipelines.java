@@ -28,6 +28,8 @@ import dev.warden.proxy.ForwardStage;
 import dev.warden.proxy.ModelListStage;
 import dev.warden.proxy.RespondStage;
 import dev.warden.routing.RouteStage;
+import dev.warden.token.ServiceTokenStage;
+import dev.warden.token.ServiceTokens;
 import dev.warden.tenant.IdentifyStage;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -40,8 +42,8 @@ public final class Pipelines {
 
     /** Builds the list for one event loop ({@code vertx} must be called from that loop's context). */
     public static PipelineRunner dataPlane(Vertx vertx, HttpClient upstreams, KeyHasher hasher, GatewayMetrics metrics,
-                                           Tracing tracing, AccessLog.Batch accessLog, AccessLog log, WardenConfig config,
-                                           ControlPlane control) {
+                                           Tracing tracing, AccessLog.Batch accessLog, AccessLog log, ServiceTokens serviceTokens,
+                                           WardenConfig config, ControlPlane control) {
         AuditWriter audit = control == null ? null : control.audit();
         LedgerWriter ledger = control == null ? null : control.ledger();
         Deadlines deadlines = new Deadlines(vertx);            // this loop's timeouts, one tick
@@ -62,6 +64,7 @@ public final class Pipelines {
                 new StageSlot(new AuthorizeStage(), authorize.enabled(), authorize.enforced()), // role, model
                 StageSlot.always(new ModelListStage()),               // GET /v1/models answered here
                 StageSlot.always(new RouteStage()),                   // pool, allowed regions, round robin
+                StageSlot.always(new ServiceTokenStage(vertx, serviceTokens)), // a signed service token, if the pool asks
                 StageSlot.always(new ForwardStage(upstreams, deadlines)), // send, wait for the response head
                 StageSlot.always(new RespondStage()));           // check, tag, stream back
         return new PipelineRunner(stages, new ProblemWriter(), metrics);

@@ -181,7 +181,7 @@ public final class ConfigLoader {
             if (!Ids.isName(name)) {
                 r.error(path, "invalid pool name (expected: 1..64 of [a-z0-9-])");
             }
-            r.onlyKnown(node, path, Set.of("upstreams"));
+            r.onlyKnown(node, path, Set.of("upstreams", "serviceTokens"));
             List<UpstreamConfig> ups = new ArrayList<>();
             r.elements(node, path, "upstreams", true, el -> {
                 r.onlyKnown(el.node(), el.path(), Set.of("url", "region"));
@@ -200,7 +200,7 @@ public final class ConfigLoader {
             if (ups.isEmpty() && node.has("upstreams")) {
                 r.error(path + ".upstreams", "empty (expected: at least one upstream)");
             }
-            pools.put(name, new PoolConfig(name, ups));
+            pools.put(name, new PoolConfig(name, ups, r.bool(node, path, "serviceTokens", false)));
         });
 
         Map<String, ModelConfig> models = new LinkedHashMap<>();

@@ -129,6 +129,7 @@ public final class ForwardStage implements Stage {
         }
     }
 
+    private static final CharSequence H_AUTHORIZATION = io.vertx.core.http.HttpHeaders.createOptimized("Authorization");
     private static final CharSequence H_TRACEPARENT = io.vertx.core.http.HttpHeaders.createOptimized("traceparent");
 
     private static void setGatewayHeaders(MultiMap headers, Exchange exchange, SelectedRoute route) {
@@ -142,6 +143,10 @@ public final class ForwardStage implements Stage {
         headers.add(H_XFF, client);
         headers.add(H_XFP, V_HTTP);
         headers.add(H_FORWARDED, "for=\"" + client + "\";proto=http");
+        String serviceToken = exchange.get(RequestContext.SERVICE_TOKEN);
+        if (serviceToken != null) {
+            headers.add(H_AUTHORIZATION, "Bearer " + serviceToken); // the client's own credential never goes upstream
+        }
         TraceContext trace = exchange.get(TraceContext.KEY);
         if (trace != null) {
             headers.add(H_TRACEPARENT, trace.traceparent()); // Warden's span is the upstream's parent

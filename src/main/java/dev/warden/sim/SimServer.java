@@ -100,6 +100,26 @@ public final class SimServer {
         return lastBody;
     }
 
+    private volatile java.util.function.Supplier<com.nimbusds.jose.jwk.JWKSet> serviceKeys;
+    private volatile String serviceAudience;
+    private volatile String serviceIssuer;
+    private volatile com.nimbusds.jwt.JWTClaimsSet lastServiceClaims;
+
+    /**
+     * From now on, refuse (401) every request without a valid Warden service token for
+     * {@code audience} (the pool), verified with the keys {@code keys} supplies (Warden's JWKS).
+     */
+    public void requireServiceTokens(java.util.function.Supplier<com.nimbusds.jose.jwk.JWKSet> keys, String issuer, String audience) {
+        this.serviceIssuer = issuer;
+        this.serviceAudience = audience;
+        this.serviceKeys = keys;
+    }
+
+    /** The claims of the last accepted service token. */
+    public com.nimbusds.jwt.JWTClaimsSet lastServiceClaims() {
+        return lastServiceClaims;
+    }
+
     /** The headers of the last request answered. */
     public io.vertx.core.MultiMap lastHeaders() {
         return lastHeaders;
@@ -109,6 +129,16 @@ public final class SimServer {
         HttpServerResponse res = req.response();
         lastBody = raw.toString();
         lastHeaders = io.vertx.core.MultiMap.caseInsensitiveMultiMap().addAll(req.headers());
+        if (serviceKeys != null) {
+            String auth = req.getHeader("Authorization");
+            com.nimbusds.jwt.JWTClaimsSet claims = auth == null || !auth.startsWith("Bearer ") ? null
+                    : dev.warden.token.ServiceTokenVerifier.verify(auth.substring(7), serviceKeys.get(), serviceIssuer, serviceAudience);
+            if (claims == null) {
+                json(res, 401, "{\"error\":{\"message\":\"a valid service token is required\",\"type\":\"authentication_error\"}}");
+                return;
+            }
+            lastServiceClaims = claims;
+        }
         if (faults.status() > 0) {
             json(res, faults.status(), "{\"error\":{\"message\":\"simulated failure\",\"type\":\"server_error\"}}");
             return;

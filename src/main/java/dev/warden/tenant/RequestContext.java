@@ -21,6 +21,8 @@ public final class RequestContext {
     public static final Key<Tenant> TENANT = Key.of("tenant");
     /** Who is calling, set by Authenticate. */
     public static final Key<Principal> PRINCIPAL = Key.of("principal");
+    /** A Warden-signed service token for the upstream, when its pool asks for one. */
+    public static final Key<String> SERVICE_TOKEN = Key.of("serviceToken");
     /** How the principal authenticated (for step-up decisions). */
     public static final Key<AuthContext> AUTH = Key.of("auth");
     /** The checked request body, set by the body stage once the caller is authenticated. */
