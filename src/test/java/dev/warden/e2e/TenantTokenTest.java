@@ -280,4 +280,24 @@ class TenantTokenTest {
         assertThat(Http.get(gw.adminUrl("/admin/v1/tenants/acme/keys"), "Authorization", tenantAdminKey).statusCode()).isEqualTo(200);
         assertThat(Http.call("POST", gw.adminUrl("/admin/v1/tenants/acme/keys"), "{}", "Authorization", admin).statusCode()).isEqualTo(201);
     }
+
+    @Test
+    void a01a02AnotherTenantsPathOrHeaderLooksLikeAnUnknownTenant() throws Exception {
+        String globex = globexIdp.sign(globexIdp.claims("bob", "warden").claim("org", "globex").claim("roles", "developer").build());
+        HttpResponse<String> other = Http.post(gw.dataUrl("/api/v1/tenants/acme/models/scorer/predict"), "{}", "Authorization", bearer(globex));
+        HttpResponse<String> unknown = Http.post(gw.dataUrl("/api/v1/tenants/nosuchtenant/models/scorer/predict"), "{}",
+                "Authorization", bearer(globex));
+        assertThat(other.statusCode()).isEqualTo(401);
+        assertThat(other.body()).isEqualTo(unknown.body());
+        gw.assertAudited(other);
+        assertThat(gw.auditRecords().stream().filter(r -> other.headers().firstValue("X-Request-ID").orElseThrow()
+                .equals(r.event().requestId())).findFirst().orElseThrow().event().reason()).isEqualTo("unauthenticated:tenant_mismatch");
+        // two X-Tenant-ID lines, or a list: refused before any token is looked at
+        HttpResponse<String> twice = chatAs(globex, "X-Tenant-ID", "globex", "X-Tenant-ID", "acme");
+        assertThat(twice.statusCode()).isEqualTo(400);
+        gw.assertAudited(twice);
+        HttpResponse<String> list = chatAs(globex, "X-Tenant-ID", "globex, acme");
+        assertThat(list.statusCode()).isEqualTo(400);
+        gw.assertAudited(list);
+    }
 }
