@@ -76,7 +76,8 @@ public final class ApiKeyAuthenticator implements Stage {
                 return byCertificate(exchange, chain); // mTLS: the client certificate is the credential
             }
         }
-        if (introspector != null && key != null && ApiKeyFormat.keyId(key) == null) {
+        if (introspector != null && key != null && ApiKeyFormat.keyId(key) == null && !key.startsWith("wdn_")) {
+            // (a mistyped Warden key is never sent to a tenant's introspection endpoint)
             Future<Outcome> opaque = opaque(exchange, key);
             if (opaque != null) {
                 return opaque;
