@@ -69,7 +69,9 @@ final class DataPlaneVerticle extends VerticleBase {
             ClientTrust.apply(options, listener.tls(), trusted);
         }
         return DataPlaneServer.start(vertx, options,
-                new DataPlaneHandler(snapshots, runner, metrics, control == null ? null : control.audit())).onSuccess(s -> {
+                new DataPlaneHandler(snapshots, runner, metrics, control == null ? null : control.audit(),
+                        new dev.warden.token.TokenExchange(vertx, snapshots, hasher, serviceTokens,
+                                control == null ? null : control.audit()))).onSuccess(s -> {
                     server = s;
                     if (listener.tls() != null && listener.tls().clientAuth() != dev.warden.config.TlsConfig.ClientAuth.NONE) {
                         vertx.setPeriodic(1000, id -> refreshTrust()); // a tenant's new CA bundle is trusted within a second

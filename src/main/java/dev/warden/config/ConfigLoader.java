@@ -71,7 +71,7 @@ public final class ConfigLoader {
     }
 
     private static WardenConfig read(ConfigReader r, JsonNode root, Path baseDir) {
-        r.onlyKnown(root, "", Set.of("listeners", "dataDir", "limits", "timeouts", "config", "store", "metrics", "admin", "alerts", "telemetry", "stages",
+        r.onlyKnown(root, "", Set.of("listeners", "dataDir", "limits", "timeouts", "config", "store", "metrics", "admin", "alerts", "exchange", "telemetry", "stages",
                 "models", "pools", "tiers", "tenants"));
 
         JsonNode listeners = root.get("listeners");
@@ -165,6 +165,25 @@ public final class ConfigLoader {
                     r.bool(telNode, "telemetry", "accessLog", true));
         }
 
+        Map<String, ExchangeClient> exchangeClients = new LinkedHashMap<>();
+        JsonNode exchangeNode = root.get("exchange");
+        if (r.isObject(exchangeNode, "exchange", false)) {
+            r.onlyKnown(exchangeNode, "exchange", Set.of("clients"));
+            r.entries(exchangeNode, "exchange", "clients", false, (id, node, path) -> {
+                r.onlyKnown(node, path, Set.of("secretHash", "from", "to"));
+                if (!id.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+                    r.error(path, "client id '" + id + "' (expected: 1..63 of [a-z0-9-])");
+                }
+                String hash = r.string(node, path, "secretHash", null, true);
+                if (hash != null && !KeyHasher.isHashText(hash)) {
+                    r.error(path + ".secretHash", "(expected: hmac-sha256:<hex>, e.g. the hash line of `./warden keys new`)");
+                }
+                List<String> from = stringList(r, node, path + ".from");
+                List<String> to = stringList(r, node, path + ".to");
+                exchangeClients.put(id, new ExchangeClient(id, hash == null ? "" : hash, new LinkedHashSet<>(from), new LinkedHashSet<>(to)));
+            });
+        }
+
         Map<String, StageSwitch> stages = new HashMap<>();
         r.entries(root, "", "stages", false, (name, node, path) -> {
             if (!Set.of("authorize").contains(name)) {
@@ -251,7 +270,7 @@ public final class ConfigLoader {
 
         Map<String, TenantConfig> tenants = TenantsReader.read(r, root, tiers, models, regionsServed);
 
-        return new WardenConfig(data, admin, dataDir, limits, timeouts, watch, store, maxTenantLabels, adminIdp, alerts, telemetry, stages, models, pools, tiers, tenants);
+        return new WardenConfig(data, admin, dataDir, limits, timeouts, watch, store, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, stages, models, pools, tiers, tenants);
     }
 
     private static final Set<String> ASYMMETRIC = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",

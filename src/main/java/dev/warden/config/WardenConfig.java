@@ -15,6 +15,7 @@ public record WardenConfig(
         int maxTenantLabels,
         AdminIdpConfig adminIdp,
         AlertSettings alerts,
+        Map<String, ExchangeClient> exchangeClients,
         TelemetrySettings telemetry,
         Map<String, StageSwitch> stages,
         Map<String, ModelConfig> models,
@@ -23,6 +24,7 @@ public record WardenConfig(
         Map<String, TenantConfig> tenants) {
 
     public WardenConfig {
+        exchangeClients = Map.copyOf(exchangeClients);
         stages = Map.copyOf(stages);
         models = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(models));
         pools = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(pools));
@@ -49,10 +51,10 @@ public record WardenConfig(
 
     /** A copy listening on other ports (tests, benchmarks). */
     public WardenConfig withListeners(ListenerConfig data, ListenerConfig admin) {
-        return new WardenConfig(data, admin, dataDir, limits, timeouts, watchIntervalMs, store, maxTenantLabels, adminIdp, alerts, telemetry, stages, models, pools, tiers, tenants);
+        return new WardenConfig(data, admin, dataDir, limits, timeouts, watchIntervalMs, store, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, stages, models, pools, tiers, tenants);
     }
 
     public WardenConfig withDataDir(Path dir) {
-        return new WardenConfig(dataListener, adminListener, dir, limits, timeouts, watchIntervalMs, store, maxTenantLabels, adminIdp, alerts, telemetry, stages, models, pools, tiers, tenants);
+        return new WardenConfig(dataListener, adminListener, dir, limits, timeouts, watchIntervalMs, store, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, stages, models, pools, tiers, tenants);
     }
 }

@@ -25,9 +25,17 @@ public final class DataPlaneHandler implements Handler<HttpServerRequest> {
     private final PipelineRunner runner;
     private final GatewayMetrics metrics;
     private final AuditWriter audit;
+    private final io.vertx.core.Handler<HttpServerRequest> tokenEndpoint;
 
     /** {@code audit} may be null (no control store): refusals are then only logged and counted. */
     public DataPlaneHandler(SnapshotHolder snapshots, PipelineRunner runner, GatewayMetrics metrics, AuditWriter audit) {
+        this(snapshots, runner, metrics, audit, null);
+    }
+
+    /** {@code tokenEndpoint} serves {@code POST /oauth2/token} (token exchange), or null: that path is then unknown. */
+    public DataPlaneHandler(SnapshotHolder snapshots, PipelineRunner runner, GatewayMetrics metrics, AuditWriter audit,
+                            io.vertx.core.Handler<HttpServerRequest> tokenEndpoint) {
+        this.tokenEndpoint = tokenEndpoint;
         this.snapshots = snapshots;
         this.runner = runner;
         this.metrics = metrics;
@@ -37,6 +45,10 @@ public final class DataPlaneHandler implements Handler<HttpServerRequest> {
     @Override
     public void handle(HttpServerRequest request) {
         long start = System.nanoTime();
+        if (tokenEndpoint != null && "/oauth2/token".equals(request.uri())) {
+            tokenEndpoint.handle(request); // platform services, not tenants: not the model pipeline
+            return;
+        }
         request.pause();
         Snapshot snapshot = snapshots.current();
         Routes.Result route = Routes.match(request.method(), request.uri());

@@ -22,6 +22,12 @@ public final class ServiceTokenVerifier {
     }
 
     public static JWTClaimsSet verify(String token, JWKSet keys, String issuer, String audience) {
+        JWTClaimsSet c = verify(token, keys, issuer);
+        return c != null && c.getAudience() != null && c.getAudience().equals(java.util.List.of(audience)) ? c : null;
+    }
+
+    /** The same, whatever the audience (the caller checks it). */
+    public static JWTClaimsSet verify(String token, JWKSet keys, String issuer) {
         try {
             SignedJWT jwt = SignedJWT.parse(token);
             if (jwt.getHeader().getType() == null || !ServiceTokens.TYP.equals(jwt.getHeader().getType().getType())) {
@@ -40,7 +46,7 @@ public final class ServiceTokenVerifier {
                 return null;
             }
             JWTClaimsSet c = jwt.getJWTClaimsSet();
-            if (!issuer.equals(c.getIssuer()) || c.getAudience() == null || !c.getAudience().equals(java.util.List.of(audience))
+            if (!issuer.equals(c.getIssuer()) || c.getAudience() == null || c.getAudience().size() != 1
                     || c.getExpirationTime() == null || c.getExpirationTime().getTime() <= System.currentTimeMillis()) {
                 return null;
             }

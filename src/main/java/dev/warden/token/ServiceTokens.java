@@ -82,6 +82,34 @@ public final class ServiceTokens {
         return token;
     }
 
+    /**
+     * A narrower token for the next hop (token exchange): the subject token's tenant, subject and
+     * region, the given roles and audience, {@code act} naming the exchanging client (and any
+     * earlier actor inside it), and an expiry no later than the subject token's. CPU-heavy: call
+     * it from a worker thread. Not cached.
+     */
+    public String mintExchanged(JWTClaimsSet subject, String audience, List<String> roles, java.util.Map<String, Object> act,
+                                long nowMs) throws java.text.ParseException {
+        rotateIfDue(nowMs);
+        SigningKey key = keys.get(0);
+        long exp = Math.min(subject.getExpirationTime().getTime(), nowMs + LIFETIME_SECONDS * 1000);
+        JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer).audience(audience).subject(subject.getSubject())
+                .claim("tenant", subject.getStringClaim("tenant")).claim("roles", roles).claim("region", subject.getStringClaim("region"))
+                .claim("act", act).jwtID(UUID.randomUUID().toString()).issueTime(new Date(nowMs)).expirationTime(new Date(exp)).build();
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.EdDSA).keyID(key.kid()).type(new JOSEObjectType(TYP)).build(), claims);
+        try {
+            jwt.sign(Ed25519Jws.signer(key.pair().getPrivate()));
+        } catch (com.nimbusds.jose.JOSEException e) {
+            throw new IllegalStateException("service token signing failed", e);
+        }
+        return jwt.serialize();
+    }
+
+    /** The issuer ({@code iss}) of Warden's tokens. */
+    public String issuer() {
+        return issuer;
+    }
+
     /** The public keys upstreams verify with (current and, during the overlap, previous). */
     public JWKSet publicKeys() {
         List<JWK> out = new ArrayList<>();

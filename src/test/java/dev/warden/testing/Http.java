@@ -35,11 +35,15 @@ public final class Http {
         return send(b.build());
     }
 
-    /** Any method, with an optional JSON body. */
+    /** Any method, with an optional body (JSON unless the headers name another Content-Type). */
     public static HttpResponse<String> call(String method, String url, String body, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
+        boolean typed = false;
+        for (int i = 0; i < headers.length; i += 2) {
+            typed |= headers[i].equalsIgnoreCase("Content-Type");
+        }
+        if (body != null && !typed) {
             b.header("Content-Type", "application/json");
         }
         if (headers.length > 0) {
