@@ -102,4 +102,19 @@ class AdminRolesTest {
         assertThat(JSON.readTree(as(tenantAdmin, "GET", "/admin/v1/tenants/acme/keys", null).body()).toString())
                 .doesNotContain("\"revoked\":true");
     }
+
+    @Test
+    void a06AViewerGets403OnEveryAdminMethodAndOverridesChangeNothing() throws Exception {
+        String viewer = bearer(gw.key("acme-viewer"));
+        for (String method : java.util.List.of("GET", "POST", "DELETE", "PATCH", "PUT", "HEAD", "OPTIONS")) {
+            int mark = gw.auditMark();
+            HttpResponse<String> r = as(viewer, method, "/admin/v1/tenants/acme/keys", method.equals("POST") ? "{}" : null,
+                    "X-HTTP-Method-Override", "GET");
+            assertThat(r.statusCode()).as(method).isEqualTo(403);
+            gw.assertOneNewDeny(mark, "forbidden");
+        }
+        // a tenant token with the viewer role is no admin credential at all
+        assertThat(as(bearer("eyJhbGciOiJSUzI1NiJ9.eyJyb2xlcyI6WyJ2aWV3ZXIiXX0.c2ln"), "GET", "/admin/v1/tenants/acme/keys", null)
+                .statusCode()).isEqualTo(401);
+    }
 }

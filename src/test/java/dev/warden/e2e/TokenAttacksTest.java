@@ -146,4 +146,20 @@ class TokenAttacksTest {
         assertThat(status(parts[0] + "." + parts[1] + "." + parts[2].replace('-', '+').replace('_', '/') + "==")).isIn(401);
         assertThat(status("{\"payload\":\"" + parts[1] + "\",\"signatures\":[]}")).isEqualTo(401);
     }
+
+    @Test
+    void b12AJweIsNeverTakenForASignedToken() throws Exception {
+        var rsa = idp.currentKey();
+        com.nimbusds.jose.JWEObject jwe = new com.nimbusds.jose.JWEObject(
+                new com.nimbusds.jose.JWEHeader.Builder(com.nimbusds.jose.JWEAlgorithm.RSA_OAEP_256, com.nimbusds.jose.EncryptionMethod.A256GCM)
+                        .contentType("JWT").build(), new com.nimbusds.jose.Payload(idp.sign(claims().build())));
+        jwe.encrypt(new com.nimbusds.jose.crypto.RSAEncrypter(rsa.toRSAPublicKey()));
+        long t0 = System.nanoTime();
+        assertThat(status(jwe.serialize())).isEqualTo(401);
+        // PBES2 with a huge iteration count: never parsed, let alone derived
+        String pbes2 = Base64URL.encode("{\"alg\":\"PBES2-HS256+A128KW\",\"enc\":\"A128GCM\",\"p2c\":2147483647,\"p2s\":\"AAAA\"}"
+                .getBytes(StandardCharsets.UTF_8)) + ".AAAA.AAAA.AAAA.AAAA";
+        assertThat(status(pbes2)).isEqualTo(401);
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("refused without work").isLessThan(2000);
+    }
 }
