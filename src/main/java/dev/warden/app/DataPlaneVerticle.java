@@ -29,6 +29,7 @@ final class DataPlaneVerticle extends VerticleBase {
     private final dev.warden.observe.Tracing tracing;
     private final dev.warden.observe.AccessLog accessLog;
     private final dev.warden.token.ServiceTokens serviceTokens;
+    private final dev.warden.identity.JwksCache.Shared jwks;
     private dev.warden.observe.AccessLog.Batch accessBatch;
     private HttpServer server;
     private String trusted = "";
@@ -36,7 +37,8 @@ final class DataPlaneVerticle extends VerticleBase {
 
     DataPlaneVerticle(SnapshotHolder snapshots, KeyHasher hasher, GatewayMetrics metrics, dev.warden.observe.Tracing tracing,
                       dev.warden.observe.AccessLog accessLog, dev.warden.token.ServiceTokens serviceTokens,
-                      ListenerConfig listener, ControlPlane control) {
+                      dev.warden.identity.JwksCache.Shared jwks, ListenerConfig listener, ControlPlane control) {
+        this.jwks = jwks;
         this.serviceTokens = serviceTokens;
         this.control = control;
         this.accessLog = accessLog;
@@ -62,7 +64,7 @@ final class DataPlaneVerticle extends VerticleBase {
         accessBatch = accessLog.newBatch();
         vertx.setPeriodic(100, id -> accessBatch.flushIfDue(System.currentTimeMillis())); // this loop's batch, on this loop
         PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, tracing, accessBatch, accessLog,
-                serviceTokens, config, control);
+                serviceTokens, jwks, config, control);
         io.vertx.core.http.HttpServerOptions options = DataPlaneServer.options(listener, config.limits(), config.timeouts());
         if (listener.tls() != null) {
             trusted = ClientTrust.bundles(snapshots.current());

@@ -43,6 +43,8 @@ public final class Gateway {
     private Tracing tracing;
     private final dev.warden.observe.AccessLog accessLog = dev.warden.observe.AccessLog.fromEnvironment();
     private final dev.warden.token.ServiceTokens serviceTokens = new dev.warden.token.ServiceTokens(SERVICE_TOKEN_ISSUER);
+    /** Tenants' key sets and unknown-kid cool-downs, shared by the event loops' caches. */
+    private final dev.warden.identity.JwksCache.Shared jwks = new dev.warden.identity.JwksCache.Shared();
     /** The {@code iss} of Warden's service tokens. */
     public static final String SERVICE_TOKEN_ISSUER = "warden";
     private HttpServer admin;
@@ -90,7 +92,7 @@ public final class Gateway {
         // One deployment of N instances: Vert.x shares one listening socket between them (port 0
         // included), and gives each its own event loop.
         return vertx.deployVerticle(() -> {
-            DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, tracing, accessLog, serviceTokens,
+            DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, tracing, accessLog, serviceTokens, jwks,
                     config.dataListener(), control);
             loops.add(v);
             return v;

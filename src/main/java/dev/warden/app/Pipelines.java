@@ -43,7 +43,7 @@ public final class Pipelines {
     /** Builds the list for one event loop ({@code vertx} must be called from that loop's context). */
     public static PipelineRunner dataPlane(Vertx vertx, HttpClient upstreams, KeyHasher hasher, GatewayMetrics metrics,
                                            Tracing tracing, AccessLog.Batch accessLog, AccessLog log, ServiceTokens serviceTokens,
-                                           WardenConfig config, ControlPlane control) {
+                                           JwksCache.Shared jwks, WardenConfig config, ControlPlane control) {
         AuditWriter audit = control == null ? null : control.audit();
         LedgerWriter ledger = control == null ? null : control.ledger();
         Deadlines deadlines = new Deadlines(vertx);            // this loop's timeouts, one tick
@@ -58,7 +58,7 @@ public final class Pipelines {
                 new StageSlot(new UsageStage(ledger), ledger != null, true), // fail closed; one ledger row per upstream call
                 StageSlot.always(new IdentifyStage()),                // which tenant does it name?
                 StageSlot.always(new ApiKeyAuthenticator(hasher, control == null ? null : control.keyUsage(),
-                        new JwksCache(vertx, System::currentTimeMillis), new Introspector(vertx, System::currentTimeMillis))),
+                        new JwksCache(vertx, System::currentTimeMillis, jwks), new Introspector(vertx, System::currentTimeMillis))),
                                                                       // prove it: key, or the tenant IdP's token
                 StageSlot.always(new ReadBodyStage()),                // only now read and check the body
                 new StageSlot(new AuthorizeStage(), authorize.enabled(), authorize.enforced()), // role, model

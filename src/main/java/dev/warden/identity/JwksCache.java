@@ -19,10 +19,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Tenants' token-signing keys, fetched without blocking (Vert.x HTTP client) and cached: one per
- * event loop, so its state is only ever touched by that loop's thread. A key set is refetched
+ * event loop, so its own state is only ever touched by that loop's thread ({@link Shared} holds
+ * what the loops share). A key set is refetched
  * when it is older than {@value #MAX_AGE_MS} ms (the old one keeps serving if the fetch fails),
- * and on an unknown {@code kid} at most once per {@value #COOL_DOWN_MS} ms per source (a flood of
- * made-up kids cannot make Warden hammer an identity provider). With discovery, {@code jwks_uri}
+ * and on an unknown {@code kid} at most once per {@value #COOL_DOWN_MS} ms per source for the whole
+ * process (a flood of made-up kids cannot make Warden hammer an identity provider). With discovery, {@code jwks_uri}
  * comes from the issuer's OpenID configuration, whose {@code issuer} must be the configured one.
  * Answers are capped at {@value #MAX_BYTES} bytes; only public keys are kept.
  */
@@ -36,17 +37,42 @@ public final class JwksCache {
     private final HttpClient client;
     private final LongSupplier clock;
     private final Map<String, Source> sources = new HashMap<>();
+    private final Shared shared;
+
+    /**
+     * What every event loop's cache shares, per key source: the newest key set any loop fetched
+     * (so a loop adopts another's refresh instead of fetching again), and the unknown-kid
+     * cool-down, so a flood of made-up kids causes at most one fetch per source and cool-down for
+     * the whole process (ATTACKS B15). Futures stay per loop: a loop never waits on another's.
+     */
+    public static final class Shared {
+        private final java.util.concurrent.ConcurrentHashMap<String, SharedSource> bySource = new java.util.concurrent.ConcurrentHashMap<>();
+
+        SharedSource of(String source) {
+            return bySource.computeIfAbsent(source, k -> new SharedSource());
+        }
+    }
+
+    static final class SharedSource {
+        volatile JWKSet keys;
+        volatile long fetchedAtMs;
+        final java.util.concurrent.atomic.AtomicLong lastUnknownKidMs = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE / 2);
+    }
 
     /** What is known of one key source. */
     private static final class Source {
         JWKSet keys;
         long fetchedAtMs;
         long lastAttemptMs;
-        long lastUnknownKidMs = Long.MIN_VALUE / 2;
         Future<JWKSet> inFlight;
     }
 
     public JwksCache(Vertx vertx, LongSupplier clock) {
+        this(vertx, clock, new Shared());
+    }
+
+    public JwksCache(Vertx vertx, LongSupplier clock, Shared shared) {
+        this.shared = shared;
         this.client = vertx.httpClientBuilder()
                 .with(new HttpClientOptions().setConnectTimeout(5000).setKeepAlive(true).setIdleTimeout(60))
                 .with(new io.vertx.core.http.PoolOptions().setHttp1MaxSize(4))
@@ -60,11 +86,23 @@ public final class JwksCache {
             return inline(policy);
         }
         Source s = sources.computeIfAbsent(policy.keySource(), k -> new Source());
+        adopt(policy, s);
         long now = clock.getAsLong();
         if (s.keys != null && now - s.fetchedAtMs < MAX_AGE_MS) {
             return Future.succeededFuture(s.keys);
         }
         return fetch(policy, s, now);
+    }
+
+    /** Takes another loop's newer fetch of this source, if there is one. */
+    private void adopt(TenantAuth.JwtPolicy policy, Source s) {
+        SharedSource g = shared.of(policy.keySource());
+        JWKSet keys = g.keys;
+        long at = g.fetchedAtMs;
+        if (keys != null && at > s.fetchedAtMs) {
+            s.keys = keys;
+            s.fetchedAtMs = at;
+        }
     }
 
     /**
@@ -76,17 +114,23 @@ public final class JwksCache {
             return inline(policy);
         }
         Source s = sources.computeIfAbsent(policy.keySource(), k -> new Source());
+        long before = s.fetchedAtMs;
+        adopt(policy, s);
+        if (s.fetchedAtMs > before) {
+            return Future.succeededFuture(s.keys); // another loop refreshed: try its keys first
+        }
         long now = clock.getAsLong();
         if (s.inFlight != null) {
             return s.inFlight;
         }
-        // The cool-down runs from the last refetch an unknown kid caused, not from the regular fetch:
-        // a provider that rotates just after our fetch is followed at once, a flood of made-up kids
-        // causes at most one fetch per cool-down.
-        if (now - s.lastUnknownKidMs < COOL_DOWN_MS) {
+        // The cool-down runs from the last refetch an unknown kid caused (by any loop), not from the
+        // regular fetch: a provider that rotates just after our fetch is followed at once, a flood
+        // of made-up kids causes at most one fetch per cool-down for the whole process.
+        java.util.concurrent.atomic.AtomicLong last = shared.of(policy.keySource()).lastUnknownKidMs;
+        long prev = last.get();
+        if (now - prev < COOL_DOWN_MS || !last.compareAndSet(prev, now)) {
             return s.keys != null ? Future.succeededFuture(s.keys) : Future.failedFuture("keys unavailable (cool-down)");
         }
-        s.lastUnknownKidMs = now;
         return fetch(policy, s, now);
     }
 
@@ -121,6 +165,13 @@ public final class JwksCache {
             if (ar.succeeded()) {
                 s.keys = ar.result();
                 s.fetchedAtMs = clock.getAsLong();
+                SharedSource g = shared.of(policy.keySource());
+                synchronized (g) {
+                    if (s.fetchedAtMs > g.fetchedAtMs) {
+                        g.keys = s.keys;
+                        g.fetchedAtMs = s.fetchedAtMs;
+                    }
+                }
                 return Future.succeededFuture(s.keys);
             }
             LOG.warn("keys of issuer {} could not be fetched: {}", policy.issuer(), ar.cause().getMessage());
