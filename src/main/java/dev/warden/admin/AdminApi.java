@@ -124,12 +124,12 @@ public final class AdminApi implements Handler<HttpServerRequest> {
             return;
         }
         if (principal.auditor() && !top.equals("audit")) {
-            forbid(req, principal, "forbidden:auditor", "Platform auditors read the audit log only.");
+            forbid(req, principal, "auditor", "Platform auditors read the audit log only.");
             return;
         }
         if (top.equals("config") && s.length == 2 && s[1].equals("status")) {
             if (!principal.platform()) {
-                forbid(req, principal, "forbidden:platform_only", "This is for platform administrators.");
+                forbid(req, principal, "platform_only", "This is for platform administrators.");
             } else if (get(req)) {
                 json(res, 200, status(snapshots.status()));
             }
@@ -170,7 +170,7 @@ public final class AdminApi implements Handler<HttpServerRequest> {
             }
             case "operators", "role-bindings" -> {
                 if (!principal.platform()) {
-                    forbid(req, principal, "forbidden:platform_only", "This is for platform administrators.");
+                    forbid(req, principal, "platform_only", "This is for platform administrators.");
                 } else if (top.equals("operators")) {
                     resources.operators.handle(req, rest, principal);
                 } else if (rest.length == 0) {
@@ -188,8 +188,8 @@ public final class AdminApi implements Handler<HttpServerRequest> {
         if (rest.length >= 2 && PAYLOAD_RESOURCES.contains(rest[1]) && principal.sees(rest[0])) {
             if (principal.platform()) {
                 // Platform admins see metadata and usage, never what a tenant's users sent or got (ATTACKS A08).
-                auth.refuse(req, rest[0], principal.name(), "admin_payload_denied",
-                        GatewayError.of(ErrorCode.ADMIN_PAYLOAD_DENIED, "Payloads are visible to the tenant's own admins only."));
+                auth.refuse(req, principal, GatewayError.of(ErrorCode.ADMIN_PAYLOAD_DENIED,
+                        "Payloads are visible to the tenant's own admins only."));
             } else {
                 problem(req.response(), GatewayError.of(ErrorCode.NOT_FOUND, "Nothing is stored here yet."));
             }
@@ -247,8 +247,7 @@ public final class AdminApi implements Handler<HttpServerRequest> {
     }
 
     private void forbid(HttpServerRequest req, AdminPrincipal principal, String reason, String detail) {
-        auth.refuse(req, principal.tenants().size() == 1 ? principal.tenants().iterator().next() : null, principal.name(), reason,
-                GatewayError.of(ErrorCode.FORBIDDEN, detail));
+        auth.refuse(req, principal, GatewayError.of(ErrorCode.FORBIDDEN, detail, reason));
     }
 
     private static boolean get(HttpServerRequest req) {

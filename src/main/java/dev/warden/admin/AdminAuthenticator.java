@@ -8,6 +8,7 @@ import dev.warden.config.ApiKeyRecord;
 import dev.warden.config.KeyHasher;
 import dev.warden.config.Role;
 import dev.warden.config.SnapshotHolder;
+import dev.warden.identity.ClaimValues;
 import dev.warden.identity.JwtVerifier;
 import dev.warden.pipeline.ErrorCode;
 import dev.warden.pipeline.GatewayError;
@@ -18,7 +19,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -116,7 +116,7 @@ public final class AdminAuthenticator {
         String sub = claims.getSubject();
         String name = "jwt:" + (sub.length() > 100 ? sub.substring(0, 100) : sub);
         Set<String> platformRoles = new HashSet<>();
-        for (String r : roles(claims)) {
+        for (String r : ClaimValues.strings(claims.getClaim(rolesClaim))) {
             if (r.equals("platform-admin") || r.equals("platform-auditor")) {
                 platformRoles.add(r);
             }
@@ -141,29 +141,11 @@ public final class AdminAuthenticator {
             return new AdminPrincipal(name, AdminPrincipal.Kind.PLATFORM_AUDITOR, Set.of());
         }
         if (!tenants.isEmpty()) {
-            Object amr = claims.getClaim("amr");
-            java.util.Set<String> methods = amr instanceof List<?> l
-                    ? l.stream().filter(String.class::isInstance).map(String.class::cast).collect(java.util.stream.Collectors.toSet())
-                    : java.util.Set.of();
-            Object authTime = claims.getClaim("auth_time");
-            long at = authTime instanceof java.util.Date d ? d.getTime() / 1000 : authTime instanceof Number n ? n.longValue() : 0;
-            return new AdminPrincipal(name, AdminPrincipal.Kind.TENANT_ADMIN, tenants,
-                    new AdminPrincipal.SignIn(methods, claims.getClaim("acr") instanceof String acr ? acr : null, at));
+            return new AdminPrincipal(name, AdminPrincipal.Kind.TENANT_ADMIN, tenants, ClaimValues.signIn(claims));
         }
         refuse(req, null, name, "forbidden:no_admin_role",
                 GatewayError.of(ErrorCode.FORBIDDEN, "This identity has no admin role."));
         return null;
-    }
-
-    private List<String> roles(JWTClaimsSet claims) {
-        Object v = claims.getClaim(rolesClaim);
-        if (v instanceof List<?> list) {
-            return list.stream().filter(String.class::isInstance).map(String.class::cast).toList();
-        }
-        if (v instanceof String s) {
-            return List.of(s.split(" "));
-        }
-        return List.of();
     }
 
     void refuse(HttpServerRequest req, String tenant, String principal, String reason, GatewayError error) {
@@ -177,12 +159,27 @@ public final class AdminAuthenticator {
         AdminJson.problem(req.response(), GatewayError.of(ErrorCode.UNAUTHENTICATED, "A valid admin credential is required."));
     }
 
+    /** Refuses an authenticated caller (a role or tenant boundary) and records it under {@link AdminPrincipal#auditTenant}. */
+    void refuse(HttpServerRequest req, AdminPrincipal principal, GatewayError error) {
+        refuse(req, principal.auditTenant(req.path()), principal.name(), reason(error), error);
+    }
+
     void auditDeny(HttpServerRequest req, String tenant, String principal, String reason) {
         if (audit != null) {
-            audit.record(new AuditEvent(System.currentTimeMillis(), tenant, principal,
-                    "admin." + req.method().name().toLowerCase(Locale.ROOT), "deny", reason, null, source(req),
-                    AdminJson.MAPPER.createObjectNode().put("path", req.path().length() > 256 ? req.path().substring(0, 256) : req.path()).toString()));
+            audit.record(denial(req, tenant, principal, reason));
         }
+    }
+
+    /** The one shape of an admin refusal's audit event: who, which tenant, why, from where, which path. */
+    static AuditEvent denial(HttpServerRequest req, String tenant, String principal, String reason) {
+        return new AuditEvent(System.currentTimeMillis(), tenant, principal, "admin." + req.method().name().toLowerCase(Locale.ROOT),
+                "deny", reason, null, source(req),
+                AdminJson.MAPPER.createObjectNode().put("path", req.path().length() > 256 ? req.path().substring(0, 256) : req.path()).toString());
+    }
+
+    /** A refusal's reason code: its stable code, and its finer reason when there is one. */
+    static String reason(GatewayError error) {
+        return error.reason().equals(error.code().code()) ? error.reason() : error.code().code() + ":" + error.reason();
     }
 
     private static String source(HttpServerRequest req) {

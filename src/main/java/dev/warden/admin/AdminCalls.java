@@ -98,40 +98,15 @@ final class AdminCalls {
     }
 
     /**
-     * Refuses an authenticated caller (a role or tenant boundary) and records it: one deny event
-     * with the refusal's code, the principal, the tenant named in the path (if any) and the path.
+     * Refuses an authenticated caller and records it (the event {@link AdminAuthenticator#denial}
+     * describes), filed under the given tenant or else {@link AdminPrincipal#auditTenant}.
      */
     void refuse(HttpServerRequest req, AdminPrincipal principal, String tenant, GatewayError error) {
-        if (tenant == null) {
-            tenant = actorTenant(req, principal);
-        }
         if (audit != null) {
-            String path = req.path().length() > 256 ? req.path().substring(0, 256) : req.path();
-            audit.record(new AuditEvent(System.currentTimeMillis(), tenant, principal.name(),
-                    "admin." + req.method().name().toLowerCase(java.util.Locale.ROOT), "deny",
-                    error.code().code() + (error.reason() == null ? "" : ":" + error.reason()), null,
-                    req.remoteAddress() == null ? null : req.remoteAddress().hostAddress(),
-                    AdminJson.MAPPER.createObjectNode().put("path", path).toString()));
+            audit.record(AdminAuthenticator.denial(req, tenant != null ? tenant : principal.auditTenant(req.path()), principal.name(),
+                    AdminAuthenticator.reason(error)));
         }
         AdminJson.problem(req.response(), error);
-    }
-
-    /**
-     * The tenant a refusal is filed under: a tenant admin's own tenant (never the one it probed, whose
-     * admins would otherwise read another tenant's key ids in their audit view), or for platform
-     * principals the tenant named in the path.
-     */
-    private static String actorTenant(HttpServerRequest req, AdminPrincipal principal) {
-        if (principal.kind() == AdminPrincipal.Kind.TENANT_ADMIN) {
-            return principal.tenants().size() == 1 ? principal.tenants().iterator().next() : null;
-        }
-        String p = req.path();
-        String prefix = "/admin/v1/tenants/";
-        if (!p.startsWith(prefix)) {
-            return null;
-        }
-        int end = p.indexOf('/', prefix.length());
-        return p.substring(prefix.length(), end < 0 ? p.length() : end);
     }
 
     /** One audit event per admin change, with what it changed (never a key, a hash or a secret). */

@@ -15,18 +15,11 @@ import java.util.Set;
  *
  * @param name    who, as the audit log names it (a key id, {@code admin-token}, or {@code jwt:<sub>})
  * @param tenants the tenants a tenant admin administers; empty for platform principals
- * @param signIn  how a person signed in (an IdP token's amr, acr, auth_time), or null for keys and
- *                tokens: a key never meets a tenant's MFA rule for key or config changes
+ * @param signIn  how a person signed in (an IdP token's amr, acr, auth_time), or null for keys:
+ *                a key never meets a tenant's MFA rule for key or config changes
  */
-public record AdminPrincipal(String name, Kind kind, Set<String> tenants, SignIn signIn) {
+public record AdminPrincipal(String name, Kind kind, Set<String> tenants, dev.warden.tenant.AuthContext signIn) {
     public static final AdminPrincipal BOOTSTRAP = new AdminPrincipal("admin-token", Kind.PLATFORM_ADMIN, Set.of());
-
-    /** A person's sign-in at the admin identity provider. */
-    public record SignIn(Set<String> amr, String acr, long authTimeSec) {
-        public SignIn {
-            amr = Set.copyOf(amr);
-        }
-    }
 
     public AdminPrincipal(String name, Kind kind, Set<String> tenants) {
         this(name, kind, tenants, null);
@@ -63,5 +56,22 @@ public record AdminPrincipal(String name, Kind kind, Set<String> tenants, SignIn
     /** Whether it may read the audit events of this tenant (null: platform-level events). */
     public boolean readsAuditOf(String tenantId) {
         return platform() || auditor() || (tenantId != null && tenants.contains(tenantId));
+    }
+
+    /**
+     * The tenant a refusal of this principal is filed under in the audit log: a tenant admin's own
+     * tenant (never the one it probed, whose admins would otherwise read another tenant's key ids in
+     * their audit view), or for platform principals the tenant {@code path} names, if any.
+     */
+    public String auditTenant(String path) {
+        if (kind == Kind.TENANT_ADMIN) {
+            return tenants.size() == 1 ? tenants.iterator().next() : null;
+        }
+        String prefix = "/admin/v1/tenants/";
+        if (!path.startsWith(prefix)) {
+            return null;
+        }
+        int end = path.indexOf('/', prefix.length());
+        return path.substring(prefix.length(), end < 0 ? path.length() : end);
     }
 }

@@ -22,10 +22,9 @@ final class AdminStepUp {
         }
         TenantAuth auth = snapshots.current().identities().auth(tenant);
         long nowSec = System.currentTimeMillis() / 1000;
-        AdminPrincipal.SignIn s = principal.signIn();
+        dev.warden.tenant.AuthContext s = principal.signIn();
         for (TenantAuth.MfaRule rule : auth.mfa()) {
-            if (rule.covers(operationClass) && !(s != null
-                    && rule.metBy(!s.amr().isEmpty(), s.amr(), s.acr(), s.authTimeSec(), nowSec))) {
+            if (rule.covers(operationClass) && !(s != null && rule.metBy(s.human(), s.amr(), s.acr(), s.authTimeSec(), nowSec))) {
                 return new GatewayError(ErrorCode.INSUFFICIENT_USER_AUTHENTICATION,
                         "This change needs a stronger or more recent sign-in.", "mfa_required:" + operationClass, rule.challenge());
             }

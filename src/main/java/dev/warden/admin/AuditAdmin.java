@@ -43,8 +43,7 @@ final class AuditAdmin {
     void handle(HttpServerRequest req, String[] rest, AdminPrincipal principal, AdminAuthenticator auth) {
         if (req.method() != HttpMethod.GET) {
             // No edit API exists, for anyone: an attempt is refused and itself audited (ATTACKS H08).
-            auth.refuse(req, principal.tenants().size() == 1 ? principal.tenants().iterator().next() : null, principal.name(),
-                    "audit_immutable", GatewayError.of(ErrorCode.AUDIT_IMMUTABLE, "The audit log is append-only."));
+            auth.refuse(req, principal, GatewayError.of(ErrorCode.AUDIT_IMMUTABLE, "The audit log is append-only."));
             return;
         }
         if (rest.length == 1 && rest[0].equals("verify")) {
@@ -131,8 +130,7 @@ final class AuditAdmin {
         ObjectNode n = AdminJson.MAPPER.createObjectNode().put("seq", r.seq())
                 .put("at", java.time.Instant.ofEpochMilli(r.event().atMs()).toString());
         n.setAll((ObjectNode) AdminJson.MAPPER.valueToTree(r.event()));
-        n.remove("atMs");
-        n.put("atMs", r.event().atMs()).put("mac", r.mac());
+        n.put("mac", r.mac());
         return n;
     }
 

@@ -40,9 +40,13 @@ public final class TenantAdmin {
     private final SnapshotHolder snapshots;
     private final KeyHasher hasher;
     private final AdminCalls calls;
+    private final java.util.function.Predicate<String> exists;
 
-    TenantAdmin(ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher, AdminCalls calls) {
+    /** {@code exists}: whether a tenant exists (file or store; blocking, worker threads only). */
+    TenantAdmin(ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher, AdminCalls calls,
+                java.util.function.Predicate<String> exists) {
         this.calls = calls;
+        this.exists = exists;
         this.store = store;
         this.sync = sync;
         this.snapshots = snapshots;
@@ -152,7 +156,7 @@ public final class TenantAdmin {
     }
 
     private Answer usage(String tenantId, String groupBy, String format, String from, String to) {
-        if (!known(tenantId)) {
+        if (!exists.test(tenantId)) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant.");
         }
         UsageReport.GroupBy group = UsageReport.GroupBy.parse(groupBy);
@@ -183,12 +187,8 @@ public final class TenantAdmin {
         return Answer.ok(200, root);
     }
 
-    private boolean known(String tenantId) {
-        return snapshots.current().config().tenants().containsKey(tenantId) || store.tenant(tenantId).isPresent();
-    }
-
     private Answer keys(String tenantId) {
-        if (!known(tenantId)) {
+        if (!exists.test(tenantId)) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant.");
         }
         ObjectNode root = AdminJson.MAPPER.createObjectNode();

@@ -86,10 +86,8 @@ final class TenantSettingsAdmin {
         for (String k : new java.util.TreeSet<>(TenantSettingsSchema.KINDS)) {
             kinds.putNull(k);
         }
-        for (TenantSetting s : store.settings()) {
-            if (s.tenantId().equals(tenant)) {
-                kinds.set(s.kind(), AdminJson.MAPPER.readTree(s.body()));
-            }
+        for (TenantSetting s : store.settings(tenant)) {
+            kinds.set(s.kind(), AdminJson.MAPPER.readTree(s.body()));
         }
         return Answer.ok(200, out);
     }
@@ -98,7 +96,7 @@ final class TenantSettingsAdmin {
         if (!tenantExists.test(tenant)) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant.");
         }
-        Optional<TenantSetting> s = store.settings().stream().filter(x -> x.tenantId().equals(tenant) && x.kind().equals(kind)).findFirst();
+        Optional<TenantSetting> s = store.setting(tenant, kind);
         if (s.isEmpty()) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "This tenant has no " + kind + " settings (the defaults apply).");
         }

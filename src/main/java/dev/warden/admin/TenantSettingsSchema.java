@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
-import java.net.URI;
+import dev.warden.config.OutboundUrls;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -337,18 +337,9 @@ final class TenantSettingsSchema {
         return out;
     }
 
-    /** https, or http to a loopback host (test IdPs). */
     private static void url(String s, String p, JsonCheck c) {
-        try {
-            URI u = new URI(s);
-            String host = u.getHost();
-            boolean loopback = host != null && (host.equals("localhost") || host.equals("127.0.0.1") || host.equals("[::1]"));
-            if (host == null || !("https".equals(u.getScheme()) || "http".equals(u.getScheme()) && loopback)
-                    || u.getUserInfo() != null || u.getFragment() != null) {
-                c.error(p, "'" + s + "' (expected an https URL without credentials or fragment; http only to loopback)");
-            }
-        } catch (java.net.URISyntaxException e) {
-            c.error(p, "not a URL");
+        if (!OutboundUrls.allowed(s)) {
+            c.error(p, "'" + s + "' (expected an https URL without credentials or fragment; http only to loopback)");
         }
     }
 

@@ -75,7 +75,7 @@ public final class Demo {
         // The demo has a control store too (data/warden.db), so the admin API works in it.
         store = ControlStores.open(ControlStores.defaultUrl(dataDir));
         if (config.tenants().containsKey("globex")
-                && store.settings().stream().noneMatch(x -> x.tenantId().equals("globex") && x.kind().equals("budgets"))) {
+                && store.setting("globex", "budgets").isEmpty()) {
             // A month budget for one demo tenant, so the dashboard's spend chart has a budget line.
             store.putSetting(new dev.warden.store.TenantSetting("globex", "budgets",
                     "{\"budgets\":[{\"period\":\"month\",\"limitMicros\":5000,\"softPercent\":80,\"hard\":true,\"enforced\":true}]}",

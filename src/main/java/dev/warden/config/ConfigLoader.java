@@ -140,7 +140,7 @@ public final class ConfigLoader {
             } else if (hooksNode != null) {
                 for (int i = 0; i < hooksNode.size(); i++) {
                     String u = hooksNode.get(i).asText("");
-                    if (!webhookUrl(u)) {
+                    if (!OutboundUrls.allowed(u)) {
                         r.error("alerts.webhooks[" + i + "]", "'" + u + "' (expected: an https URL, or http to a loopback host)");
                     }
                     hooks.add(u);
@@ -290,7 +290,7 @@ public final class ConfigLoader {
         if ((url == null) == (file == null)) {
             r.error(p, "exactly one of jwksUrl and jwksFile is expected");
         }
-        if (url != null && !webhookUrl(url)) {
+        if (url != null && !OutboundUrls.allowed(url)) {
             r.error(p + ".jwksUrl", "'" + url + "' (expected: an https URL, or http to a loopback host)");
         }
         List<String> algs = n.has("algorithms") ? stringList(r, n, p + ".algorithms") : List.of("RS256", "ES256");
@@ -320,17 +320,6 @@ public final class ConfigLoader {
             out.add(e.textValue());
         }
         return out;
-    }
-
-    private static boolean webhookUrl(String s) {
-        try {
-            java.net.URI u = new java.net.URI(s);
-            String host = u.getHost();
-            boolean loopback = "127.0.0.1".equals(host) || "localhost".equals(host) || "[::1]".equals(host);
-            return host != null && u.getUserInfo() == null && ("https".equals(u.getScheme()) || "http".equals(u.getScheme()) && loopback);
-        } catch (java.net.URISyntaxException e) {
-            return false;
-        }
     }
 
     /** A listener; relative TLS file names resolve against {@code baseDir} (the config file's directory). */

@@ -3,6 +3,7 @@ package dev.warden.identity;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.jwk.JWKSet;
+import dev.warden.config.OutboundUrls;
 import dev.warden.config.TenantAuth;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -10,7 +11,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
-import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -193,7 +193,7 @@ public final class JwksCache {
                 throw new IllegalStateException("discovery document names another issuer");
             }
             String jwksUri = doc.path("jwks_uri").asText("");
-            if (!allowedUrl(jwksUri)) {
+            if (!OutboundUrls.allowed(jwksUri)) {
                 throw new IllegalStateException("jwks_uri not allowed");
             }
             return jwksUri;
@@ -202,21 +202,9 @@ public final class JwksCache {
 
     /** GET with a 5 s timeout, 200 only, at most {@value #MAX_BYTES} bytes. */
     private Future<Buffer> get(String url) {
-        if (!allowedUrl(url)) {
+        if (!OutboundUrls.allowed(url)) {
             return Future.failedFuture("URL not allowed");
         }
         return IdpCalls.call(client, IdpCalls.options(url, 5000).setMethod(HttpMethod.GET), null, MAX_BYTES, "jwks");
-    }
-
-    /** https, or http to a loopback host (test identity providers). */
-    static boolean allowedUrl(String s) {
-        try {
-            URI u = new URI(s);
-            String host = u.getHost();
-            boolean loopback = "127.0.0.1".equals(host) || "localhost".equals(host) || "[::1]".equals(host);
-            return host != null && u.getUserInfo() == null && ("https".equals(u.getScheme()) || "http".equals(u.getScheme()) && loopback);
-        } catch (java.net.URISyntaxException e) {
-            return false;
-        }
     }
 }

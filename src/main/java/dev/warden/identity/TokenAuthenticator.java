@@ -16,7 +16,6 @@ import dev.warden.config.TenantAuth;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.GatewayError;
 import dev.warden.pipeline.Outcome;
-import dev.warden.tenant.AuthContext;
 import dev.warden.tenant.RequestContext;
 import dev.warden.tenant.TenantClaim;
 import io.vertx.core.Future;
@@ -168,12 +167,8 @@ final class TokenAuthenticator {
 
     private static Future<Outcome> admit(Exchange exchange, Snapshot snapshot, String tenantId, TenantAuth.JwtPolicy policy,
                                          JWTClaimsSet claims) {
-        AuthContext auth = new AuthContext("jwt", Set.copyOf(TokenPrincipals.strings(claims.getClaim("amr"))),
-                claims.getClaim("acr") instanceof String acr ? acr : null,
-                claims.getClaim("auth_time") instanceof Date d ? d.getTime() / 1000
-                        : claims.getClaim("auth_time") instanceof Number n ? n.longValue() : 0);
         return TokenPrincipals.admit(exchange, snapshot, tenantId, (String) claims.getClaim(policy.subjectClaim()),
-                TokenPrincipals.strings(claims.getClaim(policy.rolesClaim())), auth);
+                ClaimValues.strings(claims.getClaim(policy.rolesClaim())), ClaimValues.signIn(claims));
     }
 
     private static Future<Outcome> reject(String reason) {

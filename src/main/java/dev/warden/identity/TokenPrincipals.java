@@ -53,15 +53,4 @@ final class TokenPrincipals {
         }
         return Outcome.continueNow();
     }
-
-    /** A claim's values: a JSON array of strings, or one space-separated string. */
-    static List<String> strings(Object v) {
-        if (v instanceof List<?> list) {
-            return list.stream().filter(String.class::isInstance).map(String.class::cast).toList();
-        }
-        if (v instanceof String s && !s.isBlank()) {
-            return List.of(s.strip().split("\\s+"));
-        }
-        return List.of();
-    }
 }

@@ -90,6 +90,12 @@ public interface ControlStore extends AutoCloseable {
     /** Every stored setting of every tenant. */
     List<TenantSetting> settings();
 
+    /** One tenant's stored settings, by kind. */
+    List<TenantSetting> settings(String tenantId);
+
+    /** One kind of one tenant's settings, if stored. */
+    Optional<TenantSetting> setting(String tenantId, String kind);
+
     // ---------------------------------------------------------------- role bindings
 
     /** Adds a binding; {@link StoreException.Conflict} if it exists. */

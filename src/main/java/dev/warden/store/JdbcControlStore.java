@@ -280,9 +280,11 @@ final class JdbcControlStore implements ControlStore {
 
     /** Adds the batch to the per-tenant, per-minute sums, in the ledger rows' transaction. */
     private static void upsertRollup(Connection c, List<UsageRecord> rows) throws SQLException {
-        java.util.Map<String, long[]> sums = new java.util.LinkedHashMap<>();
+        record Minute(String tenant, long minute) {
+        }
+        java.util.Map<Minute, long[]> sums = new java.util.LinkedHashMap<>();
         for (UsageRecord u : rows) {
-            long[] s = sums.computeIfAbsent(u.tenant() + "\n" + (u.atMs() / 60_000), k -> new long[4]);
+            long[] s = sums.computeIfAbsent(new Minute(u.tenant(), u.atMs() / 60_000), k -> new long[4]);
             s[0]++;
             s[1] += u.inputTokens();
             s[2] += u.outputTokens();
@@ -293,10 +295,9 @@ final class JdbcControlStore implements ControlStore {
                 + "requests = usage_rollup.requests + excluded.requests, input_tokens = usage_rollup.input_tokens + excluded.input_tokens, "
                 + "output_tokens = usage_rollup.output_tokens + excluded.output_tokens, "
                 + "cost_micros = usage_rollup.cost_micros + excluded.cost_micros")) {
-            for (java.util.Map.Entry<String, long[]> e : sums.entrySet()) {
-                int nl = e.getKey().indexOf('\n');
-                ps.setString(1, e.getKey().substring(0, nl));
-                ps.setLong(2, Long.parseLong(e.getKey().substring(nl + 1)));
+            for (java.util.Map.Entry<Minute, long[]> e : sums.entrySet()) {
+                ps.setString(1, e.getKey().tenant());
+                ps.setLong(2, e.getKey().minute());
                 ps.setLong(3, e.getValue()[0]);
                 ps.setLong(4, e.getValue()[1]);
                 ps.setLong(5, e.getValue()[2]);
@@ -492,29 +493,39 @@ final class JdbcControlStore implements ControlStore {
     }
 
     private static Optional<TenantSetting> setting(Connection c, String tenantId, String kind) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT * FROM tenant_settings WHERE tenant_id = ? AND kind = ?")) {
-            ps.setString(1, tenantId);
-            ps.setString(2, kind);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new TenantSetting(rs.getString("tenant_id"), rs.getString("kind"),
-                        rs.getString("body"), rs.getLong("updated_at"))) : Optional.empty();
-            }
-        }
+        List<TenantSetting> found = settings(c, "SELECT * FROM tenant_settings WHERE tenant_id = ? AND kind = ?", tenantId, kind);
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
     }
 
     @Override
     public List<TenantSetting> settings() {
-        return read("list settings", c -> {
-            List<TenantSetting> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT * FROM tenant_settings ORDER BY tenant_id, kind");
-                 ResultSet rs = ps.executeQuery()) {
+        return read("list settings", c -> settings(c, "SELECT * FROM tenant_settings ORDER BY tenant_id, kind"));
+    }
+
+    @Override
+    public List<TenantSetting> settings(String tenantId) {
+        return read("list settings", c -> settings(c, "SELECT * FROM tenant_settings WHERE tenant_id = ? ORDER BY kind", tenantId));
+    }
+
+    @Override
+    public Optional<TenantSetting> setting(String tenantId, String kind) {
+        return read("read setting", c -> setting(c, tenantId, kind));
+    }
+
+    private static List<TenantSetting> settings(Connection c, String sql, String... args) throws SQLException {
+        List<TenantSetting> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setString(i + 1, args[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new TenantSetting(rs.getString("tenant_id"), rs.getString("kind"), rs.getString("body"),
                             rs.getLong("updated_at")));
                 }
             }
-            return out;
-        });
+        }
+        return out;
     }
 
     @Override

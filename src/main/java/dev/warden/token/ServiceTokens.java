@@ -68,13 +68,7 @@ public final class ServiceTokens {
                 .claim("tenant", tenant).claim("roles", List.of(role)).claim("region", region)
                 .jwtID(UUID.randomUUID().toString()).issueTime(new Date(nowMs))
                 .expirationTime(new Date(nowMs + LIFETIME_SECONDS * 1000)).build();
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.EdDSA).keyID(key.kid()).type(new JOSEObjectType(TYP)).build(), claims);
-        try {
-            jwt.sign(Ed25519Jws.signer(key.pair().getPrivate()));
-        } catch (com.nimbusds.jose.JOSEException e) {
-            throw new IllegalStateException("service token signing failed", e);
-        }
-        String token = jwt.serialize();
+        String token = sign(key, claims);
         cache.put(cacheKey(tenant, subject, role, region, pool), new Minted(token, nowMs));
         if (cache.size() > 100_000) {
             cache.clear(); // bounded; tokens are re-minted on demand
@@ -96,6 +90,10 @@ public final class ServiceTokens {
         JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer).audience(audience).subject(subject.getSubject())
                 .claim("tenant", subject.getStringClaim("tenant")).claim("roles", roles).claim("region", subject.getStringClaim("region"))
                 .claim("act", act).jwtID(UUID.randomUUID().toString()).issueTime(new Date(nowMs)).expirationTime(new Date(exp)).build();
+        return sign(key, claims);
+    }
+
+    private static String sign(SigningKey key, JWTClaimsSet claims) {
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.EdDSA).keyID(key.kid()).type(new JOSEObjectType(TYP)).build(), claims);
         try {
             jwt.sign(Ed25519Jws.signer(key.pair().getPrivate()));
