@@ -31,14 +31,16 @@ public final class AuthorizeStage implements Stage {
         Operation operation = exchange.request().operation();
         if (!Permission.allows(principal.role(), operation)) {
             return Outcome.rejectNow(GatewayError.of(ErrorCode.FORBIDDEN,
-                    "This key's role may not call models.", "role_denied:" + principal.role().id()));
+                    operation.job() ? "This credential's role may not start or cancel jobs." : "This credential's role may not call models.",
+                    "role_denied:" + principal.role().id()));
         }
-        if (!operation.inference()) {
-            return Outcome.continueNow();
-        }
-        GatewayError stepUp = StepUp.check(exchange, "models");
+        String operationClass = operation.inference() ? "models" : operation.kind() == Operation.Kind.JOB_WRITE ? "jobs" : null;
+        GatewayError stepUp = operationClass == null ? null : StepUp.check(exchange, operationClass);
         if (stepUp != null) {
             return Outcome.rejectNow(stepUp);
+        }
+        if (!operation.usesModel()) {
+            return Outcome.continueNow();
         }
         RequestBody body = exchange.get(RequestContext.BODY);
         String model = operation.modelInBody() ? (body == null ? null : body.model()) : exchange.request().pathModel();

@@ -9,12 +9,11 @@ final class Permission {
     }
 
     static boolean allows(Role role, Operation operation) {
-        if (!operation.inference()) {
-            return true; // listing the models one may use is open to every role
-        }
-        return switch (role) {
-            case DEVELOPER, SERVICE, TENANT_ADMIN -> true;
-            case VIEWER -> false;
+        return switch (operation.kind()) {
+            // listing the models one may use, and one's own jobs, is open to every role
+            case READ, JOB_READ -> true;
+            // calling models and running jobs: everyone but viewers
+            case INFERENCE, JOB_WRITE -> role != Role.VIEWER;
         };
     }
 }

@@ -43,6 +43,7 @@ public final class ControlPlane implements AutoCloseable {
     private volatile BudgetMetrics budgetMetrics;
     private final dev.warden.identity.KeyUsage keyUsage = new dev.warden.identity.KeyUsage();
     private final ControlStore store;
+    private dev.warden.jobs.JobRegistry jobs;
     private long alertTimer = -1;
     private long keyUsageTimer = -1;
 
@@ -77,6 +78,7 @@ public final class ControlPlane implements AutoCloseable {
                 new AlertMonitor.AnomalyRule(settings.anomalyFactor(), settings.anomalyMinMicros()), webhooks, System::currentTimeMillis);
         AdminResources admin = new AdminResources(vertx, store, sync, snapshots, hasher, audit, chain, monitor);
         ControlPlane cp = new ControlPlane(vertx, store, admin, audit, ledger, monitor, webhooks, state);
+        cp.jobs = new dev.warden.jobs.JobRegistry(vertx, store, hasher);
         cp.alertTimer = vertx.setPeriodic(1000, settings.intervalMs(), id -> cp.evaluateAlerts());
         cp.keyUsageTimer = vertx.setPeriodic(KEY_USAGE_FLUSH_MS, id -> cp.flushKeyUsage());
         snapshots.onFileReload(r -> audit.record(configReload(r)));
@@ -145,6 +147,11 @@ public final class ControlPlane implements AutoCloseable {
 
     public AdminResources admin() {
         return admin;
+    }
+
+    /** Long-running jobs, shared by every event loop. */
+    public dev.warden.jobs.JobRegistry jobs() {
+        return jobs;
     }
 
     public AuditWriter audit() {

@@ -26,6 +26,7 @@ final class DataPlaneVerticle extends VerticleBase {
     private final GatewayMetrics metrics;
     private final ListenerConfig listener;
     private final ControlPlane control;
+    private final java.util.function.Supplier<String> renewalBase;
     private final dev.warden.observe.Tracing tracing;
     private final dev.warden.observe.AccessLog accessLog;
     private final dev.warden.token.ServiceTokens serviceTokens;
@@ -37,7 +38,9 @@ final class DataPlaneVerticle extends VerticleBase {
 
     DataPlaneVerticle(SnapshotHolder snapshots, KeyHasher hasher, GatewayMetrics metrics, dev.warden.observe.Tracing tracing,
                       dev.warden.observe.AccessLog accessLog, dev.warden.token.ServiceTokens serviceTokens,
-                      dev.warden.identity.JwksCache.Shared jwks, ListenerConfig listener, ControlPlane control) {
+                      dev.warden.identity.JwksCache.Shared jwks, ListenerConfig listener, ControlPlane control,
+                      java.util.function.Supplier<String> renewalBase) {
+        this.renewalBase = renewalBase;
         this.jwks = jwks;
         this.serviceTokens = serviceTokens;
         this.control = control;
@@ -64,7 +67,7 @@ final class DataPlaneVerticle extends VerticleBase {
         accessBatch = accessLog.newBatch();
         vertx.setPeriodic(100, id -> accessBatch.flushIfDue(System.currentTimeMillis())); // this loop's batch, on this loop
         PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, tracing, accessBatch, accessLog,
-                serviceTokens, jwks, config, control);
+                serviceTokens, jwks, config, control, renewalBase);
         io.vertx.core.http.HttpServerOptions options = DataPlaneServer.options(listener, config.limits(), config.timeouts());
         if (listener.tls() != null) {
             trusted = ClientTrust.bundles(snapshots.current());
@@ -72,8 +75,10 @@ final class DataPlaneVerticle extends VerticleBase {
         }
         return DataPlaneServer.start(vertx, options,
                 new DataPlaneHandler(snapshots, runner, metrics, control == null ? null : control.audit(),
-                        new dev.warden.token.TokenExchange(vertx, snapshots, hasher, serviceTokens,
-                                control == null ? null : control.audit()))).onSuccess(s -> {
+                        new dev.warden.token.PlatformEndpoints(
+                                new dev.warden.token.TokenExchange(vertx, snapshots, hasher, serviceTokens, control == null ? null : control.audit()),
+                                new dev.warden.token.JobRenewal(vertx, snapshots, control == null ? null : control.jobs(), serviceTokens,
+                                        control == null ? null : control.audit())))).onSuccess(s -> {
                     server = s;
                     if (listener.tls() != null && listener.tls().clientAuth() != dev.warden.config.TlsConfig.ClientAuth.NONE) {
                         vertx.setPeriodic(1000, id -> refreshTrust()); // a tenant's new CA bundle is trusted within a second

@@ -203,6 +203,13 @@ public final class Demo {
             out.println("python3 -c \"from openai import OpenAI; c = OpenAI(base_url='" + base + "/v1', api_key='" + key + "'); "
                     + "print(c.chat.completions.create(model='" + model + "', messages=[{'role':'user','content':'hi'}]).choices[0].message.content)\"");
         }
+        String jobTenant = tenants.containsKey("acme") ? "acme" : tenants.keySet().iterator().next();
+        String jobKey = creds.keys().get(jobTenant);
+        out.println();
+        out.println("# a long-running job (its worker renews its credential through Warden; cancel it, or list yours)");
+        out.println("curl -s -X POST " + base + "/api/v1/tenants/" + jobTenant + "/jobs -H 'Authorization: Bearer " + jobKey + "' \\");
+        out.println("  -H 'Content-Type: application/json' -d '{\"model\":\"gpt-sim\",\"kind\":\"training\",\"params\":{\"durationMs\":60000}}'");
+        out.println("curl -s " + base + "/api/v1/tenants/" + jobTenant + "/jobs -H 'Authorization: Bearer " + jobKey + "'");
         out.println();
         out.println("# admin plane");
         out.println("curl -s http://127.0.0.1:" + g.adminPort() + "/admin/v1/tenants -H 'Authorization: Bearer " + creds.adminToken() + "'");

@@ -93,7 +93,8 @@ public final class Gateway {
         // included), and gives each its own event loop.
         return vertx.deployVerticle(() -> {
             DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, tracing, accessLog, serviceTokens, jwks,
-                    config.dataListener(), control);
+                    config.dataListener(), control,
+                    () -> snapshots.current().config().jobs().renewalBase(config.dataListener(), dataPort));
             loops.add(v);
             return v;
         }, new io.vertx.core.DeploymentOptions().setInstances(instances)).compose(id -> {

@@ -27,6 +27,7 @@ import dev.warden.proxy.Deadlines;
 import dev.warden.proxy.ForwardStage;
 import dev.warden.proxy.ModelListStage;
 import dev.warden.proxy.RespondStage;
+import dev.warden.jobs.JobStage;
 import dev.warden.routing.RouteStage;
 import dev.warden.token.ServiceTokenStage;
 import dev.warden.token.ServiceTokens;
@@ -43,7 +44,8 @@ public final class Pipelines {
     /** Builds the list for one event loop ({@code vertx} must be called from that loop's context). */
     public static PipelineRunner dataPlane(Vertx vertx, HttpClient upstreams, KeyHasher hasher, GatewayMetrics metrics,
                                            Tracing tracing, AccessLog.Batch accessLog, AccessLog log, ServiceTokens serviceTokens,
-                                           JwksCache.Shared jwks, WardenConfig config, ControlPlane control) {
+                                           JwksCache.Shared jwks, WardenConfig config, ControlPlane control,
+                                           java.util.function.Supplier<String> renewalBase) {
         AuditWriter audit = control == null ? null : control.audit();
         LedgerWriter ledger = control == null ? null : control.ledger();
         Deadlines deadlines = new Deadlines(vertx);            // this loop's timeouts, one tick
@@ -65,6 +67,9 @@ public final class Pipelines {
                 StageSlot.always(new ModelListStage()),               // GET /v1/models answered here
                 StageSlot.always(new RouteStage()),                   // pool, allowed regions, round robin
                 StageSlot.always(new ServiceTokenStage(vertx, serviceTokens)), // a signed service token, if the pool asks
+                StageSlot.always(new JobStage(vertx, control == null ? null : control.jobs(), upstreams,
+                        Math.min(30_000, config.timeouts().firstByteMs()), serviceTokens, audit, renewalBase)),
+                                                                      // the job API answered here
                 StageSlot.always(new ForwardStage(upstreams, deadlines)), // send, wait for the response head
                 StageSlot.always(new RespondStage()));           // check, tag, stream back
         return new PipelineRunner(stages, new ProblemWriter(), metrics);

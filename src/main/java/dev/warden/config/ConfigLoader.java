@@ -72,7 +72,7 @@ public final class ConfigLoader {
 
     private static WardenConfig read(ConfigReader r, JsonNode root, Path baseDir) {
         r.onlyKnown(root, "", Set.of("listeners", "dataDir", "limits", "timeouts", "config", "store", "metrics", "admin", "alerts", "exchange", "telemetry", "stages",
-                "models", "pools", "tiers", "tenants"));
+                "jobs", "models", "pools", "tiers", "tenants"));
 
         JsonNode listeners = root.get("listeners");
         ListenerConfig data = new ListenerConfig("127.0.0.1", 8080);
@@ -184,6 +184,24 @@ public final class ConfigLoader {
             });
         }
 
+        JobSettings jobs = JobSettings.DEFAULTS;
+        JsonNode jobsNode = root.get("jobs");
+        if (r.isObject(jobsNode, "jobs", false)) {
+            r.onlyKnown(jobsNode, "jobs", Set.of("renewalUrl", "tokenLifetimeSeconds", "renewEveryMs", "maxActivePerTenant"));
+            String renewalUrl = r.string(jobsNode, "jobs", "renewalUrl", null, false);
+            if (renewalUrl != null && !OutboundUrls.allowed(renewalUrl)) {
+                r.error("jobs.renewalUrl", "'" + renewalUrl + "' (expected: an https URL, or http to a loopback host)");
+            }
+            int lifetime = r.integer(jobsNode, "jobs", "tokenLifetimeSeconds", 300, 2, 3600);
+            long every = r.integer(jobsNode, "jobs", "renewEveryMs", Math.min(60_000, (lifetime - 1) * 1000), 100, 3_600_000);
+            if (every > (lifetime - 1) * 1000L) {
+                r.error("jobs.renewEveryMs", every + " (expected: at most (tokenLifetimeSeconds - 1) * 1000 = " + (lifetime - 1) * 1000
+                        + ", so a worker renews before its token expires)");
+                every = (lifetime - 1) * 1000L;
+            }
+            jobs = new JobSettings(renewalUrl, lifetime, every, r.integer(jobsNode, "jobs", "maxActivePerTenant", 50, 1, 100_000));
+        }
+
         Map<String, StageSwitch> stages = new HashMap<>();
         r.entries(root, "", "stages", false, (name, node, path) -> {
             if (!Set.of("authorize").contains(name)) {
@@ -200,7 +218,7 @@ public final class ConfigLoader {
             if (!Ids.isName(name)) {
                 r.error(path, "invalid pool name (expected: 1..64 of [a-z0-9-])");
             }
-            r.onlyKnown(node, path, Set.of("upstreams", "serviceTokens"));
+            r.onlyKnown(node, path, Set.of("upstreams", "serviceTokens", "jobsPath"));
             List<UpstreamConfig> ups = new ArrayList<>();
             r.elements(node, path, "upstreams", true, el -> {
                 r.onlyKnown(el.node(), el.path(), Set.of("url", "region"));
@@ -219,7 +237,12 @@ public final class ConfigLoader {
             if (ups.isEmpty() && node.has("upstreams")) {
                 r.error(path + ".upstreams", "empty (expected: at least one upstream)");
             }
-            pools.put(name, new PoolConfig(name, ups, r.bool(node, path, "serviceTokens", false)));
+            String jobsPath = r.string(node, path, "jobsPath", null, false);
+            if (jobsPath != null && (!jobsPath.startsWith("/") || !jobsPath.matches("[A-Za-z0-9._~/-]+") || jobsPath.contains("..")
+                    || jobsPath.endsWith("/"))) {
+                r.error(path + ".jobsPath", "'" + jobsPath + "' (expected: an absolute path of [A-Za-z0-9._~/-], e.g. /v1/jobs)");
+            }
+            pools.put(name, new PoolConfig(name, ups, r.bool(node, path, "serviceTokens", false), jobsPath));
         });
 
         Map<String, ModelConfig> models = new LinkedHashMap<>();
@@ -263,14 +286,26 @@ public final class ConfigLoader {
             if (!Ids.isName(name)) {
                 r.error(path, "invalid tier name (expected: 1..64 of [a-z0-9-])");
             }
-            r.onlyKnown(node, path, Set.of("description", "maxOutputTokens"));
+            r.onlyKnown(node, path, Set.of("description", "maxOutputTokens", "maxStreamSeconds"));
             tiers.put(name, new TierConfig(name, r.string(node, path, "description", "", false),
-                    r.integer(node, path, "maxOutputTokens", 0, 0, 10_000_000)));
+                    r.integer(node, path, "maxOutputTokens", 0, 0, 10_000_000),
+                    r.integer(node, path, "maxStreamSeconds", TierConfig.DEFAULT_MAX_STREAM_SECONDS, 1, 86_400)));
         });
 
         Map<String, TenantConfig> tenants = TenantsReader.read(r, root, tiers, models, regionsServed);
 
-        return new WardenConfig(data, admin, dataDir, limits, timeouts, watch, store, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, stages, models, pools, tiers, tenants);
+        exchangeClients.values().forEach(client -> {
+            for (String side : List.of("from", "to")) {
+                for (String pool : side.equals("from") ? client.from() : client.to()) {
+                    if (!pools.containsKey(pool)) {
+                        r.error("exchange.clients." + client.id() + "." + side, "unknown pool '" + pool + "' (expected one of: "
+                                + String.join(", ", pools.keySet()) + ")");
+                    }
+                }
+            }
+        });
+
+        return new WardenConfig(data, admin, dataDir, limits, timeouts, watch, store, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
     }
 
     private static final Set<String> ASYMMETRIC = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",

@@ -55,6 +55,20 @@ public final class Ids {
         return lowerToken(s, 64);
     }
 
+    /** Job ids as Warden makes them: {@code job_} and 26 of {@code [a-z2-7]} (130 random bits, base32). */
+    public static boolean isJobId(CharSequence s) {
+        if (s.length() != 30 || !s.toString().startsWith("job_")) {
+            return false;
+        }
+        for (int i = 4; i < 30; i++) {
+            char c = s.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= '2' && c <= '7'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** 1..max of {@code [a-z0-9-]}, starting with a letter or digit (plain ASCII only). */
     private static boolean lowerToken(CharSequence s, int max) {
         int n = s.length();

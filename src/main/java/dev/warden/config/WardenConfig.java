@@ -17,6 +17,7 @@ public record WardenConfig(
         AlertSettings alerts,
         Map<String, ExchangeClient> exchangeClients,
         TelemetrySettings telemetry,
+        JobSettings jobs,
         Map<String, StageSwitch> stages,
         Map<String, ModelConfig> models,
         Map<String, PoolConfig> pools,
@@ -51,10 +52,10 @@ public record WardenConfig(
 
     /** A copy listening on other ports (tests, benchmarks). */
     public WardenConfig withListeners(ListenerConfig data, ListenerConfig admin) {
-        return new WardenConfig(data, admin, dataDir, limits, timeouts, watchIntervalMs, store, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, stages, models, pools, tiers, tenants);
+        return new WardenConfig(data, admin, dataDir, limits, timeouts, watchIntervalMs, store, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
     }
 
     public WardenConfig withDataDir(Path dir) {
-        return new WardenConfig(dataListener, adminListener, dir, limits, timeouts, watchIntervalMs, store, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, stages, models, pools, tiers, tenants);
+        return new WardenConfig(dataListener, adminListener, dir, limits, timeouts, watchIntervalMs, store, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
     }
 }

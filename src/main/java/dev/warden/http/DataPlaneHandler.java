@@ -25,17 +25,20 @@ public final class DataPlaneHandler implements Handler<HttpServerRequest> {
     private final PipelineRunner runner;
     private final GatewayMetrics metrics;
     private final AuditWriter audit;
-    private final io.vertx.core.Handler<HttpServerRequest> tokenEndpoint;
+    private final java.util.function.Predicate<HttpServerRequest> platformEndpoints;
 
     /** {@code audit} may be null (no control store): refusals are then only logged and counted. */
     public DataPlaneHandler(SnapshotHolder snapshots, PipelineRunner runner, GatewayMetrics metrics, AuditWriter audit) {
         this(snapshots, runner, metrics, audit, null);
     }
 
-    /** {@code tokenEndpoint} serves {@code POST /oauth2/token} (token exchange), or null: that path is then unknown. */
+    /**
+     * {@code platformEndpoints} takes the requests of platform services, not tenants (token
+     * exchange, job credential renewal) and says whether it did; null: those paths are unknown.
+     */
     public DataPlaneHandler(SnapshotHolder snapshots, PipelineRunner runner, GatewayMetrics metrics, AuditWriter audit,
-                            io.vertx.core.Handler<HttpServerRequest> tokenEndpoint) {
-        this.tokenEndpoint = tokenEndpoint;
+                            java.util.function.Predicate<HttpServerRequest> platformEndpoints) {
+        this.platformEndpoints = platformEndpoints;
         this.snapshots = snapshots;
         this.runner = runner;
         this.metrics = metrics;
@@ -45,9 +48,8 @@ public final class DataPlaneHandler implements Handler<HttpServerRequest> {
     @Override
     public void handle(HttpServerRequest request) {
         long start = System.nanoTime();
-        if (tokenEndpoint != null && "/oauth2/token".equals(request.uri())) {
-            tokenEndpoint.handle(request); // platform services, not tenants: not the model pipeline
-            return;
+        if (platformEndpoints != null && platformEndpoints.test(request)) {
+            return; // platform services, not tenants: not the model pipeline
         }
         request.pause();
         Snapshot snapshot = snapshots.current();
@@ -57,13 +59,13 @@ public final class DataPlaneHandler implements Handler<HttpServerRequest> {
             return;
         }
         Routes.Match match = route.match();
-        GatewayError bad = RequestGuard.check(request, snapshot.config().limits(), match.operation().inference());
+        GatewayError bad = RequestGuard.check(request, snapshot.config().limits(), match.operation().hasBody());
         if (bad != null) {
             refuse(request, bad, null, start);
             return;
         }
         String remote = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
-        InboundRequest inbound = new InboundRequest(match.operation(), match.tenant(), match.model(), request.headers(),
+        InboundRequest inbound = new InboundRequest(match.operation(), match.tenant(), match.model(), match.job(), request.headers(),
                 remote, request);
         Exchange exchange = new Exchange(inbound, start);
         exchange.put(RequestContext.SNAPSHOT, snapshot);

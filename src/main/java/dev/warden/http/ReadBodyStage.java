@@ -27,7 +27,7 @@ public final class ReadBodyStage implements Stage {
 
     @Override
     public Future<Outcome> onRequest(Exchange exchange) {
-        if (!exchange.request().operation().inference()) {
+        if (!exchange.request().operation().hasBody()) {
             return Outcome.continueNow();
         }
         HttpServerRequest request = exchange.request().http();

@@ -17,7 +17,10 @@ final class Routes {
     }
 
     /** A matched route: the operation and its path parameters. */
-    record Match(Operation operation, String tenant, String model) {
+    record Match(Operation operation, String tenant, String model, String job) {
+        Match(Operation operation, String tenant, String model) {
+            this(operation, tenant, model, null);
+        }
     }
 
     /** Either a match or a refusal. */
@@ -77,17 +80,42 @@ final class Routes {
                 }
                 return checkMethod(method, Operation.PREDICT, parts[4], parts[6]);
             }
+            if (parts.length >= 6 && parts.length <= 8 && parts[5].equals("jobs") && !parts[4].isEmpty()) {
+                return jobRoute(method, parts);
+            }
         }
         return NOT_FOUND;
     }
 
-    private static Result checkMethod(HttpMethod method, Operation op, String tenant, String model) {
-        HttpMethod expected = op == Operation.LIST_MODELS ? HttpMethod.GET : HttpMethod.POST;
-        if (!method.equals(expected)) {
-            return new Result(null, GatewayError.of(ErrorCode.METHOD_NOT_ALLOWED,
-                    "This route accepts " + expected.name() + " only.", "method_not_allowed"), expected.name());
+    /** {@code /api/v1/tenants/{t}/jobs}, {@code .../jobs/{id}}, {@code .../jobs/{id}/cancel}. */
+    private static Result jobRoute(HttpMethod method, String[] parts) {
+        String tenant = parts[4];
+        if (parts.length == 6) {
+            if (method.equals(HttpMethod.GET)) {
+                return new Result(new Match(Operation.JOB_LIST, tenant, null), null, null);
+            }
+            return checkMethod(method, Operation.JOB_CREATE, tenant, null, null, "GET, POST");
         }
-        return new Result(new Match(op, tenant, model), null, null);
+        String job = parts[6];
+        if (!dev.warden.config.Ids.isJobId(job) || (parts.length == 8 && !parts[7].equals("cancel"))) {
+            return NOT_FOUND; // a malformed id names no job, of this tenant or any other
+        }
+        return parts.length == 7 ? checkMethod(method, Operation.JOB_GET, tenant, null, job, null)
+                : checkMethod(method, Operation.JOB_CANCEL, tenant, null, job, null);
+    }
+
+    private static Result checkMethod(HttpMethod method, Operation op, String tenant, String model) {
+        return checkMethod(method, op, tenant, model, null, null);
+    }
+
+    private static Result checkMethod(HttpMethod method, Operation op, String tenant, String model, String job, String allow) {
+        HttpMethod expected = op.method();
+        if (!method.equals(expected)) {
+            String allowed = allow != null ? allow : expected.name();
+            return new Result(null, GatewayError.of(ErrorCode.METHOD_NOT_ALLOWED,
+                    "This route accepts " + allowed + " only.", "method_not_allowed"), allowed);
+        }
+        return new Result(new Match(op, tenant, model, job), null, null);
     }
 
     private static boolean hasDotSegment(String path) {

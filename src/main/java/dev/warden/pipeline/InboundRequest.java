@@ -11,15 +11,23 @@ import java.util.Objects;
  *
  * @param pathTenant tenant named in the path, or null
  * @param pathModel  model named in the path, or null
+ * @param pathJob    job id named in the path, or null
  * @param http       the Vert.x request (null in in-process benchmarks)
  */
 public record InboundRequest(
         Operation operation,
         String pathTenant,
         String pathModel,
+        String pathJob,
         MultiMap headers,
         String remoteAddress,
         HttpServerRequest http) {
+
+    /** A request that names no job. */
+    public InboundRequest(Operation operation, String pathTenant, String pathModel, MultiMap headers, String remoteAddress,
+                          HttpServerRequest http) {
+        this(operation, pathTenant, pathModel, null, headers, remoteAddress, http);
+    }
 
     public InboundRequest {
         Objects.requireNonNull(operation, "operation");

@@ -1,33 +1,69 @@
 package dev.warden.pipeline;
 
-/** The data-plane operations Warden serves; each maps to one upstream route. */
+import io.vertx.core.http.HttpMethod;
+
+/** The data-plane operations Warden serves. */
 public enum Operation {
-    CHAT_COMPLETIONS("/v1/chat/completions", true),
-    COMPLETIONS("/v1/completions", true),
-    EMBEDDINGS("/v1/embeddings", true),
-    LIST_MODELS("/v1/models", false),
-    PREDICT(null, true);
+    CHAT_COMPLETIONS("/v1/chat/completions", Kind.INFERENCE, HttpMethod.POST),
+    COMPLETIONS("/v1/completions", Kind.INFERENCE, HttpMethod.POST),
+    EMBEDDINGS("/v1/embeddings", Kind.INFERENCE, HttpMethod.POST),
+    LIST_MODELS("/v1/models", Kind.READ, HttpMethod.GET),
+    PREDICT(null, Kind.INFERENCE, HttpMethod.POST),
+    /** Starts a long-running job on the model's pool ({@code POST /api/v1/tenants/{t}/jobs}). */
+    JOB_CREATE(null, Kind.JOB_WRITE, HttpMethod.POST),
+    JOB_LIST(null, Kind.JOB_READ, HttpMethod.GET),
+    JOB_GET(null, Kind.JOB_READ, HttpMethod.GET),
+    JOB_CANCEL(null, Kind.JOB_WRITE, HttpMethod.POST);
+
+    /** What an operation does, which decides the stages that act on it. */
+    public enum Kind { INFERENCE, READ, JOB_READ, JOB_WRITE }
 
     private final String upstreamPath;
-    private final boolean inference;
+    private final Kind kind;
+    private final HttpMethod method;
 
-    Operation(String upstreamPath, boolean inference) {
+    Operation(String upstreamPath, Kind kind, HttpMethod method) {
         this.upstreamPath = upstreamPath;
-        this.inference = inference;
+        this.kind = kind;
+        this.method = method;
     }
 
-    /** The fixed upstream path, or null when it depends on the model ({@link #PREDICT}). */
+    /** The fixed upstream path, or null when it depends on the model or the job. */
     public String upstreamPath() {
         return upstreamPath;
     }
 
-    /** Whether the operation calls a model (and so needs the inference permission and a route). */
-    public boolean inference() {
-        return inference;
+    public Kind kind() {
+        return kind;
     }
 
-    /** The OpenAI-style operations take the model from the JSON body. */
+    /** The one method the route accepts. */
+    public HttpMethod method() {
+        return method;
+    }
+
+    /** Whether the operation calls a model through the forwarding stages. */
+    public boolean inference() {
+        return kind == Kind.INFERENCE;
+    }
+
+    /** One of the long-running job operations (answered by the jobs stage). */
+    public boolean job() {
+        return kind == Kind.JOB_READ || kind == Kind.JOB_WRITE;
+    }
+
+    /** Carries a JSON body the gateway reads and checks. */
+    public boolean hasBody() {
+        return kind == Kind.INFERENCE || this == JOB_CREATE;
+    }
+
+    /** Names a model the caller must be allowed to use, and so needs a route to the model's pool. */
+    public boolean usesModel() {
+        return kind == Kind.INFERENCE || this == JOB_CREATE;
+    }
+
+    /** The model is named in the JSON body (OpenAI-style operations and job creation). */
     public boolean modelInBody() {
-        return this == CHAT_COMPLETIONS || this == COMPLETIONS || this == EMBEDDINGS;
+        return this == CHAT_COMPLETIONS || this == COMPLETIONS || this == EMBEDDINGS || this == JOB_CREATE;
     }
 }

@@ -21,9 +21,9 @@ final class JsonRelay extends Relay {
     /** The latest chunk, held back one step so that the last one goes out with the end: one write. */
     private Buffer pending;
 
-    JsonRelay(Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs,
+    JsonRelay(Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs, long maxStreamMs,
               int maxCopyBytes, boolean readUsage) {
-        super(exchange, upstream, client, idleMs);
+        super(exchange, upstream, client, idleMs, maxStreamMs);
         this.maxCopyBytes = maxCopyBytes;
         this.readUsage = readUsage;
     }

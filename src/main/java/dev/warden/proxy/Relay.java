@@ -9,20 +9,25 @@ import io.vertx.core.http.HttpServerResponse;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Streams an upstream body to the client with back-pressure, an idle timeout between chunks, and
- * an abort when either side goes away. Subclasses decide what each chunk becomes.
+ * Streams an upstream body to the client with back-pressure, an idle timeout between chunks, a
+ * cap on the whole exchange's duration (the tier's {@code maxStreamSeconds}, checked per chunk: a
+ * silent upstream meets the idle timeout first), and an abort when either side goes away.
+ * Credentials are checked once, at admission: a stream outlives its token, never its cap.
+ * Subclasses decide what each chunk becomes.
  */
 abstract class Relay {
     protected final Exchange exchange;
     protected final HttpClientResponse upstream;
     protected final HttpServerResponse client;
     private final long idleMs;
+    private final long endByNanos;
     private final Promise<Void> finished = Promise.promise();
     private final Deadlines.Deadline idle;
     private boolean done;
 
-    Relay(Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs) {
+    Relay(Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs, long maxStreamMs) {
         this.idle = exchange.require(StreamKeys.DEADLINE);
+        this.endByNanos = exchange.startNanos() + maxStreamMs * 1_000_000L;
         this.exchange = exchange;
         this.upstream = upstream;
         this.client = client;
@@ -36,6 +41,10 @@ abstract class Relay {
         upstream.exceptionHandler(e -> abort(e, e instanceof TimeoutException ? "upstream_idle_timeout" : "upstream_reset"));
         upstream.handler(chunk -> {
             if (done) {
+                return;
+            }
+            if (System.nanoTime() - endByNanos > 0) {
+                abort(null, "stream_max_duration");
                 return;
             }
             idle.extend(idleMs);

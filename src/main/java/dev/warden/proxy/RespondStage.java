@@ -65,12 +65,13 @@ public final class RespondStage implements Stage {
 
         Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
         long idleMs = snapshot.config().timeouts().idleMs();
+        long maxStreamMs = exchange.require(RequestContext.TENANT).tier().maxStreamSeconds() * 1000L;
         UpstreamBody.Prepared prepared = exchange.require(StreamKeys.PREPARED);
         String type = upstream.getHeader("Content-Type");
         Relay relay;
         if (type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
             client.setChunked(true);
-            relay = new SseRelay(exchange, upstream, client, idleMs,
+            relay = new SseRelay(exchange, upstream, client, idleMs, maxStreamMs,
                     snapshot.config().limits().maxResponseBytes(), prepared.clientWantsUsageChunk() || !prepared.streaming());
         } else {
             String length = upstream.getHeader("Content-Length");
@@ -80,7 +81,7 @@ public final class RespondStage implements Stage {
                 client.setChunked(true);
             }
             boolean json = type != null && type.regionMatches(true, 0, "application/json", 0, 16);
-            relay = new JsonRelay(exchange, upstream, client, idleMs,
+            relay = new JsonRelay(exchange, upstream, client, idleMs, maxStreamMs,
                     snapshot.config().limits().maxResponseBytes(), json && upstream.statusCode() < 300);
         }
         return Future.succeededFuture(new Outcome.Respond(new Outcome.Reply.Sent(relay.start())));

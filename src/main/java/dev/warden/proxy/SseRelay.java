@@ -26,9 +26,9 @@ final class SseRelay extends Relay {
     private Buffer out;
     private boolean broken;
 
-    SseRelay(Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs,
+    SseRelay(Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs, long maxStreamMs,
              int maxEventBytes, boolean passUsageChunk) {
-        super(exchange, upstream, client, idleMs);
+        super(exchange, upstream, client, idleMs, maxStreamMs);
         this.passUsageChunk = passUsageChunk;
         this.parser = new SseEventParser(maxEventBytes, this::onEvent);
     }
@@ -92,11 +92,16 @@ final class SseRelay extends Relay {
 
     @Override
     protected boolean onAbort(String reason) {
-        String code = reason.equals("upstream_idle_timeout") ? "upstream_timeout" : "upstream_protocol_error";
+        String code = switch (reason) {
+            case "upstream_idle_timeout" -> "upstream_timeout";
+            case "stream_max_duration" -> "stream_max_duration";
+            default -> "upstream_protocol_error";
+        };
         ObjectNode error = MAPPER.createObjectNode();
         ObjectNode inner = error.putObject("error");
         inner.put("code", code);
-        inner.put("message", "The model server's stream broke off.");
+        inner.put("message", code.equals("stream_max_duration") ? "The stream reached the longest duration this tenant's tier allows."
+                : "The model server's stream broke off.");
         inner.put("request_id", exchange.requestId());
         client.write("event: error\ndata: " + error + "\n\n");
         return true;

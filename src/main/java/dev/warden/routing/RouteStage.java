@@ -1,6 +1,7 @@
 package dev.warden.routing;
 
 import dev.warden.config.ModelConfig;
+import dev.warden.config.PoolConfig;
 import dev.warden.config.RouteTable;
 import dev.warden.config.Snapshot;
 import dev.warden.config.UpstreamConfig;
@@ -16,7 +17,8 @@ import io.vertx.core.Future;
 
 /**
  * Route: the model's pool, already filtered at compile time to the tenant's allowed regions,
- * round robin. No allowed upstream means 503, never another region.
+ * round robin. No allowed upstream means 503, never another region. A new job goes the same way,
+ * to the pool's job service.
  */
 public final class RouteStage implements Stage {
 
@@ -28,7 +30,7 @@ public final class RouteStage implements Stage {
     @Override
     public Future<Outcome> onRequest(Exchange exchange) {
         Operation operation = exchange.request().operation();
-        if (!operation.inference()) {
+        if (!operation.usesModel()) {
             return Outcome.continueNow();
         }
         Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
@@ -40,9 +42,19 @@ public final class RouteStage implements Stage {
                     "No upstream for this model runs in a region this tenant may use.", "no_upstream_in_region"));
         }
         ModelConfig mc = table.model();
-        String path = operation == Operation.PREDICT
-                ? mc.predictPath().replace("{model}", mc.upstreamName())
-                : operation.upstreamPath();
+        String path;
+        if (operation == Operation.JOB_CREATE) {
+            PoolConfig pool = snapshot.config().pools().get(mc.pool());
+            if (!pool.runsJobs()) {
+                return Outcome.rejectNow(GatewayError.of(ErrorCode.JOBS_UNSUPPORTED,
+                        "The model's pool runs no long-running jobs.", "pool_runs_no_jobs"));
+            }
+            path = pool.jobsPath();
+        } else if (operation == Operation.PREDICT) {
+            path = mc.predictPath().replace("{model}", mc.upstreamName());
+        } else {
+            path = operation.upstreamPath();
+        }
         exchange.put(RequestContext.ROUTE, new SelectedRoute(mc, upstream, upstream.basePath() + path));
         return Outcome.continueNow();
     }

@@ -5,11 +5,12 @@ package dev.warden.sim;
  * {@code status=503}, {@code delay=200} (ms before the head), {@code stall} (head, maybe some
  * chunks, then silence), {@code reset-after=3} (cut the connection after 3 chunks),
  * {@code tenant=other} (echo a wrong {@code X-Tenant-ID}), {@code sse=raw-cr|escaped|bad-json}
- * (hostile event streams), {@code no-usage}, {@code close} (answer with {@code Connection: close}).
+ * (hostile event streams), {@code no-usage}, {@code close} (answer with {@code Connection: close}),
+ * {@code pace=5} (stream 5 tokens per second, whatever the sim's own pace).
  */
 record Faults(int status, int delayMs, boolean stall, int resetAfter, String tenant, String sse, boolean noUsage,
-              boolean closeConnection) {
-    static final Faults NONE = new Faults(0, 0, false, -1, null, null, false, false);
+              boolean closeConnection, int tokensPerSecond) {
+    static final Faults NONE = new Faults(0, 0, false, -1, null, null, false, false, 0);
 
     static Faults parse(String header) {
         if (header == null || header.isBlank()) {
@@ -23,6 +24,7 @@ record Faults(int status, int delayMs, boolean stall, int resetAfter, String ten
         String sse = null;
         boolean noUsage = false;
         boolean close = false;
+        int pace = 0;
         for (String part : header.split(",")) {
             String p = part.strip();
             int eq = p.indexOf('=');
@@ -38,12 +40,13 @@ record Faults(int status, int delayMs, boolean stall, int resetAfter, String ten
                     case "sse" -> sse = v;
                     case "no-usage" -> noUsage = true;
                     case "close" -> close = true;
+                    case "pace" -> pace = Integer.parseInt(v);
                     default -> { }
                 }
             } catch (NumberFormatException ignored) {
                 // a malformed knob is ignored: the sim is a test tool, not a validator
             }
         }
-        return new Faults(status, delay, stall, resetAfter, tenant, sse, noUsage, close);
+        return new Faults(status, delay, stall, resetAfter, tenant, sse, noUsage, close, pace);
     }
 }

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * A simulated OpenAI-compatible model server: chat, completions, embeddings, models and a generic
  * predict route, with a region label, configurable time to first token and streaming pace,
  * correct usage counts, an {@code echo} model that answers with the request headers it received,
- * and fault knobs ({@link Faults}). It echoes the {@code X-Tenant-ID} it received. Used by the
+ * fault knobs ({@link Faults}), and a job service ({@link SimJobs}). It echoes the {@code X-Tenant-ID} it received. Used by the
  * demo, the tests and the benchmarks; never a real model.
  */
 public final class SimServer {
@@ -25,6 +25,7 @@ public final class SimServer {
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong connections = new AtomicLong();
+    private final SimJobs jobs;
     private volatile String lastBody;
     private volatile io.vertx.core.MultiMap lastHeaders;
     private HttpServer server;
@@ -32,6 +33,12 @@ public final class SimServer {
     public SimServer(Vertx vertx, SimOptions options) {
         this.vertx = vertx;
         this.options = options;
+        this.jobs = new SimJobs(vertx, options.region());
+    }
+
+    /** The job service (tests look at what a job's worker saw). */
+    public SimJobs jobs() {
+        return jobs;
     }
 
     public Future<SimServer> start() {
@@ -43,6 +50,7 @@ public final class SimServer {
     }
 
     public Future<Void> stop() {
+        jobs.close();
         return server == null ? Future.succeededFuture() : server.close();
     }
 
@@ -113,6 +121,7 @@ public final class SimServer {
         this.serviceIssuer = issuer;
         this.serviceAudience = audience;
         this.serviceKeys = keys;
+        jobs.verifyWith(keys, issuer);
     }
 
     /** The claims of the last accepted service token. */
@@ -187,7 +196,13 @@ public final class SimServer {
             }
             case "/v1/embeddings" -> json(res, 200, SimReplies.embeddings(model, body.get("input")).toString());
             default -> {
-                if (path.startsWith("/v1/models/") && path.endsWith("/predict")) {
+                if (path.equals("/v1/jobs") && req.method() == io.vertx.core.http.HttpMethod.POST) {
+                    jobs.create(body, res);
+                } else if (path.startsWith("/v1/jobs/") && path.endsWith("/cancel") && req.method() == io.vertx.core.http.HttpMethod.POST) {
+                    jobs.cancel(path.substring("/v1/jobs/".length(), path.length() - "/cancel".length()), res);
+                } else if (path.startsWith("/v1/jobs/") && req.method() == io.vertx.core.http.HttpMethod.GET) {
+                    jobs.status(path.substring("/v1/jobs/".length()), res);
+                } else if (path.startsWith("/v1/models/") && path.endsWith("/predict")) {
                     String m = path.substring("/v1/models/".length(), path.length() - "/predict".length());
                     json(res, 200, SimReplies.predict(m, options.region(), body).toString());
                 } else {

@@ -48,7 +48,8 @@ final class SimStreamer {
             hostile();
             return;
         }
-        long perToken = options.tokensPerSecond() == 0 ? 0 : 1000L / options.tokensPerSecond();
+        int pace = faults.tokensPerSecond() > 0 ? faults.tokensPerSecond() : options.tokensPerSecond();
+        long perToken = pace == 0 ? 0 : 1000L / pace;
         if (options.ttftMs() == 0 && perToken == 0 && !faults.stall() && faults.resetAfter() < 0) {
             Buffer all = Buffer.buffer(pieces.length * 200);
             while (sent < pieces.length) {

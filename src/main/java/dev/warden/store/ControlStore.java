@@ -108,13 +108,21 @@ public interface ControlStore extends AutoCloseable {
 
     // ---------------------------------------------------------------- jobs
 
+    int JOB_LIST_LIMIT = 200;
+
     /** Stores a new job; {@link StoreException.Conflict} if the id is taken. Not a snapshot change: no version bump. */
     StoredJob insertJob(StoredJob job);
 
     /** A tenant's job (another tenant's id is as absent as an unknown one). */
     Optional<StoredJob> job(String tenantId, String jobId);
 
-    /** A tenant's jobs, newest first; only {@code subject}'s when it is not null. */
+    /**
+     * A job by id alone, whatever its tenant: only for the renewal endpoint, where the caller has
+     * no tenant to name and proves itself with the job's own secret (checked against this record).
+     */
+    Optional<StoredJob> jobForRenewal(String jobId);
+
+    /** A tenant's jobs, newest first (at most {@value #JOB_LIST_LIMIT}); only {@code subject}'s when it is not null. */
     List<StoredJob> jobs(String tenantId, String subject);
 
     /**
@@ -123,7 +131,10 @@ public interface ControlStore extends AutoCloseable {
      */
     boolean updateJob(String tenantId, String jobId, String state, String upstreamJobId, String stopReason, long atMs);
 
-    /** Counts one credential renewal of a running job; false if it is not running. */
+    /** How many of a tenant's jobs are queued or running. */
+    int activeJobs(String tenantId);
+
+    /** Counts one credential renewal of an unfinished (queued or running) job; false if it has finished. */
     boolean recordRenewal(String tenantId, String jobId, long atMs);
 
     /** The last sequence number and MAC of the audit chain. */

@@ -589,8 +589,9 @@ final class JdbcControlStore implements ControlStore {
                 throw new StoreException.Conflict("job " + j.id() + " exists");
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO jobs (id, tenant_id, subject, kind, model, state, "
-                    + "upstream_job_id, secret_hash, stop_reason, renewals, last_renewal_at, created_at, updated_at) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + "upstream_job_id, secret_hash, stop_reason, renewals, last_renewal_at, created_at, updated_at, "
+                    + "pool, region, upstream_url, owner_role, owner_method) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, j.id());
                 ps.setString(2, j.tenantId());
                 ps.setString(3, j.subject());
@@ -608,6 +609,11 @@ final class JdbcControlStore implements ControlStore {
                 }
                 ps.setLong(12, j.createdAtMs());
                 ps.setLong(13, j.updatedAtMs());
+                ps.setString(14, j.placement().pool());
+                ps.setString(15, j.placement().region());
+                ps.setString(16, j.placement().upstreamUrl());
+                ps.setString(17, j.owner().role());
+                ps.setString(18, j.owner().method());
                 ps.executeUpdate();
             }
             return j;
@@ -623,10 +629,32 @@ final class JdbcControlStore implements ControlStore {
     }
 
     @Override
+    public Optional<StoredJob> jobForRenewal(String jobId) {
+        return read("read job", c -> {
+            List<StoredJob> found = jobs(c, "SELECT * FROM jobs WHERE id = ?", jobId);
+            return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+        });
+    }
+
+    @Override
     public List<StoredJob> jobs(String tenantId, String subject) {
         return read("list jobs", c -> subject == null
-                ? jobs(c, "SELECT * FROM jobs WHERE tenant_id = ? ORDER BY created_at DESC, id", tenantId)
-                : jobs(c, "SELECT * FROM jobs WHERE tenant_id = ? AND subject = ? ORDER BY created_at DESC, id", tenantId, subject));
+                ? jobs(c, "SELECT * FROM jobs WHERE tenant_id = ? ORDER BY created_at DESC, id LIMIT " + JOB_LIST_LIMIT, tenantId)
+                : jobs(c, "SELECT * FROM jobs WHERE tenant_id = ? AND subject = ? ORDER BY created_at DESC, id LIMIT " + JOB_LIST_LIMIT,
+                        tenantId, subject));
+    }
+
+    @Override
+    public int activeJobs(String tenantId) {
+        return read("count jobs", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM jobs WHERE tenant_id = ? AND state IN ('queued', 'running')")) {
+                ps.setString(1, tenantId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            }
+        });
     }
 
     @Override
@@ -653,7 +681,7 @@ final class JdbcControlStore implements ControlStore {
     public boolean recordRenewal(String tenantId, String jobId, long atMs) {
         return transaction("record renewal", false, c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE jobs SET renewals = renewals + 1, last_renewal_at = ?, "
-                    + "updated_at = ? WHERE tenant_id = ? AND id = ? AND state = 'running'")) {
+                    + "updated_at = ? WHERE tenant_id = ? AND id = ? AND state IN ('queued', 'running')")) {
                 ps.setLong(1, atMs);
                 ps.setLong(2, atMs);
                 ps.setString(3, tenantId);
@@ -672,9 +700,13 @@ final class JdbcControlStore implements ControlStore {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long last = rs.getLong("last_renewal_at");
-                    out.add(new StoredJob(rs.getString("id"), rs.getString("tenant_id"), rs.getString("subject"), rs.getString("kind"),
-                            rs.getString("model"), rs.getString("state"), rs.getString("upstream_job_id"), rs.getString("secret_hash"),
-                            rs.getString("stop_reason"), rs.getLong("renewals"), rs.wasNull() ? 0 : last, rs.getLong("created_at"),
+                    boolean noRenewal = rs.wasNull();
+                    out.add(new StoredJob(rs.getString("id"), rs.getString("tenant_id"),
+                            new StoredJob.Owner(rs.getString("subject"), rs.getString("owner_role"), rs.getString("owner_method")),
+                            rs.getString("kind"), rs.getString("model"),
+                            new StoredJob.Placement(rs.getString("pool"), rs.getString("region"), rs.getString("upstream_url")),
+                            rs.getString("state"), rs.getString("upstream_job_id"), rs.getString("secret_hash"),
+                            rs.getString("stop_reason"), rs.getLong("renewals"), noRenewal ? 0 : last, rs.getLong("created_at"),
                             rs.getLong("updated_at")));
                 }
             }

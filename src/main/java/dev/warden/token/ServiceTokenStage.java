@@ -49,9 +49,9 @@ public final class ServiceTokenStage implements Stage {
         String cached = tokens.cached(key, now);
         if (cached != null) {
             exchange.put(RequestContext.SERVICE_TOKEN, cached);
-            return Outcome.continueNow();
+            return Outcome.continueNow(); // the common case, without a future's allocation
         }
-        return vertx.executeBlocking(() -> tokens.mint(p.tenantId(), p.subject(), p.role().id(), region, pool.name(), now), false)
+        return tokens.forPrincipal(vertx, p.tenantId(), p.subject(), p.role().id(), region, pool.name())
                 .map(token -> {
                     exchange.put(RequestContext.SERVICE_TOKEN, token);
                     return (Outcome) Outcome.CONTINUE;

@@ -77,6 +77,36 @@ public final class ServiceTokens {
     }
 
     /**
+     * The token for a principal and pool: the cached one while fresh, or a new one signed on a
+     * worker thread (never on the event loop).
+     */
+    public io.vertx.core.Future<String> forPrincipal(io.vertx.core.Vertx vertx, String tenant, String subject, String role,
+                                                     String region, String pool) {
+        long now = System.currentTimeMillis();
+        String fresh = cached(cacheKey(tenant, subject, role, region, pool), now);
+        return fresh != null ? io.vertx.core.Future.succeededFuture(fresh)
+                : vertx.executeBlocking(() -> mint(tenant, subject, role, region, pool, now), false);
+    }
+
+    /**
+     * A long-running job's credential: like a request's service token, plus the {@code job} claim,
+     * {@code iat} on a whole second and {@code exp} exactly {@code lifetimeSeconds} later (so a
+     * worker renewing at the period it is told always holds a valid one). CPU-heavy: call it from a
+     * worker thread. Not cached: every renewal gets a fresh {@code jti}.
+     */
+    public String mintForJob(String tenant, String subject, String role, String region, String pool, String jobId,
+                             int lifetimeSeconds, long nowMs) {
+        rotateIfDue(nowMs);
+        SigningKey key = keys.get(0);
+        long iat = nowMs / 1000 * 1000;
+        JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer).audience(pool).subject(subject)
+                .claim("tenant", tenant).claim("roles", List.of(role)).claim("region", region).claim("job", jobId)
+                .jwtID(UUID.randomUUID().toString()).issueTime(new Date(iat))
+                .expirationTime(new Date(iat + lifetimeSeconds * 1000L)).build();
+        return sign(key, claims);
+    }
+
+    /**
      * A narrower token for the next hop (token exchange): the subject token's tenant, subject and
      * region, the given roles and audience, {@code act} naming the exchanging client (and any
      * earlier actor inside it), and an expiry no later than the subject token's. CPU-heavy: call

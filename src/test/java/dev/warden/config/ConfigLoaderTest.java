@@ -44,6 +44,11 @@ class ConfigLoaderTest {
         assertThat(demo.tenants().get("initech").regions()).containsExactly("eu");
         WardenConfig full = ConfigLoader.load(Path.of("examples/warden.yaml"));
         assertThat(full.models().get("gpt-sim").price()).isEqualTo(new Price(500, 1500));
+        assertThat(full.jobs()).isEqualTo(new JobSettings(null, 300, 60_000, 50));
+        assertThat(full.pools().get("gpu-a100").jobsPath()).isEqualTo("/v1/jobs");
+        assertThat(full.pools().get("gpu-eu-only").runsJobs()).isFalse();
+        assertThat(full.tiers().get("starter").maxStreamSeconds()).isEqualTo(300);
+        assertThat(full.tiers().get("enterprise").maxStreamSeconds()).isEqualTo(TierConfig.DEFAULT_MAX_STREAM_SECONDS);
     }
 
     @Test
@@ -73,6 +78,9 @@ class ConfigLoaderTest {
             "timeouts: { connectMs: 'soon' }|timeouts.connectMs: soon (expected: an integer)",
             "listeners: { data: { port: 9090 } }|listeners.admin.port: 9090 (expected: not the data port; the admin plane never shares it)",
             "stages: { identify: { enforced: false } }|stages.identify: no switches for this stage (expected: authorize; identity, routing and forwarding are always on)",
+            "jobs: { tokenLifetimeSeconds: 10, renewEveryMs: 9500 }|jobs.renewEveryMs: 9500 (expected: at most (tokenLifetimeSeconds - 1) * 1000 = 9000, so a worker renews before its token expires)",
+            "jobs: { renewalUrl: 'http://example.com' }|jobs.renewalUrl: 'http://example.com' (expected: an https URL, or http to a loopback host)",
+            "exchange: { clients: { svc: { secretHash: 'hmac-sha256:abababababababababababababababababababababababababababababababab', from: [nope], to: [main] } } }|exchange.clients.svc.from: unknown pool 'nope' (expected one of: main)",
     })
     void eachRuleHasItsMessage(String extra, String message) {
         String yaml = BASE.replaceAll("(?s)tenants:.*", "") + extra.replace("\\n", "\n");
@@ -80,6 +88,14 @@ class ConfigLoaderTest {
             yaml = BASE + extra.replace("\\n", "\n");
         }
         assertThat(errors(yaml)).contains(message);
+    }
+
+    @Test
+    void aPoolsJobServiceIsAnAbsolutePath() {
+        String yaml = BASE.replace("  main:\n    upstreams:", "  main:\n    jobsPath: v1/jobs\n    upstreams:");
+        assertThat(errors(yaml)).contains("pools.main.jobsPath: 'v1/jobs' (expected: an absolute path of [A-Za-z0-9._~/-], e.g. /v1/jobs)");
+        assertThat(errors(BASE.replace("basic: { description: \"b\" }", "basic: { description: \"b\", maxStreamSeconds: 0 }")))
+                .anyMatch(e -> e.startsWith("tiers.basic.maxStreamSeconds: 0"));
     }
 
     @Test

@@ -90,7 +90,22 @@ class DemoTest {
             assertThat(t0.stream().filter(m -> !m.equals("echo") && t1.contains(m))).isNotEmpty();
             assertThat(Http.get("http://127.0.0.1:" + ports[1] + "/admin/v1/tenants", "Authorization",
                     bearer(creds.path("adminToken").asText())).statusCode()).isEqualTo(200);
+            // the printed job example: a job starts on the demo's sim job service and renews through the gateway
+            String acmeKey = tenants.get(0).path("apiKey").asText();
+            String jobs = "http://127.0.0.1:" + ports[0] + "/api/v1/tenants/" + tenants.get(0).path("id").asText() + "/jobs";
+            HttpResponse<String> job = Http.post(jobs, "{\"model\":\"gpt-sim\",\"kind\":\"training\",\"params\":{\"durationMs\":60000}}",
+                    "Authorization", bearer(acmeKey));
+            assertThat(job.statusCode()).as(job.body()).isEqualTo(201);
+            String jobId = JSON.readTree(job.body()).path("id").asText();
+            long deadline = System.currentTimeMillis() + 5_000;
+            long renewals = 0;
+            while (renewals == 0 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+                renewals = JSON.readTree(Http.get(jobs + "/" + jobId, "Authorization", bearer(acmeKey)).body()).path("credential_renewals").asLong();
+            }
+            assertThat(renewals).as("the job's worker renewed its credential through the gateway").isPositive();
             String out = printed.toString();
+            assertThat(out).contains(jobs);
             assertThat(out).contains("curl -s http://127.0.0.1:" + ports[0]).contains("OpenAI(base_url=")
                     .contains(tenants.get(0).path("apiKey").asText());
             assertThat(Files.readString(Path.of("examples/demo.yaml"))).doesNotContain("wdn_");

@@ -275,22 +275,23 @@ class ControlStoreTest {
         with(kind, (store, url) -> {
             long v0 = store.version();
             String secret = HASHER.hashText("job-secret");
-            store.insertJob(new StoredJob("j1", "acme", "key1", "training", "gpt-sim", "queued", null, secret, null, 0, 0, 10, 10));
-            store.insertJob(new StoredJob("j2", "acme", "key2", "batch", "gpt-sim", "queued", null, secret, null, 0, 0, 20, 20));
-            store.insertJob(new StoredJob("j3", "globex", "key3", "batch", "gpt-sim", "queued", null, secret, null, 0, 0, 30, 30));
-            assertThatThrownBy(() -> store.insertJob(new StoredJob("j1", "globex", "k", "batch", "m", "queued", null, secret, null,
+            store.insertJob(new StoredJob("j1", "acme", owner("key1"), "training", "gpt-sim", PLACED, "queued", null, secret, null, 0, 0, 10, 10));
+            store.insertJob(new StoredJob("j2", "acme", owner("key2"), "batch", "gpt-sim", PLACED, "queued", null, secret, null, 0, 0, 20, 20));
+            store.insertJob(new StoredJob("j3", "globex", owner("key3"), "batch", "gpt-sim", PLACED, "queued", null, secret, null, 0, 0, 30, 30));
+            assertThatThrownBy(() -> store.insertJob(new StoredJob("j1", "globex", owner("k"), "batch", "m", PLACED, "queued", null, secret, null,
                     0, 0, 1, 1))).isInstanceOf(StoreException.Conflict.class);
             assertThat(store.job("globex", "j1")).as("another tenant's job is absent").isEmpty();
             assertThat(store.jobs("acme", null)).extracting(StoredJob::id).containsExactly("j2", "j1");
             assertThat(store.jobs("acme", "key1")).extracting(StoredJob::id).containsExactly("j1");
 
-            assertThat(store.recordRenewal("acme", "j1", 40)).as("not running yet").isFalse();
+            assertThat(store.activeJobs("acme")).isEqualTo(2);
             assertThat(store.updateJob("acme", "j1", "running", "up-77", null, 41)).isTrue();
             assertThat(store.recordRenewal("acme", "j1", 42)).isTrue();
             assertThat(store.recordRenewal("globex", "j1", 43)).isFalse();
             assertThat(store.updateJob("acme", "j1", "cancelled", null, "owner_key_revoked", 44)).isTrue();
             assertThat(store.updateJob("acme", "j1", "running", null, null, 45)).as("finished jobs never change").isFalse();
             assertThat(store.recordRenewal("acme", "j1", 46)).isFalse();
+            assertThat(store.activeJobs("acme")).isEqualTo(1);
             assertThat(store.job("acme", "j1")).hasValueSatisfying(j -> {
                 assertThat(j.state()).isEqualTo("cancelled");
                 assertThat(j.upstreamJobId()).isEqualTo("up-77");
@@ -299,8 +300,19 @@ class ControlStoreTest {
                 assertThat(j.lastRenewalAtMs()).isEqualTo(42);
                 assertThat(j.finished()).isTrue();
                 assertThat(j.toString()).doesNotContain(secret);
+                assertThat(j.placement()).isEqualTo(PLACED);
+                assertThat(j.owner()).isEqualTo(owner("key1"));
             });
+            assertThat(store.job("acme", "j2")).hasValueSatisfying(j -> assertThat(j.lastRenewalAtMs()).isZero());
+            assertThat(store.jobForRenewal("j3")).hasValueSatisfying(j -> assertThat(j.tenantId()).isEqualTo("globex"));
+            assertThat(store.jobForRenewal("j9")).isEmpty();
             assertThat(store.version()).as("jobs are not snapshot state").isEqualTo(v0);
         });
+    }
+
+    private static final StoredJob.Placement PLACED = new StoredJob.Placement("gpu", "eu-west", "http://127.0.0.1:9/v1");
+
+    private static StoredJob.Owner owner(String subject) {
+        return new StoredJob.Owner(subject, "developer", "api_key");
     }
 }
