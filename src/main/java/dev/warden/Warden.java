@@ -152,18 +152,54 @@ public final class Warden implements Callable<Integer> {
         @Option(names = "--ttft-ms", defaultValue = "0", description = "time to first token (ms)") int ttft;
         @Option(names = "--tokens-per-second", defaultValue = "0", description = "stream pace, 0 = unpaced") int tps;
         @Option(names = "--instances", defaultValue = "1", description = "event loops") int instances;
+        @Option(names = "--require-service-tokens", paramLabel = "JWKS_URL",
+                description = "refuse (401) every request without a valid Warden service token, verified with the keys at this URL "
+                        + "(Warden's admin-port /.well-known/jwks.json, re-read every 5 s); job credentials are verified too")
+        String jwksUrl;
+        @Option(names = "--pool", defaultValue = "main", description = "the audience (pool name) service tokens must carry") String pool;
 
         @Override
         public Integer call() throws Exception {
             Vertx vertx = dev.warden.app.VertxFactory.create();
+            java.util.function.Supplier<com.nimbusds.jose.jwk.JWKSet> keys = jwksUrl == null ? null : followJwks(jwksUrl);
             for (int i = 0; i < Math.max(1, instances); i++) {
-                new SimServer(vertx, new SimOptions(host, port, region, ttft, tps, 16, SimOptions.DEFAULT_MODELS))
-                        .start().await(10, TimeUnit.SECONDS);
+                SimServer sim = new SimServer(vertx, new SimOptions(host, port, region, ttft, tps, 16, SimOptions.DEFAULT_MODELS));
+                if (keys != null) {
+                    sim.requireServiceTokens(keys, dev.warden.app.Gateway.SERVICE_TOKEN_ISSUER, pool);
+                }
+                sim.start().await(10, TimeUnit.SECONDS);
             }
-            System.out.println("sim ready on http://" + host + ":" + port + " (region " + region + ")");
+            System.out.println("sim ready on http://" + host + ":" + port + " (region " + region + ")"
+                    + (keys == null ? "" : ", requiring service tokens for pool " + pool));
             runUntilStopped(vertx, () -> { });
             return 0;
         }
+    }
+
+    /** Warden's JWKS, fetched now and every 5 s by a virtual thread (the sim's requests never wait for it). */
+    static java.util.function.Supplier<com.nimbusds.jose.jwk.JWKSet> followJwks(String url) {
+        java.util.concurrent.atomic.AtomicReference<com.nimbusds.jose.jwk.JWKSet> current =
+                new java.util.concurrent.atomic.AtomicReference<>(new com.nimbusds.jose.jwk.JWKSet());
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(2)).build();
+        Thread.ofVirtual().name("sim-jwks").start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                            .timeout(java.time.Duration.ofSeconds(3)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                    current.set(com.nimbusds.jose.jwk.JWKSet.parse(body));
+                } catch (java.io.IOException | java.text.ParseException e) {
+                    System.err.println("sim: cannot read " + url + ": " + e.getMessage());
+                } catch (InterruptedException e) {
+                    return;
+                }
+                try {
+                    Thread.sleep(5_000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        return current::get;
     }
 
     @Command(name = "config", description = "Config tools.", subcommands = ConfigCheck.class)

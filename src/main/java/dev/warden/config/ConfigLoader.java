@@ -170,17 +170,37 @@ public final class ConfigLoader {
         if (r.isObject(exchangeNode, "exchange", false)) {
             r.onlyKnown(exchangeNode, "exchange", Set.of("clients"));
             r.entries(exchangeNode, "exchange", "clients", false, (id, node, path) -> {
-                r.onlyKnown(node, path, Set.of("secretHash", "from", "to"));
+                r.onlyKnown(node, path, Set.of("secretHash", "certificate", "from", "to"));
                 if (!id.matches("[a-z0-9][a-z0-9-]{0,62}")) {
                     r.error(path, "client id '" + id + "' (expected: 1..63 of [a-z0-9-])");
                 }
-                String hash = r.string(node, path, "secretHash", null, true);
+                String hash = r.string(node, path, "secretHash", null, false);
                 if (hash != null && !KeyHasher.isHashText(hash)) {
                     r.error(path + ".secretHash", "(expected: hmac-sha256:<hex>, e.g. the hash line of `./warden keys new`)");
                 }
+                TenantAuth.MtlsPolicy certificate = null;
+                String subject = null;
+                JsonNode cert = node.get("certificate");
+                if (r.isObject(cert, path + ".certificate", false)) {
+                    r.onlyKnown(cert, path + ".certificate", Set.of("caFile", "identityFrom", "subject"));
+                    String caFile = r.string(cert, path + ".certificate", "caFile", null, true);
+                    String identityFrom = r.string(cert, path + ".certificate", "identityFrom", "san-uri", false);
+                    subject = r.string(cert, path + ".certificate", "subject", null, true);
+                    if (!Set.of("san-uri", "san-dns", "san-email", "subject-cn").contains(identityFrom)) {
+                        r.error(path + ".certificate.identityFrom", "'" + identityFrom + "' (expected: san-uri, san-dns, san-email or subject-cn)");
+                    }
+                    if (caFile != null) {
+                        certificate = clientCa(r, path + ".certificate.caFile",
+                                baseDir == null ? Path.of(caFile) : baseDir.resolve(caFile), identityFrom);
+                    }
+                }
+                if (hash == null && cert == null) {
+                    r.error(path, "a credential is required (expected: secretHash, certificate, or both)");
+                }
                 List<String> from = stringList(r, node, path + ".from");
                 List<String> to = stringList(r, node, path + ".to");
-                exchangeClients.put(id, new ExchangeClient(id, hash == null ? "" : hash, new LinkedHashSet<>(from), new LinkedHashSet<>(to)));
+                exchangeClients.put(id, new ExchangeClient(id, hash == null ? "" : hash, new LinkedHashSet<>(from), new LinkedHashSet<>(to),
+                        certificate, subject));
             });
         }
 
@@ -337,6 +357,28 @@ public final class ConfigLoader {
         Path jwksFile = file == null ? null : (baseDir == null ? Path.of(file) : baseDir.resolve(file));
         return new AdminIdpConfig(issuer, audiences, url, jwksFile, algs, r.integer(n, p, "clockSkewSeconds", 30, 0, 60),
                 r.integer(n, p, "maxLifetimeSeconds", 3600, 60, 86_400), r.string(n, p, "rolesClaim", "roles", false));
+    }
+
+    /** A client CA bundle (PEM, one or more certificates) read from a file, as a certificate policy. */
+    private static TenantAuth.MtlsPolicy clientCa(ConfigReader r, String path, Path file, String identityFrom) {
+        try {
+            String pem = Files.readString(file, StandardCharsets.US_ASCII);
+            List<java.security.cert.X509Certificate> anchors = new ArrayList<>();
+            for (var c : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(
+                    new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
+                anchors.add((java.security.cert.X509Certificate) c);
+            }
+            if (anchors.isEmpty()) {
+                r.error(path, "'" + file + "' holds no certificate (expected: PEM CA certificates)");
+                return null;
+            }
+            return new TenantAuth.MtlsPolicy(anchors, pem, identityFrom, "never");
+        } catch (java.io.IOException e) {
+            r.error(path, "'" + file + "' cannot be read (expected: a PEM file, relative to the config file)");
+        } catch (java.security.cert.CertificateException e) {
+            r.error(path, "'" + file + "' is not PEM certificates");
+        }
+        return null;
     }
 
     private static List<String> stringList(ConfigReader r, JsonNode parent, String path) {

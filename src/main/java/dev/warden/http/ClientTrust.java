@@ -21,7 +21,10 @@ public final class ClientTrust {
     private ClientTrust() {
     }
 
-    /** Every tenant's CA bundle (PEM), in tenant order: a change of it means new trust. */
+    /**
+     * Every tenant's CA bundle, then every exchange client's (PEM), in name order: a change of it
+     * means new trust. Which CA a chain ends at decides what it may prove, later, per tenant or client.
+     */
     public static String bundles(Snapshot snapshot) {
         Map<String, String> byTenant = new TreeMap<>();
         snapshot.identities().auth().forEach((tenant, auth) -> {
@@ -30,7 +33,15 @@ public final class ClientTrust {
                 byTenant.put(tenant, m.caBundlePem());
             }
         });
-        return String.join("\n", byTenant.values());
+        Map<String, String> byClient = new TreeMap<>();
+        snapshot.config().exchangeClients().forEach((id, client) -> {
+            if (client.certificate() != null) {
+                byClient.put(id, client.certificate().caBundlePem());
+            }
+        });
+        java.util.List<String> all = new java.util.ArrayList<>(byTenant.values());
+        all.addAll(byClient.values());
+        return String.join("\n", all);
     }
 
     public static ServerSSLOptions options(TlsConfig tls, String bundles) {

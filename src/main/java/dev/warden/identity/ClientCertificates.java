@@ -25,7 +25,7 @@ import javax.security.auth.x500.X500Principal;
  * the client-auth key usage, and the subject taken from the tenant's {@code identityFrom}. One
  * instance per event loop; a connection's chain is read once.
  */
-final class ClientCertificates {
+public final class ClientCertificates {
     private static final String CLIENT_AUTH_EKU = "1.3.6.1.5.5.7.3.2";
     private final Map<HttpConnection, List<X509Certificate>> chains = new WeakHashMap<>();
 
@@ -39,6 +39,16 @@ final class ClientCertificates {
         if (cached != null) {
             return cached;
         }
+        List<X509Certificate> chain = peerChain(c);
+        chains.put(c, chain);
+        return chain;
+    }
+
+    /** A connection's client certificate chain (leaf first), read from the TLS session; empty if none. */
+    public static List<X509Certificate> peerChain(HttpConnection c) {
+        if (c == null || !c.isSsl()) {
+            return List.of();
+        }
         List<X509Certificate> out = new ArrayList<>();
         try {
             for (var cert : c.peerCertificates()) {
@@ -49,13 +59,11 @@ final class ClientCertificates {
         } catch (SSLPeerUnverifiedException e) {
             // no client certificate on this connection
         }
-        List<X509Certificate> chain = List.copyOf(out);
-        chains.put(c, chain);
-        return chain;
+        return List.copyOf(out);
     }
 
     /** The subject the chain proves for this tenant's policy, or null if it does not chain to the tenant's CAs. */
-    static String subject(List<X509Certificate> chain, TenantAuth.MtlsPolicy policy) {
+    public static String subject(List<X509Certificate> chain, TenantAuth.MtlsPolicy policy) {
         if (chain.isEmpty() || !validFor(chain, policy)) {
             return null;
         }

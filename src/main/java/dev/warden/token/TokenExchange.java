@@ -29,8 +29,8 @@ import java.util.Map;
 
 /**
  * RFC 8693 token exchange at {@code POST /oauth2/token} on the data listener: a platform service
- * (an {@code exchange.clients} entry, authenticated with its own secret by HTTP Basic — never with a
- * token) trades a Warden service token addressed to it for a narrower one addressed to its next
+ * (an {@code exchange.clients} entry, authenticated with its own secret by HTTP Basic or with its
+ * client certificate (RFC 8705) — never with a token) trades a Warden service token addressed to it for a narrower one addressed to its next
  * hop. The tenant, subject and region never change; roles only shrink ({@code scope}); the new
  * token expires no later than the one it came from; {@code act} records the chain of actors.
  * Every answer is audited; errors are problem+json with the RFC 6749 {@code error} member too.
@@ -89,7 +89,9 @@ public final class TokenExchange implements Handler<HttpServerRequest> {
 
     private void exchange(HttpServerRequest req, Map<String, String> form) {
         Snapshot snapshot = snapshots.current();
-        ExchangeClient client = authenticate(req.getHeader("Authorization"), snapshot);
+        String authorization = req.getHeader("Authorization");
+        ExchangeClient client = authorization != null ? authenticate(authorization, snapshot)
+                : authenticateByCertificate(req, form.get("client_id"), snapshot);
         if (client == null) {
             req.response().putHeader("WWW-Authenticate", "Basic realm=\"warden-token\"");
             refuse(req, null, null, GatewayError.of(ErrorCode.INVALID_CLIENT, "Client authentication failed.", "invalid_client"));
@@ -178,9 +180,26 @@ public final class TokenExchange implements Handler<HttpServerRequest> {
             }
         }
         ExchangeClient client = id == null ? null : snapshot.config().exchangeClients().get(id);
-        byte[] expected = client == null ? dummyHash : KeyHasher.parseHashText(client.secretHash());
+        boolean hasSecret = client != null && !client.secretHash().isEmpty();
+        byte[] expected = hasSecret ? KeyHasher.parseHashText(client.secretHash()) : dummyHash;
         boolean ok = hasher.matches(secret == null ? "-" : secret, expected);
-        return client != null && ok ? client : null;
+        return hasSecret && ok ? client : null;
+    }
+
+    /**
+     * RFC 8705 {@code tls_client_auth}: no {@code Authorization} header, {@code client_id} in the
+     * form, and a client certificate on the connection that chains to that client's CAs (PKIX,
+     * client-auth usage) and names exactly its configured subject. A tenant's certificate, or
+     * another client's, proves nothing here.
+     */
+    private static ExchangeClient authenticateByCertificate(HttpServerRequest req, String clientId, Snapshot snapshot) {
+        ExchangeClient client = clientId == null ? null : snapshot.config().exchangeClients().get(clientId);
+        if (client == null || client.certificate() == null) {
+            return null;
+        }
+        String subject = dev.warden.identity.ClientCertificates.subject(
+                dev.warden.identity.ClientCertificates.peerChain(req.connection()), client.certificate());
+        return subject != null && subject.equals(client.certificateSubject()) ? client : null;
     }
 
     private static Map<String, String> form(String body) {

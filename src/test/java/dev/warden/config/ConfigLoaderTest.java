@@ -79,6 +79,8 @@ class ConfigLoaderTest {
             "listeners: { data: { port: 9090 } }|listeners.admin.port: 9090 (expected: not the data port; the admin plane never shares it)",
             "stages: { identify: { enforced: false } }|stages.identify: no switches for this stage (expected: authorize; identity, routing and forwarding are always on)",
             "jobs: { tokenLifetimeSeconds: 10, renewEveryMs: 9500 }|jobs.renewEveryMs: 9500 (expected: at most (tokenLifetimeSeconds - 1) * 1000 = 9000, so a worker renews before its token expires)",
+            "exchange: { clients: { svc: { from: [main], to: [main] } } }|exchange.clients.svc: a credential is required (expected: secretHash, certificate, or both)",
+            "exchange: { clients: { svc: { certificate: { caFile: no-such.pem, subject: x }, from: [main], to: [main] } } }|exchange.clients.svc.certificate.caFile: 'no-such.pem' cannot be read (expected: a PEM file, relative to the config file)",
             "jobs: { renewalUrl: 'http://example.com' }|jobs.renewalUrl: 'http://example.com' (expected: an https URL, or http to a loopback host)",
             "exchange: { clients: { svc: { secretHash: 'hmac-sha256:abababababababababababababababababababababababababababababababab', from: [nope], to: [main] } } }|exchange.clients.svc.from: unknown pool 'nope' (expected one of: main)",
     })

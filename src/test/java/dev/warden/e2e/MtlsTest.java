@@ -36,6 +36,7 @@ class MtlsTest {
     private TestPki.Issued serverCa;
     private TestPki.Issued acmeCa;
     private TestPki.Issued acmeClient;
+    private TestPki.Issued platformCa;
     private Path dir;
 
     @BeforeEach
@@ -48,9 +49,22 @@ class MtlsTest {
         Files.writeString(dir.resolve("server-key.pem"), server.keyPem());
         acmeCa = TestPki.ca("acme clients CA");
         acmeClient = TestPki.client(acmeCa, "spiffe://acme.example/svc-a");
+        platformCa = TestPki.ca("platform services CA");
+        Files.writeString(dir.resolve("platform-ca.pem"), platformCa.certPem());
         idp = new TestIdp();
         gw = new TestGateway(yaml -> yaml.replace("data: { host: 127.0.0.1, port: 0 }", "data: { host: 127.0.0.1, port: 0, tls: { certFile: \""
-                + dir.resolve("server.pem") + "\", keyFile: \"" + dir.resolve("server-key.pem") + "\", clientAuth: request } }"),
+                        + dir.resolve("server.pem") + "\", keyFile: \"" + dir.resolve("server-key.pem") + "\", clientAuth: request } }")
+                        .replace("  main:\n    upstreams:", "  main:\n    serviceTokens: true\n    upstreams:")
+                        .replace("pools:\n", """
+                                exchange:
+                                  clients:
+                                    retriever:
+                                      certificate: { caFile: "%s", identityFrom: san-uri, subject: "spiffe://platform/retriever" }
+                                      from: [main]
+                                      to: [us-pool]
+                                    secret-only: { secretHash: "%s", from: [main], to: [us-pool] }
+                                pools:
+                                """.formatted(dir.resolve("platform-ca.pem"), "hmac-sha256:" + "ab".repeat(32))),
                 Databases.fresh(Databases.Kind.SQLITE));
         String caPem = acmeCa.certPem().replace("\n", "\\n").replace("\r", "");
         HttpResponse<String> r = Http.call("PUT", gw.adminUrl("/admin/v1/tenants/acme/settings/auth"), """
@@ -148,5 +162,44 @@ class MtlsTest {
         // an unbound token is fine unless the tenant requires binding
         String unbound = idp.sign(idp.claims("svc-a", "warden").claim("roles", List.of("developer")).build());
         assertThat(status(anonymous(), "Authorization", bearer(unbound))).isEqualTo(200);
+    }
+
+    private HttpResponse<String> exchange(SSLContext tls, String form) throws Exception {
+        HttpClient client = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(5)).build();
+        return client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + gw.gateway.dataPort() + "/oauth2/token"))
+                .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aPlatformServiceExchangesTokensWithItsClientCertificate() throws Exception {
+        assertThat(status(anonymous(), "Authorization", bearer(gw.key("acme")))).isEqualTo(200);
+        var served = gw.eu.lastHeaders() != null ? gw.eu.lastHeaders() : gw.us.lastHeaders();
+        String serviceToken = served.get("Authorization").substring(7);
+        String form = "grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token=" + serviceToken
+                + "&subject_token_type=urn:ietf:params:oauth:token-type:jwt&audience=us-pool";
+        TestPki.Issued retriever = TestPki.client(platformCa, "spiffe://platform/retriever");
+
+        HttpResponse<String> ok = exchange(retriever.clientContext(serverCa.cert()), form + "&client_id=retriever");
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        String minted = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ok.body()).path("access_token").asText();
+        var claims = com.nimbusds.jwt.SignedJWT.parse(minted).getJWTClaimsSet();
+        assertThat(claims.getStringClaim("tenant")).isEqualTo("acme");
+        assertThat(claims.getAudience()).containsExactly("us-pool");
+        assertThat(claims.getJSONObjectClaim("act")).containsEntry("sub", "client:retriever");
+
+        // refused, each with the same 401 invalid_client: another identity under the platform CA, a
+        // tenant's certificate, a client that has no certificate rule, no client_id, no certificate at all
+        TestPki.Issued impostor = TestPki.client(platformCa, "spiffe://platform/other");
+        for (Object[] bad : List.<Object[]>of(
+                new Object[] {impostor.clientContext(serverCa.cert()), form + "&client_id=retriever"},
+                new Object[] {acmeClient.clientContext(serverCa.cert()), form + "&client_id=retriever"},
+                new Object[] {retriever.clientContext(serverCa.cert()), form + "&client_id=secret-only"},
+                new Object[] {retriever.clientContext(serverCa.cert()), form},
+                new Object[] {anonymous(), form + "&client_id=retriever"})) {
+            HttpResponse<String> r = exchange((SSLContext) bad[0], (String) bad[1]);
+            assertThat(r.statusCode()).as((String) bad[1]).isEqualTo(401);
+            assertThat(r.body()).contains("\"error\":\"invalid_client\"");
+        }
     }
 }
