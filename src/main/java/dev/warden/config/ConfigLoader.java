@@ -369,14 +369,14 @@ public final class ConfigLoader {
                 anchors.add((java.security.cert.X509Certificate) c);
             }
             if (anchors.isEmpty()) {
-                r.error(path, "'" + file + "' holds no certificate (expected: PEM CA certificates)");
+                r.error(path, "'" + file.getFileName() + "' holds no certificate (expected: PEM CA certificates)");
                 return null;
             }
             return new TenantAuth.MtlsPolicy(anchors, pem, identityFrom, "never");
         } catch (java.io.IOException e) {
-            r.error(path, "'" + file + "' cannot be read (expected: a PEM file, relative to the config file)");
+            r.error(path, "'" + file.getFileName() + "' cannot be read (expected: a PEM file, relative to the config file)");
         } catch (java.security.cert.CertificateException e) {
-            r.error(path, "'" + file + "' is not PEM certificates");
+            r.error(path, "'" + file.getFileName() + "' is not PEM certificates");
         }
         return null;
     }
