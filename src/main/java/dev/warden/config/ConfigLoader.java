@@ -262,7 +262,13 @@ public final class ConfigLoader {
                     || jobsPath.endsWith("/"))) {
                 r.error(path + ".jobsPath", "'" + jobsPath + "' (expected: an absolute path of [A-Za-z0-9._~/-], e.g. /v1/jobs)");
             }
-            pools.put(name, new PoolConfig(name, ups, r.bool(node, path, "serviceTokens", false), jobsPath));
+            JsonNode tokensNode = node.get("serviceTokens");
+            boolean perRequest = tokensNode != null && tokensNode.isTextual() && tokensNode.textValue().equals("per-request");
+            boolean tokens = perRequest || (tokensNode != null && tokensNode.isBoolean() && tokensNode.booleanValue());
+            if (tokensNode != null && !tokensNode.isBoolean() && !perRequest) {
+                r.error(path + ".serviceTokens", tokensNode.asText() + " (expected: true, false or per-request)");
+            }
+            pools.put(name, new PoolConfig(name, ups, tokens, perRequest, jobsPath));
         });
 
         Map<String, ModelConfig> models = new LinkedHashMap<>();

@@ -14,8 +14,9 @@ import io.vertx.core.Vertx;
 /**
  * For pools that ask for them ({@code serviceTokens: true}), attaches a Warden-signed service
  * token to the exchange, which forwarding sends as the upstream's {@code Authorization}. A token
- * is reused for the same principal and pool while fresh; a new one is signed on a worker thread,
- * never on the event loop.
+ * is reused for the same principal and pool while fresh, or (pools with
+ * {@code serviceTokens: per-request}) signed for this request alone, naming it; signing happens
+ * on a worker thread, never on the event loop.
  */
 public final class ServiceTokenStage implements Stage {
     private final Vertx vertx;
@@ -45,6 +46,14 @@ public final class ServiceTokenStage implements Stage {
         Principal p = exchange.require(RequestContext.PRINCIPAL);
         String region = route.upstream().region();
         long now = System.currentTimeMillis();
+        if (pool.perRequestTokens()) {
+            String requestId = exchange.requestId();
+            return vertx.executeBlocking(() -> tokens.mintForRequest(p.tenantId(), p.subject(), p.role().id(), region, pool.name(),
+                    requestId, now), false).map(token -> {
+                        exchange.put(RequestContext.SERVICE_TOKEN, token);
+                        return (Outcome) Outcome.CONTINUE;
+                    });
+        }
         String key = ServiceTokens.cacheKey(p.tenantId(), p.subject(), p.role().id(), region, pool.name());
         String cached = tokens.cached(key, now);
         if (cached != null) {

@@ -89,6 +89,21 @@ public final class ServiceTokens {
     }
 
     /**
+     * A token for one request only ({@code request_id} names it; pools with
+     * {@code serviceTokens: per-request}). CPU-heavy: call it from a worker thread. Not cached.
+     */
+    public String mintForRequest(String tenant, String subject, String role, String region, String pool, String requestId,
+                                 long nowMs) {
+        rotateIfDue(nowMs);
+        SigningKey key = keys.get(0);
+        JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer).audience(pool).subject(subject)
+                .claim("tenant", tenant).claim("roles", List.of(role)).claim("region", region).claim("request_id", requestId)
+                .jwtID(UUID.randomUUID().toString()).issueTime(new Date(nowMs))
+                .expirationTime(new Date(nowMs + LIFETIME_SECONDS * 1000)).build();
+        return sign(key, claims);
+    }
+
+    /**
      * A long-running job's credential: like a request's service token, plus the {@code job} claim,
      * {@code iat} on a whole second and {@code exp} exactly {@code lifetimeSeconds} later (so a
      * worker renewing at the period it is told always holds a valid one). CPU-heavy: call it from a

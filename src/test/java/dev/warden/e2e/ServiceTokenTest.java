@@ -102,4 +102,23 @@ class ServiceTokenTest {
         assertThat(List.of(Http.post(gw.dataUrl("/v1/chat/completions"), chat("us-only", "hi"), "Authorization",
                 bearer(gw.key("acme"))).statusCode())).containsExactly(401); // the us sim requires them, us-pool sends none
     }
+
+    @Test
+    void aPerRequestPoolGetsAFreshTokenNamingEachRequest() throws Exception {
+        try (TestGateway own = new TestGateway(yaml -> yaml.replace("  us-pool:\n    upstreams:",
+                "  us-pool:\n    serviceTokens: per-request\n    upstreams:"))) {
+            own.us.requireServiceTokens(() -> own.gateway.serviceTokens().publicKeys(), Gateway.SERVICE_TOKEN_ISSUER, "us-pool");
+            java.util.Set<String> jtis = new java.util.HashSet<>();
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> r = Http.post(own.dataUrl("/v1/chat/completions"), chat("us-only", "hi"), "Authorization",
+                        bearer(own.key("acme")));
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                JWTClaimsSet c = own.us.lastServiceClaims();
+                assertThat(c.getStringClaim("request_id")).isEqualTo(r.headers().firstValue("X-Request-ID").orElseThrow());
+                assertThat(c.getStringClaim("tenant")).isEqualTo("acme");
+                jtis.add(c.getJWTID());
+            }
+            assertThat(jtis).as("one token per request").hasSize(3);
+        }
+    }
 }
