@@ -3,9 +3,7 @@ package dev.warden.identity;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
-import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
@@ -125,7 +123,8 @@ final class TokenAuthenticator {
         DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
         p.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(new JOSEObjectType(policy.requiredTyp())));
         Set<JWSAlgorithm> algs = policy.algorithms().stream().map(JWSAlgorithm::parse).collect(Collectors.toSet());
-        p.setJWSKeySelector(new JWSVerificationKeySelector<>(algs, new ImmutableJWKSet<>(set)));
+        p.setJWSKeySelector(new TenantKeySelector(algs, set));
+        p.setJWSVerifierFactory(TenantKeySelector.VERIFIERS);
         Set<String> required = new HashSet<>(Set.of("exp", "iat", policy.subjectClaim()));
         DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(new HashSet<>(policy.audiences()),
                 new JWTClaimsSet.Builder().issuer(policy.issuer()).build(), required, null);

@@ -1,14 +1,11 @@
 package dev.warden.token;
 
 import com.nimbusds.jose.jwk.JWK;
+import dev.warden.config.Ed25519Jws;
 import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import java.security.KeyFactory;
 import java.security.PublicKey;
-import java.security.spec.X509EncodedKeySpec;
-import java.util.HexFormat;
 
 /**
  * What an upstream does with a service token (the sim uses it): EdDSA signature by a key of
@@ -16,7 +13,6 @@ import java.util.HexFormat;
  * null for any failure.
  */
 public final class ServiceTokenVerifier {
-    private static final byte[] ED25519_SPKI_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
 
     private ServiceTokenVerifier() {
     }
@@ -34,15 +30,8 @@ public final class ServiceTokenVerifier {
                 return null;
             }
             JWK jwk = jwt.getHeader().getKeyID() == null ? null : keys.getKeyByKeyId(jwt.getHeader().getKeyID());
-            if (!(jwk instanceof OctetKeyPair okp)) {
-                return null;
-            }
-            byte[] raw = okp.getX().decode();
-            byte[] spki = new byte[ED25519_SPKI_PREFIX.length + raw.length];
-            System.arraycopy(ED25519_SPKI_PREFIX, 0, spki, 0, ED25519_SPKI_PREFIX.length);
-            System.arraycopy(raw, 0, spki, ED25519_SPKI_PREFIX.length, raw.length);
-            PublicKey key = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(spki));
-            if (!jwt.verify(Ed25519Jws.verifier(key))) {
+            PublicKey key = jwk == null ? null : Ed25519Jws.publicKey(jwk);
+            if (key == null || !jwt.verify(Ed25519Jws.verifier(key))) {
                 return null;
             }
             JWTClaimsSet c = jwt.getJWTClaimsSet();
@@ -51,7 +40,7 @@ public final class ServiceTokenVerifier {
                 return null;
             }
             return c;
-        } catch (java.text.ParseException | com.nimbusds.jose.JOSEException | java.security.GeneralSecurityException e) {
+        } catch (java.text.ParseException | com.nimbusds.jose.JOSEException e) {
             return null;
         }
     }

@@ -263,6 +263,40 @@ class TenantTokenTest {
     }
 
     @Test
+    void ed25519KeysWorkUnderEitherNameAndOnlyWhenAllowed() throws Exception {
+        java.security.KeyPair pair = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        byte[] spki = pair.getPublic().getEncoded();
+        com.nimbusds.jose.jwk.OctetKeyPair jwk = new com.nimbusds.jose.jwk.OctetKeyPair.Builder(com.nimbusds.jose.jwk.Curve.Ed25519,
+                com.nimbusds.jose.util.Base64URL.encode(java.util.Arrays.copyOfRange(spki, spki.length - 32, spki.length))).keyID("ed1").build();
+        setAuth("acme", """
+                {"schemes":["api-key","jwt"],"jwt":{"issuer":"%s","audiences":["warden"],"algorithms":["EdDSA","Ed25519"],"jwks":{"keys":[%s]}}}"""
+                .formatted(acmeIdp.issuer(), jwk.toJSONString()));
+        JWTClaimsSet claims = acmeIdp.claims("alice", "warden").claim("roles", List.of("developer")).build();
+        java.util.function.BiFunction<String, String, String> signed = (alg, kid) -> {
+            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(new JWSAlgorithm(alg)).keyID(kid)
+                    .type(new com.nimbusds.jose.JOSEObjectType("at+jwt")).build(), claims);
+            try {
+                jwt.sign(dev.warden.config.Ed25519Jws.signer(pair.getPrivate()));
+            } catch (com.nimbusds.jose.JOSEException e) {
+                throw new IllegalStateException(e);
+            }
+            return jwt.serialize();
+        };
+        assertThat(chatAs(signed.apply("EdDSA", "ed1")).statusCode()).isEqualTo(200);
+        assertThat(chatAs(signed.apply("Ed25519", "ed1")).statusCode()).as("RFC 9864's name").isEqualTo(200);
+        assertThat(chatAs(signed.apply("EdDSA", "other")).statusCode()).as("unknown kid").isEqualTo(401);
+        String token = signed.apply("EdDSA", "ed1");
+        String[] parts = token.split("\\.");
+        HttpResponse<String> forged = chatAs(parts[0] + "." + parts[1] + "." + com.nimbusds.jose.util.Base64URL.encode(new byte[64]));
+        assertThat(forged.statusCode()).isEqualTo(401);
+        gw.assertAudited(forged);
+        setAuth("acme", """
+                {"schemes":["api-key","jwt"],"jwt":{"issuer":"%s","audiences":["warden"],"algorithms":["ES256"],"jwks":{"keys":[%s]}}}"""
+                .formatted(acmeIdp.issuer(), jwk.toJSONString()));
+        assertThat(chatAs(token).statusCode()).as("EdDSA not among the tenant's algorithms").isEqualTo(401);
+    }
+
+    @Test
     void aTenantsMfaRuleForKeyAndConfigChangesBindsItsOwnAdmins() throws Exception {
         HttpResponse<String> issued = Http.call("POST", gw.adminUrl("/admin/v1/tenants/acme/keys"), "{\"role\":\"tenant-admin\"}",
                 "Authorization", admin);
