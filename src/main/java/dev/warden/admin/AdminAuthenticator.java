@@ -43,10 +43,26 @@ public final class AdminAuthenticator {
     private final JwtVerifier jwt;
     private final String rolesClaim;
     private final AuditWriter audit;
+    private final String adminIssuer;
+    private final dev.warden.identity.TenantTokenVerifier tenantTokens;
 
     /** {@code state} (operator keys, bindings), {@code jwt} and {@code audit} may be null. */
     public AdminAuthenticator(Vertx vertx, AdminToken token, SnapshotHolder snapshots, KeyHasher hasher, StoreState state,
                        JwtVerifier jwt, String rolesClaim, AuditWriter audit) {
+        this(vertx, token, snapshots, hasher, state, jwt, null, rolesClaim, audit, null);
+    }
+
+    /**
+     * With tenants' own identity providers too: a token whose issuer a tenant trusts (and is not
+     * the admin IdP, {@code adminIssuer}) is verified with that tenant's keys by
+     * {@code tenantTokens} and may make its subject that tenant's admin, never more.
+     * {@code tenantTokens} must only be used from the admin listener's event loop.
+     */
+    public AdminAuthenticator(Vertx vertx, AdminToken token, SnapshotHolder snapshots, KeyHasher hasher, StoreState state,
+                       JwtVerifier jwt, String adminIssuer, String rolesClaim, AuditWriter audit,
+                       dev.warden.identity.TenantTokenVerifier tenantTokens) {
+        this.adminIssuer = adminIssuer;
+        this.tenantTokens = tenantTokens;
         this.vertx = vertx;
         this.token = token;
         this.snapshots = snapshots;
@@ -67,6 +83,18 @@ public final class AdminAuthenticator {
         String keyId = bearer == null ? null : ApiKeyFormat.keyId(bearer);
         if (keyId != null) {
             return Future.succeededFuture(byKey(req, bearer, keyId));
+        }
+        if (bearer != null && tenantTokens != null && dev.warden.identity.TenantTokenVerifier.looksLikeJwt(bearer)
+                && isTenantIssued(bearer)) {
+            req.pause();
+            return tenantTokens.verify(snapshots.current(), bearer, null)
+                    .map(v -> byTenantToken(req, v))
+                    .otherwise(e -> {
+                        LOG.info("tenant token refused at the admin API from {}: {}", source(req),
+                                e instanceof dev.warden.identity.TenantTokenVerifier.Refused r ? r.reason() : "token_invalid");
+                        refuseUnauthenticated(req);
+                        return null;
+                    });
         }
         if (bearer != null && jwt != null && bearer.length() < 8192 && bearer.chars().filter(c -> c == '.').count() == 2) {
             req.pause();
@@ -110,6 +138,34 @@ public final class AdminAuthenticator {
         }
         refuseUnauthenticated(req);
         return null;
+    }
+
+    /** Issued (by its unverified {@code iss}, only to choose the verifier) by a tenant's IdP rather than the admin IdP. */
+    private boolean isTenantIssued(String bearer) {
+        try {
+            String iss = com.nimbusds.jwt.SignedJWT.parse(bearer).getJWTClaimsSet().getIssuer();
+            return iss != null && !iss.equals(adminIssuer) && !snapshots.current().identities().tenantsTrusting(iss).isEmpty();
+        } catch (java.text.ParseException | ClassCastException e) {
+            return false;
+        }
+    }
+
+    /**
+     * A tenant IdP's token: its subject is that tenant's admin if the mapped roles claim or the
+     * tenant's role bindings say {@code tenant-admin}. A tenant's IdP can never grant a platform
+     * role (a {@code platform-admin} value in its claim is ignored) nor another tenant.
+     */
+    private AdminPrincipal byTenantToken(HttpServerRequest req, dev.warden.identity.TenantTokenVerifier.Verified v) {
+        String sub = v.subject();
+        String name = "idp:" + v.tenantId() + ":" + (sub.length() > 100 ? sub.substring(0, 100) : sub);
+        boolean admin = v.roles().contains(Role.TENANT_ADMIN.id())
+                || snapshots.current().identities().boundRoles(v.tenantId(), sub).contains(Role.TENANT_ADMIN);
+        if (!admin) {
+            refuse(req, v.tenantId(), name, "forbidden:no_admin_role",
+                    GatewayError.of(ErrorCode.FORBIDDEN, "This identity has no admin role."));
+            return null;
+        }
+        return new AdminPrincipal(name, AdminPrincipal.Kind.TENANT_ADMIN, Set.of(v.tenantId()), ClaimValues.signIn(v.claims()));
     }
 
     private AdminPrincipal byClaims(HttpServerRequest req, JWTClaimsSet claims) {

@@ -134,8 +134,12 @@ public final class Gateway {
             jwt = JwtVerifier.create(idp.issuer(), idp.audiences(), keys, idp.algorithms(), idp.clockSkewSeconds(),
                     idp.maxLifetimeSeconds(), null);
         }
+        // tenants' own IdPs sign in tenant admins too; keys shared with the data plane's caches, fetched on the admin loop
+        dev.warden.identity.TenantTokenVerifier tenantTokens = new dev.warden.identity.TenantTokenVerifier(
+                new dev.warden.identity.JwksCache(vertx, System::currentTimeMillis, jwks));
         return new AdminAuthenticator(vertx, adminToken, snapshots, hasher, control == null ? null : control.state(), jwt,
-                idp == null ? "roles" : idp.rolesClaim(), control == null ? null : control.audit());
+                idp == null ? null : idp.issuer(), idp == null ? "roles" : idp.rolesClaim(), control == null ? null : control.audit(),
+                tenantTokens);
     }
 
     public int dataPort() {

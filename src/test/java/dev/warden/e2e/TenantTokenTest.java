@@ -297,6 +297,48 @@ class TenantTokenTest {
     }
 
     @Test
+    void aTenantsOwnIdpSignsInItsAdminsToTheAdminApiAndNeverGrantsMore() throws Exception {
+        String alice = acmeIdp.sign(acmeIdp.claims("alice", "warden").claim("roles", List.of("tenant-admin")).build());
+        HttpResponse<String> keys = Http.get(gw.adminUrl("/admin/v1/tenants/acme/keys"), "Authorization", bearer(alice));
+        assertThat(keys.statusCode()).as(keys.body()).isEqualTo(200);
+        assertThat(Http.get(gw.adminUrl("/admin/v1/whoami"), "Authorization", bearer(alice)).body()).contains("idp:acme:alice");
+        // another tenant looks absent; platform routes are refused
+        assertThat(Http.get(gw.adminUrl("/admin/v1/tenants/globex/keys"), "Authorization", bearer(alice)).statusCode()).isEqualTo(404);
+        assertThat(Http.get(gw.adminUrl("/admin/v1/operators"), "Authorization", bearer(alice)).statusCode()).isEqualTo(403);
+
+        // a tenant's IdP can never grant a platform role, nor admin to a developer
+        String claimsPlatform = acmeIdp.sign(acmeIdp.claims("mallory", "warden").claim("roles", List.of("platform-admin")).build());
+        String developer = acmeIdp.sign(acmeIdp.claims("dave", "warden").claim("roles", List.of("developer")).build());
+        for (String t : List.of(claimsPlatform, developer)) {
+            assertThat(Http.get(gw.adminUrl("/admin/v1/tenants"), "Authorization", bearer(t)).statusCode()).isEqualTo(403);
+            assertThat(Http.get(gw.adminUrl("/admin/v1/tenants/acme/keys"), "Authorization", bearer(t)).statusCode()).isEqualTo(403);
+        }
+        // a token of globex's IdP claiming acme's issuer verifies with nobody's keys
+        String forged = TestIdp.sign(globexIdp.currentKey(), acmeIdp.claims("alice", "warden").claim("roles", List.of("tenant-admin")).build());
+        assertThat(Http.get(gw.adminUrl("/admin/v1/tenants/acme/keys"), "Authorization", bearer(forged)).statusCode()).isEqualTo(401);
+
+        // a role binding makes a subject the tenant's admin without any claim
+        assertThat(Http.call("POST", gw.adminUrl("/admin/v1/tenants/acme/role-bindings"), "{\"subject\":\"bob\",\"role\":\"tenant-admin\"}",
+                "Authorization", admin).statusCode()).isEqualTo(201);
+        Thread.sleep(300);
+        String bob = acmeIdp.sign(acmeIdp.claims("bob", "warden").build());
+        assertThat(Http.get(gw.adminUrl("/admin/v1/tenants/acme/keys"), "Authorization", bearer(bob)).statusCode()).isEqualTo(200);
+
+        // the tenant's MFA rule for key management: met by its own IdP's hardware-key sign-in only
+        setAuth("acme", """
+                {"schemes":["api-key","jwt"],"jwt":{"issuer":"%s","audiences":["warden"],"discovery":true},
+                 "mfa":{"rules":[{"operations":["keys"],"amr":["hwk"]}]}}""".formatted(acmeIdp.issuer()));
+        Thread.sleep(300);
+        HttpResponse<String> noMfa = Http.post(gw.adminUrl("/admin/v1/tenants/acme/keys"), "{}", "Authorization", bearer(alice));
+        assertThat(noMfa.statusCode()).isEqualTo(401);
+        assertThat(noMfa.headers().firstValue("WWW-Authenticate").orElse("")).contains("insufficient_user_authentication");
+        String aliceHwk = acmeIdp.sign(acmeIdp.claims("alice", "warden").claim("roles", List.of("tenant-admin"))
+                .claim("amr", List.of("hwk", "pwd")).claim("auth_time", System.currentTimeMillis() / 1000).build());
+        HttpResponse<String> withMfa = Http.post(gw.adminUrl("/admin/v1/tenants/acme/keys"), "{}", "Authorization", bearer(aliceHwk));
+        assertThat(withMfa.statusCode()).as(withMfa.body()).isEqualTo(201);
+    }
+
+    @Test
     void aTenantsMfaRuleForKeyAndConfigChangesBindsItsOwnAdmins() throws Exception {
         HttpResponse<String> issued = Http.call("POST", gw.adminUrl("/admin/v1/tenants/acme/keys"), "{\"role\":\"tenant-admin\"}",
                 "Authorization", admin);
