@@ -89,15 +89,19 @@ public final class Gateway {
             return Future.failedFuture(e);
         }
         List<DataPlaneVerticle> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Future<Void> encodings = vertx.executeBlocking(() -> {
+            dev.warden.admission.CostEstimator.warm(config.models().values()); // tokenizer tables read before the first request
+            return null;
+        }, false);
         // One deployment of N instances: Vert.x shares one listening socket between them (port 0
         // included), and gives each its own event loop.
-        return vertx.deployVerticle(() -> {
+        return encodings.compose(w -> vertx.deployVerticle(() -> {
             DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, tracing, accessLog, serviceTokens, jwks,
                     config.dataListener(), control,
                     () -> snapshots.current().config().jobs().renewalBase(config.dataListener(), dataPort));
             loops.add(v);
             return v;
-        }, new io.vertx.core.DeploymentOptions().setInstances(instances)).compose(id -> {
+        }, new io.vertx.core.DeploymentOptions().setInstances(instances))).compose(id -> {
             deployments.add(id);
             dataPort = loops.get(0).actualPort();
             for (DataPlaneVerticle v : loops) {

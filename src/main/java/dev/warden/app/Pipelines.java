@@ -1,6 +1,7 @@
 package dev.warden.app;
 
 import dev.warden.access.AuthorizeStage;
+import dev.warden.admission.AdmitStage;
 import dev.warden.audit.AuditStage;
 import dev.warden.audit.AuditWriter;
 import dev.warden.usage.LedgerWriter;
@@ -65,6 +66,7 @@ public final class Pipelines {
                 StageSlot.always(new ReadBodyStage()),                // only now read and check the body
                 new StageSlot(new AuthorizeStage(), authorize.enabled(), authorize.enforced()), // role, model
                 StageSlot.always(new ModelListStage()),               // GET /v1/models answered here
+                StageSlot.always(new AdmitStage(vertx)),              // worst-case cost: tokens counted, caps set
                 StageSlot.always(new RouteStage()),                   // pool, allowed regions, round robin
                 StageSlot.always(new ServiceTokenStage(vertx, serviceTokens)), // a signed service token, if the pool asks
                 StageSlot.always(new JobStage(vertx, control == null ? null : control.jobs(), upstreams,

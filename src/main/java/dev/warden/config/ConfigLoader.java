@@ -277,7 +277,7 @@ public final class ConfigLoader {
                 r.error(path, "invalid model name (expected: 1..128 of [A-Za-z0-9._:/-], starting alphanumeric)");
             }
             r.onlyKnown(node, path, Set.of("pool", "upstreamName", "encoding", "defaultMaxTokens", "maxOutputTokens",
-                    "price", "computeWeight", "predictPath"));
+                    "maxInputTokens", "price", "computeWeight", "predictPath"));
             String pool = r.string(node, path, "pool", null, true);
             if (pool != null && !pools.containsKey(pool)) {
                 r.error(path + ".pool", "unknown pool '" + pool + "' (expected one of: " + String.join(", ", pools.keySet()) + ")");
@@ -287,6 +287,10 @@ public final class ConfigLoader {
                 r.error(path + ".upstreamName", "'" + upstreamName + "' (expected: 1..128 of [A-Za-z0-9._:/-], starting alphanumeric)");
             }
             String encoding = r.string(node, path, "encoding", "cl100k_base", false);
+            if (encoding != null && !Set.of("cl100k_base", "o200k_base", "p50k_base", "p50k_edit", "r50k_base").contains(encoding)) {
+                r.error(path + ".encoding", "'" + encoding + "' (expected: cl100k_base, o200k_base, p50k_base, p50k_edit or r50k_base)");
+            }
+            int maxIn = r.integer(node, path, "maxInputTokens", ModelConfig.DEFAULT_MAX_INPUT_TOKENS, 1, 100_000_000);
             int maxOut = r.integer(node, path, "maxOutputTokens", 4096, 1, 10_000_000);
             int dfltOut = r.integer(node, path, "defaultMaxTokens", Math.min(256, maxOut), 1, 10_000_000);
             if (dfltOut > maxOut) {
@@ -304,7 +308,7 @@ public final class ConfigLoader {
             if (predict != null && (!predict.startsWith("/") || !predict.matches("[A-Za-z0-9._~:/{}-]+") || predict.contains(".."))) {
                 r.error(path + ".predictPath", "'" + predict + "' (expected: an absolute path of [A-Za-z0-9._~:/-], may hold {model})");
             }
-            models.put(name, new ModelConfig(name, pool, upstreamName, encoding, dfltOut, maxOut, price, weight, predict));
+            models.put(name, new ModelConfig(name, pool, upstreamName, encoding, dfltOut, maxOut, price, weight, predict, maxIn));
         });
 
         Map<String, TierConfig> tiers = new LinkedHashMap<>();

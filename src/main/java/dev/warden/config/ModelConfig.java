@@ -12,7 +12,16 @@ package dev.warden.config;
  * @param price           micro-units per 1k input / output tokens
  * @param computeWeight   relative GPU cost per token (1 = baseline)
  * @param predictPath     upstream path of the generic predict route; {@code {model}} is replaced
+ * @param maxInputTokens  the model's context for the prompt: a request whose counted prompt is
+ *                        larger is refused (413) before anything is forwarded
  */
 public record ModelConfig(String name, String pool, String upstreamName, String encoding, int defaultMaxTokens,
-                          int maxOutputTokens, Price price, int computeWeight, String predictPath) {
+                          int maxOutputTokens, Price price, int computeWeight, String predictPath, int maxInputTokens) {
+    public static final int DEFAULT_MAX_INPUT_TOKENS = 128_000;
+
+    public ModelConfig(String name, String pool, String upstreamName, String encoding, int defaultMaxTokens,
+                       int maxOutputTokens, Price price, int computeWeight, String predictPath) {
+        this(name, pool, upstreamName, encoding, defaultMaxTokens, maxOutputTokens, price, computeWeight, predictPath,
+                DEFAULT_MAX_INPUT_TOKENS);
+    }
 }

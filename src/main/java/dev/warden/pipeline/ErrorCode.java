@@ -34,6 +34,7 @@ public enum ErrorCode {
     JOB_LIMIT(429, "Too many active jobs"),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
     BODY_TOO_LARGE(413, "Request body too large"),
+    PROMPT_TOO_LARGE(413, "Prompt too large for the model"),
     URI_TOO_LONG(414, "URI too long"),
     HEADERS_TOO_LARGE(431, "Request header fields too large"),
     NO_UPSTREAM_IN_REGION(503, "No upstream available in an allowed region"),

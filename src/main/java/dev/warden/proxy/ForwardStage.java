@@ -64,7 +64,7 @@ public final class ForwardStage implements Stage {
         Operation operation = exchange.request().operation();
         SelectedRoute route = exchange.require(RequestContext.ROUTE);
         UpstreamBody.Prepared prepared = UpstreamBody.prepare(operation, exchange.get(RequestContext.BODY),
-                route.model(), exchange.require(RequestContext.TENANT));
+                route.model(), exchange.require(RequestContext.TENANT), exchange.get(RequestContext.COST));
         if (prepared.error() != null) {
             return Outcome.rejectNow(prepared.error());
         }

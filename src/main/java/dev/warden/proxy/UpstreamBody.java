@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.config.ModelConfig;
 import dev.warden.config.Tenant;
+import dev.warden.pipeline.CostEstimate;
 import dev.warden.pipeline.ErrorCode;
 import dev.warden.pipeline.GatewayError;
 import dev.warden.pipeline.Operation;
@@ -15,8 +16,8 @@ import java.io.IOException;
 /**
  * The body sent upstream. The client's bytes go through untouched unless the gateway must set a
  * value: the model's upstream name, the namespaced end-user id ({@code user} becomes
- * {@code <tenant>:<user>}, so an upstream's per-user state can never mix tenants), a
- * {@code max_tokens} above the tier's or model's cap (lowered to the cap), and
+ * {@code <tenant>:<user>}, so an upstream's per-user state can never mix tenants), the output
+ * cap admission reserved for ({@code max_tokens} above it is lowered to it; absent, it is set), and
  * {@code stream_options.include_usage} (so every stream reports the tokens it used). Only then is
  * the body parsed into a tree and re-encoded.
  */
@@ -30,7 +31,7 @@ final class UpstreamBody {
     private UpstreamBody() {
     }
 
-    static Prepared prepare(Operation operation, RequestBody request, ModelConfig model, Tenant tenant) {
+    static Prepared prepare(Operation operation, RequestBody request, ModelConfig model, Tenant tenant, CostEstimate estimate) {
         if (request == null) {
             return new Prepared(Buffer.buffer(), null, false, false);
         }
@@ -43,20 +44,13 @@ final class UpstreamBody {
             return refused("'user' must be a string of at most 256 characters.", "user_malformed");
         }
         boolean namespaceUser = user != null && user.isTextual();
-        int cap = model.maxOutputTokens();
-        if (tenant.tier() != null && tenant.tier().maxOutputTokens() > 0) {
-            cap = Math.min(cap, tenant.tier().maxOutputTokens());
-        }
+        // the output cap admission reserved for: lower a larger request to it, set it when absent
+        int cap = estimate == null ? 0 : estimate.outputCap();
+        boolean setCap = estimate != null && estimate.capAbsent() && cap > 0;
         boolean clamp = false;
         for (String field : new String[] {"max_tokens", "max_completion_tokens"}) {
             JsonNode mt = request.field(field);
-            if (mt == null || mt.isNull()) {
-                continue;
-            }
-            if (!mt.isIntegralNumber() || !mt.canConvertToLong() || mt.longValue() < 1) {
-                return refused("'" + field + "' must be a positive integer.", "max_tokens_malformed");
-            }
-            clamp |= mt.longValue() > cap;
+            clamp |= cap > 0 && mt != null && mt.isIntegralNumber() && mt.longValue() > cap;
         }
         JsonNode stream = request.field("stream");
         if (stream != null && !stream.isNull() && !stream.isBoolean()) {
@@ -73,7 +67,7 @@ final class UpstreamBody {
             wantsUsage = include != null && include.isBoolean() && include.booleanValue();
         }
         boolean addUsage = streaming && !wantsUsage;
-        if (!renameModel && !namespaceUser && !clamp && !addUsage) {
+        if (!renameModel && !namespaceUser && !clamp && !setCap && !addUsage) {
             return new Prepared(request.raw(), null, wantsUsage, streaming);
         }
         ObjectNode body;
@@ -95,6 +89,9 @@ final class UpstreamBody {
                     body.put(field, cap);
                 }
             }
+        }
+        if (setCap) {
+            body.put("max_tokens", cap);
         }
         if (addUsage) {
             JsonNode opts = body.get("stream_options");

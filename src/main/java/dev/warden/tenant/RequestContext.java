@@ -29,6 +29,8 @@ public final class RequestContext {
     public static final Key<RequestBody> BODY = Key.of("body");
     /** The model the request calls, set by Authorize once allowed. */
     public static final Key<String> MODEL = Key.of("model");
+    /** The request's worst-case cost, set by Admit (inference operations). */
+    public static final Key<dev.warden.pipeline.CostEstimate> COST = Key.of("cost");
     /** Where the request goes, set by Route. */
     public static final Key<SelectedRoute> ROUTE = Key.of("route");
     /** The upstream's answer (head received, body paused), set by Forward for Respond. */

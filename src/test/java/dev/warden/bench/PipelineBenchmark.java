@@ -2,6 +2,7 @@ package dev.warden.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.access.AuthorizeStage;
+import dev.warden.admission.AdmitStage;
 import dev.warden.config.ApiKeyFormat;
 import dev.warden.config.ConfigLoader;
 import dev.warden.config.KeyHasher;
@@ -34,7 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The in-process decision path of the data plane: identify + authenticate (keyed hash, constant
- * time) + authorize + route, on a compiled snapshot of 1,000 tenants, without any I/O. The peer in
+ * time) + authorize + admit (the prompt tokenized, the cost estimated) + route, on a compiled
+ * snapshot of 1,000 tenants, without any I/O. The peer in
  * the same run is {@code hmacOnly}: the one keyed hash every request must pay, so the ratio shows
  * what the rest of the decision costs. Run with {@code bench/jmh.sh}.
  */
@@ -45,7 +47,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class PipelineBenchmark {
-    private final Stage[] stages = {new IdentifyStage(), null, new AuthorizeStage(), new RouteStage()};
+    private final Stage[] stages = {new IdentifyStage(), null, new AuthorizeStage(), new AdmitStage(null), new RouteStage()};
     private Snapshot snapshot;
     private KeyHasher hasher;
     private MultiMap headers;
@@ -83,6 +85,7 @@ public class PipelineBenchmark {
         String text = "{\"model\":\"gpt-sim\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
         body = new RequestBody(io.vertx.core.buffer.Buffer.buffer(text),
                 java.util.Map.of("model", new ObjectMapper().readTree(text).get("model")));
+
     }
 
     @Benchmark

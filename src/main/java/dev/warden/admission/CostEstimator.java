@@ -1,0 +1,112 @@
+package dev.warden.admission;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.config.ModelConfig;
+import dev.warden.config.Tenant;
+import dev.warden.pipeline.ErrorCode;
+import dev.warden.pipeline.GatewayError;
+import dev.warden.pipeline.CostEstimate;
+import dev.warden.pipeline.Operation;
+import dev.warden.pipeline.Usage;
+import dev.warden.tenant.RequestBody;
+import java.io.IOException;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A request's worst-case cost. Output: {@code max_tokens} / {@code max_completion_tokens} (the
+ * smaller when both are set), lowered to the tier's and the model's cap; absent, the model's
+ * {@code defaultMaxTokens} under those caps, which the gateway then sets on the forwarded request
+ * so the upstream can never produce more than was reserved. Times {@code n} choices (1..
+ * {@value #MAX_CHOICES}). Input: the prompt counted with the model's encoding
+ * ({@link TokenCounter}); above the model's {@code maxInputTokens}, 413 before anything is sent.
+ * Price: the model's per-1k prices, rounded up to whole micro-units as settlement does.
+ */
+public final class CostEstimator {
+    static final int MAX_CHOICES = 16;
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ConcurrentHashMap<String, TokenCounter> COUNTERS = new ConcurrentHashMap<>();
+
+    /** An estimate, or the refusal of a request whose limits are malformed or too large. */
+    public record Result(CostEstimate estimate, GatewayError error) {
+    }
+
+    private CostEstimator() {
+    }
+
+    /**
+     * Loads the encodings the configured models use (a BPE table takes a few hundred milliseconds
+     * to read), so that no request pays for it. Blocking: call it from a worker thread, at start.
+     */
+    public static void warm(java.util.Collection<dev.warden.config.ModelConfig> models) {
+        for (dev.warden.config.ModelConfig m : models) {
+            COUNTERS.computeIfAbsent(m.encoding(), TokenCounter::new).text("warm");
+        }
+    }
+
+    public static Result estimate(Operation operation, RequestBody body, ModelConfig model, Tenant tenant) {
+        if (!operation.modelInBody() || body == null) {
+            // predict: no tokens to count; its weight is one unit of the model's compute
+            return ok(new CostEstimate(0, 0, 0, model.computeWeight(), 0, false));
+        }
+        boolean output = operation != Operation.EMBEDDINGS;
+        int cap = model.maxOutputTokens();
+        if (tenant.tier() != null && tenant.tier().maxOutputTokens() > 0) {
+            cap = Math.min(cap, tenant.tier().maxOutputTokens());
+        }
+        long requested = Long.MAX_VALUE;
+        for (String field : new String[] {"max_tokens", "max_completion_tokens"}) {
+            JsonNode mt = body.field(field);
+            if (mt == null || mt.isNull()) {
+                continue;
+            }
+            if (!mt.isIntegralNumber() || !mt.canConvertToLong() || mt.longValue() < 1) {
+                return refused("'" + field + "' must be a positive integer.", "max_tokens_malformed");
+            }
+            requested = Math.min(requested, mt.longValue());
+        }
+        boolean absent = requested == Long.MAX_VALUE;
+        int perChoice = !output ? 0 : (int) Math.min(cap, absent ? Math.min(model.defaultMaxTokens(), cap) : requested);
+        int choices = 1;
+        JsonNode n = body.field("n");
+        if (n != null && !n.isNull()) {
+            if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < 1 || n.intValue() > MAX_CHOICES) {
+                return refused("'n' must be an integer from 1 to " + MAX_CHOICES + ".", "n_malformed");
+            }
+            choices = n.intValue();
+        }
+        long input;
+        try {
+            input = promptTokens(operation, body, model);
+        } catch (IOException e) {
+            return refused("The body could not be read.", "body_unreadable");
+        }
+        if (input > model.maxInputTokens()) {
+            return new Result(null, GatewayError.of(ErrorCode.PROMPT_TOO_LARGE, "The prompt has " + input + " tokens; this model takes at most "
+                    + model.maxInputTokens() + ".", "prompt_too_large"));
+        }
+        long out = (long) perChoice * choices;
+        long cost = new Usage(input, out).costMicros(model.price().inputPer1k(), model.price().outputPer1k());
+        return ok(new CostEstimate(input, out, cost, Math.multiplyExact(input + out, model.computeWeight()), perChoice,
+                absent && output));
+    }
+
+    private static long promptTokens(Operation operation, RequestBody body, ModelConfig model) throws IOException {
+        TokenCounter counter = COUNTERS.computeIfAbsent(model.encoding(), TokenCounter::new);
+        JsonNode tree = MAPPER.readTree(body.raw().getBytes());
+        return switch (operation) {
+            case CHAT_COMPLETIONS -> counter.chat(tree.get("messages"), tree.get("tools"));
+            case COMPLETIONS -> counter.prompt(tree.get("prompt"));
+            case EMBEDDINGS -> counter.prompt(tree.get("input"));
+            default -> 0;
+        };
+    }
+
+    private static Result ok(CostEstimate e) {
+        return new Result(e, null);
+    }
+
+    private static Result refused(String detail, String reason) {
+        return new Result(null, GatewayError.of(ErrorCode.INVALID_REQUEST, detail, reason));
+    }
+}

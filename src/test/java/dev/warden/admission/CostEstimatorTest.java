@@ -1,0 +1,120 @@
+package dev.warden.admission;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.config.ModelConfig;
+import dev.warden.config.Price;
+import dev.warden.config.Tenant;
+import dev.warden.config.TenantStatus;
+import dev.warden.config.TierConfig;
+import dev.warden.pipeline.CostEstimate;
+import dev.warden.pipeline.Operation;
+import dev.warden.tenant.RequestBody;
+import io.vertx.core.buffer.Buffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The worst-case cost of a request, from its real token count and its output cap. */
+class CostEstimatorTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ModelConfig MODEL = new ModelConfig("gpt-sim", "main", "gpt-sim", "cl100k_base", 64, 1000,
+            new Price(500, 1500), 4, "/p", 50);
+    private static final Tenant GOLD = tenant(0);
+
+    private static Tenant tenant(int tierCap) {
+        return new Tenant("acme", new TierConfig("t", "", tierCap), true, Set.of(), Set.of("gpt-sim"), TenantStatus.ACTIVE);
+    }
+
+    private static RequestBody body(String json) throws Exception {
+        JsonNode tree = JSON.readTree(json);
+        Map<String, JsonNode> fields = new HashMap<>();
+        for (String f : RequestBody.READ_FIELDS) {
+            if (tree.has(f)) {
+                fields.put(f, tree.get(f));
+            }
+        }
+        return new RequestBody(Buffer.buffer(json), fields);
+    }
+
+    private static CostEstimator.Result chat(String json, Tenant t) throws Exception {
+        return CostEstimator.estimate(Operation.CHAT_COMPLETIONS, body(json), MODEL, t);
+    }
+
+    @Test
+    void theEncodingCountsRealTokens() {
+        TokenCounter c = new TokenCounter("cl100k_base");
+        assertThat(c.text("hello world")).isEqualTo(2);
+        assertThat(c.text("")).isZero();
+        // special-token text is counted as text, never taken as a control token
+        assertThat(c.text("<|endoftext|>")).isGreaterThan(1);
+        assertThat(new TokenCounter("o200k_base").text("hello world")).isEqualTo(2);
+    }
+
+    @Test
+    void aChatCostsItsMessagesItsCappedOutputAndItsPrice() throws Exception {
+        CostEstimate e = chat("{\"model\":\"gpt-sim\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hello world\"}]}", GOLD)
+                .estimate();
+        // 3 (reply priming) + 3 (message) + 1 ("user") + 2 ("hello world")
+        assertThat(e.inputTokens()).isEqualTo(9);
+        assertThat(e.outputTokens()).isEqualTo(10);
+        assertThat(e.costMicros()).isEqualTo(Math.ceilDiv(9 * 500 + 10 * 1500, 1000)); // 20 (19.5 rounded up)
+        assertThat(e.weightedTokens()).isEqualTo((9 + 10) * 4);
+        assertThat(e.capAbsent()).isFalse();
+    }
+
+    @Test
+    void theOutputCapIsTheSmallestOfRequestTierAndModelAndIsSetWhenAbsent() throws Exception {
+        String prompt = ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        assertThat(chat("{\"max_tokens\":5000" + prompt, GOLD).estimate().outputCap()).isEqualTo(1000);
+        assertThat(chat("{\"max_tokens\":5000" + prompt, tenant(300)).estimate().outputCap()).isEqualTo(300);
+        assertThat(chat("{\"max_tokens\":40,\"max_completion_tokens\":30" + prompt, GOLD).estimate().outputCap()).isEqualTo(30);
+        CostEstimate absent = chat("{\"model\":\"gpt-sim\"" + prompt, GOLD).estimate();
+        assertThat(absent.outputCap()).isEqualTo(64);
+        assertThat(absent.capAbsent()).isTrue();
+        assertThat(chat("{\"model\":\"gpt-sim\"" + prompt, tenant(20)).estimate().outputCap()).isEqualTo(20);
+        assertThat(chat("{\"n\":3,\"max_tokens\":10" + prompt, GOLD).estimate().outputTokens()).isEqualTo(30);
+    }
+
+    @Test
+    void malformedLimitsAndOversizedPromptsAreRefused() throws Exception {
+        String prompt = ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        for (String bad : new String[] {"{\"max_tokens\":0", "{\"max_tokens\":-1", "{\"max_tokens\":1.5", "{\"max_tokens\":\"10\"",
+                "{\"n\":0", "{\"n\":17", "{\"n\":\"2\"", "{\"n\":2.0"}) {
+            CostEstimator.Result r = chat(bad + prompt, GOLD);
+            assertThat(r.error()).as(bad).isNotNull();
+            assertThat(r.error().status()).isEqualTo(400);
+        }
+        String longText = "word ".repeat(60);
+        CostEstimator.Result big = chat("{\"messages\":[{\"role\":\"user\",\"content\":\"" + longText + "\"}]}", GOLD);
+        assertThat(big.error().code().code()).isEqualTo("prompt_too_large");
+        assertThat(big.error().status()).isEqualTo(413);
+    }
+
+    @Test
+    void partsToolsPromptsAndInputsAreCounted() throws Exception {
+        CostEstimate parts = chat("{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hello world\"},"
+                + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x\"}}]}]}", tenant(0)).estimate();
+        assertThat(parts).isNull(); // 765 for the image is above this model's 50-token context
+        ModelConfig wide = new ModelConfig("gpt-sim", "main", "gpt-sim", "cl100k_base", 64, 1000, new Price(0, 0), 1, "/p", 10_000);
+        assertThat(CostEstimator.estimate(Operation.CHAT_COMPLETIONS, body("{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\","
+                + "\"text\":\"hello world\"},{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x\"}}]}]}"), wide, GOLD)
+                .estimate().inputTokens()).isEqualTo(3 + 3 + 1 + 2 + TokenCounter.NON_TEXT_PART);
+        long withTools = CostEstimator.estimate(Operation.CHAT_COMPLETIONS, body("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"lookup\"}}]}"), wide, GOLD).estimate().inputTokens();
+        long without = CostEstimator.estimate(Operation.CHAT_COMPLETIONS, body("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"),
+                wide, GOLD).estimate().inputTokens();
+        assertThat(withTools).isGreaterThan(without + 5);
+        assertThat(CostEstimator.estimate(Operation.COMPLETIONS, body("{\"prompt\":[\"hello world\",\"hello\"]}"), wide, GOLD)
+                .estimate().inputTokens()).isEqualTo(3);
+        assertThat(CostEstimator.estimate(Operation.COMPLETIONS, body("{\"prompt\":[1,2,3]}"), wide, GOLD).estimate().inputTokens())
+                .isEqualTo(3);
+        CostEstimate embed = CostEstimator.estimate(Operation.EMBEDDINGS, body("{\"input\":\"hello world\"}"), wide, GOLD).estimate();
+        assertThat(embed.inputTokens()).isEqualTo(2);
+        assertThat(embed.outputTokens()).isZero();
+        assertThat(embed.capAbsent()).as("no output, nothing to set").isFalse();
+    }
+}
