@@ -1,7 +1,6 @@
 package dev.warden.admission;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.config.ModelConfig;
 import dev.warden.config.Tenant;
 import dev.warden.pipeline.ErrorCode;
@@ -10,7 +9,6 @@ import dev.warden.pipeline.CostEstimate;
 import dev.warden.pipeline.Operation;
 import dev.warden.pipeline.Usage;
 import dev.warden.tenant.RequestBody;
-import java.io.IOException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -24,7 +22,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class CostEstimator {
     static final int MAX_CHOICES = 16;
-    private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final ConcurrentHashMap<String, TokenCounter> COUNTERS = new ConcurrentHashMap<>();
 
     /** An estimate, or the refusal of a request whose limits are malformed or too large. */
@@ -75,12 +72,7 @@ public final class CostEstimator {
             }
             choices = n.intValue();
         }
-        long input;
-        try {
-            input = promptTokens(operation, body, model);
-        } catch (IOException e) {
-            return refused("The body could not be read.", "body_unreadable");
-        }
+        long input = promptTokens(operation, body, model);
         if (input > model.maxInputTokens()) {
             return new Result(null, GatewayError.of(ErrorCode.PROMPT_TOO_LARGE, "The prompt has " + input + " tokens; this model takes at most "
                     + model.maxInputTokens() + ".", "prompt_too_large"));
@@ -91,13 +83,13 @@ public final class CostEstimator {
                 absent && output));
     }
 
-    private static long promptTokens(Operation operation, RequestBody body, ModelConfig model) throws IOException {
+    /** From the fields the body stage read in its one validating pass: no second parse. */
+    private static long promptTokens(Operation operation, RequestBody body, ModelConfig model) {
         TokenCounter counter = COUNTERS.computeIfAbsent(model.encoding(), TokenCounter::new);
-        JsonNode tree = MAPPER.readTree(body.raw().getBytes());
         return switch (operation) {
-            case CHAT_COMPLETIONS -> counter.chat(tree.get("messages"), tree.get("tools"));
-            case COMPLETIONS -> counter.prompt(tree.get("prompt"));
-            case EMBEDDINGS -> counter.prompt(tree.get("input"));
+            case CHAT_COMPLETIONS -> counter.chat(body.field("messages"), body.field("tools"));
+            case COMPLETIONS -> counter.prompt(body.field("prompt"));
+            case EMBEDDINGS -> counter.prompt(body.field("input"));
             default -> 0;
         };
     }

@@ -83,8 +83,9 @@ public class PipelineBenchmark {
                 .add("Host", "127.0.0.1").add("Authorization", "Bearer " + key).add("X-Tenant-ID", "t500")
                 .add("Content-Type", "application/json").add("User-Agent", "bench");
         String text = "{\"model\":\"gpt-sim\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-        body = new RequestBody(io.vertx.core.buffer.Buffer.buffer(text),
-                java.util.Map.of("model", new ObjectMapper().readTree(text).get("model")));
+        var tree = new ObjectMapper().readTree(text); // the fields the body stage reads in its validating pass
+        body = new RequestBody(io.vertx.core.buffer.Buffer.buffer(text), java.util.Map.of("model", tree.get("model"),
+                "messages", tree.get("messages")));
 
     }
 
