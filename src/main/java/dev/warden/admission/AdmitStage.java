@@ -12,18 +12,34 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 /**
- * Admit, its first part: the worst-case cost of every model call, before anything is forwarded
- * ({@link CostEstimator}); a malformed {@code max_tokens} or {@code n} is 400, a prompt beyond the
- * model's context 413. Limits, budgets (reserve / settle), seats and the fair queue build on this
- * estimate. A large body is counted on a worker thread: tokenizing megabytes must not stall an
- * event loop.
+ * Admit: the worst-case cost of every model call, before anything is forwarded
+ * ({@link CostEstimator}; a malformed {@code max_tokens} or {@code n} is 400, a prompt beyond the
+ * model's context 413), then the tenant's limits ({@link Limiter}): concurrency, request and token
+ * rates of the tenant and of the key, charged with that worst case and settled on completion with
+ * what was really used. A refusal is 429 with {@code Retry-After}; every answer carries the
+ * {@code RateLimit-Policy} and {@code RateLimit} headers (IETF httpapi draft) of the limits that
+ * apply. A large body is counted on a worker thread: tokenizing megabytes must not stall an event
+ * loop. Budgets (reserve / settle), seats and the fair queue join in later steps.
  */
 public final class AdmitStage implements Stage {
     static final int ON_LOOP_MAX_BYTES = 32 * 1024;
+    private static final dev.warden.pipeline.Key<Holds> HOLDS = dev.warden.pipeline.Key.of("admissionHolds");
     private final Vertx vertx;
+    private final Limiter limiter;
+    private final BudgetBook budgets;
 
-    public AdmitStage(Vertx vertx) {
+    /** What an admitted request holds until it ends, and the prices its real cost is settled at. */
+    private record Holds(Limiter.Reservation reservation, BudgetBook.Hold budget, dev.warden.config.Price price) {
+    }
+
+    /**
+     * {@code vertx} null: everything on the calling thread (benchmarks); {@code limiter} null: no
+     * limits; {@code budgets} null: no budget enforcement (no control store).
+     */
+    public AdmitStage(Vertx vertx, Limiter limiter, BudgetBook budgets) {
         this.vertx = vertx;
+        this.limiter = limiter;
+        this.budgets = budgets;
     }
 
     @Override
@@ -42,16 +58,55 @@ public final class AdmitStage implements Stage {
         RequestBody body = exchange.get(RequestContext.BODY);
         if (body != null && body.raw().length() > ON_LOOP_MAX_BYTES && vertx != null) {
             return vertx.executeBlocking(() -> CostEstimator.estimate(exchange.request().operation(), body, model, tenant), false)
-                    .map(r -> apply(exchange, r));
+                    .compose(r -> admit(exchange, r, model));
         }
-        return Future.succeededFuture(apply(exchange, CostEstimator.estimate(exchange.request().operation(), body, model, tenant)));
+        return admit(exchange, CostEstimator.estimate(exchange.request().operation(), body, model, tenant), model);
     }
 
-    private static Outcome apply(Exchange exchange, CostEstimator.Result r) {
+    private Future<Outcome> admit(Exchange exchange, CostEstimator.Result r, ModelConfig model) {
         if (r.error() != null) {
-            return Outcome.reject(r.error());
+            return Outcome.rejectNow(r.error());
         }
         exchange.put(RequestContext.COST, r.estimate());
-        return Outcome.CONTINUE;
+        if (limiter == null) {
+            return Outcome.continueNow();
+        }
+        Tenant tenant = exchange.require(RequestContext.TENANT);
+        Limiter.Decision d = limiter.admit(tenant.id(), exchange.require(RequestContext.PRINCIPAL).subject(), tenant.limits(),
+                r.estimate(), System.nanoTime());
+        RateLimitHeaders.apply(exchange, d);
+        if (d.refusal() != null) {
+            return Outcome.rejectNow(d.refusal());
+        }
+        if (budgets == null) {
+            exchange.put(HOLDS, new Holds(d.reservation(), BudgetBook.Hold.NONE, model.price()));
+            return Outcome.continueNow();
+        }
+        return budgets.reserve(tenant.id(), r.estimate().costMicros(), System.currentTimeMillis()).transform(ar -> {
+            if (ar.failed()) {
+                limiter.settle(d.reservation(), 0, System.nanoTime()); // nothing ran: the rates' reservation comes back
+                if (ar.cause() instanceof BudgetBook.Refused refused) {
+                    exchange.addResponseHeader("Retry-After", Long.toString(refused.retryAfterSeconds()));
+                    return Outcome.rejectNow(refused.error());
+                }
+                return Future.failedFuture(ar.cause());
+            }
+            exchange.put(HOLDS, new Holds(d.reservation(), ar.result(), model.price()));
+            return Outcome.continueNow();
+        });
+    }
+
+    @Override
+    public void onComplete(Exchange exchange, dev.warden.pipeline.Completion completion) {
+        Holds holds = exchange.get(HOLDS);
+        if (holds == null) {
+            return;
+        }
+        dev.warden.pipeline.Usage used = completion.usage();
+        // what the upstream reported; unknown usage (0) settles as nothing used: the estimate is released
+        limiter.settle(holds.reservation(), used.inputTokens() + used.outputTokens(), System.nanoTime());
+        if (budgets != null) {
+            budgets.settle(holds.budget(), used.costMicros(holds.price().inputPer1k(), holds.price().outputPer1k()));
+        }
     }
 }

@@ -44,6 +44,7 @@ public final class ControlPlane implements AutoCloseable {
     private final dev.warden.identity.KeyUsage keyUsage = new dev.warden.identity.KeyUsage();
     private final ControlStore store;
     private dev.warden.jobs.JobRegistry jobs;
+    private dev.warden.admission.BudgetBook budgets;
     private long alertTimer = -1;
     private long keyUsageTimer = -1;
 
@@ -79,6 +80,8 @@ public final class ControlPlane implements AutoCloseable {
         AdminResources admin = new AdminResources(vertx, store, sync, snapshots, hasher, audit, chain, monitor);
         ControlPlane cp = new ControlPlane(vertx, store, admin, audit, ledger, monitor, webhooks, state);
         cp.jobs = new dev.warden.jobs.JobRegistry(vertx, store, hasher);
+        cp.budgets = new dev.warden.admission.BudgetBook(vertx, store, ledger, tenant -> state.setting(tenant, "budgets"));
+        vertx.setPeriodic(60_000, id -> cp.budgets.sweep(System.currentTimeMillis()));
         cp.alertTimer = vertx.setPeriodic(1000, settings.intervalMs(), id -> cp.evaluateAlerts());
         cp.keyUsageTimer = vertx.setPeriodic(KEY_USAGE_FLUSH_MS, id -> cp.flushKeyUsage());
         snapshots.onFileReload(r -> audit.record(configReload(r)));
@@ -147,6 +150,11 @@ public final class ControlPlane implements AutoCloseable {
 
     public AdminResources admin() {
         return admin;
+    }
+
+    /** Hard budgets enforced at admission (reserve, settle), shared by every event loop. */
+    public dev.warden.admission.BudgetBook budgets() {
+        return budgets;
     }
 
     /** Long-running jobs, shared by every event loop. */

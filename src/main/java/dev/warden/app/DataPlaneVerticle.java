@@ -27,6 +27,7 @@ final class DataPlaneVerticle extends VerticleBase {
     private final ListenerConfig listener;
     private final ControlPlane control;
     private final java.util.function.Supplier<String> renewalBase;
+    private final dev.warden.admission.Limiter limiter;
     private final dev.warden.observe.Tracing tracing;
     private final dev.warden.observe.AccessLog accessLog;
     private final dev.warden.token.ServiceTokens serviceTokens;
@@ -39,8 +40,9 @@ final class DataPlaneVerticle extends VerticleBase {
     DataPlaneVerticle(SnapshotHolder snapshots, KeyHasher hasher, GatewayMetrics metrics, dev.warden.observe.Tracing tracing,
                       dev.warden.observe.AccessLog accessLog, dev.warden.token.ServiceTokens serviceTokens,
                       dev.warden.identity.JwksCache.Shared jwks, ListenerConfig listener, ControlPlane control,
-                      java.util.function.Supplier<String> renewalBase) {
+                      java.util.function.Supplier<String> renewalBase, dev.warden.admission.Limiter limiter) {
         this.renewalBase = renewalBase;
+        this.limiter = limiter;
         this.jwks = jwks;
         this.serviceTokens = serviceTokens;
         this.control = control;
@@ -67,7 +69,7 @@ final class DataPlaneVerticle extends VerticleBase {
         accessBatch = accessLog.newBatch();
         vertx.setPeriodic(100, id -> accessBatch.flushIfDue(System.currentTimeMillis())); // this loop's batch, on this loop
         PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, tracing, accessBatch, accessLog,
-                serviceTokens, jwks, config, control, renewalBase);
+                serviceTokens, jwks, config, control, renewalBase, limiter);
         io.vertx.core.http.HttpServerOptions options = DataPlaneServer.options(listener, config.limits(), config.timeouts());
         if (listener.tls() != null) {
             trusted = ClientTrust.bundles(snapshots.current());

@@ -76,9 +76,10 @@ public final class Demo {
         store = ControlStores.open(ControlStores.defaultUrl(dataDir));
         if (config.tenants().containsKey("globex")
                 && store.setting("globex", "budgets").isEmpty()) {
-            // A month budget for one demo tenant, so the dashboard's spend chart has a budget line.
+            // A hard month budget for one demo tenant ($0.05, a few hundred gpt-sim calls): the
+            // dashboard's spend chart has a budget line, and admission refuses past it (429 budget_exhausted).
             store.putSetting(new dev.warden.store.TenantSetting("globex", "budgets",
-                    "{\"budgets\":[{\"period\":\"month\",\"limitMicros\":5000,\"softPercent\":80,\"hard\":true,\"enforced\":true}]}",
+                    "{\"budgets\":[{\"period\":\"month\",\"limitMicros\":50000,\"softPercent\":80,\"hard\":true,\"enforced\":true}]}",
                     System.currentTimeMillis()));
         }
         StoreState stored = new StoreState();
@@ -92,6 +93,11 @@ public final class Demo {
             @Override
             public java.util.Map<String, String> authSettings() {
                 return stored.authSettings();
+            }
+
+            @Override
+            public java.util.Map<String, String> overrideSettings() {
+                return stored.overrideSettings();
             }
 
             @Override

@@ -43,6 +43,8 @@ public final class Gateway {
     private Tracing tracing;
     private final dev.warden.observe.AccessLog accessLog = dev.warden.observe.AccessLog.fromEnvironment();
     private final dev.warden.token.ServiceTokens serviceTokens = new dev.warden.token.ServiceTokens(SERVICE_TOKEN_ISSUER);
+    /** Admission's local limiter store: one per process, shared by the event loops. */
+    private final dev.warden.admission.Limiter limiter = new dev.warden.admission.Limiter();
     /** Tenants' key sets and unknown-kid cool-downs, shared by the event loops' caches. */
     private final dev.warden.identity.JwksCache.Shared jwks = new dev.warden.identity.JwksCache.Shared();
     /** The {@code iss} of Warden's service tokens. */
@@ -81,6 +83,12 @@ public final class Gateway {
                 .description("Access lines dropped because stdout could not keep up").register(prometheus);
         if (control != null) {
             control.bindMetrics(prometheus, metrics::tenantLabel);
+            for (String mode : List.of("enforced", "shadow")) {
+                io.micrometer.core.instrument.FunctionCounter.builder("warden_admission_refusals", control.budgets(),
+                                b -> b.refusals().getOrDefault("budget_exhausted|" + mode, new java.util.concurrent.atomic.LongAdder()).sum())
+                        .description("Requests admission refused (enforced) or would have refused (shadow mode)")
+                        .tag("code", "budget_exhausted").tag("mode", mode).register(prometheus);
+            }
         }
         AdminAuthenticator adminAuth;
         try {
@@ -89,6 +97,15 @@ public final class Gateway {
             return Future.failedFuture(e);
         }
         List<DataPlaneVerticle> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
+        vertx.setPeriodic(10_000, id -> limiter.sweep(System.nanoTime())); // idle buckets forgotten: bounded memory
+        for (String code : List.of("rate_limited", "concurrency_limited")) {
+            for (String mode : List.of("enforced", "shadow")) {
+                io.micrometer.core.instrument.FunctionCounter.builder("warden_admission_refusals", limiter,
+                                l -> l.refusals().getOrDefault(code + "|" + mode, new java.util.concurrent.atomic.LongAdder()).sum())
+                        .description("Requests admission refused (enforced) or would have refused (shadow mode)")
+                        .tag("code", code).tag("mode", mode).register(prometheus);
+            }
+        }
         Future<Void> encodings = vertx.executeBlocking(() -> {
             dev.warden.admission.CostEstimator.warm(config.models().values()); // tokenizer tables read before the first request
             return null;
@@ -98,7 +115,7 @@ public final class Gateway {
         return encodings.compose(w -> vertx.deployVerticle(() -> {
             DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, tracing, accessLog, serviceTokens, jwks,
                     config.dataListener(), control,
-                    () -> snapshots.current().config().jobs().renewalBase(config.dataListener(), dataPort));
+                    () -> snapshots.current().config().jobs().renewalBase(config.dataListener(), dataPort), limiter);
             loops.add(v);
             return v;
         }, new io.vertx.core.DeploymentOptions().setInstances(instances))).compose(id -> {

@@ -316,10 +316,28 @@ public final class ConfigLoader {
             if (!Ids.isName(name)) {
                 r.error(path, "invalid tier name (expected: 1..64 of [a-z0-9-])");
             }
-            r.onlyKnown(node, path, Set.of("description", "maxOutputTokens", "maxStreamSeconds"));
+            r.onlyKnown(node, path, Set.of("description", "maxOutputTokens", "maxStreamSeconds", "limits"));
+            RateLimits tierLimits = RateLimits.NONE;
+            JsonNode ln = node.get("limits");
+            if (r.isObject(ln, path + ".limits", false)) {
+                String lp = path + ".limits";
+                r.onlyKnown(ln, lp, Set.of("requestsPerMinute", "tokensPerMinute", "perKey", "burstSeconds", "concurrency", "enforced"));
+                long keyRpm = 0;
+                long keyTpm = 0;
+                JsonNode perKey = ln.get("perKey");
+                if (r.isObject(perKey, lp + ".perKey", false)) {
+                    r.onlyKnown(perKey, lp + ".perKey", Set.of("requestsPerMinute", "tokensPerMinute"));
+                    keyRpm = r.longValue(perKey, lp + ".perKey", "requestsPerMinute", 0, 0, 1_000_000_000L);
+                    keyTpm = r.longValue(perKey, lp + ".perKey", "tokensPerMinute", 0, 0, 1_000_000_000_000L);
+                }
+                tierLimits = new RateLimits(r.longValue(ln, lp, "requestsPerMinute", 0, 0, 1_000_000_000L),
+                        r.longValue(ln, lp, "tokensPerMinute", 0, 0, 1_000_000_000_000L), keyRpm, keyTpm,
+                        r.integer(ln, lp, "burstSeconds", 10, 1, 3600), r.integer(ln, lp, "concurrency", 0, 0, 1_000_000),
+                        r.bool(ln, lp, "enforced", true));
+            }
             tiers.put(name, new TierConfig(name, r.string(node, path, "description", "", false),
                     r.integer(node, path, "maxOutputTokens", 0, 0, 10_000_000),
-                    r.integer(node, path, "maxStreamSeconds", TierConfig.DEFAULT_MAX_STREAM_SECONDS, 1, 86_400)));
+                    r.integer(node, path, "maxStreamSeconds", TierConfig.DEFAULT_MAX_STREAM_SECONDS, 1, 86_400), tierLimits));
         });
 
         Map<String, TenantConfig> tenants = TenantsReader.read(r, root, tiers, models, regionsServed);

@@ -18,6 +18,11 @@ public interface RuntimeState {
     }
 
     /** Tenant-scoped role bindings: tenant id -> subject -> roles. */
+    /** Tenants' {@code overrides} settings (JSON), by tenant: their limits in place of the tier's. */
+    default java.util.Map<String, String> overrideSettings() {
+        return java.util.Map.of();
+    }
+
     default java.util.Map<String, java.util.Map<String, java.util.Set<Role>>> roleBindings() {
         return java.util.Map.of();
     }

@@ -32,8 +32,9 @@ public final class SnapshotCompiler {
         Map<String, ApiKeyRecord> keys = new HashMap<>();
         Map<String, Map<String, RouteTable>> routes = new HashMap<>();
 
+        Map<String, String> overrides = runtime.overrideSettings();
         for (TenantConfig tc : config.tenants().values()) {
-            addTenant(tc, config, tenants, routes);
+            addTenant(tc, config, overrides.get(tc.id()), tenants, routes);
             for (KeyConfig k : tc.keys()) {
                 byte[] hash = k.hash() != null ? KeyHasher.parseHashText(k.hash()) : hasher.hash(k.key());
                 Set<String> models = k.models() == null ? null : Set.copyOf(k.models());
@@ -49,7 +50,7 @@ public final class SnapshotCompiler {
                 LOG.warn("stored tenant {} left out of config version {}: {}", tc.id(), version, problem);
                 continue;
             }
-            addTenant(tc, config, tenants, routes);
+            addTenant(tc, config, overrides.get(tc.id()), tenants, routes);
         }
         for (ApiKeyRecord k : runtime.keys()) {
             if (!tenants.containsKey(k.tenantId())) {
@@ -94,10 +95,11 @@ public final class SnapshotCompiler {
         return new Snapshot.Identities(Map.copyOf(auth), Map.copyOf(issuers), Map.copyOf(bindings));
     }
 
-    private static void addTenant(TenantConfig tc, WardenConfig config, Map<String, Tenant> tenants,
+    private static void addTenant(TenantConfig tc, WardenConfig config, String overridesJson, Map<String, Tenant> tenants,
                                   Map<String, Map<String, RouteTable>> routes) {
-        Tenant t = new Tenant(tc.id(), config.tiers().get(tc.tier()), tc.anyRegion(), tc.regions(),
-                new LinkedHashSet<>(tc.models()), tc.status());
+        TierConfig tier = config.tiers().get(tc.tier());
+        Tenant t = new Tenant(tc.id(), tier, tc.anyRegion(), tc.regions(), new LinkedHashSet<>(tc.models()), tc.status(),
+                tier.limits().with(overridesJson == null ? null : readJson(overridesJson)));
         tenants.put(t.id(), t);
         Map<String, RouteTable> byModel = new HashMap<>();
         for (String m : tc.models()) {
@@ -106,6 +108,14 @@ public final class SnapshotCompiler {
             byModel.put(m, new RouteTable(model, pool.upstreams().stream().filter(u -> t.allowsRegion(u.region())).toList()));
         }
         routes.put(t.id(), Map.copyOf(byModel));
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode readJson(String json) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+        } catch (java.io.IOException e) {
+            return null; // stored settings were validated on the way in; unreadable ones change nothing
+        }
     }
 
     /** Why a run-time tenant does not fit the config, or null if it does. */

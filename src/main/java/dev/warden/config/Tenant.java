@@ -2,9 +2,18 @@ package dev.warden.config;
 
 import java.util.Set;
 
-/** A tenant as the data plane sees it: compiled, immutable, looked up by id. */
+/**
+ * A tenant as the data plane sees it: compiled, immutable, looked up by id.
+ *
+ * @param limits its admission limits: its tier's, with its own overrides applied
+ */
 public record Tenant(String id, TierConfig tier, boolean anyRegion, Set<String> regions, Set<String> models,
-                     TenantStatus status) {
+                     TenantStatus status, RateLimits limits) {
+    /** A tenant on its tier's limits. */
+    public Tenant(String id, TierConfig tier, boolean anyRegion, Set<String> regions, Set<String> models, TenantStatus status) {
+        this(id, tier, anyRegion, regions, models, status, tier == null ? RateLimits.NONE : tier.limits());
+    }
+
     public Tenant {
         regions = Set.copyOf(regions);
         models = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(models));

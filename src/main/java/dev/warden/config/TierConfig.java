@@ -1,18 +1,19 @@
 package dev.warden.config;
 
 /**
- * A policy template tenants are put on. Admission limits (rates, budgets, seats) join it in the
- * admission issue; today it caps output tokens per request and how long one stream may run.
+ * A policy template tenants are put on: output and stream caps, and admission's rate and
+ * concurrency limits (budgets and seats join it in later steps of the admission issue).
  *
  * @param maxOutputTokens  cap on {@code max_tokens} for every request of the tier (0 = the model's cap)
  * @param maxStreamSeconds the longest a response may stream: a stream admitted with a valid
  *                         credential runs to its end even if the credential expires meanwhile,
  *                         but never past this
+ * @param limits           admission's rates and concurrency for tenants of the tier
  */
-public record TierConfig(String name, String description, int maxOutputTokens, int maxStreamSeconds) {
+public record TierConfig(String name, String description, int maxOutputTokens, int maxStreamSeconds, RateLimits limits) {
     public static final int DEFAULT_MAX_STREAM_SECONDS = 900;
 
     public TierConfig(String name, String description, int maxOutputTokens) {
-        this(name, description, maxOutputTokens, DEFAULT_MAX_STREAM_SECONDS);
+        this(name, description, maxOutputTokens, DEFAULT_MAX_STREAM_SECONDS, RateLimits.NONE);
     }
 }

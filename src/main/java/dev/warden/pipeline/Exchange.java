@@ -17,6 +17,7 @@ public final class Exchange {
     private Usage usage = Usage.NONE;
     private int responseStatus;
     private boolean aborted;
+    private java.util.List<String> extraHeaders;
 
     public Exchange(InboundRequest request, long startNanos) {
         this.request = Objects.requireNonNull(request, "request");
@@ -64,6 +65,20 @@ public final class Exchange {
 
     public void responseStatus(int status) {
         this.responseStatus = status;
+    }
+
+    /** A header every answer to this exchange carries (admission's {@code RateLimit}, say), success or refusal. */
+    public void addResponseHeader(String name, String value) {
+        if (extraHeaders == null) {
+            extraHeaders = new java.util.ArrayList<>(4);
+        }
+        extraHeaders.add(name);
+        extraHeaders.add(value);
+    }
+
+    /** Name, value, name, value...; empty when none. */
+    public java.util.List<String> responseHeaders() {
+        return extraHeaders == null ? java.util.List.of() : extraHeaders;
     }
 
     public boolean aborted() {

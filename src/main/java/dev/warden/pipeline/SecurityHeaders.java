@@ -23,7 +23,8 @@ public final class SecurityHeaders {
     private static final CharSequence TENANT_ID_NAME = HttpHeaders.createOptimized(TENANT_ID);
 
     /**
-     * Adds the security headers, the request id and, once verified, the tenant. The headers must
+     * Adds the security headers, the request id, once verified the tenant, and the headers stages
+     * attached to the exchange for every answer ({@code RateLimit}, {@code Retry-After}). The headers must
      * not hold these names yet (callers start from an empty map or one filtered by header hygiene).
      */
     public static void apply(MultiMap headers, Exchange exchange) {
@@ -35,6 +36,10 @@ public final class SecurityHeaders {
             headers.add(REQUEST_ID_NAME, exchange.requestId());
             if (exchange.verifiedTenant() != null) {
                 headers.add(TENANT_ID_NAME, exchange.verifiedTenant());
+            }
+            java.util.List<String> extra = exchange.responseHeaders();
+            for (int i = 0; i + 1 < extra.size(); i += 2) {
+                headers.add(extra.get(i), extra.get(i + 1));
             }
         }
     }

@@ -398,7 +398,7 @@ final class JdbcControlStore implements ControlStore {
             try (PreparedStatement ps = c.prepareStatement("SELECT tenant, SUM(requests), SUM(input_tokens), SUM(output_tokens), "
                     + "SUM(cost_micros) FROM usage_rollup WHERE minute >= ? AND minute < ? GROUP BY tenant ORDER BY tenant")) {
                 ps.setLong(1, Math.floorDiv(fromMs, 60_000L));
-                ps.setLong(2, Math.floorDiv(toMs + 59_999L, 60_000L));
+                ps.setLong(2, Math.floorDiv(Math.min(toMs, Long.MAX_VALUE - 60_000L) + 59_999L, 60_000L)); // "until forever" must not overflow
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add(new TenantSpend(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));

@@ -38,6 +38,11 @@ public final class StoreState implements RuntimeState {
     }
 
     @Override
+    public Map<String, String> overrideSettings() {
+        return settingsOfKind("overrides");
+    }
+
+    @Override
     public Map<String, Map<String, java.util.Set<dev.warden.config.Role>>> roleBindings() {
         Map<String, Map<String, java.util.Set<dev.warden.config.Role>>> out = new HashMap<>();
         for (RoleBinding b : bindings) {

@@ -104,6 +104,23 @@ class DemoTest {
                 renewals = JSON.readTree(Http.get(jobs + "/" + jobId, "Authorization", bearer(acmeKey)).body()).path("credential_renewals").asLong();
             }
             assertThat(renewals).as("the job's worker renewed its credential through the gateway").isPositive();
+            // the free tier's tenant meets a real 429, with its headers, within a few hundred requests
+            JsonNode free = null;
+            for (JsonNode t : tenants) {
+                if (t.path("id").asText().equals("initech")) {
+                    free = t;
+                }
+            }
+            assertThat(free).isNotNull();
+            HttpResponse<String> limited = null;
+            for (int i = 0; i < 300 && limited == null; i++) {
+                HttpResponse<String> r = Http.post("http://127.0.0.1:" + ports[0] + "/v1/chat/completions", chat("echo", "hi"),
+                        "Authorization", bearer(free.path("apiKey").asText()));
+                limited = r.statusCode() == 429 ? r : null;
+            }
+            assertThat(limited).as("a 429 within 300 requests").isNotNull();
+            assertThat(limited.headers().firstValue("Retry-After")).isPresent();
+            assertThat(limited.headers().firstValue("RateLimit-Policy")).isPresent();
             String out = printed.toString();
             assertThat(out).contains(jobs);
             assertThat(out).contains("curl -s http://127.0.0.1:" + ports[0]).contains("OpenAI(base_url=")

@@ -111,9 +111,10 @@ class SettingsAndAlertsTest {
 
     @Test
     void spendAgainstABudgetRaisesAlertsOnceAndPostsThemToTheWebhook() throws Exception {
-        // gpt-sim costs 500 / 1500 micros per 1k tokens: a few requests pass a budget of 20 micros.
+        // gpt-sim costs 500 / 1500 micros per 1k tokens: a few requests pass a budget of 20 micros
+        // (an alerting budget: a hard one would refuse them at admission, BudgetEnforcementTest)
         assertThat(put(admin, "/admin/v1/tenants/globex/settings/budgets",
-                "{\"budgets\":[{\"period\":\"day\",\"limitMicros\":20,\"softPercent\":50},{\"period\":\"month\",\"limitMicros\":100000000}]}")
+                "{\"budgets\":[{\"period\":\"day\",\"limitMicros\":20,\"softPercent\":50,\"hard\":false},{\"period\":\"month\",\"limitMicros\":100000000}]}")
                 .statusCode()).isEqualTo(200);
         long upstreamCost = 0;
         for (int i = 0; i < 3; i++) {

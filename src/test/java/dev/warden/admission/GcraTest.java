@@ -1,0 +1,94 @@
+package dev.warden.admission;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.warden.config.RateLimits;
+import dev.warden.pipeline.CostEstimate;
+import org.junit.jupiter.api.Test;
+
+/** GCRA on a simulated clock: bursts, the long-run rate, weighted costs, refunds; the limiter over it. */
+class GcraTest {
+    private static final long S = 1_000_000_000L;
+
+    @Test
+    void aBurstThenTheRate() {
+        Gcra g = new Gcra();
+        long t = 1_000 * S;
+        for (int i = 0; i < 10; i++) {
+            assertThat(g.take("a", 1, 60, 10, t).allowed()).as("request %d of the burst", i).isTrue();
+        }
+        Gcra.Decision refused = g.take("a", 1, 60, 10, t);
+        assertThat(refused.allowed()).isFalse();
+        assertThat(refused.retryAfterNanos()).isEqualTo(S);
+        assertThat(g.take("b", 1, 60, 10, t).allowed()).as("another key has its own bucket").isTrue();
+        assertThat(g.take("a", 1, 60, 10, t + S).allowed()).isTrue();
+        assertThat(g.take("a", 1, 60, 10, t + S).allowed()).isFalse();
+    }
+
+    @Test
+    void overAMinuteAboveTheLimitTheAdmittedCountIsRateTimesTimePlusBurst() {
+        Gcra g = new Gcra();
+        long start = 5_000 * S;
+        int admitted = 0;
+        for (long t = start; t < start + 60 * S; t += S / 10) { // 10 attempts a second against 1 a second
+            if (g.take("a", 1, 60, 10, t).allowed()) {
+                admitted++;
+            }
+        }
+        assertThat(admitted).isBetween(60 + 10 - 1, 60 + 10);
+    }
+
+    @Test
+    void costsWeighTheBucketAndUnusedUnitsComeBack() {
+        Gcra g = new Gcra();
+        long t = 100 * S;
+        // 6,000 tokens a minute (100 a second), burst 1,000
+        assertThat(g.take("a", 800, 6000, 1000, t).allowed()).isTrue();
+        assertThat(g.take("a", 300, 6000, 1000, t).allowed()).isFalse();
+        g.refund("a", 600, 6000, t); // the request used 200 of its 800
+        assertThat(g.take("a", 300, 6000, 1000, t).allowed()).isTrue();
+        // a request larger than the burst passes into an empty bucket only, and pays in full
+        Gcra h = new Gcra();
+        assertThat(h.take("a", 2500, 6000, 1000, t).allowed()).isTrue();
+        assertThat(h.take("a", 1, 6000, 1000, t + 14 * S).allowed()).as("still paying for 2,500").isFalse();
+        assertThat(h.take("a", 1, 6000, 1000, t + 16 * S).allowed()).isTrue();
+        // a refund never makes credit out of idle time
+        Gcra k = new Gcra();
+        k.take("a", 10, 6000, 1000, t);
+        k.refund("a", 10_000, 6000, t + 60 * S);
+        for (int i = 0; i < 10; i++) {
+            assertThat(k.take("a", 100, 6000, 1000, t + 60 * S).allowed()).isTrue();
+        }
+        assertThat(k.take("a", 100, 6000, 1000, t + 60 * S).allowed()).isFalse();
+    }
+
+    @Test
+    void theLimiterAdmitsAgainstEveryLimitOrNone() {
+        Limiter limiter = new Limiter();
+        RateLimits limits = new RateLimits(600, 6000, 0, 0, 10, 2, true); // burst: 100 requests, 1,000 tokens
+        CostEstimate big = new CostEstimate(100, 500, 0, 0, 500, false);
+        long t = 10 * S;
+        Limiter.Decision first = limiter.admit("acme", "k1", limits, big, t);
+        Limiter.Decision second = limiter.admit("acme", "k1", limits, new CostEstimate(100, 300, 0, 0, 300, false), t);
+        assertThat(first.refusal()).isNull();
+        assertThat(second.refusal()).isNull();
+        Limiter.Decision third = limiter.admit("acme", "k1", limits, new CostEstimate(1, 1, 0, 0, 1, false), t);
+        assertThat(third.refusal().code().code()).as("two in flight").isEqualTo("concurrency_limited");
+        limiter.settle(first.reservation(), 150, t); // used 150 of 600: 450 tokens and its seat come back
+        Limiter.Decision fourth = limiter.admit("acme", "k1", limits, new CostEstimate(100, 350, 0, 0, 350, false), t);
+        assertThat(fourth.refusal()).as("fits after the refund").isNull();
+        limiter.settle(second.reservation(), 400, t);
+        Limiter.Decision tooMany = limiter.admit("acme", "k1", limits, new CostEstimate(100, 400, 0, 0, 400, false), t);
+        assertThat(tooMany.refusal().code().code()).isEqualTo("rate_limited");
+        assertThat(tooMany.retryAfterSeconds()).isPositive();
+        assertThat(tooMany.policies()).extracting(Limiter.Policy::name).containsExactly("tenant-requests", "tenant-tokens");
+        // the refused request took nothing: its request unit was given back
+        assertThat(limiter.admit("acme", "k1", limits, new CostEstimate(0, 0, 0, 0, 0, false), t).policies().get(0).remaining())
+                .isEqualTo(100 - 4);
+
+        RateLimits shadow = new RateLimits(60, 0, 0, 0, 1, 0, false); // burst 1
+        assertThat(limiter.admit("globex", "k2", shadow, big, t).refusal()).isNull();
+        assertThat(limiter.admit("globex", "k2", shadow, big, t).refusal()).as("shadow mode refuses nothing").isNull();
+        assertThat(limiter.refusals().get("rate_limited|shadow").sum()).isEqualTo(1);
+    }
+}

@@ -1,0 +1,111 @@
+package dev.warden.e2e;
+
+import static dev.warden.testing.Http.bearer;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.warden.store.TenantSpend;
+import dev.warden.testing.Databases;
+import dev.warden.testing.Http;
+import dev.warden.testing.TestGateway;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A hard budget is never overspent, however many requests run at once: each reserves its worst
+ * case at admission and settles its real cost when it ends; past the budget, 429
+ * {@code budget_exhausted} with nothing forwarded. Shadow budgets refuse nothing.
+ */
+class BudgetEnforcementTest {
+    private TestGateway gw;
+
+    @BeforeEach
+    void start() throws Exception {
+        gw = new TestGateway(yaml -> yaml, Databases.fresh(Databases.Kind.SQLITE));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        gw.close();
+    }
+
+    private void budget(String tenant, long limitMicros, boolean enforced) throws InterruptedException {
+        HttpResponse<String> r = Http.call("PUT", gw.adminUrl("/admin/v1/tenants/" + tenant + "/settings/budgets"),
+                "{\"budgets\":[{\"period\":\"day\",\"limitMicros\":" + limitMicros + ",\"hard\":true,\"enforced\":" + enforced + "}]}",
+                "Authorization", bearer(gw.adminToken));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        Thread.sleep(300); // the settings reach the replica's state
+    }
+
+    private long spentToday(String tenant) throws Exception {
+        gw.ledger.flush(5_000);
+        long dayStart = dev.warden.usage.Budget.Period.DAY.startMs(System.currentTimeMillis());
+        return gw.store.spend(dayStart, dayStart + 86_400_000L).stream().filter(s -> s.tenantId().equals(tenant))
+                .mapToLong(TenantSpend::costMicros).sum();
+    }
+
+    @Test
+    void concurrentStreamsNeverSpendPastAHardBudget() throws Exception {
+        budget("acme", 300, true);
+        String body = "{\"model\":\"gpt-sim\",\"stream\":true,\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        try {
+            for (int i = 0; i < 64; i++) {
+                calls.add(CompletableFuture.supplyAsync(() -> Http.post(gw.dataUrl("/v1/chat/completions"), body,
+                        "Authorization", bearer(gw.key("acme")), "X-Sim-Fault", "pace=100"), pool));
+            }
+            int ok = 0;
+            int exhausted = 0;
+            for (var c : calls) {
+                HttpResponse<String> r = c.get();
+                if (r.statusCode() == 200) {
+                    ok++;
+                } else {
+                    assertThat(r.statusCode()).isEqualTo(429);
+                    assertThat(r.body()).contains("\"code\":\"budget_exhausted\"");
+                    assertThat(r.headers().firstValue("Retry-After")).isPresent();
+                    exhausted++;
+                }
+            }
+            long spent = spentToday("acme");
+            assertThat(spent).as("spend within the hard budget, whatever the concurrency").isLessThanOrEqualTo(300);
+            assertThat(ok).as("the budget was used, not refused outright").isGreaterThanOrEqualTo(300 / 20);
+            assertThat(exhausted).isPositive();
+            assertThat(gw.metric("warden_admission_refusals_total", "code=\"budget_exhausted\"", "mode=\"enforced\"")).isEqualTo(exhausted);
+        } finally {
+            pool.shutdownNow();
+        }
+        // another tenant's budget is its own
+        assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), Http.chat("gpt-sim", "hi"), "Authorization", bearer(gw.key("globex")))
+                .statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void spendBeforeTheProcessKnewTheBudgetCountsAndShadowBudgetsRefuseNothing() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), "{\"model\":\"gpt-sim\",\"max_tokens\":10,\"messages\":[]}",
+                    "Authorization", bearer(gw.key("acme"))).statusCode()).isEqualTo(200);
+        }
+        long before = spentToday("acme");
+        assertThat(before).isPositive();
+        budget("acme", before + 5, true); // what was spent already leaves room for no 20-micro request
+        long upstream = gw.upstreamRequests();
+        HttpResponse<String> refused = Http.post(gw.dataUrl("/v1/chat/completions"), "{\"model\":\"gpt-sim\",\"max_tokens\":10,\"messages\":[]}",
+                "Authorization", bearer(gw.key("acme")));
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(gw.upstreamRequests()).isEqualTo(upstream);
+        gw.assertAudited(refused);
+
+        budget("acme", before + 5, false);
+        assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), "{\"model\":\"gpt-sim\",\"max_tokens\":10,\"messages\":[]}",
+                "Authorization", bearer(gw.key("acme"))).statusCode()).as("shadow: counted, not refused").isEqualTo(200);
+        assertThat(gw.metric("warden_admission_refusals_total", "code=\"budget_exhausted\"", "mode=\"shadow\"")).isEqualTo(1);
+    }
+}
