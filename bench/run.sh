@@ -5,7 +5,8 @@
 # start-to-ready time, and the p99 Warden adds over direct at half of its max rate.
 #
 # Knobs (env): ROUNDS (3), DURATION (10 s), CONNS (64), THREADS (2), WARMUP (20 s), OUT (results dir),
-#   WARDEN_EXTRA_YAML (appended to Warden's config, e.g. "telemetry: { accessLog: false }")
+#   WARDEN_EXTRA_YAML (appended to Warden's config, e.g. "telemetry: { accessLog: false }"),
+#   WARDEN_TIER_LIMITS (the bench tier's admission limits, e.g. "{ requestsPerMinute: 100000000, concurrency: 100000 }")
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROUNDS=${ROUNDS:-3}; DURATION=${DURATION:-10}; CONNS=${CONNS:-64}; THREADS=${THREADS:-2}; WARMUP=${WARMUP:-20}
@@ -67,7 +68,7 @@ pools:
 models:
   gpt-sim: { pool: sim, price: { inputPer1k: 500, outputPer1k: 1500 } }
 tiers:
-  pro: { description: bench }
+  pro: { description: bench, limits: ${WARDEN_TIER_LIMITS:-{\}} }
 tenants:
   bench:
     tier: pro
@@ -134,7 +135,9 @@ python3 - "$OUT" "$READY_MS" "$PEAK_RSS" <<'PY'
 import csv, statistics, sys
 out, ready, rss = sys.argv[1], sys.argv[2], sys.argv[3]
 rows = list(csv.DictReader(open(f"{out}/raw.tsv"), delimiter="\t"))
-def med(r, c): return statistics.median(float(x[c]) for x in rows if x["row"] == r)
+def med(r, c):
+    vals = [float(x[c]) for x in rows if x["row"] == r]
+    return statistics.median(vals) if vals else float("nan")  # a row left out of ROWS
 nginx = med("nginx", "rps"); direct = med("direct", "rps")
 lines = ["| row | req/s (median) | rounds | p50 ms | p99 ms | p99.9 ms | vs direct | vs nginx | errors |", "|---|---:|---|---:|---:|---:|---:|---:|---:|"]
 for r in [r for r in ("direct", "nginx", "vertx-bare", "warden") if any(x["row"] == r for x in rows)]:

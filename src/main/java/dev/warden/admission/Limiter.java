@@ -36,11 +36,14 @@ public final class Limiter {
     private final ConcurrentHashMap<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LongAdder> refused = new ConcurrentHashMap<>();
 
+    /** A tenant without limits: nothing to hold, nothing to settle, no allocation. */
+    private static final Decision UNLIMITED = new Decision(new Reservation("", "", RateLimits.NONE, 0, false), null, 0, List.of());
+
     public Decision admit(String tenant, String subject, RateLimits limits, CostEstimate cost, long now) {
-        List<Policy> policies = new ArrayList<>(4);
         if (!limits.any()) {
-            return new Decision(new Reservation(tenant, subject, limits, 0, false), null, 0, policies);
+            return UNLIMITED;
         }
+        List<Policy> policies = new ArrayList<>(4);
         long tokenCost = cost == null ? 0 : cost.inputTokens() + cost.outputTokens();
         boolean seat = false;
         if (limits.concurrency() > 0) {
