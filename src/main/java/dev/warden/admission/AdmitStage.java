@@ -72,8 +72,8 @@ public final class AdmitStage implements Stage {
             return Outcome.continueNow();
         }
         Tenant tenant = exchange.require(RequestContext.TENANT);
-        Limiter.Decision d = limiter.admit(tenant.id(), exchange.require(RequestContext.PRINCIPAL).subject(), tenant.limits(),
-                r.estimate(), System.nanoTime());
+        Limiter.Decision d = limiter.admit(new Limiter.Caller(tenant.id(), exchange.require(RequestContext.PRINCIPAL).subject(),
+                endUser(exchange), model.name()), tenant.limits(), r.estimate(), System.nanoTime());
         RateLimitHeaders.apply(exchange, d);
         if (d.refusal() != null) {
             return Outcome.rejectNow(d.refusal());
@@ -94,6 +94,13 @@ public final class AdmitStage implements Stage {
             exchange.put(HOLDS, new Holds(d.reservation(), ar.result(), model.price()));
             return Outcome.continueNow();
         });
+    }
+
+    /** The end user the request names ({@code user}, at most 256 characters), or null. */
+    private static String endUser(Exchange exchange) {
+        RequestBody body = exchange.get(RequestContext.BODY);
+        com.fasterxml.jackson.databind.JsonNode user = body == null ? null : body.field("user");
+        return user != null && user.isTextual() && !user.textValue().isEmpty() && user.textValue().length() <= 256 ? user.textValue() : null;
     }
 
     @Override

@@ -13,14 +13,18 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The local limiter store: one per process, shared by every event loop, lock-free. A request is
  * admitted against every limit of its tenant at once, or against none: concurrency first, then
- * the request rates (tenant, key), then the token rates charged with the request's worst-case
- * tokens. A refusal by a later limit gives back what the earlier ones took. Settlement gives back
+ * the request rates (tenant, key, end user, model), then the token rates of the same scopes,
+ * charged with the request's worst-case tokens. A refusal by a later limit gives back what the earlier ones took. Settlement gives back
  * the tokens the request did not use and its concurrency seat. With {@code enforced: false}
  * (shadow mode) nothing is refused: what would have been is counted.
  */
 public final class Limiter {
-    /** What an admitted request holds until it settles. */
-    public record Reservation(String tenant, String subject, RateLimits limits, long tokens, boolean seat) {
+    /** What an admitted request holds until it settles: its seat, and the token buckets it charged. */
+    public record Reservation(String tenant, long tokens, boolean seat, List<Charge> tokenCharges) {
+    }
+
+    /** One token bucket a request charged: its key and its rate. */
+    public record Charge(String key, long perMinute) {
     }
 
     /** One policy's state for the {@code RateLimit} headers. */
@@ -31,18 +35,23 @@ public final class Limiter {
     public record Decision(Reservation reservation, GatewayError refusal, long retryAfterSeconds, List<Policy> policies) {
     }
 
+    /** Who a request is, for the scopes of the limits: its key (or token subject), its end user (or null), its model. */
+    public record Caller(String tenant, String subject, String user, String model) {
+    }
+
     private final Gcra requests = new Gcra();
     private final Gcra tokens = new Gcra();
     private final ConcurrentHashMap<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LongAdder> refused = new ConcurrentHashMap<>();
 
     /** A tenant without limits: nothing to hold, nothing to settle, no allocation. */
-    private static final Decision UNLIMITED = new Decision(new Reservation("", "", RateLimits.NONE, 0, false), null, 0, List.of());
+    private static final Decision UNLIMITED = new Decision(new Reservation("", 0, false, List.of()), null, 0, List.of());
 
-    public Decision admit(String tenant, String subject, RateLimits limits, CostEstimate cost, long now) {
+    public Decision admit(Caller caller, RateLimits limits, CostEstimate cost, long now) {
         if (!limits.any()) {
             return UNLIMITED;
         }
+        String tenant = caller.tenant();
         List<Policy> policies = new ArrayList<>(4);
         long tokenCost = cost == null ? 0 : cost.inputTokens() + cost.outputTokens();
         boolean seat = false;
@@ -59,41 +68,65 @@ public final class Limiter {
                 seat = true;
             }
         }
-        String keyId = tenant + '\n' + subject;
-        List<Runnable> undo = new ArrayList<>(4);
-        boolean finalSeat = seat;
+        List<Scope> scopes = scopes(caller, limits);
+        List<Runnable> undo = new ArrayList<>(scopes.size() * 2 + 1);
+        boolean heldSeat = seat;
         undo.add(() -> {
-            if (finalSeat) {
+            if (heldSeat) {
                 inFlight.get(tenant).decrementAndGet();
             }
         });
-        long[][] checks = {
-                {limits.requestsPerMinute(), 1, 0}, {limits.keyRequestsPerMinute(), 1, 1},
-                {limits.tokensPerMinute(), tokenCost, 0}, {limits.keyTokensPerMinute(), tokenCost, 1}};
-        String[] names = {"tenant-requests", "key-requests", "tenant-tokens", "key-tokens"};
-        for (int i = 0; i < checks.length; i++) {
-            long perMinute = checks[i][0];
-            if (perMinute <= 0) {
-                continue;
-            }
-            boolean isTokens = i >= 2;
-            Gcra gcra = isTokens ? tokens : requests;
-            String key = checks[i][2] == 0 ? tenant : keyId;
-            long units = checks[i][1];
-            long burst = Math.max(1, perMinute * limits.burstSeconds() / 60);
-            Gcra.Decision d = gcra.take(key, units, perMinute, burst, now);
-            policies.add(new Policy(names[i], burst, limits.burstSeconds(), d.remaining(), Math.ceilDiv(d.resetNanos(), 1_000_000_000L)));
-            if (d.allowed()) {
-                undo.add(() -> gcra.refund(key, units, perMinute, now));
-            } else if (limits.enforced()) {
-                undo.forEach(Runnable::run);
-                return refuse(ErrorCode.RATE_LIMITED, "rate_limited:" + names[i], "The " + names[i].replace('-', ' ')
-                        + " limit is reached; retry after the time in Retry-After.", d.retryAfterNanos(), policies);
-            } else {
-                count("rate_limited", false);
+        List<Charge> charges = new ArrayList<>(scopes.size());
+        for (int pass = 0; pass < 2; pass++) { // every request rate first, then every token rate
+            boolean isTokens = pass == 1;
+            for (Scope scope : scopes) {
+                long perMinute = isTokens ? scope.rate().tokensPerMinute() : scope.rate().requestsPerMinute();
+                if (perMinute <= 0) {
+                    continue;
+                }
+                Gcra gcra = isTokens ? tokens : requests;
+                long units = isTokens ? tokenCost : 1;
+                String name = scope.name() + (isTokens ? "-tokens" : "-requests");
+                long burst = Math.max(1, perMinute * limits.burstSeconds() / 60);
+                Gcra.Decision d = gcra.take(scope.key(), units, perMinute, burst, now);
+                policies.add(new Policy(name, burst, limits.burstSeconds(), d.remaining(), Math.ceilDiv(d.resetNanos(), 1_000_000_000L)));
+                if (d.allowed()) {
+                    undo.add(() -> gcra.refund(scope.key(), units, perMinute, now));
+                    if (isTokens) {
+                        charges.add(new Charge(scope.key(), perMinute));
+                    }
+                } else if (limits.enforced()) {
+                    undo.forEach(Runnable::run);
+                    return refuse(ErrorCode.RATE_LIMITED, "rate_limited:" + name, "The " + name.replace('-', ' ')
+                            + " limit is reached; retry after the time in Retry-After.", d.retryAfterNanos(), policies);
+                } else {
+                    count("rate_limited", false);
+                }
             }
         }
-        return new Decision(new Reservation(tenant, subject, limits, tokenCost, seat), null, 0, policies);
+        return new Decision(new Reservation(tenant, tokenCost, seat, charges), null, 0, policies);
+    }
+
+    /** One scope a request is limited in: its name for the headers, its bucket key, its rate. */
+    private record Scope(String name, String key, RateLimits.Rate rate) {
+    }
+
+    private static List<Scope> scopes(Caller c, RateLimits limits) {
+        List<Scope> out = new ArrayList<>(4);
+        if (limits.tenant().any()) {
+            out.add(new Scope("tenant", c.tenant(), limits.tenant()));
+        }
+        if (limits.perKey().any()) {
+            out.add(new Scope("key", c.tenant() + "\nk\n" + c.subject(), limits.perKey()));
+        }
+        if (limits.perUser().any() && c.user() != null) {
+            out.add(new Scope("user", c.tenant() + "\nu\n" + c.user(), limits.perUser()));
+        }
+        RateLimits.Rate model = c.model() == null ? null : limits.perModel().get(c.model());
+        if (model != null && model.any()) {
+            out.add(new Scope("model", c.tenant() + "\nm\n" + c.model(), model));
+        }
+        return out;
     }
 
     /** The request ended having used {@code usedTokens} (0 if unknown): give back the rest, and its seat. */
@@ -106,11 +139,8 @@ public final class Limiter {
         }
         long unused = r.tokens() - Math.max(0, usedTokens);
         if (unused > 0) {
-            if (r.limits().tokensPerMinute() > 0) {
-                tokens.refund(r.tenant(), unused, r.limits().tokensPerMinute(), now);
-            }
-            if (r.limits().keyTokensPerMinute() > 0) {
-                tokens.refund(r.tenant() + '\n' + r.subject(), unused, r.limits().keyTokensPerMinute(), now);
+            for (Charge c : r.tokenCharges()) {
+                tokens.refund(c.key(), unused, c.perMinute(), now);
             }
         }
     }

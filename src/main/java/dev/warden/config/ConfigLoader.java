@@ -321,17 +321,17 @@ public final class ConfigLoader {
             JsonNode ln = node.get("limits");
             if (r.isObject(ln, path + ".limits", false)) {
                 String lp = path + ".limits";
-                r.onlyKnown(ln, lp, Set.of("requestsPerMinute", "tokensPerMinute", "perKey", "burstSeconds", "concurrency", "enforced"));
-                long keyRpm = 0;
-                long keyTpm = 0;
-                JsonNode perKey = ln.get("perKey");
-                if (r.isObject(perKey, lp + ".perKey", false)) {
-                    r.onlyKnown(perKey, lp + ".perKey", Set.of("requestsPerMinute", "tokensPerMinute"));
-                    keyRpm = r.longValue(perKey, lp + ".perKey", "requestsPerMinute", 0, 0, 1_000_000_000L);
-                    keyTpm = r.longValue(perKey, lp + ".perKey", "tokensPerMinute", 0, 0, 1_000_000_000_000L);
-                }
-                tierLimits = new RateLimits(r.longValue(ln, lp, "requestsPerMinute", 0, 0, 1_000_000_000L),
-                        r.longValue(ln, lp, "tokensPerMinute", 0, 0, 1_000_000_000_000L), keyRpm, keyTpm,
+                r.onlyKnown(ln, lp, Set.of("requestsPerMinute", "tokensPerMinute", "perKey", "perUser", "perModel", "burstSeconds",
+                        "concurrency", "enforced"));
+                Map<String, RateLimits.Rate> perModel = new LinkedHashMap<>();
+                r.entries(ln, lp, "perModel", false, (model, mn, mp) -> {
+                    if (!models.containsKey(model)) {
+                        r.error(mp, "unknown model '" + model + "'");
+                    }
+                    perModel.put(model, rate(r, mn, mp, Set.of()));
+                });
+                tierLimits = new RateLimits(rate(r, ln, lp, Set.of("perKey", "perUser", "perModel", "burstSeconds", "concurrency", "enforced")),
+                        rate(r, ln.get("perKey"), lp + ".perKey", Set.of()), rate(r, ln.get("perUser"), lp + ".perUser", Set.of()), perModel,
                         r.integer(ln, lp, "burstSeconds", 10, 1, 3600), r.integer(ln, lp, "concurrency", 0, 0, 1_000_000),
                         r.bool(ln, lp, "enforced", true));
             }
@@ -385,6 +385,19 @@ public final class ConfigLoader {
         Path jwksFile = file == null ? null : (baseDir == null ? Path.of(file) : baseDir.resolve(file));
         return new AdminIdpConfig(issuer, audiences, url, jwksFile, algs, r.integer(n, p, "clockSkewSeconds", 30, 0, 60),
                 r.integer(n, p, "maxLifetimeSeconds", 3600, 60, 86_400), r.string(n, p, "rolesClaim", "roles", false));
+    }
+
+    /** {@code requestsPerMinute} and {@code tokensPerMinute} of one scope of a tier's limits (absent node: no limit). */
+    private static RateLimits.Rate rate(ConfigReader r, JsonNode node, String path, Set<String> alsoAllowed) {
+        if (node == null || !r.isObject(node, path, false)) {
+            return RateLimits.Rate.NONE;
+        }
+        Set<String> known = new java.util.HashSet<>(alsoAllowed);
+        known.add("requestsPerMinute");
+        known.add("tokensPerMinute");
+        r.onlyKnown(node, path, known);
+        return new RateLimits.Rate(r.longValue(node, path, "requestsPerMinute", 0, 0, 1_000_000_000L),
+                r.longValue(node, path, "tokensPerMinute", 0, 0, 1_000_000_000_000L));
     }
 
     /** A client CA bundle (PEM, one or more certificates) read from a file, as a certificate policy. */

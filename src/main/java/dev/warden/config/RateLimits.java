@@ -1,29 +1,48 @@
 package dev.warden.config;
 
+import java.util.Map;
+
 /**
  * A tenant's admission limits (its tier's, with the tenant's {@code overrides} applied). Every
  * rate is GCRA with a burst of {@code burstSeconds} worth of its rate; tokens are the request's
- * estimated worst case (prompt + output cap), settled to what was really used. 0 = no such limit.
+ * estimated worst case (prompt + output cap), settled to what was really used.
  *
- * @param requestsPerMinute    requests of the whole tenant
- * @param tokensPerMinute      tokens of the whole tenant
- * @param keyRequestsPerMinute requests of each one key (or token subject) of the tenant
- * @param keyTokensPerMinute   tokens of each one key (or token subject)
- * @param concurrency          requests of the tenant in flight at once
- * @param enforced             false: shadow mode, count what would be refused and refuse nothing
+ * @param tenant      the whole tenant
+ * @param perKey      each key (or token subject) of the tenant
+ * @param perUser     each end user the requests name ({@code user} in the body)
+ * @param perModel    each model of the tenant, by model name (absent: no model limit)
+ * @param concurrency requests of the tenant in flight at once (0 = no limit)
+ * @param enforced    false: shadow mode, count what would be refused and refuse nothing
  */
-public record RateLimits(long requestsPerMinute, long tokensPerMinute, long keyRequestsPerMinute, long keyTokensPerMinute,
-                         int burstSeconds, int concurrency, boolean enforced) {
-    public static final RateLimits NONE = new RateLimits(0, 0, 0, 0, 10, 0, true);
+public record RateLimits(Rate tenant, Rate perKey, Rate perUser, Map<String, Rate> perModel, int burstSeconds, int concurrency,
+                         boolean enforced) {
+    /** Requests and tokens per minute; 0 = no such limit. */
+    public record Rate(long requestsPerMinute, long tokensPerMinute) {
+        public static final Rate NONE = new Rate(0, 0);
+
+        public boolean any() {
+            return requestsPerMinute > 0 || tokensPerMinute > 0;
+        }
+    }
+
+    public static final RateLimits NONE = new RateLimits(Rate.NONE, Rate.NONE, Rate.NONE, Map.of(), 10, 0, true);
 
     public RateLimits {
+        perModel = Map.copyOf(perModel);
         if (burstSeconds < 1 || burstSeconds > 3600) {
             throw new IllegalArgumentException("burstSeconds: " + burstSeconds + " (expected: 1..3600)");
         }
     }
 
+    /** Tenant and key rates only (tests, benchmarks). */
+    public RateLimits(long requestsPerMinute, long tokensPerMinute, long keyRequestsPerMinute, long keyTokensPerMinute,
+                      int burstSeconds, int concurrency, boolean enforced) {
+        this(new Rate(requestsPerMinute, tokensPerMinute), new Rate(keyRequestsPerMinute, keyTokensPerMinute), Rate.NONE, Map.of(),
+                burstSeconds, concurrency, enforced);
+    }
+
     public boolean any() {
-        return requestsPerMinute > 0 || tokensPerMinute > 0 || keyRequestsPerMinute > 0 || keyTokensPerMinute > 0 || concurrency > 0;
+        return tenant.any() || perKey.any() || perUser.any() || !perModel.isEmpty() || concurrency > 0;
     }
 
     /** These limits with a tenant's overrides (admin API {@code overrides} settings; absent fields keep the tier's). */
@@ -31,8 +50,8 @@ public record RateLimits(long requestsPerMinute, long tokensPerMinute, long keyR
         if (overrides == null || !overrides.isObject()) {
             return this;
         }
-        return new RateLimits(overrides.path("requestsPerMinute").asLong(requestsPerMinute),
-                overrides.path("tokensPerMinute").asLong(tokensPerMinute), keyRequestsPerMinute, keyTokensPerMinute, burstSeconds,
+        return new RateLimits(new Rate(overrides.path("requestsPerMinute").asLong(tenant.requestsPerMinute()),
+                overrides.path("tokensPerMinute").asLong(tenant.tokensPerMinute())), perKey, perUser, perModel, burstSeconds,
                 overrides.path("concurrency").asInt(concurrency), overrides.path("enforced").asBoolean(enforced));
     }
 }

@@ -68,27 +68,49 @@ class GcraTest {
         RateLimits limits = new RateLimits(600, 6000, 0, 0, 10, 2, true); // burst: 100 requests, 1,000 tokens
         CostEstimate big = new CostEstimate(100, 500, 0, 0, 500, false);
         long t = 10 * S;
-        Limiter.Decision first = limiter.admit("acme", "k1", limits, big, t);
-        Limiter.Decision second = limiter.admit("acme", "k1", limits, new CostEstimate(100, 300, 0, 0, 300, false), t);
+        Limiter.Decision first = limiter.admit(new Limiter.Caller("acme", "k1", null, null), limits, big, t);
+        Limiter.Decision second = limiter.admit(new Limiter.Caller("acme", "k1", null, null), limits, new CostEstimate(100, 300, 0, 0, 300, false), t);
         assertThat(first.refusal()).isNull();
         assertThat(second.refusal()).isNull();
-        Limiter.Decision third = limiter.admit("acme", "k1", limits, new CostEstimate(1, 1, 0, 0, 1, false), t);
+        Limiter.Decision third = limiter.admit(new Limiter.Caller("acme", "k1", null, null), limits, new CostEstimate(1, 1, 0, 0, 1, false), t);
         assertThat(third.refusal().code().code()).as("two in flight").isEqualTo("concurrency_limited");
         limiter.settle(first.reservation(), 150, t); // used 150 of 600: 450 tokens and its seat come back
-        Limiter.Decision fourth = limiter.admit("acme", "k1", limits, new CostEstimate(100, 350, 0, 0, 350, false), t);
+        Limiter.Decision fourth = limiter.admit(new Limiter.Caller("acme", "k1", null, null), limits, new CostEstimate(100, 350, 0, 0, 350, false), t);
         assertThat(fourth.refusal()).as("fits after the refund").isNull();
         limiter.settle(second.reservation(), 400, t);
-        Limiter.Decision tooMany = limiter.admit("acme", "k1", limits, new CostEstimate(100, 400, 0, 0, 400, false), t);
+        Limiter.Decision tooMany = limiter.admit(new Limiter.Caller("acme", "k1", null, null), limits, new CostEstimate(100, 400, 0, 0, 400, false), t);
         assertThat(tooMany.refusal().code().code()).isEqualTo("rate_limited");
         assertThat(tooMany.retryAfterSeconds()).isPositive();
         assertThat(tooMany.policies()).extracting(Limiter.Policy::name).containsExactly("tenant-requests", "tenant-tokens");
         // the refused request took nothing: its request unit was given back
-        assertThat(limiter.admit("acme", "k1", limits, new CostEstimate(0, 0, 0, 0, 0, false), t).policies().get(0).remaining())
+        assertThat(limiter.admit(new Limiter.Caller("acme", "k1", null, null), limits, new CostEstimate(0, 0, 0, 0, 0, false), t).policies().get(0).remaining())
                 .isEqualTo(100 - 4);
 
         RateLimits shadow = new RateLimits(60, 0, 0, 0, 1, 0, false); // burst 1
-        assertThat(limiter.admit("globex", "k2", shadow, big, t).refusal()).isNull();
-        assertThat(limiter.admit("globex", "k2", shadow, big, t).refusal()).as("shadow mode refuses nothing").isNull();
+        assertThat(limiter.admit(new Limiter.Caller("globex", "k2", null, null), shadow, big, t).refusal()).isNull();
+        assertThat(limiter.admit(new Limiter.Caller("globex", "k2", null, null), shadow, big, t).refusal()).as("shadow mode refuses nothing").isNull();
         assertThat(limiter.refusals().get("rate_limited|shadow").sum()).isEqualTo(1);
+    }
+
+    @Test
+    void endUsersAndModelsHaveTheirOwnBuckets() {
+        Limiter limiter = new Limiter();
+        RateLimits limits = new RateLimits(RateLimits.Rate.NONE, RateLimits.Rate.NONE, new RateLimits.Rate(60, 0),
+                java.util.Map.of("gpt-sim", new RateLimits.Rate(120, 0)), 2, 0, true); // bursts: 2 per user, 4 per model
+        CostEstimate c = new CostEstimate(1, 1, 0, 0, 1, false);
+        long t = 50 * S;
+        assertThat(limiter.admit(new Limiter.Caller("acme", "k", "alice", "echo"), limits, c, t).refusal()).isNull();
+        assertThat(limiter.admit(new Limiter.Caller("acme", "k", "alice", "echo"), limits, c, t).refusal()).isNull();
+        Limiter.Decision third = limiter.admit(new Limiter.Caller("acme", "k", "alice", "echo"), limits, c, t);
+        assertThat(third.refusal().reason()).isEqualTo("rate_limited:user-requests");
+        assertThat(limiter.admit(new Limiter.Caller("acme", "k", "bob", "echo"), limits, c, t).refusal()).as("bob's own bucket").isNull();
+        assertThat(limiter.admit(new Limiter.Caller("acme", "k", null, "echo"), limits, c, t).refusal()).as("no user named").isNull();
+        for (int i = 0; i < 4; i++) {
+            assertThat(limiter.admit(new Limiter.Caller("acme", "k", null, "gpt-sim"), limits, c, t).refusal()).isNull();
+        }
+        Limiter.Decision model = limiter.admit(new Limiter.Caller("acme", "k", null, "gpt-sim"), limits, c, t);
+        assertThat(model.refusal().reason()).isEqualTo("rate_limited:model-requests");
+        assertThat(limiter.admit(new Limiter.Caller("globex", "k", null, "gpt-sim"), limits, c, t).refusal())
+                .as("another tenant's model bucket").isNull();
     }
 }

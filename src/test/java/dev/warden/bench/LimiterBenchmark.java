@@ -56,7 +56,7 @@ public class LimiterBenchmark {
     @Threads(1)
     public Limiter.Decision admitAndSettle() {
         String tenant = tenants[next++ % tenants.length];
-        Limiter.Decision d = limiter.admit(tenant, "key-1", policy, cost, System.nanoTime());
+        Limiter.Decision d = limiter.admit(new Limiter.Caller(tenant, "key-1", "user-1", "gpt-sim"), policy, cost, System.nanoTime());
         limiter.settle(d.reservation(), 180, System.nanoTime());
         return d;
     }
@@ -65,7 +65,7 @@ public class LimiterBenchmark {
     @Threads(2)
     public Limiter.Decision admitAndSettleTwoThreads() {
         String tenant = tenants[(int) (Thread.currentThread().threadId() % 2)]; // two loops on the same tenant: contention
-        Limiter.Decision d = limiter.admit(tenant, "key-1", policy, cost, System.nanoTime());
+        Limiter.Decision d = limiter.admit(new Limiter.Caller(tenant, "key-1", "user-1", "gpt-sim"), policy, cost, System.nanoTime());
         limiter.settle(d.reservation(), 180, System.nanoTime());
         return d;
     }

@@ -98,6 +98,10 @@ class ConfigLoaderTest {
         assertThat(errors(yaml)).contains("pools.main.jobsPath: 'v1/jobs' (expected: an absolute path of [A-Za-z0-9._~/-], e.g. /v1/jobs)");
         assertThat(errors(BASE.replace("basic: { description: \"b\" }", "basic: { description: \"b\", maxStreamSeconds: 0 }")))
                 .anyMatch(e -> e.startsWith("tiers.basic.maxStreamSeconds: 0"));
+        assertThat(errors(BASE.replace("basic: { description: \"b\" }",
+                "basic: { description: \"b\", limits: { perModel: { m9: { requestsPerMinute: 5 } }, perUser: { rpm: 1 } } }")))
+                .contains("tiers.basic.limits.perModel.m9: unknown model 'm9'")
+                .anyMatch(e -> e.startsWith("tiers.basic.limits.perUser.rpm: unknown field"));
     }
 
     @Test

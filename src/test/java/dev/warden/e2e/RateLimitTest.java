@@ -27,7 +27,7 @@ class RateLimitTest {
                 .replace("basic: { description: \"small\", maxOutputTokens: 50 }",
                         "basic: { description: \"small\", maxOutputTokens: 50, limits: { requestsPerMinute: 60, burstSeconds: 5 } }")
                 .replace("gold: { description: \"top\", maxOutputTokens: 0 }",
-                        "gold: { description: \"top\", maxOutputTokens: 0, limits: { perKey: { requestsPerMinute: 120 }, burstSeconds: 2, concurrency: 1 } }"),
+                        "gold: { description: \"top\", maxOutputTokens: 0, limits: { perKey: { requestsPerMinute: 120 }, perUser: { requestsPerMinute: 60 }, burstSeconds: 2, concurrency: 1 } }"),
                 Databases.fresh(Databases.Kind.SQLITE));
     }
 
@@ -86,6 +86,19 @@ class RateLimitTest {
         assertThat(slow.get().statusCode()).isEqualTo(200);
         assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), chat("echo", "hi"), "Authorization", bearer(second)).statusCode())
                 .as("the seat came back when the stream ended").isEqualTo(200);
+    }
+
+    @Test
+    void eachEndUserTheBodyNamesHasItsOwnRate() {
+        java.util.function.Function<String, Integer> as = user -> Http.post(gw.dataUrl("/v1/chat/completions"),
+                "{\"model\":\"gpt-sim\",\"user\":\"" + user + "\",\"messages\":[]}", "Authorization", bearer(gw.key("acme"))).statusCode();
+        assertThat(as.apply("u1")).isEqualTo(200);
+        assertThat(as.apply("u1")).isEqualTo(200);
+        HttpResponse<String> third = Http.post(gw.dataUrl("/v1/chat/completions"), "{\"model\":\"gpt-sim\",\"user\":\"u1\",\"messages\":[]}",
+                "Authorization", bearer(gw.key("acme")));
+        assertThat(third.statusCode()).as("60 a minute per user, burst of 2 s = 2").isEqualTo(429);
+        assertThat(third.headers().firstValue("RateLimit").orElseThrow()).contains("\"user-requests\";r=0");
+        assertThat(as.apply("u2")).as("another end user of the same key").isEqualTo(200);
     }
 
     @Test
