@@ -29,7 +29,8 @@ public final class AdmitStage implements Stage {
     private final BudgetBook budgets;
 
     /** What an admitted request holds until it ends, and the prices its real cost is settled at. */
-    private record Holds(Limiter.Reservation reservation, BudgetBook.Hold budget, dev.warden.config.Price price) {
+    private record Holds(Limiter.Reservation reservation, BudgetBook.Hold budget, dev.warden.config.Price price,
+                         dev.warden.pipeline.CostEstimate estimate) {
     }
 
     /**
@@ -79,7 +80,7 @@ public final class AdmitStage implements Stage {
             return Outcome.rejectNow(d.refusal());
         }
         if (budgets == null) {
-            exchange.put(HOLDS, new Holds(d.reservation(), BudgetBook.Hold.NONE, model.price()));
+            exchange.put(HOLDS, new Holds(d.reservation(), BudgetBook.Hold.NONE, model.price(), r.estimate()));
             return Outcome.continueNow();
         }
         return budgets.reserve(tenant.id(), r.estimate().costMicros(), System.currentTimeMillis()).transform(ar -> {
@@ -91,7 +92,7 @@ public final class AdmitStage implements Stage {
                 }
                 return Future.failedFuture(ar.cause());
             }
-            exchange.put(HOLDS, new Holds(d.reservation(), ar.result(), model.price()));
+            exchange.put(HOLDS, new Holds(d.reservation(), ar.result(), model.price(), r.estimate()));
             return Outcome.continueNow();
         });
     }
@@ -110,10 +111,16 @@ public final class AdmitStage implements Stage {
             return;
         }
         dev.warden.pipeline.Usage used = completion.usage();
-        // what the upstream reported; unknown usage (0) settles as nothing used: the estimate is released
-        limiter.settle(holds.reservation(), used.inputTokens() + used.outputTokens(), System.nanoTime());
+        // What the upstream reported. An answer that reported nothing is settled at its worst case
+        // (an upstream that hides its usage never earns a refund); a request that never got an
+        // answer used nothing.
+        boolean answered = exchange.get(RequestContext.UPSTREAM_HEAD_NANOS) != null && completion.status() < 400;
+        boolean unreported = answered && used.inputTokens() == 0 && used.outputTokens() == 0;
+        long tokens = unreported ? holds.estimate().inputTokens() + holds.estimate().outputTokens() : used.inputTokens() + used.outputTokens();
+        long micros = unreported ? holds.estimate().costMicros() : used.costMicros(holds.price().inputPer1k(), holds.price().outputPer1k());
+        limiter.settle(holds.reservation(), tokens, System.nanoTime());
         if (budgets != null) {
-            budgets.settle(holds.budget(), used.costMicros(holds.price().inputPer1k(), holds.price().outputPer1k()));
+            budgets.settle(holds.budget(), micros);
         }
     }
 }

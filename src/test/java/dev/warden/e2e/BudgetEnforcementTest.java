@@ -108,4 +108,17 @@ class BudgetEnforcementTest {
                 "Authorization", bearer(gw.key("acme"))).statusCode()).as("shadow: counted, not refused").isEqualTo(200);
         assertThat(gw.metric("warden_admission_refusals_total", "code=\"budget_exhausted\"", "mode=\"shadow\"")).isEqualTo(1);
     }
+
+    @Test
+    void anAnswerThatReportsNoUsageIsChargedItsWorstCase() throws Exception {
+        budget("acme", 100, true);
+        String body = "{\"model\":\"gpt-sim\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"; // worst case 20
+        int ok = 0;
+        for (int i = 0; i < 10; i++) {
+            HttpResponse<String> r = Http.post(gw.dataUrl("/v1/chat/completions"), body, "Authorization", bearer(gw.key("acme")),
+                    "X-Sim-Fault", "no-usage");
+            ok += r.statusCode() == 200 ? 1 : 0;
+        }
+        assertThat(ok).as("100 micros of 20-micro worst cases, whatever the upstream did not report").isEqualTo(5);
+    }
 }
