@@ -10,6 +10,7 @@ import dev.warden.tenant.RequestBody;
 import dev.warden.tenant.RequestContext;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.List;
 
 /**
  * Admit: the worst-case cost of every model call, before anything is forwarded
@@ -83,7 +84,9 @@ public final class AdmitStage implements Stage {
             exchange.put(HOLDS, new Holds(d.reservation(), BudgetBook.Hold.NONE, model.price(), r.estimate()));
             return Outcome.continueNow();
         }
-        return budgets.reserve(tenant.id(), r.estimate().costMicros(), System.currentTimeMillis()).transform(ar -> {
+        long worstTokens = r.estimate().inputTokens() + r.estimate().outputTokens();
+        return budgets.reserve(tenant.id(), r.estimate().costMicros(), worstTokens, quotas(tenant.limits()), System.currentTimeMillis())
+                .transform(ar -> {
             if (ar.failed()) {
                 limiter.settle(d.reservation(), 0, System.nanoTime()); // nothing ran: the rates' reservation comes back
                 if (ar.cause() instanceof BudgetBook.Refused refused) {
@@ -95,6 +98,21 @@ public final class AdmitStage implements Stage {
             exchange.put(HOLDS, new Holds(d.reservation(), ar.result(), model.price(), r.estimate()));
             return Outcome.continueNow();
         });
+    }
+
+    /** The tenant's calendar token quotas, reserved with its budgets. */
+    private static List<BudgetBook.Allowance> quotas(dev.warden.config.RateLimits limits) {
+        if (limits.dailyTokens() <= 0 && limits.monthlyTokens() <= 0) {
+            return List.of();
+        }
+        List<BudgetBook.Allowance> out = new java.util.ArrayList<>(2);
+        if (limits.dailyTokens() > 0) {
+            out.add(new BudgetBook.Allowance(dev.warden.usage.Budget.Period.DAY, limits.dailyTokens(), true, limits.enforced()));
+        }
+        if (limits.monthlyTokens() > 0) {
+            out.add(new BudgetBook.Allowance(dev.warden.usage.Budget.Period.MONTH, limits.monthlyTokens(), true, limits.enforced()));
+        }
+        return out;
     }
 
     /** The end user the request names ({@code user}, at most 256 characters), or null. */
@@ -120,7 +138,7 @@ public final class AdmitStage implements Stage {
         long micros = unreported ? holds.estimate().costMicros() : used.costMicros(holds.price().inputPer1k(), holds.price().outputPer1k());
         limiter.settle(holds.reservation(), tokens, System.nanoTime());
         if (budgets != null) {
-            budgets.settle(holds.budget(), micros);
+            budgets.settle(holds.budget(), micros, tokens);
         }
     }
 }

@@ -15,10 +15,11 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
- * Hard spending budgets, enforced at admission by reservation: a request may start only if what
- * its tenant spent in the period, plus what requests in flight have reserved, plus its own
- * worst-case cost stays within every hard budget; its worst case is then reserved, and settled to
- * its real cost when it ends. So concurrent requests can never overspend a hard budget.
+ * Hard spending budgets (micro-units) and calendar token quotas (daily, monthly), enforced at
+ * admission by reservation: a request may start only if what its tenant used in the period, plus
+ * what requests in flight have reserved, plus its own worst case stays within every hard budget
+ * and quota; its worst case is then reserved, and settled to what it really used when it ends.
+ * So concurrent requests can never overspend a hard budget nor overrun a quota.
  *
  * <p>An account per (tenant, period): the spend before it existed is read once from the control
  * store (after the ledger writer has flushed, so no finished request is missed), and this
@@ -29,25 +30,38 @@ import java.util.function.Function;
  * would have refused.
  */
 public final class BudgetBook {
-    /** What an admitted request reserved: the amount on each account. */
-    public record Hold(List<Account> accounts, long micros) {
-        static final Hold NONE = new Hold(List.of(), 0);
+    /** What an admitted request reserved: an amount on each account (micro-units, or tokens for a quota). */
+    public record Hold(List<Held> held) {
+        static final Hold NONE = new Hold(List.of());
     }
 
-    /** One tenant's spend in one budget period. */
+    /** One reservation on one account. */
+    public record Held(Account account, long amount) {
+    }
+
+    /** One limit on a tenant's use in a calendar period: money ({@code tokens} false) or tokens. */
+    public record Allowance(Budget.Period period, long limit, boolean tokens, boolean enforced) {
+        String code() {
+            return tokens ? "quota_exhausted" : "budget_exhausted";
+        }
+    }
+
+    /** One tenant's use in one period, in one unit. */
     public static final class Account {
         final long periodEndMs;
+        final boolean tokens;
         final AtomicLong settled = new AtomicLong();
         final AtomicLong reserved = new AtomicLong();
         volatile long baseline = -1;
         Future<Void> loading;
 
-        Account(long periodEndMs) {
+        Account(long periodEndMs, boolean tokens) {
             this.periodEndMs = periodEndMs;
+            this.tokens = tokens;
         }
     }
 
-    private record Parsed(String json, List<Budget> budgets) {
+    private record Parsed(String json, List<Allowance> budgets) {
     }
 
     private final Vertx vertx;
@@ -66,18 +80,22 @@ public final class BudgetBook {
         this.budgetsOf = budgetsOf;
     }
 
-    /** Reserves {@code micros} on each hard budget of the tenant; fails with a 429 GatewayError when one would be exceeded. */
-    public Future<Hold> reserve(String tenant, long micros, long nowMs) {
-        List<Budget> budgets = hardBudgets(tenant);
-        if (budgets.isEmpty()) {
+    /**
+     * Reserves {@code micros} on each hard budget of the tenant and {@code tokens} on each of its
+     * {@code quotas}; fails with a {@link Refused} (429) when one would be exceeded.
+     */
+    public Future<Hold> reserve(String tenant, long micros, long tokens, List<Allowance> quotas, long nowMs) {
+        List<Allowance> all = allowances(tenant, quotas);
+        if (all.isEmpty()) {
             return Future.succeededFuture(Hold.NONE);
         }
-        List<Account> held = new ArrayList<>(budgets.size());
-        List<Future<Void>> loads = new ArrayList<>(budgets.size());
-        for (Budget b : budgets) {
+        List<Account> accountsOf = new ArrayList<>(all.size());
+        List<Future<Void>> loads = new ArrayList<>(all.size());
+        for (Allowance b : all) {
             long start = b.period().startMs(nowMs);
-            Account a = accounts.computeIfAbsent(tenant + '\n' + b.period().id() + '\n' + start, k -> new Account(b.period().endMs(nowMs)));
-            held.add(a);
+            Account a = accounts.computeIfAbsent(tenant + '\n' + (b.tokens() ? "tokens" : "micros") + '\n' + b.period().id() + '\n' + start,
+                    k -> new Account(b.period().endMs(nowMs), b.tokens()));
+            accountsOf.add(a);
             loads.add(load(a, tenant, start));
         }
         return Future.all(loads).transform(ar -> {
@@ -85,32 +103,37 @@ public final class BudgetBook {
                 return Future.failedFuture(new Refused(GatewayError.of(ErrorCode.BUDGET_EXHAUSTED,
                         "The tenant's spend cannot be checked right now; retry shortly.", "budget_unknown"), 5));
             }
-            List<Account> taken = new ArrayList<>(held.size());
-            for (int i = 0; i < held.size(); i++) {
-                Budget b = budgets.get(i);
-                Account a = held.get(i);
-                if (!take(a, micros, b.limitMicros())) {
-                    if (b.enforced()) {
-                        taken.forEach(t -> t.reserved.addAndGet(-micros));
-                        count("budget_exhausted|enforced");
-                        long retry = Math.max(1, (a.periodEndMs - nowMs + 999) / 1000);
-                        return Future.failedFuture(new Refused(GatewayError.of(ErrorCode.BUDGET_EXHAUSTED, "The tenant's "
-                                + b.period().id() + " budget would be exceeded by this request.", "budget_exhausted:" + b.period().id()), retry));
-                    }
-                    count("budget_exhausted|shadow");
+            List<Held> taken = new ArrayList<>(all.size());
+            for (int i = 0; i < all.size(); i++) {
+                Allowance b = all.get(i);
+                Account a = accountsOf.get(i);
+                long amount = b.tokens() ? tokens : micros;
+                if (take(a, amount, b.limit())) {
+                    taken.add(new Held(a, amount));
                     continue;
                 }
-                taken.add(a);
+                if (!b.enforced()) {
+                    count(b.code() + "|shadow");
+                    continue;
+                }
+                taken.forEach(h -> h.account().reserved.addAndGet(-h.amount()));
+                count(b.code() + "|enforced");
+                long retry = Math.max(1, (a.periodEndMs - nowMs + 999) / 1000);
+                String what = b.tokens() ? "token quota" : "budget";
+                return Future.failedFuture(new Refused(GatewayError.of(b.tokens() ? ErrorCode.QUOTA_EXHAUSTED : ErrorCode.BUDGET_EXHAUSTED,
+                        "The tenant's " + b.period().id() + " " + what + " would be exceeded by this request.",
+                        b.code() + ":" + b.period().id()), retry));
             }
-            return Future.succeededFuture(new Hold(List.copyOf(taken), micros));
+            return Future.succeededFuture(new Hold(List.copyOf(taken)));
         });
     }
 
-    /** The request ended having cost {@code actualMicros}: its reservation becomes that spend. */
-    public void settle(Hold hold, long actualMicros) {
-        for (Account a : hold.accounts()) {
-            a.settled.addAndGet(Math.max(0, actualMicros)); // spend first: a concurrent check never sees less than the truth
-            a.reserved.addAndGet(-hold.micros());
+    /** The request ended having cost {@code actualMicros} and used {@code actualTokens}: its reservations become that use. */
+    public void settle(Hold hold, long actualMicros, long actualTokens) {
+        for (Held h : hold.held()) {
+            long used = Math.max(0, h.account().tokens ? actualTokens : actualMicros);
+            h.account().settled.addAndGet(used); // use first: a concurrent check never sees less than the truth
+            h.account().reserved.addAndGet(-h.amount());
         }
     }
 
@@ -119,7 +142,7 @@ public final class BudgetBook {
         accounts.values().removeIf(a -> a.periodEndMs <= nowMs && a.reserved.get() == 0);
     }
 
-    /** Refusals so far ({@code budget_exhausted|enforced}, {@code budget_exhausted|shadow}). */
+    /** Refusals so far ({@code budget_exhausted|enforced}, {@code quota_exhausted|shadow}...). */
     public java.util.Map<String, LongAdder> refusals() {
         return refused;
     }
@@ -172,13 +195,13 @@ public final class BudgetBook {
                 if (ledger != null && !ledger.flush(5_000)) {
                     throw new IllegalStateException("ledger not flushed");
                 }
-                long spent = 0;
+                long used = 0;
                 for (var s : store.spend(periodStartMs, a.periodEndMs)) {
                     if (s.tenantId().equals(tenant)) {
-                        spent += s.costMicros();
+                        used += a.tokens ? s.inputTokens() + s.outputTokens() : s.costMicros();
                     }
                 }
-                a.baseline = spent;
+                a.baseline = used;
                 return null;
             }, false).onFailure(e -> {
                 synchronized (a) {
@@ -189,18 +212,25 @@ public final class BudgetBook {
         return a.loading;
     }
 
-    private List<Budget> hardBudgets(String tenant) {
+    /** The tenant's hard money budgets (from its settings, parsed once per change) and its token quotas. */
+    private List<Allowance> allowances(String tenant, List<Allowance> quotas) {
         String json = budgetsOf.apply(tenant);
         if (json == null) {
-            return List.of();
+            return quotas;
         }
         Parsed p = parsed.get(tenant);
         if (p == null || !p.json().equals(json)) {
-            List<Budget> hard = Budget.parse(json).stream().filter(b -> b.hard() && b.limitMicros() > 0).toList();
+            List<Allowance> hard = Budget.parse(json).stream().filter(b -> b.hard() && b.limitMicros() > 0)
+                    .map(b -> new Allowance(b.period(), b.limitMicros(), false, b.enforced())).toList();
             p = new Parsed(json, hard);
             parsed.put(tenant, p);
         }
-        return p.budgets();
+        if (quotas.isEmpty()) {
+            return p.budgets();
+        }
+        List<Allowance> all = new ArrayList<>(p.budgets());
+        all.addAll(quotas);
+        return all;
     }
 
     private void count(String key) {

@@ -83,11 +83,13 @@ public final class Gateway {
                 .description("Access lines dropped because stdout could not keep up").register(prometheus);
         if (control != null) {
             control.bindMetrics(prometheus, metrics::tenantLabel);
-            for (String mode : List.of("enforced", "shadow")) {
-                io.micrometer.core.instrument.FunctionCounter.builder("warden_admission_refusals", control.budgets(),
-                                b -> b.refusals().getOrDefault("budget_exhausted|" + mode, new java.util.concurrent.atomic.LongAdder()).sum())
-                        .description("Requests admission refused (enforced) or would have refused (shadow mode)")
-                        .tag("code", "budget_exhausted").tag("mode", mode).register(prometheus);
+            for (String code : List.of("budget_exhausted", "quota_exhausted")) {
+                for (String mode : List.of("enforced", "shadow")) {
+                    io.micrometer.core.instrument.FunctionCounter.builder("warden_admission_refusals", control.budgets(),
+                                    b -> b.refusals().getOrDefault(code + "|" + mode, new java.util.concurrent.atomic.LongAdder()).sum())
+                            .description("Requests admission refused (enforced) or would have refused (shadow mode)")
+                            .tag("code", code).tag("mode", mode).register(prometheus);
+                }
             }
         }
         AdminAuthenticator adminAuth;

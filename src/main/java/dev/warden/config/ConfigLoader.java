@@ -321,8 +321,8 @@ public final class ConfigLoader {
             JsonNode ln = node.get("limits");
             if (r.isObject(ln, path + ".limits", false)) {
                 String lp = path + ".limits";
-                r.onlyKnown(ln, lp, Set.of("requestsPerMinute", "tokensPerMinute", "perKey", "perUser", "perModel", "burstSeconds",
-                        "concurrency", "enforced"));
+                r.onlyKnown(ln, lp, Set.of("requestsPerMinute", "tokensPerMinute", "perKey", "perUser", "perModel", "dailyTokens",
+                        "monthlyTokens", "burstSeconds", "concurrency", "enforced"));
                 Map<String, RateLimits.Rate> perModel = new LinkedHashMap<>();
                 r.entries(ln, lp, "perModel", false, (model, mn, mp) -> {
                     if (!models.containsKey(model)) {
@@ -330,8 +330,11 @@ public final class ConfigLoader {
                     }
                     perModel.put(model, rate(r, mn, mp, Set.of()));
                 });
-                tierLimits = new RateLimits(rate(r, ln, lp, Set.of("perKey", "perUser", "perModel", "burstSeconds", "concurrency", "enforced")),
+                tierLimits = new RateLimits(rate(r, ln, lp, Set.of("perKey", "perUser", "perModel", "dailyTokens", "monthlyTokens",
+                                "burstSeconds", "concurrency", "enforced")),
                         rate(r, ln.get("perKey"), lp + ".perKey", Set.of()), rate(r, ln.get("perUser"), lp + ".perUser", Set.of()), perModel,
+                        r.longValue(ln, lp, "dailyTokens", 0, 0, 1_000_000_000_000_000L),
+                        r.longValue(ln, lp, "monthlyTokens", 0, 0, 1_000_000_000_000_000L),
                         r.integer(ln, lp, "burstSeconds", 10, 1, 3600), r.integer(ln, lp, "concurrency", 0, 0, 1_000_000),
                         r.bool(ln, lp, "enforced", true));
             }

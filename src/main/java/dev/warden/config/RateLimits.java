@@ -11,21 +11,24 @@ import java.util.Map;
  * @param perKey      each key (or token subject) of the tenant
  * @param perUser     each end user the requests name ({@code user} in the body)
  * @param perModel    each model of the tenant, by model name (absent: no model limit)
+ * @param dailyTokens  the tenant's tokens per UTC day (0 = no quota), reserved like a budget
+ * @param monthlyTokens the tenant's tokens per UTC month (0 = no quota)
  * @param concurrency requests of the tenant in flight at once (0 = no limit)
  * @param enforced    false: shadow mode, count what would be refused and refuse nothing
  */
-public record RateLimits(Rate tenant, Rate perKey, Rate perUser, Map<String, Rate> perModel, int burstSeconds, int concurrency,
-                         boolean enforced) {
+public record RateLimits(Rate tenant, Rate perKey, Rate perUser, Map<String, Rate> perModel, long dailyTokens, long monthlyTokens,
+                         int burstSeconds, int concurrency, boolean enforced) {
     /** Requests and tokens per minute; 0 = no such limit. */
     public record Rate(long requestsPerMinute, long tokensPerMinute) {
         public static final Rate NONE = new Rate(0, 0);
 
-        public boolean any() {
+        /** Whether a rate or concurrency limit applies (calendar quotas are reserved with the budgets). */
+    public boolean any() {
             return requestsPerMinute > 0 || tokensPerMinute > 0;
         }
     }
 
-    public static final RateLimits NONE = new RateLimits(Rate.NONE, Rate.NONE, Rate.NONE, Map.of(), 10, 0, true);
+    public static final RateLimits NONE = new RateLimits(Rate.NONE, Rate.NONE, Rate.NONE, Map.of(), 0, 0, 10, 0, true);
 
     public RateLimits {
         perModel = Map.copyOf(perModel);
@@ -38,9 +41,10 @@ public record RateLimits(Rate tenant, Rate perKey, Rate perUser, Map<String, Rat
     public RateLimits(long requestsPerMinute, long tokensPerMinute, long keyRequestsPerMinute, long keyTokensPerMinute,
                       int burstSeconds, int concurrency, boolean enforced) {
         this(new Rate(requestsPerMinute, tokensPerMinute), new Rate(keyRequestsPerMinute, keyTokensPerMinute), Rate.NONE, Map.of(),
-                burstSeconds, concurrency, enforced);
+                0, 0, burstSeconds, concurrency, enforced);
     }
 
+    /** Whether a rate or concurrency limit applies (calendar quotas are reserved with the budgets). */
     public boolean any() {
         return tenant.any() || perKey.any() || perUser.any() || !perModel.isEmpty() || concurrency > 0;
     }
@@ -51,7 +55,8 @@ public record RateLimits(Rate tenant, Rate perKey, Rate perUser, Map<String, Rat
             return this;
         }
         return new RateLimits(new Rate(overrides.path("requestsPerMinute").asLong(tenant.requestsPerMinute()),
-                overrides.path("tokensPerMinute").asLong(tenant.tokensPerMinute())), perKey, perUser, perModel, burstSeconds,
+                overrides.path("tokensPerMinute").asLong(tenant.tokensPerMinute())), perKey, perUser, perModel,
+                overrides.path("dailyTokens").asLong(dailyTokens), overrides.path("monthlyTokens").asLong(monthlyTokens), burstSeconds,
                 overrides.path("concurrency").asInt(concurrency), overrides.path("enforced").asBoolean(enforced));
     }
 }

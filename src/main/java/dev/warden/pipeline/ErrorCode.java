@@ -40,6 +40,7 @@ public enum ErrorCode {
     RATE_LIMITED(429, "Rate limited"),
     CONCURRENCY_LIMITED(429, "Too many requests in flight"),
     BUDGET_EXHAUSTED(429, "Budget exhausted"),
+    QUOTA_EXHAUSTED(429, "Token quota exhausted"),
     NO_UPSTREAM_IN_REGION(503, "No upstream available in an allowed region"),
     UPSTREAM_UNAVAILABLE(502, "Upstream unavailable"),
     UPSTREAM_TIMEOUT(504, "Upstream timeout"),

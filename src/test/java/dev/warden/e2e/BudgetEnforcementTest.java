@@ -121,4 +121,28 @@ class BudgetEnforcementTest {
         }
         assertThat(ok).as("100 micros of 20-micro worst cases, whatever the upstream did not report").isEqualTo(5);
     }
+
+    @Test
+    void aDailyTokenQuotaIsReservedLikeABudget() throws Exception {
+        HttpResponse<String> put = Http.call("PUT", gw.adminUrl("/admin/v1/tenants/globex/settings/overrides"), "{\"dailyTokens\":300}",
+                "Authorization", bearer(gw.adminToken));
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        Thread.sleep(300);
+        // each call's worst case: 9 prompt tokens + globex's tier cap of 50; each really uses about 51
+        String body = "{\"model\":\"gpt-sim\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        List<Integer> statuses = new ArrayList<>();
+        HttpResponse<String> last = null;
+        for (int i = 0; i < 8; i++) {
+            last = Http.post(gw.dataUrl("/v1/chat/completions"), body, "Authorization", bearer(gw.key("globex")));
+            statuses.add(last.statusCode());
+        }
+        assertThat(statuses.subList(0, 5)).containsOnly(200);
+        assertThat(statuses.subList(5, 8)).containsOnly(429);
+        assertThat(last.body()).contains("\"code\":\"quota_exhausted\"");
+        gw.ledger.flush(5_000);
+        long dayStart = dev.warden.usage.Budget.Period.DAY.startMs(System.currentTimeMillis());
+        long used = gw.store.spend(dayStart, dayStart + 86_400_000L).stream().filter(x -> x.tenantId().equals("globex"))
+                .mapToLong(x -> x.inputTokens() + x.outputTokens()).sum();
+        assertThat(used).isLessThanOrEqualTo(300);
+    }
 }
