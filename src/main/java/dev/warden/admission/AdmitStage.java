@@ -28,10 +28,11 @@ public final class AdmitStage implements Stage {
     private final Vertx vertx;
     private final Limiter limiter;
     private final BudgetBook budgets;
+    private final FairQueues queues;
 
     /** What an admitted request holds until it ends, and the prices its real cost is settled at. */
     private record Holds(Limiter.Reservation reservation, BudgetBook.Hold budget, dev.warden.config.Price price,
-                         dev.warden.pipeline.CostEstimate estimate) {
+                         dev.warden.pipeline.CostEstimate estimate, FairQueue.Seats seats) {
     }
 
     /**
@@ -39,9 +40,15 @@ public final class AdmitStage implements Stage {
      * limits; {@code budgets} null: no budget enforcement (no control store).
      */
     public AdmitStage(Vertx vertx, Limiter limiter, BudgetBook budgets) {
+        this(vertx, limiter, budgets, null);
+    }
+
+    /** {@code queues} null: pools' capacities are not enforced. */
+    public AdmitStage(Vertx vertx, Limiter limiter, BudgetBook budgets, FairQueues queues) {
         this.vertx = vertx;
         this.limiter = limiter;
         this.budgets = budgets;
+        this.queues = queues;
     }
 
     @Override
@@ -80,24 +87,49 @@ public final class AdmitStage implements Stage {
         if (d.refusal() != null) {
             return Outcome.rejectNow(d.refusal());
         }
-        if (budgets == null) {
-            exchange.put(HOLDS, new Holds(d.reservation(), BudgetBook.Hold.NONE, model.price(), r.estimate()));
-            return Outcome.continueNow();
-        }
         long worstTokens = r.estimate().inputTokens() + r.estimate().outputTokens();
-        return budgets.reserve(tenant.id(), r.estimate().costMicros(), worstTokens, quotas(tenant.limits()), System.currentTimeMillis())
-                .transform(ar -> {
+        Future<BudgetBook.Hold> held = budgets == null ? Future.succeededFuture(BudgetBook.Hold.NONE)
+                : budgets.reserve(tenant.id(), r.estimate().costMicros(), worstTokens, quotas(tenant.limits()), System.currentTimeMillis());
+        if (held.succeeded()) { // no budget to wait for: no extra future
+            return seats(exchange, tenant, model, worstTokens, new Holds(d.reservation(), held.result(), model.price(), r.estimate(), null));
+        }
+        return held.transform(ar -> {
             if (ar.failed()) {
                 limiter.settle(d.reservation(), 0, System.nanoTime()); // nothing ran: the rates' reservation comes back
-                if (ar.cause() instanceof BudgetBook.Refused refused) {
-                    exchange.addResponseHeader("Retry-After", Long.toString(refused.retryAfterSeconds()));
-                    return Outcome.rejectNow(refused.error());
-                }
-                return Future.failedFuture(ar.cause());
+                return refused(exchange, ar.cause());
             }
-            exchange.put(HOLDS, new Holds(d.reservation(), ar.result(), model.price(), r.estimate()));
-            return Outcome.continueNow();
+            return seats(exchange, tenant, model, worstTokens, new Holds(d.reservation(), ar.result(), model.price(), r.estimate(), null));
         });
+    }
+
+    /** The pool's seats, now or in the tenant's fair turn; then the request goes on holding all it reserved. */
+    private Future<Outcome> seats(Exchange exchange, Tenant tenant, ModelConfig model, long worstTokens, Holds holds) {
+        dev.warden.config.PoolConfig pool = exchange.require(RequestContext.SNAPSHOT).config().pools().get(model.pool());
+        if (queues == null || pool == null || pool.capacity() == null || vertx == null) {
+            exchange.put(HOLDS, holds);
+            return Outcome.continueNow();
+        }
+        FairQueue queue = queues.of(pool.name(), pool.capacity());
+        return queue.acquire(tenant.id(), pool.capacity().seatsFor(worstTokens), tenant.limits().weight(), vertx.getOrCreateContext())
+                .transform(ar -> {
+                    if (ar.failed()) {
+                        limiter.settle(holds.reservation(), 0, System.nanoTime());
+                        if (budgets != null) {
+                            budgets.settle(holds.budget(), 0, 0);
+                        }
+                        return refused(exchange, ar.cause());
+                    }
+                    exchange.put(HOLDS, new Holds(holds.reservation(), holds.budget(), holds.price(), holds.estimate(), ar.result()));
+                    return Outcome.continueNow();
+                });
+    }
+
+    private static Future<Outcome> refused(Exchange exchange, Throwable cause) {
+        if (cause instanceof AdmissionRefusal refusal) {
+            exchange.addResponseHeader("Retry-After", Long.toString(refusal.retryAfterSeconds()));
+            return Outcome.rejectNow(refusal.error());
+        }
+        return Future.failedFuture(cause);
     }
 
     /** The tenant's calendar token quotas, reserved with its budgets. */
@@ -139,6 +171,9 @@ public final class AdmitStage implements Stage {
         limiter.settle(holds.reservation(), tokens, System.nanoTime());
         if (budgets != null) {
             budgets.settle(holds.budget(), micros, tokens);
+        }
+        if (holds.seats() != null) {
+            holds.seats().release();
         }
     }
 }

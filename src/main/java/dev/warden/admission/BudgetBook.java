@@ -61,6 +61,8 @@ public final class BudgetBook {
         }
     }
 
+    private static final Future<Hold> NOTHING_HELD = Future.succeededFuture(Hold.NONE);
+
     private record Parsed(String json, List<Allowance> budgets) {
     }
 
@@ -82,12 +84,12 @@ public final class BudgetBook {
 
     /**
      * Reserves {@code micros} on each hard budget of the tenant and {@code tokens} on each of its
-     * {@code quotas}; fails with a {@link Refused} (429) when one would be exceeded.
+     * {@code quotas}; fails with an {@link AdmissionRefusal} (429) when one would be exceeded.
      */
     public Future<Hold> reserve(String tenant, long micros, long tokens, List<Allowance> quotas, long nowMs) {
         List<Allowance> all = allowances(tenant, quotas);
         if (all.isEmpty()) {
-            return Future.succeededFuture(Hold.NONE);
+            return NOTHING_HELD;
         }
         List<Account> accountsOf = new ArrayList<>(all.size());
         List<Future<Void>> loads = new ArrayList<>(all.size());
@@ -100,7 +102,7 @@ public final class BudgetBook {
         }
         return Future.all(loads).transform(ar -> {
             if (ar.failed()) {
-                return Future.failedFuture(new Refused(GatewayError.of(ErrorCode.BUDGET_EXHAUSTED,
+                return Future.failedFuture(new AdmissionRefusal(GatewayError.of(ErrorCode.BUDGET_EXHAUSTED,
                         "The tenant's spend cannot be checked right now; retry shortly.", "budget_unknown"), 5));
             }
             List<Held> taken = new ArrayList<>(all.size());
@@ -120,7 +122,7 @@ public final class BudgetBook {
                 count(b.code() + "|enforced");
                 long retry = Math.max(1, (a.periodEndMs - nowMs + 999) / 1000);
                 String what = b.tokens() ? "token quota" : "budget";
-                return Future.failedFuture(new Refused(GatewayError.of(b.tokens() ? ErrorCode.QUOTA_EXHAUSTED : ErrorCode.BUDGET_EXHAUSTED,
+                return Future.failedFuture(new AdmissionRefusal(GatewayError.of(b.tokens() ? ErrorCode.QUOTA_EXHAUSTED : ErrorCode.BUDGET_EXHAUSTED,
                         "The tenant's " + b.period().id() + " " + what + " would be exceeded by this request.",
                         b.code() + ":" + b.period().id()), retry));
             }
@@ -145,26 +147,6 @@ public final class BudgetBook {
     /** Refusals so far ({@code budget_exhausted|enforced}, {@code quota_exhausted|shadow}...). */
     public java.util.Map<String, LongAdder> refusals() {
         return refused;
-    }
-
-    /** Why a reservation was refused, and when to retry (seconds). */
-    public static final class Refused extends RuntimeException {
-        private final GatewayError error;
-        private final long retryAfterSeconds;
-
-        Refused(GatewayError error, long retryAfterSeconds) {
-            super(error.reason(), null, false, false);
-            this.error = error;
-            this.retryAfterSeconds = retryAfterSeconds;
-        }
-
-        public GatewayError error() {
-            return error;
-        }
-
-        public long retryAfterSeconds() {
-            return retryAfterSeconds;
-        }
     }
 
     private static boolean take(Account a, long micros, long limit) {

@@ -28,6 +28,7 @@ final class DataPlaneVerticle extends VerticleBase {
     private final ControlPlane control;
     private final java.util.function.Supplier<String> renewalBase;
     private final dev.warden.admission.Limiter limiter;
+    private final dev.warden.admission.FairQueues queues;
     private final dev.warden.observe.Tracing tracing;
     private final dev.warden.observe.AccessLog accessLog;
     private final dev.warden.token.ServiceTokens serviceTokens;
@@ -40,9 +41,11 @@ final class DataPlaneVerticle extends VerticleBase {
     DataPlaneVerticle(SnapshotHolder snapshots, KeyHasher hasher, GatewayMetrics metrics, dev.warden.observe.Tracing tracing,
                       dev.warden.observe.AccessLog accessLog, dev.warden.token.ServiceTokens serviceTokens,
                       dev.warden.identity.JwksCache.Shared jwks, ListenerConfig listener, ControlPlane control,
-                      java.util.function.Supplier<String> renewalBase, dev.warden.admission.Limiter limiter) {
+                      java.util.function.Supplier<String> renewalBase, dev.warden.admission.Limiter limiter,
+                      dev.warden.admission.FairQueues queues) {
         this.renewalBase = renewalBase;
         this.limiter = limiter;
+        this.queues = queues;
         this.jwks = jwks;
         this.serviceTokens = serviceTokens;
         this.control = control;
@@ -69,7 +72,7 @@ final class DataPlaneVerticle extends VerticleBase {
         accessBatch = accessLog.newBatch();
         vertx.setPeriodic(100, id -> accessBatch.flushIfDue(System.currentTimeMillis())); // this loop's batch, on this loop
         PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, tracing, accessBatch, accessLog,
-                serviceTokens, jwks, config, control, renewalBase, limiter);
+                serviceTokens, jwks, config, control, renewalBase, limiter, queues);
         io.vertx.core.http.HttpServerOptions options = DataPlaneServer.options(listener, config.limits(), config.timeouts());
         if (listener.tls() != null) {
             trusted = ClientTrust.bundles(snapshots.current());

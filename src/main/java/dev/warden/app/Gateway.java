@@ -45,6 +45,8 @@ public final class Gateway {
     private final dev.warden.token.ServiceTokens serviceTokens = new dev.warden.token.ServiceTokens(SERVICE_TOKEN_ISSUER);
     /** Admission's local limiter store: one per process, shared by the event loops. */
     private final dev.warden.admission.Limiter limiter = new dev.warden.admission.Limiter();
+    /** Each pool's fair queue over its seats, shared by the event loops. */
+    private final dev.warden.admission.FairQueues queues = new dev.warden.admission.FairQueues();
     /** Tenants' key sets and unknown-kid cool-downs, shared by the event loops' caches. */
     private final dev.warden.identity.JwksCache.Shared jwks = new dev.warden.identity.JwksCache.Shared();
     /** The {@code iss} of Warden's service tokens. */
@@ -100,6 +102,17 @@ public final class Gateway {
         }
         List<DataPlaneVerticle> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
         vertx.setPeriodic(10_000, id -> limiter.sweep(System.nanoTime())); // idle buckets forgotten: bounded memory
+        config.pools().values().stream().filter(p -> p.capacity() != null).forEach(p -> {
+            io.micrometer.core.instrument.Gauge.builder("warden_pool_free_seats", queues,
+                            q -> q.queues().containsKey(p.name()) ? q.queues().get(p.name()).freeSeats() : p.capacity().seats())
+                    .description("Seats of the pool free now").tag("pool", p.name()).register(prometheus);
+            io.micrometer.core.instrument.FunctionCounter.builder("warden_pool_queued", queues,
+                            q -> q.queues().containsKey(p.name()) ? q.queues().get(p.name()).queuedTotal() : 0)
+                    .description("Requests that waited for a seat").tag("pool", p.name()).register(prometheus);
+            io.micrometer.core.instrument.FunctionCounter.builder("warden_pool_queue_timeouts", queues,
+                            q -> q.queues().containsKey(p.name()) ? q.queues().get(p.name()).timedOutTotal() : 0)
+                    .description("Requests whose wait for a seat ran out").tag("pool", p.name()).register(prometheus);
+        });
         for (String code : List.of("rate_limited", "concurrency_limited")) {
             for (String mode : List.of("enforced", "shadow")) {
                 io.micrometer.core.instrument.FunctionCounter.builder("warden_admission_refusals", limiter,
@@ -117,7 +130,7 @@ public final class Gateway {
         return encodings.compose(w -> vertx.deployVerticle(() -> {
             DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, tracing, accessLog, serviceTokens, jwks,
                     config.dataListener(), control,
-                    () -> snapshots.current().config().jobs().renewalBase(config.dataListener(), dataPort), limiter);
+                    () -> snapshots.current().config().jobs().renewalBase(config.dataListener(), dataPort), limiter, queues);
             loops.add(v);
             return v;
         }, new io.vertx.core.DeploymentOptions().setInstances(instances))).compose(id -> {

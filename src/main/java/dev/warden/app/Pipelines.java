@@ -46,7 +46,8 @@ public final class Pipelines {
     public static PipelineRunner dataPlane(Vertx vertx, HttpClient upstreams, KeyHasher hasher, GatewayMetrics metrics,
                                            Tracing tracing, AccessLog.Batch accessLog, AccessLog log, ServiceTokens serviceTokens,
                                            JwksCache.Shared jwks, WardenConfig config, ControlPlane control,
-                                           java.util.function.Supplier<String> renewalBase, dev.warden.admission.Limiter limiter) {
+                                           java.util.function.Supplier<String> renewalBase, dev.warden.admission.Limiter limiter,
+                                           dev.warden.admission.FairQueues queues) {
         AuditWriter audit = control == null ? null : control.audit();
         LedgerWriter ledger = control == null ? null : control.ledger();
         Deadlines deadlines = new Deadlines(vertx);            // this loop's timeouts, one tick
@@ -66,8 +67,8 @@ public final class Pipelines {
                 StageSlot.always(new ReadBodyStage()),                // only now read and check the body
                 new StageSlot(new AuthorizeStage(), authorize.enabled(), authorize.enforced()), // role, model
                 StageSlot.always(new ModelListStage()),               // GET /v1/models answered here
-                StageSlot.always(new AdmitStage(vertx, limiter, control == null ? null : control.budgets())),
-                                                                      // worst-case cost; the tenant's limits and budgets, reserved
+                StageSlot.always(new AdmitStage(vertx, limiter, control == null ? null : control.budgets(), queues)),
+                                                                      // worst-case cost; limits, budgets, quotas reserved; fair seats
                 StageSlot.always(new RouteStage()),                   // pool, allowed regions, round robin
                 StageSlot.always(new ServiceTokenStage(vertx, serviceTokens)), // a signed service token, if the pool asks
                 StageSlot.always(new JobStage(vertx, control == null ? null : control.jobs(), upstreams,

@@ -238,7 +238,7 @@ public final class ConfigLoader {
             if (!Ids.isName(name)) {
                 r.error(path, "invalid pool name (expected: 1..64 of [a-z0-9-])");
             }
-            r.onlyKnown(node, path, Set.of("upstreams", "serviceTokens", "jobsPath"));
+            r.onlyKnown(node, path, Set.of("upstreams", "serviceTokens", "jobsPath", "capacity"));
             List<UpstreamConfig> ups = new ArrayList<>();
             r.elements(node, path, "upstreams", true, el -> {
                 r.onlyKnown(el.node(), el.path(), Set.of("url", "region"));
@@ -268,7 +268,18 @@ public final class ConfigLoader {
             if (tokensNode != null && !tokensNode.isBoolean() && !perRequest) {
                 r.error(path + ".serviceTokens", tokensNode.asText() + " (expected: true, false or per-request)");
             }
-            pools.put(name, new PoolConfig(name, ups, tokens, perRequest, jobsPath));
+            PoolConfig.Capacity capacity = null;
+            JsonNode cn = node.get("capacity");
+            if (r.isObject(cn, path + ".capacity", false)) {
+                String cp = path + ".capacity";
+                r.onlyKnown(cn, cp, Set.of("seats", "seatTokens", "maxQueuePerTenant", "queueTimeoutMs"));
+                if (!cn.has("seats")) {
+                    r.error(cp + ".seats", "required (the pool's capacity in concurrent requests' worth)");
+                }
+                capacity = new PoolConfig.Capacity(r.integer(cn, cp, "seats", 1, 1, 1_000_000), r.integer(cn, cp, "seatTokens", 4096, 1, 10_000_000),
+                        r.integer(cn, cp, "maxQueuePerTenant", 100, 1, 100_000), r.integer(cn, cp, "queueTimeoutMs", 5_000, 10, 600_000));
+            }
+            pools.put(name, new PoolConfig(name, ups, tokens, perRequest, jobsPath, capacity));
         });
 
         Map<String, ModelConfig> models = new LinkedHashMap<>();
@@ -322,7 +333,7 @@ public final class ConfigLoader {
             if (r.isObject(ln, path + ".limits", false)) {
                 String lp = path + ".limits";
                 r.onlyKnown(ln, lp, Set.of("requestsPerMinute", "tokensPerMinute", "perKey", "perUser", "perModel", "dailyTokens",
-                        "monthlyTokens", "burstSeconds", "concurrency", "enforced"));
+                        "monthlyTokens", "burstSeconds", "concurrency", "weight", "enforced"));
                 Map<String, RateLimits.Rate> perModel = new LinkedHashMap<>();
                 r.entries(ln, lp, "perModel", false, (model, mn, mp) -> {
                     if (!models.containsKey(model)) {
@@ -331,12 +342,12 @@ public final class ConfigLoader {
                     perModel.put(model, rate(r, mn, mp, Set.of()));
                 });
                 tierLimits = new RateLimits(rate(r, ln, lp, Set.of("perKey", "perUser", "perModel", "dailyTokens", "monthlyTokens",
-                                "burstSeconds", "concurrency", "enforced")),
+                                "burstSeconds", "concurrency", "weight", "enforced")),
                         rate(r, ln.get("perKey"), lp + ".perKey", Set.of()), rate(r, ln.get("perUser"), lp + ".perUser", Set.of()), perModel,
                         r.longValue(ln, lp, "dailyTokens", 0, 0, 1_000_000_000_000_000L),
                         r.longValue(ln, lp, "monthlyTokens", 0, 0, 1_000_000_000_000_000L),
                         r.integer(ln, lp, "burstSeconds", 10, 1, 3600), r.integer(ln, lp, "concurrency", 0, 0, 1_000_000),
-                        r.bool(ln, lp, "enforced", true));
+                        r.integer(ln, lp, "weight", 1, 1, 1000), r.bool(ln, lp, "enforced", true));
             }
             tiers.put(name, new TierConfig(name, r.string(node, path, "description", "", false),
                     r.integer(node, path, "maxOutputTokens", 0, 0, 10_000_000),

@@ -11,11 +11,27 @@ import java.util.List;
  *                      ({@code request_id}), instead of one reused per principal for up to 60 s
  * @param jobsPath      where the pool's job service lives on each upstream (e.g. {@code /v1/jobs}),
  *                      or null: the pool runs no long-running jobs
+ * @param capacity      its seats and fair queue, or null: no seat limit
  */
 public record PoolConfig(String name, List<UpstreamConfig> upstreams, boolean serviceTokens, boolean perRequestTokens,
-                         String jobsPath) {
+                         String jobsPath, Capacity capacity) {
     public PoolConfig(String name, List<UpstreamConfig> upstreams) {
-        this(name, upstreams, false, false, null);
+        this(name, upstreams, false, false, null, null);
+    }
+
+    /**
+     * A pool's capacity in seats, shared fairly between tenants.
+     *
+     * @param seats             requests' worth of capacity (a request takes ceil(tokens / seatTokens) seats)
+     * @param seatTokens        estimated tokens one seat carries
+     * @param maxQueuePerTenant requests of one tenant that may wait (429 queue_full past it)
+     * @param queueTimeoutMs    the longest wait (503 queue_timeout)
+     */
+    public record Capacity(int seats, int seatTokens, int maxQueuePerTenant, long queueTimeoutMs) {
+        /** The seats a request of {@code tokens} estimated tokens takes (1..seats). */
+        public int seatsFor(long tokens) {
+            return (int) Math.max(1, Math.min(seats, (tokens + seatTokens - 1) / seatTokens));
+        }
     }
 
     public PoolConfig {

@@ -1,0 +1,192 @@
+package dev.warden.admission;
+
+import dev.warden.pipeline.ErrorCode;
+import dev.warden.pipeline.GatewayError;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Fair sharing of one pool's capacity in seats. A request takes seats in proportion to its
+ * estimated size; while seats are free and nobody waits, it goes at once (work-conserving).
+ * Otherwise it waits in its tenant's queue, and freed seats go to the waiting tenant that has
+ * received the least service per unit of weight (a virtual token counter: seats x their use,
+ * divided by the tenant's weight). A tenant that starts waiting is lifted to the smallest counter
+ * of the tenants already waiting, so idle time banks no credit. A queue is bounded (429
+ * {@code queue_full}) and a wait has a deadline (503 {@code queue_timeout}), both with
+ * {@code Retry-After}. One instance per pool, shared by the event loops: its state changes under
+ * one short lock; a waiter is woken on its own event loop.
+ */
+public final class FairQueue {
+    /** Seats an admitted request holds until it ends. */
+    public record Seats(FairQueue queue, int count) {
+        public void release() {
+            queue.release(count);
+        }
+    }
+
+    private static final class Waiter {
+        final String tenant;
+        final int seats;
+        final double weight;
+        final Promise<Seats> promise;
+        final Context context;
+        final long seq;
+        long timer = -1;
+        boolean done;
+
+        Waiter(String tenant, int seats, double weight, Promise<Seats> promise, Context context, long seq) {
+            this.seq = seq;
+            this.tenant = tenant;
+            this.seats = seats;
+            this.weight = weight;
+            this.promise = promise;
+            this.context = context;
+        }
+    }
+
+    private final int capacity;
+    private final int maxQueuePerTenant;
+    private final long timeoutMs;
+    private int free;
+    private long arrivals;
+    private final Map<String, ArrayDeque<Waiter>> waiting = new HashMap<>();
+    private final Map<String, Double> served = new HashMap<>();
+    private final LongAdder queued = new LongAdder();
+    private final LongAdder timedOut = new LongAdder();
+
+    public FairQueue(int capacity, int maxQueuePerTenant, long timeoutMs) {
+        this.capacity = capacity;
+        this.free = capacity;
+        this.maxQueuePerTenant = maxQueuePerTenant;
+        this.timeoutMs = timeoutMs;
+    }
+
+    /**
+     * Seats for one request of {@code tenant} (weight {@code weight}), now or once it is this
+     * tenant's turn; {@code context} is the caller's event loop, where the answer is delivered.
+     */
+    public Future<Seats> acquire(String tenant, int seats, double weight, Context context) {
+        int need = Math.max(1, Math.min(seats, capacity));
+        Waiter w;
+        synchronized (this) {
+            if (waiting.isEmpty() && free >= need) {
+                free -= need;
+                charge(tenant, need, weight);
+                return Future.succeededFuture(new Seats(this, need));
+            }
+            ArrayDeque<Waiter> q = waiting.get(tenant);
+            if (q != null && q.size() >= maxQueuePerTenant) {
+                return Future.failedFuture(new AdmissionRefusal(GatewayError.of(ErrorCode.QUEUE_FULL,
+                        "This tenant already has " + maxQueuePerTenant + " requests waiting for capacity.", "queue_full"),
+                        Math.max(1, timeoutMs / 1000)));
+            }
+            if (q == null) {
+                q = new ArrayDeque<>();
+                liftToActiveMinimum(tenant);
+                waiting.put(tenant, q);
+            }
+            w = new Waiter(tenant, need, weight, Promise.promise(), context, ++arrivals);
+            q.add(w);
+            queued.increment();
+        }
+        w.timer = context.owner().setTimer(timeoutMs, t -> expire(w));
+        return w.promise.future();
+    }
+
+    private void expire(Waiter w) {
+        synchronized (this) {
+            if (w.done) {
+                return;
+            }
+            w.done = true;
+            ArrayDeque<Waiter> q = waiting.get(w.tenant);
+            if (q != null) {
+                q.remove(w);
+                if (q.isEmpty()) {
+                    waiting.remove(w.tenant);
+                }
+            }
+        }
+        timedOut.increment();
+        w.promise.tryFail(new AdmissionRefusal(GatewayError.of(ErrorCode.QUEUE_TIMEOUT,
+                "The pool had no capacity for this request within " + timeoutMs + " ms.", "queue_timeout"), 1));
+    }
+
+    private void release(int seats) {
+        java.util.List<Waiter> wake = new java.util.ArrayList<>(2);
+        synchronized (this) {
+            free += seats;
+            while (!waiting.isEmpty()) {
+                String next = leastServed();
+                ArrayDeque<Waiter> q = waiting.get(next);
+                Waiter head = q.peek();
+                if (head.seats > free) {
+                    break; // the least-served tenant's next request waits for enough seats: no one overtakes it
+                }
+                q.poll();
+                if (q.isEmpty()) {
+                    waiting.remove(next);
+                }
+                head.done = true;
+                free -= head.seats;
+                charge(head.tenant, head.seats, head.weight);
+                wake.add(head);
+            }
+        }
+        for (Waiter w : wake) {
+            w.context.owner().cancelTimer(w.timer);
+            w.context.runOnContext(v -> w.promise.tryComplete(new Seats(this, w.seats)));
+        }
+    }
+
+    private void charge(String tenant, int seats, double weight) {
+        served.merge(tenant, seats / Math.max(weight, 0.001), Double::sum);
+    }
+
+    /** A tenant starting to wait gets at least the smallest counter of those already waiting. */
+    private void liftToActiveMinimum(String tenant) {
+        double min = Double.MAX_VALUE;
+        for (String t : waiting.keySet()) {
+            min = Math.min(min, served.getOrDefault(t, 0.0));
+        }
+        if (min != Double.MAX_VALUE) {
+            served.put(tenant, Math.max(served.getOrDefault(tenant, 0.0), min));
+        }
+    }
+
+    /** The waiting tenant with the least service per weight; on a tie, the one whose next request came first. */
+    private String leastServed() {
+        String best = null;
+        double bestServed = Double.MAX_VALUE;
+        long bestSeq = Long.MAX_VALUE;
+        for (var e : waiting.entrySet()) {
+            double s = served.getOrDefault(e.getKey(), 0.0);
+            long seq = e.getValue().peek().seq;
+            if (s < bestServed || (s == bestServed && seq < bestSeq)) {
+                best = e.getKey();
+                bestServed = s;
+                bestSeq = seq;
+            }
+        }
+        return best;
+    }
+
+    /** Free seats now (metrics). */
+    public synchronized int freeSeats() {
+        return free;
+    }
+
+    /** Requests that ever waited, and those whose wait ran out (metrics). */
+    public long queuedTotal() {
+        return queued.sum();
+    }
+
+    public long timedOutTotal() {
+        return timedOut.sum();
+    }
+}

@@ -1,0 +1,91 @@
+package dev.warden.admission;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The fair queue on its own: seats, the virtual-counter order, weights, bounded queues and deadlines. */
+class FairQueueTest {
+    private final Vertx vertx = Vertx.vertx();
+
+    @AfterEach
+    void stop() throws Exception {
+        vertx.close().await(5, TimeUnit.SECONDS);
+    }
+
+    private Context ctx() {
+        return vertx.getOrCreateContext();
+    }
+
+    @Test
+    void freeSeatsGoAtOnceAndALightTenantWaitsOneTurnNotBehindAHeavyTenantsBacklog() throws Exception {
+        FairQueue q = new FairQueue(2, 100, 10_000);
+        List<FairQueue.Seats> held = new ArrayList<>();
+        held.add(q.acquire("heavy", 1, 1, ctx()).await(1, TimeUnit.SECONDS));
+        held.add(q.acquire("heavy", 1, 1, ctx()).await(1, TimeUnit.SECONDS));
+        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Future<FairQueue.Seats>> waits = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            waits.add(q.acquire("heavy", 1, 1, ctx()).onSuccess(s -> order.add("heavy")));
+        }
+        waits.add(q.acquire("light", 1, 1, ctx()).onSuccess(s -> order.add("light")));
+        assertThat(waits).noneMatch(Future::isComplete);
+        // The light tenant starts waiting lifted to the heavy one's counter (2 seats served): a tie,
+        // which the earlier request wins. So the light tenant waits one turn, not behind the backlog of 6.
+        held.remove(0).release();
+        waits.get(0).await(1, TimeUnit.SECONDS);
+        held.remove(0).release();
+        waits.get(6).await(1, TimeUnit.SECONDS);
+        assertThat(order).containsExactly("heavy", "light");
+        assertThat(waits.subList(1, 6)).noneMatch(Future::isComplete);
+    }
+
+    @Test
+    void weightsShareTheSeatsInProportion() throws Exception {
+        FairQueue q = new FairQueue(1, 1000, 10_000);
+        FairQueue.Seats first = q.acquire("x", 1, 1, ctx()).await(1, TimeUnit.SECONDS);
+        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Future<FairQueue.Seats>> all = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            all.add(q.acquire("one", 1, 1, ctx()).onSuccess(s -> {
+                order.add("one");
+                s.release();
+            }));
+            all.add(q.acquire("three", 1, 3, ctx()).onSuccess(s -> {
+                order.add("three");
+                s.release();
+            }));
+        }
+        first.release();
+        Future.all(all).await(5, TimeUnit.SECONDS);
+        List<String> firstForty = order.subList(0, 40);
+        long three = firstForty.stream().filter("three"::equals).count();
+        assertThat(three).as("weight 3 against weight 1: three quarters of the seats while both wait").isBetween(28L, 32L);
+    }
+
+    @Test
+    void queuesAreBoundedAndWaitsHaveADeadline() throws Exception {
+        FairQueue q = new FairQueue(1, 1, 150);
+        q.acquire("a", 1, 1, ctx()).await(1, TimeUnit.SECONDS);
+        Future<FairQueue.Seats> waiting = q.acquire("b", 1, 1, ctx());
+        Future<FairQueue.Seats> full = q.acquire("b", 1, 1, ctx());
+        assertThat(full.failed()).isTrue();
+        assertThat(((AdmissionRefusal) full.cause()).error().code().code()).isEqualTo("queue_full");
+        try {
+            waiting.await(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // expected below
+        }
+        assertThat(waiting.failed()).isTrue();
+        assertThat(((AdmissionRefusal) waiting.cause()).error().code().code()).isEqualTo("queue_timeout");
+        assertThat(((AdmissionRefusal) waiting.cause()).error().status()).isEqualTo(503);
+        assertThat(q.timedOutTotal()).isEqualTo(1);
+    }
+}
