@@ -24,6 +24,8 @@ import java.util.List;
  */
 public final class AdmitStage implements Stage {
     static final int ON_LOOP_MAX_BYTES = 32 * 1024;
+    /** {@code X-Warden-Priority: batch} puts a request in the fair queue's batch class (never sent upstream). */
+    static final String PRIORITY = "X-Warden-Priority";
     private static final dev.warden.pipeline.Key<Holds> HOLDS = dev.warden.pipeline.Key.of("admissionHolds");
     private final Vertx vertx;
     private final Limiter limiter;
@@ -60,6 +62,11 @@ public final class AdmitStage implements Stage {
     public Future<Outcome> onRequest(Exchange exchange) {
         if (!exchange.request().operation().inference()) {
             return Outcome.continueNow();
+        }
+        String priority = exchange.request().headers().get(PRIORITY);
+        if (priority != null && !priority.equalsIgnoreCase("batch") && !priority.equalsIgnoreCase("interactive")) {
+            return Outcome.rejectNow(dev.warden.pipeline.GatewayError.of(dev.warden.pipeline.ErrorCode.INVALID_HEADER,
+                    PRIORITY + " must be interactive or batch.", "priority_invalid"));
         }
         Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
         ModelConfig model = snapshot.config().models().get(exchange.require(RequestContext.MODEL));
@@ -110,7 +117,9 @@ public final class AdmitStage implements Stage {
             return Outcome.continueNow();
         }
         FairQueue queue = queues.of(pool.name(), pool.capacity());
-        return queue.acquire(tenant.id(), pool.capacity().seatsFor(worstTokens), tenant.limits().weight(), vertx.getOrCreateContext())
+        boolean isBatch = "batch".equalsIgnoreCase(exchange.request().headers().get(PRIORITY));
+        return queue.acquire(tenant.id(), pool.capacity().seatsFor(worstTokens), tenant.limits().weight(), isBatch,
+                        vertx.getOrCreateContext())
                 .transform(ar -> {
                     if (ar.failed()) {
                         limiter.settle(holds.reservation(), 0, System.nanoTime());

@@ -18,8 +18,10 @@ import java.util.concurrent.atomic.LongAdder;
  * divided by the tenant's weight). A tenant that starts waiting is lifted to the smallest counter
  * of the tenants already waiting, so idle time banks no credit. A queue is bounded (429
  * {@code queue_full}) and a wait has a deadline (503 {@code queue_timeout}), both with
- * {@code Retry-After}. One instance per pool, shared by the event loops: its state changes under
- * one short lock; a waiter is woken on its own event loop.
+ * {@code Retry-After}. Two priority classes: {@code interactive} waiters go before {@code batch}
+ * ones, except that batch is guaranteed {@code batchShare} of the seats handed out while both
+ * wait. One instance per pool, shared by the event loops: its state changes under one short lock;
+ * a waiter is woken on its own event loop.
  */
 public final class FairQueue {
     /** Seats an admitted request holds until it ends. */
@@ -36,11 +38,13 @@ public final class FairQueue {
         final Promise<Seats> promise;
         final Context context;
         final long seq;
+        final boolean isBatch;
         long timer = -1;
         boolean done;
 
-        Waiter(String tenant, int seats, double weight, Promise<Seats> promise, Context context, long seq) {
+        Waiter(String tenant, int seats, double weight, Promise<Seats> promise, Context context, long seq, boolean isBatch) {
             this.seq = seq;
+            this.isBatch = isBatch;
             this.tenant = tenant;
             this.seats = seats;
             this.weight = weight;
@@ -52,14 +56,24 @@ public final class FairQueue {
     private final int capacity;
     private final int maxQueuePerTenant;
     private final long timeoutMs;
+    private final double batchShare;
     private int free;
     private long arrivals;
-    private final Map<String, ArrayDeque<Waiter>> waiting = new HashMap<>();
+    private double batchCredit;
+    /** Waiting tenants by class: interactive, then batch. */
+    private final Map<String, ArrayDeque<Waiter>> interactive = new HashMap<>();
+    private final Map<String, ArrayDeque<Waiter>> batch = new HashMap<>();
     private final Map<String, Double> served = new HashMap<>();
     private final LongAdder queued = new LongAdder();
     private final LongAdder timedOut = new LongAdder();
 
     public FairQueue(int capacity, int maxQueuePerTenant, long timeoutMs) {
+        this(capacity, maxQueuePerTenant, timeoutMs, 0.1);
+    }
+
+    /** {@code batchShare}: the part (0..1) of the seats batch is guaranteed while both classes wait. */
+    public FairQueue(int capacity, int maxQueuePerTenant, long timeoutMs, double batchShare) {
+        this.batchShare = batchShare;
         this.capacity = capacity;
         this.free = capacity;
         this.maxQueuePerTenant = maxQueuePerTenant;
@@ -71,10 +85,16 @@ public final class FairQueue {
      * tenant's turn; {@code context} is the caller's event loop, where the answer is delivered.
      */
     public Future<Seats> acquire(String tenant, int seats, double weight, Context context) {
+        return acquire(tenant, seats, weight, false, context);
+    }
+
+    /** The same, in the {@code batch} class when {@code isBatch}. */
+    public Future<Seats> acquire(String tenant, int seats, double weight, boolean isBatch, Context context) {
         int need = Math.max(1, Math.min(seats, capacity));
+        Map<String, ArrayDeque<Waiter>> waiting = isBatch ? batch : interactive;
         Waiter w;
         synchronized (this) {
-            if (waiting.isEmpty() && free >= need) {
+            if (interactive.isEmpty() && batch.isEmpty() && free >= need) {
                 free -= need;
                 charge(tenant, need, weight);
                 return Future.succeededFuture(new Seats(this, need));
@@ -87,10 +107,10 @@ public final class FairQueue {
             }
             if (q == null) {
                 q = new ArrayDeque<>();
-                liftToActiveMinimum(tenant);
+                liftToActiveMinimum(tenant, waiting);
                 waiting.put(tenant, q);
             }
-            w = new Waiter(tenant, need, weight, Promise.promise(), context, ++arrivals);
+            w = new Waiter(tenant, need, weight, Promise.promise(), context, ++arrivals, isBatch);
             q.add(w);
             queued.increment();
         }
@@ -104,6 +124,7 @@ public final class FairQueue {
                 return;
             }
             w.done = true;
+            Map<String, ArrayDeque<Waiter>> waiting = w.isBatch ? batch : interactive;
             ArrayDeque<Waiter> q = waiting.get(w.tenant);
             if (q != null) {
                 q.remove(w);
@@ -121,11 +142,14 @@ public final class FairQueue {
         java.util.List<Waiter> wake = new java.util.ArrayList<>(2);
         synchronized (this) {
             free += seats;
-            while (!waiting.isEmpty()) {
-                String next = leastServed();
+            while (free > 0 && (!interactive.isEmpty() || !batch.isEmpty())) {
+                double creditBefore = batchCredit;
+                Map<String, ArrayDeque<Waiter>> waiting = nextClass();
+                String next = leastServed(waiting);
                 ArrayDeque<Waiter> q = waiting.get(next);
                 Waiter head = q.peek();
                 if (head.seats > free) {
+                    batchCredit = creditBefore; // no seat was handed out: nobody is owed more
                     break; // the least-served tenant's next request waits for enough seats: no one overtakes it
                 }
                 q.poll();
@@ -148,8 +172,27 @@ public final class FairQueue {
         served.merge(tenant, seats / Math.max(weight, 0.001), Double::sum);
     }
 
-    /** A tenant starting to wait gets at least the smallest counter of those already waiting. */
-    private void liftToActiveMinimum(String tenant) {
+    /**
+     * Interactive first; while both classes wait, batch is owed {@code batchShare} of each seat
+     * handed out and is served whenever it is owed a whole one.
+     */
+    private Map<String, ArrayDeque<Waiter>> nextClass() {
+        if (batch.isEmpty()) {
+            return interactive;
+        }
+        if (interactive.isEmpty()) {
+            return batch;
+        }
+        batchCredit += batchShare;
+        if (batchCredit >= 1) {
+            batchCredit -= 1;
+            return batch;
+        }
+        return interactive;
+    }
+
+    /** A tenant starting to wait gets at least the smallest counter of those already waiting in its class. */
+    private void liftToActiveMinimum(String tenant, Map<String, ArrayDeque<Waiter>> waiting) {
         double min = Double.MAX_VALUE;
         for (String t : waiting.keySet()) {
             min = Math.min(min, served.getOrDefault(t, 0.0));
@@ -160,7 +203,7 @@ public final class FairQueue {
     }
 
     /** The waiting tenant with the least service per weight; on a tie, the one whose next request came first. */
-    private String leastServed() {
+    private String leastServed(Map<String, ArrayDeque<Waiter>> waiting) {
         String best = null;
         double bestServed = Double.MAX_VALUE;
         long bestSeq = Long.MAX_VALUE;

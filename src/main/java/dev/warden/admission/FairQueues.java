@@ -12,7 +12,8 @@ public final class FairQueues {
 
     FairQueue of(String pool, PoolConfig.Capacity capacity) {
         Entry e = byPool.compute(pool, (k, old) -> old != null && old.capacity().equals(capacity) ? old
-                : new Entry(capacity, new FairQueue(capacity.seats(), capacity.maxQueuePerTenant(), capacity.queueTimeoutMs())));
+                : new Entry(capacity, new FairQueue(capacity.seats(), capacity.maxQueuePerTenant(), capacity.queueTimeoutMs(),
+                        capacity.batchSharePercent() / 100.0)));
         return e.queue();
     }
 

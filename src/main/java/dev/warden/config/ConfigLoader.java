@@ -272,12 +272,13 @@ public final class ConfigLoader {
             JsonNode cn = node.get("capacity");
             if (r.isObject(cn, path + ".capacity", false)) {
                 String cp = path + ".capacity";
-                r.onlyKnown(cn, cp, Set.of("seats", "seatTokens", "maxQueuePerTenant", "queueTimeoutMs"));
+                r.onlyKnown(cn, cp, Set.of("seats", "seatTokens", "maxQueuePerTenant", "queueTimeoutMs", "batchSharePercent"));
                 if (!cn.has("seats")) {
                     r.error(cp + ".seats", "required (the pool's capacity in concurrent requests' worth)");
                 }
                 capacity = new PoolConfig.Capacity(r.integer(cn, cp, "seats", 1, 1, 1_000_000), r.integer(cn, cp, "seatTokens", 4096, 1, 10_000_000),
-                        r.integer(cn, cp, "maxQueuePerTenant", 100, 1, 100_000), r.integer(cn, cp, "queueTimeoutMs", 5_000, 10, 600_000));
+                        r.integer(cn, cp, "maxQueuePerTenant", 100, 1, 100_000), r.integer(cn, cp, "queueTimeoutMs", 5_000, 10, 600_000),
+                        r.integer(cn, cp, "batchSharePercent", 10, 0, 100));
             }
             pools.put(name, new PoolConfig(name, ups, tokens, perRequest, jobsPath, capacity));
         });

@@ -26,8 +26,10 @@ public record PoolConfig(String name, List<UpstreamConfig> upstreams, boolean se
      * @param seatTokens        estimated tokens one seat carries
      * @param maxQueuePerTenant requests of one tenant that may wait (429 queue_full past it)
      * @param queueTimeoutMs    the longest wait (503 queue_timeout)
+     * @param batchSharePercent the part of the seats {@code batch} requests are guaranteed while
+     *                          interactive ones wait too
      */
-    public record Capacity(int seats, int seatTokens, int maxQueuePerTenant, long queueTimeoutMs) {
+    public record Capacity(int seats, int seatTokens, int maxQueuePerTenant, long queueTimeoutMs, int batchSharePercent) {
         /** The seats a request of {@code tokens} estimated tokens takes (1..seats). */
         public int seatsFor(long tokens) {
             return (int) Math.max(1, Math.min(seats, (tokens + seatTokens - 1) / seatTokens));

@@ -88,4 +88,28 @@ class FairQueueTest {
         assertThat(((AdmissionRefusal) waiting.cause()).error().status()).isEqualTo(503);
         assertThat(q.timedOutTotal()).isEqualTo(1);
     }
+
+    @Test
+    void interactiveGoesFirstAndBatchKeepsItsGuaranteedShare() throws Exception {
+        FairQueue q = new FairQueue(1, 1000, 10_000, 0.25);
+        FairQueue.Seats first = q.acquire("x", 1, 1, ctx()).await(1, TimeUnit.SECONDS);
+        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Future<FairQueue.Seats>> all = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            all.add(q.acquire("chat", 1, 1, false, ctx()).onSuccess(s -> {
+                order.add("interactive");
+                s.release();
+            }));
+            all.add(q.acquire("training", 1, 1, true, ctx()).onSuccess(s -> {
+                order.add("batch");
+                s.release();
+            }));
+        }
+        first.release();
+        Future.all(all).await(5, TimeUnit.SECONDS);
+        long batchInFirst20 = order.subList(0, 20).stream().filter("batch"::equals).count();
+        assertThat(batchInFirst20).as("a quarter of the seats while both wait, not none and not half").isBetween(4L, 6L);
+        assertThat(order.subList(0, 3)).as("interactive first").containsExactly("interactive", "interactive", "interactive");
+        assertThat(order).hasSize(40);
+    }
 }

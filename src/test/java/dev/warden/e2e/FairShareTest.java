@@ -69,4 +69,16 @@ class FairShareTest {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void aRequestMayAskForTheBatchClassOnlyByItsOwnHeaderWhichNeverReachesTheUpstream() {
+        HttpResponse<String> bad = Http.post(gw.dataUrl("/v1/chat/completions"), Http.chat("echo", "hi"), "Authorization",
+                bearer(gw.key("acme")), "X-Warden-Priority", "urgent");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        HttpResponse<String> ok = Http.post(gw.dataUrl("/v1/chat/completions"), Http.chat("echo", "hi"), "Authorization",
+                bearer(gw.key("acme")), "X-Warden-Priority", "batch");
+        assertThat(ok.statusCode()).isEqualTo(200);
+        assertThat(ok.body().toLowerCase(java.util.Locale.ROOT)).as("the echo model shows the headers the upstream got")
+                .doesNotContain("x-warden-priority");
+    }
 }
