@@ -23,7 +23,8 @@ public final class AdminResources {
     final SpendAdmin spend;
 
     public AdminResources(Vertx vertx, ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher,
-                          AuditWriter auditWriter, AuditChain chain, AlertMonitor monitor) {
+                          AuditWriter auditWriter, AuditChain chain, AlertMonitor monitor,
+                          java.util.function.ToLongBiFunction<String, dev.warden.usage.Budget.Period> reservedMicros) {
         AdminCalls calls = new AdminCalls(vertx, auditWriter);
         // Blocking (may read the store): only ever called on worker threads.
         Predicate<String> exists = id -> snapshots.current().config().tenants().containsKey(id) || store.tenant(id).isPresent();
@@ -32,6 +33,6 @@ public final class AdminResources {
         this.bindings = new RoleBindingsAdmin(store, sync, calls, exists, snapshots);
         this.operators = new OperatorAdmin(store, sync, hasher, calls);
         this.audit = new AuditAdmin(store, chain, calls);
-        this.spend = new SpendAdmin(monitor, exists, calls);
+        this.spend = new SpendAdmin(monitor, exists, calls, reservedMicros);
     }
 }

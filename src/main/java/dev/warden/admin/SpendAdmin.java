@@ -24,7 +24,12 @@ final class SpendAdmin {
     private final Predicate<String> tenantExists;
     private final AdminCalls calls;
 
-    SpendAdmin(AlertMonitor monitor, Predicate<String> tenantExists, AdminCalls calls) {
+    private final java.util.function.ToLongBiFunction<String, dev.warden.usage.Budget.Period> reservedMicros;
+
+    /** {@code reservedMicros}: what a tenant's requests in flight hold on its budget of a period (admission). */
+    SpendAdmin(AlertMonitor monitor, Predicate<String> tenantExists, AdminCalls calls,
+               java.util.function.ToLongBiFunction<String, dev.warden.usage.Budget.Period> reservedMicros) {
+        this.reservedMicros = reservedMicros;
         this.calls = calls;
         this.monitor = monitor;
         this.tenantExists = tenantExists;
@@ -72,6 +77,9 @@ final class SpendAdmin {
                     .put("hard", s.budget().hard()).put("spentMicros", s.spentMicros()).put("remainingMicros", s.remainingMicros())
                     .put("ratePerHourMicros", s.ratePerHourMicros()).put("projectedMicros", s.projectedMicros())
                     .put("exhausted", s.exhausted());
+            long reserved = reservedMicros.applyAsLong(tenant, s.budget().period());
+            // requests in flight hold their worst case: what is left for new ones is less than "remaining"
+            b.put("reservedMicros", reserved).put("availableMicros", Math.max(0, s.budget().limitMicros() - s.spentMicros() - reserved));
             if (s.exhaustionAtMs() > 0) {
                 b.put("projectedExhaustion", Instant.ofEpochMilli(s.exhaustionAtMs()).toString());
             } else {

@@ -139,6 +139,12 @@ public final class BudgetBook {
         }
     }
 
+    /** What the tenant's requests in flight have reserved on its money budget of {@code period} now (0 if none). */
+    public long reservedMicros(String tenant, Budget.Period period, long nowMs) {
+        Account a = accounts.get(tenant + '\n' + "micros" + '\n' + period.id() + '\n' + period.startMs(nowMs));
+        return a == null ? 0 : a.reserved.get();
+    }
+
     /** Drops the accounts of periods that have ended. */
     public void sweep(long nowMs) {
         accounts.values().removeIf(a -> a.periodEndMs <= nowMs && a.reserved.get() == 0);

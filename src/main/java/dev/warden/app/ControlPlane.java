@@ -77,10 +77,13 @@ public final class ControlPlane implements AutoCloseable {
         StoreState state = sync.state();
         AlertMonitor monitor = new AlertMonitor(store, () -> state.settingsOfKind("budgets"),
                 new AlertMonitor.AnomalyRule(settings.anomalyFactor(), settings.anomalyMinMicros()), webhooks, System::currentTimeMillis);
-        AdminResources admin = new AdminResources(vertx, store, sync, snapshots, hasher, audit, chain, monitor);
+        dev.warden.admission.BudgetBook budgets = new dev.warden.admission.BudgetBook(vertx, store, ledger,
+                tenant -> state.setting(tenant, "budgets"));
+        AdminResources admin = new AdminResources(vertx, store, sync, snapshots, hasher, audit, chain, monitor,
+                (tenant, period) -> budgets.reservedMicros(tenant, period, System.currentTimeMillis()));
         ControlPlane cp = new ControlPlane(vertx, store, admin, audit, ledger, monitor, webhooks, state);
         cp.jobs = new dev.warden.jobs.JobRegistry(vertx, store, hasher);
-        cp.budgets = new dev.warden.admission.BudgetBook(vertx, store, ledger, tenant -> state.setting(tenant, "budgets"));
+        cp.budgets = budgets;
         vertx.setPeriodic(60_000, id -> cp.budgets.sweep(System.currentTimeMillis()));
         cp.alertTimer = vertx.setPeriodic(1000, settings.intervalMs(), id -> cp.evaluateAlerts());
         cp.keyUsageTimer = vertx.setPeriodic(KEY_USAGE_FLUSH_MS, id -> cp.flushKeyUsage());

@@ -7,7 +7,7 @@ package dev.warden.usage;
  *                 receiver can de-duplicate on it
  * @param kind     {@code budget_soft}, {@code budget_exhausted}, {@code budget_forecast},
  *                 {@code spend_anomaly}
- * @param severity {@code warning} or {@code critical}
+ * @param severity {@code info}, {@code warning} or {@code critical}
  */
 public record Alert(String id, String tenant, String kind, String severity, String message, long raisedAtMs) {
 }

@@ -136,6 +136,9 @@ public final class AlertMonitor {
             holding.add(new Alert(base + ":budget_soft", s.tenant(), "budget_soft", "warning",
                     "The " + period + " budget passed " + s.budget().softPercent() + "%: " + s.spentMicros() + " of "
                             + s.budget().limitMicros() + " micros.", now));
+        } else if (s.budget().softPercent() > 50 && s.spentMicros() * 2 >= s.budget().limitMicros()) {
+            holding.add(new Alert(base + ":budget_half", s.tenant(), "budget_half", "info",
+                    "The " + period + " budget passed 50%: " + s.spentMicros() + " of " + s.budget().limitMicros() + " micros.", now));
         }
         if (s.projectedToExhaust()) {
             holding.add(new Alert(base + ":budget_forecast", s.tenant(), "budget_forecast", "warning",

@@ -79,6 +79,11 @@ class BudgetEnforcementTest {
             assertThat(ok).as("the budget was used, not refused outright").isGreaterThanOrEqualTo(300 / 20);
             assertThat(exhausted).isPositive();
             assertThat(gw.metric("warden_admission_refusals_total", "code=\"budget_exhausted\"", "mode=\"enforced\"")).isEqualTo(exhausted);
+            gw.controlPlane.evaluateAlerts().await(5, java.util.concurrent.TimeUnit.SECONDS);
+            var view = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Http.get(gw.adminUrl("/admin/v1/tenants/acme/spend"),
+                    "Authorization", bearer(gw.adminToken)).body()).path("budgets").get(0);
+            assertThat(view.path("reservedMicros").asLong()).as("nothing in flight any more").isZero();
+            assertThat(view.path("availableMicros").asLong()).isEqualTo(300 - spent);
         } finally {
             pool.shutdownNow();
         }
