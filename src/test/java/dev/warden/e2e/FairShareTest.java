@@ -81,4 +81,35 @@ class FairShareTest {
         assertThat(ok.body().toLowerCase(java.util.Locale.ROOT)).as("the echo model shows the headers the upstream got")
                 .doesNotContain("x-warden-priority");
     }
+
+    @Test
+    void aClientThatLeavesWhileWaitingGivesItsSeatBack() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<CompletableFuture<HttpResponse<String>>> holders = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                holders.add(CompletableFuture.supplyAsync(() -> slow("globex"), pool));
+            }
+            Thread.sleep(200); // both seats held
+            String body = "{\"model\":\"gpt-sim\",\"messages\":[]}";
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", gw.gateway.dataPort())) {
+                s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + gw.key("acme")
+                        + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                Thread.sleep(100); // it waits for a seat; then the client goes away
+            }
+            for (var h : holders) {
+                assertThat(h.get().statusCode()).isEqualTo(200);
+            }
+            long deadline = System.currentTimeMillis() + 3_000;
+            while (gw.metric("warden_pool_free_seats", "pool=\"main\"") < 2 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(gw.metric("warden_pool_free_seats", "pool=\"main\"")).as("no seat leaked").isEqualTo(2);
+            assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), body, "Authorization", bearer(gw.key("acme"))).statusCode()).isEqualTo(200);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
