@@ -28,11 +28,11 @@ public final class AdminResources {
         AdminCalls calls = new AdminCalls(vertx, auditWriter);
         // Blocking (may read the store): only ever called on worker threads.
         Predicate<String> exists = id -> snapshots.current().config().tenants().containsKey(id) || store.tenant(id).isPresent();
-        this.tenants = new TenantAdmin(store, sync, snapshots, hasher, calls, exists);
+        this.spend = new SpendAdmin(monitor, exists, calls, reservedMicros);
+        this.tenants = new TenantAdmin(store, sync, snapshots, hasher, calls, exists, spend::budgetsView);
         this.settings = new TenantSettingsAdmin(store, sync, calls, exists, snapshots);
         this.bindings = new RoleBindingsAdmin(store, sync, calls, exists, snapshots);
         this.operators = new OperatorAdmin(store, sync, hasher, calls);
         this.audit = new AuditAdmin(store, chain, calls);
-        this.spend = new SpendAdmin(monitor, exists, calls, reservedMicros);
     }
 }

@@ -61,14 +61,9 @@ final class SpendAdmin {
         }
     }
 
-    private ObjectNode spendView(String tenant) {
-        ObjectNode out = AdminJson.MAPPER.createObjectNode().put("tenant", tenant);
-        TenantSpend today = monitor.today().get(tenant);
-        out.putObject("today").put("requests", today == null ? 0 : today.requests())
-                .put("inputTokens", today == null ? 0 : today.inputTokens())
-                .put("outputTokens", today == null ? 0 : today.outputTokens())
-                .put("costMicros", today == null ? 0 : today.costMicros());
-        ArrayNode budgets = out.putArray("budgets");
+    /** Each budget of the tenant: limit, spent (as of the last alert cycle), rate, projection, and live reservations. */
+    ArrayNode budgetsView(String tenant) {
+        ArrayNode budgets = AdminJson.MAPPER.createArrayNode();
         for (BudgetStatus s : monitor.statuses().getOrDefault(tenant, List.of())) {
             ObjectNode b = budgets.addObject().put("period", s.budget().period().id())
                     .put("periodStart", Instant.ofEpochMilli(s.periodStartMs()).toString())
@@ -86,6 +81,17 @@ final class SpendAdmin {
                 b.putNull("projectedExhaustion");
             }
         }
+        return budgets;
+    }
+
+    private ObjectNode spendView(String tenant) {
+        ObjectNode out = AdminJson.MAPPER.createObjectNode().put("tenant", tenant);
+        TenantSpend today = monitor.today().get(tenant);
+        out.putObject("today").put("requests", today == null ? 0 : today.requests())
+                .put("inputTokens", today == null ? 0 : today.inputTokens())
+                .put("outputTokens", today == null ? 0 : today.outputTokens())
+                .put("costMicros", today == null ? 0 : today.costMicros());
+        out.set("budgets", budgetsView(tenant));
         return out;
     }
 

@@ -42,9 +42,13 @@ public final class TenantAdmin {
     private final AdminCalls calls;
     private final java.util.function.Predicate<String> exists;
 
+    /** Each budget's projection for a tenant (the spend view's), added to the JSON usage report. */
+    private final java.util.function.Function<String, ArrayNode> forecasts;
+
     /** {@code exists}: whether a tenant exists (file or store; blocking, worker threads only). */
     TenantAdmin(ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher, AdminCalls calls,
-                java.util.function.Predicate<String> exists) {
+                java.util.function.Predicate<String> exists, java.util.function.Function<String, ArrayNode> forecasts) {
+        this.forecasts = forecasts;
         this.calls = calls;
         this.exists = exists;
         this.store = store;
@@ -184,6 +188,7 @@ public final class TenantAdmin {
             list.add(AdminJson.MAPPER.valueToTree(r));
         }
         root.set("total", AdminJson.MAPPER.valueToTree(rows.get(rows.size() - 1)));
+        root.set("budgets", forecasts.apply(tenantId)); // spend rate, reservations in flight, projected exhaustion
         return Answer.ok(200, root);
     }
 

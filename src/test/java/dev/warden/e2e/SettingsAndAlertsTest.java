@@ -134,6 +134,10 @@ class SettingsAndAlertsTest {
         assertThat(day.path("period").asText()).isEqualTo("day");
         assertThat(day.path("spentMicros").asLong()).isEqualTo(upstreamCost);
         assertThat(day.path("exhausted").asBoolean()).isEqualTo(upstreamCost >= 20);
+        JsonNode usage = JSON.readTree(Http.get(gw.adminUrl("/admin/v1/tenants/globex/usage"), "Authorization", admin).body());
+        assertThat(usage.path("budgets").get(0).path("spentMicros").asLong()).as("the usage report carries the forecasts").isEqualTo(upstreamCost);
+        assertThat(usage.path("budgets").get(0).has("projectedExhaustion")).isTrue();
+        assertThat(usage.path("budgets").get(0).path("reservedMicros").asLong()).isZero();
         JsonNode month = spend.path("budgets").get(1);
         assertThat(month.path("remainingMicros").asLong()).isEqualTo(100_000_000 - upstreamCost);
         assertThat(month.path("projectedMicros").asLong()).isGreaterThanOrEqualTo(upstreamCost);
