@@ -75,10 +75,11 @@ public final class ControlPlane implements AutoCloseable {
         LedgerWriter ledger = new LedgerWriter(store, USAGE_QUEUE, USAGE_RESERVE).start();
         WebhookSink webhooks = new WebhookSink(vertx, settings.webhooks());
         StoreState state = sync.state();
-        AlertMonitor monitor = new AlertMonitor(store, () -> state.settingsOfKind("budgets"),
-                new AlertMonitor.AnomalyRule(settings.anomalyFactor(), settings.anomalyMinMicros()), webhooks, System::currentTimeMillis);
         dev.warden.admission.BudgetBook budgets = new dev.warden.admission.BudgetBook(vertx, store, ledger,
                 tenant -> state.setting(tenant, "budgets"));
+        AlertMonitor monitor = new AlertMonitor(store, () -> state.settingsOfKind("budgets"),
+                new AlertMonitor.AnomalyRule(settings.anomalyFactor(), settings.anomalyMinMicros()), webhooks, System::currentTimeMillis,
+                (tenant, period) -> budgets.reservedMicros(tenant, period, System.currentTimeMillis()));
         AdminResources admin = new AdminResources(vertx, store, sync, snapshots, hasher, audit, chain, monitor,
                 (tenant, period) -> budgets.reservedMicros(tenant, period, System.currentTimeMillis()));
         ControlPlane cp = new ControlPlane(vertx, store, admin, audit, ledger, monitor, webhooks, state);

@@ -55,8 +55,17 @@ public final class AlertMonitor {
     /**
      * @param budgetSettings tenant id -> its stored {@code budgets} document, read fresh each cycle
      */
+    private final java.util.function.ToLongBiFunction<String, Budget.Period> reserved;
+
     public AlertMonitor(ControlStore store, Supplier<Map<String, String>> budgetSettings, AnomalyRule anomaly, Sink sink,
                         LongSupplier clock) {
+        this(store, budgetSettings, anomaly, sink, clock, (tenant, period) -> 0L);
+    }
+
+    /** {@code reserved}: what admission holds for a tenant's unsettled requests on its budget of a period. */
+    public AlertMonitor(ControlStore store, Supplier<Map<String, String>> budgetSettings, AnomalyRule anomaly, Sink sink,
+                        LongSupplier clock, java.util.function.ToLongBiFunction<String, Budget.Period> reserved) {
+        this.reserved = reserved;
         this.store = store;
         this.budgetSettings = budgetSettings;
         this.anomaly = anomaly;
@@ -102,7 +111,7 @@ public final class AlertMonitor {
                 List<BudgetStatus> list = new ArrayList<>();
                 for (Budget b : Budget.parse(e.getValue())) {
                     long spent = b.period() == Budget.Period.DAY ? spentToday : monthEarlier.getOrDefault(tenant, 0L) + spentToday;
-                    BudgetStatus s = BudgetStatus.of(tenant, b, now, spent, hourSpend, HOUR);
+                    BudgetStatus s = BudgetStatus.of(tenant, b, now, spent, reserved.applyAsLong(tenant, b.period()), hourSpend, HOUR);
                     list.add(s);
                     budgetAlerts(s, now, holding);
                 }

@@ -2,15 +2,17 @@ package dev.warden.usage;
 
 /**
  * Where a tenant stands against one budget now, and where it is heading: spend so far in the
- * period, the recent spend rate, and (from that rate) when the budget runs out and what the period
- * will end at.
+ * period, what its requests in flight and waiting for seats hold (their reserved worst case), the
+ * recent spend rate, and (from that rate, after the reservations) when the budget runs out and
+ * what the period will end at.
  *
+ * @param reservedMicros   reserved by admission for requests not yet settled (in flight or queued)
  * @param exhaustionAtMs   when the budget is projected to run out at the recent rate; 0 if it will
  *                         not within the period (or already has: see {@link #exhausted()})
  * @param projectedMicros  spend projected for the whole period at the recent rate
  */
 public record BudgetStatus(String tenant, Budget budget, long periodStartMs, long periodEndMs, long spentMicros,
-                           long ratePerHourMicros, long exhaustionAtMs, long projectedMicros) {
+                           long reservedMicros, long ratePerHourMicros, long exhaustionAtMs, long projectedMicros) {
 
     public long remainingMicros() {
         return Math.max(0, budget.limitMicros() - spentMicros);
@@ -34,16 +36,24 @@ public record BudgetStatus(String tenant, Budget budget, long periodStartMs, lon
      * ({@code windowMs} ending {@code nowMs}, or since the period began if that is shorter).
      */
     public static BudgetStatus of(String tenant, Budget budget, long nowMs, long spentMicros, long windowSpendMicros, long windowMs) {
+        return of(tenant, budget, nowMs, spentMicros, 0, windowSpendMicros, windowMs);
+    }
+
+    /** The same, counting {@code reservedMicros} (work admitted or queued, not yet settled) as already spent. */
+    public static BudgetStatus of(String tenant, Budget budget, long nowMs, long spentMicros, long reservedMicros, long windowSpendMicros,
+                                  long windowMs) {
         long start = budget.period().startMs(nowMs);
         long end = budget.period().endMs(nowMs);
         long window = Math.max(1, Math.min(windowMs, nowMs - start));
         double ratePerMs = (double) windowSpendMicros / window;
+        long committed = spentMicros + Math.max(0, reservedMicros);
         long exhaustion = 0;
-        if (ratePerMs > 0 && spentMicros < budget.limitMicros()) {
-            double msLeft = (budget.limitMicros() - spentMicros) / ratePerMs;
+        if (ratePerMs > 0 && committed < budget.limitMicros()) {
+            double msLeft = (budget.limitMicros() - committed) / ratePerMs;
             exhaustion = msLeft > end - nowMs ? 0 : nowMs + (long) msLeft;
         }
-        long projected = spentMicros + (long) (ratePerMs * (end - nowMs));
-        return new BudgetStatus(tenant, budget, start, end, spentMicros, (long) (ratePerMs * 3_600_000), exhaustion, projected);
+        long projected = committed + (long) (ratePerMs * (end - nowMs));
+        return new BudgetStatus(tenant, budget, start, end, spentMicros, Math.max(0, reservedMicros), (long) (ratePerMs * 3_600_000),
+                exhaustion, projected);
     }
 }

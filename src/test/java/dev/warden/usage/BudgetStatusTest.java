@@ -1,0 +1,27 @@
+package dev.warden.usage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** The forecast: spend plus what admission has reserved, run out at the recent rate. */
+class BudgetStatusTest {
+    private static final long HOUR = 3_600_000L;
+
+    @Test
+    void reservationsBringTheProjectedExhaustionForward() {
+        Budget day = new Budget(Budget.Period.DAY, 1000, 80, true, true);
+        long start = Budget.Period.DAY.startMs(System.currentTimeMillis());
+        long now = start + 2 * HOUR;
+        // 400 spent, 100 of it in the last hour: 100 an hour
+        BudgetStatus plain = BudgetStatus.of("acme", day, now, 400, 0, 100, HOUR);
+        assertThat(plain.exhaustionAtMs()).isEqualTo(now + 6 * HOUR);
+        assertThat(plain.projectedMicros()).isEqualTo(400 + 100 * 22);
+        BudgetStatus reserved = BudgetStatus.of("acme", day, now, 400, 300, 100, HOUR);
+        assertThat(reserved.exhaustionAtMs()).as("(1000 - 400 - 300) / 100 an hour").isEqualTo(now + 3 * HOUR);
+        assertThat(reserved.projectedMicros()).isEqualTo(700 + 100 * 22);
+        assertThat(reserved.reservedMicros()).isEqualTo(300);
+        assertThat(reserved.exhausted()).as("reserved is not yet spent").isFalse();
+        assertThat(reserved.projectedToExhaust()).isTrue();
+    }
+}
