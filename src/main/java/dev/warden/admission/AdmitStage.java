@@ -31,6 +31,7 @@ public final class AdmitStage implements Stage {
     private final Limiter limiter;
     private final BudgetBook budgets;
     private final FairQueues queues;
+    private final java.util.function.ToLongFunction<String> pace;
 
     /** What an admitted request holds until it ends, and the prices its real cost is settled at. */
     private record Holds(Limiter.Reservation reservation, BudgetBook.Hold budget, dev.warden.config.Price price,
@@ -47,6 +48,13 @@ public final class AdmitStage implements Stage {
 
     /** {@code queues} null: pools' capacities are not enforced. */
     public AdmitStage(Vertx vertx, Limiter limiter, BudgetBook budgets, FairQueues queues) {
+        this(vertx, limiter, budgets, queues, tenant -> 0);
+    }
+
+    /** {@code pace}: the spend per minute a tenant is paced to now (0: none), for tiers with {@code pacing}. */
+    public AdmitStage(Vertx vertx, Limiter limiter, BudgetBook budgets, FairQueues queues,
+                      java.util.function.ToLongFunction<String> pace) {
+        this.pace = pace;
         this.vertx = vertx;
         this.limiter = limiter;
         this.budgets = budgets;
@@ -93,6 +101,18 @@ public final class AdmitStage implements Stage {
         RateLimitHeaders.apply(exchange, d);
         if (d.refusal() != null) {
             return Outcome.rejectNow(d.refusal());
+        }
+        if (tenant.limits().pacing()) {
+            long microsPerMinute = pace.applyAsLong(tenant.id());
+            if (microsPerMinute > 0) {
+                Limiter.Decision paced = limiter.pace(tenant.id(), r.estimate().costMicros(), microsPerMinute,
+                        tenant.limits().burstSeconds(), tenant.limits().enforced(), System.nanoTime());
+                RateLimitHeaders.apply(exchange, paced);
+                if (paced.refusal() != null) {
+                    limiter.settle(d.reservation(), 0, System.nanoTime());
+                    return Outcome.rejectNow(paced.refusal());
+                }
+            }
         }
         long worstTokens = r.estimate().inputTokens() + r.estimate().outputTokens();
         Future<BudgetBook.Hold> held = budgets == null ? Future.succeededFuture(BudgetBook.Hold.NONE)

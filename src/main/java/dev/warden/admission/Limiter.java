@@ -41,6 +41,7 @@ public final class Limiter {
 
     private final Gcra requests = new Gcra();
     private final Gcra tokens = new Gcra();
+    private final Gcra pacing = new Gcra();
     private final ConcurrentHashMap<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LongAdder> refused = new ConcurrentHashMap<>();
 
@@ -107,6 +108,28 @@ public final class Limiter {
         return new Decision(new Reservation(tenant, tokenCost, seat, charges), null, 0, policies);
     }
 
+    /**
+     * Budget pacing: charges {@code micros} on the tenant's spend bucket paced at
+     * {@code microsPerMinute} (a burst of {@code burstSeconds} of it); a refusal is 429
+     * {@code rate_limited:budget-pacing}. Null when admitted.
+     */
+    public Decision pace(String tenant, long micros, long microsPerMinute, int burstSeconds, boolean enforced, long now) {
+        long burst = Math.max(1, microsPerMinute * burstSeconds / 60);
+        Gcra.Decision d = pacing.take(tenant, Math.max(0, micros), microsPerMinute, burst, now);
+        List<Policy> policies = List.of(new Policy("budget-pacing", burst, burstSeconds, d.remaining(),
+                Math.ceilDiv(d.resetNanos(), 1_000_000_000L)));
+        if (d.allowed()) {
+            return new Decision(null, null, 0, policies);
+        }
+        if (!enforced) {
+            count("rate_limited", false);
+            return new Decision(null, null, 0, policies);
+        }
+        return refuse(ErrorCode.RATE_LIMITED, "rate_limited:budget-pacing",
+                "The tenant's spending is paced so its budget lasts the period; retry after the time in Retry-After.",
+                d.retryAfterNanos(), policies);
+    }
+
     /** One scope a request is limited in: its name for the headers, its bucket key, its rate. */
     private record Scope(String name, String key, RateLimits.Rate rate) {
     }
@@ -149,6 +172,7 @@ public final class Limiter {
     public void sweep(long now) {
         requests.sweep(now);
         tokens.sweep(now);
+        pacing.sweep(now);
         inFlight.entrySet().removeIf(e -> e.getValue().get() == 0);
     }
 

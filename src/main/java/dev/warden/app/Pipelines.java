@@ -67,7 +67,9 @@ public final class Pipelines {
                 StageSlot.always(new ReadBodyStage()),                // only now read and check the body
                 new StageSlot(new AuthorizeStage(), authorize.enabled(), authorize.enforced()), // role, model
                 StageSlot.always(new ModelListStage()),               // GET /v1/models answered here
-                StageSlot.always(new AdmitStage(vertx, limiter, control == null ? null : control.budgets(), queues)),
+                StageSlot.always(new AdmitStage(vertx, limiter, control == null ? null : control.budgets(), queues,
+                        control == null ? tenant -> 0 : tenant -> dev.warden.usage.BudgetPacing.microsPerMinute(
+                                control.alerts().statuses().getOrDefault(tenant, List.of()), System.currentTimeMillis()))),
                                                                       // worst-case cost; limits, budgets, quotas reserved; fair seats
                 StageSlot.always(new RouteStage()),                   // pool, allowed regions, round robin
                 StageSlot.always(new ServiceTokenStage(vertx, serviceTokens)), // a signed service token, if the pool asks

@@ -334,7 +334,7 @@ public final class ConfigLoader {
             if (r.isObject(ln, path + ".limits", false)) {
                 String lp = path + ".limits";
                 r.onlyKnown(ln, lp, Set.of("requestsPerMinute", "tokensPerMinute", "perKey", "perUser", "perModel", "dailyTokens",
-                        "monthlyTokens", "burstSeconds", "concurrency", "weight", "enforced"));
+                        "monthlyTokens", "burstSeconds", "concurrency", "weight", "pacing", "enforced"));
                 Map<String, RateLimits.Rate> perModel = new LinkedHashMap<>();
                 r.entries(ln, lp, "perModel", false, (model, mn, mp) -> {
                     if (!models.containsKey(model)) {
@@ -343,12 +343,12 @@ public final class ConfigLoader {
                     perModel.put(model, rate(r, mn, mp, Set.of()));
                 });
                 tierLimits = new RateLimits(rate(r, ln, lp, Set.of("perKey", "perUser", "perModel", "dailyTokens", "monthlyTokens",
-                                "burstSeconds", "concurrency", "weight", "enforced")),
+                                "burstSeconds", "concurrency", "weight", "pacing", "enforced")),
                         rate(r, ln.get("perKey"), lp + ".perKey", Set.of()), rate(r, ln.get("perUser"), lp + ".perUser", Set.of()), perModel,
                         r.longValue(ln, lp, "dailyTokens", 0, 0, 1_000_000_000_000_000L),
                         r.longValue(ln, lp, "monthlyTokens", 0, 0, 1_000_000_000_000_000L),
                         r.integer(ln, lp, "burstSeconds", 10, 1, 3600), r.integer(ln, lp, "concurrency", 0, 0, 1_000_000),
-                        r.integer(ln, lp, "weight", 1, 1, 1000), r.bool(ln, lp, "enforced", true));
+                        r.integer(ln, lp, "weight", 1, 1, 1000), r.bool(ln, lp, "pacing", false), r.bool(ln, lp, "enforced", true));
             }
             tiers.put(name, new TierConfig(name, r.string(node, path, "description", "", false),
                     r.integer(node, path, "maxOutputTokens", 0, 0, 10_000_000),

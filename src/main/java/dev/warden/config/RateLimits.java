@@ -15,10 +15,11 @@ import java.util.Map;
  * @param monthlyTokens the tenant's tokens per UTC month (0 = no quota)
  * @param concurrency requests of the tenant in flight at once (0 = no limit)
  * @param weight      the tenant's share of a pool's seats when tenants wait for them (1 = equal)
+ * @param pacing      pace spending when a hard budget is projected to run out early
  * @param enforced    false: shadow mode, count what would be refused and refuse nothing
  */
 public record RateLimits(Rate tenant, Rate perKey, Rate perUser, Map<String, Rate> perModel, long dailyTokens, long monthlyTokens,
-                         int burstSeconds, int concurrency, int weight, boolean enforced) {
+                         int burstSeconds, int concurrency, int weight, boolean pacing, boolean enforced) {
     /** Requests and tokens per minute; 0 = no such limit. */
     public record Rate(long requestsPerMinute, long tokensPerMinute) {
         public static final Rate NONE = new Rate(0, 0);
@@ -29,7 +30,7 @@ public record RateLimits(Rate tenant, Rate perKey, Rate perUser, Map<String, Rat
         }
     }
 
-    public static final RateLimits NONE = new RateLimits(Rate.NONE, Rate.NONE, Rate.NONE, Map.of(), 0, 0, 10, 0, 1, true);
+    public static final RateLimits NONE = new RateLimits(Rate.NONE, Rate.NONE, Rate.NONE, Map.of(), 0, 0, 10, 0, 1, false, true);
 
     public RateLimits {
         perModel = Map.copyOf(perModel);
@@ -42,7 +43,7 @@ public record RateLimits(Rate tenant, Rate perKey, Rate perUser, Map<String, Rat
     public RateLimits(long requestsPerMinute, long tokensPerMinute, long keyRequestsPerMinute, long keyTokensPerMinute,
                       int burstSeconds, int concurrency, boolean enforced) {
         this(new Rate(requestsPerMinute, tokensPerMinute), new Rate(keyRequestsPerMinute, keyTokensPerMinute), Rate.NONE, Map.of(),
-                0, 0, burstSeconds, concurrency, 1, enforced);
+                0, 0, burstSeconds, concurrency, 1, false, enforced);
     }
 
     /** Whether a rate or concurrency limit applies (calendar quotas are reserved with the budgets). */
@@ -58,6 +59,6 @@ public record RateLimits(Rate tenant, Rate perKey, Rate perUser, Map<String, Rat
         return new RateLimits(new Rate(overrides.path("requestsPerMinute").asLong(tenant.requestsPerMinute()),
                 overrides.path("tokensPerMinute").asLong(tenant.tokensPerMinute())), perKey, perUser, perModel,
                 overrides.path("dailyTokens").asLong(dailyTokens), overrides.path("monthlyTokens").asLong(monthlyTokens), burstSeconds,
-                overrides.path("concurrency").asInt(concurrency), weight, overrides.path("enforced").asBoolean(enforced));
+                overrides.path("concurrency").asInt(concurrency), weight, pacing, overrides.path("enforced").asBoolean(enforced));
     }
 }

@@ -150,4 +150,35 @@ class BudgetEnforcementTest {
                 .mapToLong(x -> x.inputTokens() + x.outputTokens()).sum();
         assertThat(used).isLessThanOrEqualTo(300);
     }
+
+    @Test
+    void aPacedTenantSlowsDownWhenItsBudgetIsProjectedToRunOutEarly() throws Exception {
+        try (TestGateway paced = new TestGateway(yaml -> yaml.replace("gold: { description: \"top\", maxOutputTokens: 0 }",
+                "gold: { description: \"top\", maxOutputTokens: 0, limits: { pacing: true } }"), Databases.fresh(Databases.Kind.SQLITE))) {
+            String body = "{\"model\":\"gpt-sim\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            for (int i = 0; i < 5; i++) {
+                assertThat(Http.post(paced.dataUrl("/v1/chat/completions"), body, "Authorization", bearer(paced.key("acme"))).statusCode())
+                        .isEqualTo(200);
+            }
+            paced.ledger.flush(5_000);
+            // a month budget with 100 micros left, at the last hour's ~80 an hour: it runs out within hours, not at month end
+            long monthStart = dev.warden.usage.Budget.Period.MONTH.startMs(System.currentTimeMillis());
+            long spent = paced.store.spend(monthStart, monthStart + 40L * 86_400_000L).stream()
+                    .filter(x -> x.tenantId().equals("acme")).mapToLong(TenantSpend::costMicros).sum();
+            HttpResponse<String> put = Http.call("PUT", paced.adminUrl("/admin/v1/tenants/acme/settings/budgets"),
+                    "{\"budgets\":[{\"period\":\"month\",\"limitMicros\":" + (spent + 100) + ",\"hard\":true}]}",
+                    "Authorization", bearer(paced.adminToken));
+            assertThat(put.statusCode()).isEqualTo(200);
+            Thread.sleep(300);
+            paced.controlPlane.evaluateAlerts().await(5, java.util.concurrent.TimeUnit.SECONDS);
+            // paced to what is left spread over the rest of the month: a first request, then a wait
+            assertThat(Http.post(paced.dataUrl("/v1/chat/completions"), body, "Authorization", bearer(paced.key("acme"))).statusCode())
+                    .isEqualTo(200);
+            HttpResponse<String> slowed = Http.post(paced.dataUrl("/v1/chat/completions"), body, "Authorization", bearer(paced.key("acme")));
+            assertThat(slowed.statusCode()).isEqualTo(429);
+            assertThat(slowed.headers().firstValue("Retry-After")).isPresent();
+            assertThat(slowed.headers().allValues("RateLimit").toString()).contains("budget-pacing");
+            paced.assertAudited(slowed);
+        }
+    }
 }
