@@ -113,4 +113,18 @@ class GcraTest {
         assertThat(limiter.admit(new Limiter.Caller("globex", "k", null, "gpt-sim"), limits, c, t).refusal())
                 .as("another tenant's model bucket").isNull();
     }
+
+    @Test
+    void thePacedBucketAdmitsItsBurstThenTheEvenRate() {
+        Limiter limiter = new Limiter();
+        long t = 10_000_000_000L;
+        // paced to 60 micros a minute (1 a second), burst of 10 s = 10 micros; requests of 4 micros
+        assertThat(limiter.pace("acme", 4, 60, 10, true, t).refusal()).isNull();
+        assertThat(limiter.pace("acme", 4, 60, 10, true, t).refusal()).isNull();
+        Limiter.Decision third = limiter.pace("acme", 4, 60, 10, true, t);
+        assertThat(third.refusal().reason()).isEqualTo("rate_limited:budget-pacing");
+        assertThat(third.retryAfterSeconds()).isBetween(1L, 3L);
+        assertThat(limiter.pace("acme", 4, 60, 10, true, t + 4_000_000_000L).refusal()).as("4 s later: 4 micros more").isNull();
+        assertThat(limiter.pace("acme", 4, 60, 10, false, t + 4_000_000_000L).refusal()).as("shadow mode").isNull();
+    }
 }

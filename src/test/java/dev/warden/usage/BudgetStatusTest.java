@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** The forecast: spend plus what admission has reserved, run out at the recent rate. */
+/** The forecast (spend plus what admission has reserved, run out at the recent rate) and the pacing it drives. */
 class BudgetStatusTest {
     private static final long HOUR = 3_600_000L;
 
@@ -24,4 +24,22 @@ class BudgetStatusTest {
         assertThat(reserved.exhausted()).as("reserved is not yet spent").isFalse();
         assertThat(reserved.projectedToExhaust()).isTrue();
     }
+
+    @Test
+    void aBudgetRunningOutEarlyIsPacedToWhatIsLeftOverWhatIsLeftOfThePeriod() {
+        Budget day = new Budget(Budget.Period.DAY, 10_000, 80, true, true);
+        long now = Budget.Period.DAY.startMs(System.currentTimeMillis()) + 12 * HOUR;
+        // 6,000 spent, 2,000 in the last hour: runs out in 2 h, 12 h early
+        BudgetStatus fast = BudgetStatus.of("acme", day, now, 6_000, 400, 2_000, HOUR);
+        assertThat(fast.projectedToExhaust()).isTrue();
+        long pace = BudgetPacing.microsPerMinute(java.util.List.of(fast), now);
+        assertThat(pace).as("(10,000 - 6,000 - 400) over 720 minutes").isEqualTo(3_600 / 720);
+        // on track: no pacing at all
+        BudgetStatus calm = BudgetStatus.of("acme", day, now, 3_000, 0, 200, HOUR);
+        assertThat(BudgetPacing.microsPerMinute(java.util.List.of(calm), now)).isZero();
+        // a soft budget alerts, it does not pace
+        BudgetStatus soft = BudgetStatus.of("acme", new Budget(Budget.Period.DAY, 10_000, 80, false, true), now, 6_000, 0, 2_000, HOUR);
+        assertThat(BudgetPacing.microsPerMinute(java.util.List.of(soft), now)).isZero();
+    }
+
 }
