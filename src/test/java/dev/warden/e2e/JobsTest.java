@@ -40,6 +40,9 @@ class JobsTest {
                 .replace("  main:\n    upstreams:", "  main:\n    serviceTokens: true\n    jobsPath: /v1/jobs\n    upstreams:")
                 .replace("basic: { description: \"small\", maxOutputTokens: 50 }",
                         "basic: { description: \"small\", maxOutputTokens: 50, maxStreamSeconds: 1 }")
+                .replace("  us-pool:\n", "  dead:\n    jobsPath: /v1/jobs\n    upstreams:\n      - { url: \"http://127.0.0.1:1\", region: eu }\n  us-pool:\n")
+                .replace("  us-only: { pool: us-pool }", "  us-only: { pool: us-pool }\n  dead-model: { pool: dead }")
+                .replace("models: [echo, gpt-sim, embed-sim, scorer, us-only]", "models: [echo, gpt-sim, embed-sim, scorer, us-only, dead-model]")
                 .replace("pools:\n", "jobs: { tokenLifetimeSeconds: %d, renewEveryMs: %d, maxActivePerTenant: 5 }\npools:\n"
                         .formatted(LIFETIME_SECONDS, RENEW_EVERY_MS)),
                 Databases.fresh(Databases.Kind.SQLITE));
@@ -317,5 +320,17 @@ class JobsTest {
         assertThat(Http.post(gw.dataUrl("/internal/v1/jobs/../token"), "").statusCode()).isEqualTo(404);
         assertThat(gw.auditRecords().stream().filter(r -> r.event().action().equals("job.renew") && r.event().decision().equals("deny")
                 && r.event().reason().startsWith("unauthenticated:"))).hasSizeGreaterThanOrEqualTo(4);
+    }
+
+    @Test
+    void aJobServiceThatCannotBeReachedFailsTheJobCleanly() throws Exception {
+        String tenantAdmin = issueKey("acme", "tenant-admin");
+        HttpResponse<String> r = createJob("acme", gw.key("acme"), "{\"model\":\"dead-model\",\"kind\":\"batch\"}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(502);
+        assertThat(r.body()).contains("\"code\":\"upstream_unavailable\"").doesNotContain("Exception");
+        JsonNode jobs = JSON.readTree(Http.get(gw.dataUrl("/api/v1/tenants/acme/jobs"), "Authorization", bearer(tenantAdmin)).body());
+        assertThat(jobs.path("data")).hasSize(1);
+        assertThat(jobs.path("data").get(0).path("status").asText()).isEqualTo("failed");
+        assertThat(jobs.path("data").get(0).path("stop_reason").asText()).startsWith("job_service_failed");
     }
 }
