@@ -211,9 +211,7 @@ final class TenantSettingsSchema {
         String pem = c.string(n, p, "caBundle", true, 12_000);
         if (pem != null) {
             try {
-                var certs = java.security.cert.CertificateFactory.getInstance("X.509")
-                        .generateCertificates(new java.io.ByteArrayInputStream(pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
-                if (certs.isEmpty()) {
+                if (dev.warden.config.PemCertificates.parse(pem).isEmpty()) {
                     c.error(p + ".caBundle", "no certificate found (expected PEM)");
                 }
             } catch (java.security.cert.CertificateException e) {

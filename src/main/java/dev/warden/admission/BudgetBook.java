@@ -95,7 +95,7 @@ public final class BudgetBook {
         List<Future<Void>> loads = new ArrayList<>(all.size());
         for (Allowance b : all) {
             long start = b.period().startMs(nowMs);
-            Account a = accounts.computeIfAbsent(tenant + '\n' + (b.tokens() ? "tokens" : "micros") + '\n' + b.period().id() + '\n' + start,
+            Account a = accounts.computeIfAbsent(accountKey(tenant, b.tokens(), b.period(), start),
                     k -> new Account(b.period().endMs(nowMs), b.tokens()));
             accountsOf.add(a);
             loads.add(load(a, tenant, start));
@@ -141,8 +141,13 @@ public final class BudgetBook {
 
     /** What the tenant's requests in flight have reserved on its money budget of {@code period} now (0 if none). */
     public long reservedMicros(String tenant, Budget.Period period, long nowMs) {
-        Account a = accounts.get(tenant + '\n' + "micros" + '\n' + period.id() + '\n' + period.startMs(nowMs));
+        Account a = accounts.get(accountKey(tenant, false, period, period.startMs(nowMs)));
         return a == null ? 0 : a.reserved.get();
+    }
+
+    /** One account per tenant, unit (tokens or micro-units), period and period start. */
+    private static String accountKey(String tenant, boolean tokens, Budget.Period period, long periodStartMs) {
+        return tenant + '\n' + (tokens ? "tokens" : "micros") + '\n' + period.id() + '\n' + periodStartMs;
     }
 
     /** Drops the accounts of periods that have ended. */

@@ -85,14 +85,7 @@ public final class Gateway {
                 .description("Access lines dropped because stdout could not keep up").register(prometheus);
         if (control != null) {
             control.bindMetrics(prometheus, metrics::tenantLabel);
-            for (String code : List.of("budget_exhausted", "quota_exhausted")) {
-                for (String mode : List.of("enforced", "shadow")) {
-                    io.micrometer.core.instrument.FunctionCounter.builder("warden_admission_refusals", control.budgets(),
-                                    b -> b.refusals().getOrDefault(code + "|" + mode, new java.util.concurrent.atomic.LongAdder()).sum())
-                            .description("Requests admission refused (enforced) or would have refused (shadow mode)")
-                            .tag("code", code).tag("mode", mode).register(prometheus);
-                }
-            }
+            admissionRefusals(control.budgets().refusals(), "budget_exhausted", "quota_exhausted");
         }
         AdminAuthenticator adminAuth;
         try {
@@ -113,14 +106,7 @@ public final class Gateway {
                             q -> q.queues().containsKey(p.name()) ? q.queues().get(p.name()).timedOutTotal() : 0)
                     .description("Requests whose wait for a seat ran out").tag("pool", p.name()).register(prometheus);
         });
-        for (String code : List.of("rate_limited", "concurrency_limited")) {
-            for (String mode : List.of("enforced", "shadow")) {
-                io.micrometer.core.instrument.FunctionCounter.builder("warden_admission_refusals", limiter,
-                                l -> l.refusals().getOrDefault(code + "|" + mode, new java.util.concurrent.atomic.LongAdder()).sum())
-                        .description("Requests admission refused (enforced) or would have refused (shadow mode)")
-                        .tag("code", code).tag("mode", mode).register(prometheus);
-            }
-        }
+        admissionRefusals(limiter.refusals(), "rate_limited", "concurrency_limited");
         Future<Void> encodings = vertx.executeBlocking(() -> {
             dev.warden.admission.CostEstimator.warm(config.models().values()); // tokenizer tables read before the first request
             return null;
@@ -159,6 +145,18 @@ public final class Gateway {
                     instances, snapshots.current().version());
             return null;
         });
+    }
+
+    /** {@code warden_admission_refusals_total{code, mode}} from a refusal tally keyed {@code code|mode}. */
+    private void admissionRefusals(java.util.Map<String, java.util.concurrent.atomic.LongAdder> tally, String... codes) {
+        for (String code : codes) {
+            for (String mode : List.of("enforced", "shadow")) {
+                io.micrometer.core.instrument.FunctionCounter.builder("warden_admission_refusals", tally,
+                                t -> { var n = t.get(code + "|" + mode); return n == null ? 0 : n.sum(); })
+                        .description("Requests admission refused (enforced) or would have refused (shadow mode)")
+                        .tag("code", code).tag("mode", mode).register(prometheus);
+            }
+        }
     }
 
     private AdminAuthenticator adminAuthenticator(WardenConfig config, KeyHasher hasher, AdminToken adminToken, ControlPlane control)

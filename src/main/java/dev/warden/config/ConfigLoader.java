@@ -419,11 +419,7 @@ public final class ConfigLoader {
     private static TenantAuth.MtlsPolicy clientCa(ConfigReader r, String path, Path file, String identityFrom) {
         try {
             String pem = Files.readString(file, StandardCharsets.US_ASCII);
-            List<java.security.cert.X509Certificate> anchors = new ArrayList<>();
-            for (var c : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(
-                    new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
-                anchors.add((java.security.cert.X509Certificate) c);
-            }
+            List<java.security.cert.X509Certificate> anchors = PemCertificates.parse(pem);
             if (anchors.isEmpty()) {
                 r.error(path, "'" + file.getFileName() + "' holds no certificate (expected: PEM CA certificates)");
                 return null;

@@ -55,12 +55,9 @@ public final class TenantAuthReader {
             JsonNode m = n.path("mtls");
             if (schemes.contains("mtls") && m.isObject()) {
                 String pem = required(m, "caBundle");
-                List<java.security.cert.X509Certificate> anchors = new ArrayList<>();
+                List<java.security.cert.X509Certificate> anchors;
                 try {
-                    for (var c : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(
-                            new java.io.ByteArrayInputStream(pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII)))) {
-                        anchors.add((java.security.cert.X509Certificate) c);
-                    }
+                    anchors = PemCertificates.parse(pem);
                 } catch (java.security.cert.CertificateException e) {
                     throw new IllegalArgumentException("caBundle");
                 }

@@ -133,17 +133,10 @@ public final class JobRenewal implements Handler<HttpServerRequest> {
         if (error.securityRelevant()) {
             record(req, job, "deny", error.code().code() + ":" + error.reason());
         }
-        ObjectNode n = MAPPER.createObjectNode().put("type", "https://warden.dev/errors/" + error.code().code())
-                .put("title", error.code().title()).put("status", error.status()).put("code", error.code().code())
-                .put("detail", error.detail());
-        if (toldReason != null) {
-            n.put("reason", toldReason); // the job is told why, in a stable machine-readable word
-        }
         if (error.code() == ErrorCode.UNAUTHENTICATED) {
             req.response().putHeader("WWW-Authenticate", "Bearer realm=\"warden-jobs\", error=\"invalid_token\"");
         }
-        req.response().setStatusCode(error.status()).putHeader("Content-Type", "application/problem+json")
-                .putHeader("Cache-Control", "no-store").end(n.toString());
+        PlatformProblem.send(req.response(), error, "reason", toldReason); // the job is told why, in a stable word
     }
 
     private void record(HttpServerRequest req, StoredJob job, String decision, String reason) {

@@ -63,13 +63,7 @@ public final class ServiceTokens {
 
     /** Signs a new token (CPU-heavy: call it from a worker thread) and remembers it for reuse. */
     public String mint(String tenant, String subject, String role, String region, String pool, long nowMs) {
-        rotateIfDue(nowMs);
-        SigningKey key = keys.get(0);
-        JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer).audience(pool).subject(subject)
-                .claim("tenant", tenant).claim("roles", List.of(role)).claim("region", region)
-                .jwtID(UUID.randomUUID().toString()).issueTime(new Date(nowMs))
-                .expirationTime(new Date(nowMs + LIFETIME_SECONDS * 1000)).build();
-        String token = sign(key, claims);
+        String token = sign(claims(tenant, subject, List.of(role), region, pool, nowMs, nowMs + LIFETIME_SECONDS * 1000), nowMs);
         cache.put(cacheKey(tenant, subject, role, region, pool), new Minted(token, nowMs));
         if (cache.size() > 100_000) {
             cache.clear(); // bounded; tokens are re-minted on demand
@@ -95,13 +89,8 @@ public final class ServiceTokens {
      */
     public String mintForRequest(String tenant, String subject, String role, String region, String pool, String requestId,
                                  long nowMs) {
-        rotateIfDue(nowMs);
-        SigningKey key = keys.get(0);
-        JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer).audience(pool).subject(subject)
-                .claim("tenant", tenant).claim("roles", List.of(role)).claim("region", region).claim("request_id", requestId)
-                .jwtID(UUID.randomUUID().toString()).issueTime(new Date(nowMs))
-                .expirationTime(new Date(nowMs + LIFETIME_SECONDS * 1000)).build();
-        return sign(key, claims);
+        return sign(claims(tenant, subject, List.of(role), region, pool, nowMs, nowMs + LIFETIME_SECONDS * 1000)
+                .claim("request_id", requestId), nowMs);
     }
 
     /**
@@ -112,14 +101,8 @@ public final class ServiceTokens {
      */
     public String mintForJob(String tenant, String subject, String role, String region, String pool, String jobId,
                              int lifetimeSeconds, long nowMs) {
-        rotateIfDue(nowMs);
-        SigningKey key = keys.get(0);
         long iat = nowMs / 1000 * 1000;
-        JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer).audience(pool).subject(subject)
-                .claim("tenant", tenant).claim("roles", List.of(role)).claim("region", region).claim("job", jobId)
-                .jwtID(UUID.randomUUID().toString()).issueTime(new Date(iat))
-                .expirationTime(new Date(iat + lifetimeSeconds * 1000L)).build();
-        return sign(key, claims);
+        return sign(claims(tenant, subject, List.of(role), region, pool, iat, iat + lifetimeSeconds * 1000L).claim("job", jobId), nowMs);
     }
 
     /**
@@ -130,17 +113,25 @@ public final class ServiceTokens {
      */
     public String mintExchanged(JWTClaimsSet subject, String audience, List<String> roles, java.util.Map<String, Object> act,
                                 long nowMs) throws java.text.ParseException {
-        rotateIfDue(nowMs);
-        SigningKey key = keys.get(0);
         long exp = Math.min(subject.getExpirationTime().getTime(), nowMs + LIFETIME_SECONDS * 1000);
-        JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer).audience(audience).subject(subject.getSubject())
-                .claim("tenant", subject.getStringClaim("tenant")).claim("roles", roles).claim("region", subject.getStringClaim("region"))
-                .claim("act", act).jwtID(UUID.randomUUID().toString()).issueTime(new Date(nowMs)).expirationTime(new Date(exp)).build();
-        return sign(key, claims);
+        return sign(claims(subject.getStringClaim("tenant"), subject.getSubject(), roles, subject.getStringClaim("region"), audience,
+                nowMs, exp).claim("act", act), nowMs);
     }
 
-    private static String sign(SigningKey key, JWTClaimsSet claims) {
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.EdDSA).keyID(key.kid()).type(new JOSEObjectType(TYP)).build(), claims);
+    /** The claims every Warden token carries: who (tenant, subject, roles), where (region), for whom (aud), when. */
+    private JWTClaimsSet.Builder claims(String tenant, String subject, List<String> roles, String region, String audience,
+                                        long iatMs, long expMs) {
+        return new JWTClaimsSet.Builder().issuer(issuer).audience(audience).subject(subject)
+                .claim("tenant", tenant).claim("roles", roles).claim("region", region)
+                .jwtID(UUID.randomUUID().toString()).issueTime(new Date(iatMs)).expirationTime(new Date(expMs));
+    }
+
+    /** Signs with the current key (rotating first when due). */
+    private String sign(JWTClaimsSet.Builder claims, long nowMs) {
+        rotateIfDue(nowMs);
+        SigningKey key = keys.get(0);
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.EdDSA).keyID(key.kid()).type(new JOSEObjectType(TYP)).build(),
+                claims.build());
         try {
             jwt.sign(Ed25519Jws.signer(key.pair().getPrivate()));
         } catch (com.nimbusds.jose.JOSEException e) {

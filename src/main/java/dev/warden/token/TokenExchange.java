@@ -220,11 +220,7 @@ public final class TokenExchange implements Handler<HttpServerRequest> {
 
     private void refuse(HttpServerRequest req, ExchangeClient client, String tenant, GatewayError error) {
         record(req, client, tenant, "deny", error.code().code() + (error.reason().equals(error.code().code()) ? "" : ":" + error.reason()), null);
-        ObjectNode n = MAPPER.createObjectNode().put("type", "https://warden.dev/errors/" + error.code().code())
-                .put("title", error.code().title()).put("status", error.status()).put("code", error.code().code())
-                .put("error", error.code().code()).put("detail", error.detail());
-        req.response().setStatusCode(error.status()).putHeader("Content-Type", "application/problem+json")
-                .putHeader("Cache-Control", "no-store").end(n.toString());
+        PlatformProblem.send(req.response(), error, "error", error.code().code());
     }
 
     private void record(HttpServerRequest req, ExchangeClient client, String tenant, String decision, String reason, String detail) {
