@@ -19,8 +19,10 @@ import java.util.List;
  * rates of the tenant and of the key, charged with that worst case and settled on completion with
  * what was really used. A refusal is 429 with {@code Retry-After}; every answer carries the
  * {@code RateLimit-Policy} and {@code RateLimit} headers (IETF httpapi draft) of the limits that
- * apply. A large body is counted on a worker thread: tokenizing megabytes must not stall an event
- * loop. Budgets (reserve / settle), seats and the fair queue join in later steps.
+ * apply. Limits, pacing, hard budgets and token quotas are decided and reserved at once by the
+ * {@link LimiterStore} (this process's, or one shared by every replica); then the pool's seats,
+ * in the tenant's fair turn ({@link FairQueue}). A large body is counted on a worker thread:
+ * tokenizing megabytes must not stall an event loop.
  */
 public final class AdmitStage implements Stage {
     static final int ON_LOOP_MAX_BYTES = 32 * 1024;
@@ -28,36 +30,24 @@ public final class AdmitStage implements Stage {
     static final String PRIORITY = "X-Warden-Priority";
     private static final dev.warden.pipeline.Key<Holds> HOLDS = dev.warden.pipeline.Key.of("admissionHolds");
     private final Vertx vertx;
-    private final Limiter limiter;
-    private final BudgetBook budgets;
+    private final LimiterStore limits;
     private final FairQueues queues;
     private final java.util.function.ToLongFunction<String> pace;
 
     /** What an admitted request holds until it ends, and the prices its real cost is settled at. */
-    private record Holds(Limiter.Reservation reservation, BudgetBook.Hold budget, dev.warden.config.Price price,
-                         dev.warden.pipeline.CostEstimate estimate, FairQueue.Seats seats) {
+    private record Holds(LimiterStore.Hold hold, dev.warden.config.Price price, dev.warden.pipeline.CostEstimate estimate,
+                         FairQueue.Seats seats) {
     }
 
     /**
-     * {@code vertx} null: everything on the calling thread (benchmarks); {@code limiter} null: no
-     * limits; {@code budgets} null: no budget enforcement (no control store).
+     * {@code vertx} null: everything on the calling thread (benchmarks); {@code limits} null: no
+     * limits nor budgets; {@code queues} null: pools' capacities are not enforced; {@code pace}: the
+     * spend per minute a tenant is paced to now (0: none), for tiers with {@code pacing}.
      */
-    public AdmitStage(Vertx vertx, Limiter limiter, BudgetBook budgets) {
-        this(vertx, limiter, budgets, null);
-    }
-
-    /** {@code queues} null: pools' capacities are not enforced. */
-    public AdmitStage(Vertx vertx, Limiter limiter, BudgetBook budgets, FairQueues queues) {
-        this(vertx, limiter, budgets, queues, tenant -> 0);
-    }
-
-    /** {@code pace}: the spend per minute a tenant is paced to now (0: none), for tiers with {@code pacing}. */
-    public AdmitStage(Vertx vertx, Limiter limiter, BudgetBook budgets, FairQueues queues,
-                      java.util.function.ToLongFunction<String> pace) {
+    public AdmitStage(Vertx vertx, LimiterStore limits, FairQueues queues, java.util.function.ToLongFunction<String> pace) {
         this.pace = pace;
         this.vertx = vertx;
-        this.limiter = limiter;
-        this.budgets = budgets;
+        this.limits = limits;
         this.queues = queues;
     }
 
@@ -92,41 +82,26 @@ public final class AdmitStage implements Stage {
             return Outcome.rejectNow(r.error());
         }
         exchange.put(RequestContext.COST, r.estimate());
-        if (limiter == null) {
+        if (limits == null) {
             return Outcome.continueNow();
         }
         Tenant tenant = exchange.require(RequestContext.TENANT);
-        Limiter.Decision d = limiter.admit(new Limiter.Caller(tenant.id(), exchange.require(RequestContext.PRINCIPAL).subject(),
-                endUser(exchange), model.name()), tenant.limits(), r.estimate(), System.nanoTime());
-        RateLimitHeaders.apply(exchange, d);
-        if (d.refusal() != null) {
-            return Outcome.rejectNow(d.refusal());
+        long paced = tenant.limits().pacing() ? pace.applyAsLong(tenant.id()) : 0;
+        LimiterStore.Ask ask = new LimiterStore.Ask(new Limiter.Caller(tenant.id(), exchange.require(RequestContext.PRINCIPAL).subject(),
+                endUser(exchange), model.name()), tenant.limits(), r.estimate(), paced, quotas(tenant.limits()));
+        Future<LimiterStore.Answer> answer = limits.admit(ask);
+        if (answer.succeeded()) { // decided on this thread: no extra future
+            return admitted(exchange, tenant, model, ask, answer.result());
         }
-        if (tenant.limits().pacing()) {
-            long microsPerMinute = pace.applyAsLong(tenant.id());
-            if (microsPerMinute > 0) {
-                Limiter.Decision paced = limiter.pace(tenant.id(), r.estimate().costMicros(), microsPerMinute,
-                        tenant.limits().burstSeconds(), tenant.limits().enforced(), System.nanoTime());
-                RateLimitHeaders.apply(exchange, paced);
-                if (paced.refusal() != null) {
-                    limiter.settle(d.reservation(), 0, System.nanoTime());
-                    return Outcome.rejectNow(paced.refusal());
-                }
-            }
+        return answer.compose(a -> admitted(exchange, tenant, model, ask, a));
+    }
+
+    private Future<Outcome> admitted(Exchange exchange, Tenant tenant, ModelConfig model, LimiterStore.Ask ask, LimiterStore.Answer a) {
+        RateLimitHeaders.apply(exchange, a.policies(), a.refusal() == null ? -1 : a.retryAfterSeconds());
+        if (a.refusal() != null) {
+            return Outcome.rejectNow(a.refusal());
         }
-        long worstTokens = r.estimate().inputTokens() + r.estimate().outputTokens();
-        Future<BudgetBook.Hold> held = budgets == null ? Future.succeededFuture(BudgetBook.Hold.NONE)
-                : budgets.reserve(tenant.id(), r.estimate().costMicros(), worstTokens, quotas(tenant.limits()), System.currentTimeMillis());
-        if (held.succeeded()) { // no budget to wait for: no extra future
-            return seats(exchange, tenant, model, worstTokens, new Holds(d.reservation(), held.result(), model.price(), r.estimate(), null));
-        }
-        return held.transform(ar -> {
-            if (ar.failed()) {
-                limiter.settle(d.reservation(), 0, System.nanoTime()); // nothing ran: the rates' reservation comes back
-                return refused(exchange, ar.cause());
-            }
-            return seats(exchange, tenant, model, worstTokens, new Holds(d.reservation(), ar.result(), model.price(), r.estimate(), null));
-        });
+        return seats(exchange, tenant, model, ask.worstTokens(), new Holds(a.hold(), model.price(), ask.estimate(), null));
     }
 
     /** The pool's seats, now or in the tenant's fair turn; then the request goes on holding all it reserved. */
@@ -142,13 +117,10 @@ public final class AdmitStage implements Stage {
                         vertx.getOrCreateContext())
                 .transform(ar -> {
                     if (ar.failed()) {
-                        limiter.settle(holds.reservation(), 0, System.nanoTime());
-                        if (budgets != null) {
-                            budgets.settle(holds.budget(), 0, 0);
-                        }
+                        holds.hold().settle(0, 0); // it never ran: everything it reserved comes back
                         return refused(exchange, ar.cause());
                     }
-                    exchange.put(HOLDS, new Holds(holds.reservation(), holds.budget(), holds.price(), holds.estimate(), ar.result()));
+                    exchange.put(HOLDS, new Holds(holds.hold(), holds.price(), holds.estimate(), ar.result()));
                     return Outcome.continueNow();
                 });
     }
@@ -197,10 +169,7 @@ public final class AdmitStage implements Stage {
         boolean unreported = answered && used.inputTokens() == 0 && used.outputTokens() == 0;
         long tokens = unreported ? holds.estimate().inputTokens() + holds.estimate().outputTokens() : used.inputTokens() + used.outputTokens();
         long micros = unreported ? holds.estimate().costMicros() : used.costMicros(holds.price().inputPer1k(), holds.price().outputPer1k());
-        limiter.settle(holds.reservation(), tokens, System.nanoTime());
-        if (budgets != null) {
-            budgets.settle(holds.budget(), micros, tokens);
-        }
+        holds.hold().settle(tokens, micros);
         if (holds.seats() != null) {
             holds.seats().release();
         }

@@ -32,7 +32,7 @@ import java.util.function.Function;
 public final class BudgetBook {
     /** What an admitted request reserved: an amount on each account (micro-units, or tokens for a quota). */
     public record Hold(List<Held> held) {
-        static final Hold NONE = new Hold(List.of());
+        public static final Hold NONE = new Hold(List.of());
     }
 
     /** One reservation on one account. */
@@ -41,7 +41,7 @@ public final class BudgetBook {
 
     /** One limit on a tenant's use in a calendar period: money ({@code tokens} false) or tokens. */
     public record Allowance(Budget.Period period, long limit, boolean tokens, boolean enforced) {
-        String code() {
+        public String code() {
             return tokens ? "quota_exhausted" : "budget_exhausted";
         }
     }
@@ -185,16 +185,7 @@ public final class BudgetBook {
     private Future<Void> startLoad(Account a, String tenant, long periodStartMs) {
         if (a.loading == null) {
             a.loading = vertx.<Void>executeBlocking(() -> {
-                if (ledger != null && !ledger.flush(5_000)) {
-                    throw new IllegalStateException("ledger not flushed");
-                }
-                long used = 0;
-                for (var s : store.spend(periodStartMs, a.periodEndMs)) {
-                    if (s.tenantId().equals(tenant)) {
-                        used += a.tokens ? s.inputTokens() + s.outputTokens() : s.costMicros();
-                    }
-                }
-                a.baseline = used;
+                a.baseline = readSpend(tenant, a.tokens, periodStartMs, a.periodEndMs);
                 return null;
             }, false).onFailure(e -> {
                 synchronized (a) {
@@ -205,8 +196,30 @@ public final class BudgetBook {
         return a.loading;
     }
 
+    /**
+     * What the tenant used in {@code [periodStartMs, periodEndMs)} per the control store, in
+     * tokens or micro-units, read on a worker after the ledger has written what finished: the
+     * baseline of a shared (Redis) account the first time a replica meets it.
+     */
+    public Future<Long> spendBefore(String tenant, boolean tokens, long periodStartMs, long periodEndMs) {
+        return vertx.executeBlocking(() -> readSpend(tenant, tokens, periodStartMs, periodEndMs), false);
+    }
+
+    private long readSpend(String tenant, boolean tokens, long periodStartMs, long periodEndMs) throws InterruptedException {
+        if (ledger != null && !ledger.flush(5_000)) {
+            throw new IllegalStateException("ledger not flushed");
+        }
+        long used = 0;
+        for (var s : store.spend(periodStartMs, periodEndMs)) {
+            if (s.tenantId().equals(tenant)) {
+                used += tokens ? s.inputTokens() + s.outputTokens() : s.costMicros();
+            }
+        }
+        return used;
+    }
+
     /** The tenant's hard money budgets (from its settings, parsed once per change) and its token quotas. */
-    private List<Allowance> allowances(String tenant, List<Allowance> quotas) {
+    public List<Allowance> allowances(String tenant, List<Allowance> quotas) {
         String json = budgetsOf.apply(tenant);
         if (json == null) {
             return quotas;

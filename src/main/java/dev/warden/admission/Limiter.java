@@ -131,10 +131,10 @@ public final class Limiter {
     }
 
     /** One scope a request is limited in: its name for the headers, its bucket key, its rate. */
-    private record Scope(String name, String key, RateLimits.Rate rate) {
+    public record Scope(String name, String key, RateLimits.Rate rate) {
     }
 
-    private static List<Scope> scopes(Caller c, RateLimits limits) {
+    public static List<Scope> scopes(Caller c, RateLimits limits) {
         List<Scope> out = new ArrayList<>(4);
         if (limits.tenant().any()) {
             out.add(new Scope("tenant", c.tenant(), limits.tenant()));

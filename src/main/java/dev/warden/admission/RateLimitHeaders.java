@@ -14,8 +14,8 @@ final class RateLimitHeaders {
     private RateLimitHeaders() {
     }
 
-    static void apply(Exchange exchange, Limiter.Decision d) {
-        List<Limiter.Policy> policies = d.policies();
+    /** {@code retryAfterSeconds} negative: admitted, no {@code Retry-After}. */
+    static void apply(Exchange exchange, List<Limiter.Policy> policies, long retryAfterSeconds) {
         if (!policies.isEmpty()) {
             StringBuilder policy = new StringBuilder();
             StringBuilder state = new StringBuilder();
@@ -30,8 +30,8 @@ final class RateLimitHeaders {
             exchange.addResponseHeader("RateLimit-Policy", policy.toString());
             exchange.addResponseHeader("RateLimit", state.toString());
         }
-        if (d.refusal() != null) {
-            exchange.addResponseHeader("Retry-After", Long.toString(d.retryAfterSeconds()));
+        if (retryAfterSeconds >= 0) {
+            exchange.addResponseHeader("Retry-After", Long.toString(retryAfterSeconds));
         }
     }
 }

@@ -27,7 +27,7 @@ final class DataPlaneVerticle extends VerticleBase {
     private final ListenerConfig listener;
     private final ControlPlane control;
     private final java.util.function.Supplier<String> renewalBase;
-    private final dev.warden.admission.Limiter limiter;
+    private final dev.warden.admission.LimiterStore limiter;
     private final dev.warden.admission.FairQueues queues;
     private final dev.warden.observe.Tracing tracing;
     private final dev.warden.observe.AccessLog accessLog;
@@ -41,7 +41,7 @@ final class DataPlaneVerticle extends VerticleBase {
     DataPlaneVerticle(SnapshotHolder snapshots, KeyHasher hasher, GatewayMetrics metrics, dev.warden.observe.Tracing tracing,
                       dev.warden.observe.AccessLog accessLog, dev.warden.token.ServiceTokens serviceTokens,
                       dev.warden.identity.JwksCache.Shared jwks, ListenerConfig listener, ControlPlane control,
-                      java.util.function.Supplier<String> renewalBase, dev.warden.admission.Limiter limiter,
+                      java.util.function.Supplier<String> renewalBase, dev.warden.admission.LimiterStore limiter,
                       dev.warden.admission.FairQueues queues) {
         this.renewalBase = renewalBase;
         this.limiter = limiter;

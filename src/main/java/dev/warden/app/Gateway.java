@@ -51,6 +51,8 @@ public final class Gateway {
     private final dev.warden.identity.JwksCache.Shared jwks = new dev.warden.identity.JwksCache.Shared();
     /** The {@code iss} of Warden's service tokens. */
     public static final String SERVICE_TOKEN_ISSUER = "warden";
+    /** The shared limiter store, when {@code limiter.store} is {@code redis} (closed on stop). */
+    private dev.warden.admission.store.RedisLimiterStore redisStore;
     private HttpServer admin;
     private int dataPort;
 
@@ -85,7 +87,6 @@ public final class Gateway {
                 .description("Access lines dropped because stdout could not keep up").register(prometheus);
         if (control != null) {
             control.bindMetrics(prometheus, metrics::tenantLabel);
-            admissionRefusals(control.budgets().refusals(), "budget_exhausted", "quota_exhausted");
         }
         AdminAuthenticator adminAuth;
         try {
@@ -94,7 +95,6 @@ public final class Gateway {
             return Future.failedFuture(e);
         }
         List<DataPlaneVerticle> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
-        vertx.setPeriodic(10_000, id -> limiter.sweep(System.nanoTime())); // idle buckets forgotten: bounded memory
         config.pools().values().stream().filter(p -> p.capacity() != null).forEach(p -> {
             io.micrometer.core.instrument.Gauge.builder("warden_pool_free_seats", queues,
                             q -> q.queues().containsKey(p.name()) ? q.queues().get(p.name()).freeSeats() : p.capacity().seats())
@@ -106,17 +106,17 @@ public final class Gateway {
                             q -> q.queues().containsKey(p.name()) ? q.queues().get(p.name()).timedOutTotal() : 0)
                     .description("Requests whose wait for a seat ran out").tag("pool", p.name()).register(prometheus);
         });
-        admissionRefusals(limiter.refusals(), "rate_limited", "concurrency_limited");
-        Future<Void> encodings = vertx.executeBlocking(() -> {
+        Future<dev.warden.admission.LimiterStore> store = limiterStore(config, control);
+        Future<Void> encodings = store.compose(s -> vertx.executeBlocking(() -> {
             dev.warden.admission.CostEstimator.warm(config.models().values()); // tokenizer tables read before the first request
             return null;
-        }, false);
+        }, false));
         // One deployment of N instances: Vert.x shares one listening socket between them (port 0
         // included), and gives each its own event loop.
         return encodings.compose(w -> vertx.deployVerticle(() -> {
             DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, tracing, accessLog, serviceTokens, jwks,
                     config.dataListener(), control,
-                    () -> snapshots.current().config().jobs().renewalBase(config.dataListener(), dataPort), limiter, queues);
+                    () -> snapshots.current().config().jobs().renewalBase(config.dataListener(), dataPort), store.result(), queues);
             loops.add(v);
             return v;
         }, new io.vertx.core.DeploymentOptions().setInstances(instances))).compose(id -> {
@@ -147,16 +147,53 @@ public final class Gateway {
         });
     }
 
-    /** {@code warden_admission_refusals_total{code, mode}} from a refusal tally keyed {@code code|mode}. */
-    private void admissionRefusals(java.util.Map<String, java.util.concurrent.atomic.LongAdder> tally, String... codes) {
-        for (String code : codes) {
+    /**
+     * Admission's limiter store: this process's, or the one shared through Redis
+     * ({@code limiter.store: redis}), with its metrics.
+     */
+    private Future<dev.warden.admission.LimiterStore> limiterStore(WardenConfig config, ControlPlane control) {
+        dev.warden.admission.BudgetBook budgets = control == null ? null : control.budgets();
+        if (!config.limiter().redis()) {
+            vertx.setPeriodic(10_000, id -> limiter.sweep(System.nanoTime())); // idle buckets forgotten: bounded memory
+            return Future.succeededFuture(admissionRefusals(new dev.warden.admission.store.LocalLimiterStore(limiter, budgets)));
+        }
+        return dev.warden.admission.store.RedisLimiterStore.start(vertx, config.limiter(), budgets).map(redis -> {
+            redisStore = redis;
+            vertx.setPeriodic(10_000, id -> redis.sweep(System.nanoTime()));
+            io.micrometer.core.instrument.Gauge.builder("warden_limiter_store_up", redis, r -> r.up() ? 1 : 0)
+                    .description("1 while the shared (redis) limiter store answers, 0 while admission decides on this replica's share")
+                    .register(prometheus);
+            io.micrometer.core.instrument.Gauge.builder("warden_limiter_store_replicas", redis, r -> r.replicas())
+                    .description("Replicas alive per the shared limiter store (each one's share while it is down)").register(prometheus);
+            for (String op : List.of("admit", "settle", "renew", "heartbeat", "load", "probe", "debit")) {
+                io.micrometer.core.instrument.FunctionCounter.builder("warden_limiter_store_round_trips", redis,
+                                r -> { var n = r.roundTrips().get(op); return n == null ? 0 : n.sum(); })
+                        .description("Round trips to the shared limiter store, by operation (a settle or renew batch is one)")
+                        .tag("op", op).register(prometheus);
+            }
+            io.micrometer.core.instrument.FunctionCounter.builder("warden_limiter_store_fallback_admissions", redis,
+                    r -> r.fallbackAdmissions()).description("Admissions decided on this replica alone because Redis was unreachable")
+                    .register(prometheus);
+            io.micrometer.core.instrument.FunctionCounter.builder("warden_limiter_store_errors", redis, r -> r.errors())
+                    .description("Failed or timed-out calls to the shared limiter store").register(prometheus);
+            io.micrometer.core.instrument.Gauge.builder("warden_limiter_settlements_pending", redis, r -> r.pendingSettlements())
+                    .description("Settlements waiting to be sent to the shared limiter store").register(prometheus);
+            io.micrometer.core.instrument.FunctionCounter.builder("warden_limiter_settlements_dropped", redis, r -> r.droppedSettlements())
+                    .description("Settlements dropped because too many were waiting (their holds expire instead)").register(prometheus);
+            return admissionRefusals(redis);
+        });
+    }
+
+    /** {@code warden_admission_refusals_total{code, mode}} from the limiter store's tally. */
+    private dev.warden.admission.LimiterStore admissionRefusals(dev.warden.admission.LimiterStore store) {
+        for (String code : List.of("rate_limited", "concurrency_limited", "budget_exhausted", "quota_exhausted", "limiter_unavailable")) {
             for (String mode : List.of("enforced", "shadow")) {
-                io.micrometer.core.instrument.FunctionCounter.builder("warden_admission_refusals", tally,
-                                t -> { var n = t.get(code + "|" + mode); return n == null ? 0 : n.sum(); })
+                io.micrometer.core.instrument.FunctionCounter.builder("warden_admission_refusals", store, s -> s.refusals(code, mode))
                         .description("Requests admission refused (enforced) or would have refused (shadow mode)")
                         .tag("code", code).tag("mode", mode).register(prometheus);
             }
         }
+        return store;
     }
 
     private AdminAuthenticator adminAuthenticator(WardenConfig config, KeyHasher hasher, AdminToken adminToken, ControlPlane control)
@@ -210,6 +247,9 @@ public final class Gateway {
         Future<Void> chain = admin == null ? Future.succeededFuture() : admin.close();
         for (String id : deployments) {
             chain = chain.eventually(() -> vertx.undeploy(id));
+        }
+        if (redisStore != null) {
+            chain = chain.eventually(() -> redisStore.close());
         }
         return chain.eventually(() -> {
             accessLog.close();

@@ -46,7 +46,7 @@ public final class Pipelines {
     public static PipelineRunner dataPlane(Vertx vertx, HttpClient upstreams, KeyHasher hasher, GatewayMetrics metrics,
                                            Tracing tracing, AccessLog.Batch accessLog, AccessLog log, ServiceTokens serviceTokens,
                                            JwksCache.Shared jwks, WardenConfig config, ControlPlane control,
-                                           java.util.function.Supplier<String> renewalBase, dev.warden.admission.Limiter limiter,
+                                           java.util.function.Supplier<String> renewalBase, dev.warden.admission.LimiterStore limiter,
                                            dev.warden.admission.FairQueues queues) {
         AuditWriter audit = control == null ? null : control.audit();
         LedgerWriter ledger = control == null ? null : control.ledger();
@@ -67,7 +67,7 @@ public final class Pipelines {
                 StageSlot.always(new ReadBodyStage()),                // only now read and check the body
                 new StageSlot(new AuthorizeStage(), authorize.enabled(), authorize.enforced()), // role, model
                 StageSlot.always(new ModelListStage()),               // GET /v1/models answered here
-                StageSlot.always(new AdmitStage(vertx, limiter, control == null ? null : control.budgets(), queues,
+                StageSlot.always(new AdmitStage(vertx, limiter, queues,
                         control == null ? tenant -> 0 : tenant -> dev.warden.usage.BudgetPacing.microsPerMinute(
                                 control.alerts().statuses().getOrDefault(tenant, List.of()), System.currentTimeMillis()))),
                                                                       // worst-case cost; limits, budgets, quotas reserved; fair seats

@@ -71,7 +71,7 @@ public final class ConfigLoader {
     }
 
     private static WardenConfig read(ConfigReader r, JsonNode root, Path baseDir) {
-        r.onlyKnown(root, "", Set.of("listeners", "dataDir", "limits", "timeouts", "config", "store", "metrics", "admin", "alerts", "exchange", "telemetry", "stages",
+        r.onlyKnown(root, "", Set.of("listeners", "dataDir", "limits", "timeouts", "config", "store", "limiter", "metrics", "admin", "alerts", "exchange", "telemetry", "stages",
                 "jobs", "models", "pools", "tiers", "tenants"));
 
         JsonNode listeners = root.get("listeners");
@@ -110,6 +110,26 @@ public final class ConfigLoader {
                 r.error("store.url", "(expected: jdbc:sqlite:FILE or jdbc:postgresql://HOST[:PORT]/DB)");
             }
             store = new StoreSettings(url, r.integer(storeNode, "store", "refreshMs", 1000, 100, 60_000));
+        }
+
+        LimiterSettings limiter = LimiterSettings.DEFAULTS;
+        JsonNode limiterNode = root.get("limiter");
+        if (r.isObject(limiterNode, "limiter", false)) {
+            r.onlyKnown(limiterNode, "limiter", Set.of("store", "redis", "namespace", "holdTtlSeconds", "timeoutMs"));
+            String kind = r.string(limiterNode, "limiter", "store", "local", false);
+            if (!kind.equals("local") && !kind.equals("redis")) {
+                r.error("limiter.store", kind + " (expected: local or redis)");
+            }
+            String redisUrl = r.string(limiterNode, "limiter", "redis", LimiterSettings.DEFAULTS.redisUrl(), false);
+            if (!redisUrl.startsWith("redis://") && !redisUrl.startsWith("rediss://")) {
+                r.error("limiter.redis", "(expected: redis://[:PASSWORD@]HOST[:PORT][/DB] or rediss://...)");
+            }
+            String namespace = r.string(limiterNode, "limiter", "namespace", "w", false);
+            if (!Ids.isName(namespace)) {
+                r.error("limiter.namespace", "invalid (expected: 1..64 of [a-z0-9-])");
+            }
+            limiter = new LimiterSettings(kind, redisUrl, namespace, r.integer(limiterNode, "limiter", "holdTtlSeconds", 60, 3, 86_400),
+                    r.integer(limiterNode, "limiter", "timeoutMs", 250, 10, 10_000));
         }
 
         int maxTenantLabels = 1000;
@@ -334,7 +354,11 @@ public final class ConfigLoader {
             if (r.isObject(ln, path + ".limits", false)) {
                 String lp = path + ".limits";
                 r.onlyKnown(ln, lp, Set.of("requestsPerMinute", "tokensPerMinute", "perKey", "perUser", "perModel", "dailyTokens",
-                        "monthlyTokens", "burstSeconds", "concurrency", "weight", "pacing", "enforced"));
+                        "monthlyTokens", "burstSeconds", "concurrency", "weight", "pacing", "whenStoreDown", "enforced"));
+                String whenDown = r.string(ln, lp, "whenStoreDown", "share", false);
+                if (!whenDown.equals("share") && !whenDown.equals("refuse")) {
+                    r.error(lp + ".whenStoreDown", whenDown + " (expected: share or refuse)");
+                }
                 Map<String, RateLimits.Rate> perModel = new LinkedHashMap<>();
                 r.entries(ln, lp, "perModel", false, (model, mn, mp) -> {
                     if (!models.containsKey(model)) {
@@ -343,12 +367,12 @@ public final class ConfigLoader {
                     perModel.put(model, rate(r, mn, mp, Set.of()));
                 });
                 tierLimits = new RateLimits(rate(r, ln, lp, Set.of("perKey", "perUser", "perModel", "dailyTokens", "monthlyTokens",
-                                "burstSeconds", "concurrency", "weight", "pacing", "enforced")),
+                                "burstSeconds", "concurrency", "weight", "pacing", "whenStoreDown", "enforced")),
                         rate(r, ln.get("perKey"), lp + ".perKey", Set.of()), rate(r, ln.get("perUser"), lp + ".perUser", Set.of()), perModel,
                         r.longValue(ln, lp, "dailyTokens", 0, 0, 1_000_000_000_000_000L),
                         r.longValue(ln, lp, "monthlyTokens", 0, 0, 1_000_000_000_000_000L),
                         r.integer(ln, lp, "burstSeconds", 10, 1, 3600), r.integer(ln, lp, "concurrency", 0, 0, 1_000_000),
-                        r.integer(ln, lp, "weight", 1, 1, 1000), r.bool(ln, lp, "pacing", false), r.bool(ln, lp, "enforced", true));
+                        r.integer(ln, lp, "weight", 1, 1, 1000), r.bool(ln, lp, "pacing", false), whenDown.equals("refuse"), r.bool(ln, lp, "enforced", true));
             }
             tiers.put(name, new TierConfig(name, r.string(node, path, "description", "", false),
                     r.integer(node, path, "maxOutputTokens", 0, 0, 10_000_000),
@@ -368,7 +392,7 @@ public final class ConfigLoader {
             }
         });
 
-        return new WardenConfig(data, admin, dataDir, limits, timeouts, watch, store, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
+        return new WardenConfig(data, admin, dataDir, limits, timeouts, watch, store, limiter, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
     }
 
     private static final Set<String> ASYMMETRIC = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",

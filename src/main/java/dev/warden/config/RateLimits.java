@@ -16,21 +16,29 @@ import java.util.Map;
  * @param concurrency requests of the tenant in flight at once (0 = no limit)
  * @param weight      the tenant's share of a pool's seats when tenants wait for them (1 = equal)
  * @param pacing      pace spending when a hard budget is projected to run out early
+ * @param refuseWhenStoreDown the shared ({@code redis}) limiter store cannot be reached: refuse
+ *                    (true) or hold each replica to its share of every rate (false)
  * @param enforced    false: shadow mode, count what would be refused and refuse nothing
  */
 public record RateLimits(Rate tenant, Rate perKey, Rate perUser, Map<String, Rate> perModel, long dailyTokens, long monthlyTokens,
-                         int burstSeconds, int concurrency, int weight, boolean pacing, boolean enforced) {
+                         int burstSeconds, int concurrency, int weight, boolean pacing, boolean refuseWhenStoreDown,
+                         boolean enforced) {
     /** Requests and tokens per minute; 0 = no such limit. */
     public record Rate(long requestsPerMinute, long tokensPerMinute) {
         public static final Rate NONE = new Rate(0, 0);
 
-        /** Whether a rate or concurrency limit applies (calendar quotas are reserved with the budgets). */
-    public boolean any() {
+        /** Whether a request or token rate is set. */
+        public boolean any() {
             return requestsPerMinute > 0 || tokensPerMinute > 0;
+        }
+
+        Rate share(int replicas) {
+            return new Rate(requestsPerMinute == 0 ? 0 : Math.max(1, requestsPerMinute / replicas),
+                    tokensPerMinute == 0 ? 0 : Math.max(1, tokensPerMinute / replicas));
         }
     }
 
-    public static final RateLimits NONE = new RateLimits(Rate.NONE, Rate.NONE, Rate.NONE, Map.of(), 0, 0, 10, 0, 1, false, true);
+    public static final RateLimits NONE = new RateLimits(Rate.NONE, Rate.NONE, Rate.NONE, Map.of(), 0, 0, 10, 0, 1, false, false, true);
 
     public RateLimits {
         perModel = Map.copyOf(perModel);
@@ -43,7 +51,7 @@ public record RateLimits(Rate tenant, Rate perKey, Rate perUser, Map<String, Rat
     public RateLimits(long requestsPerMinute, long tokensPerMinute, long keyRequestsPerMinute, long keyTokensPerMinute,
                       int burstSeconds, int concurrency, boolean enforced) {
         this(new Rate(requestsPerMinute, tokensPerMinute), new Rate(keyRequestsPerMinute, keyTokensPerMinute), Rate.NONE, Map.of(),
-                0, 0, burstSeconds, concurrency, 1, false, enforced);
+                0, 0, burstSeconds, concurrency, 1, false, false, enforced);
     }
 
     /** Whether a rate or concurrency limit applies (calendar quotas are reserved with the budgets). */
@@ -59,6 +67,21 @@ public record RateLimits(Rate tenant, Rate perKey, Rate perUser, Map<String, Rat
         return new RateLimits(new Rate(overrides.path("requestsPerMinute").asLong(tenant.requestsPerMinute()),
                 overrides.path("tokensPerMinute").asLong(tenant.tokensPerMinute())), perKey, perUser, perModel,
                 overrides.path("dailyTokens").asLong(dailyTokens), overrides.path("monthlyTokens").asLong(monthlyTokens), burstSeconds,
-                overrides.path("concurrency").asInt(concurrency), weight, pacing, overrides.path("enforced").asBoolean(enforced));
+                overrides.path("concurrency").asInt(concurrency), weight, pacing, refuseWhenStoreDown,
+                overrides.path("enforced").asBoolean(enforced));
+    }
+
+    /**
+     * One replica's share of these limits while the shared store is down: every rate and the
+     * concurrency divided by the replicas that were alive (at least 1 each), calendar quotas unchanged.
+     */
+    public RateLimits share(int replicas) {
+        if (replicas <= 1) {
+            return this;
+        }
+        Map<String, Rate> models = new java.util.LinkedHashMap<>();
+        perModel.forEach((m, r) -> models.put(m, r.share(replicas)));
+        return new RateLimits(tenant.share(replicas), perKey.share(replicas), perUser.share(replicas), models, dailyTokens, monthlyTokens,
+                burstSeconds, concurrency == 0 ? 0 : Math.max(1, concurrency / replicas), weight, pacing, refuseWhenStoreDown, enforced);
     }
 }

@@ -12,6 +12,7 @@ public record WardenConfig(
         Timeouts timeouts,
         int watchIntervalMs,
         StoreSettings store,
+        LimiterSettings limiter,
         int maxTenantLabels,
         AdminIdpConfig adminIdp,
         AlertSettings alerts,
@@ -52,10 +53,10 @@ public record WardenConfig(
 
     /** A copy listening on other ports (tests, benchmarks). */
     public WardenConfig withListeners(ListenerConfig data, ListenerConfig admin) {
-        return new WardenConfig(data, admin, dataDir, limits, timeouts, watchIntervalMs, store, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
+        return new WardenConfig(data, admin, dataDir, limits, timeouts, watchIntervalMs, store, limiter, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
     }
 
     public WardenConfig withDataDir(Path dir) {
-        return new WardenConfig(dataListener, adminListener, dir, limits, timeouts, watchIntervalMs, store, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
+        return new WardenConfig(dataListener, adminListener, dir, limits, timeouts, watchIntervalMs, store, limiter, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
     }
 }

@@ -47,6 +47,7 @@ public enum ErrorCode {
     UPSTREAM_UNAVAILABLE(502, "Upstream unavailable"),
     UPSTREAM_TIMEOUT(504, "Upstream timeout"),
     STORE_UNAVAILABLE(503, "Control store unavailable"),
+    LIMITER_UNAVAILABLE(503, "Limiter store unavailable"),
     AUDIT_UNAVAILABLE(503, "Audit log unavailable"),
     USAGE_UNAVAILABLE(503, "Usage ledger unavailable"),
     UPSTREAM_PROTOCOL_ERROR(502, "Upstream protocol error"),

@@ -1,0 +1,51 @@
+package dev.warden.admission;
+
+import dev.warden.config.RateLimits;
+import dev.warden.pipeline.CostEstimate;
+import dev.warden.pipeline.GatewayError;
+import io.vertx.core.Future;
+import java.util.List;
+
+/**
+ * Where admission's counters live: rates, requests in flight, pacing, and the reservations on
+ * hard budgets and token quotas. One call decides a request against all of them at once and, if
+ * it is admitted, makes every reservation; the hold it returns is settled once, when the request
+ * ends, with what it really used. Implementations: {@code store.LocalLimiterStore} (this process)
+ * and {@code store.RedisLimiterStore} (every replica, one Lua script per admission).
+ */
+public interface LimiterStore {
+    /**
+     * One request to admit.
+     *
+     * @param paceMicrosPerMinute the tenant's spend is paced to this (0: not paced)
+     * @param quotas              the tenant's calendar token quotas (its money budgets are found by the store)
+     */
+    record Ask(Limiter.Caller caller, RateLimits limits, CostEstimate estimate, long paceMicrosPerMinute,
+               List<BudgetBook.Allowance> quotas) {
+        public long worstTokens() {
+            return estimate == null ? 0 : estimate.inputTokens() + estimate.outputTokens();
+        }
+
+        public long worstMicros() {
+            return estimate == null ? 0 : estimate.costMicros();
+        }
+    }
+
+    /** Admitted ({@code hold} set) or refused ({@code refusal}, {@code retryAfterSeconds}); the rate policies either way. */
+    record Answer(Hold hold, GatewayError refusal, long retryAfterSeconds, List<Limiter.Policy> policies) {
+        public static Answer refused(GatewayError refusal, long retryAfterSeconds, List<Limiter.Policy> policies) {
+            return new Answer(null, refusal, Math.max(1, retryAfterSeconds), policies);
+        }
+    }
+
+    /** What an admitted request holds; settled exactly once. */
+    interface Hold {
+        /** The request ended having used {@code tokens} and cost {@code micros}: the rest comes back. */
+        void settle(long tokens, long micros);
+    }
+
+    Future<Answer> admit(Ask ask);
+
+    /** Requests refused ({@code mode} {@code enforced}) or that would have been ({@code shadow}) with {@code code}, so far. */
+    long refusals(String code, String mode);
+}

@@ -1,0 +1,698 @@
+package dev.warden.admission.store;
+
+import dev.warden.admission.BudgetBook;
+import dev.warden.admission.Limiter;
+import dev.warden.admission.LimiterStore;
+import dev.warden.config.LimiterSettings;
+import dev.warden.config.RateLimits;
+import dev.warden.pipeline.ErrorCode;
+import dev.warden.pipeline.GatewayError;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The limiter store shared by every replica: one Redis, one Lua script ({@code admit.lua}) per
+ * admission that checks concurrency, every GCRA rate, pacing, every hard budget and token quota of
+ * the tenant and makes every reservation, atomically, in one round trip, on the Redis server's
+ * clock. Keys are {@code {namespace:tenant}:...}: one tenant's keys share a Redis Cluster slot.
+ *
+ * <p>An admitted request's seat and budget reservations are a hold with a TTL, renewed by this
+ * replica while the request runs: a replica that dies stops renewing, and the next admission of
+ * that tenant (on any replica) gives its holds back. Settlements are batched: what ends within one
+ * turn of the event loop goes to Redis in one pipeline, and a settlement sent twice counts once.
+ *
+ * <p>When Redis cannot be reached (an error, or no answer within {@code timeoutMs}): a tenant
+ * with a hard budget or token quota is refused ({@code limiter_unavailable}, budgets fail
+ * closed); a tier with {@code whenStoreDown: refuse} is refused; any other tenant is held to this
+ * replica's share of each rate and of its concurrency (the limit divided by the replicas that were
+ * alive), in memory. Redis is probed every 500 ms; when it answers, the buckets used meanwhile
+ * start with no burst left (an outage forgives nothing), settlements kept meanwhile are sent, and
+ * admissions go back to Redis.
+ */
+public final class RedisLimiterStore implements LimiterStore {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisLimiterStore.class);
+    private static final RedisScript ADMIT = RedisScript.of("admit");
+    private static final RedisScript SETTLE = RedisScript.of("settle");
+    private static final RedisScript RENEW = RedisScript.of("renew");
+    private static final RedisScript DEBIT = RedisScript.of("debit");
+    private static final RedisScript HEARTBEAT = RedisScript.of("heartbeat");
+    private static final List<RedisScript> SCRIPTS = List.of(ADMIT, SETTLE, RENEW, DEBIT, HEARTBEAT);
+    private static final int MAX_PENDING_SETTLEMENTS = 100_000;
+    private static final int SETTLE_BATCH = 256;
+    private static final long PROBE_MS = 500;
+    private static final long HEARTBEAT_MS = 1000;
+    private static final Answer UNLIMITED = new Answer((tokens, micros) -> { }, null, 0, List.of());
+
+    /** One GCRA bucket the script checks: its policy name for the headers, key, charge and shape. */
+    private record Bucket(String policy, String key, long units, double intervalUs, double toleranceUs, long burst, int windowSeconds,
+                          boolean tokens) {
+    }
+
+    /** One budget or quota account the script reserves on. */
+    private record Account(BudgetBook.Allowance allowance, String key, long amount, long periodEndMs) {
+    }
+
+    /** Everything one admission sends: who, what limits, which buckets and accounts. */
+    private record Plan(LimiterStore.Ask ask, String tenant, String prefix, List<Bucket> buckets, List<Account> accounts) {
+        boolean empty() {
+            return buckets.isEmpty() && accounts.isEmpty() && ask.limits().concurrency() <= 0;
+        }
+    }
+
+    private final Vertx vertx;
+    private final Redis redis;
+    private final LimiterSettings settings;
+    private final BudgetBook budgets;
+    private final Limiter fallback = new Limiter();
+    private final String replica;
+    private final AtomicLong holdIds = new AtomicLong();
+    private volatile boolean up;
+    private volatile int replicas = 1;
+    private final AtomicBoolean probing = new AtomicBoolean();
+    private final Set<String> knownAccounts = ConcurrentHashMap.newKeySet();
+    /** Per tenant, the buckets (key -> tolerance in us) decided here while Redis was down. */
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, Double>> usedWhileDown = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, RedisHold> live = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Settlement> settling = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private final ConcurrentHashMap<String, LongAdder> refused = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, LongAdder> roundTrips = new ConcurrentHashMap<>();
+    private final LongAdder fallbacks = new LongAdder();
+    private final LongAdder errors = new LongAdder();
+    private final LongAdder dropped = new LongAdder();
+    private final List<Long> timers = new ArrayList<>();
+
+    private RedisLimiterStore(Vertx vertx, LimiterSettings settings, BudgetBook budgets) {
+        this.vertx = vertx;
+        this.settings = settings;
+        this.budgets = budgets;
+        byte[] id = new byte[6];
+        new SecureRandom().nextBytes(id);
+        this.replica = HexFormat.of().formatHex(id);
+        this.redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(settings.redisUrl())
+                .setMaxPoolSize(16).setMaxPoolWaiting(4096).setMaxWaitingHandlers(4096));
+    }
+
+    /**
+     * Connects, loads the scripts and starts the heartbeat, the renewal of running requests'
+     * holds and the settlement batches. A Redis that cannot be reached at start is not fatal:
+     * the store starts down (see the class comment) and keeps probing.
+     */
+    public static Future<RedisLimiterStore> start(Vertx vertx, LimiterSettings settings, BudgetBook budgets) {
+        RedisLimiterStore s = new RedisLimiterStore(vertx, settings, budgets);
+        s.timers.add(vertx.setPeriodic(HEARTBEAT_MS, t -> s.heartbeat()));
+        long renewEvery = Math.max(1000, settings.holdTtlSeconds() * 1000L / 3);
+        s.timers.add(vertx.setPeriodic(renewEvery, t -> s.renew()));
+        return s.loadScripts().compose(v -> s.heartbeatNow()).transform(ar -> {
+            if (ar.succeeded()) {
+                s.up = true;
+                LOG.info("limiter store: redis {} (replica {}, {} replicas alive)", redactedUrl(settings), s.replica, s.replicas);
+            } else {
+                LOG.warn("limiter store: redis {} unreachable at start ({}); deciding on this replica's share until it answers",
+                        redactedUrl(settings), ar.cause().toString());
+                s.markDown(ar.cause());
+            }
+            return Future.succeededFuture(s);
+        });
+    }
+
+    @Override
+    public Future<Answer> admit(Ask ask) {
+        Plan plan = plan(ask, System.currentTimeMillis());
+        if (plan.empty()) {
+            return Future.succeededFuture(UNLIMITED);
+        }
+        if (!up) {
+            return Future.succeededFuture(whileDown(plan));
+        }
+        Context caller = Vertx.currentContext();
+        Future<Answer> answer = baselines(plan).compose(b -> b == null ? Future.succeededFuture(budgetUnknown(plan)) : call(plan, b, true));
+        return onCaller(caller, answer);
+    }
+
+    private Plan plan(Ask ask, long nowMs) {
+        Limiter.Caller c = ask.caller();
+        RateLimits limits = ask.limits();
+        String prefix = "{" + settings.namespace() + ":" + c.tenant() + "}:";
+        List<Bucket> buckets = new ArrayList<>(4);
+        if (limits.any()) {
+            List<Limiter.Scope> scopes = Limiter.scopes(c, limits);
+            for (int pass = 0; pass < 2; pass++) { // every request rate, then every token rate (as the local store)
+                boolean isTokens = pass == 1;
+                for (Limiter.Scope s : scopes) {
+                    long perMinute = isTokens ? s.rate().tokensPerMinute() : s.rate().requestsPerMinute();
+                    if (perMinute > 0) {
+                        buckets.add(bucket(s.name() + (isTokens ? "-tokens" : "-requests"), prefix + (isTokens ? "t:" : "q:") + s.key(),
+                                isTokens ? ask.worstTokens() : 1, perMinute, limits.burstSeconds(), isTokens));
+                    }
+                }
+            }
+        }
+        if (ask.paceMicrosPerMinute() > 0) {
+            buckets.add(bucket("budget-pacing", prefix + "pace", Math.max(0, ask.worstMicros()), ask.paceMicrosPerMinute(),
+                    limits.burstSeconds(), false));
+        }
+        List<BudgetBook.Allowance> allowances = budgets == null ? ask.quotas() : budgets.allowances(c.tenant(), ask.quotas());
+        List<Account> accounts = new ArrayList<>(allowances.size());
+        for (BudgetBook.Allowance a : allowances) {
+            long start = a.period().startMs(nowMs);
+            accounts.add(new Account(a, prefix + "b:" + (a.tokens() ? "tokens" : "micros") + ":" + a.period().id() + ":" + start,
+                    a.tokens() ? ask.worstTokens() : ask.worstMicros(), a.period().endMs(nowMs)));
+        }
+        return new Plan(ask, c.tenant(), prefix, buckets, accounts);
+    }
+
+    private static Bucket bucket(String policy, String key, long units, long perMinute, int burstSeconds, boolean tokens) {
+        double interval = 60_000_000.0 / perMinute;
+        long burst = Math.max(1, perMinute * burstSeconds / 60);
+        return new Bucket(policy, key, units, interval, burst * interval, burst, burstSeconds, tokens);
+    }
+
+    /** Each account's baseline for the script: -1 where Redis has it already; null if one cannot be read (fail closed). */
+    private Future<long[]> baselines(Plan plan) {
+        long[] out = new long[plan.accounts().size()];
+        List<Future<Long>> reads = null;
+        for (int j = 0; j < out.length; j++) {
+            Account a = plan.accounts().get(j);
+            if (knownAccounts.contains(a.key())) {
+                out[j] = -1;
+                continue;
+            }
+            if (reads == null) {
+                reads = new ArrayList<>();
+            }
+            int at = j;
+            long start = a.allowance().period().startMs(System.currentTimeMillis());
+            Future<Long> read = budgets == null ? Future.succeededFuture(0L)
+                    : budgets.spendBefore(plan.tenant(), a.allowance().tokens(), start, a.periodEndMs());
+            reads.add(read.onSuccess(v -> out[at] = v));
+        }
+        if (reads == null) {
+            return Future.succeededFuture(out);
+        }
+        return Future.all(reads).transform(ar -> Future.succeededFuture(ar.succeeded() ? out : null));
+    }
+
+    private Future<Answer> call(Plan plan, long[] baselines, boolean mayRetry) {
+        String holdId = replica + "-" + Long.toString(holdIds.incrementAndGet(), 36);
+        RateLimits limits = plan.ask().limits();
+        List<Bucket> buckets = plan.buckets();
+        List<Account> accounts = plan.accounts();
+        List<String> keys = new ArrayList<>(3 + buckets.size() + accounts.size());
+        keys.add(plan.prefix() + "c");
+        keys.add(plan.prefix() + "h");
+        keys.add(plan.prefix() + "hd");
+        List<String> args = new ArrayList<>(6 + buckets.size() * 4 + accounts.size() * 5);
+        args.add(holdId);
+        args.add(Long.toString(settings.holdTtlSeconds() * 1000L));
+        args.add(Integer.toString(limits.concurrency()));
+        args.add(limits.enforced() ? "1" : "0");
+        args.add(Integer.toString(buckets.size()));
+        args.add(Integer.toString(accounts.size()));
+        for (Bucket b : buckets) {
+            keys.add(b.key());
+            args.add(Long.toString(b.units()));
+            args.add(Double.toString(b.intervalUs()));
+            args.add(Double.toString(b.toleranceUs()));
+            args.add(limits.enforced() ? "1" : "0");
+        }
+        for (int j = 0; j < accounts.size(); j++) {
+            Account a = accounts.get(j);
+            keys.add(a.key());
+            args.add(Long.toString(a.amount()));
+            args.add(Long.toString(a.allowance().limit()));
+            args.add(Long.toString(baselines[j]));
+            args.add(Long.toString(a.periodEndMs()));
+            args.add(a.allowance().enforced() ? "1" : "0");
+        }
+        return send("admit", ADMIT.call(keys, args)).transform(ar -> {
+            if (ar.failed()) {
+                if (RedisScript.isNoScript(ar.cause()) && mayRetry) {
+                    return loadScripts().compose(v -> call(plan, baselines, false));
+                }
+                markDown(ar.cause());
+                return Future.succeededFuture(whileDown(plan));
+            }
+            Response r = ar.result();
+            int status = r.get(0).toInteger();
+            if (status == 2) { // Redis lost an account (restarted, flushed): read its baseline again, once
+                int j = r.get(1).toInteger() - 1;
+                knownAccounts.remove(accounts.get(j).key());
+                if (!mayRetry) {
+                    return Future.succeededFuture(budgetUnknown(plan));
+                }
+                return baselines(plan).compose(b -> b == null ? Future.succeededFuture(budgetUnknown(plan)) : call(plan, b, false));
+            }
+            accounts.forEach(a -> knownAccounts.add(a.key()));
+            if (status == 1) {
+                return Future.succeededFuture(admitted(plan, holdId, r));
+            }
+            return Future.succeededFuture(refusedBy(plan, r));
+        });
+    }
+
+    private Answer admitted(Plan plan, String holdId, Response r) {
+        boolean seat = r.get(1).toInteger() == 1;
+        String shadow = r.get(2).toString();
+        List<Bucket> buckets = plan.buckets();
+        List<Limiter.Policy> policies = policies(buckets, r, 3);
+        boolean[] skipped = new boolean[buckets.size() + plan.accounts().size()];
+        if (!shadow.isEmpty()) {
+            for (String s : shadow.split(",")) {
+                if (s.equals("c")) {
+                    count("concurrency_limited", false);
+                } else if (s.startsWith("r")) {
+                    skipped[Integer.parseInt(s.substring(1)) - 1] = true;
+                    count("rate_limited", false);
+                } else {
+                    int j = Integer.parseInt(s.substring(1)) - 1;
+                    skipped[buckets.size() + j] = true;
+                    count(plan.accounts().get(j).allowance().code(), false);
+                }
+            }
+        }
+        RedisHold hold = new RedisHold(this, plan, holdId, seat, skipped);
+        if (hold.held()) {
+            live.put(holdId, hold);
+        }
+        return new Answer(hold, null, 0, policies);
+    }
+
+    private Answer refusedBy(Plan plan, Response r) {
+        String kind = r.get(1).toString();
+        int index = r.get(2).toInteger() - 1;
+        List<Limiter.Policy> policies = kind.equals("c") ? List.of() : policies(plan.buckets(), r, 4);
+        if (kind.equals("c")) {
+            count("concurrency_limited", true);
+            return Answer.refused(GatewayError.of(ErrorCode.CONCURRENCY_LIMITED, "This tenant already has "
+                    + plan.ask().limits().concurrency() + " requests in flight.", "concurrency_limited"), 1, policies);
+        }
+        if (kind.equals("r")) {
+            Bucket b = plan.buckets().get(index);
+            count("rate_limited", true);
+            long retry = (long) Math.ceil(r.get(3).toLong() / 1_000_000.0);
+            String detail = b.policy().equals("budget-pacing")
+                    ? "The tenant's spending is paced so its budget lasts the period; retry after the time in Retry-After."
+                    : "The " + b.policy().replace('-', ' ') + " limit is reached; retry after the time in Retry-After.";
+            return Answer.refused(GatewayError.of(ErrorCode.RATE_LIMITED, detail, "rate_limited:" + b.policy()), retry, policies);
+        }
+        Account a = plan.accounts().get(index);
+        BudgetBook.Allowance allowance = a.allowance();
+        count(allowance.code(), true);
+        long retry = Math.max(1, (a.periodEndMs() - System.currentTimeMillis() + 999) / 1000);
+        return Answer.refused(GatewayError.of(allowance.tokens() ? ErrorCode.QUOTA_EXHAUSTED : ErrorCode.BUDGET_EXHAUSTED,
+                "The tenant's " + allowance.period().id() + " " + (allowance.tokens() ? "token quota" : "budget")
+                        + " would be exceeded by this request.", allowance.code() + ":" + allowance.period().id()), retry, policies);
+    }
+
+    /** The {@code RateLimit} policies from each bucket's backlog (us) in the answer, from index {@code from}. */
+    private static List<Limiter.Policy> policies(List<Bucket> buckets, Response r, int from) {
+        List<Limiter.Policy> out = new ArrayList<>(buckets.size());
+        for (int i = 0; i < buckets.size(); i++) {
+            Bucket b = buckets.get(i);
+            long backlog = r.get(from + i).toLong();
+            long remaining = (long) Math.max(0, Math.floor((b.toleranceUs() - backlog) / b.intervalUs()));
+            out.add(new Limiter.Policy(b.policy(), b.burst(), b.windowSeconds(), Math.min(remaining, b.burst()),
+                    Math.ceilDiv(Math.max(0, backlog), 1_000_000L)));
+        }
+        return out;
+    }
+
+    private Answer budgetUnknown(Plan plan) {
+        count("budget_exhausted", true);
+        return Answer.refused(GatewayError.of(ErrorCode.BUDGET_EXHAUSTED, "The tenant's spend cannot be checked right now; retry shortly.",
+                "budget_unknown"), 5, List.of());
+    }
+
+    /** Redis cannot be reached: budgets fail closed; rates are held to this replica's share. */
+    private Answer whileDown(Plan plan) {
+        fallbacks.increment();
+        RateLimits limits = plan.ask().limits();
+        boolean budgeted = plan.accounts().stream().anyMatch(a -> a.allowance().enforced());
+        if (budgeted || (limits.refuseWhenStoreDown() && limits.enforced())) {
+            count("limiter_unavailable", true);
+            return Answer.refused(GatewayError.of(ErrorCode.LIMITER_UNAVAILABLE, budgeted
+                    ? "The tenant's budget cannot be checked while the limiter store is unreachable; retry shortly."
+                    : "The limiter store is unreachable and this tenant's tier refuses requests until it is back.",
+                    budgeted ? "limiter_unavailable:budget" : "limiter_unavailable"), 1, List.of());
+        }
+        ConcurrentHashMap<String, Double> used = usedWhileDown.computeIfAbsent(plan.tenant(), t -> new ConcurrentHashMap<>());
+        plan.buckets().forEach(b -> used.put(b.key(), b.toleranceUs()));
+        int n = replicas;
+        long now = System.nanoTime();
+        Limiter.Decision d = fallback.admit(plan.ask().caller(), limits.share(n), plan.ask().estimate(), now);
+        if (d.refusal() != null) {
+            return Answer.refused(d.refusal(), d.retryAfterSeconds(), d.policies());
+        }
+        if (plan.ask().paceMicrosPerMinute() > 0) {
+            Limiter.Decision paced = fallback.pace(plan.tenant(), plan.ask().worstMicros(), Math.max(1, plan.ask().paceMicrosPerMinute() / n),
+                    limits.burstSeconds(), limits.enforced(), now);
+            if (paced.refusal() != null) {
+                fallback.settle(d.reservation(), 0, now);
+                return Answer.refused(paced.refusal(), paced.retryAfterSeconds(), paced.policies());
+            }
+        }
+        Limiter.Reservation reservation = d.reservation();
+        return new Answer((tokens, micros) -> fallback.settle(reservation, tokens, System.nanoTime()), null, 0, d.policies());
+    }
+
+    /** One request's hold in Redis: settled once, in the next batch. */
+    private static final class RedisHold implements Hold {
+        final RedisLimiterStore store;
+        final Plan plan;
+        final String id;
+        final boolean seat;
+        /** Buckets and accounts the script did not charge (shadow refusals). */
+        final boolean[] skipped;
+        final AtomicBoolean settled = new AtomicBoolean();
+
+        RedisHold(RedisLimiterStore store, Plan plan, String id, boolean seat, boolean[] skipped) {
+            this.store = store;
+            this.plan = plan;
+            this.id = id;
+            this.seat = seat;
+            this.skipped = skipped;
+        }
+
+        /** Whether Redis keeps a hold for it (a seat or a reservation) that must be renewed. */
+        boolean held() {
+            if (seat) {
+                return true;
+            }
+            for (int j = 0; j < plan.accounts().size(); j++) {
+                if (!skipped[plan.buckets().size() + j]) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public void settle(long tokens, long micros) {
+            if (settled.compareAndSet(false, true)) {
+                store.live.remove(id);
+                store.enqueue(new Settlement(this, Math.max(0, tokens), Math.max(0, micros)));
+            }
+        }
+    }
+
+    private record Settlement(RedisHold hold, long tokens, long micros) {
+        /** The settle script's call, or null when there is nothing to send. */
+        Request request(long rememberMs) {
+            Plan plan = hold.plan;
+            List<String> keys = new ArrayList<>();
+            keys.add(plan.prefix() + "c");
+            keys.add(plan.prefix() + "h");
+            keys.add(plan.prefix() + "hd");
+            keys.add(plan.prefix() + "done");
+            List<String> refunds = new ArrayList<>();
+            long unused = plan.ask().worstTokens() - tokens;
+            for (int i = 0; i < plan.buckets().size(); i++) {
+                Bucket b = plan.buckets().get(i);
+                if (b.tokens() && !hold.skipped[i] && unused > 0) {
+                    keys.add(b.key());
+                    refunds.add(Double.toString(unused * b.intervalUs()));
+                }
+            }
+            if (!hold.held() && refunds.isEmpty() && plan.accounts().isEmpty()) {
+                return null;
+            }
+            List<String> args = new ArrayList<>();
+            args.add(hold.id);
+            args.add(hold.seat ? "1" : "0");
+            args.add(Integer.toString(refunds.size()));
+            args.add(Integer.toString(plan.accounts().size()));
+            args.add(Long.toString(rememberMs));
+            args.addAll(refunds);
+            for (int j = 0; j < plan.accounts().size(); j++) {
+                Account a = plan.accounts().get(j);
+                keys.add(a.key());
+                args.add(hold.skipped[plan.buckets().size() + j] ? "0" : Long.toString(a.amount()));
+                args.add(Long.toString(a.allowance().tokens() ? tokens : micros));
+            }
+            return SETTLE.call(keys, args);
+        }
+    }
+
+    private void enqueue(Settlement s) {
+        if (pending.incrementAndGet() > MAX_PENDING_SETTLEMENTS) {
+            pending.decrementAndGet();
+            dropped.increment(); // the hold's TTL gives its reservations back; the ledger still has the usage
+            return;
+        }
+        settling.add(s);
+        scheduleFlush();
+    }
+
+    private void scheduleFlush() {
+        if (up && flushScheduled.compareAndSet(false, true)) {
+            // the next turn of the loop: what ends meanwhile goes in the same pipeline, and a seat is
+            // back in Redis before the client that held it can send its next request
+            Context here = Vertx.currentContext();
+            (here != null ? here : vertx.getOrCreateContext()).runOnContext(v -> flush());
+        }
+    }
+
+    /** Sends up to {@value #SETTLE_BATCH} settlements in one pipeline. */
+    private void flush() {
+        flushScheduled.set(false);
+        if (!up) {
+            return; // kept until Redis answers again
+        }
+        List<Settlement> batch = new ArrayList<>();
+        List<Request> requests = new ArrayList<>();
+        long remember = settings.holdTtlSeconds() * 2000L;
+        Settlement s;
+        while (batch.size() < SETTLE_BATCH && (s = settling.poll()) != null) {
+            pending.decrementAndGet();
+            Request r = s.request(remember);
+            if (r != null) {
+                batch.add(s);
+                requests.add(r);
+            }
+        }
+        if (requests.isEmpty()) {
+            return;
+        }
+        roundTrip("settle");
+        redis.batch(requests).timeout(settings.timeoutMs() * 4L, TimeUnit.MILLISECONDS).onComplete(ar -> {
+            if (ar.failed()) {
+                batch.forEach(this::requeue); // sent again later: the script counts a settlement once
+                if (RedisScript.isNoScript(ar.cause())) {
+                    loadScripts().onComplete(v -> scheduleFlush());
+                } else {
+                    markDown(ar.cause());
+                }
+                return;
+            }
+            if (!settling.isEmpty()) {
+                scheduleFlush();
+            }
+        });
+    }
+
+    private void requeue(Settlement s) {
+        pending.incrementAndGet();
+        settling.add(s);
+    }
+
+    /** Moves the expiry of this replica's running requests' holds: one pipeline, one script per tenant. */
+    private void renew() {
+        if (!up || live.isEmpty()) {
+            return;
+        }
+        Map<String, List<String>> byPrefix = new java.util.HashMap<>();
+        live.values().forEach(h -> byPrefix.computeIfAbsent(h.plan.prefix(), p -> new ArrayList<>()).add(h.id));
+        List<Request> requests = new ArrayList<>(byPrefix.size());
+        String ttl = Long.toString(settings.holdTtlSeconds() * 1000L);
+        byPrefix.forEach((prefix, ids) -> {
+            List<String> args = new ArrayList<>(ids.size() + 1);
+            args.add(ttl);
+            args.addAll(ids);
+            requests.add(RENEW.call(List.of(prefix + "h"), args));
+        });
+        roundTrip("renew");
+        redis.batch(requests).timeout(settings.timeoutMs() * 4L, TimeUnit.MILLISECONDS).onFailure(this::markDown);
+    }
+
+    private void heartbeat() {
+        if (up) {
+            heartbeatNow().onFailure(this::markDown);
+        }
+    }
+
+    /** Tells Redis this replica is alive; learns how many are (each one's share when Redis goes away). */
+    private Future<Void> heartbeatNow() {
+        return send("heartbeat", HEARTBEAT.call(List.of("{" + settings.namespace() + "}:replicas"),
+                List.of(replica, Long.toString(HEARTBEAT_MS * 3)))).map(r -> {
+                    replicas = Math.max(1, r.toInteger());
+                    return null;
+                });
+    }
+
+    private Future<Void> loadScripts() {
+        List<Request> loads = SCRIPTS.stream().map(RedisScript::load).toList();
+        roundTrip("load");
+        return redis.batch(loads).timeout(settings.timeoutMs() * 4L, TimeUnit.MILLISECONDS).mapEmpty();
+    }
+
+    private Future<Response> send(String op, Request request) {
+        roundTrip(op);
+        return redis.send(request).timeout(settings.timeoutMs(), TimeUnit.MILLISECONDS);
+    }
+
+    private void markDown(Throwable cause) {
+        errors.increment();
+        if (up) {
+            up = false;
+            LOG.warn("limiter store: redis {} unreachable ({}); budgets fail closed, rates held to this replica's share (1/{})",
+                    redactedUrl(settings), cause.toString(), replicas);
+        }
+        if (probing.compareAndSet(false, true)) {
+            vertx.setTimer(PROBE_MS, t -> probe());
+        }
+    }
+
+    /** Is Redis back? Then the buckets used meanwhile lose their burst, the kept settlements go, and admission returns to Redis. */
+    private void probe() {
+        send("probe", Request.cmd(Command.PING)).compose(pong -> loadScripts()).compose(v -> debitUsedWhileDown())
+                .compose(v -> heartbeatNow()).onComplete(ar -> {
+                    if (ar.failed()) {
+                        errors.increment();
+                        vertx.setTimer(PROBE_MS, t -> probe());
+                        return;
+                    }
+                    probing.set(false);
+                    up = true;
+                    LOG.info("limiter store: redis {} is back; admissions decided there again", redactedUrl(settings));
+                    scheduleFlush();
+                });
+    }
+
+    private Future<Void> debitUsedWhileDown() {
+        if (usedWhileDown.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        List<Request> requests = new ArrayList<>();
+        List<String> tenants = new ArrayList<>(usedWhileDown.keySet());
+        for (String tenant : tenants) {
+            Map<String, Double> buckets = usedWhileDown.get(tenant);
+            List<String> keys = new ArrayList<>(buckets.keySet());
+            List<String> args = keys.stream().map(k -> Double.toString(buckets.get(k))).toList();
+            requests.add(DEBIT.call(keys, args));
+        }
+        roundTrip("debit");
+        return redis.batch(requests).timeout(settings.timeoutMs() * 4L, TimeUnit.MILLISECONDS).map(r -> {
+            tenants.forEach(usedWhileDown::remove);
+            return null;
+        });
+    }
+
+    private static <T> Future<T> onCaller(Context caller, Future<T> f) {
+        if (caller == null) {
+            return f;
+        }
+        Promise<T> p = Promise.promise();
+        f.onComplete(ar -> {
+            if (Vertx.currentContext() == caller) {
+                p.handle(ar);
+            } else {
+                caller.runOnContext(v -> p.handle(ar));
+            }
+        });
+        return p.future();
+    }
+
+    private void count(String code, boolean enforced) {
+        refused.computeIfAbsent(code + (enforced ? "|enforced" : "|shadow"), k -> new LongAdder()).increment();
+    }
+
+    private void roundTrip(String op) {
+        roundTrips.computeIfAbsent(op, k -> new LongAdder()).increment();
+    }
+
+    @Override
+    public long refusals(String code, String mode) {
+        LongAdder mine = refused.get(code + "|" + mode);
+        LongAdder local = fallback.refusals().get(code + "|" + mode);
+        return (mine == null ? 0 : mine.sum()) + (local == null ? 0 : local.sum());
+    }
+
+    /** Round trips to Redis so far by operation ({@code admit}, {@code settle}, {@code renew}...). */
+    public Map<String, LongAdder> roundTrips() {
+        return roundTrips;
+    }
+
+    public boolean up() {
+        return up;
+    }
+
+    public int replicas() {
+        return replicas;
+    }
+
+    /** Admissions decided on this replica alone because Redis could not be reached. */
+    public long fallbackAdmissions() {
+        return fallbacks.sum();
+    }
+
+    public long errors() {
+        return errors.sum();
+    }
+
+    public int pendingSettlements() {
+        return pending.get();
+    }
+
+    public long droppedSettlements() {
+        return dropped.sum();
+    }
+
+    /** Forgets idle local buckets (those used while Redis was down). */
+    public void sweep(long nowNanos) {
+        fallback.sweep(nowNanos);
+    }
+
+    /** Stops the timers, sends what is still to settle (bounded), closes the connections. */
+    public Future<Void> close() {
+        timers.forEach(vertx::cancelTimer);
+        List<Request> requests = new ArrayList<>();
+        Settlement s;
+        while ((s = settling.poll()) != null) {
+            Request r = s.request(settings.holdTtlSeconds() * 2000L);
+            if (r != null) {
+                requests.add(r);
+            }
+        }
+        Future<Void> sent = !up || requests.isEmpty() ? Future.succeededFuture()
+                : redis.batch(requests).timeout(2, TimeUnit.SECONDS).<Void>mapEmpty().recover(e -> Future.succeededFuture());
+        return sent.eventually(redis::close);
+    }
+
+    private static String redactedUrl(LimiterSettings s) {
+        return s.redisUrl().replaceAll("//[^@/]*@", "//<redacted>@");
+    }
+}

@@ -1,0 +1,85 @@
+package dev.warden.e2e;
+
+import static dev.warden.testing.Http.bearer;
+import static dev.warden.testing.Http.chat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.warden.testing.Databases;
+import dev.warden.testing.Http;
+import dev.warden.testing.RedisService;
+import dev.warden.testing.TcpProxy;
+import dev.warden.testing.TestGateway;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@code redis} limiter store when Redis goes away (the connection to it cut by a relay) and
+ * comes back: budgets fail closed (503 {@code limiter_unavailable}), rates are held to the
+ * replica's share in memory, and once Redis answers again the buckets used meanwhile have no
+ * burst left: the outage forgives nothing.
+ */
+class LimiterStoreOutageTest {
+    private static int admitted(TestGateway gw, String tenant, int requests) {
+        int ok = 0;
+        for (int i = 0; i < requests; i++) {
+            HttpResponse<String> r = Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"),
+                    "Authorization", bearer(gw.key(tenant)));
+            if (r.statusCode() == 200) {
+                ok++;
+            } else {
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
+            }
+        }
+        return ok;
+    }
+
+    @Test
+    void budgetsFailClosedRatesFallBackToTheShareAndTheReturnForgivesNothing() throws Exception {
+        RedisService.require();
+        try (TcpProxy redis = new TcpProxy("127.0.0.1", 6379)) {
+            String limiter = "limiter: { store: redis, redis: \"redis://127.0.0.1:" + redis.port() + "\", namespace: "
+                    + RedisService.freshNamespace() + ", timeoutMs: 200 }\n";
+            TestGateway gw = new TestGateway(yaml -> limiter + yaml.replace("basic: { description: \"small\", maxOutputTokens: 50 }",
+                    "basic: { description: \"small\", maxOutputTokens: 50, limits: { requestsPerMinute: 600, burstSeconds: 1 } }"),
+                    Databases.fresh(Databases.Kind.SQLITE));
+            try {
+                HttpResponse<String> put = Http.call("PUT", gw.adminUrl("/admin/v1/tenants/acme/settings/budgets"),
+                        "{\"budgets\":[{\"period\":\"month\",\"limitMicros\":1000000,\"hard\":true}]}", "Authorization", bearer(gw.adminToken));
+                assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+                Thread.sleep(300);
+                assertThat(admitted(gw, "acme", 1)).isEqualTo(1);
+                assertThat(gw.metric("warden_limiter_store_up")).isEqualTo(1);
+
+                redis.cut();
+                long cut = System.nanoTime();
+                int during = admitted(gw, "globex", 20); // burst 10, 10 a second
+                double seconds = (System.nanoTime() - cut) / 1e9;
+                assertThat(during).as("the replica's share (all of it: one replica) in %.2f s", seconds)
+                        .isBetween(10, (int) (10 + 10 * seconds + 1));
+                assertThat(gw.metric("warden_limiter_store_up")).isZero();
+                assertThat(gw.metric("warden_limiter_store_fallback_admissions_total")).isGreaterThanOrEqualTo(20);
+
+                long upstream = gw.upstreamRequests();
+                HttpResponse<String> budgeted = Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"),
+                        "Authorization", bearer(gw.key("acme")));
+                assertThat(budgeted.statusCode()).as("a budget that cannot be checked refuses").isEqualTo(503);
+                assertThat(budgeted.body()).contains("\"code\":\"limiter_unavailable\"");
+                assertThat(budgeted.headers().firstValue("Retry-After")).isPresent();
+                assertThat(gw.upstreamRequests()).isEqualTo(upstream);
+                assertThat(gw.metric("warden_admission_refusals_total", "code=\"limiter_unavailable\"", "mode=\"enforced\"")).isEqualTo(1);
+
+                Thread.sleep(1200); // long enough for Redis's own bucket to have refilled a whole burst
+                redis.restore();
+                long back = System.nanoTime();
+                assertThat(gw.awaitMetric(1, "warden_limiter_store_up")).as("Redis is used again once it answers").isEqualTo(1);
+                int after = admitted(gw, "globex", 10);
+                double since = (System.nanoTime() - back) / 1e9;
+                assertThat(after).as("no burst forgiven on return: only what the rate refilled in %.2f s", since)
+                        .isLessThanOrEqualTo((int) (10 * since + 1));
+                assertThat(admitted(gw, "acme", 1)).as("budgets are checked again").isEqualTo(1);
+            } finally {
+                gw.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package dev.warden.e2e;
+
+import static dev.warden.testing.Http.bearer;
+import static dev.warden.testing.Http.chat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.warden.store.TenantSpend;
+import dev.warden.testing.Databases;
+import dev.warden.testing.Http;
+import dev.warden.testing.RedisService;
+import dev.warden.testing.TestGateway;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@code redis} limiter store across replicas, over real HTTP against the Redis of this
+ * machine: three replicas hold one tenant to one rate and one budget (not three), with one round
+ * trip per admission; a replica killed with SIGKILL gives its seats back within the hold TTL.
+ */
+class SharedLimiterTest {
+    private final List<TestGateway> replicas = new ArrayList<>();
+    private String namespace;
+
+    @BeforeEach
+    void requireRedis() {
+        RedisService.require();
+        namespace = RedisService.freshNamespace();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (TestGateway gw : replicas) {
+            gw.close();
+        }
+    }
+
+    private void startReplicas(int n, String tierLimits, String storeUrl, int holdTtlSeconds) throws Exception {
+        String limiter = RedisService.limiterYaml(namespace, holdTtlSeconds);
+        for (int i = 0; i < n; i++) {
+            replicas.add(new TestGateway(yaml -> limiter + yaml.replace("basic: { description: \"small\", maxOutputTokens: 50 }",
+                    "basic: { description: \"small\", maxOutputTokens: 50, limits: " + tierLimits + " }"), storeUrl));
+        }
+    }
+
+    private double sum(String metric, String... labels) {
+        return replicas.stream().mapToDouble(gw -> gw.metric(metric, labels)).sum();
+    }
+
+    @Test
+    void threeReplicasHoldATenantToOneRateWithOneRoundTripPerAdmission() throws Exception {
+        startReplicas(3, "{ requestsPerMinute: 600, burstSeconds: 10 }", null, 60); // burst 100, then 10 a second
+        assertThat(replicas.get(0).awaitMetric(3, "warden_limiter_store_replicas")).as("the replicas know of each other (heartbeats)")
+                .isEqualTo(3);
+        int requests = 360;
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger admitted = new AtomicInteger();
+        AtomicInteger refused = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(12);
+        long started = System.nanoTime();
+        try {
+            List<CompletableFuture<Void>> calls = new ArrayList<>();
+            for (int i = 0; i < requests; i++) {
+                calls.add(CompletableFuture.runAsync(() -> {
+                    TestGateway gw = replicas.get(next.getAndIncrement() % replicas.size());
+                    HttpResponse<String> r = Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"),
+                            "Authorization", bearer(gw.key("globex")));
+                    if (r.statusCode() == 200) {
+                        admitted.incrementAndGet();
+                    } else {
+                        assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
+                        assertThat(r.body()).contains("\"code\":\"rate_limited\"");
+                        refused.incrementAndGet();
+                    }
+                }, pool));
+            }
+            CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        // One limit across the three: its burst plus what the rate refilled meanwhile; three local
+        // limiters would have admitted about three bursts (300).
+        assertThat(admitted.get()).as("admitted in %.1f s", seconds).isBetween(100, (int) (100 + 10 * seconds + 1));
+        assertThat(admitted.get() + refused.get()).isEqualTo(requests);
+        assertThat(sum("warden_limiter_store_round_trips_total", "op=\"admit\"")).as("exactly one round trip per admission")
+                .isEqualTo(requests);
+        assertThat(sum("warden_limiter_store_fallback_admissions_total")).isZero();
+        assertThat(sum("warden_admission_refusals_total", "code=\"rate_limited\"", "mode=\"enforced\"")).isEqualTo(refused.get());
+    }
+
+    @Test
+    void sixtyFourStreamsAcrossThreeReplicasNeverSpendPastTheBudget() throws Exception {
+        String url = Databases.fresh(Databases.Kind.POSTGRESQL);
+        try {
+            startReplicas(3, "{ requestsPerMinute: 100000 }", url, 60);
+            TestGateway first = replicas.get(0);
+            HttpResponse<String> put = Http.call("PUT", first.adminUrl("/admin/v1/tenants/acme/settings/budgets"),
+                    "{\"budgets\":[{\"period\":\"day\",\"limitMicros\":300,\"hard\":true}]}", "Authorization", bearer(first.adminToken));
+            assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+            Thread.sleep(600); // the setting reaches every replica (store sync every 100 ms)
+            String body = "{\"model\":\"gpt-sim\",\"stream\":true,\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            ExecutorService pool = Executors.newFixedThreadPool(32);
+            int ok = 0;
+            int exhausted = 0;
+            try {
+                List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+                for (int i = 0; i < 64; i++) {
+                    TestGateway gw = replicas.get(i % 3);
+                    calls.add(CompletableFuture.supplyAsync(() -> Http.post(gw.dataUrl("/v1/chat/completions"), body,
+                            "Authorization", bearer(gw.key("acme")), "X-Sim-Fault", "pace=100"), pool));
+                }
+                for (var c : calls) {
+                    HttpResponse<String> r = c.get(60, TimeUnit.SECONDS);
+                    if (r.statusCode() == 200) {
+                        ok++;
+                    } else {
+                        assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
+                        assertThat(r.body()).contains("\"code\":\"budget_exhausted\"");
+                        exhausted++;
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            for (TestGateway gw : replicas) {
+                assertThat(gw.ledger.flush(5_000)).isTrue();
+            }
+            long dayStart = dev.warden.usage.Budget.Period.DAY.startMs(System.currentTimeMillis());
+            long spent = first.store.spend(dayStart, dayStart + 86_400_000L).stream().filter(s -> s.tenantId().equals("acme"))
+                    .mapToLong(TenantSpend::costMicros).sum();
+            assertThat(spent).as("spend of all three replicas within the one hard budget").isLessThanOrEqualTo(300);
+            assertThat(ok).as("the budget was used, not refused outright").isGreaterThanOrEqualTo(300 / 20);
+            assertThat(exhausted).isPositive();
+        } finally {
+            for (TestGateway gw : replicas) {
+                gw.close();
+            }
+            replicas.clear();
+            Databases.drop(url);
+        }
+    }
+
+    @Test
+    void aReplicaKilledMidStreamGivesItsSeatsBackWithinTheHoldTtl() throws Exception {
+        int ttl = 3;
+        startReplicas(1, "{ concurrency: 3 }", null, ttl);
+        TestGateway survivor = replicas.get(0);
+        Path dir = Files.createTempDirectory("warden-crash");
+        int dataPort = freePort();
+        int adminPort = freePort();
+        Path config = dir.resolve("warden.yaml");
+        // the same tenants, keys and upstreams as the survivor, on ports of its own
+        Files.writeString(config, survivor.yaml()
+                .replace("data: { host: 127.0.0.1, port: 0 }", "data: { host: 127.0.0.1, port: " + dataPort + " }")
+                .replace("admin: { host: 127.0.0.1, port: 0 }", "admin: { host: 127.0.0.1, port: " + adminPort + " }")
+                .replaceFirst("dataDir: .*", "dataDir: " + dir.resolve("data"))
+                .replace("basic: { description: \"small\", maxOutputTokens: 50 }",
+                        "basic: { description: \"small\", maxOutputTokens: 50, limits: { concurrency: 3 } }")
+                + RedisService.limiterYaml(namespace, ttl));
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        Process child = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "dev.warden.Warden",
+                "serve", "--config", config.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!ready(adminPort)) {
+                assertThat(System.nanoTime()).as("the child replica is ready (log: %s)", dir.resolve("child.log")).isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            String key = survivor.key("globex");
+            String slow = "{\"model\":\"gpt-sim\",\"stream\":true,\"max_tokens\":50,\"messages\":[]}";
+            for (int i = 0; i < 3; i++) { // three long streams hold the tenant's three seats on the child
+                pool.submit(() -> Http.post("http://127.0.0.1:" + dataPort + "/v1/chat/completions", slow,
+                        "Authorization", bearer(key), "X-Sim-Fault", "pace=1000"));
+            }
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            HttpResponse<String> r;
+            while ((r = Http.post(survivor.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(key)))
+                    .statusCode() == 200) {
+                assertThat(System.nanoTime()).as("the child's streams hold every seat").isLessThan(deadline);
+                Thread.sleep(50);
+            }
+            assertThat(r.body()).contains("\"code\":\"concurrency_limited\"");
+
+            child.destroyForcibly(); // SIGKILL: no settlement, no goodbye
+            assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            long killed = System.nanoTime();
+            assertThat(Http.post(survivor.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(key))
+                    .statusCode()).as("the dead replica's seats are held until their TTL").isEqualTo(429);
+            while (Http.post(survivor.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(key))
+                    .statusCode() != 200) {
+                assertThat((System.nanoTime() - killed) / 1e9).as("seats back within the TTL (%d s) and a renewal period", ttl)
+                        .isLessThan(ttl + 1.5);
+                Thread.sleep(100);
+            }
+        } finally {
+            pool.shutdownNow();
+            child.destroyForcibly();
+        }
+    }
+
+    private static boolean ready(int adminPort) {
+        try {
+            return Http.get("http://127.0.0.1:" + adminPort + "/readyz").statusCode() == 200;
+        } catch (RuntimeException notYet) {
+            return false;
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

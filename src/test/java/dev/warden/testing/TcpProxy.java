@@ -1,0 +1,69 @@
+package dev.warden.testing;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A loopback TCP relay to a real service (a fault at the edge of the network, not a fake of it):
+ * {@link #cut()} closes the listener and every relayed connection, as if the service died;
+ * {@link #restore()} listens again on the same port.
+ */
+public final class TcpProxy implements AutoCloseable {
+    private final Vertx vertx = Vertx.vertx();
+    private final String targetHost;
+    private final int targetPort;
+    private final Set<NetSocket> open = ConcurrentHashMap.newKeySet();
+    private NetServer server;
+    private int port;
+
+    public TcpProxy(String targetHost, int targetPort) throws Exception {
+        this.targetHost = targetHost;
+        this.targetPort = targetPort;
+        restore();
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** Listens (again) and relays each connection to the target. */
+    public void restore() throws Exception {
+        server = vertx.createNetServer().connectHandler(in -> {
+            in.pause();
+            open.add(in);
+            vertx.createNetClient().connect(targetPort, targetHost).onComplete(ar -> {
+                if (ar.failed()) {
+                    in.close();
+                    return;
+                }
+                NetSocket out = ar.result();
+                open.add(out);
+                in.handler(out::write);
+                out.handler(in::write);
+                in.closeHandler(v -> out.close());
+                out.closeHandler(v -> in.close());
+                in.resume();
+            });
+        });
+        server.listen(port, "127.0.0.1").await(5, TimeUnit.SECONDS);
+        port = server.actualPort();
+    }
+
+    /** The service is gone: no listener, every connection closed. */
+    public void cut() throws Exception {
+        server.close().await(5, TimeUnit.SECONDS);
+        for (NetSocket s : open) {
+            s.close();
+        }
+        open.clear();
+    }
+
+    @Override
+    public void close() throws Exception {
+        vertx.close().await(10, TimeUnit.SECONDS);
+    }
+}
