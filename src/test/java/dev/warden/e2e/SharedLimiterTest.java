@@ -183,7 +183,7 @@ class SharedLimiterTest {
             String slow = "{\"model\":\"gpt-sim\",\"stream\":true,\"max_tokens\":50,\"messages\":[]}";
             for (int i = 0; i < 3; i++) { // three long streams hold the tenant's three seats on the child
                 pool.submit(() -> Http.post("http://127.0.0.1:" + dataPort + "/v1/chat/completions", slow,
-                        "Authorization", bearer(key), "X-Sim-Fault", "pace=1000"));
+                        "Authorization", bearer(key), "X-Sim-Fault", "pace=1"));
             }
             deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             HttpResponse<String> r;
