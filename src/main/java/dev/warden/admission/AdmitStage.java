@@ -36,7 +36,7 @@ public final class AdmitStage implements Stage {
 
     /** What an admitted request holds until it ends, and the prices its real cost is settled at. */
     private record Holds(LimiterStore.Hold hold, dev.warden.config.Price price, dev.warden.pipeline.CostEstimate estimate,
-                         FairQueue.Seats seats) {
+                         SeatQueue.Held seats) {
     }
 
     /**
@@ -111,7 +111,7 @@ public final class AdmitStage implements Stage {
             exchange.put(HOLDS, holds);
             return Outcome.continueNow();
         }
-        FairQueue queue = queues.of(pool.name(), pool.capacity());
+        SeatQueue queue = queues.of(pool.name(), pool.capacity());
         boolean isBatch = "batch".equalsIgnoreCase(exchange.request().headers().get(PRIORITY));
         return queue.acquire(tenant.id(), pool.capacity().seatsFor(worstTokens), tenant.limits().weight(), isBatch,
                         vertx.getOrCreateContext())

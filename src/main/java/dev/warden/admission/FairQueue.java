@@ -23,9 +23,10 @@ import java.util.concurrent.atomic.LongAdder;
  * wait. One instance per pool, shared by the event loops: its state changes under one short lock;
  * a waiter is woken on its own event loop.
  */
-public final class FairQueue {
+public final class FairQueue implements SeatQueue {
     /** Seats an admitted request holds until it ends. */
-    public record Seats(FairQueue queue, int count) {
+    public record Seats(FairQueue queue, int count) implements SeatQueue.Held {
+        @Override
         public void release() {
             queue.release(count);
         }
@@ -89,6 +90,7 @@ public final class FairQueue {
     }
 
     /** The same, in the {@code batch} class when {@code isBatch}. */
+    @Override
     public Future<Seats> acquire(String tenant, int seats, double weight, boolean isBatch, Context context) {
         int need = Math.max(1, Math.min(seats, capacity));
         Map<String, ArrayDeque<Waiter>> waiting = isBatch ? batch : interactive;
@@ -219,16 +221,17 @@ public final class FairQueue {
         return best;
     }
 
-    /** Free seats now (metrics). */
+    @Override
     public synchronized int freeSeats() {
         return free;
     }
 
-    /** Requests that ever waited, and those whose wait ran out (metrics). */
+    @Override
     public long queuedTotal() {
         return queued.sum();
     }
 
+    @Override
     public long timedOutTotal() {
         return timedOut.sum();
     }

@@ -46,7 +46,7 @@ public final class Gateway {
     /** Admission's local limiter store: one per process, shared by the event loops. */
     private final dev.warden.admission.Limiter limiter = new dev.warden.admission.Limiter();
     /** Each pool's fair queue over its seats, shared by the event loops. */
-    private final dev.warden.admission.FairQueues queues = new dev.warden.admission.FairQueues();
+    private volatile dev.warden.admission.FairQueues queues = new dev.warden.admission.FairQueues();
     /** Tenants' key sets and unknown-kid cool-downs, shared by the event loops' caches. */
     private final dev.warden.identity.JwksCache.Shared jwks = new dev.warden.identity.JwksCache.Shared();
     /** The {@code iss} of Warden's service tokens. */
@@ -96,14 +96,14 @@ public final class Gateway {
         }
         List<DataPlaneVerticle> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
         config.pools().values().stream().filter(p -> p.capacity() != null).forEach(p -> {
-            io.micrometer.core.instrument.Gauge.builder("warden_pool_free_seats", queues,
-                            q -> q.queues().containsKey(p.name()) ? q.queues().get(p.name()).freeSeats() : p.capacity().seats())
+            io.micrometer.core.instrument.Gauge.builder("warden_pool_free_seats", this,
+                            g -> g.queues.queues().containsKey(p.name()) ? g.queues.queues().get(p.name()).freeSeats() : p.capacity().seats())
                     .description("Seats of the pool free now").tag("pool", p.name()).register(prometheus);
-            io.micrometer.core.instrument.FunctionCounter.builder("warden_pool_queued", queues,
-                            q -> q.queues().containsKey(p.name()) ? q.queues().get(p.name()).queuedTotal() : 0)
+            io.micrometer.core.instrument.FunctionCounter.builder("warden_pool_queued", this,
+                            g -> g.queues.queues().containsKey(p.name()) ? g.queues.queues().get(p.name()).queuedTotal() : 0)
                     .description("Requests that waited for a seat").tag("pool", p.name()).register(prometheus);
-            io.micrometer.core.instrument.FunctionCounter.builder("warden_pool_queue_timeouts", queues,
-                            q -> q.queues().containsKey(p.name()) ? q.queues().get(p.name()).timedOutTotal() : 0)
+            io.micrometer.core.instrument.FunctionCounter.builder("warden_pool_queue_timeouts", this,
+                            g -> g.queues.queues().containsKey(p.name()) ? g.queues.queues().get(p.name()).timedOutTotal() : 0)
                     .description("Requests whose wait for a seat ran out").tag("pool", p.name()).register(prometheus);
         });
         Future<dev.warden.admission.LimiterStore> store = limiterStore(config, control);
@@ -159,6 +159,7 @@ public final class Gateway {
         }
         return dev.warden.admission.store.RedisLimiterStore.start(vertx, config.limiter(), budgets).map(redis -> {
             redisStore = redis;
+            queues = new dev.warden.admission.FairQueues(redis::seats); // pools' seats and fair turns shared too
             vertx.setPeriodic(10_000, id -> redis.sweep(System.nanoTime()));
             io.micrometer.core.instrument.Gauge.builder("warden_limiter_store_up", redis, r -> r.up() ? 1 : 0)
                     .description("1 while the shared (redis) limiter store answers, 0 while admission decides on this replica's share")

@@ -25,6 +25,7 @@ public final class SimServer {
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong connections = new AtomicLong();
+    private volatile java.util.concurrent.ConcurrentLinkedQueue<long[]> spans;
     private final SimJobs jobs;
     private volatile String lastBody;
     private volatile io.vertx.core.MultiMap lastHeaders;
@@ -67,10 +68,25 @@ public final class SimServer {
         return requests.get();
     }
 
+    /** Tests: from now on, remember when each request started and ended here ({@link #spans()}). */
+    public void trackSpans() {
+        spans = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    }
+
+    /** Each request's {start, end} in {@link System#nanoTime()} since {@link #trackSpans()} (those that ended). */
+    public java.util.List<long[]> spans() {
+        return spans == null ? java.util.List.of() : java.util.List.copyOf(spans);
+    }
+
     private void handle(HttpServerRequest req) {
         requests.incrementAndGet();
         String path = req.path();
         HttpServerResponse res = req.response();
+        var tracked = spans;
+        if (tracked != null) {
+            long start = System.nanoTime();
+            res.endHandler(v -> tracked.add(new long[] {start, System.nanoTime()}));
+        }
         String tenant = req.getHeader("X-Tenant-ID");
         Faults faults = Faults.parse(req.getHeader("X-Sim-Fault"));
         res.putHeader("X-Sim-Region", options.region());

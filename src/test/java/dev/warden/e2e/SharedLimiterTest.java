@@ -47,10 +47,15 @@ class SharedLimiterTest {
     }
 
     private void startReplicas(int n, String tierLimits, String storeUrl, int holdTtlSeconds) throws Exception {
+        startReplicas(n, tierLimits, storeUrl, holdTtlSeconds, yaml -> yaml);
+    }
+
+    private void startReplicas(int n, String tierLimits, String storeUrl, int holdTtlSeconds,
+                               java.util.function.UnaryOperator<String> edit) throws Exception {
         String limiter = RedisService.limiterYaml(namespace, holdTtlSeconds);
         for (int i = 0; i < n; i++) {
-            replicas.add(new TestGateway(yaml -> limiter + yaml.replace("basic: { description: \"small\", maxOutputTokens: 50 }",
-                    "basic: { description: \"small\", maxOutputTokens: 50, limits: " + tierLimits + " }"), storeUrl));
+            replicas.add(new TestGateway(yaml -> limiter + edit.apply(yaml.replace("basic: { description: \"small\", maxOutputTokens: 50 }",
+                    "basic: { description: \"small\", maxOutputTokens: 50, limits: " + tierLimits + " }")), storeUrl));
         }
     }
 
@@ -209,6 +214,69 @@ class SharedLimiterTest {
             pool.shutdownNow();
             child.destroyForcibly();
         }
+    }
+
+    @Test
+    void aPoolsSeatsAndFairTurnsAreSharedByTheReplicas() throws Exception {
+        startReplicas(2, "{ requestsPerMinute: 100000 }", null, 60, yaml -> yaml.replace("  main:\n    upstreams:",
+                "  main:\n    capacity: { seats: 2, seatTokens: 100000, maxQueuePerTenant: 50, queueTimeoutMs: 20000 }\n    upstreams:"));
+        for (TestGateway gw : replicas) {
+            gw.eu.trackSpans();
+            gw.us.trackSpans();
+        }
+        String slow = "{\"model\":\"gpt-sim\",\"stream\":true,\"max_tokens\":10,\"messages\":[]}"; // ~500 ms at 20 tokens/s
+        ExecutorService pool = Executors.newFixedThreadPool(20);
+        try {
+            TestGateway noisy = replicas.get(0);
+            TestGateway quiet = replicas.get(1);
+            List<CompletableFuture<HttpResponse<String>>> flood = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                flood.add(CompletableFuture.supplyAsync(() -> Http.post(noisy.dataUrl("/v1/chat/completions"), slow,
+                        "Authorization", bearer(noisy.key("globex")), "X-Sim-Fault", "pace=20"), pool));
+            }
+            Thread.sleep(300); // the flood on one replica holds both seats of the pool, 14 wait there
+            List<Long> quietMs = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                long t0 = System.nanoTime();
+                HttpResponse<String> r = Http.post(quiet.dataUrl("/v1/chat/completions"), slow, "Authorization", bearer(quiet.key("acme")),
+                        "X-Sim-Fault", "pace=20");
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                quietMs.add((System.nanoTime() - t0) / 1_000_000);
+            }
+            for (var f : flood) {
+                assertThat(f.get(60, TimeUnit.SECONDS).statusCode()).as("the flood is served in full").isEqualTo(200);
+            }
+            // on the other replica, behind the flood's backlog, the quiet tenant still gets the next
+            // seat its turn gives it: its own 500 ms plus about two service times at most
+            assertThat(quietMs).allMatch(ms -> ms < 1_800, "each quiet request within ~3 service times: " + quietMs);
+            List<long[]> spans = new ArrayList<>();
+            for (TestGateway gw : replicas) {
+                spans.addAll(gw.eu.spans());
+                spans.addAll(gw.us.spans());
+            }
+            assertThat(spans).hasSize(18);
+            assertThat(maxOverlap(spans)).as("never more requests at the upstreams than the pool's 2 seats, across both replicas")
+                    .isLessThanOrEqualTo(2);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** The most spans that were open at once. */
+    private static int maxOverlap(List<long[]> spans) {
+        List<long[]> edges = new ArrayList<>();
+        for (long[] s : spans) {
+            edges.add(new long[] {s[0], 1});
+            edges.add(new long[] {s[1], -1});
+        }
+        edges.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1])); // an end before a start at the same instant
+        int open = 0;
+        int max = 0;
+        for (long[] e : edges) {
+            open += (int) e[1];
+            max = Math.max(max, open);
+        }
+        return max;
     }
 
     private static boolean ready(int adminPort) {

@@ -58,7 +58,9 @@ public final class RedisLimiterStore implements LimiterStore {
     private static final RedisScript RENEW = RedisScript.of("renew");
     private static final RedisScript DEBIT = RedisScript.of("debit");
     private static final RedisScript HEARTBEAT = RedisScript.of("heartbeat");
-    private static final List<RedisScript> SCRIPTS = List.of(ADMIT, SETTLE, RENEW, DEBIT, HEARTBEAT);
+    static final RedisScript SEATS = RedisScript.of("seats");
+    static final RedisScript UNSEAT = RedisScript.of("unseat");
+    private static final List<RedisScript> SCRIPTS = List.of(ADMIT, SETTLE, RENEW, DEBIT, HEARTBEAT, SEATS, UNSEAT);
     private static final int MAX_PENDING_SETTLEMENTS = 100_000;
     private static final int SETTLE_BATCH = 256;
     private static final long PROBE_MS = 500;
@@ -94,8 +96,9 @@ public final class RedisLimiterStore implements LimiterStore {
     private final Set<String> knownAccounts = ConcurrentHashMap.newKeySet();
     /** Per tenant, the buckets (key -> tolerance in us) decided here while Redis was down. */
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, Double>> usedWhileDown = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, RedisHold> live = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<Settlement> settling = new ConcurrentLinkedQueue<>();
+    /** Holds of requests running on this replica (hold id -> its holds key), renewed until they end. */
+    private final ConcurrentHashMap<String, String> live = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Pending> settling = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
     private final ConcurrentHashMap<String, LongAdder> refused = new ConcurrentHashMap<>();
@@ -217,7 +220,7 @@ public final class RedisLimiterStore implements LimiterStore {
     }
 
     private Future<Answer> call(Plan plan, long[] baselines, boolean mayRetry) {
-        String holdId = replica + "-" + Long.toString(holdIds.incrementAndGet(), 36);
+        String holdId = newHoldId();
         RateLimits limits = plan.ask().limits();
         List<Bucket> buckets = plan.buckets();
         List<Account> accounts = plan.accounts();
@@ -296,7 +299,7 @@ public final class RedisLimiterStore implements LimiterStore {
         }
         RedisHold hold = new RedisHold(this, plan, holdId, seat, skipped);
         if (hold.held()) {
-            live.put(holdId, hold);
+            live.put(holdId, plan.prefix() + "h");
         }
         return new Answer(hold, null, 0, policies);
     }
@@ -413,15 +416,21 @@ public final class RedisLimiterStore implements LimiterStore {
         @Override
         public void settle(long tokens, long micros) {
             if (settled.compareAndSet(false, true)) {
-                store.live.remove(id);
+                store.ended(id);
                 store.enqueue(new Settlement(this, Math.max(0, tokens), Math.max(0, micros)));
             }
         }
     }
 
-    private record Settlement(RedisHold hold, long tokens, long micros) {
-        /** The settle script's call, or null when there is nothing to send. */
-        Request request(long rememberMs) {
+    /** A write that waits for the next pipeline to Redis: a settlement, seats given back. */
+    interface Pending {
+        /** The call to send, or null when there is nothing to send. */
+        Request request(long rememberMs);
+    }
+
+    private record Settlement(RedisHold hold, long tokens, long micros) implements Pending {
+        @Override
+        public Request request(long rememberMs) {
             Plan plan = hold.plan;
             List<String> keys = new ArrayList<>();
             keys.add(plan.prefix() + "c");
@@ -457,7 +466,7 @@ public final class RedisLimiterStore implements LimiterStore {
         }
     }
 
-    private void enqueue(Settlement s) {
+    void enqueue(Pending s) {
         if (pending.incrementAndGet() > MAX_PENDING_SETTLEMENTS) {
             pending.decrementAndGet();
             dropped.increment(); // the hold's TTL gives its reservations back; the ledger still has the usage
@@ -482,10 +491,10 @@ public final class RedisLimiterStore implements LimiterStore {
         if (!up) {
             return; // kept until Redis answers again
         }
-        List<Settlement> batch = new ArrayList<>();
+        List<Pending> batch = new ArrayList<>();
         List<Request> requests = new ArrayList<>();
         long remember = settings.holdTtlSeconds() * 2000L;
-        Settlement s;
+        Pending s;
         while (batch.size() < SETTLE_BATCH && (s = settling.poll()) != null) {
             pending.decrementAndGet();
             Request r = s.request(remember);
@@ -514,7 +523,7 @@ public final class RedisLimiterStore implements LimiterStore {
         });
     }
 
-    private void requeue(Settlement s) {
+    private void requeue(Pending s) {
         pending.incrementAndGet();
         settling.add(s);
     }
@@ -524,15 +533,15 @@ public final class RedisLimiterStore implements LimiterStore {
         if (!up || live.isEmpty()) {
             return;
         }
-        Map<String, List<String>> byPrefix = new java.util.HashMap<>();
-        live.values().forEach(h -> byPrefix.computeIfAbsent(h.plan.prefix(), p -> new ArrayList<>()).add(h.id));
-        List<Request> requests = new ArrayList<>(byPrefix.size());
+        Map<String, List<String>> byHoldsKey = new java.util.HashMap<>();
+        live.forEach((id, holdsKey) -> byHoldsKey.computeIfAbsent(holdsKey, k -> new ArrayList<>()).add(id));
+        List<Request> requests = new ArrayList<>(byHoldsKey.size());
         String ttl = Long.toString(settings.holdTtlSeconds() * 1000L);
-        byPrefix.forEach((prefix, ids) -> {
+        byHoldsKey.forEach((holdsKey, ids) -> {
             List<String> args = new ArrayList<>(ids.size() + 1);
             args.add(ttl);
             args.addAll(ids);
-            requests.add(RENEW.call(List.of(prefix + "h"), args));
+            requests.add(RENEW.call(List.of(holdsKey), args));
         });
         roundTrip("renew");
         redis.batch(requests).timeout(settings.timeoutMs() * 4L, TimeUnit.MILLISECONDS).onFailure(this::markDown);
@@ -611,6 +620,47 @@ public final class RedisLimiterStore implements LimiterStore {
         });
     }
 
+    /** One script call (for the seats), loading the scripts once if Redis answers NOSCRIPT; counted as {@code op}. */
+    Future<Response> call(String op, RedisScript script, List<String> keys, List<String> args) {
+        return send(op, script.call(keys, args)).recover(e -> RedisScript.isNoScript(e)
+                ? loadScripts().compose(v -> send(op, script.call(keys, args))) : Future.failedFuture(e));
+    }
+
+    /** A hold of this replica (in the sorted set {@code holdsKey}) renewed until {@link #ended}. */
+    void running(String holdId, String holdsKey) {
+        live.put(holdId, holdsKey);
+    }
+
+    void ended(String holdId) {
+        live.remove(holdId);
+    }
+
+    /** Redis could not be reached by a call made elsewhere (the seats). */
+    void failed(Throwable cause) {
+        markDown(cause);
+    }
+
+    String newHoldId() {
+        return replica + "-" + Long.toString(holdIds.incrementAndGet(), 36);
+    }
+
+    String replica() {
+        return replica;
+    }
+
+    LimiterSettings settings() {
+        return settings;
+    }
+
+    Vertx vertx() {
+        return vertx;
+    }
+
+    /** A fair queue over all of a pool's seats, shared by every replica through this store. */
+    public dev.warden.admission.SeatQueue seats(String pool, dev.warden.config.PoolConfig.Capacity capacity) {
+        return new RedisSeats(this, pool, capacity);
+    }
+
     private static <T> Future<T> onCaller(Context caller, Future<T> f) {
         if (caller == null) {
             return f;
@@ -680,7 +730,7 @@ public final class RedisLimiterStore implements LimiterStore {
     public Future<Void> close() {
         timers.forEach(vertx::cancelTimer);
         List<Request> requests = new ArrayList<>();
-        Settlement s;
+        Pending s;
         while ((s = settling.poll()) != null) {
             Request r = s.request(settings.holdTtlSeconds() * 2000L);
             if (r != null) {

@@ -1,0 +1,323 @@
+package dev.warden.admission.store;
+
+import dev.warden.admission.AdmissionRefusal;
+import dev.warden.admission.FairQueue;
+import dev.warden.admission.FairQueues;
+import dev.warden.admission.SeatQueue;
+import dev.warden.config.PoolConfig;
+import dev.warden.pipeline.ErrorCode;
+import dev.warden.pipeline.GatewayError;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One pool's seats shared by every replica ({@code seats.lua}): the seats in use, the service each
+ * tenant received and who waits live in Redis, so the capacity and the fair turns are global.
+ * A request that cannot have its seats now waits here, on its replica, in its tenant's queue;
+ * this replica asks again for its waiting tenants every {@value #POLL_MS} ms and whenever one of
+ * its own requests ends (seats freed on another replica are seen at the next ask). Its waiters'
+ * registrations in Redis have a lease, so a replica that dies stops blocking others' turns. Seats
+ * are a hold with the store's TTL, renewed while the request runs. While Redis cannot be reached,
+ * the pool's seats are this replica's share of them, in a local {@link FairQueue}.
+ */
+final class RedisSeats implements SeatQueue {
+    static final long POLL_MS = 20;
+    private static final long WAIT_LEASE_MS = 2_000;
+
+    private final RedisLimiterStore store;
+    private final PoolConfig.Capacity capacity;
+    private final List<String> keys;
+    private final String holdsKey;
+    private final String waitKey;
+    /** Local waiters by their registration ({@code class:tenant:replica}), in arrival order. */
+    private final Map<String, ArrayDeque<Waiter>> waiting = new LinkedHashMap<>();
+    private final LongAdder queued = new LongAdder();
+    private final LongAdder timedOut = new LongAdder();
+    private volatile int free;
+    private volatile FairQueue fallback;
+    private boolean asking;
+    private boolean tickScheduled;
+
+    private static final class Waiter {
+        final String tenant;
+        final int seats;
+        final double weight;
+        final boolean isBatch;
+        final Promise<Held> promise = Promise.promise();
+        final Context context;
+        long timer = -1;
+        boolean done;
+
+        Waiter(String tenant, int seats, double weight, boolean isBatch, Context context) {
+            this.tenant = tenant;
+            this.seats = seats;
+            this.weight = weight;
+            this.isBatch = isBatch;
+            this.context = context;
+        }
+    }
+
+    RedisSeats(RedisLimiterStore store, String pool, PoolConfig.Capacity capacity) {
+        this.store = store;
+        this.capacity = capacity;
+        this.free = capacity.seats();
+        String prefix = "{" + store.settings().namespace() + ":pool:" + pool + "}:";
+        this.holdsKey = prefix + "h";
+        this.waitKey = prefix + "wait";
+        this.keys = List.of(prefix + "used", holdsKey, prefix + "hd", prefix + "served", waitKey, prefix + "credit");
+    }
+
+    @Override
+    public Future<Held> acquire(String tenant, int seats, double weight, boolean isBatch, Context context) {
+        if (!store.up()) {
+            return local(tenant, seats, weight, isBatch, context);
+        }
+        Waiter w = new Waiter(tenant, Math.max(1, Math.min(seats, capacity.seats())), weight, isBatch, context);
+        String member = member(w);
+        synchronized (this) {
+            ArrayDeque<Waiter> q = waiting.get(member);
+            if (q != null && !q.isEmpty()) { // its tenant already waits here: no overtaking its own queue
+                return enqueue(member, w);
+            }
+        }
+        return ask(w, member, false).transform(ar -> {
+            if (ar.failed()) {
+                store.failed(ar.cause());
+                return local(tenant, seats, weight, isBatch, context);
+            }
+            if (ar.result() != null) {
+                return Future.succeededFuture(ar.result());
+            }
+            synchronized (this) {
+                return enqueue(member, w);
+            }
+        });
+    }
+
+    /** Under the lock: the request waits here for its turn (bounded queue, deadline). */
+    private Future<Held> enqueue(String member, Waiter w) {
+        ArrayDeque<Waiter> q = waiting.computeIfAbsent(member, m -> new ArrayDeque<>());
+        if (q.size() >= capacity.maxQueuePerTenant()) {
+            return Future.failedFuture(new AdmissionRefusal(GatewayError.of(ErrorCode.QUEUE_FULL, "This tenant already has "
+                    + capacity.maxQueuePerTenant() + " requests waiting for capacity.", "queue_full"),
+                    Math.max(1, capacity.queueTimeoutMs() / 1000)));
+        }
+        q.add(w);
+        queued.increment();
+        w.timer = w.context.owner().setTimer(capacity.queueTimeoutMs(), t -> expire(member, w));
+        scheduleTick(POLL_MS);
+        return w.promise.future();
+    }
+
+    /** Asks Redis for one waiter's seats: the held seats, or null when it is not its turn or they are not free. */
+    private Future<Held> ask(Waiter w, String member, boolean more) {
+        String holdId = store.newHoldId();
+        List<String> args = List.of(w.tenant, Integer.toString(w.seats), Double.toString(Math.max(w.weight, 0.001)),
+                w.isBatch ? "b" : "i", holdId, Long.toString(store.settings().holdTtlSeconds() * 1000L),
+                Integer.toString(capacity.seats()), Double.toString(capacity.batchSharePercent() / 100.0), member,
+                Long.toString(WAIT_LEASE_MS), more ? "1" : "0");
+        return store.call("seats", RedisLimiterStore.SEATS, keys, args).map(r -> {
+            free = Math.max(0, r.get(1).toInteger());
+            if (r.get(0).toInteger() != 1) {
+                return null;
+            }
+            store.running(holdId, holdsKey);
+            return new Seat(holdId, w.seats);
+        });
+    }
+
+    /** Seats held in Redis: given back once, in the store's next pipeline. */
+    private final class Seat implements Held {
+        final String holdId;
+        final int count;
+        final AtomicBoolean released = new AtomicBoolean();
+
+        Seat(String holdId, int count) {
+            this.holdId = holdId;
+            this.count = count;
+        }
+
+        @Override
+        public void release() {
+            if (released.compareAndSet(false, true)) {
+                store.ended(holdId);
+                store.enqueue(remember -> RedisLimiterStore.UNSEAT.call(keys.subList(0, 3), List.of(holdId)));
+                free = Math.min(capacity.seats(), free + count); // as this replica knows it, until the next answer
+                scheduleTick(1); // this replica's waiters may go now
+            }
+        }
+    }
+
+    private synchronized void scheduleTick(long delayMs) {
+        if (!tickScheduled && !waiting.isEmpty()) {
+            tickScheduled = true;
+            store.vertx().setTimer(delayMs, t -> tick());
+        }
+    }
+
+    /** Asks for each waiting tenant's next request in turn, until Redis says no more seats now. */
+    private void tick() {
+        List<String> members;
+        synchronized (this) {
+            tickScheduled = false;
+            if (asking || waiting.isEmpty()) {
+                return;
+            }
+            if (!store.up()) { // Redis went away while they waited: they wait on for this replica's share
+                moveToFallback();
+                return;
+            }
+            asking = true;
+            members = new ArrayList<>(waiting.keySet());
+        }
+        askInTurn(members, 0);
+    }
+
+    private void askInTurn(List<String> members, int index) {
+        Waiter head;
+        String member;
+        boolean more;
+        synchronized (this) {
+            while (index < members.size() && (waiting.get(members.get(index)) == null || waiting.get(members.get(index)).isEmpty())) {
+                index++;
+            }
+            if (index >= members.size() || free <= 0 && index > 0) {
+                asking = false;
+                scheduleTick(POLL_MS);
+                return;
+            }
+            member = members.get(index);
+            head = waiting.get(member).peek();
+            more = waiting.get(member).size() > 1;
+        }
+        int at = index;
+        ask(head, member, more).onComplete(ar -> {
+            if (ar.failed()) {
+                store.failed(ar.cause());
+                synchronized (this) {
+                    asking = false;
+                }
+                scheduleTick(POLL_MS);
+                return;
+            }
+            Held seat = ar.result();
+            if (seat == null) {
+                askInTurn(members, at + 1); // not this tenant's turn, or no seats: the next waiting tenant
+                return;
+            }
+            boolean delivered;
+            synchronized (this) {
+                ArrayDeque<Waiter> q = waiting.get(member);
+                delivered = q != null && q.peek() == head && !head.done;
+                if (delivered) {
+                    q.poll();
+                    head.done = true;
+                    if (q.isEmpty()) {
+                        waiting.remove(member);
+                    }
+                }
+            }
+            if (!delivered) {
+                seat.release(); // its wait ran out meanwhile
+            } else {
+                head.context.owner().cancelTimer(head.timer);
+                head.context.runOnContext(v -> head.promise.tryComplete(seat));
+            }
+            askInTurn(members, at); // the same tenant's next request, if it has one
+        });
+    }
+
+    private void expire(String member, Waiter w) {
+        boolean last;
+        synchronized (this) {
+            if (w.done) {
+                return;
+            }
+            w.done = true;
+            ArrayDeque<Waiter> q = waiting.get(member);
+            if (q != null) {
+                q.remove(w);
+            }
+            last = q == null || q.isEmpty();
+            if (last) {
+                waiting.remove(member);
+            }
+        }
+        if (last) { // no longer waiting here: leave the others their turn at once
+            store.enqueue(remember -> Request.cmd(Command.ZREM).arg(waitKey).arg(member));
+        }
+        timedOut.increment();
+        w.promise.tryFail(new AdmissionRefusal(GatewayError.of(ErrorCode.QUEUE_TIMEOUT,
+                "The pool had no capacity for this request within " + capacity.queueTimeoutMs() + " ms.", "queue_timeout"), 1));
+    }
+
+    /** Under the lock: the waiters go on waiting in the local queue of this replica's share. */
+    private void moveToFallback() {
+        FairQueue local = fallback();
+        for (ArrayDeque<Waiter> q : waiting.values()) {
+            for (Waiter w : q) {
+                if (!w.done) {
+                    w.done = true;
+                    w.context.owner().cancelTimer(w.timer);
+                    local.acquire(w.tenant, w.seats, w.weight, w.isBatch, w.context).onComplete(ar -> {
+                        if (ar.succeeded()) {
+                            w.promise.tryComplete(ar.result());
+                        } else {
+                            w.promise.tryFail(ar.cause());
+                        }
+                    });
+                }
+            }
+        }
+        waiting.clear();
+    }
+
+    private Future<Held> local(String tenant, int seats, double weight, boolean isBatch, Context context) {
+        return fallback().acquire(tenant, seats, weight, isBatch, context).map(s -> (Held) s);
+    }
+
+    /** The pool's seats while Redis is away: this replica's share of them. */
+    private FairQueue fallback() {
+        FairQueue f = fallback;
+        if (f == null) {
+            synchronized (this) {
+                if (fallback == null) {
+                    int share = Math.max(1, capacity.seats() / Math.max(1, store.replicas()));
+                    fallback = FairQueues.local(new PoolConfig.Capacity(share, capacity.seatTokens(), capacity.maxQueuePerTenant(),
+                            capacity.queueTimeoutMs(), capacity.batchSharePercent()));
+                }
+                f = fallback;
+            }
+        }
+        return f;
+    }
+
+    private String member(Waiter w) {
+        return (w.isBatch ? "b:" : "i:") + w.tenant + ":" + store.replica();
+    }
+
+    @Override
+    public int freeSeats() {
+        return store.up() || fallback == null ? free : fallback.freeSeats();
+    }
+
+    @Override
+    public long queuedTotal() {
+        return queued.sum() + (fallback == null ? 0 : fallback.queuedTotal());
+    }
+
+    @Override
+    public long timedOutTotal() {
+        return timedOut.sum() + (fallback == null ? 0 : fallback.timedOutTotal());
+    }
+}
