@@ -6,7 +6,8 @@
 -- ARGV[1] hold id   ARGV[2] seat (1/0)   ARGV[3] R   ARGV[4] A   ARGV[5] how long to remember it (ms)
 -- then 1 per bucket: refund (us); then 2 per account: reserved amount, used amount
 -- If the hold already expired (and was released by a later admission), only the use is added:
--- nothing is released twice. A settlement sent again (its answer was lost) changes nothing.
+-- nothing is released twice. A settlement sent again (its answer was lost) changes nothing (-1).
+-- Returns {1 if the hold was live, then what each account still has reserved}.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local nowMs = math.floor(now / 1000)
@@ -31,14 +32,19 @@ for i = 1, R do
     redis.call('SET', KEYS[4 + i], string.format('%.0f', after), 'PX', ttl)
   end
 end
+local out = {live and 1 or 0}
 for j = 1, A do
   local a = 5 + R + (j - 1) * 2
   local key = KEYS[4 + R + j]
+  local reserved = 0
   if redis.call('EXISTS', key) == 1 then
     redis.call('HINCRBY', key, 'u', tonumber(ARGV[a + 2]))
     if live then
-      redis.call('HINCRBY', key, 'r', -tonumber(ARGV[a + 1]))
+      reserved = redis.call('HINCRBY', key, 'r', -tonumber(ARGV[a + 1]))
+    else
+      reserved = tonumber(redis.call('HGET', key, 'r') or '0')
     end
   end
+  out[#out + 1] = reserved
 end
-return live and 1 or 0
+return out

@@ -139,8 +139,24 @@ public final class BudgetBook {
         }
     }
 
+    /** Where reservations are kept when not here: a shared limiter store's view (tenant, period, period start -> micro-units). */
+    public interface Reservations {
+        long reservedMicros(String tenant, Budget.Period period, long periodStartMs);
+    }
+
+    private volatile Reservations shared;
+
+    /** Reservations are made by a shared limiter store: report its view of them instead of this book's. */
+    public void reservationsFrom(Reservations shared) {
+        this.shared = shared;
+    }
+
     /** What the tenant's requests in flight have reserved on its money budget of {@code period} now (0 if none). */
     public long reservedMicros(String tenant, Budget.Period period, long nowMs) {
+        Reservations s = shared;
+        if (s != null) {
+            return s.reservedMicros(tenant, period, period.startMs(nowMs));
+        }
         Account a = accounts.get(accountKey(tenant, false, period, period.startMs(nowMs)));
         return a == null ? 0 : a.reserved.get();
     }

@@ -166,7 +166,7 @@ public final class Gateway {
                     .register(prometheus);
             io.micrometer.core.instrument.Gauge.builder("warden_limiter_store_replicas", redis, r -> r.replicas())
                     .description("Replicas alive per the shared limiter store (each one's share while it is down)").register(prometheus);
-            for (String op : List.of("admit", "settle", "renew", "heartbeat", "load", "probe", "debit")) {
+            for (String op : List.of("admit", "seats", "settle", "renew", "heartbeat", "read", "load", "probe", "debit")) {
                 io.micrometer.core.instrument.FunctionCounter.builder("warden_limiter_store_round_trips", redis,
                                 r -> { var n = r.roundTrips().get(op); return n == null ? 0 : n.sum(); })
                         .description("Round trips to the shared limiter store, by operation (a settle or renew batch is one)")

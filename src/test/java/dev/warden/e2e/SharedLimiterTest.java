@@ -158,6 +158,56 @@ class SharedLimiterTest {
     }
 
     @Test
+    void requestsInFlightOnOneReplicaAreCountedInAnothersForecast() throws Exception {
+        String url = Databases.fresh(Databases.Kind.POSTGRESQL);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            startReplicas(2, "{ requestsPerMinute: 100000 }", url, 60);
+            TestGateway serving = replicas.get(0);
+            TestGateway watching = replicas.get(1);
+            HttpResponse<String> put = Http.call("PUT", serving.adminUrl("/admin/v1/tenants/acme/settings/budgets"),
+                    "{\"budgets\":[{\"period\":\"month\",\"limitMicros\":1000000,\"hard\":true}]}", "Authorization", bearer(serving.adminToken));
+            assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+            Thread.sleep(600);
+            String slow = "{\"model\":\"gpt-sim\",\"stream\":true,\"max_tokens\":10,\"messages\":[]}"; // ~3 s at 3 tokens/s
+            List<CompletableFuture<HttpResponse<String>>> streams = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                streams.add(CompletableFuture.supplyAsync(() -> Http.post(serving.dataUrl("/v1/chat/completions"), slow,
+                        "Authorization", bearer(serving.key("acme")), "X-Sim-Fault", "pace=3"), pool));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            long reserved;
+            while ((reserved = reservedOn(watching)) == 0) {
+                assertThat(System.nanoTime()).as("the other replica sees the reservations").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            assertThat(reserved).as("three worst cases of 10 output tokens at 1,500 per 1k").isGreaterThanOrEqualTo(3 * 15);
+            for (var s : streams) {
+                assertThat(s.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (reservedOn(watching) != 0) {
+                assertThat(System.nanoTime()).as("and sees them settled").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+        } finally {
+            pool.shutdownNow();
+            for (TestGateway gw : replicas) {
+                gw.close();
+            }
+            replicas.clear();
+            Databases.drop(url);
+        }
+    }
+
+    private static long reservedOn(TestGateway gw) throws Exception {
+        gw.controlPlane.evaluateAlerts().await(5, TimeUnit.SECONDS); // the budgets /spend reports are the alert cycle's
+        HttpResponse<String> r = Http.get(gw.adminUrl("/admin/v1/tenants/acme/spend"), "Authorization", bearer(gw.adminToken));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("budgets").get(0).path("reservedMicros").asLong();
+    }
+
+    @Test
     void aReplicaKilledMidStreamGivesItsSeatsBackWithinTheHoldTtl() throws Exception {
         int ttl = 3;
         startReplicas(1, "{ concurrency: 3 }", null, ttl);

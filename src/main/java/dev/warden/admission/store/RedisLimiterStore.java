@@ -94,6 +94,9 @@ public final class RedisLimiterStore implements LimiterStore {
     private volatile int replicas = 1;
     private final AtomicBoolean probing = new AtomicBoolean();
     private final Set<String> knownAccounts = ConcurrentHashMap.newKeySet();
+    /** What every replica's requests hold on each known money account, as last read (forecasts, /spend). */
+    private final ConcurrentHashMap<String, Long> reservedSeen = new ConcurrentHashMap<>();
+    private final Set<String> watched = ConcurrentHashMap.newKeySet();
     /** Per tenant, the buckets (key -> tolerance in us) decided here while Redis was down. */
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, Double>> usedWhileDown = new ConcurrentHashMap<>();
     /** Holds of requests running on this replica (hold id -> its holds key), renewed until they end. */
@@ -129,6 +132,14 @@ public final class RedisLimiterStore implements LimiterStore {
         s.timers.add(vertx.setPeriodic(HEARTBEAT_MS, t -> s.heartbeat()));
         long renewEvery = Math.max(1000, settings.holdTtlSeconds() * 1000L / 3);
         s.timers.add(vertx.setPeriodic(renewEvery, t -> s.renew()));
+        s.timers.add(vertx.setPeriodic(HEARTBEAT_MS, t -> s.readReservations()));
+        if (budgets != null) {
+            budgets.reservationsFrom((tenant, period, start) -> {
+                String key = "{" + settings.namespace() + ":" + tenant + "}:b:micros:" + period.id() + ":" + start;
+                s.watched.add(key); // read from the next second on, even if this replica never admits for it
+                return s.reservedSeen.getOrDefault(key, 0L);
+            });
+        }
         return s.loadScripts().compose(v -> s.heartbeatNow()).transform(ar -> {
             if (ar.succeeded()) {
                 s.up = true;
@@ -517,6 +528,11 @@ public final class RedisLimiterStore implements LimiterStore {
                 }
                 return;
             }
+            for (int i = 0; i < batch.size(); i++) {
+                if (batch.get(i) instanceof Settlement settled) {
+                    noteReserved(settled.hold().plan, ar.result().get(i));
+                }
+            }
             if (!settling.isEmpty()) {
                 scheduleFlush();
             }
@@ -545,6 +561,37 @@ public final class RedisLimiterStore implements LimiterStore {
         });
         roundTrip("renew");
         redis.batch(requests).timeout(settings.timeoutMs() * 4L, TimeUnit.MILLISECONDS).onFailure(this::markDown);
+    }
+
+    /** What a settlement's answer says is still reserved on its money accounts. */
+    private void noteReserved(Plan plan, Response r) {
+        if (r == null || !r.isArray()) {
+            return; // -1: sent before, counted once
+        }
+        for (int j = 0; j < plan.accounts().size() && j + 1 < r.size(); j++) {
+            Account a = plan.accounts().get(j);
+            if (!a.allowance().tokens()) {
+                reservedSeen.put(a.key(), Math.max(0, r.get(j + 1).toLong()));
+            }
+        }
+    }
+
+    /** Reads what is reserved on the money accounts this replica knows: one pipeline a second. */
+    private void readReservations() {
+        Set<String> keys = new java.util.HashSet<>(watched);
+        knownAccounts.stream().filter(k -> k.contains("}:b:micros:")).forEach(keys::add);
+        List<String> accounts = List.copyOf(keys);
+        if (!up || accounts.isEmpty()) {
+            return;
+        }
+        roundTrip("read");
+        redis.batch(accounts.stream().map(k -> Request.cmd(Command.HGET).arg(k).arg("r")).toList())
+                .timeout(settings.timeoutMs() * 4L, TimeUnit.MILLISECONDS).onSuccess(rs -> {
+                    for (int i = 0; i < accounts.size(); i++) {
+                        Response r = rs.get(i);
+                        reservedSeen.put(accounts.get(i), r == null ? 0L : Math.max(0, r.toLong()));
+                    }
+                });
     }
 
     private void heartbeat() {
@@ -721,9 +768,13 @@ public final class RedisLimiterStore implements LimiterStore {
         return dropped.sum();
     }
 
-    /** Forgets idle local buckets (those used while Redis was down). */
+    /** Forgets idle local buckets (those used while Redis was down) and accounts of periods long over. */
     public void sweep(long nowNanos) {
         fallback.sweep(nowNanos);
+        long old = System.currentTimeMillis() - 40L * 86_400_000L;
+        knownAccounts.removeIf(k -> Long.parseLong(k.substring(k.lastIndexOf(':') + 1)) < old);
+        watched.removeIf(k -> Long.parseLong(k.substring(k.lastIndexOf(':') + 1)) < old);
+        reservedSeen.keySet().removeIf(k -> !knownAccounts.contains(k) && !watched.contains(k));
     }
 
     /** Stops the timers, sends what is still to settle (bounded), closes the connections. */
