@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
 # bench/admission/accuracy.sh — how exactly admission holds a rate limit under load above it.
-# One Warden (local limiter store) in front of the sim, one tenant whose tier allows RPM requests a
-# minute with a burst of BURST_SECONDS; wrk offers far more than that for DURATION seconds. The
-# admitted count (2xx) must lie within [99 %, 100 %] of RPM/60 x DURATION + burst: never above
-# (the limit holds), hardly below (the limiter does not refuse what it should admit).
-# Knobs (env): RPM (6000), BURST_SECONDS (10), DURATION (60), CONNS (32), THREADS (2)
+# REPLICAS Warden processes (the local limiter store for one, the redis store for more: they then
+# share the machine's Redis at 127.0.0.1:6379) in front of the sim; one tenant whose tier allows
+# RPM requests a minute with a burst of BURST_SECONDS; wrk offers far more than that to every
+# replica for DURATION seconds. The admitted count (2xx, all replicas) must lie within
+# [99 %, 100 %] of RPM/60 x DURATION + burst: never above (the limit holds, not REPLICAS times it),
+# hardly below. And no sliding window of W whole seconds (W = 1, 5, 10, 30) may hold more than
+# RPM/60 x (W + 1) + burst admissions (the +1: a window of whole wall-clock seconds may touch
+# parts of W + 1 seconds of the limiter's time).
+# Knobs (env): RPM (6000), BURST_SECONDS (10), DURATION (60), CONNS (32 per replica), THREADS (2),
+#              REPLICAS (1), STORE (local for 1 replica, redis for more)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 RPM=${RPM:-6000}; BURST_SECONDS=${BURST_SECONDS:-10}; DURATION=${DURATION:-60}; CONNS=${CONNS:-32}; THREADS=${THREADS:-2}
+REPLICAS=${REPLICAS:-1}
+STORE=${STORE:-$([ "$REPLICAS" -gt 1 ] && echo redis || echo local)}
+[ "$REPLICAS" -gt 1 ] && [ "$STORE" != redis ] && { echo "REPLICAS > 1 needs STORE=redis"; exit 2; }
 WORK=$(mktemp -d /tmp/warden-accuracy.XXXXXX)
-P_SIM=18181; P_WARDEN=18190; P_ADMIN=18191
+P_SIM=18181; P_BASE=18190
 command -v wrk >/dev/null || { echo "installing wrk (Debian)"; apt-get install -y -qq wrk >/dev/null; }
+if [ "$STORE" = redis ]; then
+  command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG \
+    || { echo "STORE=redis needs Redis at 127.0.0.1:6379"; exit 2; }
+fi
 "$ROOT/warden" build >/dev/null
 # shellcheck source=../../scripts/find-java.sh
 source "$ROOT/scripts/find-java.sh"
@@ -22,13 +34,19 @@ trap cleanup EXIT
 
 "$JAVA_BIN" $(default_java_opts "$JAVA_BIN") -jar "$JAR" sim --port $P_SIM --region eu --instances 2 > "$WORK/sim.log" 2>&1 &
 PIDS+=($!)
-KEY=$("$JAVA_BIN" -cp "$JAR" dev.warden.Warden keys new --data-dir "$WORK/data" | sed -n '2p' | tr -d ' ')
-cat > "$WORK/warden.yaml" <<YAML
+KEY=$("$JAVA_BIN" -cp "$JAR" dev.warden.Warden keys new --data-dir "$WORK/keys" | sed -n '2p' | tr -d ' ')
+NAMESPACE=acc$RANDOM$RANDOM
+LIMITER=""
+[ "$STORE" = redis ] && LIMITER="limiter: { store: redis, redis: \"redis://127.0.0.1:6379\", namespace: $NAMESPACE }"
+for i in $(seq 0 $((REPLICAS - 1))); do
+  PD=$((P_BASE + 2 * i)); PA=$((PD + 1))
+  cat > "$WORK/warden$i.yaml" <<YAML
 listeners:
-  data:  { host: 127.0.0.1, port: $P_WARDEN }
-  admin: { host: 127.0.0.1, port: $P_ADMIN }
-dataDir: $WORK/data
+  data:  { host: 127.0.0.1, port: $PD }
+  admin: { host: 127.0.0.1, port: $PA }
+dataDir: $WORK/data$i
 telemetry: { accessLog: false }
+$LIMITER
 pools:
   sim: { upstreams: [ { url: "http://127.0.0.1:$P_SIM", region: eu } ] }
 models:
@@ -38,23 +56,61 @@ tiers:
 tenants:
   bench: { tier: limited, regions: [eu], models: [gpt-sim], keys: [ { key: "$KEY" } ] }
 YAML
-"$JAVA_BIN" $(default_java_opts "$JAVA_BIN") -jar "$JAR" serve --config "$WORK/warden.yaml" > "$WORK/warden.log" 2>&1 &
-WPID=$!; PIDS+=($WPID)
-until curl -sf -o /dev/null "http://127.0.0.1:$P_ADMIN/readyz"; do sleep 0.05; kill -0 $WPID || { cat "$WORK/warden.log"; exit 1; }; done
+  "$JAVA_BIN" $(default_java_opts "$JAVA_BIN") -jar "$JAR" serve --config "$WORK/warden$i.yaml" > "$WORK/warden$i.log" 2>&1 &
+  PIDS+=($!)
+done
+for i in $(seq 0 $((REPLICAS - 1))); do
+  PA=$((P_BASE + 2 * i + 1))
+  until curl -sf -o /dev/null "http://127.0.0.1:$PA/readyz"; do sleep 0.05; done
+done
 until curl -sf -o /dev/null "http://127.0.0.1:$P_SIM/v1/models"; do sleep 0.05; done
+if [ "$REPLICAS" -gt 1 ]; then sleep 2; fi # heartbeats: each replica knows how many there are
 
-# the bucket starts full: wrk's first requests take the burst, then the rate
-RES=$(BENCH_KEY=$KEY timeout $((DURATION + 30)) wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 10s \
-  -s "$ROOT/bench/lib/chat.lua" "http://127.0.0.1:$P_WARDEN/v1/chat/completions" 2>&1 | grep '^RESULT')
-field() { sed -n "s/.*[ ]$1=\([0-9.]*\).*/\1/p" <<<"$RES"; }
-TOTAL=$(field requests); REFUSED=$(field err_status)
-ADMITTED=$((TOTAL - REFUSED))
-python3 - "$RPM" "$BURST_SECONDS" "$DURATION" "$TOTAL" "$ADMITTED" <<'PY'
-import sys
-rpm, burst_s, dur, total, admitted = (int(x) for x in sys.argv[1:])
+# the bucket starts full: the first requests take the burst, then the rate
+WRKS=()
+for i in $(seq 0 $((REPLICAS - 1))); do
+  PD=$((P_BASE + 2 * i))
+  BENCH_KEY=$KEY BENCH_TALLY=1 timeout $((DURATION + 30)) wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 10s \
+    -s "$ROOT/bench/lib/chat.lua" "http://127.0.0.1:$PD/v1/chat/completions" > "$WORK/wrk$i.out" 2>&1 &
+  WRKS+=($!)
+done
+for w in "${WRKS[@]}"; do wait "$w"; done
+if [ "$STORE" = redis ]; then
+  for i in $(seq 0 $((REPLICAS - 1))); do
+    curl -s "http://127.0.0.1:$((P_BASE + 2 * i + 1))/metrics" | grep -E '^warden_limiter_store_(round_trips_total\{op="admit"|fallback)' \
+      | sed "s/^/replica $i: /"
+  done
+fi
+python3 - "$RPM" "$BURST_SECONDS" "$DURATION" "$WORK"/wrk*.out <<'PY'
+import re, sys
+rpm, burst_s, dur = (int(x) for x in sys.argv[1:4])
+total = refused = 0
+seconds = {}
+for path in sys.argv[4:]:
+    text = open(path).read()
+    res = re.search(r"^RESULT .*", text, re.M).group(0)
+    f = dict(kv.split("=") for kv in res.split()[1:])
+    total += int(f["requests"]); refused += int(f["err_status"])
+    m = re.search(r"^SECONDS (.*)$", text, re.M)
+    for part in filter(None, (m.group(1) if m else "").split(",")):
+        s, n = part.split(":")
+        seconds[int(s)] = seconds.get(int(s), 0) + int(n)
+admitted = total - refused
 burst = max(1, rpm * burst_s // 60)
 allowed = rpm / 60 * dur + burst
 print(f"offered {total} requests in {dur} s ({total/dur:.0f}/s) against {rpm}/min with a burst of {burst}")
 print(f"admitted {admitted}, allowed {allowed:.0f}: {admitted/allowed*100:.2f} % of limit x time + burst (target 99-100 %)")
-sys.exit(0 if admitted <= allowed + 1 else 1)
+ok = admitted <= allowed + 1
+if seconds:
+    lo, hi = min(seconds), max(seconds)
+    series = [seconds.get(s, 0) for s in range(lo, hi + 1)]
+    for w in (1, 5, 10, 30):
+        if w > len(series):
+            continue
+        worst = max(sum(series[i:i + w]) for i in range(len(series) - w + 1))
+        bound = rpm / 60 * (w + 1) + burst
+        flag = "ok" if worst <= bound else "ABOVE"
+        ok = ok and worst <= bound
+        print(f"sliding {w:>2} s windows: at most {worst} admitted, bound {bound:.0f} ({flag})")
+sys.exit(0 if ok else 1)
 PY

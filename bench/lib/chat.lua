@@ -25,3 +25,32 @@ done = function(summary, latency, requests)
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9),
     latency.max, summary.requests, e.connect, e.read, e.write, e.status, e.timeout))
 end
+
+-- BENCH_TALLY=1: also count the 2xx answers per wall-clock second (one SECONDS line at the end),
+-- for the sliding-window checks of bench/admission/accuracy.sh.
+if os.getenv("BENCH_TALLY") == "1" then
+  local threads = {}
+  setup = function(thread) table.insert(threads, thread) end
+  admitted = {}
+  response = function(status, headers, body)
+    if status >= 200 and status < 300 then
+      local s = os.time()
+      admitted[s] = (admitted[s] or 0) + 1
+    end
+  end
+  local result = done
+  done = function(summary, latency, requests)
+    result(summary, latency, requests)
+    local all = {}
+    for _, t in ipairs(threads) do
+      for s, n in pairs(t:get("admitted")) do
+        all[s] = (all[s] or 0) + n
+      end
+    end
+    local parts = {}
+    for s, n in pairs(all) do
+      table.insert(parts, s .. ":" .. n)
+    end
+    io.write("SECONDS " .. table.concat(parts, ",") .. "\n")
+  end
+end

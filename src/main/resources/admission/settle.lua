@@ -6,16 +6,19 @@
 -- ARGV[1] hold id   ARGV[2] seat (1/0)   ARGV[3] R   ARGV[4] A   ARGV[5] how long to remember it (ms)
 -- then 1 per bucket: refund (us); then 2 per account: reserved amount, used amount
 -- If the hold already expired (and was released by a later admission), only the use is added:
--- nothing is released twice. A settlement sent again (its answer was lost) changes nothing (-1).
+-- nothing is released twice (the hold is released only if still there), and a settlement sent
+-- again (its answer was lost) adds no use twice to an account (-1).
 -- Returns {1 if the hold was live, then what each account still has reserved}.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local nowMs = math.floor(now / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', nowMs)
-if redis.call('ZADD', KEYS[4], 'NX', nowMs + tonumber(ARGV[5]), ARGV[1]) == 0 then
-  return -1
+if tonumber(ARGV[4]) > 0 then -- use is added to accounts: a settlement sent again must not add it twice
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', nowMs)
+  if redis.call('ZADD', KEYS[4], 'NX', nowMs + tonumber(ARGV[5]), ARGV[1]) == 0 then
+    return -1
+  end
+  redis.call('PEXPIRE', KEYS[4], tonumber(ARGV[5]))
 end
-redis.call('PEXPIRE', KEYS[4], tonumber(ARGV[5]))
 local live = redis.call('HDEL', KEYS[3], ARGV[1]) == 1
 redis.call('ZREM', KEYS[2], ARGV[1])
 if live and ARGV[2] == '1' and tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then

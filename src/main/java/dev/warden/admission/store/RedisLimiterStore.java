@@ -84,7 +84,7 @@ public final class RedisLimiterStore implements LimiterStore {
     }
 
     private final Vertx vertx;
-    private final Redis redis;
+    private final RedisConnections redis;
     private final LimiterSettings settings;
     private final BudgetBook budgets;
     private final Limiter fallback = new Limiter();
@@ -118,8 +118,8 @@ public final class RedisLimiterStore implements LimiterStore {
         byte[] id = new byte[6];
         new SecureRandom().nextBytes(id);
         this.replica = HexFormat.of().formatHex(id);
-        this.redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(settings.redisUrl())
-                .setMaxPoolSize(16).setMaxPoolWaiting(4096).setMaxWaitingHandlers(4096));
+        this.redis = new RedisConnections(Redis.createClient(vertx, new RedisOptions().setConnectionString(settings.redisUrl())
+                .setMaxPoolSize(64).setMaxPoolWaiting(4096).setMaxWaitingHandlers(16_384)));
     }
 
     /**
@@ -714,8 +714,9 @@ public final class RedisLimiterStore implements LimiterStore {
         }
         Promise<T> p = Promise.promise();
         f.onComplete(ar -> {
-            if (Vertx.currentContext() == caller) {
-                p.handle(ar);
+            if (Vertx.currentContext() == caller
+                    || caller instanceof io.vertx.core.internal.ContextInternal c && c.nettyEventLoop().inEventLoop()) {
+                p.handle(ar); // the caller's own event loop already
             } else {
                 caller.runOnContext(v -> p.handle(ar));
             }
