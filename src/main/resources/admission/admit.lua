@@ -4,8 +4,8 @@
 -- replica's clock.
 --
 -- KEYS[1] the tenant's requests in flight (integer)
--- KEYS[2] the tenant's holds: sorted set, hold id -> expiry (ms)
--- KEYS[3] the holds' contents: hash, hold id -> "seat;account=amount;..."
+-- KEYS[2] the tenant's holds: sorted set of "id|seat;account=amount;..." -> expiry (ms)
+-- KEYS[3] (unused, kept for the key layout)
 -- KEYS[4 .. 3+R]      GCRA buckets: theoretical arrival time (microseconds)
 -- KEYS[4+R .. 3+R+A]  budget / quota accounts: hash u = used (settled), r = reserved
 -- ARGV[1] hold id   ARGV[2] hold TTL (ms)   ARGV[3] concurrency limit (0: none)
@@ -13,8 +13,9 @@
 -- then 4 per bucket: units, interval (us, may be fractional), tolerance (us), enforced (1/0)
 -- then 5 per account: amount, limit, baseline (-1: the account should exist), period end (ms), enforced
 --
--- Returns {1, seat, shadow, b1, b2, ...}: admitted; b = each bucket's backlog after it (us);
---         shadow = what would have been refused, as "c", "r<i>", "a<i>" joined by ","
+-- Returns {1, seat, shadow, hold, b1, b2, ...}: admitted; b = each bucket's backlog after it (us);
+--         shadow = what would have been refused, as "c", "r<i>", "a<i>" joined by ",";
+--         hold = the member of KEYS[2] that holds its seat and reservations ("" if none)
 --         {0, kind, index, retry (us), b1, b2, ...}: refused by kind "c" (concurrency), "r"
 --         (bucket index), "a" (account index); nothing was changed
 --         {2, index}: account index has no state here (Redis lost it): read its baseline and retry
@@ -24,24 +25,20 @@ local nowMs = math.floor(now / 1000)
 
 -- A crashed replica's holds come back: expired holds are released before anything is checked.
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', nowMs, 'LIMIT', 0, 64)
-for _, id in ipairs(expired) do
-  local data = redis.call('HGET', KEYS[3], id)
-  if data then
-    local first = true
-    for part in string.gmatch(data, '[^;]+') do
-      if first then
-        if part == '1' and tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then
-          redis.call('DECR', KEYS[1])
-        end
-        first = false
-      else
-        local at = string.find(part, '=', 1, true)
-        redis.call('HINCRBY', string.sub(part, 1, at - 1), 'r', -tonumber(string.sub(part, at + 1)))
+for _, member in ipairs(expired) do
+  local first = true
+  for part in string.gmatch(string.sub(member, string.find(member, '|', 1, true) + 1), '[^;]+') do
+    if first then
+      if part == '1' and tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then
+        redis.call('DECR', KEYS[1])
       end
+      first = false
+    else
+      local at = string.find(part, '=', 1, true)
+      redis.call('HINCRBY', string.sub(part, 1, at - 1), 'r', -tonumber(string.sub(part, at + 1)))
     end
-    redis.call('HDEL', KEYS[3], id)
   end
-  redis.call('ZREM', KEYS[2], id)
+  redis.call('ZREM', KEYS[2], member)
 end
 
 local R = tonumber(ARGV[5])
@@ -140,16 +137,17 @@ end
 if seat == 1 then
   redis.call('INCR', KEYS[1])
 end
-local data = tostring(seat)
+local member = ARGV[1] .. '|' .. seat
 for _, take in ipairs(takes) do
   redis.call('HINCRBY', take[1], 'r', take[2])
-  data = data .. ';' .. take[1] .. '=' .. take[2]
+  member = member .. ';' .. take[1] .. '=' .. take[2]
 end
 if seat == 1 or #takes > 0 then
-  redis.call('ZADD', KEYS[2], nowMs + tonumber(ARGV[2]), ARGV[1])
-  redis.call('HSET', KEYS[3], ARGV[1], data)
+  redis.call('ZADD', KEYS[2], nowMs + tonumber(ARGV[2]), member)
+else
+  member = ''
 end
-local out = {1, seat, table.concat(shadow, ',')}
+local out = {1, seat, table.concat(shadow, ','), member}
 for i = 1, R do
   out[#out + 1] = math.floor(backlogs[i])
 end

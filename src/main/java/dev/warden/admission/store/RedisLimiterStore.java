@@ -19,6 +19,7 @@ import io.vertx.redis.client.Response;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -100,7 +101,11 @@ public final class RedisLimiterStore implements LimiterStore {
     /** Per tenant, the buckets (key -> tolerance in us) decided here while Redis was down. */
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, Double>> usedWhileDown = new ConcurrentHashMap<>();
     /** Holds of requests running on this replica (hold id -> its holds key), renewed until they end. */
-    private final ConcurrentHashMap<String, String> live = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Renewal> live = new ConcurrentHashMap<>();
+
+    /** What renews one running request's hold: the sorted set it is in, and its member there. */
+    private record Renewal(String holdsKey, String member) {
+    }
     private final ConcurrentLinkedQueue<Pending> settling = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
@@ -292,7 +297,8 @@ public final class RedisLimiterStore implements LimiterStore {
         boolean seat = r.get(1).toInteger() == 1;
         String shadow = r.get(2).toString();
         List<Bucket> buckets = plan.buckets();
-        List<Limiter.Policy> policies = policies(buckets, r, 3);
+        String member = r.get(3).toString();
+        List<Limiter.Policy> policies = policies(buckets, r, 4);
         boolean[] skipped = new boolean[buckets.size() + plan.accounts().size()];
         if (!shadow.isEmpty()) {
             for (String s : shadow.split(",")) {
@@ -308,9 +314,9 @@ public final class RedisLimiterStore implements LimiterStore {
                 }
             }
         }
-        RedisHold hold = new RedisHold(this, plan, holdId, seat, skipped);
+        RedisHold hold = new RedisHold(this, plan, holdId, member, skipped);
         if (hold.held()) {
-            live.put(holdId, plan.prefix() + "h");
+            live.put(holdId, new Renewal(plan.prefix() + "h", member));
         }
         return new Answer(hold, null, 0, policies);
     }
@@ -393,35 +399,28 @@ public final class RedisLimiterStore implements LimiterStore {
         return new Answer((tokens, micros) -> fallback.settle(reservation, tokens, System.nanoTime()), null, 0, d.policies());
     }
 
-    /** One request's hold in Redis: settled once, in the next batch. */
+    /** One request's hold in Redis: settled once, in the next pipeline. */
     private static final class RedisHold implements Hold {
         final RedisLimiterStore store;
         final Plan plan;
         final String id;
-        final boolean seat;
+        /** Its member in the tenant's holds ("id|seat;account=amount;..."), or "" when it holds nothing there. */
+        final String member;
         /** Buckets and accounts the script did not charge (shadow refusals). */
         final boolean[] skipped;
         final AtomicBoolean settled = new AtomicBoolean();
 
-        RedisHold(RedisLimiterStore store, Plan plan, String id, boolean seat, boolean[] skipped) {
+        RedisHold(RedisLimiterStore store, Plan plan, String id, String member, boolean[] skipped) {
             this.store = store;
             this.plan = plan;
             this.id = id;
-            this.seat = seat;
+            this.member = member;
             this.skipped = skipped;
         }
 
         /** Whether Redis keeps a hold for it (a seat or a reservation) that must be renewed. */
         boolean held() {
-            if (seat) {
-                return true;
-            }
-            for (int j = 0; j < plan.accounts().size(); j++) {
-                if (!skipped[plan.buckets().size() + j]) {
-                    return true;
-                }
-            }
-            return false;
+            return !member.isEmpty();
         }
 
         @Override
@@ -435,45 +434,98 @@ public final class RedisLimiterStore implements LimiterStore {
 
     /** A write that waits for the next pipeline to Redis: a settlement, seats given back. */
     interface Pending {
-        /** The call to send, or null when there is nothing to send. */
+        /** The call to send, or null when there is nothing to send (settlements are sent per tenant instead). */
         Request request(long rememberMs);
     }
 
     private record Settlement(RedisHold hold, long tokens, long micros) implements Pending {
         @Override
         public Request request(long rememberMs) {
-            Plan plan = hold.plan;
-            List<String> keys = new ArrayList<>();
-            keys.add(plan.prefix() + "c");
-            keys.add(plan.prefix() + "h");
-            keys.add(plan.prefix() + "hd");
-            keys.add(plan.prefix() + "done");
-            List<String> refunds = new ArrayList<>();
-            long unused = plan.ask().worstTokens() - tokens;
-            for (int i = 0; i < plan.buckets().size(); i++) {
-                Bucket b = plan.buckets().get(i);
-                if (b.tokens() && !hold.skipped[i] && unused > 0) {
-                    keys.add(b.key());
-                    refunds.add(Double.toString(unused * b.intervalUs()));
+            return null; // settled together with the tenant's other settlements of the pipeline
+        }
+
+        /** Whether it has anything for Redis: a hold, unused tokens to refund, or use to add to an account. */
+        boolean needed() {
+            return hold.held() || !hold.plan.accounts().isEmpty() || refundable() > 0;
+        }
+
+        long refundable() {
+            long unused = hold.plan.ask().worstTokens() - tokens;
+            if (unused <= 0) {
+                return 0;
+            }
+            for (int i = 0; i < hold.plan.buckets().size(); i++) {
+                if (hold.plan.buckets().get(i).tokens() && !hold.skipped[i]) {
+                    return unused;
                 }
             }
-            if (!hold.held() && refunds.isEmpty() && plan.accounts().isEmpty()) {
-                return null;
+            return 0;
+        }
+    }
+
+    /** One call of {@code settle.lua} for one tenant's settlements of a pipeline: buckets and accounts merged. */
+    private static Request settleCall(String prefix, List<Settlement> settlements, long rememberMs) {
+        Map<String, Double> refunds = new LinkedHashMap<>();
+        Map<String, Integer> accountIndex = new LinkedHashMap<>();
+        for (Settlement s : settlements) {
+            Plan plan = s.hold().plan;
+            long unused = s.refundable();
+            for (int i = 0; i < plan.buckets().size(); i++) {
+                Bucket b = plan.buckets().get(i);
+                if (unused > 0 && b.tokens() && !s.hold().skipped[i]) {
+                    refunds.merge(b.key(), unused * b.intervalUs(), Double::sum);
+                }
             }
-            List<String> args = new ArrayList<>();
-            args.add(hold.id);
-            args.add(hold.seat ? "1" : "0");
-            args.add(Integer.toString(refunds.size()));
-            args.add(Integer.toString(plan.accounts().size()));
-            args.add(Long.toString(rememberMs));
-            args.addAll(refunds);
-            for (int j = 0; j < plan.accounts().size(); j++) {
-                Account a = plan.accounts().get(j);
-                keys.add(a.key());
-                args.add(hold.skipped[plan.buckets().size() + j] ? "0" : Long.toString(a.amount()));
-                args.add(Long.toString(a.allowance().tokens() ? tokens : micros));
+            plan.accounts().forEach(a -> accountIndex.putIfAbsent(a.key(), accountIndex.size()));
+        }
+        int accounts = accountIndex.size();
+        List<String> keys = new ArrayList<>(3 + refunds.size() + accounts);
+        keys.add(prefix + "c");
+        keys.add(prefix + "h");
+        keys.add(prefix + "done");
+        keys.addAll(refunds.keySet());
+        keys.addAll(accountIndex.keySet());
+        List<String> args = new ArrayList<>(4 + refunds.size() + settlements.size() * (2 + 2 * accounts));
+        args.add(Integer.toString(settlements.size()));
+        args.add(Integer.toString(refunds.size()));
+        args.add(Integer.toString(accounts));
+        args.add(Long.toString(rememberMs));
+        refunds.values().forEach(v -> args.add(Long.toString((long) Math.ceil(v))));
+        for (Settlement s : settlements) {
+            RedisHold h = s.hold();
+            args.add(h.member);
+            args.add(h.id);
+            long[] reserved = new long[accounts];
+            long[] used = new long[accounts];
+            for (int j = 0; j < h.plan.accounts().size(); j++) {
+                Account a = h.plan.accounts().get(j);
+                int at = accountIndex.get(a.key());
+                reserved[at] = h.skipped[h.plan.buckets().size() + j] ? 0 : a.amount();
+                used[at] = a.allowance().tokens() ? s.tokens() : s.micros();
             }
-            return SETTLE.call(keys, args);
+            for (int j = 0; j < accounts; j++) {
+                args.add(Long.toString(reserved[j]));
+                args.add(Long.toString(used[j]));
+            }
+        }
+        return SETTLE.call(keys, args);
+    }
+
+    /** What one settle call's answer says is still reserved on its money accounts. */
+    private void noteReserved(List<Settlement> settlements, Response r) {
+        if (r == null || !r.isArray()) {
+            return;
+        }
+        List<String> seen = new ArrayList<>();
+        for (Settlement s : settlements) {
+            for (Account a : s.hold().plan.accounts()) {
+                if (!seen.contains(a.key())) {
+                    seen.add(a.key());
+                    if (!a.allowance().tokens() && seen.size() <= r.size()) {
+                        reservedSeen.put(a.key(), Math.max(0, r.get(seen.size() - 1).toLong()));
+                    }
+                }
+            }
         }
     }
 
@@ -496,7 +548,7 @@ public final class RedisLimiterStore implements LimiterStore {
         }
     }
 
-    /** Sends up to {@value #SETTLE_BATCH} settlements in one pipeline. */
+    /** Sends up to {@value #SETTLE_BATCH} pending writes in one pipeline: one settle call per tenant. */
     private void flush() {
         flushScheduled.set(false);
         if (!up) {
@@ -504,23 +556,31 @@ public final class RedisLimiterStore implements LimiterStore {
         }
         List<Pending> batch = new ArrayList<>();
         List<Request> requests = new ArrayList<>();
+        Map<String, List<Settlement>> byTenant = new LinkedHashMap<>();
         long remember = settings.holdTtlSeconds() * 2000L;
         Pending s;
         while (batch.size() < SETTLE_BATCH && (s = settling.poll()) != null) {
             pending.decrementAndGet();
-            Request r = s.request(remember);
-            if (r != null) {
+            if (s instanceof Settlement settlement) {
+                if (settlement.needed()) {
+                    batch.add(s);
+                    byTenant.computeIfAbsent(settlement.hold().plan.prefix(), k -> new ArrayList<>()).add(settlement);
+                }
+            } else {
                 batch.add(s);
-                requests.add(r);
+                requests.add(s.request(remember));
             }
         }
+        List<List<Settlement>> groups = new ArrayList<>(byTenant.values());
+        int firstSettle = requests.size();
+        byTenant.forEach((prefix, settlements) -> requests.add(settleCall(prefix, settlements, remember)));
         if (requests.isEmpty()) {
             return;
         }
         roundTrip("settle");
         redis.batch(requests).timeout(settings.timeoutMs() * 4L, TimeUnit.MILLISECONDS).onComplete(ar -> {
             if (ar.failed()) {
-                batch.forEach(this::requeue); // sent again later: the script counts a settlement once
+                batch.forEach(this::requeue); // sent again later: a hold is released once, use added to an account once
                 if (RedisScript.isNoScript(ar.cause())) {
                     loadScripts().onComplete(v -> scheduleFlush());
                 } else {
@@ -528,10 +588,8 @@ public final class RedisLimiterStore implements LimiterStore {
                 }
                 return;
             }
-            for (int i = 0; i < batch.size(); i++) {
-                if (batch.get(i) instanceof Settlement settled) {
-                    noteReserved(settled.hold().plan, ar.result().get(i));
-                }
+            for (int i = 0; i < groups.size(); i++) {
+                noteReserved(groups.get(i), ar.result().get(firstSettle + i));
             }
             if (!settling.isEmpty()) {
                 scheduleFlush();
@@ -550,7 +608,7 @@ public final class RedisLimiterStore implements LimiterStore {
             return;
         }
         Map<String, List<String>> byHoldsKey = new java.util.HashMap<>();
-        live.forEach((id, holdsKey) -> byHoldsKey.computeIfAbsent(holdsKey, k -> new ArrayList<>()).add(id));
+        live.forEach((id, r) -> byHoldsKey.computeIfAbsent(r.holdsKey(), k -> new ArrayList<>()).add(r.member()));
         List<Request> requests = new ArrayList<>(byHoldsKey.size());
         String ttl = Long.toString(settings.holdTtlSeconds() * 1000L);
         byHoldsKey.forEach((holdsKey, ids) -> {
@@ -561,19 +619,6 @@ public final class RedisLimiterStore implements LimiterStore {
         });
         roundTrip("renew");
         redis.batch(requests).timeout(settings.timeoutMs() * 4L, TimeUnit.MILLISECONDS).onFailure(this::markDown);
-    }
-
-    /** What a settlement's answer says is still reserved on its money accounts. */
-    private void noteReserved(Plan plan, Response r) {
-        if (r == null || !r.isArray()) {
-            return; // -1: sent before, counted once
-        }
-        for (int j = 0; j < plan.accounts().size() && j + 1 < r.size(); j++) {
-            Account a = plan.accounts().get(j);
-            if (!a.allowance().tokens()) {
-                reservedSeen.put(a.key(), Math.max(0, r.get(j + 1).toLong()));
-            }
-        }
     }
 
     /** Reads what is reserved on the money accounts this replica knows: one pipeline a second. */
@@ -675,7 +720,7 @@ public final class RedisLimiterStore implements LimiterStore {
 
     /** A hold of this replica (in the sorted set {@code holdsKey}) renewed until {@link #ended}. */
     void running(String holdId, String holdsKey) {
-        live.put(holdId, holdsKey);
+        live.put(holdId, new Renewal(holdsKey, holdId));
     }
 
     void ended(String holdId) {
@@ -782,13 +827,18 @@ public final class RedisLimiterStore implements LimiterStore {
     public Future<Void> close() {
         timers.forEach(vertx::cancelTimer);
         List<Request> requests = new ArrayList<>();
+        Map<String, List<Settlement>> byTenant = new LinkedHashMap<>();
         Pending s;
         while ((s = settling.poll()) != null) {
-            Request r = s.request(settings.holdTtlSeconds() * 2000L);
-            if (r != null) {
-                requests.add(r);
+            if (s instanceof Settlement settlement) {
+                if (settlement.needed()) {
+                    byTenant.computeIfAbsent(settlement.hold().plan.prefix(), k -> new ArrayList<>()).add(settlement);
+                }
+            } else {
+                requests.add(s.request(settings.holdTtlSeconds() * 2000L));
             }
         }
+        byTenant.forEach((prefix, settlements) -> requests.add(settleCall(prefix, settlements, settings.holdTtlSeconds() * 2000L)));
         Future<Void> sent = !up || requests.isEmpty() ? Future.succeededFuture()
                 : redis.batch(requests).timeout(2, TimeUnit.SECONDS).<Void>mapEmpty().recover(e -> Future.succeededFuture());
         return sent.eventually(redis::close);
