@@ -70,7 +70,8 @@ final class SpendAdmin {
                     .put("periodEnd", Instant.ofEpochMilli(s.periodEndMs()).toString())
                     .put("limitMicros", s.budget().limitMicros()).put("softPercent", s.budget().softPercent())
                     .put("hard", s.budget().hard()).put("spentMicros", s.spentMicros()).put("remainingMicros", s.remainingMicros())
-                    .put("ratePerHourMicros", s.ratePerHourMicros()).put("projectedMicros", s.projectedMicros())
+                    .put("ratePerHourMicros", s.ratePerHourMicros()).put("shortRatePerHourMicros", s.shortRatePerHourMicros())
+                    .put("projectedMicros", s.projectedMicros())
                     .put("exhausted", s.exhausted());
             long reserved = reservedMicros.applyAsLong(tenant, s.budget().period());
             // requests in flight hold their worst case: what is left for new ones is less than "remaining"

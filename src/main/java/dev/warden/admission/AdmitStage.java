@@ -82,6 +82,7 @@ public final class AdmitStage implements Stage {
             return Outcome.rejectNow(r.error());
         }
         exchange.put(RequestContext.COST, r.estimate());
+        exchange.put(RequestContext.OUTPUT_COUNTER, CostEstimator.textCounter(model)); // an answer without usage is counted
         if (limits == null) {
             return Outcome.continueNow();
         }
@@ -162,9 +163,9 @@ public final class AdmitStage implements Stage {
             return;
         }
         dev.warden.pipeline.Usage used = completion.usage();
-        // What the upstream reported. An answer that reported nothing is settled at its worst case
-        // (an upstream that hides its usage never earns a refund); a request that never got an
-        // answer used nothing.
+        // What the upstream reported, or (when it reported nothing) what the relay counted from the
+        // text it relayed. An answer with neither (no usage, text too long to keep) is settled at
+        // its worst case; a request that never got an answer used nothing.
         boolean answered = exchange.get(RequestContext.UPSTREAM_HEAD_NANOS) != null && completion.status() < 400;
         boolean unreported = answered && used.inputTokens() == 0 && used.outputTokens() == 0;
         long tokens = unreported ? holds.estimate().inputTokens() + holds.estimate().outputTokens() : used.inputTokens() + used.outputTokens();

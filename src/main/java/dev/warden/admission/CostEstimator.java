@@ -23,6 +23,15 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class CostEstimator {
     static final int MAX_CHOICES = 16;
     private static final ConcurrentHashMap<String, TokenCounter> COUNTERS = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, java.util.function.ToLongFunction<String>> TEXT_COUNTERS = new ConcurrentHashMap<>();
+
+    /** Counts a text's tokens in the model's encoding (an answer whose upstream reported no usage). */
+    public static java.util.function.ToLongFunction<String> textCounter(ModelConfig model) {
+        return TEXT_COUNTERS.computeIfAbsent(model.encoding(), e -> {
+            TokenCounter counter = COUNTERS.computeIfAbsent(e, TokenCounter::new);
+            return counter::text;
+        });
+    }
 
     /** An estimate, or the refusal of a request whose limits are malformed or too large. */
     public record Result(CostEstimate estimate, GatewayError error) {

@@ -15,6 +15,11 @@ public final class Exchange {
     private Object[] slots = new Object[Key.count()];
     private String verifiedTenant;
     private Usage usage = Usage.NONE;
+    /** The text the model produced, as relayed (choices' content), kept only to count it if the upstream reports no usage. */
+    private StringBuilder output;
+    private boolean outputOverflow;
+    /** Text beyond this is not kept: such an answer is settled at its worst case. */
+    public static final int MAX_OUTPUT_CHARS = 64 * 1024;
     private int responseStatus;
     private boolean aborted;
     private java.util.List<String> extraHeaders;
@@ -56,6 +61,27 @@ public final class Exchange {
 
     public void usage(Usage usage) {
         this.usage = Objects.requireNonNull(usage, "usage");
+    }
+
+    /** Adds text the model produced (a stream's delta, an answer's content), up to {@link #MAX_OUTPUT_CHARS}. */
+    public void appendOutput(CharSequence text) {
+        if (outputOverflow || text.isEmpty()) {
+            return;
+        }
+        if (output == null) {
+            output = new StringBuilder(Math.min(4096, MAX_OUTPUT_CHARS));
+        }
+        if (output.length() + text.length() > MAX_OUTPUT_CHARS) {
+            outputOverflow = true;
+            output = null;
+            return;
+        }
+        output.append(text);
+    }
+
+    /** The text the model produced, or null if none was seen or it was too long to keep. */
+    public String outputText() {
+        return outputOverflow || output == null ? null : output.toString();
     }
 
     /** The status sent to the client, 0 until the response head is written. */

@@ -53,9 +53,11 @@ final class JsonRelay extends Relay {
             return pending;
         }
         // An answer that is not JSON is relayed as it came; its usage is then unknown.
-        Usage usage = UsageReader.scan(copy.getBytes()).usage();
-        if (usage != null) {
-            exchange.usage(usage);
+        UsageReader.Scan scan = UsageReader.scan(copy.getBytes());
+        if (scan.usage() != null) {
+            exchange.usage(scan.usage());
+        } else if (scan.text() != null) {
+            exchange.appendOutput(scan.text());
         }
         exchange.put(AccessLogStage.RESPONSE_BODY, copy); // for a tenant that opted in to payload logging
         return pending;

@@ -97,7 +97,23 @@ abstract class Relay {
         }
     }
 
+    /**
+     * An answer (or the part of it relayed before it ended) that reported no usage: its output is
+     * counted from the text relayed, in the model's encoding, beside the prompt admission counted;
+     * the ledger and the settlement then charge what was really produced.
+     */
+    private void countUnreportedOutput() {
+        var counter = exchange.get(dev.warden.tenant.RequestContext.OUTPUT_COUNTER);
+        var cost = exchange.get(dev.warden.tenant.RequestContext.COST);
+        String text = exchange.outputText();
+        if (exchange.usage().equals(dev.warden.pipeline.Usage.NONE) && counter != null && cost != null && text != null) {
+            exchange.usage(new dev.warden.pipeline.Usage(cost.inputTokens(), counter.applyAsLong(text)));
+            exchange.put(dev.warden.tenant.RequestContext.USAGE_COUNTED, Boolean.TRUE);
+        }
+    }
+
     private void finish(boolean ok) {
+        countUnreportedOutput();
         if (ok) {
             finished.tryComplete();
         } else {

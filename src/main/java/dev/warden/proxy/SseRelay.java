@@ -67,6 +67,9 @@ final class SseRelay extends Relay {
             broken = true;
             return;
         }
+        if (scan.text() != null) {
+            exchange.appendOutput(scan.text());
+        }
         if (scan.usage() != null) {
             exchange.usage(scan.usage());
             if (!passUsageChunk && scan.choicesEmpty()) {

@@ -28,9 +28,11 @@ final class UsageReader {
      * @param valid        the text is one well-formed JSON object or array
      * @param usage        its usage, or null
      * @param choicesEmpty it has no {@code choices}, or an empty array (a usage-only stream chunk)
+     * @param text         the text its choices carry ({@code delta.content}, {@code message.content},
+     *                     {@code text}), or null: what the model produced, to count if no usage comes
      */
-    record Scan(boolean valid, Usage usage, boolean choicesEmpty) {
-        static final Scan INVALID = new Scan(false, null, false);
+    record Scan(boolean valid, Usage usage, boolean choicesEmpty, String text) {
+        static final Scan INVALID = new Scan(false, null, false, null);
     }
 
     static Scan scan(byte[] json) {
@@ -54,23 +56,51 @@ final class UsageReader {
         JsonToken first = p.nextToken();
         if (first == JsonToken.START_ARRAY) {
             p.skipChildren();
-            return p.nextToken() == null ? new Scan(true, null, true) : Scan.INVALID;
+            return p.nextToken() == null ? new Scan(true, null, true, null) : Scan.INVALID;
         }
         if (first != JsonToken.START_OBJECT) {
             return Scan.INVALID;
         }
         Usage usage = null;
         boolean choicesEmpty = true;
+        StringBuilder text = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken value = p.nextToken();
             if (name.equals("usage") && value == JsonToken.START_OBJECT) {
                 usage = from(p.readValueAsTree());
             } else if (name.equals("choices") && value == JsonToken.START_ARRAY) {
-                choicesEmpty = p.nextToken() == JsonToken.END_ARRAY;
-                if (!choicesEmpty) {
-                    p.skipChildren();
-                    while (p.nextToken() != JsonToken.END_ARRAY) {
+                JsonToken t = p.nextToken();
+                choicesEmpty = t == JsonToken.END_ARRAY;
+                while (t != JsonToken.END_ARRAY) {
+                    if (t == JsonToken.START_OBJECT) {
+                        text = choiceText(p, text);
+                    } else {
+                        p.skipChildren();
+                    }
+                    t = p.nextToken();
+                }
+            } else {
+                p.skipChildren();
+            }
+        }
+        return p.nextToken() == null ? new Scan(true, usage, choicesEmpty, text == null ? null : text.toString()) : Scan.INVALID;
+    }
+
+    /** One choice (the parser on its START_OBJECT): its text appended to {@code into}; the parser left on its END_OBJECT. */
+    private static StringBuilder choiceText(JsonParser p, StringBuilder into) throws IOException {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken value = p.nextToken();
+            if (name.equals("text") && value == JsonToken.VALUE_STRING) {
+                into = append(into, p.getText());
+            } else if ((name.equals("delta") || name.equals("message")) && value == JsonToken.START_OBJECT) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken v = p.nextToken();
+                    if (field.equals("content") && v == JsonToken.VALUE_STRING) {
+                        into = append(into, p.getText());
+                    } else {
                         p.skipChildren();
                     }
                 }
@@ -78,7 +108,14 @@ final class UsageReader {
                 p.skipChildren();
             }
         }
-        return p.nextToken() == null ? new Scan(true, usage, choicesEmpty) : Scan.INVALID;
+        return into;
+    }
+
+    private static StringBuilder append(StringBuilder into, String s) {
+        if (s.isEmpty()) {
+            return into;
+        }
+        return (into == null ? new StringBuilder() : into).append(s);
     }
 
     /** The usage of a parsed {@code usage} object, or null if it holds no counts. */

@@ -31,6 +31,10 @@ public final class RequestContext {
     public static final Key<String> MODEL = Key.of("model");
     /** The request's worst-case cost, set by Admit (inference operations). */
     public static final Key<dev.warden.pipeline.CostEstimate> COST = Key.of("cost");
+    /** Counts the tokens of text in the model's encoding (set by admission; the relay counts an answer that reports no usage). */
+    public static final Key<java.util.function.ToLongFunction<String>> OUTPUT_COUNTER = Key.of("outputCounter");
+    /** True when the usage was counted by Warden from the relayed text (the upstream reported none). */
+    public static final Key<Boolean> USAGE_COUNTED = Key.of("usageCounted");
     /** Where the request goes, set by Route. */
     public static final Key<SelectedRoute> ROUTE = Key.of("route");
     /** The upstream's answer (head received, body paused), set by Forward for Respond. */

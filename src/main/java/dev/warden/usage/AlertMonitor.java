@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
 public final class AlertMonitor {
     private static final Logger LOG = LoggerFactory.getLogger(AlertMonitor.class);
     private static final long HOUR = 3_600_000L;
+    /** The short window of the spend rate: a surge shows in the forecast within minutes. */
+    private static final long SHORT = 300_000L;
     private static final int RECENT = 100;
 
     /** Receives each newly raised alert once. */
@@ -101,6 +103,7 @@ public final class AlertMonitor {
             Map<String, Long> monthEarlier = monthBeforeToday(dayStart, monthStart);
             Map<String, TenantSpend> day = byTenant(store.spend(dayStart, now + 1));
             Map<String, TenantSpend> lastHour = byTenant(store.spend(now - HOUR, now + 1));
+            Map<String, TenantSpend> lastMinutes = byTenant(store.spend(now - SHORT, now + 1));
             Map<String, TenantSpend> dayBefore = byTenant(store.spend(now - 25 * HOUR, now - HOUR));
             Map<String, List<BudgetStatus>> next = new HashMap<>();
             List<Alert> holding = new ArrayList<>();
@@ -108,10 +111,12 @@ public final class AlertMonitor {
                 String tenant = e.getKey();
                 long spentToday = cost(day.get(tenant));
                 long hourSpend = cost(lastHour.get(tenant));
+                long shortSpend = cost(lastMinutes.get(tenant));
                 List<BudgetStatus> list = new ArrayList<>();
                 for (Budget b : Budget.parse(e.getValue())) {
                     long spent = b.period() == Budget.Period.DAY ? spentToday : monthEarlier.getOrDefault(tenant, 0L) + spentToday;
-                    BudgetStatus s = BudgetStatus.of(tenant, b, now, spent, reserved.applyAsLong(tenant, b.period()), hourSpend, HOUR);
+                    BudgetStatus s = BudgetStatus.of(tenant, b, now, spent, reserved.applyAsLong(tenant, b.period()), hourSpend, HOUR,
+                            shortSpend, SHORT);
                     list.add(s);
                     budgetAlerts(s, now, holding);
                 }

@@ -121,16 +121,42 @@ class BudgetEnforcementTest {
     }
 
     @Test
-    void anAnswerThatReportsNoUsageIsChargedItsWorstCase() throws Exception {
-        budget("acme", 100, true);
-        String body = "{\"model\":\"gpt-sim\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"; // worst case 20
-        int ok = 0;
-        for (int i = 0; i < 10; i++) {
+    void anAnswerThatReportsNoUsageIsChargedWhatItProducedCountedFromItsText() throws Exception {
+        budget("acme", 1_000_000, true);
+        com.knuddels.jtokkit.api.Encoding cl100k = com.knuddels.jtokkit.Encodings.newDefaultEncodingRegistry()
+                .getEncoding(com.knuddels.jtokkit.api.EncodingType.CL100K_BASE);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (boolean stream : new boolean[] {false, true}) {
+            String body = "{\"model\":\"gpt-sim\",\"max_tokens\":40,\"stream\":" + stream
+                    + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
             HttpResponse<String> r = Http.post(gw.dataUrl("/v1/chat/completions"), body, "Authorization", bearer(gw.key("acme")),
                     "X-Sim-Fault", "no-usage");
-            ok += r.statusCode() == 200 ? 1 : 0;
+            assertThat(r.statusCode()).isEqualTo(200);
+            StringBuilder text = new StringBuilder(); // what the client got: the model's text
+            if (stream) {
+                for (String line : r.body().split("\n")) {
+                    if (line.startsWith("data: {")) {
+                        text.append(json.readTree(line.substring(6)).path("choices").path(0).path("delta").path("content").asText(""));
+                    }
+                }
+            } else {
+                text.append(json.readTree(r.body()).path("choices").path(0).path("message").path("content").asText());
+            }
+            assertThat(text).as("the sim answered with text").isNotEmpty();
+            gw.ledger.flush(5_000);
+            List<dev.warden.usage.UsageRecord> rows = gw.store.usage("acme", 0, Long.MAX_VALUE);
+            dev.warden.usage.UsageRecord last = rows.get(rows.size() - 1);
+            assertThat(last.outputTokens()).as("stream=%s: the output counted from the text relayed, in the model's encoding", stream)
+                    .isEqualTo(cl100k.countTokens(text.toString()));
+            assertThat(last.inputTokens()).as("the prompt admission counted").isPositive();
+            assertThat(last.costMicros()).as("charged at the model's prices")
+                    .isEqualTo(new dev.warden.pipeline.Usage(last.inputTokens(), last.outputTokens()).costMicros(500, 1500));
         }
-        assertThat(ok).as("100 micros of 20-micro worst cases, whatever the upstream did not report").isEqualTo(5);
+        // the budget is charged the same figures as the ledger
+        gw.controlPlane.evaluateAlerts().await(5, java.util.concurrent.TimeUnit.SECONDS);
+        var view = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Http.get(gw.adminUrl("/admin/v1/tenants/acme/spend"),
+                "Authorization", bearer(gw.adminToken)).body()).path("budgets").get(0);
+        assertThat(view.path("spentMicros").asLong()).isEqualTo(spentToday("acme"));
     }
 
     @Test

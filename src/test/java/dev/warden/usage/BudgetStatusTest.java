@@ -42,4 +42,21 @@ class BudgetStatusTest {
         assertThat(BudgetPacing.microsPerMinute(java.util.List.of(soft), now)).isZero();
     }
 
+    @Test
+    void aSurgeInTheLastMinutesBringsTheForecastForwardBeforeTheHourlyRateSeesIt() {
+        Budget day = new Budget(Budget.Period.DAY, 10_000, 80, true, true);
+        long now = Budget.Period.DAY.startMs(System.currentTimeMillis()) + 12 * HOUR;
+        long fiveMinutes = 300_000L;
+        // 1,000 in the last hour, 900 of it in the last five minutes: 1,000 an hour, or 10,800 an hour now
+        BudgetStatus surge = BudgetStatus.of("acme", day, now, 4_000, 0, 1_000, HOUR, 900, fiveMinutes);
+        assertThat(surge.ratePerHourMicros()).isEqualTo(1_000);
+        assertThat(surge.shortRatePerHourMicros()).isEqualTo(10_800);
+        assertThat(surge.exhaustionAtMs()).as("6,000 left at 10,800 an hour: 2,000 s").isEqualTo(now + 2_000_000L);
+        assertThat(surge.projectedToExhaust()).isTrue();
+        assertThat(BudgetStatus.of("acme", day, now, 4_000, 0, 1_000, HOUR).exhaustionAtMs())
+                .as("the hourly rate alone: 6 h, while the surge empties it in 33 minutes").isEqualTo(now + 6 * HOUR);
+        // a lull in the last minutes does not hide the hour's steady spend
+        BudgetStatus lull = BudgetStatus.of("acme", day, now, 4_000, 0, 1_000, HOUR, 0, fiveMinutes);
+        assertThat(lull.exhaustionAtMs()).isEqualTo(now + 6 * HOUR);
+    }
 }
