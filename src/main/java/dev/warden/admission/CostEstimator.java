@@ -16,12 +16,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * smaller when both are set), lowered to the tier's and the model's cap; absent, the model's
  * {@code defaultMaxTokens} under those caps, which the gateway then sets on the forwarded request
  * so the upstream can never produce more than was reserved. Times {@code n} choices (1..
- * {@value #MAX_CHOICES}). Input: the prompt counted with the model's encoding
+ * {@value #MAX_CHOICES}), or {@code best_of} candidates ({@code n}..{@value #MAX_CHOICES}). At most
+ * {@value #MAX_STOP} stop sequences and {@value #MAX_TOOLS} tools (400 beyond). Input: the prompt counted with the model's encoding
  * ({@link TokenCounter}); above the model's {@code maxInputTokens}, 413 before anything is sent.
  * Price: the model's per-1k prices, rounded up to whole micro-units as settlement does.
  */
 public final class CostEstimator {
     static final int MAX_CHOICES = 16;
+    /** OpenAI's own limits: at most 4 stop sequences and 128 tools (more is a flood, not a request). */
+    static final int MAX_STOP = 4;
+    static final int MAX_TOOLS = 128;
     private static final ConcurrentHashMap<String, TokenCounter> COUNTERS = new ConcurrentHashMap<>();
     private static final ConcurrentHashMap<String, java.util.function.ToLongFunction<String>> TEXT_COUNTERS = new ConcurrentHashMap<>();
 
@@ -81,6 +85,21 @@ public final class CostEstimator {
             }
             choices = n.intValue();
         }
+        JsonNode bestOf = body.field("best_of"); // completions: best_of candidates are generated, n returned
+        if (bestOf != null && !bestOf.isNull()) {
+            if (!bestOf.isIntegralNumber() || !bestOf.canConvertToInt() || bestOf.intValue() < choices || bestOf.intValue() > MAX_CHOICES) {
+                return refused("'best_of' must be an integer from 'n' (" + choices + ") to " + MAX_CHOICES + ".", "best_of_malformed");
+            }
+            choices = bestOf.intValue();
+        }
+        JsonNode stop = body.field("stop");
+        if (stop != null && !stop.isNull() && !stop.isTextual() && !(stop.isArray() && stop.size() <= MAX_STOP && allText(stop))) {
+            return refused("'stop' must be a string or a list of at most " + MAX_STOP + " strings.", "stop_malformed");
+        }
+        JsonNode tools = body.field("tools");
+        if (tools != null && tools.isArray() && tools.size() > MAX_TOOLS) {
+            return refused("At most " + MAX_TOOLS + " tools per request.", "tools_too_many");
+        }
         long input = promptTokens(operation, body, model);
         if (input > model.maxInputTokens()) {
             return new Result(null, GatewayError.of(ErrorCode.PROMPT_TOO_LARGE, "The prompt has " + input + " tokens; this model takes at most "
@@ -101,6 +120,15 @@ public final class CostEstimator {
             case EMBEDDINGS -> counter.prompt(body.field("input"));
             default -> 0;
         };
+    }
+
+    private static boolean allText(JsonNode array) {
+        for (JsonNode n : array) {
+            if (!n.isTextual()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Result ok(CostEstimate e) {

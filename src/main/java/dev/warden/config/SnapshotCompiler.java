@@ -98,8 +98,14 @@ public final class SnapshotCompiler {
     private static void addTenant(TenantConfig tc, WardenConfig config, String overridesJson, Map<String, Tenant> tenants,
                                   Map<String, Map<String, RouteTable>> routes) {
         TierConfig tier = config.tiers().get(tc.tier());
+        com.fasterxml.jackson.databind.JsonNode overrides = overridesJson == null ? null : readJson(overridesJson);
+        if (overrides != null && overrides.path("maxOutputTokens").canConvertToInt() && overrides.has("maxOutputTokens")) {
+            // the tenant's own output cap in place of its tier's (0: the model's cap)
+            tier = new TierConfig(tier.name(), tier.description(), overrides.path("maxOutputTokens").intValue(), tier.maxStreamSeconds(),
+                    tier.limits());
+        }
         Tenant t = new Tenant(tc.id(), tier, tc.anyRegion(), tc.regions(), new LinkedHashSet<>(tc.models()), tc.status(),
-                tier.limits().with(overridesJson == null ? null : readJson(overridesJson)));
+                tier.limits().with(overrides));
         tenants.put(t.id(), t);
         Map<String, RouteTable> byModel = new HashMap<>();
         for (String m : tc.models()) {

@@ -20,7 +20,7 @@ public record RequestBody(Buffer raw, Map<String, JsonNode> fields) {
     /** The top-level fields read eagerly; only these. */
     public static final java.util.Set<String> READ_FIELDS =
             java.util.Set.of("model", "user", "max_tokens", "max_completion_tokens", "n", "stream", "stream_options",
-                    "messages", "prompt", "input", "tools");
+                    "messages", "prompt", "input", "tools", "best_of", "stop");
 
     public JsonNode field(String name) {
         return fields.get(name);

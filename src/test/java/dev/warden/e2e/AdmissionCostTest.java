@@ -61,6 +61,18 @@ class AdmissionCostTest {
     }
 
     @Test
+    void aTenantsOverrideOfTheOutputCapReplacesItsTiers() throws Exception {
+        HttpResponse<String> put = Http.call("PUT", gw.adminUrl("/admin/v1/tenants/globex/settings/overrides"),
+                "{\"maxOutputTokens\":7}", "Authorization", bearer(gw.adminToken));
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        Thread.sleep(300); // the setting reaches the snapshot
+        post("globex", "/v1/chat/completions", "{\"model\":\"gpt-sim\",\"max_tokens\":40,\"messages\":[]}");
+        assertThat(forwarded().path("max_tokens").asInt()).as("globex's override (7) in place of its tier's cap (50)").isEqualTo(7);
+        post("acme", "/v1/chat/completions", "{\"model\":\"gpt-sim\",\"max_tokens\":40,\"messages\":[]}");
+        assertThat(forwarded().path("max_tokens").asInt()).as("another tenant keeps its own").isEqualTo(40);
+    }
+
+    @Test
     void malformedLimitsAndPromptsBeyondTheContextNeverReachAnUpstream() throws Exception {
         long before = gw.upstreamRequests();
         for (String body : new String[] {"{\"model\":\"gpt-sim\",\"n\":0,\"messages\":[]}", "{\"model\":\"gpt-sim\",\"n\":99,\"messages\":[]}",
