@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# bench/admission/profile.sh — where the CPU goes per request, by process: one Warden (every
+# limit on, none refusing) in front of the sim, wrk at full load; the CPU seconds Warden, Redis and
+# the sim used over 14 s, from /proc. Compares the limiter stores on the same machine.
+# Knobs (env): STORE (redis | local, default redis), LIMITS (the tier's limits, YAML flow map),
+#              JFR=1 (also record 10 s of Java Flight Recorder into $OUT/rec.jfr)
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+STORE=${STORE:-redis}
+LIMITS=${LIMITS:-"{ requestsPerMinute: 100000000, tokensPerMinute: 100000000000, perKey: { requestsPerMinute: 100000000, tokensPerMinute: 100000000000 }, concurrency: 100000 }"}
+OUT=${OUT:-$(mktemp -d /tmp/warden-profile.XXXXXX)}
+P_SIM=18281; P_DATA=18290; P_ADMIN=18291
+command -v wrk >/dev/null || { echo "installing wrk (Debian)"; apt-get install -y -qq wrk >/dev/null; }
+"$ROOT/warden" build >/dev/null
+# shellcheck source=../../scripts/find-java.sh
+source "$ROOT/scripts/find-java.sh"
+JAVA_BIN=$(find_java) || { echo "no JDK 21+ found"; exit 1; }
+JAR=$ROOT/target/warden.jar
+W=$(mktemp -d /tmp/warden-profile-run.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$W"; }
+trap cleanup EXIT
+"$JAVA_BIN" $(default_java_opts "$JAVA_BIN") -jar "$JAR" sim --port $P_SIM --region eu --instances 2 > "$W/sim.log" 2>&1 &
+SIM=$!; PIDS+=($SIM)
+KEY=$("$JAVA_BIN" -cp "$JAR" dev.warden.Warden keys new --data-dir "$W/data" | sed -n '2p' | tr -d ' ')
+LIMITER=""
+[ "$STORE" = redis ] && LIMITER="limiter: { store: redis, namespace: prof$RANDOM$RANDOM }"
+cat > "$W/w.yaml" <<YAML
+listeners: { data: { host: 127.0.0.1, port: $P_DATA }, admin: { host: 127.0.0.1, port: $P_ADMIN } }
+dataDir: $W/data
+telemetry: { accessLog: false }
+$LIMITER
+pools: { sim: { upstreams: [ { url: "http://127.0.0.1:$P_SIM", region: eu } ] } }
+models: { gpt-sim: { pool: sim, price: { inputPer1k: 500, outputPer1k: 1500 } } }
+tiers: { pro: { description: b, limits: $LIMITS } }
+tenants: { bench: { tier: pro, regions: [eu], models: [gpt-sim], keys: [ { key: "$KEY" } ] } }
+YAML
+"$JAVA_BIN" $(default_java_opts "$JAVA_BIN") -jar "$JAR" serve --config "$W/w.yaml" > "$W/w.log" 2>&1 &
+WP=$!; PIDS+=($WP)
+until curl -sf -o /dev/null "http://127.0.0.1:$P_ADMIN/readyz"; do sleep 0.05; kill -0 $WP || { cat "$W/w.log"; exit 1; }; done
+URL="http://127.0.0.1:$P_DATA/v1/chat/completions"
+BENCH_KEY=$KEY wrk -t2 -c64 -d10s -s "$ROOT/bench/lib/chat.lua" "$URL" > /dev/null # warm-up (JIT)
+BENCH_KEY=$KEY wrk -t2 -c64 -d15s -s "$ROOT/bench/lib/chat.lua" "$URL" | grep RESULT &
+WRK=$!
+ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+RP=$(pgrep -x redis-server | head -1 || true)
+a1=$(ticks $WP); c1=$(ticks $SIM); b1=$([ -n "$RP" ] && ticks "$RP" || echo 0)
+[ -n "${JFR:-}" ] && "$(dirname "$JAVA_BIN")/jcmd" $WP JFR.start duration=10s filename="$OUT/rec.jfr" settings=profile >/dev/null
+sleep 14
+a2=$(ticks $WP); c2=$(ticks $SIM); b2=$([ -n "$RP" ] && ticks "$RP" || echo 0)
+wait $WRK
+python3 - "$a1" "$a2" "$b1" "$b2" "$c1" "$c2" <<'PY'
+import sys
+a1, a2, b1, b2, c1, c2 = (int(x) for x in sys.argv[1:])
+print(f"CPU cores over 14 s: warden {(a2-a1)/100/14:.2f}  redis {(b2-b1)/100/14:.2f}  sim {(c2-c1)/100/14:.2f}")
+PY
+curl -s "http://127.0.0.1:$P_ADMIN/metrics" | grep -E '^warden_limiter_store_(round_trips_total\{op="(admit|settle)"|fallback)' || true
+[ -n "${JFR:-}" ] && echo "flight recording: $OUT/rec.jfr"
