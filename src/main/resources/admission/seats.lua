@@ -4,6 +4,7 @@
 -- KEYS[1] seats in use (integer)   KEYS[2] holds (sorted set, id -> expiry ms)
 -- KEYS[3] holds' seats (hash, id -> seats)   KEYS[4] service received (hash, tenant -> seats / weight)
 -- KEYS[5] who waits (sorted set, "class:tenant:replica" -> lease expiry ms)   KEYS[6] batch credit
+-- KEYS[7] the counter of the tenant served last
 -- ARGV[1] tenant  ARGV[2] seats  ARGV[3] weight  ARGV[4] class (i or b)  ARGV[5] hold id
 -- ARGV[6] hold TTL (ms)  ARGV[7] capacity  ARGV[8] batch share (0..1)  ARGV[9] this waiter ("class:tenant:replica")
 -- ARGV[10] wait lease (ms)  ARGV[11] 1 if the waiter has more requests waiting after this one
@@ -54,9 +55,14 @@ for _, m in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do
 end
 local mine = tonumber(redis.call('HGET', KEYS[4], tenant) or '0')
 local waiting = redis.call('ZSCORE', KEYS[5], member)
-if not waiting and minServed and mine < minServed then
-  mine = minServed -- a tenant that starts waiting is lifted to the active minimum: idleness banks no credit
-  redis.call('HSET', KEYS[4], tenant, tostring(mine))
+if not waiting then
+  -- a tenant becoming active is lifted to the smallest counter of those waiting or, if none waits,
+  -- to the counter of the tenant served last: idleness banks no credit, past service is not owed
+  local floor = minServed or tonumber(redis.call('GET', KEYS[7]) or '0')
+  if mine < floor then
+    mine = floor
+    redis.call('HSET', KEYS[4], tenant, tostring(mine))
+  end
 end
 
 local credit = tonumber(redis.call('GET', KEYS[6]) or '0')
@@ -70,6 +76,7 @@ end
 if used + seats <= capacity and turn then
   redis.call('SET', KEYS[1], used + seats)
   redis.call('HSET', KEYS[4], tenant, tostring(mine + seats / tonumber(ARGV[3])))
+  redis.call('SET', KEYS[7], tostring(mine + seats / tonumber(ARGV[3])))
   redis.call('ZADD', KEYS[2], nowMs + tonumber(ARGV[6]), ARGV[5])
   redis.call('HSET', KEYS[3], ARGV[5], seats)
   local both = (class == 'i' and batchWaits) or (class == 'b' and interactiveWaits)

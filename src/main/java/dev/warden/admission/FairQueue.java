@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.LongAdder;
  * estimated size; while seats are free and nobody waits, it goes at once (work-conserving).
  * Otherwise it waits in its tenant's queue, and freed seats go to the waiting tenant that has
  * received the least service per unit of weight (a virtual token counter: seats x their use,
- * divided by the tenant's weight). A tenant that starts waiting is lifted to the smallest counter
- * of the tenants already waiting, so idle time banks no credit. A queue is bounded (429
+ * divided by the tenant's weight). A tenant that becomes active is lifted to the smallest counter
+ * of the tenants already waiting (or, if none waits, to the counter of the tenant served last), so
+ * idle time banks no credit and past service alone is never owed. A queue is bounded (429
  * {@code queue_full}) and a wait has a deadline (503 {@code queue_timeout}), both with
  * {@code Retry-After}. Two priority classes: {@code interactive} waiters go before {@code batch}
  * ones, except that batch is guaranteed {@code batchShare} of the seats handed out while both
@@ -61,6 +62,8 @@ public final class FairQueue implements SeatQueue {
     private int free;
     private long arrivals;
     private double batchCredit;
+    /** The counter of the tenant served last (where a tenant becoming active while nobody waits starts). */
+    private double lastGranted;
     /** Waiting tenants by class: interactive, then batch. */
     private final Map<String, ArrayDeque<Waiter>> interactive = new HashMap<>();
     private final Map<String, ArrayDeque<Waiter>> batch = new HashMap<>();
@@ -96,6 +99,9 @@ public final class FairQueue implements SeatQueue {
         Map<String, ArrayDeque<Waiter>> waiting = isBatch ? batch : interactive;
         Waiter w;
         synchronized (this) {
+            if (!waiting.containsKey(tenant)) {
+                liftToActiveMinimum(tenant, waiting); // it becomes active now, whether it waits or not
+            }
             if (interactive.isEmpty() && batch.isEmpty() && free >= need) {
                 free -= need;
                 charge(tenant, need, weight);
@@ -109,7 +115,6 @@ public final class FairQueue implements SeatQueue {
             }
             if (q == null) {
                 q = new ArrayDeque<>();
-                liftToActiveMinimum(tenant, waiting);
                 waiting.put(tenant, q);
             }
             w = new Waiter(tenant, need, weight, Promise.promise(), context, ++arrivals, isBatch);
@@ -171,7 +176,7 @@ public final class FairQueue implements SeatQueue {
     }
 
     private void charge(String tenant, int seats, double weight) {
-        served.merge(tenant, seats / Math.max(weight, 0.001), Double::sum);
+        lastGranted = served.merge(tenant, seats / Math.max(weight, 0.001), Double::sum);
     }
 
     /**
@@ -193,14 +198,21 @@ public final class FairQueue implements SeatQueue {
         return interactive;
     }
 
-    /** A tenant starting to wait gets at least the smallest counter of those already waiting in its class. */
+    /**
+     * A tenant becoming active (a request while none of its own waits) gets at least the smallest
+     * counter of those waiting in its class or, when none waits, the counter of the last tenant
+     * served: so neither idleness nor arriving after others banks credit, and a tenant that was
+     * served alone is not owed its whole past by newcomers.
+     */
     private void liftToActiveMinimum(String tenant, Map<String, ArrayDeque<Waiter>> waiting) {
         double min = Double.MAX_VALUE;
         for (String t : waiting.keySet()) {
             min = Math.min(min, served.getOrDefault(t, 0.0));
         }
-        if (min != Double.MAX_VALUE) {
-            served.put(tenant, Math.max(served.getOrDefault(tenant, 0.0), min));
+        double floor = min != Double.MAX_VALUE ? min : lastGranted;
+        double own = served.getOrDefault(tenant, 0.0);
+        if (own < floor) {
+            served.put(tenant, floor);
         }
     }
 

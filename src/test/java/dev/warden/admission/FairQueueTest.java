@@ -112,4 +112,29 @@ class FairQueueTest {
         assertThat(order.subList(0, 3)).as("interactive first").containsExactly("interactive", "interactive", "interactive");
         assertThat(order).hasSize(40);
     }
+
+    @Test
+    void aTenantServedAloneIsNotOwedItsPastByANewcomer() throws Exception {
+        FairQueue q = new FairQueue(1, 1000, 10_000);
+        for (int i = 0; i < 50; i++) { // "early" was served alone: no one waited
+            q.acquire("early", 1, 1, ctx()).await(1, TimeUnit.SECONDS).release();
+        }
+        FairQueue.Seats held = q.acquire("early", 1, 1, ctx()).await(1, TimeUnit.SECONDS);
+        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Future<FairQueue.Seats>> all = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            for (String t : new String[] {"late", "early"}) {
+                all.add(q.acquire(t, 1, 1, ctx()).onSuccess(s -> {
+                    order.add(t);
+                    s.release();
+                }));
+            }
+        }
+        held.release();
+        Future.all(all).await(5, TimeUnit.SECONDS);
+        long earlyInFirst10 = order.subList(0, 10).stream().filter("early"::equals).count();
+        // lifted to the counter of the tenant served last, the newcomer shares from the start
+        // (without that lift it would take the first 50 seats: all of these 10)
+        assertThat(earlyInFirst10).as("order: %s", order).isBetween(4L, 6L);
+    }
 }

@@ -74,7 +74,7 @@ final class RedisSeats implements SeatQueue {
         String prefix = "{" + store.settings().namespace() + ":pool:" + pool + "}:";
         this.holdsKey = prefix + "h";
         this.waitKey = prefix + "wait";
-        this.keys = List.of(prefix + "used", holdsKey, prefix + "hd", prefix + "served", waitKey, prefix + "credit");
+        this.keys = List.of(prefix + "used", holdsKey, prefix + "hd", prefix + "served", waitKey, prefix + "credit", prefix + "last");
     }
 
     @Override
