@@ -61,6 +61,19 @@ public class LimiterBenchmark {
         return d;
     }
 
+    private final dev.warden.admission.store.LocalLimiterStore store = new dev.warden.admission.store.LocalLimiterStore(limiter, null);
+
+    /** The same through the limiter-store interface the Admit stage calls (a completed future, an answer, a hold). */
+    @Benchmark
+    @Threads(1)
+    public dev.warden.admission.LimiterStore.Answer storeAdmitAndSettle() {
+        String tenant = tenants[next++ % tenants.length];
+        dev.warden.admission.LimiterStore.Answer a = store.admit(new dev.warden.admission.LimiterStore.Ask(
+                new Limiter.Caller(tenant, "key-1", "user-1", "gpt-sim"), policy, cost, 0, java.util.List.of())).result();
+        a.hold().settle(180, 0);
+        return a;
+    }
+
     @Benchmark
     @Threads(2)
     public Limiter.Decision admitAndSettleTwoThreads() {
