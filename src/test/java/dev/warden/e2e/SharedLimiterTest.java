@@ -305,28 +305,11 @@ class SharedLimiterTest {
                 spans.addAll(gw.us.spans());
             }
             assertThat(spans).hasSize(18);
-            assertThat(maxOverlap(spans)).as("never more requests at the upstreams than the pool's 2 seats, across both replicas")
+            assertThat(dev.warden.testing.Spans.maxOverlap(spans)).as("never more requests at the upstreams than the pool's 2 seats, across both replicas")
                     .isLessThanOrEqualTo(2);
         } finally {
             pool.shutdownNow();
         }
-    }
-
-    /** The most spans that were open at once. */
-    private static int maxOverlap(List<long[]> spans) {
-        List<long[]> edges = new ArrayList<>();
-        for (long[] s : spans) {
-            edges.add(new long[] {s[0], 1});
-            edges.add(new long[] {s[1], -1});
-        }
-        edges.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1])); // an end before a start at the same instant
-        int open = 0;
-        int max = 0;
-        for (long[] e : edges) {
-            open += (int) e[1];
-            max = Math.max(max, open);
-        }
-        return max;
     }
 
     private static boolean ready(int adminPort) {

@@ -48,6 +48,18 @@ public final class Databases {
         }
     }
 
+    /**
+     * A service the calling test needs: when it is not up, the test is skipped with a message, or
+     * fails when {@code WARDEN_REQUIRE_SERVICES=1} (as in {@code .ci/run}).
+     */
+    static void requireService(boolean up, String name, String where, String whose) {
+        if (!up && "1".equals(System.getenv("WARDEN_REQUIRE_SERVICES"))) {
+            throw new IllegalStateException(name + " is required (WARDEN_REQUIRE_SERVICES=1) but not reachable at " + where);
+        }
+        Assumptions.assumeTrue(up, name + " not reachable at " + where + ": " + whose + " are skipped "
+                + "(set WARDEN_REQUIRE_SERVICES=1 to fail instead)");
+    }
+
     private static void requirePostgres() {
         boolean up;
         DriverManager.setLoginTimeout(3);
@@ -56,10 +68,6 @@ public final class Databases {
         } catch (SQLException e) {
             up = false;
         }
-        if (!up && "1".equals(System.getenv("WARDEN_REQUIRE_SERVICES"))) {
-            throw new IllegalStateException("PostgreSQL is required (WARDEN_REQUIRE_SERVICES=1) but not reachable at 127.0.0.1:5432/test");
-        }
-        Assumptions.assumeTrue(up, "PostgreSQL not reachable at 127.0.0.1:5432/test: its store tests are skipped "
-                + "(set WARDEN_REQUIRE_SERVICES=1 to fail instead)");
+        requireService(up, "PostgreSQL", "127.0.0.1:5432/test", "its store tests");
     }
 }

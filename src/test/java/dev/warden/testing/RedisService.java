@@ -6,7 +6,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The real Redis of this machine (127.0.0.1:6379) for the tests of the {@code redis} limiter
@@ -35,11 +34,7 @@ public final class RedisService {
         } catch (Exception e) {
             up = false;
         }
-        if (!up && "1".equals(System.getenv("WARDEN_REQUIRE_SERVICES"))) {
-            throw new IllegalStateException("Redis is required (WARDEN_REQUIRE_SERVICES=1) but not reachable at 127.0.0.1:6379");
-        }
-        Assumptions.assumeTrue(up, "Redis not reachable at 127.0.0.1:6379: the redis limiter store's tests are skipped "
-                + "(set WARDEN_REQUIRE_SERVICES=1 to fail instead)");
+        Databases.requireService(up, "Redis", "127.0.0.1:6379", "the redis limiter store's tests");
     }
 
     /** A namespace no other test uses: its keys start empty. */
