@@ -3,7 +3,7 @@
 # limit on, none refusing) in front of the sim, wrk at full load; the CPU seconds Warden, Redis and
 # the sim used over 14 s, from /proc. Compares the limiter stores on the same machine.
 # Knobs (env): STORE (redis | local, default redis), LIMITS (the tier's limits, YAML flow map),
-#              JFR=1 (also record 10 s of Java Flight Recorder into $OUT/rec.jfr)
+#              JFR=1 (also record 10 s of Java Flight Recorder into $OUT/rec.jfr; JFR_SETTINGS: a .jfc, default profile)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 STORE=${STORE:-redis}
@@ -45,7 +45,7 @@ WRK=$!
 ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 RP=$(pgrep -x redis-server | head -1 || true)
 a1=$(ticks $WP); c1=$(ticks $SIM); b1=$([ -n "$RP" ] && ticks "$RP" || echo 0)
-[ -n "${JFR:-}" ] && "$(dirname "$JAVA_BIN")/jcmd" $WP JFR.start duration=10s filename="$OUT/rec.jfr" settings=profile >/dev/null
+[ -n "${JFR:-}" ] && "$(dirname "$JAVA_BIN")/jcmd" $WP JFR.start duration=10s filename="$OUT/rec.jfr" settings=${JFR_SETTINGS:-profile} >/dev/null
 sleep 14
 a2=$(ticks $WP); c2=$(ticks $SIM); b2=$([ -n "$RP" ] && ticks "$RP" || echo 0)
 wait $WRK

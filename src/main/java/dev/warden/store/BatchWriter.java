@@ -35,6 +35,8 @@ public abstract class BatchWriter<T> implements AutoCloseable {
     private volatile Counter failures;
     private volatile boolean running = true;
     private volatile boolean inFlight;
+    /** Records the writer has taken from the queue and not yet written (retried while the store fails). */
+    private volatile int inHand;
     private volatile boolean storeDown;
 
     protected BatchWriter(String name, int capacity, int reserve) {
@@ -73,9 +75,13 @@ public abstract class BatchWriter<T> implements AutoCloseable {
         }
     }
 
-    /** Whether new requests must be refused until the writer catches up (fail closed). */
+    /**
+     * Whether new requests must be refused until the writer catches up (fail closed): the records
+     * not yet written, those queued and those in the writer's hand (a batch it keeps retrying),
+     * reach the threshold.
+     */
     public boolean saturated() {
-        return queue.size() >= threshold;
+        return queue.size() + inHand >= threshold;
     }
 
     /** Waits until every queued record is written (or the timeout passes); true if drained. */
@@ -103,14 +109,17 @@ public abstract class BatchWriter<T> implements AutoCloseable {
                     inFlight = true;
                     batch.add(first);
                     queue.drainTo(batch, BATCH - 1);
+                    inHand = batch.size();
                     if (batch.size() < BATCH && running) {
                         Thread.sleep(LINGER_MS);
                         queue.drainTo(batch, BATCH - batch.size());
                     }
+                    inHand = batch.size();
                 }
                 append(batch);
                 written.increment(batch.size());
                 batch.clear();
+                inHand = 0;
                 inFlight = false;
                 backoffMs = 50;
                 if (storeDown) {
