@@ -90,19 +90,34 @@ public final class AdmitStage implements Stage {
         long paced = tenant.limits().pacing() ? pace.applyAsLong(tenant.id()) : 0;
         LimiterStore.Ask ask = new LimiterStore.Ask(new Limiter.Caller(tenant.id(), exchange.require(RequestContext.PRINCIPAL).subject(),
                 endUser(exchange), model.name()), tenant.limits(), r.estimate(), paced, quotas(tenant.limits()));
-        Future<LimiterStore.Answer> answer = limits.admit(ask);
+        dev.warden.config.PoolConfig pool = exchange.require(RequestContext.SNAPSHOT).config().pools().get(model.pool());
+        LimiterStore.SeatAsk seatAsk = queues == null || pool == null || pool.capacity() == null || vertx == null ? null
+                : new LimiterStore.SeatAsk(pool.name(), pool.capacity(), pool.capacity().seatsFor(ask.worstTokens()),
+                        tenant.limits().weight(), isBatch(exchange));
+        Future<LimiterStore.Admitted> answer = seatAsk == null ? limits.admit(ask).map(a -> new LimiterStore.Admitted(a, null))
+                : limits.admit(ask, seatAsk);
         if (answer.succeeded()) { // decided on this thread: no extra future
             return admitted(exchange, tenant, model, ask, answer.result());
         }
         return answer.compose(a -> admitted(exchange, tenant, model, ask, a));
     }
 
-    private Future<Outcome> admitted(Exchange exchange, Tenant tenant, ModelConfig model, LimiterStore.Ask ask, LimiterStore.Answer a) {
+    private Future<Outcome> admitted(Exchange exchange, Tenant tenant, ModelConfig model, LimiterStore.Ask ask, LimiterStore.Admitted admitted) {
+        LimiterStore.Answer a = admitted.answer();
         RateLimitHeaders.apply(exchange, a.policies(), a.refusal() == null ? -1 : a.retryAfterSeconds());
         if (a.refusal() != null) {
             return Outcome.rejectNow(a.refusal());
         }
-        return seats(exchange, tenant, model, ask.worstTokens(), new Holds(a.hold(), model.price(), ask.estimate(), null));
+        Holds holds = new Holds(a.hold(), model.price(), ask.estimate(), admitted.seats());
+        if (admitted.seats() != null) { // the store took the pool's seats with the admission
+            exchange.put(HOLDS, holds);
+            return Outcome.continueNow();
+        }
+        return seats(exchange, tenant, model, ask.worstTokens(), holds);
+    }
+
+    private static boolean isBatch(Exchange exchange) {
+        return "batch".equalsIgnoreCase(exchange.request().headers().get(PRIORITY));
     }
 
     /** The pool's seats, now or in the tenant's fair turn; then the request goes on holding all it reserved. */
@@ -113,8 +128,7 @@ public final class AdmitStage implements Stage {
             return Outcome.continueNow();
         }
         SeatQueue queue = queues.of(pool.name(), pool.capacity());
-        boolean isBatch = "batch".equalsIgnoreCase(exchange.request().headers().get(PRIORITY));
-        return queue.acquire(tenant.id(), pool.capacity().seatsFor(worstTokens), tenant.limits().weight(), isBatch,
+        return queue.acquire(tenant.id(), pool.capacity().seatsFor(worstTokens), tenant.limits().weight(), isBatch(exchange),
                         vertx.getOrCreateContext())
                 .transform(ar -> {
                     if (ar.failed()) {

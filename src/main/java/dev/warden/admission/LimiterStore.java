@@ -46,6 +46,19 @@ public interface LimiterStore {
 
     Future<Answer> admit(Ask ask);
 
+    /** The seats a request will ask of its pool (a pool with a capacity), for a store that can take them with its admission. */
+    record SeatAsk(String pool, dev.warden.config.PoolConfig.Capacity capacity, int seats, double weight, boolean batch) {
+    }
+
+    /** An admission and, when the store took them in the same round trip, the pool's seats (null: ask the seat queue). */
+    record Admitted(Answer answer, SeatQueue.Held seats) {
+    }
+
+    /** Admission, and the pool's seats with it where the store can; by default the seats are left to the seat queue. */
+    default Future<Admitted> admit(Ask ask, SeatAsk seats) {
+        return admit(ask).map(a -> new Admitted(a, null));
+    }
+
     /** Requests refused ({@code mode} {@code enforced}) or that would have been ({@code shadow}) with {@code code}, so far. */
     long refusals(String code, String mode);
 }

@@ -275,6 +275,19 @@ class SharedLimiterTest {
             gw.us.trackSpans();
         }
         String slow = "{\"model\":\"gpt-sim\",\"stream\":true,\"max_tokens\":10,\"messages\":[]}"; // ~500 ms at 20 tokens/s
+        TestGateway first = replicas.get(0);
+        double admits = first.metric("warden_limiter_store_round_trips_total", "op=\"admit\"");
+        double seatAsks = first.metric("warden_limiter_store_round_trips_total", "op=\"seats\"");
+        for (int i = 0; i < 5; i++) { // free seats: the seats come with the admission, in its one round trip
+            assertThat(Http.post(first.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(first.key("globex")))
+                    .statusCode()).isEqualTo(200);
+        }
+        assertThat(first.metric("warden_limiter_store_round_trips_total", "op=\"admit\"") - admits).isEqualTo(5);
+        assertThat(first.metric("warden_limiter_store_round_trips_total", "op=\"seats\"") - seatAsks).as("no second round trip").isZero();
+        for (TestGateway gw : replicas) { // what follows counts only the flood and the quiet tenant
+            gw.eu.trackSpans();
+            gw.us.trackSpans();
+        }
         ExecutorService pool = Executors.newFixedThreadPool(20);
         try {
             TestGateway noisy = replicas.get(0);

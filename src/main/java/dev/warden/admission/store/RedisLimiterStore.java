@@ -3,6 +3,7 @@ package dev.warden.admission.store;
 import dev.warden.admission.BudgetBook;
 import dev.warden.admission.Limiter;
 import dev.warden.admission.LimiterStore;
+import dev.warden.admission.SeatQueue;
 import dev.warden.config.LimiterSettings;
 import dev.warden.config.RateLimits;
 import dev.warden.pipeline.ErrorCode;
@@ -95,6 +96,7 @@ public final class RedisLimiterStore implements LimiterStore {
     private volatile int replicas = 1;
     private final AtomicBoolean probing = new AtomicBoolean();
     private final Set<String> knownAccounts = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<String, RedisSeats> seatsByPool = new ConcurrentHashMap<>();
     /** What every replica's requests hold on each known money account, as last read (forecasts, /spend). */
     private final ConcurrentHashMap<String, Long> reservedSeen = new ConcurrentHashMap<>();
     private final Set<String> watched = ConcurrentHashMap.newKeySet();
@@ -237,6 +239,10 @@ public final class RedisLimiterStore implements LimiterStore {
 
     private Future<Answer> call(Plan plan, long[] baselines, boolean mayRetry) {
         String holdId = newHoldId();
+        return send("admit", admitRequest(plan, baselines, holdId)).transform(ar -> answered(plan, baselines, holdId, ar, mayRetry));
+    }
+
+    private Request admitRequest(Plan plan, long[] baselines, String holdId) {
         RateLimits limits = plan.ask().limits();
         List<Bucket> buckets = plan.buckets();
         List<Account> accounts = plan.accounts();
@@ -267,30 +273,91 @@ public final class RedisLimiterStore implements LimiterStore {
             args.add(Long.toString(a.periodEndMs()));
             args.add(a.allowance().enforced() ? "1" : "0");
         }
-        return send("admit", ADMIT.call(keys, args)).transform(ar -> {
-            if (ar.failed()) {
-                if (RedisScript.isNoScript(ar.cause()) && mayRetry) {
-                    return loadScripts().compose(v -> call(plan, baselines, false));
+        return ADMIT.call(keys, args);
+    }
+
+    /** What the admission script answered (or why it did not): the decision, or another try. */
+    private Future<Answer> answered(Plan plan, long[] baselines, String holdId, io.vertx.core.AsyncResult<Response> ar, boolean mayRetry) {
+        List<Account> accounts = plan.accounts();
+        if (ar.failed()) {
+            if (RedisScript.isNoScript(ar.cause()) && mayRetry) {
+                return loadScripts().compose(v -> call(plan, baselines, false));
+            }
+            markDown(ar.cause());
+            return Future.succeededFuture(whileDown(plan));
+        }
+        Response r = ar.result();
+        int status = r.get(0).toInteger();
+        if (status == 2) { // Redis lost an account (restarted, flushed): read its baseline again, once
+            int j = r.get(1).toInteger() - 1;
+            knownAccounts.remove(accounts.get(j).key());
+            if (!mayRetry) {
+                return Future.succeededFuture(budgetUnknown(plan));
+            }
+            return baselines(plan).compose(b -> b == null ? Future.succeededFuture(budgetUnknown(plan)) : call(plan, b, false));
+        }
+        accounts.forEach(a -> knownAccounts.add(a.key()));
+        if (status == 1) {
+            return Future.succeededFuture(admitted(plan, holdId, r));
+        }
+        return Future.succeededFuture(refusedBy(plan, r));
+    }
+
+    /**
+     * Admission and the pool's first ask for seats in one pipeline (one round trip; on a Redis
+     * Cluster the two scripts go to their own slots' nodes). Seats granted to a request its
+     * admission refused go back at once; a request that got no seats waits in the seat queue.
+     */
+    @Override
+    public Future<Admitted> admit(Ask ask, SeatAsk seats) {
+        RedisSeats.FirstAsk first = seats == null || !up ? null
+                : seatsOf(seats.pool(), seats.capacity()).firstAsk(ask.caller().tenant(), seats.seats(), seats.weight(), seats.batch());
+        if (first == null) {
+            return admit(ask).map(a -> new Admitted(a, null));
+        }
+        Plan plan = plan(ask, System.currentTimeMillis());
+        Context caller = Vertx.currentContext();
+        if (plan.empty()) {
+            return onCaller(caller, send("seats", first.request()).transform(ar -> {
+                if (ar.failed()) { // the seat queue asks again (or decides locally if Redis is away)
+                    if (!RedisScript.isNoScript(ar.cause())) {
+                        markDown(ar.cause());
+                    }
+                    return Future.succeededFuture(new Admitted(UNLIMITED, null));
                 }
-                markDown(ar.cause());
-                return Future.succeededFuture(whileDown(plan));
+                return Future.succeededFuture(new Admitted(UNLIMITED, first.answer(ar.result())));
+            }));
+        }
+        Future<Admitted> admitted = baselines(plan).compose(b -> {
+            if (b == null) {
+                return Future.succeededFuture(new Admitted(budgetUnknown(plan), null));
             }
-            Response r = ar.result();
-            int status = r.get(0).toInteger();
-            if (status == 2) { // Redis lost an account (restarted, flushed): read its baseline again, once
-                int j = r.get(1).toInteger() - 1;
-                knownAccounts.remove(accounts.get(j).key());
-                if (!mayRetry) {
-                    return Future.succeededFuture(budgetUnknown(plan));
-                }
-                return baselines(plan).compose(b -> b == null ? Future.succeededFuture(budgetUnknown(plan)) : call(plan, b, false));
-            }
-            accounts.forEach(a -> knownAccounts.add(a.key()));
-            if (status == 1) {
-                return Future.succeededFuture(admitted(plan, holdId, r));
-            }
-            return Future.succeededFuture(refusedBy(plan, r));
+            String holdId = newHoldId();
+            roundTrip("admit");
+            return redis.batch(List.of(admitRequest(plan, b, holdId), first.request()))
+                    .timeout(settings.timeoutMs(), TimeUnit.MILLISECONDS).transform(ar -> {
+                        if (ar.failed()) { // neither is known to have run: the plain path decides (a granted seat expires)
+                            if (RedisScript.isNoScript(ar.cause())) {
+                                return loadScripts().compose(v -> call(plan, b, false)).map(a -> new Admitted(a, null));
+                            }
+                            markDown(ar.cause());
+                            return Future.succeededFuture(new Admitted(whileDown(plan), null));
+                        }
+                        SeatQueue.Held held = first.answer(ar.result().get(1));
+                        return answered(plan, b, holdId, Future.succeededFuture(ar.result().get(0)), true).map(a -> {
+                            if (a.refusal() != null) {
+                                if (held != null) {
+                                    held.release();
+                                } else {
+                                    first.leave();
+                                }
+                                return new Admitted(a, null);
+                            }
+                            return new Admitted(a, held);
+                        });
+                    });
         });
+        return onCaller(caller, admitted);
     }
 
     private Answer admitted(Plan plan, String holdId, Response r) {
@@ -748,9 +815,13 @@ public final class RedisLimiterStore implements LimiterStore {
         return vertx;
     }
 
-    /** A fair queue over all of a pool's seats, shared by every replica through this store. */
-    public dev.warden.admission.SeatQueue seats(String pool, dev.warden.config.PoolConfig.Capacity capacity) {
-        return new RedisSeats(this, pool, capacity);
+    /** A fair queue over all of a pool's seats, shared by every replica through this store (one per pool and capacity). */
+    public SeatQueue seats(String pool, dev.warden.config.PoolConfig.Capacity capacity) {
+        return seatsOf(pool, capacity);
+    }
+
+    private RedisSeats seatsOf(String pool, dev.warden.config.PoolConfig.Capacity capacity) {
+        return seatsByPool.compute(pool, (k, old) -> old != null && old.capacity().equals(capacity) ? old : new RedisSeats(this, pool, capacity));
     }
 
     private static <T> Future<T> onCaller(Context caller, Future<T> f) {

@@ -67,6 +67,10 @@ final class RedisSeats implements SeatQueue {
         }
     }
 
+    PoolConfig.Capacity capacity() {
+        return capacity;
+    }
+
     RedisSeats(RedisLimiterStore store, String pool, PoolConfig.Capacity capacity) {
         this.store = store;
         this.capacity = capacity;
@@ -122,18 +126,63 @@ final class RedisSeats implements SeatQueue {
     /** Asks Redis for one waiter's seats: the held seats, or null when it is not its turn or they are not free. */
     private Future<Held> ask(Waiter w, String member, boolean more) {
         String holdId = store.newHoldId();
-        List<String> args = List.of(w.tenant, Integer.toString(w.seats), Double.toString(Math.max(w.weight, 0.001)),
+        return store.call("seats", RedisLimiterStore.SEATS, keys, args(w, member, more, holdId)).map(r -> granted(r, holdId, w.seats));
+    }
+
+    private List<String> args(Waiter w, String member, boolean more, String holdId) {
+        return List.of(w.tenant, Integer.toString(w.seats), Double.toString(Math.max(w.weight, 0.001)),
                 w.isBatch ? "b" : "i", holdId, Long.toString(store.settings().holdTtlSeconds() * 1000L),
                 Integer.toString(capacity.seats()), Double.toString(capacity.batchSharePercent() / 100.0), member,
                 Long.toString(WAIT_LEASE_MS), more ? "1" : "0");
-        return store.call("seats", RedisLimiterStore.SEATS, keys, args).map(r -> {
-            free = Math.max(0, r.get(1).toInteger());
-            if (r.get(0).toInteger() != 1) {
+    }
+
+    /** The seats the script's answer grants (held and renewed from now on), or null. */
+    private Held granted(io.vertx.redis.client.Response r, String holdId, int seats) {
+        free = Math.max(0, r.get(1).toInteger());
+        if (r.get(0).toInteger() != 1) {
+            return null;
+        }
+        store.running(holdId, holdsKey);
+        return new Seat(holdId, seats);
+    }
+
+    /**
+     * A first ask for a request's seats, to go in the same pipeline as its admission: null when
+     * its tenant already waits here (its requests keep their order) or Redis is away.
+     */
+    FirstAsk firstAsk(String tenant, int seats, double weight, boolean isBatch) {
+        if (!store.up()) {
+            return null;
+        }
+        Waiter w = new Waiter(tenant, Math.max(1, Math.min(seats, capacity.seats())), weight, isBatch, null);
+        String member = member(w);
+        synchronized (this) {
+            ArrayDeque<Waiter> q = waiting.get(member);
+            if (q != null && !q.isEmpty()) {
                 return null;
             }
-            store.running(holdId, holdsKey);
-            return new Seat(holdId, w.seats);
-        });
+        }
+        String holdId = store.newHoldId();
+        return new FirstAsk(this, member, holdId, w.seats, RedisLimiterStore.SEATS.call(keys, args(w, member, false, holdId)));
+    }
+
+    /** A first ask sent with its admission: its request, and what to make of the answer. */
+    record FirstAsk(RedisSeats seats, String member, String holdId, int count, Request request) {
+        /** The seats granted, or null (it is registered as waiting: it must wait here, or leave). */
+        Held answer(io.vertx.redis.client.Response r) {
+            return seats.granted(r, holdId, count);
+        }
+
+        /** The request will not wait after all (its admission was refused): others need not leave it its turn. */
+        void leave() {
+            synchronized (seats) {
+                ArrayDeque<Waiter> q = seats.waiting.get(member);
+                if (q != null && !q.isEmpty()) {
+                    return;
+                }
+            }
+            seats.store.enqueue(remember -> Request.cmd(Command.ZREM).arg(seats.waitKey).arg(member));
+        }
     }
 
     /** Seats held in Redis: given back once, in the store's next pipeline. */
