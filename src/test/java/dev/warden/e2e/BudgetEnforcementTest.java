@@ -143,8 +143,14 @@ class BudgetEnforcementTest {
                 text.append(json.readTree(r.body()).path("choices").path(0).path("message").path("content").asText());
             }
             assertThat(text).as("the sim answered with text").isNotEmpty();
-            gw.ledger.flush(5_000);
-            List<dev.warden.usage.UsageRecord> rows = gw.store.usage("acme", 0, Long.MAX_VALUE);
+            // the ledger row is queued as the exchange completes, just after the client's last byte
+            List<dev.warden.usage.UsageRecord> rows = List.of();
+            for (long deadline = System.nanoTime() + 5_000_000_000L; rows.size() < (stream ? 2 : 1) && System.nanoTime() < deadline;
+                 Thread.sleep(20)) {
+                gw.ledger.flush(5_000);
+                rows = gw.store.usage("acme", 0, Long.MAX_VALUE);
+            }
+            assertThat(rows).hasSize(stream ? 2 : 1);
             dev.warden.usage.UsageRecord last = rows.get(rows.size() - 1);
             assertThat(last.outputTokens()).as("stream=%s: the output counted from the text relayed, in the model's encoding", stream)
                     .isEqualTo(cl100k.countTokens(text.toString()));
