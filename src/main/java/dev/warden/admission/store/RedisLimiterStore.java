@@ -688,22 +688,29 @@ public final class RedisLimiterStore implements LimiterStore {
         redis.batch(requests).timeout(settings.timeoutMs() * 4L, TimeUnit.MILLISECONDS).onFailure(this::markDown);
     }
 
-    /** Reads what is reserved on the money accounts this replica knows: one pipeline a second. */
+    /** Reads what is reserved on the money accounts this replica knows, and each pool's seats in use: one pipeline a second. */
     private void readReservations() {
         Set<String> keys = new java.util.HashSet<>(watched);
         knownAccounts.stream().filter(k -> k.contains("}:b:micros:")).forEach(keys::add);
         List<String> accounts = List.copyOf(keys);
-        if (!up || accounts.isEmpty()) {
+        List<RedisSeats> pools = List.copyOf(seatsByPool.values());
+        if (!up || accounts.isEmpty() && pools.isEmpty()) {
             return;
         }
+        List<Request> reads = new ArrayList<>(accounts.size() + pools.size());
+        accounts.forEach(k -> reads.add(Request.cmd(Command.HGET).arg(k).arg("r")));
+        pools.forEach(p -> reads.add(Request.cmd(Command.GET).arg(p.usedKey())));
         roundTrip("read");
-        redis.batch(accounts.stream().map(k -> Request.cmd(Command.HGET).arg(k).arg("r")).toList())
-                .timeout(settings.timeoutMs() * 4L, TimeUnit.MILLISECONDS).onSuccess(rs -> {
-                    for (int i = 0; i < accounts.size(); i++) {
-                        Response r = rs.get(i);
-                        reservedSeen.put(accounts.get(i), r == null ? 0L : Math.max(0, r.toLong()));
-                    }
-                });
+        redis.batch(reads).timeout(settings.timeoutMs() * 4L, TimeUnit.MILLISECONDS).onSuccess(rs -> {
+            for (int i = 0; i < accounts.size(); i++) {
+                Response r = rs.get(i);
+                reservedSeen.put(accounts.get(i), r == null ? 0L : Math.max(0, r.toLong()));
+            }
+            for (int i = 0; i < pools.size(); i++) { // the free-seats gauges follow every replica's use
+                Response r = rs.get(accounts.size() + i);
+                pools.get(i).seatsInUse(r == null ? 0 : r.toInteger());
+            }
+        });
     }
 
     private void heartbeat() {

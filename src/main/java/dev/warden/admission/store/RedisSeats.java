@@ -71,6 +71,15 @@ final class RedisSeats implements SeatQueue {
         return capacity;
     }
 
+    String usedKey() {
+        return keys.get(0);
+    }
+
+    /** The pool's seats in use across every replica, as just read: the free-seats gauge follows it. */
+    void seatsInUse(int used) {
+        free = Math.max(0, capacity.seats() - used);
+    }
+
     RedisSeats(RedisLimiterStore store, String pool, PoolConfig.Capacity capacity) {
         this.store = store;
         this.capacity = capacity;
