@@ -19,19 +19,13 @@ ROWS=${ROWS:-"direct nginx warden"}   # add vertx-bare for the floor of a Vert.x
 for t in wrk nginx curl; do
   command -v $t >/dev/null || { echo "installing wrk and nginx-light (Debian)"; apt-get install -y -qq wrk nginx-light >/dev/null; break; }
 done
-"$ROOT/warden" build >/dev/null
-# shellcheck source=../scripts/find-java.sh
-source "$ROOT/scripts/find-java.sh"
-JAVA_BIN=$(find_java) || { echo "no JDK 21+ found"; exit 1; }
+BENCH_WORK=$WORK
+# shellcheck source=lib/warden.sh
+source "$ROOT/bench/lib/warden.sh"
 JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$JAVA_BIN")")"); export JAVA_HOME
-JAR=$ROOT/target/warden.jar
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
 
 # --- the sim (the "model server"), 2 event loops, no pacing ---
-"$JAVA_BIN" $(default_java_opts "$JAVA_BIN") -jar "$JAR" sim --port $P_SIM --region eu --instances 2 > "$OUT/sim.log" 2>&1 &
-PIDS+=($!)
+start_sim $P_SIM "$OUT/sim.log"
 
 # --- nginx as a plain reverse proxy to the sim (keep-alive upstream, like ../shared/bench) ---
 mkdir -p "$WORK/nginx"
@@ -57,7 +51,7 @@ nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" > "$OUT/nginx.log" 2>&1 &
 PIDS+=($!)
 
 # --- Warden: one tenant, a fresh key (only its hash in the config), the full pipeline ---
-KEY=$("$JAVA_BIN" -cp "$JAR" dev.warden.Warden keys new --data-dir "$WORK/data" | sed -n '2p' | tr -d ' ')
+KEY=$(new_key "$WORK/data")
 cat > "$WORK/bench.yaml" <<YAML
 listeners:
   data:  { host: 127.0.0.1, port: $P_WARDEN }
@@ -78,8 +72,8 @@ tenants:
 ${WARDEN_EXTRA_YAML:-}
 YAML
 START_NS=$(date +%s%N)
-"$JAVA_BIN" ${WARDEN_JAVA_OPTS:-$(default_java_opts "$JAVA_BIN")} -jar "$JAR" serve --config "$WORK/bench.yaml" > "$OUT/warden.log" 2>&1 &
-WPID=$!; PIDS+=($WPID)
+serve "$WORK/bench.yaml" "$OUT/warden.log"
+WPID=$WARDEN_PID
 until curl -sf -o /dev/null "http://127.0.0.1:$P_ADMIN/readyz"; do sleep 0.01; kill -0 $WPID || { cat "$OUT/warden.log"; exit 1; }; done
 READY_MS=$(( ($(date +%s%N) - START_NS) / 1000000 ))
 until curl -sf -o /dev/null "http://127.0.0.1:$P_SIM/v1/models"; do sleep 0.05; done

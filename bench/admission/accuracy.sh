@@ -23,18 +23,12 @@ if [ "$STORE" = redis ]; then
   command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG \
     || { echo "STORE=redis needs Redis at 127.0.0.1:6379"; exit 2; }
 fi
-"$ROOT/warden" build >/dev/null
-# shellcheck source=../../scripts/find-java.sh
-source "$ROOT/scripts/find-java.sh"
-JAVA_BIN=$(find_java) || { echo "no JDK 21+ found"; exit 1; }
-JAR=$ROOT/target/warden.jar
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
+BENCH_WORK=$WORK
+# shellcheck source=../lib/warden.sh
+source "$ROOT/bench/lib/warden.sh"
 
-"$JAVA_BIN" $(default_java_opts "$JAVA_BIN") -jar "$JAR" sim --port $P_SIM --region eu --instances 2 > "$WORK/sim.log" 2>&1 &
-PIDS+=($!)
-KEY=$("$JAVA_BIN" -cp "$JAR" dev.warden.Warden keys new --data-dir "$WORK/keys" | sed -n '2p' | tr -d ' ')
+start_sim $P_SIM "$WORK/sim.log"
+KEY=$(new_key "$WORK/keys")
 NAMESPACE=acc$RANDOM$RANDOM
 LIMITER=""
 [ "$STORE" = redis ] && LIMITER="limiter: { store: redis, redis: \"redis://127.0.0.1:6379\", namespace: $NAMESPACE }"
@@ -56,8 +50,7 @@ tiers:
 tenants:
   bench: { tier: limited, regions: [eu], models: [gpt-sim], keys: [ { key: "$KEY" } ] }
 YAML
-  "$JAVA_BIN" $(default_java_opts "$JAVA_BIN") -jar "$JAR" serve --config "$WORK/warden$i.yaml" > "$WORK/warden$i.log" 2>&1 &
-  PIDS+=($!)
+  serve "$WORK/warden$i.yaml" "$WORK/warden$i.log"
 done
 for i in $(seq 0 $((REPLICAS - 1))); do
   PA=$((P_BASE + 2 * i + 1))

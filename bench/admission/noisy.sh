@@ -13,22 +13,15 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SEATS=${SEATS:-8}; SERVICE_MS=${SERVICE_MS:-100}; DURATION=${DURATION:-20}
 P_SIM=18381; P_DATA=18390; P_ADMIN=18391
-"$ROOT/warden" build >/dev/null
+W=$(mktemp -d /tmp/warden-noisy.XXXXXX)
+BENCH_WORK=$W
+# shellcheck source=../lib/warden.sh
+source "$ROOT/bench/lib/warden.sh"
 (cd "$ROOT" && mvn -B -q -Dstyle.color=never test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt \
   -Dmdep.includeScope=test >/dev/null)
-# shellcheck source=../../scripts/find-java.sh
-source "$ROOT/scripts/find-java.sh"
-JAVA_BIN=$(find_java) || { echo "no JDK 21+ found"; exit 1; }
-JAR=$ROOT/target/warden.jar
 CP="$ROOT/target/test-classes:$ROOT/target/classes:$(cat "$ROOT/target/test-classpath.txt")"
-W=$(mktemp -d /tmp/warden-noisy.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$W"; }
-trap cleanup EXIT
-"$JAVA_BIN" $(default_java_opts "$JAVA_BIN") -jar "$JAR" sim --port $P_SIM --region eu --instances 2 > "$W/sim.log" 2>&1 &
-PIDS+=($!)
-newkey() { "$JAVA_BIN" -cp "$JAR" dev.warden.Warden keys new --data-dir "$W/keys" | sed -n '2p' | tr -d ' '; }
-KA=$(newkey); KB=$(newkey); KC=$(newkey); KD=$(newkey)
+start_sim $P_SIM "$W/sim.log"
+KA=$(new_key "$W/keys"); KB=$(new_key "$W/keys"); KC=$(new_key "$W/keys"); KD=$(new_key "$W/keys")
 cat > "$W/w.yaml" <<YAML
 listeners: { data: { host: 127.0.0.1, port: $P_DATA }, admin: { host: 127.0.0.1, port: $P_ADMIN } }
 dataDir: $W/data
@@ -48,9 +41,8 @@ tenants:
   c: { tier: w2, regions: [eu], models: [gpt-sim], keys: [ { key: "$KC" } ] }
   d: { tier: w3, regions: [eu], models: [gpt-sim], keys: [ { key: "$KD" } ] }
 YAML
-"$JAVA_BIN" $(default_java_opts "$JAVA_BIN") -jar "$JAR" serve --config "$W/w.yaml" > "$W/warden.log" 2>&1 &
-WP=$!; PIDS+=($WP)
-until curl -sf -o /dev/null "http://127.0.0.1:$P_ADMIN/readyz"; do sleep 0.05; kill -0 $WP || { cat "$W/warden.log"; exit 1; }; done
+serve "$W/w.yaml" "$W/warden.log"
+until curl -sf -o /dev/null "http://127.0.0.1:$P_ADMIN/readyz"; do sleep 0.05; kill -0 $WARDEN_PID || { cat "$W/warden.log"; exit 1; }; done
 URL="http://127.0.0.1:$P_DATA/v1/chat/completions"
 CAPACITY=$(python3 -c "print($SEATS * 1000 / $SERVICE_MS)")
 load() { # load KEY RATE MAX_IN_FLIGHT -> RESULT line

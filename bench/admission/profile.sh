@@ -11,18 +11,13 @@ LIMITS=${LIMITS:-"{ requestsPerMinute: 100000000, tokensPerMinute: 100000000000,
 OUT=${OUT:-$(mktemp -d /tmp/warden-profile.XXXXXX)}
 P_SIM=18281; P_DATA=18290; P_ADMIN=18291
 command -v wrk >/dev/null || { echo "installing wrk (Debian)"; apt-get install -y -qq wrk >/dev/null; }
-"$ROOT/warden" build >/dev/null
-# shellcheck source=../../scripts/find-java.sh
-source "$ROOT/scripts/find-java.sh"
-JAVA_BIN=$(find_java) || { echo "no JDK 21+ found"; exit 1; }
-JAR=$ROOT/target/warden.jar
 W=$(mktemp -d /tmp/warden-profile-run.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$W"; }
-trap cleanup EXIT
-"$JAVA_BIN" $(default_java_opts "$JAVA_BIN") -jar "$JAR" sim --port $P_SIM --region eu --instances 2 > "$W/sim.log" 2>&1 &
-SIM=$!; PIDS+=($SIM)
-KEY=$("$JAVA_BIN" -cp "$JAR" dev.warden.Warden keys new --data-dir "$W/data" | sed -n '2p' | tr -d ' ')
+BENCH_WORK=$W
+# shellcheck source=../lib/warden.sh
+source "$ROOT/bench/lib/warden.sh"
+start_sim $P_SIM "$W/sim.log"
+SIM=$SIM_PID
+KEY=$(new_key "$W/data")
 LIMITER=""
 [ "$STORE" = redis ] && LIMITER="limiter: { store: redis, namespace: prof$RANDOM$RANDOM }"
 cat > "$W/w.yaml" <<YAML
@@ -35,8 +30,8 @@ models: { gpt-sim: { pool: sim, price: { inputPer1k: 500, outputPer1k: 1500 } } 
 tiers: { pro: { description: b, limits: $LIMITS } }
 tenants: { bench: { tier: pro, regions: [eu], models: [gpt-sim], keys: [ { key: "$KEY" } ] } }
 YAML
-"$JAVA_BIN" $(default_java_opts "$JAVA_BIN") -jar "$JAR" serve --config "$W/w.yaml" > "$W/w.log" 2>&1 &
-WP=$!; PIDS+=($WP)
+serve "$W/w.yaml" "$W/w.log"
+WP=$WARDEN_PID
 until curl -sf -o /dev/null "http://127.0.0.1:$P_ADMIN/readyz"; do sleep 0.05; kill -0 $WP || { cat "$W/w.log"; exit 1; }; done
 URL="http://127.0.0.1:$P_DATA/v1/chat/completions"
 BENCH_KEY=$KEY wrk -t2 -c64 -d10s -s "$ROOT/bench/lib/chat.lua" "$URL" > /dev/null # warm-up (JIT)

@@ -5,9 +5,8 @@
 --
 -- KEYS[1] the tenant's requests in flight (integer)
 -- KEYS[2] the tenant's holds: sorted set of "id|seat;account=amount;..." -> expiry (ms)
--- KEYS[3] (unused, kept for the key layout)
--- KEYS[4 .. 3+R]      GCRA buckets: theoretical arrival time (microseconds)
--- KEYS[4+R .. 3+R+A]  budget / quota accounts: hash u = used (settled), r = reserved
+-- KEYS[3 .. 2+R]      GCRA buckets: theoretical arrival time (microseconds)
+-- KEYS[3+R .. 2+R+A]  budget / quota accounts: hash u = used (settled), r = reserved
 -- ARGV[1] hold id   ARGV[2] hold TTL (ms)   ARGV[3] concurrency limit (0: none)
 -- ARGV[4] concurrency enforced (1/0)   ARGV[5] R   ARGV[6] A
 -- then 4 per bucket: units, interval (us, may be fractional), tolerance (us), enforced (1/0)
@@ -67,7 +66,7 @@ for i = 1, R do
   local units = tonumber(ARGV[a + 1])
   local interval = tonumber(ARGV[a + 2])
   local tolerance = tonumber(ARGV[a + 3])
-  local tat = tonumber(redis.call('GET', KEYS[3 + i]) or '0')
+  local tat = tonumber(redis.call('GET', KEYS[2 + i]) or '0')
   local base = math.max(tat, now)
   local backlog = base - now
   local charge = units * interval
@@ -99,7 +98,7 @@ local base = 6 + R * 4
 local takes = {}
 for j = 1, A do
   local a = base + (j - 1) * 5
-  local key = KEYS[3 + R + j]
+  local key = KEYS[2 + R + j]
   local amount = tonumber(ARGV[a + 1])
   local limit = tonumber(ARGV[a + 2])
   local used = redis.call('HGET', key, 'u')
@@ -131,7 +130,7 @@ end
 for i = 1, R do
   if tats[i] then
     local ttl = math.ceil((tats[i] - now) / 1000) + 1000
-    redis.call('SET', KEYS[3 + i], string.format('%.0f', tats[i]), 'PX', ttl)
+    redis.call('SET', KEYS[2 + i], string.format('%.0f', tats[i]), 'PX', ttl)
   end
 end
 if seat == 1 then

@@ -94,26 +94,26 @@ public final class AdmitStage implements Stage {
         LimiterStore.SeatAsk seatAsk = queues == null || pool == null || pool.capacity() == null || vertx == null ? null
                 : new LimiterStore.SeatAsk(pool.name(), pool.capacity(), pool.capacity().seatsFor(ask.worstTokens()),
                         tenant.limits().weight(), isBatch(exchange));
-        Future<LimiterStore.Admitted> answer = seatAsk == null ? limits.admit(ask).map(a -> new LimiterStore.Admitted(a, null))
-                : limits.admit(ask, seatAsk);
+        Future<LimiterStore.Admitted> answer = limits.admit(ask, seatAsk);
         if (answer.succeeded()) { // decided on this thread: no extra future
-            return admitted(exchange, tenant, model, ask, answer.result());
+            return admitted(exchange, tenant, model, ask, seatAsk, answer.result());
         }
-        return answer.compose(a -> admitted(exchange, tenant, model, ask, a));
+        return answer.compose(a -> admitted(exchange, tenant, model, ask, seatAsk, a));
     }
 
-    private Future<Outcome> admitted(Exchange exchange, Tenant tenant, ModelConfig model, LimiterStore.Ask ask, LimiterStore.Admitted admitted) {
+    private Future<Outcome> admitted(Exchange exchange, Tenant tenant, ModelConfig model, LimiterStore.Ask ask, LimiterStore.SeatAsk seatAsk,
+                                     LimiterStore.Admitted admitted) {
         LimiterStore.Answer a = admitted.answer();
         RateLimitHeaders.apply(exchange, a.policies(), a.refusal() == null ? -1 : a.retryAfterSeconds());
         if (a.refusal() != null) {
             return Outcome.rejectNow(a.refusal());
         }
         Holds holds = new Holds(a.hold(), model.price(), ask.estimate(), admitted.seats());
-        if (admitted.seats() != null) { // the store took the pool's seats with the admission
+        if (seatAsk == null || admitted.seats() != null) { // no seats to take, or the store took them with the admission
             exchange.put(HOLDS, holds);
             return Outcome.continueNow();
         }
-        return seats(exchange, tenant, model, ask.worstTokens(), holds);
+        return seats(exchange, tenant.id(), seatAsk, holds);
     }
 
     private static boolean isBatch(Exchange exchange) {
@@ -121,15 +121,9 @@ public final class AdmitStage implements Stage {
     }
 
     /** The pool's seats, now or in the tenant's fair turn; then the request goes on holding all it reserved. */
-    private Future<Outcome> seats(Exchange exchange, Tenant tenant, ModelConfig model, long worstTokens, Holds holds) {
-        dev.warden.config.PoolConfig pool = exchange.require(RequestContext.SNAPSHOT).config().pools().get(model.pool());
-        if (queues == null || pool == null || pool.capacity() == null || vertx == null) {
-            exchange.put(HOLDS, holds);
-            return Outcome.continueNow();
-        }
-        SeatQueue queue = queues.of(pool.name(), pool.capacity());
-        return queue.acquire(tenant.id(), pool.capacity().seatsFor(worstTokens), tenant.limits().weight(), isBatch(exchange),
-                        vertx.getOrCreateContext())
+    private Future<Outcome> seats(Exchange exchange, String tenant, LimiterStore.SeatAsk seatAsk, Holds holds) {
+        SeatQueue queue = queues.of(seatAsk.pool(), seatAsk.capacity());
+        return queue.acquire(tenant, seatAsk.seats(), seatAsk.weight(), seatAsk.batch(), vertx.getOrCreateContext())
                 .transform(ar -> {
                     if (ar.failed()) {
                         holds.hold().settle(0, 0); // it never ran: everything it reserved comes back

@@ -26,8 +26,21 @@ public final class Ed25519Jws {
     private Ed25519Jws() {
     }
 
+    /** What a signer and a verifier both tell Nimbus: the algorithm names they take, the JDK's provider. */
+    private abstract static class Provider implements com.nimbusds.jose.JWSProvider {
+        @Override
+        public Set<JWSAlgorithm> supportedJWSAlgorithms() {
+            return Set.of(JWSAlgorithm.EdDSA, ED25519);
+        }
+
+        @Override
+        public JCAContext getJCAContext() {
+            return new JCAContext();
+        }
+    }
+
     public static JWSSigner signer(PrivateKey key) {
-        return new JWSSigner() {
+        class Signer extends Provider implements JWSSigner {
             @Override
             public Base64URL sign(JWSHeader header, byte[] input) throws JOSEException {
                 try {
@@ -39,24 +52,15 @@ public final class Ed25519Jws {
                     throw new JOSEException("Ed25519 signing failed", e);
                 }
             }
-
-            @Override
-            public Set<JWSAlgorithm> supportedJWSAlgorithms() {
-                return Set.of(JWSAlgorithm.EdDSA, ED25519);
-            }
-
-            @Override
-            public JCAContext getJCAContext() {
-                return new JCAContext();
-            }
-        };
+        }
+        return new Signer();
     }
 
     public static JWSVerifier verifier(PublicKey key) {
-        return new JWSVerifier() {
+        class Verifier extends Provider implements JWSVerifier {
             @Override
             public boolean verify(JWSHeader header, byte[] input, Base64URL signature) throws JOSEException {
-                if (!JWSAlgorithm.EdDSA.equals(header.getAlgorithm()) && !ED25519.equals(header.getAlgorithm())) {
+                if (!isEd25519(header.getAlgorithm())) {
                     return false;
                 }
                 try {
@@ -68,17 +72,8 @@ public final class Ed25519Jws {
                     return false;
                 }
             }
-
-            @Override
-            public Set<JWSAlgorithm> supportedJWSAlgorithms() {
-                return Set.of(JWSAlgorithm.EdDSA, ED25519);
-            }
-
-            @Override
-            public JCAContext getJCAContext() {
-                return new JCAContext();
-            }
-        };
+        }
+        return new Verifier();
     }
 
     /** Whether a JWS algorithm name means Ed25519. */

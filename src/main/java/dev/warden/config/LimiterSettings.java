@@ -20,9 +20,14 @@ public record LimiterSettings(String store, String redisUrl, String namespace, i
         return "redis".equals(store);
     }
 
+    /** The Redis URL without its credentials (logs). */
+    public String redactedRedisUrl() {
+        return redisUrl.replaceAll("//[^@/]*@", "//<redacted>@");
+    }
+
     @Override
     public String toString() {
-        return "LimiterSettings[store=" + store + ", redisUrl=" + redisUrl.replaceAll("//[^@/]*@", "//<redacted>@")
+        return "LimiterSettings[store=" + store + ", redisUrl=" + redactedRedisUrl()
                 + ", namespace=" + namespace + ", holdTtlSeconds=" + holdTtlSeconds + ", timeoutMs=" + timeoutMs + "]";
     }
 }

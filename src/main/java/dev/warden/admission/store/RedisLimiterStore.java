@@ -142,7 +142,7 @@ public final class RedisLimiterStore implements LimiterStore {
         s.timers.add(vertx.setPeriodic(HEARTBEAT_MS, t -> s.readReservations()));
         if (budgets != null) {
             budgets.reservationsFrom((tenant, period, start) -> {
-                String key = "{" + settings.namespace() + ":" + tenant + "}:b:micros:" + period.id() + ":" + start;
+                String key = accountKey(s.prefix(tenant), false, period, start);
                 s.watched.add(key); // read from the next second on, even if this replica never admits for it
                 return s.reservedSeen.getOrDefault(key, 0L);
             });
@@ -150,10 +150,10 @@ public final class RedisLimiterStore implements LimiterStore {
         return s.loadScripts().compose(v -> s.heartbeatNow()).transform(ar -> {
             if (ar.succeeded()) {
                 s.up = true;
-                LOG.info("limiter store: redis {} (replica {}, {} replicas alive)", redactedUrl(settings), s.replica, s.replicas);
+                LOG.info("limiter store: redis {} (replica {}, {} replicas alive)", settings.redactedRedisUrl(), s.replica, s.replicas);
             } else {
                 LOG.warn("limiter store: redis {} unreachable at start ({}); deciding on this replica's share until it answers",
-                        redactedUrl(settings), ar.cause().toString());
+                        settings.redactedRedisUrl(), ar.cause().toString());
                 s.markDown(ar.cause());
             }
             return Future.succeededFuture(s);
@@ -177,7 +177,7 @@ public final class RedisLimiterStore implements LimiterStore {
     private Plan plan(Ask ask, long nowMs) {
         Limiter.Caller c = ask.caller();
         RateLimits limits = ask.limits();
-        String prefix = "{" + settings.namespace() + ":" + c.tenant() + "}:";
+        String prefix = prefix(c.tenant());
         List<Bucket> buckets = new ArrayList<>(4);
         if (limits.any()) {
             List<Limiter.Scope> scopes = Limiter.scopes(c, limits);
@@ -200,10 +200,22 @@ public final class RedisLimiterStore implements LimiterStore {
         List<Account> accounts = new ArrayList<>(allowances.size());
         for (BudgetBook.Allowance a : allowances) {
             long start = a.period().startMs(nowMs);
-            accounts.add(new Account(a, prefix + "b:" + (a.tokens() ? "tokens" : "micros") + ":" + a.period().id() + ":" + start,
+            accounts.add(new Account(a, accountKey(prefix, a.tokens(), a.period(), start),
                     a.tokens() ? ask.worstTokens() : ask.worstMicros(), a.period().endMs(nowMs)));
         }
         return new Plan(ask, c.tenant(), prefix, buckets, accounts);
+    }
+
+    /** Every key of one tenant starts with this: its hash tag puts them on one Redis Cluster slot. */
+    private String prefix(String tenant) {
+        return "{" + settings.namespace() + ":" + tenant + "}:";
+    }
+
+    private static final String MONEY = "}:b:micros:";
+
+    /** A budget (micro-units) or token quota account of one tenant for one period. */
+    private static String accountKey(String prefix, boolean tokens, dev.warden.usage.Budget.Period period, long periodStartMs) {
+        return prefix + "b:" + (tokens ? "tokens" : "micros") + ":" + period.id() + ":" + periodStartMs;
     }
 
     private static Bucket bucket(String policy, String key, long units, long perMinute, int burstSeconds, boolean tokens) {
@@ -246,10 +258,9 @@ public final class RedisLimiterStore implements LimiterStore {
         RateLimits limits = plan.ask().limits();
         List<Bucket> buckets = plan.buckets();
         List<Account> accounts = plan.accounts();
-        List<String> keys = new ArrayList<>(3 + buckets.size() + accounts.size());
+        List<String> keys = new ArrayList<>(2 + buckets.size() + accounts.size());
         keys.add(plan.prefix() + "c");
         keys.add(plan.prefix() + "h");
-        keys.add(plan.prefix() + "hd");
         List<String> args = new ArrayList<>(6 + buckets.size() * 4 + accounts.size() * 5);
         args.add(holdId);
         args.add(Long.toString(settings.holdTtlSeconds() * 1000L));
@@ -499,18 +510,15 @@ public final class RedisLimiterStore implements LimiterStore {
         }
     }
 
-    /** A write that waits for the next pipeline to Redis: a settlement, seats given back. */
-    interface Pending {
-        /** The call to send, or null when there is nothing to send (settlements are sent per tenant instead). */
-        Request request(long rememberMs);
+    /** A write that waits for the next pipeline to Redis: a settlement (sent per tenant), or one command. */
+    private sealed interface Pending permits Settlement, Write {
+    }
+
+    /** One command for the next pipeline (seats given back, a waiter leaving). */
+    private record Write(Request request) implements Pending {
     }
 
     private record Settlement(RedisHold hold, long tokens, long micros) implements Pending {
-        @Override
-        public Request request(long rememberMs) {
-            return null; // settled together with the tenant's other settlements of the pipeline
-        }
-
         /** Whether it has anything for Redis: a hold, unused tokens to refund, or use to add to an account. */
         boolean needed() {
             return hold.held() || !hold.plan.accounts().isEmpty() || refundable() > 0;
@@ -596,7 +604,12 @@ public final class RedisLimiterStore implements LimiterStore {
         }
     }
 
-    void enqueue(Pending s) {
+    /** Sends {@code request} in the next pipeline (kept while Redis is away, like settlements). */
+    void later(Request request) {
+        enqueue(new Write(request));
+    }
+
+    private void enqueue(Pending s) {
         if (pending.incrementAndGet() > MAX_PENDING_SETTLEMENTS) {
             pending.decrementAndGet();
             dropped.increment(); // the hold's TTL gives its reservations back; the ledger still has the usage
@@ -615,39 +628,50 @@ public final class RedisLimiterStore implements LimiterStore {
         }
     }
 
+    /** Pending writes taken for one pipeline: its commands, and which of them settle which tenant's requests. */
+    private record Drained(List<Pending> taken, List<Request> requests, List<List<Settlement>> groups, int firstSettle) {
+    }
+
+    /** Takes up to {@code max} pending writes: one command each, and one settle call per tenant. */
+    private Drained drain(int max) {
+        List<Pending> taken = new ArrayList<>();
+        List<Request> requests = new ArrayList<>();
+        Map<String, List<Settlement>> byTenant = new LinkedHashMap<>();
+        Pending s;
+        while (taken.size() < max && (s = settling.poll()) != null) {
+            pending.decrementAndGet();
+            switch (s) {
+                case Settlement settlement when !settlement.needed() -> {
+                }
+                case Settlement settlement -> {
+                    taken.add(s);
+                    byTenant.computeIfAbsent(settlement.hold().plan.prefix(), k -> new ArrayList<>()).add(settlement);
+                }
+                case Write write -> {
+                    taken.add(s);
+                    requests.add(write.request());
+                }
+            }
+        }
+        int firstSettle = requests.size();
+        long remember = settings.holdTtlSeconds() * 2000L;
+        byTenant.forEach((prefix, settlements) -> requests.add(settleCall(prefix, settlements, remember)));
+        return new Drained(taken, requests, new ArrayList<>(byTenant.values()), firstSettle);
+    }
+
     /** Sends up to {@value #SETTLE_BATCH} pending writes in one pipeline: one settle call per tenant. */
     private void flush() {
         flushScheduled.set(false);
         if (!up) {
             return; // kept until Redis answers again
         }
-        List<Pending> batch = new ArrayList<>();
-        List<Request> requests = new ArrayList<>();
-        Map<String, List<Settlement>> byTenant = new LinkedHashMap<>();
-        long remember = settings.holdTtlSeconds() * 2000L;
-        Pending s;
-        while (batch.size() < SETTLE_BATCH && (s = settling.poll()) != null) {
-            pending.decrementAndGet();
-            if (s instanceof Settlement settlement) {
-                if (settlement.needed()) {
-                    batch.add(s);
-                    byTenant.computeIfAbsent(settlement.hold().plan.prefix(), k -> new ArrayList<>()).add(settlement);
-                }
-            } else {
-                batch.add(s);
-                requests.add(s.request(remember));
-            }
-        }
-        List<List<Settlement>> groups = new ArrayList<>(byTenant.values());
-        int firstSettle = requests.size();
-        byTenant.forEach((prefix, settlements) -> requests.add(settleCall(prefix, settlements, remember)));
-        if (requests.isEmpty()) {
+        Drained d = drain(SETTLE_BATCH);
+        if (d.requests().isEmpty()) {
             return;
         }
-        roundTrip("settle");
-        redis.batch(requests).timeout(settings.timeoutMs() * 4L, TimeUnit.MILLISECONDS).onComplete(ar -> {
+        pipeline("settle", d.requests()).onComplete(ar -> {
             if (ar.failed()) {
-                batch.forEach(this::requeue); // sent again later: a hold is released once, use added to an account once
+                d.taken().forEach(this::requeue); // sent again later: a hold is released once, use added to an account once
                 if (RedisScript.isNoScript(ar.cause())) {
                     loadScripts().onComplete(v -> scheduleFlush());
                 } else {
@@ -655,8 +679,8 @@ public final class RedisLimiterStore implements LimiterStore {
                 }
                 return;
             }
-            for (int i = 0; i < groups.size(); i++) {
-                noteReserved(groups.get(i), ar.result().get(firstSettle + i));
+            for (int i = 0; i < d.groups().size(); i++) {
+                noteReserved(d.groups().get(i), ar.result().get(d.firstSettle() + i));
             }
             if (!settling.isEmpty()) {
                 scheduleFlush();
@@ -684,14 +708,13 @@ public final class RedisLimiterStore implements LimiterStore {
             args.addAll(ids);
             requests.add(RENEW.call(List.of(holdsKey), args));
         });
-        roundTrip("renew");
-        redis.batch(requests).timeout(settings.timeoutMs() * 4L, TimeUnit.MILLISECONDS).onFailure(this::markDown);
+        pipeline("renew", requests).onFailure(this::markDown);
     }
 
     /** Reads what is reserved on the money accounts this replica knows, and each pool's seats in use: one pipeline a second. */
     private void readReservations() {
         Set<String> keys = new java.util.HashSet<>(watched);
-        knownAccounts.stream().filter(k -> k.contains("}:b:micros:")).forEach(keys::add);
+        knownAccounts.stream().filter(k -> k.contains(MONEY)).forEach(keys::add);
         List<String> accounts = List.copyOf(keys);
         List<RedisSeats> pools = List.copyOf(seatsByPool.values());
         if (!up || accounts.isEmpty() && pools.isEmpty()) {
@@ -700,8 +723,7 @@ public final class RedisLimiterStore implements LimiterStore {
         List<Request> reads = new ArrayList<>(accounts.size() + pools.size());
         accounts.forEach(k -> reads.add(Request.cmd(Command.HGET).arg(k).arg("r")));
         pools.forEach(p -> reads.add(Request.cmd(Command.GET).arg(p.usedKey())));
-        roundTrip("read");
-        redis.batch(reads).timeout(settings.timeoutMs() * 4L, TimeUnit.MILLISECONDS).onSuccess(rs -> {
+        pipeline("read", reads).onSuccess(rs -> {
             for (int i = 0; i < accounts.size(); i++) {
                 Response r = rs.get(i);
                 reservedSeen.put(accounts.get(i), r == null ? 0L : Math.max(0, r.toLong()));
@@ -730,8 +752,13 @@ public final class RedisLimiterStore implements LimiterStore {
 
     private Future<Void> loadScripts() {
         List<Request> loads = SCRIPTS.stream().map(RedisScript::load).toList();
-        roundTrip("load");
-        return redis.batch(loads).timeout(settings.timeoutMs() * 4L, TimeUnit.MILLISECONDS).mapEmpty();
+        return pipeline("load", loads).mapEmpty();
+    }
+
+    /** Several commands in one round trip (counted as {@code op}), with a generous timeout: nobody waits on them. */
+    private Future<List<Response>> pipeline(String op, List<Request> requests) {
+        roundTrip(op);
+        return redis.batch(requests).timeout(settings.timeoutMs() * 4L, TimeUnit.MILLISECONDS);
     }
 
     private Future<Response> send(String op, Request request) {
@@ -744,7 +771,7 @@ public final class RedisLimiterStore implements LimiterStore {
         if (up) {
             up = false;
             LOG.warn("limiter store: redis {} unreachable ({}); budgets fail closed, rates held to this replica's share (1/{})",
-                    redactedUrl(settings), cause.toString(), replicas);
+                    settings.redactedRedisUrl(), cause.toString(), replicas);
         }
         if (probing.compareAndSet(false, true)) {
             vertx.setTimer(PROBE_MS, t -> probe());
@@ -762,7 +789,7 @@ public final class RedisLimiterStore implements LimiterStore {
                     }
                     probing.set(false);
                     up = true;
-                    LOG.info("limiter store: redis {} is back; admissions decided there again", redactedUrl(settings));
+                    LOG.info("limiter store: redis {} is back; admissions decided there again", settings.redactedRedisUrl());
                     scheduleFlush();
                 });
     }
@@ -779,8 +806,7 @@ public final class RedisLimiterStore implements LimiterStore {
             List<String> args = keys.stream().map(k -> Double.toString(buckets.get(k))).toList();
             requests.add(DEBIT.call(keys, args));
         }
-        roundTrip("debit");
-        return redis.batch(requests).timeout(settings.timeoutMs() * 4L, TimeUnit.MILLISECONDS).map(r -> {
+        return pipeline("debit", requests).map(r -> {
             tenants.forEach(usedWhileDown::remove);
             return null;
         });
@@ -904,25 +930,9 @@ public final class RedisLimiterStore implements LimiterStore {
     /** Stops the timers, sends what is still to settle (bounded), closes the connections. */
     public Future<Void> close() {
         timers.forEach(vertx::cancelTimer);
-        List<Request> requests = new ArrayList<>();
-        Map<String, List<Settlement>> byTenant = new LinkedHashMap<>();
-        Pending s;
-        while ((s = settling.poll()) != null) {
-            if (s instanceof Settlement settlement) {
-                if (settlement.needed()) {
-                    byTenant.computeIfAbsent(settlement.hold().plan.prefix(), k -> new ArrayList<>()).add(settlement);
-                }
-            } else {
-                requests.add(s.request(settings.holdTtlSeconds() * 2000L));
-            }
-        }
-        byTenant.forEach((prefix, settlements) -> requests.add(settleCall(prefix, settlements, settings.holdTtlSeconds() * 2000L)));
+        List<Request> requests = drain(Integer.MAX_VALUE).requests();
         Future<Void> sent = !up || requests.isEmpty() ? Future.succeededFuture()
                 : redis.batch(requests).timeout(2, TimeUnit.SECONDS).<Void>mapEmpty().recover(e -> Future.succeededFuture());
         return sent.eventually(redis::close);
-    }
-
-    private static String redactedUrl(LimiterSettings s) {
-        return s.redisUrl().replaceAll("//[^@/]*@", "//<redacted>@");
     }
 }

@@ -190,7 +190,7 @@ final class RedisSeats implements SeatQueue {
                     return;
                 }
             }
-            seats.store.enqueue(remember -> Request.cmd(Command.ZREM).arg(seats.waitKey).arg(member));
+            seats.store.later(Request.cmd(Command.ZREM).arg(seats.waitKey).arg(member));
         }
     }
 
@@ -209,7 +209,7 @@ final class RedisSeats implements SeatQueue {
         public void release() {
             if (released.compareAndSet(false, true)) {
                 store.ended(holdId);
-                store.enqueue(remember -> RedisLimiterStore.UNSEAT.call(keys.subList(0, 3), List.of(holdId)));
+                store.later(RedisLimiterStore.UNSEAT.call(keys.subList(0, 3), List.of(holdId)));
                 free = Math.min(capacity.seats(), free + count); // as this replica knows it, until the next answer
                 scheduleTick(1); // this replica's waiters may go now
             }
@@ -312,7 +312,7 @@ final class RedisSeats implements SeatQueue {
             }
         }
         if (last) { // no longer waiting here: leave the others their turn at once
-            store.enqueue(remember -> Request.cmd(Command.ZREM).arg(waitKey).arg(member));
+            store.later(Request.cmd(Command.ZREM).arg(waitKey).arg(member));
         }
         timedOut.increment();
         w.promise.tryFail(new AdmissionRefusal(GatewayError.of(ErrorCode.QUEUE_TIMEOUT,

@@ -1,0 +1,28 @@
+# bench/lib/warden.sh — what every bench script starts with (source it with ROOT set):
+# build the jar if sources changed, find a JDK 21+, and stop every process started (PIDS) and
+# remove BENCH_WORK on exit. Then: start_sim PORT LOG, new_key DATA_DIR, serve CONFIG LOG.
+"$ROOT/warden" build >/dev/null
+# shellcheck source=../../scripts/find-java.sh
+source "$ROOT/scripts/find-java.sh"
+JAVA_BIN=$(find_java) || { echo "no JDK 21+ found"; exit 1; }
+JAR=$ROOT/target/warden.jar
+PIDS=()
+bench_cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "${BENCH_WORK:-}"; }
+trap bench_cleanup EXIT
+
+# The sim on PORT (2 event loops), its output in LOG; its pid in SIM_PID.
+start_sim() {
+  "$JAVA_BIN" $(default_java_opts "$JAVA_BIN") -jar "$JAR" sim --port "$1" --region eu --instances 2 > "$2" 2>&1 &
+  SIM_PID=$!; PIDS+=($SIM_PID)
+}
+
+# A fresh API key (printed), its hashing secret in DATA_DIR.
+new_key() {
+  "$JAVA_BIN" -cp "$JAR" dev.warden.Warden keys new --data-dir "$1" | sed -n '2p' | tr -d ' '
+}
+
+# Warden serving CONFIG, its output in LOG (java options: WARDEN_JAVA_OPTS or the defaults); its pid in WARDEN_PID.
+serve() {
+  "$JAVA_BIN" ${WARDEN_JAVA_OPTS:-$(default_java_opts "$JAVA_BIN")} -jar "$JAR" serve --config "$1" > "$2" 2>&1 &
+  WARDEN_PID=$!; PIDS+=($WARDEN_PID)
+}
