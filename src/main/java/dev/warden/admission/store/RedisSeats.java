@@ -135,7 +135,7 @@ final class RedisSeats implements SeatQueue {
     /** Asks Redis for one waiter's seats: the held seats, or null when it is not its turn or they are not free. */
     private Future<Held> ask(Waiter w, String member, boolean more) {
         String holdId = store.newHoldId();
-        return store.call("seats", RedisLimiterStore.SEATS, keys, args(w, member, more, holdId)).map(r -> granted(r, holdId, w.seats));
+        return store.call("seats", RedisLimiterStore.SEATS, keys, args(w, member, more, holdId)).map(r -> granted(r, holdId));
     }
 
     private List<String> args(Waiter w, String member, boolean more, String holdId) {
@@ -146,13 +146,13 @@ final class RedisSeats implements SeatQueue {
     }
 
     /** The seats the script's answer grants (held and renewed from now on), or null. */
-    private Held granted(io.vertx.redis.client.Response r, String holdId, int seats) {
+    private Held granted(io.vertx.redis.client.Response r, String holdId) {
         free = Math.max(0, r.get(1).toInteger());
         if (r.get(0).toInteger() != 1) {
             return null;
         }
         store.running(holdId, holdsKey);
-        return new Seat(holdId, seats);
+        return new Seat(holdId);
     }
 
     /**
@@ -172,14 +172,14 @@ final class RedisSeats implements SeatQueue {
             }
         }
         String holdId = store.newHoldId();
-        return new FirstAsk(this, member, holdId, w.seats, RedisLimiterStore.SEATS.call(keys, args(w, member, false, holdId)));
+        return new FirstAsk(this, member, holdId, RedisLimiterStore.SEATS.call(keys, args(w, member, false, holdId)));
     }
 
     /** A first ask sent with its admission: its request, and what to make of the answer. */
-    record FirstAsk(RedisSeats seats, String member, String holdId, int count, Request request) {
+    record FirstAsk(RedisSeats seats, String member, String holdId, Request request) {
         /** The seats granted, or null (it is registered as waiting: it must wait here, or leave). */
         Held answer(io.vertx.redis.client.Response r) {
-            return seats.granted(r, holdId, count);
+            return seats.granted(r, holdId);
         }
 
         /** The request will not wait after all (its admission was refused): others need not leave it its turn. */
@@ -197,12 +197,10 @@ final class RedisSeats implements SeatQueue {
     /** Seats held in Redis: given back once, in the store's next pipeline. */
     private final class Seat implements Held {
         final String holdId;
-        final int count;
         final AtomicBoolean released = new AtomicBoolean();
 
-        Seat(String holdId, int count) {
+        Seat(String holdId) {
             this.holdId = holdId;
-            this.count = count;
         }
 
         @Override
@@ -210,7 +208,6 @@ final class RedisSeats implements SeatQueue {
             if (released.compareAndSet(false, true)) {
                 store.ended(holdId);
                 store.later(RedisLimiterStore.UNSEAT.call(keys.subList(0, 3), List.of(holdId)));
-                free = Math.min(capacity.seats(), free + count); // as this replica knows it, until the next answer
                 scheduleTick(1); // this replica's waiters may go now
             }
         }
