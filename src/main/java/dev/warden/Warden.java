@@ -64,7 +64,7 @@ public final class Warden implements Callable<Integer> {
 
     private static void awaitQuietly(io.vertx.core.Future<?> f) {
         try {
-            f.await(10, TimeUnit.SECONDS);
+            f.await(330, TimeUnit.SECONDS); // bounded by timeouts.drainMs (at most 300 s) and the writers' last flush
         } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
             System.err.println("warden: stop did not finish cleanly: " + e);
         }

@@ -312,6 +312,7 @@ final class TenantSettingsSchema {
                 "monthlyTokens");
         Set<String> known = new HashSet<>(limits);
         known.add("enforced");
+        known.add("fallbacks");
         if (!c.object(body, "", known, true)) {
             return out;
         }
@@ -320,10 +321,40 @@ final class TenantSettingsSchema {
                 out.put(f, c.integer(body, "overrides", f, 0, 0, 1_000_000_000_000L, true));
             }
         }
+        if (body.has("fallbacks")) {
+            out.set("fallbacks", fallbacks(body.get("fallbacks"), c));
+        }
         if (out.isEmpty()) {
-            c.error("overrides", "no limit given (expected any of: " + String.join(", ", new java.util.TreeSet<>(limits)) + ")");
+            c.error("overrides", "nothing given (expected any of: " + String.join(", ", new java.util.TreeSet<>(limits)) + ", fallbacks)");
         }
         out.put("enforced", c.bool(body, "overrides", "enforced", true));
+        return out;
+    }
+
+    /** {@code {"model": ["fallback", ...]}}: 1..4 other models each, in the order to try them. */
+    private static ObjectNode fallbacks(JsonNode n, JsonCheck c) {
+        ObjectNode out = AdminJson.MAPPER.createObjectNode();
+        if (n == null || !n.isObject() || n.size() > 64) {
+            c.error("overrides.fallbacks", "expected an object of at most 64 models, each with a list of fallback models");
+            return out;
+        }
+        n.fields().forEachRemaining(e -> {
+            String p = "overrides.fallbacks." + e.getKey();
+            JsonNode list = e.getValue();
+            if (!dev.warden.config.Ids.isModelName(e.getKey()) || !list.isArray() || list.isEmpty() || list.size() > 4) {
+                c.error(p, "expected a model name with a list of 1..4 fallback models");
+                return;
+            }
+            Set<String> seen = new HashSet<>();
+            for (JsonNode f : list) {
+                if (!f.isTextual() || !dev.warden.config.Ids.isModelName(f.textValue()) || f.textValue().equals(e.getKey())
+                        || !seen.add(f.textValue())) {
+                    c.error(p, "expected 1..4 other models, each once");
+                    return;
+                }
+            }
+            out.set(e.getKey(), list);
+        });
         return out;
     }
 

@@ -177,7 +177,9 @@ public final class AdmitStage implements Stage {
         boolean answered = exchange.get(RequestContext.UPSTREAM_HEAD_NANOS) != null && completion.status() < 400;
         boolean unreported = answered && used.inputTokens() == 0 && used.outputTokens() == 0;
         long tokens = unreported ? holds.estimate().inputTokens() + holds.estimate().outputTokens() : used.inputTokens() + used.outputTokens();
-        long micros = unreported ? holds.estimate().costMicros() : used.costMicros(holds.price().inputPer1k(), holds.price().outputPer1k());
+        dev.warden.tenant.SelectedRoute route = exchange.get(RequestContext.ROUTE); // its price share (a cache hit pays less)
+        long micros = unreported ? holds.estimate().costMicros()
+                : route != null ? route.costMicros(used) : used.costMicros(holds.price().inputPer1k(), holds.price().outputPer1k());
         holds.hold().settle(tokens, micros);
         if (holds.seats() != null) {
             holds.seats().release();

@@ -29,6 +29,8 @@ final class DataPlaneVerticle extends VerticleBase {
     private final java.util.function.Supplier<String> renewalBase;
     private final dev.warden.admission.LimiterStore limiter;
     private final dev.warden.admission.FairQueues queues;
+    private final dev.warden.routing.UpstreamRegistry upstreams;
+    private final dev.warden.cache.ResponseCache cache;
     private final dev.warden.observe.Tracing tracing;
     private final dev.warden.observe.AccessLog accessLog;
     private final dev.warden.token.ServiceTokens serviceTokens;
@@ -42,7 +44,10 @@ final class DataPlaneVerticle extends VerticleBase {
                       dev.warden.observe.AccessLog accessLog, dev.warden.token.ServiceTokens serviceTokens,
                       dev.warden.identity.JwksCache.Shared jwks, ListenerConfig listener, ControlPlane control,
                       java.util.function.Supplier<String> renewalBase, dev.warden.admission.LimiterStore limiter,
-                      dev.warden.admission.FairQueues queues) {
+                      dev.warden.admission.FairQueues queues, dev.warden.routing.UpstreamRegistry upstreams,
+                      dev.warden.cache.ResponseCache cache) {
+        this.upstreams = upstreams;
+        this.cache = cache;
         this.renewalBase = renewalBase;
         this.limiter = limiter;
         this.queues = queues;
@@ -72,7 +77,7 @@ final class DataPlaneVerticle extends VerticleBase {
         accessBatch = accessLog.newBatch();
         vertx.setPeriodic(100, id -> accessBatch.flushIfDue(System.currentTimeMillis())); // this loop's batch, on this loop
         PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, tracing, accessBatch, accessLog,
-                serviceTokens, jwks, config, control, renewalBase, limiter, queues);
+                serviceTokens, jwks, config, control, renewalBase, limiter, queues, upstreams, cache);
         io.vertx.core.http.HttpServerOptions options = DataPlaneServer.options(listener, config.limits(), config.timeouts());
         if (listener.tls() != null) {
             trusted = ClientTrust.bundles(snapshots.current());
@@ -104,9 +109,15 @@ final class DataPlaneVerticle extends VerticleBase {
         return server.actualPort();
     }
 
+    /**
+     * A graceful stop: the listener closes at once (no new connection), idle connections close,
+     * and requests in flight run to their end (their usage settled and recorded) for up to
+     * {@code timeouts.drainMs}; then whatever is left is cut.
+     */
     @Override
     public Future<?> stop() {
-        return server.close().eventually(() -> {
+        long drainMs = snapshots.current().config().timeouts().drainMs();
+        return server.shutdown(drainMs, java.util.concurrent.TimeUnit.MILLISECONDS).eventually(() -> {
             accessBatch.flushIfDue(Long.MAX_VALUE); // this loop's last lines are written before the process stops
             return client.close();
         });

@@ -40,6 +40,8 @@ public final class Gateway {
     private final List<String> deployments = new ArrayList<>();
     private final AtomicBoolean ready = new AtomicBoolean();
     private ConfigWatcher watcher;
+    private dev.warden.routing.HealthChecker healthChecker;
+    private dev.warden.cache.ResponseCache responseCache;
     private Tracing tracing;
     private final dev.warden.observe.AccessLog accessLog = dev.warden.observe.AccessLog.fromEnvironment();
     private final dev.warden.token.ServiceTokens serviceTokens = new dev.warden.token.ServiceTokens(SERVICE_TOKEN_ISSUER);
@@ -95,6 +97,11 @@ public final class Gateway {
             return Future.failedFuture(e);
         }
         List<DataPlaneVerticle> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
+        dev.warden.routing.UpstreamRegistry upstreams = new dev.warden.routing.UpstreamRegistry(metrics); // breakers, load, health
+        healthChecker = new dev.warden.routing.HealthChecker(vertx, () -> snapshots.current().config(), upstreams).start();
+        responseCache = config.cache().redis() ? new dev.warden.cache.RedisResponseCache(vertx, config.cache())
+                : new dev.warden.cache.LocalResponseCache();
+        dev.warden.cache.ResponseCache cache = responseCache;
         config.pools().values().stream().filter(p -> p.capacity() != null).forEach(p -> {
             io.micrometer.core.instrument.Gauge.builder("warden_pool_free_seats", this,
                             g -> g.queues.queues().containsKey(p.name()) ? g.queues.queues().get(p.name()).freeSeats() : p.capacity().seats())
@@ -116,7 +123,8 @@ public final class Gateway {
         return encodings.compose(w -> vertx.deployVerticle(() -> {
             DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, tracing, accessLog, serviceTokens, jwks,
                     config.dataListener(), control,
-                    () -> snapshots.current().config().jobs().renewalBase(config.dataListener(), dataPort), store.result(), queues);
+                    () -> snapshots.current().config().jobs().renewalBase(config.dataListener(), dataPort), store.result(), queues,
+                    upstreams, cache);
             loops.add(v);
             return v;
         }, new io.vertx.core.DeploymentOptions().setInstances(instances))).compose(id -> {
@@ -245,12 +253,23 @@ public final class Gateway {
         if (watcher != null) {
             watcher.stop();
         }
-        Future<Void> chain = admin == null ? Future.succeededFuture() : admin.close();
+        if (healthChecker != null) {
+            healthChecker.stop();
+        }
+        // data plane first: it drains requests in flight (timeouts.drainMs) while /readyz already
+        // says 503 and /metrics still answers; then the admin listener
+        Future<Void> chain = Future.succeededFuture();
         for (String id : deployments) {
             chain = chain.eventually(() -> vertx.undeploy(id));
         }
+        if (admin != null) {
+            chain = chain.eventually(() -> admin.close());
+        }
         if (redisStore != null) {
             chain = chain.eventually(() -> redisStore.close());
+        }
+        if (responseCache != null) {
+            chain = chain.eventually(() -> responseCache.close());
         }
         return chain.eventually(() -> {
             accessLog.close();

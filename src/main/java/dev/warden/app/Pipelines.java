@@ -47,7 +47,8 @@ public final class Pipelines {
                                            Tracing tracing, AccessLog.Batch accessLog, AccessLog log, ServiceTokens serviceTokens,
                                            JwksCache.Shared jwks, WardenConfig config, ControlPlane control,
                                            java.util.function.Supplier<String> renewalBase, dev.warden.admission.LimiterStore limiter,
-                                           dev.warden.admission.FairQueues queues) {
+                                           dev.warden.admission.FairQueues queues, dev.warden.routing.UpstreamRegistry routes,
+                                           dev.warden.cache.ResponseCache cache) {
         AuditWriter audit = control == null ? null : control.audit();
         LedgerWriter ledger = control == null ? null : control.ledger();
         Deadlines deadlines = new Deadlines(vertx);            // this loop's timeouts, one tick
@@ -71,7 +72,8 @@ public final class Pipelines {
                         control == null ? tenant -> 0 : tenant -> dev.warden.usage.BudgetPacing.microsPerMinute(
                                 control.alerts().statuses().getOrDefault(tenant, List.of()), System.currentTimeMillis()))),
                                                                       // worst-case cost; limits, budgets, quotas reserved; fair seats
-                StageSlot.always(new RouteStage()),                   // pool, allowed regions, round robin
+                StageSlot.always(new RouteStage(routes)),             // pool, allowed regions, breakers, least loaded
+                StageSlot.always(new dev.warden.cache.CacheStage(cache, metrics)), // the tenant's own cached answer, if any
                 StageSlot.always(new ServiceTokenStage(vertx, serviceTokens)), // a signed service token, if the pool asks
                 StageSlot.always(new JobStage(vertx, control == null ? null : control.jobs(), upstreams,
                         Math.min(30_000, config.timeouts().firstByteMs()), serviceTokens, audit, renewalBase)),

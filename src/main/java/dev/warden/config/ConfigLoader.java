@@ -71,7 +71,7 @@ public final class ConfigLoader {
     }
 
     private static WardenConfig read(ConfigReader r, JsonNode root, Path baseDir) {
-        r.onlyKnown(root, "", Set.of("listeners", "dataDir", "limits", "timeouts", "config", "store", "limiter", "metrics", "admin", "alerts", "exchange", "telemetry", "stages",
+        r.onlyKnown(root, "", Set.of("listeners", "dataDir", "limits", "timeouts", "config", "store", "limiter", "cache", "metrics", "admin", "alerts", "exchange", "telemetry", "stages",
                 "jobs", "models", "pools", "tiers", "tenants"));
 
         JsonNode listeners = root.get("listeners");
@@ -130,6 +130,25 @@ public final class ConfigLoader {
             }
             limiter = new LimiterSettings(kind, redisUrl, namespace, r.integer(limiterNode, "limiter", "holdTtlSeconds", 60, 3, 86_400),
                     r.integer(limiterNode, "limiter", "timeoutMs", 250, 10, 10_000));
+        }
+
+        CacheStoreSettings cacheStore = CacheStoreSettings.LOCAL;
+        JsonNode cacheNode = root.get("cache");
+        if (r.isObject(cacheNode, "cache", false)) {
+            r.onlyKnown(cacheNode, "cache", Set.of("store", "redis", "namespace"));
+            String kind = r.string(cacheNode, "cache", "store", "local", false);
+            if (!kind.equals("local") && !kind.equals("redis")) {
+                r.error("cache.store", kind + " (expected: local or redis)");
+            }
+            String redisUrl = r.string(cacheNode, "cache", "redis", limiter.redisUrl(), false); // the limiter's Redis unless named
+            if (!redisUrl.startsWith("redis://") && !redisUrl.startsWith("rediss://")) {
+                r.error("cache.redis", "(expected: redis://[:PASSWORD@]HOST[:PORT][/DB] or rediss://...)");
+            }
+            String namespace = r.string(cacheNode, "cache", "namespace", limiter.namespace(), false);
+            if (!Ids.isName(namespace)) {
+                r.error("cache.namespace", "invalid (expected: 1..64 of [a-z0-9-])");
+            }
+            cacheStore = new CacheStoreSettings(kind.equals("redis"), redisUrl, namespace);
         }
 
         int maxTenantLabels = 1000;
@@ -258,17 +277,18 @@ public final class ConfigLoader {
             if (!Ids.isName(name)) {
                 r.error(path, "invalid pool name (expected: 1..64 of [a-z0-9-])");
             }
-            r.onlyKnown(node, path, Set.of("upstreams", "serviceTokens", "jobsPath", "capacity"));
+            r.onlyKnown(node, path, Set.of("upstreams", "serviceTokens", "jobsPath", "capacity", "circuitBreaker", "healthCheck", "retries"));
             List<UpstreamConfig> ups = new ArrayList<>();
             r.elements(node, path, "upstreams", true, el -> {
-                r.onlyKnown(el.node(), el.path(), Set.of("url", "region"));
+                r.onlyKnown(el.node(), el.path(), Set.of("url", "region", "weight"));
                 String url = r.string(el.node(), el.path(), "url", null, true);
+                int weight = r.integer(el.node(), el.path(), "weight", 1, 1, 1000);
                 String region = r.string(el.node(), el.path(), "region", null, true);
                 if (region != null && !Ids.isRegion(region)) {
                     r.error(el.path() + ".region", "'" + region + "' (expected: 1..32 of [a-z0-9-])");
                     region = null;
                 }
-                UpstreamConfig up = url == null ? null : upstream(r, url, region, el.path() + ".url");
+                UpstreamConfig up = url == null ? null : upstream(r, url, region, weight, el.path() + ".url");
                 if (up != null && region != null) {
                     ups.add(up);
                     regionsServed.add(region);
@@ -300,7 +320,7 @@ public final class ConfigLoader {
                         r.integer(cn, cp, "maxQueuePerTenant", 100, 1, 100_000), r.integer(cn, cp, "queueTimeoutMs", 5_000, 10, 600_000),
                         r.integer(cn, cp, "batchSharePercent", 10, 0, 100));
             }
-            pools.put(name, new PoolConfig(name, ups, tokens, perRequest, jobsPath, capacity));
+            pools.put(name, new PoolConfig(name, ups, tokens, perRequest, jobsPath, capacity, resilience(r, node, path)));
         });
 
         Map<String, ModelConfig> models = new LinkedHashMap<>();
@@ -348,7 +368,7 @@ public final class ConfigLoader {
             if (!Ids.isName(name)) {
                 r.error(path, "invalid tier name (expected: 1..64 of [a-z0-9-])");
             }
-            r.onlyKnown(node, path, Set.of("description", "maxOutputTokens", "maxStreamSeconds", "limits"));
+            r.onlyKnown(node, path, Set.of("description", "maxOutputTokens", "maxStreamSeconds", "limits", "cache"));
             RateLimits tierLimits = RateLimits.NONE;
             JsonNode ln = node.get("limits");
             if (r.isObject(ln, path + ".limits", false)) {
@@ -376,7 +396,8 @@ public final class ConfigLoader {
             }
             tiers.put(name, new TierConfig(name, r.string(node, path, "description", "", false),
                     r.integer(node, path, "maxOutputTokens", 0, 0, 10_000_000),
-                    r.integer(node, path, "maxStreamSeconds", TierConfig.DEFAULT_MAX_STREAM_SECONDS, 1, 86_400), tierLimits));
+                    r.integer(node, path, "maxStreamSeconds", TierConfig.DEFAULT_MAX_STREAM_SECONDS, 1, 86_400), tierLimits,
+                    cacheSettings(r, node.get("cache"), path + ".cache")));
         });
 
         Map<String, TenantConfig> tenants = TenantsReader.read(r, root, tiers, models, regionsServed);
@@ -392,7 +413,7 @@ public final class ConfigLoader {
             }
         });
 
-        return new WardenConfig(data, admin, dataDir, limits, timeouts, watch, store, limiter, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
+        return new WardenConfig(data, admin, dataDir, limits, timeouts, watch, store, limiter, cacheStore, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
     }
 
     private static final Set<String> ASYMMETRIC = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
@@ -532,15 +553,65 @@ public final class ConfigLoader {
         if (!r.isObject(n, "timeouts", false)) {
             return d;
         }
-        r.onlyKnown(n, "timeouts", Set.of("connectMs", "firstByteMs", "idleMs", "clientIdleMs"));
+        r.onlyKnown(n, "timeouts", Set.of("connectMs", "firstByteMs", "idleMs", "clientIdleMs", "drainMs"));
         return new Timeouts(
                 r.integer(n, "timeouts", "connectMs", d.connectMs(), 1, 600_000),
                 r.integer(n, "timeouts", "firstByteMs", d.firstByteMs(), 1, 3_600_000),
                 r.integer(n, "timeouts", "idleMs", d.idleMs(), 1, 3_600_000),
-                r.integer(n, "timeouts", "clientIdleMs", d.clientIdleMs(), 1, 3_600_000));
+                r.integer(n, "timeouts", "clientIdleMs", d.clientIdleMs(), 1, 3_600_000),
+                r.integer(n, "timeouts", "drainMs", d.drainMs(), 0, 300_000));
     }
 
-    private static UpstreamConfig upstream(ConfigReader r, String url, String region, String path) {
+    /** A tier's response cache, or null (absent, or {@code enabled: false}). */
+    private static CacheSettings cacheSettings(ConfigReader r, JsonNode n, String path) {
+        if (!r.isObject(n, path, false)) {
+            return null;
+        }
+        r.onlyKnown(n, path, Set.of("enabled", "ttlSeconds", "maxBytes", "maxEntryBytes", "pricePercent", "anyTemperature"));
+        long maxBytes = r.longValue(n, path, "maxBytes", 16L << 20, 1024, 1L << 40);
+        CacheSettings c = new CacheSettings(r.integer(n, path, "ttlSeconds", 300, 1, 7 * 86_400), maxBytes,
+                r.integer(n, path, "maxEntryBytes", (int) Math.min(maxBytes, 256 * 1024), 1, (int) Math.min(maxBytes, 64L << 20)),
+                r.integer(n, path, "pricePercent", 10, 0, 100), r.bool(n, path, "anyTemperature", false));
+        return r.bool(n, path, "enabled", true) ? c : null;
+    }
+
+    /** A pool's circuit breaker, health check and retries; each part optional. */
+    private static Resilience resilience(ConfigReader r, JsonNode pool, String path) {
+        Resilience.Breaker breaker = Resilience.Breaker.DEFAULTS;
+        JsonNode bn = pool.get("circuitBreaker");
+        if (r.isObject(bn, path + ".circuitBreaker", false)) {
+            String bp = path + ".circuitBreaker";
+            r.onlyKnown(bn, bp, Set.of("failures", "openMs", "maxOpenMs"));
+            int open = r.integer(bn, bp, "openMs", breaker.openMs(), 100, 3_600_000);
+            breaker = new Resilience.Breaker(r.integer(bn, bp, "failures", breaker.failures(), 1, 1000), open,
+                    r.integer(bn, bp, "maxOpenMs", Math.max(open, breaker.maxOpenMs()), open, 3_600_000));
+        }
+        Resilience.HealthCheck check = null;
+        JsonNode hn = pool.get("healthCheck");
+        if (r.isObject(hn, path + ".healthCheck", false)) {
+            String hp = path + ".healthCheck";
+            r.onlyKnown(hn, hp, Set.of("path", "intervalMs", "timeoutMs", "unhealthyAfter", "healthyAfter"));
+            String checkPath = r.string(hn, hp, "path", "/health", false);
+            if (checkPath != null && (!checkPath.startsWith("/") || !checkPath.matches("[A-Za-z0-9._~/-]+") || checkPath.contains(".."))) {
+                r.error(hp + ".path", "'" + checkPath + "' (expected: an absolute path of [A-Za-z0-9._~/-], e.g. /health)");
+            }
+            int interval = r.integer(hn, hp, "intervalMs", 5_000, 100, 3_600_000);
+            check = new Resilience.HealthCheck(checkPath, interval, r.integer(hn, hp, "timeoutMs", Math.min(1_000, interval), 10, interval),
+                    r.integer(hn, hp, "unhealthyAfter", 2, 1, 100), r.integer(hn, hp, "healthyAfter", 2, 1, 100));
+        }
+        Resilience.Retries retries = Resilience.Retries.DEFAULTS;
+        JsonNode rn = pool.get("retries");
+        if (r.isObject(rn, path + ".retries", false)) {
+            String rp = path + ".retries";
+            r.onlyKnown(rn, rp, Set.of("maxRetries", "budgetPercent", "minPerSecond"));
+            retries = new Resilience.Retries(r.integer(rn, rp, "maxRetries", retries.maxRetries(), 0, 10),
+                    r.integer(rn, rp, "budgetPercent", retries.budgetPercent(), 0, 100),
+                    r.integer(rn, rp, "minPerSecond", retries.minPerSecond(), 0, 10_000));
+        }
+        return new Resilience(breaker, check, retries);
+    }
+
+    private static UpstreamConfig upstream(ConfigReader r, String url, String region, int weight, String path) {
         URI uri;
         try {
             uri = new URI(url);
@@ -562,6 +633,6 @@ public final class ConfigLoader {
         if (base.endsWith("/")) {
             base = base.substring(0, base.length() - 1);
         }
-        return new UpstreamConfig(url, scheme, uri.getHost(), port, base, region);
+        return new UpstreamConfig(url, scheme, uri.getHost(), port, base, region, weight);
     }
 }

@@ -22,6 +22,11 @@ public record LimiterSettings(String store, String redisUrl, String namespace, i
 
     /** The Redis URL without its credentials (logs). */
     public String redactedRedisUrl() {
+        return redact(redisUrl);
+    }
+
+    /** A Redis URL without its credentials, for logs. */
+    static String redact(String redisUrl) {
         return redisUrl.replaceAll("//[^@/]*@", "//<redacted>@");
     }
 

@@ -12,11 +12,12 @@ import java.util.List;
  * @param jobsPath      where the pool's job service lives on each upstream (e.g. {@code /v1/jobs}),
  *                      or null: the pool runs no long-running jobs
  * @param capacity      its seats and fair queue, or null: no seat limit
+ * @param resilience    circuit breakers, health checks and retries of its upstreams
  */
 public record PoolConfig(String name, List<UpstreamConfig> upstreams, boolean serviceTokens, boolean perRequestTokens,
-                         String jobsPath, Capacity capacity) {
+                         String jobsPath, Capacity capacity, Resilience resilience) {
     public PoolConfig(String name, List<UpstreamConfig> upstreams) {
-        this(name, upstreams, false, false, null, null);
+        this(name, upstreams, false, false, null, null, Resilience.DEFAULTS);
     }
 
     /**

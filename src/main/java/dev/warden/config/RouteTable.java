@@ -1,21 +1,36 @@
 package dev.warden.config;
 
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The upstreams one tenant may reach for one model: the model's pool filtered to the tenant's
  * allowed regions at compile time, so the data plane can never pick another region. Empty when
- * no upstream of the pool runs in an allowed region.
+ * no upstream of the pool runs in an allowed region. Which of them takes a request is the routing
+ * stage's choice (health, breakers, load). {@code fallbacks}: the tenant's fallback chain for the
+ * model, each filtered the same way.
  */
 public final class RouteTable {
     private final ModelConfig model;
     private final List<UpstreamConfig> upstreams;
-    private final AtomicInteger next = new AtomicInteger();
+    private final List<RouteTable> fallbacks;
 
     RouteTable(ModelConfig model, List<UpstreamConfig> upstreams) {
+        this(model, upstreams, List.of());
+    }
+
+    private RouteTable(ModelConfig model, List<UpstreamConfig> upstreams, List<RouteTable> fallbacks) {
         this.model = model;
         this.upstreams = List.copyOf(upstreams);
+        this.fallbacks = List.copyOf(fallbacks);
+    }
+
+    RouteTable withFallbacks(List<RouteTable> chain) {
+        return new RouteTable(model, upstreams, chain);
+    }
+
+    /** The models to try, in order, when none of this model's upstreams can answer (their own tables). */
+    public List<RouteTable> fallbacks() {
+        return fallbacks;
     }
 
     public ModelConfig model() {
@@ -24,17 +39,5 @@ public final class RouteTable {
 
     public List<UpstreamConfig> upstreams() {
         return upstreams;
-    }
-
-    /** The next upstream in round-robin order, or null if none is allowed. */
-    public UpstreamConfig pick() {
-        int n = upstreams.size();
-        if (n == 0) {
-            return null;
-        }
-        if (n == 1) {
-            return upstreams.get(0);
-        }
-        return upstreams.get(Math.floorMod(next.getAndIncrement(), n));
     }
 }

@@ -102,7 +102,7 @@ public final class SnapshotCompiler {
         if (overrides != null && overrides.path("maxOutputTokens").canConvertToInt() && overrides.has("maxOutputTokens")) {
             // the tenant's own output cap in place of its tier's (0: the model's cap)
             tier = new TierConfig(tier.name(), tier.description(), overrides.path("maxOutputTokens").intValue(), tier.maxStreamSeconds(),
-                    tier.limits());
+                    tier.limits(), tier.cache());
         }
         Tenant t = new Tenant(tc.id(), tier, tc.anyRegion(), tc.regions(), new LinkedHashSet<>(tc.models()), tc.status(),
                 tier.limits().with(overrides));
@@ -113,7 +113,28 @@ public final class SnapshotCompiler {
             PoolConfig pool = config.pools().get(model.pool());
             byModel.put(m, new RouteTable(model, pool.upstreams().stream().filter(u -> t.allowsRegion(u.region())).toList()));
         }
-        routes.put(t.id(), Map.copyOf(byModel));
+        Map<String, java.util.List<String>> fallbacks = fallbacks(tc, overrides);
+        Map<String, RouteTable> withChains = new HashMap<>(byModel);
+        fallbacks.forEach((m, chain) -> {
+            if (byModel.containsKey(m)) {
+                withChains.put(m, byModel.get(m).withFallbacks(chain.stream().filter(byModel::containsKey).map(byModel::get).toList()));
+            }
+        });
+        routes.put(t.id(), Map.copyOf(withChains));
+    }
+
+    /** The tenant's fallback chains: its stored overrides' {@code fallbacks} if set, else its file's. */
+    private static Map<String, java.util.List<String>> fallbacks(TenantConfig tc, com.fasterxml.jackson.databind.JsonNode overrides) {
+        if (overrides == null || !overrides.path("fallbacks").isObject()) {
+            return tc.fallbacks();
+        }
+        Map<String, java.util.List<String>> out = new HashMap<>();
+        overrides.path("fallbacks").fields().forEachRemaining(e -> {
+            java.util.List<String> chain = new java.util.ArrayList<>();
+            e.getValue().forEach(n -> chain.add(n.asText()));
+            out.put(e.getKey(), chain);
+        });
+        return out;
     }
 
     private static com.fasterxml.jackson.databind.JsonNode readJson(String json) {

@@ -23,7 +23,7 @@ final class TenantsReader {
             if (!Ids.isTenantId(id)) {
                 r.error(path, "invalid tenant id (expected: 1..63 of [a-z0-9-], starting and ending alphanumeric)");
             }
-            r.onlyKnown(node, path, Set.of("tier", "regions", "models", "status", "keys"));
+            r.onlyKnown(node, path, Set.of("tier", "regions", "models", "status", "keys", "fallbacks"));
             String tier = r.string(node, path, "tier", null, true);
             if (tier != null && !tiers.containsKey(tier)) {
                 r.error(path + ".tier", "unknown tier '" + tier + "' (expected one of: " + String.join(", ", tiers.keySet()) + ")");
@@ -76,7 +76,30 @@ final class TenantsReader {
                     }
                 }
             });
-            tenants.put(id, new TenantConfig(id, tier, any, regionSet, allowedModels, status, keys));
+            Map<String, List<String>> fallbacks = new LinkedHashMap<>();
+            JsonNode fallbackNode = node.get("fallbacks");
+            if (r.isObject(fallbackNode, path + ".fallbacks", false)) {
+                fallbackNode.fieldNames().forEachRemaining(model -> {
+                    String fp = path + ".fallbacks." + model;
+                    List<String> chain = r.strings(fallbackNode, path + ".fallbacks", model, true);
+                    if (!allowedModels.contains(model)) {
+                        r.error(fp, "'" + model + "' is not one of the tenant's models");
+                    }
+                    if (chain == null) {
+                        return;
+                    }
+                    if (chain.isEmpty() || chain.size() > 4 || chain.contains(model) || new HashSet<>(chain).size() != chain.size()) {
+                        r.error(fp, "expected 1..4 other models, each once");
+                    }
+                    for (String f : chain) {
+                        if (!allowedModels.contains(f)) {
+                            r.error(fp, "fallback '" + f + "' is not one of the tenant's models");
+                        }
+                    }
+                    fallbacks.put(model, chain);
+                });
+            }
+            tenants.put(id, new TenantConfig(id, tier, any, regionSet, allowedModels, status, keys, fallbacks));
         });
 
         return tenants;

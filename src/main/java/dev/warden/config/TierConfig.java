@@ -9,11 +9,13 @@ package dev.warden.config;
  *                         credential runs to its end even if the credential expires meanwhile,
  *                         but never past this
  * @param limits           admission's rates and concurrency for tenants of the tier
+ * @param cache            the tenant-scoped response cache, or null: none
  */
-public record TierConfig(String name, String description, int maxOutputTokens, int maxStreamSeconds, RateLimits limits) {
+public record TierConfig(String name, String description, int maxOutputTokens, int maxStreamSeconds, RateLimits limits,
+                         CacheSettings cache) {
     public static final int DEFAULT_MAX_STREAM_SECONDS = 900;
 
     public TierConfig(String name, String description, int maxOutputTokens) {
-        this(name, description, maxOutputTokens, DEFAULT_MAX_STREAM_SECONDS, RateLimits.NONE);
+        this(name, description, maxOutputTokens, DEFAULT_MAX_STREAM_SECONDS, RateLimits.NONE, null);
     }
 }

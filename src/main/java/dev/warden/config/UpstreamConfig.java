@@ -1,7 +1,10 @@
 package dev.warden.config;
 
-/** One upstream server of a pool: where it is and which region it runs in. */
-public record UpstreamConfig(String url, String scheme, String host, int port, String basePath, String region) {
+/**
+ * One upstream server of a pool: where it is, which region it runs in, and its share of the
+ * pool's traffic relative to the others ({@code weight}, 1..1000).
+ */
+public record UpstreamConfig(String url, String scheme, String host, int port, String basePath, String region, int weight) {
     public boolean tls() {
         return "https".equals(scheme);
     }

@@ -13,6 +13,7 @@ public record WardenConfig(
         int watchIntervalMs,
         StoreSettings store,
         LimiterSettings limiter,
+        CacheStoreSettings cache,
         int maxTenantLabels,
         AdminIdpConfig adminIdp,
         AlertSettings alerts,
@@ -53,10 +54,10 @@ public record WardenConfig(
 
     /** A copy listening on other ports (tests, benchmarks). */
     public WardenConfig withListeners(ListenerConfig data, ListenerConfig admin) {
-        return new WardenConfig(data, admin, dataDir, limits, timeouts, watchIntervalMs, store, limiter, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
+        return new WardenConfig(data, admin, dataDir, limits, timeouts, watchIntervalMs, store, limiter, cache, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
     }
 
     public WardenConfig withDataDir(Path dir) {
-        return new WardenConfig(dataListener, adminListener, dir, limits, timeouts, watchIntervalMs, store, limiter, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
+        return new WardenConfig(dataListener, adminListener, dir, limits, timeouts, watchIntervalMs, store, limiter, cache, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
     }
 }

@@ -26,7 +26,6 @@ import java.util.function.Predicate;
  */
 public final class AccessLogStage implements Stage {
     /** A non-streamed upstream answer, kept by the relay for payload logging. */
-    public static final Key<Buffer> RESPONSE_BODY = Key.of("responseBody");
     static final int MAX_PAYLOAD = 16 * 1024;
 
     private final Predicate<String> payloadLogging;
@@ -87,8 +86,7 @@ public final class AccessLogStage implements Stage {
         sb.append(",\"inputTokens\":").append(completion.usage().inputTokens());
         sb.append(",\"outputTokens\":").append(completion.usage().outputTokens());
         if (route != null) {
-            sb.append(",\"costMicros\":").append(completion.usage().costMicros(route.model().price().inputPer1k(),
-                    route.model().price().outputPer1k()));
+            sb.append(",\"costMicros\":").append(route.costMicros(completion.usage()));
         }
         sb.append(",\"latencyMs\":").append((System.nanoTime() - exchange.startNanos()) / 1_000_000);
         sb.append(",\"aborted\":").append(completion.aborted());
@@ -96,7 +94,7 @@ public final class AccessLogStage implements Stage {
         if (tenant != null && payloadLogging.test(tenant)) {
             RequestBody body = exchange.get(RequestContext.BODY);
             SecurityLogFields.escape(sb.append(','), "requestBody", body == null ? null : capped(body.raw()));
-            Buffer response = exchange.get(RESPONSE_BODY);
+            Buffer response = exchange.get(RequestContext.RESPONSE_BODY);
             SecurityLogFields.escape(sb.append(','), "responseBody", response == null ? null : capped(response));
         }
         return sb.append('}').toString();

@@ -194,4 +194,45 @@ public final class GatewayMetrics implements StageCounters {
             m.failuresInARow.set(0);
         }
     }
+
+    /** Gauges of one pool's upstream: requests in flight, breaker state (0 closed, 1 half-open, 2 open), health, openings. */
+    public void upstreamState(String pool, String upstream, String region, java.util.function.IntSupplier outstanding,
+                              java.util.function.IntSupplier breaker, java.util.function.BooleanSupplier healthy,
+                              java.util.function.LongSupplier openings) {
+        io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of("pool", pool, "upstream", upstream, "region", region);
+        io.micrometer.core.instrument.Gauge.builder("warden_upstream_outstanding", outstanding::getAsInt)
+                .description("Requests in flight to the upstream from this replica").tags(tags).strongReference(true).register(registry);
+        io.micrometer.core.instrument.Gauge.builder("warden_upstream_circuit_state", breaker::getAsInt)
+                .description("The upstream's circuit breaker: 0 closed, 1 half-open, 2 open").tags(tags).strongReference(true).register(registry);
+        io.micrometer.core.instrument.Gauge.builder("warden_upstream_healthy", () -> healthy.getAsBoolean() ? 1 : 0)
+                .description("The active health check's verdict: 1 healthy (or not checked), 0 out of rotation").tags(tags)
+                .strongReference(true).register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("warden_upstream_circuit_opened", openings,
+                        java.util.function.LongSupplier::getAsLong)
+                .description("Times the upstream's circuit breaker opened").tags(tags).register(registry);
+    }
+
+    /** A request retried on another upstream of {@code pool}, and why (connect_failed, reset, retry_after). */
+    public void upstreamRetry(String pool, String reason) {
+        Counter.builder("warden_upstream_retries").description("Requests retried on another upstream before the first byte")
+                .tags("pool", pool, "reason", reason).register(registry).increment();
+    }
+
+    /** A retry the pool's retry budget refused. */
+    public void upstreamRetryRefused(String pool) {
+        Counter.builder("warden_upstream_retries_refused").description("Retries refused by the pool's retry budget")
+                .tags("pool", pool).register(registry).increment();
+    }
+
+    /** A response cache lookup or store of a tenant: hit, miss, bypass, stored. */
+    public void cache(String tenant, String result) {
+        Counter.builder("warden_cache_requests").description("Response cache lookups (hit, miss, bypass) and stores (stored)")
+                .tags("tenant", tenantLabel(tenant), "result", result).register(registry).increment();
+    }
+
+    /** A request served by a fallback model because its own model's upstreams could not answer. */
+    public void upstreamFallback(String from, String to) {
+        Counter.builder("warden_upstream_fallbacks").description("Requests moved to a fallback model before the first byte")
+                .tags("from", from, "to", to).register(registry).increment();
+    }
 }

@@ -30,17 +30,6 @@ public final class MetricsStage implements Stage {
         return Outcome.continueNow();
     }
 
-    /** Failures that are the upstream's: no connection, no answer in time, a broken or foreign answer. */
-    private static boolean upstreamFailure(Completion completion) {
-        if (completion.error() == null) {
-            return false;
-        }
-        return switch (completion.error().code()) {
-            case UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT, UPSTREAM_PROTOCOL_ERROR, ISOLATION_VIOLATION -> true;
-            default -> false;
-        };
-    }
-
     @Override
     public void onComplete(Exchange exchange, Completion completion) {
         String tenant = exchange.verifiedTenant() == null ? "_none" : exchange.verifiedTenant();
@@ -54,12 +43,7 @@ public final class MetricsStage implements Stage {
         metrics.tokens(tenant, model, completion.usage().inputTokens(), completion.usage().outputTokens());
         dev.warden.tenant.SelectedRoute route = exchange.get(RequestContext.ROUTE);
         if (route != null) {
-            metrics.cost(tenant, model, completion.usage().costMicros(route.model().price().inputPer1k(),
-                    route.model().price().outputPer1k()));
-            if (exchange.get(RequestContext.UPSTREAM_HEAD_NANOS) != null || upstreamFailure(completion)) {
-                metrics.upstream(route.upstream().authority(), route.upstream().region(),
-                        upstreamFailure(completion) || completion.status() >= 500);
-            }
+            metrics.cost(tenant, model, route.costMicros(completion.usage()));
         }
         if (completion.error() != null) {
             metrics.refusal(tenant, completion.error().code().code());

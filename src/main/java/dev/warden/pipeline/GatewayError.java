@@ -12,6 +12,9 @@ import java.util.Objects;
  */
 public record GatewayError(ErrorCode code, String detail, String reason, String challenge) {
 
+    /** The reason of a 503 {@code no_upstream_in_region} when allowed upstreams exist but none is available now. */
+    public static final String NO_HEALTHY_UPSTREAM = "no_healthy_upstream";
+
     public GatewayError(ErrorCode code, String detail, String reason) {
         this(code, detail, reason, null);
     }
@@ -46,12 +49,14 @@ public record GatewayError(ErrorCode code, String detail, String reason, String 
     /**
      * Whether this is a refusal the audit log and the security log record (ATTACKS' "AE": exactly
      * one event per reject): every refusal of what a client sent (each 4xx), a residency refusal,
-     * and an isolation violation. Not recorded there: the upstream's failures (502/504, in metrics
-     * and the ledger) and the gateway failing closed on its own writers (503, in metrics).
+     * and an isolation violation. Not recorded there: the upstream's failures (502/504, and 503
+     * {@code no_upstream_in_region} when the region's upstreams are all down: in metrics and the
+     * ledger) and the gateway failing closed on its own writers (503, in metrics).
      */
     public boolean securityRelevant() {
         return switch (code) {
-            case ISOLATION_VIOLATION, NO_UPSTREAM_IN_REGION -> true;
+            case ISOLATION_VIOLATION -> true;
+            case NO_UPSTREAM_IN_REGION -> !reason.equals(NO_HEALTHY_UPSTREAM);
             default -> code.status() >= 400 && code.status() < 500;
         };
     }

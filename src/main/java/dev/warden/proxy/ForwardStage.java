@@ -9,6 +9,7 @@ import dev.warden.pipeline.Operation;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
 import dev.warden.tenant.RequestContext;
+import dev.warden.tenant.RouteAttempts;
 import dev.warden.tenant.SelectedRoute;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -26,8 +27,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Forward: sends the request to the chosen upstream over the pooled client and waits for the
- * response head (bounded by the connect and first-byte timeouts). The response body stays paused
- * for Respond, which checks it and streams it to the client. Redirects are never followed.
+ * response head (bounded by the connect and first-byte timeouts), retrying on another allowed
+ * upstream before the first byte where that is safe ({@link RouteAttempts}). The response body
+ * stays paused for Respond, which checks it and streams it to the client. Redirects are never
+ * followed. Each attempt's outcome feeds its upstream's circuit breaker.
  */
 public final class ForwardStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger(ForwardStage.class);
@@ -70,7 +73,20 @@ public final class ForwardStage implements Stage {
         }
         exchange.put(StreamKeys.PREPARED, prepared);
         Timeouts timeouts = exchange.require(RequestContext.SNAPSHOT).config().timeouts();
+        Promise<Outcome> outcome = Promise.promise();
+        attempt(exchange, exchange.require(RequestContext.ATTEMPTS), prepared, timeouts, outcome);
+        return outcome.future();
+    }
 
+    /**
+     * One attempt on the current upstream. Before the first response byte, a connect failure, a
+     * reset and a 503 with {@code Retry-After} go to another allowed upstream if the attempts allow
+     * it; a first-byte timeout does not (the upstream may be working on it).
+     */
+    private void attempt(Exchange exchange, RouteAttempts attempts, UpstreamBody.Prepared prepared, Timeouts timeouts,
+                         Promise<Outcome> outcome) {
+        SelectedRoute route = attempts.current();
+        exchange.put(RequestContext.ROUTE, route);
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
                 .setHost(route.upstream().host())
@@ -80,10 +96,9 @@ public final class ForwardStage implements Stage {
                 .setFollowRedirects(false)
                 .setConnectTimeout(timeouts.connectMs());
 
-        Promise<Outcome> outcome = Promise.promise();
         client.request(options).onComplete(ar -> {
-            if (ar.failed()) {
-                outcome.complete(Outcome.reject(failure(ar.cause(), false, route)));
+            if (ar.failed()) { // no connection: nothing was sent
+                failed(exchange, attempts, prepared, timeouts, outcome, failure(ar.cause(), false, route), "connect_failed");
                 return;
             }
             HttpClientRequest request = ar.result();
@@ -103,17 +118,63 @@ public final class ForwardStage implements Stage {
             request.send(prepared.body()).onComplete(sent -> {
                 deadline.cancel();
                 if (sent.failed()) {
-                    outcome.complete(Outcome.reject(failure(sent.cause(), timedOut[0], route)));
+                    GatewayError error = failure(sent.cause(), timedOut[0], route);
+                    if (timedOut[0]) {
+                        attempts.report(RouteAttempts.Result.FAILED);
+                        outcome.complete(Outcome.reject(error));
+                    } else { // reset or closed before the head
+                        failed(exchange, attempts, prepared, timeouts, outcome, error, "reset");
+                    }
                     return;
                 }
                 HttpClientResponse response = sent.result();
+                if (response.statusCode() == 503 && response.getHeader("Retry-After") != null && another(attempts, "retry_after")) {
+                    LOG.warn("upstream {} answered 503 with Retry-After; trying {} on {}", route.upstream().authority(),
+                            attempts.current().model().name(), attempts.current().upstream().authority());
+                    response.exceptionHandler(ignored -> { });
+                    response.handler(ignored -> { }); // its body is dropped; the connection goes back to the pool
+                    attempt(exchange, attempts, forModel(exchange, attempts, prepared), timeouts, outcome);
+                    return;
+                }
                 response.pause();
                 exchange.put(RequestContext.UPSTREAM_RESPONSE, response);
                 exchange.put(RequestContext.UPSTREAM_HEAD_NANOS, System.nanoTime());
                 outcome.complete(Outcome.CONTINUE);
             });
         });
-        return outcome.future();
+    }
+
+    /** An attempt failed before any answer: another upstream if allowed, else the error. */
+    private void failed(Exchange exchange, RouteAttempts attempts, UpstreamBody.Prepared prepared, Timeouts timeouts,
+                        Promise<Outcome> outcome, GatewayError error, String reason) {
+        SelectedRoute failedOn = attempts.current();
+        if (another(attempts, reason)) {
+            LOG.warn("upstream {} failed before answering ({}); trying {} on {}", failedOn.upstream().authority(), reason,
+                    attempts.current().model().name(), attempts.current().upstream().authority());
+            attempt(exchange, attempts, forModel(exchange, attempts, prepared), timeouts, outcome);
+            return;
+        }
+        outcome.complete(Outcome.reject(error));
+    }
+
+    /** Another upstream of the same model if a retry is allowed, else the tenant's next fallback model. */
+    private static boolean another(RouteAttempts attempts, String reason) {
+        return attempts.retry(reason) != null || attempts.fallback() != null;
+    }
+
+    /** The body for the current attempt's model: prepared again when a fallback replaced the model. */
+    private static UpstreamBody.Prepared forModel(Exchange exchange, RouteAttempts attempts, UpstreamBody.Prepared prepared) {
+        SelectedRoute before = exchange.require(RequestContext.ROUTE);
+        if (before.model().equals(attempts.current().model())) {
+            return prepared;
+        }
+        UpstreamBody.Prepared again = UpstreamBody.prepare(exchange.request().operation(), exchange.get(RequestContext.BODY),
+                attempts.current().model(), exchange.require(RequestContext.TENANT), exchange.get(RequestContext.COST));
+        if (again.error() != null) {
+            return prepared; // cannot happen: the body was checked once already; keep the first form
+        }
+        exchange.put(StreamKeys.PREPARED, again);
+        return again;
     }
 
     @Override
@@ -127,6 +188,28 @@ public final class ForwardStage implements Stage {
         if (request != null && completion.aborted()) {
             request.reset();
         }
+        RouteAttempts attempts = exchange.get(RequestContext.ATTEMPTS);
+        if (attempts != null) {
+            attempts.report(result(exchange, completion));
+        }
+    }
+
+    /** How the last attempt went, for its upstream's breaker and metrics. */
+    private static RouteAttempts.Result result(Exchange exchange, dev.warden.pipeline.Completion completion) {
+        HttpClientResponse response = exchange.get(RequestContext.UPSTREAM_RESPONSE);
+        if (response == null) {
+            return RouteAttempts.Result.NEUTRAL; // failures before the head were reported when they happened
+        }
+        String abort = exchange.get(StreamKeys.ABORT_REASON);
+        if (abort != null && abort.startsWith("client_") && response.statusCode() < 500) {
+            return RouteAttempts.Result.NEUTRAL; // the client left: says nothing about the upstream
+        }
+        boolean upstreamFault = response.statusCode() >= 500 || (abort != null && abort.startsWith("upstream_"))
+                || (completion.error() != null && switch (completion.error().code()) {
+                    case UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT, UPSTREAM_PROTOCOL_ERROR, ISOLATION_VIOLATION -> true;
+                    default -> false;
+                });
+        return upstreamFault ? RouteAttempts.Result.FAILED : RouteAttempts.Result.OK;
     }
 
     private static final CharSequence H_AUTHORIZATION = io.vertx.core.http.HttpHeaders.createOptimized("Authorization");

@@ -2,7 +2,7 @@ package dev.warden.proxy;
 
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.Usage;
-import dev.warden.observe.AccessLogStage;
+import dev.warden.tenant.RequestContext;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerResponse;
@@ -59,7 +59,7 @@ final class JsonRelay extends Relay {
         } else if (scan.text() != null) {
             exchange.appendOutput(scan.text());
         }
-        exchange.put(AccessLogStage.RESPONSE_BODY, copy); // for a tenant that opted in to payload logging
+        exchange.put(RequestContext.RESPONSE_BODY, copy); // for payload logging (opt-in) and the response cache
         return pending;
     }
 

@@ -87,6 +87,7 @@ abstract class Relay {
         done = true;
         idle.cancel();
         exchange.markAborted();
+        exchange.put(StreamKeys.ABORT_REASON, reason);
         boolean graceful = !reason.startsWith("client_") && !client.ended() && onAbort(reason);
         upstream.request().reset();
         if (graceful) {

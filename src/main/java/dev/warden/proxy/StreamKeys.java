@@ -11,4 +11,6 @@ final class StreamKeys {
     static final Key<UpstreamBody.Prepared> PREPARED = Key.of("prepared");
     static final Key<HttpClientRequest> UPSTREAM_REQUEST = Key.of("upstreamRequest");
     static final Key<Deadlines.Deadline> DEADLINE = Key.of("deadline");
+    /** Why a relay broke off ("upstream_reset", "client_closed", ...): an upstream's fault counts against it. */
+    static final Key<String> ABORT_REASON = Key.of("abortReason");
 }

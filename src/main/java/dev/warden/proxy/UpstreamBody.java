@@ -38,7 +38,8 @@ final class UpstreamBody {
         if (!operation.modelInBody()) {
             return new Prepared(request.raw(), null, false, false);
         }
-        boolean renameModel = !model.upstreamName().equals(model.name());
+        // the name the upstream knows the model by (a fallback model replaces the one the client named)
+        boolean renameModel = !model.upstreamName().equals(request.model());
         JsonNode user = request.field("user");
         if (user != null && !user.isNull() && (!user.isTextual() || user.textValue().length() > 256)) {
             return refused("'user' must be a string of at most 256 characters.", "user_malformed");

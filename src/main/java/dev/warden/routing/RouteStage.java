@@ -4,7 +4,7 @@ import dev.warden.config.ModelConfig;
 import dev.warden.config.PoolConfig;
 import dev.warden.config.RouteTable;
 import dev.warden.config.Snapshot;
-import dev.warden.config.UpstreamConfig;
+import dev.warden.pipeline.Completion;
 import dev.warden.pipeline.ErrorCode;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.GatewayError;
@@ -12,15 +12,23 @@ import dev.warden.pipeline.Operation;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
 import dev.warden.tenant.RequestContext;
+import dev.warden.tenant.RouteAttempts;
 import dev.warden.tenant.SelectedRoute;
 import io.vertx.core.Future;
 
 /**
- * Route: the model's pool, already filtered at compile time to the tenant's allowed regions,
- * round robin. No allowed upstream means 503, never another region. A new job goes the same way,
- * to the pool's job service.
+ * Route: the model's pool, already filtered at compile time to the tenant's allowed regions; among
+ * those upstreams, the ones whose circuit breaker and health check let them take a request; among
+ * those, the least loaded by weight ({@link Balancer}); if none can, the tenant's fallback models
+ * for it, in order, in the same region. None left means 503 — never another region. Forward reports each attempt and asks here for retries ({@link RouteAttempts}). A new
+ * job goes the same way, to the pool's job service.
  */
 public final class RouteStage implements Stage {
+    private final UpstreamRegistry registry;
+
+    public RouteStage(UpstreamRegistry registry) {
+        this.registry = registry;
+    }
 
     @Override
     public String name() {
@@ -36,26 +44,41 @@ public final class RouteStage implements Stage {
         Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
         String model = exchange.require(RequestContext.MODEL);
         RouteTable table = snapshot.route(exchange.verifiedTenant(), model);
-        UpstreamConfig upstream = table == null ? null : table.pick();
-        if (upstream == null) {
+        if (table == null || table.upstreams().isEmpty()) {
             return Outcome.rejectNow(GatewayError.of(ErrorCode.NO_UPSTREAM_IN_REGION,
                     "No upstream for this model runs in a region this tenant may use.", "no_upstream_in_region"));
         }
         ModelConfig mc = table.model();
-        String path;
-        if (operation == Operation.JOB_CREATE) {
-            PoolConfig pool = snapshot.config().pools().get(mc.pool());
-            if (!pool.runsJobs()) {
-                return Outcome.rejectNow(GatewayError.of(ErrorCode.JOBS_UNSUPPORTED,
-                        "The model's pool runs no long-running jobs.", "pool_runs_no_jobs"));
-            }
-            path = pool.jobsPath();
-        } else if (operation == Operation.PREDICT) {
-            path = mc.predictPath().replace("{model}", mc.upstreamName());
-        } else {
-            path = operation.upstreamPath();
+        PoolConfig pool = snapshot.config().pools().get(mc.pool());
+        if (operation == Operation.JOB_CREATE && !pool.runsJobs()) {
+            return Outcome.rejectNow(GatewayError.of(ErrorCode.JOBS_UNSUPPORTED,
+                    "The model's pool runs no long-running jobs.", "pool_runs_no_jobs"));
         }
-        exchange.put(RequestContext.ROUTE, new SelectedRoute(mc, upstream, upstream.basePath() + path));
+        java.util.function.Function<ModelConfig, String> pathFor = m -> operation == Operation.JOB_CREATE
+                ? snapshot.config().pools().get(m.pool()).jobsPath()
+                : operation == Operation.PREDICT ? m.predictPath().replace("{model}", m.upstreamName()) : operation.upstreamPath();
+        Attempts.Chain chain = operation == Operation.JOB_CREATE || table.fallbacks().isEmpty() ? Attempts.Chain.NONE
+                : new Attempts.Chain(table.fallbacks(), snapshot.config().pools(), exchange.get(RequestContext.COST), pathFor);
+        // a service token names the region it was minted for: its retries stay there
+        Attempts attempts = registry.start(pool, table.upstreams(), pool.serviceTokens(), chain);
+        SelectedRoute first = new SelectedRoute(mc, table.upstreams().get(0), pathFor.apply(mc));
+        if (!attempts.next(first) && attempts.fallback(first) == null) {
+            long wait = attempts.msUntilProbe();
+            exchange.addResponseHeader("Retry-After", Long.toString(wait < 0 ? 5 : Math.max(1, (wait + 999) / 1000)));
+            return Outcome.rejectNow(GatewayError.of(ErrorCode.NO_UPSTREAM_IN_REGION,
+                    "No upstream for this model is available in a region this tenant may use; retry later.",
+                    GatewayError.NO_HEALTHY_UPSTREAM));
+        }
+        exchange.put(RequestContext.ATTEMPTS, attempts);
+        exchange.put(RequestContext.ROUTE, attempts.current());
         return Outcome.continueNow();
+    }
+
+    @Override
+    public void onComplete(Exchange exchange, Completion completion) {
+        RouteAttempts attempts = exchange.get(RequestContext.ATTEMPTS);
+        if (attempts != null) {
+            attempts.report(RouteAttempts.Result.NEUTRAL); // a no-op when Forward reported it; frees the slot otherwise (jobs, refusals)
+        }
     }
 }

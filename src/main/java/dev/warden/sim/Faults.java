@@ -6,11 +6,13 @@ package dev.warden.sim;
  * chunks, then silence), {@code reset-after=3} (cut the connection after 3 chunks),
  * {@code tenant=other} (echo a wrong {@code X-Tenant-ID}), {@code sse=raw-cr|escaped|bad-json}
  * (hostile event streams), {@code no-usage}, {@code close} (answer with {@code Connection: close}),
- * {@code pace=5} (stream 5 tokens per second, whatever the sim's own pace).
+ * {@code pace=5} (stream 5 tokens per second, whatever the sim's own pace), {@code retry-after=2}
+ * (with a status: add {@code Retry-After: 2}), {@code reset-head} (cut the connection before any
+ * answer).
  */
 record Faults(int status, int delayMs, boolean stall, int resetAfter, String tenant, String sse, boolean noUsage,
-              boolean closeConnection, int tokensPerSecond) {
-    static final Faults NONE = new Faults(0, 0, false, -1, null, null, false, false, 0);
+              boolean closeConnection, int tokensPerSecond, int retryAfter, boolean resetHead) {
+    static final Faults NONE = new Faults(0, 0, false, -1, null, null, false, false, 0, -1, false);
 
     static Faults parse(String header) {
         if (header == null || header.isBlank()) {
@@ -25,6 +27,8 @@ record Faults(int status, int delayMs, boolean stall, int resetAfter, String ten
         boolean noUsage = false;
         boolean close = false;
         int pace = 0;
+        int retryAfter = -1;
+        boolean resetHead = false;
         for (String part : header.split(",")) {
             String p = part.strip();
             int eq = p.indexOf('=');
@@ -41,12 +45,14 @@ record Faults(int status, int delayMs, boolean stall, int resetAfter, String ten
                     case "no-usage" -> noUsage = true;
                     case "close" -> close = true;
                     case "pace" -> pace = Integer.parseInt(v);
+                    case "retry-after" -> retryAfter = Integer.parseInt(v);
+                    case "reset-head" -> resetHead = true;
                     default -> { }
                 }
             } catch (NumberFormatException ignored) {
                 // a malformed knob is ignored: the sim is a test tool, not a validator
             }
         }
-        return new Faults(status, delay, stall, resetAfter, tenant, sse, noUsage, close, pace);
+        return new Faults(status, delay, stall, resetAfter, tenant, sse, noUsage, close, pace, retryAfter, resetHead);
     }
 }

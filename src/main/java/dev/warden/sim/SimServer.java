@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * A simulated OpenAI-compatible model server: chat, completions, embeddings, models and a generic
  * predict route, with a region label, configurable time to first token and streaming pace,
  * correct usage counts, an {@code echo} model that answers with the request headers it received,
- * fault knobs ({@link Faults}), and a job service ({@link SimJobs}). It echoes the {@code X-Tenant-ID} it received. Used by the
- * demo, the tests and the benchmarks; never a real model.
+ * fault knobs ({@link Faults}: per request, or standing with {@link #faults(String)}), {@code GET /health}
+ * for health checks ({@link #healthy(boolean)}), and a job service ({@link SimJobs}). It echoes the
+ * {@code X-Tenant-ID} it received. Used by the demo, the tests and the benchmarks; never a real model.
  */
 public final class SimServer {
     private final Vertx vertx;
@@ -63,6 +64,22 @@ public final class SimServer {
         return options.region();
     }
 
+    private volatile String standingFaults;
+    private volatile boolean healthy = true;
+
+    /**
+     * Tests and fault drills: from now on, misbehave on every request that asks for nothing itself
+     * (the {@code X-Sim-Fault} syntax; null: behave).
+     */
+    public void faults(String faults) {
+        this.standingFaults = faults;
+    }
+
+    /** Whether {@code GET /health} answers 200 (true) or 503. */
+    public void healthy(boolean healthy) {
+        this.healthy = healthy;
+    }
+
     /** How many requests reached this sim (tests assert that refused requests never do). */
     public long requestCount() {
         return requests.get();
@@ -79,8 +96,12 @@ public final class SimServer {
     }
 
     private void handle(HttpServerRequest req) {
-        requests.incrementAndGet();
         String path = req.path();
+        if (req.method().name().equals("GET") && path.equals("/health")) { // health checks are not counted as requests
+            json(req.response(), healthy ? 200 : 503, healthy ? "{\"status\":\"ok\"}" : "{\"status\":\"down\"}");
+            return;
+        }
+        requests.incrementAndGet();
         HttpServerResponse res = req.response();
         var tracked = spans;
         if (tracked != null) {
@@ -88,7 +109,8 @@ public final class SimServer {
             res.endHandler(v -> tracked.add(new long[] {start, System.nanoTime()}));
         }
         String tenant = req.getHeader("X-Tenant-ID");
-        Faults faults = Faults.parse(req.getHeader("X-Sim-Fault"));
+        String asked = req.getHeader("X-Sim-Fault");
+        Faults faults = Faults.parse(asked != null ? asked : standingFaults);
         res.putHeader("X-Sim-Region", options.region());
         res.putHeader("X-Model-Version", "sim-1");
         if (faults.closeConnection()) {
@@ -145,6 +167,13 @@ public final class SimServer {
         return lastServiceClaims;
     }
 
+    private volatile long lastAnsweredNanos;
+
+    /** When the last request was answered ({@link System#nanoTime()}; 0: none yet): which of two sims answered last. */
+    public long lastAnsweredNanos() {
+        return lastAnsweredNanos;
+    }
+
     /** The headers of the last request answered. */
     public io.vertx.core.MultiMap lastHeaders() {
         return lastHeaders;
@@ -154,6 +183,7 @@ public final class SimServer {
         HttpServerResponse res = req.response();
         lastBody = raw.toString();
         lastHeaders = io.vertx.core.MultiMap.caseInsensitiveMultiMap().addAll(req.headers());
+        lastAnsweredNanos = System.nanoTime();
         if (serviceKeys != null) {
             String auth = req.getHeader("Authorization");
             com.nimbusds.jwt.JWTClaimsSet claims = auth == null || !auth.startsWith("Bearer ") ? null
@@ -164,7 +194,14 @@ public final class SimServer {
             }
             lastServiceClaims = claims;
         }
+        if (faults.resetHead()) {
+            req.connection().close();
+            return;
+        }
         if (faults.status() > 0) {
+            if (faults.retryAfter() >= 0) {
+                res.putHeader("Retry-After", Integer.toString(faults.retryAfter()));
+            }
             json(res, faults.status(), "{\"error\":{\"message\":\"simulated failure\",\"type\":\"server_error\"}}");
             return;
         }

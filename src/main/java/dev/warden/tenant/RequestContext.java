@@ -37,8 +37,14 @@ public final class RequestContext {
     public static final Key<Boolean> USAGE_COUNTED = Key.of("usageCounted");
     /** Where the request goes, set by Route. */
     public static final Key<SelectedRoute> ROUTE = Key.of("route");
+    /** The upstream attempts (Route picks the first, Forward reports each and asks for retries). */
+    public static final Key<RouteAttempts> ATTEMPTS = Key.of("attempts");
     /** The upstream's answer (head received, body paused), set by Forward for Respond. */
     public static final Key<HttpClientResponse> UPSTREAM_RESPONSE = Key.of("upstreamResponse");
+    /** The upstream's JSON answer as relayed (up to the response cap), set by the relay at its end. */
+    public static final Key<io.vertx.core.buffer.Buffer> RESPONSE_BODY = Key.of("responseBody");
+    /** True when the answer came from the response cache (no upstream call). */
+    public static final Key<Boolean> CACHE_HIT = Key.of("cacheHit");
     /** Nanotime when the upstream's response head arrived. */
     public static final Key<Long> UPSTREAM_HEAD_NANOS = Key.of("upstreamHeadNanos");
 }

@@ -41,14 +41,15 @@ public final class UsageStage implements Stage {
     @Override
     public void onComplete(Exchange exchange, Completion completion) {
         SelectedRoute route = exchange.get(RequestContext.ROUTE);
-        if (route == null || exchange.get(RequestContext.UPSTREAM_HEAD_NANOS) == null) {
+        boolean cacheHit = Boolean.TRUE.equals(exchange.get(RequestContext.CACHE_HIT));
+        if (route == null || (exchange.get(RequestContext.UPSTREAM_HEAD_NANOS) == null && !cacheHit)) {
             return; // refused, or failed before an upstream answered: nothing was used
         }
         Principal principal = exchange.require(RequestContext.PRINCIPAL);
         ledger.record(new UsageRecord(exchange.requestId(), System.currentTimeMillis(), exchange.verifiedTenant(),
                 principal.subject(), principal.subject(), route.model().name(), route.upstream().region(),
                 exchange.request().operation().name().toLowerCase(Locale.ROOT), completion.usage().inputTokens(),
-                completion.usage().outputTokens(), completion.usage().costMicros(route.model().price().inputPer1k(), route.model().price().outputPer1k()), completion.status(),
-                (System.nanoTime() - exchange.startNanos()) / 1_000_000, false, completion.aborted()));
+                completion.usage().outputTokens(), route.costMicros(completion.usage()), completion.status(),
+                (System.nanoTime() - exchange.startNanos()) / 1_000_000, cacheHit, completion.aborted()));
     }
 }

@@ -47,7 +47,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class PipelineBenchmark {
-    private final Stage[] stages = {new IdentifyStage(), null, new AuthorizeStage(), new AdmitStage(null, null, null, tenant -> 0), new RouteStage()};
+    private final Stage[] stages = {new IdentifyStage(), null, new AuthorizeStage(), new AdmitStage(null, null, null, tenant -> 0),
+            new RouteStage(new dev.warden.routing.UpstreamRegistry(null))};
     private Snapshot snapshot;
     private KeyHasher hasher;
     private MultiMap headers;

@@ -70,7 +70,7 @@ class ConfigLoaderTest {
             "tenants:\\n  acme: { tier: basic, regions: ['*', eu], models: [m1] }|tenants.acme.regions: '*' must stand alone",
             "tenants:\\n  Acme: { tier: basic, regions: [eu], models: [m1] }|tenants.Acme: invalid tenant id (expected: 1..63 of [a-z0-9-], starting and ending alphanumeric)",
             "tenants:\\n  acme: { tier: basic, regions: [eu], models: [m1], status: paused }|tenants.acme.status: 'paused' (expected: active or suspended)",
-            "tenants:\\n  acme: { tier: basic, regions: [eu], models: [m1], colour: red }|tenants.acme.colour: unknown field (expected one of: keys, models, regions, status, tier)",
+            "tenants:\\n  acme: { tier: basic, regions: [eu], models: [m1], colour: red }|tenants.acme.colour: unknown field (expected one of: fallbacks, keys, models, regions, status, tier)",
             "tenants:\\n  acme: { tier: basic, regions: [eu], models: [m1], keys: [{ id: k1 }] }|tenants.acme.keys[0]: exactly one of 'hash' or 'key' is required",
             "tenants:\\n  acme: { tier: basic, regions: [eu], models: [m1], keys: [{ id: abcd, hash: 'sha1:00' }] }|tenants.acme.keys[0].hash: not a key hash (expected: hmac-sha256:<64 hex digits>, from ./warden keys new)",
             "tenants:\\n  acme: { tier: basic, regions: [eu], models: [m1], keys: [{ key: 'sk-123' }] }|tenants.acme.keys[0].key: not a Warden API key (expected: wdn_<id>_<43 base64url characters>)",
@@ -102,6 +102,40 @@ class ConfigLoaderTest {
                 "basic: { description: \"b\", limits: { perModel: { m9: { requestsPerMinute: 5 } }, perUser: { rpm: 1 } } }")))
                 .contains("tiers.basic.limits.perModel.m9: unknown model 'm9'")
                 .anyMatch(e -> e.startsWith("tiers.basic.limits.perUser.rpm: unknown field"));
+    }
+
+    @Test
+    void poolResilienceHasDefaultsAndBounds() throws Exception {
+        PoolConfig main = parse(BASE).pools().get("main");
+        assertThat(main.resilience()).isEqualTo(Resilience.DEFAULTS);
+        assertThat(main.upstreams().get(0).weight()).isEqualTo(1);
+        PoolConfig tuned = parse(BASE.replace("  main:\n    upstreams:\n      - { url: \"http://127.0.0.1:9001\", region: eu }",
+                "  main:\n    circuitBreaker: { failures: 2, openMs: 250 }\n    healthCheck: { path: /ready, intervalMs: 2000 }\n"
+                        + "    retries: { maxRetries: 1 }\n    upstreams:\n      - { url: \"http://127.0.0.1:9001\", region: eu, weight: 5 }"))
+                .pools().get("main");
+        assertThat(tuned.resilience().breaker()).isEqualTo(new Resilience.Breaker(2, 250, 120_000));
+        assertThat(tuned.resilience().healthCheck()).isEqualTo(new Resilience.HealthCheck("/ready", 2000, 1000, 2, 2));
+        assertThat(tuned.resilience().retries()).isEqualTo(new Resilience.Retries(1, 20, 3));
+        assertThat(tuned.upstreams().get(0).weight()).isEqualTo(5);
+        List<String> errors = errors(BASE.replace("region: eu }", "region: eu, weight: 0 }").replace("  main:\n",
+                "  main:\n    healthCheck: { path: \"http://x/\", timeoutMs: 5 }\n    retries: { maxRetries: 11, jitter: 1 }\n"));
+        assertThat(errors).contains("pools.main.upstreams[0].weight: 0 (expected: 1..1000)",
+                "pools.main.healthCheck.path: 'http://x/' (expected: an absolute path of [A-Za-z0-9._~/-], e.g. /health)",
+                "pools.main.retries.maxRetries: 11 (expected: 0..10)");
+        assertThat(errors).anyMatch(e -> e.startsWith("pools.main.healthCheck.timeoutMs: 5"));
+        assertThat(errors).anyMatch(e -> e.startsWith("pools.main.retries.jitter: unknown field"));
+    }
+
+    @Test
+    void fallbackChainsNameOtherModelsOfTheTenant() throws Exception {
+        String two = BASE.replace("  m1: { pool: main }", "  m1: { pool: main }\n  m2: { pool: main }\n  m3: { pool: main }")
+                .replace("models: [m1] }", "models: [m1, m2] }");
+        WardenConfig ok = parse(two.replace("models: [m1, m2] }", "models: [m1, m2], fallbacks: { m1: [m2] } }"));
+        assertThat(ok.tenants().get("acme").fallbacks()).containsEntry("m1", List.of("m2"));
+        assertThat(errors(two.replace("models: [m1, m2] }", "models: [m1, m2], fallbacks: { m1: [m3], m2: [m2], m3: [m1] } }")))
+                .contains("tenants.acme.fallbacks.m1: fallback 'm3' is not one of the tenant's models",
+                        "tenants.acme.fallbacks.m2: expected 1..4 other models, each once",
+                        "tenants.acme.fallbacks.m3: 'm3' is not one of the tenant's models");
     }
 
     @Test

@@ -33,10 +33,7 @@ class AdminRolesTest {
     }
 
     private HttpResponse<String> as(String auth, String method, String path, String body, String... extra) {
-        String[] headers = new String[2 + extra.length];
-        headers[0] = "Authorization";
-        headers[1] = auth;
-        System.arraycopy(extra, 0, headers, 2, extra.length);
+        String[] headers = Http.authorized(auth, extra);
         return Http.call(method, gw.adminUrl(path), body, headers);
     }
 

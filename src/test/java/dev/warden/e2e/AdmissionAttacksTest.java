@@ -49,10 +49,7 @@ class AdmissionAttacksTest {
     }
 
     private HttpResponse<String> post(String tenant, String body, String... headers) {
-        String[] all = new String[headers.length + 2];
-        all[0] = "Authorization";
-        all[1] = bearer(gw.key(tenant));
-        System.arraycopy(headers, 0, all, 2, headers.length);
+        String[] all = Http.authorized(bearer(gw.key(tenant)), headers);
         return Http.post(gw.dataUrl("/v1/chat/completions"), body, all);
     }
 

@@ -117,8 +117,7 @@ class MtlsTest {
     }
 
     private String upstreamTenant() {
-        var eu = gw.eu.lastHeaders();
-        return (eu != null ? eu : gw.us.lastHeaders()).get("X-Tenant-ID");
+        return gw.lastUpstreamHeaders().get("X-Tenant-ID");
     }
 
     @Test
@@ -174,7 +173,7 @@ class MtlsTest {
     @Test
     void aPlatformServiceExchangesTokensWithItsClientCertificate() throws Exception {
         assertThat(status(anonymous(), "Authorization", bearer(gw.key("acme")))).isEqualTo(200);
-        var served = gw.eu.lastHeaders() != null ? gw.eu.lastHeaders() : gw.us.lastHeaders();
+        var served = gw.lastUpstreamHeaders();
         String serviceToken = served.get("Authorization").substring(7);
         String form = "grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token=" + serviceToken
                 + "&subject_token_type=urn:ietf:params:oauth:token-type:jwt&audience=us-pool";

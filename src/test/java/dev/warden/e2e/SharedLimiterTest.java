@@ -5,11 +5,11 @@ import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warden.store.TenantSpend;
+import dev.warden.testing.ChildWarden;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.RedisService;
 import dev.warden.testing.TestGateway;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -213,8 +213,8 @@ class SharedLimiterTest {
         startReplicas(1, "{ concurrency: 3 }", null, ttl);
         TestGateway survivor = replicas.get(0);
         Path dir = Files.createTempDirectory("warden-crash");
-        int dataPort = freePort();
-        int adminPort = freePort();
+        int dataPort = ChildWarden.freePort();
+        int adminPort = ChildWarden.freePort();
         Path config = dir.resolve("warden.yaml");
         // the same tenants, keys and upstreams as the survivor, on ports of its own
         Files.writeString(config, survivor.yaml()
@@ -224,21 +224,23 @@ class SharedLimiterTest {
                 .replace("basic: { description: \"small\", maxOutputTokens: 50 }",
                         "basic: { description: \"small\", maxOutputTokens: 50, limits: { concurrency: 3 } }")
                 + RedisService.limiterYaml(namespace, ttl));
-        String javaBin = ProcessHandle.current().info().command().orElse("java");
-        Process child = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "dev.warden.Warden",
-                "serve", "--config", config.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+        ChildWarden replica = ChildWarden.start(config, adminPort, dir.resolve("child.log"));
+        Process child = replica.process;
         ExecutorService pool = Executors.newFixedThreadPool(3);
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!ready(adminPort)) {
-                assertThat(System.nanoTime()).as("the child replica is ready (log: %s)", dir.resolve("child.log")).isLessThan(deadline);
-                Thread.sleep(100);
-            }
+            long deadline;
             String key = survivor.key("globex");
             String slow = "{\"model\":\"gpt-sim\",\"stream\":true,\"max_tokens\":50,\"messages\":[]}";
+            long streamsBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             for (int i = 0; i < 3; i++) { // three long streams hold the tenant's three seats on the child
-                pool.submit(() -> Http.post("http://127.0.0.1:" + dataPort + "/v1/chat/completions", slow,
-                        "Authorization", bearer(key), "X-Sim-Fault", "pace=1"));
+                pool.submit(() -> {
+                    // a probe below may hold a seat for a moment: a stream refused then asks again
+                    while (Http.post("http://127.0.0.1:" + dataPort + "/v1/chat/completions", slow, "Authorization", bearer(key),
+                            "X-Sim-Fault", "pace=1").statusCode() == 429 && System.nanoTime() < streamsBy) {
+                        Thread.sleep(20);
+                    }
+                    return null;
+                });
             }
             deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             HttpResponse<String> r;
@@ -322,20 +324,6 @@ class SharedLimiterTest {
                     .isLessThanOrEqualTo(2);
         } finally {
             pool.shutdownNow();
-        }
-    }
-
-    private static boolean ready(int adminPort) {
-        try {
-            return Http.get("http://127.0.0.1:" + adminPort + "/readyz").statusCode() == 200;
-        } catch (RuntimeException notYet) {
-            return false;
-        }
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

@@ -59,17 +59,13 @@ class TenantTokenTest {
     }
 
     private HttpResponse<String> chatAs(String token, String... extra) {
-        String[] headers = new String[2 + extra.length];
-        headers[0] = "Authorization";
-        headers[1] = bearer(token);
-        System.arraycopy(extra, 0, headers, 2, extra.length);
+        String[] headers = Http.authorized(bearer(token), extra);
         return Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), headers);
     }
 
+    /** The tenant the last forwarded request named upstream (whichever sim answered it). */
     private String upstreamTenant() {
-        var eu = gw.eu.lastHeaders();
-        var us = gw.us.lastHeaders();
-        return (eu != null ? eu : us).get("X-Tenant-ID");
+        return gw.lastUpstreamHeaders().get("X-Tenant-ID");
     }
 
     @Test

@@ -12,10 +12,7 @@ import org.junit.jupiter.api.Test;
 class UpstreamConnectionsTest extends GatewayTestBase {
 
     private int call(String... extra) {
-        String[] headers = new String[2 + extra.length];
-        headers[0] = "Authorization";
-        headers[1] = bearer(gw.key("initech")); // eu only: every request goes to one sim
-        System.arraycopy(extra, 0, headers, 2, extra.length);
+        String[] headers = Http.authorized(bearer(gw.key("initech")), extra); // eu only: every request goes to one sim
         return Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), headers).statusCode();
     }
 

@@ -52,6 +52,15 @@ public final class Http {
         return send(b.build());
     }
 
+    /** {@code Authorization: <value>} followed by the {@code extra} header name/value pairs. */
+    public static String[] authorized(String authorization, String... extra) {
+        String[] headers = new String[2 + extra.length];
+        headers[0] = "Authorization";
+        headers[1] = authorization;
+        System.arraycopy(extra, 0, headers, 2, extra.length);
+        return headers;
+    }
+
     public static String bearer(String key) {
         return "Bearer " + key;
     }

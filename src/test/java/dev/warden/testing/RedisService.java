@@ -34,7 +34,7 @@ public final class RedisService {
         } catch (Exception e) {
             up = false;
         }
-        Databases.requireService(up, "Redis", "127.0.0.1:6379", "the redis limiter store's tests");
+        Databases.requireService(up, "Redis", "127.0.0.1:6379", "the tests of the redis limiter store and response cache");
     }
 
     /** A namespace no other test uses: its keys start empty. */

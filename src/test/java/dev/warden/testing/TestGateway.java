@@ -179,6 +179,11 @@ public final class TestGateway implements AutoCloseable {
         return "http://127.0.0.1:" + gateway.adminPort() + path;
     }
 
+    /** The headers of the last request either sim answered (tenants of any region go to both). */
+    public io.vertx.core.MultiMap lastUpstreamHeaders() {
+        return (eu.lastAnsweredNanos() > us.lastAnsweredNanos() ? eu : us).lastHeaders();
+    }
+
     public long upstreamRequests() {
         return eu.requestCount() + us.requestCount();
     }

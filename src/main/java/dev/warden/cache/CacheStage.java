@@ -1,0 +1,158 @@
+package dev.warden.cache;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.warden.config.CacheSettings;
+import dev.warden.observe.GatewayMetrics;
+import dev.warden.pipeline.Completion;
+import dev.warden.pipeline.CostEstimate;
+import dev.warden.pipeline.ErrorCode;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.GatewayError;
+import dev.warden.pipeline.Operation;
+import dev.warden.pipeline.Outcome;
+import dev.warden.pipeline.SecurityHeaders;
+import dev.warden.pipeline.Stage;
+import dev.warden.pipeline.Usage;
+import dev.warden.tenant.RequestBody;
+import dev.warden.tenant.RequestContext;
+import dev.warden.tenant.SelectedRoute;
+import dev.warden.config.Tenant;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * Cache: the tenant-scoped exact-match response cache, between Route and Forward. For a tier with
+ * a {@code cache}, a non-streaming chat, completion or embedding request that is deterministic
+ * ({@code temperature: 0}, an embedding, {@code X-Warden-Cache: use}, or a tier with
+ * {@code anyTemperature}) is looked up under its {@link CacheKey} (the verified tenant first, so no
+ * tenant can reach another's entries); a hit is answered here, marked {@code X-Cache: hit}, and
+ * charged the tier's {@code pricePercent} of the answer's cost; a miss is forwarded and its answer
+ * kept if it is a complete 200 JSON answer from the region the key names.
+ * {@code X-Warden-Cache: bypass} neither reads nor writes.
+ */
+public final class CacheStage implements Stage {
+    static final String HEADER = "X-Warden-Cache";
+    private static final dev.warden.pipeline.Key<String> KEY = dev.warden.pipeline.Key.of("cacheKey");
+
+    private final ResponseCache cache;
+    private final GatewayMetrics metrics;
+
+    public CacheStage(ResponseCache cache, GatewayMetrics metrics) {
+        this.cache = cache;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public String name() {
+        return "cache";
+    }
+
+    @Override
+    public Future<Outcome> onRequest(Exchange exchange) {
+        Operation op = exchange.request().operation();
+        if (op != Operation.CHAT_COMPLETIONS && op != Operation.COMPLETIONS && op != Operation.EMBEDDINGS) {
+            return Outcome.continueNow();
+        }
+        Tenant tenant = exchange.require(RequestContext.TENANT);
+        CacheSettings settings = tenant.tier().cache();
+        String mode = exchange.request().headers().get(HEADER);
+        if (mode != null && !mode.equals("use") && !mode.equals("bypass")) {
+            return Outcome.rejectNow(GatewayError.of(ErrorCode.INVALID_HEADER, HEADER + " must be use or bypass.", "invalid_cache_header"));
+        }
+        RequestBody body = exchange.get(RequestContext.BODY);
+        if (settings == null || body == null || streaming(body)) {
+            return Outcome.continueNow(); // no cache for the tier; streams are always forwarded
+        }
+        if ("bypass".equals(mode)) {
+            count(tenant, "bypass");
+            return Outcome.continueNow();
+        }
+        if (!(op == Operation.EMBEDDINGS || settings.anyTemperature() || "use".equals(mode) || temperatureZero(body))) {
+            return Outcome.continueNow();
+        }
+        SelectedRoute route = exchange.require(RequestContext.ROUTE);
+        CostEstimate cost = exchange.get(RequestContext.COST);
+        String key = CacheKey.of(tenant.id(), route.upstream().region(), route.model().name(), route.model().upstreamName(), op.name(),
+                cost == null ? 0 : cost.outputCap(), exchange.request().headers().get("Accept"),
+                exchange.request().headers().get("Accept-Encoding"), body.raw().getBytes());
+        return cache.get(tenant.id(), key, settings).map(hit -> {
+            long now = System.currentTimeMillis();
+            if (hit == null || hit.storedAtMs() + settings.ttlSeconds() * 1000L <= now) {
+                exchange.put(KEY, key);
+                exchange.put(KEY_REGION, route.upstream().region());
+                exchange.addResponseHeader("X-Cache", "miss");
+                count(tenant, "miss");
+                return Outcome.CONTINUE;
+            }
+            count(tenant, "hit");
+            return answer(exchange, route, settings, hit);
+        });
+    }
+
+    /** Answers from the cache: the kept body, tagged like any answer, charged the tier's cache price. */
+    private static Outcome answer(Exchange exchange, SelectedRoute route, CacheSettings settings, CachedAnswer hit) {
+        exchange.put(RequestContext.CACHE_HIT, Boolean.TRUE);
+        exchange.put(RequestContext.ROUTE, route.charged(settings.pricePercent()));
+        exchange.usage(new Usage(hit.inputTokens(), hit.outputTokens()));
+        exchange.addResponseHeader("X-Cache", "hit");
+        HttpServerResponse response = exchange.request().http().response();
+        SecurityHeaders.apply(response.headers(), exchange);
+        response.putHeader("Content-Type", hit.contentType());
+        response.putHeader("X-Model", route.model().name());
+        if (hit.modelVersion() != null) {
+            response.putHeader("X-Model-Version", hit.modelVersion());
+        }
+        response.putHeader("X-Upstream-Region", route.upstream().region());
+        response.setStatusCode(200);
+        exchange.responseStatus(200);
+        return new Outcome.Respond(new Outcome.Reply.Sent(response.end(Buffer.buffer(hit.body()))));
+    }
+
+    @Override
+    public void onComplete(Exchange exchange, Completion completion) {
+        String key = exchange.get(KEY);
+        if (key == null || completion.status() != 200 || completion.aborted() || completion.error() != null) {
+            return;
+        }
+        HttpClientResponse upstream = exchange.get(RequestContext.UPSTREAM_RESPONSE);
+        Buffer body = exchange.get(RequestContext.RESPONSE_BODY);
+        SelectedRoute route = exchange.get(RequestContext.ROUTE);
+        Tenant tenant = exchange.require(RequestContext.TENANT);
+        CacheSettings settings = tenant.tier().cache();
+        String type = upstream == null ? null : upstream.getHeader("Content-Type");
+        if (upstream == null || body == null || settings == null || body.length() > settings.maxEntryBytes()
+                || type == null || !type.regionMatches(true, 0, "application/json", 0, 16)
+                || upstream.getHeader("Content-Encoding") != null
+                || Boolean.TRUE.equals(exchange.get(RequestContext.USAGE_COUNTED))) {
+            return; // only a complete, plain JSON answer whose usage the upstream reported is kept
+        }
+        String keyRegion = exchange.get(KEY_REGION);
+        if (keyRegion != null && !keyRegion.equals(route.upstream().region())) {
+            return; // a retry answered from another region than the key names
+        }
+        Usage usage = completion.usage();
+        cache.put(tenant.id(), key, new CachedAnswer(type, upstream.getHeader("X-Model-Version"), body.getBytes(), usage.inputTokens(),
+                usage.outputTokens(), System.currentTimeMillis()), settings);
+        count(tenant, "stored");
+    }
+
+    private static final dev.warden.pipeline.Key<String> KEY_REGION = dev.warden.pipeline.Key.of("cacheKeyRegion");
+
+    private void count(Tenant tenant, String result) {
+        if (metrics != null) {
+            metrics.cache(tenant.id(), result);
+        }
+    }
+
+    private static boolean streaming(RequestBody body) {
+        JsonNode stream = body.field("stream");
+        return stream != null && stream.asBoolean(false);
+    }
+
+    private static boolean temperatureZero(RequestBody body) {
+        JsonNode t = body.field("temperature");
+        return t != null && t.isNumber() && t.doubleValue() == 0.0;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.warden.cache;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One kept answer: what the client is sent again on a hit (status 200, its content type, the
+ * model version and body) and the usage the answer reported (a hit is charged a share of its cost).
+ */
+public record CachedAnswer(String contentType, String modelVersion, byte[] body, long inputTokens, long outputTokens, long storedAtMs) {
+    private static final byte VERSION = 1;
+
+    /** Bytes an entry takes, for the per-tenant size limit (body plus a fixed overhead). */
+    public int weight() {
+        return body.length + 256;
+    }
+
+    /** A compact encoding for Redis: version, numbers, then length-prefixed strings and the body. */
+    public byte[] encode() {
+        byte[] type = bytes(contentType);
+        byte[] version = bytes(modelVersion);
+        ByteBuffer b = ByteBuffer.allocate(1 + 24 + 12 + type.length + version.length + body.length);
+        b.put(VERSION).putLong(inputTokens).putLong(outputTokens).putLong(storedAtMs);
+        b.putInt(type.length).put(type).putInt(version.length).put(version).putInt(body.length).put(body);
+        return b.array();
+    }
+
+    /** The answer {@link #encode()} wrote, or null for anything else (a foreign or corrupt value is a miss). */
+    public static CachedAnswer decode(byte[] raw) {
+        try {
+            ByteBuffer b = ByteBuffer.wrap(raw);
+            if (b.get() != VERSION) {
+                return null;
+            }
+            long in = b.getLong();
+            long out = b.getLong();
+            long at = b.getLong();
+            String type = string(b);
+            String version = string(b);
+            byte[] body = new byte[b.getInt()];
+            b.get(body);
+            return b.hasRemaining() ? null : new CachedAnswer(type, version.isEmpty() ? null : version, body, in, out, at);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s == null ? new byte[0] : s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String string(ByteBuffer b) {
+        byte[] s = new byte[b.getInt()];
+        b.get(s);
+        return new String(s, StandardCharsets.UTF_8);
+    }
+}

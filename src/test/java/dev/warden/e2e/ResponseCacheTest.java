@@ -1,0 +1,180 @@
+package dev.warden.e2e;
+
+import static dev.warden.testing.Http.bearer;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.warden.testing.Databases;
+import dev.warden.testing.Http;
+import dev.warden.testing.TestGateway;
+import dev.warden.usage.UsageRecord;
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The tenant-scoped response cache through a real gateway (ATTACKS A12, A13): deterministic
+ * requests are answered from the tenant's own entries, charged the tier's cache price; another
+ * tenant's identical prompt, any changed parameter, a stream, an error or a bypass never is.
+ * {@link RedisResponseCacheTest} runs the same with the cache in Redis.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ResponseCacheTest {
+    protected TestGateway gw;
+
+    /** The {@code cache:} block of the config (none: the local store). */
+    protected String cacheStoreYaml() {
+        return "";
+    }
+
+    @BeforeAll
+    void start() throws Exception {
+        gw = new TestGateway(yaml -> yaml
+                .replace("pools:\n", "pools:\n  eu-pool:\n    upstreams:\n      - { url: \"" + euUrl(yaml) + "\", region: eu }\n")
+                .replace("models:\n", "models:\n  gpt-eu: { pool: eu-pool, maxOutputTokens: 100, price: { inputPer1k: 1000, outputPer1k: 2000 } }\n")
+                .replace("gold: { description: \"top\", maxOutputTokens: 0 }",
+                        "gold: { description: \"top\", maxOutputTokens: 0, cache: { ttlSeconds: 60, pricePercent: 10 } }")
+                .replace("basic: { description: \"small\", maxOutputTokens: 50 }",
+                        "basic: { description: \"small\", maxOutputTokens: 50, cache: { ttlSeconds: 1 } }")
+                .replace("models: [echo, gpt-sim, embed-sim, scorer, us-only]", "models: [echo, gpt-sim, embed-sim, scorer, us-only, gpt-eu]")
+                .replace("models: [gpt-sim, embed-sim]", "models: [gpt-sim, embed-sim, gpt-eu]")
+                + cacheStoreYaml(), Databases.fresh(Databases.Kind.SQLITE));
+    }
+
+    /** The eu sim's URL, as the generated config names it in its main pool. */
+    private static String euUrl(String yaml) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"(http://127\\.0\\.0\\.1:\\d+)\", region: eu").matcher(yaml);
+        if (!m.find()) {
+            throw new AssertionError("no eu upstream in the test config");
+        }
+        return m.group(1);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        gw.close();
+    }
+
+    private static String body(String prompt, String extra) {
+        return "{\"model\":\"gpt-eu\",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]" + extra + "}";
+    }
+
+    private HttpResponse<String> ask(String tenant, String body, String... headers) {
+        String[] all = Http.authorized(bearer(gw.key(tenant)), headers);
+        return Http.post(gw.dataUrl("/v1/chat/completions"), body, all);
+    }
+
+    private String unique(String name) {
+        return name + "-" + System.nanoTime();
+    }
+
+    @Test
+    void aDeterministicRequestIsAnsweredFromTheTenantsCacheAndChargedItsCachePrice() throws Exception {
+        String b = body(unique("capital of France"), ",\"temperature\":0");
+        long before = gw.eu.requestCount();
+        HttpResponse<String> first = ask("acme", b);
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.headers().firstValue("X-Cache")).hasValue("miss");
+        HttpResponse<String> second = ask("acme", b);
+        assertThat(second.statusCode()).isEqualTo(200);
+        assertThat(second.headers().firstValue("X-Cache")).hasValue("hit");
+        assertThat(second.body()).isEqualTo(first.body());
+        assertThat(second.headers().firstValue("X-Tenant-ID")).hasValue("acme");
+        assertThat(second.headers().firstValue("X-Upstream-Region")).hasValue("eu");
+        assertThat(second.headers().firstValue("X-Request-ID")).isNotEqualTo(first.headers().firstValue("X-Request-ID"));
+        assertThat(gw.eu.requestCount() - before).as("one upstream call for two answers").isEqualTo(1);
+
+        assertThat(gw.ledger.flush(5000)).isTrue();
+        List<UsageRecord> rows = gw.store.usage("acme", 0, Long.MAX_VALUE).stream()
+                .filter(r -> r.requestId().equals(first.headers().firstValue("X-Request-ID").orElseThrow())
+                        || r.requestId().equals(second.headers().firstValue("X-Request-ID").orElseThrow()))
+                .toList();
+        assertThat(rows).hasSize(2);
+        UsageRecord made = rows.stream().filter(r -> !r.cacheHit()).findFirst().orElseThrow();
+        UsageRecord hit = rows.stream().filter(UsageRecord::cacheHit).findFirst().orElseThrow();
+        assertThat(made.costMicros()).isPositive();
+        assertThat(hit.outputTokens()).isEqualTo(made.outputTokens());
+        assertThat(hit.costMicros()).as("10 % of the answer's cost").isEqualTo(made.costMicros() * 10 / 100);
+        assertThat(gw.metric("warden_cache_requests_total", "tenant=\"acme\"", "result=\"hit\"")).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void anotherTenantsIdenticalPromptMisses() throws Exception { // A12
+        String b = body(unique("shared secret question"), ",\"temperature\":0");
+        assertThat(ask("acme", b).headers().firstValue("X-Cache")).hasValue("miss");
+        assertThat(ask("acme", b).headers().firstValue("X-Cache")).hasValue("hit");
+        long before = gw.eu.requestCount();
+        HttpResponse<String> other = ask("globex", b, "X-Tenant-ID", "globex");
+        assertThat(other.statusCode()).isEqualTo(200);
+        assertThat(other.headers().firstValue("X-Cache")).hasValue("miss");
+        assertThat(gw.eu.requestCount() - before).isEqualTo(1);
+        assertThat(gw.lastUpstreamHeaders().get("X-Tenant-ID")).isEqualTo("globex");
+    }
+
+    @Test
+    void everyParameterThatChangesTheAnswerIsPartOfTheKey() throws Exception { // A13
+        String prompt = unique("the same words");
+        String base = ",\"temperature\":0,\"seed\":1";
+        assertThat(ask("acme", body(prompt, base)).headers().firstValue("X-Cache")).hasValue("miss");
+        assertThat(ask("acme", body(prompt, base)).headers().firstValue("X-Cache")).hasValue("hit");
+        for (String changed : List.of(",\"temperature\":0,\"seed\":2", ",\"temperature\":0.0,\"seed\":1,\"top_p\":0.5",
+                base + ",\"logit_bias\":{\"50256\":-100}", base + ",\"user\":\"alice\"",
+                base + ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{}}}]",
+                base + ",\"max_tokens\":7")) {
+            long before = gw.eu.requestCount();
+            HttpResponse<String> r = ask("acme", body(prompt, changed));
+            assertThat(r.headers().firstValue("X-Cache")).as(changed).hasValue("miss");
+            assertThat(gw.eu.requestCount() - before).as(changed).isEqualTo(1);
+        }
+        HttpResponse<String> encoded = ask("acme", body(prompt, base), "Accept-Encoding", "gzip");
+        assertThat(encoded.headers().firstValue("X-Cache")).as("another Accept-Encoding").hasValue("miss");
+        // the same parameters in another order are the same request
+        String reordered = "{\"seed\":1,\"messages\":[{\"content\":\"" + prompt + "\",\"role\":\"user\"}],\"temperature\":0,\"model\":\"gpt-eu\"}";
+        assertThat(ask("acme", reordered).headers().firstValue("X-Cache")).hasValue("hit");
+    }
+
+    @Test
+    void nonDeterministicStreamedFailedAndBypassedRequestsAreNotServedFromTheCache() throws Exception {
+        String warm = body(unique("warm"), ",\"temperature\":0.7");
+        long before = gw.eu.requestCount();
+        assertThat(ask("acme", warm).headers().firstValue("X-Cache")).isEmpty();
+        assertThat(ask("acme", warm).headers().firstValue("X-Cache")).isEmpty();
+        assertThat(gw.eu.requestCount() - before).isEqualTo(2);
+        // the client may opt in
+        assertThat(ask("acme", warm, "X-Warden-Cache", "use").headers().firstValue("X-Cache")).hasValue("miss");
+        assertThat(ask("acme", warm, "X-Warden-Cache", "use").headers().firstValue("X-Cache")).hasValue("hit");
+
+        String stream = body(unique("stream"), ",\"temperature\":0,\"stream\":true");
+        before = gw.eu.requestCount();
+        ask("acme", stream);
+        HttpResponse<String> again = ask("acme", stream);
+        assertThat(again.headers().firstValue("X-Cache")).isEmpty();
+        assertThat(gw.eu.requestCount() - before).as("streams are always forwarded").isEqualTo(2);
+
+        String failing = body(unique("fails first"), ",\"temperature\":0");
+        assertThat(ask("acme", failing, "X-Sim-Fault", "status=500").statusCode()).isEqualTo(500);
+        HttpResponse<String> afterError = ask("acme", failing);
+        assertThat(afterError.statusCode()).isEqualTo(200);
+        assertThat(afterError.headers().firstValue("X-Cache")).as("an error is never kept").hasValue("miss");
+
+        before = gw.eu.requestCount();
+        HttpResponse<String> bypass = ask("acme", failing, "X-Warden-Cache", "bypass");
+        assertThat(bypass.headers().firstValue("X-Cache")).isEmpty();
+        assertThat(gw.eu.requestCount() - before).isEqualTo(1);
+
+        HttpResponse<String> bad = ask("acme", failing, "X-Warden-Cache", "please");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("\"code\":\"invalid_header\"");
+    }
+
+    @Test
+    void entriesExpireAfterTheTiersTtl() throws Exception {
+        String b = body(unique("short lived"), ",\"temperature\":0");
+        assertThat(ask("globex", b).headers().firstValue("X-Cache")).hasValue("miss");
+        assertThat(ask("globex", b).headers().firstValue("X-Cache")).hasValue("hit");
+        Thread.sleep(1100);
+        assertThat(ask("globex", b).headers().firstValue("X-Cache")).hasValue("miss");
+    }
+}

@@ -1,0 +1,344 @@
+package dev.warden.e2e;
+
+import static dev.warden.testing.Http.bearer;
+import static dev.warden.testing.Http.chat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.warden.sim.SimOptions;
+import dev.warden.sim.SimServer;
+import dev.warden.testing.Databases;
+import dev.warden.testing.Http;
+import dev.warden.testing.TestGateway;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetServer;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Upstreams failing under a real gateway: retries before the first byte stay in the tenant's
+ * regions, circuit breakers open and close, active health checks take an upstream out before
+ * requests fail on it, the balancer follows weights and load, and the retry budget holds.
+ *
+ * <p>Pool {@code ha}: {@code a1}, {@code a2} in eu and {@code b} in us (breaker: 3 failures, 500 ms
+ * open). Tenant {@code initech} may use eu only, {@code acme} any region.
+ */
+class UpstreamResilienceTest {
+    private final Vertx vertx = Vertx.vertx();
+    private SimServer a1;
+    private SimServer a2;
+    private SimServer b;
+    private SimServer c1;
+    private SimServer c2;
+    private NetServer garbage;
+    private int deadPort;
+    private TestGateway gw;
+
+    @BeforeEach
+    void start() throws Exception {
+        a1 = sim("eu");
+        a2 = sim("eu");
+        b = sim("us");
+        c1 = sim("eu");
+        c2 = sim("eu");
+        garbage = vertx.createNetServer().connectHandler(socket -> socket.handler(bytes -> {
+            socket.write(Buffer.buffer("this is not HTTP at all\r\n\r\n")).onComplete(v -> socket.close());
+        })).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
+        try (ServerSocket s = new ServerSocket(0)) {
+            deadPort = s.getLocalPort(); // nobody listens here once it is closed
+        }
+        gw = new TestGateway(yaml -> yaml
+                .replace("pools:\n", """
+                        pools:
+                          ha:
+                            circuitBreaker: { failures: 3, openMs: 500 }
+                            upstreams:
+                              - { url: "http://127.0.0.1:%d", region: eu }
+                              - { url: "http://127.0.0.1:%d", region: eu }
+                              - { url: "http://127.0.0.1:%d", region: us }
+                          checked:
+                            healthCheck: { path: /health, intervalMs: 100, timeoutMs: 100, unhealthyAfter: 2, healthyAfter: 2 }
+                            upstreams:
+                              - { url: "http://127.0.0.1:%d", region: eu }
+                              - { url: "http://127.0.0.1:%d", region: eu }
+                          weighted:
+                            upstreams:
+                              - { url: "http://127.0.0.1:%d", region: eu, weight: 1 }
+                              - { url: "http://127.0.0.1:%d", region: eu, weight: 3 }
+                          junk:
+                            upstreams:
+                              - { url: "http://127.0.0.1:%d", region: eu }
+                          fbdead:
+                            upstreams:
+                              - { url: "http://127.0.0.1:%d", region: eu }
+                          fbc1:
+                            upstreams:
+                              - { url: "http://127.0.0.1:%d", region: eu }
+                          fbus:
+                            upstreams:
+                              - { url: "http://127.0.0.1:%d", region: us }
+                          fba2:
+                            upstreams:
+                              - { url: "http://127.0.0.1:%d", region: eu }
+                          nobudget:
+                            circuitBreaker: { failures: 1000 }
+                            retries: { maxRetries: 2, budgetPercent: 0, minPerSecond: 0 }
+                            upstreams:
+                              - { url: "http://127.0.0.1:%d", region: eu }
+                              - { url: "http://127.0.0.1:%d", region: eu }
+                        """.formatted(a1.port(), a2.port(), b.port(), c1.port(), c2.port(), c1.port(), c2.port(),
+                        garbage.actualPort(), deadPort, c1.port(), b.port(), a2.port(), deadPort, a2.port()))
+                .replace("models:\n", """
+                        models:
+                          ha-model: { pool: ha }
+                          checked-model: { pool: checked }
+                          weighted-model: { pool: weighted }
+                          junk-model: { pool: junk }
+                          nobudget-model: { pool: nobudget }
+                          fb-primary: { pool: fbdead, price: { inputPer1k: 1000, outputPer1k: 1000 } }
+                          fb-pricey: { pool: fbc1, price: { inputPer1k: 5000, outputPer1k: 5000 } }
+                          fb-us: { pool: fbus, price: { inputPer1k: 10, outputPer1k: 10 } }
+                          fb-cheap: { pool: fba2, price: { inputPer1k: 100, outputPer1k: 300 } }
+                        """)
+                .replace("models: [echo, gpt-sim, us-only]", "models: [echo, gpt-sim, us-only, ha-model, checked-model, weighted-model, junk-model, nobudget-model]")
+                .replace("models: [echo, gpt-sim, embed-sim, scorer, us-only]", "models: [echo, gpt-sim, embed-sim, scorer, us-only, ha-model,"
+                        + " fb-primary, fb-pricey, fb-us, fb-cheap]\n    fallbacks: { fb-primary: [fb-pricey, fb-us, fb-cheap] }"),
+                Databases.fresh(Databases.Kind.SQLITE));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        gw.close();
+        vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+    private SimServer sim(String region) throws Exception {
+        return new SimServer(vertx, SimOptions.of(0, region)).start().await(10, TimeUnit.SECONDS);
+    }
+
+    private HttpResponse<String> call(String tenant, String model, String... extra) {
+        String[] headers = Http.authorized(bearer(gw.key(tenant)), extra);
+        return Http.post(gw.dataUrl("/v1/chat/completions"), chat(model, "hi"), headers);
+    }
+
+    private double breaker(SimServer sim) {
+        return gw.metric("warden_upstream_circuit_state", "pool=\"ha\"", "upstream=\"127.0.0.1:" + sim.port() + "\"");
+    }
+
+    @Test
+    void aDeadUpstreamIsRetriedInRegionAndItsBreakerOpens() throws Exception {
+        int port = a1.port();
+        a1.stop().await(5, TimeUnit.SECONDS);
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> r = call("initech", "ha-model");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(r.headers().firstValue("X-Upstream-Region")).hasValue("eu");
+        }
+        assertThat(a2.requestCount()).isEqualTo(20);
+        assertThat(b.requestCount()).as("never another region").isZero();
+        assertThat(breaker(a1)).as("a1's breaker is open").isEqualTo(2);
+        double retries = gw.metric("warden_upstream_retries_total", "pool=\"ha\"", "reason=\"connect_failed\"");
+        assertThat(retries).as("three failures open it; afterwards nobody tries a1").isEqualTo(3);
+        for (int i = 0; i < 10; i++) {
+            assertThat(call("initech", "ha-model").statusCode()).isEqualTo(200);
+        }
+        assertThat(gw.metric("warden_upstream_retries_total", "pool=\"ha\"", "reason=\"connect_failed\"")).isEqualTo(retries);
+        assertThat(gw.metric("warden_upstream_circuit_opened_total", "upstream=\"127.0.0.1:" + port + "\"")).isEqualTo(1);
+    }
+
+    @Test
+    void anUpstreamThatComesBackIsProbedAndTakesTrafficAgain() throws Exception {
+        int port = a1.port();
+        a1.stop().await(5, TimeUnit.SECONDS);
+        for (int i = 0; i < 10; i++) {
+            assertThat(call("initech", "ha-model").statusCode()).isEqualTo(200);
+        }
+        assertThat(gw.metric("warden_upstream_circuit_state", "upstream=\"127.0.0.1:" + port + "\"")).isEqualTo(2);
+        SimServer back = new SimServer(vertx, SimOptions.of(port, "eu")).start().await(10, TimeUnit.SECONDS);
+        Thread.sleep(600); // the breaker's open time
+        for (int i = 0; i < 40 && back.requestCount() < 5; i++) {
+            assertThat(call("initech", "ha-model").statusCode()).isEqualTo(200);
+        }
+        assertThat(back.requestCount()).as("the recovered upstream takes requests again").isGreaterThanOrEqualTo(5);
+        assertThat(gw.metric("warden_upstream_circuit_state", "upstream=\"127.0.0.1:" + port + "\"")).isZero();
+    }
+
+    @Test
+    void noAllowedUpstreamLeftIs503AndNeverAnotherRegion() throws Exception {
+        a1.stop().await(5, TimeUnit.SECONDS);
+        a2.stop().await(5, TimeUnit.SECONDS);
+        HttpResponse<String> last = null;
+        for (int i = 0; i < 10; i++) {
+            last = call("initech", "ha-model", "X-Warden-Region", "us", "X-Upstream", "127.0.0.1:" + b.port());
+            assertThat(last.statusCode()).as(last.body()).isIn(502, 503);
+            assertThat(last.body()).doesNotContain("Exception").doesNotContain("at dev.");
+        }
+        assertThat(last.statusCode()).as("both breakers open: refused before any attempt").isEqualTo(503);
+        assertThat(last.body()).contains("\"code\":\"no_upstream_in_region\"");
+        assertThat(last.headers().firstValue("Retry-After")).isPresent();
+        assertThat(b.requestCount()).as("eu-only traffic never reaches us, whatever the headers say").isZero();
+        // a tenant allowed in us is served there meanwhile
+        HttpResponse<String> acme = call("acme", "ha-model");
+        assertThat(acme.statusCode()).isEqualTo(200);
+        assertThat(acme.headers().firstValue("X-Upstream-Region")).hasValue("us");
+    }
+
+    @Test
+    void a503WithRetryAfterIsRetriedOnAnotherUpstream() throws Exception {
+        a1.faults("status=503,retry-after=1");
+        for (int i = 0; i < 20; i++) {
+            assertThat(call("initech", "ha-model").statusCode()).isEqualTo(200);
+        }
+        assertThat(a1.requestCount()).as("a1 was tried").isPositive();
+        assertThat(a2.requestCount()).isEqualTo(20);
+        assertThat(gw.metric("warden_upstream_retries_total", "pool=\"ha\"", "reason=\"retry_after\"")).isEqualTo(a1.requestCount());
+    }
+
+    @Test
+    void a503WithoutRetryAfterIsPassedOnNotRetried() {
+        a1.faults("status=503");
+        int refused = 0;
+        for (int i = 0; i < 20; i++) {
+            int status = call("initech", "ha-model").statusCode();
+            assertThat(status).isIn(200, 503);
+            refused += status == 503 ? 1 : 0;
+        }
+        assertThat(refused).as("a1's answers reach the client").isPositive();
+        assertThat(a1.requestCount() + a2.requestCount()).as("one attempt per request").isEqualTo(20);
+        assertThat(refused).as("the breaker stops sending to a1 after three failures").isLessThanOrEqualTo(3);
+    }
+
+    @Test
+    void aResetBeforeTheHeadIsRetried() {
+        a1.faults("reset-head");
+        for (int i = 0; i < 20; i++) {
+            assertThat(call("initech", "ha-model").statusCode()).isEqualTo(200);
+        }
+        assertThat(a2.requestCount()).isEqualTo(20);
+        assertThat(gw.metric("warden_upstream_retries_total", "pool=\"ha\"", "reason=\"reset\"")).isEqualTo(a1.requestCount());
+    }
+
+    @Test
+    void aSlowUpstreamTimesOutWithoutARetry() {
+        HttpResponse<String> r = call("initech", "ha-model", "X-Sim-Fault", "delay=3000");
+        assertThat(r.statusCode()).isEqualTo(504);
+        assertThat(r.body()).contains("\"code\":\"upstream_timeout\"");
+        assertThat(a1.requestCount() + a2.requestCount()).as("the upstream may still be working on it: no second try").isEqualTo(1);
+    }
+
+    @Test
+    void aStreamResetMidwayCountsAgainstItsUpstream() {
+        String body = "{\"model\":\"ha-model\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        Http.post(gw.dataUrl("/v1/chat/completions"), body, "Authorization", bearer(gw.key("initech")), "X-Sim-Fault", "reset-after=2");
+        assertThat(a1.requestCount() + a2.requestCount()).as("begun streams are never retried").isEqualTo(1);
+        SimServer used = a1.requestCount() == 1 ? a1 : a2;
+        assertThat(gw.metric("warden_upstream_responses_total", "upstream=\"127.0.0.1:" + used.port() + "\"", "outcome=\"failed\""))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void garbageFromAnUpstreamIsACleanBadGateway() {
+        HttpResponse<String> r = call("initech", "junk-model");
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+        assertThat(r.body()).contains("\"code\":\"upstream_").doesNotContain("Exception").doesNotContain("at io.");
+    }
+
+    @Test
+    void activeHealthChecksTakeAnUpstreamOutBeforeRequestsFailOnIt() throws Exception {
+        String c1Label = "upstream=\"127.0.0.1:" + c1.port() + "\"";
+        assertThat(gw.awaitMetric(1, "warden_upstream_healthy", "pool=\"checked\"", c1Label)).isEqualTo(1);
+        c1.healthy(false);
+        assertThat(gw.awaitMetric(0, "warden_upstream_healthy", "pool=\"checked\"", c1Label)).isZero();
+        long before = c1.requestCount();
+        for (int i = 0; i < 20; i++) {
+            assertThat(call("initech", "checked-model").statusCode()).isEqualTo(200);
+        }
+        assertThat(c1.requestCount()).as("out of rotation").isEqualTo(before);
+        c1.healthy(true);
+        assertThat(gw.awaitMetric(1, "warden_upstream_healthy", "pool=\"checked\"", c1Label)).isEqualTo(1);
+        for (int i = 0; i < 60 && c1.requestCount() == before; i++) {
+            assertThat(call("initech", "checked-model").statusCode()).isEqualTo(200);
+        }
+        assertThat(c1.requestCount()).as("back in rotation").isGreaterThan(before);
+    }
+
+    @Test
+    void idleUpstreamsShareTrafficByWeight() {
+        long light0 = c1.requestCount();
+        long heavy0 = c2.requestCount();
+        for (int i = 0; i < 400; i++) {
+            assertThat(call("initech", "weighted-model").statusCode()).isEqualTo(200);
+        }
+        double heavyShare = (c2.requestCount() - heavy0) / 400.0;
+        assertThat(c1.requestCount() - light0 + c2.requestCount() - heavy0).isEqualTo(400);
+        assertThat(heavyShare).as("weight 3 of 4").isBetween(0.68, 0.82);
+    }
+
+    @Test
+    void theLeastLoadedUpstreamGetsTheNewRequests() throws Exception {
+        a1.faults("delay=300"); // slow: its requests pile up
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            List<CompletableFuture<Integer>> calls = new ArrayList<>();
+            for (int i = 0; i < 160; i++) {
+                calls.add(CompletableFuture.supplyAsync(() -> call("initech", "ha-model").statusCode(), pool));
+            }
+            for (CompletableFuture<Integer> c : calls) {
+                assertThat(c.get(30, TimeUnit.SECONDS)).isEqualTo(200);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(a1.requestCount() + a2.requestCount()).isEqualTo(160);
+        assertThat(a1.requestCount()).as("the slow upstream gets far fewer than half").isLessThan(40);
+    }
+
+    @Test
+    void aModelWithNoUpstreamLeftFallsBackInRegionWithinItsReservationAndIsChargedTheFallbacksPrice() throws Exception {
+        long pricey = c1.requestCount();
+        HttpResponse<String> r = call("acme", "fb-primary");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.headers().firstValue("X-Model")).as("the model that answered").hasValue("fb-cheap");
+        assertThat(r.headers().firstValue("X-Upstream-Region")).as("the region the first model would have used").hasValue("eu");
+        assertThat(c1.requestCount()).as("a fallback dearer than the reservation is skipped").isEqualTo(pricey);
+        assertThat(b.requestCount()).as("a fallback in another region is skipped, though the tenant may use it").isZero();
+        assertThat(a2.lastBody()).contains("\"model\":\"fb-cheap\"");
+        assertThat(gw.metric("warden_upstream_fallbacks_total", "from=\"fb-primary\"", "to=\"fb-cheap\"")).isEqualTo(1);
+
+        assertThat(gw.ledger.flush(5000)).isTrue();
+        String id = r.headers().firstValue("X-Request-ID").orElseThrow();
+        dev.warden.usage.UsageRecord row = gw.store.usage("acme", 0, Long.MAX_VALUE).stream()
+                .filter(u -> u.requestId().equals(id)).findFirst().orElseThrow();
+        assertThat(row.model()).isEqualTo("fb-cheap");
+        assertThat(row.costMicros()).as("the fallback's price")
+                .isEqualTo(new dev.warden.pipeline.Usage(row.inputTokens(), row.outputTokens()).costMicros(100, 300));
+
+        // once its breaker is open, the fallback is taken at routing, before any attempt
+        for (int i = 0; i < 6; i++) {
+            assertThat(call("acme", "fb-primary").headers().firstValue("X-Model")).hasValue("fb-cheap");
+        }
+    }
+
+    @Test
+    void theRetryBudgetBoundsRetries() {
+        int failed = 0;
+        for (int i = 0; i < 30; i++) {
+            int status = call("initech", "nobudget-model").statusCode();
+            assertThat(status).isIn(200, 502);
+            failed += status == 502 ? 1 : 0;
+        }
+        assertThat(failed).as("requests sent to the dead upstream were not retried: the budget is empty").isPositive();
+        assertThat(gw.metric("warden_upstream_retries_refused_total", "pool=\"nobudget\"")).isEqualTo(failed);
+        assertThat(gw.metric("warden_upstream_retries_total", "pool=\"nobudget\"")).isZero();
+    }
+}
