@@ -54,3 +54,33 @@ if os.getenv("BENCH_TALLY") == "1" then
     io.write("SECONDS " .. table.concat(parts, ",") .. "\n")
   end
 end
+
+-- BENCH_COUNT=1: also count the 2xx answers and the total_tokens their usage reports (one COUNTED
+-- line at the end), for bench/soak.sh's check that the ledger equals the answers.
+if os.getenv("BENCH_COUNT") == "1" then
+  local counted = {}
+  local previous_setup = setup
+  setup = function(thread)
+    table.insert(counted, thread)
+    if previous_setup then previous_setup(thread) end
+  end
+  ok_answers = 0
+  ok_tokens = 0
+  response = function(status, headers, body)
+    if status >= 200 and status < 300 then
+      ok_answers = ok_answers + 1
+      local t = body and string.match(body, '"total_tokens":(%d+)')
+      if t then ok_tokens = ok_tokens + tonumber(t) end
+    end
+  end
+  local before = done
+  done = function(summary, latency, requests)
+    before(summary, latency, requests)
+    local answers, tokens = 0, 0
+    for _, t in ipairs(counted) do
+      answers = answers + t:get("ok_answers")
+      tokens = tokens + t:get("ok_tokens")
+    end
+    io.write(string.format("COUNTED answers=%d tokens=%d\n", answers, tokens))
+  end
+end

@@ -31,6 +31,7 @@ final class DataPlaneVerticle extends VerticleBase {
     private final dev.warden.admission.FairQueues queues;
     private final dev.warden.routing.UpstreamRegistry upstreams;
     private final dev.warden.cache.ResponseCache cache;
+    private final dev.warden.http.ConnectionCaps caps;
     private final dev.warden.observe.Tracing tracing;
     private final dev.warden.observe.AccessLog accessLog;
     private final dev.warden.token.ServiceTokens serviceTokens;
@@ -45,7 +46,8 @@ final class DataPlaneVerticle extends VerticleBase {
                       dev.warden.identity.JwksCache.Shared jwks, ListenerConfig listener, ControlPlane control,
                       java.util.function.Supplier<String> renewalBase, dev.warden.admission.LimiterStore limiter,
                       dev.warden.admission.FairQueues queues, dev.warden.routing.UpstreamRegistry upstreams,
-                      dev.warden.cache.ResponseCache cache) {
+                      dev.warden.cache.ResponseCache cache, dev.warden.http.ConnectionCaps caps) {
+        this.caps = caps;
         this.upstreams = upstreams;
         this.cache = cache;
         this.renewalBase = renewalBase;
@@ -88,7 +90,7 @@ final class DataPlaneVerticle extends VerticleBase {
                         new dev.warden.token.PlatformEndpoints(
                                 new dev.warden.token.TokenExchange(vertx, snapshots, hasher, serviceTokens, control == null ? null : control.audit()),
                                 new dev.warden.token.JobRenewal(vertx, snapshots, control == null ? null : control.jobs(), serviceTokens,
-                                        control == null ? null : control.audit())))).onSuccess(s -> {
+                                        control == null ? null : control.audit()))), caps, config.timeouts()).onSuccess(s -> {
                     server = s;
                     if (listener.tls() != null && listener.tls().clientAuth() != dev.warden.config.TlsConfig.ClientAuth.NONE) {
                         vertx.setPeriodic(1000, id -> refreshTrust()); // a tenant's new CA bundle is trusted within a second

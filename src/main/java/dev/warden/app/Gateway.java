@@ -102,6 +102,14 @@ public final class Gateway {
         responseCache = config.cache().redis() ? new dev.warden.cache.RedisResponseCache(vertx, config.cache())
                 : new dev.warden.cache.LocalResponseCache();
         dev.warden.cache.ResponseCache cache = responseCache;
+        dev.warden.http.ConnectionCaps caps = new dev.warden.http.ConnectionCaps(config.limits().maxConnections(),
+                config.limits().maxConnectionsPerSource()); // one count for every event loop
+        io.micrometer.core.instrument.Gauge.builder("warden_connections_open", caps, c -> c.open())
+                .description("Open data-plane connections").register(prometheus);
+        io.micrometer.core.instrument.FunctionCounter.builder("warden_connections_refused", caps, c -> c.refused())
+                .description("Connections closed at once: past limits.maxConnections or maxConnectionsPerSource").register(prometheus);
+        io.micrometer.core.instrument.FunctionCounter.builder("warden_requests_too_slow", caps, c -> c.slow())
+                .description("Requests whose head or body came too slowly (408, connection closed)").register(prometheus);
         config.pools().values().stream().filter(p -> p.capacity() != null).forEach(p -> {
             io.micrometer.core.instrument.Gauge.builder("warden_pool_free_seats", this,
                             g -> g.queues.queues().containsKey(p.name()) ? g.queues.queues().get(p.name()).freeSeats() : p.capacity().seats())
@@ -124,7 +132,7 @@ public final class Gateway {
             DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, tracing, accessLog, serviceTokens, jwks,
                     config.dataListener(), control,
                     () -> snapshots.current().config().jobs().renewalBase(config.dataListener(), dataPort), store.result(), queues,
-                    upstreams, cache);
+                    upstreams, cache, caps);
             loops.add(v);
             return v;
         }, new io.vertx.core.DeploymentOptions().setInstances(instances))).compose(id -> {

@@ -539,13 +539,16 @@ public final class ConfigLoader {
         if (!r.isObject(n, "limits", false)) {
             return d;
         }
-        r.onlyKnown(n, "limits", Set.of("maxBodyBytes", "maxHeaderBytes", "maxUriBytes", "maxJsonDepth", "maxResponseBytes"));
+        r.onlyKnown(n, "limits", Set.of("maxBodyBytes", "maxHeaderBytes", "maxUriBytes", "maxJsonDepth", "maxResponseBytes",
+                "maxConnections", "maxConnectionsPerSource"));
         return new Limits(
                 r.integer(n, "limits", "maxBodyBytes", d.maxBodyBytes(), 1024, 256 * 1024 * 1024),
                 r.integer(n, "limits", "maxHeaderBytes", d.maxHeaderBytes(), 1024, 1024 * 1024),
                 r.integer(n, "limits", "maxUriBytes", d.maxUriBytes(), 256, 64 * 1024),
                 r.integer(n, "limits", "maxJsonDepth", d.maxJsonDepth(), 4, 1000),
-                r.integer(n, "limits", "maxResponseBytes", d.maxResponseBytes(), 1024, 1024 * 1024 * 1024));
+                r.integer(n, "limits", "maxResponseBytes", d.maxResponseBytes(), 1024, 1024 * 1024 * 1024),
+                r.integer(n, "limits", "maxConnections", d.maxConnections(), 1, 1_000_000),
+                r.integer(n, "limits", "maxConnectionsPerSource", d.maxConnectionsPerSource(), 0, 1_000_000));
     }
 
     private static Timeouts timeouts(ConfigReader r, JsonNode n) {
@@ -553,13 +556,15 @@ public final class ConfigLoader {
         if (!r.isObject(n, "timeouts", false)) {
             return d;
         }
-        r.onlyKnown(n, "timeouts", Set.of("connectMs", "firstByteMs", "idleMs", "clientIdleMs", "drainMs"));
+        r.onlyKnown(n, "timeouts", Set.of("connectMs", "firstByteMs", "idleMs", "clientIdleMs", "drainMs", "headerMs", "bodyMs"));
         return new Timeouts(
                 r.integer(n, "timeouts", "connectMs", d.connectMs(), 1, 600_000),
                 r.integer(n, "timeouts", "firstByteMs", d.firstByteMs(), 1, 3_600_000),
                 r.integer(n, "timeouts", "idleMs", d.idleMs(), 1, 3_600_000),
                 r.integer(n, "timeouts", "clientIdleMs", d.clientIdleMs(), 1, 3_600_000),
-                r.integer(n, "timeouts", "drainMs", d.drainMs(), 0, 300_000));
+                r.integer(n, "timeouts", "drainMs", d.drainMs(), 0, 300_000),
+                r.integer(n, "timeouts", "headerMs", d.headerMs(), 100, 600_000),
+                r.integer(n, "timeouts", "bodyMs", d.bodyMs(), 100, 3_600_000));
     }
 
     /** A tier's response cache, or null (absent, or {@code enabled: false}). */

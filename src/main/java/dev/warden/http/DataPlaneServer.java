@@ -9,7 +9,11 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.util.concurrent.TimeUnit;
 
-/** Starts a data-plane listener: HTTP/1.1, strict decoding, the configured caps and idle timeout. */
+/**
+ * Starts a data-plane listener: HTTP/1.1 only (no h2c, no ALPN: HTTP/2 frame floods have nothing
+ * to land on), strict decoding, the configured size caps, connection caps, head / body deadlines
+ * and idle timeout.
+ */
 public final class DataPlaneServer {
     private DataPlaneServer() {
     }
@@ -33,9 +37,20 @@ public final class DataPlaneServer {
                 .setAcceptBacklog(4096);
     }
 
-    public static Future<HttpServer> start(Vertx vertx, HttpServerOptions options, DataPlaneHandler handler) {
+    /**
+     * Starts a listener: each new connection is counted against {@code caps} (closed at once past
+     * them), gets the strict decoder, and the head and body deadlines of {@code timeouts}.
+     */
+    public static Future<HttpServer> start(Vertx vertx, HttpServerOptions options, DataPlaneHandler handler, ConnectionCaps caps,
+                                           Timeouts timeouts) {
         HttpServer server = vertx.createHttpServer(options);
-        server.connectionHandler(connection -> StrictRequestDecoder.install(connection, options));
+        server.connectionHandler(connection -> {
+            if (!caps.admit(connection)) {
+                return;
+            }
+            StrictRequestDecoder.install(connection, options);
+            SlowClientGuard.install(connection, timeouts.headerMs(), timeouts.bodyMs(), caps.slow);
+        });
         server.requestHandler(handler);
         server.invalidRequestHandler(handler::unreadable);
         return server.listen();

@@ -35,6 +35,7 @@ public enum ErrorCode {
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
     BODY_TOO_LARGE(413, "Request body too large"),
     PROMPT_TOO_LARGE(413, "Prompt too large for the model"),
+    REQUEST_TIMEOUT(408, "Request timeout"),
     URI_TOO_LONG(414, "URI too long"),
     HEADERS_TOO_LARGE(431, "Request header fields too large"),
     RATE_LIMITED(429, "Rate limited"),

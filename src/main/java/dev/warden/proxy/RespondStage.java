@@ -20,7 +20,8 @@ import java.util.List;
  * Respond: checks the upstream's answer belongs to the request's tenant (an {@code X-Tenant-ID}
  * echo naming anyone else drops the answer: 502 {@code isolation_violation}, a security event),
  * tags it (tenant, request id, model, region, timing, security headers) and streams it to the
- * client: SSE event by event, JSON chunk by chunk, reading the token usage on the way.
+ * client: SSE event by event, JSON chunk by chunk, reading the token usage on the way. An error
+ * answer is scrubbed ({@link ErrorRelay}); a redirect or an informational status is never passed on.
  */
 public final class RespondStage implements Stage {
 
@@ -48,6 +49,14 @@ public final class RespondStage implements Stage {
                     "The model server's answer could not be verified for this tenant.", "upstream_tenant_mismatch"));
         }
 
+        int status = upstream.statusCode();
+        if (status < 200 || (status >= 300 && status < 400)) {
+            // a model API never redirects: a Location (perhaps to an internal address) is never passed on
+            upstream.exceptionHandler(ignored -> { });
+            upstream.request().reset();
+            return Outcome.rejectNow(GatewayError.of(ErrorCode.UPSTREAM_PROTOCOL_ERROR,
+                    "The model server gave an answer the gateway does not pass on.", "upstream_status_" + status));
+        }
         HttpServerResponse client = exchange.request().http().response();
         MultiMap out = client.headers();
         client.setStatusCode(upstream.statusCode());
@@ -69,7 +78,10 @@ public final class RespondStage implements Stage {
         UpstreamBody.Prepared prepared = exchange.require(StreamKeys.PREPARED);
         String type = upstream.getHeader("Content-Type");
         Relay relay;
-        if (type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
+        if (status >= 400) { // what an upstream says about a failure goes through the scrubber (G08)
+            String own = exchange.verifiedTenant();
+            relay = new ErrorRelay(exchange, upstream, client, idleMs, maxStreamMs, word -> !word.equals(own) && snapshot.tenant(word) != null);
+        } else if (type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
             client.setChunked(true);
             relay = new SseRelay(exchange, upstream, client, idleMs, maxStreamMs,
                     snapshot.config().limits().maxResponseBytes(), prepared.clientWantsUsageChunk() || !prepared.streaming());

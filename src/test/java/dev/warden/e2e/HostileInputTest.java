@@ -198,6 +198,22 @@ class HostileInputTest extends GatewayTestBase {
                 .doesNotContain("http2-settings");
     }
 
+    // --- F02: compressed request bodies -----------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gzip", "gzip, gzip", "br", "deflate", "identity, gzip"})
+    void compressedBodiesAreRefusedUnread(String encoding) throws Exception {
+        long before = gw.upstreamRequests();
+        java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(zipped)) {
+            gz.write(new byte[1 << 20]); // 1 MiB of zeros: a thousandfold bomb in a kilobyte
+        }
+        String body = new String(zipped.toByteArray(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        RawHttp.Answer a = raw(head("POST /v1/chat/completions HTTP/1.1", "Content-Type: application/json",
+                "Content-Encoding: " + encoding, "Content-Length: " + body.length()) + "\r\n" + body);
+        assertRefusedUnforwarded(a, 415, before);
+    }
+
     // --- E01-E07: paths and encodings -----------------------------------------------------
 
     @ParameterizedTest
