@@ -7,7 +7,8 @@
 #   - RSS, open files and threads flat: the last sample within 15 % (RSS) / +8 (files) / +2
 #     (threads) of the one taken after the first two minutes (warm-up: JIT, pools, caches);
 #   - the ledger equals the answers: as many usage rows as 2xx answers, and the same token total
-#     as the answers' usage reported.
+#     as the answers' usage reported (plus the few requests wrk had in flight when it stopped:
+#     answered and recorded by Warden, never read by wrk; at most CONNS, each the same size).
 # Knobs (env): SOAK_MINUTES (20), CONNS (32)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,18 +22,10 @@ BENCH_WORK=$W
 source "$ROOT/bench/lib/warden.sh"
 start_sim $P_SIM "$W/sim.log"
 KEY=$(new_key "$W/data")
-cat > "$W/w.yaml" <<YAML
-listeners: { data: { host: 127.0.0.1, port: $P_DATA }, admin: { host: 127.0.0.1, port: $P_ADMIN } }
-dataDir: $W/data
-telemetry: { accessLog: false }
-pools: { sim: { upstreams: [ { url: "http://127.0.0.1:$P_SIM", region: eu } ] } }
-models: { gpt-sim: { pool: sim, price: { inputPer1k: 500, outputPer1k: 1500 } } }
-tiers: { pro: { description: p, limits: { requestsPerMinute: 100000000, tokensPerMinute: 100000000000, perKey: { requestsPerMinute: 100000000 }, concurrency: 100000, dailyTokens: 1000000000000 } } }
-tenants: { soak: { tier: pro, regions: [eu], models: [gpt-sim], keys: [ { key: "$KEY" } ] } }
-YAML
+one_tenant_config "$W/w.yaml" $P_DATA $P_ADMIN $P_SIM "$W/data" soak "$KEY" "{ requestsPerMinute: 100000000, tokensPerMinute: 100000000000, perKey: { requestsPerMinute: 100000000 }, concurrency: 100000, dailyTokens: 1000000000000 }" ""
 serve "$W/w.yaml" "$W/w.log"
 WP=$WARDEN_PID
-until curl -sf -o /dev/null "http://127.0.0.1:$P_ADMIN/readyz"; do sleep 0.05; kill -0 $WP || { cat "$W/w.log"; exit 1; }; done
+wait_ready $P_ADMIN "$W/w.log"
 URL="http://127.0.0.1:$P_DATA/v1/chat/completions"
 sample() { echo "$1 $(awk '/^VmRSS:/ {print $2}' /proc/$WP/status) $(ls /proc/$WP/fd | wc -l) $(awk '/^Threads:/ {print $2}' /proc/$WP/status)"; }
 
@@ -72,6 +65,13 @@ PY
 ANSWERS=$(echo "$COUNTED" | sed 's/.*answers=\([0-9]*\).*/\1/'); TOKENS=$(echo "$COUNTED" | sed 's/.*tokens=\([0-9]*\).*/\1/')
 LEDGER_ROWS=$(( ${ROWS2%%|*} - ${ROWS0%%|*} )); LEDGER_TOKENS=$(( ${ROWS2##*|} - ${ROWS0##*|} ))
 echo "answers $ANSWERS (tokens $TOKENS); ledger rows $LEDGER_ROWS (tokens $LEDGER_TOKENS; $(( ${ROWS1%%|*} - ${ROWS0%%|*} )) before the stop)"
-[ "$ANSWERS" = "$LEDGER_ROWS" ] && [ "$TOKENS" = "$LEDGER_TOKENS" ] && check "the ledger equals the answers" ok \
-  || check "the ledger equals the answers" "answers $ANSWERS/$TOKENS vs ledger $LEDGER_ROWS/$LEDGER_TOKENS"
+# wrk stops with up to CONNS requests in flight: Warden answers and records them, wrk never reads
+# them. So the ledger may hold up to CONNS rows more than wrk counted, each the size of the others
+# (the bench request is always the same): exactly that, never fewer rows, never other tokens.
+EXTRA=$((LEDGER_ROWS - ANSWERS))
+if [ "$EXTRA" -ge 0 ] && [ "$EXTRA" -le "$CONNS" ] && [ $((LEDGER_TOKENS * ANSWERS)) = $((LEDGER_ROWS * TOKENS)) ]; then
+  check "the ledger equals the answers ($EXTRA more rows: requests in flight when wrk stopped)" ok
+else
+  check "the ledger equals the answers" "answers $ANSWERS/$TOKENS vs ledger $LEDGER_ROWS/$LEDGER_TOKENS"
+fi
 exit $FAILED

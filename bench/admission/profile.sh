@@ -20,19 +20,10 @@ SIM=$SIM_PID
 KEY=$(new_key "$W/data")
 LIMITER=""
 [ "$STORE" = redis ] && LIMITER="limiter: { store: redis, namespace: prof$RANDOM$RANDOM }"
-cat > "$W/w.yaml" <<YAML
-listeners: { data: { host: 127.0.0.1, port: $P_DATA }, admin: { host: 127.0.0.1, port: $P_ADMIN } }
-dataDir: $W/data
-telemetry: { accessLog: false }
-$LIMITER
-pools: { sim: { upstreams: [ { url: "http://127.0.0.1:$P_SIM", region: eu } ] } }
-models: { gpt-sim: { pool: sim, price: { inputPer1k: 500, outputPer1k: 1500 } } }
-tiers: { pro: { description: b, limits: $LIMITS } }
-tenants: { bench: { tier: pro, regions: [eu], models: [gpt-sim], keys: [ { key: "$KEY" } ] } }
-YAML
+one_tenant_config "$W/w.yaml" $P_DATA $P_ADMIN $P_SIM "$W/data" bench "$KEY" "$LIMITS" "$LIMITER"
 serve "$W/w.yaml" "$W/w.log"
 WP=$WARDEN_PID
-until curl -sf -o /dev/null "http://127.0.0.1:$P_ADMIN/readyz"; do sleep 0.05; kill -0 $WP || { cat "$W/w.log"; exit 1; }; done
+wait_ready $P_ADMIN "$W/w.log"
 URL="http://127.0.0.1:$P_DATA/v1/chat/completions"
 BENCH_KEY=$KEY wrk -t2 -c64 -d10s -s "$ROOT/bench/lib/chat.lua" "$URL" > /dev/null # warm-up (JIT)
 BENCH_KEY=$KEY wrk -t2 -c64 -d15s -s "$ROOT/bench/lib/chat.lua" "$URL" | grep RESULT &

@@ -58,7 +58,7 @@ tenants:
 YAML
 serve "$W/w.yaml" "$W/w.log"
 WP=$WARDEN_PID
-until curl -sf -o /dev/null "http://127.0.0.1:$P_ADMIN/readyz"; do sleep 0.05; kill -0 $WP || { cat "$W/w.log"; exit 1; }; done
+wait_ready $P_ADMIN "$W/w.log"
 URL="http://127.0.0.1:$P_DATA/v1/chat/completions"
 BENCH_KEY=$KEY_RATES wrk -t2 -c"$CONNS" -d5s -s "$ROOT/bench/lib/chat.lua" "$URL" > /dev/null # warm-up
 sleep 1

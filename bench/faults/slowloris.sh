@@ -18,18 +18,10 @@ source "$ROOT/bench/lib/warden.sh"
 ulimit -n 65536 2>/dev/null || true
 start_sim $P_SIM "$W/sim.log"
 KEY=$(new_key "$W/data")
-cat > "$W/w.yaml" <<YAML
-listeners: { data: { host: 127.0.0.1, port: $P_DATA }, admin: { host: 127.0.0.1, port: $P_ADMIN } }
-dataDir: $W/data
-telemetry: { accessLog: false }
-pools: { sim: { upstreams: [ { url: "http://127.0.0.1:$P_SIM", region: eu } ] } }
-models: { gpt-sim: { pool: sim, price: { inputPer1k: 500, outputPer1k: 1500 } } }
-tiers: { pro: { description: p } }
-tenants: { quiet: { tier: pro, regions: [eu], models: [gpt-sim], keys: [ { key: "$KEY" } ] } }
-YAML
+one_tenant_config "$W/w.yaml" $P_DATA $P_ADMIN $P_SIM "$W/data" quiet "$KEY" "{}" ""
 serve "$W/w.yaml" "$W/w.log"
 WP=$WARDEN_PID
-until curl -sf -o /dev/null "http://127.0.0.1:$P_ADMIN/readyz"; do sleep 0.05; kill -0 $WP || { cat "$W/w.log"; exit 1; }; done
+wait_ready $P_ADMIN "$W/w.log"
 URL="http://127.0.0.1:$P_DATA/v1/chat/completions"
 run() { BENCH_KEY=$KEY BENCH_DELAY_MS=$DELAY_MS wrk -t2 -c"$CONNS" -d"${DURATION}s" -s "$ROOT/bench/lib/chat.lua" "$URL" | grep RESULT; }
 BENCH_KEY=$KEY wrk -t2 -c"$CONNS" -d5s -s "$ROOT/bench/lib/chat.lua" "$URL" > /dev/null # warm-up

@@ -1,6 +1,7 @@
 # bench/lib/warden.sh — what every bench script starts with (source it with ROOT set):
 # build the jar if sources changed, find a JDK 21+, and stop every process started (PIDS) and
-# remove BENCH_WORK on exit. Then: start_sim PORT LOG, new_key DATA_DIR, serve CONFIG LOG.
+# remove BENCH_WORK on exit. Then: start_sim PORT LOG, new_key DATA_DIR, serve CONFIG LOG,
+# one_tenant_config FILE ..., wait_ready ADMIN_PORT LOG.
 "$ROOT/warden" build >/dev/null
 # shellcheck source=../../scripts/find-java.sh
 source "$ROOT/scripts/find-java.sh"
@@ -25,4 +26,26 @@ new_key() {
 serve() {
   "$JAVA_BIN" ${WARDEN_JAVA_OPTS:-$(default_java_opts "$JAVA_BIN")} -jar "$JAR" serve --config "$1" > "$2" 2>&1 &
   WARDEN_PID=$!; PIDS+=($WARDEN_PID)
+}
+
+# A config for one Warden (data DATA_PORT, admin ADMIN_PORT) in front of the sim on SIM_PORT: model
+# gpt-sim, one tenant TENANT with KEY on tier "t" whose limits are LIMITS (a YAML flow map, or
+# "{}"), and EXTRA (more top-level YAML, may be empty). Written to FILE.
+one_tenant_config() {
+  local file=$1 data=$2 admin=$3 sim=$4 dir=$5 tenant=$6 key=$7 limits=$8 extra=${9:-}
+  cat > "$file" <<YAML
+listeners: { data: { host: 127.0.0.1, port: $data }, admin: { host: 127.0.0.1, port: $admin } }
+dataDir: $dir
+telemetry: { accessLog: false }
+$extra
+pools: { sim: { upstreams: [ { url: "http://127.0.0.1:$sim", region: eu } ] } }
+models: { gpt-sim: { pool: sim, price: { inputPer1k: 500, outputPer1k: 1500 } } }
+tiers: { t: { description: bench, limits: $limits } }
+tenants: { $tenant: { tier: t, regions: [eu], models: [gpt-sim], keys: [ { key: "$key" } ] } }
+YAML
+}
+
+# Waits until the Warden started by serve answers /readyz on ADMIN_PORT (its log LOG shown if it dies).
+wait_ready() {
+  until curl -sf -o /dev/null "http://127.0.0.1:$1/readyz"; do sleep 0.05; kill -0 "$WARDEN_PID" || { cat "$2"; exit 1; }; done
 }

@@ -68,6 +68,27 @@ class SlowClientsTest {
         }
     }
 
+    /** Sends {@code bytes} one every 100 ms until the server answers; its whole answer, or null if it never did. */
+    private static String drip(Socket s, String bytes) throws IOException {
+        OutputStream out = s.getOutputStream();
+        for (int i = 0; i < bytes.length(); i++) {
+            try {
+                out.write(bytes.charAt(i));
+                out.flush();
+            } catch (IOException closed) {
+                return readUntilClosed(s, 2000);
+            }
+            s.setSoTimeout(100);
+            try {
+                int b = s.getInputStream().read();
+                return b < 0 ? "" : (char) b + readUntilClosed(s, 2000);
+            } catch (SocketTimeoutException notYet) {
+                // keep dripping
+            }
+        }
+        return null;
+    }
+
     @Test
     void aHeadSentByteByByteIsAnswered408AndClosed() throws Exception { // F04: slowloris
         long before = gw.upstreamRequests();
@@ -75,22 +96,7 @@ class SlowClientsTest {
             OutputStream out = s.getOutputStream();
             out.write("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
             long start = System.nanoTime();
-            String answer = null;
-            for (int i = 0; i < 40 && answer == null; i++) { // a header byte every 100 ms: never idle, never done
-                try {
-                    out.write('X');
-                    out.flush();
-                } catch (IOException closed) {
-                    break;
-                }
-                s.setSoTimeout(100);
-                try {
-                    int b = s.getInputStream().read();
-                    answer = b < 0 ? "" : (char) b + readUntilClosed(s, 2000);
-                } catch (SocketTimeoutException notYet) {
-                    // keep dripping
-                }
-            }
+            String answer = drip(s, "X".repeat(40)); // a header byte every 100 ms: never idle, never done
             if (answer == null) {
                 answer = readUntilClosed(s, 2000);
             }
@@ -113,22 +119,7 @@ class SlowClientsTest {
                     + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            String answer = null;
-            for (int i = 0; i < body.length() - 1 && answer == null; i++) {
-                try {
-                    out.write(body.charAt(i));
-                    out.flush();
-                } catch (IOException closed) {
-                    break;
-                }
-                s.setSoTimeout(100);
-                try {
-                    int b = s.getInputStream().read();
-                    answer = b < 0 ? "" : (char) b + readUntilClosed(s, 2000);
-                } catch (SocketTimeoutException notYet) {
-                    // keep dripping
-                }
-            }
+            String answer = drip(s, body.substring(0, body.length() - 1));
             assertThat(answer).as("answered and closed before the body was complete").isNotNull().startsWith("HTTP/1.1 408");
         }
         assertThat(gw.upstreamRequests()).isEqualTo(before);
