@@ -1,14 +1,26 @@
 package dev.warden.config;
 
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.util.regex.Pattern;
 
 /**
  * The one rule for URLs Warden itself calls (identity providers, key sets, introspection,
  * webhooks): https, or plain http only to a loopback host (test servers); no credentials in the
- * URL, no fragment.
+ * URL, no fragment; never a host written as an IP address in a range no identity provider lives in
+ * (link-local such as the cloud metadata address 169.254.169.254, unspecified, multicast; also in
+ * IPv4-mapped IPv6 form), and never an address spelled as a bare number or in hex or octal
+ * ({@code 2130706433}, {@code 0x7f000001}, {@code 0177.0.0.1}, {@code 127.1}) that resolvers read
+ * as an IP. {@link #forbiddenAddress} applies the same ranges to the address a name resolves to, at
+ * connect time.
  */
 public final class OutboundUrls {
+    /** A host a resolver would read as a numeric address other than the four-decimal dotted form. */
+    private static final Pattern OBFUSCATED = Pattern.compile("(?i)^(0x[0-9a-f]+|[0-9]+|([0-9a-fx]+\\.){1,3}[0-9a-fx]+)$");
+    private static final Pattern DOTTED = Pattern.compile("^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$");
+
     private OutboundUrls() {
     }
 
@@ -16,11 +28,68 @@ public final class OutboundUrls {
         try {
             URI u = new URI(s);
             String host = u.getHost();
+            if (host == null || u.getUserInfo() != null || u.getFragment() != null) {
+                return false;
+            }
             boolean loopback = "127.0.0.1".equals(host) || "localhost".equals(host) || "[::1]".equals(host);
-            return host != null && u.getUserInfo() == null && u.getFragment() == null
-                    && ("https".equals(u.getScheme()) || "http".equals(u.getScheme()) && loopback);
-        } catch (URISyntaxException e) {
-            return false;
+            if (!("https".equals(u.getScheme()) || "http".equals(u.getScheme()) && loopback)) {
+                return false;
+            }
+            if (OBFUSCATED.matcher(host).matches() && !DOTTED.matcher(host).matches()) {
+                return false; // 2130706433, 0x7f000001, 0177.0.0.1, 127.1: an address in disguise
+            }
+            if (DOTTED.matcher(host).matches() || host.startsWith("[")) {
+                String literal = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+                InetAddress a = InetAddress.getByName(literal);
+                if (host.startsWith("[") && (a instanceof java.net.Inet4Address
+                        || a instanceof java.net.Inet6Address v6 && v6.isIPv4CompatibleAddress())) {
+                    return false; // an IPv4 address inside an IPv6 one ([::ffff:7f00:1]): a disguise, never needed
+                }
+                return forbiddenAddress(a) == null && (!a.isLoopbackAddress() || loopback);
+            }
+            return true;
+        } catch (URISyntaxException | UnknownHostException e) {
+            return false; // an IP literal that does not parse
         }
+    }
+
+    /**
+     * Why Warden must not call {@code address} on a tenant's behalf, or null when it may: link-local
+     * (169.254/16, fe80::/10: the cloud metadata service lives there), unspecified, multicast,
+     * broadcast. IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry.
+     */
+    public static String forbiddenAddress(InetAddress address) {
+        InetAddress a = address;
+        byte[] raw = a.getAddress();
+        if (raw.length == 16 && isMapped(raw)) {
+            try {
+                a = InetAddress.getByAddress(java.util.Arrays.copyOfRange(raw, 12, 16));
+            } catch (UnknownHostException impossible) {
+                return "unparsable";
+            }
+        }
+        if (a.isLinkLocalAddress()) {
+            return "link-local";
+        }
+        if (a.isAnyLocalAddress()) {
+            return "unspecified";
+        }
+        if (a.isMulticastAddress()) {
+            return "multicast";
+        }
+        byte[] b = a.getAddress();
+        if (b.length == 4 && (b[0] == 0 || (b[0] & 0xff) == 255 && (b[1] & 0xff) == 255 && (b[2] & 0xff) == 255 && (b[3] & 0xff) == 255)) {
+            return "reserved";
+        }
+        return null;
+    }
+
+    private static boolean isMapped(byte[] raw) {
+        for (int i = 0; i < 10; i++) {
+            if (raw[i] != 0) {
+                return false;
+            }
+        }
+        return raw[10] == (byte) 0xff && raw[11] == (byte) 0xff;
     }
 }

@@ -25,8 +25,46 @@ final class IdpCalls {
                 .setTimeout(timeoutMs).setFollowRedirects(false).putHeader("Accept", "application/json");
     }
 
-    /** Sends and reads a 200 answer of at most {@code maxBytes}; fails with {@code failure} + a short cause otherwise. */
+    /**
+     * Sends and reads a 200 answer of at most {@code maxBytes}; fails with {@code failure} + a short
+     * cause otherwise. The host is resolved first (on a worker) and every address it resolves to is
+     * checked ({@link dev.warden.config.OutboundUrls#forbiddenAddress}; a loopback address only for a
+     * URL that says loopback): a name that resolves to the metadata service or rebinds to this
+     * machine is refused at connect time, whatever it looked like when it was written. The request
+     * then goes to the checked address (the host name still sent as Host and for TLS).
+     */
     static Future<Buffer> call(HttpClient client, RequestOptions opts, Buffer body, int maxBytes, String failure) {
+        String host = opts.getHost();
+        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+        java.util.concurrent.Callable<java.net.InetAddress> resolve = () -> checkedAddress(host,
+                java.net.InetAddress.getAllByName(host.startsWith("[") ? host.substring(1, host.length() - 1) : host));
+        Future<java.net.InetAddress> checked = context == null ? Future.failedFuture("no context") : context.executeBlocking(resolve, false);
+        return checked.transform(ar -> ar.failed()
+                ? Future.failedFuture(failure + (ar.cause() instanceof java.io.IOException && "egress refused".equals(ar.cause().getMessage())
+                        ? "_egress_refused" : "_unavailable"))
+                : send(client, opts.setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(opts.getPort(), ar.result().getHostAddress())),
+                        body, maxBytes, failure));
+    }
+
+    /**
+     * The address to connect to for {@code host} among {@code resolved}: the first, once every one
+     * of them is allowed; an {@link java.io.IOException} "egress refused" if any is forbidden, or is
+     * a loopback address for a host that does not say loopback (DNS rebinding to this machine).
+     */
+    static java.net.InetAddress checkedAddress(String host, java.net.InetAddress[] resolved) throws java.io.IOException {
+        boolean saysLoopback = "127.0.0.1".equals(host) || "localhost".equals(host) || "[::1]".equals(host) || "::1".equals(host);
+        for (java.net.InetAddress a : resolved) {
+            if (dev.warden.config.OutboundUrls.forbiddenAddress(a) != null || (a.isLoopbackAddress() && !saysLoopback)) {
+                throw new java.io.IOException("egress refused");
+            }
+        }
+        if (resolved.length == 0) {
+            throw new java.io.IOException("unresolved");
+        }
+        return resolved[0];
+    }
+
+    private static Future<Buffer> send(HttpClient client, RequestOptions opts, Buffer body, int maxBytes, String failure) {
         Promise<Buffer> promise = Promise.promise();
         client.request(opts).compose(req -> body == null ? req.send() : req.send(body)).onComplete(ar -> {
             if (ar.failed()) {

@@ -207,10 +207,14 @@ public final class GatewayMetrics implements StageCounters {
         io.micrometer.core.instrument.Gauge.builder("warden_upstream_healthy", () -> healthy.getAsBoolean() ? 1 : 0)
                 .description("The active health check's verdict: 1 healthy (or not checked), 0 out of rotation").tags(tags)
                 .strongReference(true).register(registry);
+        held.add(openings); // a function counter holds its object weakly: keep the supplier alive
         io.micrometer.core.instrument.FunctionCounter.builder("warden_upstream_circuit_opened", openings,
                         java.util.function.LongSupplier::getAsLong)
                 .description("Times the upstream's circuit breaker opened").tags(tags).register(registry);
     }
+
+    /** Objects function counters read (Micrometer keeps only weak references to them). Bounded: one per configured upstream. */
+    private final java.util.List<Object> held = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** A request retried on another upstream of {@code pool}, and why (connect_failed, reset, retry_after). */
     public void upstreamRetry(String pool, String reason) {

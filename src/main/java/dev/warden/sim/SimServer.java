@@ -26,6 +26,7 @@ public final class SimServer {
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong connections = new AtomicLong();
+    private final AtomicLong cut = new AtomicLong();
     private volatile java.util.concurrent.ConcurrentLinkedQueue<long[]> spans;
     private final SimJobs jobs;
     private volatile String lastBody;
@@ -103,6 +104,11 @@ public final class SimServer {
         }
         requests.incrementAndGet();
         HttpServerResponse res = req.response();
+        res.closeHandler(v -> {
+            if (!res.ended()) {
+                cut.incrementAndGet(); // the caller went away mid-answer
+            }
+        });
         var tracked = spans;
         if (tracked != null) {
             long start = System.nanoTime();
@@ -134,6 +140,11 @@ public final class SimServer {
                 answer(req, path, body, faults);
             }
         }).onFailure(e -> res.reset());
+    }
+
+    /** How many answers were cut off by the caller before their end (tests check a client leaving cancels the upstream). */
+    public long cutCount() {
+        return cut.get();
     }
 
     /** How many connections were opened to this sim (tests check keep-alive reuse). */

@@ -43,6 +43,19 @@ class MisconfigurationAttacksTest {
     }
 
     @Test
+    void h01ATenantsIdentityProviderCannotPointAtInternalAddresses() throws Exception {
+        for (String url : List.of("https://169.254.169.254/latest/meta-data/", "https://[::ffff:7f00:1]/jwks", "https://2130706433/jwks",
+                "https://0x7f000001/jwks", "file:///etc/passwd", "gopher://127.0.0.1:9090/_x", "http://idp.example.com/jwks")) {
+            String body = "{\"schemes\":[\"api-key\",\"jwt\"],\"jwt\":{\"issuer\":\"https://idp.example.com/\",\"audiences\":[\"warden\"],"
+                    + "\"jwksUrl\":\"" + url + "\"}}";
+            HttpResponse<String> r = Http.call("PUT", gw.adminUrl("/admin/v1/tenants/acme/settings/auth"), body,
+                    "Authorization", bearer(gw.adminToken));
+            assertThat(r.statusCode()).as(url + ": " + r.body()).isEqualTo(400);
+            assertThat(r.body()).contains("jwt.jwksUrl");
+        }
+    }
+
+    @Test
     void h04TenantEditableFieldsAreLiteralsNeverEvaluated() throws Exception {
         for (String hostile : List.of("${jndi:ldap://127.0.0.1:1/x}", "#{T(java.lang.Runtime).getRuntime()}", "${env:HOME}")) {
             int mark = gw.auditMark();

@@ -236,13 +236,48 @@ class UpstreamResilienceTest {
     }
 
     @Test
-    void aStreamResetMidwayCountsAgainstItsUpstream() {
+    void aStreamResetMidwayCountsAgainstItsUpstream() throws Exception {
         String body = "{\"model\":\"ha-model\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
         Http.post(gw.dataUrl("/v1/chat/completions"), body, "Authorization", bearer(gw.key("initech")), "X-Sim-Fault", "reset-after=2");
         assertThat(a1.requestCount() + a2.requestCount()).as("begun streams are never retried").isEqualTo(1);
         SimServer used = a1.requestCount() == 1 ? a1 : a2;
-        assertThat(gw.metric("warden_upstream_responses_total", "upstream=\"127.0.0.1:" + used.port() + "\"", "outcome=\"failed\""))
+        // reported when the exchange completes, just after the client has its (broken) answer
+        assertThat(gw.awaitMetric(1, "warden_upstream_responses_total", "upstream=\"127.0.0.1:" + used.port() + "\"", "outcome=\"failed\""))
                 .isEqualTo(1);
+    }
+
+    @Test
+    void aClientLeavingMidStreamCancelsTheUpstreamAtOnceAndSettlesWhatWasProduced() throws Exception {
+        String body = "{\"model\":\"ha-model\",\"stream\":true,\"max_tokens\":40,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(gw.dataUrl("/v1/chat/completions")))
+                .header("Authorization", bearer(gw.key("initech"))).header("Content-Type", "application/json")
+                .header("X-Sim-Fault", "pace=4") // 40 tokens at 4 a second: 10 s if nobody leaves
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<java.io.InputStream> r = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+        int events = 0;
+        while (events < 3) { // three tokens' worth, then the client goes away
+            String line = lines.readLine();
+            events += line != null && line.startsWith("data: ") ? 1 : 0;
+        }
+        long left = System.nanoTime();
+        r.body().close();
+        client.close();
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        while (a1.cutCount() + a2.cutCount() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(a1.cutCount() + a2.cutCount()).as("the upstream's answer was cut, not left running").isEqualTo(1);
+        assertThat((System.nanoTime() - left) / 1e9).as("at once, not when the stream would have ended").isLessThan(2.0);
+
+        String id = r.headers().firstValue("X-Request-ID").orElseThrow();
+        assertThat(gw.ledger.flush(5000)).isTrue();
+        dev.warden.usage.UsageRecord row = gw.store.usage("initech", 0, Long.MAX_VALUE).stream()
+                .filter(u -> u.requestId().equals(id)).findFirst().orElseThrow();
+        assertThat(row.aborted()).isTrue();
+        assertThat(row.outputTokens()).as("what was produced before the client left, not the 40 reserved").isBetween(1L, 12L);
     }
 
     @Test
