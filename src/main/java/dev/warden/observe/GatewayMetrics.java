@@ -218,25 +218,32 @@ public final class GatewayMetrics implements StageCounters {
 
     /** A request retried on another upstream of {@code pool}, and why (connect_failed, reset, retry_after). */
     public void upstreamRetry(String pool, String reason) {
-        Counter.builder("warden_upstream_retries").description("Requests retried on another upstream before the first byte")
-                .tags("pool", pool, "reason", reason).register(registry).increment();
+        counter("warden_upstream_retries", "Requests retried on another upstream before the first byte", "pool", pool, "reason", reason)
+                .increment();
     }
 
     /** A retry the pool's retry budget refused. */
     public void upstreamRetryRefused(String pool) {
-        Counter.builder("warden_upstream_retries_refused").description("Retries refused by the pool's retry budget")
-                .tags("pool", pool).register(registry).increment();
+        counter("warden_upstream_retries_refused", "Retries refused by the pool's retry budget", "pool", pool).increment();
     }
 
     /** A response cache lookup or store of a tenant: hit, miss, bypass, stored. */
     public void cache(String tenant, String result) {
-        Counter.builder("warden_cache_requests").description("Response cache lookups (hit, miss, bypass) and stores (stored)")
-                .tags("tenant", tenantLabel(tenant), "result", result).register(registry).increment();
+        counter("warden_cache_requests", "Response cache lookups (hit, miss, bypass) and stores (stored)",
+                "tenant", tenantLabel(tenant), "result", result).increment();
+    }
+
+    /** Counters of the routing and cache events, by name and label values: registered once, then a map lookup. */
+    private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+
+    private Counter counter(String name, String description, String... tags) {
+        String key = name + '|' + String.join("|", tags);
+        Counter c = counters.get(key);
+        return c != null ? c : counters.computeIfAbsent(key, k -> Counter.builder(name).description(description).tags(tags).register(registry));
     }
 
     /** A request served by a fallback model because its own model's upstreams could not answer. */
     public void upstreamFallback(String from, String to) {
-        Counter.builder("warden_upstream_fallbacks").description("Requests moved to a fallback model before the first byte")
-                .tags("from", from, "to", to).register(registry).increment();
+        counter("warden_upstream_fallbacks", "Requests moved to a fallback model before the first byte", "from", from, "to", to).increment();
     }
 }

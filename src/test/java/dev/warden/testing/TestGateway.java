@@ -227,6 +227,28 @@ public final class TestGateway implements AutoCloseable {
         return b;
     }
 
+    /**
+     * The ledger row of one request, waiting (5 s at most) for it: a row is queued when its exchange
+     * completes, which may be just after the client has its answer.
+     */
+    public dev.warden.usage.UsageRecord usageRow(String tenant, String requestId) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (true) {
+            if (!ledger.flush(5000)) {
+                throw new AssertionError("ledger writer did not drain in 5 s");
+            }
+            for (dev.warden.usage.UsageRecord r : store.usage(tenant, 0, Long.MAX_VALUE)) {
+                if (r.requestId().equals(requestId)) {
+                    return r;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no ledger row for request " + requestId);
+            }
+            Thread.sleep(20);
+        }
+    }
+
     /** Every audit record, once everything queued so far has been written. */
     public java.util.List<dev.warden.audit.AuditRecord> auditRecords() throws InterruptedException {
         if (!audit.flush(5000)) {
