@@ -35,6 +35,8 @@ import io.vertx.core.http.HttpServerResponse;
 public final class CacheStage implements Stage {
     static final String HEADER = "X-Warden-Cache";
     private static final dev.warden.pipeline.Key<String> KEY = dev.warden.pipeline.Key.of("cacheKey");
+    /** The region the key names: an answer from elsewhere (a retry) is not kept under it. */
+    private static final dev.warden.pipeline.Key<String> KEY_REGION = dev.warden.pipeline.Key.of("cacheKeyRegion");
 
     private final ResponseCache cache;
     private final GatewayMetrics metrics;
@@ -137,8 +139,6 @@ public final class CacheStage implements Stage {
                 usage.outputTokens(), System.currentTimeMillis()), settings);
         count(tenant, "stored");
     }
-
-    private static final dev.warden.pipeline.Key<String> KEY_REGION = dev.warden.pipeline.Key.of("cacheKeyRegion");
 
     private void count(Tenant tenant, String result) {
         if (metrics != null) {

@@ -116,18 +116,9 @@ public final class ConfigLoader {
         JsonNode limiterNode = root.get("limiter");
         if (r.isObject(limiterNode, "limiter", false)) {
             r.onlyKnown(limiterNode, "limiter", Set.of("store", "redis", "namespace", "holdTtlSeconds", "timeoutMs"));
-            String kind = r.string(limiterNode, "limiter", "store", "local", false);
-            if (!kind.equals("local") && !kind.equals("redis")) {
-                r.error("limiter.store", kind + " (expected: local or redis)");
-            }
-            String redisUrl = r.string(limiterNode, "limiter", "redis", LimiterSettings.DEFAULTS.redisUrl(), false);
-            if (!redisUrl.startsWith("redis://") && !redisUrl.startsWith("rediss://")) {
-                r.error("limiter.redis", "(expected: redis://[:PASSWORD@]HOST[:PORT][/DB] or rediss://...)");
-            }
-            String namespace = r.string(limiterNode, "limiter", "namespace", "w", false);
-            if (!Ids.isName(namespace)) {
-                r.error("limiter.namespace", "invalid (expected: 1..64 of [a-z0-9-])");
-            }
+            String kind = storeKind(r, limiterNode, "limiter");
+            String redisUrl = redisUrl(r, limiterNode, "limiter", LimiterSettings.DEFAULTS.redisUrl());
+            String namespace = namespace(r, limiterNode, "limiter", "w");
             limiter = new LimiterSettings(kind, redisUrl, namespace, r.integer(limiterNode, "limiter", "holdTtlSeconds", 60, 3, 86_400),
                     r.integer(limiterNode, "limiter", "timeoutMs", 250, 10, 10_000));
         }
@@ -136,19 +127,9 @@ public final class ConfigLoader {
         JsonNode cacheNode = root.get("cache");
         if (r.isObject(cacheNode, "cache", false)) {
             r.onlyKnown(cacheNode, "cache", Set.of("store", "redis", "namespace"));
-            String kind = r.string(cacheNode, "cache", "store", "local", false);
-            if (!kind.equals("local") && !kind.equals("redis")) {
-                r.error("cache.store", kind + " (expected: local or redis)");
-            }
-            String redisUrl = r.string(cacheNode, "cache", "redis", limiter.redisUrl(), false); // the limiter's Redis unless named
-            if (!redisUrl.startsWith("redis://") && !redisUrl.startsWith("rediss://")) {
-                r.error("cache.redis", "(expected: redis://[:PASSWORD@]HOST[:PORT][/DB] or rediss://...)");
-            }
-            String namespace = r.string(cacheNode, "cache", "namespace", limiter.namespace(), false);
-            if (!Ids.isName(namespace)) {
-                r.error("cache.namespace", "invalid (expected: 1..64 of [a-z0-9-])");
-            }
-            cacheStore = new CacheStoreSettings(kind.equals("redis"), redisUrl, namespace);
+            // the limiter's Redis and namespace unless named
+            cacheStore = new CacheStoreSettings(storeKind(r, cacheNode, "cache").equals("redis"),
+                    redisUrl(r, cacheNode, "cache", limiter.redisUrl()), namespace(r, cacheNode, "cache", limiter.namespace()));
         }
 
         int maxTenantLabels = 1000;
@@ -565,6 +546,33 @@ public final class ConfigLoader {
                 r.integer(n, "timeouts", "drainMs", d.drainMs(), 0, 300_000),
                 r.integer(n, "timeouts", "headerMs", d.headerMs(), 100, 600_000),
                 r.integer(n, "timeouts", "bodyMs", d.bodyMs(), 100, 3_600_000));
+    }
+
+    /** {@code <section>.store}: local or redis. */
+    private static String storeKind(ConfigReader r, JsonNode n, String section) {
+        String kind = r.string(n, section, "store", "local", false);
+        if (!kind.equals("local") && !kind.equals("redis")) {
+            r.error(section + ".store", kind + " (expected: local or redis)");
+        }
+        return kind;
+    }
+
+    /** {@code <section>.redis}: a redis:// or rediss:// URL. */
+    private static String redisUrl(ConfigReader r, JsonNode n, String section, String dflt) {
+        String url = r.string(n, section, "redis", dflt, false);
+        if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
+            r.error(section + ".redis", "(expected: redis://[:PASSWORD@]HOST[:PORT][/DB] or rediss://...)");
+        }
+        return url;
+    }
+
+    /** {@code <section>.namespace}: the prefix of a store's Redis keys. */
+    private static String namespace(ConfigReader r, JsonNode n, String section, String dflt) {
+        String namespace = r.string(n, section, "namespace", dflt, false);
+        if (!Ids.isName(namespace)) {
+            r.error(section + ".namespace", "invalid (expected: 1..64 of [a-z0-9-])");
+        }
+        return namespace;
     }
 
     /** A tier's response cache, or null (absent, or {@code enabled: false}). */

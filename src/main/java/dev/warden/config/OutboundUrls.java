@@ -31,7 +31,7 @@ public final class OutboundUrls {
             if (host == null || u.getUserInfo() != null || u.getFragment() != null) {
                 return false;
             }
-            boolean loopback = "127.0.0.1".equals(host) || "localhost".equals(host) || "[::1]".equals(host);
+            boolean loopback = namesLoopback(host);
             if (!("https".equals(u.getScheme()) || "http".equals(u.getScheme()) && loopback)) {
                 return false;
             }
@@ -51,6 +51,11 @@ public final class OutboundUrls {
         } catch (URISyntaxException | UnknownHostException e) {
             return false; // an IP literal that does not parse
         }
+    }
+
+    /** Whether a URL's host says loopback in one of the plain spellings (the only ones allowed plain http, or a loopback address). */
+    public static boolean namesLoopback(String host) {
+        return "127.0.0.1".equals(host) || "localhost".equals(host) || "[::1]".equals(host) || "::1".equals(host);
     }
 
     /**

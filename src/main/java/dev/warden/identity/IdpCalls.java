@@ -52,7 +52,7 @@ final class IdpCalls {
      * a loopback address for a host that does not say loopback (DNS rebinding to this machine).
      */
     static java.net.InetAddress checkedAddress(String host, java.net.InetAddress[] resolved) throws java.io.IOException {
-        boolean saysLoopback = "127.0.0.1".equals(host) || "localhost".equals(host) || "[::1]".equals(host) || "::1".equals(host);
+        boolean saysLoopback = dev.warden.config.OutboundUrls.namesLoopback(host);
         for (java.net.InetAddress a : resolved) {
             if (dev.warden.config.OutboundUrls.forbiddenAddress(a) != null || (a.isLoopbackAddress() && !saysLoopback)) {
                 throw new java.io.IOException("egress refused");

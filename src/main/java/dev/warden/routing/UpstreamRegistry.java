@@ -53,18 +53,20 @@ public final class UpstreamRegistry {
                 // the gauges read whatever state the pool holds now (a reload may replace it)
                 String name = pool.name;
                 metrics.upstreamState(name, upstream.authority(), upstream.region(),
-                        () -> current(name, upstream) == null ? 0 : current(name, upstream).outstanding(),
-                        () -> current(name, upstream) == null ? 0 : current(name, upstream).breaker().state().gauge,
-                        () -> current(name, upstream) == null || current(name, upstream).healthy(),
-                        () -> current(name, upstream) == null ? 0 : current(name, upstream).breaker().openings());
+                        () -> read(name, upstream, UpstreamState::outstanding, 0),
+                        () -> read(name, upstream, u -> u.breaker().state().gauge, 0),
+                        () -> read(name, upstream, UpstreamState::healthy, true),
+                        () -> read(name, upstream, u -> u.breaker().openings(), 0L));
             }
         }
         return s;
     }
 
-    private UpstreamState current(String pool, UpstreamConfig upstream) {
+    /** {@code what} of the state the pool holds now for {@code upstream}, or {@code absent}. */
+    private <T> T read(String pool, UpstreamConfig upstream, java.util.function.Function<UpstreamState, T> what, T absent) {
         PoolState p = pools.get(pool);
-        return p == null ? null : p.upstreams.get(upstream);
+        UpstreamState s = p == null ? null : p.upstreams.get(upstream);
+        return s == null ? absent : what.apply(s);
     }
 
     /** Every upstream state of a pool (the health checker's list). */
