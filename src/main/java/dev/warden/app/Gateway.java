@@ -98,6 +98,7 @@ public final class Gateway {
         }
         List<DataPlaneVerticle> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
         dev.warden.routing.UpstreamRegistry upstreams = new dev.warden.routing.UpstreamRegistry(metrics); // breakers, load, health
+        upstreams.prime(config.pools().values());
         healthChecker = new dev.warden.routing.HealthChecker(vertx, () -> snapshots.current().config(), upstreams).start();
         responseCache = config.cache().redis() ? new dev.warden.cache.RedisResponseCache(vertx, config.cache())
                 : new dev.warden.cache.LocalResponseCache();

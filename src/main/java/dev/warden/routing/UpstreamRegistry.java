@@ -69,6 +69,14 @@ public final class UpstreamRegistry {
         return s == null ? absent : what.apply(s);
     }
 
+    /**
+     * Creates the state (and registers the gauges) of every configured upstream now, at start, so
+     * that the first request of each pool does not pay for it.
+     */
+    public void prime(java.util.Collection<PoolConfig> configured) {
+        configured.forEach(this::states);
+    }
+
     /** Every upstream state of a pool (the health checker's list). */
     List<UpstreamState> states(PoolConfig config) {
         PoolState p = pool(config);
