@@ -108,7 +108,7 @@ final class TenantSettingsAdmin {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant.");
         }
         JsonCheck check = new JsonCheck();
-        ObjectNode normalised = TenantSettingsSchema.validate(kind, body, check);
+        ObjectNode normalised = TenantSettingsSchema.validate(kind, body, check, snapshots.current().config().egress());
         if (!check.ok()) {
             return Answer.refuse(ErrorCode.INVALID_REQUEST, String.join("; ", check.errors()));
         }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
-import dev.warden.config.OutboundUrls;
+import dev.warden.config.Egress;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -34,9 +34,9 @@ final class TenantSettingsSchema {
     }
 
     /** The normalised document, or the errors (in {@code check}). */
-    static ObjectNode validate(String kind, JsonNode body, JsonCheck check) {
+    static ObjectNode validate(String kind, JsonNode body, JsonCheck check, Egress egress) {
         return switch (kind) {
-            case "auth" -> auth(body, check);
+            case "auth" -> auth(body, check, egress);
             case "budgets" -> budgets(body, check);
             case "overrides" -> overrides(body, check);
             case "logging" -> logging(body, check);
@@ -44,7 +44,7 @@ final class TenantSettingsSchema {
         };
     }
 
-    private static ObjectNode auth(JsonNode body, JsonCheck c) {
+    private static ObjectNode auth(JsonNode body, JsonCheck c, Egress egress) {
         ObjectNode out = AdminJson.MAPPER.createObjectNode();
         if (!c.object(body, "auth", Set.of("schemes", "jwt", "introspection", "mtls", "mfa"), true)) {
             return out;
@@ -70,10 +70,10 @@ final class TenantSettingsSchema {
             }
         }
         if (body.has("jwt")) {
-            out.set("jwt", jwt(body.get("jwt"), c));
+            out.set("jwt", jwt(body.get("jwt"), c, egress));
         }
         if (body.has("introspection")) {
-            out.set("introspection", introspection(body.get("introspection"), c));
+            out.set("introspection", introspection(body.get("introspection"), c, egress));
         }
         if (body.has("mtls")) {
             out.set("mtls", mtls(body.get("mtls"), c));
@@ -84,7 +84,7 @@ final class TenantSettingsSchema {
         return out;
     }
 
-    private static ObjectNode jwt(JsonNode n, JsonCheck c) {
+    private static ObjectNode jwt(JsonNode n, JsonCheck c, Egress egress) {
         String p = "auth.jwt";
         ObjectNode out = AdminJson.MAPPER.createObjectNode();
         if (!c.object(n, p, Set.of("issuer", "audiences", "jwksUrl", "jwks", "discovery", "algorithms", "requiredTyp",
@@ -93,7 +93,7 @@ final class TenantSettingsSchema {
         }
         String issuer = c.string(n, p, "issuer", true, 512);
         if (issuer != null) {
-            url(issuer, p + ".issuer", c);
+            url(issuer, p + ".issuer", c, egress);
             out.put("issuer", issuer);
         }
         List<String> audiences = c.strings(n, p, "audiences", true, 16);
@@ -111,7 +111,7 @@ final class TenantSettingsSchema {
         }
         out.put("discovery", discovery);
         if (jwksUrl != null) {
-            url(jwksUrl, p + ".jwksUrl", c);
+            url(jwksUrl, p + ".jwksUrl", c, egress);
             out.put("jwksUrl", jwksUrl);
         }
         if (n.has("jwks")) {
@@ -172,7 +172,7 @@ final class TenantSettingsSchema {
         }
     }
 
-    private static ObjectNode introspection(JsonNode n, JsonCheck c) {
+    private static ObjectNode introspection(JsonNode n, JsonCheck c, Egress egress) {
         String p = "auth.introspection";
         ObjectNode out = AdminJson.MAPPER.createObjectNode();
         if (!c.object(n, p, Set.of("url", "clientId", "clientSecretEnv", "cacheSeconds", "timeoutMs", "rolesClaim"), true)) {
@@ -180,7 +180,7 @@ final class TenantSettingsSchema {
         }
         String url = c.string(n, p, "url", true, 1024);
         if (url != null) {
-            url(url, p + ".url", c);
+            url(url, p + ".url", c, egress);
             out.put("url", url);
         }
         String clientId = c.string(n, p, "clientId", true, 256);
@@ -366,9 +366,10 @@ final class TenantSettingsSchema {
         return out;
     }
 
-    private static void url(String s, String p, JsonCheck c) {
-        if (!OutboundUrls.allowed(s)) {
-            c.error(p, "'" + s + "' (expected an https URL without credentials or fragment; http only to loopback)");
+    private static void url(String s, String p, JsonCheck c, Egress egress) {
+        if (!egress.allows(s)) {
+            c.error(p, "'" + s + "' (expected an https URL without credentials or fragment, to an address the gateway's egress setting allows"
+                    + (egress.allowLoopback() ? "; http only to loopback" : "; not loopback") + (egress.allowPrivate() ? "" : ", not a private network") + ")");
         }
     }
 

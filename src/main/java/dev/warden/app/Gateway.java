@@ -225,7 +225,7 @@ public final class Gateway {
         }
         // tenants' own IdPs sign in tenant admins too; keys shared with the data plane's caches, fetched on the admin loop
         dev.warden.identity.TenantTokenVerifier tenantTokens = new dev.warden.identity.TenantTokenVerifier(
-                new dev.warden.identity.JwksCache(vertx, System::currentTimeMillis, jwks));
+                new dev.warden.identity.JwksCache(vertx, System::currentTimeMillis, jwks, config.egress()));
         return new AdminAuthenticator(vertx, adminToken, snapshots, hasher, control == null ? null : control.state(), jwt,
                 idp == null ? null : idp.issuer(), idp == null ? "roles" : idp.rolesClaim(), control == null ? null : control.audit(),
                 tenantTokens);

@@ -63,7 +63,7 @@ public final class Pipelines {
                 new StageSlot(new UsageStage(ledger), ledger != null, true), // fail closed; one ledger row per upstream call
                 StageSlot.always(new IdentifyStage()),                // which tenant does it name?
                 StageSlot.always(new ApiKeyAuthenticator(hasher, control == null ? null : control.keyUsage(),
-                        new JwksCache(vertx, System::currentTimeMillis, jwks), new Introspector(vertx, System::currentTimeMillis))),
+                        new JwksCache(vertx, System::currentTimeMillis, jwks, config.egress()), new Introspector(vertx, System::currentTimeMillis, config.egress()))),
                                                                       // prove it: key, or the tenant IdP's token
                 StageSlot.always(new ReadBodyStage()),                // only now read and check the body
                 new StageSlot(new AuthorizeStage(), authorize.enabled(), authorize.enforced()), // role, model

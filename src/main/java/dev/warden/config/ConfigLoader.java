@@ -71,7 +71,7 @@ public final class ConfigLoader {
     }
 
     private static WardenConfig read(ConfigReader r, JsonNode root, Path baseDir) {
-        r.onlyKnown(root, "", Set.of("listeners", "dataDir", "limits", "timeouts", "config", "store", "limiter", "cache", "metrics", "admin", "alerts", "exchange", "telemetry", "stages",
+        r.onlyKnown(root, "", Set.of("listeners", "dataDir", "limits", "timeouts", "config", "store", "limiter", "cache", "egress", "metrics", "admin", "alerts", "exchange", "telemetry", "stages",
                 "jobs", "models", "pools", "tiers", "tenants"));
 
         JsonNode listeners = root.get("listeners");
@@ -90,6 +90,20 @@ public final class ConfigLoader {
         }
 
         Path dataDir = Path.of(r.string(root, "", "dataDir", "data", false));
+
+        // Where Warden may connect for a tenant (its IdP): closed unless the operator opens it.
+        Set<Integer> ownPorts = new java.util.HashSet<>();
+        for (ListenerConfig l : List.of(data, admin)) {
+            if (l.port() != 0) {
+                ownPorts.add(l.port());
+            }
+        }
+        Egress egress = new Egress(false, false, ownPorts);
+        JsonNode egressNode = root.get("egress");
+        if (r.isObject(egressNode, "egress", false)) {
+            r.onlyKnown(egressNode, "egress", Set.of("allowLoopback", "allowPrivate"));
+            egress = new Egress(r.bool(egressNode, "egress", "allowLoopback", false), r.bool(egressNode, "egress", "allowPrivate", false), ownPorts);
+        }
 
         Limits limits = limits(r, root.get("limits"));
         Timeouts timeouts = timeouts(r, root.get("timeouts"));
@@ -160,7 +174,7 @@ public final class ConfigLoader {
             } else if (hooksNode != null) {
                 for (int i = 0; i < hooksNode.size(); i++) {
                     String u = hooksNode.get(i).asText("");
-                    if (!OutboundUrls.allowed(u)) {
+                    if (!Egress.OPERATOR.allows(u)) {
                         r.error("alerts.webhooks[" + i + "]", "'" + u + "' (expected: an https URL, or http to a loopback host)");
                     }
                     hooks.add(u);
@@ -229,7 +243,7 @@ public final class ConfigLoader {
         if (r.isObject(jobsNode, "jobs", false)) {
             r.onlyKnown(jobsNode, "jobs", Set.of("renewalUrl", "tokenLifetimeSeconds", "renewEveryMs", "maxActivePerTenant"));
             String renewalUrl = r.string(jobsNode, "jobs", "renewalUrl", null, false);
-            if (renewalUrl != null && !OutboundUrls.allowed(renewalUrl)) {
+            if (renewalUrl != null && !Egress.OPERATOR.allows(renewalUrl)) { // handed to workers; Warden never calls it
                 r.error("jobs.renewalUrl", "'" + renewalUrl + "' (expected: an https URL, or http to a loopback host)");
             }
             int lifetime = r.integer(jobsNode, "jobs", "tokenLifetimeSeconds", 300, 2, 3600);
@@ -394,7 +408,7 @@ public final class ConfigLoader {
             }
         });
 
-        return new WardenConfig(data, admin, dataDir, limits, timeouts, watch, store, limiter, cacheStore, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
+        return new WardenConfig(data, admin, dataDir, limits, timeouts, watch, store, limiter, cacheStore, egress, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
     }
 
     private static final Set<String> ASYMMETRIC = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
@@ -414,7 +428,7 @@ public final class ConfigLoader {
         if ((url == null) == (file == null)) {
             r.error(p, "exactly one of jwksUrl and jwksFile is expected");
         }
-        if (url != null && !OutboundUrls.allowed(url)) {
+        if (url != null && !Egress.OPERATOR.allows(url)) {
             r.error(p + ".jwksUrl", "'" + url + "' (expected: an https URL, or http to a loopback host)");
         }
         List<String> algs = n.has("algorithms") ? stringList(r, n, p + ".algorithms") : List.of("RS256", "ES256");

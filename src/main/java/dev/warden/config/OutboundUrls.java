@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * IPv4-mapped IPv6 form), and never an address spelled as a bare number or in hex or octal
  * ({@code 2130706433}, {@code 0x7f000001}, {@code 0177.0.0.1}, {@code 127.1}) that resolvers read
  * as an IP. {@link #forbiddenAddress} applies the same ranges to the address a name resolves to, at
- * connect time.
+ * connect time. Loopback and private addresses are a matter of policy: {@link Egress}.
  */
 public final class OutboundUrls {
     /** A host a resolver would read as a numeric address other than the four-decimal dotted form. */
@@ -24,7 +24,13 @@ public final class OutboundUrls {
     private OutboundUrls() {
     }
 
-    public static boolean allowed(String s) {
+    /**
+     * Whether {@code s} may be stored as a URL Warden calls under {@code egress}: the shape rules
+     * above, then a loopback host only when the policy allows loopback (and never one of the
+     * gateway's own ports), an address literal in a private range only when it allows private.
+     * A host name passes here; what it resolves to is checked at connect time ({@link Egress#checked}).
+     */
+    public static boolean allowed(String s, Egress egress) {
         try {
             URI u = new URI(s);
             String host = u.getHost();
@@ -32,8 +38,12 @@ public final class OutboundUrls {
                 return false;
             }
             boolean loopback = namesLoopback(host);
-            if (!("https".equals(u.getScheme()) || "http".equals(u.getScheme()) && loopback)) {
+            boolean https = "https".equals(u.getScheme());
+            if (!(https || "http".equals(u.getScheme()) && loopback)) {
                 return false;
+            }
+            if (loopback && (!egress.allowLoopback() || egress.ownPorts().contains(u.getPort() > 0 ? u.getPort() : https ? 443 : 80))) {
+                return false; // this machine: only where the operator allows it, and never the gateway itself
             }
             if (OBFUSCATED.matcher(host).matches() && !DOTTED.matcher(host).matches()) {
                 return false; // 2130706433, 0x7f000001, 0177.0.0.1, 127.1: an address in disguise
@@ -42,10 +52,10 @@ public final class OutboundUrls {
                 String literal = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
                 InetAddress a = InetAddress.getByName(literal);
                 if (host.startsWith("[") && (a instanceof java.net.Inet4Address
-                        || a instanceof java.net.Inet6Address v6 && v6.isIPv4CompatibleAddress())) {
+                        || a instanceof java.net.Inet6Address v6 && v6.isIPv4CompatibleAddress() && !v6.isLoopbackAddress())) {
                     return false; // an IPv4 address inside an IPv6 one ([::ffff:7f00:1]): a disguise, never needed
                 }
-                return forbiddenAddress(a) == null && (!a.isLoopbackAddress() || loopback);
+                return egress.refused(a) == null && (!a.isLoopbackAddress() || loopback);
             }
             return true;
         } catch (URISyntaxException | UnknownHostException e) {
@@ -64,15 +74,7 @@ public final class OutboundUrls {
      * broadcast. IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry.
      */
     public static String forbiddenAddress(InetAddress address) {
-        InetAddress a = address;
-        byte[] raw = a.getAddress();
-        if (raw.length == 16 && isMapped(raw)) {
-            try {
-                a = InetAddress.getByAddress(java.util.Arrays.copyOfRange(raw, 12, 16));
-            } catch (UnknownHostException impossible) {
-                return "unparsable";
-            }
-        }
+        InetAddress a = unmapped(address);
         if (a.isLinkLocalAddress()) {
             return "link-local";
         }
@@ -87,6 +89,31 @@ public final class OutboundUrls {
             return "reserved";
         }
         return null;
+    }
+
+    /** The IPv4 address an IPv4-mapped IPv6 address carries; any other address unchanged. */
+    static InetAddress unmapped(InetAddress address) {
+        byte[] raw = address.getAddress();
+        if (raw.length == 16 && isMapped(raw)) {
+            try {
+                return InetAddress.getByAddress(java.util.Arrays.copyOfRange(raw, 12, 16));
+            } catch (UnknownHostException impossible) {
+                throw new IllegalStateException(impossible);
+            }
+        }
+        return address;
+    }
+
+    /** RFC 1918 (10/8, 172.16/12, 192.168/16), shared address space 100.64/10, IPv6 unique local fc00::/7 and site-local fec0::/10. */
+    static boolean isPrivate(InetAddress a) {
+        byte[] b = a.getAddress();
+        if (a.isSiteLocalAddress()) {
+            return true;
+        }
+        if (b.length == 4) {
+            return (b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64;
+        }
+        return (b[0] & 0xfe) == 0xfc;
     }
 
     private static boolean isMapped(byte[] raw) {

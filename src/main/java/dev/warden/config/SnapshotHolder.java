@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * compiles the whole new config off the event loop; only a fully valid one is swapped in, and a
  * bad one leaves the old one serving with the errors in {@link #status()}.
  *
- * <p>Listeners are fixed at start: a change of {@code listeners} in the file is reported and
- * ignored until restart.
+ * <p>Listeners and egress are fixed at start: a change of {@code listeners} or {@code egress} in
+ * the file is reported and ignored until restart.
  */
 public final class SnapshotHolder {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotHolder.class);
@@ -107,6 +107,10 @@ public final class SnapshotHolder {
                     || !next.adminListener().equals(current.config().adminListener())) {
                 LOG.warn("config: listeners changed in {}; they take effect at the next restart", file);
                 next = next.withListeners(current.config().dataListener(), current.config().adminListener());
+            }
+            if (!next.egress().equals(current.config().egress())) {
+                LOG.warn("config: egress changed in {}; it takes effect at the next restart", file);
+                next = next.withEgress(current.config().egress());
             }
             swap(compiler.compile(current.version() + 1, next, runtimeKeys), sha);
             reloadListener.accept(new FileReload(true, current.version(), sha, List.of()));

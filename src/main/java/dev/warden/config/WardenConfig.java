@@ -14,6 +14,7 @@ public record WardenConfig(
         StoreSettings store,
         LimiterSettings limiter,
         CacheStoreSettings cache,
+        Egress egress,
         int maxTenantLabels,
         AdminIdpConfig adminIdp,
         AlertSettings alerts,
@@ -54,10 +55,15 @@ public record WardenConfig(
 
     /** A copy listening on other ports (tests, benchmarks). */
     public WardenConfig withListeners(ListenerConfig data, ListenerConfig admin) {
-        return new WardenConfig(data, admin, dataDir, limits, timeouts, watchIntervalMs, store, limiter, cache, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
+        return new WardenConfig(data, admin, dataDir, limits, timeouts, watchIntervalMs, store, limiter, cache, egress, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
+    }
+
+    /** A copy with another egress policy (it is read at start: a reload keeps the running one). */
+    public WardenConfig withEgress(Egress e) {
+        return new WardenConfig(dataListener, adminListener, dataDir, limits, timeouts, watchIntervalMs, store, limiter, cache, e, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
     }
 
     public WardenConfig withDataDir(Path dir) {
-        return new WardenConfig(dataListener, adminListener, dir, limits, timeouts, watchIntervalMs, store, limiter, cache, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
+        return new WardenConfig(dataListener, adminListener, dir, limits, timeouts, watchIntervalMs, store, limiter, cache, egress, maxTenantLabels, adminIdp, alerts, exchangeClients, telemetry, jobs, stages, models, pools, tiers, tenants);
     }
 }

@@ -1,5 +1,6 @@
 package dev.warden.identity;
 
+import dev.warden.config.Egress;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -27,41 +28,26 @@ final class IdpCalls {
 
     /**
      * Sends and reads a 200 answer of at most {@code maxBytes}; fails with {@code failure} + a short
-     * cause otherwise. The host is resolved first (on a worker) and every address it resolves to is
-     * checked ({@link dev.warden.config.OutboundUrls#forbiddenAddress}; a loopback address only for a
-     * URL that says loopback): a name that resolves to the metadata service or rebinds to this
-     * machine is refused at connect time, whatever it looked like when it was written. The request
-     * then goes to the checked address (the host name still sent as Host and for TLS).
+     * cause otherwise. The URL is checked against {@code egress} again (it may have been stored
+     * under another policy), the host is resolved (on a worker) and every address it resolves to is
+     * checked ({@link Egress#checked}): a name that resolves to the metadata service, a private
+     * network the policy closes, or rebinds to this machine is refused at connect time, whatever it
+     * looked like when it was written. The request then goes to the checked address (the host name
+     * still sent as Host and for TLS).
      */
-    static Future<Buffer> call(HttpClient client, RequestOptions opts, Buffer body, int maxBytes, String failure) {
+    static Future<Buffer> call(HttpClient client, Egress egress, String url, RequestOptions opts, Buffer body, int maxBytes, String failure) {
+        if (!egress.allows(url)) {
+            return Future.failedFuture(failure + "_egress_refused");
+        }
         String host = opts.getHost();
         io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
-        java.util.concurrent.Callable<java.net.InetAddress> resolve = () -> checkedAddress(host,
-                java.net.InetAddress.getAllByName(host.startsWith("[") ? host.substring(1, host.length() - 1) : host));
-        Future<java.net.InetAddress> checked = context == null ? Future.failedFuture("no context") : context.executeBlocking(resolve, false);
+        Future<java.net.InetAddress> checked = context == null ? Future.failedFuture("no context")
+                : context.executeBlocking(() -> egress.resolve(host), false);
         return checked.transform(ar -> ar.failed()
                 ? Future.failedFuture(failure + (ar.cause() instanceof java.io.IOException && "egress refused".equals(ar.cause().getMessage())
                         ? "_egress_refused" : "_unavailable"))
                 : send(client, opts.setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(opts.getPort(), ar.result().getHostAddress())),
                         body, maxBytes, failure));
-    }
-
-    /**
-     * The address to connect to for {@code host} among {@code resolved}: the first, once every one
-     * of them is allowed; an {@link java.io.IOException} "egress refused" if any is forbidden, or is
-     * a loopback address for a host that does not say loopback (DNS rebinding to this machine).
-     */
-    static java.net.InetAddress checkedAddress(String host, java.net.InetAddress[] resolved) throws java.io.IOException {
-        boolean saysLoopback = dev.warden.config.OutboundUrls.namesLoopback(host);
-        for (java.net.InetAddress a : resolved) {
-            if (dev.warden.config.OutboundUrls.forbiddenAddress(a) != null || (a.isLoopbackAddress() && !saysLoopback)) {
-                throw new java.io.IOException("egress refused");
-            }
-        }
-        if (resolved.length == 0) {
-            throw new java.io.IOException("unresolved");
-        }
-        return resolved[0];
     }
 
     private static Future<Buffer> send(HttpClient client, RequestOptions opts, Buffer body, int maxBytes, String failure) {

@@ -41,10 +41,13 @@ public final class Introspector {
     }
 
     private final HttpClient client;
+    private final dev.warden.config.Egress egress;
     private final LongSupplier clock;
     private final Map<String, Cached> cache = new LinkedHashMap<>(256, 0.75f, true);
 
-    public Introspector(Vertx vertx, LongSupplier clock) {
+    /** {@code egress}: where a tenant's introspection endpoint may be. */
+    public Introspector(Vertx vertx, LongSupplier clock, dev.warden.config.Egress egress) {
+        this.egress = egress;
         this.client = vertx.httpClientBuilder()
                 .with(new HttpClientOptions().setConnectTimeout(5000).setKeepAlive(true).setIdleTimeout(60))
                 .with(new io.vertx.core.http.PoolOptions().setHttp1MaxSize(8))
@@ -107,7 +110,7 @@ public final class Introspector {
         Buffer form = Buffer.buffer("token=" + URLEncoder.encode(token, StandardCharsets.UTF_8) + "&token_type_hint=access_token");
         RequestOptions opts = IdpCalls.options(policy.url(), policy.timeoutMs()).setMethod(HttpMethod.POST)
                 .putHeader("Content-Type", "application/x-www-form-urlencoded").putHeader("Authorization", "Basic " + basic);
-        return IdpCalls.call(client, opts, form, MAX_BYTES, "introspection");
+        return IdpCalls.call(client, egress, policy.url(), opts, form, MAX_BYTES, "introspection");
     }
 
     private static String sha256(String s) {

@@ -3,7 +3,7 @@ package dev.warden.identity;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.jwk.JWKSet;
-import dev.warden.config.OutboundUrls;
+import dev.warden.config.Egress;
 import dev.warden.config.TenantAuth;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -38,6 +38,7 @@ public final class JwksCache {
     private final LongSupplier clock;
     private final Map<String, Source> sources = new HashMap<>();
     private final Shared shared;
+    private final Egress egress;
 
     /**
      * What every event loop's cache shares, per key source: the newest key set any loop fetched
@@ -67,12 +68,10 @@ public final class JwksCache {
         Future<JWKSet> inFlight;
     }
 
-    public JwksCache(Vertx vertx, LongSupplier clock) {
-        this(vertx, clock, new Shared());
-    }
-
-    public JwksCache(Vertx vertx, LongSupplier clock, Shared shared) {
+    /** {@code egress}: where a tenant's key set and discovery document may be. */
+    public JwksCache(Vertx vertx, LongSupplier clock, Shared shared, Egress egress) {
         this.shared = shared;
+        this.egress = egress;
         this.client = vertx.httpClientBuilder()
                 .with(new HttpClientOptions().setConnectTimeout(5000).setKeepAlive(true).setIdleTimeout(60))
                 .with(new io.vertx.core.http.PoolOptions().setHttp1MaxSize(4))
@@ -193,7 +192,7 @@ public final class JwksCache {
                 throw new IllegalStateException("discovery document names another issuer");
             }
             String jwksUri = doc.path("jwks_uri").asText("");
-            if (!OutboundUrls.allowed(jwksUri)) {
+            if (!egress.allows(jwksUri)) {
                 throw new IllegalStateException("jwks_uri not allowed");
             }
             return jwksUri;
@@ -202,9 +201,6 @@ public final class JwksCache {
 
     /** GET with a 5 s timeout, 200 only, at most {@value #MAX_BYTES} bytes. */
     private Future<Buffer> get(String url) {
-        if (!OutboundUrls.allowed(url)) {
-            return Future.failedFuture("URL not allowed");
-        }
-        return IdpCalls.call(client, IdpCalls.options(url, 5000).setMethod(HttpMethod.GET), null, MAX_BYTES, "jwks");
+        return IdpCalls.call(client, egress, url, IdpCalls.options(url, 5000).setMethod(HttpMethod.GET), null, MAX_BYTES, "jwks");
     }
 }

@@ -104,7 +104,8 @@ public final class TenantTokenVerifier {
         return keys.keys(policy)
                 .compose(set -> kid != null && set.getKeyByKeyId(kid) == null ? keys.refreshForUnknownKid(policy) : Future.succeededFuture(set))
                 .map(set -> new Verified(tenantId, verify(token, set, policy, tenantId), policy))
-                .recover(e -> refuse(e instanceof Refused r ? r.reason : "token_invalid"));
+                .recover(e -> refuse(e instanceof Refused r ? r.reason
+                        : String.valueOf(e.getMessage()).endsWith("_egress_refused") ? "idp_egress_refused" : "token_invalid"));
     }
 
     private static <T> Future<T> refuse(String reason) {

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import dev.warden.config.Egress;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
 import java.net.URI;
 import java.util.List;
 import org.slf4j.Logger;
@@ -59,10 +61,14 @@ public final class WebhookSink implements AlertMonitor.Sink {
         boolean tls = "https".equals(url.getScheme());
         RequestOptions opts = new RequestOptions().setMethod(HttpMethod.POST).setHost(url.getHost())
                 .setPort(url.getPort() > 0 ? url.getPort() : tls ? 443 : 80).setSsl(tls)
-                .setURI(url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath()
+                .setURI((url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath())
                         + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery()))
                 .setTimeout(5000).putHeader("Content-Type", "application/json").putHeader("User-Agent", "warden-alerts");
-        client.request(opts).compose(req -> req.send(payload)).onComplete(ar -> {
+        // Resolved on a worker and every address checked (never the metadata service, whatever
+        // the name now resolves to); the request goes to the checked address.
+        vertx.executeBlocking(() -> Egress.OPERATOR.resolve(url.getHost()), false)
+                .compose(address -> client.request(opts.setServer(SocketAddress.inetSocketAddress(opts.getPort(), address.getHostAddress()))))
+                .compose(req -> req.send(payload)).onComplete(ar -> {
             int status = ar.succeeded() ? ar.result().statusCode() : 0;
             if (ar.succeeded()) {
                 ar.result().body();

@@ -81,6 +81,9 @@ class ConfigLoaderTest {
             "jobs: { tokenLifetimeSeconds: 10, renewEveryMs: 9500 }|jobs.renewEveryMs: 9500 (expected: at most (tokenLifetimeSeconds - 1) * 1000 = 9000, so a worker renews before its token expires)",
             "exchange: { clients: { svc: { from: [main], to: [main] } } }|exchange.clients.svc: a credential is required (expected: secretHash, certificate, or both)",
             "exchange: { clients: { svc: { certificate: { caFile: no-such.pem, subject: x }, from: [main], to: [main] } } }|exchange.clients.svc.certificate.caFile: 'no-such.pem' cannot be read (expected: a PEM file, relative to the config file)",
+            "egress: { allowLoopback: yes-please }|egress.allowLoopback: yes-please (expected: true or false)",
+            "egress: { allowPublic: true }|egress.allowPublic: unknown field (expected one of: allowLoopback, allowPrivate)",
+            "alerts: { webhooks: ['https://169.254.169.254/hook'] }|alerts.webhooks[0]: 'https://169.254.169.254/hook' (expected: an https URL, or http to a loopback host)",
             "jobs: { renewalUrl: 'http://example.com' }|jobs.renewalUrl: 'http://example.com' (expected: an https URL, or http to a loopback host)",
             "exchange: { clients: { svc: { secretHash: 'hmac-sha256:abababababababababababababababababababababababababababababababab', from: [nope], to: [main] } } }|exchange.clients.svc.from: unknown pool 'nope' (expected one of: main)",
     })
@@ -90,6 +93,21 @@ class ConfigLoaderTest {
             yaml = BASE + extra.replace("\\n", "\n");
         }
         assertThat(errors(yaml)).contains(message);
+    }
+
+    @Test
+    void egressIsClosedByDefaultAndNeverOpensTheGatewaysOwnPorts() throws Exception {
+        Egress closed = parse(BASE).egress();
+        assertThat(closed.allowLoopback()).isFalse();
+        assertThat(closed.allowPrivate()).isFalse();
+        assertThat(closed.ownPorts()).containsExactlyInAnyOrder(8080, 9090);
+        Egress open = parse(BASE + "egress: { allowLoopback: true, allowPrivate: true }\n").egress();
+        assertThat(open.allowLoopback()).isTrue();
+        assertThat(open.allowPrivate()).isTrue();
+        assertThat(open.allows("http://127.0.0.1:9090/admin/v1/tenants")).isFalse();
+        assertThat(open.allows("http://127.0.0.1:9443/jwks")).isTrue();
+        // webhooks are the operator's own: loopback and internal addresses stay allowed under the default
+        assertThat(parse(BASE + "alerts: { webhooks: ['http://127.0.0.1:9000/hook', 'https://10.0.0.5/hook'] }\n").alerts().webhooks()).hasSize(2);
     }
 
     @Test

@@ -15,15 +15,16 @@ class OutboundUrlsTest {
             "https://0x7f000001/jwks", "https://0177.0.0.1/jwks", "https://127.1/jwks", "https://0.0.0.0/jwks",
             "https://224.0.0.1/jwks", "http://idp.example.com/jwks", "file:///etc/passwd", "gopher://127.0.0.1:9090/_x",
             "https://user:pw@idp.example.com/jwks", "https://idp.example.com/jwks#frag", "https://[::7f00:1]/jwks"})
-    void refusedWhenWritten(String url) {
-        assertThat(OutboundUrls.allowed(url)).as(url).isFalse();
+    void refusedWhenWrittenWhateverThePolicy(String url) {
+        assertThat(OutboundUrls.allowed(url, Egress.OPERATOR)).as(url).isFalse();
+        assertThat(OutboundUrls.allowed(url, Egress.CLOSED)).as(url).isFalse();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"https://idp.example.com/.well-known/jwks.json", "https://203.0.113.7/jwks", "https://[2001:db8::1]/jwks",
             "http://127.0.0.1:8443/jwks", "http://localhost:8443/jwks", "https://10.1.2.3/introspect"})
-    void allowed(String url) {
-        assertThat(OutboundUrls.allowed(url)).as(url).isTrue();
+    void allowedWhereLoopbackAndPrivateAddressesAreOpen(String url) {
+        assertThat(OutboundUrls.allowed(url, Egress.OPERATOR)).as(url).isTrue();
     }
 
     @ParameterizedTest

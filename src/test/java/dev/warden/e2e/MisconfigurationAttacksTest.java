@@ -7,14 +7,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.warden.audit.AuditRecord;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
+import dev.warden.store.TenantSetting;
 import dev.warden.testing.TestGateway;
+import dev.warden.testing.TestIdp;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** ATTACKS H03, H04, H05, H07: exposed admin surfaces, evaluated config, CORS/TRACE/inventory, log injection. */
+/** ATTACKS H01, H03, H04, H05, H07: exposed admin surfaces, evaluated config, CORS/TRACE/inventory, log injection. */
 class MisconfigurationAttacksTest {
     private TestGateway gw;
 
@@ -53,6 +56,62 @@ class MisconfigurationAttacksTest {
             assertThat(r.statusCode()).as(url + ": " + r.body()).isEqualTo(400);
             assertThat(r.body()).contains("jwt.jwksUrl");
         }
+    }
+
+    private static String jwtAuth(String issuer, String jwksUrl) {
+        return "{\"schemes\":[\"api-key\",\"jwt\"],\"jwt\":{\"issuer\":\"" + issuer + "\",\"audiences\":[\"warden\"],"
+                + "\"jwksUrl\":\"" + jwksUrl + "\"}}";
+    }
+
+    @Test
+    void h01ByDefaultATenantCanNameNeitherThisMachineNorAPrivateNetworkWhenWrittenOrWhenCalled() throws Exception {
+        String storeUrl = Databases.fresh(Databases.Kind.SQLITE);
+        try (TestIdp idp = new TestIdp()) {
+            // Stored while the operator allowed loopback (a local test IdP)...
+            gw.close();
+            gw = new TestGateway(yaml -> yaml, storeUrl);
+            HttpResponse<String> stored = Http.call("PUT", gw.adminUrl("/admin/v1/tenants/acme/settings/auth"),
+                    jwtAuth(idp.issuer(), idp.jwksUrl()), "Authorization", bearer(gw.adminToken));
+            assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
+            gw.close();
+            // ...then restarted on the default policy.
+            gw = new TestGateway(yaml -> yaml.replace("egress: { allowLoopback: true }\n", ""), storeUrl);
+            for (String url : List.of(idp.jwksUrl(), "http://localhost:" + URI.create(idp.jwksUrl()).getPort() + "/jwks",
+                    "https://10.0.0.7/jwks", "https://192.168.1.1/jwks", "https://[fd00::7]/jwks")) {
+                HttpResponse<String> r = Http.call("PUT", gw.adminUrl("/admin/v1/tenants/acme/settings/auth"), jwtAuth(idp.issuer(), url),
+                        "Authorization", bearer(gw.adminToken));
+                assertThat(r.statusCode()).as(url + ": " + r.body()).isEqualTo(400);
+                assertThat(r.body()).contains("jwt.jwksUrl").contains("egress");
+            }
+            // The stored setting still names loopback: the gateway refuses to call it, and the IdP never hears from it.
+            String token = idp.sign(idp.claims("alice", "warden").claim("roles", List.of("developer")).build());
+            int mark = gw.auditMark();
+            HttpResponse<String> r = Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), Http.authorized(bearer(token)));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(401);
+            gw.assertOneNewDeny(mark, "unauthenticated:idp_egress_refused");
+            assertThat(idp.jwksFetches.get()).isZero();
+        }
+    }
+
+    @Test
+    void h01EvenWithLoopbackOpenTheGatewaysOwnAdminPortCannotBeNamed() throws Exception {
+        gw.close();
+        int adminPort;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            adminPort = free.getLocalPort();
+        }
+        gw = new TestGateway(yaml -> yaml.replace("admin: { host: 127.0.0.1, port: 0 }", "admin: { host: 127.0.0.1, port: " + adminPort + " }"),
+                Databases.fresh(Databases.Kind.SQLITE));
+        assertThat(gw.adminUrl("/")).contains(":" + adminPort + "/");
+        for (String url : List.of("http://127.0.0.1:" + adminPort + "/admin/v1/tenants", "http://localhost:" + adminPort + "/metrics")) {
+            HttpResponse<String> r = Http.call("PUT", gw.adminUrl("/admin/v1/tenants/acme/settings/auth"),
+                    jwtAuth("https://idp.example.com/", url), "Authorization", bearer(gw.adminToken));
+            assertThat(r.statusCode()).as(url + ": " + r.body()).isEqualTo(400);
+        }
+        HttpResponse<String> ok = Http.call("PUT", gw.adminUrl("/admin/v1/tenants/acme/settings/auth"),
+                jwtAuth("https://idp.example.com/", "http://127.0.0.1:" + (adminPort == 65535 ? 1 : adminPort + 1) + "/jwks"),
+                "Authorization", bearer(gw.adminToken));
+        assertThat(ok.statusCode()).as("another loopback port, loopback open: " + ok.body()).isEqualTo(200);
     }
 
     @Test

@@ -115,6 +115,7 @@ public final class TestGateway implements AutoCloseable {
                   admin: { host: 127.0.0.1, port: 0 }
                 dataDir: %s
                 config: { watchIntervalMs: 100 }
+                egress: { allowLoopback: true }
                 limits: { maxBodyBytes: 65536, maxHeaderBytes: 8192, maxUriBytes: 2048, maxJsonDepth: 32 }
                 timeouts: { connectMs: 1000, firstByteMs: 2000, idleMs: 1500, clientIdleMs: 20000 }
                 pools:
