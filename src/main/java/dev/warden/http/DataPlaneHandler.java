@@ -72,10 +72,18 @@ public final class DataPlaneHandler implements Handler<HttpServerRequest> {
         runner.run(exchange);
     }
 
-    /** A request the HTTP decoder could not read: a problem+json (audited), then the connection closes. */
+    /**
+     * A request the HTTP decoder could not read: a problem+json (audited), then the connection
+     * closes. A head cut short by the connection closing (the client left, or was answered 408 for
+     * sending too slowly) is no request to answer: the connection is closed, nothing recorded twice.
+     */
     void unreadable(HttpServerRequest request) {
         long start = System.nanoTime();
         Throwable cause = request.decoderResult().cause();
+        if (cause instanceof io.netty.handler.codec.PrematureChannelClosureException) {
+            request.connection().close();
+            return;
+        }
         GatewayError error;
         if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
             error = GatewayError.of(ErrorCode.URI_TOO_LONG, "The request line is too long.", "uri_too_long");
@@ -89,9 +97,16 @@ public final class DataPlaneHandler implements Handler<HttpServerRequest> {
         request.connection().close();
     }
 
-    private void refuse(HttpServerRequest request, GatewayError error, String allow, long start) {
+    /** A 408 the slow-client guard sends to {@code remote}: logged, audited and counted like any refusal; its request id. */
+    String timedOut(String remote) {
         String requestId = RequestIdStage.next();
-        String remote = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+        GatewayError error = GatewayError.of(ErrorCode.REQUEST_TIMEOUT, "The request was sent too slowly.", "request_timeout");
+        record(error, requestId, remote);
+        metrics.request("_none", "_none", "_unrouted", error.status(), 0);
+        return requestId;
+    }
+
+    private void record(GatewayError error, String requestId, String remote) {
         if (error.securityRelevant()) {
             SecurityLog.refusedBeforePipeline(requestId, remote, error);
             if (audit != null) {
@@ -99,6 +114,12 @@ public final class DataPlaneHandler implements Handler<HttpServerRequest> {
                         error.code().code() + ":" + error.reason(), requestId, remote, null));
             }
         }
+    }
+
+    private void refuse(HttpServerRequest request, GatewayError error, String allow, long start) {
+        String requestId = RequestIdStage.next();
+        String remote = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+        record(error, requestId, remote);
         ProblemWriter.writeBare(request, error, requestId, allow);
         metrics.request("_none", "_none", "_unrouted", error.status(), System.nanoTime() - start);
     }

@@ -49,7 +49,7 @@ public final class DataPlaneServer {
                 return;
             }
             StrictRequestDecoder.install(connection, options);
-            SlowClientGuard.install(connection, timeouts.headerMs(), timeouts.bodyMs(), caps.slow);
+            SlowClientGuard.install(connection, timeouts.headerMs(), timeouts.bodyMs(), caps.slow, handler::timedOut);
         });
         server.requestHandler(handler);
         server.invalidRequestHandler(handler::unreadable);

@@ -24,31 +24,36 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Two small handlers share one state: one before Vert.x's decoder sees raw bytes arrive, one
  * after it sees the head and the end of each request. At most one check task is scheduled per
  * connection at a time (re-armed only while a request is being received), so a fast keep-alive
- * client costs no timer per request.
+ * client costs no timer per request. Each 408 is recorded once by {@code onTimeout} (security log,
+ * audit, metrics), which names the request id the answer carries.
  */
 final class SlowClientGuard {
     private static final String TIMEOUT_BODY = "{\"type\":\"https://warden.dev/errors/request_timeout\",\"title\":\"Request timeout\","
             + "\"status\":408,\"code\":\"request_timeout\",\"detail\":\"The request was sent too slowly.\"}";
-    private static final byte[] TIMEOUT = ("HTTP/1.1 408 Request Timeout\r\nContent-Type: application/problem+json\r\n"
-            + "Connection: close\r\nContent-Length: " + TIMEOUT_BODY.length() + "\r\n\r\n" + TIMEOUT_BODY).getBytes(StandardCharsets.US_ASCII);
 
     private enum Phase { IDLE, HEAD, BODY, DONE }
 
     private final long headerNanos;
     private final long bodyNanos;
     private final LongAdder timedOut;
+    private final java.util.function.Function<String, String> onTimeout;
     private Phase phase = Phase.IDLE;
     private long deadline;
     private boolean checkPending;
 
-    private SlowClientGuard(long headerMs, long bodyMs, LongAdder timedOut) {
+    private SlowClientGuard(long headerMs, long bodyMs, LongAdder timedOut, java.util.function.Function<String, String> onTimeout) {
+        this.onTimeout = onTimeout;
         this.headerNanos = TimeUnit.MILLISECONDS.toNanos(headerMs);
         this.bodyNanos = TimeUnit.MILLISECONDS.toNanos(bodyMs);
         this.timedOut = timedOut;
     }
 
-    /** Adds the guard to a new HTTP/1 connection (HTTP/2 connections have no HTTP/1 decoder and are left alone). */
-    static void install(HttpConnection connection, long headerMs, long bodyMs, LongAdder timedOut) {
+    /**
+     * Adds the guard to a new HTTP/1 connection (HTTP/2 connections have no HTTP/1 decoder and are
+     * left alone). {@code onTimeout} records a 408 for the client's address and returns its request id.
+     */
+    static void install(HttpConnection connection, long headerMs, long bodyMs, LongAdder timedOut,
+                        java.util.function.Function<String, String> onTimeout) {
         if (!(connection instanceof ConnectionBase base)) {
             return;
         }
@@ -56,7 +61,7 @@ final class SlowClientGuard {
         if (pipeline.get("httpDecoder") == null || pipeline.get("wardenRawGuard") != null) {
             return;
         }
-        SlowClientGuard guard = new SlowClientGuard(headerMs, bodyMs, timedOut);
+        SlowClientGuard guard = new SlowClientGuard(headerMs, bodyMs, timedOut, onTimeout);
         pipeline.addBefore("httpDecoder", "wardenRawGuard", guard.new Raw());
         pipeline.addAfter("httpDecoder", "wardenDecodedGuard", guard.new Decoded());
     }
@@ -109,6 +114,12 @@ final class SlowClientGuard {
             return;
         }
         timedOut.increment();
-        ctx.writeAndFlush(Unpooled.wrappedBuffer(TIMEOUT)).addListener(ChannelFutureListener.CLOSE);
+        phase = Phase.DONE; // answered: what the decoder makes of the cut request is not another refusal
+        String remote = ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().getHostAddress() : "unknown";
+        String requestId = onTimeout.apply(remote);
+        byte[] answer = ("HTTP/1.1 408 Request Timeout\r\nContent-Type: application/problem+json\r\nX-Request-ID: " + requestId
+                + "\r\nConnection: close\r\nContent-Length: " + TIMEOUT_BODY.length() + "\r\n\r\n" + TIMEOUT_BODY).getBytes(StandardCharsets.US_ASCII);
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(answer)).addListener(ChannelFutureListener.CLOSE);
     }
 }

@@ -4,6 +4,7 @@ import static dev.warden.testing.Http.bearer;
 import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.RawHttp;
 import dev.warden.testing.TestGateway;
@@ -37,7 +38,8 @@ class SlowClientsTest {
         gw = new TestGateway(yaml -> yaml
                 .replace("timeouts: { connectMs: 1000, firstByteMs: 2000, idleMs: 1500, clientIdleMs: 20000 }",
                         "timeouts: { connectMs: 1000, firstByteMs: 2000, idleMs: 1500, clientIdleMs: 20000, headerMs: 800, bodyMs: 1200 }")
-                .replace("limits: { maxBodyBytes: 65536,", "limits: { maxConnectionsPerSource: 400, maxBodyBytes: 65536,"));
+                .replace("limits: { maxBodyBytes: 65536,", "limits: { maxConnectionsPerSource: 400, maxBodyBytes: 65536,"),
+                Databases.fresh(Databases.Kind.SQLITE));
     }
 
     @AfterAll
@@ -92,6 +94,7 @@ class SlowClientsTest {
     @Test
     void aHeadSentByteByByteIsAnswered408AndClosed() throws Exception { // F04: slowloris
         long before = gw.upstreamRequests();
+        int mark = gw.auditMark();
         try (Socket s = new Socket("127.0.0.1", port())) {
             OutputStream out = s.getOutputStream();
             out.write("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -104,7 +107,10 @@ class SlowClientsTest {
             assertThat(answer).as("answered and closed").isNotNull().startsWith("HTTP/1.1 408");
             assertThat(answer).contains("\"code\":\"request_timeout\"");
             assertThat(seconds).as("within the head deadline and a bit").isBetween(0.7, 2.5);
+            gw.assertAudited(new RawHttp.Answer(answer, true));
         }
+        Thread.sleep(200); // the cut head reaches the decoder as the connection closes: it must not be a second refusal
+        gw.assertOneNewDeny(mark, "request_timeout");
         assertThat(gw.upstreamRequests()).isEqualTo(before);
         assertThat(gw.metric("warden_requests_too_slow_total")).isGreaterThanOrEqualTo(1);
     }
