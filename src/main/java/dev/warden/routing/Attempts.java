@@ -18,7 +18,7 @@ import java.util.function.Function;
 /**
  * One request's attempts: the first upstream chosen by the balancer among the available allowed
  * ones, then at most {@code maxRetries} others (never one tried already, never outside the allowed
- * list, each paid for from the pool's retry budget), then the tenant's fallback models in order
+ * list, each paid for from the pool's retry budget: the tenant's own share first), then the tenant's fallback models in order
  * (each in the same region, each with its own attempts). Confined to the request's event loop.
  */
 final class Attempts implements RouteAttempts {
@@ -34,6 +34,7 @@ final class Attempts implements RouteAttempts {
     }
 
     private final UpstreamRegistry registry;
+    private final String tenant;
     private final Chain chain;
     private UpstreamRegistry.PoolState pool;
     private PoolConfig poolConfig;
@@ -50,8 +51,9 @@ final class Attempts implements RouteAttempts {
     private boolean reported = true;
     private long msUntilProbe = -1;
 
-    Attempts(UpstreamRegistry registry, PoolConfig poolConfig, List<UpstreamConfig> allowed, boolean sameRegion, Chain chain) {
+    Attempts(UpstreamRegistry registry, String tenant, PoolConfig poolConfig, List<UpstreamConfig> allowed, boolean sameRegion, Chain chain) {
         this.registry = registry;
+        this.tenant = tenant;
         this.poolConfig = poolConfig;
         this.pool = registry.pool(poolConfig);
         this.allowed = allowed;
@@ -135,7 +137,7 @@ final class Attempts implements RouteAttempts {
         if (!next(route)) {
             return null; // no other allowed upstream is available
         }
-        if (!pool.budget.withdraw(System.nanoTime())) { // give the attempt just taken back, untouched
+        if (!pool.budget.withdraw(tenant, System.nanoTime())) { // give the attempt just taken back, untouched
             reported = true;
             state.ended();
             state.breaker().released(permit);

@@ -60,7 +60,7 @@ public final class RouteStage implements Stage {
         Attempts.Chain chain = operation == Operation.JOB_CREATE || table.fallbacks().isEmpty() ? Attempts.Chain.NONE
                 : new Attempts.Chain(table.fallbacks(), snapshot.config().pools(), exchange.get(RequestContext.COST), pathFor);
         // a service token names the region it was minted for: its retries stay there
-        Attempts attempts = registry.start(pool, table.upstreams(), pool.serviceTokens(), chain);
+        Attempts attempts = registry.start(exchange.verifiedTenant(), pool, table.upstreams(), pool.serviceTokens(), chain);
         SelectedRoute first = new SelectedRoute(mc, table.upstreams().get(0), pathFor.apply(mc));
         if (!attempts.next(first) && attempts.fallback(first) == null) {
             long wait = attempts.msUntilProbe();

@@ -88,12 +88,12 @@ public final class UpstreamRegistry {
     }
 
     /**
-     * A request's attempts on {@code allowed} (the pool's upstreams in the tenant's regions); with
-     * {@code sameRegion}, retries stay in the first attempt's region.
+     * A request's attempts for {@code tenant} on {@code allowed} (the pool's upstreams in the
+     * tenant's regions); with {@code sameRegion}, retries stay in the first attempt's region.
      */
-    Attempts start(PoolConfig config, List<UpstreamConfig> allowed, boolean sameRegion, Attempts.Chain chain) {
-        pool(config).budget.deposit();
-        return new Attempts(this, config, allowed, sameRegion, chain);
+    Attempts start(String tenant, PoolConfig config, List<UpstreamConfig> allowed, boolean sameRegion, Attempts.Chain chain) {
+        pool(config).budget.deposit(tenant);
+        return new Attempts(this, tenant, config, allowed, sameRegion, chain);
     }
 
     void retried(String pool, String reason) {

@@ -97,6 +97,17 @@ class ClusterPropagationTest {
             assertThat(Http.call("POST", admin + "/admin/v1/tenants",
                     "{\"id\":\"delta\",\"tier\":\"basic\",\"regions\":[\"eu\"],\"models\":[\"gpt-sim\"]}",
                     "Authorization", bearer(token)).statusCode()).isEqualTo(201);
+            // Warm-up, unmeasured: each replica's first answers (200 and 401) and the notification path
+            // run once, so the bound below measures propagation, not a cold JVM's first request.
+            var warm = JSON.readTree(Http.call("POST", admin + "/admin/v1/tenants/delta/keys", "{}",
+                    "Authorization", bearer(token)).body());
+            for (int round = 0; round < 10; round++) {
+                untilAll(dataPorts, warm.path("key").asText(), 200, 30_000);
+            }
+            assertThat(Http.call("DELETE", admin + "/admin/v1/tenants/delta/keys/" + warm.path("keyId").asText(), null,
+                    "Authorization", bearer(token)).statusCode()).isEqualTo(204);
+            untilAll(dataPorts, warm.path("key").asText(), 401, 30_000);
+
             var issued = JSON.readTree(Http.call("POST", admin + "/admin/v1/tenants/delta/keys", "{}",
                     "Authorization", bearer(token)).body());
             String key = issued.path("key").asText();
