@@ -29,6 +29,7 @@ public final class RedisResponseCache implements ResponseCache {
     private static final Logger LOG = LoggerFactory.getLogger(RedisResponseCache.class);
     private static final long TIMEOUT_MS = 100;
     private static final String PUT = script();
+    private static final String PUT_SHA = sha1(PUT);
 
     private final Redis redis;
     private final String namespace;
@@ -61,9 +62,14 @@ public final class RedisResponseCache implements ResponseCache {
     @Override
     public void put(String tenant, String key, CachedAnswer answer, CacheSettings settings) {
         String p = prefix(tenant);
-        byte[] value = answer.encode();
-        redis.send(Request.cmd(Command.EVAL).arg(PUT).arg(3).arg(p + key).arg(p + "index").arg(p + "bytes")
-                        .arg(Buffer.buffer(value)).arg(settings.ttlSeconds() * 1000L).arg(answer.weight()).arg(settings.maxBytes()))
+        Buffer value = Buffer.buffer(answer.encode());
+        // By its SHA-1; a Redis that does not know the script yet (fresh, restarted, flushed) gets
+        // it whole once, which also makes it known for the next store.
+        java.util.function.Function<Request, Request> withArgs = r -> r.arg(3).arg(p + key).arg(p + "index").arg(p + "bytes")
+                .arg(value).arg(settings.ttlSeconds() * 1000L).arg(answer.weight()).arg(settings.maxBytes());
+        redis.send(withArgs.apply(Request.cmd(Command.EVALSHA).arg(PUT_SHA)))
+                .recover(e -> e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")
+                        ? redis.send(withArgs.apply(Request.cmd(Command.EVAL).arg(PUT))) : Future.failedFuture(e))
                 .timeout(TIMEOUT_MS * 5, TimeUnit.MILLISECONDS)
                 .onFailure(this::failed);
     }
@@ -82,6 +88,15 @@ public final class RedisResponseCache implements ResponseCache {
     public Future<Void> close() {
         redis.close();
         return Future.succeededFuture();
+    }
+
+    private static String sha1(String source) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
+                    .digest(source.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String script() {

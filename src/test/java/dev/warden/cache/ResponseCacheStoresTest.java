@@ -98,6 +98,30 @@ class ResponseCacheStoresTest {
     }
 
     @Test
+    void aRedisThatDoesNotKnowTheStoreScriptIsGivenItOnce() throws Exception {
+        RedisService.require();
+        String ns = RedisService.freshNamespace();
+        RedisResponseCache cache = new RedisResponseCache(vertx, new CacheStoreSettings(true, RedisService.URL, ns));
+        Redis raw = Redis.createClient(vertx, RedisService.URL);
+        try {
+            // as after a Redis restart (every client that uses scripts reloads them on NOSCRIPT)
+            raw.send(Request.cmd(Command.SCRIPT).arg("FLUSH")).await(5, TimeUnit.SECONDS);
+            cache.put("a", "k0", answer(100), SMALL);
+            cache.put("a", "k1", answer(100), SMALL);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while ((get(cache, "a", "k0") == null || get(cache, "a", "k1") == null) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(get(cache, "a", "k0")).isNotNull();
+            assertThat(get(cache, "a", "k1")).isNotNull();
+            assertThat(cache.errors()).isZero();
+        } finally {
+            raw.close();
+            cache.close();
+        }
+    }
+
+    @Test
     void anUnreachableRedisIsAMissNotAnError() throws Exception {
         RedisResponseCache cache = new RedisResponseCache(vertx, new CacheStoreSettings(true, "redis://127.0.0.1:1", "x"));
         assertThat(get(cache, "a", "k")).isNull();
