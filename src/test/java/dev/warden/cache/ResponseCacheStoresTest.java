@@ -27,6 +27,24 @@ class ResponseCacheStoresTest {
         return new CachedAnswer("application/json", "v1", new byte[size], 3, 4, System.currentTimeMillis());
     }
 
+    /** One case against the real Redis: a cache in a fresh namespace, and a plain client to look behind it. */
+    private interface RedisCase {
+        void run(RedisResponseCache cache, Redis raw, String ns) throws Exception;
+    }
+
+    private void onRedis(RedisCase body) throws Exception {
+        RedisService.require();
+        String ns = RedisService.freshNamespace();
+        RedisResponseCache cache = new RedisResponseCache(vertx, new CacheStoreSettings(true, RedisService.URL, ns));
+        Redis raw = Redis.createClient(vertx, RedisService.URL);
+        try {
+            body.run(cache, raw, ns);
+        } finally {
+            raw.close();
+            cache.close();
+        }
+    }
+
     private static CachedAnswer get(ResponseCache cache, String tenant, String key) throws Exception {
         return cache.get(tenant, key, SMALL).await(5, TimeUnit.SECONDS);
     }
@@ -65,11 +83,7 @@ class ResponseCacheStoresTest {
 
     @Test
     void theRedisStoreKeepsEachTenantWithinItsOwnLimitOldestFirst() throws Exception {
-        RedisService.require();
-        String ns = RedisService.freshNamespace();
-        RedisResponseCache cache = new RedisResponseCache(vertx, new CacheStoreSettings(true, RedisService.URL, ns));
-        Redis raw = Redis.createClient(vertx, RedisService.URL);
-        try {
+        onRedis((cache, raw, ns) -> {
             for (int i = 0; i < 10; i++) {
                 cache.put("a", "k" + i, answer(1000), SMALL);
                 Thread.sleep(5); // puts are fire-and-forget: keep their order
@@ -91,19 +105,12 @@ class ResponseCacheStoresTest {
             assertThat(get(cache, "a", "junk")).isNull();
             long ttl = raw.send(Request.cmd(Command.PTTL).arg("{" + ns + ":a}:cache:k9")).await(5, TimeUnit.SECONDS).toLong();
             assertThat(ttl).as("entries expire with the tier's TTL").isBetween(1L, 60_000L);
-        } finally {
-            raw.close();
-            cache.close();
-        }
+        });
     }
 
     @Test
     void aRedisThatDoesNotKnowTheStoreScriptIsGivenItOnce() throws Exception {
-        RedisService.require();
-        String ns = RedisService.freshNamespace();
-        RedisResponseCache cache = new RedisResponseCache(vertx, new CacheStoreSettings(true, RedisService.URL, ns));
-        Redis raw = Redis.createClient(vertx, RedisService.URL);
-        try {
+        onRedis((cache, raw, ns) -> {
             // as after a Redis restart (every client that uses scripts reloads them on NOSCRIPT)
             raw.send(Request.cmd(Command.SCRIPT).arg("FLUSH")).await(5, TimeUnit.SECONDS);
             cache.put("a", "k0", answer(100), SMALL);
@@ -115,10 +122,7 @@ class ResponseCacheStoresTest {
             assertThat(get(cache, "a", "k0")).isNotNull();
             assertThat(get(cache, "a", "k1")).isNotNull();
             assertThat(cache.errors()).isZero();
-        } finally {
-            raw.close();
-            cache.close();
-        }
+        });
     }
 
     @Test
