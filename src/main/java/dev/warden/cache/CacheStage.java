@@ -24,12 +24,14 @@ import io.vertx.core.http.HttpServerResponse;
 
 /**
  * Cache: the tenant-scoped exact-match response cache, between Route and Forward. For a tier with
- * a {@code cache}, a non-streaming chat, completion or embedding request that is deterministic
+ * a {@code cache}, a chat, completion or embedding request (streamed or not) that is deterministic
  * ({@code temperature: 0}, an embedding, {@code X-Warden-Cache: use}, or a tier with
  * {@code anyTemperature}) is looked up under its {@link CacheKey} (the verified tenant first, so no
  * tenant can reach another's entries); a hit is answered here, marked {@code X-Cache: hit}, and
  * charged the tier's {@code pricePercent} of the answer's cost; a miss is forwarded and its answer
- * kept if it is a complete 200 JSON answer from the region the key names.
+ * kept if it is a complete 200 answer (JSON, or a stream that ended normally: the events as the
+ * client received them) from the region the key names, with the usage the upstream reported.
+ * A stream's key differs from the same request's unstreamed key (the body says {@code stream}).
  * {@code X-Warden-Cache: bypass} neither reads nor writes.
  */
 public final class CacheStage implements Stage {
@@ -64,8 +66,8 @@ public final class CacheStage implements Stage {
             return Outcome.rejectNow(GatewayError.of(ErrorCode.INVALID_HEADER, HEADER + " must be use or bypass.", "invalid_cache_header"));
         }
         RequestBody body = exchange.get(RequestContext.BODY);
-        if (settings == null || body == null || streaming(body)) {
-            return Outcome.continueNow(); // no cache for the tier; streams are always forwarded
+        if (settings == null || body == null) {
+            return Outcome.continueNow(); // no cache for the tier
         }
         if ("bypass".equals(mode)) {
             count(tenant, "bypass");
@@ -84,6 +86,9 @@ public final class CacheStage implements Stage {
             if (hit == null || hit.storedAtMs() + settings.ttlSeconds() * 1000L <= now) {
                 exchange.put(KEY, key);
                 exchange.put(KEY_REGION, route.upstream().region());
+                if (streaming(body)) {
+                    exchange.put(RequestContext.KEEP_STREAM_BYTES, settings.maxEntryBytes());
+                }
                 exchange.addResponseHeader("X-Cache", "miss");
                 count(tenant, "miss");
                 return Outcome.CONTINUE;
@@ -125,10 +130,11 @@ public final class CacheStage implements Stage {
         CacheSettings settings = tenant.tier().cache();
         String type = upstream == null ? null : upstream.getHeader("Content-Type");
         if (upstream == null || body == null || settings == null || body.length() > settings.maxEntryBytes()
-                || type == null || !type.regionMatches(true, 0, "application/json", 0, 16)
+                || type == null || !(type.regionMatches(true, 0, "application/json", 0, 16)
+                        || type.regionMatches(true, 0, "text/event-stream", 0, 17))
                 || upstream.getHeader("Content-Encoding") != null
                 || Boolean.TRUE.equals(exchange.get(RequestContext.USAGE_COUNTED))) {
-            return; // only a complete, plain JSON answer whose usage the upstream reported is kept
+            return; // only a complete, plain JSON answer or stream whose usage the upstream reported is kept
         }
         String keyRegion = exchange.get(KEY_REGION);
         if (keyRegion != null && !keyRegion.equals(route.upstream().region())) {

@@ -3,6 +3,7 @@ package dev.warden.proxy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.pipeline.Exchange;
+import dev.warden.tenant.RequestContext;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerResponse;
@@ -14,7 +15,9 @@ import java.nio.charset.StandardCharsets;
  * to be one JSON value (or {@code [DONE]}), and re-serialized: one {@code data:} line per event,
  * so nothing an upstream puts in a value can split or forge events. Usage is read from the usage
  * chunk; that chunk is passed on only if the client asked for it ({@code include_usage}). A broken
- * stream ends with a terminal {@code event: error}.
+ * stream ends with a terminal {@code event: error}. When the cache asks for it
+ * ({@link RequestContext#KEEP_STREAM_BYTES}), what the client was sent is kept, up to that size, as
+ * the exchange's response body for a complete stream.
  */
 final class SseRelay extends Relay {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -25,12 +28,18 @@ final class SseRelay extends Relay {
     private final SseEventParser parser;
     private Buffer out;
     private boolean broken;
+    /** What the client was sent, for the cache (null: not wanted, or past the size). */
+    private Buffer kept;
+    private final int keepBytes;
 
     SseRelay(Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs, long maxStreamMs,
              int maxEventBytes, boolean passUsageChunk) {
         super(exchange, upstream, client, idleMs, maxStreamMs);
         this.passUsageChunk = passUsageChunk;
         this.parser = new SseEventParser(maxEventBytes, this::onEvent);
+        Integer keep = exchange.get(RequestContext.KEEP_STREAM_BYTES);
+        this.keepBytes = keep == null ? 0 : keep;
+        this.kept = keep == null ? null : Buffer.buffer();
     }
 
     @Override
@@ -46,6 +55,9 @@ final class SseRelay extends Relay {
         }
         if (out.length() > 0) {
             client.write(out);
+            if (kept != null) {
+                kept = kept.length() + out.length() <= keepBytes ? kept.appendBuffer(out) : null;
+            }
         }
         out = null;
         if (broken) {
@@ -90,6 +102,9 @@ final class SseRelay extends Relay {
 
     @Override
     protected Buffer onEnd() {
+        if (kept != null && !broken) {
+            exchange.put(RequestContext.RESPONSE_BODY, kept);
+        }
         return null; // an event without its blank line at the end of the stream is dropped, as the spec says
     }
 

@@ -43,6 +43,8 @@ public final class RequestContext {
     public static final Key<HttpClientResponse> UPSTREAM_RESPONSE = Key.of("upstreamResponse");
     /** The upstream's JSON answer as relayed (up to the response cap), set by the relay at its end. */
     public static final Key<io.vertx.core.buffer.Buffer> RESPONSE_BODY = Key.of("responseBody");
+    /** Set by the cache on a miss of a cacheable stream: keep up to this many bytes of the relayed events as RESPONSE_BODY. */
+    public static final Key<Integer> KEEP_STREAM_BYTES = Key.of("keepStreamBytes");
     /** True when the answer came from the response cache (no upstream call). */
     public static final Key<Boolean> CACHE_HIT = Key.of("cacheHit");
     /** Nanotime when the upstream's response head arrived. */

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The tenant-scoped response cache through a real gateway (ATTACKS A12, A13): deterministic
  * requests are answered from the tenant's own entries, charged the tier's cache price; another
- * tenant's identical prompt, any changed parameter, a stream, an error or a bypass never is.
+ * tenant's identical prompt, any changed parameter, a broken stream, an error or a bypass never is.
  * {@link RedisResponseCacheTest} runs the same with the cache in Redis.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -97,6 +97,38 @@ class ResponseCacheTest {
     }
 
     @Test
+    void aDeterministicStreamIsReplayedFromTheCacheAsTheClientFirstReceivedIt() throws Exception {
+        String prompt = unique("stream me");
+        String b = body(prompt, ",\"temperature\":0,\"stream\":true");
+        long before = gw.eu.requestCount();
+        HttpResponse<String> first = ask("acme", b);
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.headers().firstValue("X-Cache")).hasValue("miss");
+        assertThat(first.body()).contains("data: ").endsWith("data: [DONE]\n\n");
+        HttpResponse<String> second = ask("acme", b);
+        assertThat(second.headers().firstValue("X-Cache")).hasValue("hit");
+        assertThat(second.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+        assertThat(second.body()).isEqualTo(first.body());
+        assertThat(gw.eu.requestCount() - before).as("one upstream call for two streams").isEqualTo(1);
+        UsageRecord made = gw.usageRow("acme", first.headers().firstValue("X-Request-ID").orElseThrow());
+        UsageRecord hit = gw.usageRow("acme", second.headers().firstValue("X-Request-ID").orElseThrow());
+        assertThat(hit.cacheHit()).isTrue();
+        assertThat(hit.outputTokens()).isEqualTo(made.outputTokens()).isPositive();
+        assertThat(hit.costMicros()).isEqualTo(made.costMicros() * 10 / 100);
+
+        // the same request unstreamed is another entry (its answer is JSON, not events)
+        HttpResponse<String> plain = ask("acme", body(prompt, ",\"temperature\":0"));
+        assertThat(plain.headers().firstValue("X-Cache")).hasValue("miss");
+        // another tenant never gets it (A12)
+        assertThat(ask("globex", b, "X-Tenant-ID", "globex").headers().firstValue("X-Cache")).hasValue("miss");
+
+        // a stream that broke off is not kept
+        String broken = body(unique("breaks"), ",\"temperature\":0,\"stream\":true");
+        ask("acme", broken, "X-Sim-Fault", "reset-after=2");
+        assertThat(ask("acme", broken).headers().firstValue("X-Cache")).as("a broken stream is never kept").hasValue("miss");
+    }
+
+    @Test
     void anotherTenantsIdenticalPromptMisses() throws Exception { // A12
         String b = body(unique("shared secret question"), ",\"temperature\":0");
         assertThat(ask("acme", b).headers().firstValue("X-Cache")).hasValue("miss");
@@ -142,12 +174,12 @@ class ResponseCacheTest {
         assertThat(ask("acme", warm, "X-Warden-Cache", "use").headers().firstValue("X-Cache")).hasValue("miss");
         assertThat(ask("acme", warm, "X-Warden-Cache", "use").headers().firstValue("X-Cache")).hasValue("hit");
 
-        String stream = body(unique("stream"), ",\"temperature\":0,\"stream\":true");
+        String stream = body(unique("stream"), ",\"temperature\":0.7,\"stream\":true");
         before = gw.eu.requestCount();
         ask("acme", stream);
         HttpResponse<String> again = ask("acme", stream);
         assertThat(again.headers().firstValue("X-Cache")).isEmpty();
-        assertThat(gw.eu.requestCount() - before).as("streams are always forwarded").isEqualTo(2);
+        assertThat(gw.eu.requestCount() - before).as("a non-deterministic stream is always forwarded").isEqualTo(2);
 
         String failing = body(unique("fails first"), ",\"temperature\":0");
         assertThat(ask("acme", failing, "X-Sim-Fault", "status=500").statusCode()).isEqualTo(500);
