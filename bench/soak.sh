@@ -20,13 +20,7 @@ W=$(mktemp -d /tmp/warden-soak.XXXXXX)
 BENCH_WORK=$W
 # shellcheck source=lib/warden.sh
 source "$ROOT/bench/lib/warden.sh"
-start_sim $P_SIM "$W/sim.log"
-KEY=$(new_key "$W/data")
-one_tenant_config "$W/w.yaml" $P_DATA $P_ADMIN $P_SIM "$W/data" soak "$KEY" "{ requestsPerMinute: 100000000, tokensPerMinute: 100000000000, perKey: { requestsPerMinute: 100000000 }, concurrency: 100000, dailyTokens: 1000000000000 }" ""
-serve "$W/w.yaml" "$W/w.log"
-WP=$WARDEN_PID
-wait_ready $P_ADMIN "$W/w.log"
-URL="http://127.0.0.1:$P_DATA/v1/chat/completions"
+one_tenant_warden $P_SIM $P_DATA $P_ADMIN soak "{ requestsPerMinute: 100000000, tokensPerMinute: 100000000000, perKey: { requestsPerMinute: 100000000 }, concurrency: 100000, dailyTokens: 1000000000000 }"
 sample() { echo "$1 $(awk '/^VmRSS:/ {print $2}' /proc/$WP/status) $(ls /proc/$WP/fd | wc -l) $(awk '/^Threads:/ {print $2}' /proc/$WP/status)"; }
 
 BENCH_KEY=$KEY wrk -t2 -c"$CONNS" -d10s -s "$ROOT/bench/lib/chat.lua" "$URL" > /dev/null # warm-up (JIT), not measured

@@ -15,25 +15,18 @@ W=$(mktemp -d /tmp/warden-profile-run.XXXXXX)
 BENCH_WORK=$W
 # shellcheck source=../lib/warden.sh
 source "$ROOT/bench/lib/warden.sh"
-start_sim $P_SIM "$W/sim.log"
-SIM=$SIM_PID
-KEY=$(new_key "$W/data")
 LIMITER=""
 [ "$STORE" = redis ] && LIMITER="limiter: { store: redis, namespace: prof$RANDOM$RANDOM }"
-one_tenant_config "$W/w.yaml" $P_DATA $P_ADMIN $P_SIM "$W/data" bench "$KEY" "$LIMITS" "$LIMITER"
-serve "$W/w.yaml" "$W/w.log"
-WP=$WARDEN_PID
-wait_ready $P_ADMIN "$W/w.log"
-URL="http://127.0.0.1:$P_DATA/v1/chat/completions"
+one_tenant_warden $P_SIM $P_DATA $P_ADMIN bench "$LIMITS" "$LIMITER"
+SIM=$SIM_PID
 BENCH_KEY=$KEY wrk -t2 -c64 -d10s -s "$ROOT/bench/lib/chat.lua" "$URL" > /dev/null # warm-up (JIT)
 BENCH_KEY=$KEY wrk -t2 -c64 -d15s -s "$ROOT/bench/lib/chat.lua" "$URL" | grep RESULT &
 WRK=$!
-ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 RP=$(pgrep -x redis-server | head -1 || true)
-a1=$(ticks $WP); c1=$(ticks $SIM); b1=$([ -n "$RP" ] && ticks "$RP" || echo 0)
+a1=$(cpu_ticks $WP); c1=$(cpu_ticks $SIM); b1=$([ -n "$RP" ] && cpu_ticks "$RP" || echo 0)
 [ -n "${JFR:-}" ] && "$(dirname "$JAVA_BIN")/jcmd" $WP JFR.start duration=10s filename="$OUT/rec.jfr" settings=${JFR_SETTINGS:-profile} >/dev/null
 sleep 14
-a2=$(ticks $WP); c2=$(ticks $SIM); b2=$([ -n "$RP" ] && ticks "$RP" || echo 0)
+a2=$(cpu_ticks $WP); c2=$(cpu_ticks $SIM); b2=$([ -n "$RP" ] && cpu_ticks "$RP" || echo 0)
 wait $WRK
 python3 - "$a1" "$a2" "$b1" "$b2" "$c1" "$c2" <<'PY'
 import sys

@@ -20,13 +20,7 @@ BENCH_WORK=$W
 # shellcheck source=../lib/warden.sh
 source "$ROOT/bench/lib/warden.sh"
 ulimit -n 65536 2>/dev/null || true
-start_sim $P_SIM "$W/sim.log"
-KEY=$(new_key "$W/data")
-one_tenant_config "$W/w.yaml" $P_DATA $P_ADMIN $P_SIM "$W/data" quiet "$KEY" "{}" ""
-serve "$W/w.yaml" "$W/w.log"
-WP=$WARDEN_PID
-wait_ready $P_ADMIN "$W/w.log"
-URL="http://127.0.0.1:$P_DATA/v1/chat/completions"
+one_tenant_warden $P_SIM $P_DATA $P_ADMIN quiet "{}"
 run() { BENCH_KEY=$KEY BENCH_DELAY_MS=$DELAY_MS wrk -t2 -c"$CONNS" -d"${DURATION}s" -s "$ROOT/bench/lib/chat.lua" "$URL" | grep RESULT; }
 cat > "$W/crowd.py" <<'PY'
 # Lean on purpose: the crowd shares this machine's cores with Warden, so every cycle it burns moves
@@ -74,24 +68,24 @@ crowd() { python3 "$W/crowd.py" "${TARGET_PORT:-$P_DATA}" "$CROWD" "$1" > "$2" 2
 # reconnect paths before anything is measured (a long-running gateway has seen them; the first
 # exposure's compilations are a one-time cost, reported below as "warm-up").
 crowd "$WARMUP" "$W/crowd-warmup.txt"
-w0=$(awk '{print $14+$15}' /proc/$WP/stat)
+w0=$(cpu_ticks $WP)
 BENCH_KEY=$KEY BENCH_DELAY_MS=$DELAY_MS wrk -t2 -c"$CONNS" -d"${WARMUP}s" -s "$ROOT/bench/lib/chat.lua" "$URL" > /dev/null
 wait $CROWD_PID || true
-echo "warm-up: $(cat "$W/crowd-warmup.txt"), Warden $(( ($(awk '{print $14+$15}' /proc/$WP/stat) - w0) / WARMUP ))% of a core"
+echo "warm-up: $(cat "$W/crowd-warmup.txt"), Warden $(( ($(cpu_ticks $WP) - w0) / WARMUP ))% of a core"
 sleep 2
 ALONE=$(run); echo "alone:        $ALONE"
 crowd $((DURATION + 3)) "$W/crowd.txt"
 sleep 2
-c0=$(awk '{print $14+$15}' /proc/$CROWD_PID/stat); w0=$(awk '{print $14+$15}' /proc/$WP/stat)
+c0=$(cpu_ticks $CROWD_PID); w0=$(cpu_ticks $WP)
 ATTACKED=$(run); echo "under attack: $ATTACKED"
-c1=$(awk '{print $14+$15}' /proc/$CROWD_PID/stat 2>/dev/null || echo "$c0"); w1=$(awk '{print $14+$15}' /proc/$WP/stat)
+c1=$(cpu_ticks $CROWD_PID 2>/dev/null || echo "$c0"); w1=$(cpu_ticks $WP)
 echo "CPU while attacked: the crowd $(( (c1 - c0) / DURATION ))% of a core, Warden $(( (w1 - w0) / DURATION ))% (the crowd runs on the same cores)"
 wait $CROWD_PID || true
 cat "$W/crowd.txt"
 sleep 2 # the last dripping connections close
-w2=$(awk '{print $14+$15}' /proc/$WP/stat)
+w2=$(cpu_ticks $WP)
 AFTER=$(run); echo "alone again:  $AFTER"
-w3=$(awk '{print $14+$15}' /proc/$WP/stat)
+w3=$(cpu_ticks $WP)
 echo "CPU alone: Warden $(( (w3 - w2) / DURATION ))% of a core"
 echo "Warden: $(curl -s "http://127.0.0.1:$P_ADMIN/metrics" | grep -E '^warden_(requests_too_slow|connections_refused)_total')"
 python3 - "$ALONE" "$ATTACKED" "$AFTER" <<'PY'

@@ -1,7 +1,7 @@
 # bench/lib/warden.sh — what every bench script starts with (source it with ROOT set):
 # build the jar if sources changed, find a JDK 21+, and stop every process started (PIDS) and
 # remove BENCH_WORK on exit. Then: start_sim PORT LOG, new_key DATA_DIR, serve CONFIG LOG,
-# one_tenant_config FILE ..., wait_ready ADMIN_PORT LOG.
+# one_tenant_config FILE ..., wait_ready ADMIN_PORT LOG, one_tenant_warden ..., cpu_ticks PID.
 "$ROOT/warden" build >/dev/null
 # shellcheck source=../../scripts/find-java.sh
 source "$ROOT/scripts/find-java.sh"
@@ -49,3 +49,20 @@ YAML
 wait_ready() {
   until curl -sf -o /dev/null "http://127.0.0.1:$1/readyz"; do sleep 0.05; kill -0 "$WARDEN_PID" || { cat "$2"; exit 1; }; done
 }
+
+# The usual single-tenant setup in BENCH_WORK: the sim on SIM_PORT, a new key, a Warden (data
+# DATA_PORT, admin ADMIN_PORT) for tenant TENANT with LIMITS and EXTRA (see one_tenant_config),
+# served and ready. Sets KEY, WP (Warden's pid), SIM_PID and URL (the chat endpoint).
+one_tenant_warden() {
+  local sim=$1 data=$2 admin=$3 tenant=$4 limits=$5 extra=${6:-}
+  start_sim "$sim" "$BENCH_WORK/sim.log"
+  KEY=$(new_key "$BENCH_WORK/data")
+  one_tenant_config "$BENCH_WORK/w.yaml" "$data" "$admin" "$sim" "$BENCH_WORK/data" "$tenant" "$KEY" "$limits" "$extra"
+  serve "$BENCH_WORK/w.yaml" "$BENCH_WORK/w.log"
+  WP=$WARDEN_PID
+  wait_ready "$admin" "$BENCH_WORK/w.log"
+  URL="http://127.0.0.1:$data/v1/chat/completions"
+}
+
+# CPU time process PID has used so far, in clock ticks (user + system).
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }

@@ -12,6 +12,8 @@ import dev.warden.config.WardenConfig;
 import dev.warden.observe.GatewayMetrics;
 import dev.warden.observe.SecurityLog;
 import dev.warden.observe.Tracing;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -85,7 +87,7 @@ public final class Gateway {
         WardenConfig config = snapshots.current().config();
         GatewayMetrics metrics = new GatewayMetrics(prometheus, config.maxTenantLabels());
         tracing = Tracing.of(config.telemetry());
-        io.micrometer.core.instrument.FunctionCounter.builder("warden_access_log_dropped", accessLog, a -> a.dropped())
+        FunctionCounter.builder("warden_access_log_dropped", accessLog, a -> a.dropped())
                 .description("Access lines dropped because stdout could not keep up").register(prometheus);
         if (control != null) {
             control.bindMetrics(prometheus, metrics::tenantLabel);
@@ -105,20 +107,20 @@ public final class Gateway {
         dev.warden.cache.ResponseCache cache = responseCache;
         dev.warden.http.ConnectionCaps caps = new dev.warden.http.ConnectionCaps(config.limits().maxConnections(),
                 config.limits().maxConnectionsPerSource()); // one count for every event loop
-        io.micrometer.core.instrument.Gauge.builder("warden_connections_open", caps, c -> c.open())
+        Gauge.builder("warden_connections_open", caps, c -> c.open())
                 .description("Open data-plane connections").register(prometheus);
-        io.micrometer.core.instrument.FunctionCounter.builder("warden_connections_refused", caps, c -> c.refused())
+        FunctionCounter.builder("warden_connections_refused", caps, c -> c.refused())
                 .description("Connections closed at once: past limits.maxConnections or maxConnectionsPerSource").register(prometheus);
-        io.micrometer.core.instrument.FunctionCounter.builder("warden_requests_too_slow", caps, c -> c.slow())
+        FunctionCounter.builder("warden_requests_too_slow", caps, c -> c.slow())
                 .description("Requests whose head or body came too slowly (408, connection closed)").register(prometheus);
         config.pools().values().stream().filter(p -> p.capacity() != null).forEach(p -> {
-            io.micrometer.core.instrument.Gauge.builder("warden_pool_free_seats", this,
+            Gauge.builder("warden_pool_free_seats", this,
                             g -> g.queues.queues().containsKey(p.name()) ? g.queues.queues().get(p.name()).freeSeats() : p.capacity().seats())
                     .description("Seats of the pool free now").tag("pool", p.name()).register(prometheus);
-            io.micrometer.core.instrument.FunctionCounter.builder("warden_pool_queued", this,
+            FunctionCounter.builder("warden_pool_queued", this,
                             g -> g.queues.queues().containsKey(p.name()) ? g.queues.queues().get(p.name()).queuedTotal() : 0)
                     .description("Requests that waited for a seat").tag("pool", p.name()).register(prometheus);
-            io.micrometer.core.instrument.FunctionCounter.builder("warden_pool_queue_timeouts", this,
+            FunctionCounter.builder("warden_pool_queue_timeouts", this,
                             g -> g.queues.queues().containsKey(p.name()) ? g.queues.queues().get(p.name()).timedOutTotal() : 0)
                     .description("Requests whose wait for a seat ran out").tag("pool", p.name()).register(prometheus);
         });
@@ -178,25 +180,25 @@ public final class Gateway {
             redisStore = redis;
             queues = new dev.warden.admission.FairQueues(redis::seats); // pools' seats and fair turns shared too
             vertx.setPeriodic(10_000, id -> redis.sweep(System.nanoTime()));
-            io.micrometer.core.instrument.Gauge.builder("warden_limiter_store_up", redis, r -> r.up() ? 1 : 0)
+            Gauge.builder("warden_limiter_store_up", redis, r -> r.up() ? 1 : 0)
                     .description("1 while the shared (redis) limiter store answers, 0 while admission decides on this replica's share")
                     .register(prometheus);
-            io.micrometer.core.instrument.Gauge.builder("warden_limiter_store_replicas", redis, r -> r.replicas())
+            Gauge.builder("warden_limiter_store_replicas", redis, r -> r.replicas())
                     .description("Replicas alive per the shared limiter store (each one's share while it is down)").register(prometheus);
             for (String op : List.of("admit", "seats", "settle", "renew", "heartbeat", "read", "load", "probe", "debit")) {
-                io.micrometer.core.instrument.FunctionCounter.builder("warden_limiter_store_round_trips", redis,
+                FunctionCounter.builder("warden_limiter_store_round_trips", redis,
                                 r -> { var n = r.roundTrips().get(op); return n == null ? 0 : n.sum(); })
                         .description("Round trips to the shared limiter store, by operation (a settle or renew batch is one)")
                         .tag("op", op).register(prometheus);
             }
-            io.micrometer.core.instrument.FunctionCounter.builder("warden_limiter_store_fallback_admissions", redis,
+            FunctionCounter.builder("warden_limiter_store_fallback_admissions", redis,
                     r -> r.fallbackAdmissions()).description("Admissions decided on this replica alone because Redis was unreachable")
                     .register(prometheus);
-            io.micrometer.core.instrument.FunctionCounter.builder("warden_limiter_store_errors", redis, r -> r.errors())
+            FunctionCounter.builder("warden_limiter_store_errors", redis, r -> r.errors())
                     .description("Failed or timed-out calls to the shared limiter store").register(prometheus);
-            io.micrometer.core.instrument.Gauge.builder("warden_limiter_settlements_pending", redis, r -> r.pendingSettlements())
+            Gauge.builder("warden_limiter_settlements_pending", redis, r -> r.pendingSettlements())
                     .description("Settlements waiting to be sent to the shared limiter store").register(prometheus);
-            io.micrometer.core.instrument.FunctionCounter.builder("warden_limiter_settlements_dropped", redis, r -> r.droppedSettlements())
+            FunctionCounter.builder("warden_limiter_settlements_dropped", redis, r -> r.droppedSettlements())
                     .description("Settlements dropped because too many were waiting (their holds expire instead)").register(prometheus);
             return admissionRefusals(redis);
         });
@@ -206,7 +208,7 @@ public final class Gateway {
     private dev.warden.admission.LimiterStore admissionRefusals(dev.warden.admission.LimiterStore store) {
         for (String code : List.of("rate_limited", "concurrency_limited", "budget_exhausted", "quota_exhausted", "limiter_unavailable")) {
             for (String mode : List.of("enforced", "shadow")) {
-                io.micrometer.core.instrument.FunctionCounter.builder("warden_admission_refusals", store, s -> s.refusals(code, mode))
+                FunctionCounter.builder("warden_admission_refusals", store, s -> s.refusals(code, mode))
                         .description("Requests admission refused (enforced) or would have refused (shadow mode)")
                         .tag("code", code).tag("mode", mode).register(prometheus);
             }

@@ -114,7 +114,7 @@ final class SlowClientGuard {
             return;
         }
         timedOut.increment();
-        phase = Phase.DONE; // answered: what the decoder makes of the cut request is not another refusal
+        phase = Phase.DONE; // answered: no further deadline on this connection
         String remote = ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress a && a.getAddress() != null
                 ? a.getAddress().getHostAddress() : "unknown";
         String requestId = onTimeout.apply(remote);

@@ -191,11 +191,7 @@ public final class JwksCache {
             if (!issuer.equals(doc.path("issuer").asText())) {
                 throw new IllegalStateException("discovery document names another issuer");
             }
-            String jwksUri = doc.path("jwks_uri").asText("");
-            if (!egress.allows(jwksUri)) {
-                throw new IllegalStateException("jwks_uri not allowed");
-            }
-            return jwksUri;
+            return doc.path("jwks_uri").asText(""); // fetched through the egress check like any IdP URL
         });
     }
 
