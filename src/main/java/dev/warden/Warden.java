@@ -231,7 +231,7 @@ public final class Warden implements Callable<Integer> {
     }
 
     @Command(name = "keys", description = "API keys: offline (new) or through the admin API (issue, list, rotate, revoke).",
-            subcommands = {KeysNew.class, dev.warden.admin.AdminCli.KeysIssue.class, dev.warden.admin.AdminCli.KeysList.class,
+            subcommands = {KeysNew.class, KeysImport.class, dev.warden.admin.AdminCli.KeysIssue.class, dev.warden.admin.AdminCli.KeysList.class,
                     dev.warden.admin.AdminCli.KeysRotate.class, dev.warden.admin.AdminCli.KeysRevoke.class})
     static final class Keys implements Callable<Integer> {
         @Override
@@ -258,6 +258,37 @@ public final class Warden implements Callable<Integer> {
             System.out.println("Config entry (under tenants.<id>.keys):");
             System.out.println("  - id: " + ApiKeyFormat.keyId(key));
             System.out.println("    role: " + role);
+            System.out.println("    hash: " + hasher.hashText(key));
+            return 0;
+        }
+    }
+
+    @Command(name = "import", description = "Hash a key issued elsewhere (read from standard input) into a config entry.")
+    static final class KeysImport implements Callable<Integer> {
+        @Option(names = "--data-dir", defaultValue = "data", description = "holds keyhash.secret (default: ${DEFAULT-VALUE})")
+        Path dataDir;
+
+        @Option(names = "--id", required = true, description = "the name it gets in Warden (4..32 of [a-z0-9])") String id;
+
+        @Option(names = "--role", defaultValue = "developer") String role;
+
+        @Override
+        public Integer call() throws Exception {
+            // from standard input, so the key is in no shell history and no process listing
+            String key = new String(System.in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            String problem = !ApiKeyFormat.isKeyId(id) ? "--id '" + id + "' (expected: 4..32 of [a-z0-9])"
+                    : dev.warden.config.Role.parse(role) == null ? "--role '" + role + "' (expected one of: developer, viewer, service, tenant-admin)"
+                    : dev.warden.config.ImportedKeys.problem(key);
+            if (problem != null) {
+                System.err.println("cannot import: " + problem);
+                return 2;
+            }
+            Files.createDirectories(dataDir);
+            KeyHasher hasher = KeyHasher.fromFile(dataDir.resolve("keyhash.secret"));
+            System.out.println("Config entry (under tenants.<id>.keys):");
+            System.out.println("  - id: " + id);
+            System.out.println("    role: " + role);
+            System.out.println("    imported: true");
             System.out.println("    hash: " + hasher.hashText(key));
             return 0;
         }

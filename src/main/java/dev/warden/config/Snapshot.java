@@ -9,7 +9,8 @@ import java.util.Map;
  */
 public record Snapshot(long version, Instant compiledAt, WardenConfig config, Map<String, Tenant> tenants,
                        Map<String, ApiKeyRecord> keys, Map<String, ModelConfig> models,
-                       Map<String, Map<String, RouteTable>> routes, Identities identities) {
+                       Map<String, Map<String, RouteTable>> routes, Identities identities,
+                       Map<java.nio.ByteBuffer, ApiKeyRecord> importedKeys) {
 
     /**
      * Per tenant: how its callers authenticate; which tenants trust each token issuer (lookup is
@@ -39,6 +40,16 @@ public record Snapshot(long version, Instant compiledAt, WardenConfig config, Ma
 
     public ApiKeyRecord key(String keyId) {
         return keys.get(keyId);
+    }
+
+    /** Whether any tenant has a key issued elsewhere (found by hash, not by id). */
+    public boolean hasImportedKeys() {
+        return !importedKeys.isEmpty();
+    }
+
+    /** The imported key whose keyed hash is {@code hash}, or null. */
+    public ApiKeyRecord importedKey(byte[] hash) {
+        return importedKeys.get(java.nio.ByteBuffer.wrap(hash));
     }
 
     /** The route table for a tenant and a model it may call, or null. */

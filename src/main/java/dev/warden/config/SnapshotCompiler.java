@@ -30,6 +30,7 @@ public final class SnapshotCompiler {
         List<String> errors = new ArrayList<>();
         Map<String, Tenant> tenants = new LinkedHashMap<>();
         Map<String, ApiKeyRecord> keys = new HashMap<>();
+        Map<java.nio.ByteBuffer, ApiKeyRecord> imported = new HashMap<>();
         Map<String, Map<String, RouteTable>> routes = new HashMap<>();
 
         Map<String, String> overrides = runtime.overrideSettings();
@@ -38,7 +39,11 @@ public final class SnapshotCompiler {
             for (KeyConfig k : tc.keys()) {
                 byte[] hash = k.hash() != null ? KeyHasher.parseHashText(k.hash()) : hasher.hash(k.key());
                 Set<String> models = k.models() == null ? null : Set.copyOf(k.models());
-                keys.put(k.id(), new ApiKeyRecord(k.id(), tc.id(), k.role(), models, hash, "config"));
+                ApiKeyRecord record = new ApiKeyRecord(k.id(), tc.id(), k.role(), models, hash, "config");
+                keys.put(k.id(), record); // ids are unique across the file (TenantsReader)
+                if (k.imported() && imported.putIfAbsent(java.nio.ByteBuffer.wrap(hash), record) != null) {
+                    errors.add("tenants." + tc.id() + ".keys." + k.id() + ": the same imported key is declared twice");
+                }
             }
         }
         for (TenantConfig tc : runtime.tenants()) {
@@ -65,7 +70,7 @@ public final class SnapshotCompiler {
             throw new ConfigException(errors);
         }
         return new Snapshot(version, Instant.now(), config, Collections.unmodifiableMap(tenants), Map.copyOf(keys),
-                config.models(), Map.copyOf(routes), identities(tenants, runtime));
+                config.models(), Map.copyOf(routes), identities(tenants, runtime), Map.copyOf(imported));
     }
 
     /** Each known tenant's auth policy, the issuer index, and the tenant role bindings. */

@@ -108,18 +108,26 @@ final class TenantsReader {
     private static KeyConfig key(ConfigReader r, ConfigReader.Element el, List<String> tenantModels) {
         JsonNode n = el.node();
         String p = el.path();
-        r.onlyKnown(n, p, Set.of("id", "role", "models", "hash", "key"));
+        r.onlyKnown(n, p, Set.of("id", "role", "models", "hash", "key", "imported"));
         String hash = r.string(n, p, "hash", null, false);
         String plain = r.string(n, p, "key", null, false);
         String id = r.string(n, p, "id", null, false);
+        boolean imported = r.bool(n, p, "imported", false);
         if ((hash == null) == (plain == null)) {
             r.error(p, "exactly one of 'hash' or 'key' is required");
             return null;
         }
-        if (plain != null) {
+        if (plain != null && imported) {
+            String problem = ImportedKeys.problem(plain);
+            if (problem != null) {
+                r.error(p + ".key", problem);
+                return null;
+            }
+        } else if (plain != null) {
             String embedded = ApiKeyFormat.keyId(plain);
             if (embedded == null) {
-                r.error(p + ".key", "not a Warden API key (expected: " + ApiKeyFormat.SHAPE + ")");
+                r.error(p + ".key", "not a Warden API key (expected: " + ApiKeyFormat.SHAPE
+                        + "; a key issued elsewhere needs 'imported: true' and an 'id')");
                 return null;
             }
             if (id != null && !id.equals(embedded)) {
@@ -127,15 +135,14 @@ final class TenantsReader {
                 return null;
             }
             id = embedded;
-        } else {
-            if (id == null) {
-                r.error(p + ".id", "missing (required with 'hash')");
-                return null;
-            }
-            if (!KeyHasher.isHashText(hash)) {
-                r.error(p + ".hash", "not a key hash (expected: " + KeyHasher.PREFIX + "<64 hex digits>, from ./warden keys new)");
-                return null;
-            }
+        }
+        if (hash != null && !KeyHasher.isHashText(hash)) {
+            r.error(p + ".hash", "not a key hash (expected: " + KeyHasher.PREFIX + "<64 hex digits>, from ./warden keys new or keys import)");
+            return null;
+        }
+        if (id == null) {
+            r.error(p + ".id", imported ? "missing (an imported key carries no id: name it)" : "missing (required with 'hash')");
+            return null;
         }
         if (!ApiKeyFormat.isKeyId(id)) {
             r.error(p + ".id", "'" + id + "' (expected: 4..32 of [a-z0-9])");
@@ -155,7 +162,7 @@ final class TenantsReader {
                 }
             }
         }
-        return new KeyConfig(id, role, models, hash, plain);
+        return new KeyConfig(id, role, models, hash, plain, imported);
     }
 
 }

@@ -24,6 +24,9 @@ import java.util.List;
  * token of the tenant's own identity provider ({@link TokenAuthenticator}) when the bearer value is
  * a JWT and the tenant accepts them. A tenant may turn API keys off ({@code auth.schemes}).
  *
+ * <p>A key issued elsewhere and imported into the config ({@code imported: true}) has no Warden
+ * key id; it is found by its keyed hash, before a tenant's introspection would be asked.
+ *
  * <p>Every failure (no key, malformed key, unknown key, wrong key, unknown tenant, another
  * tenant's id) gives the same answer, and the same work is done on every path (one keyed hash and
  * one constant-time comparison), so neither the body nor the timing tells a caller whether a
@@ -76,20 +79,23 @@ public final class ApiKeyAuthenticator implements Stage {
                 return byCertificate(exchange, chain); // mTLS: the client certificate is the credential
             }
         }
-        if (introspector != null && key != null && ApiKeyFormat.keyId(key) == null && !key.startsWith("wdn_")) {
+        String keyId = key == null ? null : ApiKeyFormat.keyId(key);
+        Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
+        boolean foreign = key != null && keyId == null && !key.startsWith(ApiKeyFormat.PREFIX);
+        // a key issued elsewhere and imported: no id to look it up by, so by its keyed hash
+        ApiKeyRecord imported = foreign && snapshot.hasImportedKeys() ? snapshot.importedKey(hasher.hash(key)) : null;
+        if (imported == null && foreign && introspector != null) {
             // (a mistyped Warden key is never sent to a tenant's introspection endpoint)
             Future<Outcome> opaque = opaque(exchange, key);
             if (opaque != null) {
                 return opaque;
             }
         }
-        String keyId = key == null ? null : ApiKeyFormat.keyId(key);
-        Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
-        ApiKeyRecord record = keyId == null ? null : snapshot.key(keyId);
+        ApiKeyRecord record = imported != null ? imported : keyId == null ? null : snapshot.key(keyId);
 
-        // Always one hash and one comparison, whatever is missing.
-        boolean keyValid = hasher.matches(keyId == null ? DUMMY_KEY : key, record == null ? dummyHash : record.hash())
-                && record != null;
+        // Always one hash and one comparison, whatever is missing (an imported key was matched by its hash).
+        boolean keyValid = imported != null
+                || hasher.matches(keyId == null ? DUMMY_KEY : key, record == null ? dummyHash : record.hash()) && record != null;
 
         TenantClaim claim = exchange.get(RequestContext.CLAIM);
         long now = System.currentTimeMillis();
