@@ -13,6 +13,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 HARNESS=${HARNESS:-$ROOT/../shared/bench/run-peers.sh}
 [[ -x "$HARNESS" || -f "$HARNESS" ]] || { echo "no peer harness at $HARNESS"; exit 1; }
+# (not bench/lib/warden.sh: its exit trap removes BENCH_WORK, which the harness uses for its peers' builds)
 "$ROOT/warden" build >/dev/null
 # shellcheck source=../scripts/find-java.sh
 source "$ROOT/scripts/find-java.sh"

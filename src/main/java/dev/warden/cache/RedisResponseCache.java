@@ -1,5 +1,6 @@
 package dev.warden.cache;
 
+import dev.warden.admission.store.RedisScript;
 import dev.warden.config.CacheSettings;
 import dev.warden.config.CacheStoreSettings;
 import io.vertx.core.Future;
@@ -9,10 +10,6 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -28,8 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class RedisResponseCache implements ResponseCache {
     private static final Logger LOG = LoggerFactory.getLogger(RedisResponseCache.class);
     private static final long TIMEOUT_MS = 100;
-    private static final String PUT = script();
-    private static final String PUT_SHA = sha1(PUT);
+    private static final RedisScript PUT = RedisScript.at("/cache/put.lua");
 
     private final Redis redis;
     private final String namespace;
@@ -67,9 +63,9 @@ public final class RedisResponseCache implements ResponseCache {
         // it whole once, which also makes it known for the next store.
         java.util.function.Function<Request, Request> withArgs = r -> r.arg(3).arg(p + key).arg(p + "index").arg(p + "bytes")
                 .arg(value).arg(settings.ttlSeconds() * 1000L).arg(answer.weight()).arg(settings.maxBytes());
-        redis.send(withArgs.apply(Request.cmd(Command.EVALSHA).arg(PUT_SHA)))
-                .recover(e -> e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")
-                        ? redis.send(withArgs.apply(Request.cmd(Command.EVAL).arg(PUT))) : Future.failedFuture(e))
+        redis.send(withArgs.apply(Request.cmd(Command.EVALSHA).arg(PUT.sha())))
+                .recover(e -> RedisScript.isNoScript(e)
+                        ? redis.send(withArgs.apply(Request.cmd(Command.EVAL).arg(PUT.source()))) : Future.failedFuture(e))
                 .timeout(TIMEOUT_MS * 5, TimeUnit.MILLISECONDS)
                 .onFailure(this::failed);
     }
@@ -88,22 +84,5 @@ public final class RedisResponseCache implements ResponseCache {
     public Future<Void> close() {
         redis.close();
         return Future.succeededFuture();
-    }
-
-    private static String sha1(String source) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
-                    .digest(source.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String script() {
-        try (InputStream in = RedisResponseCache.class.getResourceAsStream("/cache/put.lua")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -27,6 +27,7 @@ public final class ImportedKeys {
         if (key.startsWith(ApiKeyFormat.PREFIX)) {
             return "a Warden key (" + ApiKeyFormat.PREFIX + "...) is declared without 'imported'";
         }
+        // the shape identity's TenantTokenVerifier.looksLikeJwt reads as a token (config sits below identity)
         if (key.startsWith("eyJ") && key.chars().filter(c -> c == '.').count() == 2) {
             return "shaped like a JWT: it would be read as a token of the tenant's identity provider";
         }

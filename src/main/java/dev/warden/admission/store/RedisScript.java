@@ -11,21 +11,26 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * One Lua script kept as a resource ({@code /admission/NAME.lua}), called by its SHA-1
- * ({@code EVALSHA}); {@link #load()} puts it into a Redis that does not know it yet (a fresh or
- * restarted one answers {@code NOSCRIPT}).
+ * One Lua script kept as a resource, called by its SHA-1 ({@code EVALSHA}); {@link #load()} puts
+ * it into a Redis that does not know it yet (a fresh or restarted one answers {@code NOSCRIPT}).
+ * The limiter store's scripts are {@code /admission/NAME.lua}; the response cache uses it too.
  */
-record RedisScript(String name, String source, String sha) {
+public record RedisScript(String name, String source, String sha) {
     static RedisScript of(String name) {
-        try (InputStream in = RedisScript.class.getResourceAsStream("/admission/" + name + ".lua")) {
+        return at("/admission/" + name + ".lua");
+    }
+
+    /** The script in the resource at {@code path}. */
+    public static RedisScript at(String path) {
+        try (InputStream in = RedisScript.class.getResourceAsStream(path)) {
             if (in == null) {
-                throw new IllegalStateException("missing resource /admission/" + name + ".lua");
+                throw new IllegalStateException("missing resource " + path);
             }
             String source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             byte[] digest = MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8));
-            return new RedisScript(name, source, HexFormat.of().formatHex(digest));
+            return new RedisScript(path, source, HexFormat.of().formatHex(digest));
         } catch (IOException | NoSuchAlgorithmException e) {
-            throw new IllegalStateException("cannot read script " + name, e);
+            throw new IllegalStateException("cannot read script " + path, e);
         }
     }
 
@@ -41,7 +46,7 @@ record RedisScript(String name, String source, String sha) {
         return Request.cmd(Command.SCRIPT).arg("LOAD").arg(source);
     }
 
-    static boolean isNoScript(Throwable e) {
+    public static boolean isNoScript(Throwable e) {
         return e != null && e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT");
     }
 }
