@@ -4,12 +4,12 @@
 # load, interleaved rounds. Prints req/s and p50/p99/p99.9 per row, Warden's RSS under load, its
 # start-to-ready time, and the p99 Warden adds over direct at half of its max rate.
 #
-# Knobs (env): ROUNDS (3), DURATION (10 s), CONNS (64), THREADS (2), WARMUP (20 s), OUT (results dir),
+# Knobs (env): ROUNDS (3), DURATION (10 s), CONNS (64), THREADS (2), WARMUP (40 s: C2 settles ~30 s into full load on 2 cores), OUT (results dir),
 #   WARDEN_EXTRA_YAML (appended to Warden's config, e.g. "telemetry: { accessLog: false }"),
 #   WARDEN_TIER_LIMITS (the bench tier's admission limits, e.g. "{ requestsPerMinute: 100000000, concurrency: 100000 }")
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-ROUNDS=${ROUNDS:-3}; DURATION=${DURATION:-10}; CONNS=${CONNS:-64}; THREADS=${THREADS:-2}; WARMUP=${WARMUP:-20}
+ROUNDS=${ROUNDS:-3}; DURATION=${DURATION:-10}; CONNS=${CONNS:-64}; THREADS=${THREADS:-2}; WARMUP=${WARMUP:-40}
 WORK=$(mktemp -d /tmp/warden-bench.XXXXXX)
 OUT=${OUT:-$ROOT/bench/results/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/admission/profile.sh — where the CPU goes per request, by process: one Warden (every
 # limit on, none refusing) in front of the sim, wrk at full load; the CPU seconds Warden, Redis and
-# the sim used over 14 s, from /proc. Compares the limiter stores on the same machine.
+# the sim used over 14 s, from /proc, and per request. Compares the limiter stores on the same machine.
 # Knobs (env): STORE (redis | local, default redis), LIMITS (the tier's limits, YAML flow map),
+#              WARMUP (seconds of full load before measuring, default 40: the JIT's compilation settles),
 #              JFR=1 (also record 10 s of Java Flight Recorder into $OUT/rec.jfr; JFR_SETTINGS: a .jfc, default profile)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -19,8 +20,9 @@ LIMITER=""
 [ "$STORE" = redis ] && LIMITER="limiter: { store: redis, namespace: prof$RANDOM$RANDOM }"
 one_tenant_warden $P_SIM $P_DATA $P_ADMIN bench "$LIMITS" "$LIMITER"
 SIM=$SIM_PID
-BENCH_KEY=$KEY wrk -t2 -c64 -d10s -s "$ROOT/bench/lib/chat.lua" "$URL" > /dev/null # warm-up (JIT)
-BENCH_KEY=$KEY wrk -t2 -c64 -d15s -s "$ROOT/bench/lib/chat.lua" "$URL" | grep RESULT &
+# warm-up: on two cores C2 still takes ~0.4 of a core for the first ~25 s at full load (session 8)
+BENCH_KEY=$KEY wrk -t2 -c64 -d${WARMUP:-40}s -s "$ROOT/bench/lib/chat.lua" "$URL" > /dev/null
+BENCH_KEY=$KEY wrk -t2 -c64 -d15s -s "$ROOT/bench/lib/chat.lua" "$URL" | grep RESULT | tee "$W/result" &
 WRK=$!
 RP=$(pgrep -x redis-server | head -1 || true)
 a1=$(cpu_ticks $WP); c1=$(cpu_ticks $SIM); b1=$([ -n "$RP" ] && cpu_ticks "$RP" || echo 0)
@@ -28,10 +30,14 @@ a1=$(cpu_ticks $WP); c1=$(cpu_ticks $SIM); b1=$([ -n "$RP" ] && cpu_ticks "$RP" 
 sleep 14
 a2=$(cpu_ticks $WP); c2=$(cpu_ticks $SIM); b2=$([ -n "$RP" ] && cpu_ticks "$RP" || echo 0)
 wait $WRK
-python3 - "$a1" "$a2" "$b1" "$b2" "$c1" "$c2" <<'PY'
+python3 - "$a1" "$a2" "$b1" "$b2" "$c1" "$c2" "$(grep -o 'rps=[0-9.]*' "$W/result" | cut -d= -f2)" <<'PY'
 import sys
-a1, a2, b1, b2, c1, c2 = (int(x) for x in sys.argv[1:])
-print(f"CPU cores over 14 s: warden {(a2-a1)/100/14:.2f}  redis {(b2-b1)/100/14:.2f}  sim {(c2-c1)/100/14:.2f}")
+a1, a2, b1, b2, c1, c2 = (int(x) for x in sys.argv[1:7])
+rps = float(sys.argv[7] or 0)
+w, r, s = ((y - x) / 100 / 14 for x, y in ((a1, a2), (b1, b2), (c1, c2)))
+print(f"CPU cores over 14 s: warden {w:.2f}  redis {r:.2f}  sim {s:.2f}")
+if rps > 0:
+    print(f"CPU per request: warden {w / rps * 1e6:.1f} us  redis {r / rps * 1e6:.1f} us  sim {s / rps * 1e6:.1f} us")
 PY
-curl -s "http://127.0.0.1:$P_ADMIN/metrics" | grep -E '^warden_limiter_store_(round_trips_total\{op="(admit|settle)"|fallback)' || true
+curl -s "http://127.0.0.1:$P_ADMIN/metrics" | grep -E '^warden_limiter_store_(round_trips_total\{op="(admit|settle)"|admissions|fallback)' || true
 [ -n "${JFR:-}" ] && echo "flight recording: $OUT/rec.jfr"

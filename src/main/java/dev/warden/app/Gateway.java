@@ -191,6 +191,9 @@ public final class Gateway {
                         .description("Round trips to the shared limiter store, by operation (a settle or renew batch is one)")
                         .tag("op", op).register(prometheus);
             }
+            FunctionCounter.builder("warden_limiter_store_admissions", redis, r -> r.admissionsSent())
+                    .description("Admissions decided by the shared limiter store; over round_trips{op=\"admit\"}, admissions per round trip")
+                    .register(prometheus);
             FunctionCounter.builder("warden_limiter_store_fallback_admissions", redis,
                     r -> r.fallbackAdmissions()).description("Admissions decided on this replica alone because Redis was unreachable")
                     .register(prometheus);

@@ -99,8 +99,9 @@ class SharedLimiterTest {
         // limiters would have admitted about three bursts (300).
         assertThat(admitted.get()).as("admitted in %.1f s", seconds).isBetween(100, (int) (100 + 10 * seconds + 1));
         assertThat(admitted.get() + refused.get()).isEqualTo(requests);
-        assertThat(sum("warden_limiter_store_round_trips_total", "op=\"admit\"")).as("exactly one round trip per admission")
-                .isEqualTo(requests);
+        assertThat(sum("warden_limiter_store_admissions_total")).as("every request decided in Redis").isEqualTo(requests);
+        assertThat(sum("warden_limiter_store_round_trips_total", "op=\"admit\"")).as("at most one round trip per admission")
+                .isBetween(1.0, (double) requests);
         assertThat(sum("warden_limiter_store_fallback_admissions_total")).isZero();
         assertThat(sum("warden_admission_refusals_total", "code=\"rate_limited\"", "mode=\"enforced\"")).isEqualTo(refused.get());
     }

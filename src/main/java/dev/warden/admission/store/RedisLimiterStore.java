@@ -39,6 +39,9 @@ import org.slf4j.LoggerFactory;
  * admission that checks concurrency, every GCRA rate, pacing, every hard budget and token quota of
  * the tenant and makes every reservation, atomically, in one round trip, on the Redis server's
  * clock. Keys are {@code {namespace:tenant}:...}: one tenant's keys share a Redis Cluster slot.
+ * A tenant's admissions that arrive on one event loop while its previous call is in flight go
+ * together in the next call ({@link CallCoalescer}): each is still decided alone, in order, but a
+ * busy tenant costs Redis one script call and each key one read and one write for many requests.
  *
  * <p>An admitted request's seat and budget reservations are a hold with a TTL, renewed by this
  * replica while the request runs: a replica that dies stops renewing, and the next admission of
@@ -65,6 +68,8 @@ public final class RedisLimiterStore implements LimiterStore {
     private static final List<RedisScript> SCRIPTS = List.of(ADMIT, SETTLE, RENEW, DEBIT, HEARTBEAT, SEATS, UNSEAT);
     private static final int MAX_PENDING_SETTLEMENTS = 100_000;
     private static final int SETTLE_BATCH = 256;
+    /** At most this many admissions in one call of admit.lua (a call holds Redis for ~10 us per admission). */
+    private static final int MAX_ADMIT_BATCH = 64;
     private static final long PROBE_MS = 500;
     private static final long HEARTBEAT_MS = 1000;
     private static final Answer UNLIMITED = new Answer((tokens, micros) -> { }, null, 0, List.of());
@@ -83,6 +88,14 @@ public final class RedisLimiterStore implements LimiterStore {
         boolean empty() {
             return buckets.isEmpty() && accounts.isEmpty() && ask.limits().concurrency() <= 0;
         }
+    }
+
+    /** One admission for {@code admit.lua}: its plan, the accounts' baselines, and the id of its hold. */
+    private record Admission(Plan plan, long[] baselines, String holdId) {
+    }
+
+    /** Admissions are coalesced per tenant and event loop (the loop's own connection carries them). */
+    private record Lane(Thread loop, String tenantPrefix) {
     }
 
     private final Vertx vertx;
@@ -114,6 +127,8 @@ public final class RedisLimiterStore implements LimiterStore {
     private final ConcurrentHashMap<String, LongAdder> refused = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LongAdder> roundTrips = new ConcurrentHashMap<>();
     private final LongAdder fallbacks = new LongAdder();
+    private final LongAdder admissionsSent = new LongAdder();
+    private final CallCoalescer<Admission> admissions = new CallCoalescer<>(MAX_ADMIT_BATCH, this::admitCall);
     private final LongAdder errors = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private final List<Long> timers = new ArrayList<>();
@@ -251,40 +266,65 @@ public final class RedisLimiterStore implements LimiterStore {
 
     private Future<Answer> call(Plan plan, long[] baselines, boolean mayRetry) {
         String holdId = newHoldId();
-        return send("admit", admitRequest(plan, baselines, holdId)).transform(ar -> answered(plan, baselines, holdId, ar, mayRetry));
+        return admissions.submit(new Lane(Thread.currentThread(), plan.prefix()), new Admission(plan, baselines, holdId))
+                .transform(ar -> answered(plan, baselines, holdId, ar, mayRetry));
     }
 
-    private Request admitRequest(Plan plan, long[] baselines, String holdId) {
-        RateLimits limits = plan.ask().limits();
-        List<Bucket> buckets = plan.buckets();
-        List<Account> accounts = plan.accounts();
-        List<String> keys = new ArrayList<>(2 + buckets.size() + accounts.size());
-        keys.add(plan.prefix() + "c");
-        keys.add(plan.prefix() + "h");
-        List<String> args = new ArrayList<>(6 + buckets.size() * 4 + accounts.size() * 5);
-        args.add(holdId);
+    /** One call of {@code admit.lua} for admissions of one tenant, in order; each bucket and account key named once. */
+    private Request admitRequest(List<Admission> batch) {
+        String prefix = batch.get(0).plan().prefix();
+        Map<String, Integer> keyIndex = new java.util.HashMap<>();
+        List<String> keys = new ArrayList<>(8);
+        keys.add(prefix + "c");
+        keys.add(prefix + "h");
+        List<String> args = new ArrayList<>(2 + batch.size() * 30);
         args.add(Long.toString(settings.holdTtlSeconds() * 1000L));
-        args.add(Integer.toString(limits.concurrency()));
-        args.add(limits.enforced() ? "1" : "0");
-        args.add(Integer.toString(buckets.size()));
-        args.add(Integer.toString(accounts.size()));
-        for (Bucket b : buckets) {
-            keys.add(b.key());
-            args.add(Long.toString(b.units()));
-            args.add(Double.toString(b.intervalUs()));
-            args.add(Double.toString(b.toleranceUs()));
-            args.add(limits.enforced() ? "1" : "0");
-        }
-        for (int j = 0; j < accounts.size(); j++) {
-            Account a = accounts.get(j);
-            keys.add(a.key());
-            args.add(Long.toString(a.amount()));
-            args.add(Long.toString(a.allowance().limit()));
-            args.add(Long.toString(baselines[j]));
-            args.add(Long.toString(a.periodEndMs()));
-            args.add(a.allowance().enforced() ? "1" : "0");
+        args.add(Integer.toString(batch.size()));
+        for (Admission admission : batch) {
+            Plan plan = admission.plan();
+            if (!plan.prefix().equals(prefix)) {
+                throw new IllegalArgumentException("one call of admit.lua is for one tenant's keys");
+            }
+            RateLimits limits = plan.ask().limits();
+            String enforced = limits.enforced() ? "1" : "0";
+            args.add(admission.holdId());
+            args.add(Integer.toString(limits.concurrency()));
+            args.add(enforced);
+            args.add(Integer.toString(plan.buckets().size()));
+            args.add(Integer.toString(plan.accounts().size()));
+            for (Bucket b : plan.buckets()) {
+                args.add(keyIndex(keyIndex, keys, b.key()));
+                args.add(Long.toString(b.units()));
+                args.add(Double.toString(b.intervalUs()));
+                args.add(Double.toString(b.toleranceUs()));
+                args.add(enforced);
+            }
+            for (int j = 0; j < plan.accounts().size(); j++) {
+                Account a = plan.accounts().get(j);
+                args.add(keyIndex(keyIndex, keys, a.key()));
+                args.add(Long.toString(a.amount()));
+                args.add(Long.toString(a.allowance().limit()));
+                args.add(Long.toString(admission.baselines()[j]));
+                args.add(Long.toString(a.periodEndMs()));
+                args.add(a.allowance().enforced() ? "1" : "0");
+            }
         }
         return ADMIT.call(keys, args);
+    }
+
+    /** The script's (1-based) index of {@code key} in {@code keys}, added the first time it is named. */
+    private static String keyIndex(Map<String, Integer> index, List<String> keys, String key) {
+        return Integer.toString(index.computeIfAbsent(key, k -> {
+            keys.add(k);
+            return keys.size();
+        }));
+    }
+
+    /** One coalesced call: the admissions waiting in one lane, loading the scripts once if Redis answers NOSCRIPT. */
+    private Future<Response> admitCall(List<Admission> batch) {
+        admissionsSent.add(batch.size());
+        return send("admit", admitRequest(batch)).recover(e -> RedisScript.isNoScript(e)
+                ? loadScripts().compose(v -> send("admit", admitRequest(batch))) : Future.failedFuture(e));
     }
 
     /** What the admission script answered (or why it did not): the decision, or another try. */
@@ -345,7 +385,8 @@ public final class RedisLimiterStore implements LimiterStore {
             }
             String holdId = newHoldId();
             roundTrip("admit");
-            return redis.batch(List.of(admitRequest(plan, b, holdId), first.request()))
+            admissionsSent.increment();
+            return redis.batch(List.of(admitRequest(List.of(new Admission(plan, b, holdId))), first.request()))
                     .timeout(settings.timeoutMs(), TimeUnit.MILLISECONDS).transform(ar -> {
                         if (ar.failed()) { // neither is known to have run: the plain path decides (a granted seat expires)
                             if (RedisScript.isNoScript(ar.cause())) {
@@ -355,7 +396,7 @@ public final class RedisLimiterStore implements LimiterStore {
                             return Future.succeededFuture(new Admitted(whileDown(plan), null));
                         }
                         SeatQueue.Held held = first.answer(ar.result().get(1));
-                        return answered(plan, b, holdId, Future.succeededFuture(ar.result().get(0)), true).map(a -> {
+                        return answered(plan, b, holdId, Future.succeededFuture(ar.result().get(0).get(0)), true).map(a -> {
                             if (a.refusal() != null) {
                                 if (held != null) {
                                     held.release();
@@ -901,6 +942,11 @@ public final class RedisLimiterStore implements LimiterStore {
         return replicas;
     }
 
+    /** Admissions sent to Redis to decide (a round trip of {@code admit} carries one or more). */
+    public long admissionsSent() {
+        return admissionsSent.sum();
+    }
+
     /** Admissions decided on this replica alone because Redis could not be reached. */
     public long fallbackAdmissions() {
         return fallbacks.sum();
@@ -921,6 +967,7 @@ public final class RedisLimiterStore implements LimiterStore {
     /** Forgets idle local buckets (those used while Redis was down) and accounts of periods long over. */
     public void sweep(long nowNanos) {
         fallback.sweep(nowNanos);
+        admissions.sweep();
         long old = System.currentTimeMillis() - 40L * 86_400_000L;
         knownAccounts.removeIf(k -> Long.parseLong(k.substring(k.lastIndexOf(':') + 1)) < old);
         watched.removeIf(k -> Long.parseLong(k.substring(k.lastIndexOf(':') + 1)) < old);
