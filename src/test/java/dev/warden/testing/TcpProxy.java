@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A loopback TCP relay to a real service (a fault at the edge of the network, not a fake of it):
  * {@link #cut()} closes the listener and every relayed connection, as if the service died;
+ * {@link #stall()} keeps every connection open but relays nothing more, as if the service hung;
  * {@link #restore()} listens again on the same port.
  */
 public final class TcpProxy implements AutoCloseable {
@@ -19,6 +20,7 @@ public final class TcpProxy implements AutoCloseable {
     private final Set<NetSocket> open = ConcurrentHashMap.newKeySet();
     private NetServer server;
     private int port;
+    private volatile boolean stalled;
 
     public TcpProxy(String targetHost, int targetPort) throws Exception {
         this.targetHost = targetHost;
@@ -46,11 +48,21 @@ public final class TcpProxy implements AutoCloseable {
                 out.handler(in::write);
                 in.closeHandler(v -> out.close());
                 out.closeHandler(v -> in.close());
-                in.resume();
+                if (stalled) {
+                    out.pause();
+                } else {
+                    in.resume();
+                }
             });
         });
         server.listen(port, "127.0.0.1").await(5, TimeUnit.SECONDS);
         port = server.actualPort();
+    }
+
+    /** The service hangs: connections stay open (and new ones are accepted) but nothing more is relayed either way. */
+    public void stall() {
+        stalled = true;
+        open.forEach(NetSocket::pause);
     }
 
     /** The service is gone: no listener, every connection closed. */

@@ -10,6 +10,7 @@ import dev.warden.config.RateLimits;
 import dev.warden.pipeline.CostEstimate;
 import dev.warden.pipeline.ErrorCode;
 import dev.warden.testing.RedisService;
+import dev.warden.testing.TcpProxy;
 import dev.warden.usage.Budget;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -40,9 +41,15 @@ class RedisAdmissionBatchTest {
         RedisService.require();
         vertx = Vertx.vertx();
         loop = vertx.getOrCreateContext();
-        LimiterSettings settings = new LimiterSettings("redis", RedisService.URL, RedisService.freshNamespace(), 60, 2000);
-        store = RedisLimiterStore.start(vertx, settings, null).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        assertThat(store.up()).isTrue();
+        store = open(RedisService.URL, 2000);
+    }
+
+    private RedisLimiterStore open(String url, int timeoutMs) throws Exception {
+        LimiterSettings settings = new LimiterSettings("redis", url, RedisService.freshNamespace(), 60, timeoutMs);
+        RedisLimiterStore opened = RedisLimiterStore.start(vertx, settings, null).toCompletionStage().toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        assertThat(opened.up()).isTrue();
+        return opened;
     }
 
     @AfterEach
@@ -125,7 +132,30 @@ class RedisAdmissionBatchTest {
         assertThat(store.roundTrips().get("admit").sum()).as("each tenant: its first alone, then the rest").isEqualTo(4);
     }
 
+    @Test
+    void aCallThatTimesOutFailsTheAdmissionsWaitingBehindItAtOnce() throws Exception {
+        try (TcpProxy relay = new TcpProxy("127.0.0.1", 6379)) {
+            store.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            store = open("redis://127.0.0.1:" + relay.port(), 300);
+            LimiterStore.Ask ask = ask("acme", limits(new RateLimits.Rate(600, 0), 0), null, List.of());
+            assertThat(admitInOneTurn(ask, 1).get(0).hold()).isNotNull(); // this loop's connection is open
+
+            relay.stall(); // Redis hangs: the next call is never answered
+            List<LimiterStore.Answer> answers = answersInOneTurn(ask, 20);
+            assertThat(answers).allSatisfy(a -> assertThat(a.hold() != null || a.refusal() != null).isTrue());
+            assertThat(store.roundTrips().get("admit").sum()).as("the 19 behind the hung call were never sent").isEqualTo(2);
+            assertThat(store.fallbackAdmissions()).as("all 20 decided on this replica's share").isEqualTo(20);
+            assertThat(store.up()).isFalse();
+        }
+    }
+
     private List<LimiterStore.Answer> admitInOneTurn(LimiterStore.Ask ask, int count) throws Exception {
+        List<LimiterStore.Answer> answers = answersInOneTurn(ask, count);
+        assertThat(store.fallbackAdmissions()).as("decided in Redis, not on this replica's share").isZero();
+        return answers;
+    }
+
+    private List<LimiterStore.Answer> answersInOneTurn(LimiterStore.Ask ask, int count) throws Exception {
         CompletableFuture<List<LimiterStore.Answer>> done = new CompletableFuture<>();
         loop.runOnContext(v -> {
             List<Future<LimiterStore.Answer>> all = new ArrayList<>();
@@ -136,7 +166,6 @@ class RedisAdmissionBatchTest {
         });
         List<LimiterStore.Answer> answers = done.get(10, TimeUnit.SECONDS);
         assertThat(answers).hasSize(count).doesNotContainNull();
-        assertThat(store.fallbackAdmissions()).as("decided in Redis, not on this replica's share").isZero();
         return answers;
     }
 
