@@ -121,8 +121,4 @@ final class CallCoalescer<T> {
             }
         });
     }
-
-    int lanes() {
-        return lanes.size();
-    }
 }
