@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/admission/profile.sh — where the CPU goes per request, by process: one Warden (every
 # limit on, none refusing) in front of the sim, wrk at full load; the CPU seconds Warden, Redis and
-# the sim used over 14 s, from /proc, and per request. Compares the limiter stores on the same machine.
+# the sim used over 14 s, from /proc, per request and (Warden) by thread. Compares the limiter stores on the same machine.
 # Knobs (env): STORE (redis | local, default redis), LIMITS (the tier's limits, YAML flow map),
 #              WARMUP (seconds of full load before measuring, default 40: the JIT's compilation settles),
 #              JFR=1 (also record 10 s of Java Flight Recorder into $OUT/rec.jfr; JFR_SETTINGS: a .jfc, default profile)
@@ -25,12 +25,12 @@ BENCH_KEY=$KEY wrk -t2 -c64 -d${WARMUP:-40}s -s "$ROOT/bench/lib/chat.lua" "$URL
 BENCH_KEY=$KEY wrk -t2 -c64 -d15s -s "$ROOT/bench/lib/chat.lua" "$URL" | grep RESULT | tee "$W/result" &
 WRK=$!
 RP=$(pgrep -x redis-server | head -1 || true)
-a1=$(cpu_ticks $WP); c1=$(cpu_ticks $SIM); b1=$([ -n "$RP" ] && cpu_ticks "$RP" || echo 0)
+a1=$(cpu_ticks $WP); c1=$(cpu_ticks $SIM); b1=$([ -n "$RP" ] && cpu_ticks "$RP" || echo 0); thread_ticks $WP > "$W/threads1"
 [ -n "${JFR:-}" ] && "$(dirname "$JAVA_BIN")/jcmd" $WP JFR.start duration=10s filename="$OUT/rec.jfr" settings=${JFR_SETTINGS:-profile} >/dev/null
 sleep 14
-a2=$(cpu_ticks $WP); c2=$(cpu_ticks $SIM); b2=$([ -n "$RP" ] && cpu_ticks "$RP" || echo 0)
+a2=$(cpu_ticks $WP); c2=$(cpu_ticks $SIM); b2=$([ -n "$RP" ] && cpu_ticks "$RP" || echo 0); thread_ticks $WP > "$W/threads2"
 wait $WRK
-python3 - "$a1" "$a2" "$b1" "$b2" "$c1" "$c2" "$(grep -o 'rps=[0-9.]*' "$W/result" | cut -d= -f2)" <<'PY'
+python3 - "$a1" "$a2" "$b1" "$b2" "$c1" "$c2" "$(grep -o 'rps=[0-9.]*' "$W/result" | cut -d= -f2)" "$W/threads1" "$W/threads2" <<'PY'
 import sys
 a1, a2, b1, b2, c1, c2 = (int(x) for x in sys.argv[1:7])
 rps = float(sys.argv[7] or 0)
@@ -38,6 +38,11 @@ w, r, s = ((y - x) / 100 / 14 for x, y in ((a1, a2), (b1, b2), (c1, c2)))
 print(f"CPU cores over 14 s: warden {w:.2f}  redis {r:.2f}  sim {s:.2f}")
 if rps > 0:
     print(f"CPU per request: warden {w / rps * 1e6:.1f} us  redis {r / rps * 1e6:.1f} us  sim {s / rps * 1e6:.1f} us")
+    # Warden's by thread: the event loops are the request path; a busy C2 means the JIT is not done (raise WARMUP)
+    before = dict(l.split() for l in open(sys.argv[8]) if len(l.split()) == 2)
+    after = dict(l.split() for l in open(sys.argv[9]) if len(l.split()) == 2)
+    used = sorted(((int(v) - int(before.get(k, 0))) / 100 / 14, k) for k, v in after.items())
+    print("  warden by thread: " + ", ".join(f"{k} {c / rps * 1e6:.1f} us" for c, k in reversed(used) if c >= 0.005))
 PY
 curl -s "http://127.0.0.1:$P_ADMIN/metrics" | grep -E '^warden_limiter_store_(round_trips_total\{op="(admit|settle)"|admissions|fallback)' || true
 [ -n "${JFR:-}" ] && echo "flight recording: $OUT/rec.jfr"

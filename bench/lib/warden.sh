@@ -1,7 +1,7 @@
 # bench/lib/warden.sh — what every bench script starts with (source it with ROOT set):
 # build the jar if sources changed, find a JDK 21+, and stop every process started (PIDS) and
 # remove BENCH_WORK on exit. Then: start_sim PORT LOG, new_key DATA_DIR, serve CONFIG LOG,
-# one_tenant_config FILE ..., wait_ready ADMIN_PORT LOG, one_tenant_warden ..., cpu_ticks PID.
+# one_tenant_config FILE ..., wait_ready ADMIN_PORT LOG, one_tenant_warden ..., cpu_ticks PID, thread_ticks PID.
 "$ROOT/warden" build >/dev/null
 # shellcheck source=../../scripts/find-java.sh
 source "$ROOT/scripts/find-java.sh"
@@ -66,3 +66,10 @@ one_tenant_warden() {
 
 # CPU time process PID has used so far, in clock ticks (user + system).
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+
+# CPU ticks of process PID by thread name (event loops, C2 compiler, GC...), one "name ticks" line each.
+thread_ticks() {
+  for t in /proc/"$1"/task/*; do
+    echo "$(tr ' ' '_' < "$t/comm" 2>/dev/null) $(awk '{print $14+$15}' "$t/stat" 2>/dev/null)"
+  done | awk 'NF == 2 {a[$1] += $2} END {for (k in a) print k, a[k]}' | sort
+}
