@@ -119,15 +119,11 @@ class RedisAdmissionBatchTest {
     @Test
     void tenantsAreNeverMixedInOneCall() throws Exception {
         RateLimits limits = limits(new RateLimits.Rate(600, 0), 0);
-        CompletableFuture<List<LimiterStore.Answer>> done = new CompletableFuture<>();
-        loop.runOnContext(v -> {
-            List<Future<LimiterStore.Answer>> all = new ArrayList<>();
-            for (int i = 0; i < 30; i++) { // interleaved: each tenant has its own burst of 20
-                all.add(store.admit(ask(i % 2 == 0 ? "acme" : "globex", limits, null, List.of())));
-            }
-            Future.join(all).onComplete(ar -> done.complete(all.stream().map(Future::result).toList()));
-        });
-        List<LimiterStore.Answer> answers = done.get(10, TimeUnit.SECONDS);
+        List<LimiterStore.Ask> asks = new ArrayList<>();
+        for (int i = 0; i < 30; i++) { // interleaved: each tenant has its own burst of 20
+            asks.add(ask(i % 2 == 0 ? "acme" : "globex", limits, null, List.of()));
+        }
+        List<LimiterStore.Answer> answers = answersInOneTurn(asks);
         assertThat(answers).allSatisfy(a -> assertThat(a.hold()).as("15 each, within each burst").isNotNull());
         assertThat(store.roundTrips().get("admit").sum()).as("each tenant: its first alone, then the rest").isEqualTo(4);
     }
@@ -141,7 +137,7 @@ class RedisAdmissionBatchTest {
             assertThat(admitInOneTurn(ask, 1).get(0).hold()).isNotNull(); // this loop's connection is open
 
             relay.stall(); // Redis hangs: the next call is never answered
-            List<LimiterStore.Answer> answers = answersInOneTurn(ask, 20);
+            List<LimiterStore.Answer> answers = answersInOneTurn(java.util.Collections.nCopies(20, ask));
             assertThat(answers).allSatisfy(a -> assertThat(a.hold() != null || a.refusal() != null).isTrue());
             assertThat(store.roundTrips().get("admit").sum()).as("the 19 behind the hung call were never sent").isEqualTo(2);
             assertThat(store.fallbackAdmissions()).as("all 20 decided on this replica's share").isEqualTo(20);
@@ -150,22 +146,20 @@ class RedisAdmissionBatchTest {
     }
 
     private List<LimiterStore.Answer> admitInOneTurn(LimiterStore.Ask ask, int count) throws Exception {
-        List<LimiterStore.Answer> answers = answersInOneTurn(ask, count);
+        List<LimiterStore.Answer> answers = answersInOneTurn(java.util.Collections.nCopies(count, ask));
         assertThat(store.fallbackAdmissions()).as("decided in Redis, not on this replica's share").isZero();
         return answers;
     }
 
-    private List<LimiterStore.Answer> answersInOneTurn(LimiterStore.Ask ask, int count) throws Exception {
+    /** Every ask made in one turn of the loop, in order; their answers, whenever they come. */
+    private List<LimiterStore.Answer> answersInOneTurn(List<LimiterStore.Ask> asks) throws Exception {
         CompletableFuture<List<LimiterStore.Answer>> done = new CompletableFuture<>();
         loop.runOnContext(v -> {
-            List<Future<LimiterStore.Answer>> all = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                all.add(store.admit(ask));
-            }
+            List<Future<LimiterStore.Answer>> all = asks.stream().map(store::admit).toList();
             Future.join(all).onComplete(ar -> done.complete(all.stream().map(Future::result).toList()));
         });
         List<LimiterStore.Answer> answers = done.get(10, TimeUnit.SECONDS);
-        assertThat(answers).hasSize(count).doesNotContainNull();
+        assertThat(answers).hasSize(asks.size()).doesNotContainNull();
         return answers;
     }
 
