@@ -28,27 +28,7 @@ JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$JAVA_BIN")")"); export JAVA_HOME
 start_sim $P_SIM "$OUT/sim.log"
 
 # --- nginx as a plain reverse proxy to the sim (keep-alive upstream, like ../shared/bench) ---
-mkdir -p "$WORK/nginx"
-cat > "$WORK/nginx/nginx.conf" <<NGINX
-worker_processes 2;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 8192; multi_accept on; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/nginx/body;
-  proxy_temp_path $WORK/nginx/proxy;
-  keepalive_requests 10000000;
-  upstream sim { server 127.0.0.1:$P_SIM; keepalive 128; keepalive_requests 10000000; }
-  server {
-    listen 127.0.0.1:$P_NGINX backlog=4096;
-    location /v1/ { proxy_pass http://sim; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
-  }
-}
-NGINX
-nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" > "$OUT/nginx.log" 2>&1 &
-PIDS+=($!)
+start_nginx $P_NGINX $P_SIM "$WORK/nginx" "$OUT/nginx.log"
 
 # --- Warden: one tenant, a fresh key (only its hash in the config), the full pipeline ---
 KEY=$(new_key "$WORK/data")
@@ -77,14 +57,9 @@ WPID=$WARDEN_PID
 until curl -sf -o /dev/null "http://127.0.0.1:$P_ADMIN/readyz"; do sleep 0.01; kill -0 $WPID || { cat "$OUT/warden.log"; exit 1; }; done
 READY_MS=$(( ($(date +%s%N) - START_NS) / 1000000 ))
 until curl -sf -o /dev/null "http://127.0.0.1:$P_SIM/v1/models"; do sleep 0.05; done
-until curl -sf -o /dev/null "http://127.0.0.1:$P_NGINX/v1/models"; do sleep 0.05; done
 
 if [[ " $ROWS " == *" vertx-bare "* ]]; then
-  (cd "$ROOT" && mvn -B -q -Dstyle.color=never test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test)
-  "$JAVA_BIN" $(default_java_opts "$JAVA_BIN") -cp "$ROOT/target/test-classes:$ROOT/target/classes:$(cat "$ROOT/target/test-classpath.txt")" \
-    dev.warden.bench.BareVertxProxy $P_BARE $P_SIM > "$OUT/bare.log" 2>&1 &
-  PIDS+=($!)
-  until curl -s -o /dev/null "http://127.0.0.1:$P_BARE/v1/models" -X POST; do sleep 0.1; done
+  start_bare $P_BARE $P_SIM "$OUT/bare.log"
 fi
 
 url_of() { case $1 in direct) echo "http://127.0.0.1:$P_SIM/v1/chat/completions";;

@@ -1,6 +1,6 @@
 # bench/lib/warden.sh — what every bench script starts with (source it with ROOT set):
 # build the jar if sources changed, find a JDK 21+, and stop every process started (PIDS) and
-# remove BENCH_WORK on exit. Then: start_sim PORT LOG, new_key DATA_DIR, serve CONFIG LOG,
+# remove BENCH_WORK on exit. Then: start_sim PORT LOG, start_nginx ..., start_bare ..., new_key DATA_DIR, serve CONFIG LOG,
 # one_tenant_config FILE ..., wait_ready ADMIN_PORT LOG, one_tenant_warden ..., cpu_ticks PID, thread_ticks PID.
 "$ROOT/warden" build >/dev/null
 # shellcheck source=../../scripts/find-java.sh
@@ -62,6 +62,45 @@ one_tenant_warden() {
   WP=$WARDEN_PID
   wait_ready "$admin" "$BENCH_WORK/w.log"
   URL="http://127.0.0.1:$data/v1/chat/completions"
+}
+
+# nginx as a plain keep-alive reverse proxy on PORT in front of the sim on SIM_PORT (2 workers, the
+# config of ../shared/bench/peers/nginx), its files in DIR and output in LOG; its pid in NGINX_PID.
+start_nginx() {
+  local port=$1 sim=$2 dir=$3 log=$4
+  mkdir -p "$dir"
+  cat > "$dir/nginx.conf" <<NGINX
+worker_processes 2;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 8192; multi_accept on; }
+http {
+  access_log off;
+  client_body_temp_path $dir/body;
+  proxy_temp_path $dir/proxy;
+  keepalive_requests 10000000;
+  upstream sim { server 127.0.0.1:$sim; keepalive 128; keepalive_requests 10000000; }
+  server {
+    listen 127.0.0.1:$port backlog=4096;
+    location /v1/ { proxy_pass http://sim; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
+  }
+}
+NGINX
+  nginx -c "$dir/nginx.conf" -p "$dir" > "$log" 2>&1 &
+  NGINX_PID=$!; PIDS+=($NGINX_PID)
+  until curl -sf -o /dev/null "http://127.0.0.1:$port/v1/models"; do sleep 0.05; done
+}
+
+# The bare Vert.x proxy (src/test/java/dev/warden/bench/BareVertxProxy.java: no pipeline, the
+# framework's floor) on PORT in front of the sim on SIM_PORT, output in LOG; its pid in BARE_PID.
+start_bare() {
+  local port=$1 sim=$2 log=$3
+  (cd "$ROOT" && JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$JAVA_BIN")")") mvn -B -q -Dstyle.color=never test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test)
+  "$JAVA_BIN" $(default_java_opts "$JAVA_BIN") -cp "$ROOT/target/test-classes:$ROOT/target/classes:$(cat "$ROOT/target/test-classpath.txt")" \
+    dev.warden.bench.BareVertxProxy "$port" "$sim" > "$log" 2>&1 &
+  BARE_PID=$!; PIDS+=($BARE_PID)
+  until curl -s -o /dev/null "http://127.0.0.1:$port/v1/models" -X POST; do sleep 0.1; done
 }
 
 # CPU time process PID has used so far, in clock ticks (user + system).
