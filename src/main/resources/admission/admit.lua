@@ -10,10 +10,11 @@
 -- KEYS[2] the tenant's holds: sorted set of "id|seat;account=amount;..." -> expiry (ms)
 -- KEYS[3 ..] each GCRA bucket (theoretical arrival time, us) and budget / quota account (hash
 --            u = used (settled), r = reserved) that the admissions name, once each
--- ARGV[1] hold TTL (ms)   ARGV[2] N (admissions), then per admission:
---   hold id, concurrency limit (0: none), concurrency enforced (1/0), R (buckets), A (accounts),
---   5 per bucket: key index, units, interval (us, may be fractional), tolerance (us), enforced (1/0)
---   6 per account: key index, amount, limit, baseline (-1: the account should exist), period end (ms), enforced
+-- ARGV[1] hold TTL (ms)   ARGV[2] S (shapes): what admissions share, sent and parsed once per call:
+--   concurrency limit (0: none), concurrency enforced (1/0), R (buckets), A (accounts),
+--   4 per bucket: key index, interval (us, may be fractional), tolerance (us), enforced (1/0)
+--   5 per account: key index, limit, baseline (-1: the account should exist), period end (ms), enforced
+-- then N (admissions), and per admission: its shape's index, hold id, R units, A amounts
 --
 -- Returns one answer per admission, in order:
 --   {1, seat, shadow, hold, b1, b2, ...}: admitted; b = each bucket's backlog after it (us);
@@ -52,7 +53,7 @@ local changed = {}
 local accounts = {}
 local reserved = {}
 local holds = {}
-local expiry = nowMs + tonumber(ARGV[1])
+local expiry = string.format('%d', nowMs + tonumber(ARGV[1])) -- formatted once, not once per hold
 
 local function tatOf(k)
   local v = tats[k]
@@ -90,21 +91,39 @@ local function backlogsInto(out, backlogs, R)
   return out
 end
 
+-- the shapes, parsed once: every admission of a call names one (a tier's limits on one key and model)
+local shapes = {}
+local at = 3
+for s = 1, tonumber(ARGV[2]) do
+  local shape = {climit = tonumber(ARGV[at]), cenforced = ARGV[at + 1] == '1', R = tonumber(ARGV[at + 2]),
+                 A = tonumber(ARGV[at + 3]), buckets = {}, accounts = {}}
+  at = at + 4
+  for i = 1, shape.R do
+    shape.buckets[i] = {key = tonumber(ARGV[at]), interval = tonumber(ARGV[at + 1]),
+                        tolerance = tonumber(ARGV[at + 2]), enforced = ARGV[at + 3] == '1'}
+    at = at + 4
+  end
+  for j = 1, shape.A do
+    shape.accounts[j] = {key = tonumber(ARGV[at]), limit = tonumber(ARGV[at + 1]), baseline = tonumber(ARGV[at + 2]),
+                         periodEnd = tonumber(ARGV[at + 3]), enforced = ARGV[at + 4] == '1'}
+    at = at + 5
+  end
+  shapes[s] = shape
+end
+
 -- one admission whose arguments start at ARGV[at]; returns its answer and where the next one starts
 local function admit(at)
-  local id = ARGV[at]
-  local climit = tonumber(ARGV[at + 1])
-  local R = tonumber(ARGV[at + 3])
-  local A = tonumber(ARGV[at + 4])
-  local b0 = at + 5
-  local a0 = b0 + R * 5
-  local nextAt = a0 + A * 6
+  local shape = shapes[tonumber(ARGV[at])]
+  local id = ARGV[at + 1]
+  local R, A = shape.R, shape.A
+  local u0 = at + 2
+  local nextAt = u0 + R + A
   local shadow = {}
 
   local seat = 0
-  if climit > 0 then
-    if inflight >= climit then
-      if ARGV[at + 2] == '1' then
+  if shape.climit > 0 then
+    if inflight >= shape.climit then
+      if shape.cenforced then
         return {0, 'c', 0, 1000000}, nextAt
       end
       shadow[#shadow + 1] = 'c'
@@ -118,18 +137,15 @@ local function admit(at)
   local backlogs = {}
   local refused = nil
   for i = 1, R do
-    local a = b0 + (i - 1) * 5
-    local units = tonumber(ARGV[a + 1])
-    local interval = tonumber(ARGV[a + 2])
-    local tolerance = tonumber(ARGV[a + 3])
-    local base = math.max(tatOf(tonumber(ARGV[a])), now)
+    local b = shape.buckets[i]
+    local base = math.max(tatOf(b.key), now)
     local backlog = base - now
-    local charge = units * interval
-    local needed = math.min(charge, tolerance)
-    if backlog + needed > tolerance then
-      if ARGV[a + 4] == '1' then
+    local charge = tonumber(ARGV[u0 + i - 1]) * b.interval
+    local needed = math.min(charge, b.tolerance)
+    if backlog + needed > b.tolerance then
+      if b.enforced then
         if not refused then
-          refused = {i, backlog + needed - tolerance}
+          refused = {i, backlog + needed - b.tolerance}
         end
       else
         shadow[#shadow + 1] = 'r' .. i
@@ -147,27 +163,26 @@ local function admit(at)
 
   local takes = {}
   for j = 1, A do
-    local a = a0 + (j - 1) * 6
-    local k = tonumber(ARGV[a])
-    local amount = tonumber(ARGV[a + 1])
-    local account = accountOf(k, tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]))
+    local a = shape.accounts[j]
+    local amount = tonumber(ARGV[u0 + R + j - 1])
+    local account = accountOf(a.key, a.baseline, a.periodEnd)
     if not account then
       return {2, j}, nextAt
     end
-    if account[1] + account[2] + amount > tonumber(ARGV[a + 2]) then
-      if ARGV[a + 5] == '1' then
+    if account[1] + account[2] + amount > a.limit then
+      if a.enforced then
         return backlogsInto({0, 'a', j, 0}, backlogs, R), nextAt
       end
       shadow[#shadow + 1] = 'a' .. j
     else
-      takes[#takes + 1] = {k, amount}
+      takes[#takes + 1] = {a.key, amount}
     end
   end
 
   -- all allow: charge the buckets, take the seat, reserve on the accounts, record the hold
   for i = 1, R do
     if charged[i] then
-      local k = tonumber(ARGV[b0 + (i - 1) * 5])
+      local k = shape.buckets[i].key
       tats[k] = charged[i]
       changed[k] = true
     end
@@ -193,9 +208,10 @@ local function admit(at)
 end
 
 local answers = {}
-local at = 3
-for n = 1, tonumber(ARGV[2]) do
-  answers[n], at = admit(at)
+local n = tonumber(ARGV[at])
+at = at + 1
+for i = 1, n do
+  answers[i], at = admit(at)
 end
 
 -- each key written once for the whole call

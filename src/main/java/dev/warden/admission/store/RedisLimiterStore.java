@@ -270,31 +270,46 @@ public final class RedisLimiterStore implements LimiterStore {
                 .transform(ar -> answered(plan, baselines, holdId, ar, mayRetry));
     }
 
-    /** One call of {@code admit.lua} for admissions of one tenant, in order; each bucket and account key named once. */
+    /**
+     * One call of {@code admit.lua} for admissions of one tenant, in order. What admissions share
+     * (their limits on the same keys: a shape) is sent once, each of them only its hold id and
+     * charges: the script parses a tier's numbers once per call, not once per admission.
+     */
     private Request admitRequest(List<Admission> batch) {
         String prefix = batch.get(0).plan().prefix();
+        List<Admission> shapes = new ArrayList<>(2); // the first admission of each shape stands for it
+        int[] shapeOf = new int[batch.size()];
+        for (int n = 0; n < batch.size(); n++) {
+            Admission admission = batch.get(n);
+            if (!admission.plan().prefix().equals(prefix)) {
+                throw new IllegalArgumentException("one call of admit.lua is for one tenant's keys");
+            }
+            int s = 0;
+            while (s < shapes.size() && !sameShape(shapes.get(s), admission)) {
+                s++;
+            }
+            if (s == shapes.size()) {
+                shapes.add(admission);
+            }
+            shapeOf[n] = s + 1;
+        }
         Map<String, Integer> keyIndex = new java.util.HashMap<>();
         List<String> keys = new ArrayList<>(8);
         keys.add(prefix + "c");
         keys.add(prefix + "h");
-        List<String> args = new ArrayList<>(2 + batch.size() * 30);
+        List<String> args = new ArrayList<>(3 + shapes.size() * 20 + batch.size() * 8);
         args.add(Long.toString(settings.holdTtlSeconds() * 1000L));
-        args.add(Integer.toString(batch.size()));
-        for (Admission admission : batch) {
-            Plan plan = admission.plan();
-            if (!plan.prefix().equals(prefix)) {
-                throw new IllegalArgumentException("one call of admit.lua is for one tenant's keys");
-            }
+        args.add(Integer.toString(shapes.size()));
+        for (Admission shape : shapes) {
+            Plan plan = shape.plan();
             RateLimits limits = plan.ask().limits();
             String enforced = limits.enforced() ? "1" : "0";
-            args.add(admission.holdId());
             args.add(Integer.toString(limits.concurrency()));
             args.add(enforced);
             args.add(Integer.toString(plan.buckets().size()));
             args.add(Integer.toString(plan.accounts().size()));
             for (Bucket b : plan.buckets()) {
                 args.add(keyIndex(keyIndex, keys, b.key()));
-                args.add(Long.toString(b.units()));
                 args.add(Double.toString(b.intervalUs()));
                 args.add(Double.toString(b.toleranceUs()));
                 args.add(enforced);
@@ -302,14 +317,54 @@ public final class RedisLimiterStore implements LimiterStore {
             for (int j = 0; j < plan.accounts().size(); j++) {
                 Account a = plan.accounts().get(j);
                 args.add(keyIndex(keyIndex, keys, a.key()));
-                args.add(Long.toString(a.amount()));
                 args.add(Long.toString(a.allowance().limit()));
-                args.add(Long.toString(admission.baselines()[j]));
+                args.add(Long.toString(shape.baselines()[j]));
                 args.add(Long.toString(a.periodEndMs()));
                 args.add(a.allowance().enforced() ? "1" : "0");
             }
         }
+        args.add(Integer.toString(batch.size()));
+        for (int n = 0; n < batch.size(); n++) {
+            Admission admission = batch.get(n);
+            args.add(Integer.toString(shapeOf[n]));
+            args.add(admission.holdId());
+            for (Bucket b : admission.plan().buckets()) {
+                args.add(Long.toString(b.units()));
+            }
+            for (Account a : admission.plan().accounts()) {
+                args.add(Long.toString(a.amount()));
+            }
+        }
         return ADMIT.call(keys, args);
+    }
+
+    /** Whether two admissions have one shape: the same limits on the same keys (their charges may differ). */
+    private static boolean sameShape(Admission x, Admission y) {
+        Plan p = x.plan();
+        Plan q = y.plan();
+        RateLimits lp = p.ask().limits();
+        RateLimits lq = q.ask().limits();
+        if (lp.concurrency() != lq.concurrency() || lp.enforced() != lq.enforced()
+                || p.buckets().size() != q.buckets().size() || p.accounts().size() != q.accounts().size()) {
+            return false;
+        }
+        for (int i = 0; i < p.buckets().size(); i++) {
+            Bucket a = p.buckets().get(i);
+            Bucket b = q.buckets().get(i);
+            if (!a.key().equals(b.key()) || a.intervalUs() != b.intervalUs() || a.toleranceUs() != b.toleranceUs()) {
+                return false;
+            }
+        }
+        for (int j = 0; j < p.accounts().size(); j++) {
+            Account a = p.accounts().get(j);
+            Account b = q.accounts().get(j);
+            if (!a.key().equals(b.key()) || a.allowance().limit() != b.allowance().limit()
+                    || a.allowance().enforced() != b.allowance().enforced() || a.periodEndMs() != b.periodEndMs()
+                    || x.baselines()[j] != y.baselines()[j]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The script's (1-based) index of {@code key} in {@code keys}, added the first time it is named. */

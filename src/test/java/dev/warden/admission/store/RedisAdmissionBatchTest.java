@@ -117,6 +117,33 @@ class RedisAdmissionBatchTest {
     }
 
     @Test
+    void keysOfOneTenantShareACallAndEachKeepsItsOwnBucket() throws Exception {
+        // the tenant: 600 a minute, the key: 300, each with 2 s of burst (20 and 10): two shapes in one call
+        RateLimits limits = new RateLimits(new RateLimits.Rate(600, 0), new RateLimits.Rate(300, 0), RateLimits.Rate.NONE, Map.of(),
+                0, 0, 2, 0, 1, false, false, true);
+        List<LimiterStore.Ask> asks = new ArrayList<>();
+        for (int i = 0; i < 40; i++) { // key-1, key-2, key-1, ... interleaved
+            asks.add(new LimiterStore.Ask(new Limiter.Caller("acme", "key-" + (i % 2 + 1), null, "gpt-sim"), limits, null, 0, List.of()));
+        }
+        List<LimiterStore.Answer> answers = answersInOneTurn(asks);
+        assertThat(store.fallbackAdmissions()).isZero();
+        for (int key = 0; key < 2; key++) {
+            int admitted = 0;
+            for (int i = key; i < answers.size(); i += 2) {
+                if (answers.get(i).hold() != null) {
+                    assertThat(i / 2).as("each key admitted in order").isEqualTo(admitted);
+                    admitted++;
+                } else {
+                    assertThat(answers.get(i).refusal().code()).isEqualTo(ErrorCode.RATE_LIMITED);
+                }
+            }
+            assertThat(admitted).as("key-%d: its own burst of 10, and at most one more refilled", key + 1).isBetween(10, 11);
+        }
+        assertThat(answers.get(0).policies()).extracting(Limiter.Policy::quota).containsExactly(20L, 10L);
+        assertThat(store.roundTrips().get("admit").sum()).as("the first alone, the 39 behind it in one call").isEqualTo(2);
+    }
+
+    @Test
     void tenantsAreNeverMixedInOneCall() throws Exception {
         RateLimits limits = limits(new RateLimits.Rate(600, 0), 0);
         List<LimiterStore.Ask> asks = new ArrayList<>();
