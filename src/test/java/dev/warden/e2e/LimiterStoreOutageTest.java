@@ -33,15 +33,20 @@ class LimiterStoreOutageTest {
         return ok;
     }
 
+    /** A gateway whose limiter store is Redis behind {@code redis}; tier basic (globex): 10 a second, a burst of 10. */
+    private static TestGateway gatewayThrough(TcpProxy redis) throws Exception {
+        String limiter = "limiter: { store: redis, redis: \"redis://127.0.0.1:" + redis.port() + "\", namespace: "
+                + RedisService.freshNamespace() + ", timeoutMs: 200 }\n";
+        return new TestGateway(yaml -> limiter + yaml.replace("basic: { description: \"small\", maxOutputTokens: 50 }",
+                "basic: { description: \"small\", maxOutputTokens: 50, limits: { requestsPerMinute: 600, burstSeconds: 1 } }"),
+                Databases.fresh(Databases.Kind.SQLITE));
+    }
+
     @Test
     void budgetsFailClosedRatesFallBackToTheShareAndTheReturnForgivesNothing() throws Exception {
         RedisService.require();
         try (TcpProxy redis = new TcpProxy("127.0.0.1", 6379)) {
-            String limiter = "limiter: { store: redis, redis: \"redis://127.0.0.1:" + redis.port() + "\", namespace: "
-                    + RedisService.freshNamespace() + ", timeoutMs: 200 }\n";
-            TestGateway gw = new TestGateway(yaml -> limiter + yaml.replace("basic: { description: \"small\", maxOutputTokens: 50 }",
-                    "basic: { description: \"small\", maxOutputTokens: 50, limits: { requestsPerMinute: 600, burstSeconds: 1 } }"),
-                    Databases.fresh(Databases.Kind.SQLITE));
+            TestGateway gw = gatewayThrough(redis);
             try {
                 HttpResponse<String> put = Http.call("PUT", gw.adminUrl("/admin/v1/tenants/acme/settings/budgets"),
                         "{\"budgets\":[{\"period\":\"month\",\"limitMicros\":1000000,\"hard\":true}]}", "Authorization", bearer(gw.adminToken));
@@ -77,6 +82,31 @@ class LimiterStoreOutageTest {
                 assertThat(after).as("no burst forgiven on return: only what the rate refilled in %.2f s", since)
                         .isLessThanOrEqualTo((int) (10 * since + 1));
                 assertThat(admitted(gw, "acme", 1)).as("budgets are checked again").isEqualTo(1);
+            } finally {
+                gw.close();
+            }
+        }
+    }
+
+    @Test
+    void aShortOutageCostsTheBurstWhatWasAdmittedMeanwhileNotAll() throws Exception {
+        RedisService.require();
+        try (TcpProxy redis = new TcpProxy("127.0.0.1", 6379)) {
+            TestGateway gw = gatewayThrough(redis);
+            try {
+                assertThat(admitted(gw, "acme", 1)).isEqualTo(1); // the connection to Redis is open
+                redis.cut();
+                assertThat(admitted(gw, "globex", 2)).as("two on the replica's share").isEqualTo(2);
+                assertThat(gw.metric("warden_limiter_store_up")).isZero();
+
+                redis.restore();
+                assertThat(gw.awaitMetric(1, "warden_limiter_store_up")).isEqualTo(1);
+                long back = System.nanoTime();
+                int after = admitted(gw, "globex", 12);
+                double since = (System.nanoTime() - back) / 1e9;
+                // Redis's bucket is debited the two (200 ms of its 1 s burst): eight more at once, and what the rate refilled
+                assertThat(after).as("the burst less the two admitted meanwhile, in %.2f s", since)
+                        .isBetween(8, (int) (8 + 10 * since + 1));
             } finally {
                 gw.close();
             }

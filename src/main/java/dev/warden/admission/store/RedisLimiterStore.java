@@ -113,8 +113,15 @@ public final class RedisLimiterStore implements LimiterStore {
     /** What every replica's requests hold on each known money account, as last read (forecasts, /spend). */
     private final ConcurrentHashMap<String, Long> reservedSeen = new ConcurrentHashMap<>();
     private final Set<String> watched = ConcurrentHashMap.newKeySet();
-    /** Per tenant, the buckets (key -> tolerance in us) decided here while Redis was down. */
-    private final ConcurrentHashMap<String, ConcurrentHashMap<String, Double>> usedWhileDown = new ConcurrentHashMap<>();
+    /** Per tenant and bucket key: what this replica admitted on its own while Redis was down. */
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, UsedWhileDown>> usedWhileDown = new ConcurrentHashMap<>();
+
+    /** A bucket's charges admitted here while Redis was away (us of its time), and its tolerance (us): what it is debited. */
+    private record UsedWhileDown(double chargedUs, double toleranceUs) {
+        UsedWhileDown plus(UsedWhileDown more) {
+            return new UsedWhileDown(chargedUs + more.chargedUs, more.toleranceUs);
+        }
+    }
     /** Holds of requests running on this replica (hold id -> its holds key), renewed until they end. */
     private final ConcurrentHashMap<String, Renewal> live = new ConcurrentHashMap<>();
 
@@ -553,8 +560,6 @@ public final class RedisLimiterStore implements LimiterStore {
                     : "The limiter store is unreachable and this tenant's tier refuses requests until it is back.",
                     budgeted ? "limiter_unavailable:budget" : "limiter_unavailable"), 1, List.of());
         }
-        ConcurrentHashMap<String, Double> used = usedWhileDown.computeIfAbsent(plan.tenant(), t -> new ConcurrentHashMap<>());
-        plan.buckets().forEach(b -> used.put(b.key(), b.toleranceUs()));
         int n = replicas;
         long now = System.nanoTime();
         Limiter.Decision d = fallback.admit(plan.ask().caller(), limits.share(n), plan.ask().estimate(), now);
@@ -569,6 +574,9 @@ public final class RedisLimiterStore implements LimiterStore {
                 return Answer.refused(paced.refusal(), paced.retryAfterSeconds(), paced.policies());
             }
         }
+        // what Redis's buckets are debited when it answers again: this admission's charges, at their worst
+        ConcurrentHashMap<String, UsedWhileDown> used = usedWhileDown.computeIfAbsent(plan.tenant(), t -> new ConcurrentHashMap<>());
+        plan.buckets().forEach(b -> used.merge(b.key(), new UsedWhileDown(b.units() * b.intervalUs(), b.toleranceUs()), UsedWhileDown::plus));
         Limiter.Reservation reservation = d.reservation();
         return new Answer((tokens, micros) -> fallback.settle(reservation, tokens, System.nanoTime()), null, 0, d.policies());
     }
@@ -890,22 +898,37 @@ public final class RedisLimiterStore implements LimiterStore {
                 });
     }
 
+    /**
+     * Redis answers again: each bucket this replica used on its own meanwhile is debited what it
+     * admitted, as if all of it had come just now (at most the whole burst), so the outage forgives
+     * nothing. What fails to go stays for the next try.
+     */
     private Future<Void> debitUsedWhileDown() {
         if (usedWhileDown.isEmpty()) {
             return Future.succeededFuture();
         }
+        Map<String, Map<String, UsedWhileDown>> taken = new java.util.HashMap<>();
         List<Request> requests = new ArrayList<>();
-        List<String> tenants = new ArrayList<>(usedWhileDown.keySet());
-        for (String tenant : tenants) {
-            Map<String, Double> buckets = usedWhileDown.get(tenant);
+        for (String tenant : new ArrayList<>(usedWhileDown.keySet())) {
+            Map<String, UsedWhileDown> buckets = usedWhileDown.remove(tenant);
+            if (buckets == null || buckets.isEmpty()) {
+                continue;
+            }
+            taken.put(tenant, buckets);
             List<String> keys = new ArrayList<>(buckets.keySet());
-            List<String> args = keys.stream().map(k -> Double.toString(buckets.get(k))).toList();
+            List<String> args = new ArrayList<>(keys.size() * 2);
+            for (String key : keys) {
+                args.add(Double.toString(buckets.get(key).chargedUs()));
+                args.add(Double.toString(buckets.get(key).toleranceUs()));
+            }
             requests.add(DEBIT.call(keys, args));
         }
-        return pipeline("debit", requests).map(r -> {
-            tenants.forEach(usedWhileDown::remove);
-            return null;
-        });
+        if (requests.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        return pipeline("debit", requests).<Void>map(r -> null).onFailure(e -> taken.forEach((tenant, buckets) ->
+                buckets.forEach((key, used) -> usedWhileDown.computeIfAbsent(tenant, t -> new ConcurrentHashMap<>())
+                        .merge(key, used, UsedWhileDown::plus))));
     }
 
     /** One script call (for the seats), loading the scripts once if Redis answers NOSCRIPT; counted as {@code op}. */
