@@ -33,83 +33,84 @@ class LimiterStoreOutageTest {
         return ok;
     }
 
-    /** A gateway whose limiter store is Redis behind {@code redis}; tier basic (globex): 10 a second, a burst of 10. */
-    private static TestGateway gatewayThrough(TcpProxy redis) throws Exception {
-        String limiter = "limiter: { store: redis, redis: \"redis://127.0.0.1:" + redis.port() + "\", namespace: "
-                + RedisService.freshNamespace() + ", timeoutMs: 200 }\n";
-        return new TestGateway(yaml -> limiter + yaml.replace("basic: { description: \"small\", maxOutputTokens: 50 }",
-                "basic: { description: \"small\", maxOutputTokens: 50, limits: { requestsPerMinute: 600, burstSeconds: 1 } }"),
-                Databases.fresh(Databases.Kind.SQLITE));
+    /** A test's steps, given a gateway whose limiter store is Redis behind the relay {@code redis}. */
+    private interface Steps {
+        void run(TestGateway gw, TcpProxy redis) throws Exception;
+    }
+
+    /** Runs {@code steps} against a gateway whose Redis is behind a relay; tier basic (globex): 10 a second, a burst of 10. */
+    private static void throughRelay(Steps steps) throws Exception {
+        RedisService.require();
+        try (TcpProxy redis = new TcpProxy("127.0.0.1", 6379)) {
+            String limiter = "limiter: { store: redis, redis: \"redis://127.0.0.1:" + redis.port() + "\", namespace: "
+                    + RedisService.freshNamespace() + ", timeoutMs: 200 }\n";
+            TestGateway gw = new TestGateway(yaml -> limiter + yaml.replace("basic: { description: \"small\", maxOutputTokens: 50 }",
+                    "basic: { description: \"small\", maxOutputTokens: 50, limits: { requestsPerMinute: 600, burstSeconds: 1 } }"),
+                    Databases.fresh(Databases.Kind.SQLITE));
+            try {
+                steps.run(gw, redis);
+            } finally {
+                gw.close();
+            }
+        }
     }
 
     @Test
     void budgetsFailClosedRatesFallBackToTheShareAndTheReturnForgivesNothing() throws Exception {
-        RedisService.require();
-        try (TcpProxy redis = new TcpProxy("127.0.0.1", 6379)) {
-            TestGateway gw = gatewayThrough(redis);
-            try {
-                HttpResponse<String> put = Http.call("PUT", gw.adminUrl("/admin/v1/tenants/acme/settings/budgets"),
-                        "{\"budgets\":[{\"period\":\"month\",\"limitMicros\":1000000,\"hard\":true}]}", "Authorization", bearer(gw.adminToken));
-                assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
-                Thread.sleep(300);
-                assertThat(admitted(gw, "acme", 1)).isEqualTo(1);
-                assertThat(gw.metric("warden_limiter_store_up")).isEqualTo(1);
+        throughRelay((gw, redis) -> {
+            HttpResponse<String> put = Http.call("PUT", gw.adminUrl("/admin/v1/tenants/acme/settings/budgets"),
+                    "{\"budgets\":[{\"period\":\"month\",\"limitMicros\":1000000,\"hard\":true}]}", "Authorization", bearer(gw.adminToken));
+            assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+            Thread.sleep(300);
+            assertThat(admitted(gw, "acme", 1)).isEqualTo(1);
+            assertThat(gw.metric("warden_limiter_store_up")).isEqualTo(1);
 
-                redis.cut();
-                long cut = System.nanoTime();
-                int during = admitted(gw, "globex", 20); // burst 10, 10 a second
-                double seconds = (System.nanoTime() - cut) / 1e9;
-                assertThat(during).as("the replica's share (all of it: one replica) in %.2f s", seconds)
-                        .isBetween(10, (int) (10 + 10 * seconds + 1));
-                assertThat(gw.metric("warden_limiter_store_up")).isZero();
-                assertThat(gw.metric("warden_limiter_store_fallback_admissions_total")).isGreaterThanOrEqualTo(20);
+            redis.cut();
+            long cut = System.nanoTime();
+            int during = admitted(gw, "globex", 20); // burst 10, 10 a second
+            double seconds = (System.nanoTime() - cut) / 1e9;
+            assertThat(during).as("the replica's share (all of it: one replica) in %.2f s", seconds)
+                    .isBetween(10, (int) (10 + 10 * seconds + 1));
+            assertThat(gw.metric("warden_limiter_store_up")).isZero();
+            assertThat(gw.metric("warden_limiter_store_fallback_admissions_total")).isGreaterThanOrEqualTo(20);
 
-                long upstream = gw.upstreamRequests();
-                HttpResponse<String> budgeted = Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"),
-                        "Authorization", bearer(gw.key("acme")));
-                assertThat(budgeted.statusCode()).as("a budget that cannot be checked refuses").isEqualTo(503);
-                assertThat(budgeted.body()).contains("\"code\":\"limiter_unavailable\"");
-                assertThat(budgeted.headers().firstValue("Retry-After")).isPresent();
-                assertThat(gw.upstreamRequests()).isEqualTo(upstream);
-                assertThat(gw.metric("warden_admission_refusals_total", "code=\"limiter_unavailable\"", "mode=\"enforced\"")).isEqualTo(1);
+            long upstream = gw.upstreamRequests();
+            HttpResponse<String> budgeted = Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"),
+                    "Authorization", bearer(gw.key("acme")));
+            assertThat(budgeted.statusCode()).as("a budget that cannot be checked refuses").isEqualTo(503);
+            assertThat(budgeted.body()).contains("\"code\":\"limiter_unavailable\"");
+            assertThat(budgeted.headers().firstValue("Retry-After")).isPresent();
+            assertThat(gw.upstreamRequests()).isEqualTo(upstream);
+            assertThat(gw.metric("warden_admission_refusals_total", "code=\"limiter_unavailable\"", "mode=\"enforced\"")).isEqualTo(1);
 
-                Thread.sleep(1200); // long enough for Redis's own bucket to have refilled a whole burst
-                redis.restore();
-                long back = System.nanoTime();
-                assertThat(gw.awaitMetric(1, "warden_limiter_store_up")).as("Redis is used again once it answers").isEqualTo(1);
-                int after = admitted(gw, "globex", 10);
-                double since = (System.nanoTime() - back) / 1e9;
-                assertThat(after).as("no burst forgiven on return: only what the rate refilled in %.2f s", since)
-                        .isLessThanOrEqualTo((int) (10 * since + 1));
-                assertThat(admitted(gw, "acme", 1)).as("budgets are checked again").isEqualTo(1);
-            } finally {
-                gw.close();
-            }
-        }
+            Thread.sleep(1200); // long enough for Redis's own bucket to have refilled a whole burst
+            redis.restore();
+            long back = System.nanoTime();
+            assertThat(gw.awaitMetric(1, "warden_limiter_store_up")).as("Redis is used again once it answers").isEqualTo(1);
+            int after = admitted(gw, "globex", 10);
+            double since = (System.nanoTime() - back) / 1e9;
+            assertThat(after).as("no burst forgiven on return: only what the rate refilled in %.2f s", since)
+                    .isLessThanOrEqualTo((int) (10 * since + 1));
+            assertThat(admitted(gw, "acme", 1)).as("budgets are checked again").isEqualTo(1);
+        });
     }
 
     @Test
     void aShortOutageCostsTheBurstWhatWasAdmittedMeanwhileNotAll() throws Exception {
-        RedisService.require();
-        try (TcpProxy redis = new TcpProxy("127.0.0.1", 6379)) {
-            TestGateway gw = gatewayThrough(redis);
-            try {
-                assertThat(admitted(gw, "acme", 1)).isEqualTo(1); // the connection to Redis is open
-                redis.cut();
-                assertThat(admitted(gw, "globex", 2)).as("two on the replica's share").isEqualTo(2);
-                assertThat(gw.metric("warden_limiter_store_up")).isZero();
+        throughRelay((gw, redis) -> {
+            assertThat(admitted(gw, "acme", 1)).isEqualTo(1); // the connection to Redis is open
+            redis.cut();
+            assertThat(admitted(gw, "globex", 2)).as("two on the replica's share").isEqualTo(2);
+            assertThat(gw.metric("warden_limiter_store_up")).isZero();
 
-                redis.restore();
-                assertThat(gw.awaitMetric(1, "warden_limiter_store_up")).isEqualTo(1);
-                long back = System.nanoTime();
-                int after = admitted(gw, "globex", 12);
-                double since = (System.nanoTime() - back) / 1e9;
-                // Redis's bucket is debited the two (200 ms of its 1 s burst): eight more at once, and what the rate refilled
-                assertThat(after).as("the burst less the two admitted meanwhile, in %.2f s", since)
-                        .isBetween(8, (int) (8 + 10 * since + 1));
-            } finally {
-                gw.close();
-            }
-        }
+            redis.restore();
+            assertThat(gw.awaitMetric(1, "warden_limiter_store_up")).isEqualTo(1);
+            long back = System.nanoTime();
+            int after = admitted(gw, "globex", 12);
+            double since = (System.nanoTime() - back) / 1e9;
+            // Redis's bucket is debited the two (200 ms of its 1 s burst): eight more at once, and what the rate refilled
+            assertThat(after).as("the burst less the two admitted meanwhile, in %.2f s", since)
+                    .isBetween(8, (int) (8 + 10 * since + 1));
+        });
     }
 }
