@@ -915,12 +915,13 @@ public final class RedisLimiterStore implements LimiterStore {
                 continue;
             }
             taken.put(tenant, buckets);
-            List<String> keys = new ArrayList<>(buckets.keySet());
-            List<String> args = new ArrayList<>(keys.size() * 2);
-            for (String key : keys) {
-                args.add(Double.toString(buckets.get(key).chargedUs()));
-                args.add(Double.toString(buckets.get(key).toleranceUs()));
-            }
+            List<String> keys = new ArrayList<>(buckets.size());
+            List<String> args = new ArrayList<>(buckets.size() * 2);
+            buckets.forEach((key, used) -> {
+                keys.add(key);
+                args.add(Double.toString(used.chargedUs()));
+                args.add(Double.toString(used.toleranceUs()));
+            });
             requests.add(DEBIT.call(keys, args));
         }
         if (requests.isEmpty()) {
