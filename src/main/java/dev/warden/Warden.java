@@ -3,18 +3,18 @@ package dev.warden;
 import dev.warden.admin.AdminToken;
 import dev.warden.app.Demo;
 import dev.warden.app.ControlPlane;
-import dev.warden.audit.AuditChain;
+import dev.warden.record.AuditChain;
 import dev.warden.app.Gateway;
-import dev.warden.config.ApiKeyFormat;
+import dev.warden.crypto.ApiKeyFormat;
 import dev.warden.config.ConfigException;
 import dev.warden.config.ConfigLoader;
-import dev.warden.config.KeyHasher;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.config.SnapshotCompiler;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.config.WardenConfig;
 import dev.warden.sim.SimOptions;
 import dev.warden.store.ControlStore;
-import dev.warden.store.ControlStores;
+import dev.warden.store.jdbc.ControlStores;
 import dev.warden.store.StoreState;
 import dev.warden.store.StoreSync;
 import dev.warden.sim.SimServer;
@@ -28,6 +28,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import dev.warden.record.AuditLog;
 
 /** The command line: {@code serve}, {@code demo}, {@code sim}, {@code config check}, {@code keys new}. */
 @Command(name = "warden", mixinStandardHelpOptions = true, version = "warden 0.1.0",
@@ -329,8 +330,8 @@ public final class Warden implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             try (ControlStore store = open()) {
-                ControlStore.AuditHead head = store.auditHead();
-                var result = dev.warden.audit.AuditVerifier.verify(store.auditRecords(), head.seq(), head.mac(), chain());
+                AuditLog.Head head = store.audit().head();
+                var result = dev.warden.record.AuditVerifier.verify(store.audit().all(), head.seq(), head.mac(), chain());
                 if (result.ok()) {
                     System.out.println("audit chain intact: " + result.records() + " records, head " + head.seq());
                     return 0;
@@ -347,7 +348,7 @@ public final class Warden implements Callable<Integer> {
         public Integer call() throws Exception {
             com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
             try (ControlStore store = open()) {
-                for (var r : store.auditRecords()) {
+                for (var r : store.audit().all()) {
                     var n = mapper.valueToTree(r.event());
                     ((com.fasterxml.jackson.databind.node.ObjectNode) n).put("seq", r.seq()).put("mac", r.mac());
                     System.out.println(mapper.writeValueAsString(n));

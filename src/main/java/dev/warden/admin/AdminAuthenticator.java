@@ -1,17 +1,17 @@
 package dev.warden.admin;
 
 import com.nimbusds.jwt.JWTClaimsSet;
-import dev.warden.audit.AuditEvent;
-import dev.warden.audit.AuditWriter;
-import dev.warden.config.ApiKeyFormat;
+import dev.warden.record.AuditEvent;
+import dev.warden.record.AuditWriter;
+import dev.warden.crypto.ApiKeyFormat;
 import dev.warden.config.ApiKeyRecord;
-import dev.warden.config.KeyHasher;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.config.Role;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.identity.ClaimValues;
 import dev.warden.identity.JwtVerifier;
-import dev.warden.pipeline.ErrorCode;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import dev.warden.store.OperatorKey;
 import dev.warden.store.RoleBinding;
 import dev.warden.store.StoreState;

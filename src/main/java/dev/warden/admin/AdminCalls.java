@@ -2,10 +2,10 @@ package dev.warden.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.warden.audit.AuditEvent;
-import dev.warden.audit.AuditWriter;
-import dev.warden.pipeline.ErrorCode;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.record.AuditEvent;
+import dev.warden.record.AuditWriter;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import dev.warden.store.StoreException;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;

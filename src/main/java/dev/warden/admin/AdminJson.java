@@ -5,8 +5,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.warden.http.ProblemWriter;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.problem.ProblemJson;
+import dev.warden.problem.GatewayError;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -96,6 +96,6 @@ final class AdminJson {
         if (error.challenge() != null) {
             res.putHeader("WWW-Authenticate", error.challenge());
         }
-        res.setStatusCode(error.status()).putHeader("Content-Type", "application/problem+json").end(ProblemWriter.body(error));
+        res.setStatusCode(error.status()).putHeader("Content-Type", ProblemJson.CONTENT_TYPE).end(ProblemJson.body(error));
     }
 }

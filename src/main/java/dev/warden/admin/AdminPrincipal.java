@@ -18,7 +18,7 @@ import java.util.Set;
  * @param signIn  how a person signed in (an IdP token's amr, acr, auth_time), or null for keys:
  *                a key never meets a tenant's MFA rule for key or config changes
  */
-public record AdminPrincipal(String name, Kind kind, Set<String> tenants, dev.warden.tenant.AuthContext signIn) {
+public record AdminPrincipal(String name, Kind kind, Set<String> tenants, dev.warden.exchange.AuthContext signIn) {
     public static final AdminPrincipal BOOTSTRAP = new AdminPrincipal("admin-token", Kind.PLATFORM_ADMIN, Set.of());
 
     public AdminPrincipal(String name, Kind kind, Set<String> tenants) {

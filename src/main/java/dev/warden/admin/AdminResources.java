@@ -1,12 +1,12 @@
 package dev.warden.admin;
 
-import dev.warden.audit.AuditChain;
-import dev.warden.audit.AuditWriter;
-import dev.warden.config.KeyHasher;
+import dev.warden.record.AuditChain;
+import dev.warden.record.AuditWriter;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.store.ControlStore;
 import dev.warden.store.StoreSync;
-import dev.warden.usage.AlertMonitor;
+import dev.warden.spend.AlertMonitor;
 import io.vertx.core.Vertx;
 import java.util.function.Predicate;
 
@@ -24,10 +24,10 @@ public final class AdminResources {
 
     public AdminResources(Vertx vertx, ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher,
                           AuditWriter auditWriter, AuditChain chain, AlertMonitor monitor,
-                          java.util.function.ToLongBiFunction<String, dev.warden.usage.Budget.Period> reservedMicros) {
+                          java.util.function.ToLongBiFunction<String, dev.warden.config.Budget.Period> reservedMicros) {
         AdminCalls calls = new AdminCalls(vertx, auditWriter);
         // Blocking (may read the store): only ever called on worker threads.
-        Predicate<String> exists = id -> snapshots.current().config().tenants().containsKey(id) || store.tenant(id).isPresent();
+        Predicate<String> exists = id -> snapshots.current().config().tenants().containsKey(id) || store.tenants().find(id).isPresent();
         this.spend = new SpendAdmin(monitor, exists, calls, reservedMicros);
         this.tenants = new TenantAdmin(store, sync, snapshots, hasher, calls, exists, spend::budgetsView);
         this.settings = new TenantSettingsAdmin(store, sync, calls, exists, snapshots);

@@ -2,8 +2,8 @@ package dev.warden.admin;
 
 import dev.warden.config.SnapshotHolder;
 import dev.warden.config.TenantAuth;
-import dev.warden.pipeline.ErrorCode;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 
 /**
  * A tenant's MFA rules on its own admins: changing keys ({@code keys}) or settings and bindings
@@ -22,7 +22,7 @@ final class AdminStepUp {
         }
         TenantAuth auth = snapshots.current().identities().auth(tenant);
         long nowSec = System.currentTimeMillis() / 1000;
-        dev.warden.tenant.AuthContext s = principal.signIn();
+        dev.warden.exchange.AuthContext s = principal.signIn();
         for (TenantAuth.MfaRule rule : auth.mfa()) {
             if (rule.covers(operationClass) && !(s != null && rule.metBy(s.human(), s.amr(), s.acr(), s.authTimeSec(), nowSec))) {
                 return new GatewayError(ErrorCode.INSUFFICIENT_USER_AUTHENTICATION,

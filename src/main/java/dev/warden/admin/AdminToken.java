@@ -1,6 +1,6 @@
 package dev.warden.admin;
 
-import dev.warden.config.KeyHasher;
+import dev.warden.crypto.KeyHasher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.admin.AdminCalls.Answer;
 import dev.warden.admin.AdminCalls.Text;
-import dev.warden.audit.AuditChain;
-import dev.warden.audit.AuditRecord;
-import dev.warden.audit.AuditVerifier;
-import dev.warden.pipeline.ErrorCode;
-import dev.warden.pipeline.GatewayError;
-import dev.warden.store.AuditQuery;
+import dev.warden.record.AuditChain;
+import dev.warden.record.AuditRecord;
+import dev.warden.record.AuditVerifier;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
+import dev.warden.record.AuditQuery;
 import dev.warden.store.ControlStore;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -19,6 +19,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import dev.warden.record.AuditLog;
 
 /**
  * {@code /admin/v1/audit}: query (newest first, filtered, paged by {@code before}), export as JSON
@@ -84,7 +85,7 @@ final class AuditAdmin {
     }
 
     private Answer query(AuditQuery q) {
-        List<AuditRecord> records = store.auditRecords(q);
+        List<AuditRecord> records = store.audit().query(q);
         ObjectNode out = AdminJson.MAPPER.createObjectNode();
         ArrayNode list = out.putArray("records");
         records.forEach(r -> list.add(json(r)));
@@ -100,7 +101,7 @@ final class AuditAdmin {
         List<AuditRecord> all = new ArrayList<>();
         long before = q.beforeSeq();
         while (all.size() < MAX_EXPORT) {
-            List<AuditRecord> page = store.auditRecords(new AuditQuery(q.tenant(), q.action(), q.decision(), q.reason(),
+            List<AuditRecord> page = store.audit().query(new AuditQuery(q.tenant(), q.action(), q.decision(), q.reason(),
                     q.principal(), q.fromMs(), q.toMs(), before, AuditQuery.MAX_LIMIT));
             all.addAll(page);
             if (page.size() < AuditQuery.MAX_LIMIT) {
@@ -117,8 +118,8 @@ final class AuditAdmin {
     }
 
     private Answer verify() {
-        ControlStore.AuditHead head = store.auditHead();
-        AuditVerifier.Result r = AuditVerifier.verify(store.auditRecords(), head.seq(), head.mac(), chain);
+        AuditLog.Head head = store.audit().head();
+        AuditVerifier.Result r = AuditVerifier.verify(store.audit().all(), head.seq(), head.mac(), chain);
         ObjectNode out = AdminJson.MAPPER.createObjectNode().put("intact", r.ok()).put("records", r.records()).put("headSeq", head.seq());
         if (!r.ok()) {
             out.put("firstBadSeq", r.firstBadSeq()).put("problem", r.problem());

@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.admin.AdminCalls.Answer;
 import dev.warden.admin.AdminCalls.Caller;
-import dev.warden.config.ApiKeyFormat;
-import dev.warden.config.KeyHasher;
+import dev.warden.crypto.ApiKeyFormat;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.config.PlatformRole;
-import dev.warden.pipeline.ErrorCode;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import dev.warden.store.ControlStore;
 import dev.warden.store.OperatorKey;
 import dev.warden.store.StoreSync;
@@ -54,7 +54,7 @@ final class OperatorAdmin {
     private Answer list() {
         ObjectNode out = AdminJson.MAPPER.createObjectNode();
         ArrayNode list = out.putArray("operators");
-        for (OperatorKey k : store.operatorKeys()) {
+        for (OperatorKey k : store.operators().all()) {
             list.addObject().put("keyId", k.keyId()).put("name", k.name()).put("role", k.role().id())
                     .put("revoked", k.revoked()).put("createdAt", java.time.Instant.ofEpochMilli(k.createdAtMs()).toString());
         }
@@ -73,7 +73,7 @@ final class OperatorAdmin {
             return Answer.refuse(ErrorCode.INVALID_REQUEST, String.join("; ", c.errors()));
         }
         String key = ApiKeyFormat.generate();
-        OperatorKey stored = store.insertOperatorKey(new OperatorKey(ApiKeyFormat.keyId(key), name, PlatformRole.parse(role),
+        OperatorKey stored = store.operators().insert(new OperatorKey(ApiKeyFormat.keyId(key), name, PlatformRole.parse(role),
                 hasher.hashText(key), System.currentTimeMillis(), 0));
         sync.syncNow();
         calls.audited(caller, "admin.operator.issue", null, null, Map.of("keyId", stored.keyId(), "name", name, "role", role));
@@ -82,7 +82,7 @@ final class OperatorAdmin {
     }
 
     private Answer revoke(String keyId, Caller caller) {
-        if (!store.revokeOperatorKey(keyId, System.currentTimeMillis())) {
+        if (!store.operators().revoke(keyId, System.currentTimeMillis())) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such valid operator key.");
         }
         sync.syncNow();

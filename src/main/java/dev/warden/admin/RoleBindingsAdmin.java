@@ -7,8 +7,8 @@ import dev.warden.admin.AdminCalls.Answer;
 import dev.warden.admin.AdminCalls.Caller;
 import dev.warden.config.PlatformRole;
 import dev.warden.config.Role;
-import dev.warden.pipeline.ErrorCode;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import dev.warden.store.ControlStore;
 import dev.warden.store.RoleBinding;
 import dev.warden.store.StoreSync;
@@ -71,7 +71,7 @@ final class RoleBindingsAdmin {
         }
         ObjectNode out = AdminJson.MAPPER.createObjectNode();
         ArrayNode list = out.putArray("bindings");
-        for (RoleBinding b : store.bindings()) {
+        for (RoleBinding b : store.bindings().all()) {
             if (b.scope().equals(scope)) {
                 list.addObject().put("subject", b.subject()).put("role", b.role())
                         .put("createdAt", java.time.Instant.ofEpochMilli(b.createdAtMs()).toString());
@@ -98,7 +98,7 @@ final class RoleBindingsAdmin {
         if (!c.ok()) {
             return Answer.refuse(ErrorCode.INVALID_REQUEST, String.join("; ", c.errors()));
         }
-        store.addBinding(new RoleBinding(scope, subject, role, System.currentTimeMillis()));
+        store.bindings().add(new RoleBinding(scope, subject, role, System.currentTimeMillis()));
         sync.syncNow();
         Map<String, String> view = Map.of("subject", subject, "role", role);
         calls.audited(caller, "admin.binding.add", scope.isEmpty() ? null : scope, null, view);
@@ -112,7 +112,7 @@ final class RoleBindingsAdmin {
         if (!scope.isEmpty() && !tenantExists.test(scope)) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant.");
         }
-        if (!store.removeBinding(scope, subject, role)) {
+        if (!store.bindings().remove(scope, subject, role)) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such binding.");
         }
         sync.syncNow();

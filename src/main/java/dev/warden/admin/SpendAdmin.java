@@ -2,12 +2,12 @@ package dev.warden.admin;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.warden.pipeline.ErrorCode;
-import dev.warden.pipeline.GatewayError;
-import dev.warden.store.TenantSpend;
-import dev.warden.usage.Alert;
-import dev.warden.usage.AlertMonitor;
-import dev.warden.usage.BudgetStatus;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
+import dev.warden.record.TenantSpend;
+import dev.warden.spend.Alert;
+import dev.warden.spend.AlertMonitor;
+import dev.warden.spend.BudgetStatus;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Instant;
@@ -24,11 +24,11 @@ final class SpendAdmin {
     private final Predicate<String> tenantExists;
     private final AdminCalls calls;
 
-    private final java.util.function.ToLongBiFunction<String, dev.warden.usage.Budget.Period> reservedMicros;
+    private final java.util.function.ToLongBiFunction<String, dev.warden.config.Budget.Period> reservedMicros;
 
     /** {@code reservedMicros}: what a tenant's requests in flight hold on its budget of a period (admission). */
     SpendAdmin(AlertMonitor monitor, Predicate<String> tenantExists, AdminCalls calls,
-               java.util.function.ToLongBiFunction<String, dev.warden.usage.Budget.Period> reservedMicros) {
+               java.util.function.ToLongBiFunction<String, dev.warden.config.Budget.Period> reservedMicros) {
         this.reservedMicros = reservedMicros;
         this.calls = calls;
         this.monitor = monitor;

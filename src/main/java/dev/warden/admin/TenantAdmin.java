@@ -3,21 +3,21 @@ package dev.warden.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.warden.audit.AuditWriter;
-import dev.warden.config.ApiKeyFormat;
+import dev.warden.record.AuditWriter;
+import dev.warden.crypto.ApiKeyFormat;
 import dev.warden.config.ApiKeyRecord;
-import dev.warden.config.KeyHasher;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.config.Snapshot;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.config.TenantStatus;
-import dev.warden.pipeline.ErrorCode;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import dev.warden.store.ControlStore;
 import dev.warden.store.StoreException;
 import dev.warden.store.StoreSync;
 import dev.warden.store.StoredKey;
 import dev.warden.store.StoredTenant;
-import dev.warden.usage.UsageReport;
+import dev.warden.spend.UsageReport;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -125,7 +125,7 @@ public final class TenantAdmin {
         if (snap.config().tenants().containsKey(checked.value().id())) {
             return Answer.refuse(ErrorCode.CONFLICT, "This tenant is declared in warden.yaml; change it there.");
         }
-        StoredTenant t = store.createTenant(checked.value());
+        StoredTenant t = store.tenants().create(checked.value());
         sync.syncNow();
         calls.audited(caller, "admin.tenant.create", t.id(), null, view(t, "store"));
         return Answer.ok(201, view(t, "store"));
@@ -136,7 +136,7 @@ public final class TenantAdmin {
         if (snap.config().tenants().containsKey(id)) {
             return Answer.refuse(ErrorCode.CONFLICT, "This tenant is declared in warden.yaml; change it there.");
         }
-        Optional<StoredTenant> base = store.tenant(id);
+        Optional<StoredTenant> base = store.tenants().find(id);
         if (base.isEmpty()) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant.");
         }
@@ -144,7 +144,7 @@ public final class TenantAdmin {
         if (!checked.ok()) {
             return Answer.refuse(ErrorCode.INVALID_REQUEST, String.join("; ", checked.errors()));
         }
-        StoredTenant t = store.updateTenant(checked.value());
+        StoredTenant t = store.tenants().update(checked.value());
         sync.syncNow();
         calls.audited(caller, "admin.tenant.update", t.id(), view(base.get(), "store"), view(t, "store"));
         return Answer.ok(200, view(t, "store"));
@@ -155,7 +155,7 @@ public final class TenantAdmin {
         if (snap.config().tenants().containsKey(id)) {
             return Answer.ok(200, AdminJson.tenant(snap.tenant(id), "file"));
         }
-        return store.tenant(id).map(t -> Answer.ok(200, view(t, "store")))
+        return store.tenants().find(id).map(t -> Answer.ok(200, view(t, "store")))
                 .orElseGet(() -> Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant."));
     }
 
@@ -177,7 +177,7 @@ public final class TenantAdmin {
         } catch (java.time.format.DateTimeParseException e) {
             return Answer.refuse(ErrorCode.INVALID_REQUEST, "from and to must be dates (YYYY-MM-DD, UTC, inclusive).");
         }
-        java.util.List<UsageReport.Row> rows = UsageReport.rows(store.usage(tenantId, fromMs, toMs), group);
+        java.util.List<UsageReport.Row> rows = UsageReport.rows(store.ledger().usage(tenantId, fromMs, toMs), group);
         if (format.equals("csv")) {
             return Answer.ok(200, new Text("text/csv; charset=utf-8", UsageReport.csv(rows)));
         }
@@ -208,7 +208,7 @@ public final class TenantAdmin {
             }
         }
         long now = System.currentTimeMillis();
-        for (StoredKey k : store.keys(tenantId)) {
+        for (StoredKey k : store.keys().ofTenant(tenantId)) {
             ObjectNode n = list.addObject().put("keyId", k.keyId()).put("role", k.role().id()).put("source", "store")
                     .put("revoked", !k.validAt(now)).put("state", state(k, now))
                     .put("createdAt", java.time.Instant.ofEpochMilli(k.createdAtMs()).toString());
@@ -251,10 +251,10 @@ public final class TenantAdmin {
             return Answer.refuse(ErrorCode.INVALID_REQUEST, String.join("; ", checked.errors()));
         }
         String key = ApiKeyFormat.generate();
-        StoredKey stored = store.insertKey(new StoredKey(ApiKeyFormat.keyId(key), tenantId, checked.value().role(),
+        StoredKey stored = store.keys().insert(new StoredKey(ApiKeyFormat.keyId(key), tenantId, checked.value().role(),
                 checked.value().models(), hasher.hashText(key), now, 0, checked.value().expiresAtMs(), 0));
         if (replacing != null) {
-            store.revokeKey(tenantId, replacing.keyId(), now + overlapMs); // the old key works until then
+            store.keys().revoke(tenantId, replacing.keyId(), now + overlapMs); // the old key works until then
         }
         sync.syncNow();
         java.util.Map<String, Object> keyView = new java.util.LinkedHashMap<>();
@@ -282,7 +282,7 @@ public final class TenantAdmin {
         if (isFileKey(tenantId, keyId)) {
             return Answer.refuse(ErrorCode.CONFLICT, "This key is declared in warden.yaml; remove it there.");
         }
-        if (!store.revokeKey(tenantId, keyId, System.currentTimeMillis())) {
+        if (!store.keys().revoke(tenantId, keyId, System.currentTimeMillis())) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such valid key for this tenant.");
         }
         sync.syncNow();
@@ -305,7 +305,7 @@ public final class TenantAdmin {
             return Answer.refuse(ErrorCode.INVALID_REQUEST, String.join("; ", check.errors()));
         }
         long now = System.currentTimeMillis();
-        Optional<StoredKey> old = store.keys(tenantId).stream()
+        Optional<StoredKey> old = store.keys().ofTenant(tenantId).stream()
                 .filter(k -> k.keyId().equals(keyId) && k.validAt(now) && !k.revoked()).findFirst();
         if (old.isEmpty()) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such valid key for this tenant.");
@@ -331,7 +331,7 @@ public final class TenantAdmin {
         if (file != null) {
             return java.util.Set.copyOf(file.models());
         }
-        return store.tenant(tenantId).map(t -> java.util.Set.copyOf(t.models())).orElse(null);
+        return store.tenants().find(tenantId).map(t -> java.util.Set.copyOf(t.models())).orElse(null);
     }
 
     private static ObjectNode view(StoredTenant t, String source) {

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.admin.AdminCalls.Answer;
 import dev.warden.admin.AdminCalls.Caller;
-import dev.warden.pipeline.ErrorCode;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import dev.warden.store.ControlStore;
 import dev.warden.store.StoreSync;
 import dev.warden.store.TenantSetting;
@@ -86,7 +86,7 @@ final class TenantSettingsAdmin {
         for (String k : new java.util.TreeSet<>(TenantSettingsSchema.KINDS)) {
             kinds.putNull(k);
         }
-        for (TenantSetting s : store.settings(tenant)) {
+        for (TenantSetting s : store.settings().ofTenant(tenant)) {
             kinds.set(s.kind(), AdminJson.MAPPER.readTree(s.body()));
         }
         return Answer.ok(200, out);
@@ -96,7 +96,7 @@ final class TenantSettingsAdmin {
         if (!tenantExists.test(tenant)) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant.");
         }
-        Optional<TenantSetting> s = store.setting(tenant, kind);
+        Optional<TenantSetting> s = store.settings().find(tenant, kind);
         if (s.isEmpty()) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "This tenant has no " + kind + " settings (the defaults apply).");
         }
@@ -112,7 +112,7 @@ final class TenantSettingsAdmin {
         if (!check.ok()) {
             return Answer.refuse(ErrorCode.INVALID_REQUEST, String.join("; ", check.errors()));
         }
-        Optional<TenantSetting> before = store.putSetting(new TenantSetting(tenant, kind, normalised.toString(), System.currentTimeMillis()));
+        Optional<TenantSetting> before = store.settings().put(new TenantSetting(tenant, kind, normalised.toString(), System.currentTimeMillis()));
         sync.syncNow();
         calls.audited(caller, "admin.settings." + kind, tenant, before.map(b -> json(b.body())).orElse(null), normalised);
         return Answer.ok(200, normalised);
@@ -122,7 +122,7 @@ final class TenantSettingsAdmin {
         if (!tenantExists.test(tenant)) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant.");
         }
-        Optional<TenantSetting> before = store.deleteSetting(tenant, kind);
+        Optional<TenantSetting> before = store.settings().delete(tenant, kind);
         if (before.isEmpty()) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "This tenant has no " + kind + " settings.");
         }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
-import dev.warden.config.Egress;
+import dev.warden.egress.Egress;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -211,7 +211,7 @@ final class TenantSettingsSchema {
         String pem = c.string(n, p, "caBundle", true, 12_000);
         if (pem != null) {
             try {
-                if (dev.warden.config.PemCertificates.parse(pem).isEmpty()) {
+                if (dev.warden.crypto.PemCertificates.parse(pem).isEmpty()) {
                     c.error(p + ".caBundle", "no certificate found (expected PEM)");
                 }
             } catch (java.security.cert.CertificateException e) {

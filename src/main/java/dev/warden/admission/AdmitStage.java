@@ -6,8 +6,8 @@ import dev.warden.config.Tenant;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
-import dev.warden.tenant.RequestBody;
-import dev.warden.tenant.RequestContext;
+import dev.warden.exchange.RequestBody;
+import dev.warden.exchange.RequestContext;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.List;
@@ -35,7 +35,7 @@ public final class AdmitStage implements Stage {
     private final java.util.function.ToLongFunction<String> pace;
 
     /** What an admitted request holds until it ends, and the prices its real cost is settled at. */
-    private record Holds(LimiterStore.Hold hold, dev.warden.config.Price price, dev.warden.pipeline.CostEstimate estimate,
+    private record Holds(LimiterStore.Hold hold, dev.warden.config.Price price, dev.warden.exchange.CostEstimate estimate,
                          SeatQueue.Held seats) {
     }
 
@@ -63,7 +63,7 @@ public final class AdmitStage implements Stage {
         }
         String priority = exchange.request().headers().get(PRIORITY);
         if (priority != null && !priority.equalsIgnoreCase("batch") && !priority.equalsIgnoreCase("interactive")) {
-            return Outcome.rejectNow(dev.warden.pipeline.GatewayError.of(dev.warden.pipeline.ErrorCode.INVALID_HEADER,
+            return Outcome.rejectNow(dev.warden.problem.GatewayError.of(dev.warden.problem.ErrorCode.INVALID_HEADER,
                     PRIORITY + " must be interactive or batch.", "priority_invalid"));
         }
         Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
@@ -127,19 +127,20 @@ public final class AdmitStage implements Stage {
                 .transform(ar -> {
                     if (ar.failed()) {
                         holds.hold().settle(0, 0); // it never ran: everything it reserved comes back
-                        return refused(exchange, ar.cause());
+                        return Future.failedFuture(ar.cause());
                     }
-                    exchange.put(HOLDS, new Holds(holds.hold(), holds.price(), holds.estimate(), ar.result()));
-                    return Outcome.continueNow();
+                    return switch (ar.result()) {
+                        case SeatQueue.Held seats -> {
+                            exchange.put(HOLDS, new Holds(holds.hold(), holds.price(), holds.estimate(), seats));
+                            yield Outcome.continueNow();
+                        }
+                        case Refusal refusal -> {
+                            holds.hold().settle(0, 0);
+                            exchange.addResponseHeader("Retry-After", Long.toString(refusal.retryAfterSeconds()));
+                            yield Outcome.rejectNow(refusal.error());
+                        }
+                    };
                 });
-    }
-
-    private static Future<Outcome> refused(Exchange exchange, Throwable cause) {
-        if (cause instanceof AdmissionRefusal refusal) {
-            exchange.addResponseHeader("Retry-After", Long.toString(refusal.retryAfterSeconds()));
-            return Outcome.rejectNow(refusal.error());
-        }
-        return Future.failedFuture(cause);
     }
 
     /** The tenant's calendar token quotas, reserved with its budgets. */
@@ -149,10 +150,10 @@ public final class AdmitStage implements Stage {
         }
         List<BudgetBook.Allowance> out = new java.util.ArrayList<>(2);
         if (limits.dailyTokens() > 0) {
-            out.add(new BudgetBook.Allowance(dev.warden.usage.Budget.Period.DAY, limits.dailyTokens(), true, limits.enforced()));
+            out.add(new BudgetBook.Allowance(dev.warden.config.Budget.Period.DAY, limits.dailyTokens(), true, limits.enforced()));
         }
         if (limits.monthlyTokens() > 0) {
-            out.add(new BudgetBook.Allowance(dev.warden.usage.Budget.Period.MONTH, limits.monthlyTokens(), true, limits.enforced()));
+            out.add(new BudgetBook.Allowance(dev.warden.config.Budget.Period.MONTH, limits.monthlyTokens(), true, limits.enforced()));
         }
         return out;
     }
@@ -177,7 +178,7 @@ public final class AdmitStage implements Stage {
         boolean answered = exchange.get(RequestContext.UPSTREAM_HEAD_NANOS) != null && completion.status() < 400;
         boolean unreported = answered && used.inputTokens() == 0 && used.outputTokens() == 0;
         long tokens = unreported ? holds.estimate().inputTokens() + holds.estimate().outputTokens() : used.inputTokens() + used.outputTokens();
-        dev.warden.tenant.SelectedRoute route = exchange.get(RequestContext.ROUTE); // its price share (a cache hit pays less)
+        dev.warden.exchange.SelectedRoute route = exchange.get(RequestContext.ROUTE); // its price share (a cache hit pays less)
         long micros = unreported ? holds.estimate().costMicros()
                 : route != null ? route.costMicros(used) : used.costMicros(holds.price().inputPer1k(), holds.price().outputPer1k());
         holds.hold().settle(tokens, micros);

@@ -1,10 +1,10 @@
 package dev.warden.admission;
 
-import dev.warden.pipeline.ErrorCode;
-import dev.warden.pipeline.GatewayError;
-import dev.warden.store.ControlStore;
-import dev.warden.usage.Budget;
-import dev.warden.usage.LedgerWriter;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
+import dev.warden.record.Ledger;
+import dev.warden.config.Budget;
+import dev.warden.record.LedgerWriter;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -30,8 +30,12 @@ import java.util.function.Function;
  * would have refused.
  */
 public final class BudgetBook {
+    /** What a reservation came to: everything held, or a {@link Refusal} (nothing held). */
+    public sealed interface Reservation permits Hold, Refusal {
+    }
+
     /** What an admitted request reserved: an amount on each account (micro-units, or tokens for a quota). */
-    public record Hold(List<Held> held) {
+    public record Hold(List<Held> held) implements Reservation {
         public static final Hold NONE = new Hold(List.of());
     }
 
@@ -61,32 +65,37 @@ public final class BudgetBook {
         }
     }
 
-    private static final Future<Hold> NOTHING_HELD = Future.succeededFuture(Hold.NONE);
+    private static final Future<Reservation> NOTHING_HELD = Future.succeededFuture(Hold.NONE);
 
     private record Parsed(String json, List<Allowance> budgets) {
     }
 
     private final Vertx vertx;
-    private final ControlStore store;
-    private final LedgerWriter ledger;
+    private final Ledger ledger;
+    private final LedgerWriter writer;
     private final Function<String, String> budgetsOf;
     private final ConcurrentHashMap<String, Account> accounts = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Parsed> parsed = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LongAdder> refused = new ConcurrentHashMap<>();
 
-    /** {@code budgetsOf}: a tenant's stored {@code budgets} settings (JSON), or null. */
-    public BudgetBook(Vertx vertx, ControlStore store, LedgerWriter ledger, Function<String, String> budgetsOf) {
+    /**
+     * {@code ledger}: where the spend of finished requests is read; {@code writer}: the ledger's
+     * writer, flushed before each read (null: nothing is queued); {@code budgetsOf}: a tenant's
+     * stored {@code budgets} settings (JSON), or null.
+     */
+    public BudgetBook(Vertx vertx, Ledger ledger, LedgerWriter writer, Function<String, String> budgetsOf) {
         this.vertx = vertx;
-        this.store = store;
         this.ledger = ledger;
+        this.writer = writer;
         this.budgetsOf = budgetsOf;
     }
 
     /**
      * Reserves {@code micros} on each hard budget of the tenant and {@code tokens} on each of its
-     * {@code quotas}; fails with an {@link AdmissionRefusal} (429) when one would be exceeded.
+     * {@code quotas}; a {@link Refusal} (429) when one would be exceeded, or the spend cannot be
+     * read (fail closed). Fails only on a bug.
      */
-    public Future<Hold> reserve(String tenant, long micros, long tokens, List<Allowance> quotas, long nowMs) {
+    public Future<Reservation> reserve(String tenant, long micros, long tokens, List<Allowance> quotas, long nowMs) {
         List<Allowance> all = allowances(tenant, quotas);
         if (all.isEmpty()) {
             return NOTHING_HELD;
@@ -102,7 +111,7 @@ public final class BudgetBook {
         }
         return Future.all(loads).transform(ar -> {
             if (ar.failed()) {
-                return Future.failedFuture(new AdmissionRefusal(GatewayError.of(ErrorCode.BUDGET_EXHAUSTED,
+                return Future.succeededFuture(new Refusal(GatewayError.of(ErrorCode.BUDGET_EXHAUSTED,
                         "The tenant's spend cannot be checked right now; retry shortly.", "budget_unknown"), 5));
             }
             List<Held> taken = new ArrayList<>(all.size());
@@ -122,11 +131,11 @@ public final class BudgetBook {
                 count(b.code() + "|enforced");
                 long retry = Math.max(1, (a.periodEndMs - nowMs + 999) / 1000);
                 String what = b.tokens() ? "token quota" : "budget";
-                return Future.failedFuture(new AdmissionRefusal(GatewayError.of(b.tokens() ? ErrorCode.QUOTA_EXHAUSTED : ErrorCode.BUDGET_EXHAUSTED,
+                return Future.succeededFuture(new Refusal(GatewayError.of(b.tokens() ? ErrorCode.QUOTA_EXHAUSTED : ErrorCode.BUDGET_EXHAUSTED,
                         "The tenant's " + b.period().id() + " " + what + " would be exceeded by this request.",
                         b.code() + ":" + b.period().id()), retry));
             }
-            return Future.succeededFuture(new Hold(List.copyOf(taken)));
+            return Future.succeededFuture((Reservation) new Hold(List.copyOf(taken)));
         });
     }
 
@@ -222,11 +231,11 @@ public final class BudgetBook {
     }
 
     private long readSpend(String tenant, boolean tokens, long periodStartMs, long periodEndMs) throws InterruptedException {
-        if (ledger != null && !ledger.flush(5_000)) {
+        if (writer != null && !writer.flush(5_000)) {
             throw new IllegalStateException("ledger not flushed");
         }
         long used = 0;
-        for (var s : store.spend(periodStartMs, periodEndMs)) {
+        for (var s : ledger.spend(periodStartMs, periodEndMs)) {
             if (s.tenantId().equals(tenant)) {
                 used += tokens ? s.inputTokens() + s.outputTokens() : s.costMicros();
             }

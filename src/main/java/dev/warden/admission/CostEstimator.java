@@ -3,12 +3,12 @@ package dev.warden.admission;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.warden.config.ModelConfig;
 import dev.warden.config.Tenant;
-import dev.warden.pipeline.ErrorCode;
-import dev.warden.pipeline.GatewayError;
-import dev.warden.pipeline.CostEstimate;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
+import dev.warden.exchange.CostEstimate;
 import dev.warden.pipeline.Operation;
 import dev.warden.pipeline.Usage;
-import dev.warden.tenant.RequestBody;
+import dev.warden.exchange.RequestBody;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**

@@ -1,7 +1,7 @@
 package dev.warden.admission;
 
-import dev.warden.pipeline.ErrorCode;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -37,14 +37,14 @@ public final class FairQueue implements SeatQueue {
         final String tenant;
         final int seats;
         final double weight;
-        final Promise<Seats> promise;
+        final Promise<Turn> promise;
         final Context context;
         final long seq;
         final boolean isBatch;
         long timer = -1;
         boolean done;
 
-        Waiter(String tenant, int seats, double weight, Promise<Seats> promise, Context context, long seq, boolean isBatch) {
+        Waiter(String tenant, int seats, double weight, Promise<Turn> promise, Context context, long seq, boolean isBatch) {
             this.seq = seq;
             this.isBatch = isBatch;
             this.tenant = tenant;
@@ -86,15 +86,16 @@ public final class FairQueue implements SeatQueue {
 
     /**
      * Seats for one request of {@code tenant} (weight {@code weight}), now or once it is this
-     * tenant's turn; {@code context} is the caller's event loop, where the answer is delivered.
+     * tenant's turn; {@code context} is the caller's event loop, where the answer is delivered: the
+     * {@link Seats}, or a {@link Refusal} when the tenant's queue is full or the wait runs out.
      */
-    public Future<Seats> acquire(String tenant, int seats, double weight, Context context) {
+    public Future<Turn> acquire(String tenant, int seats, double weight, Context context) {
         return acquire(tenant, seats, weight, false, context);
     }
 
     /** The same, in the {@code batch} class when {@code isBatch}. */
     @Override
-    public Future<Seats> acquire(String tenant, int seats, double weight, boolean isBatch, Context context) {
+    public Future<Turn> acquire(String tenant, int seats, double weight, boolean isBatch, Context context) {
         int need = Math.max(1, Math.min(seats, capacity));
         Map<String, ArrayDeque<Waiter>> waiting = isBatch ? batch : interactive;
         Waiter w;
@@ -109,7 +110,7 @@ public final class FairQueue implements SeatQueue {
             }
             ArrayDeque<Waiter> q = waiting.get(tenant);
             if (q != null && q.size() >= maxQueuePerTenant) {
-                return Future.failedFuture(new AdmissionRefusal(GatewayError.of(ErrorCode.QUEUE_FULL,
+                return Future.succeededFuture(new Refusal(GatewayError.of(ErrorCode.QUEUE_FULL,
                         "This tenant already has " + maxQueuePerTenant + " requests waiting for capacity.", "queue_full"),
                         Math.max(1, timeoutMs / 1000)));
             }
@@ -141,7 +142,7 @@ public final class FairQueue implements SeatQueue {
             }
         }
         timedOut.increment();
-        w.promise.tryFail(new AdmissionRefusal(GatewayError.of(ErrorCode.QUEUE_TIMEOUT,
+        w.promise.tryComplete(new Refusal(GatewayError.of(ErrorCode.QUEUE_TIMEOUT,
                 "The pool had no capacity for this request within " + timeoutMs + " ms.", "queue_timeout"), 1));
     }
 

@@ -1,9 +1,9 @@
 package dev.warden.admission;
 
 import dev.warden.config.RateLimits;
-import dev.warden.pipeline.CostEstimate;
-import dev.warden.pipeline.ErrorCode;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.exchange.CostEstimate;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;

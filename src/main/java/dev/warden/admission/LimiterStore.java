@@ -1,8 +1,8 @@
 package dev.warden.admission;
 
 import dev.warden.config.RateLimits;
-import dev.warden.pipeline.CostEstimate;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.exchange.CostEstimate;
+import dev.warden.problem.GatewayError;
 import io.vertx.core.Future;
 import java.util.List;
 

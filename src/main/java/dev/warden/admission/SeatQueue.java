@@ -8,18 +8,22 @@ import io.vertx.core.Future;
  * {@code store.RedisSeats} across every replica.
  */
 public interface SeatQueue {
+    /** What an ask for seats came to: the seats, or a {@link Refusal} ({@code queue_full}, {@code queue_timeout}). */
+    sealed interface Turn permits Held, Refusal {
+    }
+
     /** Seats an admitted request holds until it ends. */
-    interface Held {
+    non-sealed interface Held extends Turn {
         /** Gives the seats back (once). */
         void release();
     }
 
     /**
      * Seats for one request of {@code tenant} (weight {@code weight}), now or in its fair turn;
-     * {@code context} is the caller's event loop, where the answer is delivered. Fails with an
-     * {@link AdmissionRefusal} ({@code queue_full}, {@code queue_timeout}).
+     * {@code context} is the caller's event loop, where the answer is delivered: the seats, or a
+     * {@link Refusal} ({@code queue_full}, {@code queue_timeout}).
      */
-    Future<? extends Held> acquire(String tenant, int seats, double weight, boolean isBatch, Context context);
+    Future<Turn> acquire(String tenant, int seats, double weight, boolean isBatch, Context context);
 
     /** Free seats now, as this replica knows them (metrics). */
     int freeSeats();

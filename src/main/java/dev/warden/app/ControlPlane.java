@@ -1,18 +1,18 @@
 package dev.warden.app;
 
 import dev.warden.admin.AdminResources;
-import dev.warden.audit.AuditChain;
-import dev.warden.audit.AuditWriter;
+import dev.warden.record.AuditChain;
+import dev.warden.record.AuditWriter;
 import dev.warden.config.AlertSettings;
-import dev.warden.config.KeyHasher;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.store.ControlStore;
 import dev.warden.store.StoreState;
 import dev.warden.store.StoreSync;
-import dev.warden.usage.AlertMonitor;
-import dev.warden.usage.BudgetMetrics;
-import dev.warden.usage.LedgerWriter;
-import dev.warden.usage.WebhookSink;
+import dev.warden.spend.AlertMonitor;
+import dev.warden.spend.BudgetMetrics;
+import dev.warden.record.LedgerWriter;
+import dev.warden.spend.WebhookSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -71,19 +71,19 @@ public final class ControlPlane implements AutoCloseable {
     public static ControlPlane start(Vertx vertx, ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher,
                                      AuditChain chain, int auditQueue, int auditReserve) {
         AlertSettings settings = snapshots.current().config().alerts();
-        AuditWriter audit = new AuditWriter(store, chain, auditQueue, auditReserve).start();
-        LedgerWriter ledger = new LedgerWriter(store, USAGE_QUEUE, USAGE_RESERVE).start();
+        AuditWriter audit = new AuditWriter(store.audit(), chain, auditQueue, auditReserve).start();
+        LedgerWriter ledger = new LedgerWriter(store.ledger(), USAGE_QUEUE, USAGE_RESERVE).start();
         WebhookSink webhooks = new WebhookSink(vertx, settings.webhooks());
         StoreState state = sync.state();
-        dev.warden.admission.BudgetBook budgets = new dev.warden.admission.BudgetBook(vertx, store, ledger,
+        dev.warden.admission.BudgetBook budgets = new dev.warden.admission.BudgetBook(vertx, store.ledger(), ledger,
                 tenant -> state.setting(tenant, "budgets"));
-        AlertMonitor monitor = new AlertMonitor(store, () -> state.settingsOfKind("budgets"),
+        AlertMonitor monitor = new AlertMonitor(store.ledger(), () -> state.settingsOfKind("budgets"),
                 new AlertMonitor.AnomalyRule(settings.anomalyFactor(), settings.anomalyMinMicros()), webhooks, System::currentTimeMillis,
                 (tenant, period) -> budgets.reservedMicros(tenant, period, System.currentTimeMillis()));
         AdminResources admin = new AdminResources(vertx, store, sync, snapshots, hasher, audit, chain, monitor,
                 (tenant, period) -> budgets.reservedMicros(tenant, period, System.currentTimeMillis()));
         ControlPlane cp = new ControlPlane(vertx, store, admin, audit, ledger, monitor, webhooks, state);
-        cp.jobs = new dev.warden.jobs.JobRegistry(vertx, store, hasher);
+        cp.jobs = new dev.warden.jobs.JobRegistry(vertx, store.jobs(), hasher);
         cp.budgets = budgets;
         vertx.setPeriodic(60_000, id -> cp.budgets.sweep(System.currentTimeMillis()));
         cp.alertTimer = vertx.setPeriodic(1000, settings.intervalMs(), id -> cp.evaluateAlerts());
@@ -93,10 +93,10 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /** A config file change as an audit event: taken (allow) or refused (deny), with the content's digest. */
-    static dev.warden.audit.AuditEvent configReload(SnapshotHolder.FileReload r) {
+    static dev.warden.record.AuditEvent configReload(SnapshotHolder.FileReload r) {
         com.fasterxml.jackson.databind.node.ObjectNode detail = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
                 .put("version", r.version()).put("sha256", r.sha256()).put("errors", r.errors().size());
-        return new dev.warden.audit.AuditEvent(System.currentTimeMillis(), null, "config-file", "config.reload",
+        return new dev.warden.record.AuditEvent(System.currentTimeMillis(), null, "config-file", "config.reload",
                 r.accepted() ? "allow" : "deny", r.accepted() ? "ok" : "invalid_config", null, null, detail.toString());
     }
 
@@ -117,7 +117,7 @@ public final class ControlPlane implements AutoCloseable {
         try {
             return vertx.executeBlocking(() -> {
                 try {
-                    store.touchKeys(batch);
+                    store.keys().touch(batch);
                 } catch (dev.warden.store.StoreException e) {
                     keyUsage.retry(batch); // kept for the next flush
                 }
@@ -199,7 +199,7 @@ public final class ControlPlane implements AutoCloseable {
             vertx.cancelTimer(keyUsageTimer);
         }
         try {
-            store.touchKeys(keyUsage.drain()); // last use is not lost at a graceful stop
+            store.keys().touch(keyUsage.drain()); // last use is not lost at a graceful stop
         } catch (dev.warden.store.StoreException e) {
             // the store is gone; last-use times are advisory
         }

@@ -1,6 +1,6 @@
 package dev.warden.app;
 
-import dev.warden.config.KeyHasher;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.config.ListenerConfig;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.http.ClientTrust;
@@ -87,9 +87,9 @@ final class DataPlaneVerticle extends VerticleBase {
         }
         return DataPlaneServer.start(vertx, options,
                 new DataPlaneHandler(snapshots, runner, metrics, control == null ? null : control.audit(),
-                        new dev.warden.token.PlatformEndpoints(
+                        new dev.warden.app.PlatformEndpoints(
                                 new dev.warden.token.TokenExchange(vertx, snapshots, hasher, serviceTokens, control == null ? null : control.audit()),
-                                new dev.warden.token.JobRenewal(vertx, snapshots, control == null ? null : control.jobs(), serviceTokens,
+                                new dev.warden.jobs.JobRenewal(vertx, snapshots, control == null ? null : control.jobs(), serviceTokens,
                                         control == null ? null : control.audit()))), caps, config.timeouts()).onSuccess(s -> {
                     server = s;
                     if (listener.tls() != null && listener.tls().clientAuth() != dev.warden.config.TlsConfig.ClientAuth.NONE) {

@@ -6,14 +6,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.admin.AdminToken;
 import dev.warden.store.ControlStore;
-import dev.warden.store.ControlStores;
+import dev.warden.store.jdbc.ControlStores;
 import dev.warden.store.StoreState;
 import dev.warden.store.StoreSync;
-import dev.warden.config.ApiKeyFormat;
+import dev.warden.crypto.ApiKeyFormat;
 import dev.warden.config.ApiKeyRecord;
 import dev.warden.config.ConfigException;
 import dev.warden.config.ConfigLoader;
-import dev.warden.config.KeyHasher;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.config.PoolConfig;
 import dev.warden.config.Role;
 import dev.warden.config.RuntimeState;
@@ -75,10 +75,10 @@ public final class Demo {
         // The demo has a control store too (data/warden.db), so the admin API works in it.
         store = ControlStores.open(ControlStores.defaultUrl(dataDir));
         if (config.tenants().containsKey("globex")
-                && store.setting("globex", "budgets").isEmpty()) {
+                && store.settings().find("globex", "budgets").isEmpty()) {
             // A hard month budget for one demo tenant ($0.05, a few hundred gpt-sim calls): the
             // dashboard's spend chart has a budget line, and admission refuses past it (429 budget_exhausted).
-            store.putSetting(new dev.warden.store.TenantSetting("globex", "budgets",
+            store.settings().put(new dev.warden.store.TenantSetting("globex", "budgets",
                     "{\"budgets\":[{\"period\":\"month\",\"limitMicros\":50000,\"softPercent\":80,\"hard\":true,\"enforced\":true}]}",
                     System.currentTimeMillis()));
         }

@@ -5,7 +5,7 @@ import dev.warden.admin.AdminAuthenticator;
 import dev.warden.identity.JwtVerifier;
 import dev.warden.admin.AdminToken;
 import dev.warden.config.ConfigWatcher;
-import dev.warden.config.KeyHasher;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.config.ListenerConfig;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.config.WardenConfig;

@@ -2,15 +2,15 @@ package dev.warden.app;
 
 import dev.warden.access.AuthorizeStage;
 import dev.warden.admission.AdmitStage;
-import dev.warden.audit.AuditStage;
-import dev.warden.audit.AuditWriter;
-import dev.warden.usage.LedgerWriter;
-import dev.warden.usage.UsageStage;
-import dev.warden.config.KeyHasher;
+import dev.warden.record.AuditStage;
+import dev.warden.record.AuditWriter;
+import dev.warden.record.LedgerWriter;
+import dev.warden.record.UsageStage;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.config.StageSwitch;
 import dev.warden.config.WardenConfig;
 import dev.warden.http.ProblemWriter;
-import dev.warden.http.ReadBodyStage;
+import dev.warden.body.ReadBodyStage;
 import dev.warden.identity.ApiKeyAuthenticator;
 import dev.warden.identity.Introspector;
 import dev.warden.identity.JwksCache;
@@ -30,7 +30,7 @@ import dev.warden.proxy.ModelListStage;
 import dev.warden.proxy.RespondStage;
 import dev.warden.jobs.JobStage;
 import dev.warden.routing.RouteStage;
-import dev.warden.token.ServiceTokenStage;
+import dev.warden.proxy.ServiceTokenStage;
 import dev.warden.token.ServiceTokens;
 import dev.warden.tenant.IdentifyStage;
 import io.vertx.core.Vertx;
@@ -69,7 +69,7 @@ public final class Pipelines {
                 new StageSlot(new AuthorizeStage(), authorize.enabled(), authorize.enforced()), // role, model
                 StageSlot.always(new ModelListStage()),               // GET /v1/models answered here
                 StageSlot.always(new AdmitStage(vertx, limiter, queues,
-                        control == null ? tenant -> 0 : tenant -> dev.warden.usage.BudgetPacing.microsPerMinute(
+                        control == null ? tenant -> 0 : tenant -> dev.warden.spend.BudgetPacing.microsPerMinute(
                                 control.alerts().statuses().getOrDefault(tenant, List.of()), System.currentTimeMillis()))),
                                                                       // worst-case cost; limits, budgets, quotas reserved; fair seats
                 StageSlot.always(new RouteStage(routes)),             // pool, allowed regions, breakers, least loaded

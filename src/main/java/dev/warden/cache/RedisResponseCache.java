@@ -1,6 +1,6 @@
 package dev.warden.cache;
 
-import dev.warden.admission.store.RedisScript;
+import dev.warden.redis.RedisScript;
 import dev.warden.config.CacheSettings;
 import dev.warden.config.CacheStoreSettings;
 import io.vertx.core.Future;

@@ -19,6 +19,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import dev.warden.crypto.KeyHasher;
+import dev.warden.crypto.PemCertificates;
+import dev.warden.egress.Egress;
 
 /**
  * Reads {@code warden.yaml} into a {@link WardenConfig}: every field typed and range-checked,

@@ -1,4 +1,5 @@
 package dev.warden.config;
+import dev.warden.crypto.ApiKeyFormat;
 
 /**
  * Keys issued elsewhere (another gateway's {@code sk-...}) that tenants keep when they move to

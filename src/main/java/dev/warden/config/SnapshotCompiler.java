@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.warden.crypto.KeyHasher;
 
 /**
  * Turns a validated config plus the run-time state into a {@link Snapshot}. A run-time tenant

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import dev.warden.crypto.PemCertificates;
 
 /**
  * Reads a tenant's stored {@code auth} settings (normalised JSON, validated when the admin API

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import dev.warden.crypto.ApiKeyFormat;
+import dev.warden.crypto.KeyHasher;
 
 /** Reads the {@code tenants} section (and their keys) of {@code warden.yaml}, collecting errors. */
 final class TenantsReader {

@@ -2,6 +2,7 @@ package dev.warden.config;
 
 import java.nio.file.Path;
 import java.util.Map;
+import dev.warden.egress.Egress;
 
 /** The whole of {@code warden.yaml}, validated. Immutable. */
 public record WardenConfig(

@@ -1,18 +1,18 @@
 package dev.warden.http;
 
-import dev.warden.audit.AuditEvent;
-import dev.warden.audit.AuditWriter;
+import dev.warden.record.AuditEvent;
+import dev.warden.record.AuditWriter;
 import dev.warden.config.Snapshot;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.observe.GatewayMetrics;
 import dev.warden.observe.RequestIdStage;
 import dev.warden.observe.SecurityLog;
 import dev.warden.pipeline.Exchange;
-import dev.warden.pipeline.ErrorCode;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import dev.warden.pipeline.InboundRequest;
 import dev.warden.pipeline.PipelineRunner;
-import dev.warden.tenant.RequestContext;
+import dev.warden.exchange.RequestContext;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 

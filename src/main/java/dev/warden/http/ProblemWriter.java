@@ -1,23 +1,21 @@
 package dev.warden.http;
 
-import dev.warden.pipeline.ErrorCode;
+import dev.warden.problem.ErrorCode;
 import dev.warden.pipeline.ErrorResponder;
 import dev.warden.pipeline.Exchange;
-import dev.warden.pipeline.GatewayError;
-import dev.warden.pipeline.SecurityHeaders;
+import dev.warden.problem.GatewayError;
+import dev.warden.problem.ProblemJson;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
- * The one place a {@link GatewayError} becomes HTTP: RFC 9457 {@code application/problem+json}
- * with a stable {@code code}. The body holds only the error's fixed title and detail (no request
- * data, no library message, no stack trace); for authentication failures it is byte-identical
- * whatever the reason. If the request body was not read, the connection is closed after the
+ * The one place a data-plane {@link GatewayError} becomes HTTP: the problem body
+ * ({@link ProblemJson}) with the security headers, the request id and, for authentication
+ * failures, the {@code WWW-Authenticate} challenge; byte-identical whatever the reason. If the request body was not read, the connection is closed after the
  * answer rather than left with unread bytes.
  */
 public final class ProblemWriter implements ErrorResponder {
-    public static final String TYPE_BASE = "https://warden.dev/errors/";
     static final long LINGER_MS = 1000;
 
     @Override
@@ -46,7 +44,7 @@ public final class ProblemWriter implements ErrorResponder {
         headers.clear();
         SecurityHeaders.apply(headers, exchange);
         headers.set(SecurityHeaders.REQUEST_ID, requestId);
-        headers.set("Content-Type", "application/problem+json");
+        headers.set("Content-Type", ProblemJson.CONTENT_TYPE);
         if (error.challenge() != null) {
             headers.set("WWW-Authenticate", error.challenge());
         } else if (error.code() == ErrorCode.UNAUTHENTICATED) {
@@ -67,7 +65,7 @@ public final class ProblemWriter implements ErrorResponder {
             request.resume(); // let the (empty) rest of the request be read, so keep-alive goes on
         }
         response.setStatusCode(error.status());
-        response.end(body(error)).onComplete(ar -> {
+        response.end(ProblemJson.body(error)).onComplete(ar -> {
             if (close) {
                 lingeringClose(request);
             }
@@ -95,30 +93,5 @@ public final class ProblemWriter implements ErrorResponder {
             request.connection().close();
         });
         request.resume();
-    }
-
-    public static String body(GatewayError error) {
-        ErrorCode code = error.code();
-        StringBuilder sb = new StringBuilder(200);
-        sb.append("{\"type\":\"").append(TYPE_BASE).append(code.code())
-                .append("\",\"title\":\"").append(code.title())
-                .append("\",\"status\":").append(code.status())
-                .append(",\"code\":\"").append(code.code())
-                .append("\",\"detail\":\"");
-        escape(sb, error.detail());
-        return sb.append("\"}").toString();
-    }
-
-    private static void escape(StringBuilder sb, String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                sb.append('\\').append(c);
-            } else if (c < 0x20) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
     }
 }

@@ -1,7 +1,7 @@
 package dev.warden.http;
 
-import dev.warden.pipeline.ErrorCode;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import dev.warden.pipeline.Operation;
 import io.vertx.core.http.HttpMethod;
 

@@ -1,23 +1,24 @@
 package dev.warden.identity;
 
-import dev.warden.config.ApiKeyFormat;
+import dev.warden.crypto.ApiKeyFormat;
 import dev.warden.config.ApiKeyRecord;
-import dev.warden.config.KeyHasher;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.config.Snapshot;
 import dev.warden.config.Tenant;
 import dev.warden.config.TenantStatus;
-import dev.warden.pipeline.ErrorCode;
+import dev.warden.problem.ErrorCode;
 import dev.warden.pipeline.Exchange;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.problem.GatewayError;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
-import dev.warden.tenant.AuthContext;
-import dev.warden.tenant.Principal;
-import dev.warden.tenant.RequestContext;
-import dev.warden.tenant.TenantClaim;
+import dev.warden.exchange.AuthContext;
+import dev.warden.exchange.Principal;
+import dev.warden.exchange.RequestContext;
+import dev.warden.exchange.TenantClaim;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import java.util.List;
+import dev.warden.crypto.ClientCertificates;
 
 /**
  * Authenticate with an API key from {@code Authorization: Bearer} or {@code X-API-Key}, or with a
@@ -156,7 +157,7 @@ public final class ApiKeyAuthenticator implements Stage {
             if (!auth.accepts("mtls") || auth.mtls() == null) {
                 continue;
             }
-            String s = ClientCertificates.subject(chain, auth.mtls());
+            String s = ClientCertificates.subject(chain, auth.mtls().anchors(), auth.mtls().identityFrom());
             if (s != null) {
                 if (tenantId != null) {
                     return Outcome.rejectNow(GatewayError.unauthenticated("cert_ambiguous"));

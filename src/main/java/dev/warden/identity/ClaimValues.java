@@ -1,7 +1,7 @@
 package dev.warden.identity;
 
 import com.nimbusds.jwt.JWTClaimsSet;
-import dev.warden.tenant.AuthContext;
+import dev.warden.exchange.AuthContext;
 import java.util.Date;
 import java.util.List;
 import java.util.Set;

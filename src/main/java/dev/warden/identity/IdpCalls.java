@@ -1,6 +1,6 @@
 package dev.warden.identity;
 
-import dev.warden.config.Egress;
+import dev.warden.egress.Egress;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;

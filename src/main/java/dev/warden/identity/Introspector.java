@@ -41,12 +41,12 @@ public final class Introspector {
     }
 
     private final HttpClient client;
-    private final dev.warden.config.Egress egress;
+    private final dev.warden.egress.Egress egress;
     private final LongSupplier clock;
     private final Map<String, Cached> cache = new LinkedHashMap<>(256, 0.75f, true);
 
     /** {@code egress}: where a tenant's introspection endpoint may be. */
-    public Introspector(Vertx vertx, LongSupplier clock, dev.warden.config.Egress egress) {
+    public Introspector(Vertx vertx, LongSupplier clock, dev.warden.egress.Egress egress) {
         this.egress = egress;
         this.client = vertx.httpClientBuilder()
                 .with(new HttpClientOptions().setConnectTimeout(5000).setKeepAlive(true).setIdleTimeout(60))

@@ -3,7 +3,7 @@ package dev.warden.identity;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.jwk.JWKSet;
-import dev.warden.config.Egress;
+import dev.warden.egress.Egress;
 import dev.warden.config.TenantAuth;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

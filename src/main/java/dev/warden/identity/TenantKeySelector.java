@@ -13,7 +13,7 @@ import com.nimbusds.jose.proc.JWSKeySelector;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.JWSVerifierFactory;
 import com.nimbusds.jose.proc.SecurityContext;
-import dev.warden.config.Ed25519Jws;
+import dev.warden.crypto.Ed25519Jws;
 import java.security.Key;
 import java.security.interfaces.EdECPublicKey;
 import java.util.ArrayList;

@@ -4,12 +4,13 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import dev.warden.config.Snapshot;
 import dev.warden.config.TenantAuth;
 import dev.warden.pipeline.Exchange;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.problem.GatewayError;
 import dev.warden.pipeline.Outcome;
-import dev.warden.tenant.RequestContext;
-import dev.warden.tenant.TenantClaim;
+import dev.warden.exchange.RequestContext;
+import dev.warden.exchange.TenantClaim;
 import io.vertx.core.Future;
 import java.util.List;
+import dev.warden.crypto.ClientCertificates;
 
 /**
  * Authenticates a bearer token issued by a tenant's own identity provider on the data plane: the

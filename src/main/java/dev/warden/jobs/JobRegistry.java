@@ -1,7 +1,7 @@
 package dev.warden.jobs;
 
-import dev.warden.config.KeyHasher;
-import dev.warden.store.ControlStore;
+import dev.warden.crypto.KeyHasher;
+import dev.warden.store.JobStore;
 import dev.warden.store.StoredJob;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -20,10 +20,10 @@ public final class JobRegistry {
     private static final char[] BASE32 = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
 
     private final Vertx vertx;
-    private final ControlStore store;
+    private final JobStore store;
     private final KeyHasher hasher;
 
-    public JobRegistry(Vertx vertx, ControlStore store, KeyHasher hasher) {
+    public JobRegistry(Vertx vertx, JobStore store, KeyHasher hasher) {
         this.vertx = vertx;
         this.store = store;
         this.hasher = hasher;
@@ -62,29 +62,29 @@ public final class JobRegistry {
     /** Inserts the job unless its tenant already has {@code maxActive} unfinished ones (then: empty). */
     Future<Optional<StoredJob>> insertIfBelow(StoredJob job, int maxActive) {
         return blocking(() -> {
-            if (store.activeJobs(job.tenantId()) >= maxActive) {
+            if (store.active(job.tenantId()) >= maxActive) {
                 return Optional.empty();
             }
-            return Optional.of(store.insertJob(job));
+            return Optional.of(store.insert(job));
         });
     }
 
     Future<Optional<StoredJob>> find(String tenantId, String jobId) {
-        return blocking(() -> store.job(tenantId, jobId));
+        return blocking(() -> store.find(tenantId, jobId));
     }
 
     Future<List<StoredJob>> list(String tenantId, String subjectOrNull) {
-        return blocking(() -> store.jobs(tenantId, subjectOrNull));
+        return blocking(() -> store.list(tenantId, subjectOrNull));
     }
 
     /** Moves an unfinished job on; false if it had finished already. */
     public Future<Boolean> update(StoredJob job, String state, String upstreamJobId, String reason) {
-        return blocking(() -> store.updateJob(job.tenantId(), job.id(), state, upstreamJobId, reason, System.currentTimeMillis()));
+        return blocking(() -> store.update(job.tenantId(), job.id(), state, upstreamJobId, reason, System.currentTimeMillis()));
     }
 
     /** For the renewal endpoint only: the job by id, whatever its tenant (the secret proves the caller). */
     public Future<Optional<StoredJob>> forRenewal(String jobId) {
-        return blocking(() -> store.jobForRenewal(jobId));
+        return blocking(() -> store.forRenewal(jobId));
     }
 
     /** Counts a renewal; false if the job finished meanwhile. */

@@ -4,7 +4,7 @@ import dev.warden.pipeline.Completion;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
-import dev.warden.tenant.RequestContext;
+import dev.warden.exchange.RequestContext;
 import io.vertx.core.Future;
 import java.util.Locale;
 
@@ -41,7 +41,7 @@ public final class MetricsStage implements Stage {
         int status = completion.status() == 0 ? 499 : completion.status();
         metrics.request(tenant, model, operation, status, System.nanoTime() - exchange.startNanos());
         metrics.tokens(tenant, model, completion.usage().inputTokens(), completion.usage().outputTokens());
-        dev.warden.tenant.SelectedRoute route = exchange.get(RequestContext.ROUTE);
+        dev.warden.exchange.SelectedRoute route = exchange.get(RequestContext.ROUTE);
         if (route != null) {
             metrics.cost(tenant, model, route.costMicros(completion.usage()));
         }

@@ -1,7 +1,7 @@
 package dev.warden.observe;
 
 import dev.warden.pipeline.Exchange;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.problem.GatewayError;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import org.slf4j.Logger;

@@ -4,7 +4,7 @@ import dev.warden.pipeline.Completion;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
-import dev.warden.tenant.RequestContext;
+import dev.warden.exchange.RequestContext;
 import io.vertx.core.Future;
 import java.util.Locale;
 

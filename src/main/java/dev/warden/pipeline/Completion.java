@@ -1,4 +1,5 @@
 package dev.warden.pipeline;
+import dev.warden.problem.GatewayError;
 
 /**
  * How an exchange ended, given to every started stage's {@code onComplete}.

@@ -1,4 +1,5 @@
 package dev.warden.pipeline;
+import dev.warden.problem.GatewayError;
 
 /** Writes a refusal to the client; implemented once, by the HTTP layer. */
 @FunctionalInterface

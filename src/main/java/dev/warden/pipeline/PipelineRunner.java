@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 
 /**
  * Runs the stage list for one exchange and enforces the stage contract: forward in order until

@@ -1,16 +1,16 @@
 package dev.warden.proxy;
 
 import dev.warden.config.Timeouts;
-import dev.warden.pipeline.ErrorCode;
+import dev.warden.problem.ErrorCode;
 import dev.warden.observe.TraceContext;
 import dev.warden.pipeline.Exchange;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.problem.GatewayError;
 import dev.warden.pipeline.Operation;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
-import dev.warden.tenant.RequestContext;
-import dev.warden.tenant.RouteAttempts;
-import dev.warden.tenant.SelectedRoute;
+import dev.warden.exchange.RequestContext;
+import dev.warden.exchange.RouteAttempts;
+import dev.warden.exchange.SelectedRoute;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;

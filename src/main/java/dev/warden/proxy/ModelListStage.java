@@ -7,10 +7,10 @@ import dev.warden.config.Tenant;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.Operation;
 import dev.warden.pipeline.Outcome;
-import dev.warden.pipeline.SecurityHeaders;
+import dev.warden.http.SecurityHeaders;
 import dev.warden.pipeline.Stage;
-import dev.warden.tenant.Principal;
-import dev.warden.tenant.RequestContext;
+import dev.warden.exchange.Principal;
+import dev.warden.exchange.RequestContext;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 

@@ -104,12 +104,12 @@ abstract class Relay {
      * the ledger and the settlement then charge what was really produced.
      */
     private void countUnreportedOutput() {
-        var counter = exchange.get(dev.warden.tenant.RequestContext.OUTPUT_COUNTER);
-        var cost = exchange.get(dev.warden.tenant.RequestContext.COST);
+        var counter = exchange.get(dev.warden.exchange.RequestContext.OUTPUT_COUNTER);
+        var cost = exchange.get(dev.warden.exchange.RequestContext.COST);
         String text = exchange.outputText();
         if (exchange.usage().equals(dev.warden.pipeline.Usage.NONE) && counter != null && cost != null && text != null) {
             exchange.usage(new dev.warden.pipeline.Usage(cost.inputTokens(), counter.applyAsLong(text)));
-            exchange.put(dev.warden.tenant.RequestContext.USAGE_COUNTED, Boolean.TRUE);
+            exchange.put(dev.warden.exchange.RequestContext.USAGE_COUNTED, Boolean.TRUE);
         }
     }
 

@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.config.ModelConfig;
 import dev.warden.config.Tenant;
-import dev.warden.pipeline.CostEstimate;
-import dev.warden.pipeline.ErrorCode;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.exchange.CostEstimate;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import dev.warden.pipeline.Operation;
-import dev.warden.tenant.RequestBody;
+import dev.warden.exchange.RequestBody;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 

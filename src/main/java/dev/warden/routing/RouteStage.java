@@ -5,15 +5,15 @@ import dev.warden.config.PoolConfig;
 import dev.warden.config.RouteTable;
 import dev.warden.config.Snapshot;
 import dev.warden.pipeline.Completion;
-import dev.warden.pipeline.ErrorCode;
+import dev.warden.problem.ErrorCode;
 import dev.warden.pipeline.Exchange;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.problem.GatewayError;
 import dev.warden.pipeline.Operation;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
-import dev.warden.tenant.RequestContext;
-import dev.warden.tenant.RouteAttempts;
-import dev.warden.tenant.SelectedRoute;
+import dev.warden.exchange.RequestContext;
+import dev.warden.exchange.RouteAttempts;
+import dev.warden.exchange.SelectedRoute;
 import io.vertx.core.Future;
 
 /**

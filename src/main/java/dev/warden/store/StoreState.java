@@ -2,7 +2,7 @@ package dev.warden.store;
 
 import dev.warden.config.ApiKeyRecord;
 import dev.warden.config.KeyConfig;
-import dev.warden.config.KeyHasher;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.config.RuntimeState;
 import dev.warden.config.TenantConfig;
 import java.util.ArrayList;
@@ -96,14 +96,14 @@ public final class StoreState implements RuntimeState {
     public void reload(ControlStore store) {
         long v = store.version();
         List<TenantConfig> ts = new ArrayList<>();
-        for (StoredTenant t : store.tenants()) {
+        for (StoredTenant t : store.tenants().all()) {
             boolean any = t.regions().contains("*");
             Set<String> regions = any ? Set.of() : new LinkedHashSet<>(t.regions());
             ts.add(new TenantConfig(t.id(), t.tier(), any, regions, t.models(), t.status(), List.<KeyConfig>of()));
         }
         List<ApiKeyRecord> ks = new ArrayList<>();
         long now = System.currentTimeMillis();
-        for (StoredKey k : store.keys()) {
+        for (StoredKey k : store.keys().all()) {
             // Keys still valid now (a rotated key during its overlap included); each carries its end,
             // which the authenticator checks at every request.
             if (k.validAt(now) && KeyHasher.isHashText(k.hashText())) {
@@ -112,17 +112,17 @@ public final class StoreState implements RuntimeState {
             }
         }
         Map<String, OperatorKey> ops = new HashMap<>();
-        for (OperatorKey k : store.operatorKeys()) {
+        for (OperatorKey k : store.operators().all()) {
             if (!k.revoked() && KeyHasher.isHashText(k.hashText())) {
                 ops.put(k.keyId(), k);
             }
         }
         Map<String, Map<String, String>> set = new HashMap<>();
-        for (TenantSetting s : store.settings()) {
+        for (TenantSetting s : store.settings().all()) {
             set.computeIfAbsent(s.tenantId(), t -> new HashMap<>()).put(s.kind(), s.body());
         }
         operators = Map.copyOf(ops);
-        bindings = List.copyOf(store.bindings());
+        bindings = List.copyOf(store.bindings().all());
         settings = Map.copyOf(set);
         tenants = List.copyOf(ts);
         keys = List.copyOf(ks);

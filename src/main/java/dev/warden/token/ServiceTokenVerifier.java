@@ -1,7 +1,7 @@
 package dev.warden.token;
 
 import com.nimbusds.jose.jwk.JWK;
-import dev.warden.config.Ed25519Jws;
+import dev.warden.crypto.Ed25519Jws;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;

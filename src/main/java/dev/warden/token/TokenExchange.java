@@ -1,18 +1,20 @@
 package dev.warden.token;
 
+import dev.warden.problem.ProblemJson;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jwt.JWTClaimsSet;
-import dev.warden.audit.AuditEvent;
-import dev.warden.audit.AuditWriter;
+import dev.warden.record.AuditEvent;
+import dev.warden.record.AuditWriter;
 import dev.warden.config.ExchangeClient;
-import dev.warden.config.KeyHasher;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.config.Snapshot;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.config.Tenant;
 import dev.warden.config.TenantStatus;
-import dev.warden.pipeline.ErrorCode;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -197,8 +199,9 @@ public final class TokenExchange implements Handler<HttpServerRequest> {
         if (client == null || client.certificate() == null) {
             return null;
         }
-        String subject = dev.warden.identity.ClientCertificates.subject(
-                dev.warden.identity.ClientCertificates.peerChain(req.connection()), client.certificate());
+        String subject = dev.warden.crypto.ClientCertificates.subject(
+                dev.warden.crypto.ClientCertificates.peerChain(req.connection()), client.certificate().anchors(),
+                client.certificate().identityFrom());
         return subject != null && subject.equals(client.certificateSubject()) ? client : null;
     }
 
@@ -220,7 +223,7 @@ public final class TokenExchange implements Handler<HttpServerRequest> {
 
     private void refuse(HttpServerRequest req, ExchangeClient client, String tenant, GatewayError error) {
         record(req, client, tenant, "deny", error.code().code() + (error.reason().equals(error.code().code()) ? "" : ":" + error.reason()), null);
-        PlatformProblem.send(req.response(), error, "error", error.code().code());
+        ProblemJson.send(req.response(), error, "error", error.code().code());
     }
 
     private void record(HttpServerRequest req, ExchangeClient client, String tenant, String decision, String reason, String detail) {

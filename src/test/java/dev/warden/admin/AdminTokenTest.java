@@ -2,7 +2,7 @@ package dev.warden.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warden.config.KeyHasher;
+import dev.warden.crypto.KeyHasher;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,7 @@ package dev.warden.admission;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warden.config.RateLimits;
-import dev.warden.pipeline.CostEstimate;
+import dev.warden.exchange.CostEstimate;
 import org.junit.jupiter.api.Test;
 
 /** GCRA on a simulated clock: bursts, the long-run rate, weighted costs, refunds; the limiter over it. */

@@ -1,8 +1,8 @@
 package dev.warden.bench;
 
-import dev.warden.config.ApiKeyFormat;
+import dev.warden.crypto.ApiKeyFormat;
 import dev.warden.config.ConfigLoader;
-import dev.warden.config.KeyHasher;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.config.RuntimeState;
 import dev.warden.config.Snapshot;
 import dev.warden.config.SnapshotCompiler;
@@ -12,7 +12,7 @@ import dev.warden.pipeline.InboundRequest;
 import dev.warden.pipeline.Operation;
 import dev.warden.pipeline.Outcome;
 import dev.warden.tenant.IdentifyStage;
-import dev.warden.tenant.RequestContext;
+import dev.warden.exchange.RequestContext;
 import io.vertx.core.MultiMap;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;

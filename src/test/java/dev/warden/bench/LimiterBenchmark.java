@@ -2,7 +2,7 @@ package dev.warden.bench;
 
 import dev.warden.admission.Limiter;
 import dev.warden.config.RateLimits;
-import dev.warden.pipeline.CostEstimate;
+import dev.warden.exchange.CostEstimate;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -8,6 +8,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import dev.warden.crypto.ApiKeyFormat;
+import dev.warden.egress.Egress;
 
 /** warden.yaml validation: one fixture per rule, with the exact message asserted. */
 class ConfigLoaderTest {

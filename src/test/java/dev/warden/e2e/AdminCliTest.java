@@ -37,7 +37,7 @@ class AdminCliTest {
             Run created = run(concat(new String[] {"tenants", "create", "delta", "--tier", "basic", "--region", "eu",
                     "--model", "gpt-sim"}, auth));
             assertThat(created.exit()).isZero();
-            assertThat(gw.store.tenant("delta")).isPresent();
+            assertThat(gw.store.tenants().find("delta")).isPresent();
             Run issued = run(concat(new String[] {"keys", "issue", "delta"}, auth));
             assertThat(issued.exit()).isZero();
             assertThat(issued.out()).contains("\"key\":\"wdn_");

@@ -205,9 +205,9 @@ class AdmissionAttacksTest {
 
     private long spentToday() throws InterruptedException {
         gw.ledger.flush(5_000);
-        long dayStart = dev.warden.usage.Budget.Period.DAY.startMs(System.currentTimeMillis());
-        return gw.store.spend(dayStart, dayStart + 86_400_000L).stream().filter(s -> s.tenantId().equals("acme"))
-                .mapToLong(dev.warden.store.TenantSpend::costMicros).sum();
+        long dayStart = dev.warden.config.Budget.Period.DAY.startMs(System.currentTimeMillis());
+        return gw.store.ledger().spend(dayStart, dayStart + 86_400_000L).stream().filter(s -> s.tenantId().equals("acme"))
+                .mapToLong(dev.warden.record.TenantSpend::costMicros).sum();
     }
 
     private static int count(String text, String needle) {

@@ -4,8 +4,8 @@ import static dev.warden.testing.Http.bearer;
 import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warden.audit.AuditRecord;
-import dev.warden.audit.AuditVerifier;
+import dev.warden.record.AuditRecord;
+import dev.warden.record.AuditVerifier;
 import dev.warden.store.ControlStore;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import dev.warden.record.AuditLog;
 
 /** Every refusal leaves exactly one audit event; admin changes are audited; a stuck writer fails closed. */
 class AuditTrailTest {
@@ -43,10 +44,10 @@ class AuditTrailTest {
         long deadline = System.nanoTime() + 5_000_000_000L;
         List<AuditRecord> found;
         do {
-            found = gw.store.auditRecords().stream().filter(r -> requestId.equals(r.event().requestId())).toList();
+            found = gw.store.audit().all().stream().filter(r -> requestId.equals(r.event().requestId())).toList();
             if (!found.isEmpty()) {
                 Thread.sleep(100); // a second copy, if there were one, would be in the same batch or the next
-                return gw.store.auditRecords().stream().filter(r -> requestId.equals(r.event().requestId())).toList();
+                return gw.store.audit().all().stream().filter(r -> requestId.equals(r.event().requestId())).toList();
             }
             Thread.sleep(20);
         } while (System.nanoTime() < deadline);
@@ -89,10 +90,10 @@ class AuditTrailTest {
         HttpResponse<String> ok = Http.post(gw.dataUrl("/v1/chat/completions"), body, "Authorization", acme);
         assertThat(ok.statusCode()).isEqualTo(200);
         Thread.sleep(300);
-        assertThat(gw.store.auditRecords()).noneMatch(r -> ok.headers().firstValue("X-Request-ID").orElseThrow()
+        assertThat(gw.store.audit().all()).noneMatch(r -> ok.headers().firstValue("X-Request-ID").orElseThrow()
                 .equals(r.event().requestId()));
-        ControlStore.AuditHead head = gw.store.auditHead();
-        assertThat(AuditVerifier.verify(gw.store.auditRecords(), head.seq(), head.mac(), gw.auditChain).ok()).isTrue();
+        AuditLog.Head head = gw.store.audit().head();
+        assertThat(AuditVerifier.verify(gw.store.audit().all(), head.seq(), head.mac(), gw.auditChain).ok()).isTrue();
     }
 
     @Test
@@ -105,7 +106,7 @@ class AuditTrailTest {
         String key = issued.replaceAll("(?s).*\"key\":\"([^\"]+)\".*", "$1");
         Http.call("PATCH", gw.adminUrl("/admin/v1/tenants/delta"), "{\"status\":\"suspended\"}", "Authorization", admin);
         Http.call("GET", gw.adminUrl("/admin/v1/tenants/delta"), null, "Authorization", "Bearer wrong");
-        Supplier<List<AuditRecord>> admins = () -> gw.store.auditRecords().stream()
+        Supplier<List<AuditRecord>> admins = () -> gw.store.audit().all().stream()
                 .filter(r -> r.event().action().startsWith("admin.")).toList();
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (admins.get().size() < 4 && System.nanoTime() < deadline) {
@@ -156,10 +157,10 @@ class AuditTrailTest {
         } while (status != 200 && System.nanoTime() < deadline);
         assertThat(status).as("served again once the writer caught up").isEqualTo(200);
         assertThat(gw.audit.flush(10_000)).as("every queued event written").isTrue();
-        long unauthEvents = gw.store.auditRecords().stream().filter(r -> r.event().reason().startsWith("unauthenticated:")).count();
+        long unauthEvents = gw.store.audit().all().stream().filter(r -> r.event().reason().startsWith("unauthenticated:")).count();
         assertThat(unauthEvents).as("no refusal event was dropped").isEqualTo(unauthenticated);
-        ControlStore.AuditHead head = gw.store.auditHead();
-        assertThat(AuditVerifier.verify(gw.store.auditRecords(), head.seq(), head.mac(), gw.auditChain).ok()).isTrue();
+        AuditLog.Head head = gw.store.audit().head();
+        assertThat(AuditVerifier.verify(gw.store.audit().all(), head.seq(), head.mac(), gw.auditChain).ok()).isTrue();
     }
 
     @Test

@@ -3,7 +3,7 @@ package dev.warden.e2e;
 import static dev.warden.testing.Http.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warden.store.TenantSpend;
+import dev.warden.record.TenantSpend;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
@@ -51,8 +51,8 @@ class BudgetEnforcementTest {
 
     private long spentToday(String tenant) throws Exception {
         gw.ledger.flush(5_000);
-        long dayStart = dev.warden.usage.Budget.Period.DAY.startMs(System.currentTimeMillis());
-        return gw.store.spend(dayStart, dayStart + 86_400_000L).stream().filter(s -> s.tenantId().equals(tenant))
+        long dayStart = dev.warden.config.Budget.Period.DAY.startMs(System.currentTimeMillis());
+        return gw.store.ledger().spend(dayStart, dayStart + 86_400_000L).stream().filter(s -> s.tenantId().equals(tenant))
                 .mapToLong(TenantSpend::costMicros).sum();
     }
 
@@ -152,14 +152,14 @@ class BudgetEnforcementTest {
             }
             assertThat(text).as("the sim answered with text").isNotEmpty();
             // the ledger row is queued as the exchange completes, just after the client's last byte
-            List<dev.warden.usage.UsageRecord> rows = List.of();
+            List<dev.warden.record.UsageRecord> rows = List.of();
             for (long deadline = System.nanoTime() + 5_000_000_000L; rows.size() < (stream ? 2 : 1) && System.nanoTime() < deadline;
                  Thread.sleep(20)) {
                 gw.ledger.flush(5_000);
-                rows = gw.store.usage("acme", 0, Long.MAX_VALUE);
+                rows = gw.store.ledger().usage("acme", 0, Long.MAX_VALUE);
             }
             assertThat(rows).hasSize(stream ? 2 : 1);
-            dev.warden.usage.UsageRecord last = rows.get(rows.size() - 1);
+            dev.warden.record.UsageRecord last = rows.get(rows.size() - 1);
             assertThat(last.outputTokens()).as("stream=%s: the output counted from the text relayed, in the model's encoding", stream)
                     .isEqualTo(cl100k.countTokens(text.toString()));
             assertThat(last.inputTokens()).as("the prompt admission counted").isPositive();
@@ -191,8 +191,8 @@ class BudgetEnforcementTest {
         assertThat(statuses.subList(5, 8)).containsOnly(429);
         assertThat(last.body()).contains("\"code\":\"quota_exhausted\"");
         gw.ledger.flush(5_000);
-        long dayStart = dev.warden.usage.Budget.Period.DAY.startMs(System.currentTimeMillis());
-        long used = gw.store.spend(dayStart, dayStart + 86_400_000L).stream().filter(x -> x.tenantId().equals("globex"))
+        long dayStart = dev.warden.config.Budget.Period.DAY.startMs(System.currentTimeMillis());
+        long used = gw.store.ledger().spend(dayStart, dayStart + 86_400_000L).stream().filter(x -> x.tenantId().equals("globex"))
                 .mapToLong(x -> x.inputTokens() + x.outputTokens()).sum();
         assertThat(used).isLessThanOrEqualTo(300);
     }
@@ -208,8 +208,8 @@ class BudgetEnforcementTest {
             }
             paced.ledger.flush(5_000);
             // a month budget with 100 micros left, at the last hour's ~80 an hour: it runs out within hours, not at month end
-            long monthStart = dev.warden.usage.Budget.Period.MONTH.startMs(System.currentTimeMillis());
-            long spent = paced.store.spend(monthStart, monthStart + 40L * 86_400_000L).stream()
+            long monthStart = dev.warden.config.Budget.Period.MONTH.startMs(System.currentTimeMillis());
+            long spent = paced.store.ledger().spend(monthStart, monthStart + 40L * 86_400_000L).stream()
                     .filter(x -> x.tenantId().equals("acme")).mapToLong(TenantSpend::costMicros).sum();
             HttpResponse<String> put = Http.call("PUT", paced.adminUrl("/admin/v1/tenants/acme/settings/budgets"),
                     "{\"budgets\":[{\"period\":\"month\",\"limitMicros\":" + (spent + 100) + ",\"hard\":true}]}",

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.app.VertxFactory;
-import dev.warden.config.KeyHasher;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.sim.SimOptions;
 import dev.warden.sim.SimServer;
 import dev.warden.testing.Databases;

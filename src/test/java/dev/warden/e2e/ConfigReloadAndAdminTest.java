@@ -126,7 +126,7 @@ class ConfigReloadAndAdminTest {
         String key = gw.key("initech");
         assertThat(Http.get(gw.dataUrl("/v1/models"), "Authorization", bearer(key)).statusCode()).isEqualTo(200);
         java.util.Map<String, String> rotated = new java.util.LinkedHashMap<>(gw.keys);
-        rotated.put("initech", dev.warden.config.ApiKeyFormat.generate());
+        rotated.put("initech", dev.warden.crypto.ApiKeyFormat.generate());
         write(gw.yaml(rotated));
         await(() -> Http.get(gw.dataUrl("/v1/models"), "Authorization", bearer(key)).statusCode() == 401);
         assertThat(Http.get(gw.dataUrl("/v1/models"), "Authorization", bearer(rotated.get("initech"))).statusCode()).isEqualTo(200);

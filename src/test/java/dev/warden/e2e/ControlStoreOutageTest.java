@@ -8,7 +8,7 @@ import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.TcpProxy;
 import dev.warden.testing.TestGateway;
-import dev.warden.usage.UsageRecord;
+import dev.warden.record.UsageRecord;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -54,7 +54,7 @@ class ControlStoreOutageTest {
             pg.restore();
             assertThat(gw.ledger.flush(30_000)).as("the queued rows are written once the store is back").isTrue();
             Set<String> recorded = new HashSet<>();
-            for (UsageRecord row : gw.store.usage("acme", 0, Long.MAX_VALUE)) {
+            for (UsageRecord row : gw.store.ledger().usage("acme", 0, Long.MAX_VALUE)) {
                 recorded.add(row.requestId());
             }
             assertThat(recorded).as("every request served during the outage has its ledger row").containsAll(served);

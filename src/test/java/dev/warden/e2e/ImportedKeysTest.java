@@ -78,7 +78,7 @@ class ImportedKeysTest {
         assertThat(imported.exit()).as(imported.err()).isZero();
         assertThat(imported.out()).contains("- id: legacy2", "role: viewer", "imported: true").doesNotContain(LEGACY);
         String hash = imported.out().replaceAll("(?s).*hash: (hmac-sha256:[0-9a-f]{64}).*", "$1").strip();
-        assertThat(hash).isEqualTo(dev.warden.config.KeyHasher.fromFile(dataDir.resolve("keyhash.secret")).hashText(LEGACY));
+        assertThat(hash).isEqualTo(dev.warden.crypto.KeyHasher.fromFile(dataDir.resolve("keyhash.secret")).hashText(LEGACY));
     }
 
     @Test

@@ -68,7 +68,7 @@ class JobsTest {
     }
 
     private static String keyId(String key) {
-        return dev.warden.config.ApiKeyFormat.keyId(key);
+        return dev.warden.crypto.ApiKeyFormat.keyId(key);
     }
 
     private HttpResponse<String> createJob(String tenant, String credential, String body) {

@@ -111,7 +111,7 @@ class KeyLifecycleTest {
         long before = System.currentTimeMillis();
         assertThat(call(issued.path("key").asText())).isEqualTo(200);
         gw.controlPlane.flushKeyUsage().await(5, TimeUnit.SECONDS);
-        StoredKey stored = gw.store.keys("acme").stream().filter(k -> k.keyId().equals(keyId)).findFirst().orElseThrow();
+        StoredKey stored = gw.store.keys().ofTenant("acme").stream().filter(k -> k.keyId().equals(keyId)).findFirst().orElseThrow();
         assertThat(stored.lastUsedAtMs()).isBetween(before / 60_000 * 60_000, System.currentTimeMillis());
         assertThat(find(JSON.readTree(admin("GET", "/admin/v1/tenants/acme/keys", null).body()), keyId).path("lastUsedAt").asText())
                 .isEqualTo(Instant.ofEpochMilli(stored.lastUsedAtMs()).toString());

@@ -4,7 +4,7 @@ import static dev.warden.testing.Http.bearer;
 import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warden.audit.AuditRecord;
+import dev.warden.record.AuditRecord;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.store.TenantSetting;
@@ -125,7 +125,7 @@ class MisconfigurationAttacksTest {
             assertThat(r.body()).contains("unknown tier").doesNotContain(System.getProperty("user.home"));
             assertThat(gw.assertOneNewDeny(mark, "invalid_request").detail()).doesNotContain("jndi");
         }
-        assertThat(gw.store.tenants()).isEmpty();
+        assertThat(gw.store.tenants().all()).isEmpty();
     }
 
     @Test
@@ -161,7 +161,7 @@ class MisconfigurationAttacksTest {
         List<AuditRecord> events;
         do {
             Thread.sleep(20);
-            events = gw.store.auditRecords().stream().filter(e -> id.equals(e.event().requestId())).toList();
+            events = gw.store.audit().all().stream().filter(e -> id.equals(e.event().requestId())).toList();
         } while (events.isEmpty() && System.nanoTime() < deadline);
         assertThat(events).hasSize(1);
         assertThat(events.get(0).event().decision()).isEqualTo("deny");

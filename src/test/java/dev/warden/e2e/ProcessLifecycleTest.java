@@ -3,17 +3,17 @@ package dev.warden.e2e;
 import static dev.warden.testing.Http.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warden.audit.AuditChain;
-import dev.warden.audit.AuditVerifier;
-import dev.warden.config.ApiKeyFormat;
-import dev.warden.config.KeyHasher;
+import dev.warden.record.AuditChain;
+import dev.warden.record.AuditVerifier;
+import dev.warden.crypto.ApiKeyFormat;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.sim.SimOptions;
 import dev.warden.sim.SimServer;
 import dev.warden.store.ControlStore;
-import dev.warden.store.ControlStores;
+import dev.warden.store.jdbc.ControlStores;
 import dev.warden.testing.ChildWarden;
 import dev.warden.testing.Http;
-import dev.warden.usage.UsageRecord;
+import dev.warden.record.UsageRecord;
 import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.warden.record.AuditLog;
 
 /**
  * Warden as a process: SIGTERM under load drains the requests in flight and loses no usage record
@@ -83,8 +84,8 @@ class ProcessLifecycleTest {
     }
 
     private AuditVerifier.Result verifyAudit(ControlStore store) throws Exception {
-        ControlStore.AuditHead head = store.auditHead();
-        return AuditVerifier.verify(store.auditRecords(), head.seq(), head.mac(),
+        AuditLog.Head head = store.audit().head();
+        return AuditVerifier.verify(store.audit().all(), head.seq(), head.mac(),
                 new AuditChain(KeyHasher.secretFile(dir.resolve("data").resolve("audit.secret"))));
     }
 
@@ -117,7 +118,7 @@ class ProcessLifecycleTest {
             clients.shutdownNow();
         }
         try (ControlStore store = store()) {
-            List<UsageRecord> rows = store.usage("acme", 0, Long.MAX_VALUE);
+            List<UsageRecord> rows = store.ledger().usage("acme", 0, Long.MAX_VALUE);
             assertThat(rows).as("one ledger row per answered request, none lost").hasSize(8);
             assertThat(rows).allSatisfy(r -> {
                 assertThat(r.outputTokens()).isEqualTo(20);
@@ -177,7 +178,7 @@ class ProcessLifecycleTest {
                 AuditVerifier.Result afterRestart = verifyAudit(store);
                 assertThat(afterRestart.ok()).as(afterRestart.problem()).isTrue();
                 assertThat(afterRestart.records()).as("the restarted process extends the same chain").isGreaterThanOrEqualTo(5);
-                assertThat(store.usage("acme", 0, Long.MAX_VALUE)).hasSize(1);
+                assertThat(store.ledger().usage("acme", 0, Long.MAX_VALUE)).hasSize(1);
             }
         } finally {
             running.set(false);

@@ -4,7 +4,7 @@ import static dev.warden.testing.Http.bearer;
 import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warden.store.TenantSpend;
+import dev.warden.record.TenantSpend;
 import dev.warden.testing.ChildWarden;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
@@ -143,8 +143,8 @@ class SharedLimiterTest {
             for (TestGateway gw : replicas) {
                 assertThat(gw.ledger.flush(5_000)).isTrue();
             }
-            long dayStart = dev.warden.usage.Budget.Period.DAY.startMs(System.currentTimeMillis());
-            long spent = first.store.spend(dayStart, dayStart + 86_400_000L).stream().filter(s -> s.tenantId().equals("acme"))
+            long dayStart = dev.warden.config.Budget.Period.DAY.startMs(System.currentTimeMillis());
+            long spent = first.store.ledger().spend(dayStart, dayStart + 86_400_000L).stream().filter(s -> s.tenantId().equals("acme"))
                     .mapToLong(TenantSpend::costMicros).sum();
             assertThat(spent).as("spend of all three replicas within the one hard budget").isLessThanOrEqualTo(300);
             assertThat(ok).as("the budget was used, not refused outright").isGreaterThanOrEqualTo(300 / 20);

@@ -4,7 +4,7 @@ import static dev.warden.testing.Http.bearer;
 import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warden.config.ApiKeyFormat;
+import dev.warden.crypto.ApiKeyFormat;
 import dev.warden.config.Role;
 import dev.warden.config.TenantStatus;
 import dev.warden.store.StoredKey;
@@ -39,9 +39,9 @@ class StoreBackedGatewayTest {
     void storedTenantsAndKeysServeAndRevocationStopsThem(Databases.Kind kind) throws Exception {
         String url = Databases.fresh(kind);
         try (TestGateway gw = new TestGateway(yaml -> yaml, url)) {
-            gw.store.createTenant(new StoredTenant("delta", "basic", List.of("eu"), List.of("gpt-sim"), TenantStatus.ACTIVE, 1, 1));
+            gw.store.tenants().create(new StoredTenant("delta", "basic", List.of("eu"), List.of("gpt-sim"), TenantStatus.ACTIVE, 1, 1));
             String key = ApiKeyFormat.generate();
-            gw.store.insertKey(new StoredKey(ApiKeyFormat.keyId(key), "delta", Role.DEVELOPER, null, gw.hashText(key), 1, 0));
+            gw.store.keys().insert(new StoredKey(ApiKeyFormat.keyId(key), "delta", Role.DEVELOPER, null, gw.hashText(key), 1, 0));
             IntSupplier call = () -> Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"),
                     "Authorization", bearer(key)).statusCode();
             assertThat(awaitStatus(200, call)).isEqualTo(200);
@@ -50,11 +50,11 @@ class StoreBackedGatewayTest {
 
             // a key issued in the store for a tenant of the file works too
             String acmeKey = ApiKeyFormat.generate();
-            gw.store.insertKey(new StoredKey(ApiKeyFormat.keyId(acmeKey), "acme", Role.VIEWER, null, gw.hashText(acmeKey), 1, 0));
+            gw.store.keys().insert(new StoredKey(ApiKeyFormat.keyId(acmeKey), "acme", Role.VIEWER, null, gw.hashText(acmeKey), 1, 0));
             assertThat(awaitStatus(200, () -> Http.get(gw.dataUrl("/v1/models"), "Authorization", bearer(acmeKey)).statusCode()))
                     .isEqualTo(200);
 
-            assertThat(gw.store.revokeKey("delta", ApiKeyFormat.keyId(key), System.currentTimeMillis())).isTrue();
+            assertThat(gw.store.keys().revoke("delta", ApiKeyFormat.keyId(key), System.currentTimeMillis())).isTrue();
             assertThat(awaitStatus(401, call)).isEqualTo(401);
         } finally {
             Databases.drop(url);
@@ -67,13 +67,13 @@ class StoreBackedGatewayTest {
         String url = Databases.fresh(kind);
         try (TestGateway gw = new TestGateway(yaml -> yaml, url)) {
             // "initech" is eu-only in the file; a stored "initech" with any region must not widen it
-            gw.store.createTenant(new StoredTenant("initech", "gold", List.of("*"), List.of("us-only"), TenantStatus.ACTIVE, 1, 1));
+            gw.store.tenants().create(new StoredTenant("initech", "gold", List.of("*"), List.of("us-only"), TenantStatus.ACTIVE, 1, 1));
             // a stored tenant on a tier the file does not have is left out, and breaks nothing
-            gw.store.createTenant(new StoredTenant("ghost", "platinum", List.of("eu"), List.of("gpt-sim"), TenantStatus.ACTIVE, 1, 1));
+            gw.store.tenants().create(new StoredTenant("ghost", "platinum", List.of("eu"), List.of("gpt-sim"), TenantStatus.ACTIVE, 1, 1));
             String ghostKey = ApiKeyFormat.generate();
-            gw.store.insertKey(new StoredKey(ApiKeyFormat.keyId(ghostKey), "ghost", Role.DEVELOPER, null, gw.hashText(ghostKey), 1, 0));
+            gw.store.keys().insert(new StoredKey(ApiKeyFormat.keyId(ghostKey), "ghost", Role.DEVELOPER, null, gw.hashText(ghostKey), 1, 0));
             String marker = ApiKeyFormat.generate();
-            gw.store.insertKey(new StoredKey(ApiKeyFormat.keyId(marker), "acme", Role.DEVELOPER, null, gw.hashText(marker), 1, 0));
+            gw.store.keys().insert(new StoredKey(ApiKeyFormat.keyId(marker), "acme", Role.DEVELOPER, null, gw.hashText(marker), 1, 0));
             assertThat(awaitStatus(200, () -> Http.get(gw.dataUrl("/v1/models"), "Authorization", bearer(marker)).statusCode()))
                     .isEqualTo(200); // the store's changes are in
             assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), chat("us-only", "x"), "Authorization", bearer(gw.key("initech")))

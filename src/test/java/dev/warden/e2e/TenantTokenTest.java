@@ -272,7 +272,7 @@ class TenantTokenTest {
             SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(new JWSAlgorithm(alg)).keyID(kid)
                     .type(new com.nimbusds.jose.JOSEObjectType("at+jwt")).build(), claims);
             try {
-                jwt.sign(dev.warden.config.Ed25519Jws.signer(pair.getPrivate()));
+                jwt.sign(dev.warden.crypto.Ed25519Jws.signer(pair.getPrivate()));
             } catch (com.nimbusds.jose.JOSEException e) {
                 throw new IllegalStateException(e);
             }

@@ -272,7 +272,7 @@ class UpstreamResilienceTest {
         assertThat(a1.cutCount() + a2.cutCount()).as("the upstream's answer was cut, not left running").isEqualTo(1);
         assertThat((System.nanoTime() - left) / 1e9).as("at once, not when the stream would have ended").isLessThan(2.0);
 
-        dev.warden.usage.UsageRecord row = gw.usageRow("initech", r.headers().firstValue("X-Request-ID").orElseThrow());
+        dev.warden.record.UsageRecord row = gw.usageRow("initech", r.headers().firstValue("X-Request-ID").orElseThrow());
         assertThat(row.aborted()).isTrue();
         assertThat(row.outputTokens()).as("what was produced before the client left, not the 40 reserved").isBetween(1L, 12L);
     }
@@ -347,7 +347,7 @@ class UpstreamResilienceTest {
         assertThat(a2.lastBody()).contains("\"model\":\"fb-cheap\"");
         assertThat(gw.metric("warden_upstream_fallbacks_total", "from=\"fb-primary\"", "to=\"fb-cheap\"")).isEqualTo(1);
 
-        dev.warden.usage.UsageRecord row = gw.usageRow("acme", r.headers().firstValue("X-Request-ID").orElseThrow());
+        dev.warden.record.UsageRecord row = gw.usageRow("acme", r.headers().firstValue("X-Request-ID").orElseThrow());
         assertThat(row.model()).isEqualTo("fb-cheap");
         assertThat(row.costMicros()).as("the fallback's price")
                 .isEqualTo(new dev.warden.pipeline.Usage(row.inputTokens(), row.outputTokens()).costMicros(100, 300));

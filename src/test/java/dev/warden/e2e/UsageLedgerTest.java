@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
-import dev.warden.usage.UsageRecord;
+import dev.warden.record.UsageRecord;
 import java.net.http.HttpResponse;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,7 +54,7 @@ class UsageLedgerTest {
             assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), body("gpt-sim", "x", 1, false), "Authorization",
                     bearer("nope")).statusCode()).isEqualTo(401);
             gw.ledger.close(); // graceful stop: everything queued is written
-            List<UsageRecord> rows = gw.store.usage("acme", 0, Long.MAX_VALUE);
+            List<UsageRecord> rows = gw.store.ledger().usage("acme", 0, Long.MAX_VALUE);
             assertThat(rows).hasSize(served);
             assertThat(rows.stream().mapToLong(UsageRecord::inputTokens).sum()).isEqualTo(expectedIn);
             assertThat(rows.stream().mapToLong(UsageRecord::outputTokens).sum()).isEqualTo(expectedOut);
@@ -65,7 +65,7 @@ class UsageLedgerTest {
                 assertThat(u.region()).isIn("eu", "us");
                 assertThat(u.keyId()).isNotBlank();
             });
-            assertThat(gw.store.usage("globex", 0, Long.MAX_VALUE)).isEmpty();
+            assertThat(gw.store.ledger().usage("globex", 0, Long.MAX_VALUE)).isEmpty();
         } finally {
             gw.close();
             Databases.drop(url);

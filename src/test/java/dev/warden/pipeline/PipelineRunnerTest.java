@@ -8,6 +8,8 @@ import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 
 /** The stage contract, checked with small scripted stages (test implementations of the interface). */
 class PipelineRunnerTest {

@@ -2,9 +2,9 @@ package dev.warden.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warden.audit.AuditChain;
-import dev.warden.audit.AuditEvent;
-import dev.warden.audit.AuditVerifier;
+import dev.warden.record.AuditChain;
+import dev.warden.record.AuditEvent;
+import dev.warden.record.AuditVerifier;
 import dev.warden.testing.Databases;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import dev.warden.store.jdbc.ControlStores;
+import dev.warden.record.AuditLog;
 
 /** The hash-chained audit log: appends, and every kind of tampering detected, on both databases. */
 class AuditLogTest {
@@ -36,8 +38,8 @@ class AuditLogTest {
     }
 
     private static AuditVerifier.Result verify(ControlStore store) {
-        ControlStore.AuditHead head = store.auditHead();
-        return AuditVerifier.verify(store.auditRecords(), head.seq(), head.mac(), CHAIN);
+        AuditLog.Head head = store.audit().head();
+        return AuditVerifier.verify(store.audit().all(), head.seq(), head.mac(), CHAIN);
     }
 
     private static void sql(String url, String statement) throws Exception {
@@ -53,8 +55,8 @@ class AuditLogTest {
     private static void tampered(Databases.Kind kind, Tamper tamper, long expectedFirstBad) throws Exception {
         String url = Databases.fresh(kind);
         try (ControlStore store = ControlStores.open(url)) {
-            store.appendAudit(events(5, "a"), CHAIN);
-            store.appendAudit(events(5, "b"), CHAIN);
+            store.audit().append(events(5, "a"), CHAIN);
+            store.audit().append(events(5, "b"), CHAIN);
             assertThat(verify(store).ok()).isTrue();
             tamper.run(url);
             AuditVerifier.Result r = verify(store);
@@ -74,7 +76,7 @@ class AuditLogTest {
             for (int i = 0; i < 10; i++) {
                 ControlStore s = i % 2 == 0 ? a : b;
                 String tag = "w" + i;
-                writes.add(CompletableFuture.supplyAsync(() -> s.appendAudit(events(3, tag), CHAIN)));
+                writes.add(CompletableFuture.supplyAsync(() -> s.audit().append(events(3, tag), CHAIN)));
             }
             writes.forEach(CompletableFuture::join);
             AuditVerifier.Result r = verify(a);

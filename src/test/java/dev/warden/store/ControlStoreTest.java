@@ -3,8 +3,8 @@ package dev.warden.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.warden.config.ApiKeyFormat;
-import dev.warden.config.KeyHasher;
+import dev.warden.crypto.ApiKeyFormat;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.config.Role;
 import dev.warden.config.TenantStatus;
 import dev.warden.testing.Databases;
@@ -12,6 +12,9 @@ import java.security.SecureRandom;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import dev.warden.record.AuditQuery;
+import dev.warden.record.TenantSpend;
+import dev.warden.store.jdbc.ControlStores;
 
 /** The control store, the same tests against SQLite and PostgreSQL. */
 class ControlStoreTest {
@@ -49,20 +52,20 @@ class ControlStoreTest {
     @EnumSource(Databases.Kind.class)
     void tenantsAreCreatedReadUpdatedAndNeverDuplicated(Databases.Kind kind) throws Exception {
         with(kind, (store, url) -> {
-            store.createTenant(tenant("acme"));
-            store.createTenant(new StoredTenant("globex", "free", List.of("*"), List.of("echo"), TenantStatus.ACTIVE, 1, 1));
-            assertThat(store.tenants()).extracting(StoredTenant::id).containsExactly("acme", "globex");
-            assertThat(store.tenant("globex")).hasValueSatisfying(t -> {
+            store.tenants().create(tenant("acme"));
+            store.tenants().create(new StoredTenant("globex", "free", List.of("*"), List.of("echo"), TenantStatus.ACTIVE, 1, 1));
+            assertThat(store.tenants().all()).extracting(StoredTenant::id).containsExactly("acme", "globex");
+            assertThat(store.tenants().find("globex")).hasValueSatisfying(t -> {
                 assertThat(t.regions()).containsExactly("*");
                 assertThat(t.models()).containsExactly("echo");
             });
-            assertThatThrownBy(() -> store.createTenant(tenant("acme"))).isInstanceOf(StoreException.Conflict.class);
+            assertThatThrownBy(() -> store.tenants().create(tenant("acme"))).isInstanceOf(StoreException.Conflict.class);
             StoredTenant suspended = new StoredTenant("acme", "pro", List.of("eu", "us"), List.of("gpt-sim"),
                     TenantStatus.SUSPENDED, 1000, 5000);
-            store.updateTenant(suspended);
-            assertThat(store.tenant("acme")).contains(suspended);
-            assertThatThrownBy(() -> store.updateTenant(tenant("nobody"))).isInstanceOf(StoreException.NotFound.class);
-            assertThat(store.tenant("nobody")).isEmpty();
+            store.tenants().update(suspended);
+            assertThat(store.tenants().find("acme")).contains(suspended);
+            assertThatThrownBy(() -> store.tenants().update(tenant("nobody"))).isInstanceOf(StoreException.NotFound.class);
+            assertThat(store.tenants().find("nobody")).isEmpty();
         });
     }
 
@@ -70,23 +73,23 @@ class ControlStoreTest {
     @EnumSource(Databases.Kind.class)
     void keysAreStoredAsHashesAndRevokedOnlyByTheirTenant(Databases.Kind kind) throws Exception {
         with(kind, (store, url) -> {
-            store.createTenant(tenant("acme"));
-            store.createTenant(tenant("globex"));
-            StoredKey a = store.insertKey(key("acme"));
-            StoredKey limited = store.insertKey(new StoredKey("viewer0001", "acme", Role.VIEWER, List.of("echo"),
+            store.tenants().create(tenant("acme"));
+            store.tenants().create(tenant("globex"));
+            StoredKey a = store.keys().insert(key("acme"));
+            StoredKey limited = store.keys().insert(new StoredKey("viewer0001", "acme", Role.VIEWER, List.of("echo"),
                     HASHER.hashText("x"), 3000, 0));
-            StoredKey g = store.insertKey(key("globex"));
-            assertThat(store.keys("acme")).containsExactly(a, limited);
-            assertThat(store.keys()).hasSize(3);
-            assertThat(store.keys("acme").get(1).models()).containsExactly("echo");
-            assertThat(store.keys()).allSatisfy(k -> assertThat(KeyHasher.isHashText(k.hashText())).isTrue());
-            assertThatThrownBy(() -> store.insertKey(a)).isInstanceOf(StoreException.Conflict.class);
+            StoredKey g = store.keys().insert(key("globex"));
+            assertThat(store.keys().ofTenant("acme")).containsExactly(a, limited);
+            assertThat(store.keys().all()).hasSize(3);
+            assertThat(store.keys().ofTenant("acme").get(1).models()).containsExactly("echo");
+            assertThat(store.keys().all()).allSatisfy(k -> assertThat(KeyHasher.isHashText(k.hashText())).isTrue());
+            assertThatThrownBy(() -> store.keys().insert(a)).isInstanceOf(StoreException.Conflict.class);
 
-            assertThat(store.revokeKey("globex", a.keyId(), 9000)).isFalse(); // not globex's key
-            assertThat(store.revokeKey("acme", a.keyId(), 9000)).isTrue();
-            assertThat(store.revokeKey("acme", a.keyId(), 9500)).isFalse(); // already revoked
-            assertThat(store.keys("acme").get(0).revokedAtMs()).isEqualTo(9000);
-            assertThat(store.keys("globex").get(0).revoked()).isFalse();
+            assertThat(store.keys().revoke("globex", a.keyId(), 9000)).isFalse(); // not globex's key
+            assertThat(store.keys().revoke("acme", a.keyId(), 9000)).isTrue();
+            assertThat(store.keys().revoke("acme", a.keyId(), 9500)).isFalse(); // already revoked
+            assertThat(store.keys().ofTenant("acme").get(0).revokedAtMs()).isEqualTo(9000);
+            assertThat(store.keys().ofTenant("globex").get(0).revoked()).isFalse();
             assertThat(g.toString()).doesNotContain(g.hashText());
         });
     }
@@ -96,13 +99,13 @@ class ControlStoreTest {
     void everyWriteAndOnlyWritesBumpTheVersion(Databases.Kind kind) throws Exception {
         with(kind, (store, url) -> {
             long v0 = store.version();
-            store.createTenant(tenant("acme"));
-            store.tenants();
-            store.keys();
+            store.tenants().create(tenant("acme"));
+            store.tenants().all();
+            store.keys().all();
             assertThat(store.version()).isEqualTo(v0 + 1);
-            assertThatThrownBy(() -> store.createTenant(tenant("acme"))).isInstanceOf(StoreException.Conflict.class);
+            assertThatThrownBy(() -> store.tenants().create(tenant("acme"))).isInstanceOf(StoreException.Conflict.class);
             assertThat(store.version()).as("a refused write changes nothing").isEqualTo(v0 + 1);
-            store.insertKey(key("acme"));
+            store.keys().insert(key("acme"));
             assertThat(store.version()).isEqualTo(v0 + 2);
         });
     }
@@ -112,12 +115,12 @@ class ControlStoreTest {
     void twoReplicasShareOneStoreAndReopeningMigratesNothingTwice(Databases.Kind kind) throws Exception {
         with(kind, (first, url) -> {
             try (ControlStore second = ControlStores.open(url)) {
-                first.createTenant(tenant("acme"));
-                StoredKey k = first.insertKey(key("acme"));
-                assertThat(second.tenant("acme")).isPresent();
+                first.tenants().create(tenant("acme"));
+                StoredKey k = first.keys().insert(key("acme"));
+                assertThat(second.tenants().find("acme")).isPresent();
                 assertThat(second.version()).isEqualTo(first.version());
-                assertThat(second.revokeKey("acme", k.keyId(), 42)).isTrue();
-                assertThat(first.keys("acme").get(0).revoked()).isTrue();
+                assertThat(second.keys().revoke("acme", k.keyId(), 42)).isTrue();
+                assertThat(first.keys().ofTenant("acme").get(0).revoked()).isTrue();
             }
         });
     }
@@ -137,21 +140,21 @@ class ControlStoreTest {
     void concurrentWritersFromTwoReplicasWaitForEachOtherInsteadOfFailing(Databases.Kind kind) throws Exception {
         with(kind, (first, url) -> {
             try (ControlStore second = ControlStores.open(url)) {
-                first.createTenant(tenant("acme"));
+                first.tenants().create(tenant("acme"));
                 List<java.util.concurrent.CompletableFuture<Void>> writes = new java.util.ArrayList<>();
                 for (int t = 0; t < 8; t++) {
                     ControlStore s = t % 2 == 0 ? first : second;
                     writes.add(java.util.concurrent.CompletableFuture.runAsync(() -> {
                         for (int i = 0; i < 15; i++) {
-                            s.insertKey(key("acme"));
-                            s.appendAudit(List.of(new dev.warden.audit.AuditEvent(1, "acme", null, "x", "allow", "ok", null, null, null)),
-                                    new dev.warden.audit.AuditChain(new byte[32]));
+                            s.keys().insert(key("acme"));
+                            s.audit().append(List.of(new dev.warden.record.AuditEvent(1, "acme", null, "x", "allow", "ok", null, null, null)),
+                                    new dev.warden.record.AuditChain(new byte[32]));
                         }
                     }));
                 }
                 writes.forEach(java.util.concurrent.CompletableFuture::join);
-                assertThat(first.keys("acme")).hasSize(120);
-                assertThat(second.auditHead().seq()).isEqualTo(120);
+                assertThat(first.keys().ofTenant("acme")).hasSize(120);
+                assertThat(second.audit().head().seq()).isEqualTo(120);
             }
         });
     }
@@ -162,35 +165,35 @@ class ControlStoreTest {
         with(kind, (store, url) -> {
             long v0 = store.version();
             String k = ApiKeyFormat.generate();
-            store.insertOperatorKey(new OperatorKey(ApiKeyFormat.keyId(k), "alice", dev.warden.config.PlatformRole.PLATFORM_AUDITOR,
+            store.operators().insert(new OperatorKey(ApiKeyFormat.keyId(k), "alice", dev.warden.config.PlatformRole.PLATFORM_AUDITOR,
                     HASHER.hashText(k), 10, 0));
-            assertThatThrownBy(() -> store.insertOperatorKey(new OperatorKey(ApiKeyFormat.keyId(k), "bob",
+            assertThatThrownBy(() -> store.operators().insert(new OperatorKey(ApiKeyFormat.keyId(k), "bob",
                     dev.warden.config.PlatformRole.PLATFORM_ADMIN, HASHER.hashText(k), 11, 0))).isInstanceOf(StoreException.Conflict.class);
-            assertThat(store.operatorKeys()).singleElement().satisfies(o -> {
+            assertThat(store.operators().all()).singleElement().satisfies(o -> {
                 assertThat(o.name()).isEqualTo("alice");
                 assertThat(o.revoked()).isFalse();
             });
-            assertThat(store.revokeOperatorKey(ApiKeyFormat.keyId(k), 20)).isTrue();
-            assertThat(store.revokeOperatorKey(ApiKeyFormat.keyId(k), 21)).isFalse();
-            assertThat(store.operatorKeys().get(0).revokedAtMs()).isEqualTo(20);
+            assertThat(store.operators().revoke(ApiKeyFormat.keyId(k), 20)).isTrue();
+            assertThat(store.operators().revoke(ApiKeyFormat.keyId(k), 21)).isFalse();
+            assertThat(store.operators().all().get(0).revokedAtMs()).isEqualTo(20);
 
-            assertThat(store.putSetting(new TenantSetting("acme", "budgets", "{\"a\":1}", 30))).isEmpty();
-            assertThat(store.putSetting(new TenantSetting("acme", "budgets", "{\"a\":2}", 31))).hasValueSatisfying(
+            assertThat(store.settings().put(new TenantSetting("acme", "budgets", "{\"a\":1}", 30))).isEmpty();
+            assertThat(store.settings().put(new TenantSetting("acme", "budgets", "{\"a\":2}", 31))).hasValueSatisfying(
                     before -> assertThat(before.body()).isEqualTo("{\"a\":1}"));
-            store.putSetting(new TenantSetting("globex", "auth", "{}", 32));
-            assertThat(store.settings()).extracting(TenantSetting::tenantId, TenantSetting::kind, TenantSetting::body)
+            store.settings().put(new TenantSetting("globex", "auth", "{}", 32));
+            assertThat(store.settings().all()).extracting(TenantSetting::tenantId, TenantSetting::kind, TenantSetting::body)
                     .containsExactly(org.assertj.core.groups.Tuple.tuple("acme", "budgets", "{\"a\":2}"),
                             org.assertj.core.groups.Tuple.tuple("globex", "auth", "{}"));
-            assertThat(store.deleteSetting("acme", "budgets")).isPresent();
-            assertThat(store.deleteSetting("acme", "budgets")).isEmpty();
+            assertThat(store.settings().delete("acme", "budgets")).isPresent();
+            assertThat(store.settings().delete("acme", "budgets")).isEmpty();
 
-            store.addBinding(new RoleBinding("", "alice@corp", "platform-admin", 40));
-            store.addBinding(new RoleBinding("acme", "alice@corp", "tenant-admin", 41));
-            assertThatThrownBy(() -> store.addBinding(new RoleBinding("", "alice@corp", "platform-admin", 42)))
+            store.bindings().add(new RoleBinding("", "alice@corp", "platform-admin", 40));
+            store.bindings().add(new RoleBinding("acme", "alice@corp", "tenant-admin", 41));
+            assertThatThrownBy(() -> store.bindings().add(new RoleBinding("", "alice@corp", "platform-admin", 42)))
                     .isInstanceOf(StoreException.Conflict.class);
-            assertThat(store.bindings()).extracting(RoleBinding::scope).containsExactly("", "acme");
-            assertThat(store.removeBinding("acme", "alice@corp", "tenant-admin")).isTrue();
-            assertThat(store.removeBinding("acme", "alice@corp", "tenant-admin")).isFalse();
+            assertThat(store.bindings().all()).extracting(RoleBinding::scope).containsExactly("", "acme");
+            assertThat(store.bindings().remove("acme", "alice@corp", "tenant-admin")).isTrue();
+            assertThat(store.bindings().remove("acme", "alice@corp", "tenant-admin")).isFalse();
             assertThat(store.version()).isGreaterThan(v0 + 8);
         });
     }
@@ -199,20 +202,20 @@ class ControlStoreTest {
     @EnumSource(Databases.Kind.class)
     void auditQueriesFilterAndPageNewestFirst(Databases.Kind kind) throws Exception {
         with(kind, (store, url) -> {
-            dev.warden.audit.AuditChain chain = new dev.warden.audit.AuditChain(new byte[32]);
-            List<dev.warden.audit.AuditEvent> events = new java.util.ArrayList<>();
+            dev.warden.record.AuditChain chain = new dev.warden.record.AuditChain(new byte[32]);
+            List<dev.warden.record.AuditEvent> events = new java.util.ArrayList<>();
             for (int i = 0; i < 25; i++) {
-                events.add(new dev.warden.audit.AuditEvent(1000 + i, i % 2 == 0 ? "acme" : "globex", "p", "request",
+                events.add(new dev.warden.record.AuditEvent(1000 + i, i % 2 == 0 ? "acme" : "globex", "p", "request",
                         i % 5 == 0 ? "allow" : "deny", "r" + (i % 3), null, null, null));
             }
-            store.appendAudit(events, chain);
-            List<dev.warden.audit.AuditRecord> acme = store.auditRecords(new AuditQuery("acme", null, null, null, null, 0, 0, 0, 5));
-            assertThat(acme).extracting(dev.warden.audit.AuditRecord::seq).containsExactly(25L, 23L, 21L, 19L, 17L);
-            List<dev.warden.audit.AuditRecord> next = store.auditRecords(new AuditQuery("acme", null, null, null, null, 0, 0, 17, 100));
+            store.audit().append(events, chain);
+            List<dev.warden.record.AuditRecord> acme = store.audit().query(new AuditQuery("acme", null, null, null, null, 0, 0, 0, 5));
+            assertThat(acme).extracting(dev.warden.record.AuditRecord::seq).containsExactly(25L, 23L, 21L, 19L, 17L);
+            List<dev.warden.record.AuditRecord> next = store.audit().query(new AuditQuery("acme", null, null, null, null, 0, 0, 17, 100));
             assertThat(next).hasSize(8).allSatisfy(r -> assertThat(r.event().tenant()).isEqualTo("acme"));
-            assertThat(store.auditRecords(new AuditQuery(null, null, "allow", "r0", null, 0, 0, 0, 100)))
-                    .extracting(dev.warden.audit.AuditRecord::seq).containsExactly(16L, 1L);
-            assertThat(store.auditRecords(new AuditQuery(null, null, null, null, null, 1010, 1012, 0, 100))).hasSize(2);
+            assertThat(store.audit().query(new AuditQuery(null, null, "allow", "r0", null, 0, 0, 0, 100)))
+                    .extracting(dev.warden.record.AuditRecord::seq).containsExactly(16L, 1L);
+            assertThat(store.audit().query(new AuditQuery(null, null, null, null, null, 1010, 1012, 0, 100))).hasSize(2);
         });
     }
 
@@ -220,23 +223,23 @@ class ControlStoreTest {
     @EnumSource(Databases.Kind.class)
     void spendSumsTheLedgerPerTenantOverAPeriod(Databases.Kind kind) throws Exception {
         with(kind, (store, url) -> {
-            List<dev.warden.usage.UsageRecord> rows = new java.util.ArrayList<>();
+            List<dev.warden.record.UsageRecord> rows = new java.util.ArrayList<>();
             long minute = 60_000;
             for (int i = 0; i < 10; i++) {
-                rows.add(new dev.warden.usage.UsageRecord("r" + i, 100 * minute + i * minute + 7, i < 6 ? "acme" : "globex", "k", null,
+                rows.add(new dev.warden.record.UsageRecord("r" + i, 100 * minute + i * minute + 7, i < 6 ? "acme" : "globex", "k", null,
                         "m", "eu", "chat", 10, 20, 1000 + i, 200, 5, false, false));
             }
-            store.appendUsage(rows.subList(0, 4));
-            store.appendUsage(rows.subList(4, 10)); // the rollup adds up across batches
-            store.appendUsage(List.of(new dev.warden.usage.UsageRecord("r10", 100 * minute + 30_000, "acme", "k", null, "m", "eu",
+            store.ledger().append(rows.subList(0, 4));
+            store.ledger().append(rows.subList(4, 10)); // the rollup adds up across batches
+            store.ledger().append(List.of(new dev.warden.record.UsageRecord("r10", 100 * minute + 30_000, "acme", "k", null, "m", "eu",
                     "chat", 1, 2, 3, 200, 5, false, false))); // same minute as r0: summed into its row
-            assertThat(store.spend(100 * minute, 200 * minute)).containsExactly(new TenantSpend("acme", 7, 61, 122, 6018),
+            assertThat(store.ledger().spend(100 * minute, 200 * minute)).containsExactly(new TenantSpend("acme", 7, 61, 122, 6018),
                     new TenantSpend("globex", 4, 40, 80, 4030));
             // whole minutes: [minute 105, minute 107) holds r5 (acme) and r6 (globex)
-            assertThat(store.spend(105 * minute, 107 * minute)).containsExactly(new TenantSpend("acme", 1, 10, 20, 1005),
+            assertThat(store.ledger().spend(105 * minute, 107 * minute)).containsExactly(new TenantSpend("acme", 1, 10, 20, 1005),
                     new TenantSpend("globex", 1, 10, 20, 1006));
             // the ledger itself keeps every row
-            assertThat(store.usage("acme", 0, Long.MAX_VALUE)).hasSize(7);
+            assertThat(store.ledger().usage("acme", 0, Long.MAX_VALUE)).hasSize(7);
         });
     }
 
@@ -249,13 +252,13 @@ class ControlStoreTest {
             assertThat(listening).isNotNull();
             try {
                 Thread.sleep(300); // LISTEN is registered
-                writer.createTenant(tenant("acme"));
+                writer.tenants().create(tenant("acme"));
                 long deadline = System.nanoTime() + 2_000_000_000L;
                 while (changes.get() == 0 && System.nanoTime() < deadline) {
                     Thread.sleep(10);
                 }
                 assertThat(changes.get()).isEqualTo(1);
-                assertThatThrownBy(() -> writer.createTenant(tenant("acme"))).isInstanceOf(StoreException.Conflict.class);
+                assertThatThrownBy(() -> writer.tenants().create(tenant("acme"))).isInstanceOf(StoreException.Conflict.class);
                 Thread.sleep(300);
                 assertThat(changes.get()).as("a rolled-back write notifies nobody").isEqualTo(1);
             } finally {
@@ -275,24 +278,24 @@ class ControlStoreTest {
         with(kind, (store, url) -> {
             long v0 = store.version();
             String secret = HASHER.hashText("job-secret");
-            store.insertJob(new StoredJob("j1", "acme", owner("key1"), "training", "gpt-sim", PLACED, "queued", null, secret, null, 0, 0, 10, 10));
-            store.insertJob(new StoredJob("j2", "acme", owner("key2"), "batch", "gpt-sim", PLACED, "queued", null, secret, null, 0, 0, 20, 20));
-            store.insertJob(new StoredJob("j3", "globex", owner("key3"), "batch", "gpt-sim", PLACED, "queued", null, secret, null, 0, 0, 30, 30));
-            assertThatThrownBy(() -> store.insertJob(new StoredJob("j1", "globex", owner("k"), "batch", "m", PLACED, "queued", null, secret, null,
+            store.jobs().insert(new StoredJob("j1", "acme", owner("key1"), "training", "gpt-sim", PLACED, "queued", null, secret, null, 0, 0, 10, 10));
+            store.jobs().insert(new StoredJob("j2", "acme", owner("key2"), "batch", "gpt-sim", PLACED, "queued", null, secret, null, 0, 0, 20, 20));
+            store.jobs().insert(new StoredJob("j3", "globex", owner("key3"), "batch", "gpt-sim", PLACED, "queued", null, secret, null, 0, 0, 30, 30));
+            assertThatThrownBy(() -> store.jobs().insert(new StoredJob("j1", "globex", owner("k"), "batch", "m", PLACED, "queued", null, secret, null,
                     0, 0, 1, 1))).isInstanceOf(StoreException.Conflict.class);
-            assertThat(store.job("globex", "j1")).as("another tenant's job is absent").isEmpty();
-            assertThat(store.jobs("acme", null)).extracting(StoredJob::id).containsExactly("j2", "j1");
-            assertThat(store.jobs("acme", "key1")).extracting(StoredJob::id).containsExactly("j1");
+            assertThat(store.jobs().find("globex", "j1")).as("another tenant's job is absent").isEmpty();
+            assertThat(store.jobs().list("acme", null)).extracting(StoredJob::id).containsExactly("j2", "j1");
+            assertThat(store.jobs().list("acme", "key1")).extracting(StoredJob::id).containsExactly("j1");
 
-            assertThat(store.activeJobs("acme")).isEqualTo(2);
-            assertThat(store.updateJob("acme", "j1", "running", "up-77", null, 41)).isTrue();
-            assertThat(store.recordRenewal("acme", "j1", 42)).isTrue();
-            assertThat(store.recordRenewal("globex", "j1", 43)).isFalse();
-            assertThat(store.updateJob("acme", "j1", "cancelled", null, "owner_key_revoked", 44)).isTrue();
-            assertThat(store.updateJob("acme", "j1", "running", null, null, 45)).as("finished jobs never change").isFalse();
-            assertThat(store.recordRenewal("acme", "j1", 46)).isFalse();
-            assertThat(store.activeJobs("acme")).isEqualTo(1);
-            assertThat(store.job("acme", "j1")).hasValueSatisfying(j -> {
+            assertThat(store.jobs().active("acme")).isEqualTo(2);
+            assertThat(store.jobs().update("acme", "j1", "running", "up-77", null, 41)).isTrue();
+            assertThat(store.jobs().recordRenewal("acme", "j1", 42)).isTrue();
+            assertThat(store.jobs().recordRenewal("globex", "j1", 43)).isFalse();
+            assertThat(store.jobs().update("acme", "j1", "cancelled", null, "owner_key_revoked", 44)).isTrue();
+            assertThat(store.jobs().update("acme", "j1", "running", null, null, 45)).as("finished jobs never change").isFalse();
+            assertThat(store.jobs().recordRenewal("acme", "j1", 46)).isFalse();
+            assertThat(store.jobs().active("acme")).isEqualTo(1);
+            assertThat(store.jobs().find("acme", "j1")).hasValueSatisfying(j -> {
                 assertThat(j.state()).isEqualTo("cancelled");
                 assertThat(j.upstreamJobId()).isEqualTo("up-77");
                 assertThat(j.stopReason()).isEqualTo("owner_key_revoked");
@@ -303,9 +306,9 @@ class ControlStoreTest {
                 assertThat(j.placement()).isEqualTo(PLACED);
                 assertThat(j.owner()).isEqualTo(owner("key1"));
             });
-            assertThat(store.job("acme", "j2")).hasValueSatisfying(j -> assertThat(j.lastRenewalAtMs()).isZero());
-            assertThat(store.jobForRenewal("j3")).hasValueSatisfying(j -> assertThat(j.tenantId()).isEqualTo("globex"));
-            assertThat(store.jobForRenewal("j9")).isEmpty();
+            assertThat(store.jobs().find("acme", "j2")).hasValueSatisfying(j -> assertThat(j.lastRenewalAtMs()).isZero());
+            assertThat(store.jobs().forRenewal("j3")).hasValueSatisfying(j -> assertThat(j.tenantId()).isEqualTo("globex"));
+            assertThat(store.jobs().forRenewal("j9")).isEmpty();
             assertThat(store.version()).as("jobs are not snapshot state").isEqualTo(v0);
         });
     }

@@ -2,17 +2,17 @@ package dev.warden.testing;
 
 import dev.warden.admin.AdminToken;
 import dev.warden.app.Gateway;
-import dev.warden.config.ApiKeyFormat;
-import dev.warden.config.KeyHasher;
+import dev.warden.crypto.ApiKeyFormat;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.config.SnapshotCompiler;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.sim.SimOptions;
 import dev.warden.sim.SimServer;
-import dev.warden.audit.AuditChain;
-import dev.warden.audit.AuditWriter;
-import dev.warden.usage.LedgerWriter;
+import dev.warden.record.AuditChain;
+import dev.warden.record.AuditWriter;
+import dev.warden.record.LedgerWriter;
 import dev.warden.store.ControlStore;
-import dev.warden.store.ControlStores;
+import dev.warden.store.jdbc.ControlStores;
 import dev.warden.store.StoreState;
 import dev.warden.store.StoreSync;
 import io.vertx.core.Vertx;
@@ -232,13 +232,13 @@ public final class TestGateway implements AutoCloseable {
      * The ledger row of one request, waiting (5 s at most) for it: a row is queued when its exchange
      * completes, which may be just after the client has its answer.
      */
-    public dev.warden.usage.UsageRecord usageRow(String tenant, String requestId) throws InterruptedException {
+    public dev.warden.record.UsageRecord usageRow(String tenant, String requestId) throws InterruptedException {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (true) {
             if (!ledger.flush(5000)) {
                 throw new AssertionError("ledger writer did not drain in 5 s");
             }
-            for (dev.warden.usage.UsageRecord r : store.usage(tenant, 0, Long.MAX_VALUE)) {
+            for (dev.warden.record.UsageRecord r : store.ledger().usage(tenant, 0, Long.MAX_VALUE)) {
                 if (r.requestId().equals(requestId)) {
                     return r;
                 }
@@ -251,11 +251,11 @@ public final class TestGateway implements AutoCloseable {
     }
 
     /** Every audit record, once everything queued so far has been written. */
-    public java.util.List<dev.warden.audit.AuditRecord> auditRecords() throws InterruptedException {
+    public java.util.List<dev.warden.record.AuditRecord> auditRecords() throws InterruptedException {
         if (!audit.flush(5000)) {
             throw new AssertionError("audit writer did not drain in 5 s");
         }
-        return store.auditRecords();
+        return store.audit().all();
     }
 
     /**
@@ -279,11 +279,11 @@ public final class TestGateway implements AutoCloseable {
     }
 
     /** Since {@code mark}, exactly one audit event was added: a deny whose reason starts with {@code code}. */
-    public dev.warden.audit.AuditEvent assertOneNewDeny(int mark, String code) throws InterruptedException {
-        java.util.List<dev.warden.audit.AuditRecord> all = auditRecords();
-        java.util.List<dev.warden.audit.AuditRecord> added = all.subList(mark, all.size());
+    public dev.warden.record.AuditEvent assertOneNewDeny(int mark, String code) throws InterruptedException {
+        java.util.List<dev.warden.record.AuditRecord> all = auditRecords();
+        java.util.List<dev.warden.record.AuditRecord> added = all.subList(mark, all.size());
         org.assertj.core.api.Assertions.assertThat(added).as("audit events added (expected one: %s)", code).hasSize(1);
-        dev.warden.audit.AuditEvent e = added.get(0).event();
+        dev.warden.record.AuditEvent e = added.get(0).event();
         org.assertj.core.api.Assertions.assertThat(e.decision()).isEqualTo("deny");
         org.assertj.core.api.Assertions.assertThat(e.reason()).as("reason").matches(java.util.regex.Pattern.quote(code) + "(:.*)?");
         return e;
@@ -297,7 +297,7 @@ public final class TestGateway implements AutoCloseable {
         // The event is recorded as the exchange completes, which may be just after the answer left:
         // wait for it (up to 5 s), then give a second copy, if there were one, the time to show.
         long deadline = System.nanoTime() + 5_000_000_000L;
-        java.util.List<dev.warden.audit.AuditRecord> events;
+        java.util.List<dev.warden.record.AuditRecord> events;
         do {
             events = auditRecords().stream().filter(r -> requestId.equals(r.event().requestId())).toList();
             if (events.isEmpty()) {
@@ -309,7 +309,7 @@ public final class TestGateway implements AutoCloseable {
             events = auditRecords().stream().filter(r -> requestId.equals(r.event().requestId())).toList();
         }
         org.assertj.core.api.Assertions.assertThat(events).as("audit events of request %s (%s)", requestId, code).hasSize(1);
-        dev.warden.audit.AuditEvent e = events.get(0).event();
+        dev.warden.record.AuditEvent e = events.get(0).event();
         org.assertj.core.api.Assertions.assertThat(e.decision()).isEqualTo("deny");
         org.assertj.core.api.Assertions.assertThat(e.reason()).as("reason").matches(java.util.regex.Pattern.quote(code) + "(:.*)?");
         for (String k : keys.values()) {

@@ -1,6 +1,6 @@
 package dev.warden.admission.store;
 
-import dev.warden.admission.AdmissionRefusal;
+import dev.warden.admission.Refusal;
 import dev.warden.admission.BudgetBook;
 import dev.warden.admission.Limiter;
 import dev.warden.admission.LimiterStore;
@@ -44,17 +44,16 @@ public final class LocalLimiterStore implements LimiterStore {
         if (budgets == null) {
             return Future.succeededFuture(new Answer(new Held(limiter, null, d.reservation(), BudgetBook.Hold.NONE), null, 0, all));
         }
-        Future<BudgetBook.Hold> held = budgets.reserve(ask.caller().tenant(), ask.worstMicros(), ask.worstTokens(), ask.quotas(),
-                System.currentTimeMillis());
-        return held.transform(ar -> {
-            if (ar.succeeded()) {
-                return Future.succeededFuture(new Answer(new Held(limiter, budgets, d.reservation(), ar.result()), null, 0, all));
+        Future<BudgetBook.Reservation> reserved = budgets.reserve(ask.caller().tenant(), ask.worstMicros(), ask.worstTokens(),
+                ask.quotas(), System.currentTimeMillis());
+        return reserved.transform(ar -> {
+            if (ar.succeeded() && ar.result() instanceof BudgetBook.Hold hold) {
+                return Future.succeededFuture(new Answer(new Held(limiter, budgets, d.reservation(), hold), null, 0, all));
             }
             limiter.settle(d.reservation(), 0, System.nanoTime()); // nothing ran: the rates' reservation comes back
-            if (ar.cause() instanceof AdmissionRefusal refusal) {
-                return Future.succeededFuture(Answer.refused(refusal.error(), refusal.retryAfterSeconds(), all));
-            }
-            return Future.failedFuture(ar.cause());
+            return ar.succeeded() && ar.result() instanceof Refusal refusal
+                    ? Future.succeededFuture(Answer.refused(refusal.error(), refusal.retryAfterSeconds(), all))
+                    : Future.failedFuture(ar.cause());
         });
     }
 

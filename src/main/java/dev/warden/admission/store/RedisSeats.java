@@ -1,17 +1,17 @@
 package dev.warden.admission.store;
 
-import dev.warden.admission.AdmissionRefusal;
 import dev.warden.admission.FairQueue;
-import dev.warden.admission.FairQueues;
+import dev.warden.admission.Refusal;
 import dev.warden.admission.SeatQueue;
 import dev.warden.config.PoolConfig;
-import dev.warden.pipeline.ErrorCode;
-import dev.warden.pipeline.GatewayError;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,44 +28,27 @@ import java.util.concurrent.atomic.LongAdder;
  * its own requests ends (seats freed on another replica are seen at the next ask). Its waiters'
  * registrations in Redis have a lease, so a replica that dies stops blocking others' turns. Seats
  * are a hold with the store's TTL, renewed while the request runs. While Redis cannot be reached,
- * the pool's seats are this replica's share of them, in a local {@link FairQueue}.
+ * the pool's seats are this replica's share of them ({@link OutageSeats}).
  */
 final class RedisSeats implements SeatQueue {
     static final long POLL_MS = 20;
     private static final long WAIT_LEASE_MS = 2_000;
 
-    private final RedisLimiterStore store;
+    private final RedisLink link;
+    private final HoldRenewals renewals;
+    private final Settlements settlements;
     private final PoolConfig.Capacity capacity;
     private final List<String> keys;
     private final String holdsKey;
     private final String waitKey;
     /** Local waiters by their registration ({@code class:tenant:replica}), in arrival order. */
-    private final Map<String, ArrayDeque<Waiter>> waiting = new LinkedHashMap<>();
+    private final Map<String, ArrayDeque<SeatWaiter>> waiting = new LinkedHashMap<>();
     private final LongAdder queued = new LongAdder();
     private final LongAdder timedOut = new LongAdder();
     private volatile int free;
-    private volatile FairQueue fallback;
+    private final OutageSeats outage;
     private boolean asking;
     private boolean tickScheduled;
-
-    private static final class Waiter {
-        final String tenant;
-        final int seats;
-        final double weight;
-        final boolean isBatch;
-        final Promise<Held> promise = Promise.promise();
-        final Context context;
-        long timer = -1;
-        boolean done;
-
-        Waiter(String tenant, int seats, double weight, boolean isBatch, Context context) {
-            this.tenant = tenant;
-            this.seats = seats;
-            this.weight = weight;
-            this.isBatch = isBatch;
-            this.context = context;
-        }
-    }
 
     PoolConfig.Capacity capacity() {
         return capacity;
@@ -80,36 +63,39 @@ final class RedisSeats implements SeatQueue {
         free = Math.max(0, capacity.seats() - used);
     }
 
-    RedisSeats(RedisLimiterStore store, String pool, PoolConfig.Capacity capacity) {
-        this.store = store;
+    RedisSeats(RedisLink link, HoldRenewals renewals, Settlements settlements, String pool, PoolConfig.Capacity capacity) {
+        this.link = link;
+        this.renewals = renewals;
+        this.settlements = settlements;
         this.capacity = capacity;
         this.free = capacity.seats();
-        String prefix = "{" + store.settings().namespace() + ":pool:" + pool + "}:";
+        this.outage = new OutageSeats(capacity, link::replicas);
+        String prefix = "{" + link.settings().namespace() + ":pool:" + pool + "}:";
         this.holdsKey = prefix + "h";
         this.waitKey = prefix + "wait";
         this.keys = List.of(prefix + "used", holdsKey, prefix + "hd", prefix + "served", waitKey, prefix + "credit", prefix + "last");
     }
 
     @Override
-    public Future<Held> acquire(String tenant, int seats, double weight, boolean isBatch, Context context) {
-        if (!store.up()) {
+    public Future<Turn> acquire(String tenant, int seats, double weight, boolean isBatch, Context context) {
+        if (!link.up()) {
             return local(tenant, seats, weight, isBatch, context);
         }
-        Waiter w = new Waiter(tenant, Math.max(1, Math.min(seats, capacity.seats())), weight, isBatch, context);
+        SeatWaiter w = new SeatWaiter(tenant, Math.max(1, Math.min(seats, capacity.seats())), weight, isBatch, context);
         String member = member(w);
         synchronized (this) {
-            ArrayDeque<Waiter> q = waiting.get(member);
+            ArrayDeque<SeatWaiter> q = waiting.get(member);
             if (q != null && !q.isEmpty()) { // its tenant already waits here: no overtaking its own queue
                 return enqueue(member, w);
             }
         }
         return ask(w, member, false).transform(ar -> {
             if (ar.failed()) {
-                store.failed(ar.cause());
+                link.markDown(ar.cause());
                 return local(tenant, seats, weight, isBatch, context);
             }
             if (ar.result() != null) {
-                return Future.succeededFuture(ar.result());
+                return Future.succeededFuture((Turn) ar.result());
             }
             synchronized (this) {
                 return enqueue(member, w);
@@ -118,10 +104,10 @@ final class RedisSeats implements SeatQueue {
     }
 
     /** Under the lock: the request waits here for its turn (bounded queue, deadline). */
-    private Future<Held> enqueue(String member, Waiter w) {
-        ArrayDeque<Waiter> q = waiting.computeIfAbsent(member, m -> new ArrayDeque<>());
+    private Future<Turn> enqueue(String member, SeatWaiter w) {
+        ArrayDeque<SeatWaiter> q = waiting.computeIfAbsent(member, m -> new ArrayDeque<>());
         if (q.size() >= capacity.maxQueuePerTenant()) {
-            return Future.failedFuture(new AdmissionRefusal(GatewayError.of(ErrorCode.QUEUE_FULL, "This tenant already has "
+            return Future.succeededFuture(new Refusal(GatewayError.of(ErrorCode.QUEUE_FULL, "This tenant already has "
                     + capacity.maxQueuePerTenant() + " requests waiting for capacity.", "queue_full"),
                     Math.max(1, capacity.queueTimeoutMs() / 1000)));
         }
@@ -133,25 +119,25 @@ final class RedisSeats implements SeatQueue {
     }
 
     /** Asks Redis for one waiter's seats: the held seats, or null when it is not its turn or they are not free. */
-    private Future<Held> ask(Waiter w, String member, boolean more) {
-        String holdId = store.newHoldId();
-        return store.call("seats", RedisLimiterStore.SEATS, keys, args(w, member, more, holdId)).map(r -> granted(r, holdId));
+    private Future<Held> ask(SeatWaiter w, String member, boolean more) {
+        String holdId = link.newHoldId();
+        return link.call("seats", LimiterScripts.SEATS, keys, args(w, member, more, holdId)).map(r -> granted(r, holdId));
     }
 
-    private List<String> args(Waiter w, String member, boolean more, String holdId) {
+    private List<String> args(SeatWaiter w, String member, boolean more, String holdId) {
         return List.of(w.tenant, Integer.toString(w.seats), Double.toString(Math.max(w.weight, 0.001)),
-                w.isBatch ? "b" : "i", holdId, Long.toString(store.settings().holdTtlSeconds() * 1000L),
+                w.isBatch ? "b" : "i", holdId, Long.toString(link.settings().holdTtlSeconds() * 1000L),
                 Integer.toString(capacity.seats()), Double.toString(capacity.batchSharePercent() / 100.0), member,
                 Long.toString(WAIT_LEASE_MS), more ? "1" : "0");
     }
 
     /** The seats the script's answer grants (held and renewed from now on), or null. */
-    private Held granted(io.vertx.redis.client.Response r, String holdId) {
+    private Held granted(Response r, String holdId) {
         free = Math.max(0, r.get(1).toInteger());
         if (r.get(0).toInteger() != 1) {
             return null;
         }
-        store.running(holdId, holdsKey);
+        renewals.running(holdId, holdsKey, holdId);
         return new Seat(holdId);
     }
 
@@ -160,37 +146,37 @@ final class RedisSeats implements SeatQueue {
      * its tenant already waits here (its requests keep their order) or Redis is away.
      */
     FirstAsk firstAsk(String tenant, int seats, double weight, boolean isBatch) {
-        if (!store.up()) {
+        if (!link.up()) {
             return null;
         }
-        Waiter w = new Waiter(tenant, Math.max(1, Math.min(seats, capacity.seats())), weight, isBatch, null);
+        SeatWaiter w = new SeatWaiter(tenant, Math.max(1, Math.min(seats, capacity.seats())), weight, isBatch, null);
         String member = member(w);
         synchronized (this) {
-            ArrayDeque<Waiter> q = waiting.get(member);
+            ArrayDeque<SeatWaiter> q = waiting.get(member);
             if (q != null && !q.isEmpty()) {
                 return null;
             }
         }
-        String holdId = store.newHoldId();
-        return new FirstAsk(this, member, holdId, RedisLimiterStore.SEATS.call(keys, args(w, member, false, holdId)));
+        String holdId = link.newHoldId();
+        return new FirstAsk(this, member, holdId, LimiterScripts.SEATS.call(keys, args(w, member, false, holdId)));
     }
 
     /** A first ask sent with its admission: its request, and what to make of the answer. */
     record FirstAsk(RedisSeats seats, String member, String holdId, Request request) {
         /** The seats granted, or null (it is registered as waiting: it must wait here, or leave). */
-        Held answer(io.vertx.redis.client.Response r) {
+        Held answer(Response r) {
             return seats.granted(r, holdId);
         }
 
         /** The request will not wait after all (its admission was refused): others need not leave it its turn. */
         void leave() {
             synchronized (seats) {
-                ArrayDeque<Waiter> q = seats.waiting.get(member);
+                ArrayDeque<SeatWaiter> q = seats.waiting.get(member);
                 if (q != null && !q.isEmpty()) {
                     return;
                 }
             }
-            seats.store.later(Request.cmd(Command.ZREM).arg(seats.waitKey).arg(member));
+            seats.settlements.later(Request.cmd(Command.ZREM).arg(seats.waitKey).arg(member));
         }
     }
 
@@ -206,8 +192,8 @@ final class RedisSeats implements SeatQueue {
         @Override
         public void release() {
             if (released.compareAndSet(false, true)) {
-                store.ended(holdId);
-                store.later(RedisLimiterStore.UNSEAT.call(keys.subList(0, 3), List.of(holdId)));
+                renewals.ended(holdId);
+                settlements.later(LimiterScripts.UNSEAT.call(keys.subList(0, 3), List.of(holdId)));
                 scheduleTick(1); // this replica's waiters may go now
             }
         }
@@ -216,7 +202,7 @@ final class RedisSeats implements SeatQueue {
     private synchronized void scheduleTick(long delayMs) {
         if (!tickScheduled && !waiting.isEmpty()) {
             tickScheduled = true;
-            store.vertx().setTimer(delayMs, t -> tick());
+            link.vertx().setTimer(delayMs, t -> tick());
         }
     }
 
@@ -228,7 +214,7 @@ final class RedisSeats implements SeatQueue {
             if (asking || waiting.isEmpty()) {
                 return;
             }
-            if (!store.up()) { // Redis went away while they waited: they wait on for this replica's share
+            if (!link.up()) { // Redis went away while they waited: they wait on for this replica's share
                 moveToFallback();
                 return;
             }
@@ -239,7 +225,7 @@ final class RedisSeats implements SeatQueue {
     }
 
     private void askInTurn(List<String> members, int index) {
-        Waiter head;
+        SeatWaiter head;
         String member;
         boolean more;
         synchronized (this) {
@@ -258,7 +244,7 @@ final class RedisSeats implements SeatQueue {
         int at = index;
         ask(head, member, more).onComplete(ar -> {
             if (ar.failed()) {
-                store.failed(ar.cause());
+                link.markDown(ar.cause());
                 synchronized (this) {
                     asking = false;
                 }
@@ -272,7 +258,7 @@ final class RedisSeats implements SeatQueue {
             }
             boolean delivered;
             synchronized (this) {
-                ArrayDeque<Waiter> q = waiting.get(member);
+                ArrayDeque<SeatWaiter> q = waiting.get(member);
                 delivered = q != null && q.peek() == head && !head.done;
                 if (delivered) {
                     q.poll();
@@ -292,14 +278,14 @@ final class RedisSeats implements SeatQueue {
         });
     }
 
-    private void expire(String member, Waiter w) {
+    private void expire(String member, SeatWaiter w) {
         boolean last;
         synchronized (this) {
             if (w.done) {
                 return;
             }
             w.done = true;
-            ArrayDeque<Waiter> q = waiting.get(member);
+            ArrayDeque<SeatWaiter> q = waiting.get(member);
             if (q != null) {
                 q.remove(w);
             }
@@ -309,18 +295,18 @@ final class RedisSeats implements SeatQueue {
             }
         }
         if (last) { // no longer waiting here: leave the others their turn at once
-            store.later(Request.cmd(Command.ZREM).arg(waitKey).arg(member));
+            settlements.later(Request.cmd(Command.ZREM).arg(waitKey).arg(member));
         }
         timedOut.increment();
-        w.promise.tryFail(new AdmissionRefusal(GatewayError.of(ErrorCode.QUEUE_TIMEOUT,
+        w.promise.tryComplete(new Refusal(GatewayError.of(ErrorCode.QUEUE_TIMEOUT,
                 "The pool had no capacity for this request within " + capacity.queueTimeoutMs() + " ms.", "queue_timeout"), 1));
     }
 
     /** Under the lock: the waiters go on waiting in the local queue of this replica's share. */
     private void moveToFallback() {
-        FairQueue local = fallback();
-        for (ArrayDeque<Waiter> q : waiting.values()) {
-            for (Waiter w : q) {
+        FairQueue local = outage.queue();
+        for (ArrayDeque<SeatWaiter> q : waiting.values()) {
+            for (SeatWaiter w : q) {
                 if (!w.done) {
                     w.done = true;
                     w.context.owner().cancelTimer(w.timer);
@@ -337,42 +323,26 @@ final class RedisSeats implements SeatQueue {
         waiting.clear();
     }
 
-    private Future<Held> local(String tenant, int seats, double weight, boolean isBatch, Context context) {
-        return fallback().acquire(tenant, seats, weight, isBatch, context).map(s -> (Held) s);
+    private Future<Turn> local(String tenant, int seats, double weight, boolean isBatch, Context context) {
+        return outage.queue().acquire(tenant, seats, weight, isBatch, context);
     }
 
-    /** The pool's seats while Redis is away: this replica's share of them. */
-    private FairQueue fallback() {
-        FairQueue f = fallback;
-        if (f == null) {
-            synchronized (this) {
-                if (fallback == null) {
-                    int share = Math.max(1, capacity.seats() / Math.max(1, store.replicas()));
-                    fallback = FairQueues.local(new PoolConfig.Capacity(share, capacity.seatTokens(), capacity.maxQueuePerTenant(),
-                            capacity.queueTimeoutMs(), capacity.batchSharePercent()));
-                }
-                f = fallback;
-            }
-        }
-        return f;
-    }
-
-    private String member(Waiter w) {
-        return (w.isBatch ? "b:" : "i:") + w.tenant + ":" + store.replica();
+    private String member(SeatWaiter w) {
+        return (w.isBatch ? "b:" : "i:") + w.tenant + ":" + link.replica();
     }
 
     @Override
     public int freeSeats() {
-        return store.up() || fallback == null ? free : fallback.freeSeats();
+        return link.up() ? free : outage.freeSeats(free);
     }
 
     @Override
     public long queuedTotal() {
-        return queued.sum() + (fallback == null ? 0 : fallback.queuedTotal());
+        return queued.sum() + outage.queuedTotal();
     }
 
     @Override
     public long timedOutTotal() {
-        return timedOut.sum() + (fallback == null ? 0 : fallback.timedOutTotal());
+        return timedOut.sum() + outage.timedOutTotal();
     }
 }

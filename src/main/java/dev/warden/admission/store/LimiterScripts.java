@@ -1,0 +1,20 @@
+package dev.warden.admission.store;
+
+import dev.warden.redis.RedisScript;
+import java.util.List;
+
+/** The limiter store's Lua scripts (resources under {@code /admission}), each called by its SHA-1. */
+final class LimiterScripts {
+    static final RedisScript ADMIT = RedisScript.at("/admission/admit.lua");
+    static final RedisScript SETTLE = RedisScript.at("/admission/settle.lua");
+    static final RedisScript RENEW = RedisScript.at("/admission/renew.lua");
+    static final RedisScript DEBIT = RedisScript.at("/admission/debit.lua");
+    static final RedisScript HEARTBEAT = RedisScript.at("/admission/heartbeat.lua");
+    static final RedisScript SEATS = RedisScript.at("/admission/seats.lua");
+    static final RedisScript UNSEAT = RedisScript.at("/admission/unseat.lua");
+    /** Every script, loaded together into a Redis that does not know them. */
+    static final List<RedisScript> ALL = List.of(ADMIT, SETTLE, RENEW, DEBIT, HEARTBEAT, SEATS, UNSEAT);
+
+    private LimiterScripts() {
+    }
+}

@@ -1,0 +1,22 @@
+package dev.warden.admission.store;
+
+import dev.warden.admission.BudgetBook;
+import dev.warden.admission.LimiterStore;
+import java.util.List;
+
+/** Everything one admission sends to Redis: who, what limits, which buckets and accounts. */
+record Plan(LimiterStore.Ask ask, String tenant, String prefix, List<Bucket> buckets, List<Account> accounts) {
+    /** One GCRA bucket the script checks: its policy name for the headers, key, charge and shape. */
+    record Bucket(String policy, String key, long units, double intervalUs, double toleranceUs, long burst, int windowSeconds,
+                  boolean tokens) {
+    }
+
+    /** One budget or quota account the script reserves on. */
+    record Account(BudgetBook.Allowance allowance, String key, long amount, long periodEndMs) {
+    }
+
+    /** Nothing for Redis to check or hold. */
+    boolean empty() {
+        return buckets.isEmpty() && accounts.isEmpty() && ask.limits().concurrency() <= 0;
+    }
+}

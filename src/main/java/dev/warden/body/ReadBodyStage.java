@@ -1,0 +1,72 @@
+package dev.warden.body;
+
+import dev.warden.config.Limits;
+import dev.warden.problem.ErrorCode;
+import dev.warden.pipeline.Exchange;
+import dev.warden.problem.GatewayError;
+import dev.warden.pipeline.Outcome;
+import dev.warden.pipeline.Stage;
+import dev.warden.exchange.RequestContext;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * Reads and parses the body, after authentication: an anonymous client can never make the gateway
+ * buffer a body, and a {@code 100-continue} client does not even send it before its key is
+ * checked. The body is read whole (up to {@code limits.maxBodyBytes}) because nothing may be
+ * forwarded before it has been checked; past the cap the read stops with 413.
+ */
+public final class ReadBodyStage implements Stage {
+
+    @Override
+    public String name() {
+        return "body";
+    }
+
+    @Override
+    public Future<Outcome> onRequest(Exchange exchange) {
+        if (!exchange.request().operation().hasBody()) {
+            return Outcome.continueNow();
+        }
+        HttpServerRequest request = exchange.request().http();
+        Limits limits = exchange.require(RequestContext.SNAPSHOT).config().limits();
+        Promise<Outcome> outcome = Promise.promise();
+        String declared = request.getHeader("Content-Length");
+        Buffer body = Buffer.buffer(declared == null ? 1024 : Math.min(Integer.parseInt(declared), 64 * 1024));
+        boolean[] over = {false};
+        request.handler(chunk -> {
+            if (over[0]) {
+                return;
+            }
+            if (body.length() + chunk.length() > limits.maxBodyBytes()) {
+                over[0] = true;
+                request.pause();
+                outcome.tryComplete(Outcome.reject(GatewayError.of(ErrorCode.BODY_TOO_LARGE,
+                        "The body is larger than " + limits.maxBodyBytes() + " bytes.", "body_too_large")));
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        request.exceptionHandler(e -> outcome.tryComplete(Outcome.reject(GatewayError.of(ErrorCode.INVALID_REQUEST,
+                "The request body could not be read.", "body_read_failed"))));
+        request.endHandler(v -> {
+            if (over[0]) {
+                return;
+            }
+            JsonBodies.Parsed parsed = JsonBodies.parse(body, limits.maxJsonDepth(), limits.maxBodyBytes());
+            if (parsed.error() != null) {
+                outcome.tryComplete(Outcome.reject(parsed.error()));
+                return;
+            }
+            exchange.put(RequestContext.BODY, parsed.body());
+            outcome.tryComplete(Outcome.CONTINUE);
+        });
+        if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {
+            request.response().writeContinue();
+        }
+        request.resume();
+        return outcome.future();
+    }
+}

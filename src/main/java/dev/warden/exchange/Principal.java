@@ -1,0 +1,19 @@
+package dev.warden.exchange;
+
+import dev.warden.config.Role;
+import java.util.Set;
+
+/**
+ * Who is calling: a verified subject of exactly one tenant.
+ *
+ * @param subject   the credential's id (an API key id)
+ * @param models    the credential's own model restriction, or null for all of its tenant's
+ * @param method    how it was proven ({@code api_key})
+ */
+public record Principal(String tenantId, String subject, Role role, Set<String> models, String method) {
+    public Principal {
+        java.util.Objects.requireNonNull(tenantId, "tenantId");
+        java.util.Objects.requireNonNull(subject, "subject");
+        java.util.Objects.requireNonNull(role, "role");
+    }
+}

@@ -1,0 +1,34 @@
+package dev.warden.exchange;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.buffer.Buffer;
+import java.util.Map;
+
+/**
+ * A request body that was checked to be one strict JSON object, with the few top-level fields the
+ * gateway acts on ({@code model}, {@code user}, {@code max_tokens}, {@code max_completion_tokens},
+ * {@code n}, {@code stream}, {@code stream_options}, {@code temperature} (the cache), and what admission tokenizes: {@code messages},
+ * {@code prompt}, {@code input}, {@code tools}) already read in the one validating pass. The rest
+ * stays as bytes: a whole body is parsed into a tree only if the gateway has to change it.
+ */
+public record RequestBody(Buffer raw, Map<String, JsonNode> fields) {
+    public RequestBody {
+        java.util.Objects.requireNonNull(raw, "raw");
+        fields = Map.copyOf(fields);
+    }
+
+    /** The top-level fields read eagerly; only these. */
+    public static final java.util.Set<String> READ_FIELDS =
+            java.util.Set.of("model", "user", "max_tokens", "max_completion_tokens", "n", "stream", "stream_options",
+                    "messages", "prompt", "input", "tools", "best_of", "stop", "temperature");
+
+    public JsonNode field(String name) {
+        return fields.get(name);
+    }
+
+    /** The {@code model} when it is a non-empty string, else null. */
+    public String model() {
+        JsonNode m = fields.get("model");
+        return m != null && m.isTextual() && !m.textValue().isEmpty() ? m.textValue() : null;
+    }
+}

@@ -1,0 +1,55 @@
+package dev.warden.record;
+
+import dev.warden.pipeline.Completion;
+import dev.warden.problem.ErrorCode;
+import dev.warden.pipeline.Exchange;
+import dev.warden.problem.GatewayError;
+import dev.warden.pipeline.Outcome;
+import dev.warden.pipeline.Stage;
+import dev.warden.exchange.Principal;
+import dev.warden.exchange.RequestContext;
+import dev.warden.exchange.SelectedRoute;
+import io.vertx.core.Future;
+import java.util.Locale;
+
+/**
+ * The usage ledger on the data plane: refuses new requests while the ledger writer is saturated
+ * (no request is served whose usage could not be recorded), and writes one row for every request
+ * that reached an upstream, with the tokens the upstream reported and their cost.
+ */
+public final class UsageStage implements Stage {
+    private final LedgerWriter ledger;
+
+    public UsageStage(LedgerWriter ledger) {
+        this.ledger = ledger;
+    }
+
+    @Override
+    public String name() {
+        return "usage";
+    }
+
+    @Override
+    public Future<Outcome> onRequest(Exchange exchange) {
+        if (ledger.saturated()) {
+            return Outcome.rejectNow(GatewayError.of(ErrorCode.USAGE_UNAVAILABLE,
+                    "The gateway cannot record usage right now; retry shortly.", "ledger_saturated"));
+        }
+        return Outcome.continueNow();
+    }
+
+    @Override
+    public void onComplete(Exchange exchange, Completion completion) {
+        SelectedRoute route = exchange.get(RequestContext.ROUTE);
+        boolean cacheHit = Boolean.TRUE.equals(exchange.get(RequestContext.CACHE_HIT));
+        if (route == null || (exchange.get(RequestContext.UPSTREAM_HEAD_NANOS) == null && !cacheHit)) {
+            return; // refused, or failed before an upstream answered: nothing was used
+        }
+        Principal principal = exchange.require(RequestContext.PRINCIPAL);
+        ledger.record(new UsageRecord(exchange.requestId(), System.currentTimeMillis(), exchange.verifiedTenant(),
+                principal.subject(), principal.subject(), route.model().name(), route.upstream().region(),
+                exchange.request().operation().name().toLowerCase(Locale.ROOT), completion.usage().inputTokens(),
+                completion.usage().outputTokens(), route.costMicros(completion.usage()), completion.status(),
+                (System.nanoTime() - exchange.startNanos()) / 1_000_000, cacheHit, completion.aborted()));
+    }
+}
