@@ -1,41 +1,61 @@
 package dev.warden;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.jwk.JWKSet;
+import dev.warden.admin.AdminCli;
 import dev.warden.admin.AdminToken;
-import dev.warden.app.Demo;
 import dev.warden.app.ControlPlane;
-import dev.warden.record.AuditChain;
+import dev.warden.app.Demo;
 import dev.warden.app.Gateway;
-import dev.warden.crypto.ApiKeyFormat;
+import dev.warden.app.VertxFactory;
 import dev.warden.config.ConfigException;
 import dev.warden.config.ConfigLoader;
-import dev.warden.crypto.KeyHasher;
+import dev.warden.config.ImportedKeys;
+import dev.warden.config.Role;
 import dev.warden.config.SnapshotCompiler;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.config.WardenConfig;
+import dev.warden.crypto.ApiKeyFormat;
+import dev.warden.crypto.KeyHasher;
+import dev.warden.record.AuditChain;
+import dev.warden.record.AuditLog;
+import dev.warden.record.AuditVerifier;
 import dev.warden.sim.SimOptions;
+import dev.warden.sim.SimServer;
 import dev.warden.store.ControlStore;
-import dev.warden.store.jdbc.ControlStores;
 import dev.warden.store.StoreState;
 import dev.warden.store.StoreSync;
-import dev.warden.sim.SimServer;
+import dev.warden.store.jdbc.ControlStores;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.ParseException;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import picocli.CommandLine;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import dev.warden.record.AuditLog;
+import picocli.CommandLine;
 
 /** The command line: {@code serve}, {@code demo}, {@code sim}, {@code config check}, {@code keys new}. */
 @Command(name = "warden", mixinStandardHelpOptions = true, version = "warden 0.1.0",
         description = "Multi-tenant API gateway for AI workloads.",
         subcommands = {Warden.Serve.class, Warden.DemoCommand.class, Warden.Sim.class, Warden.ConfigCommand.class,
-                Warden.Keys.class, Warden.Audit.class, dev.warden.admin.AdminCli.Tenants.class,
-                dev.warden.admin.AdminCli.Usage.class, dev.warden.admin.AdminCli.Operators.class})
+                Warden.Keys.class, Warden.Audit.class, AdminCli.Tenants.class,
+                AdminCli.Usage.class, AdminCli.Operators.class})
 public final class Warden implements Callable<Integer> {
 
     public static void main(String[] args) {
@@ -55,7 +75,7 @@ public final class Warden implements Callable<Integer> {
             stop.run();
             try {
                 vertx.close().await(10, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
+            } catch (TimeoutException e) {
                 System.err.println("warden: shutdown did not finish in 10 s");
             }
             stopped.countDown();
@@ -63,10 +83,10 @@ public final class Warden implements Callable<Integer> {
         stopped.await();
     }
 
-    private static void awaitQuietly(io.vertx.core.Future<?> f) {
+    private static void awaitQuietly(Future<?> f) {
         try {
             f.await(330, TimeUnit.SECONDS); // bounded by timeouts.drainMs (at most 300 s) and the writers' last flush
-        } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
+        } catch (TimeoutException | RuntimeException e) {
             System.err.println("warden: stop did not finish cleanly: " + e);
         }
     }
@@ -97,7 +117,7 @@ public final class Warden implements Callable<Integer> {
             StoreState state = new StoreState();
             state.reload(store);
             SnapshotHolder holder = SnapshotHolder.fromFile(config, new SnapshotCompiler(hasher), state);
-            Vertx vertx = dev.warden.app.VertxFactory.create();
+            Vertx vertx = VertxFactory.create();
             StoreSync sync = new StoreSync(vertx, store, state, holder);
             ControlPlane control = ControlPlane.start(vertx, store, sync, holder, hasher, data);
             Gateway gateway = Gateway.start(vertx, holder, hasher, admin.verifier(), Runtime.getRuntime().availableProcessors(),
@@ -130,7 +150,7 @@ public final class Warden implements Callable<Integer> {
             if (dataDir == null) {
                 dataDir = home.resolve("data");
             }
-            Vertx vertx = dev.warden.app.VertxFactory.create();
+            Vertx vertx = VertxFactory.create();
             Demo demo = new Demo(vertx);
             try {
                 demo.start(config, dataDir, System.out).await(30, TimeUnit.SECONDS);
@@ -161,12 +181,12 @@ public final class Warden implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            Vertx vertx = dev.warden.app.VertxFactory.create();
-            java.util.function.Supplier<com.nimbusds.jose.jwk.JWKSet> keys = jwksUrl == null ? null : followJwks(jwksUrl);
+            Vertx vertx = VertxFactory.create();
+            Supplier<JWKSet> keys = jwksUrl == null ? null : followJwks(jwksUrl);
             for (int i = 0; i < Math.max(1, instances); i++) {
                 SimServer sim = new SimServer(vertx, new SimOptions(host, port, region, ttft, tps, 16, SimOptions.DEFAULT_MODELS));
                 if (keys != null) {
-                    sim.requireServiceTokens(keys, dev.warden.app.Gateway.SERVICE_TOKEN_ISSUER, pool);
+                    sim.requireServiceTokens(keys, Gateway.SERVICE_TOKEN_ISSUER, pool);
                 }
                 sim.start().await(10, TimeUnit.SECONDS);
             }
@@ -178,17 +198,17 @@ public final class Warden implements Callable<Integer> {
     }
 
     /** Warden's JWKS, fetched now and every 5 s by a virtual thread (the sim's requests never wait for it). */
-    static java.util.function.Supplier<com.nimbusds.jose.jwk.JWKSet> followJwks(String url) {
-        java.util.concurrent.atomic.AtomicReference<com.nimbusds.jose.jwk.JWKSet> current =
-                new java.util.concurrent.atomic.AtomicReference<>(new com.nimbusds.jose.jwk.JWKSet());
-        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(2)).build();
+    static Supplier<JWKSet> followJwks(String url) {
+        AtomicReference<JWKSet> current =
+                new AtomicReference<>(new JWKSet());
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         Thread.ofVirtual().name("sim-jwks").start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
-                    String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
-                            .timeout(java.time.Duration.ofSeconds(3)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-                    current.set(com.nimbusds.jose.jwk.JWKSet.parse(body));
-                } catch (java.io.IOException | java.text.ParseException e) {
+                    String body = http.send(HttpRequest.newBuilder(URI.create(url))
+                            .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString()).body();
+                    current.set(JWKSet.parse(body));
+                } catch (IOException | ParseException e) {
                     System.err.println("sim: cannot read " + url + ": " + e.getMessage());
                 } catch (InterruptedException e) {
                     return;
@@ -232,8 +252,8 @@ public final class Warden implements Callable<Integer> {
     }
 
     @Command(name = "keys", description = "API keys: offline (new) or through the admin API (issue, list, rotate, revoke).",
-            subcommands = {KeysNew.class, KeysImport.class, dev.warden.admin.AdminCli.KeysIssue.class, dev.warden.admin.AdminCli.KeysList.class,
-                    dev.warden.admin.AdminCli.KeysRotate.class, dev.warden.admin.AdminCli.KeysRevoke.class})
+            subcommands = {KeysNew.class, KeysImport.class, AdminCli.KeysIssue.class, AdminCli.KeysList.class,
+                    AdminCli.KeysRotate.class, AdminCli.KeysRevoke.class})
     static final class Keys implements Callable<Integer> {
         @Override
         public Integer call() {
@@ -276,10 +296,10 @@ public final class Warden implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             // from standard input, so the key is in no shell history and no process listing
-            String key = new String(System.in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            String key = new String(System.in.readAllBytes(), StandardCharsets.UTF_8).strip();
             String problem = !ApiKeyFormat.isKeyId(id) ? "--id '" + id + "' (expected: 4..32 of [a-z0-9])"
-                    : dev.warden.config.Role.parse(role) == null ? "--role '" + role + "' (expected one of: developer, viewer, service, tenant-admin)"
-                    : dev.warden.config.ImportedKeys.problem(key);
+                    : Role.parse(role) == null ? "--role '" + role + "' (expected one of: developer, viewer, service, tenant-admin)"
+                    : ImportedKeys.problem(key);
             if (problem != null) {
                 System.err.println("cannot import: " + problem);
                 return 2;
@@ -316,10 +336,10 @@ public final class Warden implements Callable<Integer> {
             return ControlStores.open(url != null ? url : ControlStores.defaultUrl(dataDir));
         }
 
-        AuditChain chain() throws java.io.IOException {
+        AuditChain chain() throws IOException {
             Path secret = dataDir.resolve("audit.secret");
             if (!Files.exists(secret)) {
-                throw new java.io.IOException(secret + " not found: the audit secret of this deployment is needed to verify");
+                throw new IOException(secret + " not found: the audit secret of this deployment is needed to verify");
             }
             return new AuditChain(KeyHasher.secretFile(secret));
         }
@@ -331,7 +351,7 @@ public final class Warden implements Callable<Integer> {
         public Integer call() throws Exception {
             try (ControlStore store = open()) {
                 AuditLog.Head head = store.audit().head();
-                var result = dev.warden.record.AuditVerifier.verify(store.audit().all(), head.seq(), head.mac(), chain());
+                var result = AuditVerifier.verify(store.audit().all(), head.seq(), head.mac(), chain());
                 if (result.ok()) {
                     System.out.println("audit chain intact: " + result.records() + " records, head " + head.seq());
                     return 0;
@@ -346,11 +366,11 @@ public final class Warden implements Callable<Integer> {
     static final class AuditExport extends AuditSource implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
-            com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+            ObjectMapper mapper = new ObjectMapper();
             try (ControlStore store = open()) {
                 for (var r : store.audit().all()) {
                     var n = mapper.valueToTree(r.event());
-                    ((com.fasterxml.jackson.databind.node.ObjectNode) n).put("seq", r.seq()).put("mac", r.mac());
+                    ((ObjectNode) n).put("seq", r.seq()).put("mac", r.mac());
                     System.out.println(mapper.writeValueAsString(n));
                 }
             }

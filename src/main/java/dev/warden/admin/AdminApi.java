@@ -14,7 +14,11 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The admin plane (its own listener, never the data port): health, readiness, Prometheus metrics,
@@ -26,8 +30,8 @@ public final class AdminApi implements Handler<HttpServerRequest> {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final String V1 = "/admin/v1/";
     /** A tenant's payload-bearing resources: cached responses, prompt logs, job data. */
-    private static final java.util.Set<String> PAYLOAD_RESOURCES = java.util.Set.of("cache", "prompt-logs", "payloads", "job-data");
-    private static final java.util.Set<String> STORE_ROUTES = java.util.Set.of("tenants", "audit", "alerts", "operators", "role-bindings");
+    private static final Set<String> PAYLOAD_RESOURCES = Set.of("cache", "prompt-logs", "payloads", "job-data");
+    private static final Set<String> STORE_ROUTES = Set.of("tenants", "audit", "alerts", "operators", "role-bindings");
 
     private final SnapshotHolder snapshots;
     private final PrometheusMeterRegistry prometheus;
@@ -36,14 +40,14 @@ public final class AdminApi implements Handler<HttpServerRequest> {
     private final AdminResources resources;
     private final Dashboard dashboard = new Dashboard();
     private final TrafficView traffic;
-    private final java.util.function.Supplier<String> jwks;
+    private final Supplier<String> jwks;
 
     /**
      * {@code resources} may be null (no control store): its routes then answer 503. {@code jwks}:
      * the public keys of Warden's service tokens, published at {@code /.well-known/jwks.json}.
      */
     public AdminApi(SnapshotHolder snapshots, PrometheusMeterRegistry prometheus, BooleanSupplier ready,
-                    AdminAuthenticator auth, AdminResources resources, java.util.function.Supplier<String> jwks) {
+                    AdminAuthenticator auth, AdminResources resources, Supplier<String> jwks) {
         this.jwks = jwks;
         this.snapshots = snapshots;
         this.prometheus = prometheus;
@@ -118,7 +122,7 @@ public final class AdminApi implements Handler<HttpServerRequest> {
         String top = s[0];
         if (top.equals("whoami") && s.length == 1) {
             ObjectNode n = MAPPER.createObjectNode().put("name", principal.name())
-                    .put("kind", principal.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+                    .put("kind", principal.kind().name().toLowerCase(Locale.ROOT).replace('_', '-'));
             principal.tenants().stream().sorted().forEach(n.putArray("tenants")::add);
             json(res, 200, n.toString());
             return;
@@ -157,7 +161,7 @@ public final class AdminApi implements Handler<HttpServerRequest> {
             problem(res, GatewayError.of(ErrorCode.STORE_UNAVAILABLE, "This instance runs without a control store."));
             return;
         }
-        String[] rest = java.util.Arrays.copyOfRange(s, 1, s.length);
+        String[] rest = Arrays.copyOfRange(s, 1, s.length);
         switch (top) {
             case "tenants" -> tenant(req, rest, principal);
             case "audit" -> resources.audit.handle(req, rest, principal, auth);

@@ -1,23 +1,27 @@
 package dev.warden.admin;
 
 import com.nimbusds.jwt.JWTClaimsSet;
-import dev.warden.record.AuditEvent;
-import dev.warden.record.AuditWriter;
-import dev.warden.crypto.ApiKeyFormat;
+import com.nimbusds.jwt.SignedJWT;
 import dev.warden.config.ApiKeyRecord;
-import dev.warden.crypto.KeyHasher;
+import dev.warden.config.PlatformRole;
 import dev.warden.config.Role;
 import dev.warden.config.SnapshotHolder;
+import dev.warden.crypto.ApiKeyFormat;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.identity.ClaimValues;
 import dev.warden.identity.JwtVerifier;
+import dev.warden.identity.TenantTokenVerifier;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
+import dev.warden.record.AuditEvent;
+import dev.warden.record.AuditWriter;
 import dev.warden.store.OperatorKey;
 import dev.warden.store.RoleBinding;
 import dev.warden.store.StoreState;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
+import java.text.ParseException;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -44,7 +48,7 @@ public final class AdminAuthenticator {
     private final String rolesClaim;
     private final AuditWriter audit;
     private final String adminIssuer;
-    private final dev.warden.identity.TenantTokenVerifier tenantTokens;
+    private final TenantTokenVerifier tenantTokens;
 
     /** {@code state} (operator keys, bindings), {@code jwt} and {@code audit} may be null. */
     public AdminAuthenticator(Vertx vertx, AdminToken token, SnapshotHolder snapshots, KeyHasher hasher, StoreState state,
@@ -60,7 +64,7 @@ public final class AdminAuthenticator {
      */
     public AdminAuthenticator(Vertx vertx, AdminToken token, SnapshotHolder snapshots, KeyHasher hasher, StoreState state,
                        JwtVerifier jwt, String adminIssuer, String rolesClaim, AuditWriter audit,
-                       dev.warden.identity.TenantTokenVerifier tenantTokens) {
+                       TenantTokenVerifier tenantTokens) {
         this.adminIssuer = adminIssuer;
         this.tenantTokens = tenantTokens;
         this.vertx = vertx;
@@ -84,14 +88,14 @@ public final class AdminAuthenticator {
         if (keyId != null) {
             return Future.succeededFuture(byKey(req, bearer, keyId));
         }
-        if (bearer != null && tenantTokens != null && dev.warden.identity.TenantTokenVerifier.looksLikeJwt(bearer)
+        if (bearer != null && tenantTokens != null && TenantTokenVerifier.looksLikeJwt(bearer)
                 && isTenantIssued(bearer)) {
             req.pause();
             return tenantTokens.verify(snapshots.current(), bearer, null)
                     .map(v -> byTenantToken(req, v))
                     .otherwise(e -> {
                         LOG.info("tenant token refused at the admin API from {}: {}", source(req),
-                                e instanceof dev.warden.identity.TenantTokenVerifier.Refused r ? r.reason() : "token_invalid");
+                                e instanceof TenantTokenVerifier.Refused r ? r.reason() : "token_invalid");
                         refuseUnauthenticated(req);
                         return null;
                     });
@@ -124,7 +128,7 @@ public final class AdminAuthenticator {
     private AdminPrincipal byKey(HttpServerRequest req, String key, String keyId) {
         OperatorKey op = state == null ? null : state.operator(keyId);
         if (op != null && hasher.matches(key, KeyHasher.parseHashText(op.hashText()))) {
-            return new AdminPrincipal(op.keyId(), op.role() == dev.warden.config.PlatformRole.PLATFORM_ADMIN
+            return new AdminPrincipal(op.keyId(), op.role() == PlatformRole.PLATFORM_ADMIN
                     ? AdminPrincipal.Kind.PLATFORM_ADMIN : AdminPrincipal.Kind.PLATFORM_AUDITOR, Set.of());
         }
         ApiKeyRecord record = snapshots.current().key(keyId);
@@ -143,9 +147,9 @@ public final class AdminAuthenticator {
     /** Issued (by its unverified {@code iss}, only to choose the verifier) by a tenant's IdP rather than the admin IdP. */
     private boolean isTenantIssued(String bearer) {
         try {
-            String iss = com.nimbusds.jwt.SignedJWT.parse(bearer).getJWTClaimsSet().getIssuer();
+            String iss = SignedJWT.parse(bearer).getJWTClaimsSet().getIssuer();
             return iss != null && !iss.equals(adminIssuer) && !snapshots.current().identities().tenantsTrusting(iss).isEmpty();
-        } catch (java.text.ParseException | ClassCastException e) {
+        } catch (ParseException | ClassCastException e) {
             return false;
         }
     }
@@ -155,7 +159,7 @@ public final class AdminAuthenticator {
      * tenant's role bindings say {@code tenant-admin}. A tenant's IdP can never grant a platform
      * role (a {@code platform-admin} value in its claim is ignored) nor another tenant.
      */
-    private AdminPrincipal byTenantToken(HttpServerRequest req, dev.warden.identity.TenantTokenVerifier.Verified v) {
+    private AdminPrincipal byTenantToken(HttpServerRequest req, TenantTokenVerifier.Verified v) {
         String sub = v.subject();
         String name = "idp:" + v.tenantId() + ":" + (sub.length() > 100 ? sub.substring(0, 100) : sub);
         boolean admin = v.roles().contains(Role.TENANT_ADMIN.id())

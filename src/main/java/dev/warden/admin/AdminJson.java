@@ -5,14 +5,18 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.warden.problem.ProblemJson;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.warden.config.Tenant;
 import dev.warden.problem.GatewayError;
+import dev.warden.problem.ProblemJson;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
+import java.util.Locale;
 
 /** Reading and writing admin-API JSON: bounded, strict bodies in; JSON or problem+json out. */
 final class AdminJson {
@@ -68,10 +72,10 @@ final class AdminJson {
     }
 
     /** A tenant of the snapshot as the admin API shows it (no keys, no hashes). */
-    static com.fasterxml.jackson.databind.node.ObjectNode tenant(dev.warden.config.Tenant t, String source) {
-        com.fasterxml.jackson.databind.node.ObjectNode n = MAPPER.createObjectNode().put("id", t.id()).put("tier", t.tier().name())
-                .put("status", t.status().name().toLowerCase(java.util.Locale.ROOT)).put("source", source);
-        com.fasterxml.jackson.databind.node.ArrayNode regions = n.putArray("regions");
+    static ObjectNode tenant(Tenant t, String source) {
+        ObjectNode n = MAPPER.createObjectNode().put("id", t.id()).put("tier", t.tier().name())
+                .put("status", t.status().name().toLowerCase(Locale.ROOT)).put("source", source);
+        ArrayNode regions = n.putArray("regions");
         if (t.anyRegion()) {
             regions.add("*");
         } else {

@@ -1,5 +1,6 @@
 package dev.warden.admin;
 
+import dev.warden.exchange.AuthContext;
 import java.util.Set;
 
 /**
@@ -18,7 +19,7 @@ import java.util.Set;
  * @param signIn  how a person signed in (an IdP token's amr, acr, auth_time), or null for keys:
  *                a key never meets a tenant's MFA rule for key or config changes
  */
-public record AdminPrincipal(String name, Kind kind, Set<String> tenants, dev.warden.exchange.AuthContext signIn) {
+public record AdminPrincipal(String name, Kind kind, Set<String> tenants, AuthContext signIn) {
     public static final AdminPrincipal BOOTSTRAP = new AdminPrincipal("admin-token", Kind.PLATFORM_ADMIN, Set.of());
 
     public AdminPrincipal(String name, Kind kind, Set<String> tenants) {

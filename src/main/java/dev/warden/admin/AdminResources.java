@@ -1,14 +1,16 @@
 package dev.warden.admin;
 
+import dev.warden.config.Budget;
+import dev.warden.config.SnapshotHolder;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.record.AuditChain;
 import dev.warden.record.AuditWriter;
-import dev.warden.crypto.KeyHasher;
-import dev.warden.config.SnapshotHolder;
+import dev.warden.spend.AlertMonitor;
 import dev.warden.store.ControlStore;
 import dev.warden.store.StoreSync;
-import dev.warden.spend.AlertMonitor;
 import io.vertx.core.Vertx;
 import java.util.function.Predicate;
+import java.util.function.ToLongBiFunction;
 
 /**
  * The admin API's resources over the control store, built once: tenants and keys, tenant settings,
@@ -24,7 +26,7 @@ public final class AdminResources {
 
     public AdminResources(Vertx vertx, ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher,
                           AuditWriter auditWriter, AuditChain chain, AlertMonitor monitor,
-                          java.util.function.ToLongBiFunction<String, dev.warden.config.Budget.Period> reservedMicros) {
+                          ToLongBiFunction<String, Budget.Period> reservedMicros) {
         AdminCalls calls = new AdminCalls(vertx, auditWriter);
         // Blocking (may read the store): only ever called on worker threads.
         Predicate<String> exists = id -> snapshots.current().config().tenants().containsKey(id) || store.tenants().find(id).isPresent();

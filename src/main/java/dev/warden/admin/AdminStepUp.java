@@ -2,6 +2,7 @@ package dev.warden.admin;
 
 import dev.warden.config.SnapshotHolder;
 import dev.warden.config.TenantAuth;
+import dev.warden.exchange.AuthContext;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
 
@@ -22,7 +23,7 @@ final class AdminStepUp {
         }
         TenantAuth auth = snapshots.current().identities().auth(tenant);
         long nowSec = System.currentTimeMillis() / 1000;
-        dev.warden.exchange.AuthContext s = principal.signIn();
+        AuthContext s = principal.signIn();
         for (TenantAuth.MfaRule rule : auth.mfa()) {
             if (rule.covers(operationClass) && !(s != null && rule.metBy(s.human(), s.amr(), s.acr(), s.authTimeSec(), nowSec))) {
                 return new GatewayError(ErrorCode.INSUFFICIENT_USER_AUTHENTICATION,

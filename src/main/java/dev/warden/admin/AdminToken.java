@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.HexFormat;
 
 /**
  * The bootstrap admin token: generated at first start, shown once, kept only as a keyed hash
@@ -39,7 +40,7 @@ public final class AdminToken {
         }
         Issued fresh = issue(hasher);
         Files.createDirectories(hashFile.toAbsolutePath().getParent());
-        Files.writeString(hashFile, KeyHasher.PREFIX + java.util.HexFormat.of().formatHex(fresh.verifier().hash) + "\n");
+        Files.writeString(hashFile, KeyHasher.PREFIX + HexFormat.of().formatHex(fresh.verifier().hash) + "\n");
         return fresh;
     }
 

@@ -4,22 +4,23 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.admin.AdminCalls.Answer;
 import dev.warden.admin.AdminCalls.Text;
-import dev.warden.record.AuditChain;
-import dev.warden.record.AuditRecord;
-import dev.warden.record.AuditVerifier;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
+import dev.warden.record.AuditChain;
+import dev.warden.record.AuditLog;
 import dev.warden.record.AuditQuery;
+import dev.warden.record.AuditRecord;
+import dev.warden.record.AuditVerifier;
 import dev.warden.store.ControlStore;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import dev.warden.record.AuditLog;
 
 /**
  * {@code /admin/v1/audit}: query (newest first, filtered, paged by {@code before}), export as JSON
@@ -129,7 +130,7 @@ final class AuditAdmin {
 
     static ObjectNode json(AuditRecord r) {
         ObjectNode n = AdminJson.MAPPER.createObjectNode().put("seq", r.seq())
-                .put("at", java.time.Instant.ofEpochMilli(r.event().atMs()).toString());
+                .put("at", Instant.ofEpochMilli(r.event().atMs()).toString());
         n.setAll((ObjectNode) AdminJson.MAPPER.valueToTree(r.event()));
         n.put("mac", r.mac());
         return n;

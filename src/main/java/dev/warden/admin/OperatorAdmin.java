@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.admin.AdminCalls.Answer;
 import dev.warden.admin.AdminCalls.Caller;
+import dev.warden.config.PlatformRole;
 import dev.warden.crypto.ApiKeyFormat;
 import dev.warden.crypto.KeyHasher;
-import dev.warden.config.PlatformRole;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
 import dev.warden.store.ControlStore;
@@ -15,6 +15,7 @@ import dev.warden.store.OperatorKey;
 import dev.warden.store.StoreSync;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 
@@ -56,7 +57,7 @@ final class OperatorAdmin {
         ArrayNode list = out.putArray("operators");
         for (OperatorKey k : store.operators().all()) {
             list.addObject().put("keyId", k.keyId()).put("name", k.name()).put("role", k.role().id())
-                    .put("revoked", k.revoked()).put("createdAt", java.time.Instant.ofEpochMilli(k.createdAtMs()).toString());
+                    .put("revoked", k.revoked()).put("createdAt", Instant.ofEpochMilli(k.createdAtMs()).toString());
         }
         return Answer.ok(200, out);
     }

@@ -7,6 +7,7 @@ import dev.warden.admin.AdminCalls.Answer;
 import dev.warden.admin.AdminCalls.Caller;
 import dev.warden.config.PlatformRole;
 import dev.warden.config.Role;
+import dev.warden.config.SnapshotHolder;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
 import dev.warden.store.ControlStore;
@@ -14,6 +15,7 @@ import dev.warden.store.RoleBinding;
 import dev.warden.store.StoreSync;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -29,10 +31,10 @@ final class RoleBindingsAdmin {
     private final StoreSync sync;
     private final AdminCalls calls;
     private final Predicate<String> tenantExists;
-    private final dev.warden.config.SnapshotHolder snapshots;
+    private final SnapshotHolder snapshots;
 
     RoleBindingsAdmin(ControlStore store, StoreSync sync, AdminCalls calls, Predicate<String> tenantExists,
-                      dev.warden.config.SnapshotHolder snapshots) {
+                      SnapshotHolder snapshots) {
         this.snapshots = snapshots;
         this.store = store;
         this.sync = sync;
@@ -74,7 +76,7 @@ final class RoleBindingsAdmin {
         for (RoleBinding b : store.bindings().all()) {
             if (b.scope().equals(scope)) {
                 list.addObject().put("subject", b.subject()).put("role", b.role())
-                        .put("createdAt", java.time.Instant.ofEpochMilli(b.createdAtMs()).toString());
+                        .put("createdAt", Instant.ofEpochMilli(b.createdAtMs()).toString());
             }
         }
         return Answer.ok(200, out);

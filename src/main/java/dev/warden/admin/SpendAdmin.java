@@ -1,7 +1,9 @@
 package dev.warden.admin;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.warden.config.Budget;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
 import dev.warden.record.TenantSpend;
@@ -13,6 +15,7 @@ import io.vertx.core.http.HttpServerRequest;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Predicate;
+import java.util.function.ToLongBiFunction;
 
 /**
  * Spend against budgets, forecasts and alerts, as of the {@link AlertMonitor}'s last cycle:
@@ -24,11 +27,11 @@ final class SpendAdmin {
     private final Predicate<String> tenantExists;
     private final AdminCalls calls;
 
-    private final java.util.function.ToLongBiFunction<String, dev.warden.config.Budget.Period> reservedMicros;
+    private final ToLongBiFunction<String, Budget.Period> reservedMicros;
 
     /** {@code reservedMicros}: what a tenant's requests in flight hold on its budget of a period (admission). */
     SpendAdmin(AlertMonitor monitor, Predicate<String> tenantExists, AdminCalls calls,
-               java.util.function.ToLongBiFunction<String, dev.warden.config.Budget.Period> reservedMicros) {
+               ToLongBiFunction<String, Budget.Period> reservedMicros) {
         this.reservedMicros = reservedMicros;
         this.calls = calls;
         this.monitor = monitor;
@@ -55,7 +58,7 @@ final class SpendAdmin {
 
     /** Adds each listed tenant's spend today (from the ledger, as of the last alert cycle) to a traffic view. */
     void addToday(ObjectNode traffic) {
-        for (com.fasterxml.jackson.databind.JsonNode t : traffic.path("tenants")) {
+        for (JsonNode t : traffic.path("tenants")) {
             TenantSpend today = monitor.today().get(t.path("tenant").asText());
             ((ObjectNode) t).put("costTodayMicros", today == null ? 0 : today.costMicros());
         }

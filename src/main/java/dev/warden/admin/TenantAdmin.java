@@ -3,29 +3,40 @@ package dev.warden.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.warden.record.AuditWriter;
-import dev.warden.crypto.ApiKeyFormat;
+import dev.warden.admin.AdminCalls.Answer;
+import dev.warden.admin.AdminCalls.Caller;
+import dev.warden.admin.AdminCalls.Text;
 import dev.warden.config.ApiKeyRecord;
-import dev.warden.crypto.KeyHasher;
 import dev.warden.config.Snapshot;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.config.TenantStatus;
+import dev.warden.crypto.ApiKeyFormat;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
+import dev.warden.record.AuditWriter;
+import dev.warden.spend.UsageReport;
 import dev.warden.store.ControlStore;
 import dev.warden.store.StoreException;
 import dev.warden.store.StoreSync;
 import dev.warden.store.StoredKey;
 import dev.warden.store.StoredTenant;
-import dev.warden.spend.UsageReport;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import dev.warden.admin.AdminCalls.Answer;
-import dev.warden.admin.AdminCalls.Caller;
-import dev.warden.admin.AdminCalls.Text;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * {@code /admin/v1/tenants/...}: tenants and their keys. Tenants declared in {@code warden.yaml}
@@ -40,14 +51,14 @@ public final class TenantAdmin {
     private final SnapshotHolder snapshots;
     private final KeyHasher hasher;
     private final AdminCalls calls;
-    private final java.util.function.Predicate<String> exists;
+    private final Predicate<String> exists;
 
     /** Each budget's projection for a tenant (the spend view's), added to the JSON usage report. */
-    private final java.util.function.Function<String, ArrayNode> forecasts;
+    private final Function<String, ArrayNode> forecasts;
 
     /** {@code exists}: whether a tenant exists (file or store; blocking, worker threads only). */
     TenantAdmin(ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher, AdminCalls calls,
-                java.util.function.Predicate<String> exists, java.util.function.Function<String, ArrayNode> forecasts) {
+                Predicate<String> exists, Function<String, ArrayNode> forecasts) {
         this.forecasts = forecasts;
         this.calls = calls;
         this.exists = exists;
@@ -170,19 +181,19 @@ public final class TenantAdmin {
         long toMs;
         long fromMs;
         try {
-            toMs = to == null ? System.currentTimeMillis() + 1 : java.time.LocalDate.parse(to).plusDays(1)
-                    .atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
-            fromMs = from == null ? toMs - java.time.Duration.ofDays(30).toMillis() : java.time.LocalDate.parse(from)
-                    .atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
-        } catch (java.time.format.DateTimeParseException e) {
+            toMs = to == null ? System.currentTimeMillis() + 1 : LocalDate.parse(to).plusDays(1)
+                    .atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+            fromMs = from == null ? toMs - Duration.ofDays(30).toMillis() : LocalDate.parse(from)
+                    .atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        } catch (DateTimeParseException e) {
             return Answer.refuse(ErrorCode.INVALID_REQUEST, "from and to must be dates (YYYY-MM-DD, UTC, inclusive).");
         }
-        java.util.List<UsageReport.Row> rows = UsageReport.rows(store.ledger().usage(tenantId, fromMs, toMs), group);
+        List<UsageReport.Row> rows = UsageReport.rows(store.ledger().usage(tenantId, fromMs, toMs), group);
         if (format.equals("csv")) {
             return Answer.ok(200, new Text("text/csv; charset=utf-8", UsageReport.csv(rows)));
         }
         ObjectNode root = AdminJson.MAPPER.createObjectNode().put("tenant", tenantId).put("groupBy", groupBy)
-                .put("from", java.time.Instant.ofEpochMilli(fromMs).toString()).put("to", java.time.Instant.ofEpochMilli(toMs).toString());
+                .put("from", Instant.ofEpochMilli(fromMs).toString()).put("to", Instant.ofEpochMilli(toMs).toString());
         ArrayNode list = root.putArray("rows");
         for (UsageReport.Row r : rows.subList(0, rows.size() - 1)) {
             list.add(AdminJson.MAPPER.valueToTree(r));
@@ -211,7 +222,7 @@ public final class TenantAdmin {
         for (StoredKey k : store.keys().ofTenant(tenantId)) {
             ObjectNode n = list.addObject().put("keyId", k.keyId()).put("role", k.role().id()).put("source", "store")
                     .put("revoked", !k.validAt(now)).put("state", state(k, now))
-                    .put("createdAt", java.time.Instant.ofEpochMilli(k.createdAtMs()).toString());
+                    .put("createdAt", Instant.ofEpochMilli(k.createdAtMs()).toString());
             if (k.models() != null) {
                 k.models().forEach(n.putArray("models")::add);
             }
@@ -232,7 +243,7 @@ public final class TenantAdmin {
 
     private static void putInstant(ObjectNode n, String field, long ms) {
         if (ms > 0) {
-            n.put(field, java.time.Instant.ofEpochMilli(ms).toString());
+            n.put(field, Instant.ofEpochMilli(ms).toString());
         }
     }
 
@@ -241,7 +252,7 @@ public final class TenantAdmin {
     }
 
     private Answer issue(String tenantId, JsonNode body, StoredKey replacing, long overlapMs, Caller caller) {
-        java.util.Set<String> models = tenantModels(tenantId);
+        Set<String> models = tenantModels(tenantId);
         if (models == null) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant.");
         }
@@ -257,13 +268,13 @@ public final class TenantAdmin {
             store.keys().revoke(tenantId, replacing.keyId(), now + overlapMs); // the old key works until then
         }
         sync.syncNow();
-        java.util.Map<String, Object> keyView = new java.util.LinkedHashMap<>();
+        Map<String, Object> keyView = new LinkedHashMap<>();
         keyView.put("keyId", stored.keyId());
         keyView.put("role", stored.role().id());
         keyView.put("models", stored.models());
-        keyView.put("expiresAt", stored.expiresAtMs() == 0 ? null : java.time.Instant.ofEpochMilli(stored.expiresAtMs()).toString());
+        keyView.put("expiresAt", stored.expiresAtMs() == 0 ? null : Instant.ofEpochMilli(stored.expiresAtMs()).toString());
         calls.audited(caller, replacing == null ? "admin.key.issue" : "admin.key.rotate", tenantId,
-                replacing == null ? null : java.util.Map.of("keyId", replacing.keyId()), keyView);
+                replacing == null ? null : Map.of("keyId", replacing.keyId()), keyView);
         ObjectNode n = AdminJson.MAPPER.createObjectNode().put("keyId", stored.keyId()).put("tenantId", tenantId)
                 .put("role", stored.role().id()).put("key", key)
                 .put("note", "Shown once: only a keyed hash of this key is stored.");
@@ -272,7 +283,7 @@ public final class TenantAdmin {
         }
         if (replacing != null) {
             n.put("replaces", replacing.keyId());
-            n.put("replacedKeyValidUntil", java.time.Instant.ofEpochMilli(now + overlapMs).toString());
+            n.put("replacedKeyValidUntil", Instant.ofEpochMilli(now + overlapMs).toString());
         }
         putInstant(n, "expiresAt", stored.expiresAtMs());
         return Answer.ok(201, n);
@@ -286,8 +297,8 @@ public final class TenantAdmin {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such valid key for this tenant.");
         }
         sync.syncNow();
-        calls.audited(caller, "admin.key.revoke", tenantId, java.util.Map.of("keyId", keyId, "revoked", false),
-                java.util.Map.of("keyId", keyId, "revoked", true));
+        calls.audited(caller, "admin.key.revoke", tenantId, Map.of("keyId", keyId, "revoked", false),
+                Map.of("keyId", keyId, "revoked", true));
         return Answer.ok(204, null);
     }
 
@@ -299,7 +310,7 @@ public final class TenantAdmin {
             return Answer.refuse(ErrorCode.CONFLICT, "This key is declared in warden.yaml; rotate it there.");
         }
         JsonCheck check = new JsonCheck();
-        check.object(request, "", java.util.Set.of("overlapSeconds"), true);
+        check.object(request, "", Set.of("overlapSeconds"), true);
         long overlapSeconds = check.integer(request, "", "overlapSeconds", 0, 0, MAX_OVERLAP_SECONDS, false);
         if (!check.ok()) {
             return Answer.refuse(ErrorCode.INVALID_REQUEST, String.join("; ", check.errors()));
@@ -316,7 +327,7 @@ public final class TenantAdmin {
             old.get().models().forEach(body.putArray("models")::add);
         }
         if (old.get().expiresAtMs() > now) {
-            body.put("expiresAt", java.time.Instant.ofEpochMilli(old.get().expiresAtMs()).toString());
+            body.put("expiresAt", Instant.ofEpochMilli(old.get().expiresAtMs()).toString());
         }
         return issue(tenantId, body, old.get(), overlapSeconds * 1000, caller);
     }
@@ -326,12 +337,12 @@ public final class TenantAdmin {
         return k != null && "config".equals(k.source()) && k.tenantId().equals(tenantId);
     }
 
-    private java.util.Set<String> tenantModels(String tenantId) {
+    private Set<String> tenantModels(String tenantId) {
         var file = snapshots.current().config().tenants().get(tenantId);
         if (file != null) {
-            return java.util.Set.copyOf(file.models());
+            return Set.copyOf(file.models());
         }
-        return store.tenants().find(tenantId).map(t -> java.util.Set.copyOf(t.models())).orElse(null);
+        return store.tenants().find(tenantId).map(t -> Set.copyOf(t.models())).orElse(null);
     }
 
     private static ObjectNode view(StoredTenant t, String source) {

@@ -6,11 +6,14 @@ import dev.warden.config.Role;
 import dev.warden.config.TenantStatus;
 import dev.warden.config.WardenConfig;
 import dev.warden.store.StoredTenant;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Validates admin-API bodies for tenants and keys as strictly as {@code warden.yaml}: every field
@@ -114,11 +117,11 @@ final class TenantRequests {
         if (body.has("expiresAt")) {
             String e = text(body, "expiresAt", errors, true);
             try {
-                expiresAt = e == null ? 0 : java.time.Instant.parse(e).toEpochMilli();
+                expiresAt = e == null ? 0 : Instant.parse(e).toEpochMilli();
                 if (e != null && (expiresAt <= nowMs || expiresAt > nowMs + MAX_KEY_LIFETIME_MS)) {
                     errors.add("key.expiresAt: '" + e + "' (expected: a future instant within 10 years)");
                 }
-            } catch (java.time.format.DateTimeParseException ex) {
+            } catch (DateTimeParseException ex) {
                 errors.add("key.expiresAt: '" + e + "' (expected: an ISO-8601 instant, e.g. 2027-01-31T00:00:00Z)");
             }
         }
@@ -129,7 +132,7 @@ final class TenantRequests {
         for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!known.contains(f)) {
-                errors.add(f + ": unknown field (expected one of: " + String.join(", ", new java.util.TreeSet<>(known)) + ")");
+                errors.add(f + ": unknown field (expected one of: " + String.join(", ", new TreeSet<>(known)) + ")");
             }
         }
     }

@@ -1,9 +1,11 @@
 package dev.warden.admin;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.admin.AdminCalls.Answer;
 import dev.warden.admin.AdminCalls.Caller;
+import dev.warden.config.SnapshotHolder;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
 import dev.warden.store.ControlStore;
@@ -13,6 +15,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * {@code /admin/v1/tenants/{id}/settings[/{kind}]}: a tenant's run-time settings (see
@@ -27,11 +31,11 @@ final class TenantSettingsAdmin {
     private final ControlStore store;
     private final StoreSync sync;
     private final AdminCalls calls;
-    private final java.util.function.Predicate<String> tenantExists;
-    private final dev.warden.config.SnapshotHolder snapshots;
+    private final Predicate<String> tenantExists;
+    private final SnapshotHolder snapshots;
 
-    TenantSettingsAdmin(ControlStore store, StoreSync sync, AdminCalls calls, java.util.function.Predicate<String> tenantExists,
-                        dev.warden.config.SnapshotHolder snapshots) {
+    TenantSettingsAdmin(ControlStore store, StoreSync sync, AdminCalls calls, Predicate<String> tenantExists,
+                        SnapshotHolder snapshots) {
         this.snapshots = snapshots;
         this.store = store;
         this.sync = sync;
@@ -83,7 +87,7 @@ final class TenantSettingsAdmin {
         }
         ObjectNode out = AdminJson.MAPPER.createObjectNode().put("tenant", tenant);
         ObjectNode kinds = out.putObject("settings");
-        for (String k : new java.util.TreeSet<>(TenantSettingsSchema.KINDS)) {
+        for (String k : new TreeSet<>(TenantSettingsSchema.KINDS)) {
             kinds.putNull(k);
         }
         for (TenantSetting s : store.settings().ofTenant(tenant)) {
@@ -134,7 +138,7 @@ final class TenantSettingsAdmin {
     private static JsonNode json(String s) {
         try {
             return AdminJson.MAPPER.readTree(s);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             return AdminJson.MAPPER.getNodeFactory().textNode("(unreadable)");
         }
     }

@@ -1,14 +1,21 @@
 package dev.warden.admin;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyType;
+import dev.warden.config.Ids;
+import dev.warden.crypto.PemCertificates;
 import dev.warden.egress.Egress;
+import java.security.cert.CertificateException;
+import java.text.ParseException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The kinds of per-tenant settings the admin API stores, each validated as strictly as
@@ -123,7 +130,7 @@ final class TenantSettingsSchema {
         }
         for (String a : algs) {
             if (!ASYMMETRIC.contains(a)) {
-                c.error(p + ".algorithms", "'" + a + "' (expected asymmetric algorithms only: " + String.join(", ", new java.util.TreeSet<>(ASYMMETRIC)) + ")");
+                c.error(p + ".algorithms", "'" + a + "' (expected asymmetric algorithms only: " + String.join(", ", new TreeSet<>(ASYMMETRIC)) + ")");
             }
         }
         algs.forEach(out.putArray("algorithms")::add);
@@ -158,7 +165,7 @@ final class TenantSettingsSchema {
                 if (k.isPrivate()) {
                     c.error(p, "a private key was sent: only public keys belong here (rotate that key now)");
                 }
-                if (k.getKeyType() == com.nimbusds.jose.jwk.KeyType.OCT) {
+                if (k.getKeyType() == KeyType.OCT) {
                     c.error(p, "a symmetric (oct) key: only asymmetric keys are accepted");
                 }
                 if (k.getKeyID() == null || !kids.add(k.getKeyID())) {
@@ -166,7 +173,7 @@ final class TenantSettingsSchema {
                 }
             }
             return AdminJson.MAPPER.readTree(set.toPublicJWKSet().toString(false));
-        } catch (java.text.ParseException | com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (ParseException | JsonProcessingException e) {
             c.error(p, "not a JWK set (expected {\"keys\": [...]})");
             return AdminJson.MAPPER.createObjectNode();
         }
@@ -211,10 +218,10 @@ final class TenantSettingsSchema {
         String pem = c.string(n, p, "caBundle", true, 12_000);
         if (pem != null) {
             try {
-                if (dev.warden.crypto.PemCertificates.parse(pem).isEmpty()) {
+                if (PemCertificates.parse(pem).isEmpty()) {
                     c.error(p + ".caBundle", "no certificate found (expected PEM)");
                 }
-            } catch (java.security.cert.CertificateException e) {
+            } catch (CertificateException e) {
                 c.error(p + ".caBundle", "not a PEM certificate bundle");
             }
             out.put("caBundle", pem);
@@ -247,7 +254,7 @@ final class TenantSettingsSchema {
             if (ops != null) {
                 for (String op : ops) {
                     if (!OPERATION_CLASSES.contains(op)) {
-                        c.error(rp + ".operations", "'" + op + "' (expected: " + String.join(", ", new java.util.TreeSet<>(OPERATION_CLASSES)) + ")");
+                        c.error(rp + ".operations", "'" + op + "' (expected: " + String.join(", ", new TreeSet<>(OPERATION_CLASSES)) + ")");
                     }
                 }
                 ops.forEach(o.putArray("operations")::add);
@@ -316,7 +323,7 @@ final class TenantSettingsSchema {
         if (!c.object(body, "", known, true)) {
             return out;
         }
-        for (String f : new java.util.TreeSet<>(limits)) {
+        for (String f : new TreeSet<>(limits)) {
             if (body.has(f)) {
                 out.put(f, c.integer(body, "overrides", f, 0, 0, 1_000_000_000_000L, true));
             }
@@ -325,7 +332,7 @@ final class TenantSettingsSchema {
             out.set("fallbacks", fallbacks(body.get("fallbacks"), c));
         }
         if (out.isEmpty()) {
-            c.error("overrides", "nothing given (expected any of: " + String.join(", ", new java.util.TreeSet<>(limits)) + ", fallbacks)");
+            c.error("overrides", "nothing given (expected any of: " + String.join(", ", new TreeSet<>(limits)) + ", fallbacks)");
         }
         out.put("enforced", c.bool(body, "overrides", "enforced", true));
         return out;
@@ -341,13 +348,13 @@ final class TenantSettingsSchema {
         n.fields().forEachRemaining(e -> {
             String p = "overrides.fallbacks." + e.getKey();
             JsonNode list = e.getValue();
-            if (!dev.warden.config.Ids.isModelName(e.getKey()) || !list.isArray() || list.isEmpty() || list.size() > 4) {
+            if (!Ids.isModelName(e.getKey()) || !list.isArray() || list.isEmpty() || list.size() > 4) {
                 c.error(p, "expected a model name with a list of 1..4 fallback models");
                 return;
             }
             Set<String> seen = new HashSet<>();
             for (JsonNode f : list) {
-                if (!f.isTextual() || !dev.warden.config.Ids.isModelName(f.textValue()) || f.textValue().equals(e.getKey())
+                if (!f.isTextual() || !Ids.isModelName(f.textValue()) || f.textValue().equals(e.getKey())
                         || !seen.add(f.textValue())) {
                     c.error(p, "expected 1..4 other models, each once");
                     return;

@@ -1,16 +1,30 @@
 package dev.warden.admission;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.warden.config.Budget;
 import dev.warden.config.ModelConfig;
+import dev.warden.config.PoolConfig;
+import dev.warden.config.Price;
+import dev.warden.config.RateLimits;
 import dev.warden.config.Snapshot;
 import dev.warden.config.Tenant;
-import dev.warden.pipeline.Exchange;
-import dev.warden.pipeline.Outcome;
-import dev.warden.pipeline.Stage;
+import dev.warden.exchange.CostEstimate;
 import dev.warden.exchange.RequestBody;
 import dev.warden.exchange.RequestContext;
+import dev.warden.exchange.SelectedRoute;
+import dev.warden.pipeline.Completion;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.Key;
+import dev.warden.pipeline.Outcome;
+import dev.warden.pipeline.Stage;
+import dev.warden.pipeline.Usage;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToLongFunction;
 
 /**
  * Admit: the worst-case cost of every model call, before anything is forwarded
@@ -28,14 +42,14 @@ public final class AdmitStage implements Stage {
     static final int ON_LOOP_MAX_BYTES = 32 * 1024;
     /** {@code X-Warden-Priority: batch} puts a request in the fair queue's batch class (never sent upstream). */
     static final String PRIORITY = "X-Warden-Priority";
-    private static final dev.warden.pipeline.Key<Holds> HOLDS = dev.warden.pipeline.Key.of("admissionHolds");
+    private static final Key<Holds> HOLDS = Key.of("admissionHolds");
     private final Vertx vertx;
     private final LimiterStore limits;
     private final FairQueues queues;
-    private final java.util.function.ToLongFunction<String> pace;
+    private final ToLongFunction<String> pace;
 
     /** What an admitted request holds until it ends, and the prices its real cost is settled at. */
-    private record Holds(LimiterStore.Hold hold, dev.warden.config.Price price, dev.warden.exchange.CostEstimate estimate,
+    private record Holds(LimiterStore.Hold hold, Price price, CostEstimate estimate,
                          SeatQueue.Held seats) {
     }
 
@@ -44,7 +58,7 @@ public final class AdmitStage implements Stage {
      * limits nor budgets; {@code queues} null: pools' capacities are not enforced; {@code pace}: the
      * spend per minute a tenant is paced to now (0: none), for tiers with {@code pacing}.
      */
-    public AdmitStage(Vertx vertx, LimiterStore limits, FairQueues queues, java.util.function.ToLongFunction<String> pace) {
+    public AdmitStage(Vertx vertx, LimiterStore limits, FairQueues queues, ToLongFunction<String> pace) {
         this.pace = pace;
         this.vertx = vertx;
         this.limits = limits;
@@ -63,7 +77,7 @@ public final class AdmitStage implements Stage {
         }
         String priority = exchange.request().headers().get(PRIORITY);
         if (priority != null && !priority.equalsIgnoreCase("batch") && !priority.equalsIgnoreCase("interactive")) {
-            return Outcome.rejectNow(dev.warden.problem.GatewayError.of(dev.warden.problem.ErrorCode.INVALID_HEADER,
+            return Outcome.rejectNow(GatewayError.of(ErrorCode.INVALID_HEADER,
                     PRIORITY + " must be interactive or batch.", "priority_invalid"));
         }
         Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
@@ -90,7 +104,7 @@ public final class AdmitStage implements Stage {
         long paced = tenant.limits().pacing() ? pace.applyAsLong(tenant.id()) : 0;
         LimiterStore.Ask ask = new LimiterStore.Ask(new Limiter.Caller(tenant.id(), exchange.require(RequestContext.PRINCIPAL).subject(),
                 endUser(exchange), model.name()), tenant.limits(), r.estimate(), paced, quotas(tenant.limits()));
-        dev.warden.config.PoolConfig pool = exchange.require(RequestContext.SNAPSHOT).config().pools().get(model.pool());
+        PoolConfig pool = exchange.require(RequestContext.SNAPSHOT).config().pools().get(model.pool());
         LimiterStore.SeatAsk seatAsk = queues == null || pool == null || pool.capacity() == null || vertx == null ? null
                 : new LimiterStore.SeatAsk(pool.name(), pool.capacity(), pool.capacity().seatsFor(ask.worstTokens()),
                         tenant.limits().weight(), isBatch(exchange));
@@ -144,16 +158,16 @@ public final class AdmitStage implements Stage {
     }
 
     /** The tenant's calendar token quotas, reserved with its budgets. */
-    private static List<BudgetBook.Allowance> quotas(dev.warden.config.RateLimits limits) {
+    private static List<BudgetBook.Allowance> quotas(RateLimits limits) {
         if (limits.dailyTokens() <= 0 && limits.monthlyTokens() <= 0) {
             return List.of();
         }
-        List<BudgetBook.Allowance> out = new java.util.ArrayList<>(2);
+        List<BudgetBook.Allowance> out = new ArrayList<>(2);
         if (limits.dailyTokens() > 0) {
-            out.add(new BudgetBook.Allowance(dev.warden.config.Budget.Period.DAY, limits.dailyTokens(), true, limits.enforced()));
+            out.add(new BudgetBook.Allowance(Budget.Period.DAY, limits.dailyTokens(), true, limits.enforced()));
         }
         if (limits.monthlyTokens() > 0) {
-            out.add(new BudgetBook.Allowance(dev.warden.config.Budget.Period.MONTH, limits.monthlyTokens(), true, limits.enforced()));
+            out.add(new BudgetBook.Allowance(Budget.Period.MONTH, limits.monthlyTokens(), true, limits.enforced()));
         }
         return out;
     }
@@ -161,24 +175,24 @@ public final class AdmitStage implements Stage {
     /** The end user the request names ({@code user}, at most 256 characters), or null. */
     private static String endUser(Exchange exchange) {
         RequestBody body = exchange.get(RequestContext.BODY);
-        com.fasterxml.jackson.databind.JsonNode user = body == null ? null : body.field("user");
+        JsonNode user = body == null ? null : body.field("user");
         return user != null && user.isTextual() && !user.textValue().isEmpty() && user.textValue().length() <= 256 ? user.textValue() : null;
     }
 
     @Override
-    public void onComplete(Exchange exchange, dev.warden.pipeline.Completion completion) {
+    public void onComplete(Exchange exchange, Completion completion) {
         Holds holds = exchange.get(HOLDS);
         if (holds == null) {
             return;
         }
-        dev.warden.pipeline.Usage used = completion.usage();
+        Usage used = completion.usage();
         // What the upstream reported, or (when it reported nothing) what the relay counted from the
         // text it relayed. An answer with neither (no usage, text too long to keep) is settled at
         // its worst case; a request that never got an answer used nothing.
         boolean answered = exchange.get(RequestContext.UPSTREAM_HEAD_NANOS) != null && completion.status() < 400;
         boolean unreported = answered && used.inputTokens() == 0 && used.outputTokens() == 0;
         long tokens = unreported ? holds.estimate().inputTokens() + holds.estimate().outputTokens() : used.inputTokens() + used.outputTokens();
-        dev.warden.exchange.SelectedRoute route = exchange.get(RequestContext.ROUTE); // its price share (a cache hit pays less)
+        SelectedRoute route = exchange.get(RequestContext.ROUTE); // its price share (a cache hit pays less)
         long micros = unreported ? holds.estimate().costMicros()
                 : route != null ? route.costMicros(used) : used.costMicros(holds.price().inputPer1k(), holds.price().outputPer1k());
         holds.hold().settle(tokens, micros);

@@ -1,14 +1,15 @@
 package dev.warden.admission;
 
+import dev.warden.config.Budget;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
 import dev.warden.record.Ledger;
-import dev.warden.config.Budget;
 import dev.warden.record.LedgerWriter;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -181,7 +182,7 @@ public final class BudgetBook {
     }
 
     /** Refusals so far ({@code budget_exhausted|enforced}, {@code quota_exhausted|shadow}...). */
-    public java.util.Map<String, LongAdder> refusals() {
+    public Map<String, LongAdder> refusals() {
         return refused;
     }
 

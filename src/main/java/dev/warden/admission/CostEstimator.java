@@ -3,13 +3,15 @@ package dev.warden.admission;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.warden.config.ModelConfig;
 import dev.warden.config.Tenant;
-import dev.warden.problem.ErrorCode;
-import dev.warden.problem.GatewayError;
 import dev.warden.exchange.CostEstimate;
+import dev.warden.exchange.RequestBody;
 import dev.warden.pipeline.Operation;
 import dev.warden.pipeline.Usage;
-import dev.warden.exchange.RequestBody;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
+import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToLongFunction;
 
 /**
  * A request's worst-case cost. Output: {@code max_tokens} / {@code max_completion_tokens} (the
@@ -27,10 +29,10 @@ public final class CostEstimator {
     static final int MAX_STOP = 4;
     static final int MAX_TOOLS = 128;
     private static final ConcurrentHashMap<String, TokenCounter> COUNTERS = new ConcurrentHashMap<>();
-    private static final ConcurrentHashMap<String, java.util.function.ToLongFunction<String>> TEXT_COUNTERS = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, ToLongFunction<String>> TEXT_COUNTERS = new ConcurrentHashMap<>();
 
     /** Counts a text's tokens in the model's encoding (an answer whose upstream reported no usage). */
-    public static java.util.function.ToLongFunction<String> textCounter(ModelConfig model) {
+    public static ToLongFunction<String> textCounter(ModelConfig model) {
         return TEXT_COUNTERS.computeIfAbsent(model.encoding(), e -> {
             TokenCounter counter = COUNTERS.computeIfAbsent(e, TokenCounter::new);
             return counter::text;
@@ -48,8 +50,8 @@ public final class CostEstimator {
      * Loads the encodings the configured models use (a BPE table takes a few hundred milliseconds
      * to read), so that no request pays for it. Blocking: call it from a worker thread, at start.
      */
-    public static void warm(java.util.Collection<dev.warden.config.ModelConfig> models) {
-        for (dev.warden.config.ModelConfig m : models) {
+    public static void warm(Collection<ModelConfig> models) {
+        for (ModelConfig m : models) {
             COUNTERS.computeIfAbsent(m.encoding(), TokenCounter::new).text("warm");
         }
     }

@@ -6,7 +6,9 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -147,7 +149,7 @@ public final class FairQueue implements SeatQueue {
     }
 
     private void release(int seats) {
-        java.util.List<Waiter> wake = new java.util.ArrayList<>(2);
+        List<Waiter> wake = new ArrayList<>(2);
         synchronized (this) {
             free += seats;
             while (free > 0 && (!interactive.isEmpty() || !batch.isEmpty())) {

@@ -1,6 +1,8 @@
 package dev.warden.admission;
 
 import dev.warden.config.PoolConfig;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
 
@@ -38,8 +40,8 @@ public final class FairQueues {
     }
 
     /** Each pool's queue (metrics). */
-    public java.util.Map<String, SeatQueue> queues() {
-        java.util.Map<String, SeatQueue> out = new java.util.HashMap<>();
+    public Map<String, SeatQueue> queues() {
+        Map<String, SeatQueue> out = new HashMap<>();
         byPool.forEach((k, v) -> out.put(k, v.queue()));
         return out;
     }

@@ -6,6 +6,7 @@ import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -177,7 +178,7 @@ public final class Limiter {
     }
 
     /** Refusals so far, by code and mode ({@code enforced} or {@code shadow}). */
-    public java.util.Map<String, LongAdder> refusals() {
+    public Map<String, LongAdder> refusals() {
         return refused;
     }
 

@@ -1,5 +1,6 @@
 package dev.warden.admission;
 
+import dev.warden.config.PoolConfig;
 import dev.warden.config.RateLimits;
 import dev.warden.exchange.CostEstimate;
 import dev.warden.problem.GatewayError;
@@ -47,7 +48,7 @@ public interface LimiterStore {
     Future<Answer> admit(Ask ask);
 
     /** The seats a request will ask of its pool (a pool with a capacity), for a store that can take them with its admission. */
-    record SeatAsk(String pool, dev.warden.config.PoolConfig.Capacity capacity, int seats, double weight, boolean batch) {
+    record SeatAsk(String pool, PoolConfig.Capacity capacity, int seats, double weight, boolean batch) {
     }
 
     /** An admission and, when the store took them in the same round trip, the pool's seats (null: ask the seat queue). */

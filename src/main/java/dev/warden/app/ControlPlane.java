@@ -1,22 +1,31 @@
 package dev.warden.app;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.admin.AdminResources;
-import dev.warden.record.AuditChain;
-import dev.warden.record.AuditWriter;
+import dev.warden.admission.BudgetBook;
 import dev.warden.config.AlertSettings;
-import dev.warden.crypto.KeyHasher;
 import dev.warden.config.SnapshotHolder;
-import dev.warden.store.ControlStore;
-import dev.warden.store.StoreState;
-import dev.warden.store.StoreSync;
+import dev.warden.crypto.KeyHasher;
+import dev.warden.identity.KeyUsage;
+import dev.warden.jobs.JobRegistry;
+import dev.warden.record.AuditChain;
+import dev.warden.record.AuditEvent;
+import dev.warden.record.AuditWriter;
+import dev.warden.record.LedgerWriter;
 import dev.warden.spend.AlertMonitor;
 import dev.warden.spend.BudgetMetrics;
-import dev.warden.record.LedgerWriter;
 import dev.warden.spend.WebhookSink;
+import dev.warden.store.ControlStore;
+import dev.warden.store.StoreException;
+import dev.warden.store.StoreState;
+import dev.warden.store.StoreSync;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.UnaryOperator;
 
@@ -41,10 +50,10 @@ public final class ControlPlane implements AutoCloseable {
     private final WebhookSink webhooks;
     private final StoreState state;
     private volatile BudgetMetrics budgetMetrics;
-    private final dev.warden.identity.KeyUsage keyUsage = new dev.warden.identity.KeyUsage();
+    private final KeyUsage keyUsage = new KeyUsage();
     private final ControlStore store;
-    private dev.warden.jobs.JobRegistry jobs;
-    private dev.warden.admission.BudgetBook budgets;
+    private JobRegistry jobs;
+    private BudgetBook budgets;
     private long alertTimer = -1;
     private long keyUsageTimer = -1;
 
@@ -75,7 +84,7 @@ public final class ControlPlane implements AutoCloseable {
         LedgerWriter ledger = new LedgerWriter(store.ledger(), USAGE_QUEUE, USAGE_RESERVE).start();
         WebhookSink webhooks = new WebhookSink(vertx, settings.webhooks());
         StoreState state = sync.state();
-        dev.warden.admission.BudgetBook budgets = new dev.warden.admission.BudgetBook(vertx, store.ledger(), ledger,
+        BudgetBook budgets = new BudgetBook(vertx, store.ledger(), ledger,
                 tenant -> state.setting(tenant, "budgets"));
         AlertMonitor monitor = new AlertMonitor(store.ledger(), () -> state.settingsOfKind("budgets"),
                 new AlertMonitor.AnomalyRule(settings.anomalyFactor(), settings.anomalyMinMicros()), webhooks, System::currentTimeMillis,
@@ -83,7 +92,7 @@ public final class ControlPlane implements AutoCloseable {
         AdminResources admin = new AdminResources(vertx, store, sync, snapshots, hasher, audit, chain, monitor,
                 (tenant, period) -> budgets.reservedMicros(tenant, period, System.currentTimeMillis()));
         ControlPlane cp = new ControlPlane(vertx, store, admin, audit, ledger, monitor, webhooks, state);
-        cp.jobs = new dev.warden.jobs.JobRegistry(vertx, store.jobs(), hasher);
+        cp.jobs = new JobRegistry(vertx, store.jobs(), hasher);
         cp.budgets = budgets;
         vertx.setPeriodic(60_000, id -> cp.budgets.sweep(System.currentTimeMillis()));
         cp.alertTimer = vertx.setPeriodic(1000, settings.intervalMs(), id -> cp.evaluateAlerts());
@@ -93,10 +102,10 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /** A config file change as an audit event: taken (allow) or refused (deny), with the content's digest. */
-    static dev.warden.record.AuditEvent configReload(SnapshotHolder.FileReload r) {
-        com.fasterxml.jackson.databind.node.ObjectNode detail = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+    static AuditEvent configReload(SnapshotHolder.FileReload r) {
+        ObjectNode detail = new ObjectMapper().createObjectNode()
                 .put("version", r.version()).put("sha256", r.sha256()).put("errors", r.errors().size());
-        return new dev.warden.record.AuditEvent(System.currentTimeMillis(), null, "config-file", "config.reload",
+        return new AuditEvent(System.currentTimeMillis(), null, "config-file", "config.reload",
                 r.accepted() ? "allow" : "deny", r.accepted() ? "ok" : "invalid_config", null, null, detail.toString());
     }
 
@@ -104,32 +113,32 @@ public final class ControlPlane implements AutoCloseable {
     static final long KEY_USAGE_FLUSH_MS = 30_000;
 
     /** Keys' last use, recorded by the authenticator. */
-    public dev.warden.identity.KeyUsage keyUsage() {
+    public KeyUsage keyUsage() {
         return keyUsage;
     }
 
     /** Writes keys' last use now, off the event loop (a failed write is retried with the next flush). */
-    public io.vertx.core.Future<Void> flushKeyUsage() {
-        java.util.Map<String, Long> batch = keyUsage.drain();
+    public Future<Void> flushKeyUsage() {
+        Map<String, Long> batch = keyUsage.drain();
         if (batch.isEmpty()) {
-            return io.vertx.core.Future.succeededFuture();
+            return Future.succeededFuture();
         }
         try {
             return vertx.executeBlocking(() -> {
                 try {
                     store.keys().touch(batch);
-                } catch (dev.warden.store.StoreException e) {
+                } catch (StoreException e) {
                     keyUsage.retry(batch); // kept for the next flush
                 }
                 return null;
             }, false);
         } catch (RejectedExecutionException shuttingDown) {
-            return io.vertx.core.Future.succeededFuture();
+            return Future.succeededFuture();
         }
     }
 
     /** One alert cycle now, off the event loop; the budget gauges follow. */
-    public io.vertx.core.Future<Void> evaluateAlerts() {
+    public Future<Void> evaluateAlerts() {
         try {
             return vertx.executeBlocking(() -> {
                 alerts.evaluate();
@@ -140,7 +149,7 @@ public final class ControlPlane implements AutoCloseable {
                 return null;
             }, false);
         } catch (RejectedExecutionException shuttingDown) {
-            return io.vertx.core.Future.succeededFuture();
+            return Future.succeededFuture();
         }
     }
 
@@ -157,12 +166,12 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /** Hard budgets enforced at admission (reserve, settle), shared by every event loop. */
-    public dev.warden.admission.BudgetBook budgets() {
+    public BudgetBook budgets() {
         return budgets;
     }
 
     /** Long-running jobs, shared by every event loop. */
-    public dev.warden.jobs.JobRegistry jobs() {
+    public JobRegistry jobs() {
         return jobs;
     }
 
@@ -200,7 +209,7 @@ public final class ControlPlane implements AutoCloseable {
         }
         try {
             store.keys().touch(keyUsage.drain()); // last use is not lost at a graceful stop
-        } catch (dev.warden.store.StoreException e) {
+        } catch (StoreException e) {
             // the store is gone; last-use times are advisory
         }
         webhooks.close();

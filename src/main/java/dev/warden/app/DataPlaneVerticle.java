@@ -1,20 +1,35 @@
 package dev.warden.app;
 
-import dev.warden.crypto.KeyHasher;
+import dev.warden.admission.FairQueues;
+import dev.warden.admission.LimiterStore;
+import dev.warden.cache.ResponseCache;
 import dev.warden.config.ListenerConfig;
 import dev.warden.config.SnapshotHolder;
-import dev.warden.http.ClientTrust;
+import dev.warden.config.TlsConfig;
 import dev.warden.config.WardenConfig;
+import dev.warden.crypto.KeyHasher;
+import dev.warden.http.ClientTrust;
+import dev.warden.http.ConnectionCaps;
 import dev.warden.http.DataPlaneHandler;
 import dev.warden.http.DataPlaneServer;
+import dev.warden.identity.JwksCache;
+import dev.warden.jobs.JobRenewal;
+import dev.warden.observe.AccessLog;
 import dev.warden.observe.GatewayMetrics;
+import dev.warden.observe.Tracing;
 import dev.warden.pipeline.PipelineRunner;
+import dev.warden.routing.UpstreamRegistry;
+import dev.warden.token.ServiceTokens;
+import dev.warden.token.TokenExchange;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * One data-plane event loop: its own listener (sharing the port), its own upstream connection
@@ -26,27 +41,27 @@ final class DataPlaneVerticle extends VerticleBase {
     private final GatewayMetrics metrics;
     private final ListenerConfig listener;
     private final ControlPlane control;
-    private final java.util.function.Supplier<String> renewalBase;
-    private final dev.warden.admission.LimiterStore limiter;
-    private final dev.warden.admission.FairQueues queues;
-    private final dev.warden.routing.UpstreamRegistry upstreams;
-    private final dev.warden.cache.ResponseCache cache;
-    private final dev.warden.http.ConnectionCaps caps;
-    private final dev.warden.observe.Tracing tracing;
-    private final dev.warden.observe.AccessLog accessLog;
-    private final dev.warden.token.ServiceTokens serviceTokens;
-    private final dev.warden.identity.JwksCache.Shared jwks;
-    private dev.warden.observe.AccessLog.Batch accessBatch;
+    private final Supplier<String> renewalBase;
+    private final LimiterStore limiter;
+    private final FairQueues queues;
+    private final UpstreamRegistry upstreams;
+    private final ResponseCache cache;
+    private final ConnectionCaps caps;
+    private final Tracing tracing;
+    private final AccessLog accessLog;
+    private final ServiceTokens serviceTokens;
+    private final JwksCache.Shared jwks;
+    private AccessLog.Batch accessBatch;
     private HttpServer server;
     private String trusted = "";
     private HttpClient client;
 
-    DataPlaneVerticle(SnapshotHolder snapshots, KeyHasher hasher, GatewayMetrics metrics, dev.warden.observe.Tracing tracing,
-                      dev.warden.observe.AccessLog accessLog, dev.warden.token.ServiceTokens serviceTokens,
-                      dev.warden.identity.JwksCache.Shared jwks, ListenerConfig listener, ControlPlane control,
-                      java.util.function.Supplier<String> renewalBase, dev.warden.admission.LimiterStore limiter,
-                      dev.warden.admission.FairQueues queues, dev.warden.routing.UpstreamRegistry upstreams,
-                      dev.warden.cache.ResponseCache cache, dev.warden.http.ConnectionCaps caps) {
+    DataPlaneVerticle(SnapshotHolder snapshots, KeyHasher hasher, GatewayMetrics metrics, Tracing tracing,
+                      AccessLog accessLog, ServiceTokens serviceTokens,
+                      JwksCache.Shared jwks, ListenerConfig listener, ControlPlane control,
+                      Supplier<String> renewalBase, LimiterStore limiter,
+                      FairQueues queues, UpstreamRegistry upstreams,
+                      ResponseCache cache, ConnectionCaps caps) {
         this.caps = caps;
         this.upstreams = upstreams;
         this.cache = cache;
@@ -80,19 +95,19 @@ final class DataPlaneVerticle extends VerticleBase {
         vertx.setPeriodic(100, id -> accessBatch.flushIfDue(System.currentTimeMillis())); // this loop's batch, on this loop
         PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, tracing, accessBatch, accessLog,
                 serviceTokens, jwks, config, control, renewalBase, limiter, queues, upstreams, cache);
-        io.vertx.core.http.HttpServerOptions options = DataPlaneServer.options(listener, config.limits(), config.timeouts());
+        HttpServerOptions options = DataPlaneServer.options(listener, config.limits(), config.timeouts());
         if (listener.tls() != null) {
             trusted = ClientTrust.bundles(snapshots.current());
             ClientTrust.apply(options, listener.tls(), trusted);
         }
         return DataPlaneServer.start(vertx, options,
                 new DataPlaneHandler(snapshots, runner, metrics, control == null ? null : control.audit(),
-                        new dev.warden.app.PlatformEndpoints(
-                                new dev.warden.token.TokenExchange(vertx, snapshots, hasher, serviceTokens, control == null ? null : control.audit()),
-                                new dev.warden.jobs.JobRenewal(vertx, snapshots, control == null ? null : control.jobs(), serviceTokens,
+                        new PlatformEndpoints(
+                                new TokenExchange(vertx, snapshots, hasher, serviceTokens, control == null ? null : control.audit()),
+                                new JobRenewal(vertx, snapshots, control == null ? null : control.jobs(), serviceTokens,
                                         control == null ? null : control.audit()))), caps, config.timeouts()).onSuccess(s -> {
                     server = s;
-                    if (listener.tls() != null && listener.tls().clientAuth() != dev.warden.config.TlsConfig.ClientAuth.NONE) {
+                    if (listener.tls() != null && listener.tls().clientAuth() != TlsConfig.ClientAuth.NONE) {
                         vertx.setPeriodic(1000, id -> refreshTrust()); // a tenant's new CA bundle is trusted within a second
                     }
                 });
@@ -119,7 +134,7 @@ final class DataPlaneVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         long drainMs = snapshots.current().config().timeouts().drainMs();
-        return server.shutdown(drainMs, java.util.concurrent.TimeUnit.MILLISECONDS).eventually(() -> {
+        return server.shutdown(drainMs, TimeUnit.MILLISECONDS).eventually(() -> {
             accessBatch.flushIfDue(Long.MAX_VALUE); // this loop's last lines are written before the process stops
             return client.close();
         });

@@ -5,35 +5,40 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.admin.AdminToken;
-import dev.warden.store.ControlStore;
-import dev.warden.store.jdbc.ControlStores;
-import dev.warden.store.StoreState;
-import dev.warden.store.StoreSync;
-import dev.warden.crypto.ApiKeyFormat;
 import dev.warden.config.ApiKeyRecord;
 import dev.warden.config.ConfigException;
 import dev.warden.config.ConfigLoader;
-import dev.warden.crypto.KeyHasher;
 import dev.warden.config.PoolConfig;
 import dev.warden.config.Role;
 import dev.warden.config.RuntimeState;
 import dev.warden.config.SnapshotCompiler;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.config.Tenant;
+import dev.warden.config.TenantConfig;
 import dev.warden.config.UpstreamConfig;
 import dev.warden.config.WardenConfig;
+import dev.warden.crypto.ApiKeyFormat;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.sim.SimOptions;
 import dev.warden.sim.SimServer;
+import dev.warden.store.ControlStore;
+import dev.warden.store.StoreState;
+import dev.warden.store.StoreSync;
+import dev.warden.store.TenantSetting;
+import dev.warden.store.jdbc.ControlStores;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code ./warden demo}: the gateway, a simulated model server per upstream of the demo config
@@ -78,7 +83,7 @@ public final class Demo {
                 && store.settings().find("globex", "budgets").isEmpty()) {
             // A hard month budget for one demo tenant ($0.05, a few hundred gpt-sim calls): the
             // dashboard's spend chart has a budget line, and admission refuses past it (429 budget_exhausted).
-            store.settings().put(new dev.warden.store.TenantSetting("globex", "budgets",
+            store.settings().put(new TenantSetting("globex", "budgets",
                     "{\"budgets\":[{\"period\":\"month\",\"limitMicros\":50000,\"softPercent\":80,\"hard\":true,\"enforced\":true}]}",
                     System.currentTimeMillis()));
         }
@@ -86,22 +91,22 @@ public final class Demo {
         stored.reload(store);
         RuntimeState runtime = new RuntimeState() {
             @Override
-            public List<dev.warden.config.TenantConfig> tenants() {
+            public List<TenantConfig> tenants() {
                 return stored.tenants();
             }
 
             @Override
-            public java.util.Map<String, String> authSettings() {
+            public Map<String, String> authSettings() {
                 return stored.authSettings();
             }
 
             @Override
-            public java.util.Map<String, String> overrideSettings() {
+            public Map<String, String> overrideSettings() {
                 return stored.overrideSettings();
             }
 
             @Override
-            public java.util.Map<String, java.util.Map<String, java.util.Set<Role>>> roleBindings() {
+            public Map<String, Map<String, Set<Role>>> roleBindings() {
                 return stored.roleBindings();
             }
 
@@ -181,11 +186,11 @@ public final class Demo {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, mapper.writeValueAsString(root) + "\n");
         try {
-            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
         } catch (UnsupportedOperationException ignored) {
             // non-POSIX file system
         }
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static void printExamples(PrintStream out, Gateway g, Map<String, Tenant> tenants, Credentials creds, Path dataDir) {

@@ -2,16 +2,34 @@ package dev.warden.app;
 
 import dev.warden.admin.AdminApi;
 import dev.warden.admin.AdminAuthenticator;
-import dev.warden.identity.JwtVerifier;
 import dev.warden.admin.AdminToken;
+import dev.warden.admission.BudgetBook;
+import dev.warden.admission.CostEstimator;
+import dev.warden.admission.FairQueues;
+import dev.warden.admission.Limiter;
+import dev.warden.admission.LimiterStore;
+import dev.warden.admission.store.LocalLimiterStore;
+import dev.warden.admission.store.RedisLimiterStore;
+import dev.warden.cache.LocalResponseCache;
+import dev.warden.cache.RedisResponseCache;
+import dev.warden.cache.ResponseCache;
+import dev.warden.config.AdminIdpConfig;
 import dev.warden.config.ConfigWatcher;
-import dev.warden.crypto.KeyHasher;
 import dev.warden.config.ListenerConfig;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.config.WardenConfig;
+import dev.warden.crypto.KeyHasher;
+import dev.warden.http.ConnectionCaps;
+import dev.warden.identity.JwksCache;
+import dev.warden.identity.JwtVerifier;
+import dev.warden.identity.TenantTokenVerifier;
+import dev.warden.observe.AccessLog;
 import dev.warden.observe.GatewayMetrics;
 import dev.warden.observe.SecurityLog;
 import dev.warden.observe.Tracing;
+import dev.warden.routing.HealthChecker;
+import dev.warden.routing.UpstreamRegistry;
+import dev.warden.token.ServiceTokens;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -19,12 +37,15 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,21 +63,21 @@ public final class Gateway {
     private final List<String> deployments = new ArrayList<>();
     private final AtomicBoolean ready = new AtomicBoolean();
     private ConfigWatcher watcher;
-    private dev.warden.routing.HealthChecker healthChecker;
-    private dev.warden.cache.ResponseCache responseCache;
+    private HealthChecker healthChecker;
+    private ResponseCache responseCache;
     private Tracing tracing;
-    private final dev.warden.observe.AccessLog accessLog = dev.warden.observe.AccessLog.fromEnvironment();
-    private final dev.warden.token.ServiceTokens serviceTokens = new dev.warden.token.ServiceTokens(SERVICE_TOKEN_ISSUER);
+    private final AccessLog accessLog = AccessLog.fromEnvironment();
+    private final ServiceTokens serviceTokens = new ServiceTokens(SERVICE_TOKEN_ISSUER);
     /** Admission's local limiter store: one per process, shared by the event loops. */
-    private final dev.warden.admission.Limiter limiter = new dev.warden.admission.Limiter();
+    private final Limiter limiter = new Limiter();
     /** Each pool's fair queue over its seats, shared by the event loops. */
-    private volatile dev.warden.admission.FairQueues queues = new dev.warden.admission.FairQueues();
+    private volatile FairQueues queues = new FairQueues();
     /** Tenants' key sets and unknown-kid cool-downs, shared by the event loops' caches. */
-    private final dev.warden.identity.JwksCache.Shared jwks = new dev.warden.identity.JwksCache.Shared();
+    private final JwksCache.Shared jwks = new JwksCache.Shared();
     /** The {@code iss} of Warden's service tokens. */
     public static final String SERVICE_TOKEN_ISSUER = "warden";
     /** The shared limiter store, when {@code limiter.store} is {@code redis} (closed on stop). */
-    private dev.warden.admission.store.RedisLimiterStore redisStore;
+    private RedisLimiterStore redisStore;
     private HttpServer admin;
     private int dataPort;
 
@@ -95,17 +116,17 @@ public final class Gateway {
         AdminAuthenticator adminAuth;
         try {
             adminAuth = adminAuthenticator(config, hasher, adminToken, control);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return Future.failedFuture(e);
         }
-        List<DataPlaneVerticle> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
-        dev.warden.routing.UpstreamRegistry upstreams = new dev.warden.routing.UpstreamRegistry(metrics); // breakers, load, health
+        List<DataPlaneVerticle> loops = new CopyOnWriteArrayList<>();
+        UpstreamRegistry upstreams = new UpstreamRegistry(metrics); // breakers, load, health
         upstreams.prime(config.pools().values());
-        healthChecker = new dev.warden.routing.HealthChecker(vertx, () -> snapshots.current().config(), upstreams).start();
-        responseCache = config.cache().redis() ? new dev.warden.cache.RedisResponseCache(vertx, config.cache())
-                : new dev.warden.cache.LocalResponseCache();
-        dev.warden.cache.ResponseCache cache = responseCache;
-        dev.warden.http.ConnectionCaps caps = new dev.warden.http.ConnectionCaps(config.limits().maxConnections(),
+        healthChecker = new HealthChecker(vertx, () -> snapshots.current().config(), upstreams).start();
+        responseCache = config.cache().redis() ? new RedisResponseCache(vertx, config.cache())
+                : new LocalResponseCache();
+        ResponseCache cache = responseCache;
+        ConnectionCaps caps = new ConnectionCaps(config.limits().maxConnections(),
                 config.limits().maxConnectionsPerSource()); // one count for every event loop
         Gauge.builder("warden_connections_open", caps, c -> c.open())
                 .description("Open data-plane connections").register(prometheus);
@@ -124,9 +145,9 @@ public final class Gateway {
                             g -> g.queues.queues().containsKey(p.name()) ? g.queues.queues().get(p.name()).timedOutTotal() : 0)
                     .description("Requests whose wait for a seat ran out").tag("pool", p.name()).register(prometheus);
         });
-        Future<dev.warden.admission.LimiterStore> store = limiterStore(config, control);
+        Future<LimiterStore> store = limiterStore(config, control);
         Future<Void> encodings = store.compose(s -> vertx.executeBlocking(() -> {
-            dev.warden.admission.CostEstimator.warm(config.models().values()); // tokenizer tables read before the first request
+            CostEstimator.warm(config.models().values()); // tokenizer tables read before the first request
             return null;
         }, false));
         // One deployment of N instances: Vert.x shares one listening socket between them (port 0
@@ -138,7 +159,7 @@ public final class Gateway {
                     upstreams, cache, caps);
             loops.add(v);
             return v;
-        }, new io.vertx.core.DeploymentOptions().setInstances(instances))).compose(id -> {
+        }, new DeploymentOptions().setInstances(instances))).compose(id -> {
             deployments.add(id);
             dataPort = loops.get(0).actualPort();
             for (DataPlaneVerticle v : loops) {
@@ -170,15 +191,15 @@ public final class Gateway {
      * Admission's limiter store: this process's, or the one shared through Redis
      * ({@code limiter.store: redis}), with its metrics.
      */
-    private Future<dev.warden.admission.LimiterStore> limiterStore(WardenConfig config, ControlPlane control) {
-        dev.warden.admission.BudgetBook budgets = control == null ? null : control.budgets();
+    private Future<LimiterStore> limiterStore(WardenConfig config, ControlPlane control) {
+        BudgetBook budgets = control == null ? null : control.budgets();
         if (!config.limiter().redis()) {
             vertx.setPeriodic(10_000, id -> limiter.sweep(System.nanoTime())); // idle buckets forgotten: bounded memory
-            return Future.succeededFuture(admissionRefusals(new dev.warden.admission.store.LocalLimiterStore(limiter, budgets)));
+            return Future.succeededFuture(admissionRefusals(new LocalLimiterStore(limiter, budgets)));
         }
-        return dev.warden.admission.store.RedisLimiterStore.start(vertx, config.limiter(), budgets).map(redis -> {
+        return RedisLimiterStore.start(vertx, config.limiter(), budgets).map(redis -> {
             redisStore = redis;
-            queues = new dev.warden.admission.FairQueues(redis::seats); // pools' seats and fair turns shared too
+            queues = new FairQueues(redis::seats); // pools' seats and fair turns shared too
             vertx.setPeriodic(10_000, id -> redis.sweep(System.nanoTime()));
             Gauge.builder("warden_limiter_store_up", redis, r -> r.up() ? 1 : 0)
                     .description("1 while the shared (redis) limiter store answers, 0 while admission decides on this replica's share")
@@ -208,7 +229,7 @@ public final class Gateway {
     }
 
     /** {@code warden_admission_refusals_total{code, mode}} from the limiter store's tally. */
-    private dev.warden.admission.LimiterStore admissionRefusals(dev.warden.admission.LimiterStore store) {
+    private LimiterStore admissionRefusals(LimiterStore store) {
         for (String code : List.of("rate_limited", "concurrency_limited", "budget_exhausted", "quota_exhausted", "limiter_unavailable")) {
             for (String mode : List.of("enforced", "shadow")) {
                 FunctionCounter.builder("warden_admission_refusals", store, s -> s.refusals(code, mode))
@@ -220,8 +241,8 @@ public final class Gateway {
     }
 
     private AdminAuthenticator adminAuthenticator(WardenConfig config, KeyHasher hasher, AdminToken adminToken, ControlPlane control)
-            throws java.io.IOException {
-        dev.warden.config.AdminIdpConfig idp = config.adminIdp();
+            throws IOException {
+        AdminIdpConfig idp = config.adminIdp();
         JwtVerifier jwt = null;
         if (idp != null) {
             var keys = idp.jwksUrl() != null ? JwtVerifier.remoteKeys(idp.jwksUrl()) : JwtVerifier.fileKeys(idp.jwksFile());
@@ -229,8 +250,8 @@ public final class Gateway {
                     idp.maxLifetimeSeconds(), null);
         }
         // tenants' own IdPs sign in tenant admins too; keys shared with the data plane's caches, fetched on the admin loop
-        dev.warden.identity.TenantTokenVerifier tenantTokens = new dev.warden.identity.TenantTokenVerifier(
-                new dev.warden.identity.JwksCache(vertx, System::currentTimeMillis, jwks, config.egress()));
+        TenantTokenVerifier tenantTokens = new TenantTokenVerifier(
+                new JwksCache(vertx, System::currentTimeMillis, jwks, config.egress()));
         return new AdminAuthenticator(vertx, adminToken, snapshots, hasher, control == null ? null : control.state(), jwt,
                 idp == null ? null : idp.issuer(), idp == null ? "roles" : idp.rolesClaim(), control == null ? null : control.audit(),
                 tenantTokens);
@@ -249,12 +270,12 @@ public final class Gateway {
     }
 
     /** Warden's service-token signer (tests rotate it). */
-    public dev.warden.token.ServiceTokens serviceTokens() {
+    public ServiceTokens serviceTokens() {
         return serviceTokens;
     }
 
     /** The access log (tests tap it). */
-    public dev.warden.observe.AccessLog accessLog() {
+    public AccessLog accessLog() {
         return accessLog;
     }
 

@@ -2,40 +2,47 @@ package dev.warden.app;
 
 import dev.warden.access.AuthorizeStage;
 import dev.warden.admission.AdmitStage;
-import dev.warden.record.AuditStage;
-import dev.warden.record.AuditWriter;
-import dev.warden.record.LedgerWriter;
-import dev.warden.record.UsageStage;
-import dev.warden.crypto.KeyHasher;
+import dev.warden.admission.FairQueues;
+import dev.warden.admission.LimiterStore;
+import dev.warden.body.ReadBodyStage;
+import dev.warden.cache.CacheStage;
+import dev.warden.cache.ResponseCache;
 import dev.warden.config.StageSwitch;
 import dev.warden.config.WardenConfig;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.http.ProblemWriter;
-import dev.warden.body.ReadBodyStage;
-import dev.warden.identity.ApiKeyAuthenticator;
+import dev.warden.identity.AuthenticateStage;
 import dev.warden.identity.Introspector;
 import dev.warden.identity.JwksCache;
-import dev.warden.observe.GatewayMetrics;
+import dev.warden.jobs.JobStage;
 import dev.warden.observe.AccessLog;
 import dev.warden.observe.AccessLogStage;
+import dev.warden.observe.GatewayMetrics;
 import dev.warden.observe.MetricsStage;
+import dev.warden.observe.RequestIdStage;
 import dev.warden.observe.TraceStage;
 import dev.warden.observe.Tracing;
-import java.util.function.Predicate;
-import dev.warden.observe.RequestIdStage;
 import dev.warden.pipeline.PipelineRunner;
 import dev.warden.pipeline.StageSlot;
 import dev.warden.proxy.Deadlines;
 import dev.warden.proxy.ForwardStage;
 import dev.warden.proxy.ModelListStage;
 import dev.warden.proxy.RespondStage;
-import dev.warden.jobs.JobStage;
-import dev.warden.routing.RouteStage;
 import dev.warden.proxy.ServiceTokenStage;
-import dev.warden.token.ServiceTokens;
+import dev.warden.record.AuditStage;
+import dev.warden.record.AuditWriter;
+import dev.warden.record.LedgerWriter;
+import dev.warden.record.UsageStage;
+import dev.warden.routing.RouteStage;
+import dev.warden.routing.UpstreamRegistry;
+import dev.warden.spend.BudgetPacing;
 import dev.warden.tenant.IdentifyStage;
+import dev.warden.token.ServiceTokens;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import java.util.List;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /** THE data-plane pipeline, as one list, in order. Read it top to bottom to follow a request. */
 public final class Pipelines {
@@ -46,9 +53,9 @@ public final class Pipelines {
     public static PipelineRunner dataPlane(Vertx vertx, HttpClient upstreams, KeyHasher hasher, GatewayMetrics metrics,
                                            Tracing tracing, AccessLog.Batch accessLog, AccessLog log, ServiceTokens serviceTokens,
                                            JwksCache.Shared jwks, WardenConfig config, ControlPlane control,
-                                           java.util.function.Supplier<String> renewalBase, dev.warden.admission.LimiterStore limiter,
-                                           dev.warden.admission.FairQueues queues, dev.warden.routing.UpstreamRegistry routes,
-                                           dev.warden.cache.ResponseCache cache) {
+                                           Supplier<String> renewalBase, LimiterStore limiter,
+                                           FairQueues queues, UpstreamRegistry routes,
+                                           ResponseCache cache) {
         AuditWriter audit = control == null ? null : control.audit();
         LedgerWriter ledger = control == null ? null : control.ledger();
         Deadlines deadlines = new Deadlines(vertx);            // this loop's timeouts, one tick
@@ -62,18 +69,18 @@ public final class Pipelines {
                 new StageSlot(new AuditStage(audit), audit != null, true), // fail closed; audits refusals
                 new StageSlot(new UsageStage(ledger), ledger != null, true), // fail closed; one ledger row per upstream call
                 StageSlot.always(new IdentifyStage()),                // which tenant does it name?
-                StageSlot.always(new ApiKeyAuthenticator(hasher, control == null ? null : control.keyUsage(),
+                StageSlot.always(new AuthenticateStage(hasher, control == null ? null : control.keyUsage(),
                         new JwksCache(vertx, System::currentTimeMillis, jwks, config.egress()), new Introspector(vertx, System::currentTimeMillis, config.egress()))),
                                                                       // prove it: key, or the tenant IdP's token
                 StageSlot.always(new ReadBodyStage()),                // only now read and check the body
                 new StageSlot(new AuthorizeStage(), authorize.enabled(), authorize.enforced()), // role, model
                 StageSlot.always(new ModelListStage()),               // GET /v1/models answered here
                 StageSlot.always(new AdmitStage(vertx, limiter, queues,
-                        control == null ? tenant -> 0 : tenant -> dev.warden.spend.BudgetPacing.microsPerMinute(
+                        control == null ? tenant -> 0 : tenant -> BudgetPacing.microsPerMinute(
                                 control.alerts().statuses().getOrDefault(tenant, List.of()), System.currentTimeMillis()))),
                                                                       // worst-case cost; limits, budgets, quotas reserved; fair seats
                 StageSlot.always(new RouteStage(routes)),             // pool, allowed regions, breakers, least loaded
-                StageSlot.always(new dev.warden.cache.CacheStage(cache, metrics)), // the tenant's own cached answer, if any
+                StageSlot.always(new CacheStage(cache, metrics)), // the tenant's own cached answer, if any
                 StageSlot.always(new ServiceTokenStage(vertx, serviceTokens)), // a signed service token, if the pool asks
                 StageSlot.always(new JobStage(vertx, control == null ? null : control.jobs(), upstreams,
                         Math.min(30_000, config.timeouts().firstByteMs()), serviceTokens, audit, renewalBase)),

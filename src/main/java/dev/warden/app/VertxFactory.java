@@ -2,6 +2,7 @@ package dev.warden.app;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import org.slf4j.LoggerFactory;
 
 /** The one way Warden makes its Vert.x instance: native epoll transport when the platform has it. */
 public final class VertxFactory {
@@ -11,7 +12,7 @@ public final class VertxFactory {
     public static Vertx create() {
         Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         if (!vertx.isNativeTransportEnabled()) {
-            org.slf4j.LoggerFactory.getLogger(VertxFactory.class).info("native transport unavailable, using NIO: {}",
+            LoggerFactory.getLogger(VertxFactory.class).info("native transport unavailable, using NIO: {}",
                     String.valueOf(vertx.unavailableNativeTransportCause()));
         }
         return vertx;

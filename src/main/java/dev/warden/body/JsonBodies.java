@@ -2,17 +2,18 @@ package dev.warden.body;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.core.JsonToken;
 import dev.warden.exchange.RequestBody;
-import java.util.HashMap;
-import java.util.Map;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -68,7 +69,7 @@ final class JsonBodies {
                 } else if (name.equals("metadata") && value == JsonToken.START_OBJECT) {
                     while (p.nextToken() == JsonToken.FIELD_NAME) {
                         String key = p.currentName();
-                        if (key.toLowerCase(java.util.Locale.ROOT).startsWith("tenant") || RESERVED.contains(key)) {
+                        if (key.toLowerCase(Locale.ROOT).startsWith("tenant") || RESERVED.contains(key)) {
                             return reserved("metadata." + key);
                         }
                         p.nextToken();

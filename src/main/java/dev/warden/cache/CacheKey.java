@@ -2,6 +2,7 @@ package dev.warden.cache;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -39,7 +40,7 @@ public final class CacheKey {
         try {
             Object tree = CANONICAL.readValue(body, Object.class); // maps, so the sort applies at every depth
             return CANONICAL.writeValueAsString(tree);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("a validated body always parses", e);
         }
     }

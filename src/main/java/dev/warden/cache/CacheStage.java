@@ -2,21 +2,22 @@ package dev.warden.cache;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.warden.config.CacheSettings;
-import dev.warden.observe.GatewayMetrics;
-import dev.warden.pipeline.Completion;
+import dev.warden.config.Tenant;
 import dev.warden.exchange.CostEstimate;
-import dev.warden.problem.ErrorCode;
-import dev.warden.pipeline.Exchange;
-import dev.warden.problem.GatewayError;
-import dev.warden.pipeline.Operation;
-import dev.warden.pipeline.Outcome;
-import dev.warden.http.SecurityHeaders;
-import dev.warden.pipeline.Stage;
-import dev.warden.pipeline.Usage;
 import dev.warden.exchange.RequestBody;
 import dev.warden.exchange.RequestContext;
 import dev.warden.exchange.SelectedRoute;
-import dev.warden.config.Tenant;
+import dev.warden.http.SecurityHeaders;
+import dev.warden.observe.GatewayMetrics;
+import dev.warden.pipeline.Completion;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.Key;
+import dev.warden.pipeline.Operation;
+import dev.warden.pipeline.Outcome;
+import dev.warden.pipeline.Stage;
+import dev.warden.pipeline.Usage;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
@@ -36,9 +37,9 @@ import io.vertx.core.http.HttpServerResponse;
  */
 public final class CacheStage implements Stage {
     static final String HEADER = "X-Warden-Cache";
-    private static final dev.warden.pipeline.Key<String> KEY = dev.warden.pipeline.Key.of("cacheKey");
+    private static final Key<String> KEY = Key.of("cacheKey");
     /** The region the key names: an answer from elsewhere (a retry) is not kept under it. */
-    private static final dev.warden.pipeline.Key<String> KEY_REGION = dev.warden.pipeline.Key.of("cacheKeyRegion");
+    private static final Key<String> KEY_REGION = Key.of("cacheKeyRegion");
 
     private final ResponseCache cache;
     private final GatewayMetrics metrics;

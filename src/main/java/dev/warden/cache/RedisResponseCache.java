@@ -1,8 +1,8 @@
 package dev.warden.cache;
 
-import dev.warden.redis.RedisScript;
 import dev.warden.config.CacheSettings;
 import dev.warden.config.CacheStoreSettings;
+import dev.warden.redis.RedisScript;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -12,6 +12,7 @@ import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,7 +62,7 @@ public final class RedisResponseCache implements ResponseCache {
         Buffer value = Buffer.buffer(answer.encode());
         // By its SHA-1; a Redis that does not know the script yet (fresh, restarted, flushed) gets
         // it whole once, which also makes it known for the next store.
-        java.util.function.Function<Request, Request> withArgs = r -> r.arg(3).arg(p + key).arg(p + "index").arg(p + "bytes")
+        Function<Request, Request> withArgs = r -> r.arg(3).arg(p + key).arg(p + "index").arg(p + "bytes")
                 .arg(value).arg(settings.ttlSeconds() * 1000L).arg(answer.weight()).arg(settings.maxBytes());
         redis.send(withArgs.apply(Request.cmd(Command.EVALSHA).arg(PUT.sha())))
                 .recover(e -> RedisScript.isNoScript(e)

@@ -1,5 +1,6 @@
 package dev.warden.config;
 
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -10,7 +11,7 @@ import java.util.List;
  * @param jwksUrl    where the provider publishes its keys (cached; refetched on an unknown kid, rate-limited)
  * @param jwksFile   or a local JWK set file (public keys), relative to the config file
  */
-public record AdminIdpConfig(String issuer, List<String> audiences, String jwksUrl, java.nio.file.Path jwksFile,
+public record AdminIdpConfig(String issuer, List<String> audiences, String jwksUrl, Path jwksFile,
                              List<String> algorithms, int clockSkewSeconds, int maxLifetimeSeconds, String rolesClaim) {
     public AdminIdpConfig {
         audiences = List.copyOf(audiences);

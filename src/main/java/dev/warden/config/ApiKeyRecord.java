@@ -1,5 +1,6 @@
 package dev.warden.config;
 
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Set;
 
@@ -41,7 +42,7 @@ public record ApiKeyRecord(String keyId, String tenantId, Role role, Set<String>
     @Override
     public boolean equals(Object o) {
         return o instanceof ApiKeyRecord k && k.keyId.equals(keyId) && k.tenantId.equals(tenantId)
-                && java.util.Arrays.equals(k.hash, hash);
+                && Arrays.equals(k.hash, hash);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.warden.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
@@ -50,7 +51,7 @@ public record Budget(Period period, long limitMicros, int softPercent, boolean h
                         b.path("limitMicros").asLong(), b.path("softPercent").asInt(80), b.path("hard").asBoolean(true),
                         b.path("enforced").asBoolean(true)));
             }
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException("stored budgets unreadable", e);
         }
         return out;

@@ -5,23 +5,26 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.warden.crypto.KeyHasher;
+import dev.warden.crypto.PemCertificates;
+import dev.warden.egress.Egress;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import dev.warden.crypto.KeyHasher;
-import dev.warden.crypto.PemCertificates;
-import dev.warden.egress.Egress;
 
 /**
  * Reads {@code warden.yaml} into a {@link WardenConfig}: every field typed and range-checked,
@@ -95,7 +98,7 @@ public final class ConfigLoader {
         Path dataDir = Path.of(r.string(root, "", "dataDir", "data", false));
 
         // Where Warden may connect for a tenant (its IdP): closed unless the operator opens it.
-        Set<Integer> ownPorts = new java.util.HashSet<>();
+        Set<Integer> ownPorts = new HashSet<>();
         for (ListenerConfig l : List.of(data, admin)) {
             if (l.port() != 0) {
                 ownPorts.add(l.port());
@@ -450,7 +453,7 @@ public final class ConfigLoader {
         if (node == null || !r.isObject(node, path, false)) {
             return RateLimits.Rate.NONE;
         }
-        Set<String> known = new java.util.HashSet<>(alsoAllowed);
+        Set<String> known = new HashSet<>(alsoAllowed);
         known.add("requestsPerMinute");
         known.add("tokensPerMinute");
         r.onlyKnown(node, path, known);
@@ -462,15 +465,15 @@ public final class ConfigLoader {
     private static TenantAuth.MtlsPolicy clientCa(ConfigReader r, String path, Path file, String identityFrom) {
         try {
             String pem = Files.readString(file, StandardCharsets.US_ASCII);
-            List<java.security.cert.X509Certificate> anchors = PemCertificates.parse(pem);
+            List<X509Certificate> anchors = PemCertificates.parse(pem);
             if (anchors.isEmpty()) {
                 r.error(path, "'" + file.getFileName() + "' holds no certificate (expected: PEM CA certificates)");
                 return null;
             }
             return new TenantAuth.MtlsPolicy(anchors, pem, identityFrom, "never");
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             r.error(path, "'" + file.getFileName() + "' cannot be read (expected: a PEM file, relative to the config file)");
-        } catch (java.security.cert.CertificateException e) {
+        } catch (CertificateException e) {
             r.error(path, "'" + file.getFileName() + "' is not PEM certificates");
         }
         return null;
@@ -522,7 +525,7 @@ public final class ConfigLoader {
                 Path certPath = baseDir == null ? Path.of(cert) : baseDir.resolve(cert);
                 Path keyPath = baseDir == null ? Path.of(key) : baseDir.resolve(key);
                 for (Path f : new Path[] {certPath, keyPath}) {
-                    if (!java.nio.file.Files.isReadable(f)) {
+                    if (!Files.isReadable(f)) {
                         r.error(path + ".tls", f + " is not a readable file");
                     }
                 }

@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
@@ -31,7 +32,7 @@ final class ConfigReader {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!known.contains(f)) {
-                error(join(path, f), "unknown field (expected one of: " + String.join(", ", new java.util.TreeSet<>(known)) + ")");
+                error(join(path, f), "unknown field (expected one of: " + String.join(", ", new TreeSet<>(known)) + ")");
             }
         }
     }

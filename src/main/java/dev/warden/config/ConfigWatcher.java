@@ -1,6 +1,7 @@
 package dev.warden.config;
 
 import io.vertx.core.Vertx;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Polls the config file for changes (content hash, on a worker thread). Polling rather than a
@@ -24,7 +25,7 @@ public final class ConfigWatcher {
         timerId = vertx.setPeriodic(intervalMs, id -> {
             try {
                 vertx.executeBlocking(holder::reloadFile, false);
-            } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            } catch (RejectedExecutionException shuttingDown) {
                 vertx.cancelTimer(id); // Vert.x is closing: its worker pool is gone
             }
         });

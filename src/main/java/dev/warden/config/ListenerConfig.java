@@ -1,5 +1,7 @@
 package dev.warden.config;
 
+import java.util.Objects;
+
 /**
  * One listener: host and port (0 = any free port, used by tests), and TLS (null: plain HTTP).
  */
@@ -9,7 +11,7 @@ public record ListenerConfig(String host, int port, TlsConfig tls) {
     }
 
     public ListenerConfig {
-        java.util.Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(host, "host");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
         }

@@ -1,5 +1,7 @@
 package dev.warden.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -60,7 +62,7 @@ public record RateLimits(Rate tenant, Rate perKey, Rate perUser, Map<String, Rat
     }
 
     /** These limits with a tenant's overrides (admin API {@code overrides} settings; absent fields keep the tier's). */
-    public RateLimits with(com.fasterxml.jackson.databind.JsonNode overrides) {
+    public RateLimits with(JsonNode overrides) {
         if (overrides == null || !overrides.isObject()) {
             return this;
         }
@@ -79,7 +81,7 @@ public record RateLimits(Rate tenant, Rate perKey, Rate perUser, Map<String, Rat
         if (replicas <= 1) {
             return this;
         }
-        Map<String, Rate> models = new java.util.LinkedHashMap<>();
+        Map<String, Rate> models = new LinkedHashMap<>();
         perModel.forEach((m, r) -> models.put(m, r.share(replicas)));
         return new RateLimits(tenant.share(replicas), perKey.share(replicas), perUser.share(replicas), models, dailyTokens, monthlyTokens,
                 burstSeconds, concurrency == 0 ? 0 : Math.max(1, concurrency / replicas), weight, pacing, refuseWhenStoreDown, enforced);

@@ -1,6 +1,8 @@
 package dev.warden.config;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * What the snapshot takes from outside the file: tenants and keys created at run time (the
@@ -13,18 +15,18 @@ public interface RuntimeState {
     List<ApiKeyRecord> keys();
 
     /** Each tenant's stored {@code auth} settings (tenant id -> normalised JSON). */
-    default java.util.Map<String, String> authSettings() {
-        return java.util.Map.of();
+    default Map<String, String> authSettings() {
+        return Map.of();
     }
 
     /** Tenant-scoped role bindings: tenant id -> subject -> roles. */
     /** Tenants' {@code overrides} settings (JSON), by tenant: their limits in place of the tier's. */
-    default java.util.Map<String, String> overrideSettings() {
-        return java.util.Map.of();
+    default Map<String, String> overrideSettings() {
+        return Map.of();
     }
 
-    default java.util.Map<String, java.util.Map<String, java.util.Set<Role>>> roleBindings() {
-        return java.util.Map.of();
+    default Map<String, Map<String, Set<Role>>> roleBindings() {
+        return Map.of();
     }
 
     RuntimeState NONE = ofKeys(List.of());

@@ -1,7 +1,10 @@
 package dev.warden.config;
 
+import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Everything the data plane reads per request, compiled from {@code warden.yaml} and the runtime
@@ -10,27 +13,27 @@ import java.util.Map;
 public record Snapshot(long version, Instant compiledAt, WardenConfig config, Map<String, Tenant> tenants,
                        Map<String, ApiKeyRecord> keys, Map<String, ModelConfig> models,
                        Map<String, Map<String, RouteTable>> routes, Identities identities,
-                       Map<java.nio.ByteBuffer, ApiKeyRecord> importedKeys) {
+                       Map<ByteBuffer, ApiKeyRecord> importedKeys) {
 
     /**
      * Per tenant: how its callers authenticate; which tenants trust each token issuer (lookup is
      * issuer -> tenants -> that tenant's keys, never a global key map); tenant role bindings.
      */
-    public record Identities(Map<String, TenantAuth> auth, Map<String, java.util.List<String>> tenantsByIssuer,
-                             Map<String, Map<String, java.util.Set<Role>>> bindings) {
+    public record Identities(Map<String, TenantAuth> auth, Map<String, List<String>> tenantsByIssuer,
+                             Map<String, Map<String, Set<Role>>> bindings) {
         public static final Identities NONE = new Identities(Map.of(), Map.of(), Map.of());
 
         public TenantAuth auth(String tenantId) {
             return auth.getOrDefault(tenantId, TenantAuth.API_KEYS_ONLY);
         }
 
-        public java.util.List<String> tenantsTrusting(String issuer) {
-            return tenantsByIssuer.getOrDefault(issuer, java.util.List.of());
+        public List<String> tenantsTrusting(String issuer) {
+            return tenantsByIssuer.getOrDefault(issuer, List.of());
         }
 
-        public java.util.Set<Role> boundRoles(String tenantId, String subject) {
-            Map<String, java.util.Set<Role>> t = bindings.get(tenantId);
-            return t == null ? java.util.Set.of() : t.getOrDefault(subject, java.util.Set.of());
+        public Set<Role> boundRoles(String tenantId, String subject) {
+            Map<String, Set<Role>> t = bindings.get(tenantId);
+            return t == null ? Set.of() : t.getOrDefault(subject, Set.of());
         }
     }
 
@@ -49,7 +52,7 @@ public record Snapshot(long version, Instant compiledAt, WardenConfig config, Ma
 
     /** The imported key whose keyed hash is {@code hash}, or null. */
     public ApiKeyRecord importedKey(byte[] hash) {
-        return importedKeys.get(java.nio.ByteBuffer.wrap(hash));
+        return importedKeys.get(ByteBuffer.wrap(hash));
     }
 
     /** The route table for a tenant and a model it may call, or null. */

@@ -1,5 +1,10 @@
 package dev.warden.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.crypto.KeyHasher;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -11,7 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.warden.crypto.KeyHasher;
 
 /**
  * Turns a validated config plus the run-time state into a {@link Snapshot}. A run-time tenant
@@ -31,7 +35,7 @@ public final class SnapshotCompiler {
         List<String> errors = new ArrayList<>();
         Map<String, Tenant> tenants = new LinkedHashMap<>();
         Map<String, ApiKeyRecord> keys = new HashMap<>();
-        Map<java.nio.ByteBuffer, ApiKeyRecord> imported = new HashMap<>();
+        Map<ByteBuffer, ApiKeyRecord> imported = new HashMap<>();
         Map<String, Map<String, RouteTable>> routes = new HashMap<>();
 
         Map<String, String> overrides = runtime.overrideSettings();
@@ -42,7 +46,7 @@ public final class SnapshotCompiler {
                 Set<String> models = k.models() == null ? null : Set.copyOf(k.models());
                 ApiKeyRecord record = new ApiKeyRecord(k.id(), tc.id(), k.role(), models, hash, "config");
                 keys.put(k.id(), record); // ids are unique across the file (TenantsReader)
-                if (k.imported() && imported.putIfAbsent(java.nio.ByteBuffer.wrap(hash), record) != null) {
+                if (k.imported() && imported.putIfAbsent(ByteBuffer.wrap(hash), record) != null) {
                     errors.add("tenants." + tc.id() + ".keys." + k.id() + ": the same imported key is declared twice");
                 }
             }
@@ -104,7 +108,7 @@ public final class SnapshotCompiler {
     private static void addTenant(TenantConfig tc, WardenConfig config, String overridesJson, Map<String, Tenant> tenants,
                                   Map<String, Map<String, RouteTable>> routes) {
         TierConfig tier = config.tiers().get(tc.tier());
-        com.fasterxml.jackson.databind.JsonNode overrides = overridesJson == null ? null : readJson(overridesJson);
+        JsonNode overrides = overridesJson == null ? null : readJson(overridesJson);
         if (overrides != null && overrides.path("maxOutputTokens").canConvertToInt() && overrides.has("maxOutputTokens")) {
             // the tenant's own output cap in place of its tier's (0: the model's cap)
             tier = new TierConfig(tier.name(), tier.description(), overrides.path("maxOutputTokens").intValue(), tier.maxStreamSeconds(),
@@ -119,7 +123,7 @@ public final class SnapshotCompiler {
             PoolConfig pool = config.pools().get(model.pool());
             byModel.put(m, new RouteTable(model, pool.upstreams().stream().filter(u -> t.allowsRegion(u.region())).toList()));
         }
-        Map<String, java.util.List<String>> fallbacks = fallbacks(tc, overrides);
+        Map<String, List<String>> fallbacks = fallbacks(tc, overrides);
         Map<String, RouteTable> withChains = new HashMap<>(byModel);
         fallbacks.forEach((m, chain) -> {
             if (byModel.containsKey(m)) {
@@ -130,23 +134,23 @@ public final class SnapshotCompiler {
     }
 
     /** The tenant's fallback chains: its stored overrides' {@code fallbacks} if set, else its file's. */
-    private static Map<String, java.util.List<String>> fallbacks(TenantConfig tc, com.fasterxml.jackson.databind.JsonNode overrides) {
+    private static Map<String, List<String>> fallbacks(TenantConfig tc, JsonNode overrides) {
         if (overrides == null || !overrides.path("fallbacks").isObject()) {
             return tc.fallbacks();
         }
-        Map<String, java.util.List<String>> out = new HashMap<>();
+        Map<String, List<String>> out = new HashMap<>();
         overrides.path("fallbacks").fields().forEachRemaining(e -> {
-            java.util.List<String> chain = new java.util.ArrayList<>();
+            List<String> chain = new ArrayList<>();
             e.getValue().forEach(n -> chain.add(n.asText()));
             out.put(e.getKey(), chain);
         });
         return out;
     }
 
-    private static com.fasterxml.jackson.databind.JsonNode readJson(String json) {
+    private static JsonNode readJson(String json) {
         try {
-            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
-        } catch (java.io.IOException e) {
+            return new ObjectMapper().readTree(json);
+        } catch (IOException e) {
             return null; // stored settings were validated on the way in; unreadable ones change nothing
         }
     }

@@ -1,6 +1,7 @@
 package dev.warden.config;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -9,6 +10,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +32,7 @@ public final class SnapshotHolder {
     private volatile ConfigStatus status;
     private String fileSha;
     private String pendingSha;
-    private volatile java.util.function.Consumer<FileReload> reloadListener = r -> { };
+    private volatile Consumer<FileReload> reloadListener = r -> { };
 
     /**
      * A change of the config file, taken ({@code accepted}) or refused with its errors.
@@ -41,7 +43,7 @@ public final class SnapshotHolder {
     }
 
     /** Called (on the reloading thread) for every change of the file, taken or refused: the audit log records each. */
-    public void onFileReload(java.util.function.Consumer<FileReload> listener) {
+    public void onFileReload(Consumer<FileReload> listener) {
         this.reloadListener = Objects.requireNonNull(listener, "listener");
     }
 
@@ -157,7 +159,7 @@ public final class SnapshotHolder {
 
     private static String sha256(String text) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

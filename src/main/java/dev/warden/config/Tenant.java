@@ -1,6 +1,9 @@
 package dev.warden.config;
 
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A tenant as the data plane sees it: compiled, immutable, looked up by id.
@@ -16,7 +19,7 @@ public record Tenant(String id, TierConfig tier, boolean anyRegion, Set<String> 
 
     public Tenant {
         regions = Set.copyOf(regions);
-        models = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(models));
+        models = Collections.unmodifiableSet(new LinkedHashSet<>(models));
     }
 
     public boolean allowsRegion(String region) {
@@ -25,6 +28,6 @@ public record Tenant(String id, TierConfig tier, boolean anyRegion, Set<String> 
 
     /** The single allowed region, or {@code "*"} when any (the demo credentials' shape). */
     public String regionLabel() {
-        return anyRegion ? "*" : String.join(",", new java.util.TreeSet<>(regions));
+        return anyRegion ? "*" : String.join(",", new TreeSet<>(regions));
     }
 }

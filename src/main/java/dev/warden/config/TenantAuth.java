@@ -1,5 +1,7 @@
 package dev.warden.config;
 
+import java.security.cert.X509Certificate;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 
@@ -61,7 +63,7 @@ public record TenantAuth(Set<String> schemes, JwtPolicy jwt, IntrospectionPolicy
      * {@code required} means every token of the tenant must be bound to the presented certificate
      * (RFC 8705 {@code cnf.x5t#S256}); {@code when-present} checks the binding when a token has one.
      */
-    public record MtlsPolicy(List<java.security.cert.X509Certificate> anchors, String caBundlePem, String identityFrom,
+    public record MtlsPolicy(List<X509Certificate> anchors, String caBundlePem, String identityFrom,
                              String boundTokens) {
         public MtlsPolicy {
             anchors = List.copyOf(anchors);
@@ -89,7 +91,7 @@ public record TenantAuth(Set<String> schemes, JwtPolicy jwt, IntrospectionPolicy
          */
         public boolean metBy(boolean human, Set<String> tokenAmr, String tokenAcr, long authTimeSec, long nowSec) {
             return human
-                    && (amr == null || !java.util.Collections.disjoint(amr, tokenAmr))
+                    && (amr == null || !Collections.disjoint(amr, tokenAmr))
                     && (acr == null || acr.equals(tokenAcr))
                     && (maxAgeSeconds == 0 || authTimeSec > 0 && nowSec - authTimeSec <= maxAgeSeconds);
         }

@@ -1,12 +1,15 @@
 package dev.warden.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.crypto.PemCertificates;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import dev.warden.crypto.PemCertificates;
 
 /**
  * Reads a tenant's stored {@code auth} settings (normalised JSON, validated when the admin API
@@ -56,10 +59,10 @@ public final class TenantAuthReader {
             JsonNode m = n.path("mtls");
             if (schemes.contains("mtls") && m.isObject()) {
                 String pem = required(m, "caBundle");
-                List<java.security.cert.X509Certificate> anchors;
+                List<X509Certificate> anchors;
                 try {
                     anchors = PemCertificates.parse(pem);
-                } catch (java.security.cert.CertificateException e) {
+                } catch (CertificateException e) {
                     throw new IllegalArgumentException("caBundle");
                 }
                 if (anchors.isEmpty()) {
@@ -77,7 +80,7 @@ public final class TenantAuthReader {
                         r.hasNonNull("acr") ? r.get("acr").asText() : null, r.path("maxAgeSeconds").asInt(0)));
             }
             return new TenantAuth(schemes, jwt, introspection, mtls, rules);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+        } catch (JsonProcessingException | IllegalArgumentException e) {
             return TenantAuth.API_KEYS_ONLY;
         }
     }

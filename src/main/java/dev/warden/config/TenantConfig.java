@@ -1,6 +1,7 @@
 package dev.warden.config;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -10,16 +11,16 @@ import java.util.Set;
  * @param fallbacks per model, the models to try in order when none of its upstreams can answer
  */
 public record TenantConfig(String id, String tier, boolean anyRegion, Set<String> regions, List<String> models,
-                           TenantStatus status, List<KeyConfig> keys, java.util.Map<String, List<String>> fallbacks) {
+                           TenantStatus status, List<KeyConfig> keys, Map<String, List<String>> fallbacks) {
     public TenantConfig {
         regions = Set.copyOf(regions);
         models = List.copyOf(models);
         keys = List.copyOf(keys);
-        fallbacks = java.util.Map.copyOf(fallbacks);
+        fallbacks = Map.copyOf(fallbacks);
     }
 
     public TenantConfig(String id, String tier, boolean anyRegion, Set<String> regions, List<String> models, TenantStatus status,
                         List<KeyConfig> keys) {
-        this(id, tier, anyRegion, regions, models, status, keys, java.util.Map.of());
+        this(id, tier, anyRegion, regions, models, status, keys, Map.of());
     }
 }

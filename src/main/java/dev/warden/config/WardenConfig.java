@@ -1,8 +1,12 @@
 package dev.warden.config;
 
-import java.nio.file.Path;
-import java.util.Map;
 import dev.warden.egress.Egress;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
 
 /** The whole of {@code warden.yaml}, validated. Immutable. */
 public record WardenConfig(
@@ -31,10 +35,10 @@ public record WardenConfig(
     public WardenConfig {
         exchangeClients = Map.copyOf(exchangeClients);
         stages = Map.copyOf(stages);
-        models = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(models));
-        pools = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(pools));
-        tiers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tiers));
-        tenants = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tenants));
+        models = Collections.unmodifiableMap(new LinkedHashMap<>(models));
+        pools = Collections.unmodifiableMap(new LinkedHashMap<>(pools));
+        tiers = Collections.unmodifiableMap(new LinkedHashMap<>(tiers));
+        tenants = Collections.unmodifiableMap(new LinkedHashMap<>(tenants));
     }
 
     /** The control store's JDBC URL: the configured one, or a SQLite file in the data directory. */
@@ -43,8 +47,8 @@ public record WardenConfig(
     }
 
     /** Every region some upstream runs in (the regions a tenant may name). */
-    public java.util.Set<String> servedRegions() {
-        java.util.Set<String> served = new java.util.LinkedHashSet<>();
+    public Set<String> servedRegions() {
+        Set<String> served = new LinkedHashSet<>();
         pools.values().forEach(p -> p.upstreams().forEach(u -> served.add(u.region())));
         return served;
     }

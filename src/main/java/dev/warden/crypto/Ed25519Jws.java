@@ -3,13 +3,21 @@ package dev.warden.crypto;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSProvider;
 import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.jca.JCAContext;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.util.Base64URL;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.HexFormat;
 import java.util.Set;
 
 /**
@@ -21,13 +29,13 @@ import java.util.Set;
  * Both algorithm names verify: {@code EdDSA} (RFC 8037) and {@code Ed25519} (RFC 9864).
  */
 public final class Ed25519Jws {
-    private static final byte[] SPKI_PREFIX = java.util.HexFormat.of().parseHex("302a300506032b6570032100");
+    private static final byte[] SPKI_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
     private static final JWSAlgorithm ED25519 = new JWSAlgorithm("Ed25519");
     private Ed25519Jws() {
     }
 
     /** What a signer and a verifier both tell Nimbus: the algorithm names they take, the JDK's provider. */
-    private abstract static class Provider implements com.nimbusds.jose.JWSProvider {
+    private abstract static class Provider implements JWSProvider {
         @Override
         public Set<JWSAlgorithm> supportedJWSAlgorithms() {
             return Set.of(JWSAlgorithm.EdDSA, ED25519);
@@ -48,7 +56,7 @@ public final class Ed25519Jws {
                     s.initSign(key);
                     s.update(input);
                     return Base64URL.encode(s.sign());
-                } catch (java.security.GeneralSecurityException e) {
+                } catch (GeneralSecurityException e) {
                     throw new JOSEException("Ed25519 signing failed", e);
                 }
             }
@@ -68,7 +76,7 @@ public final class Ed25519Jws {
                     s.initVerify(key);
                     s.update(input);
                     return s.verify(signature.decode());
-                } catch (java.security.GeneralSecurityException e) {
+                } catch (GeneralSecurityException e) {
                     return false;
                 }
             }
@@ -82,8 +90,8 @@ public final class Ed25519Jws {
     }
 
     /** An {@code OKP} / {@code Ed25519} JWK's public key as a JDK key, or null for any other key. */
-    public static PublicKey publicKey(com.nimbusds.jose.jwk.JWK jwk) {
-        if (!(jwk instanceof com.nimbusds.jose.jwk.OctetKeyPair okp) || !com.nimbusds.jose.jwk.Curve.Ed25519.equals(okp.getCurve())) {
+    public static PublicKey publicKey(JWK jwk) {
+        if (!(jwk instanceof OctetKeyPair okp) || !Curve.Ed25519.equals(okp.getCurve())) {
             return null;
         }
         byte[] raw = okp.getX().decode();
@@ -94,8 +102,8 @@ public final class Ed25519Jws {
         System.arraycopy(SPKI_PREFIX, 0, spki, 0, SPKI_PREFIX.length);
         System.arraycopy(raw, 0, spki, SPKI_PREFIX.length, raw.length);
         try {
-            return java.security.KeyFactory.getInstance("Ed25519").generatePublic(new java.security.spec.X509EncodedKeySpec(spki));
-        } catch (java.security.GeneralSecurityException e) {
+            return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(spki));
+        } catch (GeneralSecurityException e) {
             return null;
         }
     }

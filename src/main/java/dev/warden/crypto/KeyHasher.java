@@ -2,8 +2,10 @@ package dev.warden.crypto;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -53,8 +55,8 @@ public final class KeyHasher {
             }
             Files.writeString(tmp, Base64.getEncoder().encodeToString(fresh) + "\n");
             try {
-                Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            } catch (java.nio.file.FileAlreadyExistsException raced) {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException raced) {
                 Files.deleteIfExists(tmp);
             }
         }

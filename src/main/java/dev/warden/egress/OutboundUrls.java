@@ -1,9 +1,12 @@
 package dev.warden.egress;
 
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.regex.Pattern;
 
 /**
@@ -51,8 +54,8 @@ public final class OutboundUrls {
             if (DOTTED.matcher(host).matches() || host.startsWith("[")) {
                 String literal = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
                 InetAddress a = InetAddress.getByName(literal);
-                if (host.startsWith("[") && (a instanceof java.net.Inet4Address
-                        || a instanceof java.net.Inet6Address v6 && v6.isIPv4CompatibleAddress() && !v6.isLoopbackAddress())) {
+                if (host.startsWith("[") && (a instanceof Inet4Address
+                        || a instanceof Inet6Address v6 && v6.isIPv4CompatibleAddress() && !v6.isLoopbackAddress())) {
                     return false; // an IPv4 address inside an IPv6 one ([::ffff:7f00:1]): a disguise, never needed
                 }
                 return egress.refused(a) == null && (!a.isLoopbackAddress() || loopback);
@@ -96,7 +99,7 @@ public final class OutboundUrls {
         byte[] raw = address.getAddress();
         if (raw.length == 16 && isMapped(raw)) {
             try {
-                return InetAddress.getByAddress(java.util.Arrays.copyOfRange(raw, 12, 16));
+                return InetAddress.getByAddress(Arrays.copyOfRange(raw, 12, 16));
             } catch (UnknownHostException impossible) {
                 throw new IllegalStateException(impossible);
             }

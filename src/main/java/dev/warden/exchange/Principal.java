@@ -1,6 +1,7 @@
 package dev.warden.exchange;
 
 import dev.warden.config.Role;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -12,8 +13,8 @@ import java.util.Set;
  */
 public record Principal(String tenantId, String subject, Role role, Set<String> models, String method) {
     public Principal {
-        java.util.Objects.requireNonNull(tenantId, "tenantId");
-        java.util.Objects.requireNonNull(subject, "subject");
-        java.util.Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(tenantId, "tenantId");
+        Objects.requireNonNull(subject, "subject");
+        Objects.requireNonNull(role, "role");
     }
 }

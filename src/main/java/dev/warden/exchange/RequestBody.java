@@ -3,6 +3,8 @@ package dev.warden.exchange;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.buffer.Buffer;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 
 /**
  * A request body that was checked to be one strict JSON object, with the few top-level fields the
@@ -13,13 +15,13 @@ import java.util.Map;
  */
 public record RequestBody(Buffer raw, Map<String, JsonNode> fields) {
     public RequestBody {
-        java.util.Objects.requireNonNull(raw, "raw");
+        Objects.requireNonNull(raw, "raw");
         fields = Map.copyOf(fields);
     }
 
     /** The top-level fields read eagerly; only these. */
-    public static final java.util.Set<String> READ_FIELDS =
-            java.util.Set.of("model", "user", "max_tokens", "max_completion_tokens", "n", "stream", "stream_options",
+    public static final Set<String> READ_FIELDS =
+            Set.of("model", "user", "max_tokens", "max_completion_tokens", "n", "stream", "stream_options",
                     "messages", "prompt", "input", "tools", "best_of", "stop", "temperature");
 
     public JsonNode field(String name) {

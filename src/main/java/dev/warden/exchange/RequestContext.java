@@ -3,7 +3,9 @@ package dev.warden.exchange;
 import dev.warden.config.Snapshot;
 import dev.warden.config.Tenant;
 import dev.warden.pipeline.Key;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
+import java.util.function.ToLongFunction;
 
 /**
  * The typed exchange keys that several stage packages share. Stage packages never depend on each
@@ -30,9 +32,9 @@ public final class RequestContext {
     /** The model the request calls, set by Authorize once allowed. */
     public static final Key<String> MODEL = Key.of("model");
     /** The request's worst-case cost, set by Admit (inference operations). */
-    public static final Key<dev.warden.exchange.CostEstimate> COST = Key.of("cost");
+    public static final Key<CostEstimate> COST = Key.of("cost");
     /** Counts the tokens of text in the model's encoding (set by admission; the relay counts an answer that reports no usage). */
-    public static final Key<java.util.function.ToLongFunction<String>> OUTPUT_COUNTER = Key.of("outputCounter");
+    public static final Key<ToLongFunction<String>> OUTPUT_COUNTER = Key.of("outputCounter");
     /** True when the usage was counted by Warden from the relayed text (the upstream reported none). */
     public static final Key<Boolean> USAGE_COUNTED = Key.of("usageCounted");
     /** Where the request goes, set by Route. */
@@ -42,7 +44,7 @@ public final class RequestContext {
     /** The upstream's answer (head received, body paused), set by Forward for Respond. */
     public static final Key<HttpClientResponse> UPSTREAM_RESPONSE = Key.of("upstreamResponse");
     /** The upstream's JSON answer as relayed (up to the response cap), set by the relay at its end. */
-    public static final Key<io.vertx.core.buffer.Buffer> RESPONSE_BODY = Key.of("responseBody");
+    public static final Key<Buffer> RESPONSE_BODY = Key.of("responseBody");
     /** Set by the cache on a miss of a cacheable stream: keep up to this many bytes of the relayed events as RESPONSE_BODY. */
     public static final Key<Integer> KEEP_STREAM_BYTES = Key.of("keepStreamBytes");
     /** True when the answer came from the response cache (no upstream call). */

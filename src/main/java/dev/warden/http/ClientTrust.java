@@ -5,9 +5,12 @@ import dev.warden.config.TenantAuth;
 import dev.warden.config.TlsConfig;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.ServerSSLOptions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -39,7 +42,7 @@ public final class ClientTrust {
                 byClient.put(id, client.certificate().caBundlePem());
             }
         });
-        java.util.List<String> all = new java.util.ArrayList<>(byTenant.values());
+        List<String> all = new ArrayList<>(byTenant.values());
         all.addAll(byClient.values());
         return String.join("\n", all);
     }
@@ -54,7 +57,7 @@ public final class ClientTrust {
     }
 
     /** The same, on the listener's options at start. */
-    public static void apply(io.vertx.core.http.HttpServerOptions options, TlsConfig tls, String bundles) {
+    public static void apply(HttpServerOptions options, TlsConfig tls, String bundles) {
         ServerSSLOptions o = options(tls, bundles);
         options.setSsl(true).setKeyCertOptions(o.getKeyCertOptions()).setClientAuth(o.getClientAuth());
         if (o.getTrustOptions() != null) {

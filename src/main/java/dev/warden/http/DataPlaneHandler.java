@@ -1,20 +1,21 @@
 package dev.warden.http;
 
-import dev.warden.record.AuditEvent;
-import dev.warden.record.AuditWriter;
 import dev.warden.config.Snapshot;
 import dev.warden.config.SnapshotHolder;
+import dev.warden.exchange.RequestContext;
 import dev.warden.observe.GatewayMetrics;
 import dev.warden.observe.RequestIdStage;
 import dev.warden.observe.SecurityLog;
 import dev.warden.pipeline.Exchange;
-import dev.warden.problem.ErrorCode;
-import dev.warden.problem.GatewayError;
 import dev.warden.pipeline.InboundRequest;
 import dev.warden.pipeline.PipelineRunner;
-import dev.warden.exchange.RequestContext;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
+import dev.warden.record.AuditEvent;
+import dev.warden.record.AuditWriter;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
+import java.util.function.Predicate;
 
 /**
  * The data plane's request handler: route and framing checks on the raw request, then the
@@ -25,7 +26,7 @@ public final class DataPlaneHandler implements Handler<HttpServerRequest> {
     private final PipelineRunner runner;
     private final GatewayMetrics metrics;
     private final AuditWriter audit;
-    private final java.util.function.Predicate<HttpServerRequest> platformEndpoints;
+    private final Predicate<HttpServerRequest> platformEndpoints;
 
     /** {@code audit} may be null (no control store): refusals are then only logged and counted. */
     public DataPlaneHandler(SnapshotHolder snapshots, PipelineRunner runner, GatewayMetrics metrics, AuditWriter audit) {
@@ -37,7 +38,7 @@ public final class DataPlaneHandler implements Handler<HttpServerRequest> {
      * exchange, job credential renewal) and says whether it did; null: those paths are unknown.
      */
     public DataPlaneHandler(SnapshotHolder snapshots, PipelineRunner runner, GatewayMetrics metrics, AuditWriter audit,
-                            java.util.function.Predicate<HttpServerRequest> platformEndpoints) {
+                            Predicate<HttpServerRequest> platformEndpoints) {
         this.platformEndpoints = platformEndpoints;
         this.snapshots = snapshots;
         this.runner = runner;

@@ -1,11 +1,13 @@
 package dev.warden.http;
 
-import dev.warden.problem.ErrorCode;
 import dev.warden.pipeline.ErrorResponder;
 import dev.warden.pipeline.Exchange;
+import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
 import dev.warden.problem.ProblemJson;
+import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -82,7 +84,7 @@ public final class ProblemWriter implements ErrorResponder {
             request.connection().close();
             return;
         }
-        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+        Context context = Vertx.currentContext();
         long timer = context == null ? -1 : context.owner().setTimer(LINGER_MS, id -> request.connection().close());
         request.handler(ignored -> { });
         request.exceptionHandler(ignored -> request.connection().close());

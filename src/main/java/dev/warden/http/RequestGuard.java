@@ -6,6 +6,7 @@ import dev.warden.problem.GatewayError;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
+import java.util.function.BiConsumer;
 
 /**
  * Checks a request's framing and headers before anything else looks at it: one meaning only for
@@ -111,7 +112,7 @@ final class RequestGuard {
     }
 
     /** One pass over the headers, keeping the first problem (no iterator objects per header). */
-    private static final class HeaderScan implements java.util.function.BiConsumer<String, String> {
+    private static final class HeaderScan implements BiConsumer<String, String> {
         int seen;
         GatewayError error;
 

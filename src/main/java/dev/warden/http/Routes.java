@@ -1,8 +1,9 @@
 package dev.warden.http;
 
+import dev.warden.config.Ids;
+import dev.warden.pipeline.Operation;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
-import dev.warden.pipeline.Operation;
 import io.vertx.core.http.HttpMethod;
 
 /**
@@ -74,7 +75,7 @@ final class Routes {
             // "", api, v1, tenants, {tenant}, models, {model}, predict
             if (parts.length == 8 && parts[5].equals("models") && parts[7].equals("predict")
                     && !parts[4].isEmpty() && !parts[6].isEmpty()) {
-                if (!dev.warden.config.Ids.isModelSegment(parts[6])) {
+                if (!Ids.isModelSegment(parts[6])) {
                     return Result.error(GatewayError.of(ErrorCode.INVALID_PATH,
                             "The model in the path is not a valid model name.", "path_model_malformed"));
                 }
@@ -97,7 +98,7 @@ final class Routes {
             return checkMethod(method, Operation.JOB_CREATE, tenant, null, null, "GET, POST");
         }
         String job = parts[6];
-        if (!dev.warden.config.Ids.isJobId(job) || (parts.length == 8 && !parts[7].equals("cancel"))) {
+        if (!Ids.isJobId(job) || (parts.length == 8 && !parts[7].equals("cancel"))) {
             return NOT_FOUND; // a malformed id names no job, of this tenant or any other
         }
         return parts.length == 7 ? checkMethod(method, Operation.JOB_GET, tenant, null, job, null)

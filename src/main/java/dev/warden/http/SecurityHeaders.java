@@ -1,8 +1,9 @@
 package dev.warden.http;
 
+import dev.warden.pipeline.Exchange;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
-import dev.warden.pipeline.Exchange;
+import java.util.List;
 
 /** The headers every data-plane response carries, proxied or refused. */
 public final class SecurityHeaders {
@@ -38,7 +39,7 @@ public final class SecurityHeaders {
             if (exchange.verifiedTenant() != null) {
                 headers.add(TENANT_ID_NAME, exchange.verifiedTenant());
             }
-            java.util.List<String> extra = exchange.responseHeaders();
+            List<String> extra = exchange.responseHeaders();
             for (int i = 0; i + 1 < extra.size(); i += 2) {
                 headers.add(extra.get(i), extra.get(i + 1));
             }

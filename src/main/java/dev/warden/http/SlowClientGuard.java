@@ -10,9 +10,12 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.impl.ConnectionBase;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 
 /**
  * Deadlines for slow clients on one HTTP/1 connection (slowloris, a 1 byte/s body): once the first
@@ -36,12 +39,12 @@ final class SlowClientGuard {
     private final long headerNanos;
     private final long bodyNanos;
     private final LongAdder timedOut;
-    private final java.util.function.Function<String, String> onTimeout;
+    private final Function<String, String> onTimeout;
     private Phase phase = Phase.IDLE;
     private long deadline;
     private boolean checkPending;
 
-    private SlowClientGuard(long headerMs, long bodyMs, LongAdder timedOut, java.util.function.Function<String, String> onTimeout) {
+    private SlowClientGuard(long headerMs, long bodyMs, LongAdder timedOut, Function<String, String> onTimeout) {
         this.onTimeout = onTimeout;
         this.headerNanos = TimeUnit.MILLISECONDS.toNanos(headerMs);
         this.bodyNanos = TimeUnit.MILLISECONDS.toNanos(bodyMs);
@@ -53,7 +56,7 @@ final class SlowClientGuard {
      * left alone). {@code onTimeout} records a 408 for the client's address and returns its request id.
      */
     static void install(HttpConnection connection, long headerMs, long bodyMs, LongAdder timedOut,
-                        java.util.function.Function<String, String> onTimeout) {
+                        Function<String, String> onTimeout) {
         if (!(connection instanceof ConnectionBase base)) {
             return;
         }
@@ -74,7 +77,7 @@ final class SlowClientGuard {
                 phase = Phase.HEAD;
                 // up to half as long again, at random: a crowd that connected together is not cut (and
                 // does not reconnect) in one burst that stalls everyone else's requests
-                arm(ctx, System.nanoTime() + headerNanos + java.util.concurrent.ThreadLocalRandom.current().nextLong(headerNanos / 2 + 1));
+                arm(ctx, System.nanoTime() + headerNanos + ThreadLocalRandom.current().nextLong(headerNanos / 2 + 1));
             }
             ctx.fireChannelRead(msg);
         }
@@ -115,7 +118,7 @@ final class SlowClientGuard {
         }
         timedOut.increment();
         phase = Phase.DONE; // answered: no further deadline on this connection
-        String remote = ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress a && a.getAddress() != null
+        String remote = ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
                 ? a.getAddress().getHostAddress() : "unknown";
         String requestId = onTimeout.apply(remote);
         byte[] answer = ("HTTP/1.1 408 Request Timeout\r\nContent-Type: application/problem+json\r\nX-Request-ID: " + requestId

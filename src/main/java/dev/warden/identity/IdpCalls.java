@@ -1,11 +1,16 @@
 package dev.warden.identity;
 
 import dev.warden.egress.Egress;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
 
 /**
@@ -40,13 +45,13 @@ final class IdpCalls {
             return Future.failedFuture(failure + "_egress_refused");
         }
         String host = opts.getHost();
-        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
-        Future<java.net.InetAddress> checked = context == null ? Future.failedFuture("no context")
+        Context context = Vertx.currentContext();
+        Future<InetAddress> checked = context == null ? Future.failedFuture("no context")
                 : context.executeBlocking(() -> egress.resolve(host), false);
         return checked.transform(ar -> ar.failed()
-                ? Future.failedFuture(failure + (ar.cause() instanceof java.io.IOException && "egress refused".equals(ar.cause().getMessage())
+                ? Future.failedFuture(failure + (ar.cause() instanceof IOException && "egress refused".equals(ar.cause().getMessage())
                         ? "_egress_refused" : "_unavailable"))
-                : send(client, opts.setServer(io.vertx.core.net.SocketAddress.inetSocketAddress(opts.getPort(), ar.result().getHostAddress())),
+                : send(client, opts.setServer(SocketAddress.inetSocketAddress(opts.getPort(), ar.result().getHostAddress())),
                         body, maxBytes, failure));
     }
 

@@ -3,13 +3,16 @@ package dev.warden.identity;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.config.TenantAuth;
+import dev.warden.egress.Egress;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -41,16 +44,16 @@ public final class Introspector {
     }
 
     private final HttpClient client;
-    private final dev.warden.egress.Egress egress;
+    private final Egress egress;
     private final LongSupplier clock;
     private final Map<String, Cached> cache = new LinkedHashMap<>(256, 0.75f, true);
 
     /** {@code egress}: where a tenant's introspection endpoint may be. */
-    public Introspector(Vertx vertx, LongSupplier clock, dev.warden.egress.Egress egress) {
+    public Introspector(Vertx vertx, LongSupplier clock, Egress egress) {
         this.egress = egress;
         this.client = vertx.httpClientBuilder()
                 .with(new HttpClientOptions().setConnectTimeout(5000).setKeepAlive(true).setIdleTimeout(60))
-                .with(new io.vertx.core.http.PoolOptions().setHttp1MaxSize(8))
+                .with(new PoolOptions().setHttp1MaxSize(8))
                 .build();
         this.clock = clock;
     }
@@ -87,7 +90,7 @@ public final class Introspector {
         JsonNode n;
         try {
             n = MAPPER.readTree(body.getBytes());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("introspection_unreadable");
         }
         if (n == null || !n.path("active").isBoolean() || !n.path("active").booleanValue()) {

@@ -3,16 +3,21 @@ package dev.warden.identity;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.jwk.JWKSet;
-import dev.warden.egress.Egress;
 import dev.warden.config.TenantAuth;
+import dev.warden.egress.Egress;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import java.io.IOException;
+import java.text.ParseException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +52,7 @@ public final class JwksCache {
      * the whole process (ATTACKS B15). Futures stay per loop: a loop never waits on another's.
      */
     public static final class Shared {
-        private final java.util.concurrent.ConcurrentHashMap<String, SharedSource> bySource = new java.util.concurrent.ConcurrentHashMap<>();
+        private final ConcurrentHashMap<String, SharedSource> bySource = new ConcurrentHashMap<>();
 
         SharedSource of(String source) {
             return bySource.computeIfAbsent(source, k -> new SharedSource());
@@ -57,7 +62,7 @@ public final class JwksCache {
     static final class SharedSource {
         volatile JWKSet keys;
         volatile long fetchedAtMs;
-        final java.util.concurrent.atomic.AtomicLong lastUnknownKidMs = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE / 2);
+        final AtomicLong lastUnknownKidMs = new AtomicLong(Long.MIN_VALUE / 2);
     }
 
     /** What is known of one key source. */
@@ -74,7 +79,7 @@ public final class JwksCache {
         this.egress = egress;
         this.client = vertx.httpClientBuilder()
                 .with(new HttpClientOptions().setConnectTimeout(5000).setKeepAlive(true).setIdleTimeout(60))
-                .with(new io.vertx.core.http.PoolOptions().setHttp1MaxSize(4))
+                .with(new PoolOptions().setHttp1MaxSize(4))
                 .build();
         this.clock = clock;
     }
@@ -125,7 +130,7 @@ public final class JwksCache {
         // The cool-down runs from the last refetch an unknown kid caused (by any loop), not from the
         // regular fetch: a provider that rotates just after our fetch is followed at once, a flood
         // of made-up kids causes at most one fetch per cool-down for the whole process.
-        java.util.concurrent.atomic.AtomicLong last = shared.of(policy.keySource()).lastUnknownKidMs;
+        AtomicLong last = shared.of(policy.keySource()).lastUnknownKidMs;
         long prev = last.get();
         if (now - prev < COOL_DOWN_MS || !last.compareAndSet(prev, now)) {
             return s.keys != null ? Future.succeededFuture(s.keys) : Future.failedFuture("keys unavailable (cool-down)");
@@ -138,7 +143,7 @@ public final class JwksCache {
         if (s.keys == null) {
             try {
                 s.keys = JWKSet.parse(policy.inlineJwks()).toPublicJWKSet();
-            } catch (java.text.ParseException e) {
+            } catch (ParseException e) {
                 return Future.failedFuture("inline keys unreadable");
             }
         }
@@ -154,7 +159,7 @@ public final class JwksCache {
         Future<JWKSet> f = url.compose(this::get).map(body -> {
             try {
                 return JWKSet.parse(body.toString()).toPublicJWKSet();
-            } catch (java.text.ParseException e) {
+            } catch (ParseException e) {
                 throw new IllegalStateException("not a JWK set");
             }
         });
@@ -184,7 +189,7 @@ public final class JwksCache {
             JsonNode doc;
             try {
                 doc = MAPPER.readTree(body.getBytes());
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new IllegalStateException("discovery document unreadable");
             }
             // RFC 8414 section 3.3: the document must name the issuer it was fetched for.

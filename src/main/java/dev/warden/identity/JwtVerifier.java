@@ -1,11 +1,13 @@
 package dev.warden.identity;
 
+import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
@@ -13,9 +15,11 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import java.io.IOException;
+import java.net.MalformedURLException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.ParseException;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
@@ -73,7 +77,7 @@ public final class JwtVerifier {
                     .rateLimited(30_000L)
                     .retrying(false)
                     .build();
-        } catch (java.net.MalformedURLException e) {
+        } catch (MalformedURLException e) {
             throw new IllegalArgumentException("bad JWKS URL", e);
         }
     }
@@ -82,7 +86,7 @@ public final class JwtVerifier {
     public static JWKSource<SecurityContext> fileKeys(Path file) throws IOException {
         try {
             return new ImmutableJWKSet<>(JWKSet.parse(Files.readString(file)).toPublicJWKSet());
-        } catch (java.text.ParseException e) {
+        } catch (ParseException e) {
             throw new IOException(file + ": not a JWK set", e);
         }
     }
@@ -92,11 +96,11 @@ public final class JwtVerifier {
         JWTClaimsSet claims;
         try {
             claims = processor.process(token, null);
-        } catch (java.text.ParseException e) {
+        } catch (ParseException e) {
             throw new Invalid("malformed");
-        } catch (com.nimbusds.jose.proc.BadJOSEException e) {
+        } catch (BadJOSEException e) {
             throw new Invalid("rejected: " + e.getMessage());
-        } catch (com.nimbusds.jose.JOSEException e) {
+        } catch (JOSEException e) {
             throw new Invalid("keys unavailable: " + e.getMessage());
         }
         Date iat = claims.getIssueTime();

@@ -1,8 +1,10 @@
 package dev.warden.identity;
 
+import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
 import com.nimbusds.jose.jca.JCAContext;
 import com.nimbusds.jose.jwk.JWK;
@@ -17,6 +19,7 @@ import dev.warden.crypto.Ed25519Jws;
 import java.security.Key;
 import java.security.interfaces.EdECPublicKey;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -32,7 +35,7 @@ final class TenantKeySelector implements JWSKeySelector<SecurityContext> {
         private final DefaultJWSVerifierFactory nimbus = new DefaultJWSVerifierFactory();
 
         @Override
-        public JWSVerifier createJWSVerifier(JWSHeader header, Key key) throws com.nimbusds.jose.JOSEException {
+        public JWSVerifier createJWSVerifier(JWSHeader header, Key key) throws JOSEException {
             if (key instanceof EdECPublicKey edKey && Ed25519Jws.isEd25519(header.getAlgorithm())) {
                 return Ed25519Jws.verifier(edKey);
             }
@@ -46,7 +49,7 @@ final class TenantKeySelector implements JWSKeySelector<SecurityContext> {
 
         @Override
         public Set<JWSAlgorithm> supportedJWSAlgorithms() {
-            Set<JWSAlgorithm> all = new java.util.HashSet<>(nimbus.supportedJWSAlgorithms());
+            Set<JWSAlgorithm> all = new HashSet<>(nimbus.supportedJWSAlgorithms());
             all.add(JWSAlgorithm.EdDSA);
             all.add(new JWSAlgorithm("Ed25519"));
             return all;
@@ -64,7 +67,7 @@ final class TenantKeySelector implements JWSKeySelector<SecurityContext> {
     }
 
     @Override
-    public List<? extends Key> selectJWSKeys(JWSHeader header, SecurityContext context) throws com.nimbusds.jose.KeySourceException {
+    public List<? extends Key> selectJWSKeys(JWSHeader header, SecurityContext context) throws KeySourceException {
         if (!Ed25519Jws.isEd25519(header.getAlgorithm())) {
             return nimbus.selectJWSKeys(header, context);
         }

@@ -1,8 +1,10 @@
 package dev.warden.identity;
 
+import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -12,6 +14,7 @@ import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.warden.config.Snapshot;
 import dev.warden.config.TenantAuth;
 import io.vertx.core.Future;
+import java.text.ParseException;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
@@ -80,7 +83,7 @@ public final class TenantTokenVerifier {
         try {
             jwt = SignedJWT.parse(token);
             issuer = jwt.getJWTClaimsSet().getIssuer();
-        } catch (java.text.ParseException | ClassCastException e) {
+        } catch (ParseException | ClassCastException e) {
             return refuse("token_malformed");
         }
         if (issuer == null) {
@@ -126,9 +129,9 @@ public final class TenantTokenVerifier {
         JWTClaimsSet verified;
         try {
             verified = p.process(token, null);
-        } catch (java.text.ParseException e) {
+        } catch (ParseException e) {
             throw new Refused("token_malformed");
-        } catch (com.nimbusds.jose.proc.BadJOSEException | com.nimbusds.jose.JOSEException e) {
+        } catch (BadJOSEException | JOSEException e) {
             throw new Refused("token_rejected");
         }
         Date iat = verified.getIssueTime();

@@ -3,14 +3,18 @@ package dev.warden.identity;
 import com.nimbusds.jwt.JWTClaimsSet;
 import dev.warden.config.Snapshot;
 import dev.warden.config.TenantAuth;
-import dev.warden.pipeline.Exchange;
-import dev.warden.problem.GatewayError;
-import dev.warden.pipeline.Outcome;
+import dev.warden.crypto.ClientCertificates;
 import dev.warden.exchange.RequestContext;
 import dev.warden.exchange.TenantClaim;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.Outcome;
+import dev.warden.problem.GatewayError;
 import io.vertx.core.Future;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
 import java.util.List;
-import dev.warden.crypto.ClientCertificates;
+import java.util.Map;
 
 /**
  * Authenticates a bearer token issued by a tenant's own identity provider on the data plane: the
@@ -31,7 +35,7 @@ final class TokenAuthenticator {
         return TenantTokenVerifier.looksLikeJwt(s);
     }
 
-    Future<Outcome> authenticate(Exchange exchange, String token, List<java.security.cert.X509Certificate> clientChain) {
+    Future<Outcome> authenticate(Exchange exchange, String token, List<X509Certificate> clientChain) {
         Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
         TenantClaim claim = exchange.get(RequestContext.CLAIM);
         if (claim != null && claim.tenant() == null) {
@@ -52,18 +56,18 @@ final class TokenAuthenticator {
      * connection that presented that very certificate; a tenant may require every token be bound.
      * Returns the refusal reason, or null.
      */
-    static String checkBinding(JWTClaimsSet claims, TenantAuth.MtlsPolicy mtls, List<java.security.cert.X509Certificate> chain) {
+    static String checkBinding(JWTClaimsSet claims, TenantAuth.MtlsPolicy mtls, List<X509Certificate> chain) {
         Object cnf = claims.getClaim("cnf");
-        Object x5t = cnf instanceof java.util.Map<?, ?> m ? m.get("x5t#S256") : null;
+        Object x5t = cnf instanceof Map<?, ?> m ? m.get("x5t#S256") : null;
         if (x5t == null) {
             return mtls != null && "required".equals(mtls.boundTokens()) ? "token_unbound" : null;
         }
         if (chain.isEmpty()) {
             return "token_binding_no_certificate";
         }
-        byte[] expected = String.valueOf(x5t).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        byte[] actual = ClientCertificates.thumbprint(chain.get(0)).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        return java.security.MessageDigest.isEqual(expected, actual) ? null : "token_binding_mismatch";
+        byte[] expected = String.valueOf(x5t).getBytes(StandardCharsets.US_ASCII);
+        byte[] actual = ClientCertificates.thumbprint(chain.get(0)).getBytes(StandardCharsets.US_ASCII);
+        return MessageDigest.isEqual(expected, actual) ? null : "token_binding_mismatch";
     }
 
     private static Future<Outcome> admit(Exchange exchange, Snapshot snapshot, String tenantId, TenantAuth.JwtPolicy policy,

@@ -9,6 +9,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 
 /**
  * The long-running jobs every replica sees, over the control store. Every call is JDBC, so it runs
@@ -92,7 +93,7 @@ public final class JobRegistry {
         return blocking(() -> store.recordRenewal(job.tenantId(), job.id(), System.currentTimeMillis()));
     }
 
-    private <T> Future<T> blocking(java.util.concurrent.Callable<T> call) {
+    private <T> Future<T> blocking(Callable<T> call) {
         return vertx.executeBlocking(call, false);
     }
 }

@@ -2,28 +2,29 @@ package dev.warden.jobs;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.warden.record.AuditEvent;
-import dev.warden.record.AuditWriter;
 import dev.warden.config.JobSettings;
 import dev.warden.config.PoolConfig;
 import dev.warden.config.Role;
 import dev.warden.config.Snapshot;
 import dev.warden.config.Tenant;
 import dev.warden.config.UpstreamConfig;
-import dev.warden.problem.ErrorCode;
-import dev.warden.pipeline.Exchange;
-import dev.warden.problem.GatewayError;
-import dev.warden.pipeline.Operation;
-import dev.warden.pipeline.Outcome;
-import dev.warden.http.SecurityHeaders;
-import dev.warden.pipeline.Stage;
-import dev.warden.store.StoredJob;
 import dev.warden.exchange.Principal;
 import dev.warden.exchange.RequestContext;
 import dev.warden.exchange.SelectedRoute;
+import dev.warden.http.SecurityHeaders;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.Operation;
+import dev.warden.pipeline.Outcome;
+import dev.warden.pipeline.Stage;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
+import dev.warden.record.AuditEvent;
+import dev.warden.record.AuditWriter;
+import dev.warden.store.StoredJob;
 import dev.warden.token.ServiceTokens;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
 import java.util.Optional;
@@ -48,7 +49,7 @@ public final class JobStage implements Stage {
     private final Supplier<String> renewalBase;
 
     /** {@code registry} null: no control store, and so no jobs (503). */
-    public JobStage(Vertx vertx, JobRegistry registry, io.vertx.core.http.HttpClient upstreams, long timeoutMs,
+    public JobStage(Vertx vertx, JobRegistry registry, HttpClient upstreams, long timeoutMs,
                     ServiceTokens tokens, AuditWriter audit, Supplier<String> renewalBase) {
         this.vertx = vertx;
         this.registry = registry;

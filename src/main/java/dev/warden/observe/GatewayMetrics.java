@@ -2,12 +2,22 @@ package dev.warden.observe;
 
 import dev.warden.pipeline.StageCounters;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * Warden's Prometheus metrics. Labels are bounded: tenants and models are those of the config
@@ -28,7 +38,7 @@ public final class GatewayMetrics implements StageCounters {
 
     private final MeterRegistry registry;
     private final int maxTenantLabels;
-    private final java.util.Set<String> tenantLabels = ConcurrentHashMap.newKeySet();
+    private final Set<String> tenantLabels = ConcurrentHashMap.newKeySet();
     /** tenant -> model -> the meters of that pair. */
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, PairMeters>> pairs = new ConcurrentHashMap<>();
     /** tenant -> stage -> one counter per result. */
@@ -164,14 +174,14 @@ public final class GatewayMetrics implements StageCounters {
     private final class UpstreamMeters {
         final Counter ok;
         final Counter failed;
-        final java.util.concurrent.atomic.AtomicLong failuresInARow = new java.util.concurrent.atomic.AtomicLong();
+        final AtomicLong failuresInARow = new AtomicLong();
 
         UpstreamMeters(String upstream, String region) {
             ok = Counter.builder("warden_upstream_responses").description("Upstream answers: ok, or failed (connect, timeout, 5xx, protocol)")
                     .tags("upstream", upstream, "region", region, "outcome", "ok").register(registry);
             failed = Counter.builder("warden_upstream_responses").description("Upstream answers: ok, or failed (connect, timeout, 5xx, protocol)")
                     .tags("upstream", upstream, "region", region, "outcome", "failed").register(registry);
-            io.micrometer.core.instrument.Gauge.builder("warden_upstream_consecutive_failures", failuresInARow, java.util.concurrent.atomic.AtomicLong::get)
+            Gauge.builder("warden_upstream_consecutive_failures", failuresInARow, AtomicLong::get)
                     .description("Failed upstream answers in a row (0: healthy as last seen)")
                     .tags("upstream", upstream, "region", region).register(registry);
         }
@@ -196,25 +206,25 @@ public final class GatewayMetrics implements StageCounters {
     }
 
     /** Gauges of one pool's upstream: requests in flight, breaker state (0 closed, 1 half-open, 2 open), health, openings. */
-    public void upstreamState(String pool, String upstream, String region, java.util.function.IntSupplier outstanding,
-                              java.util.function.IntSupplier breaker, java.util.function.BooleanSupplier healthy,
-                              java.util.function.LongSupplier openings) {
-        io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of("pool", pool, "upstream", upstream, "region", region);
-        io.micrometer.core.instrument.Gauge.builder("warden_upstream_outstanding", outstanding::getAsInt)
+    public void upstreamState(String pool, String upstream, String region, IntSupplier outstanding,
+                              IntSupplier breaker, BooleanSupplier healthy,
+                              LongSupplier openings) {
+        Tags tags = Tags.of("pool", pool, "upstream", upstream, "region", region);
+        Gauge.builder("warden_upstream_outstanding", outstanding::getAsInt)
                 .description("Requests in flight to the upstream from this replica").tags(tags).strongReference(true).register(registry);
-        io.micrometer.core.instrument.Gauge.builder("warden_upstream_circuit_state", breaker::getAsInt)
+        Gauge.builder("warden_upstream_circuit_state", breaker::getAsInt)
                 .description("The upstream's circuit breaker: 0 closed, 1 half-open, 2 open").tags(tags).strongReference(true).register(registry);
-        io.micrometer.core.instrument.Gauge.builder("warden_upstream_healthy", () -> healthy.getAsBoolean() ? 1 : 0)
+        Gauge.builder("warden_upstream_healthy", () -> healthy.getAsBoolean() ? 1 : 0)
                 .description("The active health check's verdict: 1 healthy (or not checked), 0 out of rotation").tags(tags)
                 .strongReference(true).register(registry);
         held.add(openings); // a function counter holds its object weakly: keep the supplier alive
-        io.micrometer.core.instrument.FunctionCounter.builder("warden_upstream_circuit_opened", openings,
-                        java.util.function.LongSupplier::getAsLong)
+        FunctionCounter.builder("warden_upstream_circuit_opened", openings,
+                        LongSupplier::getAsLong)
                 .description("Times the upstream's circuit breaker opened").tags(tags).register(registry);
     }
 
     /** Objects function counters read (Micrometer keeps only weak references to them). Bounded: one per configured upstream. */
-    private final java.util.List<Object> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Object> held = new CopyOnWriteArrayList<>();
 
     /** A request retried on another upstream of {@code pool}, and why (connect_failed, reset, retry_after). */
     public void upstreamRetry(String pool, String reason) {

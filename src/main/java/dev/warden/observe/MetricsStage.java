@@ -1,10 +1,11 @@
 package dev.warden.observe;
 
+import dev.warden.exchange.RequestContext;
+import dev.warden.exchange.SelectedRoute;
 import dev.warden.pipeline.Completion;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
-import dev.warden.exchange.RequestContext;
 import io.vertx.core.Future;
 import java.util.Locale;
 
@@ -41,7 +42,7 @@ public final class MetricsStage implements Stage {
         int status = completion.status() == 0 ? 499 : completion.status();
         metrics.request(tenant, model, operation, status, System.nanoTime() - exchange.startNanos());
         metrics.tokens(tenant, model, completion.usage().inputTokens(), completion.usage().outputTokens());
-        dev.warden.exchange.SelectedRoute route = exchange.get(RequestContext.ROUTE);
+        SelectedRoute route = exchange.get(RequestContext.ROUTE);
         if (route != null) {
             metrics.cost(tenant, model, route.costMicros(completion.usage()));
         }

@@ -4,6 +4,7 @@ import dev.warden.pipeline.Exchange;
 import dev.warden.problem.GatewayError;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,7 @@ public final class SecurityLog {
 
     private static void write(Exchange exchange, String action, String code, String reason, String upstream) {
         write(action, code, reason, exchange.requestId(), exchange.verifiedTenant(),
-                exchange.request().operation().name().toLowerCase(java.util.Locale.ROOT), exchange.request().remoteAddress(), upstream);
+                exchange.request().operation().name().toLowerCase(Locale.ROOT), exchange.request().remoteAddress(), upstream);
     }
 
     /** One JSON line; {@code operation} and {@code upstream} are left out when null. */

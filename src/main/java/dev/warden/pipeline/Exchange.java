@@ -1,5 +1,8 @@
 package dev.warden.pipeline;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -22,7 +25,7 @@ public final class Exchange {
     public static final int MAX_OUTPUT_CHARS = 64 * 1024;
     private int responseStatus;
     private boolean aborted;
-    private java.util.List<String> extraHeaders;
+    private List<String> extraHeaders;
 
     public Exchange(InboundRequest request, long startNanos) {
         this.request = Objects.requireNonNull(request, "request");
@@ -96,15 +99,15 @@ public final class Exchange {
     /** A header every answer to this exchange carries (admission's {@code RateLimit}, say), success or refusal. */
     public void addResponseHeader(String name, String value) {
         if (extraHeaders == null) {
-            extraHeaders = new java.util.ArrayList<>(4);
+            extraHeaders = new ArrayList<>(4);
         }
         extraHeaders.add(name);
         extraHeaders.add(value);
     }
 
     /** Name, value, name, value...; empty when none. */
-    public java.util.List<String> responseHeaders() {
-        return extraHeaders == null ? java.util.List.of() : extraHeaders;
+    public List<String> responseHeaders() {
+        return extraHeaders == null ? List.of() : extraHeaders;
     }
 
     public boolean aborted() {
@@ -133,7 +136,7 @@ public final class Exchange {
     public <T> void put(Key<T> key, T value) {
         int i = key.index();
         if (i >= slots.length) {
-            slots = java.util.Arrays.copyOf(slots, Key.count()); // a key class loaded after this exchange began
+            slots = Arrays.copyOf(slots, Key.count()); // a key class loaded after this exchange began
         }
         slots[i] = value;
     }

@@ -1,13 +1,15 @@
 package dev.warden.pipeline;
 
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.warden.problem.ErrorCode;
-import dev.warden.problem.GatewayError;
 
 /**
  * Runs the stage list for one exchange and enforces the stage contract: forward in order until
@@ -25,13 +27,13 @@ public final class PipelineRunner {
     private final ErrorResponder errors;
     private final StageCounters counters;
     /** Tallies by tenant. A runner serves one event loop, so a plain map is safe. */
-    private final java.util.HashMap<String, StageCounters.Tally> tallies = new java.util.HashMap<>();
+    private final HashMap<String, StageCounters.Tally> tallies = new HashMap<>();
 
     public PipelineRunner(List<StageSlot> slots, ErrorResponder errors, StageCounters counters) {
         this.slots = slots.stream().filter(StageSlot::enabled).toArray(StageSlot[]::new);
         this.errors = Objects.requireNonNull(errors, "errors");
         this.counters = Objects.requireNonNull(counters, "counters");
-        this.names = java.util.Arrays.stream(this.slots).map(x -> x.stage().name()).toArray(String[]::new);
+        this.names = Arrays.stream(this.slots).map(x -> x.stage().name()).toArray(String[]::new);
         if (this.slots.length == 0) {
             throw new IllegalArgumentException("stages: empty (expected: at least one enabled stage)");
         }

@@ -1,5 +1,7 @@
 package dev.warden.problem;
 
+import java.util.Locale;
+
 /**
  * Every stable error code a client can see, with its HTTP status and title.
  *
@@ -62,7 +64,7 @@ public enum ErrorCode {
     ErrorCode(int status, String title) {
         this.status = status;
         this.title = title;
-        this.code = name().toLowerCase(java.util.Locale.ROOT);
+        this.code = name().toLowerCase(Locale.ROOT);
     }
 
     public int status() {

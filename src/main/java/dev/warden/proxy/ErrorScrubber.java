@@ -3,7 +3,9 @@ package dev.warden.proxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -32,7 +34,7 @@ final class ErrorScrubber {
         JsonNode tree;
         try {
             tree = JSON.readTree(body);
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return null;
         }
         JsonNode error = tree == null ? null : tree.get("error");
@@ -54,15 +56,15 @@ final class ErrorScrubber {
     /** A message with credentials and other tenants' ids redacted, cut at the start of a stack trace, at most 1 KiB. */
     static String scrub(String message, Predicate<String> otherTenant) {
         String s = message;
-        java.util.regex.Matcher trace = TRACE.matcher(s);
+        Matcher trace = TRACE.matcher(s);
         if (trace.find()) {
             s = s.substring(0, trace.start());
         }
         s = SECRET.matcher(s).replaceAll("[redacted]");
-        java.util.regex.Matcher words = WORD.matcher(s);
+        Matcher words = WORD.matcher(s);
         StringBuilder sb = new StringBuilder();
         while (words.find()) {
-            words.appendReplacement(sb, otherTenant.test(words.group()) ? "[redacted]" : java.util.regex.Matcher.quoteReplacement(words.group()));
+            words.appendReplacement(sb, otherTenant.test(words.group()) ? "[redacted]" : Matcher.quoteReplacement(words.group()));
         }
         words.appendTail(sb);
         s = sb.toString().strip();

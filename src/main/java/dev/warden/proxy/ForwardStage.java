@@ -1,16 +1,17 @@
 package dev.warden.proxy;
 
 import dev.warden.config.Timeouts;
-import dev.warden.problem.ErrorCode;
-import dev.warden.observe.TraceContext;
-import dev.warden.pipeline.Exchange;
-import dev.warden.problem.GatewayError;
-import dev.warden.pipeline.Operation;
-import dev.warden.pipeline.Outcome;
-import dev.warden.pipeline.Stage;
 import dev.warden.exchange.RequestContext;
 import dev.warden.exchange.RouteAttempts;
 import dev.warden.exchange.SelectedRoute;
+import dev.warden.observe.TraceContext;
+import dev.warden.pipeline.Completion;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.Operation;
+import dev.warden.pipeline.Outcome;
+import dev.warden.pipeline.Stage;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -178,7 +179,7 @@ public final class ForwardStage implements Stage {
     }
 
     @Override
-    public void onComplete(Exchange exchange, dev.warden.pipeline.Completion completion) {
+    public void onComplete(Exchange exchange, Completion completion) {
         // If the client went away or the relay failed, do not leave the upstream generating.
         Deadlines.Deadline deadline = exchange.get(StreamKeys.DEADLINE);
         if (deadline != null) {
@@ -195,7 +196,7 @@ public final class ForwardStage implements Stage {
     }
 
     /** How the last attempt went, for its upstream's breaker and metrics. */
-    private static RouteAttempts.Result result(Exchange exchange, dev.warden.pipeline.Completion completion) {
+    private static RouteAttempts.Result result(Exchange exchange, Completion completion) {
         HttpClientResponse response = exchange.get(RequestContext.UPSTREAM_RESPONSE);
         if (response == null) {
             return RouteAttempts.Result.NEUTRAL; // failures before the head were reported when they happened
@@ -212,8 +213,8 @@ public final class ForwardStage implements Stage {
         return upstreamFault ? RouteAttempts.Result.FAILED : RouteAttempts.Result.OK;
     }
 
-    private static final CharSequence H_AUTHORIZATION = io.vertx.core.http.HttpHeaders.createOptimized("Authorization");
-    private static final CharSequence H_TRACEPARENT = io.vertx.core.http.HttpHeaders.createOptimized("traceparent");
+    private static final CharSequence H_AUTHORIZATION = HttpHeaders.createOptimized("Authorization");
+    private static final CharSequence H_TRACEPARENT = HttpHeaders.createOptimized("traceparent");
 
     private static void setGatewayHeaders(MultiMap headers, Exchange exchange, SelectedRoute route) {
         String client = exchange.request().remoteAddress();

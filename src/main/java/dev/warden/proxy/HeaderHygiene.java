@@ -1,6 +1,8 @@
 package dev.warden.proxy;
 
 import io.vertx.core.MultiMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -64,11 +66,11 @@ final class HeaderHygiene {
     }
 
     private static Set<String> connectionTokens(MultiMap headers) {
-        java.util.List<String> values = headers.getAll("Connection");
+        List<String> values = headers.getAll("Connection");
         if (values.isEmpty()) {
             return Set.of();
         }
-        java.util.HashSet<String> tokens = new java.util.HashSet<>();
+        HashSet<String> tokens = new HashSet<>();
         for (String v : values) {
             for (String t : v.split(",")) {
                 String token = t.strip().toLowerCase(Locale.ROOT);

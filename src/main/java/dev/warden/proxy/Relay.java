@@ -1,6 +1,8 @@
 package dev.warden.proxy;
 
+import dev.warden.exchange.RequestContext;
 import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.Usage;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -104,12 +106,12 @@ abstract class Relay {
      * the ledger and the settlement then charge what was really produced.
      */
     private void countUnreportedOutput() {
-        var counter = exchange.get(dev.warden.exchange.RequestContext.OUTPUT_COUNTER);
-        var cost = exchange.get(dev.warden.exchange.RequestContext.COST);
+        var counter = exchange.get(RequestContext.OUTPUT_COUNTER);
+        var cost = exchange.get(RequestContext.COST);
         String text = exchange.outputText();
-        if (exchange.usage().equals(dev.warden.pipeline.Usage.NONE) && counter != null && cost != null && text != null) {
-            exchange.usage(new dev.warden.pipeline.Usage(cost.inputTokens(), counter.applyAsLong(text)));
-            exchange.put(dev.warden.exchange.RequestContext.USAGE_COUNTED, Boolean.TRUE);
+        if (exchange.usage().equals(Usage.NONE) && counter != null && cost != null && text != null) {
+            exchange.usage(new Usage(cost.inputTokens(), counter.applyAsLong(text)));
+            exchange.put(RequestContext.USAGE_COUNTED, Boolean.TRUE);
         }
     }
 

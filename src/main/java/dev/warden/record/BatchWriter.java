@@ -2,6 +2,7 @@ package dev.warden.record;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -46,7 +47,7 @@ public abstract class BatchWriter<T> implements AutoCloseable {
         this.name = name;
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.threshold = capacity - reserve;
-        bindMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        bindMetrics(new SimpleMeterRegistry());
         this.thread = Thread.ofPlatform().daemon().name("warden-" + name + "-writer").unstarted(this::run);
     }
 

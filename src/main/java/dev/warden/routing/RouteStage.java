@@ -4,17 +4,18 @@ import dev.warden.config.ModelConfig;
 import dev.warden.config.PoolConfig;
 import dev.warden.config.RouteTable;
 import dev.warden.config.Snapshot;
-import dev.warden.pipeline.Completion;
-import dev.warden.problem.ErrorCode;
-import dev.warden.pipeline.Exchange;
-import dev.warden.problem.GatewayError;
-import dev.warden.pipeline.Operation;
-import dev.warden.pipeline.Outcome;
-import dev.warden.pipeline.Stage;
 import dev.warden.exchange.RequestContext;
 import dev.warden.exchange.RouteAttempts;
 import dev.warden.exchange.SelectedRoute;
+import dev.warden.pipeline.Completion;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.Operation;
+import dev.warden.pipeline.Outcome;
+import dev.warden.pipeline.Stage;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import io.vertx.core.Future;
+import java.util.function.Function;
 
 /**
  * Route: the model's pool, already filtered at compile time to the tenant's allowed regions; among
@@ -54,7 +55,7 @@ public final class RouteStage implements Stage {
             return Outcome.rejectNow(GatewayError.of(ErrorCode.JOBS_UNSUPPORTED,
                     "The model's pool runs no long-running jobs.", "pool_runs_no_jobs"));
         }
-        java.util.function.Function<ModelConfig, String> pathFor = m -> operation == Operation.JOB_CREATE
+        Function<ModelConfig, String> pathFor = m -> operation == Operation.JOB_CREATE
                 ? snapshot.config().pools().get(m.pool()).jobsPath()
                 : operation == Operation.PREDICT ? m.predictPath().replace("{model}", m.upstreamName()) : operation.upstreamPath();
         Attempts.Chain chain = operation == Operation.JOB_CREATE || table.fallbacks().isEmpty() ? Attempts.Chain.NONE

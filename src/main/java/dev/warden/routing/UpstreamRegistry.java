@@ -5,8 +5,11 @@ import dev.warden.config.Resilience;
 import dev.warden.config.UpstreamConfig;
 import dev.warden.observe.GatewayMetrics;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * This replica's live view of every pool's upstreams: load, circuit breakers, health, and each
@@ -16,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class UpstreamRegistry {
     private final GatewayMetrics metrics;
     private final ConcurrentHashMap<String, PoolState> pools = new ConcurrentHashMap<>();
-    private final java.util.Set<String> gauged = ConcurrentHashMap.newKeySet();
+    private final Set<String> gauged = ConcurrentHashMap.newKeySet();
 
     /** One pool's upstreams as last configured, and its retry budget. */
     static final class PoolState {
@@ -63,7 +66,7 @@ public final class UpstreamRegistry {
     }
 
     /** {@code what} of the state the pool holds now for {@code upstream}, or {@code absent}. */
-    private <T> T read(String pool, UpstreamConfig upstream, java.util.function.Function<UpstreamState, T> what, T absent) {
+    private <T> T read(String pool, UpstreamConfig upstream, Function<UpstreamState, T> what, T absent) {
         PoolState p = pools.get(pool);
         UpstreamState s = p == null ? null : p.upstreams.get(upstream);
         return s == null ? absent : what.apply(s);
@@ -73,7 +76,7 @@ public final class UpstreamRegistry {
      * Creates the state (and registers the gauges) of every configured upstream now, at start, so
      * that the first request of each pool does not pay for it.
      */
-    public void prime(java.util.Collection<PoolConfig> configured) {
+    public void prime(Collection<PoolConfig> configured) {
         configured.forEach(this::states);
     }
 

@@ -5,12 +5,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.warden.token.ServiceTokenVerifier;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
+import java.io.IOException;
+import java.text.ParseException;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -45,7 +49,7 @@ public final class SimJobs {
         long nextRenewAtMs;
         boolean renewing;
         volatile int renewals;
-        final java.util.Set<String> tokenIds = ConcurrentHashMap.newKeySet();
+        final Set<String> tokenIds = ConcurrentHashMap.newKeySet();
         volatile long longestTokenLifeSeconds;
         long timer = -1;
 
@@ -242,10 +246,10 @@ public final class SimJobs {
         try {
             Supplier<JWKSet> k = keys;
             if (k != null) {
-                return dev.warden.token.ServiceTokenVerifier.verify(token, k.get(), issuer);
+                return ServiceTokenVerifier.verify(token, k.get(), issuer);
             }
             return SignedJWT.parse(token).getJWTClaimsSet();
-        } catch (java.text.ParseException e) {
+        } catch (ParseException e) {
             return null;
         }
     }
@@ -266,7 +270,7 @@ public final class SimJobs {
     private static JsonNode parse(String text) {
         try {
             return SimReplies.MAPPER.readTree(text);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return SimReplies.MAPPER.createObjectNode();
         }
     }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.MultiMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -19,7 +21,7 @@ final class SimReplies {
     static String headersAsJson(MultiMap headers) {
         Map<String, String> seen = new TreeMap<>();
         for (Map.Entry<String, String> e : headers) {
-            seen.merge(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue(), (a, b) -> a + ", " + b);
+            seen.merge(e.getKey().toLowerCase(Locale.ROOT), e.getValue(), (a, b) -> a + ", " + b);
         }
         return MAPPER.valueToTree(seen).toString();
     }
@@ -98,7 +100,7 @@ final class SimReplies {
         ArrayNode data = root.putArray("data");
         int tokens = 0;
         int index = 0;
-        Iterable<JsonNode> items = input != null && input.isArray() ? input : java.util.List.of(input == null ? MAPPER.nullNode() : input);
+        Iterable<JsonNode> items = input != null && input.isArray() ? input : List.of(input == null ? MAPPER.nullNode() : input);
         for (JsonNode item : items) {
             String text = item.isTextual() ? item.textValue() : item.toString();
             tokens += SimText.count(text);

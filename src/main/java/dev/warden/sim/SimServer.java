@@ -2,15 +2,23 @@ package dev.warden.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jwt.JWTClaimsSet;
+import dev.warden.token.ServiceTokenVerifier;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * A simulated OpenAI-compatible model server: chat, completions, embeddings, models and a generic
@@ -27,10 +35,10 @@ public final class SimServer {
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong connections = new AtomicLong();
     private final AtomicLong cut = new AtomicLong();
-    private volatile java.util.concurrent.ConcurrentLinkedQueue<long[]> spans;
+    private volatile ConcurrentLinkedQueue<long[]> spans;
     private final SimJobs jobs;
     private volatile String lastBody;
-    private volatile io.vertx.core.MultiMap lastHeaders;
+    private volatile MultiMap lastHeaders;
     private HttpServer server;
 
     public SimServer(Vertx vertx, SimOptions options) {
@@ -88,12 +96,12 @@ public final class SimServer {
 
     /** Tests: from now on, remember when each request started and ended here ({@link #spans()}). */
     public void trackSpans() {
-        spans = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        spans = new ConcurrentLinkedQueue<>();
     }
 
     /** Each request's {start, end} in {@link System#nanoTime()} since {@link #trackSpans()} (those that ended). */
-    public java.util.List<long[]> spans() {
-        return spans == null ? java.util.List.of() : java.util.List.copyOf(spans);
+    public List<long[]> spans() {
+        return spans == null ? List.of() : List.copyOf(spans);
     }
 
     private void handle(HttpServerRequest req) {
@@ -157,16 +165,16 @@ public final class SimServer {
         return lastBody;
     }
 
-    private volatile java.util.function.Supplier<com.nimbusds.jose.jwk.JWKSet> serviceKeys;
+    private volatile Supplier<JWKSet> serviceKeys;
     private volatile String serviceAudience;
     private volatile String serviceIssuer;
-    private volatile com.nimbusds.jwt.JWTClaimsSet lastServiceClaims;
+    private volatile JWTClaimsSet lastServiceClaims;
 
     /**
      * From now on, refuse (401) every request without a valid Warden service token for
      * {@code audience} (the pool), verified with the keys {@code keys} supplies (Warden's JWKS).
      */
-    public void requireServiceTokens(java.util.function.Supplier<com.nimbusds.jose.jwk.JWKSet> keys, String issuer, String audience) {
+    public void requireServiceTokens(Supplier<JWKSet> keys, String issuer, String audience) {
         this.serviceIssuer = issuer;
         this.serviceAudience = audience;
         this.serviceKeys = keys;
@@ -174,7 +182,7 @@ public final class SimServer {
     }
 
     /** The claims of the last accepted service token. */
-    public com.nimbusds.jwt.JWTClaimsSet lastServiceClaims() {
+    public JWTClaimsSet lastServiceClaims() {
         return lastServiceClaims;
     }
 
@@ -186,19 +194,19 @@ public final class SimServer {
     }
 
     /** The headers of the last request answered. */
-    public io.vertx.core.MultiMap lastHeaders() {
+    public MultiMap lastHeaders() {
         return lastHeaders;
     }
 
     private void answer(HttpServerRequest req, String path, Buffer raw, Faults faults) {
         HttpServerResponse res = req.response();
         lastBody = raw.toString();
-        lastHeaders = io.vertx.core.MultiMap.caseInsensitiveMultiMap().addAll(req.headers());
+        lastHeaders = MultiMap.caseInsensitiveMultiMap().addAll(req.headers());
         lastAnsweredNanos = System.nanoTime();
         if (serviceKeys != null) {
             String auth = req.getHeader("Authorization");
-            com.nimbusds.jwt.JWTClaimsSet claims = auth == null || !auth.startsWith("Bearer ") ? null
-                    : dev.warden.token.ServiceTokenVerifier.verify(auth.substring(7), serviceKeys.get(), serviceIssuer, serviceAudience);
+            JWTClaimsSet claims = auth == null || !auth.startsWith("Bearer ") ? null
+                    : ServiceTokenVerifier.verify(auth.substring(7), serviceKeys.get(), serviceIssuer, serviceAudience);
             if (claims == null) {
                 json(res, 401, "{\"error\":{\"message\":\"a valid service token is required\",\"type\":\"authentication_error\"}}");
                 return;
@@ -260,11 +268,11 @@ public final class SimServer {
             }
             case "/v1/embeddings" -> json(res, 200, SimReplies.embeddings(model, body.get("input")).toString());
             default -> {
-                if (path.equals("/v1/jobs") && req.method() == io.vertx.core.http.HttpMethod.POST) {
+                if (path.equals("/v1/jobs") && req.method() == HttpMethod.POST) {
                     jobs.create(body, res);
-                } else if (path.startsWith("/v1/jobs/") && path.endsWith("/cancel") && req.method() == io.vertx.core.http.HttpMethod.POST) {
+                } else if (path.startsWith("/v1/jobs/") && path.endsWith("/cancel") && req.method() == HttpMethod.POST) {
                     jobs.cancel(path.substring("/v1/jobs/".length(), path.length() - "/cancel".length()), res);
-                } else if (path.startsWith("/v1/jobs/") && req.method() == io.vertx.core.http.HttpMethod.GET) {
+                } else if (path.startsWith("/v1/jobs/") && req.method() == HttpMethod.GET) {
                     jobs.status(path.substring("/v1/jobs/".length()), res);
                 } else if (path.startsWith("/v1/models/") && path.endsWith("/predict")) {
                     String m = path.substring("/v1/models/".length(), path.length() - "/predict".length());

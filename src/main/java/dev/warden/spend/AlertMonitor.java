@@ -1,8 +1,10 @@
 package dev.warden.spend;
 
+import dev.warden.config.Budget;
 import dev.warden.record.Ledger;
-import dev.warden.store.StoreException;
 import dev.warden.record.TenantSpend;
+import dev.warden.store.StoreException;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -12,9 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.function.ToLongBiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.warden.config.Budget;
 
 /**
  * Watches spend against budgets and for anomalies. Each {@link #evaluate()} (blocking, on a worker
@@ -58,7 +60,7 @@ public final class AlertMonitor {
     /**
      * @param budgetSettings tenant id -> its stored {@code budgets} document, read fresh each cycle
      */
-    private final java.util.function.ToLongBiFunction<String, Budget.Period> reserved;
+    private final ToLongBiFunction<String, Budget.Period> reserved;
 
     public AlertMonitor(Ledger ledger, Supplier<Map<String, String>> budgetSettings, AnomalyRule anomaly, Sink sink,
                         LongSupplier clock) {
@@ -67,7 +69,7 @@ public final class AlertMonitor {
 
     /** {@code reserved}: what admission holds for a tenant's unsettled requests on its budget of a period. */
     public AlertMonitor(Ledger ledger, Supplier<Map<String, String>> budgetSettings, AnomalyRule anomaly, Sink sink,
-                        LongSupplier clock, java.util.function.ToLongBiFunction<String, Budget.Period> reserved) {
+                        LongSupplier clock, ToLongBiFunction<String, Budget.Period> reserved) {
         this.reserved = reserved;
         this.ledger = ledger;
         this.budgetSettings = budgetSettings;
@@ -158,7 +160,7 @@ public final class AlertMonitor {
         if (s.projectedToExhaust()) {
             holding.add(new Alert(base + ":budget_forecast", s.tenant(), "budget_forecast", "warning",
                     "At the last hour's rate the " + period + " budget runs out at "
-                            + java.time.Instant.ofEpochMilli(s.exhaustionAtMs()) + ", before the period ends.", now));
+                            + Instant.ofEpochMilli(s.exhaustionAtMs()) + ", before the period ends.", now));
         }
     }
 

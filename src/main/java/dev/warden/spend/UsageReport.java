@@ -1,13 +1,14 @@
 package dev.warden.spend;
 
+import dev.warden.record.UsageRecord;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
-import dev.warden.record.UsageRecord;
 
 /** Sums ledger rows by day (UTC), model or key: requests, tokens in and out, cost. */
 public final class UsageReport {
@@ -52,7 +53,7 @@ public final class UsageReport {
             groups.put(g, groups.getOrDefault(g, new Row(g, 0, 0, 0, 0)).plus(u));
             total = total.plus(u);
         }
-        java.util.ArrayList<Row> out = new java.util.ArrayList<>(groups.values());
+        ArrayList<Row> out = new ArrayList<>(groups.values());
         out.add(total);
         return out;
     }

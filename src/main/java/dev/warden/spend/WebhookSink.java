@@ -2,9 +2,10 @@ package dev.warden.spend;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.warden.egress.Egress;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import dev.warden.egress.Egress;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -13,6 +14,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import java.net.URI;
+import java.time.Instant;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +39,7 @@ public final class WebhookSink implements AlertMonitor.Sink {
         this.vertx = vertx;
         this.urls = List.copyOf(urls);
         this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5000).setIdleTimeout(30));
-        bindMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        bindMetrics(new SimpleMeterRegistry());
     }
 
     /** Publishes the delivery counters in the gateway's registry. */
@@ -50,7 +52,7 @@ public final class WebhookSink implements AlertMonitor.Sink {
     public void raised(Alert alert) {
         ObjectNode body = MAPPER.createObjectNode();
         body.set("alert", MAPPER.valueToTree(alert));
-        body.put("raisedAt", java.time.Instant.ofEpochMilli(alert.raisedAtMs()).toString());
+        body.put("raisedAt", Instant.ofEpochMilli(alert.raisedAtMs()).toString());
         Buffer payload = Buffer.buffer(body.toString());
         for (String url : urls) {
             attempt(URI.create(url), payload, 0);

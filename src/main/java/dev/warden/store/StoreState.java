@@ -2,12 +2,14 @@ package dev.warden.store;
 
 import dev.warden.config.ApiKeyRecord;
 import dev.warden.config.KeyConfig;
-import dev.warden.crypto.KeyHasher;
+import dev.warden.config.Role;
 import dev.warden.config.RuntimeState;
 import dev.warden.config.TenantConfig;
+import dev.warden.crypto.KeyHasher;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,12 +45,12 @@ public final class StoreState implements RuntimeState {
     }
 
     @Override
-    public Map<String, Map<String, java.util.Set<dev.warden.config.Role>>> roleBindings() {
-        Map<String, Map<String, java.util.Set<dev.warden.config.Role>>> out = new HashMap<>();
+    public Map<String, Map<String, Set<Role>>> roleBindings() {
+        Map<String, Map<String, Set<Role>>> out = new HashMap<>();
         for (RoleBinding b : bindings) {
-            dev.warden.config.Role role = b.platform() ? null : dev.warden.config.Role.parse(b.role());
+            Role role = b.platform() ? null : Role.parse(b.role());
             if (role != null) {
-                out.computeIfAbsent(b.scope(), t -> new HashMap<>()).computeIfAbsent(b.subject(), s -> new java.util.HashSet<>()).add(role);
+                out.computeIfAbsent(b.scope(), t -> new HashMap<>()).computeIfAbsent(b.subject(), s -> new HashSet<>()).add(role);
             }
         }
         return out;

@@ -1,11 +1,14 @@
 package dev.warden.token;
 
+import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.JWK;
-import dev.warden.crypto.Ed25519Jws;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.warden.crypto.Ed25519Jws;
 import java.security.PublicKey;
+import java.text.ParseException;
+import java.util.List;
 
 /**
  * What an upstream does with a service token (the sim uses it): EdDSA signature by a key of
@@ -19,7 +22,7 @@ public final class ServiceTokenVerifier {
 
     public static JWTClaimsSet verify(String token, JWKSet keys, String issuer, String audience) {
         JWTClaimsSet c = verify(token, keys, issuer);
-        return c != null && c.getAudience() != null && c.getAudience().equals(java.util.List.of(audience)) ? c : null;
+        return c != null && c.getAudience() != null && c.getAudience().equals(List.of(audience)) ? c : null;
     }
 
     /** The same, whatever the audience (the caller checks it). */
@@ -40,7 +43,7 @@ public final class ServiceTokenVerifier {
                 return null;
             }
             return c;
-        } catch (java.text.ParseException | com.nimbusds.jose.JOSEException e) {
+        } catch (ParseException | JOSEException e) {
             return null;
         }
     }

@@ -1,5 +1,6 @@
 package dev.warden.token;
 
+import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -12,12 +13,17 @@ import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.warden.crypto.Ed25519Jws;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.NoSuchAlgorithmException;
+import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -75,11 +81,11 @@ public final class ServiceTokens {
      * The token for a principal and pool: the cached one while fresh, or a new one signed on a
      * worker thread (never on the event loop).
      */
-    public io.vertx.core.Future<String> forPrincipal(io.vertx.core.Vertx vertx, String tenant, String subject, String role,
+    public Future<String> forPrincipal(Vertx vertx, String tenant, String subject, String role,
                                                      String region, String pool) {
         long now = System.currentTimeMillis();
         String fresh = cached(cacheKey(tenant, subject, role, region, pool), now);
-        return fresh != null ? io.vertx.core.Future.succeededFuture(fresh)
+        return fresh != null ? Future.succeededFuture(fresh)
                 : vertx.executeBlocking(() -> mint(tenant, subject, role, region, pool, now), false);
     }
 
@@ -111,8 +117,8 @@ public final class ServiceTokens {
      * earlier actor inside it), and an expiry no later than the subject token's. CPU-heavy: call
      * it from a worker thread. Not cached.
      */
-    public String mintExchanged(JWTClaimsSet subject, String audience, List<String> roles, java.util.Map<String, Object> act,
-                                long nowMs) throws java.text.ParseException {
+    public String mintExchanged(JWTClaimsSet subject, String audience, List<String> roles, Map<String, Object> act,
+                                long nowMs) throws ParseException {
         long exp = Math.min(subject.getExpirationTime().getTime(), nowMs + LIFETIME_SECONDS * 1000);
         return sign(claims(subject.getStringClaim("tenant"), subject.getSubject(), roles, subject.getStringClaim("region"), audience,
                 nowMs, exp).claim("act", act), nowMs);
@@ -134,7 +140,7 @@ public final class ServiceTokens {
                 claims.build());
         try {
             jwt.sign(Ed25519Jws.signer(key.pair().getPrivate()));
-        } catch (com.nimbusds.jose.JOSEException e) {
+        } catch (JOSEException e) {
             throw new IllegalStateException("service token signing failed", e);
         }
         return jwt.serialize();
@@ -184,7 +190,7 @@ public final class ServiceTokens {
         try {
             return new SigningKey("svc-" + Long.toString(nowMs, 36) + "-" + UUID.randomUUID().toString().substring(0, 8),
                     KeyPairGenerator.getInstance("Ed25519").generateKeyPair(), nowMs);
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

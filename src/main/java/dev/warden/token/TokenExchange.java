@@ -1,20 +1,20 @@
 package dev.warden.token;
 
-import dev.warden.problem.ProblemJson;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jwt.JWTClaimsSet;
-import dev.warden.record.AuditEvent;
-import dev.warden.record.AuditWriter;
 import dev.warden.config.ExchangeClient;
-import dev.warden.crypto.KeyHasher;
 import dev.warden.config.Snapshot;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.config.Tenant;
 import dev.warden.config.TenantStatus;
+import dev.warden.crypto.ClientCertificates;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
+import dev.warden.problem.ProblemJson;
+import dev.warden.record.AuditEvent;
+import dev.warden.record.AuditWriter;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -22,11 +22,13 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -67,7 +69,7 @@ public final class TokenExchange implements Handler<HttpServerRequest> {
             return;
         }
         String type = req.getHeader("Content-Type");
-        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
+        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
             refuse(req, null, null, GatewayError.of(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "The body must be application/x-www-form-urlencoded."));
             return;
         }
@@ -118,7 +120,7 @@ public final class TokenExchange implements Handler<HttpServerRequest> {
         try {
             tenantId = subject.getStringClaim("tenant");
             held = subject.getStringListClaim("roles");
-        } catch (java.text.ParseException e) {
+        } catch (ParseException e) {
             refuse(req, client, null, GatewayError.of(ErrorCode.INVALID_GRANT, "The subject token is not valid for this client.", "claims"));
             return;
         }
@@ -199,8 +201,8 @@ public final class TokenExchange implements Handler<HttpServerRequest> {
         if (client == null || client.certificate() == null) {
             return null;
         }
-        String subject = dev.warden.crypto.ClientCertificates.subject(
-                dev.warden.crypto.ClientCertificates.peerChain(req.connection()), client.certificate().anchors(),
+        String subject = ClientCertificates.subject(
+                ClientCertificates.peerChain(req.connection()), client.certificate().anchors(),
                 client.certificate().identityFrom());
         return subject != null && subject.equals(client.certificateSubject()) ? client : null;
     }

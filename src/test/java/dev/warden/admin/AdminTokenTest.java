@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.warden.crypto.KeyHasher;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import org.junit.jupiter.api.Test;
 
 /** The bootstrap admin token: issued once, kept only as a keyed hash, never shown again. */
@@ -28,6 +29,6 @@ class AdminTokenTest {
         assertThat(second.verifier().accepts(first.token())).isFalse();
         assertThat(second.verifier().accepts(null)).isFalse();
         assertThat(Files.getPosixFilePermissions(dir.resolve("keyhash.secret"))).containsExactlyInAnyOrder(
-                java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+                PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
     }
 }

@@ -6,6 +6,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -40,7 +41,7 @@ class FairQueueTest {
         List<FairQueue.Seats> held = new ArrayList<>();
         held.add(seats(q.acquire("heavy", 1, 1, ctx())));
         held.add(seats(q.acquire("heavy", 1, 1, ctx())));
-        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> order = Collections.synchronizedList(new ArrayList<>());
         List<Future<FairQueue.Seats>> waits = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             waits.add(seated(q.acquire("heavy", 1, 1, ctx())).onSuccess(s -> order.add("heavy")));
@@ -61,7 +62,7 @@ class FairQueueTest {
     void weightsShareTheSeatsInProportion() throws Exception {
         FairQueue q = new FairQueue(1, 1000, 10_000);
         FairQueue.Seats first = seats(q.acquire("x", 1, 1, ctx()));
-        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> order = Collections.synchronizedList(new ArrayList<>());
         List<Future<FairQueue.Seats>> all = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
             all.add(seated(q.acquire("one", 1, 1, ctx())).onSuccess(s -> {
@@ -99,7 +100,7 @@ class FairQueueTest {
     void interactiveGoesFirstAndBatchKeepsItsGuaranteedShare() throws Exception {
         FairQueue q = new FairQueue(1, 1000, 10_000, 0.25);
         FairQueue.Seats first = seats(q.acquire("x", 1, 1, ctx()));
-        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> order = Collections.synchronizedList(new ArrayList<>());
         List<Future<FairQueue.Seats>> all = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             all.add(seated(q.acquire("chat", 1, 1, false, ctx())).onSuccess(s -> {
@@ -126,7 +127,7 @@ class FairQueueTest {
             seats(q.acquire("early", 1, 1, ctx())).release();
         }
         FairQueue.Seats held = seats(q.acquire("early", 1, 1, ctx()));
-        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> order = Collections.synchronizedList(new ArrayList<>());
         List<Future<FairQueue.Seats>> all = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             for (String t : new String[] {"late", "early"}) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warden.config.RateLimits;
 import dev.warden.exchange.CostEstimate;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** GCRA on a simulated clock: bursts, the long-run rate, weighted costs, refunds; the limiter over it. */
@@ -96,7 +97,7 @@ class GcraTest {
     void endUsersAndModelsHaveTheirOwnBuckets() {
         Limiter limiter = new Limiter();
         RateLimits limits = new RateLimits(RateLimits.Rate.NONE, RateLimits.Rate.NONE, new RateLimits.Rate(60, 0),
-                java.util.Map.of("gpt-sim", new RateLimits.Rate(120, 0)), 0, 0, 2, 0, 1, false, false, true); // bursts: 2 per user, 4 per model
+                Map.of("gpt-sim", new RateLimits.Rate(120, 0)), 0, 0, 2, 0, 1, false, false, true); // bursts: 2 per user, 4 per model
         CostEstimate c = new CostEstimate(1, 1, 0, 0, 1, false);
         long t = 50 * S;
         assertThat(limiter.admit(new Limiter.Caller("acme", "k", "alice", "echo"), limits, c, t).refusal()).isNull();

@@ -1,20 +1,21 @@
 package dev.warden.bench;
 
-import dev.warden.crypto.ApiKeyFormat;
 import dev.warden.config.ConfigLoader;
-import dev.warden.crypto.KeyHasher;
 import dev.warden.config.RuntimeState;
 import dev.warden.config.Snapshot;
 import dev.warden.config.SnapshotCompiler;
-import dev.warden.identity.ApiKeyAuthenticator;
+import dev.warden.crypto.ApiKeyFormat;
+import dev.warden.crypto.KeyHasher;
+import dev.warden.exchange.RequestContext;
+import dev.warden.identity.AuthenticateStage;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.InboundRequest;
 import dev.warden.pipeline.Operation;
 import dev.warden.pipeline.Outcome;
 import dev.warden.tenant.IdentifyStage;
-import dev.warden.exchange.RequestContext;
 import io.vertx.core.MultiMap;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -46,7 +47,7 @@ public class KeyCheckBenchmark {
     public String presented;
 
     private final IdentifyStage identify = new IdentifyStage();
-    private ApiKeyAuthenticator authenticate;
+    private AuthenticateStage authenticate;
     private Snapshot snapshot;
     private MultiMap headers;
     private boolean expectAccepted;
@@ -54,7 +55,7 @@ public class KeyCheckBenchmark {
     @Setup
     public void setup() throws Exception {
         byte[] secret = new byte[32];
-        new java.security.SecureRandom().nextBytes(secret);
+        new SecureRandom().nextBytes(secret);
         KeyHasher hasher = new KeyHasher(secret);
         String mine = ApiKeyFormat.generate();
         String theirs = ApiKeyFormat.generate();
@@ -69,7 +70,7 @@ public class KeyCheckBenchmark {
                   a: { tier: pro, regions: ["*"], models: [m], keys: [ { key: "%s" } ] }
                   b: { tier: pro, regions: ["*"], models: [m], keys: [ { key: "%s" } ] }
                 """.formatted(mine, theirs), Path.of(".")), RuntimeState.NONE);
-        authenticate = new ApiKeyAuthenticator(hasher);
+        authenticate = new AuthenticateStage(hasher);
         String tenant = "a";
         int secretStart = mine.lastIndexOf('_') + 1;
         String key = switch (presented) {

@@ -1,8 +1,11 @@
 package dev.warden.bench;
 
 import dev.warden.admission.Limiter;
+import dev.warden.admission.LimiterStore;
+import dev.warden.admission.store.LocalLimiterStore;
 import dev.warden.config.RateLimits;
 import dev.warden.exchange.CostEstimate;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -61,15 +64,15 @@ public class LimiterBenchmark {
         return d;
     }
 
-    private final dev.warden.admission.store.LocalLimiterStore store = new dev.warden.admission.store.LocalLimiterStore(limiter, null);
+    private final LocalLimiterStore store = new LocalLimiterStore(limiter, null);
 
     /** The same through the limiter-store interface the Admit stage calls (a completed future, an answer, a hold). */
     @Benchmark
     @Threads(1)
-    public dev.warden.admission.LimiterStore.Answer storeAdmitAndSettle() {
+    public LimiterStore.Answer storeAdmitAndSettle() {
         String tenant = tenants[next++ % tenants.length];
-        dev.warden.admission.LimiterStore.Answer a = store.admit(new dev.warden.admission.LimiterStore.Ask(
-                new Limiter.Caller(tenant, "key-1", "user-1", "gpt-sim"), policy, cost, 0, java.util.List.of())).result();
+        LimiterStore.Answer a = store.admit(new LimiterStore.Ask(
+                new Limiter.Caller(tenant, "key-1", "user-1", "gpt-sim"), policy, cost, 0, List.of())).result();
         a.hold().settle(180, 0);
         return a;
     }

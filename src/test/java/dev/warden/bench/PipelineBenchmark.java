@@ -3,24 +3,28 @@ package dev.warden.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.access.AuthorizeStage;
 import dev.warden.admission.AdmitStage;
-import dev.warden.crypto.ApiKeyFormat;
 import dev.warden.config.ConfigLoader;
-import dev.warden.crypto.KeyHasher;
 import dev.warden.config.RuntimeState;
 import dev.warden.config.Snapshot;
 import dev.warden.config.SnapshotCompiler;
-import dev.warden.identity.ApiKeyAuthenticator;
+import dev.warden.crypto.ApiKeyFormat;
+import dev.warden.crypto.KeyHasher;
+import dev.warden.exchange.RequestBody;
+import dev.warden.exchange.RequestContext;
+import dev.warden.identity.AuthenticateStage;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.InboundRequest;
 import dev.warden.pipeline.Operation;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
 import dev.warden.routing.RouteStage;
+import dev.warden.routing.UpstreamRegistry;
 import dev.warden.tenant.IdentifyStage;
-import dev.warden.exchange.RequestBody;
-import dev.warden.exchange.RequestContext;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -48,7 +52,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class PipelineBenchmark {
     private final Stage[] stages = {new IdentifyStage(), null, new AuthorizeStage(), new AdmitStage(null, null, null, tenant -> 0),
-            new RouteStage(new dev.warden.routing.UpstreamRegistry(null))};
+            new RouteStage(new UpstreamRegistry(null))};
     private Snapshot snapshot;
     private KeyHasher hasher;
     private MultiMap headers;
@@ -58,7 +62,7 @@ public class PipelineBenchmark {
     @Setup
     public void setup() throws Exception {
         byte[] secret = new byte[32];
-        new java.security.SecureRandom().nextBytes(secret);
+        new SecureRandom().nextBytes(secret);
         hasher = new KeyHasher(secret);
         StringBuilder yaml = new StringBuilder("""
                 pools:
@@ -79,13 +83,13 @@ public class PipelineBenchmark {
                     .append(k).append("\" } ] }\n");
         }
         snapshot = new SnapshotCompiler(hasher).compile(1, ConfigLoader.parse(yaml.toString(), Path.of(".")), RuntimeState.NONE);
-        stages[1] = new ApiKeyAuthenticator(hasher);
+        stages[1] = new AuthenticateStage(hasher);
         headers = MultiMap.caseInsensitiveMultiMap()
                 .add("Host", "127.0.0.1").add("Authorization", "Bearer " + key).add("X-Tenant-ID", "t500")
                 .add("Content-Type", "application/json").add("User-Agent", "bench");
         String text = "{\"model\":\"gpt-sim\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
         var tree = new ObjectMapper().readTree(text); // the fields the body stage reads in its validating pass
-        body = new RequestBody(io.vertx.core.buffer.Buffer.buffer(text), java.util.Map.of("model", tree.get("model"),
+        body = new RequestBody(Buffer.buffer(text), Map.of("model", tree.get("model"),
                 "messages", tree.get("messages")));
 
     }

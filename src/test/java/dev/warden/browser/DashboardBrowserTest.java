@@ -4,6 +4,7 @@ import static dev.warden.testing.Http.bearer;
 import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
@@ -11,6 +12,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -77,7 +79,7 @@ class DashboardBrowserTest {
         }
         if (profile != null) {
             try (var files = Files.walk(profile)) {
-                files.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+                files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
             }
         }
     }
@@ -107,7 +109,7 @@ class DashboardBrowserTest {
         Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(gw.key("globex") + "x"));
         assertThat(gw.ledger.flush(5000)).isTrue();
         // A month budget the spend so far has passed 80 % of (it is 90 % of it): a soft alert.
-        long spent = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Http.get(gw.adminUrl("/admin/v1/tenants/acme/usage"),
+        long spent = new ObjectMapper().readTree(Http.get(gw.adminUrl("/admin/v1/tenants/acme/usage"),
                 "Authorization", admin).body()).path("total").path("costMicros").asLong();
         assertThat(spent).isPositive();
         assertThat(Http.call("PUT", gw.adminUrl("/admin/v1/tenants/acme/settings/budgets"),
@@ -176,7 +178,7 @@ class DashboardBrowserTest {
 
         String issued = Http.call("POST", gw.adminUrl("/admin/v1/operators"), "{\"name\":\"auditor\",\"role\":\"platform-auditor\"}",
                 "Authorization", bearer(gw.adminToken)).body();
-        String key = new com.fasterxml.jackson.databind.ObjectMapper().readTree(issued).path("key").asText();
+        String key = new ObjectMapper().readTree(issued).path("key").asText();
         signIn(key);
         wait.until(d -> d.findElement(By.id("audit-verify")).getText().contains("Chain intact"));
         assertThat(driver.findElements(By.cssSelector("nav .tab")).stream().filter(WebElement::isDisplayed)
@@ -188,7 +190,7 @@ class DashboardBrowserTest {
     void aTenantAdminManagesItsOwnKeysAndSeesNoOtherTenant() throws Exception {
         String issued = Http.call("POST", gw.adminUrl("/admin/v1/tenants/acme/keys"), "{\"role\":\"tenant-admin\"}",
                 "Authorization", bearer(gw.adminToken)).body();
-        String adminKey = new com.fasterxml.jackson.databind.ObjectMapper().readTree(issued).path("key").asText();
+        String adminKey = new ObjectMapper().readTree(issued).path("key").asText();
         signIn(adminKey);
         assertThat(driver.findElement(By.id("who")).getText()).contains("tenant-admin of acme");
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#tenants tr[data-tenant='acme']")));

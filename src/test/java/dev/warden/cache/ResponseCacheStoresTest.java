@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -60,7 +61,7 @@ class ResponseCacheStoresTest {
         assertThat(back.outputTokens()).isEqualTo(20);
         assertThat(back.storedAtMs()).isEqualTo(1234);
         assertThat(CachedAnswer.decode("not ours".getBytes())).isNull();
-        byte[] cut = java.util.Arrays.copyOf(a.encode(), 20);
+        byte[] cut = Arrays.copyOf(a.encode(), 20);
         assertThat(CachedAnswer.decode(cut)).isNull();
     }
 

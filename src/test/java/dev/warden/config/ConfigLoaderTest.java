@@ -3,13 +3,13 @@ package dev.warden.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.warden.crypto.ApiKeyFormat;
+import dev.warden.egress.Egress;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import dev.warden.crypto.ApiKeyFormat;
-import dev.warden.egress.Egress;
 
 /** warden.yaml validation: one fixture per rule, with the exact message asserted. */
 class ConfigLoaderTest {
@@ -193,7 +193,7 @@ class ConfigLoaderTest {
 
     @Test
     void valuesAreTakenLiterallyNeverEvaluated() throws Exception {
-        WardenConfig c = parse(BASE.replace("description: \"b\"", "description: \"${jndi:ldap://x} #{T(java.lang.Runtime)} ${env:SECRET}\""));
+        WardenConfig c = parse(BASE.replace("description: \"b\"", "description: \"${jndi:ldap://x} #{T(Runtime)} ${env:SECRET}\""));
         assertThat(c.tiers().get("basic").description()).isEqualTo("${jndi:ldap://x} #{T(java.lang.Runtime)} ${env:SECRET}");
     }
 

@@ -21,6 +21,7 @@ import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -136,7 +137,7 @@ class AdminJwtTest {
     private String hs256WithThePublicKey(JWTClaimsSet c) throws Exception {
         byte[] secret = key.toPublicJWK().toRSAPublicKey().getEncoded();
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID("k1").build(), c);
-        jwt.sign(new MACSigner(java.util.Arrays.copyOf(secret, Math.max(32, secret.length))));
+        jwt.sign(new MACSigner(Arrays.copyOf(secret, Math.max(32, secret.length))));
         return jwt.serialize();
     }
 }

@@ -8,6 +8,7 @@ import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
 import java.net.http.HttpResponse;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -103,7 +104,7 @@ class AdminRolesTest {
     @Test
     void a06AViewerGets403OnEveryAdminMethodAndOverridesChangeNothing() throws Exception {
         String viewer = bearer(gw.key("acme-viewer"));
-        for (String method : java.util.List.of("GET", "POST", "DELETE", "PATCH", "PUT", "HEAD", "OPTIONS")) {
+        for (String method : List.of("GET", "POST", "DELETE", "PATCH", "PUT", "HEAD", "OPTIONS")) {
             int mark = gw.auditMark();
             HttpResponse<String> r = as(viewer, method, "/admin/v1/tenants/acme/keys", method.equals("POST") ? "{}" : null,
                     "X-HTTP-Method-Override", "GET");

@@ -6,9 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.config.Budget;
+import dev.warden.record.TenantSpend;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.RawHttp;
+import dev.warden.testing.Spans;
 import dev.warden.testing.TestGateway;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -196,7 +199,7 @@ class AdmissionAttacksTest {
         List<long[]> spans = new ArrayList<>(gw.eu.spans());
         spans.addAll(gw.us.spans());
         assertThat(spans).hasSize(streamed);
-        assertThat(dev.warden.testing.Spans.maxOverlap(spans)).as("never more streams at once than acme's concurrency of 4").isLessThanOrEqualTo(4);
+        assertThat(Spans.maxOverlap(spans)).as("never more streams at once than acme's concurrency of 4").isLessThanOrEqualTo(4);
         assertThat(spentToday()).as("never past the budget").isEqualTo(4 * one).isLessThanOrEqualTo(budget);
         HttpResponse<String> after = post("acme", stream);
         assertThat(after.statusCode()).as("half a stream's worst case is left").isEqualTo(429);
@@ -205,9 +208,9 @@ class AdmissionAttacksTest {
 
     private long spentToday() throws InterruptedException {
         gw.ledger.flush(5_000);
-        long dayStart = dev.warden.config.Budget.Period.DAY.startMs(System.currentTimeMillis());
+        long dayStart = Budget.Period.DAY.startMs(System.currentTimeMillis());
         return gw.store.ledger().spend(dayStart, dayStart + 86_400_000L).stream().filter(s -> s.tenantId().equals("acme"))
-                .mapToLong(dev.warden.record.TenantSpend::costMicros).sum();
+                .mapToLong(TenantSpend::costMicros).sum();
     }
 
     private static int count(String text, String needle) {

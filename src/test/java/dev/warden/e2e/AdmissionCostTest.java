@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
 import java.net.http.HttpResponse;
@@ -25,7 +26,7 @@ class AdmissionCostTest {
     void start() throws Exception {
         gw = new TestGateway(yaml -> yaml.replace("scorer: { pool: main }", "scorer: { pool: main, maxInputTokens: 40 }")
                 .replace("embed-sim: { pool: main }", "embed-sim: { pool: main, maxInputTokens: 200000 }"),
-                dev.warden.testing.Databases.fresh(dev.warden.testing.Databases.Kind.SQLITE));
+                Databases.fresh(Databases.Kind.SQLITE));
     }
 
     @AfterEach

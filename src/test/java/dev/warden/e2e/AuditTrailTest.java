@@ -4,6 +4,7 @@ import static dev.warden.testing.Http.bearer;
 import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warden.record.AuditLog;
 import dev.warden.record.AuditRecord;
 import dev.warden.record.AuditVerifier;
 import dev.warden.store.ControlStore;
@@ -12,6 +13,9 @@ import dev.warden.testing.Http;
 import dev.warden.testing.RawHttp;
 import dev.warden.testing.TestGateway;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -19,7 +23,6 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import dev.warden.record.AuditLog;
 
 /** Every refusal leaves exactly one audit event; admin changes are audited; a stuck writer fails closed. */
 class AuditTrailTest {
@@ -166,14 +169,14 @@ class AuditTrailTest {
     @Test
     void configFileChangesAreAuditedTakenOrRefused() throws Exception {
         start();
-        java.nio.file.Path tmp = gw.configFile.resolveSibling("warden.yaml.tmp");
-        java.nio.file.Files.writeString(tmp, gw.yaml().replace("description: \"small\"", "description: \"smaller\""));
-        java.nio.file.Files.move(tmp, gw.configFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path tmp = gw.configFile.resolveSibling("warden.yaml.tmp");
+        Files.writeString(tmp, gw.yaml().replace("description: \"small\"", "description: \"smaller\""));
+        Files.move(tmp, gw.configFile, StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
         awaitAction("config.reload", 1);
-        java.nio.file.Files.writeString(tmp, gw.yaml().replace("tier: basic", "tier: platinum"));
-        java.nio.file.Files.move(tmp, gw.configFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.writeString(tmp, gw.yaml().replace("tier: basic", "tier: platinum"));
+        Files.move(tmp, gw.configFile, StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
         List<AuditRecord> reloads = awaitAction("config.reload", 2);
         assertThat(reloads).extracting(r -> r.event().decision()).containsExactly("allow", "deny");
         assertThat(reloads.get(1).event().reason()).isEqualTo("invalid_config");

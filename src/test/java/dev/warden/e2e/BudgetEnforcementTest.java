@@ -3,7 +3,12 @@ package dev.warden.e2e;
 import static dev.warden.testing.Http.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.config.Budget;
+import dev.warden.pipeline.Usage;
 import dev.warden.record.TenantSpend;
+import dev.warden.record.UsageRecord;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
@@ -13,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,7 +57,7 @@ class BudgetEnforcementTest {
 
     private long spentToday(String tenant) throws Exception {
         gw.ledger.flush(5_000);
-        long dayStart = dev.warden.config.Budget.Period.DAY.startMs(System.currentTimeMillis());
+        long dayStart = Budget.Period.DAY.startMs(System.currentTimeMillis());
         return gw.store.ledger().spend(dayStart, dayStart + 86_400_000L).stream().filter(s -> s.tenantId().equals(tenant))
                 .mapToLong(TenantSpend::costMicros).sum();
     }
@@ -85,12 +91,12 @@ class BudgetEnforcementTest {
             assertThat(ok).as("the budget was used, not refused outright").isGreaterThanOrEqualTo(300 / 20);
             assertThat(exhausted).isPositive();
             assertThat(gw.metric("warden_admission_refusals_total", "code=\"budget_exhausted\"", "mode=\"enforced\"")).isEqualTo(exhausted);
-            gw.controlPlane.evaluateAlerts().await(5, java.util.concurrent.TimeUnit.SECONDS);
+            gw.controlPlane.evaluateAlerts().await(5, TimeUnit.SECONDS);
             // the last settlements land as the exchanges complete (on the redis store, the view is
             // what its settle answers and its read each second say): give them a moment
-            com.fasterxml.jackson.databind.JsonNode view = null;
+            JsonNode view = null;
             for (long deadline = System.nanoTime() + 3_000_000_000L; System.nanoTime() < deadline; Thread.sleep(50)) {
-                view = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Http.get(gw.adminUrl("/admin/v1/tenants/acme/spend"),
+                view = new ObjectMapper().readTree(Http.get(gw.adminUrl("/admin/v1/tenants/acme/spend"),
                         "Authorization", bearer(gw.adminToken)).body()).path("budgets").get(0);
                 if (view.path("reservedMicros").asLong() == 0) {
                     break;
@@ -133,7 +139,7 @@ class BudgetEnforcementTest {
         budget("acme", 1_000_000, true);
         com.knuddels.jtokkit.api.Encoding cl100k = com.knuddels.jtokkit.Encodings.newDefaultEncodingRegistry()
                 .getEncoding(com.knuddels.jtokkit.api.EncodingType.CL100K_BASE);
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        ObjectMapper json = new ObjectMapper();
         for (boolean stream : new boolean[] {false, true}) {
             String body = "{\"model\":\"gpt-sim\",\"max_tokens\":40,\"stream\":" + stream
                     + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
@@ -152,23 +158,23 @@ class BudgetEnforcementTest {
             }
             assertThat(text).as("the sim answered with text").isNotEmpty();
             // the ledger row is queued as the exchange completes, just after the client's last byte
-            List<dev.warden.record.UsageRecord> rows = List.of();
+            List<UsageRecord> rows = List.of();
             for (long deadline = System.nanoTime() + 5_000_000_000L; rows.size() < (stream ? 2 : 1) && System.nanoTime() < deadline;
                  Thread.sleep(20)) {
                 gw.ledger.flush(5_000);
                 rows = gw.store.ledger().usage("acme", 0, Long.MAX_VALUE);
             }
             assertThat(rows).hasSize(stream ? 2 : 1);
-            dev.warden.record.UsageRecord last = rows.get(rows.size() - 1);
+            UsageRecord last = rows.get(rows.size() - 1);
             assertThat(last.outputTokens()).as("stream=%s: the output counted from the text relayed, in the model's encoding", stream)
                     .isEqualTo(cl100k.countTokens(text.toString()));
             assertThat(last.inputTokens()).as("the prompt admission counted").isPositive();
             assertThat(last.costMicros()).as("charged at the model's prices")
-                    .isEqualTo(new dev.warden.pipeline.Usage(last.inputTokens(), last.outputTokens()).costMicros(500, 1500));
+                    .isEqualTo(new Usage(last.inputTokens(), last.outputTokens()).costMicros(500, 1500));
         }
         // the budget is charged the same figures as the ledger
-        gw.controlPlane.evaluateAlerts().await(5, java.util.concurrent.TimeUnit.SECONDS);
-        var view = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Http.get(gw.adminUrl("/admin/v1/tenants/acme/spend"),
+        gw.controlPlane.evaluateAlerts().await(5, TimeUnit.SECONDS);
+        var view = new ObjectMapper().readTree(Http.get(gw.adminUrl("/admin/v1/tenants/acme/spend"),
                 "Authorization", bearer(gw.adminToken)).body()).path("budgets").get(0);
         assertThat(view.path("spentMicros").asLong()).isEqualTo(spentToday("acme"));
     }
@@ -191,7 +197,7 @@ class BudgetEnforcementTest {
         assertThat(statuses.subList(5, 8)).containsOnly(429);
         assertThat(last.body()).contains("\"code\":\"quota_exhausted\"");
         gw.ledger.flush(5_000);
-        long dayStart = dev.warden.config.Budget.Period.DAY.startMs(System.currentTimeMillis());
+        long dayStart = Budget.Period.DAY.startMs(System.currentTimeMillis());
         long used = gw.store.ledger().spend(dayStart, dayStart + 86_400_000L).stream().filter(x -> x.tenantId().equals("globex"))
                 .mapToLong(x -> x.inputTokens() + x.outputTokens()).sum();
         assertThat(used).isLessThanOrEqualTo(300);
@@ -208,7 +214,7 @@ class BudgetEnforcementTest {
             }
             paced.ledger.flush(5_000);
             // a month budget with 100 micros left, at the last hour's ~80 an hour: it runs out within hours, not at month end
-            long monthStart = dev.warden.config.Budget.Period.MONTH.startMs(System.currentTimeMillis());
+            long monthStart = Budget.Period.MONTH.startMs(System.currentTimeMillis());
             long spent = paced.store.ledger().spend(monthStart, monthStart + 40L * 86_400_000L).stream()
                     .filter(x -> x.tenantId().equals("acme")).mapToLong(TenantSpend::costMicros).sum();
             HttpResponse<String> put = Http.call("PUT", paced.adminUrl("/admin/v1/tenants/acme/settings/budgets"),
@@ -216,7 +222,7 @@ class BudgetEnforcementTest {
                     "Authorization", bearer(paced.adminToken));
             assertThat(put.statusCode()).isEqualTo(200);
             Thread.sleep(300);
-            paced.controlPlane.evaluateAlerts().await(5, java.util.concurrent.TimeUnit.SECONDS);
+            paced.controlPlane.evaluateAlerts().await(5, TimeUnit.SECONDS);
             // paced to what is left spread over the rest of the month: a first request, then a wait
             assertThat(Http.post(paced.dataUrl("/v1/chat/completions"), body, "Authorization", bearer(paced.key("acme"))).statusCode())
                     .isEqualTo(200);

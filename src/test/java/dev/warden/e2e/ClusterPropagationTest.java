@@ -5,6 +5,7 @@ import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.Warden;
 import dev.warden.app.VertxFactory;
 import dev.warden.crypto.KeyHasher;
 import dev.warden.sim.SimOptions;
@@ -81,7 +82,7 @@ class ClusterPropagationTest {
                 Path log = dir.resolve("replica" + i + ".log");
                 logs.add(log);
                 String javaBin = ProcessHandle.current().info().command().orElse("java");
-                processes.add(new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "dev.warden.Warden",
+                processes.add(new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "Warden",
                         "serve", "--config", config.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start());
             }
             for (int port : adminPorts) {

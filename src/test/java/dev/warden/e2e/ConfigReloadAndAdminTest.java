@@ -6,11 +6,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.crypto.ApiKeyFormat;
 import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,9 +44,9 @@ class ConfigReloadAndAdminTest {
 
     /** Replaces the config file the way deployment tools do: write aside, then rename. */
     private void write(String yaml) throws Exception {
-        java.nio.file.Path tmp = gw.configFile.resolveSibling("warden.yaml.tmp");
+        Path tmp = gw.configFile.resolveSibling("warden.yaml.tmp");
         Files.writeString(tmp, yaml);
-        Files.move(tmp, gw.configFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, gw.configFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static void await(BooleanSupplier condition) throws InterruptedException {
@@ -125,8 +130,8 @@ class ConfigReloadAndAdminTest {
     void revokingAKeyInTheFileStopsIt() throws Exception {
         String key = gw.key("initech");
         assertThat(Http.get(gw.dataUrl("/v1/models"), "Authorization", bearer(key)).statusCode()).isEqualTo(200);
-        java.util.Map<String, String> rotated = new java.util.LinkedHashMap<>(gw.keys);
-        rotated.put("initech", dev.warden.crypto.ApiKeyFormat.generate());
+        Map<String, String> rotated = new LinkedHashMap<>(gw.keys);
+        rotated.put("initech", ApiKeyFormat.generate());
         write(gw.yaml(rotated));
         await(() -> Http.get(gw.dataUrl("/v1/models"), "Authorization", bearer(key)).statusCode() == 401);
         assertThat(Http.get(gw.dataUrl("/v1/models"), "Authorization", bearer(rotated.get("initech"))).statusCode()).isEqualTo(200);

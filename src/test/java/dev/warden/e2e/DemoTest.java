@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.Warden;
 import dev.warden.app.Demo;
 import dev.warden.app.VertxFactory;
 import dev.warden.testing.Http;
@@ -14,6 +15,7 @@ import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -138,7 +140,7 @@ class DemoTest {
         int[] ports = new int[4];
         Path config = demoConfigOnFreePorts(dir, ports);
         String javaBin = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(javaBin, "-cp", System.getProperty("java.class.path"), "dev.warden.Warden",
+        List<String> cmd = new ArrayList<>(List.of(javaBin, "-cp", System.getProperty("java.class.path"), "Warden",
                 "demo", "--config", config.toString(), "--data-dir", dir.resolve("data").toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
@@ -156,7 +158,7 @@ class DemoTest {
         }
         assertThat(p.exitValue()).isIn(0, 143);
         for (int port : ports) {
-            try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
                 assertThat(s.getLocalPort()).as("port released").isEqualTo(port);
             }
         }

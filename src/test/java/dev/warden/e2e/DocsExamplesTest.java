@@ -11,6 +11,7 @@ import dev.warden.config.WardenConfig;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
+import dev.warden.testing.TestPki;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +67,7 @@ class DocsExamplesTest {
     void everyCompleteYamlFragmentLoads() throws Exception {
         String doc = Files.readString(Path.of(DOC));
         Path dir = Files.createTempDirectory("warden-docs");
-        dev.warden.testing.TestPki.Issued ca = dev.warden.testing.TestPki.ca("docs platform CA");
+        TestPki.Issued ca = TestPki.ca("docs platform CA");
         Files.writeString(dir.resolve("platform-ca.pem"), ca.certPem()); // the file the mTLS example names
         ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
         int loaded = 0;

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
+import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -84,7 +87,7 @@ class FairShareTest {
         HttpResponse<String> ok = Http.post(gw.dataUrl("/v1/chat/completions"), Http.chat("echo", "hi"), "Authorization",
                 bearer(gw.key("acme")), "X-Warden-Priority", "batch");
         assertThat(ok.statusCode()).isEqualTo(200);
-        assertThat(ok.body().toLowerCase(java.util.Locale.ROOT)).as("the echo model shows the headers the upstream got")
+        assertThat(ok.body().toLowerCase(Locale.ROOT)).as("the echo model shows the headers the upstream got")
                 .doesNotContain("x-warden-priority");
     }
 
@@ -98,10 +101,10 @@ class FairShareTest {
             }
             Thread.sleep(200); // both seats held
             String body = "{\"model\":\"gpt-sim\",\"messages\":[]}";
-            try (java.net.Socket s = new java.net.Socket("127.0.0.1", gw.gateway.dataPort())) {
+            try (Socket s = new Socket("127.0.0.1", gw.gateway.dataPort())) {
                 s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + gw.key("acme")
                         + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
-                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                        .getBytes(StandardCharsets.US_ASCII));
                 s.getOutputStream().flush();
                 Thread.sleep(100); // it waits for a seat; then the client goes away
             }

@@ -3,12 +3,14 @@ package dev.warden.e2e;
 import static dev.warden.testing.Http.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warden.testing.GatewayTestBase;
 import dev.warden.testing.Http;
 import dev.warden.testing.RawHttp;
-import dev.warden.testing.GatewayTestBase;
+import java.io.ByteArrayOutputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -204,11 +206,11 @@ class HostileInputTest extends GatewayTestBase {
     @ValueSource(strings = {"gzip", "gzip, gzip", "br", "deflate", "identity, gzip"})
     void compressedBodiesAreRefusedUnread(String encoding) throws Exception {
         long before = gw.upstreamRequests();
-        java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
-        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(zipped)) {
+        ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(zipped)) {
             gz.write(new byte[1 << 20]); // 1 MiB of zeros: a thousandfold bomb in a kilobyte
         }
-        String body = new String(zipped.toByteArray(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        String body = new String(zipped.toByteArray(), StandardCharsets.ISO_8859_1);
         RawHttp.Answer a = raw(head("POST /v1/chat/completions HTTP/1.1", "Content-Type: application/json",
                 "Content-Encoding: " + encoding, "Content-Length: " + body.length()) + "\r\n" + body);
         assertRefusedUnforwarded(a, 415, before);

@@ -5,16 +5,19 @@ import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warden.Warden;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -68,7 +71,7 @@ class ImportedKeysTest {
 
     @Test
     void keysImportPrintsTheHashOfTheKeyUnderTheDeploymentsSecret() throws Exception {
-        java.nio.file.Path dataDir = Files.createTempDirectory("warden-import");
+        Path dataDir = Files.createTempDirectory("warden-import");
         Run weak = keysImport("sk-short", "--data-dir", dataDir.toString(), "--id", "legacy2");
         assertThat(weak.exit()).isEqualTo(2);
         assertThat(weak.err()).contains("8 characters (expected: 16 to 256)");
@@ -78,7 +81,7 @@ class ImportedKeysTest {
         assertThat(imported.exit()).as(imported.err()).isZero();
         assertThat(imported.out()).contains("- id: legacy2", "role: viewer", "imported: true").doesNotContain(LEGACY);
         String hash = imported.out().replaceAll("(?s).*hash: (hmac-sha256:[0-9a-f]{64}).*", "$1").strip();
-        assertThat(hash).isEqualTo(dev.warden.crypto.KeyHasher.fromFile(dataDir.resolve("keyhash.secret")).hashText(LEGACY));
+        assertThat(hash).isEqualTo(KeyHasher.fromFile(dataDir.resolve("keyhash.secret")).hashText(LEGACY));
     }
 
     @Test
@@ -98,7 +101,7 @@ class ImportedKeysTest {
     }
 
     /** The gateway's config with one more key entry for globex. */
-    private static String withGlobexKey(TestGateway gw, String entry) throws java.io.IOException {
+    private static String withGlobexKey(TestGateway gw, String entry) throws IOException {
         String line = "      - { key: \"" + gw.key("globex") + "\" }\n";
         String yaml = Files.readString(gw.configFile);
         assertThat(yaml).contains(line);

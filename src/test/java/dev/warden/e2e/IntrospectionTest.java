@@ -9,7 +9,9 @@ import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import java.net.URLDecoder;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,8 +41,8 @@ class IntrospectionTest {
                 req.response().setStatusCode(401).end();
                 return;
             }
-            String token = java.net.URLDecoder.decode(body.toString().replaceAll(".*token=([^&]*).*", "$1"),
-                    java.nio.charset.StandardCharsets.UTF_8);
+            String token = URLDecoder.decode(body.toString().replaceAll(".*token=([^&]*).*", "$1"),
+                    StandardCharsets.UTF_8);
             vertx.setTimer(Math.max(1, delayMs), t -> req.response().setStatusCode(status).putHeader("Content-Type", "application/json")
                     .end(answers.getOrDefault(token, "{\"active\":false}")));
         })).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);

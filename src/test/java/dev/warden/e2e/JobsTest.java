@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.app.Gateway;
+import dev.warden.crypto.ApiKeyFormat;
 import dev.warden.sim.SimJobs;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
 import dev.warden.testing.TestIdp;
 import java.net.http.HttpResponse;
+import java.util.Date;
 import java.util.List;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
@@ -68,7 +70,7 @@ class JobsTest {
     }
 
     private static String keyId(String key) {
-        return dev.warden.crypto.ApiKeyFormat.keyId(key);
+        return ApiKeyFormat.keyId(key);
     }
 
     private HttpResponse<String> createJob(String tenant, String credential, String body) {
@@ -110,7 +112,7 @@ class JobsTest {
     private String idpToken(String subject, long lifetimeSeconds) throws Exception {
         long now = System.currentTimeMillis();
         return idp.sign(idp.claims(subject, "warden").claim("roles", List.of("developer"))
-                .issueTime(new java.util.Date(now)).expirationTime(new java.util.Date(now + lifetimeSeconds * 1000)).build());
+                .issueTime(new Date(now)).expirationTime(new Date(now + lifetimeSeconds * 1000)).build());
     }
 
     /** acme accepts tokens of the test IdP, with no clock skew (so that expiry is exact). */
@@ -131,7 +133,7 @@ class JobsTest {
     void aStreamAdmittedWithAValidTokenRunsToItsEndPastTheTokensExpiry() throws Exception {
         trustIdp();
         long now = System.currentTimeMillis();
-        java.util.Date exp = new java.util.Date((now / 1000 + 2) * 1000);
+        Date exp = new Date((now / 1000 + 2) * 1000);
         String token = idp.sign(idp.claims("alice", "warden").claim("roles", List.of("developer")).expirationTime(exp).build());
         HttpResponse<String> r = slowStream(gw.dataUrl("/v1/chat/completions"), token, 30, 10); // ~3 s
         assertThat(System.currentTimeMillis()).as("the stream ended after the token expired").isGreaterThan(exp.getTime() + 500);

@@ -12,6 +12,7 @@ import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
 import java.net.http.HttpResponse;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,7 +43,7 @@ class KeyLifecycleTest {
 
     @Test
     void aKeyStopsAtItsExpiryWithoutAnyReload() throws Exception {
-        String expiresAt = Instant.now().plusMillis(1500).truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
+        String expiresAt = Instant.now().plusMillis(1500).truncatedTo(ChronoUnit.MILLIS).toString();
         HttpResponse<String> issued = admin("POST", "/admin/v1/tenants/acme/keys", "{\"expiresAt\":\"" + expiresAt + "\"}");
         assertThat(issued.statusCode()).as(issued.body()).isEqualTo(201);
         JsonNode body = JSON.readTree(issued.body());

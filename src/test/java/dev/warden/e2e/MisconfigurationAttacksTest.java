@@ -4,12 +4,15 @@ import static dev.warden.testing.Http.bearer;
 import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warden.observe.SecurityLogFields;
 import dev.warden.record.AuditRecord;
+import dev.warden.store.TenantSetting;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
-import dev.warden.store.TenantSetting;
 import dev.warden.testing.TestGateway;
 import dev.warden.testing.TestIdp;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.util.List;
@@ -97,7 +100,7 @@ class MisconfigurationAttacksTest {
     void h01EvenWithLoopbackOpenTheGatewaysOwnAdminPortCannotBeNamed() throws Exception {
         gw.close();
         int adminPort;
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             adminPort = free.getLocalPort();
         }
         gw = new TestGateway(yaml -> yaml.replace("admin: { host: 127.0.0.1, port: 0 }", "admin: { host: 127.0.0.1, port: " + adminPort + " }"),
@@ -166,7 +169,7 @@ class MisconfigurationAttacksTest {
         assertThat(events).hasSize(1);
         assertThat(events.get(0).event().decision()).isEqualTo("deny");
         assertThat(events.get(0).event().toString()).doesNotContain("jndi").doesNotContain("allow");
-        StringBuilder escaped = dev.warden.observe.SecurityLogFields.escape(new StringBuilder(), "tenant", evil);
+        StringBuilder escaped = SecurityLogFields.escape(new StringBuilder(), "tenant", evil);
         assertThat(escaped.toString()).doesNotContain("\r").doesNotContain("\n").doesNotContain("\u001b")
                 .contains("\\u000d\\u000a").contains("\\\"decision\\\"").contains("\\u001b");
     }

@@ -4,12 +4,15 @@ import static dev.warden.testing.Http.bearer;
 import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jwt.SignedJWT;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
 import dev.warden.testing.TestIdp;
 import dev.warden.testing.TestPki;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -109,7 +112,7 @@ class MtlsTest {
                 gw.assertAudited(r);
             }
             return r.statusCode();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return -1;
         } catch (Exception e) {
             throw new AssertionError(e);
@@ -181,8 +184,8 @@ class MtlsTest {
 
         HttpResponse<String> ok = exchange(retriever.clientContext(serverCa.cert()), form + "&client_id=retriever");
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
-        String minted = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ok.body()).path("access_token").asText();
-        var claims = com.nimbusds.jwt.SignedJWT.parse(minted).getJWTClaimsSet();
+        String minted = new ObjectMapper().readTree(ok.body()).path("access_token").asText();
+        var claims = SignedJWT.parse(minted).getJWTClaimsSet();
         assertThat(claims.getStringClaim("tenant")).isEqualTo("acme");
         assertThat(claims.getAudience()).containsExactly("us-pool");
         assertThat(claims.getJSONObjectClaim("act")).containsEntry("sub", "client:retriever");

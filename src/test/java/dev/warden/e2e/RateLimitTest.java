@@ -9,6 +9,7 @@ import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
 import java.net.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -96,7 +97,7 @@ class RateLimitTest {
 
     @Test
     void eachEndUserTheBodyNamesHasItsOwnRate() {
-        java.util.function.Function<String, Integer> as = user -> Http.post(gw.dataUrl("/v1/chat/completions"),
+        Function<String, Integer> as = user -> Http.post(gw.dataUrl("/v1/chat/completions"),
                 "{\"model\":\"gpt-sim\",\"user\":\"" + user + "\",\"messages\":[]}", "Authorization", bearer(gw.key("acme"))).statusCode();
         assertThat(as.apply("u1")).isEqualTo(200);
         assertThat(as.apply("u1")).isEqualTo(200);

@@ -3,12 +3,14 @@ package dev.warden.e2e;
 import static dev.warden.testing.Http.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warden.record.UsageRecord;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
-import dev.warden.record.UsageRecord;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,7 +47,7 @@ class ResponseCacheTest {
 
     /** The eu sim's URL, as the generated config names it in its main pool. */
     private static String euUrl(String yaml) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"(http://127\\.0\\.0\\.1:\\d+)\", region: eu").matcher(yaml);
+        Matcher m = Pattern.compile("\"(http://127\\.0\\.0\\.1:\\d+)\", region: eu").matcher(yaml);
         if (!m.find()) {
             throw new AssertionError("no eu upstream in the test config");
         }

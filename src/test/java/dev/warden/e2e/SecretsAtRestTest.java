@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
+import java.io.ByteArrayOutputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -67,7 +68,7 @@ class SecretsAtRestTest {
 
     /** The database file and its write-ahead log, as a thief would copy them. */
     private static byte[] dump(Path db) throws Exception {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (String suffix : List.of("", "-wal", "-journal", "-shm")) {
             Path p = Path.of(db + suffix);
             if (Files.exists(p)) {

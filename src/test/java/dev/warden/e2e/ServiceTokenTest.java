@@ -10,8 +10,12 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.warden.app.Gateway;
 import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
+import dev.warden.token.ServiceTokenVerifier;
 import java.net.http.HttpResponse;
+import java.text.ParseException;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,7 +38,7 @@ class ServiceTokenTest {
         jwks = () -> {
             try {
                 return JWKSet.parse(Http.get(gw.adminUrl("/.well-known/jwks.json")).body());
-            } catch (java.text.ParseException e) {
+            } catch (ParseException e) {
                 throw new IllegalStateException(e);
             }
         };
@@ -63,7 +67,7 @@ class ServiceTokenTest {
     void everyForwardedRequestCarriesAVerifiableTokenOfItsVerifiedPrincipal() throws Exception {
         String token = tokenOf(chatAs("acme", "gpt-sim"));
         assertThat(token).doesNotContain(gw.key("acme"));
-        assertThat(dev.warden.token.ServiceTokenVerifier.verify(token, jwks.get(), "warden", "main"))
+        assertThat(ServiceTokenVerifier.verify(token, jwks.get(), "warden", "main"))
                 .as("verifies with the JWKS published at /.well-known/jwks.json").isNotNull();
         SignedJWT jwt = SignedJWT.parse(token);
         assertThat(jwt.getHeader().getAlgorithm().getName()).isEqualTo("EdDSA");
@@ -92,7 +96,7 @@ class ServiceTokenTest {
         gw.gateway.serviceTokens().rotateNow(System.currentTimeMillis());
         assertThat(jwks.get().getKeys()).extracting(k -> k.getKeyID()).contains(oldKid).hasSize(2);
         assertThat(SignedJWT.parse(tokenOf(chatAs("acme", "gpt-sim"))).getHeader().getKeyID()).isNotEqualTo(oldKid);
-        assertThat(dev.warden.token.ServiceTokenVerifier.verify(before, jwks.get(), "warden", "main"))
+        assertThat(ServiceTokenVerifier.verify(before, jwks.get(), "warden", "main"))
                 .as("a token of the previous key still verifies").isNotNull();
         // presented back to Warden as a credential, a service token is refused like any unknown one
         HttpResponse<String> back = Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(before),
@@ -108,7 +112,7 @@ class ServiceTokenTest {
         try (TestGateway own = new TestGateway(yaml -> yaml.replace("  us-pool:\n    upstreams:",
                 "  us-pool:\n    serviceTokens: per-request\n    upstreams:"))) {
             own.us.requireServiceTokens(() -> own.gateway.serviceTokens().publicKeys(), Gateway.SERVICE_TOKEN_ISSUER, "us-pool");
-            java.util.Set<String> jtis = new java.util.HashSet<>();
+            Set<String> jtis = new HashSet<>();
             for (int i = 0; i < 3; i++) {
                 HttpResponse<String> r = Http.post(own.dataUrl("/v1/chat/completions"), chat("us-only", "hi"), "Authorization",
                         bearer(own.key("acme")));

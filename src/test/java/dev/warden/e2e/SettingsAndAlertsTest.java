@@ -12,6 +12,7 @@ import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,7 +36,7 @@ class SettingsAndAlertsTest {
     @BeforeEach
     void start() throws Exception {
         hook = hookVertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
-            hooked.add(new io.vertx.core.json.JsonObject(b).mapTo(JsonNode.class));
+            hooked.add(new JsonObject(b).mapTo(JsonNode.class));
             req.response().setStatusCode(204).end();
         })).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
         gw = new TestGateway(yaml -> yaml + """

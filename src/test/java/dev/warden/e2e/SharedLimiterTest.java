@@ -4,11 +4,14 @@ import static dev.warden.testing.Http.bearer;
 import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.config.Budget;
 import dev.warden.record.TenantSpend;
 import dev.warden.testing.ChildWarden;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.RedisService;
+import dev.warden.testing.Spans;
 import dev.warden.testing.TestGateway;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -20,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,7 +55,7 @@ class SharedLimiterTest {
     }
 
     private void startReplicas(int n, String tierLimits, String storeUrl, int holdTtlSeconds,
-                               java.util.function.UnaryOperator<String> edit) throws Exception {
+                               UnaryOperator<String> edit) throws Exception {
         String limiter = RedisService.limiterYaml(namespace, holdTtlSeconds);
         for (int i = 0; i < n; i++) {
             replicas.add(new TestGateway(yaml -> limiter + edit.apply(yaml.replace("basic: { description: \"small\", maxOutputTokens: 50 }",
@@ -143,7 +147,7 @@ class SharedLimiterTest {
             for (TestGateway gw : replicas) {
                 assertThat(gw.ledger.flush(5_000)).isTrue();
             }
-            long dayStart = dev.warden.config.Budget.Period.DAY.startMs(System.currentTimeMillis());
+            long dayStart = Budget.Period.DAY.startMs(System.currentTimeMillis());
             long spent = first.store.ledger().spend(dayStart, dayStart + 86_400_000L).stream().filter(s -> s.tenantId().equals("acme"))
                     .mapToLong(TenantSpend::costMicros).sum();
             assertThat(spent).as("spend of all three replicas within the one hard budget").isLessThanOrEqualTo(300);
@@ -205,7 +209,7 @@ class SharedLimiterTest {
         gw.controlPlane.evaluateAlerts().await(5, TimeUnit.SECONDS); // the budgets /spend reports are the alert cycle's
         HttpResponse<String> r = Http.get(gw.adminUrl("/admin/v1/tenants/acme/spend"), "Authorization", bearer(gw.adminToken));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("budgets").get(0).path("reservedMicros").asLong();
+        return new ObjectMapper().readTree(r.body()).path("budgets").get(0).path("reservedMicros").asLong();
     }
 
     @Test
@@ -321,7 +325,7 @@ class SharedLimiterTest {
                 spans.addAll(gw.us.spans());
             }
             assertThat(spans).hasSize(18);
-            assertThat(dev.warden.testing.Spans.maxOverlap(spans)).as("never more requests at the upstreams than the pool's 2 seats, across both replicas")
+            assertThat(Spans.maxOverlap(spans)).as("never more requests at the upstreams than the pool's 2 seats, across both replicas")
                     .isLessThanOrEqualTo(2);
         } finally {
             pool.shutdownNow();

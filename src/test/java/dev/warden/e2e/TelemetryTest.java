@@ -13,6 +13,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -78,8 +80,8 @@ class TelemetryTest {
             }
             assertThat(types).isNotEmpty().allSatisfy(t -> assertThat(t).isEqualTo("application/x-protobuf /v1/traces"));
             byte[] all = exported.stream().map(Buffer::getBytes).reduce(new byte[0], TelemetryTest::concat);
-            String text = new String(all, java.nio.charset.StandardCharsets.ISO_8859_1);
-            assertThat(text).contains(new String(HexFormat.of().parseHex(traceId), java.nio.charset.StandardCharsets.ISO_8859_1));
+            String text = new String(all, StandardCharsets.ISO_8859_1);
+            assertThat(text).contains(new String(HexFormat.of().parseHex(traceId), StandardCharsets.ISO_8859_1));
             assertThat(text).contains("warden-test", "warden.tenant", "acme", "gen_ai.request.model");
             assertThat(text).doesNotContain(gw.key("acme")).doesNotContain("\"hi\"");
         } finally {
@@ -154,7 +156,7 @@ class TelemetryTest {
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }

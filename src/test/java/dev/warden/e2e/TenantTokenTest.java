@@ -4,20 +4,35 @@ import static dev.warden.testing.Http.bearer;
 import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
+import dev.warden.crypto.Ed25519Jws;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
 import dev.warden.testing.TestIdp;
 import java.net.http.HttpResponse;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -132,7 +147,7 @@ class TenantTokenTest {
 
     private static String hs256(JWTClaimsSet claims, byte[] secret) throws Exception {
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).build(), claims);
-        jwt.sign(new MACSigner(java.util.Arrays.copyOf(secret, Math.max(32, secret.length))));
+        jwt.sign(new MACSigner(Arrays.copyOf(secret, Math.max(32, secret.length))));
         return jwt.serialize();
     }
 
@@ -228,7 +243,7 @@ class TenantTokenTest {
     void theOpenAiSdkWorksWithATokenAsItsApiKey() throws Exception {
         String token = acmeIdp.sign(acmeIdp.claims("alice", "warden").claim("roles", List.of("developer")).build());
         com.openai.client.OpenAIClient client = com.openai.client.okhttp.OpenAIOkHttpClient.builder().baseUrl(gw.dataUrl("/v1"))
-                .apiKey(token).maxRetries(0).timeout(java.time.Duration.ofSeconds(10)).build();
+                .apiKey(token).maxRetries(0).timeout(Duration.ofSeconds(10)).build();
         var completion = client.chat().completions().create(com.openai.models.chat.completions.ChatCompletionCreateParams.builder()
                 .model("gpt-sim").addUserMessage("one two three").maxCompletionTokens(5).build());
         assertThat(completion.choices().get(0).message().content()).isPresent();
@@ -237,19 +252,19 @@ class TenantTokenTest {
 
     @Test
     void ellipticCurveKeysWorkAndAnAllZeroSignatureDoesNot() throws Exception {
-        com.nimbusds.jose.jwk.ECKey ec = new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256)
+        ECKey ec = new ECKeyGenerator(Curve.P_256)
                 .keyID("ec1").generate();
         setAuth("acme", """
                 {"schemes":["api-key","jwt"],"jwt":{"issuer":"%s","audiences":["warden"],"algorithms":["ES256"],"jwks":{"keys":[%s]}}}"""
                 .formatted(acmeIdp.issuer(), ec.toPublicJWK().toJSONString()));
         JWTClaimsSet claims = acmeIdp.claims("alice", "warden").claim("roles", List.of("developer")).build();
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("ec1")
-                .type(new com.nimbusds.jose.JOSEObjectType("at+jwt")).build(), claims);
-        jwt.sign(new com.nimbusds.jose.crypto.ECDSASigner(ec));
+                .type(new JOSEObjectType("at+jwt")).build(), claims);
+        jwt.sign(new ECDSASigner(ec));
         assertThat(chatAs(jwt.serialize()).statusCode()).isEqualTo(200);
         // ATTACKS B03 (CVE-2022-21449): r = s = 0, as DER and as the raw 64 zero bytes of a JWS
         String[] parts = jwt.serialize().split("\\.");
-        for (String sig : List.of("MAYCAQACAQA", com.nimbusds.jose.util.Base64URL.encode(new byte[64]).toString())) {
+        for (String sig : List.of("MAYCAQACAQA", Base64URL.encode(new byte[64]).toString())) {
             HttpResponse<String> r = chatAs(parts[0] + "." + parts[1] + "." + sig);
             assertThat(r.statusCode()).isEqualTo(401);
             gw.assertAudited(r);
@@ -260,20 +275,20 @@ class TenantTokenTest {
 
     @Test
     void ed25519KeysWorkUnderEitherNameAndOnlyWhenAllowed() throws Exception {
-        java.security.KeyPair pair = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         byte[] spki = pair.getPublic().getEncoded();
-        com.nimbusds.jose.jwk.OctetKeyPair jwk = new com.nimbusds.jose.jwk.OctetKeyPair.Builder(com.nimbusds.jose.jwk.Curve.Ed25519,
-                com.nimbusds.jose.util.Base64URL.encode(java.util.Arrays.copyOfRange(spki, spki.length - 32, spki.length))).keyID("ed1").build();
+        OctetKeyPair jwk = new OctetKeyPair.Builder(Curve.Ed25519,
+                Base64URL.encode(Arrays.copyOfRange(spki, spki.length - 32, spki.length))).keyID("ed1").build();
         setAuth("acme", """
                 {"schemes":["api-key","jwt"],"jwt":{"issuer":"%s","audiences":["warden"],"algorithms":["EdDSA","Ed25519"],"jwks":{"keys":[%s]}}}"""
                 .formatted(acmeIdp.issuer(), jwk.toJSONString()));
         JWTClaimsSet claims = acmeIdp.claims("alice", "warden").claim("roles", List.of("developer")).build();
-        java.util.function.BiFunction<String, String, String> signed = (alg, kid) -> {
+        BiFunction<String, String, String> signed = (alg, kid) -> {
             SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(new JWSAlgorithm(alg)).keyID(kid)
-                    .type(new com.nimbusds.jose.JOSEObjectType("at+jwt")).build(), claims);
+                    .type(new JOSEObjectType("at+jwt")).build(), claims);
             try {
-                jwt.sign(dev.warden.crypto.Ed25519Jws.signer(pair.getPrivate()));
-            } catch (com.nimbusds.jose.JOSEException e) {
+                jwt.sign(Ed25519Jws.signer(pair.getPrivate()));
+            } catch (JOSEException e) {
                 throw new IllegalStateException(e);
             }
             return jwt.serialize();
@@ -283,7 +298,7 @@ class TenantTokenTest {
         assertThat(chatAs(signed.apply("EdDSA", "other")).statusCode()).as("unknown kid").isEqualTo(401);
         String token = signed.apply("EdDSA", "ed1");
         String[] parts = token.split("\\.");
-        HttpResponse<String> forged = chatAs(parts[0] + "." + parts[1] + "." + com.nimbusds.jose.util.Base64URL.encode(new byte[64]));
+        HttpResponse<String> forged = chatAs(parts[0] + "." + parts[1] + "." + Base64URL.encode(new byte[64]));
         assertThat(forged.statusCode()).isEqualTo(401);
         gw.assertAudited(forged);
         setAuth("acme", """
@@ -338,7 +353,7 @@ class TenantTokenTest {
     void aTenantsMfaRuleForKeyAndConfigChangesBindsItsOwnAdmins() throws Exception {
         HttpResponse<String> issued = Http.call("POST", gw.adminUrl("/admin/v1/tenants/acme/keys"), "{\"role\":\"tenant-admin\"}",
                 "Authorization", admin);
-        String tenantAdminKey = bearer(new com.fasterxml.jackson.databind.ObjectMapper().readTree(issued.body()).path("key").asText());
+        String tenantAdminKey = bearer(new ObjectMapper().readTree(issued.body()).path("key").asText());
         setAuth("acme", """
                 {"schemes":["api-key"],"mfa":{"rules":[{"operations":["keys","config"],"amr":["hwk"]}]}}""");
         int mark = gw.auditMark();

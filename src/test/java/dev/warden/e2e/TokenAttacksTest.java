@@ -4,9 +4,15 @@ import static dev.warden.testing.Http.bearer;
 import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.jose.EncryptionMethod;
 import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWEAlgorithm;
+import com.nimbusds.jose.JWEHeader;
+import com.nimbusds.jose.JWEObject;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.Payload;
+import com.nimbusds.jose.crypto.RSAEncrypter;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jose.util.Base64URL;
@@ -16,6 +22,7 @@ import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
 import dev.warden.testing.TestIdp;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Date;
@@ -95,7 +102,7 @@ class TokenAttacksTest {
         withJwk.sign(new RSASSASigner(attacker));
         assertThat(status(withJwk.serialize())).isEqualTo(401);
         SignedJWT withJku = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).type(new JOSEObjectType("at+jwt"))
-                .jwkURL(java.net.URI.create("http://127.0.0.1:1/evil-jwks")).build(), claims().build());
+                .jwkURL(URI.create("http://127.0.0.1:1/evil-jwks")).build(), claims().build());
         withJku.sign(new RSASSASigner(attacker));
         assertThat(status(withJku.serialize())).isEqualTo(401);
         for (String kid : List.of("../../dev/null", "' OR '1'='1", "http://127.0.0.1:1/k", "x".repeat(10_000), "a\u0000b")) {
@@ -150,10 +157,10 @@ class TokenAttacksTest {
     @Test
     void b12AJweIsNeverTakenForASignedToken() throws Exception {
         var rsa = idp.currentKey();
-        com.nimbusds.jose.JWEObject jwe = new com.nimbusds.jose.JWEObject(
-                new com.nimbusds.jose.JWEHeader.Builder(com.nimbusds.jose.JWEAlgorithm.RSA_OAEP_256, com.nimbusds.jose.EncryptionMethod.A256GCM)
-                        .contentType("JWT").build(), new com.nimbusds.jose.Payload(idp.sign(claims().build())));
-        jwe.encrypt(new com.nimbusds.jose.crypto.RSAEncrypter(rsa.toRSAPublicKey()));
+        JWEObject jwe = new JWEObject(
+                new JWEHeader.Builder(JWEAlgorithm.RSA_OAEP_256, EncryptionMethod.A256GCM)
+                        .contentType("JWT").build(), new Payload(idp.sign(claims().build())));
+        jwe.encrypt(new RSAEncrypter(rsa.toRSAPublicKey()));
         long t0 = System.nanoTime();
         assertThat(status(jwe.serialize())).isEqualTo(401);
         // PBES2 with a huge iteration count: never parsed, let alone derived

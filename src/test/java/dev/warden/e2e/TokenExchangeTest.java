@@ -17,6 +17,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -70,7 +72,7 @@ class TokenExchangeTest {
     }
 
     private static Map<String, String> params(String token, String audience, String scope) {
-        var m = new java.util.LinkedHashMap<String, String>();
+        var m = new LinkedHashMap<String, String>();
         m.put("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange");
         m.put("subject_token", token);
         m.put("subject_token_type", "urn:ietf:params:oauth:token-type:jwt");
@@ -117,7 +119,7 @@ class TokenExchangeTest {
         String subject = serviceToken();
         record Case(String client, String secret, Map<String, String> params, int status, String error) {
         }
-        for (Case c : java.util.List.of(
+        for (Case c : List.of(
                 new Case("retriever", "wrong", params(subject, "us-pool", null), 401, "invalid_client"),
                 new Case("nobody", SECRET, params(subject, "us-pool", null), 401, "invalid_client"),
                 new Case("retriever", SECRET, params(subject, "us-pool", "developer tenant-admin"), 400, "invalid_scope"),

@@ -4,6 +4,8 @@ import static dev.warden.testing.Http.bearer;
 import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warden.pipeline.Usage;
+import dev.warden.record.UsageRecord;
 import dev.warden.sim.SimOptions;
 import dev.warden.sim.SimServer;
 import dev.warden.testing.Databases;
@@ -12,8 +14,15 @@ import dev.warden.testing.TestGateway;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetServer;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -249,14 +258,14 @@ class UpstreamResilienceTest {
     @Test
     void aClientLeavingMidStreamCancelsTheUpstreamAtOnceAndSettlesWhatWasProduced() throws Exception {
         String body = "{\"model\":\"ha-model\",\"stream\":true,\"max_tokens\":40,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
-        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(gw.dataUrl("/v1/chat/completions")))
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(gw.dataUrl("/v1/chat/completions")))
                 .header("Authorization", bearer(gw.key("initech"))).header("Content-Type", "application/json")
                 .header("X-Sim-Fault", "pace=4") // 40 tokens at 4 a second: 10 s if nobody leaves
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build();
-        HttpResponse<java.io.InputStream> r = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<InputStream> r = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
         assertThat(r.statusCode()).isEqualTo(200);
-        java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+        BufferedReader lines = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
         int events = 0;
         while (events < 3) { // three tokens' worth, then the client goes away
             String line = lines.readLine();
@@ -272,7 +281,7 @@ class UpstreamResilienceTest {
         assertThat(a1.cutCount() + a2.cutCount()).as("the upstream's answer was cut, not left running").isEqualTo(1);
         assertThat((System.nanoTime() - left) / 1e9).as("at once, not when the stream would have ended").isLessThan(2.0);
 
-        dev.warden.record.UsageRecord row = gw.usageRow("initech", r.headers().firstValue("X-Request-ID").orElseThrow());
+        UsageRecord row = gw.usageRow("initech", r.headers().firstValue("X-Request-ID").orElseThrow());
         assertThat(row.aborted()).isTrue();
         assertThat(row.outputTokens()).as("what was produced before the client left, not the 40 reserved").isBetween(1L, 12L);
     }
@@ -347,10 +356,10 @@ class UpstreamResilienceTest {
         assertThat(a2.lastBody()).contains("\"model\":\"fb-cheap\"");
         assertThat(gw.metric("warden_upstream_fallbacks_total", "from=\"fb-primary\"", "to=\"fb-cheap\"")).isEqualTo(1);
 
-        dev.warden.record.UsageRecord row = gw.usageRow("acme", r.headers().firstValue("X-Request-ID").orElseThrow());
+        UsageRecord row = gw.usageRow("acme", r.headers().firstValue("X-Request-ID").orElseThrow());
         assertThat(row.model()).isEqualTo("fb-cheap");
         assertThat(row.costMicros()).as("the fallback's price")
-                .isEqualTo(new dev.warden.pipeline.Usage(row.inputTokens(), row.outputTokens()).costMicros(100, 300));
+                .isEqualTo(new Usage(row.inputTokens(), row.outputTokens()).costMicros(100, 300));
 
         // once its breaker is open, the fallback is taken at routing, before any attempt
         for (int i = 0; i < 6; i++) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,7 +51,7 @@ class EgressTest {
 
     @Test
     void aNameResolvingToTheMetadataServiceOrRebindingToThisMachineIsRefused() throws Exception {
-        for (Egress e : java.util.List.of(Egress.CLOSED, LOOPBACK_ONLY, Egress.OPERATOR)) {
+        for (Egress e : List.of(Egress.CLOSED, LOOPBACK_ONLY, Egress.OPERATOR)) {
             assertThatThrownBy(() -> e.checked("idp.evil.example", new InetAddress[] {at("idp.evil.example", 169, 254, 169, 254)}))
                     .hasMessage("egress refused");
             assertThatThrownBy(() -> e.checked("idp.evil.example", new InetAddress[] {at("idp.evil.example", 127, 0, 0, 1)}))

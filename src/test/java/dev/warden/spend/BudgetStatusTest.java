@@ -2,8 +2,9 @@ package dev.warden.spend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.Test;
 import dev.warden.config.Budget;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /** The forecast (spend plus what admission has reserved, run out at the recent rate) and the pacing it drives. */
 class BudgetStatusTest {
@@ -33,14 +34,14 @@ class BudgetStatusTest {
         // 6,000 spent, 2,000 in the last hour: runs out in 2 h, 12 h early
         BudgetStatus fast = BudgetStatus.of("acme", day, now, 6_000, 400, 2_000, HOUR);
         assertThat(fast.projectedToExhaust()).isTrue();
-        long pace = BudgetPacing.microsPerMinute(java.util.List.of(fast), now);
+        long pace = BudgetPacing.microsPerMinute(List.of(fast), now);
         assertThat(pace).as("(10,000 - 6,000 - 400) over 720 minutes").isEqualTo(3_600 / 720);
         // on track: no pacing at all
         BudgetStatus calm = BudgetStatus.of("acme", day, now, 3_000, 0, 200, HOUR);
-        assertThat(BudgetPacing.microsPerMinute(java.util.List.of(calm), now)).isZero();
+        assertThat(BudgetPacing.microsPerMinute(List.of(calm), now)).isZero();
         // a soft budget alerts, it does not pace
         BudgetStatus soft = BudgetStatus.of("acme", new Budget(Budget.Period.DAY, 10_000, 80, false, true), now, 6_000, 0, 2_000, HOUR);
-        assertThat(BudgetPacing.microsPerMinute(java.util.List.of(soft), now)).isZero();
+        assertThat(BudgetPacing.microsPerMinute(List.of(soft), now)).isZero();
     }
 
     @Test

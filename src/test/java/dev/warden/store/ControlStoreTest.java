@@ -3,18 +3,26 @@ package dev.warden.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.warden.crypto.ApiKeyFormat;
-import dev.warden.crypto.KeyHasher;
+import dev.warden.config.PlatformRole;
 import dev.warden.config.Role;
 import dev.warden.config.TenantStatus;
+import dev.warden.crypto.ApiKeyFormat;
+import dev.warden.crypto.KeyHasher;
+import dev.warden.record.AuditChain;
+import dev.warden.record.AuditEvent;
+import dev.warden.record.AuditQuery;
+import dev.warden.record.AuditRecord;
+import dev.warden.record.TenantSpend;
+import dev.warden.record.UsageRecord;
+import dev.warden.store.jdbc.ControlStores;
 import dev.warden.testing.Databases;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import dev.warden.record.AuditQuery;
-import dev.warden.record.TenantSpend;
-import dev.warden.store.jdbc.ControlStores;
 
 /** The control store, the same tests against SQLite and PostgreSQL. */
 class ControlStoreTest {
@@ -141,18 +149,18 @@ class ControlStoreTest {
         with(kind, (first, url) -> {
             try (ControlStore second = ControlStores.open(url)) {
                 first.tenants().create(tenant("acme"));
-                List<java.util.concurrent.CompletableFuture<Void>> writes = new java.util.ArrayList<>();
+                List<CompletableFuture<Void>> writes = new ArrayList<>();
                 for (int t = 0; t < 8; t++) {
                     ControlStore s = t % 2 == 0 ? first : second;
-                    writes.add(java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    writes.add(CompletableFuture.runAsync(() -> {
                         for (int i = 0; i < 15; i++) {
                             s.keys().insert(key("acme"));
-                            s.audit().append(List.of(new dev.warden.record.AuditEvent(1, "acme", null, "x", "allow", "ok", null, null, null)),
-                                    new dev.warden.record.AuditChain(new byte[32]));
+                            s.audit().append(List.of(new AuditEvent(1, "acme", null, "x", "allow", "ok", null, null, null)),
+                                    new AuditChain(new byte[32]));
                         }
                     }));
                 }
-                writes.forEach(java.util.concurrent.CompletableFuture::join);
+                writes.forEach(CompletableFuture::join);
                 assertThat(first.keys().ofTenant("acme")).hasSize(120);
                 assertThat(second.audit().head().seq()).isEqualTo(120);
             }
@@ -165,10 +173,10 @@ class ControlStoreTest {
         with(kind, (store, url) -> {
             long v0 = store.version();
             String k = ApiKeyFormat.generate();
-            store.operators().insert(new OperatorKey(ApiKeyFormat.keyId(k), "alice", dev.warden.config.PlatformRole.PLATFORM_AUDITOR,
+            store.operators().insert(new OperatorKey(ApiKeyFormat.keyId(k), "alice", PlatformRole.PLATFORM_AUDITOR,
                     HASHER.hashText(k), 10, 0));
             assertThatThrownBy(() -> store.operators().insert(new OperatorKey(ApiKeyFormat.keyId(k), "bob",
-                    dev.warden.config.PlatformRole.PLATFORM_ADMIN, HASHER.hashText(k), 11, 0))).isInstanceOf(StoreException.Conflict.class);
+                    PlatformRole.PLATFORM_ADMIN, HASHER.hashText(k), 11, 0))).isInstanceOf(StoreException.Conflict.class);
             assertThat(store.operators().all()).singleElement().satisfies(o -> {
                 assertThat(o.name()).isEqualTo("alice");
                 assertThat(o.revoked()).isFalse();
@@ -202,19 +210,19 @@ class ControlStoreTest {
     @EnumSource(Databases.Kind.class)
     void auditQueriesFilterAndPageNewestFirst(Databases.Kind kind) throws Exception {
         with(kind, (store, url) -> {
-            dev.warden.record.AuditChain chain = new dev.warden.record.AuditChain(new byte[32]);
-            List<dev.warden.record.AuditEvent> events = new java.util.ArrayList<>();
+            AuditChain chain = new AuditChain(new byte[32]);
+            List<AuditEvent> events = new ArrayList<>();
             for (int i = 0; i < 25; i++) {
-                events.add(new dev.warden.record.AuditEvent(1000 + i, i % 2 == 0 ? "acme" : "globex", "p", "request",
+                events.add(new AuditEvent(1000 + i, i % 2 == 0 ? "acme" : "globex", "p", "request",
                         i % 5 == 0 ? "allow" : "deny", "r" + (i % 3), null, null, null));
             }
             store.audit().append(events, chain);
-            List<dev.warden.record.AuditRecord> acme = store.audit().query(new AuditQuery("acme", null, null, null, null, 0, 0, 0, 5));
-            assertThat(acme).extracting(dev.warden.record.AuditRecord::seq).containsExactly(25L, 23L, 21L, 19L, 17L);
-            List<dev.warden.record.AuditRecord> next = store.audit().query(new AuditQuery("acme", null, null, null, null, 0, 0, 17, 100));
+            List<AuditRecord> acme = store.audit().query(new AuditQuery("acme", null, null, null, null, 0, 0, 0, 5));
+            assertThat(acme).extracting(AuditRecord::seq).containsExactly(25L, 23L, 21L, 19L, 17L);
+            List<AuditRecord> next = store.audit().query(new AuditQuery("acme", null, null, null, null, 0, 0, 17, 100));
             assertThat(next).hasSize(8).allSatisfy(r -> assertThat(r.event().tenant()).isEqualTo("acme"));
             assertThat(store.audit().query(new AuditQuery(null, null, "allow", "r0", null, 0, 0, 0, 100)))
-                    .extracting(dev.warden.record.AuditRecord::seq).containsExactly(16L, 1L);
+                    .extracting(AuditRecord::seq).containsExactly(16L, 1L);
             assertThat(store.audit().query(new AuditQuery(null, null, null, null, null, 1010, 1012, 0, 100))).hasSize(2);
         });
     }
@@ -223,15 +231,15 @@ class ControlStoreTest {
     @EnumSource(Databases.Kind.class)
     void spendSumsTheLedgerPerTenantOverAPeriod(Databases.Kind kind) throws Exception {
         with(kind, (store, url) -> {
-            List<dev.warden.record.UsageRecord> rows = new java.util.ArrayList<>();
+            List<UsageRecord> rows = new ArrayList<>();
             long minute = 60_000;
             for (int i = 0; i < 10; i++) {
-                rows.add(new dev.warden.record.UsageRecord("r" + i, 100 * minute + i * minute + 7, i < 6 ? "acme" : "globex", "k", null,
+                rows.add(new UsageRecord("r" + i, 100 * minute + i * minute + 7, i < 6 ? "acme" : "globex", "k", null,
                         "m", "eu", "chat", 10, 20, 1000 + i, 200, 5, false, false));
             }
             store.ledger().append(rows.subList(0, 4));
             store.ledger().append(rows.subList(4, 10)); // the rollup adds up across batches
-            store.ledger().append(List.of(new dev.warden.record.UsageRecord("r10", 100 * minute + 30_000, "acme", "k", null, "m", "eu",
+            store.ledger().append(List.of(new UsageRecord("r10", 100 * minute + 30_000, "acme", "k", null, "m", "eu",
                     "chat", 1, 2, 3, 200, 5, false, false))); // same minute as r0: summed into its row
             assertThat(store.ledger().spend(100 * minute, 200 * minute)).containsExactly(new TenantSpend("acme", 7, 61, 122, 6018),
                     new TenantSpend("globex", 4, 40, 80, 4030));
@@ -246,7 +254,7 @@ class ControlStoreTest {
     @org.junit.jupiter.api.Test
     void postgresWritesNotifyOtherConnectionsOnCommitOnly() throws Exception {
         String url = Databases.fresh(Databases.Kind.POSTGRESQL);
-        java.util.concurrent.atomic.AtomicInteger changes = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger changes = new AtomicInteger();
         try (ControlStore writer = ControlStores.open(url); ControlStore reader = ControlStores.open(url)) {
             AutoCloseable listening = reader.listen(changes::incrementAndGet);
             assertThat(listening).isNotNull();

@@ -1,29 +1,40 @@
 package dev.warden.testing;
 
 import dev.warden.admin.AdminToken;
+import dev.warden.app.ControlPlane;
 import dev.warden.app.Gateway;
-import dev.warden.crypto.ApiKeyFormat;
-import dev.warden.crypto.KeyHasher;
+import dev.warden.app.VertxFactory;
 import dev.warden.config.SnapshotCompiler;
 import dev.warden.config.SnapshotHolder;
-import dev.warden.sim.SimOptions;
-import dev.warden.sim.SimServer;
+import dev.warden.crypto.ApiKeyFormat;
+import dev.warden.crypto.KeyHasher;
 import dev.warden.record.AuditChain;
+import dev.warden.record.AuditEvent;
+import dev.warden.record.AuditRecord;
 import dev.warden.record.AuditWriter;
 import dev.warden.record.LedgerWriter;
+import dev.warden.record.UsageRecord;
+import dev.warden.sim.SimOptions;
+import dev.warden.sim.SimServer;
 import dev.warden.store.ControlStore;
-import dev.warden.store.jdbc.ControlStores;
 import dev.warden.store.StoreState;
 import dev.warden.store.StoreSync;
+import dev.warden.store.jdbc.ControlStores;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import java.io.IOException;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A real gateway on loopback port 0 in front of two real sims (regions {@code eu} and {@code us}),
@@ -34,7 +45,7 @@ import java.util.function.Function;
  * us-only), {@code frozen} (suspended). {@code us-only} is served only in us.
  */
 public final class TestGateway implements AutoCloseable {
-    public final Vertx vertx = dev.warden.app.VertxFactory.create();
+    public final Vertx vertx = VertxFactory.create();
     public final SimServer eu;
     public final SimServer us;
     public final Gateway gateway;
@@ -49,7 +60,7 @@ public final class TestGateway implements AutoCloseable {
     public AuditChain auditChain;
     public LedgerWriter ledger;
     /** The control plane (with a store), or null. */
-    public dev.warden.app.ControlPlane controlPlane;
+    public ControlPlane controlPlane;
     /** Audit queue size for the next gateway a test builds (tests of back-pressure make it small). */
     public static int auditQueue = 10_000;
     private KeyHasher hasherForTests;
@@ -86,11 +97,11 @@ public final class TestGateway implements AutoCloseable {
         SnapshotHolder holder = SnapshotHolder.fromFile(configFile, new SnapshotCompiler(hasher), state);
         AdminToken.Issued admin = AdminToken.issue(hasher);
         adminToken = admin.token();
-        dev.warden.app.ControlPlane control = null;
+        ControlPlane control = null;
         if (store != null) {
             sync = new StoreSync(vertx, store, state, holder);
             auditChain = new AuditChain(randomSecret());
-            control = dev.warden.app.ControlPlane.start(vertx, store, sync, holder, hasher, auditChain, auditQueue,
+            control = ControlPlane.start(vertx, store, sync, holder, hasher, auditChain, auditQueue,
                     Math.max(1, auditQueue / 10));
             controlPlane = control;
             audit = control.audit();
@@ -181,7 +192,7 @@ public final class TestGateway implements AutoCloseable {
     }
 
     /** The headers of the last request either sim answered (tenants of any region go to both). */
-    public io.vertx.core.MultiMap lastUpstreamHeaders() {
+    public MultiMap lastUpstreamHeaders() {
         return (eu.lastAnsweredNanos() > us.lastAnsweredNanos() ? eu : us).lastHeaders();
     }
 
@@ -232,13 +243,13 @@ public final class TestGateway implements AutoCloseable {
      * The ledger row of one request, waiting (5 s at most) for it: a row is queued when its exchange
      * completes, which may be just after the client has its answer.
      */
-    public dev.warden.record.UsageRecord usageRow(String tenant, String requestId) throws InterruptedException {
+    public UsageRecord usageRow(String tenant, String requestId) throws InterruptedException {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (true) {
             if (!ledger.flush(5000)) {
                 throw new AssertionError("ledger writer did not drain in 5 s");
             }
-            for (dev.warden.record.UsageRecord r : store.ledger().usage(tenant, 0, Long.MAX_VALUE)) {
+            for (UsageRecord r : store.ledger().usage(tenant, 0, Long.MAX_VALUE)) {
                 if (r.requestId().equals(requestId)) {
                     return r;
                 }
@@ -251,7 +262,7 @@ public final class TestGateway implements AutoCloseable {
     }
 
     /** Every audit record, once everything queued so far has been written. */
-    public java.util.List<dev.warden.record.AuditRecord> auditRecords() throws InterruptedException {
+    public List<AuditRecord> auditRecords() throws InterruptedException {
         if (!audit.flush(5000)) {
             throw new AssertionError("audit writer did not drain in 5 s");
         }
@@ -262,7 +273,7 @@ public final class TestGateway implements AutoCloseable {
      * ATTACKS' AE: the refusal left exactly one audit event, a deny with the refusal's stable code
      * (read from the answer's problem+json) and its request id, naming no secret.
      */
-    public void assertAudited(java.net.http.HttpResponse<String> r) throws InterruptedException {
+    public void assertAudited(HttpResponse<String> r) throws InterruptedException {
         assertAudited(r.headers().firstValue("X-Request-ID").orElse(null), r.body());
     }
 
@@ -279,25 +290,25 @@ public final class TestGateway implements AutoCloseable {
     }
 
     /** Since {@code mark}, exactly one audit event was added: a deny whose reason starts with {@code code}. */
-    public dev.warden.record.AuditEvent assertOneNewDeny(int mark, String code) throws InterruptedException {
-        java.util.List<dev.warden.record.AuditRecord> all = auditRecords();
-        java.util.List<dev.warden.record.AuditRecord> added = all.subList(mark, all.size());
+    public AuditEvent assertOneNewDeny(int mark, String code) throws InterruptedException {
+        List<AuditRecord> all = auditRecords();
+        List<AuditRecord> added = all.subList(mark, all.size());
         org.assertj.core.api.Assertions.assertThat(added).as("audit events added (expected one: %s)", code).hasSize(1);
-        dev.warden.record.AuditEvent e = added.get(0).event();
+        AuditEvent e = added.get(0).event();
         org.assertj.core.api.Assertions.assertThat(e.decision()).isEqualTo("deny");
-        org.assertj.core.api.Assertions.assertThat(e.reason()).as("reason").matches(java.util.regex.Pattern.quote(code) + "(:.*)?");
+        org.assertj.core.api.Assertions.assertThat(e.reason()).as("reason").matches(Pattern.quote(code) + "(:.*)?");
         return e;
     }
 
     private void assertAudited(String requestId, String body) throws InterruptedException {
         org.assertj.core.api.Assertions.assertThat(requestId).as("the refusal carries a request id").isNotNull();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"code\":\"([a-z_]+)\"").matcher(body);
+        Matcher m = Pattern.compile("\"code\":\"([a-z_]+)\"").matcher(body);
         org.assertj.core.api.Assertions.assertThat(m.find()).as("a problem+json code in " + body).isTrue();
         String code = m.group(1);
         // The event is recorded as the exchange completes, which may be just after the answer left:
         // wait for it (up to 5 s), then give a second copy, if there were one, the time to show.
         long deadline = System.nanoTime() + 5_000_000_000L;
-        java.util.List<dev.warden.record.AuditRecord> events;
+        List<AuditRecord> events;
         do {
             events = auditRecords().stream().filter(r -> requestId.equals(r.event().requestId())).toList();
             if (events.isEmpty()) {
@@ -309,9 +320,9 @@ public final class TestGateway implements AutoCloseable {
             events = auditRecords().stream().filter(r -> requestId.equals(r.event().requestId())).toList();
         }
         org.assertj.core.api.Assertions.assertThat(events).as("audit events of request %s (%s)", requestId, code).hasSize(1);
-        dev.warden.record.AuditEvent e = events.get(0).event();
+        AuditEvent e = events.get(0).event();
         org.assertj.core.api.Assertions.assertThat(e.decision()).isEqualTo("deny");
-        org.assertj.core.api.Assertions.assertThat(e.reason()).as("reason").matches(java.util.regex.Pattern.quote(code) + "(:.*)?");
+        org.assertj.core.api.Assertions.assertThat(e.reason()).as("reason").matches(Pattern.quote(code) + "(:.*)?");
         for (String k : keys.values()) {
             org.assertj.core.api.Assertions.assertThat(e.toString()).doesNotContain(k);
         }
@@ -336,7 +347,7 @@ public final class TestGateway implements AutoCloseable {
         }
         vertx.close().await(10, TimeUnit.SECONDS);
         try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
             // temp dir: best effort
         }

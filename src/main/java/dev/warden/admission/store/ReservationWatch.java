@@ -3,6 +3,7 @@ package dev.warden.admission.store;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -51,7 +52,7 @@ final class ReservationWatch {
         if (!link.up() || accounts.isEmpty() && pools.isEmpty()) {
             return;
         }
-        List<Request> reads = new java.util.ArrayList<>(accounts.size() + pools.size());
+        List<Request> reads = new ArrayList<>(accounts.size() + pools.size());
         accounts.forEach(k -> reads.add(Request.cmd(Command.HGET).arg(k).arg("r")));
         pools.forEach(p -> reads.add(Request.cmd(Command.GET).arg(p.usedKey())));
         link.pipeline("read", reads).onSuccess(rs -> {

@@ -2,11 +2,12 @@ package dev.warden.store.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.warden.store.ControlStore;
+import dev.warden.store.StoreException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.flywaydb.core.Flyway;
-import dev.warden.store.ControlStore;
-import dev.warden.store.StoreException;
 
 /**
  * Opens a control store and brings its schema up to date (Flyway, {@code db/migration}). The URL
@@ -35,7 +36,7 @@ public final class ControlStores {
                     Files.createDirectories(parent);
                 }
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new StoreException("cannot create the store's directory", e);
         }
         HikariConfig config = new HikariConfig();

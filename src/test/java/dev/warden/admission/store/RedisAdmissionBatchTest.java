@@ -5,17 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.warden.admission.BudgetBook;
 import dev.warden.admission.Limiter;
 import dev.warden.admission.LimiterStore;
+import dev.warden.config.Budget;
 import dev.warden.config.LimiterSettings;
 import dev.warden.config.RateLimits;
 import dev.warden.exchange.CostEstimate;
 import dev.warden.problem.ErrorCode;
 import dev.warden.testing.RedisService;
 import dev.warden.testing.TcpProxy;
-import dev.warden.config.Budget;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -164,7 +165,7 @@ class RedisAdmissionBatchTest {
             assertThat(admitInOneTurn(ask, 1).get(0).hold()).isNotNull(); // this loop's connection is open
 
             relay.stall(); // Redis hangs: the next call is never answered
-            List<LimiterStore.Answer> answers = answersInOneTurn(java.util.Collections.nCopies(20, ask));
+            List<LimiterStore.Answer> answers = answersInOneTurn(Collections.nCopies(20, ask));
             assertThat(answers).allSatisfy(a -> assertThat(a.hold() != null || a.refusal() != null).isTrue());
             assertThat(store.roundTrips().get("admit").sum()).as("the 19 behind the hung call were never sent").isEqualTo(2);
             assertThat(store.fallbackAdmissions()).as("all 20 decided on this replica's share").isEqualTo(20);
@@ -173,7 +174,7 @@ class RedisAdmissionBatchTest {
     }
 
     private List<LimiterStore.Answer> admitInOneTurn(LimiterStore.Ask ask, int count) throws Exception {
-        List<LimiterStore.Answer> answers = answersInOneTurn(java.util.Collections.nCopies(count, ask));
+        List<LimiterStore.Answer> answers = answersInOneTurn(Collections.nCopies(count, ask));
         assertThat(store.fallbackAdmissions()).as("decided in Redis, not on this replica's share").isZero();
         return answers;
     }
