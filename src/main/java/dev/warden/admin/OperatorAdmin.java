@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.admin.AdminCalls.Answer;
 import dev.warden.admin.AdminCalls.Caller;
+import dev.warden.config.ConfigReader;
 import dev.warden.config.PlatformRole;
 import dev.warden.crypto.ApiKeyFormat;
 import dev.warden.crypto.KeyHasher;
@@ -63,9 +64,9 @@ final class OperatorAdmin {
     }
 
     private Answer issue(JsonNode body, Caller caller) {
-        JsonCheck c = new JsonCheck();
+        ConfigReader c = new ConfigReader();
         c.object(body, "", Set.of("name", "role"), true);
-        String name = c.string(body, "", "name", true, 128);
+        String name = c.text(body, "", "name", true, 128);
         String role = c.oneOf(body, "", "role", Set.of("platform-admin", "platform-auditor"), null);
         if (name != null && !name.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7f)) {
             c.error("name", "expected printable ASCII");

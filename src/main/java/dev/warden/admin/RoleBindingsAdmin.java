@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.admin.AdminCalls.Answer;
 import dev.warden.admin.AdminCalls.Caller;
+import dev.warden.config.ConfigReader;
 import dev.warden.config.PlatformRole;
 import dev.warden.config.Role;
 import dev.warden.config.SnapshotHolder;
@@ -86,10 +87,10 @@ final class RoleBindingsAdmin {
         if (!scope.isEmpty() && !tenantExists.test(scope)) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant.");
         }
-        JsonCheck c = new JsonCheck();
+        ConfigReader c = new ConfigReader();
         c.object(body, "", Set.of("subject", "role"), true);
-        String subject = c.string(body, "", "subject", true, 256);
-        String role = c.string(body, "", "role", true, 32);
+        String subject = c.text(body, "", "subject", true, 256);
+        String role = c.text(body, "", "role", true, 32);
         if (subject != null && !subject.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7f)) {
             c.error("subject", "expected printable ASCII");
         }

@@ -7,6 +7,7 @@ import dev.warden.admin.AdminCalls.Answer;
 import dev.warden.admin.AdminCalls.Caller;
 import dev.warden.admin.AdminCalls.Text;
 import dev.warden.config.ApiKeyRecord;
+import dev.warden.config.ConfigReader;
 import dev.warden.config.Snapshot;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.config.TenantStatus;
@@ -309,9 +310,9 @@ public final class TenantAdmin {
         if (isFileKey(tenantId, keyId)) {
             return Answer.refuse(ErrorCode.CONFLICT, "This key is declared in warden.yaml; rotate it there.");
         }
-        JsonCheck check = new JsonCheck();
+        ConfigReader check = new ConfigReader();
         check.object(request, "", Set.of("overlapSeconds"), true);
-        long overlapSeconds = check.integer(request, "", "overlapSeconds", 0, 0, MAX_OVERLAP_SECONDS, false);
+        long overlapSeconds = check.longValue(request, "", "overlapSeconds", 0, 0, MAX_OVERLAP_SECONDS, false);
         if (!check.ok()) {
             return Answer.refuse(ErrorCode.INVALID_REQUEST, String.join("; ", check.errors()));
         }

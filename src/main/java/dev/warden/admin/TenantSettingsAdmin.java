@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.admin.AdminCalls.Answer;
 import dev.warden.admin.AdminCalls.Caller;
+import dev.warden.config.ConfigReader;
 import dev.warden.config.SnapshotHolder;
+import dev.warden.config.TenantSettings;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
 import dev.warden.store.ControlStore;
@@ -20,7 +22,7 @@ import java.util.function.Predicate;
 
 /**
  * {@code /admin/v1/tenants/{id}/settings[/{kind}]}: a tenant's run-time settings (see
- * {@link TenantSettingsSchema}). Every tenant's settings live in the store, file tenants' too:
+ * {@link TenantSettings}). Every tenant's settings live in the store, file tenants' too:
  * {@code warden.yaml} declares none of these kinds, so nothing here is file-owned. A tenant admin
  * manages its own {@code auth}, {@code budgets} and {@code logging}; {@code overrides} (limits
  * beyond the tier) are the platform's.
@@ -51,7 +53,7 @@ final class TenantSettingsAdmin {
             calls.blocking(req, principal, () -> all(tenant));
             return;
         }
-        if (rest.length != 3 || !TenantSettingsSchema.KINDS.contains(rest[2])) {
+        if (rest.length != 3 || !TenantSettings.KINDS.contains(rest[2])) {
             AdminJson.problem(req.response(), GatewayError.of(ErrorCode.NOT_FOUND, "No such route (settings kinds: auth, budgets, overrides, logging)."));
             return;
         }
@@ -87,7 +89,7 @@ final class TenantSettingsAdmin {
         }
         ObjectNode out = AdminJson.MAPPER.createObjectNode().put("tenant", tenant);
         ObjectNode kinds = out.putObject("settings");
-        for (String k : new TreeSet<>(TenantSettingsSchema.KINDS)) {
+        for (String k : new TreeSet<>(TenantSettings.KINDS)) {
             kinds.putNull(k);
         }
         for (TenantSetting s : store.settings().ofTenant(tenant)) {
@@ -111,8 +113,8 @@ final class TenantSettingsAdmin {
         if (!tenantExists.test(tenant)) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant.");
         }
-        JsonCheck check = new JsonCheck();
-        ObjectNode normalised = TenantSettingsSchema.validate(kind, body, check, snapshots.current().config().egress());
+        ConfigReader check = new ConfigReader();
+        ObjectNode normalised = TenantSettings.validate(kind, body, check, snapshots.current().config().egress());
         if (!check.ok()) {
             return Answer.refuse(ErrorCode.INVALID_REQUEST, String.join("; ", check.errors()));
         }

@@ -10,22 +10,29 @@ import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
- * Walks a parsed YAML tree, reading typed fields and collecting every error with its path
- * ({@code tenants.acme.tier: missing}) instead of stopping at the first.
+ * The one strict reader of configuration documents, whether they come from {@code warden.yaml}
+ * or through the admin API (a tenant's settings, an operator key, a role binding): every field
+ * typed and bounded, unknown fields refused (a typo must not silently fall back to a default), and
+ * every error collected with its path ({@code tenants.acme.tier: missing}) instead of stopping at
+ * the first. Messages read {@code path: value (expected: ...)}.
  */
-final class ConfigReader {
+public final class ConfigReader {
     private final List<String> errors = new ArrayList<>();
 
-    List<String> errors() {
+    public List<String> errors() {
         return errors;
     }
 
-    void error(String path, String message) {
+    public boolean ok() {
+        return errors.isEmpty();
+    }
+
+    public void error(String path, String message) {
         errors.add(path + ": " + message);
     }
 
-    /** Flags fields not in {@code known}: a typo must not silently fall back to a default. */
-    void onlyKnown(JsonNode node, String path, Set<String> known) {
+    /** Flags fields not in {@code known}. */
+    public void onlyKnown(JsonNode node, String path, Set<String> known) {
         if (node == null || !node.isObject()) {
             return;
         }
@@ -37,7 +44,8 @@ final class ConfigReader {
         }
     }
 
-    boolean isObject(JsonNode node, String path, boolean required) {
+    /** True if {@code node} is a mapping; an error if it is something else, or absent and required. */
+    public boolean isObject(JsonNode node, String path, boolean required) {
         if (node == null || node.isMissingNode() || node.isNull()) {
             if (required) {
                 error(path, "missing");
@@ -51,7 +59,17 @@ final class ConfigReader {
         return true;
     }
 
-    String string(JsonNode parent, String path, String field, String dflt, boolean required) {
+    /** {@link #isObject}, and its fields not in {@code known} are errors. */
+    public boolean object(JsonNode node, String path, Set<String> known, boolean required) {
+        if (!isObject(node, path, required)) {
+            return false;
+        }
+        onlyKnown(node, path, known);
+        return true;
+    }
+
+    /** A string field (any string, the empty one too), or {@code dflt}. */
+    public String string(JsonNode parent, String path, String field, String dflt, boolean required) {
         JsonNode n = parent == null ? null : parent.get(field);
         String p = join(path, field);
         if (n == null || n.isNull()) {
@@ -67,15 +85,52 @@ final class ConfigReader {
         return n.textValue();
     }
 
-    int integer(JsonNode parent, String path, String field, int dflt, int min, int max) {
-        long v = longValue(parent, path, field, dflt, min, max);
-        return (int) v;
+    /** A non-empty string field of at most {@code maxLength} characters, or null. */
+    public String text(JsonNode parent, String path, String field, boolean required, int maxLength) {
+        String s = string(parent, path, field, null, required);
+        if (s == null) {
+            return null;
+        }
+        if (s.isEmpty()) {
+            error(join(path, field), "empty (expected: a non-empty string)");
+            return null;
+        }
+        if (s.length() > maxLength) {
+            error(join(path, field), s.length() + " characters (expected: at most " + maxLength + ")");
+            return null;
+        }
+        return s;
     }
 
-    long longValue(JsonNode parent, String path, String field, long dflt, long min, long max) {
+    /** One of {@code allowed}, or {@code dflt} (a null {@code dflt} makes the field required). */
+    public String oneOf(JsonNode parent, String path, String field, Set<String> allowed, String dflt) {
+        String s = text(parent, path, field, dflt == null, 64);
+        if (s == null) {
+            return dflt;
+        }
+        if (!allowed.contains(s)) {
+            error(join(path, field), "'" + s + "' (expected one of: " + String.join(", ", new TreeSet<>(allowed)) + ")");
+            return dflt;
+        }
+        return s;
+    }
+
+    public int integer(JsonNode parent, String path, String field, int dflt, int min, int max) {
+        return (int) longValue(parent, path, field, dflt, min, max, false);
+    }
+
+    public long longValue(JsonNode parent, String path, String field, long dflt, long min, long max) {
+        return longValue(parent, path, field, dflt, min, max, false);
+    }
+
+    /** An integer in {@code min..max}, or {@code dflt} (absent, or in error). */
+    public long longValue(JsonNode parent, String path, String field, long dflt, long min, long max, boolean required) {
         JsonNode n = parent == null ? null : parent.get(field);
         String p = join(path, field);
         if (n == null || n.isNull()) {
+            if (required) {
+                error(p, "missing");
+            }
             return dflt;
         }
         if (!n.isIntegralNumber() || !n.canConvertToLong()) {
@@ -90,7 +145,7 @@ final class ConfigReader {
         return v;
     }
 
-    boolean bool(JsonNode parent, String path, String field, boolean dflt) {
+    public boolean bool(JsonNode parent, String path, String field, boolean dflt) {
         JsonNode n = parent == null ? null : parent.get(field);
         if (n == null || n.isNull()) {
             return dflt;
@@ -102,7 +157,16 @@ final class ConfigReader {
         return n.booleanValue();
     }
 
-    List<String> strings(JsonNode parent, String path, String field, boolean required) {
+    /** A list of distinct strings, or null (absent, or not a list). */
+    public List<String> strings(JsonNode parent, String path, String field, boolean required) {
+        return strings(parent, path, field, required, Integer.MAX_VALUE, Integer.MAX_VALUE);
+    }
+
+    /**
+     * A list of at most {@code maxItems} distinct strings of at most {@code maxLength} characters,
+     * or null; with bounds given (not {@link Integer#MAX_VALUE}) each string must also be non-empty.
+     */
+    public List<String> strings(JsonNode parent, String path, String field, boolean required, int maxItems, int maxLength) {
         JsonNode n = parent == null ? null : parent.get(field);
         String p = join(path, field);
         if (n == null || n.isNull()) {
@@ -115,11 +179,18 @@ final class ConfigReader {
             error(p, "expected a list of strings");
             return null;
         }
+        if (n.size() > maxItems) {
+            error(p, n.size() + " items (expected: at most " + maxItems + ")");
+            return null;
+        }
+        boolean bounded = maxLength != Integer.MAX_VALUE;
         List<String> out = new ArrayList<>();
         for (int i = 0; i < n.size(); i++) {
             JsonNode e = n.get(i);
             if (!e.isTextual()) {
                 error(p + "[" + i + "]", "expected a string");
+            } else if (bounded && (e.textValue().isEmpty() || e.textValue().length() > maxLength)) {
+                error(p + "[" + i + "]", e.textValue().length() + " characters (expected: 1.." + maxLength + ")");
             } else if (out.contains(e.textValue())) {
                 error(p + "[" + i + "]", "duplicate '" + e.textValue() + "'");
             } else {
@@ -129,8 +200,30 @@ final class ConfigReader {
         return out;
     }
 
+    /**
+     * A required list of non-empty strings, the field named by the last part of {@code path}
+     * (repeats allowed); an empty list when it is absent or in error.
+     */
+    public List<String> requiredStrings(JsonNode parent, String path) {
+        String field = path.substring(path.lastIndexOf('.') + 1);
+        JsonNode n = parent.get(field);
+        List<String> out = new ArrayList<>();
+        if (n == null || !n.isArray()) {
+            error(path, "(expected: a list of strings)");
+            return out;
+        }
+        for (JsonNode e : n) {
+            if (!e.isTextual() || e.textValue().isEmpty()) {
+                error(path, "(expected: a list of non-empty strings)");
+                return out;
+            }
+            out.add(e.textValue());
+        }
+        return out;
+    }
+
     /** Calls {@code each} for every entry of a mapping field. */
-    void entries(JsonNode parent, String path, String field, boolean required, EntryReader each) {
+    public void entries(JsonNode parent, String path, String field, boolean required, EntryReader each) {
         JsonNode n = parent == null ? null : parent.get(field);
         String p = join(path, field);
         if (!isObject(n, p, required)) {
@@ -147,7 +240,8 @@ final class ConfigReader {
         }
     }
 
-    void elements(JsonNode parent, String path, String field, boolean required, Consumer<Element> each) {
+    /** Calls {@code each} for every element of a list field (each a mapping). */
+    public void elements(JsonNode parent, String path, String field, boolean required, Consumer<Element> each) {
         JsonNode n = parent == null ? null : parent.get(field);
         String p = join(path, field);
         if (n == null || n.isNull()) {
@@ -170,15 +264,15 @@ final class ConfigReader {
         }
     }
 
-    record Element(JsonNode node, String path) {
+    public record Element(JsonNode node, String path) {
     }
 
     @FunctionalInterface
-    interface EntryReader {
+    public interface EntryReader {
         void read(String name, JsonNode node, String path);
     }
 
-    static String join(String path, String field) {
+    public static String join(String path, String field) {
         return path.isEmpty() ? field : path + "." + field;
     }
 }

@@ -15,6 +15,15 @@ import java.util.Set;
 public record TenantAuth(Set<String> schemes, JwtPolicy jwt, IntrospectionPolicy introspection, MtlsPolicy mtls,
                          List<MfaRule> mfa) {
     public static final TenantAuth API_KEYS_ONLY = new TenantAuth(Set.of("api-key"), null, null, null, List.of());
+    /** The credentials a tenant may accept. */
+    public static final Set<String> SCHEMES = Set.of("api-key", "jwt", "introspection", "mtls");
+    /** Token signature algorithms a tenant's (or the admin plane's) identity provider may use: asymmetric only. */
+    public static final Set<String> ASYMMETRIC_ALGORITHMS = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+            "ES256", "ES384", "ES512", "EdDSA", "Ed25519");
+    /** Where a client certificate's subject is read from. */
+    public static final Set<String> IDENTITY_SOURCES = Set.of("san-uri", "san-dns", "san-email", "subject-cn");
+    /** The operation classes an MFA rule names. */
+    public static final Set<String> OPERATION_CLASSES = Set.of("*", "models", "jobs", "keys", "config", "usage");
 
     public TenantAuth {
         schemes = Set.copyOf(schemes);

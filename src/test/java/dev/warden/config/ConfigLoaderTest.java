@@ -193,7 +193,7 @@ class ConfigLoaderTest {
 
     @Test
     void valuesAreTakenLiterallyNeverEvaluated() throws Exception {
-        WardenConfig c = parse(BASE.replace("description: \"b\"", "description: \"${jndi:ldap://x} #{T(Runtime)} ${env:SECRET}\""));
+        WardenConfig c = parse(BASE.replace("description: \"b\"", "description: \"${jndi:ldap://x} #{T(java.lang.Runtime)} ${env:SECRET}\""));
         assertThat(c.tiers().get("basic").description()).isEqualTo("${jndi:ldap://x} #{T(java.lang.Runtime)} ${env:SECRET}");
     }
 

@@ -82,7 +82,7 @@ class ClusterPropagationTest {
                 Path log = dir.resolve("replica" + i + ".log");
                 logs.add(log);
                 String javaBin = ProcessHandle.current().info().command().orElse("java");
-                processes.add(new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "Warden",
+                processes.add(new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), Warden.class.getName(),
                         "serve", "--config", config.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start());
             }
             for (int port : adminPorts) {

@@ -140,7 +140,7 @@ class DemoTest {
         int[] ports = new int[4];
         Path config = demoConfigOnFreePorts(dir, ports);
         String javaBin = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(javaBin, "-cp", System.getProperty("java.class.path"), "Warden",
+        List<String> cmd = new ArrayList<>(List.of(javaBin, "-cp", System.getProperty("java.class.path"), Warden.class.getName(),
                 "demo", "--config", config.toString(), "--data-dir", dir.resolve("data").toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()))) {

@@ -24,7 +24,7 @@ public final class ChildWarden implements AutoCloseable {
     /** Starts {@code config} (whose admin listener is on {@code adminPort}) and waits (60 s at most) until it is ready. */
     public static ChildWarden start(Path config, int adminPort, Path log) throws Exception {
         String javaBin = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "Warden",
+        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), Warden.class.getName(),
                 "serve", "--config", config.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         ChildWarden child = new ChildWarden(p, log, adminPort);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -1,13 +1,13 @@
-package dev.warden.admin;
+package dev.warden.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyType;
-import dev.warden.config.Ids;
 import dev.warden.crypto.PemCertificates;
 import dev.warden.egress.Egress;
 import java.security.cert.CertificateException;
@@ -18,8 +18,10 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The kinds of per-tenant settings the admin API stores, each validated as strictly as
- * {@code warden.yaml} and normalised (defaults filled in) before it is stored:
+ * The kinds of per-tenant settings the admin API stores, each read by the same
+ * {@link ConfigReader} as {@code warden.yaml} (so as strictly, with the same messages) and
+ * normalised (defaults filled in) before it is stored; a stored document is read back through
+ * here too ({@link TenantAuthReader}):
  * <ul>
  *   <li>{@code auth}: which schemes the tenant's credentials use, its IdP, introspection, mTLS and
  *       MFA policy (enforced by the identity stages);</li>
@@ -29,19 +31,15 @@ import java.util.TreeSet;
  *   <li>{@code logging}: the tenant's opt-in to payloads in the access log.</li>
  * </ul>
  */
-final class TenantSettingsSchema {
-    static final Set<String> KINDS = Set.of("auth", "budgets", "overrides", "logging");
+public final class TenantSettings {
+    public static final Set<String> KINDS = Set.of("auth", "budgets", "overrides", "logging");
+    private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private static final Set<String> SCHEMES = Set.of("api-key", "jwt", "introspection", "mtls");
-    private static final Set<String> ASYMMETRIC = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-            "ES256", "ES384", "ES512", "EdDSA", "Ed25519");
-    private static final Set<String> OPERATION_CLASSES = Set.of("*", "models", "jobs", "keys", "config", "usage");
-
-    private TenantSettingsSchema() {
+    private TenantSettings() {
     }
 
     /** The normalised document, or the errors (in {@code check}). */
-    static ObjectNode validate(String kind, JsonNode body, JsonCheck check, Egress egress) {
+    public static ObjectNode validate(String kind, JsonNode body, ConfigReader check, Egress egress) {
         return switch (kind) {
             case "auth" -> auth(body, check, egress);
             case "budgets" -> budgets(body, check);
@@ -51,19 +49,19 @@ final class TenantSettingsSchema {
         };
     }
 
-    private static ObjectNode auth(JsonNode body, JsonCheck c, Egress egress) {
-        ObjectNode out = AdminJson.MAPPER.createObjectNode();
+    private static ObjectNode auth(JsonNode body, ConfigReader c, Egress egress) {
+        ObjectNode out = MAPPER.createObjectNode();
         if (!c.object(body, "auth", Set.of("schemes", "jwt", "introspection", "mtls", "mfa"), true)) {
             return out;
         }
-        List<String> schemes = c.strings(body, "auth", "schemes", false, 4);
+        List<String> schemes = c.strings(body, "auth", "schemes", false, 4, 256);
         if (schemes == null) {
             schemes = List.of("api-key");
         } else if (schemes.isEmpty()) {
             c.error("auth.schemes", "empty (expected at least one of: api-key, jwt, introspection, mtls)");
         }
         for (String s : schemes) {
-            if (!SCHEMES.contains(s)) {
+            if (!TenantAuth.SCHEMES.contains(s)) {
                 c.error("auth.schemes", "'" + s + "' (expected: api-key, jwt, introspection, mtls)");
             }
         }
@@ -91,19 +89,19 @@ final class TenantSettingsSchema {
         return out;
     }
 
-    private static ObjectNode jwt(JsonNode n, JsonCheck c, Egress egress) {
+    private static ObjectNode jwt(JsonNode n, ConfigReader c, Egress egress) {
         String p = "auth.jwt";
-        ObjectNode out = AdminJson.MAPPER.createObjectNode();
+        ObjectNode out = MAPPER.createObjectNode();
         if (!c.object(n, p, Set.of("issuer", "audiences", "jwksUrl", "jwks", "discovery", "algorithms", "requiredTyp",
                 "clockSkewSeconds", "maxLifetimeSeconds", "claims"), true)) {
             return out;
         }
-        String issuer = c.string(n, p, "issuer", true, 512);
+        String issuer = c.text(n, p, "issuer", true, 512);
         if (issuer != null) {
             url(issuer, p + ".issuer", c, egress);
             out.put("issuer", issuer);
         }
-        List<String> audiences = c.strings(n, p, "audiences", true, 16);
+        List<String> audiences = c.strings(n, p, "audiences", true, 16, 256);
         if (audiences != null) {
             if (audiences.isEmpty()) {
                 c.error(p + ".audiences", "empty (expected at least one audience)");
@@ -111,7 +109,7 @@ final class TenantSettingsSchema {
             audiences.forEach(out.putArray("audiences")::add);
         }
         boolean discovery = c.bool(n, p, "discovery", false);
-        String jwksUrl = c.string(n, p, "jwksUrl", false, 1024);
+        String jwksUrl = c.text(n, p, "jwksUrl", false, 1024);
         int sources = (discovery ? 1 : 0) + (jwksUrl != null ? 1 : 0) + (n.has("jwks") ? 1 : 0);
         if (sources != 1) {
             c.error(p, "exactly one key source expected: jwksUrl, jwks (inline keys) or discovery: true");
@@ -124,26 +122,26 @@ final class TenantSettingsSchema {
         if (n.has("jwks")) {
             out.set("jwks", inlineKeys(n.get("jwks"), p + ".jwks", c));
         }
-        List<String> algs = c.strings(n, p, "algorithms", false, 8);
+        List<String> algs = c.strings(n, p, "algorithms", false, 8, 256);
         if (algs == null) {
             algs = List.of("RS256", "ES256");
         }
         for (String a : algs) {
-            if (!ASYMMETRIC.contains(a)) {
-                c.error(p + ".algorithms", "'" + a + "' (expected asymmetric algorithms only: " + String.join(", ", new TreeSet<>(ASYMMETRIC)) + ")");
+            if (!TenantAuth.ASYMMETRIC_ALGORITHMS.contains(a)) {
+                c.error(p + ".algorithms", "'" + a + "' (expected asymmetric algorithms only: " + String.join(", ", new TreeSet<>(TenantAuth.ASYMMETRIC_ALGORITHMS)) + ")");
             }
         }
         algs.forEach(out.putArray("algorithms")::add);
         // RFC 9068: access tokens say so (typ at+jwt); an ID token or any other JWT is not one.
-        out.put("requiredTyp", orDefault(c.string(n, p, "requiredTyp", false, 64), "at+jwt"));
-        out.put("clockSkewSeconds", c.integer(n, p, "clockSkewSeconds", 30, 0, 60, false));
-        out.put("maxLifetimeSeconds", c.integer(n, p, "maxLifetimeSeconds", 3600, 60, 86_400, false));
+        out.put("requiredTyp", orDefault(c.text(n, p, "requiredTyp", false, 64), "at+jwt"));
+        out.put("clockSkewSeconds", c.longValue(n, p, "clockSkewSeconds", 30, 0, 60, false));
+        out.put("maxLifetimeSeconds", c.longValue(n, p, "maxLifetimeSeconds", 3600, 60, 86_400, false));
         ObjectNode claims = out.putObject("claims");
         JsonNode cl = n.get("claims");
         if (c.object(cl, p + ".claims", Set.of("subject", "roles", "tenant"), false)) {
-            claims.put("subject", orDefault(c.string(cl, p + ".claims", "subject", false, 128), "sub"));
-            claims.put("roles", orDefault(c.string(cl, p + ".claims", "roles", false, 128), "roles"));
-            String tenant = c.string(cl, p + ".claims", "tenant", false, 128);
+            claims.put("subject", orDefault(c.text(cl, p + ".claims", "subject", false, 128), "sub"));
+            claims.put("roles", orDefault(c.text(cl, p + ".claims", "roles", false, 128), "roles"));
+            String tenant = c.text(cl, p + ".claims", "tenant", false, 128);
             if (tenant != null) {
                 claims.put("tenant", tenant);
             }
@@ -154,7 +152,7 @@ final class TenantSettingsSchema {
     }
 
     /** Inline keys: a JWK set of public, asymmetric keys, each with a kid. */
-    private static JsonNode inlineKeys(JsonNode n, String p, JsonCheck c) {
+    private static JsonNode inlineKeys(JsonNode n, String p, ConfigReader c) {
         try {
             JWKSet set = JWKSet.parse(n.toString());
             if (set.getKeys().isEmpty() || set.getKeys().size() > 32) {
@@ -172,50 +170,50 @@ final class TenantSettingsSchema {
                     c.error(p, "every key needs its own kid");
                 }
             }
-            return AdminJson.MAPPER.readTree(set.toPublicJWKSet().toString(false));
+            return MAPPER.readTree(set.toPublicJWKSet().toString(false));
         } catch (ParseException | JsonProcessingException e) {
             c.error(p, "not a JWK set (expected {\"keys\": [...]})");
-            return AdminJson.MAPPER.createObjectNode();
+            return MAPPER.createObjectNode();
         }
     }
 
-    private static ObjectNode introspection(JsonNode n, JsonCheck c, Egress egress) {
+    private static ObjectNode introspection(JsonNode n, ConfigReader c, Egress egress) {
         String p = "auth.introspection";
-        ObjectNode out = AdminJson.MAPPER.createObjectNode();
+        ObjectNode out = MAPPER.createObjectNode();
         if (!c.object(n, p, Set.of("url", "clientId", "clientSecretEnv", "cacheSeconds", "timeoutMs", "rolesClaim"), true)) {
             return out;
         }
-        String url = c.string(n, p, "url", true, 1024);
+        String url = c.text(n, p, "url", true, 1024);
         if (url != null) {
             url(url, p + ".url", c, egress);
             out.put("url", url);
         }
-        String clientId = c.string(n, p, "clientId", true, 256);
+        String clientId = c.text(n, p, "clientId", true, 256);
         if (clientId != null) {
             out.put("clientId", clientId);
         }
         // The secret itself is never sent to or stored by the admin API: only the name of the
         // environment variable that holds it on each replica.
-        String env = c.string(n, p, "clientSecretEnv", true, 128);
+        String env = c.text(n, p, "clientSecretEnv", true, 128);
         if (env != null && !env.matches("[A-Z_][A-Z0-9_]*")) {
             c.error(p + ".clientSecretEnv", "'" + env + "' (expected an environment variable name, [A-Z_][A-Z0-9_]*)");
         }
         if (env != null) {
             out.put("clientSecretEnv", env);
         }
-        out.put("cacheSeconds", c.integer(n, p, "cacheSeconds", 60, 0, 300, false));
-        out.put("timeoutMs", c.integer(n, p, "timeoutMs", 2000, 100, 10_000, false));
-        out.put("rolesClaim", orDefault(c.string(n, p, "rolesClaim", false, 128), "roles"));
+        out.put("cacheSeconds", c.longValue(n, p, "cacheSeconds", 60, 0, 300, false));
+        out.put("timeoutMs", c.longValue(n, p, "timeoutMs", 2000, 100, 10_000, false));
+        out.put("rolesClaim", orDefault(c.text(n, p, "rolesClaim", false, 128), "roles"));
         return out;
     }
 
-    private static ObjectNode mtls(JsonNode n, JsonCheck c) {
+    private static ObjectNode mtls(JsonNode n, ConfigReader c) {
         String p = "auth.mtls";
-        ObjectNode out = AdminJson.MAPPER.createObjectNode();
+        ObjectNode out = MAPPER.createObjectNode();
         if (!c.object(n, p, Set.of("caBundle", "identityFrom", "boundTokens"), true)) {
             return out;
         }
-        String pem = c.string(n, p, "caBundle", true, 12_000);
+        String pem = c.text(n, p, "caBundle", true, 12_000);
         if (pem != null) {
             try {
                 if (PemCertificates.parse(pem).isEmpty()) {
@@ -226,14 +224,14 @@ final class TenantSettingsSchema {
             }
             out.put("caBundle", pem);
         }
-        out.put("identityFrom", c.oneOf(n, p, "identityFrom", Set.of("san-dns", "san-uri", "san-email", "subject-cn"), "san-uri"));
+        out.put("identityFrom", c.oneOf(n, p, "identityFrom", TenantAuth.IDENTITY_SOURCES, "san-uri"));
         out.put("boundTokens", c.oneOf(n, p, "boundTokens", Set.of("when-present", "required"), "when-present"));
         return out;
     }
 
-    private static ObjectNode mfa(JsonNode n, JsonCheck c) {
+    private static ObjectNode mfa(JsonNode n, ConfigReader c) {
         String p = "auth.mfa";
-        ObjectNode out = AdminJson.MAPPER.createObjectNode();
+        ObjectNode out = MAPPER.createObjectNode();
         if (!c.object(n, p, Set.of("rules"), true)) {
             return out;
         }
@@ -250,17 +248,17 @@ final class TenantSettingsSchema {
                 continue;
             }
             ObjectNode o = list.addObject();
-            List<String> ops = c.strings(r, rp, "operations", true, 8);
+            List<String> ops = c.strings(r, rp, "operations", true, 8, 256);
             if (ops != null) {
                 for (String op : ops) {
-                    if (!OPERATION_CLASSES.contains(op)) {
-                        c.error(rp + ".operations", "'" + op + "' (expected: " + String.join(", ", new TreeSet<>(OPERATION_CLASSES)) + ")");
+                    if (!TenantAuth.OPERATION_CLASSES.contains(op)) {
+                        c.error(rp + ".operations", "'" + op + "' (expected: " + String.join(", ", new TreeSet<>(TenantAuth.OPERATION_CLASSES)) + ")");
                     }
                 }
                 ops.forEach(o.putArray("operations")::add);
             }
-            List<String> amr = c.strings(r, rp, "amr", false, 16);
-            String acr = c.string(r, rp, "acr", false, 256);
+            List<String> amr = c.strings(r, rp, "amr", false, 16, 256);
+            String acr = c.text(r, rp, "acr", false, 256);
             if (acr != null && !acr.matches("[A-Za-z0-9:._/#-]+")) {
                 c.error(rp + ".acr", "expected a URI or a level name ([A-Za-z0-9:._/#-])");
                 acr = null;
@@ -274,7 +272,7 @@ final class TenantSettingsSchema {
             if (acr != null) {
                 o.put("acr", acr);
             }
-            long maxAge = c.integer(r, rp, "maxAgeSeconds", 0, 0, 86_400, false);
+            long maxAge = c.longValue(r, rp, "maxAgeSeconds", 0, 0, 86_400, false);
             if (maxAge > 0) {
                 o.put("maxAgeSeconds", maxAge);
             }
@@ -282,8 +280,8 @@ final class TenantSettingsSchema {
         return out;
     }
 
-    private static ObjectNode budgets(JsonNode body, JsonCheck c) {
-        ObjectNode out = AdminJson.MAPPER.createObjectNode();
+    private static ObjectNode budgets(JsonNode body, ConfigReader c) {
+        ObjectNode out = MAPPER.createObjectNode();
         if (!c.object(body, "", Set.of("budgets"), true)) {
             return out;
         }
@@ -305,16 +303,16 @@ final class TenantSettingsSchema {
                 c.error(p + ".period", "'" + period + "' appears twice");
             }
             arr.addObject().put("period", period)
-                    .put("limitMicros", c.integer(b, p, "limitMicros", 0, 1, 1_000_000_000_000_000L, true))
-                    .put("softPercent", c.integer(b, p, "softPercent", 80, 1, 100, false))
+                    .put("limitMicros", c.longValue(b, p, "limitMicros", 0, 1, 1_000_000_000_000_000L, true))
+                    .put("softPercent", c.longValue(b, p, "softPercent", 80, 1, 100, false))
                     .put("hard", c.bool(b, p, "hard", true))
                     .put("enforced", c.bool(b, p, "enforced", true));
         }
         return out;
     }
 
-    private static ObjectNode overrides(JsonNode body, JsonCheck c) {
-        ObjectNode out = AdminJson.MAPPER.createObjectNode();
+    private static ObjectNode overrides(JsonNode body, ConfigReader c) {
+        ObjectNode out = MAPPER.createObjectNode();
         Set<String> limits = Set.of("requestsPerMinute", "tokensPerMinute", "concurrency", "maxOutputTokens", "dailyTokens",
                 "monthlyTokens");
         Set<String> known = new HashSet<>(limits);
@@ -325,7 +323,7 @@ final class TenantSettingsSchema {
         }
         for (String f : new TreeSet<>(limits)) {
             if (body.has(f)) {
-                out.put(f, c.integer(body, "overrides", f, 0, 0, 1_000_000_000_000L, true));
+                out.put(f, c.longValue(body, "overrides", f, 0, 0, 1_000_000_000_000L, true));
             }
         }
         if (body.has("fallbacks")) {
@@ -339,8 +337,8 @@ final class TenantSettingsSchema {
     }
 
     /** {@code {"model": ["fallback", ...]}}: 1..4 other models each, in the order to try them. */
-    private static ObjectNode fallbacks(JsonNode n, JsonCheck c) {
-        ObjectNode out = AdminJson.MAPPER.createObjectNode();
+    private static ObjectNode fallbacks(JsonNode n, ConfigReader c) {
+        ObjectNode out = MAPPER.createObjectNode();
         if (n == null || !n.isObject() || n.size() > 64) {
             c.error("overrides.fallbacks", "expected an object of at most 64 models, each with a list of fallback models");
             return out;
@@ -365,15 +363,15 @@ final class TenantSettingsSchema {
         return out;
     }
 
-    private static ObjectNode logging(JsonNode body, JsonCheck c) {
-        ObjectNode out = AdminJson.MAPPER.createObjectNode();
+    private static ObjectNode logging(JsonNode body, ConfigReader c) {
+        ObjectNode out = MAPPER.createObjectNode();
         if (c.object(body, "", Set.of("payloads"), true)) {
             out.put("payloads", c.bool(body, "logging", "payloads", false));
         }
         return out;
     }
 
-    private static void url(String s, String p, JsonCheck c, Egress egress) {
+    private static void url(String s, String p, ConfigReader c, Egress egress) {
         if (!egress.allows(s)) {
             c.error(p, "'" + s + "' (expected an https URL without credentials or fragment, to an address the gateway's egress setting allows"
                     + (egress.allowLoopback() ? "; http only to loopback" : "; not loopback") + (egress.allowPrivate() ? "" : ", not a private network") + ")");

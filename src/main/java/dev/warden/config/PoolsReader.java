@@ -1,0 +1,142 @@
+package dev.warden.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** Reads {@code pools}: each pool's upstreams (URL, region, weight), capacity, service tokens and resilience. */
+final class PoolsReader {
+    /** The pools, and every region some upstream runs in (the regions a tenant may name). */
+    record Pools(Map<String, PoolConfig> pools, Set<String> regionsServed) {
+    }
+
+    private PoolsReader() {
+    }
+
+    static Pools read(ConfigReader r, JsonNode root) {
+        Map<String, PoolConfig> pools = new LinkedHashMap<>();
+        Set<String> regionsServed = new LinkedHashSet<>();
+        r.entries(root, "", "pools", true, (name, node, path) -> {
+            if (!Ids.isName(name)) {
+                r.error(path, "invalid pool name (expected: 1..64 of [a-z0-9-])");
+            }
+            r.onlyKnown(node, path, Set.of("upstreams", "serviceTokens", "jobsPath", "capacity", "circuitBreaker", "healthCheck", "retries"));
+            List<UpstreamConfig> ups = new ArrayList<>();
+            r.elements(node, path, "upstreams", true, el -> {
+                r.onlyKnown(el.node(), el.path(), Set.of("url", "region", "weight"));
+                String url = r.string(el.node(), el.path(), "url", null, true);
+                int weight = r.integer(el.node(), el.path(), "weight", 1, 1, 1000);
+                String region = r.string(el.node(), el.path(), "region", null, true);
+                if (region != null && !Ids.isRegion(region)) {
+                    r.error(el.path() + ".region", "'" + region + "' (expected: 1..32 of [a-z0-9-])");
+                    region = null;
+                }
+                UpstreamConfig up = url == null ? null : upstream(r, url, region, weight, el.path() + ".url");
+                if (up != null && region != null) {
+                    ups.add(up);
+                    regionsServed.add(region);
+                }
+            });
+            if (ups.isEmpty() && node.has("upstreams")) {
+                r.error(path + ".upstreams", "empty (expected: at least one upstream)");
+            }
+            String jobsPath = r.string(node, path, "jobsPath", null, false);
+            if (jobsPath != null && (!jobsPath.startsWith("/") || !jobsPath.matches("[A-Za-z0-9._~/-]+") || jobsPath.contains("..")
+                    || jobsPath.endsWith("/"))) {
+                r.error(path + ".jobsPath", "'" + jobsPath + "' (expected: an absolute path of [A-Za-z0-9._~/-], e.g. /v1/jobs)");
+            }
+            JsonNode tokensNode = node.get("serviceTokens");
+            boolean perRequest = tokensNode != null && tokensNode.isTextual() && tokensNode.textValue().equals("per-request");
+            boolean tokens = perRequest || (tokensNode != null && tokensNode.isBoolean() && tokensNode.booleanValue());
+            if (tokensNode != null && !tokensNode.isBoolean() && !perRequest) {
+                r.error(path + ".serviceTokens", tokensNode.asText() + " (expected: true, false or per-request)");
+            }
+            pools.put(name, new PoolConfig(name, ups, tokens, perRequest, jobsPath, capacity(r, node, path), resilience(r, node, path)));
+        });
+        return new Pools(pools, regionsServed);
+    }
+
+    /** A pool's capacity in seats (null: unbounded, no fair queue). */
+    private static PoolConfig.Capacity capacity(ConfigReader r, JsonNode pool, String path) {
+        JsonNode cn = pool.get("capacity");
+        if (!r.isObject(cn, path + ".capacity", false)) {
+            return null;
+        }
+        String cp = path + ".capacity";
+        r.onlyKnown(cn, cp, Set.of("seats", "seatTokens", "maxQueuePerTenant", "queueTimeoutMs", "batchSharePercent"));
+        if (!cn.has("seats")) {
+            r.error(cp + ".seats", "required (the pool's capacity in concurrent requests' worth)");
+        }
+        return new PoolConfig.Capacity(r.integer(cn, cp, "seats", 1, 1, 1_000_000), r.integer(cn, cp, "seatTokens", 4096, 1, 10_000_000),
+                r.integer(cn, cp, "maxQueuePerTenant", 100, 1, 100_000), r.integer(cn, cp, "queueTimeoutMs", 5_000, 10, 600_000),
+                r.integer(cn, cp, "batchSharePercent", 10, 0, 100));
+    }
+
+    /** A pool's circuit breaker, health check and retries; each part optional. */
+    private static Resilience resilience(ConfigReader r, JsonNode pool, String path) {
+        Resilience.Breaker breaker = Resilience.Breaker.DEFAULTS;
+        JsonNode bn = pool.get("circuitBreaker");
+        if (r.isObject(bn, path + ".circuitBreaker", false)) {
+            String bp = path + ".circuitBreaker";
+            r.onlyKnown(bn, bp, Set.of("failures", "openMs", "maxOpenMs"));
+            int open = r.integer(bn, bp, "openMs", breaker.openMs(), 100, 3_600_000);
+            breaker = new Resilience.Breaker(r.integer(bn, bp, "failures", breaker.failures(), 1, 1000), open,
+                    r.integer(bn, bp, "maxOpenMs", Math.max(open, breaker.maxOpenMs()), open, 3_600_000));
+        }
+        Resilience.HealthCheck check = null;
+        JsonNode hn = pool.get("healthCheck");
+        if (r.isObject(hn, path + ".healthCheck", false)) {
+            String hp = path + ".healthCheck";
+            r.onlyKnown(hn, hp, Set.of("path", "intervalMs", "timeoutMs", "unhealthyAfter", "healthyAfter"));
+            String checkPath = r.string(hn, hp, "path", "/health", false);
+            if (checkPath != null && (!checkPath.startsWith("/") || !checkPath.matches("[A-Za-z0-9._~/-]+") || checkPath.contains(".."))) {
+                r.error(hp + ".path", "'" + checkPath + "' (expected: an absolute path of [A-Za-z0-9._~/-], e.g. /health)");
+            }
+            int interval = r.integer(hn, hp, "intervalMs", 5_000, 100, 3_600_000);
+            check = new Resilience.HealthCheck(checkPath, interval, r.integer(hn, hp, "timeoutMs", Math.min(1_000, interval), 10, interval),
+                    r.integer(hn, hp, "unhealthyAfter", 2, 1, 100), r.integer(hn, hp, "healthyAfter", 2, 1, 100));
+        }
+        Resilience.Retries retries = Resilience.Retries.DEFAULTS;
+        JsonNode rn = pool.get("retries");
+        if (r.isObject(rn, path + ".retries", false)) {
+            String rp = path + ".retries";
+            r.onlyKnown(rn, rp, Set.of("maxRetries", "budgetPercent", "minPerSecond"));
+            retries = new Resilience.Retries(r.integer(rn, rp, "maxRetries", retries.maxRetries(), 0, 10),
+                    r.integer(rn, rp, "budgetPercent", retries.budgetPercent(), 0, 100),
+                    r.integer(rn, rp, "minPerSecond", retries.minPerSecond(), 0, 10_000));
+        }
+        return new Resilience(breaker, check, retries);
+    }
+
+    private static UpstreamConfig upstream(ConfigReader r, String url, String region, int weight, String path) {
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            r.error(path, "'" + url + "' is not a URL");
+            return null;
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            r.error(path, "'" + url + "' (expected: an http:// or https:// URL)");
+            return null;
+        }
+        if (uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getHost() == null) {
+            r.error(path, "'" + url + "' (expected: scheme://host[:port][/path], no credentials, query or fragment)");
+            return null;
+        }
+        int port = uri.getPort() != -1 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
+        String base = uri.getRawPath() == null ? "" : uri.getRawPath();
+        if (base.endsWith("/")) {
+            base = base.substring(0, base.length() - 1);
+        }
+        return new UpstreamConfig(url, scheme, uri.getHost(), port, base, region, weight);
+    }
+}

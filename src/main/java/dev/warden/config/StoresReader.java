@@ -1,0 +1,74 @@
+package dev.warden.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Set;
+
+/** Reads where state lives: {@code store} (the control store), {@code limiter} and {@code cache} (local or Redis). */
+final class StoresReader {
+    private StoresReader() {
+    }
+
+    static StoreSettings store(ConfigReader r, JsonNode root) {
+        JsonNode n = root.get("store");
+        if (!r.isObject(n, "store", false)) {
+            return StoreSettings.DEFAULTS;
+        }
+        r.onlyKnown(n, "store", Set.of("url", "refreshMs"));
+        String url = r.string(n, "store", "url", null, false);
+        if (url != null && !url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql://")) {
+            r.error("store.url", "(expected: jdbc:sqlite:FILE or jdbc:postgresql://HOST[:PORT]/DB)");
+        }
+        return new StoreSettings(url, r.integer(n, "store", "refreshMs", 1000, 100, 60_000));
+    }
+
+    static LimiterSettings limiter(ConfigReader r, JsonNode root) {
+        JsonNode n = root.get("limiter");
+        if (!r.isObject(n, "limiter", false)) {
+            return LimiterSettings.DEFAULTS;
+        }
+        r.onlyKnown(n, "limiter", Set.of("store", "redis", "namespace", "holdTtlSeconds", "timeoutMs"));
+        String kind = storeKind(r, n, "limiter");
+        String redisUrl = redisUrl(r, n, "limiter", LimiterSettings.DEFAULTS.redisUrl());
+        String namespace = namespace(r, n, "limiter", "w");
+        return new LimiterSettings(kind, redisUrl, namespace, r.integer(n, "limiter", "holdTtlSeconds", 60, 3, 86_400),
+                r.integer(n, "limiter", "timeoutMs", 250, 10, 10_000));
+    }
+
+    /** The response cache's store: the limiter's Redis and namespace unless named. */
+    static CacheStoreSettings cache(ConfigReader r, JsonNode root, LimiterSettings limiter) {
+        JsonNode n = root.get("cache");
+        if (!r.isObject(n, "cache", false)) {
+            return CacheStoreSettings.LOCAL;
+        }
+        r.onlyKnown(n, "cache", Set.of("store", "redis", "namespace"));
+        return new CacheStoreSettings(storeKind(r, n, "cache").equals("redis"),
+                redisUrl(r, n, "cache", limiter.redisUrl()), namespace(r, n, "cache", limiter.namespace()));
+    }
+
+    /** {@code <section>.store}: local or redis. */
+    private static String storeKind(ConfigReader r, JsonNode n, String section) {
+        String kind = r.string(n, section, "store", "local", false);
+        if (!kind.equals("local") && !kind.equals("redis")) {
+            r.error(section + ".store", kind + " (expected: local or redis)");
+        }
+        return kind;
+    }
+
+    /** {@code <section>.redis}: a redis:// or rediss:// URL. */
+    private static String redisUrl(ConfigReader r, JsonNode n, String section, String dflt) {
+        String url = r.string(n, section, "redis", dflt, false);
+        if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
+            r.error(section + ".redis", "(expected: redis://[:PASSWORD@]HOST[:PORT][/DB] or rediss://...)");
+        }
+        return url;
+    }
+
+    /** {@code <section>.namespace}: the prefix of a store's Redis keys. */
+    private static String namespace(ConfigReader r, JsonNode n, String section, String dflt) {
+        String namespace = r.string(n, section, "namespace", dflt, false);
+        if (!Ids.isName(namespace)) {
+            r.error(section + ".namespace", "invalid (expected: 1..64 of [a-z0-9-])");
+        }
+        return namespace;
+    }
+}
