@@ -39,7 +39,8 @@ for _, member in ipairs(expired) do
       first = false
     else
       local at = string.find(part, '=', 1, true)
-      redis.call('HINCRBY', string.sub(part, 1, at - 1), 'r', -tonumber(string.sub(part, at + 1)))
+      -- 0 - x, not -x: a hold of nothing would send "-0", which Redis refuses as an integer
+      redis.call('HINCRBY', string.sub(part, 1, at - 1), 'r', 0 - tonumber(string.sub(part, at + 1)))
     end
   end
   redis.call('ZREM', KEYS[2], member)

@@ -67,7 +67,8 @@ for j = 1, A do
   local reserved = 0
   if redis.call('EXISTS', key) == 1 then
     redis.call('HINCRBY', key, 'u', used[j])
-    reserved = redis.call('HINCRBY', key, 'r', -released[j])
+    -- 0 - x, not -x: nothing released (a hold settled again) would send "-0", which Redis refuses
+    reserved = redis.call('HINCRBY', key, 'r', 0 - released[j])
   end
   out[j] = reserved
 end

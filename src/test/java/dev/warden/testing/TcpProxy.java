@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
  * A loopback TCP relay to a real service (a fault at the edge of the network, not a fake of it):
  * {@link #cut()} closes the listener and every relayed connection, as if the service died;
  * {@link #stall()} keeps every connection open but relays nothing more, as if the service hung;
+ * {@link #deafen()} relays requests but loses the answers (a write that happened, unconfirmed);
  * {@link #restore()} listens again on the same port.
  */
 public final class TcpProxy implements AutoCloseable {
@@ -21,6 +22,7 @@ public final class TcpProxy implements AutoCloseable {
     private NetServer server;
     private int port;
     private volatile boolean stalled;
+    private volatile boolean deaf;
 
     public TcpProxy(String targetHost, int targetPort) throws Exception {
         this.targetHost = targetHost;
@@ -34,6 +36,7 @@ public final class TcpProxy implements AutoCloseable {
 
     /** Listens (again) and relays each connection to the target. */
     public void restore() throws Exception {
+        deaf = false;
         server = vertx.createNetServer().connectHandler(in -> {
             in.pause();
             open.add(in);
@@ -45,7 +48,11 @@ public final class TcpProxy implements AutoCloseable {
                 NetSocket out = ar.result();
                 open.add(out);
                 in.handler(out::write);
-                out.handler(in::write);
+                out.handler(b -> {
+                    if (!deaf) {
+                        in.write(b);
+                    }
+                });
                 in.closeHandler(v -> out.close());
                 out.closeHandler(v -> in.close());
                 if (stalled) {
@@ -63,6 +70,11 @@ public final class TcpProxy implements AutoCloseable {
     public void stall() {
         stalled = true;
         open.forEach(NetSocket::pause);
+    }
+
+    /** The service still gets every request and acts on it, but its answers are lost on the way back (until {@link #restore}). */
+    public void deafen() {
+        deaf = true;
     }
 
     /** The service is gone: no listener, every connection closed. */
