@@ -1,15 +1,15 @@
 package dev.warden.access;
 
 import dev.warden.config.Tenant;
-import dev.warden.problem.ErrorCode;
-import dev.warden.pipeline.Exchange;
-import dev.warden.problem.GatewayError;
-import dev.warden.pipeline.Operation;
-import dev.warden.pipeline.Outcome;
-import dev.warden.pipeline.Stage;
 import dev.warden.exchange.Principal;
 import dev.warden.exchange.RequestBody;
 import dev.warden.exchange.RequestContext;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.Operation;
+import dev.warden.pipeline.Outcome;
+import dev.warden.pipeline.Stage;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import io.vertx.core.Future;
 
 /**

@@ -2,11 +2,11 @@ package dev.warden.access;
 
 import dev.warden.config.Snapshot;
 import dev.warden.config.TenantAuth;
-import dev.warden.problem.ErrorCode;
-import dev.warden.pipeline.Exchange;
-import dev.warden.problem.GatewayError;
 import dev.warden.exchange.AuthContext;
 import dev.warden.exchange.RequestContext;
+import dev.warden.pipeline.Exchange;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 
 /**
  * A tenant's MFA rules for an operation class: every rule that covers it must be met by how the

@@ -1,9 +1,9 @@
 package dev.warden.app;
 
-import io.vertx.core.http.HttpServerRequest;
-import java.util.function.Predicate;
 import dev.warden.jobs.JobRenewal;
 import dev.warden.token.TokenExchange;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.function.Predicate;
 
 /**
  * The data listener's endpoints for platform services rather than tenants, outside the model

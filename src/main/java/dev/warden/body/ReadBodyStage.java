@@ -1,12 +1,12 @@
 package dev.warden.body;
 
 import dev.warden.config.Limits;
-import dev.warden.problem.ErrorCode;
+import dev.warden.exchange.RequestContext;
 import dev.warden.pipeline.Exchange;
-import dev.warden.problem.GatewayError;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
-import dev.warden.exchange.RequestContext;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;

@@ -18,22 +18,22 @@ final class OperationsReader {
 
     /** {@code config.watchIntervalMs}: how often the file is checked for changes (0: never). */
     static int watchIntervalMs(ConfigReader r, JsonNode root) {
-        JsonNode n = root.get("config");
-        if (!r.isObject(n, "config", false)) {
-            return 1000;
-        }
-        r.onlyKnown(n, "config", Set.of("watchIntervalMs"));
-        return r.integer(n, "config", "watchIntervalMs", 1000, 0, 3_600_000);
+        return onlySetting(r, root, "config", "watchIntervalMs", 1000, 0, 3_600_000);
     }
 
     /** {@code metrics.maxTenantLabels}: past this many tenants, the rest share one label. */
     static int maxTenantLabels(ConfigReader r, JsonNode root) {
-        JsonNode n = root.get("metrics");
-        if (!r.isObject(n, "metrics", false)) {
-            return 1000;
+        return onlySetting(r, root, "metrics", "maxTenantLabels", 1000, 1, 100_000);
+    }
+
+    /** A section that holds one integer setting. */
+    private static int onlySetting(ConfigReader r, JsonNode root, String section, String field, int dflt, int min, int max) {
+        JsonNode n = root.get(section);
+        if (!r.isObject(n, section, false)) {
+            return dflt;
         }
-        r.onlyKnown(n, "metrics", Set.of("maxTenantLabels"));
-        return r.integer(n, "metrics", "maxTenantLabels", 1000, 1, 100_000);
+        r.onlyKnown(n, section, Set.of(field));
+        return r.integer(n, section, field, dflt, min, max);
     }
 
     static AlertSettings alerts(ConfigReader r, JsonNode root) {

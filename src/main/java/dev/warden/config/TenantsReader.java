@@ -1,6 +1,8 @@
 package dev.warden.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.warden.crypto.ApiKeyFormat;
+import dev.warden.crypto.KeyHasher;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -9,8 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import dev.warden.crypto.ApiKeyFormat;
-import dev.warden.crypto.KeyHasher;
 
 /** Reads the {@code tenants} section (and their keys) of {@code warden.yaml}, collecting errors. */
 final class TenantsReader {

@@ -1,7 +1,6 @@
 package dev.warden.identity;
 
 import dev.warden.config.ApiKeyRecord;
-import dev.warden.config.Snapshot;
 import dev.warden.crypto.ApiKeyFormat;
 import dev.warden.crypto.ClientCertificates;
 import dev.warden.crypto.KeyHasher;

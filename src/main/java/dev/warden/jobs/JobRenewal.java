@@ -2,23 +2,23 @@ package dev.warden.jobs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.warden.record.AuditEvent;
-import dev.warden.record.AuditWriter;
 import dev.warden.config.Ids;
 import dev.warden.config.JobSettings;
 import dev.warden.config.Snapshot;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
+import dev.warden.problem.ProblemJson;
+import dev.warden.record.AuditEvent;
+import dev.warden.record.AuditWriter;
 import dev.warden.store.StoredJob;
+import dev.warden.token.ServiceTokens;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.Optional;
-import dev.warden.problem.ProblemJson;
-import dev.warden.token.ServiceTokens;
 
 /**
  * {@code POST /internal/v1/jobs/{id}/token}: a job's worker renews its service credential with

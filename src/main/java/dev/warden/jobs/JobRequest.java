@@ -2,9 +2,9 @@ package dev.warden.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.warden.exchange.RequestBody;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
-import dev.warden.exchange.RequestBody;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.Set;

@@ -1,14 +1,13 @@
 package dev.warden.observe;
 
-import dev.warden.pipeline.Completion;
-import dev.warden.pipeline.Exchange;
-import dev.warden.pipeline.Key;
-import dev.warden.pipeline.Outcome;
-import dev.warden.pipeline.Stage;
 import dev.warden.exchange.Principal;
 import dev.warden.exchange.RequestBody;
 import dev.warden.exchange.RequestContext;
 import dev.warden.exchange.SelectedRoute;
+import dev.warden.pipeline.Completion;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.Outcome;
+import dev.warden.pipeline.Stage;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,10 @@
 package dev.warden.observe;
 
+import dev.warden.exchange.RequestContext;
 import dev.warden.pipeline.Completion;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
-import dev.warden.exchange.RequestContext;
 import io.vertx.core.Future;
 import java.util.Locale;
 

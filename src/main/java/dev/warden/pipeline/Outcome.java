@@ -1,7 +1,7 @@
 package dev.warden.pipeline;
 
-import io.vertx.core.Future;
 import dev.warden.problem.GatewayError;
+import io.vertx.core.Future;
 
 /**
  * What a stage decided: let the exchange go on, or end it.

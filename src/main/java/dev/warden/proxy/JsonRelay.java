@@ -1,8 +1,7 @@
 package dev.warden.proxy;
 
-import dev.warden.pipeline.Exchange;
-import dev.warden.pipeline.Usage;
 import dev.warden.exchange.RequestContext;
+import dev.warden.pipeline.Exchange;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerResponse;

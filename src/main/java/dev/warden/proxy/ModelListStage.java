@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.config.Tenant;
+import dev.warden.exchange.Principal;
+import dev.warden.exchange.RequestContext;
+import dev.warden.http.SecurityHeaders;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.Operation;
 import dev.warden.pipeline.Outcome;
-import dev.warden.http.SecurityHeaders;
 import dev.warden.pipeline.Stage;
-import dev.warden.exchange.Principal;
-import dev.warden.exchange.RequestContext;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 

@@ -1,14 +1,14 @@
 package dev.warden.proxy;
 
 import dev.warden.config.Snapshot;
-import dev.warden.problem.ErrorCode;
-import dev.warden.pipeline.Exchange;
-import dev.warden.problem.GatewayError;
-import dev.warden.pipeline.Outcome;
-import dev.warden.http.SecurityHeaders;
-import dev.warden.pipeline.Stage;
 import dev.warden.exchange.RequestContext;
 import dev.warden.exchange.SelectedRoute;
+import dev.warden.http.SecurityHeaders;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.Outcome;
+import dev.warden.pipeline.Stage;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClientResponse;

@@ -2,15 +2,15 @@ package dev.warden.proxy;
 
 import dev.warden.config.PoolConfig;
 import dev.warden.config.Snapshot;
-import dev.warden.pipeline.Exchange;
-import dev.warden.pipeline.Outcome;
-import dev.warden.pipeline.Stage;
 import dev.warden.exchange.Principal;
 import dev.warden.exchange.RequestContext;
 import dev.warden.exchange.SelectedRoute;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.Outcome;
+import dev.warden.pipeline.Stage;
+import dev.warden.token.ServiceTokens;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import dev.warden.token.ServiceTokens;
 
 /**
  * For pools that ask for them ({@code serviceTokens: true}), attaches a Warden-signed service

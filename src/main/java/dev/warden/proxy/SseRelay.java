@@ -2,8 +2,8 @@ package dev.warden.proxy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.warden.pipeline.Exchange;
 import dev.warden.exchange.RequestContext;
+import dev.warden.pipeline.Exchange;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerResponse;

@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.config.ModelConfig;
 import dev.warden.config.Tenant;
 import dev.warden.exchange.CostEstimate;
+import dev.warden.exchange.RequestBody;
+import dev.warden.pipeline.Operation;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
-import dev.warden.pipeline.Operation;
-import dev.warden.exchange.RequestBody;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 

@@ -2,16 +2,16 @@ package dev.warden.tenant;
 
 import dev.warden.config.Ids;
 import dev.warden.config.Snapshot;
-import dev.warden.problem.ErrorCode;
+import dev.warden.exchange.RequestContext;
+import dev.warden.exchange.TenantClaim;
 import dev.warden.pipeline.Exchange;
-import dev.warden.problem.GatewayError;
 import dev.warden.pipeline.InboundRequest;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import io.vertx.core.Future;
 import java.util.List;
-import dev.warden.exchange.RequestContext;
-import dev.warden.exchange.TenantClaim;
 
 /**
  * Identify: which tenant does the request name? The path ({@code /api/v1/tenants/{t}/...}) and

@@ -2,9 +2,9 @@ package dev.warden.crypto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warden.config.Ids;
 import java.security.SecureRandom;
 import org.junit.jupiter.api.Test;
-import dev.warden.config.Ids;
 
 class KeysTest {
     private static KeyHasher hasher() {

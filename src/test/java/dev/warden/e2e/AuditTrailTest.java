@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.warden.record.AuditLog;
 import dev.warden.record.AuditRecord;
 import dev.warden.record.AuditVerifier;
-import dev.warden.store.ControlStore;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.RawHttp;

@@ -4,11 +4,11 @@ import static dev.warden.testing.Http.bearer;
 import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warden.record.UsageRecord;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.TcpProxy;
 import dev.warden.testing.TestGateway;
-import dev.warden.record.UsageRecord;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.HashSet;

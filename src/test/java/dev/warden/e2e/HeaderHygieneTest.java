@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.testing.GatewayTestBase;
 import dev.warden.testing.Http;
 import dev.warden.testing.RawHttp;
-import dev.warden.testing.GatewayTestBase;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warden.observe.SecurityLogFields;
 import dev.warden.record.AuditRecord;
-import dev.warden.store.TenantSetting;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;

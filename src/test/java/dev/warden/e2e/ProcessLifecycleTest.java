@@ -3,17 +3,18 @@ package dev.warden.e2e;
 import static dev.warden.testing.Http.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warden.record.AuditChain;
-import dev.warden.record.AuditVerifier;
 import dev.warden.crypto.ApiKeyFormat;
 import dev.warden.crypto.KeyHasher;
+import dev.warden.record.AuditChain;
+import dev.warden.record.AuditLog;
+import dev.warden.record.AuditVerifier;
+import dev.warden.record.UsageRecord;
 import dev.warden.sim.SimOptions;
 import dev.warden.sim.SimServer;
 import dev.warden.store.ControlStore;
 import dev.warden.store.jdbc.ControlStores;
 import dev.warden.testing.ChildWarden;
 import dev.warden.testing.Http;
-import dev.warden.record.UsageRecord;
 import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -29,7 +30,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import dev.warden.record.AuditLog;
 
 /**
  * Warden as a process: SIGTERM under load drains the requests in flight and loses no usage record

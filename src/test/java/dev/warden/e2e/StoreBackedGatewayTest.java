@@ -4,9 +4,9 @@ import static dev.warden.testing.Http.bearer;
 import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.warden.crypto.ApiKeyFormat;
 import dev.warden.config.Role;
 import dev.warden.config.TenantStatus;
+import dev.warden.crypto.ApiKeyFormat;
 import dev.warden.store.StoredKey;
 import dev.warden.store.StoredTenant;
 import dev.warden.testing.Databases;

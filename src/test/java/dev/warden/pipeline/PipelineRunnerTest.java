@@ -2,14 +2,14 @@ package dev.warden.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import dev.warden.problem.ErrorCode;
-import dev.warden.problem.GatewayError;
 
 /** The stage contract, checked with small scripted stages (test implementations of the interface). */
 class PipelineRunnerTest {

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warden.record.AuditChain;
 import dev.warden.record.AuditEvent;
+import dev.warden.record.AuditLog;
 import dev.warden.record.AuditVerifier;
+import dev.warden.store.jdbc.ControlStores;
 import dev.warden.testing.Databases;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -15,8 +17,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import dev.warden.store.jdbc.ControlStores;
-import dev.warden.record.AuditLog;
 
 /** The hash-chained audit log: appends, and every kind of tampering detected, on both databases. */
 class AuditLogTest {

@@ -1,9 +1,9 @@
 package dev.warden.admission.store;
 
-import dev.warden.admission.Refusal;
 import dev.warden.admission.BudgetBook;
 import dev.warden.admission.Limiter;
 import dev.warden.admission.LimiterStore;
+import dev.warden.admission.Refusal;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;

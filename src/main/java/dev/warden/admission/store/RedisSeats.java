@@ -8,7 +8,6 @@ import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
