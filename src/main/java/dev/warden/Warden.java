@@ -12,6 +12,7 @@ import dev.warden.app.VertxFactory;
 import dev.warden.config.ConfigException;
 import dev.warden.config.ConfigLoader;
 import dev.warden.config.ImportedKeys;
+import dev.warden.config.ProviderKind;
 import dev.warden.config.Role;
 import dev.warden.config.SnapshotCompiler;
 import dev.warden.config.SnapshotHolder;
@@ -22,6 +23,7 @@ import dev.warden.record.AuditChain;
 import dev.warden.record.AuditLog;
 import dev.warden.record.AuditVerifier;
 import dev.warden.sim.SimOptions;
+import dev.warden.sim.SimPersonality;
 import dev.warden.sim.SimServer;
 import dev.warden.store.ControlStore;
 import dev.warden.store.StoreState;
@@ -178,20 +180,35 @@ public final class Warden implements Callable<Integer> {
                         + "(Warden's admin-port /.well-known/jwks.json, re-read every 5 s); job credentials are verified too")
         String jwksUrl;
         @Option(names = "--pool", defaultValue = "main", description = "the audience (pool name) service tokens must carry") String pool;
+        @Option(names = "--provider", defaultValue = "openai",
+                description = "the provider to act as: openai, azure-openai (deployment paths, api-version, api-key) or anthropic (Messages API)")
+        String provider;
+        @Option(names = "--key-file", paramLabel = "FILE",
+                description = "require this key (Bearer for openai, api-key for azure-openai, x-api-key for anthropic); the file is re-read when it changes")
+        Path keyFile;
+        @Option(names = "--api-version", description = "azure-openai: the api-version served (any if unset); anthropic: the anthropic-version required")
+        String apiVersion;
 
         @Override
         public Integer call() throws Exception {
             Vertx vertx = VertxFactory.create();
             Supplier<JWKSet> keys = jwksUrl == null ? null : followJwks(jwksUrl);
+            ProviderKind kind = ProviderKind.parse(provider);
+            if (kind == null) {
+                System.err.println("sim: --provider " + provider + " (expected: openai, azure-openai or anthropic)");
+                return 2;
+            }
+            SimPersonality personality = new SimPersonality(kind, keyFile == null ? null : SimPersonality.keyFile(keyFile), apiVersion);
             for (int i = 0; i < Math.max(1, instances); i++) {
                 SimServer sim = new SimServer(vertx, new SimOptions(host, port, region, ttft, tps, 16, SimOptions.DEFAULT_MODELS));
+                sim.personality(personality);
                 if (keys != null) {
                     sim.requireServiceTokens(keys, Gateway.SERVICE_TOKEN_ISSUER, pool);
                 }
                 sim.start().await(10, TimeUnit.SECONDS);
             }
-            System.out.println("sim ready on http://" + host + ":" + port + " (region " + region + ")"
-                    + (keys == null ? "" : ", requiring service tokens for pool " + pool));
+            System.out.println("sim ready on http://" + host + ":" + port + " (region " + region + ", " + kind.id()
+                    + (keyFile == null ? "" : ", key required") + ")" + (keys == null ? "" : ", requiring service tokens for pool " + pool));
             runUntilStopped(vertx, () -> { });
             return 0;
         }

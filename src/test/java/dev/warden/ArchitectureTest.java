@@ -24,8 +24,11 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
     /** The words every part of the gateway speaks: errors, the stage contract, config, crypto, egress, the exchange's keys. */
     static final List<String> VOCABULARY = List.of("problem", "pipeline", "config", "crypto", "egress", "exchange");
-    /** What stages and planes share: HTTP hygiene, metrics and traces, Redis plumbing, the audit log and ledger, the stores, Warden's own tokens, spend. */
-    static final List<String> SHARED = List.of("http", "observe", "redis", "record", "store", "token", "spend");
+    /**
+     * What stages and planes share: HTTP hygiene, metrics and traces, Redis plumbing, the audit log
+     * and ledger, the stores, Warden's own tokens, spend, the providers (their secrets and dialects).
+     */
+    static final List<String> SHARED = List.of("http", "observe", "redis", "record", "store", "token", "spend", "provider");
     /** One package per room of the request's path; none knows another. */
     static final List<String> STAGES = List.of("tenant", "identity", "access", "body", "admission", "routing", "cache", "proxy", "jobs");
     /** The admin plane and the simulated model server. */

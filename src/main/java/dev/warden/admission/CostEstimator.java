@@ -120,6 +120,7 @@ public final class CostEstimator {
             case CHAT_COMPLETIONS -> counter.chat(body.field("messages"), body.field("tools"));
             case COMPLETIONS -> counter.prompt(body.field("prompt"));
             case EMBEDDINGS -> counter.prompt(body.field("input"));
+            case MESSAGES -> counter.chat(body.field("messages"), body.field("tools")) + counter.prompt(body.field("system"));
             default -> 0;
         };
     }

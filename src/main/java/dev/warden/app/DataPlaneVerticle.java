@@ -18,6 +18,7 @@ import dev.warden.observe.AccessLog;
 import dev.warden.observe.GatewayMetrics;
 import dev.warden.observe.Tracing;
 import dev.warden.pipeline.PipelineRunner;
+import dev.warden.provider.UpstreamSecrets;
 import dev.warden.routing.UpstreamRegistry;
 import dev.warden.token.ServiceTokens;
 import dev.warden.token.TokenExchange;
@@ -51,6 +52,7 @@ final class DataPlaneVerticle extends VerticleBase {
     private final AccessLog accessLog;
     private final ServiceTokens serviceTokens;
     private final JwksCache.Shared jwks;
+    private final UpstreamSecrets secrets;
     private AccessLog.Batch accessBatch;
     private HttpServer server;
     private String trusted = "";
@@ -61,8 +63,9 @@ final class DataPlaneVerticle extends VerticleBase {
                       JwksCache.Shared jwks, ListenerConfig listener, ControlPlane control,
                       Supplier<String> renewalBase, LimiterStore limiter,
                       FairQueues queues, UpstreamRegistry upstreams,
-                      ResponseCache cache, ConnectionCaps caps) {
+                      ResponseCache cache, ConnectionCaps caps, UpstreamSecrets secrets) {
         this.caps = caps;
+        this.secrets = secrets;
         this.upstreams = upstreams;
         this.cache = cache;
         this.renewalBase = renewalBase;
@@ -94,7 +97,7 @@ final class DataPlaneVerticle extends VerticleBase {
         accessBatch = accessLog.newBatch();
         vertx.setPeriodic(100, id -> accessBatch.flushIfDue(System.currentTimeMillis())); // this loop's batch, on this loop
         PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, tracing, accessBatch, accessLog,
-                serviceTokens, jwks, config, control, renewalBase, limiter, queues, upstreams, cache);
+                serviceTokens, jwks, config, control, renewalBase, limiter, queues, upstreams, cache, secrets);
         HttpServerOptions options = DataPlaneServer.options(listener, config.limits(), config.timeouts());
         if (listener.tls() != null) {
             trusted = ClientTrust.bundles(snapshots.current());

@@ -20,6 +20,7 @@ import dev.warden.config.WardenConfig;
 import dev.warden.crypto.ApiKeyFormat;
 import dev.warden.crypto.KeyHasher;
 import dev.warden.sim.SimOptions;
+import dev.warden.sim.SimPersonality;
 import dev.warden.sim.SimServer;
 import dev.warden.store.ControlStore;
 import dev.warden.store.StoreState;
@@ -67,6 +68,7 @@ public final class Demo {
     }
 
     public Future<Credentials> start(Path configFile, Path dataDir, PrintStream out) throws IOException, ConfigException {
+        DemoSecrets.generate(configFile, dataDir); // the providers' keys the config names, fresh: before it is loaded
         WardenConfig config = ConfigLoader.load(configFile);
         KeyHasher hasher = KeyHasher.fromFile(dataDir.resolve("keyhash.secret"));
         Map<String, String> keys = new LinkedHashMap<>();
@@ -126,6 +128,10 @@ public final class Demo {
         for (PoolConfig pool : config.pools().values()) {
             for (UpstreamConfig up : pool.upstreams()) {
                 SimServer sim = new SimServer(vertx, SimOptions.of(up.port(), up.region()).withPace(150, 40));
+                if (up.credential().present()) { // the simulated provider wants the key Warden was given
+                    sim.personality(new SimPersonality(up.provider(), SimPersonality.keyFile(up.credential().secret().file()),
+                            up.apiVersion()));
+                }
                 sims.add(sim);
                 simsUp = simsUp.compose(v -> sim.start().mapEmpty());
             }
@@ -213,6 +219,20 @@ public final class Demo {
             out.println("  -d '{\"model\":\"" + model + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Stream please\"}]}'");
             out.println("python3 -c \"from openai import OpenAI; c = OpenAI(base_url='" + base + "/v1', api_key='" + key + "'); "
                     + "print(c.chat.completions.create(model='" + model + "', messages=[{'role':'user','content':'hi'}]).choices[0].message.content)\"");
+        }
+        Tenant all = tenants.get("acme");
+        if (all != null && all.models().contains("claude-sim")) {
+            String key = creds.keys().get("acme");
+            out.println();
+            out.println("# one OpenAI client, three providers (an OpenAI server with a key, Azure OpenAI, Anthropic):");
+            out.println("# the platform's keys are in " + dataDir.resolve("demo-secrets") + "; tenants never see them");
+            out.println("python3 -c \"from openai import OpenAI; c = OpenAI(base_url='" + base + "/v1', api_key='" + key + "'); "
+                    + "[print(m, '->', c.chat.completions.create(model=m, messages=[{'role':'user','content':'hi'}]).choices[0].message.content) "
+                    + "for m in ('keyed-gpt', 'azure-gpt', 'claude-sim')]\"");
+            out.println("# an Anthropic client (its SDK sends the Warden key as x-api-key), on an Anthropic model or an OpenAI one");
+            out.println("curl -s " + base + "/v1/messages -H 'x-api-key: " + key + "' -H 'anthropic-version: 2023-06-01' \\");
+            out.println("  -H 'Content-Type: application/json' \\");
+            out.println("  -d '{\"model\":\"claude-sim\",\"max_tokens\":32,\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'");
         }
         String jobTenant = tenants.containsKey("acme") ? "acme" : tenants.keySet().iterator().next();
         String jobKey = creds.keys().get(jobTenant);

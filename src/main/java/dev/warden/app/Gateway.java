@@ -27,6 +27,7 @@ import dev.warden.observe.AccessLog;
 import dev.warden.observe.GatewayMetrics;
 import dev.warden.observe.SecurityLog;
 import dev.warden.observe.Tracing;
+import dev.warden.provider.UpstreamSecrets;
 import dev.warden.routing.HealthChecker;
 import dev.warden.routing.UpstreamRegistry;
 import dev.warden.token.ServiceTokens;
@@ -68,6 +69,8 @@ public final class Gateway {
     private Tracing tracing;
     private final AccessLog accessLog = AccessLog.fromEnvironment();
     private final ServiceTokens serviceTokens = new ServiceTokens(SERVICE_TOKEN_ISSUER);
+    /** The platform's keys for upstreams that take one: read at start, then every second and after each reload (a file rotates a key). */
+    private final UpstreamSecrets upstreamSecrets = new UpstreamSecrets(System::getenv);
     /** Admission's local limiter store: one per process, shared by the event loops. */
     private final Limiter limiter = new Limiter();
     /** Each pool's fair queue over its seats, shared by the event loops. */
@@ -148,15 +151,25 @@ public final class Gateway {
         Future<LimiterStore> store = limiterStore(config, control);
         Future<Void> encodings = store.compose(s -> vertx.executeBlocking(() -> {
             CostEstimator.warm(config.models().values()); // tokenizer tables read before the first request
+            refreshSecrets();
             return null;
         }, false));
+        vertx.setPeriodic(1000, t -> vertx.executeBlocking(() -> {
+            refreshSecrets();
+            return null;
+        }, false));
+        snapshots.onFileReload(r -> {
+            if (r.accepted()) {
+                refreshSecrets(); // on the reload's worker: a new pool's key is there before its first request
+            }
+        });
         // One deployment of N instances: Vert.x shares one listening socket between them (port 0
         // included), and gives each its own event loop.
         return encodings.compose(w -> vertx.deployVerticle(() -> {
             DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, tracing, accessLog, serviceTokens, jwks,
                     config.dataListener(), control,
                     () -> snapshots.current().config().jobs().renewalBase(config.dataListener(), dataPort), store.result(), queues,
-                    upstreams, cache, caps);
+                    upstreams, cache, caps, upstreamSecrets);
             loops.add(v);
             return v;
         }, new DeploymentOptions().setInstances(instances))).compose(id -> {
@@ -270,6 +283,11 @@ public final class Gateway {
     }
 
     /** Warden's service-token signer (tests rotate it). */
+    /** Reads the secrets the current config's upstream credentials name (blocking: a worker thread). */
+    private void refreshSecrets() {
+        upstreamSecrets.refresh(UpstreamSecrets.refsOf(snapshots.current().config().pools().values()));
+    }
+
     public ServiceTokens serviceTokens() {
         return serviceTokens;
     }

@@ -24,6 +24,7 @@ import dev.warden.observe.TraceStage;
 import dev.warden.observe.Tracing;
 import dev.warden.pipeline.PipelineRunner;
 import dev.warden.pipeline.StageSlot;
+import dev.warden.provider.UpstreamSecrets;
 import dev.warden.proxy.Deadlines;
 import dev.warden.proxy.ForwardStage;
 import dev.warden.proxy.ModelListStage;
@@ -55,7 +56,7 @@ public final class Pipelines {
                                            JwksCache.Shared jwks, WardenConfig config, ControlPlane control,
                                            Supplier<String> renewalBase, LimiterStore limiter,
                                            FairQueues queues, UpstreamRegistry routes,
-                                           ResponseCache cache) {
+                                           ResponseCache cache, UpstreamSecrets secrets) {
         AuditWriter audit = control == null ? null : control.audit();
         LedgerWriter ledger = control == null ? null : control.ledger();
         Deadlines deadlines = new Deadlines(vertx);            // this loop's timeouts, one tick
@@ -85,8 +86,8 @@ public final class Pipelines {
                 StageSlot.always(new JobStage(vertx, control == null ? null : control.jobs(), upstreams,
                         Math.min(30_000, config.timeouts().firstByteMs()), serviceTokens, audit, renewalBase)),
                                                                       // the job API answered here
-                StageSlot.always(new ForwardStage(upstreams, deadlines)), // send, wait for the response head
-                StageSlot.always(new RespondStage()));           // check, tag, stream back
+                StageSlot.always(new ForwardStage(upstreams, deadlines, secrets)), // send, wait for the response head
+                StageSlot.always(new RespondStage(secrets)));           // check, tag, stream back
         return new PipelineRunner(stages, new ProblemWriter(), metrics);
     }
 }

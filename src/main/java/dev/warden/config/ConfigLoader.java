@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Reads {@code warden.yaml} into a {@link WardenConfig}: every field typed and range-checked,
@@ -48,6 +49,11 @@ public final class ConfigLoader {
 
     /** Parses YAML text; relative paths (the data directory) resolve against {@code baseDir}'s parent project. */
     public static WardenConfig parse(String yaml, Path baseDir) throws ConfigException {
+        return parse(yaml, baseDir, System::getenv);
+    }
+
+    /** The same, with {@code env} for the process environment (credentials' {@code secretEnv}). */
+    public static WardenConfig parse(String yaml, Path baseDir, Function<String, String> env) throws ConfigException {
         JsonNode root;
         try {
             root = YAML.readTree(yaml);
@@ -59,7 +65,7 @@ public final class ConfigLoader {
             throw new ConfigException(List.of("(root): expected a mapping"));
         }
         ConfigReader r = new ConfigReader();
-        WardenConfig config = read(r, root, baseDir);
+        WardenConfig config = read(r, root, baseDir, env);
         if (!r.errors().isEmpty()) {
             throw new ConfigException(r.errors());
         }
@@ -67,7 +73,7 @@ public final class ConfigLoader {
     }
 
     /** Every section, in order: each reader checks its own and records its errors in {@code r}. */
-    private static WardenConfig read(ConfigReader r, JsonNode root, Path baseDir) {
+    private static WardenConfig read(ConfigReader r, JsonNode root, Path baseDir, Function<String, String> env) {
         r.onlyKnown(root, "", Set.of("listeners", "dataDir", "limits", "timeouts", "config", "store", "limiter", "cache", "egress",
                 "metrics", "admin", "alerts", "exchange", "telemetry", "stages", "jobs", "models", "pools", "tiers", "tenants"));
         ListenersReader.Listeners listeners = ListenersReader.listeners(r, root, baseDir);
@@ -86,7 +92,7 @@ public final class ConfigLoader {
         Map<String, ExchangeClient> exchangeClients = ExchangeReader.clients(r, root, baseDir);
         JobSettings jobs = JobsReader.read(r, root);
         Map<String, StageSwitch> stages = OperationsReader.stages(r, root);
-        PoolsReader.Pools pools = PoolsReader.read(r, root);
+        PoolsReader.Pools pools = PoolsReader.read(r, root, baseDir, env);
         Map<String, ModelConfig> models = ModelsReader.read(r, root, pools.pools());
         Map<String, TierConfig> tiers = TiersReader.read(r, root, models);
         Map<String, TenantConfig> tenants = TenantsReader.read(r, root, tiers, models, pools.regionsServed());

@@ -19,7 +19,7 @@ final class ModelsReader {
                 r.error(path, "invalid model name (expected: 1..128 of [A-Za-z0-9._:/-], starting alphanumeric)");
             }
             r.onlyKnown(node, path, Set.of("pool", "upstreamName", "encoding", "defaultMaxTokens", "maxOutputTokens",
-                    "maxInputTokens", "price", "computeWeight", "predictPath"));
+                    "maxInputTokens", "price", "computeWeight", "predictPath", "maxTokensField"));
             String pool = r.string(node, path, "pool", null, true);
             if (pool != null && !pools.containsKey(pool)) {
                 r.error(path + ".pool", "unknown pool '" + pool + "' (expected one of: " + String.join(", ", pools.keySet()) + ")");
@@ -28,6 +28,13 @@ final class ModelsReader {
             if (upstreamName != null && !Ids.isModelName(upstreamName)) {
                 r.error(path + ".upstreamName", "'" + upstreamName + "' (expected: 1..128 of [A-Za-z0-9._:/-], starting alphanumeric)");
             }
+            PoolConfig poolConfig = pool == null ? null : pools.get(pool);
+            if (poolConfig != null && poolConfig.provider() == ProviderKind.AZURE_OPENAI && upstreamName != null
+                    && !upstreamName.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+                r.error(path + ".upstreamName", "'" + upstreamName + "' (expected: the Azure deployment's name, 1..64 of [A-Za-z0-9._-])");
+            }
+            String maxTokensField = node.has("maxTokensField")
+                    ? r.oneOf(node, path, "maxTokensField", Set.of(ModelConfig.MAX_TOKENS, ModelConfig.MAX_COMPLETION_TOKENS), null) : null;
             String encoding = r.string(node, path, "encoding", "cl100k_base", false);
             if (encoding != null && !ENCODINGS.contains(encoding)) {
                 r.error(path + ".encoding", "'" + encoding + "' (expected: cl100k_base, o200k_base, p50k_base, p50k_edit or r50k_base)");
@@ -50,7 +57,8 @@ final class ModelsReader {
             if (predict != null && (!predict.startsWith("/") || !predict.matches("[A-Za-z0-9._~:/{}-]+") || predict.contains(".."))) {
                 r.error(path + ".predictPath", "'" + predict + "' (expected: an absolute path of [A-Za-z0-9._~:/-], may hold {model})");
             }
-            models.put(name, new ModelConfig(name, pool, upstreamName, encoding, dfltOut, maxOut, price, weight, predict, maxIn));
+            models.put(name, new ModelConfig(name, pool, upstreamName, encoding, dfltOut, maxOut, price, weight, predict, maxIn,
+                    maxTokensField));
         });
         return models;
     }

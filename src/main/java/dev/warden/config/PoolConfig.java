@@ -13,11 +13,12 @@ import java.util.List;
  *                      or null: the pool runs no long-running jobs
  * @param capacity      its seats and fair queue, or null: no seat limit
  * @param resilience    circuit breakers, health checks and retries of its upstreams
+ * @param provider      what its upstreams speak (each upstream carries it too, with its credential)
  */
 public record PoolConfig(String name, List<UpstreamConfig> upstreams, boolean serviceTokens, boolean perRequestTokens,
-                         String jobsPath, Capacity capacity, Resilience resilience) {
+                         String jobsPath, Capacity capacity, Resilience resilience, ProviderKind provider) {
     public PoolConfig(String name, List<UpstreamConfig> upstreams) {
-        this(name, upstreams, false, false, null, null, Resilience.DEFAULTS);
+        this(name, upstreams, false, false, null, null, Resilience.DEFAULTS, ProviderKind.OPENAI);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.warden.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /** Reads {@code pools}: each pool's upstreams (URL, region, weight), capacity, service tokens and resilience. */
 final class PoolsReader {
@@ -17,20 +19,35 @@ final class PoolsReader {
     record Pools(Map<String, PoolConfig> pools, Set<String> regionsServed) {
     }
 
+    /** The Messages API version Warden speaks to Anthropic unless a pool names another. */
+    static final String ANTHROPIC_VERSION = "2023-06-01";
+
     private PoolsReader() {
     }
 
-    static Pools read(ConfigReader r, JsonNode root) {
+    /** {@code env}: the process environment (a credential's {@code secretEnv} must be set in it). */
+    static Pools read(ConfigReader r, JsonNode root, Path baseDir, Function<String, String> env) {
         Map<String, PoolConfig> pools = new LinkedHashMap<>();
         Set<String> regionsServed = new LinkedHashSet<>();
         r.entries(root, "", "pools", true, (name, node, path) -> {
             if (!Ids.isName(name)) {
                 r.error(path, "invalid pool name (expected: 1..64 of [a-z0-9-])");
             }
-            r.onlyKnown(node, path, Set.of("upstreams", "serviceTokens", "jobsPath", "capacity", "circuitBreaker", "healthCheck", "retries"));
+            r.onlyKnown(node, path, Set.of("upstreams", "serviceTokens", "jobsPath", "capacity", "circuitBreaker", "healthCheck", "retries",
+                    "provider", "apiVersion", "credential"));
+            ProviderKind provider = provider(r, node, path);
+            String apiVersion = apiVersion(r, node, path, provider);
+            CredentialReader credentials = new CredentialReader(r, baseDir, env);
+            CredentialReader.Choice poolCredential = credentials.read(node.get("credential"), path + ".credential", provider, true);
             List<UpstreamConfig> ups = new ArrayList<>();
             r.elements(node, path, "upstreams", true, el -> {
-                r.onlyKnown(el.node(), el.path(), Set.of("url", "region", "weight"));
+                r.onlyKnown(el.node(), el.path(), Set.of("url", "region", "weight", "credential"));
+                CredentialReader.Choice own = credentials.read(el.node().get("credential"), el.path() + ".credential", provider, false);
+                UpstreamCredential credential = own.credential().present() ? own.credential() : poolCredential.credential();
+                if (!credential.present() && provider != ProviderKind.OPENAI && poolCredential.serviceToken() == null) {
+                    r.error(el.path(), "no credential (expected: a credential on the pool or this upstream: "
+                            + provider.id() + " servers take the platform's key)");
+                }
                 String url = r.string(el.node(), el.path(), "url", null, true);
                 int weight = r.integer(el.node(), el.path(), "weight", 1, 1, 1000);
                 String region = r.string(el.node(), el.path(), "region", null, true);
@@ -38,7 +55,7 @@ final class PoolsReader {
                     r.error(el.path() + ".region", "'" + region + "' (expected: 1..32 of [a-z0-9-])");
                     region = null;
                 }
-                UpstreamConfig up = url == null ? null : upstream(r, url, region, weight, el.path() + ".url");
+                UpstreamConfig up = url == null ? null : upstream(r, url, region, weight, el.path() + ".url", provider, apiVersion, credential);
                 if (up != null && region != null) {
                     ups.add(up);
                     regionsServed.add(region);
@@ -58,7 +75,22 @@ final class PoolsReader {
             if (tokensNode != null && !tokensNode.isBoolean() && !perRequest) {
                 r.error(path + ".serviceTokens", tokensNode.asText() + " (expected: true, false or per-request)");
             }
-            pools.put(name, new PoolConfig(name, ups, tokens, perRequest, jobsPath, capacity(r, node, path), resilience(r, node, path)));
+            if (poolCredential.serviceToken() != null) {
+                if (tokensNode != null) {
+                    r.error(path + ".serviceTokens", "set twice (expected: either serviceTokens or credential.type: service-token)");
+                }
+                tokens = true;
+                perRequest = poolCredential.serviceToken();
+            }
+            if (tokens && ups.stream().anyMatch(u -> u.credential().bearer())) {
+                r.error(path + ".credential", "a bearer credential beside service tokens (expected: one Authorization header; "
+                        + "put the platform's key in another header)");
+            }
+            if (jobsPath != null && provider != ProviderKind.OPENAI) {
+                r.error(path + ".jobsPath", "not offered by " + provider.id() + " servers (expected: only on openai pools)");
+            }
+            pools.put(name, new PoolConfig(name, ups, tokens, perRequest, jobsPath, capacity(r, node, path), resilience(r, node, path),
+                    provider));
         });
         return new Pools(pools, regionsServed);
     }
@@ -115,7 +147,35 @@ final class PoolsReader {
         return new Resilience(breaker, check, retries);
     }
 
-    private static UpstreamConfig upstream(ConfigReader r, String url, String region, int weight, String path) {
+    private static ProviderKind provider(ConfigReader r, JsonNode pool, String path) {
+        String id = r.string(pool, path, "provider", "openai", false);
+        ProviderKind kind = ProviderKind.parse(id);
+        if (kind == null) {
+            r.error(path + ".provider", "'" + id + "' (expected one of: anthropic, azure-openai, openai)");
+            return ProviderKind.OPENAI;
+        }
+        return kind;
+    }
+
+    /** Azure's {@code api-version} (required), Anthropic's {@code anthropic-version} (2023-06-01 unless set); none for OpenAI. */
+    private static String apiVersion(ConfigReader r, JsonNode pool, String path, ProviderKind provider) {
+        String version = r.string(pool, path, "apiVersion", provider == ProviderKind.ANTHROPIC ? ANTHROPIC_VERSION : null, false);
+        if (provider == ProviderKind.OPENAI && version != null) {
+            r.error(path + ".apiVersion", "only for azure-openai and anthropic pools");
+            return null;
+        }
+        if (provider == ProviderKind.AZURE_OPENAI && version == null) {
+            r.error(path + ".apiVersion", "required for azure-openai pools (expected: the api-version to call, e.g. 2024-10-21)");
+        }
+        if (version != null && !version.matches("[A-Za-z0-9._-]{1,40}")) {
+            r.error(path + ".apiVersion", "'" + version + "' (expected: 1..40 of [A-Za-z0-9._-])");
+            return null;
+        }
+        return version;
+    }
+
+    private static UpstreamConfig upstream(ConfigReader r, String url, String region, int weight, String path, ProviderKind provider,
+                                           String apiVersion, UpstreamCredential credential) {
         URI uri;
         try {
             uri = new URI(url);
@@ -137,6 +197,6 @@ final class PoolsReader {
         if (base.endsWith("/")) {
             base = base.substring(0, base.length() - 1);
         }
-        return new UpstreamConfig(url, scheme, uri.getHost(), port, base, region, weight);
+        return new UpstreamConfig(url, scheme, uri.getHost(), port, base, region, weight, provider, apiVersion, credential);
     }
 }

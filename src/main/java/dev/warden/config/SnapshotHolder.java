@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +33,7 @@ public final class SnapshotHolder {
     private volatile ConfigStatus status;
     private String fileSha;
     private String pendingSha;
-    private volatile Consumer<FileReload> reloadListener = r -> { };
+    private final List<Consumer<FileReload>> reloadListeners = new CopyOnWriteArrayList<>();
 
     /**
      * A change of the config file, taken ({@code accepted}) or refused with its errors.
@@ -42,9 +43,9 @@ public final class SnapshotHolder {
     public record FileReload(boolean accepted, long version, String sha256, List<String> errors) {
     }
 
-    /** Called (on the reloading thread) for every change of the file, taken or refused: the audit log records each. */
+    /** Adds a listener called (on the reloading thread) for every change of the file, taken or refused: the audit log records each. */
     public void onFileReload(Consumer<FileReload> listener) {
-        this.reloadListener = Objects.requireNonNull(listener, "listener");
+        reloadListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
     private SnapshotHolder(Path file, SnapshotCompiler compiler, RuntimeState runtimeKeys, Snapshot first, String sha) {
@@ -115,7 +116,7 @@ public final class SnapshotHolder {
                 next = next.withEgress(current.config().egress());
             }
             swap(compiler.compile(current.version() + 1, next, runtimeKeys), sha);
-            reloadListener.accept(new FileReload(true, current.version(), sha, List.of()));
+            reloadListeners.forEach(l -> l.accept(new FileReload(true, current.version(), sha, List.of())));
             return true;
         } catch (ConfigException e) {
             return reject(sha, e.errors());
@@ -145,7 +146,7 @@ public final class SnapshotHolder {
                 s.reloads(), s.rejectedReloads() + 1);
         LOG.error("config: change refused, version {} keeps serving; {} error(s):\n  {}", s.version(), errors.size(),
                 String.join("\n  ", errors));
-        reloadListener.accept(new FileReload(false, s.version(), sha, errors));
+        reloadListeners.forEach(l -> l.accept(new FileReload(false, s.version(), sha, errors)));
         return false;
     }
 

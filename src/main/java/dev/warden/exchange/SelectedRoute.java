@@ -15,9 +15,9 @@ public record SelectedRoute(ModelConfig model, UpstreamConfig upstream, String o
         this(model, upstream, operationPath, 100);
     }
 
-    /** The path to request on the upstream. */
+    /** The path (and query) to request on the upstream, in its provider's form. */
     public String path() {
-        return upstream.basePath() + operationPath;
+        return upstream.path(operationPath, model.upstreamName());
     }
 
     /** The same call on another upstream (a retry). */

@@ -2,9 +2,9 @@ package dev.warden.http;
 
 import dev.warden.pipeline.ErrorResponder;
 import dev.warden.pipeline.Exchange;
+import dev.warden.problem.ClientErrors;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
-import dev.warden.problem.ProblemJson;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -12,8 +12,9 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
- * The one place a data-plane {@link GatewayError} becomes HTTP: the problem body
- * ({@link ProblemJson}) with the security headers, the request id and, for authentication
+ * The one place a data-plane {@link GatewayError} becomes HTTP: the problem body with its
+ * OpenAI-style {@code error} member, or Anthropic's shape on {@code /v1/messages}
+ * ({@link ClientErrors}), with {@code X-Should-Retry: false} where retrying cannot help, the security headers, the request id and, for authentication
  * failures, the {@code WWW-Authenticate} challenge; byte-identical whatever the reason. If the request body was not read, the connection is closed after the
  * answer rather than left with unread bytes.
  */
@@ -46,7 +47,11 @@ public final class ProblemWriter implements ErrorResponder {
         headers.clear();
         SecurityHeaders.apply(headers, exchange);
         headers.set(SecurityHeaders.REQUEST_ID, requestId);
-        headers.set("Content-Type", ProblemJson.CONTENT_TYPE);
+        boolean anthropic = exchange != null && exchange.request().operation().anthropicDialect();
+        headers.set("Content-Type", ClientErrors.contentType(anthropic));
+        if (ClientErrors.noRetry(error)) {
+            headers.set("X-Should-Retry", "false"); // the SDKs would otherwise retry a refusal that lasts hours
+        }
         if (error.challenge() != null) {
             headers.set("WWW-Authenticate", error.challenge());
         } else if (error.code() == ErrorCode.UNAUTHENTICATED) {
@@ -67,7 +72,7 @@ public final class ProblemWriter implements ErrorResponder {
             request.resume(); // let the (empty) rest of the request be read, so keep-alive goes on
         }
         response.setStatusCode(error.status());
-        response.end(ProblemJson.body(error)).onComplete(ar -> {
+        response.end(ClientErrors.body(error, anthropic)).onComplete(ar -> {
             if (close) {
                 lingeringClose(request);
             }

@@ -64,6 +64,7 @@ final class Routes {
             case "/v1/chat/completions" -> Operation.CHAT_COMPLETIONS;
             case "/v1/completions" -> Operation.COMPLETIONS;
             case "/v1/embeddings" -> Operation.EMBEDDINGS;
+            case "/v1/messages" -> Operation.MESSAGES;
             case "/v1/models" -> Operation.LIST_MODELS;
             default -> null;
         };

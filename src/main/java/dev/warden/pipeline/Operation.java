@@ -7,6 +7,8 @@ public enum Operation {
     CHAT_COMPLETIONS("/v1/chat/completions", Kind.INFERENCE, HttpMethod.POST),
     COMPLETIONS("/v1/completions", Kind.INFERENCE, HttpMethod.POST),
     EMBEDDINGS("/v1/embeddings", Kind.INFERENCE, HttpMethod.POST),
+    /** Anthropic's Messages API, for Anthropic clients: answered by any model, translated where its pool speaks OpenAI. */
+    MESSAGES("/v1/messages", Kind.INFERENCE, HttpMethod.POST),
     LIST_MODELS("/v1/models", Kind.READ, HttpMethod.GET),
     PREDICT(null, Kind.INFERENCE, HttpMethod.POST),
     /** Starts a long-running job on the model's pool ({@code POST /api/v1/tenants/{t}/jobs}). */
@@ -52,6 +54,11 @@ public enum Operation {
         return kind == Kind.JOB_READ || kind == Kind.JOB_WRITE;
     }
 
+    /** Spoken by Anthropic's SDKs: its refusals are in Anthropic's error shape. */
+    public boolean anthropicDialect() {
+        return this == MESSAGES;
+    }
+
     /** Carries a JSON body the gateway reads and checks. */
     public boolean hasBody() {
         return kind == Kind.INFERENCE || this == JOB_CREATE;
@@ -64,6 +71,6 @@ public enum Operation {
 
     /** The model is named in the JSON body (OpenAI-style operations and job creation). */
     public boolean modelInBody() {
-        return this == CHAT_COMPLETIONS || this == COMPLETIONS || this == EMBEDDINGS || this == JOB_CREATE;
+        return this == CHAT_COMPLETIONS || this == COMPLETIONS || this == EMBEDDINGS || this == MESSAGES || this == JOB_CREATE;
     }
 }

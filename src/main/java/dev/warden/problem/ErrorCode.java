@@ -33,6 +33,7 @@ public enum ErrorCode {
     CONFLICT(409, "Conflict"),
     JOB_FINISHED(409, "Job already finished"),
     JOBS_UNSUPPORTED(400, "The model's pool runs no jobs"),
+    OPERATION_UNSUPPORTED(400, "Operation not offered by the model's provider"),
     JOB_LIMIT(429, "Too many active jobs"),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
     BODY_TOO_LARGE(413, "Request body too large"),
@@ -54,6 +55,7 @@ public enum ErrorCode {
     AUDIT_UNAVAILABLE(503, "Audit log unavailable"),
     USAGE_UNAVAILABLE(503, "Usage ledger unavailable"),
     UPSTREAM_PROTOCOL_ERROR(502, "Upstream protocol error"),
+    UPSTREAM_AUTH_FAILED(502, "The upstream refused the gateway's credential"),
     ISOLATION_VIOLATION(502, "Isolation violation"),
     INTERNAL_ERROR(500, "Internal error");
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -12,7 +13,8 @@ import java.util.regex.Pattern;
  * What a client may see of an upstream's error answer (ATTACKS G08): a 5xx body never (the
  * gateway's own problem instead: stack traces, hosts and keys stay inside); of a 4xx, only the
  * OpenAI error shape's {@code message}, {@code type}, {@code code} and {@code param}, with
- * credentials redacted, other tenants' ids redacted, and anything from a stack trace on cut off.
+ * credentials redacted (the platform's own upstream keys by value, others by their shape), other
+ * tenants' ids redacted, and anything from a stack trace on cut off.
  */
 final class ErrorScrubber {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -30,7 +32,7 @@ final class ErrorScrubber {
     }
 
     /** The body to send for an upstream 4xx; null when nothing of it may be shown (not the OpenAI error shape). */
-    static String clientError(byte[] body, Predicate<String> otherTenant) {
+    static String clientError(byte[] body, Predicate<String> otherTenant, UnaryOperator<String> redactSecrets, boolean anthropicClient) {
         JsonNode tree;
         try {
             tree = JSON.readTree(body);
@@ -42,12 +44,15 @@ final class ErrorScrubber {
             return null;
         }
         ObjectNode out = JSON.createObjectNode();
+        if (anthropicClient) {
+            out.put("type", "error");
+        }
         ObjectNode kept = out.putObject("error");
-        kept.put("message", scrub(error.path("message").asText(""), otherTenant));
+        kept.put("message", scrub(redactSecrets.apply(error.path("message").asText("")), otherTenant));
         for (String field : new String[] {"type", "code", "param"}) {
             JsonNode v = error.get(field);
             if (v != null && (v.isTextual() || v.isNumber()) && v.asText().length() <= 64) {
-                kept.put(field, scrub(v.asText(), otherTenant));
+                kept.put(field, scrub(redactSecrets.apply(v.asText()), otherTenant));
             }
         }
         return out.toString();

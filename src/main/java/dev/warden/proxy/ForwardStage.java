@@ -1,6 +1,8 @@
 package dev.warden.proxy;
 
+import dev.warden.config.ProviderKind;
 import dev.warden.config.Timeouts;
+import dev.warden.config.UpstreamCredential;
 import dev.warden.exchange.RequestContext;
 import dev.warden.exchange.RouteAttempts;
 import dev.warden.exchange.SelectedRoute;
@@ -12,6 +14,7 @@ import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
+import dev.warden.provider.UpstreamSecrets;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -38,10 +41,13 @@ public final class ForwardStage implements Stage {
 
     private final HttpClient client;
     private final Deadlines deadlines;
+    private final UpstreamSecrets secrets;
 
-    public ForwardStage(HttpClient client, Deadlines deadlines) {
+    /** {@code secrets}: the platform's keys for upstreams that take one (their values; read elsewhere). */
+    public ForwardStage(HttpClient client, Deadlines deadlines, UpstreamSecrets secrets) {
         this.client = client;
         this.deadlines = deadlines;
+        this.secrets = secrets;
     }
 
     // Pre-encoded header names and values: written to the wire without per-character encoding.
@@ -68,7 +74,7 @@ public final class ForwardStage implements Stage {
         Operation operation = exchange.request().operation();
         SelectedRoute route = exchange.require(RequestContext.ROUTE);
         UpstreamBody.Prepared prepared = UpstreamBody.prepare(operation, exchange.get(RequestContext.BODY),
-                route.model(), exchange.require(RequestContext.TENANT), exchange.get(RequestContext.COST));
+                route.model(), route.upstream().provider(), exchange.require(RequestContext.TENANT), exchange.get(RequestContext.COST));
         if (prepared.error() != null) {
             return Outcome.rejectNow(prepared.error());
         }
@@ -88,6 +94,15 @@ public final class ForwardStage implements Stage {
                          Promise<Outcome> outcome) {
         SelectedRoute route = attempts.current();
         exchange.put(RequestContext.ROUTE, route);
+        UpstreamCredential credential = route.upstream().credential();
+        String secret = credential.present() ? secrets.value(credential.secret()) : null;
+        if (credential.present() && secret == null) { // not readable yet: nothing is sent without it
+            LOG.warn("upstream {}: its credential's secret ({}) has no value", route.upstream().authority(), credential.secret());
+            attempts.report(RouteAttempts.Result.NEUTRAL);
+            outcome.complete(Outcome.reject(GatewayError.of(ErrorCode.UPSTREAM_AUTH_FAILED,
+                    "The gateway could not authenticate to the model server.", "credential_unavailable")));
+            return;
+        }
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
                 .setHost(route.upstream().host())
@@ -106,6 +121,12 @@ public final class ForwardStage implements Stage {
             MultiMap headers = request.headers();
             HeaderHygiene.copyToUpstream(exchange.request().headers(), headers);
             setGatewayHeaders(headers, exchange, route);
+            if (secret != null) { // the platform's key, never the client's (HeaderHygiene dropped those)
+                headers.set(credential.header(), credential.bearer() ? "Bearer " + secret : secret);
+            }
+            if (route.upstream().provider() == ProviderKind.ANTHROPIC) {
+                headers.set(H_ANTHROPIC_VERSION, route.upstream().apiVersion());
+            }
             headers.add(H_CONTENT_LENGTH, Integer.toString(prepared.body().length()));
             exchange.put(StreamKeys.UPSTREAM_REQUEST, request);
 
@@ -163,14 +184,15 @@ public final class ForwardStage implements Stage {
         return attempts.retry(reason) != null || attempts.fallback() != null;
     }
 
-    /** The body for the current attempt's model: prepared again when a fallback replaced the model. */
+    /** The body for the current attempt's model: prepared again when a fallback replaced the model (perhaps another provider). */
     private static UpstreamBody.Prepared forModel(Exchange exchange, RouteAttempts attempts, UpstreamBody.Prepared prepared) {
         SelectedRoute before = exchange.require(RequestContext.ROUTE);
-        if (before.model().equals(attempts.current().model())) {
+        if (before.model().equals(attempts.current().model()) && before.upstream().provider() == attempts.current().upstream().provider()) {
             return prepared;
         }
         UpstreamBody.Prepared again = UpstreamBody.prepare(exchange.request().operation(), exchange.get(RequestContext.BODY),
-                attempts.current().model(), exchange.require(RequestContext.TENANT), exchange.get(RequestContext.COST));
+                attempts.current().model(), attempts.current().upstream().provider(), exchange.require(RequestContext.TENANT),
+                exchange.get(RequestContext.COST));
         if (again.error() != null) {
             return prepared; // cannot happen: the body was checked once already; keep the first form
         }
@@ -214,6 +236,7 @@ public final class ForwardStage implements Stage {
     }
 
     private static final CharSequence H_AUTHORIZATION = HttpHeaders.createOptimized("Authorization");
+    private static final CharSequence H_ANTHROPIC_VERSION = HttpHeaders.createOptimized("anthropic-version");
     private static final CharSequence H_TRACEPARENT = HttpHeaders.createOptimized("traceparent");
 
     private static void setGatewayHeaders(MultiMap headers, Exchange exchange, SelectedRoute route) {

@@ -10,7 +10,9 @@ import java.util.Set;
  * Which headers cross the gateway. Towards the upstream: hop-by-hop headers, everything named in
  * {@code Connection}, the client's credentials, and every header only the gateway may set
  * ({@code X-Tenant-ID}, {@code X-Warden-*}, {@code X-Forwarded-*}, {@code Forwarded}...) are
- * dropped; the gateway then sets its own from what it verified. Towards the client: hop-by-hop
+ * dropped (with the provider-account headers a client's SDK may send: {@code api-key},
+ * {@code OpenAI-Organization}, {@code anthropic-version}...: the upstream is called on the
+ * platform's account, in the version Warden speaks); the gateway then sets its own from what it verified. Towards the client: hop-by-hop
  * and framing headers, cookies and the upstream's tenant tag are dropped.
  */
 final class HeaderHygiene {
@@ -20,7 +22,8 @@ final class HeaderHygiene {
     private static final HeaderNames HOP_BY_HOP = new HeaderNames("connection", "keep-alive", "proxy-connection", "te",
             "trailer", "transfer-encoding", "upgrade", "proxy-authorization", "proxy-authenticate", "http2-settings");
 
-    private static final HeaderNames NEVER_UPSTREAM = new HeaderNames("authorization", "x-api-key", "cookie", "host",
+    private static final HeaderNames NEVER_UPSTREAM = new HeaderNames("authorization", "x-api-key", "api-key", "cookie", "host",
+            "openai-organization", "openai-project", "anthropic-version", "anthropic-beta",
             "content-length", "expect", "x-tenant-id", "forwarded", "x-real-ip", "x-original-url", "x-rewrite-url",
             "x-http-method-override", "x-http-method", "x-method-override", "x-request-id", "x-client-ip",
             "true-client-ip", "cf-connecting-ip", "traceparent", "tracestate");

@@ -1,5 +1,7 @@
 package dev.warden.proxy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.config.Snapshot;
 import dev.warden.exchange.RequestContext;
 import dev.warden.exchange.SelectedRoute;
@@ -9,31 +11,72 @@ import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
+import dev.warden.provider.Answer;
+import dev.warden.provider.StreamTranslator;
+import dev.warden.provider.UpstreamSecrets;
+import dev.warden.provider.anthropic.Answers;
+import dev.warden.provider.anthropic.ChatStreamToMessages;
+import dev.warden.provider.anthropic.MessagesStreamToChat;
+import dev.warden.provider.anthropic.NativeMessagesStream;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Respond: checks the upstream's answer belongs to the request's tenant (an {@code X-Tenant-ID}
  * echo naming anyone else drops the answer: 502 {@code isolation_violation}, a security event),
  * tags it (tenant, request id, model, region, timing, security headers) and streams it to the
- * client: SSE event by event, JSON chunk by chunk, reading the token usage on the way. An error
- * answer is scrubbed ({@link ErrorRelay}); a redirect or an informational status is never passed on.
+ * client: SSE event by event, JSON chunk by chunk, reading the token usage on the way; across
+ * APIs (an Anthropic model for an OpenAI client, or the reverse) through the provider's
+ * translators. An error answer is scrubbed ({@link ErrorRelay}); an upstream that refuses the
+ * gateway's credential is the gateway's 502; a redirect or an informational status is never passed on.
  */
 public final class RespondStage implements Stage {
+    private static final Logger LOG = LoggerFactory.getLogger(RespondStage.class);
+    private final UpstreamSecrets secrets;
+
+    /** {@code secrets}: the platform's upstream keys, taken out of any upstream error text before a client sees it. */
+    public RespondStage(UpstreamSecrets secrets) {
+        this.secrets = secrets;
+    }
 
     private static final CharSequence H_MODEL = HttpHeaders.createOptimized("X-Model");
     private static final CharSequence H_MODEL_VERSION = HttpHeaders.createOptimized("X-Model-Version");
     private static final CharSequence H_REGION = HttpHeaders.createOptimized("X-Upstream-Region");
     private static final CharSequence H_TIME = HttpHeaders.createOptimized("X-Processing-Time-Ms");
     private static final CharSequence H_CONTENT_LENGTH = HttpHeaders.createOptimized("Content-Length");
+    private static final CharSequence H_DROPPED = HttpHeaders.createOptimized("X-Warden-Dropped-Params");
 
     @Override
     public String name() {
         return "respond";
+    }
+
+    /** The stream translator for a translated answer (one per stream). */
+    private static StreamTranslator translator(UpstreamBody.Prepared prepared) {
+        return switch (prepared.translation()) {
+            case CHAT_OVER_MESSAGES -> new MessagesStreamToChat(prepared.clientWantsUsageChunk());
+            case MESSAGES_OVER_CHAT -> new ChatStreamToMessages(prepared.clientModel());
+            case MESSAGES_NATIVE -> new NativeMessagesStream();
+            case NONE -> throw new IllegalArgumentException("not translated");
+        };
+    }
+
+    /** How a translated whole answer becomes the client's (its usage and text read on the way). */
+    private static Function<JsonNode, Answer> answers(Translation translation) {
+        return switch (translation) {
+            case CHAT_OVER_MESSAGES -> Answers::messageToChat;
+            case MESSAGES_OVER_CHAT -> Answers::chatToMessage;
+            case MESSAGES_NATIVE -> message -> "message".equals(message.path("type").asText())
+                    ? new Answer((ObjectNode) message, Answers.usageOf(message), null) : null;
+            case NONE -> throw new IllegalArgumentException("not translated");
+        };
     }
 
     @Override
@@ -57,6 +100,15 @@ public final class RespondStage implements Stage {
             return Outcome.rejectNow(GatewayError.of(ErrorCode.UPSTREAM_PROTOCOL_ERROR,
                     "The model server gave an answer the gateway does not pass on.", "upstream_status_" + status));
         }
+        if (status == 401 || status == 403) {
+            // the client's own credential was checked here: the upstream refused the platform's (or its absence)
+            LOG.warn("upstream {} of pool {} refused the gateway's credential ({}): check the pool's credential",
+                    route.upstream().authority(), route.model().pool(), status);
+            upstream.exceptionHandler(ignored -> { });
+            upstream.request().reset();
+            return Outcome.rejectNow(GatewayError.of(ErrorCode.UPSTREAM_AUTH_FAILED,
+                    "The model server refused the gateway's credential.", "upstream_auth_" + status));
+        }
         HttpServerResponse client = exchange.request().http().response();
         MultiMap out = client.headers();
         client.setStatusCode(upstream.statusCode());
@@ -76,15 +128,30 @@ public final class RespondStage implements Stage {
         long idleMs = snapshot.config().timeouts().idleMs();
         long maxStreamMs = exchange.require(RequestContext.TENANT).tier().maxStreamSeconds() * 1000L;
         UpstreamBody.Prepared prepared = exchange.require(StreamKeys.PREPARED);
+        Translation translation = prepared.translation();
+        if (!prepared.dropped().isEmpty()) {
+            out.set(H_DROPPED, String.join(", ", prepared.dropped())); // what the model's provider had no way to take
+        }
         String type = upstream.getHeader("Content-Type");
+        int maxBytes = snapshot.config().limits().maxResponseBytes();
+        boolean sse = type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
         Relay relay;
         if (status >= 400) { // what an upstream says about a failure goes through the scrubber (G08)
             String own = exchange.verifiedTenant();
-            relay = new ErrorRelay(exchange, upstream, client, idleMs, maxStreamMs, word -> !word.equals(own) && snapshot.tenant(word) != null);
-        } else if (type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
+            relay = new ErrorRelay(exchange, upstream, client, idleMs, maxStreamMs, word -> !word.equals(own) && snapshot.tenant(word) != null,
+                    secrets::redact, translation.anthropicClient());
+        } else if (sse && translation != Translation.NONE) {
             client.setChunked(true);
-            relay = new SseRelay(exchange, upstream, client, idleMs, maxStreamMs,
-                    snapshot.config().limits().maxResponseBytes(), prepared.clientWantsUsageChunk() || !prepared.streaming());
+            out.remove(H_CONTENT_LENGTH);
+            relay = new TranslatingSseRelay(exchange, upstream, client, idleMs, maxStreamMs, maxBytes, translator(prepared),
+                    translation.anthropicClient());
+        } else if (sse) {
+            client.setChunked(true);
+            relay = new SseRelay(exchange, upstream, client, idleMs, maxStreamMs, maxBytes,
+                    prepared.clientWantsUsageChunk() || !prepared.streaming());
+        } else if (translation != Translation.NONE) {
+            relay = new TranslatingJsonRelay(exchange, upstream, client, idleMs, maxStreamMs, maxBytes, answers(translation),
+                    translation.anthropicClient());
         } else {
             String length = upstream.getHeader("Content-Length");
             if (length != null) {
@@ -93,8 +160,7 @@ public final class RespondStage implements Stage {
                 client.setChunked(true);
             }
             boolean json = type != null && type.regionMatches(true, 0, "application/json", 0, 16);
-            relay = new JsonRelay(exchange, upstream, client, idleMs, maxStreamMs,
-                    snapshot.config().limits().maxResponseBytes(), json && upstream.statusCode() < 300);
+            relay = new JsonRelay(exchange, upstream, client, idleMs, maxStreamMs, maxBytes, json && upstream.statusCode() < 300);
         }
         return Future.succeededFuture(new Outcome.Respond(new Outcome.Reply.Sent(relay.start())));
     }

@@ -1,7 +1,6 @@
 package dev.warden.proxy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.exchange.RequestContext;
 import dev.warden.pipeline.Exchange;
 import io.vertx.core.buffer.Buffer;
@@ -110,18 +109,7 @@ final class SseRelay extends Relay {
 
     @Override
     protected boolean onAbort(String reason) {
-        String code = switch (reason) {
-            case "upstream_idle_timeout" -> "upstream_timeout";
-            case "stream_max_duration" -> "stream_max_duration";
-            default -> "upstream_protocol_error";
-        };
-        ObjectNode error = MAPPER.createObjectNode();
-        ObjectNode inner = error.putObject("error");
-        inner.put("code", code);
-        inner.put("message", code.equals("stream_max_duration") ? "The stream reached the longest duration this tenant's tier allows."
-                : "The model server's stream broke off.");
-        inner.put("request_id", exchange.requestId());
-        client.write("event: error\ndata: " + error + "\n\n");
+        client.write(StreamErrors.terminal(reason, exchange.requestId(), false));
         return true;
     }
 

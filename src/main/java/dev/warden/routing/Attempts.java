@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * One request's attempts: the first upstream chosen by the balancer among the available allowed
@@ -29,8 +30,8 @@ final class Attempts implements RouteAttempts {
      * never overspent), and the operation's path on a given model.
      */
     record Chain(List<RouteTable> tables, Map<String, PoolConfig> pools, CostEstimate reserved,
-                 Function<ModelConfig, String> pathFor) {
-        static final Chain NONE = new Chain(List.of(), Map.of(), null, m -> "");
+                 Function<ModelConfig, String> pathFor, Predicate<PoolConfig> serves) {
+        static final Chain NONE = new Chain(List.of(), Map.of(), null, m -> "", p -> true);
     }
 
     private final UpstreamRegistry registry;
@@ -164,7 +165,8 @@ final class Attempts implements RouteAttempts {
             RouteTable t = chain.tables().get(nextFallback++);
             ModelConfig model = t.model();
             PoolConfig pc = chain.pools().get(model.pool());
-            if (pc == null || !fits(model) || ((pc.serviceTokens() || poolConfig.serviceTokens()) && !pc.name().equals(poolConfig.name()))) {
+            if (pc == null || !chain.serves().test(pc) || !fits(model)
+                    || ((pc.serviceTokens() || poolConfig.serviceTokens()) && !pc.name().equals(poolConfig.name()))) {
                 continue;
             }
             List<UpstreamConfig> inRegion = t.upstreams().stream().filter(u -> fallbackRegions.contains(u.region())).toList();

@@ -2,6 +2,7 @@ package dev.warden.routing;
 
 import dev.warden.config.ModelConfig;
 import dev.warden.config.PoolConfig;
+import dev.warden.config.ProviderKind;
 import dev.warden.config.RouteTable;
 import dev.warden.config.Snapshot;
 import dev.warden.exchange.RequestContext;
@@ -55,11 +56,19 @@ public final class RouteStage implements Stage {
             return Outcome.rejectNow(GatewayError.of(ErrorCode.JOBS_UNSUPPORTED,
                     "The model's pool runs no long-running jobs.", "pool_runs_no_jobs"));
         }
-        Function<ModelConfig, String> pathFor = m -> operation == Operation.JOB_CREATE
-                ? snapshot.config().pools().get(m.pool()).jobsPath()
-                : operation == Operation.PREDICT ? m.predictPath().replace("{model}", m.upstreamName()) : operation.upstreamPath();
+        if (!offers(pool, operation)) {
+            return Outcome.rejectNow(GatewayError.of(ErrorCode.OPERATION_UNSUPPORTED, "The model's provider ("
+                    + pool.provider().id() + ") does not offer this operation.", "operation_unsupported"));
+        }
+        Function<ModelConfig, String> pathFor = m -> switch (operation) {
+            case JOB_CREATE -> snapshot.config().pools().get(m.pool()).jobsPath();
+            case PREDICT -> m.predictPath().replace("{model}", m.upstreamName());
+            case MESSAGES -> Operation.CHAT_COMPLETIONS.upstreamPath(); // translated on OpenAI-compatible pools; Anthropic's own path otherwise
+            default -> operation.upstreamPath();
+        };
         Attempts.Chain chain = operation == Operation.JOB_CREATE || table.fallbacks().isEmpty() ? Attempts.Chain.NONE
-                : new Attempts.Chain(table.fallbacks(), snapshot.config().pools(), exchange.get(RequestContext.COST), pathFor);
+                : new Attempts.Chain(table.fallbacks(), snapshot.config().pools(), exchange.get(RequestContext.COST), pathFor,
+                        p -> offers(p, operation));
         // a service token names the region it was minted for: its retries stay there
         Attempts attempts = registry.start(exchange.verifiedTenant(), pool, table.upstreams(), pool.serviceTokens(), chain);
         SelectedRoute first = new SelectedRoute(mc, table.upstreams().get(0), pathFor.apply(mc));
@@ -73,6 +82,14 @@ public final class RouteStage implements Stage {
         exchange.put(RequestContext.ATTEMPTS, attempts);
         exchange.put(RequestContext.ROUTE, attempts.current());
         return Outcome.continueNow();
+    }
+
+    /** Whether the pool's provider serves the operation (an OpenAI server serves every one; jobs are checked apart). */
+    static boolean offers(PoolConfig pool, Operation operation) {
+        if (pool.provider() == ProviderKind.OPENAI || operation == Operation.JOB_CREATE) {
+            return true;
+        }
+        return operation != Operation.PREDICT && pool.provider().offers(operation.upstreamPath());
     }
 
     @Override

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -92,6 +93,53 @@ final class SimReplies {
         root.putArray("choices");
         root.set("usage", usage(prompt, completion));
         return root;
+    }
+
+    /** The tool an OpenAI request forces ({@code tool_choice} required or a function), or null. */
+    static String forcedTool(JsonNode body) {
+        JsonNode tools = body.path("tools");
+        JsonNode choice = body.path("tool_choice");
+        if (!tools.isArray() || tools.isEmpty() || !(choice.isObject() || "required".equals(choice.asText()))) {
+            return null;
+        }
+        return choice.isObject() ? choice.path("function").path("name").asText() : tools.get(0).path("function").path("name").asText();
+    }
+
+    /** A call of {@code tool} with {@code {"location": "Paris"}}: one completion, or its stream (arguments in two pieces). */
+    static void toolCall(HttpServerResponse res, boolean stream, boolean usage, String id, String model, long created, String tool,
+                         int prompt) {
+        ObjectNode call = MAPPER.createObjectNode().put("id", "call_" + id).put("type", "function");
+        call.putObject("function").put("name", tool).put("arguments", "{\"location\": \"Paris\"}");
+        if (!stream) {
+            ObjectNode root = MAPPER.createObjectNode();
+            root.put("id", id).put("object", "chat.completion").put("created", created).put("model", model);
+            ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
+            ObjectNode message = choice.putObject("message").put("role", "assistant");
+            message.putNull("content");
+            message.putArray("tool_calls").add(call);
+            choice.put("finish_reason", "tool_calls");
+            root.set("usage", usage(prompt, 8));
+            SimServer.json(res, 200, root.toString());
+            return;
+        }
+        res.setChunked(true).putHeader("Content-Type", "text/event-stream");
+        StringBuilder sb = new StringBuilder();
+        String[] pieces = {"{\"location\":", " \"Paris\"}"};
+        for (int i = 0; i < pieces.length; i++) {
+            ObjectNode chunk = chunk(true, id, model, created, null, null);
+            ObjectNode c = ((ObjectNode) chunk.path("choices").get(0).path("delta")).putArray("tool_calls").addObject().put("index", 0);
+            if (i == 0) {
+                c.put("id", "call_" + id).put("type", "function").putObject("function").put("name", tool).put("arguments", pieces[i]);
+            } else {
+                c.putObject("function").put("arguments", pieces[i]);
+            }
+            sb.append("data: ").append(chunk).append("\n\n");
+        }
+        sb.append("data: ").append(chunk(true, id, model, created, null, "tool_calls")).append("\n\n");
+        if (usage) {
+            sb.append("data: ").append(usageChunk(true, id, model, created, prompt, 8)).append("\n\n");
+        }
+        res.end(sb.append("data: [DONE]\n\n").toString());
     }
 
     static ObjectNode embeddings(String model, JsonNode input) {

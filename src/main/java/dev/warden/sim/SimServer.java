@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.JWTClaimsSet;
+import dev.warden.config.ProviderKind;
 import dev.warden.token.ServiceTokenVerifier;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -165,6 +166,13 @@ public final class SimServer {
         return lastBody;
     }
 
+    private volatile SimPersonality personality = SimPersonality.OPEN;
+
+    /** From now on, act as this provider: its paths, the credential and version it requires, its error shapes. */
+    public void personality(SimPersonality personality) {
+        this.personality = personality;
+    }
+
     private volatile Supplier<JWKSet> serviceKeys;
     private volatile String serviceAudience;
     private volatile String serviceIssuer;
@@ -213,6 +221,11 @@ public final class SimServer {
             }
             lastServiceClaims = claims;
         }
+        SimPersonality.Call call = personality.check(req);
+        if (call.error() != null) {
+            json(res, call.status(), call.error());
+            return;
+        }
         if (faults.resetHead()) {
             req.connection().close();
             return;
@@ -221,7 +234,10 @@ public final class SimServer {
             if (faults.retryAfter() >= 0) {
                 res.putHeader("Retry-After", Integer.toString(faults.retryAfter()));
             }
-            json(res, faults.status(), "{\"error\":{\"message\":\"simulated failure\",\"type\":\"server_error\"}}");
+            json(res, faults.status(), personality.kind() == ProviderKind.ANTHROPIC
+                    ? "{\"type\":\"error\",\"error\":{\"type\":\"" + (faults.status() == 429 ? "rate_limit_error" : "api_error")
+                    + "\",\"message\":\"simulated failure\"}}"
+                    : "{\"error\":{\"message\":\"simulated failure\",\"type\":\"server_error\"}}");
             return;
         }
         JsonNode body;
@@ -231,12 +247,12 @@ public final class SimServer {
             json(res, 400, "{\"error\":{\"message\":\"invalid json\",\"type\":\"invalid_request_error\"}}");
             return;
         }
-        String model = body.path("model").asText("unknown");
+        String model = call.deployment() != null ? call.deployment() : body.path("model").asText("unknown");
         long created = System.currentTimeMillis() / 1000;
         String id = "sim-" + options.region() + "-" + ids.incrementAndGet();
-        switch (path) {
-            case "/v1/chat/completions", "/v1/completions" -> {
-                boolean chat = path.equals("/v1/chat/completions");
+        switch (call.operation()) {
+            case "chat", "completions" -> {
+                boolean chat = call.operation().equals("chat");
                 int prompt = SimText.countPrompt(body);
                 int max = body.path("max_tokens").asInt(body.path("max_completion_tokens").asInt(options.defaultTokens()));
                 String content;
@@ -248,7 +264,11 @@ public final class SimServer {
                     completion = Math.max(1, max);
                     content = SimReplies.replyText(completion, options.region());
                 }
-                if (body.path("stream").asBoolean(false)) {
+                String tool = chat ? SimReplies.forcedTool(body) : null;
+                if (tool != null) { // a forced tool choice: the model calls the tool
+                    boolean usage = body.path("stream_options").path("include_usage").asBoolean(false);
+                    SimReplies.toolCall(res, body.path("stream").asBoolean(false), usage, id, model, created, tool, prompt);
+                } else if (body.path("stream").asBoolean(false)) {
                     boolean usage = body.path("stream_options").path("include_usage").asBoolean(false) && !faults.noUsage();
                     new SimStreamer(vertx, res, options, faults, chat, id, model, created, content, prompt, completion, usage).start();
                 } else if (faults.stall() || faults.resetAfter() >= 0) {
@@ -266,7 +286,8 @@ public final class SimServer {
                     json(res, 200, out.toString());
                 }
             }
-            case "/v1/embeddings" -> json(res, 200, SimReplies.embeddings(model, body.get("input")).toString());
+            case "embeddings" -> json(res, 200, SimReplies.embeddings(model, body.get("input")).toString());
+            case "messages" -> SimMessages.answer(vertx, req, body, options, faults, id);
             default -> {
                 if (path.equals("/v1/jobs") && req.method() == HttpMethod.POST) {
                     jobs.create(body, res);

@@ -38,6 +38,11 @@ final class SimText {
         return n;
     }
 
+    /** Tokens in Anthropic's {@code system}: a string or text blocks. */
+    static int countSystem(JsonNode system) {
+        return countContent(system);
+    }
+
     private static int countContent(JsonNode content) {
         if (content == null) {
             return 0;

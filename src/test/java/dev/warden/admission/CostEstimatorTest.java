@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class CostEstimatorTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ModelConfig MODEL = new ModelConfig("gpt-sim", "main", "gpt-sim", "cl100k_base", 64, 1000,
-            new Price(500, 1500), 4, "/p", 50);
+            new Price(500, 1500), 4, "/p", 50, null);
     private static final Tenant GOLD = tenant(0);
 
     private static Tenant tenant(int tierCap) {
@@ -99,7 +99,7 @@ class CostEstimatorTest {
         CostEstimate parts = chat("{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hello world\"},"
                 + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x\"}}]}]}", tenant(0)).estimate();
         assertThat(parts).isNull(); // 765 for the image is above this model's 50-token context
-        ModelConfig wide = new ModelConfig("gpt-sim", "main", "gpt-sim", "cl100k_base", 64, 1000, new Price(0, 0), 1, "/p", 10_000);
+        ModelConfig wide = new ModelConfig("gpt-sim", "main", "gpt-sim", "cl100k_base", 64, 1000, new Price(0, 0), 1, "/p", 10_000, null);
         assertThat(CostEstimator.estimate(Operation.CHAT_COMPLETIONS, body("{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\","
                 + "\"text\":\"hello world\"},{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x\"}}]}]}"), wide, GOLD)
                 .estimate().inputTokens()).isEqualTo(3 + 3 + 1 + 2 + TokenCounter.NON_TEXT_PART);

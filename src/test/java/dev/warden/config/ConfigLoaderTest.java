@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.warden.crypto.ApiKeyFormat;
 import dev.warden.egress.Egress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -39,9 +40,23 @@ class ConfigLoaderTest {
         throw new AssertionError("expected the config to be refused");
     }
 
+    /** The demo config as the demo runs it: its providers' key files (generated at each start) in place. */
+    private static WardenConfig demoWithItsKeys() throws Exception {
+        Path dir = Files.createTempDirectory("warden-demo-config");
+        Path config = dir.resolve("demo.yaml");
+        Files.writeString(config, Files.readString(Path.of("examples/demo.yaml")).replace("../data/", "data/"));
+        Files.createDirectories(dir.resolve("data/demo-secrets"));
+        for (String provider : new String[] {"openai", "azure", "anthropic"}) {
+            Files.writeString(dir.resolve("data/demo-secrets/" + provider + ".key"), "demo-key-" + provider);
+        }
+        return ConfigLoader.load(config);
+    }
+
     @Test
     void theShippedExamplesAreValid() throws Exception {
-        WardenConfig demo = ConfigLoader.load(Path.of("examples/demo.yaml"));
+        WardenConfig demo = demoWithItsKeys();
+        assertThat(demo.pools().get("anthropic").provider()).isEqualTo(ProviderKind.ANTHROPIC);
+        assertThat(demo.pools().get("azure-eu").upstreams().get(0).credential().present()).isTrue();
         assertThat(demo.tenants()).containsKeys("acme", "globex", "initech");
         assertThat(demo.tenants().get("initech").regions()).containsExactly("eu");
         WardenConfig full = ConfigLoader.load(Path.of("examples/warden.yaml"));

@@ -33,8 +33,9 @@ class DemoTest {
 
     /** examples/demo.yaml on free ports, so the test never collides with a running demo. */
     private static Path demoConfigOnFreePorts(Path dir, int[] ports) throws Exception {
-        String yaml = Files.readString(Path.of("examples/demo.yaml"));
-        String[] fixed = {"8080", "9090", "8181", "8182"};
+        // the providers' keys are generated in the data directory, which here sits beside the config
+        String yaml = Files.readString(Path.of("examples/demo.yaml")).replace("../data/", "data/");
+        String[] fixed = {"8080", "9090", "8181", "8182", "8183", "8184", "8185"};
         for (int i = 0; i < fixed.length; i++) {
             try (ServerSocket s = new ServerSocket(0)) {
                 ports[i] = s.getLocalPort();
@@ -49,7 +50,7 @@ class DemoTest {
     @Test
     void credentialsFileHasItsShapeAndEveryKeyWorks() throws Exception {
         Path dir = Files.createTempDirectory("warden-demo");
-        int[] ports = new int[4];
+        int[] ports = new int[7];
         Path config = demoConfigOnFreePorts(dir, ports);
         Vertx vertx = VertxFactory.create();
         Demo demo = new Demo(vertx);
@@ -83,6 +84,17 @@ class DemoTest {
                 }
             }
             assertThat(keys).hasSize(tenants.size());
+            // one OpenAI client reaches the three providers that want the platform's own key
+            String acme = tenants.get(0).path("apiKey").asText();
+            for (String model : new String[] {"keyed-gpt", "azure-gpt", "claude-sim"}) {
+                HttpResponse<String> r = Http.post("http://127.0.0.1:" + ports[0] + "/v1/chat/completions", chat(model, "hi"),
+                        "Authorization", bearer(acme));
+                assertThat(r.statusCode()).as(model + ": " + r.body()).isEqualTo(200);
+            }
+            HttpResponse<String> anthropic = Http.post("http://127.0.0.1:" + ports[0] + "/v1/messages",
+                    "{\"model\":\"claude-sim\",\"max_tokens\":8,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                    "x-api-key", acme, "anthropic-version", "2023-06-01");
+            assertThat(anthropic.statusCode()).as(anthropic.body()).isEqualTo(200);
             assertThat(regionBound).isGreaterThanOrEqualTo(1);
             List<String> t0 = new ArrayList<>();
             tenants.get(0).path("models").forEach(m -> t0.add(m.asText()));
@@ -137,7 +149,7 @@ class DemoTest {
     @Test
     void sigtermStopsTheDemoCleanly() throws Exception {
         Path dir = Files.createTempDirectory("warden-demo-proc");
-        int[] ports = new int[4];
+        int[] ports = new int[7];
         Path config = demoConfigOnFreePorts(dir, ports);
         String javaBin = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(javaBin, "-cp", System.getProperty("java.class.path"), Warden.class.getName(),

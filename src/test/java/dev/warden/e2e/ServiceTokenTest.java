@@ -14,7 +14,6 @@ import dev.warden.token.ServiceTokenVerifier;
 import java.net.http.HttpResponse;
 import java.text.ParseException;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
@@ -102,9 +101,12 @@ class ServiceTokenTest {
         HttpResponse<String> back = Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(before),
                 "X-Tenant-ID", "acme");
         assertThat(back.statusCode()).isEqualTo(401);
-        // a pool that does not ask for tokens gets none
-        assertThat(List.of(Http.post(gw.dataUrl("/v1/chat/completions"), chat("us-only", "hi"), "Authorization",
-                bearer(gw.key("acme"))).statusCode())).containsExactly(401); // the us sim requires them, us-pool sends none
+        // a pool that does not ask for tokens gets none: the us sim requires them, us-pool sends none, and the
+        // upstream's refusal is the gateway's failure (502), never the client's (whose key was good)
+        HttpResponse<String> none = Http.post(gw.dataUrl("/v1/chat/completions"), chat("us-only", "hi"), "Authorization",
+                bearer(gw.key("acme")));
+        assertThat(none.statusCode()).isEqualTo(502);
+        assertThat(none.body()).contains("\"code\":\"upstream_auth_failed\"");
     }
 
     @Test

@@ -1,0 +1,84 @@
+package dev.warden.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.exchange.RequestContext;
+import dev.warden.pipeline.Exchange;
+import dev.warden.problem.ClientErrors;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
+import dev.warden.provider.Answer;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerResponse;
+import java.io.IOException;
+import java.util.function.Function;
+
+/**
+ * Relays a whole answer across APIs: it is held (up to the response cap), translated once it has
+ * ended, and sent with its own length. The usage and text come from the translation. An answer
+ * that is not what the upstream's API promises, or is larger than the cap, is never passed on
+ * half-understood: the client gets 502 {@code upstream_protocol_error} (nothing was sent yet).
+ */
+final class TranslatingJsonRelay extends Relay {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private final int maxBytes;
+    private final Function<JsonNode, Answer> translate;
+    private final boolean anthropicClient;
+    private Buffer held = Buffer.buffer();
+
+    TranslatingJsonRelay(Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs, long maxStreamMs,
+                         int maxBytes, Function<JsonNode, Answer> translate, boolean anthropicClient) {
+        super(exchange, upstream, client, idleMs, maxStreamMs);
+        this.maxBytes = maxBytes;
+        this.translate = translate;
+        this.anthropicClient = anthropicClient;
+    }
+
+    @Override
+    protected void onChunk(Buffer chunk) {
+        if (held != null && held.length() + chunk.length() <= maxBytes) {
+            held.appendBuffer(chunk);
+        } else {
+            held = null;
+        }
+    }
+
+    @Override
+    protected Buffer onEnd() {
+        Answer answer = held == null ? null : answer(held.getBytes());
+        client.setChunked(false);
+        client.headers().remove("Transfer-Encoding");
+        if (answer == null) {
+            exchange.responseStatus(502);
+            Buffer error = Buffer.buffer(ClientErrors.body(GatewayError.of(ErrorCode.UPSTREAM_PROTOCOL_ERROR,
+                    "The model server's answer could not be read.", "upstream_answer_unreadable"), anthropicClient));
+            client.setStatusCode(502).headers().set("Content-Type", ClientErrors.contentType(anthropicClient))
+                    .set("Content-Length", Integer.toString(error.length()));
+            return error;
+        }
+        if (answer.usage() != null) {
+            exchange.usage(answer.usage());
+        } else if (answer.text() != null) {
+            exchange.appendOutput(answer.text());
+        }
+        Buffer out = Buffer.buffer(answer.body().toString());
+        exchange.put(RequestContext.RESPONSE_BODY, out); // for payload logging (opt-in) and the response cache
+        client.headers().set("Content-Type", "application/json").set("Content-Length", Integer.toString(out.length()));
+        return out;
+    }
+
+    private Answer answer(byte[] body) {
+        try {
+            JsonNode tree = MAPPER.readTree(body);
+            return tree == null || !tree.isObject() ? null : translate.apply(tree);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    @Override
+    protected boolean onAbort(String reason) {
+        return false; // nothing was sent: the connection is cut
+    }
+}
