@@ -5,6 +5,7 @@ import dev.warden.config.Tenant;
 import dev.warden.pipeline.Key;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
+import java.util.List;
 import java.util.function.ToLongFunction;
 
 /**
@@ -37,6 +38,8 @@ public final class RequestContext {
     public static final Key<ToLongFunction<String>> OUTPUT_COUNTER = Key.of("outputCounter");
     /** True when the usage was counted by Warden from the relayed text (the upstream reported none). */
     public static final Key<Boolean> USAGE_COUNTED = Key.of("usageCounted");
+    /** The upstream calls that did not become the answer (retries, fallbacks), in order; set by Forward. */
+    public static final Key<List<UpstreamTry>> TRIES = Key.of("tries");
     /** Where the request goes, set by Route. */
     public static final Key<SelectedRoute> ROUTE = Key.of("route");
     /** The upstream attempts (Route picks the first, Forward reports each and asks for retries). */

@@ -21,6 +21,9 @@ public interface RouteAttempts {
     /** The route of the current attempt. */
     SelectedRoute current();
 
+    /** The current attempt's upstream answered 429 with {@code Retry-After}: it rests {@code millis} (capped), for every request. */
+    void coolDown(long millis);
+
     /** Ends the current attempt (idempotent: the first report counts). */
     void report(Result result);
 

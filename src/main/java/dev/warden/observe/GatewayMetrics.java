@@ -226,6 +226,11 @@ public final class GatewayMetrics implements StageCounters {
     /** Objects function counters read (Micrometer keeps only weak references to them). Bounded: one per configured upstream. */
     private final List<Object> held = new CopyOnWriteArrayList<>();
 
+    /** An upstream of {@code pool} answered 429 with {@code Retry-After} and rests that long. */
+    public void upstreamCooldown(String pool) {
+        counter("warden_upstream_cooldowns", "Upstreams resting after a 429 with Retry-After", "pool", pool).increment();
+    }
+
     /** A request retried on another upstream of {@code pool}, and why (connect_failed, reset, retry_after). */
     public void upstreamRetry(String pool, String reason) {
         counter("warden_upstream_retries", "Requests retried on another upstream before the first byte", "pool", pool, "reason", reason)

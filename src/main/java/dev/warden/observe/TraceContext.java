@@ -1,6 +1,7 @@
 package dev.warden.observe;
 
 import dev.warden.pipeline.Key;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 
@@ -17,6 +18,14 @@ public record TraceContext(String traceId, String spanId, boolean sampled, Span 
     /** The {@code traceparent} header value for the next hop (Warden's span as its parent). */
     public String traceparent() {
         return "00-" + traceId + "-" + spanId + (sampled ? "-01" : "-00");
+    }
+
+    /** An upstream call that did not become the answer: an event on the span (if exported). */
+    void tried(String model, String upstream, String region, int status, String reason) {
+        if (span != null) {
+            span.addEvent("warden.upstream_try", Attributes.builder().put("gen_ai.request.model", model).put("warden.upstream", upstream)
+                    .put("warden.region", region).put("http.response.status_code", status).put("warden.reason", reason).build());
+        }
     }
 
     /** Ends the span (if exported) with the request's outcome. */

@@ -1,11 +1,13 @@
 package dev.warden.observe;
 
 import dev.warden.exchange.RequestContext;
+import dev.warden.exchange.UpstreamTry;
 import dev.warden.pipeline.Completion;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
 import io.vertx.core.Future;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -37,6 +39,11 @@ public final class TraceStage implements Stage {
     public void onComplete(Exchange exchange, Completion completion) {
         TraceContext trace = exchange.get(TraceContext.KEY);
         if (trace != null) {
+            List<UpstreamTry> tries = exchange.get(RequestContext.TRIES);
+            if (tries != null) {
+                tries.forEach(t -> trace.tried(t.route().model().name(), t.route().upstream().authority(), t.route().upstream().region(),
+                        t.status(), t.reason()));
+            }
             trace.end(exchange.verifiedTenant(), exchange.get(RequestContext.MODEL), completion.status() == 0 ? 499 : completion.status(),
                     completion.error() == null ? null : completion.error().code().code(),
                     completion.usage().inputTokens(), completion.usage().outputTokens());

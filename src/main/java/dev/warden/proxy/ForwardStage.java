@@ -6,9 +6,11 @@ import dev.warden.config.UpstreamCredential;
 import dev.warden.exchange.RequestContext;
 import dev.warden.exchange.RouteAttempts;
 import dev.warden.exchange.SelectedRoute;
+import dev.warden.exchange.UpstreamTry;
 import dev.warden.observe.TraceContext;
 import dev.warden.pipeline.Completion;
 import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.Key;
 import dev.warden.pipeline.Operation;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
@@ -18,6 +20,7 @@ import dev.warden.provider.UpstreamSecrets;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -25,6 +28,8 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.net.ConnectException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +43,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ForwardStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger(ForwardStage.class);
+    /** When the current attempt started (its latency in the ledger if it is not the answer). */
+    private static final Key<Long> ATTEMPT_START = Key.of("attemptStart");
 
     private final HttpClient client;
     private final Deadlines deadlines;
@@ -94,6 +101,8 @@ public final class ForwardStage implements Stage {
                          Promise<Outcome> outcome) {
         SelectedRoute route = attempts.current();
         exchange.put(RequestContext.ROUTE, route);
+        long startNanos = System.nanoTime();
+        exchange.put(ATTEMPT_START, startNanos);
         UpstreamCredential credential = route.upstream().credential();
         String secret = credential.present() ? secrets.value(credential.secret()) : null;
         if (credential.present() && secret == null) { // not readable yet: nothing is sent without it
@@ -150,20 +159,73 @@ public final class ForwardStage implements Stage {
                     return;
                 }
                 HttpClientResponse response = sent.result();
-                if (response.statusCode() == 503 && response.getHeader("Retry-After") != null && another(attempts, "retry_after")) {
-                    LOG.warn("upstream {} answered 503 with Retry-After; trying {} on {}", route.upstream().authority(),
-                            attempts.current().model().name(), attempts.current().upstream().authority());
-                    response.exceptionHandler(ignored -> { });
-                    response.handler(ignored -> { }); // its body is dropped; the connection goes back to the pool
-                    attempt(exchange, attempts, forModel(exchange, attempts, prepared), timeouts, outcome);
+                if (response.statusCode() < 400) {
+                    answered(exchange, response, outcome);
                     return;
                 }
-                response.pause();
-                exchange.put(RequestContext.UPSTREAM_RESPONSE, response);
-                exchange.put(RequestContext.UPSTREAM_HEAD_NANOS, System.nanoTime());
-                outcome.complete(Outcome.CONTINUE);
+                // an error answer is read whole before anything is decided: it may be one to answer elsewhere
+                deadline.arm(timeouts.idleMs(), () -> request.reset(0, new TimeoutException("error body")));
+                UpstreamErrors.read(response).onComplete(read -> {
+                    deadline.cancel();
+                    Buffer body = read.succeeded() ? read.result() : UpstreamErrors.TOO_LARGE;
+                    String elsewhere = elsewhere(response, body, attempts);
+                    if (elsewhere != null) {
+                        tried(exchange, route, response.statusCode(), elsewhere, startNanos);
+                        LOG.warn("upstream {} answered {} ({}); trying {} on {}", route.upstream().authority(), response.statusCode(),
+                                elsewhere, attempts.current().model().name(), attempts.current().upstream().authority());
+                        attempt(exchange, attempts, forModel(exchange, attempts, prepared), timeouts, outcome);
+                        return;
+                    }
+                    exchange.put(StreamKeys.ERROR_BODY, body);
+                    answered(exchange, response, outcome);
+                });
             });
         });
+    }
+
+    /** The answer Respond passes on (its body paused, or an error's already read). */
+    private static void answered(Exchange exchange, HttpClientResponse response, Promise<Outcome> outcome) {
+        response.pause();
+        exchange.put(RequestContext.UPSTREAM_RESPONSE, response);
+        exchange.put(RequestContext.UPSTREAM_HEAD_NANOS, System.nanoTime());
+        outcome.complete(Outcome.CONTINUE);
+    }
+
+    /**
+     * Whether an error answer sends the request elsewhere, and why (null: it is the answer). A 429
+     * rests its upstream for its {@code Retry-After} and goes to another upstream of the model or the
+     * tenant's next model; a 503 with {@code Retry-After} likewise; any other 5xx, and a prompt over
+     * the model's context window, to the next model only (same region, within what admission
+     * reserved: {@link RouteAttempts#fallback}).
+     */
+    private static String elsewhere(HttpClientResponse response, Buffer body, RouteAttempts attempts) {
+        int status = response.statusCode();
+        if (status == 429) {
+            attempts.coolDown(UpstreamErrors.retryAfterMs(response));
+            attempts.report(RouteAttempts.Result.NEUTRAL); // busy, not broken: its breaker is not moved
+            return another(attempts, "upstream_429") ? "upstream_429" : null;
+        }
+        if (status == 503 && response.getHeader("Retry-After") != null) {
+            return another(attempts, "retry_after") ? "retry_after" : null;
+        }
+        if (status >= 500 && status != 501 && status != 505) {
+            return attempts.fallback() != null ? "upstream_5xx" : null;
+        }
+        if ((status == 400 || status == 413 || status == 422) && UpstreamErrors.contextExceeded(body)) {
+            attempts.report(RouteAttempts.Result.NEUTRAL); // it answered well: the prompt is too long for this model
+            return attempts.fallback() != null ? "context_length" : null;
+        }
+        return null;
+    }
+
+    /** An upstream call that did not become the answer: for the ledger and the trace. */
+    private static void tried(Exchange exchange, SelectedRoute route, int status, String reason, long startNanos) {
+        List<UpstreamTry> tries = exchange.get(RequestContext.TRIES);
+        if (tries == null) {
+            tries = new ArrayList<>(2);
+            exchange.put(RequestContext.TRIES, tries);
+        }
+        tries.add(new UpstreamTry(route, status, reason, (System.nanoTime() - startNanos) / 1_000_000));
     }
 
     /** An attempt failed before any answer: another upstream if allowed, else the error. */
@@ -171,6 +233,7 @@ public final class ForwardStage implements Stage {
                         Promise<Outcome> outcome, GatewayError error, String reason) {
         SelectedRoute failedOn = attempts.current();
         if (another(attempts, reason)) {
+            tried(exchange, failedOn, error.status(), reason, exchange.get(ATTEMPT_START));
             LOG.warn("upstream {} failed before answering ({}); trying {} on {}", failedOn.upstream().authority(), reason,
                     attempts.current().model().name(), attempts.current().upstream().authority());
             attempt(exchange, attempts, forModel(exchange, attempts, prepared), timeouts, outcome);

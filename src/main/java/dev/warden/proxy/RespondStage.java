@@ -20,6 +20,7 @@ import dev.warden.provider.anthropic.MessagesStreamToChat;
 import dev.warden.provider.anthropic.NativeMessagesStream;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -104,8 +105,6 @@ public final class RespondStage implements Stage {
             // the client's own credential was checked here: the upstream refused the platform's (or its absence)
             LOG.warn("upstream {} of pool {} refused the gateway's credential ({}): check the pool's credential",
                     route.upstream().authority(), route.model().pool(), status);
-            upstream.exceptionHandler(ignored -> { });
-            upstream.request().reset();
             return Outcome.rejectNow(GatewayError.of(ErrorCode.UPSTREAM_AUTH_FAILED,
                     "The model server refused the gateway's credential.", "upstream_auth_" + status));
         }
@@ -136,11 +135,16 @@ public final class RespondStage implements Stage {
         int maxBytes = snapshot.config().limits().maxResponseBytes();
         boolean sse = type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
         Relay relay;
-        if (status >= 400) { // what an upstream says about a failure goes through the scrubber (G08)
+        if (status >= 400) { // what an upstream says about a failure goes through the scrubber (G08); Forward read it
             String own = exchange.verifiedTenant();
-            relay = new ErrorRelay(exchange, upstream, client, idleMs, maxStreamMs, word -> !word.equals(own) && snapshot.tenant(word) != null,
-                    secrets::redact, translation.anthropicClient());
-        } else if (sse && translation != Translation.NONE) {
+            ErrorAnswer answer = ErrorAnswer.of(status, exchange.get(StreamKeys.ERROR_BODY),
+                    word -> !word.equals(own) && snapshot.tenant(word) != null, secrets::redact, translation.anthropicClient());
+            Buffer body = Buffer.buffer(answer.body());
+            out.set("Content-Type", answer.contentType()).set(H_CONTENT_LENGTH, Integer.toString(body.length()));
+            out.remove("Transfer-Encoding");
+            return Future.succeededFuture(new Outcome.Respond(new Outcome.Reply.Sent(client.end(body))));
+        }
+        if (sse && translation != Translation.NONE) {
             client.setChunked(true);
             out.remove(H_CONTENT_LENGTH);
             relay = new TranslatingSseRelay(exchange, upstream, client, idleMs, maxStreamMs, maxBytes, translator(prepared),

@@ -23,6 +23,8 @@ import java.util.function.Predicate;
  * (each in the same region, each with its own attempts). Confined to the request's event loop.
  */
 final class Attempts implements RouteAttempts {
+    /** The longest rest an upstream's {@code Retry-After} buys it (a larger one is a misconfiguration, not a plan). */
+    static final long MAX_COOLDOWN_MS = 300_000;
 
     /**
      * The tenant's fallback chain for the request's model, and what decides whether a fallback may
@@ -75,7 +77,7 @@ final class Attempts implements RouteAttempts {
                 if (s.available(now)) {
                     candidates.add(s);
                 } else if (s.healthy()) {
-                    long wait = s.breaker().msUntilProbe(now);
+                    long wait = Math.max(s.breaker().msUntilProbe(now), s.msUntilWarm(now));
                     msUntilProbe = msUntilProbe < 0 ? wait : Math.min(msUntilProbe, wait);
                 }
             }
@@ -125,6 +127,14 @@ final class Attempts implements RouteAttempts {
         }
         if (result != Result.NEUTRAL) {
             registry.reported(state, result == Result.FAILED);
+        }
+    }
+
+    @Override
+    public void coolDown(long millis) {
+        if (state != null && millis > 0) {
+            state.coolDown(Math.min(millis, MAX_COOLDOWN_MS), System.nanoTime());
+            registry.cooledDown(pool.name);
         }
     }
 

@@ -111,6 +111,12 @@ public final class UpstreamRegistry {
         }
     }
 
+    void cooledDown(String pool) {
+        if (metrics != null) {
+            metrics.upstreamCooldown(pool);
+        }
+    }
+
     void retryRefused(String pool) {
         if (metrics != null) {
             metrics.upstreamRetryRefused(pool);

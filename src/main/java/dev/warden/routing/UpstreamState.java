@@ -14,6 +14,8 @@ public final class UpstreamState {
     private final CircuitBreaker breaker;
     private final AtomicInteger outstanding = new AtomicInteger();
     private volatile boolean healthy = true;
+    /** Until when it rests after a 429 with {@code Retry-After} ({@link System#nanoTime()}; 0: not resting). */
+    private volatile long coolUntilNanos;
     private int checksInARow;
     private boolean lastCheckPassed = true;
 
@@ -46,7 +48,24 @@ public final class UpstreamState {
 
     /** Whether the balancer may consider it now. */
     boolean available(long nowNanos) {
-        return healthy && breaker.mayAllow(nowNanos);
+        return healthy && !cooling(nowNanos) && breaker.mayAllow(nowNanos);
+    }
+
+    /** It said it has had enough for now (429 with {@code Retry-After}): no request goes to it for {@code millis}. */
+    void coolDown(long millis, long nowNanos) {
+        long until = nowNanos + millis * 1_000_000L;
+        if (until - coolUntilNanos > 0) {
+            coolUntilNanos = until;
+        }
+    }
+
+    boolean cooling(long nowNanos) {
+        return coolUntilNanos != 0 && coolUntilNanos - nowNanos > 0;
+    }
+
+    /** Milliseconds until its rest ends (0: not resting). */
+    long msUntilWarm(long nowNanos) {
+        return cooling(nowNanos) ? (coolUntilNanos - nowNanos) / 1_000_000L + 1 : 0;
     }
 
     void started() {

@@ -8,11 +8,12 @@ package dev.warden.sim;
  * (hostile event streams), {@code no-usage}, {@code close} (answer with {@code Connection: close}),
  * {@code pace=5} (stream 5 tokens per second, whatever the sim's own pace), {@code retry-after=2}
  * (with a status: add {@code Retry-After: 2}), {@code reset-head} (cut the connection before any
- * answer).
+ * answer), {@code context-exceeded} (400: the prompt is over the model's context window, in the
+ * provider's words).
  */
 record Faults(int status, int delayMs, boolean stall, int resetAfter, String tenant, String sse, boolean noUsage,
-              boolean closeConnection, int tokensPerSecond, int retryAfter, boolean resetHead) {
-    static final Faults NONE = new Faults(0, 0, false, -1, null, null, false, false, 0, -1, false);
+              boolean closeConnection, int tokensPerSecond, int retryAfter, boolean resetHead, boolean contextExceeded) {
+    static final Faults NONE = new Faults(0, 0, false, -1, null, null, false, false, 0, -1, false, false);
 
     static Faults parse(String header) {
         if (header == null || header.isBlank()) {
@@ -29,6 +30,7 @@ record Faults(int status, int delayMs, boolean stall, int resetAfter, String ten
         int pace = 0;
         int retryAfter = -1;
         boolean resetHead = false;
+        boolean context = false;
         for (String part : header.split(",")) {
             String p = part.strip();
             int eq = p.indexOf('=');
@@ -47,12 +49,13 @@ record Faults(int status, int delayMs, boolean stall, int resetAfter, String ten
                     case "pace" -> pace = Integer.parseInt(v);
                     case "retry-after" -> retryAfter = Integer.parseInt(v);
                     case "reset-head" -> resetHead = true;
+                    case "context-exceeded" -> context = true;
                     default -> { }
                 }
             } catch (NumberFormatException ignored) {
                 // a malformed knob is ignored: the sim is a test tool, not a validator
             }
         }
-        return new Faults(status, delay, stall, resetAfter, tenant, sse, noUsage, close, pace, retryAfter, resetHead);
+        return new Faults(status, delay, stall, resetAfter, tenant, sse, noUsage, close, pace, retryAfter, resetHead, context);
     }
 }

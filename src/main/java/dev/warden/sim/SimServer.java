@@ -230,6 +230,13 @@ public final class SimServer {
             req.connection().close();
             return;
         }
+        if (faults.contextExceeded()) {
+            json(res, 400, personality.kind() == ProviderKind.ANTHROPIC
+                    ? "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"prompt is too long: 9000 tokens > 8192 maximum\"}}"
+                    : "{\"error\":{\"message\":\"This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 "
+                    + "tokens.\",\"type\":\"invalid_request_error\",\"param\":\"messages\",\"code\":\"context_length_exceeded\"}}");
+            return;
+        }
         if (faults.status() > 0) {
             if (faults.retryAfter() >= 0) {
                 res.putHeader("Retry-After", Integer.toString(faults.retryAfter()));

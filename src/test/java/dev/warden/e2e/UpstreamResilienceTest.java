@@ -48,6 +48,10 @@ class UpstreamResilienceTest {
     private SimServer b;
     private SimServer c1;
     private SimServer c2;
+    /** Alone in their pools, each the first choice of a model that falls back to fb-cheap. */
+    private SimServer busy;
+    private SimServer broken;
+    private SimServer small;
     private NetServer garbage;
     private int deadPort;
     private TestGateway gw;
@@ -59,6 +63,9 @@ class UpstreamResilienceTest {
         b = sim("us");
         c1 = sim("eu");
         c2 = sim("eu");
+        busy = sim("eu");
+        broken = sim("eu");
+        small = sim("eu");
         garbage = vertx.createNetServer().connectHandler(socket -> socket.handler(bytes -> {
             socket.write(Buffer.buffer("this is not HTTP at all\r\n\r\n")).onComplete(v -> socket.close());
         })).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
@@ -98,6 +105,15 @@ class UpstreamResilienceTest {
                           fba2:
                             upstreams:
                               - { url: "http://127.0.0.1:%d", region: eu }
+                          fbbusy:
+                            upstreams:
+                              - { url: "http://127.0.0.1:%d", region: eu }
+                          fbbroken:
+                            upstreams:
+                              - { url: "http://127.0.0.1:%d", region: eu }
+                          fbsmall:
+                            upstreams:
+                              - { url: "http://127.0.0.1:%d", region: eu }
                           nobudget:
                             circuitBreaker: { failures: 1000 }
                             retries: { maxRetries: 2, budgetPercent: 0, minPerSecond: 0 }
@@ -105,7 +121,8 @@ class UpstreamResilienceTest {
                               - { url: "http://127.0.0.1:%d", region: eu }
                               - { url: "http://127.0.0.1:%d", region: eu }
                         """.formatted(a1.port(), a2.port(), b.port(), c1.port(), c2.port(), c1.port(), c2.port(),
-                        garbage.actualPort(), deadPort, c1.port(), b.port(), a2.port(), deadPort, a2.port()))
+                        garbage.actualPort(), deadPort, c1.port(), b.port(), a2.port(), busy.port(), broken.port(), small.port(),
+                        deadPort, a2.port()))
                 .replace("models:\n", """
                         models:
                           ha-model: { pool: ha }
@@ -117,10 +134,14 @@ class UpstreamResilienceTest {
                           fb-pricey: { pool: fbc1, price: { inputPer1k: 5000, outputPer1k: 5000 } }
                           fb-us: { pool: fbus, price: { inputPer1k: 10, outputPer1k: 10 } }
                           fb-cheap: { pool: fba2, price: { inputPer1k: 100, outputPer1k: 300 } }
+                          fb-busy: { pool: fbbusy, price: { inputPer1k: 1000, outputPer1k: 1000 } }
+                          fb-broken: { pool: fbbroken, price: { inputPer1k: 1000, outputPer1k: 1000 } }
+                          fb-small: { pool: fbsmall, price: { inputPer1k: 1000, outputPer1k: 1000 } }
                         """)
                 .replace("models: [echo, gpt-sim, us-only]", "models: [echo, gpt-sim, us-only, ha-model, checked-model, weighted-model, junk-model, nobudget-model]")
                 .replace("models: [echo, gpt-sim, embed-sim, scorer, us-only]", "models: [echo, gpt-sim, embed-sim, scorer, us-only, ha-model,"
-                        + " fb-primary, fb-pricey, fb-us, fb-cheap]\n    fallbacks: { fb-primary: [fb-pricey, fb-us, fb-cheap] }"),
+                        + " fb-primary, fb-pricey, fb-us, fb-cheap, fb-busy, fb-broken, fb-small]\n"
+                        + "    fallbacks: { fb-primary: [fb-pricey, fb-us, fb-cheap], fb-busy: [fb-cheap], fb-broken: [fb-cheap], fb-small: [fb-cheap] }"),
                 Databases.fresh(Databases.Kind.SQLITE));
     }
 
@@ -365,6 +386,55 @@ class UpstreamResilienceTest {
         for (int i = 0; i < 6; i++) {
             assertThat(call("acme", "fb-primary").headers().firstValue("X-Model")).hasValue("fb-cheap");
         }
+    }
+
+    /** The ledger rows of one answer: (model, status) of every upstream call, in order. */
+    private List<String> calls(HttpResponse<String> r) throws Exception {
+        return gw.usageRows("acme", r.headers().firstValue("X-Request-ID").orElseThrow()).stream()
+                .map(row -> row.model() + " " + row.status()).toList();
+    }
+
+    @Test
+    void a429RestsItsUpstreamForItsRetryAfterAndTheRequestGoesElsewhere() throws Exception {
+        busy.faults("status=429,retry-after=3");
+        HttpResponse<String> r = call("acme", "fb-busy");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.headers().firstValue("X-Model")).hasValue("fb-cheap");
+        assertThat(calls(r)).as("each try is in the ledger").containsExactly("fb-busy 429", "fb-cheap 200");
+        assertThat(gw.metric("warden_upstream_cooldowns_total", "pool=\"fbbusy\"")).isEqualTo(1);
+        HttpResponse<String> again = call("acme", "fb-busy");
+        assertThat(again.headers().firstValue("X-Model")).hasValue("fb-cheap");
+        assertThat(busy.requestCount()).as("resting: the next request does not try it").isEqualTo(1);
+        assertThat(calls(again)).containsExactly("fb-cheap 200");
+
+        // a model with upstreams left is retried on another one of them (initech: eu only)
+        a1.faults("status=429,retry-after=3");
+        for (int i = 0; i < 4; i++) {
+            assertThat(call("initech", "ha-model").statusCode()).isEqualTo(200);
+        }
+        assertThat(a1.requestCount()).as("asked once, then left to rest").isEqualTo(1);
+        assertThat(b.requestCount()).as("never another region").isZero();
+    }
+
+    @Test
+    void a5xxOrAPromptOverTheContextWindowFallsBackToTheNextModel() throws Exception {
+        broken.faults("status=500");
+        HttpResponse<String> r = call("acme", "fb-broken");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(calls(r)).containsExactly("fb-broken 500", "fb-cheap 200");
+
+        small.faults("context-exceeded");
+        HttpResponse<String> big = call("acme", "fb-small");
+        assertThat(big.statusCode()).as(big.body()).isEqualTo(200);
+        assertThat(big.headers().firstValue("X-Model")).hasValue("fb-cheap");
+        assertThat(calls(big)).containsExactly("fb-small 400", "fb-cheap 200");
+
+        // without a next model the upstream's answer is the client's
+        a1.faults("context-exceeded");
+        a2.faults("context-exceeded");
+        HttpResponse<String> alone = call("initech", "ha-model");
+        assertThat(alone.statusCode()).isEqualTo(400);
+        assertThat(alone.body()).contains("maximum context length");
     }
 
     @Test

@@ -240,19 +240,26 @@ public final class TestGateway implements AutoCloseable {
     }
 
     /**
-     * The ledger row of one request, waiting (5 s at most) for it: a row is queued when its exchange
-     * completes, which may be just after the client has its answer.
+     * The ledger row of one request's answer (its last row: calls that did not become the answer
+     * come before it), waiting (5 s at most) for it: a row is queued when its exchange completes,
+     * which may be just after the client has its answer.
      */
     public UsageRecord usageRow(String tenant, String requestId) throws InterruptedException {
+        List<UsageRecord> rows = usageRows(tenant, requestId);
+        return rows.get(rows.size() - 1);
+    }
+
+    /** Every ledger row of one request, in order (waiting, 5 s at most, for at least one). */
+    public List<UsageRecord> usageRows(String tenant, String requestId) throws InterruptedException {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (true) {
             if (!ledger.flush(5000)) {
                 throw new AssertionError("ledger writer did not drain in 5 s");
             }
-            for (UsageRecord r : store.ledger().usage(tenant, 0, Long.MAX_VALUE)) {
-                if (r.requestId().equals(requestId)) {
-                    return r;
-                }
+            List<UsageRecord> rows = store.ledger().usage(tenant, 0, Long.MAX_VALUE).stream()
+                    .filter(r -> r.requestId().equals(requestId)).toList();
+            if (!rows.isEmpty()) {
+                return rows;
             }
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("no ledger row for request " + requestId);
