@@ -57,21 +57,25 @@ class ProviderCredentialsTest {
                           openai-pool:
                             credential: { type: bearer, secretFile: "%s" }
                             upstreams: [ { url: "http://127.0.0.1:%d", region: eu } ]
+                          openai-keyless:
+                            upstreams: [ { url: "http://127.0.0.1:%d", region: eu } ]
                           azure-pool:
                             provider: azure-openai
                             apiVersion: "%s"
                             credential: { type: header, secretFile: "%s" }
                             upstreams: [ { url: "http://127.0.0.1:%d", region: eu } ]
-                        """.formatted(dir.resolve("openai.key"), openai.port(), AZURE_VERSION, dir.resolve("azure.key"), azure.port()))
+                        """.formatted(dir.resolve("openai.key"), openai.port(), openai.port(), AZURE_VERSION, dir.resolve("azure.key"),
+                        azure.port()))
                 .replace("models:\n", """
                         models:
                           platform-echo: { pool: openai-pool, upstreamName: echo }
                           reasoner: { pool: openai-pool, upstreamName: gpt-sim, maxTokensField: max_completion_tokens }
+                          keyless: { pool: openai-keyless, upstreamName: gpt-sim }
                           azure-gpt: { pool: azure-pool, upstreamName: gpt-4o-deploy, price: { inputPer1k: 500, outputPer1k: 1500 } }
                           azure-embed: { pool: azure-pool, upstreamName: embed-deploy }
                         """)
                 .replace("models: [echo, gpt-sim, embed-sim, scorer, us-only]",
-                        "models: [echo, gpt-sim, embed-sim, scorer, us-only, platform-echo, reasoner, azure-gpt, azure-embed]"),
+                        "models: [echo, gpt-sim, embed-sim, scorer, us-only, platform-echo, reasoner, keyless, azure-gpt, azure-embed]"),
                 Databases.fresh(Databases.Kind.SQLITE));
     }
 
@@ -143,6 +147,27 @@ class ProviderCredentialsTest {
         assertThat(r.body()).doesNotContain("azure-platform-key").doesNotContain("subscription key").doesNotContain(gw.key("acme"));
         UsageRecord row = gw.usageRow("acme", r.headers().firstValue("X-Request-ID").orElseThrow());
         assertThat(row.inputTokens() + row.outputTokens()).as("nothing was generated").isZero();
+    }
+
+    @Test
+    void aMissingProviderKeyIsTheSameCleanBadGateway() throws Exception {
+        HttpResponse<String> r = call("keyless"); // a pool whose credential was forgotten, in front of a server that wants one
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(JSON.readTree(r.body()).path("code").asText()).isEqualTo("upstream_auth_failed");
+        assertThat(r.body()).doesNotContain("Incorrect API key");
+    }
+
+    @Test
+    void aKeyedOpenAiServerStreamsWithItsUsageRead() throws Exception {
+        HttpResponse<String> r = Http.post(gw.dataUrl("/v1/chat/completions"),
+                "{\"model\":\"reasoner\",\"max_tokens\":5,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}",
+                "Authorization", bearer(gw.key("acme")));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).contains("data: [DONE]");
+        assertThat(openai.lastHeaders().get("Authorization")).isEqualTo("Bearer " + openAiKey.get());
+        UsageRecord row = gw.usageRow("acme", r.headers().firstValue("X-Request-ID").orElseThrow());
+        assertThat(row.inputTokens()).isEqualTo(2);
+        assertThat(row.outputTokens()).isEqualTo(5);
     }
 
     @Test

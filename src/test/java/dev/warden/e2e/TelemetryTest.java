@@ -90,6 +90,39 @@ class TelemetryTest {
     }
 
     @Test
+    void aCallThatDidNotBecomeTheAnswerIsAnEventOfTheSpan() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        List<Buffer> exported = new CopyOnWriteArrayList<>();
+        HttpServer collector = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
+            exported.add(b);
+            req.response().putHeader("Content-Type", "application/x-protobuf").end();
+        })).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
+        try (TestGateway gw = new TestGateway(yaml -> yaml + """
+
+                telemetry:
+                  tracing: true
+                  otlpEndpoint: "http://127.0.0.1:%d/v1/traces"
+                """.formatted(collector.actualPort()))) {
+            gw.eu.faults("status=429,retry-after=5"); // eu is busy: a request sent there goes on to us
+            for (int i = 0; i < 20 && gw.eu.requestCount() == 0; i++) {
+                assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(gw.key("acme")))
+                        .statusCode()).isEqualTo(200);
+            }
+            assertThat(gw.eu.requestCount()).as("one request tried eu first").isEqualTo(1);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            String text = "";
+            while (!text.contains("warden.upstream_try") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                byte[] all = exported.stream().map(Buffer::getBytes).reduce(new byte[0], TelemetryTest::concat);
+                text = new String(all, StandardCharsets.ISO_8859_1);
+            }
+            assertThat(text).contains("warden.upstream_try", "upstream_429", "127.0.0.1:" + gw.eu.port());
+        } finally {
+            vertx.close().await(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void theAccessLogHasMetadataOnlyUnlessTheTenantOptsIn() throws Exception {
         List<String> lines = new CopyOnWriteArrayList<>();
         try (TestGateway gw = new TestGateway(yaml -> yaml, Databases.fresh(Databases.Kind.SQLITE))) {
