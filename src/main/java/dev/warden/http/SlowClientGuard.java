@@ -1,5 +1,8 @@
 package dev.warden.http;
 
+import dev.warden.problem.ClientErrors;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -31,8 +34,7 @@ import java.util.function.Function;
  * audit, metrics), which names the request id the answer carries.
  */
 final class SlowClientGuard {
-    private static final String TIMEOUT_BODY = "{\"type\":\"https://warden.dev/errors/request_timeout\",\"title\":\"Request timeout\","
-            + "\"status\":408,\"code\":\"request_timeout\",\"detail\":\"The request was sent too slowly.\"}";
+    private static final String TIMEOUT_BODY = ClientErrors.openAi(GatewayError.of(ErrorCode.REQUEST_TIMEOUT, "The request was sent too slowly."));
 
     private enum Phase { IDLE, HEAD, BODY, DONE }
 
