@@ -27,15 +27,9 @@ final class SimMessages {
         String model = body.path("model").asText("unknown");
         int prompt = SimText.countPrompt(body) + SimText.countSystem(body.get("system"));
         int max = Math.max(1, body.path("max_tokens").asInt());
-        String content;
-        int completion;
-        if (model.equals("echo")) {
-            content = SimReplies.headersAsJson(req.headers());
-            completion = SimText.count(content);
-        } else {
-            completion = max;
-            content = SimReplies.replyText(completion, options.region());
-        }
+        SimReplies.Reply reply = SimReplies.reply(model, req.headers(), max, options.region());
+        String content = reply.content();
+        int completion = reply.tokens();
         String tool = forcedTool(body);
         if (body.path("stream").asBoolean(false)) {
             stream(vertx, res, options, faults, id, model, content, prompt, completion, tool);

@@ -27,6 +27,19 @@ final class SimReplies {
         return MAPPER.valueToTree(seen).toString();
     }
 
+    /** What a model answers and how many tokens that is: the echo model the request's headers, any other {@code max} words. */
+    record Reply(String content, int tokens) {
+    }
+
+    static Reply reply(String model, MultiMap headers, int max, String region) {
+        if (model.equals("echo")) {
+            String content = headersAsJson(headers);
+            return new Reply(content, SimText.count(content));
+        }
+        int tokens = Math.max(1, max);
+        return new Reply(replyText(tokens, region), tokens);
+    }
+
     static String replyText(int tokens, String region) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < tokens; i++) {

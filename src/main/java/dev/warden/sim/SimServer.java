@@ -262,15 +262,9 @@ public final class SimServer {
                 boolean chat = call.operation().equals("chat");
                 int prompt = SimText.countPrompt(body);
                 int max = body.path("max_tokens").asInt(body.path("max_completion_tokens").asInt(options.defaultTokens()));
-                String content;
-                int completion;
-                if (model.equals("echo")) {
-                    content = SimReplies.headersAsJson(req.headers());
-                    completion = SimText.count(content);
-                } else {
-                    completion = Math.max(1, max);
-                    content = SimReplies.replyText(completion, options.region());
-                }
+                SimReplies.Reply reply = SimReplies.reply(model, req.headers(), max, options.region());
+                String content = reply.content();
+                int completion = reply.tokens();
                 String tool = chat ? SimReplies.forcedTool(body) : null;
                 if (tool != null) { // a forced tool choice: the model calls the tool
                     boolean usage = body.path("stream_options").path("include_usage").asBoolean(false);

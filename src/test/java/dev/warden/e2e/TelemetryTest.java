@@ -54,16 +54,21 @@ class TelemetryTest {
         }
     }
 
+    /** An OTLP/HTTP collector on loopback: what it was sent, and each request's content type and path. */
+    private static HttpServer collector(Vertx vertx, List<Buffer> exported, List<String> types) throws Exception {
+        return vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
+            types.add(req.getHeader("Content-Type") + " " + req.path());
+            exported.add(b);
+            req.response().putHeader("Content-Type", "application/x-protobuf").end();
+        })).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
+    }
+
     @Test
     void spansAreExportedOverOtlpWithTheTenantAndTheTraceSentUpstream() throws Exception {
         Vertx vertx = Vertx.vertx();
         List<Buffer> exported = new CopyOnWriteArrayList<>();
         List<String> types = new CopyOnWriteArrayList<>();
-        HttpServer collector = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
-            types.add(req.getHeader("Content-Type") + " " + req.path());
-            exported.add(b);
-            req.response().putHeader("Content-Type", "application/x-protobuf").end();
-        })).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
+        HttpServer collector = collector(vertx, exported, types);
         try (TestGateway gw = new TestGateway(yaml -> yaml + """
 
                 telemetry:
@@ -93,10 +98,7 @@ class TelemetryTest {
     void aCallThatDidNotBecomeTheAnswerIsAnEventOfTheSpan() throws Exception {
         Vertx vertx = Vertx.vertx();
         List<Buffer> exported = new CopyOnWriteArrayList<>();
-        HttpServer collector = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
-            exported.add(b);
-            req.response().putHeader("Content-Type", "application/x-protobuf").end();
-        })).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
+        HttpServer collector = collector(vertx, exported, new CopyOnWriteArrayList<>());
         try (TestGateway gw = new TestGateway(yaml -> yaml + """
 
                 telemetry:

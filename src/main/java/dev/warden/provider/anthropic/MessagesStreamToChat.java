@@ -26,8 +26,7 @@ public final class MessagesStreamToChat implements StreamTranslator {
     private final StringBuilder text = new StringBuilder();
     private String id = "msg";
     private String model = "";
-    private long inputTokens = -1;
-    private long outputTokens = -1;
+    private final StreamUsage tokens = new StreamUsage();
     private boolean stopped;
 
     /** {@code includeUsage}: the client asked for the usage chunk ({@code stream_options.include_usage}). */
@@ -51,10 +50,7 @@ public final class MessagesStreamToChat implements StreamTranslator {
                 JsonNode m = e.path("message");
                 id = m.path("id").asText(id);
                 model = m.path("model").asText(model);
-                Usage u = Answers.usage(m.path("usage"));
-                if (u != null) {
-                    inputTokens = u.inputTokens();
-                }
+                tokens.messageStart(e);
                 ObjectNode delta = MAPPER.createObjectNode().put("role", "assistant").put("content", "");
                 out.event(null, chunk(delta, null).toString());
             }
@@ -87,13 +83,7 @@ public final class MessagesStreamToChat implements StreamTranslator {
                 }
             }
             case "message_delta" -> {
-                JsonNode usage = e.path("usage");
-                if (usage.has("output_tokens")) {
-                    outputTokens = Math.max(0, usage.path("output_tokens").asLong());
-                }
-                if (usage.has("input_tokens")) {
-                    inputTokens = Answers.usage(usage).inputTokens();
-                }
+                tokens.messageDelta(e);
                 String reason = StopReasons.toOpenAi(e.path("delta").path("stop_reason").asText(null));
                 if (reason != null) {
                     out.event(null, chunk(MAPPER.createObjectNode(), reason).toString());
@@ -128,7 +118,7 @@ public final class MessagesStreamToChat implements StreamTranslator {
 
     @Override
     public Usage usage() {
-        return outputTokens < 0 ? null : new Usage(Math.max(0, inputTokens), outputTokens);
+        return tokens.usage();
     }
 
     @Override

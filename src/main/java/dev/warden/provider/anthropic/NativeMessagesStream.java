@@ -14,8 +14,7 @@ import java.io.IOException;
 public final class NativeMessagesStream implements StreamTranslator {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private final StringBuilder text = new StringBuilder();
-    private long inputTokens = -1;
-    private long outputTokens = -1;
+    private final StreamUsage tokens = new StreamUsage();
 
     @Override
     public Step onEvent(String name, String data, Events out) {
@@ -30,26 +29,13 @@ public final class NativeMessagesStream implements StreamTranslator {
         }
         String type = e.get("type").textValue();
         switch (type) {
-            case "message_start" -> {
-                Usage u = Answers.usage(e.path("message").path("usage"));
-                if (u != null) {
-                    inputTokens = u.inputTokens();
-                }
-            }
+            case "message_start" -> tokens.messageStart(e);
             case "content_block_delta" -> {
                 if ("text_delta".equals(e.path("delta").path("type").asText())) {
                     text.append(e.path("delta").path("text").asText(""));
                 }
             }
-            case "message_delta" -> {
-                JsonNode usage = e.path("usage");
-                if (usage.has("output_tokens")) {
-                    outputTokens = Math.max(0, usage.path("output_tokens").asLong());
-                }
-                if (usage.has("input_tokens")) {
-                    inputTokens = Answers.usage(usage).inputTokens();
-                }
-            }
+            case "message_delta" -> tokens.messageDelta(e);
             case "error" -> {
                 out.event("error", e.toString());
                 return Step.UPSTREAM_ERROR;
@@ -66,7 +52,7 @@ public final class NativeMessagesStream implements StreamTranslator {
 
     @Override
     public Usage usage() {
-        return outputTokens < 0 ? null : new Usage(Math.max(0, inputTokens), outputTokens);
+        return tokens.usage();
     }
 
     @Override
