@@ -4,6 +4,8 @@
 # the sim used over 14 s, from /proc, per request and (Warden) by thread. Compares the limiter stores on the same machine.
 # Knobs (env): STORE (redis | local, default redis), LIMITS (the tier's limits, YAML flow map),
 #              WARMUP (seconds of full load before measuring, default 40: the JIT's compilation settles),
+#              PROVIDER=anthropic (the sim speaks the Messages API behind an x-api-key: every request is
+#              translated both ways),
 #              JFR=1 (also record 10 s of Java Flight Recorder into $OUT/rec.jfr; JFR_SETTINGS: a .jfc, default profile)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -18,6 +20,11 @@ BENCH_WORK=$W
 source "$ROOT/bench/lib/warden.sh"
 LIMITER=""
 [ "$STORE" = redis ] && LIMITER="limiter: { store: redis, namespace: prof$RANDOM$RANDOM }"
+if [ "${PROVIDER:-openai}" = anthropic ]; then
+  head -c 24 /dev/urandom | base64 > "$W/sim.key"
+  SIM_ARGS="--provider anthropic --key-file $W/sim.key"
+  POOL_EXTRA="provider: anthropic, credential: { type: header, secretFile: sim.key },"
+fi
 one_tenant_warden $P_SIM $P_DATA $P_ADMIN bench "$LIMITS" "$LIMITER"
 SIM=$SIM_PID
 # warm-up: on two cores C2 still takes ~0.4 of a core for the first ~25 s at full load (session 8)

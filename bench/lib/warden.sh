@@ -11,9 +11,11 @@ PIDS=()
 bench_cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "${BENCH_WORK:-}"; }
 trap bench_cleanup EXIT
 
-# The sim on PORT (2 event loops), its output in LOG; its pid in SIM_PID.
+# The sim on PORT (2 event loops), its output in LOG; its pid in SIM_PID. SIM_ARGS: more sim
+# options (a provider personality: --provider anthropic --key-file FILE).
 start_sim() {
-  "$JAVA_BIN" $(default_java_opts "$JAVA_BIN") -jar "$JAR" sim --port "$1" --region eu --instances 2 > "$2" 2>&1 &
+  # shellcheck disable=SC2086
+  "$JAVA_BIN" $(default_java_opts "$JAVA_BIN") -jar "$JAR" sim --port "$1" --region eu --instances 2 ${SIM_ARGS:-} > "$2" 2>&1 &
   SIM_PID=$!; PIDS+=($SIM_PID)
 }
 
@@ -30,7 +32,8 @@ serve() {
 
 # A config for one Warden (data DATA_PORT, admin ADMIN_PORT) in front of the sim on SIM_PORT: model
 # gpt-sim, one tenant TENANT with KEY on tier "t" whose limits are LIMITS (a YAML flow map, or
-# "{}"), and EXTRA (more top-level YAML, may be empty). Written to FILE.
+# "{}"), and EXTRA (more top-level YAML, may be empty). POOL_EXTRA: more settings of the pool
+# (provider, credential; YAML flow-map entries ending in a comma). Written to FILE.
 one_tenant_config() {
   local file=$1 data=$2 admin=$3 sim=$4 dir=$5 tenant=$6 key=$7 limits=$8 extra=${9:-}
   cat > "$file" <<YAML
@@ -38,7 +41,7 @@ listeners: { data: { host: 127.0.0.1, port: $data }, admin: { host: 127.0.0.1, p
 dataDir: $dir
 telemetry: { accessLog: false }
 $extra
-pools: { sim: { upstreams: [ { url: "http://127.0.0.1:$sim", region: eu } ] } }
+pools: { sim: { ${POOL_EXTRA:-} upstreams: [ { url: "http://127.0.0.1:$sim", region: eu } ] } }
 models: { gpt-sim: { pool: sim, price: { inputPer1k: 500, outputPer1k: 1500 } } }
 tiers: { t: { description: bench, limits: $limits } }
 tenants: { $tenant: { tier: t, regions: [eu], models: [gpt-sim], keys: [ { key: "$key" } ] } }
