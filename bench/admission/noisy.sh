@@ -28,7 +28,7 @@ dataDir: $W/data
 telemetry: { accessLog: false }
 pools:
   sim:
-    capacity: { seats: $SEATS, seatTokens: 1000000, maxQueuePerTenant: 5000, queueTimeoutMs: 120000, batchSharePercent: 10 }
+    capacity: { seats: $SEATS, seatUnits: 1000000, maxQueuePerTenant: 5000, queueTimeoutMs: 120000, batchSharePercent: 10 }
     upstreams: [ { url: "http://127.0.0.1:$P_SIM", region: eu } ]
 models: { gpt-sim: { pool: sim, price: { inputPer1k: 500, outputPer1k: 1500 } } }
 tiers:

@@ -4,20 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.warden.config.Budget;
 import dev.warden.config.ModelConfig;
 import dev.warden.config.PoolConfig;
-import dev.warden.config.Price;
 import dev.warden.config.RateLimits;
 import dev.warden.config.Snapshot;
 import dev.warden.config.Tenant;
-import dev.warden.exchange.CostEstimate;
+import dev.warden.exchange.Metered;
 import dev.warden.exchange.RequestBody;
 import dev.warden.exchange.RequestContext;
-import dev.warden.exchange.SelectedRoute;
 import dev.warden.pipeline.Completion;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.Key;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
-import dev.warden.pipeline.Usage;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
 import io.vertx.core.Future;
@@ -29,9 +26,9 @@ import java.util.function.ToLongFunction;
 /**
  * Admit: the worst-case cost of every model call, before anything is forwarded
  * ({@link CostEstimator}; a malformed {@code max_tokens} or {@code n} is 400, a prompt beyond the
- * model's context 413), then the tenant's limits ({@link Limiter}): concurrency, request and token
- * rates of the tenant and of the key, charged with that worst case and settled on completion with
- * what was really used. A refusal is 429 with {@code Retry-After}; every answer carries the
+ * model's context 413), then the tenant's limits ({@link Limiter}): concurrency, request, token and
+ * compute-unit rates of the tenant, key, end user and model, charged with that worst case and
+ * settled on completion with what was really used ({@code Metered}, the ledger's reckoning too). A refusal is 429 with {@code Retry-After}; every answer carries the
  * {@code RateLimit-Policy} and {@code RateLimit} headers (IETF httpapi draft) of the limits that
  * apply. Limits, pacing, hard budgets and token quotas are decided and reserved at once by the
  * {@link LimiterStore} (this process's, or one shared by every replica); then the pool's seats,
@@ -48,9 +45,8 @@ public final class AdmitStage implements Stage {
     private final FairQueues queues;
     private final ToLongFunction<String> pace;
 
-    /** What an admitted request holds until it ends, and the prices its real cost is settled at. */
-    private record Holds(LimiterStore.Hold hold, Price price, CostEstimate estimate,
-                         SeatQueue.Held seats) {
+    /** What an admitted request holds until it ends: its reservations and its pool seats. */
+    private record Holds(LimiterStore.Hold hold, SeatQueue.Held seats) {
     }
 
     /**
@@ -106,23 +102,22 @@ public final class AdmitStage implements Stage {
                 endUser(exchange), model.name()), tenant.limits(), r.estimate(), paced, quotas(tenant.limits()));
         PoolConfig pool = exchange.require(RequestContext.SNAPSHOT).config().pools().get(model.pool());
         LimiterStore.SeatAsk seatAsk = queues == null || pool == null || pool.capacity() == null || vertx == null ? null
-                : new LimiterStore.SeatAsk(pool.name(), pool.capacity(), pool.capacity().seatsFor(ask.worstTokens()),
+                : new LimiterStore.SeatAsk(pool.name(), pool.capacity(), pool.capacity().seatsFor(ask.worstCompute()),
                         tenant.limits().weight(), isBatch(exchange));
         Future<LimiterStore.Admitted> answer = limits.admit(ask, seatAsk);
         if (answer.succeeded()) { // decided on this thread: no extra future
-            return admitted(exchange, tenant, model, ask, seatAsk, answer.result());
+            return admitted(exchange, tenant, seatAsk, answer.result());
         }
-        return answer.compose(a -> admitted(exchange, tenant, model, ask, seatAsk, a));
+        return answer.compose(a -> admitted(exchange, tenant, seatAsk, a));
     }
 
-    private Future<Outcome> admitted(Exchange exchange, Tenant tenant, ModelConfig model, LimiterStore.Ask ask, LimiterStore.SeatAsk seatAsk,
-                                     LimiterStore.Admitted admitted) {
+    private Future<Outcome> admitted(Exchange exchange, Tenant tenant, LimiterStore.SeatAsk seatAsk, LimiterStore.Admitted admitted) {
         LimiterStore.Answer a = admitted.answer();
         RateLimitHeaders.apply(exchange, a.policies(), a.refusal() == null ? -1 : a.retryAfterSeconds());
         if (a.refusal() != null) {
             return Outcome.rejectNow(a.refusal());
         }
-        Holds holds = new Holds(a.hold(), model.price(), ask.estimate(), admitted.seats());
+        Holds holds = new Holds(a.hold(), admitted.seats());
         if (seatAsk == null || admitted.seats() != null) { // no seats to take, or the store took them with the admission
             exchange.put(HOLDS, holds);
             return Outcome.continueNow();
@@ -140,16 +135,16 @@ public final class AdmitStage implements Stage {
         return queue.acquire(tenant, seatAsk.seats(), seatAsk.weight(), seatAsk.batch(), vertx.getOrCreateContext())
                 .transform(ar -> {
                     if (ar.failed()) {
-                        holds.hold().settle(0, 0); // it never ran: everything it reserved comes back
+                        holds.hold().settle(LimiterStore.Used.NOTHING); // it never ran: everything it reserved comes back
                         return Future.failedFuture(ar.cause());
                     }
                     return switch (ar.result()) {
                         case SeatQueue.Held seats -> {
-                            exchange.put(HOLDS, new Holds(holds.hold(), holds.price(), holds.estimate(), seats));
+                            exchange.put(HOLDS, new Holds(holds.hold(), seats));
                             yield Outcome.continueNow();
                         }
                         case Refusal refusal -> {
-                            holds.hold().settle(0, 0);
+                            holds.hold().settle(LimiterStore.Used.NOTHING);
                             exchange.addResponseHeader("Retry-After", Long.toString(refusal.retryAfterSeconds()));
                             yield Outcome.rejectNow(refusal.error());
                         }
@@ -185,17 +180,8 @@ public final class AdmitStage implements Stage {
         if (holds == null) {
             return;
         }
-        Usage used = completion.usage();
-        // What the upstream reported, or (when it reported nothing) what the relay counted from the
-        // text it relayed. An answer with neither (no usage, text too long to keep) is settled at
-        // its worst case; a request that never got an answer used nothing.
-        boolean answered = exchange.get(RequestContext.UPSTREAM_HEAD_NANOS) != null && completion.status() < 400;
-        boolean unreported = answered && used.inputTokens() == 0 && used.outputTokens() == 0;
-        long tokens = unreported ? holds.estimate().inputTokens() + holds.estimate().outputTokens() : used.inputTokens() + used.outputTokens();
-        SelectedRoute route = exchange.get(RequestContext.ROUTE); // its price share (a cache hit pays less)
-        long micros = unreported ? holds.estimate().costMicros()
-                : route != null ? route.costMicros(used) : used.costMicros(holds.price().inputPer1k(), holds.price().outputPer1k());
-        holds.hold().settle(tokens, micros);
+        Metered used = Metered.of(exchange, completion); // the ledger's reckoning too
+        holds.hold().settle(new LimiterStore.Used(used.tokens(), used.computeUnits(), used.costMicros()));
         if (holds.seats() != null) {
             holds.seats().release();
         }

@@ -2,6 +2,7 @@ package dev.warden.admission;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.warden.config.ModelConfig;
+import dev.warden.config.PredictCost;
 import dev.warden.config.Tenant;
 import dev.warden.exchange.CostEstimate;
 import dev.warden.exchange.RequestBody;
@@ -57,9 +58,11 @@ public final class CostEstimator {
     }
 
     public static Result estimate(Operation operation, RequestBody body, ModelConfig model, Tenant tenant) {
+        if (operation == Operation.PREDICT) {
+            return predict(body, model);
+        }
         if (!operation.modelInBody() || body == null) {
-            // predict: no tokens to count; its weight is one unit of the model's compute
-            return ok(new CostEstimate(0, 0, 0, model.computeWeight(), 0, false));
+            return ok(new CostEstimate(0, 0, 0, 0, 0, false));
         }
         boolean output = operation != Operation.EMBEDDINGS;
         int cap = model.maxOutputTokens();
@@ -109,8 +112,22 @@ public final class CostEstimator {
         }
         long out = (long) perChoice * choices;
         long cost = new Usage(input, out).costMicros(model.price().inputPer1k(), model.price().outputPer1k());
-        return ok(new CostEstimate(input, out, cost, Math.multiplyExact(input + out, model.computeWeight()), perChoice,
-                absent && output));
+        return ok(new CostEstimate(input, out, cost, model.computeUnits(input + out), perChoice, absent && output));
+    }
+
+    /**
+     * A predict call counts no tokens: its compute units and price are the model's predict cost for
+     * its items and bytes. A model without one has no predict route (nothing could be charged).
+     */
+    private static Result predict(RequestBody body, ModelConfig model) {
+        PredictCost cost = model.predict();
+        if (cost == null) {
+            return new Result(null, GatewayError.of(ErrorCode.OPERATION_UNSUPPORTED,
+                    "This model has no predict route.", "operation_unsupported"));
+        }
+        long bytes = body == null ? 0 : body.raw().length();
+        long items = PredictItems.count(body);
+        return ok(new CostEstimate(0, 0, cost.price().of(items, bytes), cost.computeUnits().of(items, bytes), 0, false));
     }
 
     /** From the fields the body stage read in its one validating pass: no second parse. */

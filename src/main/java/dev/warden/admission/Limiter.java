@@ -15,17 +15,18 @@ import java.util.concurrent.atomic.LongAdder;
  * The local limiter store: one per process, shared by every event loop, lock-free. A request is
  * admitted against every limit of its tenant at once, or against none: concurrency first, then
  * the request rates (tenant, key, end user, model), then the token rates of the same scopes,
- * charged with the request's worst-case tokens. A refusal by a later limit gives back what the earlier ones took. Settlement gives back
- * the tokens the request did not use and its concurrency seat. With {@code enforced: false}
+ * charged with the request's worst-case tokens, then the compute-unit rates, charged with its
+ * worst-case compute units. A refusal by a later limit gives back what the earlier ones took.
+ * Settlement gives back the tokens and compute units the request did not use and its seat. With {@code enforced: false}
  * (shadow mode) nothing is refused: what would have been is counted.
  */
 public final class Limiter {
-    /** What an admitted request holds until it settles: its seat, and the token buckets it charged. */
-    public record Reservation(String tenant, long tokens, boolean seat, List<Charge> tokenCharges) {
+    /** What an admitted request holds until it settles: its seat, and the token and compute buckets it charged. */
+    public record Reservation(String tenant, long tokens, long computeUnits, boolean seat, List<Charge> charges) {
     }
 
-    /** One token bucket a request charged: its key and its rate. */
-    public record Charge(String key, long perMinute) {
+    /** One token or compute bucket a request charged: what it counts, its key and its rate. */
+    public record Charge(RateLimits.Unit unit, String key, long perMinute) {
     }
 
     /** One policy's state for the {@code RateLimit} headers. */
@@ -42,12 +43,13 @@ public final class Limiter {
 
     private final Gcra requests = new Gcra();
     private final Gcra tokens = new Gcra();
+    private final Gcra compute = new Gcra();
     private final Gcra pacing = new Gcra();
     private final ConcurrentHashMap<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LongAdder> refused = new ConcurrentHashMap<>();
 
     /** A tenant without limits: nothing to hold, nothing to settle, no allocation. */
-    private static final Decision UNLIMITED = new Decision(new Reservation("", 0, false, List.of()), null, 0, List.of());
+    private static final Decision UNLIMITED = new Decision(new Reservation("", 0, 0, false, List.of()), null, 0, List.of());
 
     public Decision admit(Caller caller, RateLimits limits, CostEstimate cost, long now) {
         if (!limits.any()) {
@@ -56,6 +58,7 @@ public final class Limiter {
         String tenant = caller.tenant();
         List<Policy> policies = new ArrayList<>(4);
         long tokenCost = cost == null ? 0 : cost.inputTokens() + cost.outputTokens();
+        long computeCost = cost == null ? 0 : cost.computeUnits();
         boolean seat = false;
         if (limits.concurrency() > 0) {
             AtomicInteger n = inFlight.computeIfAbsent(tenant, t -> new AtomicInteger());
@@ -79,23 +82,26 @@ public final class Limiter {
             }
         });
         List<Charge> charges = new ArrayList<>(scopes.size());
-        for (int pass = 0; pass < 2; pass++) { // every request rate first, then every token rate
-            boolean isTokens = pass == 1;
+        for (RateLimits.Unit unit : RateLimits.Unit.values()) { // every request rate, then every token rate, then compute
             for (Scope scope : scopes) {
-                long perMinute = isTokens ? scope.rate().tokensPerMinute() : scope.rate().requestsPerMinute();
+                long perMinute = scope.rate().perMinute(unit);
                 if (perMinute <= 0) {
                     continue;
                 }
-                Gcra gcra = isTokens ? tokens : requests;
-                long units = isTokens ? tokenCost : 1;
-                String name = scope.name() + (isTokens ? "-tokens" : "-requests");
+                Gcra gcra = bucketsOf(unit);
+                long units = switch (unit) {
+                    case REQUESTS -> 1;
+                    case TOKENS -> tokenCost;
+                    case COMPUTE -> computeCost;
+                };
+                String name = scope.name() + "-" + unit.suffix();
                 long burst = Math.max(1, perMinute * limits.burstSeconds() / 60);
                 Gcra.Decision d = gcra.take(scope.key(), units, perMinute, burst, now);
                 policies.add(new Policy(name, burst, limits.burstSeconds(), d.remaining(), Math.ceilDiv(d.resetNanos(), 1_000_000_000L)));
                 if (d.allowed()) {
                     undo.add(() -> gcra.refund(scope.key(), units, perMinute, now));
-                    if (isTokens) {
-                        charges.add(new Charge(scope.key(), perMinute));
+                    if (unit != RateLimits.Unit.REQUESTS) {
+                        charges.add(new Charge(unit, scope.key(), perMinute));
                     }
                 } else if (limits.enforced()) {
                     undo.forEach(Runnable::run);
@@ -106,7 +112,15 @@ public final class Limiter {
                 }
             }
         }
-        return new Decision(new Reservation(tenant, tokenCost, seat, charges), null, 0, policies);
+        return new Decision(new Reservation(tenant, tokenCost, computeCost, seat, charges), null, 0, policies);
+    }
+
+    private Gcra bucketsOf(RateLimits.Unit unit) {
+        return switch (unit) {
+            case REQUESTS -> requests;
+            case TOKENS -> tokens;
+            case COMPUTE -> compute;
+        };
     }
 
     /**
@@ -153,26 +167,34 @@ public final class Limiter {
         return out;
     }
 
-    /** The request ended having used {@code usedTokens} (0 if unknown): give back the rest, and its seat. */
-    public void settle(Reservation r, long usedTokens, long now) {
+    /** The request ended having used {@code usedTokens} and {@code usedCompute}: give back the rest, and its seat. */
+    public void settle(Reservation r, long usedTokens, long usedCompute, long now) {
         if (r.seat()) {
             AtomicInteger n = inFlight.get(r.tenant());
             if (n != null) {
                 n.decrementAndGet();
             }
         }
-        long unused = r.tokens() - Math.max(0, usedTokens);
-        if (unused > 0) {
-            for (Charge c : r.tokenCharges()) {
-                tokens.refund(c.key(), unused, c.perMinute(), now);
+        long unusedTokens = r.tokens() - Math.max(0, usedTokens);
+        long unusedCompute = r.computeUnits() - Math.max(0, usedCompute);
+        for (Charge c : r.charges()) {
+            long unused = c.unit() == RateLimits.Unit.TOKENS ? unusedTokens : unusedCompute;
+            if (unused > 0) {
+                bucketsOf(c.unit()).refund(c.key(), unused, c.perMinute(), now);
             }
         }
+    }
+
+    /** Nothing was used (the request never ran): everything it reserved comes back. */
+    public void release(Reservation r, long now) {
+        settle(r, 0, 0, now);
     }
 
     /** Forgets idle buckets (call every few seconds). */
     public void sweep(long now) {
         requests.sweep(now);
         tokens.sweep(now);
+        compute.sweep(now);
         pacing.sweep(now);
         inFlight.entrySet().removeIf(e -> e.getValue().get() == 0);
     }

@@ -30,6 +30,22 @@ public interface LimiterStore {
         public long worstMicros() {
             return estimate == null ? 0 : estimate.costMicros();
         }
+
+        public long worstCompute() {
+            return estimate == null ? 0 : estimate.computeUnits();
+        }
+    }
+
+    /** What a request really used: tokens, compute units and micro-units. */
+    record Used(long tokens, long computeUnits, long micros) {
+        /** A request that never ran. */
+        public static final Used NOTHING = new Used(0, 0, 0);
+
+        public Used {
+            tokens = Math.max(0, tokens);
+            computeUnits = Math.max(0, computeUnits);
+            micros = Math.max(0, micros);
+        }
     }
 
     /** Admitted ({@code hold} set) or refused ({@code refusal}, {@code retryAfterSeconds}); the rate policies either way. */
@@ -41,8 +57,8 @@ public interface LimiterStore {
 
     /** What an admitted request holds; settled exactly once. */
     interface Hold {
-        /** The request ended having used {@code tokens} and cost {@code micros}: the rest comes back. */
-        void settle(long tokens, long micros);
+        /** The request ended having used this: the rest comes back. */
+        void settle(Used used);
     }
 
     Future<Answer> admit(Ask ask);

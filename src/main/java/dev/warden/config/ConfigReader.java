@@ -1,6 +1,7 @@
 package dev.warden.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -143,6 +144,31 @@ public final class ConfigReader {
             return dflt;
         }
         return v;
+    }
+
+    /** A number in {@code min..max} with at most three decimals, or {@code dflt} (absent, or in error). */
+    public double decimal(JsonNode parent, String path, String field, double dflt, double min, double max) {
+        JsonNode n = parent == null ? null : parent.get(field);
+        String p = join(path, field);
+        if (n == null || n.isNull()) {
+            return dflt;
+        }
+        if (!n.isNumber()) {
+            error(p, n.asText() + " (expected: a number)");
+            return dflt;
+        }
+        BigDecimal v = n.decimalValue().stripTrailingZeros();
+        BigDecimal low = BigDecimal.valueOf(min).stripTrailingZeros();
+        BigDecimal high = BigDecimal.valueOf(max).stripTrailingZeros();
+        if (v.compareTo(low) < 0 || v.compareTo(high) > 0) {
+            error(p, v.toPlainString() + " (expected: " + low.toPlainString() + ".." + high.toPlainString() + ")");
+            return dflt;
+        }
+        if (v.scale() > 3) {
+            error(p, v.toPlainString() + " (expected: at most three decimals)");
+            return dflt;
+        }
+        return v.doubleValue();
     }
 
     public boolean bool(JsonNode parent, String path, String field, boolean dflt) {

@@ -10,8 +10,9 @@ package dev.warden.config;
  * @param defaultMaxTokens output tokens assumed when a request names none
  * @param maxOutputTokens cap on output tokens per request
  * @param price           micro-units per 1k input / output tokens
- * @param computeWeight   relative GPU cost per token (1 = baseline)
- * @param predictPath     upstream path of the generic predict route; {@code {model}} is replaced
+ * @param computeWeight   relative GPU cost per token (1 = baseline): a request's compute units are its
+ *                        tokens x this weight, rounded up
+ * @param predict         the generic predict route's upstream path and cost; null: the model has none
  * @param maxInputTokens  the model's context for the prompt: a request whose counted prompt is
  *                        larger is refused (413) before anything is forwarded
  * @param maxTokensField  the output cap field the model takes ({@code max_tokens}, or
@@ -20,15 +21,25 @@ package dev.warden.config;
  *                        client's field is left as it is, and a cap Warden sets is {@code max_tokens}
  */
 public record ModelConfig(String name, String pool, String upstreamName, String encoding, int defaultMaxTokens,
-                          int maxOutputTokens, Price price, int computeWeight, String predictPath, int maxInputTokens,
+                          int maxOutputTokens, Price price, double computeWeight, PredictCost predict, int maxInputTokens,
                           String maxTokensField) {
     public static final int DEFAULT_MAX_INPUT_TOKENS = 128_000;
     public static final String MAX_TOKENS = "max_tokens";
     public static final String MAX_COMPLETION_TOKENS = "max_completion_tokens";
 
-    public ModelConfig(String name, String pool, String upstreamName, String encoding, int defaultMaxTokens,
-                       int maxOutputTokens, Price price, int computeWeight, String predictPath) {
-        this(name, pool, upstreamName, encoding, defaultMaxTokens, maxOutputTokens, price, computeWeight, predictPath,
-                DEFAULT_MAX_INPUT_TOKENS, null);
+    /**
+     * The compute units {@code tokens} tokens of this model take: tokens x weight, rounded up, in
+     * integers (the weight has at most three decimals) so that admission and settlement agree.
+     */
+    public long computeUnits(long tokens) {
+        long milli = Math.round(computeWeight * 1000);
+        if (milli == 1000) {
+            return tokens;
+        }
+        try {
+            return Math.ceilDiv(Math.multiplyExact(Math.max(0, tokens), milli), 1000);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 4;
+        }
     }
 }

@@ -19,7 +19,10 @@ final class ModelsReader {
                 r.error(path, "invalid model name (expected: 1..128 of [A-Za-z0-9._:/-], starting alphanumeric)");
             }
             r.onlyKnown(node, path, Set.of("pool", "upstreamName", "encoding", "defaultMaxTokens", "maxOutputTokens",
-                    "maxInputTokens", "price", "computeWeight", "predictPath", "maxTokensField"));
+                    "maxInputTokens", "price", "computeWeight", "predict", "predictPath", "maxTokensField"));
+            if (node.has("predictPath")) {
+                r.error(path + ".predictPath", "moved to predict.path (with the route's cost: predict.computeUnits, predict.price)");
+            }
             String pool = r.string(node, path, "pool", null, true);
             if (pool != null && !pools.containsKey(pool)) {
                 r.error(path + ".pool", "unknown pool '" + pool + "' (expected one of: " + String.join(", ", pools.keySet()) + ")");
@@ -52,14 +55,40 @@ final class ModelsReader {
                 price = new Price(r.longValue(pn, path + ".price", "inputPer1k", 0, 0, Long.MAX_VALUE / 4),
                         r.longValue(pn, path + ".price", "outputPer1k", 0, 0, Long.MAX_VALUE / 4));
             }
-            int weight = r.integer(node, path, "computeWeight", 1, 1, 1_000_000);
-            String predict = r.string(node, path, "predictPath", "/v1/models/{model}/predict", false);
-            if (predict != null && (!predict.startsWith("/") || !predict.matches("[A-Za-z0-9._~:/{}-]+") || predict.contains(".."))) {
-                r.error(path + ".predictPath", "'" + predict + "' (expected: an absolute path of [A-Za-z0-9._~:/-], may hold {model})");
-            }
+            double weight = r.decimal(node, path, "computeWeight", 1, 0.001, 1_000_000);
+            PredictCost predict = predict(r, node.get("predict"), path + ".predict", weight);
             models.put(name, new ModelConfig(name, pool, upstreamName, encoding, dfltOut, maxOut, price, weight, predict, maxIn,
                     maxTokensField));
         });
         return models;
+    }
+
+    /** {@code predict}: the route's upstream path and its cost per call, item and KiB (absent: no predict route). */
+    private static PredictCost predict(ConfigReader r, JsonNode node, String path, double weight) {
+        if (!r.isObject(node, path, false)) {
+            return null;
+        }
+        r.onlyKnown(node, path, Set.of("path", "computeUnits", "price"));
+        String route = r.string(node, path, "path", "/v1/models/{model}/predict", false);
+        if (route != null && (!route.startsWith("/") || !route.matches("[A-Za-z0-9._~:/{}-]+") || route.contains(".."))) {
+            r.error(path + ".path", "'" + route + "' (expected: an absolute path of [A-Za-z0-9._~:/-], may hold {model})");
+        }
+        if (!node.has("price")) {
+            r.error(path + ".price", "missing (a predict call's price per call, item or KiB; { perCall: 0 } if it is free)");
+        }
+        // one unit of the model's compute per call unless said otherwise
+        PredictCost.Rates units = rates(r, node.get("computeUnits"), path + ".computeUnits",
+                new PredictCost.Rates((long) Math.ceil(weight), 0, 0));
+        return new PredictCost(route, units, rates(r, node.get("price"), path + ".price", PredictCost.Rates.NONE));
+    }
+
+    private static PredictCost.Rates rates(ConfigReader r, JsonNode node, String path, PredictCost.Rates dflt) {
+        if (!r.isObject(node, path, false)) {
+            return dflt;
+        }
+        r.onlyKnown(node, path, Set.of("perCall", "perItem", "perKiB"));
+        long max = 1_000_000_000_000L;
+        return new PredictCost.Rates(r.longValue(node, path, "perCall", 0, 0, max), r.longValue(node, path, "perItem", 0, 0, max),
+                r.longValue(node, path, "perKiB", 0, 0, max));
     }
 }

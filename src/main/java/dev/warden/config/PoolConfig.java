@@ -24,17 +24,18 @@ public record PoolConfig(String name, List<UpstreamConfig> upstreams, boolean se
     /**
      * A pool's capacity in seats, shared fairly between tenants.
      *
-     * @param seats             requests' worth of capacity (a request takes ceil(tokens / seatTokens) seats)
-     * @param seatTokens        estimated tokens one seat carries
+     * @param seats             requests' worth of capacity (a request takes ceil(compute units / seatUnits) seats)
+     * @param seatUnits         worst-case compute units one seat carries (tokens x the model's compute
+     *                          weight: a heavy model's request takes more of the pool than a light one's)
      * @param maxQueuePerTenant requests of one tenant that may wait (429 queue_full past it)
      * @param queueTimeoutMs    the longest wait (503 queue_timeout)
      * @param batchSharePercent the part of the seats {@code batch} requests are guaranteed while
      *                          interactive ones wait too
      */
-    public record Capacity(int seats, int seatTokens, int maxQueuePerTenant, long queueTimeoutMs, int batchSharePercent) {
-        /** The seats a request of {@code tokens} estimated tokens takes (1..seats). */
-        public int seatsFor(long tokens) {
-            return (int) Math.max(1, Math.min(seats, (tokens + seatTokens - 1) / seatTokens));
+    public record Capacity(int seats, int seatUnits, int maxQueuePerTenant, long queueTimeoutMs, int batchSharePercent) {
+        /** The seats a request of {@code computeUnits} worst-case compute units takes (1..seats). */
+        public int seatsFor(long computeUnits) {
+            return (int) Math.max(1, Math.min(seats, (computeUnits + seatUnits - 1) / seatUnits));
         }
     }
 

@@ -102,11 +102,14 @@ final class PoolsReader {
             return null;
         }
         String cp = path + ".capacity";
-        r.onlyKnown(cn, cp, Set.of("seats", "seatTokens", "maxQueuePerTenant", "queueTimeoutMs", "batchSharePercent"));
+        r.onlyKnown(cn, cp, Set.of("seats", "seatUnits", "seatTokens", "maxQueuePerTenant", "queueTimeoutMs", "batchSharePercent"));
+        if (cn.has("seatTokens")) {
+            r.error(cp + ".seatTokens", "renamed seatUnits: a seat carries compute units (tokens x the model's computeWeight)");
+        }
         if (!cn.has("seats")) {
             r.error(cp + ".seats", "required (the pool's capacity in concurrent requests' worth)");
         }
-        return new PoolConfig.Capacity(r.integer(cn, cp, "seats", 1, 1, 1_000_000), r.integer(cn, cp, "seatTokens", 4096, 1, 10_000_000),
+        return new PoolConfig.Capacity(r.integer(cn, cp, "seats", 1, 1, 1_000_000), r.integer(cn, cp, "seatUnits", 4096, 1, 10_000_000),
                 r.integer(cn, cp, "maxQueuePerTenant", 100, 1, 100_000), r.integer(cn, cp, "queueTimeoutMs", 5_000, 10, 600_000),
                 r.integer(cn, cp, "batchSharePercent", 10, 0, 100));
     }

@@ -7,7 +7,9 @@ import java.util.Map;
 /**
  * A tenant's admission limits (its tier's, with the tenant's {@code overrides} applied). Every
  * rate is GCRA with a burst of {@code burstSeconds} worth of its rate; tokens are the request's
- * estimated worst case (prompt + output cap), settled to what was really used.
+ * estimated worst case (prompt + output cap), settled to what was really used; compute units are
+ * those tokens times the model's compute weight (a predict call: the model's predict cost), so a
+ * tenant on a light model gets more requests than one on a heavy model under the same limit.
  *
  * @param tenant      the whole tenant
  * @param perKey      each key (or token subject) of the tenant
@@ -25,18 +27,51 @@ import java.util.Map;
 public record RateLimits(Rate tenant, Rate perKey, Rate perUser, Map<String, Rate> perModel, long dailyTokens, long monthlyTokens,
                          int burstSeconds, int concurrency, int weight, boolean pacing, boolean refuseWhenStoreDown,
                          boolean enforced) {
-    /** Requests and tokens per minute; 0 = no such limit. */
-    public record Rate(long requestsPerMinute, long tokensPerMinute) {
-        public static final Rate NONE = new Rate(0, 0);
+    /** Requests, tokens and compute units per minute; 0 = no such limit. */
+    public record Rate(long requestsPerMinute, long tokensPerMinute, long computeUnitsPerMinute) {
+        public static final Rate NONE = new Rate(0, 0, 0);
 
-        /** Whether a request or token rate is set. */
+        /** Requests and tokens only. */
+        public Rate(long requestsPerMinute, long tokensPerMinute) {
+            this(requestsPerMinute, tokensPerMinute, 0);
+        }
+
+        /** Whether any rate is set. */
         public boolean any() {
-            return requestsPerMinute > 0 || tokensPerMinute > 0;
+            return requestsPerMinute > 0 || tokensPerMinute > 0 || computeUnitsPerMinute > 0;
+        }
+
+        /** The per-minute rate of {@code unit}. */
+        public long perMinute(Unit unit) {
+            return switch (unit) {
+                case REQUESTS -> requestsPerMinute;
+                case TOKENS -> tokensPerMinute;
+                case COMPUTE -> computeUnitsPerMinute;
+            };
         }
 
         Rate share(int replicas) {
-            return new Rate(requestsPerMinute == 0 ? 0 : Math.max(1, requestsPerMinute / replicas),
-                    tokensPerMinute == 0 ? 0 : Math.max(1, tokensPerMinute / replicas));
+            return new Rate(share(requestsPerMinute, replicas), share(tokensPerMinute, replicas), share(computeUnitsPerMinute, replicas));
+        }
+
+        private static long share(long perMinute, int replicas) {
+            return perMinute == 0 ? 0 : Math.max(1, perMinute / replicas);
+        }
+    }
+
+    /** What a rate counts; checked in this order, every scope's requests before any scope's tokens. */
+    public enum Unit {
+        REQUESTS("requests"), TOKENS("tokens"), COMPUTE("compute");
+
+        private final String suffix;
+
+        Unit(String suffix) {
+            this.suffix = suffix;
+        }
+
+        /** The policy name's suffix in the {@code RateLimit} headers ({@code tenant-compute}). */
+        public String suffix() {
+            return suffix;
         }
     }
 
@@ -67,7 +102,8 @@ public record RateLimits(Rate tenant, Rate perKey, Rate perUser, Map<String, Rat
             return this;
         }
         return new RateLimits(new Rate(overrides.path("requestsPerMinute").asLong(tenant.requestsPerMinute()),
-                overrides.path("tokensPerMinute").asLong(tenant.tokensPerMinute())), perKey, perUser, perModel,
+                overrides.path("tokensPerMinute").asLong(tenant.tokensPerMinute()),
+                overrides.path("computeUnitsPerMinute").asLong(tenant.computeUnitsPerMinute())), perKey, perUser, perModel,
                 overrides.path("dailyTokens").asLong(dailyTokens), overrides.path("monthlyTokens").asLong(monthlyTokens), burstSeconds,
                 overrides.path("concurrency").asInt(concurrency), weight, pacing, refuseWhenStoreDown,
                 overrides.path("enforced").asBoolean(enforced));

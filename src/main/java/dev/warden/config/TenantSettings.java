@@ -313,8 +313,8 @@ public final class TenantSettings {
 
     private static ObjectNode overrides(JsonNode body, ConfigReader c) {
         ObjectNode out = MAPPER.createObjectNode();
-        Set<String> limits = Set.of("requestsPerMinute", "tokensPerMinute", "concurrency", "maxOutputTokens", "dailyTokens",
-                "monthlyTokens");
+        Set<String> limits = Set.of("requestsPerMinute", "tokensPerMinute", "computeUnitsPerMinute", "concurrency", "maxOutputTokens",
+                "dailyTokens", "monthlyTokens");
         Set<String> known = new HashSet<>(limits);
         known.add("enforced");
         known.add("fallbacks");

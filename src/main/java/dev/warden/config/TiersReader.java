@@ -30,7 +30,7 @@ final class TiersReader {
         if (!r.isObject(ln, lp, false)) {
             return RateLimits.NONE;
         }
-        r.onlyKnown(ln, lp, Set.of("requestsPerMinute", "tokensPerMinute", "perKey", "perUser", "perModel", "dailyTokens",
+        r.onlyKnown(ln, lp, Set.of("requestsPerMinute", "tokensPerMinute", "computeUnitsPerMinute", "perKey", "perUser", "perModel", "dailyTokens",
                 "monthlyTokens", "burstSeconds", "concurrency", "weight", "pacing", "whenStoreDown", "enforced"));
         String whenDown = r.string(ln, lp, "whenStoreDown", "share", false);
         if (!whenDown.equals("share") && !whenDown.equals("refuse")) {
@@ -52,7 +52,7 @@ final class TiersReader {
                 r.integer(ln, lp, "weight", 1, 1, 1000), r.bool(ln, lp, "pacing", false), whenDown.equals("refuse"), r.bool(ln, lp, "enforced", true));
     }
 
-    /** {@code requestsPerMinute} and {@code tokensPerMinute} of one scope of a tier's limits (absent node: no limit). */
+    /** {@code requestsPerMinute}, {@code tokensPerMinute} and {@code computeUnitsPerMinute} of one scope of a tier's limits (absent node: no limit). */
     private static RateLimits.Rate rate(ConfigReader r, JsonNode node, String path, Set<String> alsoAllowed) {
         if (node == null || !r.isObject(node, path, false)) {
             return RateLimits.Rate.NONE;
@@ -60,9 +60,11 @@ final class TiersReader {
         Set<String> known = new HashSet<>(alsoAllowed);
         known.add("requestsPerMinute");
         known.add("tokensPerMinute");
+        known.add("computeUnitsPerMinute");
         r.onlyKnown(node, path, known);
         return new RateLimits.Rate(r.longValue(node, path, "requestsPerMinute", 0, 0, 1_000_000_000L),
-                r.longValue(node, path, "tokensPerMinute", 0, 0, 1_000_000_000_000L));
+                r.longValue(node, path, "tokensPerMinute", 0, 0, 1_000_000_000_000L),
+                r.longValue(node, path, "computeUnitsPerMinute", 0, 0, 1_000_000_000_000L));
     }
 
     /** A tier's response cache, or null (absent, or {@code enabled: false}). */

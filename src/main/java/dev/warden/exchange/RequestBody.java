@@ -12,7 +12,8 @@ import java.util.Set;
  * A request body that was checked to be one strict JSON object, with the few top-level fields the
  * gateway acts on ({@code model}, {@code user}, {@code max_tokens}, {@code max_completion_tokens},
  * {@code n}, {@code stream}, {@code stream_options}, {@code temperature} (the cache), and what admission
- * tokenizes: {@code messages}, {@code system}, {@code prompt}, {@code input}, {@code tools}) already read in the one validating pass. The rest
+ * tokenizes: {@code messages}, {@code system}, {@code prompt}, {@code input}, {@code tools}; and a predict
+ * call's batch: {@code instances}, {@code inputs}) already read in the one validating pass. The rest
  * stays as bytes: a whole body is parsed into a tree only if the gateway has to change it.
  */
 public record RequestBody(Buffer raw, Map<String, JsonNode> fields) {
@@ -24,7 +25,7 @@ public record RequestBody(Buffer raw, Map<String, JsonNode> fields) {
     /** The top-level fields read eagerly; only these. */
     public static final Set<String> READ_FIELDS =
             Set.of("model", "user", "max_tokens", "max_completion_tokens", "n", "stream", "stream_options",
-                    "messages", "prompt", "input", "tools", "best_of", "stop", "temperature", "system");
+                    "messages", "prompt", "input", "tools", "best_of", "stop", "temperature", "system", "instances", "inputs");
 
     /** A body the gateway built itself (a translation): its bytes and its fields, from the tree. */
     public static RequestBody of(ObjectNode tree) {

@@ -54,4 +54,6 @@ public final class RequestContext {
     public static final Key<Boolean> CACHE_HIT = Key.of("cacheHit");
     /** Nanotime when the upstream's response head arrived. */
     public static final Key<Long> UPSTREAM_HEAD_NANOS = Key.of("upstreamHeadNanos");
+    /** What the request really used and cost, reckoned once on completion ({@link Metered#of}). */
+    public static final Key<Metered> METERED = Key.of("metered");
 }

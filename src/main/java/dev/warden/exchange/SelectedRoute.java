@@ -32,7 +32,11 @@ public record SelectedRoute(ModelConfig model, UpstreamConfig upstream, String o
 
     /** What {@code usage} costs on this route, in micro-units: the one place a request's cost is computed. */
     public long costMicros(Usage usage) {
-        long full = usage.costMicros(model.price().inputPer1k(), model.price().outputPer1k());
-        return chargePercent == 100 ? full : Math.multiplyExact(full, (long) chargePercent) / 100;
+        return share(usage.costMicros(model.price().inputPer1k(), model.price().outputPer1k()));
+    }
+
+    /** This route's share of a full price ({@code chargePercent}). */
+    public long share(long fullMicros) {
+        return chargePercent == 100 ? fullMicros : Math.multiplyExact(fullMicros, (long) chargePercent) / 100;
     }
 }

@@ -1,5 +1,6 @@
 package dev.warden.record;
 
+import dev.warden.exchange.Metered;
 import dev.warden.exchange.Principal;
 import dev.warden.exchange.RequestContext;
 import dev.warden.exchange.SelectedRoute;
@@ -17,7 +18,8 @@ import java.util.Locale;
 /**
  * The usage ledger on the data plane: refuses new requests while the ledger writer is saturated
  * (no request is served whose usage could not be recorded), and writes one row for every request
- * that reached an upstream, with the tokens the upstream reported and their cost, and one for
+ * that reached an upstream, with the tokens the upstream reported, their compute units and cost
+ * (the reckoning admission settles with: {@link Metered}), and one for
  * each upstream call before it that did not become the answer (a 429, a 5xx, a failover: no
  * tokens, the status it got).
  */
@@ -51,7 +53,7 @@ public final class UsageStage implements Stage {
             for (UpstreamTry t : tries) {
                 ledger.record(new UsageRecord(exchange.requestId(), System.currentTimeMillis(), exchange.verifiedTenant(),
                         principal.subject(), principal.subject(), t.route().model().name(), t.route().upstream().region(), operation,
-                        0, 0, 0, t.status(), t.latencyMs(), false, false));
+                        0, 0, 0, 0, t.status(), t.latencyMs(), false, false));
             }
         }
         SelectedRoute route = exchange.get(RequestContext.ROUTE);
@@ -60,10 +62,11 @@ public final class UsageStage implements Stage {
             return; // refused, or failed before an upstream answered: nothing was used
         }
         Principal principal = exchange.require(RequestContext.PRINCIPAL);
+        Metered used = Metered.of(exchange, completion); // what admission settled, too
         ledger.record(new UsageRecord(exchange.requestId(), System.currentTimeMillis(), exchange.verifiedTenant(),
                 principal.subject(), principal.subject(), route.model().name(), route.upstream().region(),
-                exchange.request().operation().name().toLowerCase(Locale.ROOT), completion.usage().inputTokens(),
-                completion.usage().outputTokens(), route.costMicros(completion.usage()), completion.status(),
+                exchange.request().operation().name().toLowerCase(Locale.ROOT), used.inputTokens(), used.outputTokens(),
+                used.computeUnits(), used.costMicros(), completion.status(),
                 (System.nanoTime() - exchange.startNanos()) / 1_000_000, cacheHit, completion.aborted()));
     }
 }

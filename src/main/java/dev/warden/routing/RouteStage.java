@@ -62,11 +62,13 @@ public final class RouteStage implements Stage {
         }
         Function<ModelConfig, String> pathFor = m -> switch (operation) {
             case JOB_CREATE -> snapshot.config().pools().get(m.pool()).jobsPath();
-            case PREDICT -> m.predictPath().replace("{model}", m.upstreamName());
+            case PREDICT -> m.predict().path().replace("{model}", m.upstreamName());
             case MESSAGES -> Operation.CHAT_COMPLETIONS.upstreamPath(); // translated on OpenAI-compatible pools; Anthropic's own path otherwise
             default -> operation.upstreamPath();
         };
-        Attempts.Chain chain = operation == Operation.JOB_CREATE || table.fallbacks().isEmpty() ? Attempts.Chain.NONE
+        // a predict call is priced by its own model: it never falls back to another one
+        Attempts.Chain chain = operation == Operation.JOB_CREATE || operation == Operation.PREDICT || table.fallbacks().isEmpty()
+                ? Attempts.Chain.NONE
                 : new Attempts.Chain(table.fallbacks(), snapshot.config().pools(), exchange.get(RequestContext.COST), pathFor,
                         p -> offers(p, operation));
         // a service token names the region it was minted for: its retries stay there

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.config.ModelConfig;
+import dev.warden.config.PredictCost;
 import dev.warden.config.Price;
 import dev.warden.config.Tenant;
 import dev.warden.config.TenantStatus;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class CostEstimatorTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ModelConfig MODEL = new ModelConfig("gpt-sim", "main", "gpt-sim", "cl100k_base", 64, 1000,
-            new Price(500, 1500), 4, "/p", 50, null);
+            new Price(500, 1500), 4, null, 50, null);
     private static final Tenant GOLD = tenant(0);
 
     private static Tenant tenant(int tierCap) {
@@ -62,7 +63,7 @@ class CostEstimatorTest {
         assertThat(e.inputTokens()).isEqualTo(9);
         assertThat(e.outputTokens()).isEqualTo(10);
         assertThat(e.costMicros()).isEqualTo(Math.ceilDiv(9 * 500 + 10 * 1500, 1000)); // 20 (19.5 rounded up)
-        assertThat(e.weightedTokens()).isEqualTo((9 + 10) * 4);
+        assertThat(e.computeUnits()).isEqualTo((9 + 10) * 4);
         assertThat(e.capAbsent()).isFalse();
     }
 
@@ -99,7 +100,7 @@ class CostEstimatorTest {
         CostEstimate parts = chat("{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hello world\"},"
                 + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x\"}}]}]}", tenant(0)).estimate();
         assertThat(parts).isNull(); // 765 for the image is above this model's 50-token context
-        ModelConfig wide = new ModelConfig("gpt-sim", "main", "gpt-sim", "cl100k_base", 64, 1000, new Price(0, 0), 1, "/p", 10_000, null);
+        ModelConfig wide = new ModelConfig("gpt-sim", "main", "gpt-sim", "cl100k_base", 64, 1000, new Price(0, 0), 1, null, 10_000, null);
         assertThat(CostEstimator.estimate(Operation.CHAT_COMPLETIONS, body("{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\","
                 + "\"text\":\"hello world\"},{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x\"}}]}]}"), wide, GOLD)
                 .estimate().inputTokens()).isEqualTo(3 + 3 + 1 + 2 + TokenCounter.NON_TEXT_PART);
@@ -116,5 +117,35 @@ class CostEstimatorTest {
         assertThat(embed.inputTokens()).isEqualTo(2);
         assertThat(embed.outputTokens()).isZero();
         assertThat(embed.capAbsent()).as("no output, nothing to set").isFalse();
+    }
+
+    @Test
+    void computeUnitsAreTokensTimesTheWeightRoundedUpWithoutFloatingPointDrift() {
+        ModelConfig light = new ModelConfig("m", "main", "m", "cl100k_base", 64, 1000, Price.FREE, 0.1, null, 10_000, null);
+        assertThat(light.computeUnits(30)).isEqualTo(3); // 30 x 0.1 is 3.0000000000000004 in doubles
+        assertThat(light.computeUnits(31)).isEqualTo(4);
+        ModelConfig heavy = new ModelConfig("m", "main", "m", "cl100k_base", 64, 1000, Price.FREE, 2.5, null, 10_000, null);
+        assertThat(heavy.computeUnits(3)).isEqualTo(8);
+        assertThat(heavy.computeUnits(Long.MAX_VALUE / 2)).as("saturates, never wraps").isEqualTo(Long.MAX_VALUE / 4);
+    }
+
+    @Test
+    void aPredictCallCostsItsModelsDeclaredComputeAndPricePerCallItemAndKiB() throws Exception {
+        PredictCost cost = new PredictCost("/v1/models/{model}/predict", new PredictCost.Rates(10, 3, 1),
+                new PredictCost.Rates(200, 50, 7));
+        ModelConfig scorer = new ModelConfig("scorer", "main", "scorer", "cl100k_base", 64, 1000, Price.FREE, 1, cost, 10_000, null);
+        String rows = "{\"instances\":[[1,2],[3,4],[5,6]]}"; // 3 items, 1 started KiB
+        CostEstimate e = CostEstimator.estimate(Operation.PREDICT, body(rows), scorer, GOLD).estimate();
+        assertThat(e.computeUnits()).isEqualTo(10 + 3 * 3 + 1);
+        assertThat(e.costMicros()).isEqualTo(200 + 3 * 50 + 7);
+        assertThat(e.inputTokens() + e.outputTokens()).isZero();
+        // KServe v2 tensors: the batch is the largest first dimension
+        String tensors = "{\"inputs\":[{\"name\":\"x\",\"shape\":[5,4],\"datatype\":\"FP32\",\"data\":[]},"
+                + "{\"name\":\"y\",\"shape\":[2],\"datatype\":\"FP32\",\"data\":[]}]}";
+        assertThat(CostEstimator.estimate(Operation.PREDICT, body(tensors), scorer, GOLD).estimate().costMicros()).isEqualTo(200 + 5 * 50 + 7);
+        String big = "{\"instances\":[\"" + "x".repeat(3000) + "\"]}"; // 1 item, 3 started KiB
+        assertThat(CostEstimator.estimate(Operation.PREDICT, body(big), scorer, GOLD).estimate().computeUnits()).isEqualTo(10 + 3 + 3);
+        CostEstimator.Result none = CostEstimator.estimate(Operation.PREDICT, body("{}"), MODEL, GOLD);
+        assertThat(none.error().code().code()).as("a model without a predict cost has no predict route").isEqualTo("operation_unsupported");
     }
 }

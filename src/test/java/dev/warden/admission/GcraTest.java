@@ -75,10 +75,10 @@ class GcraTest {
         assertThat(second.refusal()).isNull();
         Limiter.Decision third = limiter.admit(new Limiter.Caller("acme", "k1", null, null), limits, new CostEstimate(1, 1, 0, 0, 1, false), t);
         assertThat(third.refusal().code().code()).as("two in flight").isEqualTo("concurrency_limited");
-        limiter.settle(first.reservation(), 150, t); // used 150 of 600: 450 tokens and its seat come back
+        limiter.settle(first.reservation(), 150, 0, t); // used 150 of 600: 450 tokens and its seat come back
         Limiter.Decision fourth = limiter.admit(new Limiter.Caller("acme", "k1", null, null), limits, new CostEstimate(100, 350, 0, 0, 350, false), t);
         assertThat(fourth.refusal()).as("fits after the refund").isNull();
-        limiter.settle(second.reservation(), 400, t);
+        limiter.settle(second.reservation(), 400, 0, t);
         Limiter.Decision tooMany = limiter.admit(new Limiter.Caller("acme", "k1", null, null), limits, new CostEstimate(100, 400, 0, 0, 400, false), t);
         assertThat(tooMany.refusal().code().code()).isEqualTo("rate_limited");
         assertThat(tooMany.retryAfterSeconds()).isPositive();
@@ -113,6 +113,41 @@ class GcraTest {
         assertThat(model.refusal().reason()).isEqualTo("rate_limited:model-requests");
         assertThat(limiter.admit(new Limiter.Caller("globex", "k", null, "gpt-sim"), limits, c, t).refusal())
                 .as("another tenant's model bucket").isNull();
+    }
+
+    @Test
+    void aComputeRateAdmitsNTimesTheRequestsOfAModelWeightedNAndRefundsWhatWasNotUsed() {
+        Limiter limiter = new Limiter();
+        // 6,000 compute units a minute, a burst of 60 s: 6,000 units at once
+        RateLimits limits = new RateLimits(new RateLimits.Rate(0, 0, 6_000), RateLimits.Rate.NONE, RateLimits.Rate.NONE, Map.of(),
+                0, 0, 60, 0, 1, false, false, true);
+        long t = 100 * S;
+        int light = 0;
+        int heavy = 0;
+        // the same request: 100 tokens worst case; 100 compute units on a light model, 400 on one weighted 4
+        while (limiter.admit(new Limiter.Caller("light", "k", null, "small"), limits, new CostEstimate(50, 50, 0, 100, 50, false), t)
+                .refusal() == null) {
+            light++;
+        }
+        Limiter.Decision refused;
+        while ((refused = limiter.admit(new Limiter.Caller("heavy", "k", null, "big"), limits,
+                new CostEstimate(50, 50, 0, 400, 50, false), t)).refusal() == null) {
+            heavy++;
+        }
+        assertThat(light).isEqualTo(60);
+        assertThat(heavy).isEqualTo(15);
+        assertThat(refused.refusal().reason()).isEqualTo("rate_limited:tenant-compute");
+        assertThat(refused.policies()).extracting(Limiter.Policy::name).containsExactly("tenant-compute");
+
+        // a request reserved 400 units and used 100 (25 tokens x 4): 300 come back, room for 0.75 of another
+        Limiter fresh = new Limiter();
+        Limiter.Decision first = fresh.admit(new Limiter.Caller("heavy", "k", null, "big"), limits,
+                new CostEstimate(50, 50, 0, 4_000, 50, false), t);
+        assertThat(fresh.admit(new Limiter.Caller("heavy", "k", null, "big"), limits, new CostEstimate(50, 50, 0, 2_300, 50, false), t)
+                .refusal()).as("4,000 + 2,300 > 6,000").isNotNull();
+        fresh.settle(first.reservation(), 25, 1_000, t);
+        assertThat(fresh.admit(new Limiter.Caller("heavy", "k", null, "big"), limits, new CostEstimate(50, 50, 0, 2_300, 50, false), t)
+                .refusal()).as("1,000 used + 2,300 fits").isNull();
     }
 
     @Test

@@ -60,7 +60,7 @@ public class LimiterBenchmark {
     public Limiter.Decision admitAndSettle() {
         String tenant = tenants[next++ % tenants.length];
         Limiter.Decision d = limiter.admit(new Limiter.Caller(tenant, "key-1", "user-1", "gpt-sim"), policy, cost, System.nanoTime());
-        limiter.settle(d.reservation(), 180, System.nanoTime());
+        limiter.settle(d.reservation(), 180, 0, System.nanoTime());
         return d;
     }
 
@@ -73,7 +73,7 @@ public class LimiterBenchmark {
         String tenant = tenants[next++ % tenants.length];
         LimiterStore.Answer a = store.admit(new LimiterStore.Ask(
                 new Limiter.Caller(tenant, "key-1", "user-1", "gpt-sim"), policy, cost, 0, List.of())).result();
-        a.hold().settle(180, 0);
+        a.hold().settle(new LimiterStore.Used(180, 0, 0));
         return a;
     }
 
@@ -82,7 +82,7 @@ public class LimiterBenchmark {
     public Limiter.Decision admitAndSettleTwoThreads() {
         String tenant = tenants[(int) (Thread.currentThread().threadId() % 2)]; // two loops on the same tenant: contention
         Limiter.Decision d = limiter.admit(new Limiter.Caller(tenant, "key-1", "user-1", "gpt-sim"), policy, cost, System.nanoTime());
-        limiter.settle(d.reservation(), 180, System.nanoTime());
+        limiter.settle(d.reservation(), 180, 0, System.nanoTime());
         return d;
     }
 }

@@ -74,7 +74,8 @@ class ConfigLoaderTest {
         assertThat(c.dataListener()).isEqualTo(new ListenerConfig("127.0.0.1", 8080));
         assertThat(c.adminListener()).isEqualTo(new ListenerConfig("127.0.0.1", 9090));
         assertThat(c.limits()).isEqualTo(Limits.DEFAULTS);
-        assertThat(c.models().get("m1").predictPath()).isEqualTo("/v1/models/{model}/predict");
+        assertThat(c.models().get("m1").predict()).as("no predict route unless the model prices it").isNull();
+        assertThat(c.models().get("m1").computeWeight()).isEqualTo(1);
         assertThat(c.tenants().get("acme").keys()).isEmpty();
     }
 
@@ -141,6 +142,29 @@ class ConfigLoaderTest {
                 "basic: { description: \"b\", limits: { perModel: { m9: { requestsPerMinute: 5 } }, perUser: { rpm: 1 } } }")))
                 .contains("tiers.basic.limits.perModel.m9: unknown model 'm9'")
                 .anyMatch(e -> e.startsWith("tiers.basic.limits.perUser.rpm: unknown field"));
+    }
+
+    @Test
+    void computeWeightsPredictCostsAndComputeRatesAreReadAndBounded() throws Exception {
+        WardenConfig c = parse(BASE.replace("m1: { pool: main }", "m1: { pool: main, computeWeight: 2.5, predict: { computeUnits: "
+                + "{ perCall: 7 }, price: { perCall: 100, perItem: 3, perKiB: 1 } } }").replace("basic: { description: \"b\" }",
+                "basic: { description: \"b\", limits: { computeUnitsPerMinute: 9000, perKey: { computeUnitsPerMinute: 100 } } }"));
+        ModelConfig m1 = c.models().get("m1");
+        assertThat(m1.computeWeight()).isEqualTo(2.5);
+        assertThat(m1.predict()).isEqualTo(new PredictCost("/v1/models/{model}/predict", new PredictCost.Rates(7, 0, 0),
+                new PredictCost.Rates(100, 3, 1)));
+        assertThat(c.tiers().get("basic").limits().tenant().computeUnitsPerMinute()).isEqualTo(9000);
+        assertThat(c.tiers().get("basic").limits().perKey().computeUnitsPerMinute()).isEqualTo(100);
+        List<String> errors = errors(BASE.replace("m1: { pool: main }", "m1: { pool: main, computeWeight: 0.0001, predictPath: /p, "
+                + "predict: { computeUnits: { perCall: -1 } } }").replace("  main:\n    upstreams:",
+                "  main:\n    capacity: { seats: 4, seatTokens: 100 }\n    upstreams:"));
+        assertThat(errors).contains("models.m1.computeWeight: 0.0001 (expected: 0.001..1000000)",
+                "models.m1.predictPath: moved to predict.path (with the route's cost: predict.computeUnits, predict.price)",
+                "models.m1.predict.price: missing (a predict call's price per call, item or KiB; { perCall: 0 } if it is free)",
+                "models.m1.predict.computeUnits.perCall: -1 (expected: 0..1000000000000)",
+                "pools.main.capacity.seatTokens: renamed seatUnits: a seat carries compute units (tokens x the model's computeWeight)");
+        assertThat(errors(BASE.replace("m1: { pool: main }", "m1: { pool: main, computeWeight: 1.2345 }")))
+                .contains("models.m1.computeWeight: 1.2345 (expected: at most three decimals)");
     }
 
     @Test

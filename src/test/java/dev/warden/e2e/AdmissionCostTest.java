@@ -24,7 +24,7 @@ class AdmissionCostTest {
 
     @BeforeEach
     void start() throws Exception {
-        gw = new TestGateway(yaml -> yaml.replace("scorer: { pool: main }", "scorer: { pool: main, maxInputTokens: 40 }")
+        gw = new TestGateway(yaml -> yaml.replace("scorer: { pool: main,", "scorer: { pool: main, maxInputTokens: 40,")
                 .replace("embed-sim: { pool: main }", "embed-sim: { pool: main, maxInputTokens: 200000 }"),
                 Databases.fresh(Databases.Kind.SQLITE));
     }

@@ -35,7 +35,7 @@ class FairShareTest {
     void start() throws Exception {
         String limiter = limiter();
         gw = new TestGateway(yaml -> limiter + yaml.replace("  main:\n    upstreams:",
-                "  main:\n    capacity: { seats: 2, seatTokens: 100000, maxQueuePerTenant: 50, queueTimeoutMs: 20000 }\n    upstreams:"));
+                "  main:\n    capacity: { seats: 2, seatUnits: 100000, maxQueuePerTenant: 50, queueTimeoutMs: 20000 }\n    upstreams:"));
     }
 
     @AfterEach

@@ -276,7 +276,7 @@ class SharedLimiterTest {
     @Test
     void aPoolsSeatsAndFairTurnsAreSharedByTheReplicas() throws Exception {
         startReplicas(2, "{ requestsPerMinute: 100000 }", null, 60, yaml -> yaml.replace("  main:\n    upstreams:",
-                "  main:\n    capacity: { seats: 2, seatTokens: 100000, maxQueuePerTenant: 50, queueTimeoutMs: 20000 }\n    upstreams:"));
+                "  main:\n    capacity: { seats: 2, seatUnits: 100000, maxQueuePerTenant: 50, queueTimeoutMs: 20000 }\n    upstreams:"));
         for (TestGateway gw : replicas) {
             gw.eu.trackSpans();
             gw.us.trackSpans();

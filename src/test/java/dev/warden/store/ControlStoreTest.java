@@ -235,12 +235,12 @@ class ControlStoreTest {
             long minute = 60_000;
             for (int i = 0; i < 10; i++) {
                 rows.add(new UsageRecord("r" + i, 100 * minute + i * minute + 7, i < 6 ? "acme" : "globex", "k", null,
-                        "m", "eu", "chat", 10, 20, 1000 + i, 200, 5, false, false));
+                        "m", "eu", "chat", 10, 20, 30, 1000 + i, 200, 5, false, false));
             }
             store.ledger().append(rows.subList(0, 4));
             store.ledger().append(rows.subList(4, 10)); // the rollup adds up across batches
             store.ledger().append(List.of(new UsageRecord("r10", 100 * minute + 30_000, "acme", "k", null, "m", "eu",
-                    "chat", 1, 2, 3, 200, 5, false, false))); // same minute as r0: summed into its row
+                    "chat", 1, 2, 3, 3, 200, 5, false, false))); // same minute as r0: summed into its row
             assertThat(store.ledger().spend(100 * minute, 200 * minute)).containsExactly(new TenantSpend("acme", 7, 61, 122, 6018),
                     new TenantSpend("globex", 4, 40, 80, 4030));
             // whole minutes: [minute 105, minute 107) holds r5 (acme) and r6 (globex)

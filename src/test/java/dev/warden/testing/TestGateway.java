@@ -141,7 +141,7 @@ public final class TestGateway implements AutoCloseable {
                   echo: { pool: main }
                   gpt-sim: { pool: main, maxOutputTokens: 100, price: { inputPer1k: 500, outputPer1k: 1500 } }
                   embed-sim: { pool: main }
-                  scorer: { pool: main }
+                  scorer: { pool: main, predict: { computeUnits: { perCall: 5 }, price: { perCall: 300, perItem: 100 } } }
                   us-only: { pool: us-pool }
                 tiers:
                   gold: { description: "top", maxOutputTokens: 0 }

@@ -36,7 +36,7 @@ public final class LocalLimiterStore implements LimiterStore {
             policies = new ArrayList<>(policies);
             policies.addAll(paced.policies());
             if (paced.refusal() != null) {
-                limiter.settle(d.reservation(), 0, System.nanoTime());
+                limiter.release(d.reservation(), System.nanoTime());
                 return Future.succeededFuture(Answer.refused(paced.refusal(), paced.retryAfterSeconds(), policies));
             }
         }
@@ -50,7 +50,7 @@ public final class LocalLimiterStore implements LimiterStore {
             if (ar.succeeded() && ar.result() instanceof BudgetBook.Hold hold) {
                 return Future.succeededFuture(new Answer(new Held(limiter, budgets, d.reservation(), hold), null, 0, all));
             }
-            limiter.settle(d.reservation(), 0, System.nanoTime()); // nothing ran: the rates' reservation comes back
+            limiter.release(d.reservation(), System.nanoTime()); // nothing ran: the rates' reservation comes back
             return ar.succeeded() && ar.result() instanceof Refusal refusal
                     ? Future.succeededFuture(Answer.refused(refusal.error(), refusal.retryAfterSeconds(), all))
                     : Future.failedFuture(ar.cause());
@@ -67,10 +67,10 @@ public final class LocalLimiterStore implements LimiterStore {
     /** The rates' reservation and the budgets' hold of one request. */
     private record Held(Limiter limiter, BudgetBook budgets, Limiter.Reservation reservation, BudgetBook.Hold budget) implements Hold {
         @Override
-        public void settle(long tokens, long micros) {
-            limiter.settle(reservation, tokens, System.nanoTime());
+        public void settle(Used used) {
+            limiter.settle(reservation, used.tokens(), used.computeUnits(), System.nanoTime());
             if (budgets != null) {
-                budgets.settle(budget, micros, tokens);
+                budgets.settle(budget, used.micros(), used.tokens());
             }
         }
     }

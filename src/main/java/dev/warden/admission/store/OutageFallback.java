@@ -62,7 +62,7 @@ final class OutageFallback {
             Limiter.Decision paced = limiter.pace(plan.tenant(), plan.ask().worstMicros(), Math.max(1, plan.ask().paceMicrosPerMinute() / n),
                     limits.burstSeconds(), limits.enforced(), now);
             if (paced.refusal() != null) {
-                limiter.settle(d.reservation(), 0, now);
+                limiter.release(d.reservation(), now);
                 return Answer.refused(paced.refusal(), paced.retryAfterSeconds(), paced.policies());
             }
         }
@@ -70,7 +70,7 @@ final class OutageFallback {
         ConcurrentHashMap<String, UsedWhileDown> used = usedWhileDown.computeIfAbsent(plan.tenant(), t -> new ConcurrentHashMap<>());
         plan.buckets().forEach(b -> used.merge(b.key(), new UsedWhileDown(b.units() * b.intervalUs(), b.toleranceUs()), UsedWhileDown::plus));
         Limiter.Reservation reservation = d.reservation();
-        return new Answer((tokens, micros) -> limiter.settle(reservation, tokens, System.nanoTime()), null, 0, d.policies());
+        return new Answer(spent -> limiter.settle(reservation, spent.tokens(), spent.computeUnits(), System.nanoTime()), null, 0, d.policies());
     }
 
     /**

@@ -25,7 +25,7 @@ final class OutageSeats {
             synchronized (this) {
                 if (queue == null) {
                     int share = Math.max(1, capacity.seats() / Math.max(1, replicas.getAsInt()));
-                    queue = FairQueues.local(new PoolConfig.Capacity(share, capacity.seatTokens(), capacity.maxQueuePerTenant(),
+                    queue = FairQueues.local(new PoolConfig.Capacity(share, capacity.seatUnits(), capacity.maxQueuePerTenant(),
                             capacity.queueTimeoutMs(), capacity.batchSharePercent()));
                 }
                 q = queue;

@@ -2,13 +2,20 @@ package dev.warden.admission.store;
 
 import dev.warden.admission.BudgetBook;
 import dev.warden.admission.LimiterStore;
+import dev.warden.config.RateLimits;
 import java.util.List;
 
 /** Everything one admission sends to Redis: who, what limits, which buckets and accounts. */
 record Plan(LimiterStore.Ask ask, String tenant, String prefix, List<Bucket> buckets, List<Account> accounts) {
-    /** One GCRA bucket the script checks: its policy name for the headers, key, charge and shape. */
+    /**
+     * One GCRA bucket the script checks: its policy name for the headers, key, charge and shape;
+     * {@code unit}: what it counts (token and compute buckets are refunded what a request did not use).
+     */
     record Bucket(String policy, String key, long units, double intervalUs, double toleranceUs, long burst, int windowSeconds,
-                  boolean tokens) {
+                  RateLimits.Unit unit) {
+        boolean refundable() {
+            return unit != RateLimits.Unit.REQUESTS;
+        }
     }
 
     /** One budget or quota account the script reserves on. */

@@ -46,7 +46,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class RedisLimiterStore implements LimiterStore {
     /** At most this many admissions in one call of admit.lua (a call holds Redis for ~10 us per admission). */
     private static final int MAX_ADMIT_BATCH = 64;
-    private static final Answer UNLIMITED = new Answer((tokens, micros) -> { }, null, 0, List.of());
+    private static final Answer UNLIMITED = new Answer(used -> { }, null, 0, List.of());
 
     /** Admissions are coalesced per tenant and event loop (the loop's own connection carries them). */
     private record Lane(Thread loop, String tenantPrefix) {

@@ -1,6 +1,7 @@
 package dev.warden.admission.store;
 
 import dev.warden.admission.LimiterStore;
+import dev.warden.config.RateLimits;
 import dev.warden.redis.RedisScript;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -34,23 +35,29 @@ final class Settlements {
     private record Write(Request request) implements Pending {
     }
 
-    private record Settlement(Hold hold, long tokens, long micros) implements Pending {
-        /** Whether it has anything for Redis: a hold, unused tokens to refund, or use to add to an account. */
+    private record Settlement(Hold hold, LimiterStore.Used used) implements Pending {
+        /** Whether it has anything for Redis: a hold, unused tokens or compute to refund, or use to add to an account. */
         boolean needed() {
-            return hold.held() || !hold.plan.accounts().isEmpty() || refundable() > 0;
-        }
-
-        long refundable() {
-            long unused = hold.plan.ask().worstTokens() - tokens;
-            if (unused <= 0) {
-                return 0;
+            if (hold.held() || !hold.plan.accounts().isEmpty()) {
+                return true;
             }
             for (int i = 0; i < hold.plan.buckets().size(); i++) {
-                if (hold.plan.buckets().get(i).tokens() && !hold.skipped[i]) {
-                    return unused;
+                if (refund(i) > 0) {
+                    return true;
                 }
             }
-            return 0;
+            return false;
+        }
+
+        /** What bucket {@code i} gets back (its units), if it was charged and counts tokens or compute. */
+        long refund(int i) {
+            Plan.Bucket b = hold.plan.buckets().get(i);
+            if (!b.refundable() || hold.skipped[i]) {
+                return 0;
+            }
+            long unused = b.unit() == RateLimits.Unit.TOKENS ? hold.plan.ask().worstTokens() - used.tokens()
+                    : hold.plan.ask().worstCompute() - used.computeUnits();
+            return Math.max(0, unused);
         }
     }
 
@@ -77,10 +84,10 @@ final class Settlements {
         }
 
         @Override
-        public void settle(long tokens, long micros) {
+        public void settle(LimiterStore.Used used) {
             if (settled.compareAndSet(false, true)) {
                 renewals.ended(id);
-                enqueue(new Settlement(this, Math.max(0, tokens), Math.max(0, micros)));
+                enqueue(new Settlement(this, used));
             }
         }
     }
@@ -203,11 +210,11 @@ final class Settlements {
         Map<String, Integer> accountIndex = new LinkedHashMap<>();
         for (Settlement s : settlements) {
             Plan plan = s.hold().plan;
-            long unused = s.refundable();
             for (int i = 0; i < plan.buckets().size(); i++) {
-                Plan.Bucket b = plan.buckets().get(i);
-                if (unused > 0 && b.tokens() && !s.hold().skipped[i]) {
-                    refunds.merge(b.key(), unused * b.intervalUs(), Double::sum);
+                long back = s.refund(i);
+                if (back > 0) {
+                    Plan.Bucket b = plan.buckets().get(i);
+                    refunds.merge(b.key(), back * b.intervalUs(), Double::sum);
                 }
             }
             plan.accounts().forEach(a -> accountIndex.putIfAbsent(a.key(), accountIndex.size()));
@@ -235,7 +242,7 @@ final class Settlements {
                 Plan.Account a = h.plan.accounts().get(j);
                 int at = accountIndex.get(a.key());
                 reserved[at] = h.skipped[h.plan.buckets().size() + j] ? 0 : a.amount();
-                used[at] = a.allowance().tokens() ? s.tokens() : s.micros();
+                used[at] = a.allowance().tokens() ? s.used().tokens() : s.used().micros();
             }
             for (int j = 0; j < accounts; j++) {
                 args.add(Long.toString(reserved[j]));

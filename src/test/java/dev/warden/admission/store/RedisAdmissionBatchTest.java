@@ -198,7 +198,7 @@ class RedisAdmissionBatchTest {
     private void settleOnLoop(List<LimiterStore.Answer> answers, long tokensUsed) throws Exception {
         CompletableFuture<Void> done = new CompletableFuture<>();
         loop.runOnContext(v -> {
-            answers.forEach(a -> a.hold().settle(tokensUsed, 0));
+            answers.forEach(a -> a.hold().settle(new LimiterStore.Used(tokensUsed, 0, 0)));
             done.complete(null);
         });
         done.get(10, TimeUnit.SECONDS);

@@ -75,7 +75,7 @@ class RedisSettlementTest {
 
             relay.deafen(); // Redis settles it, but the answer never comes back
             onLoop(() -> {
-                first.hold().settle(300, 0);
+                first.hold().settle(new LimiterStore.Used(300, 0, 0));
                 return Future.succeededFuture();
             });
             assertThat(await(() -> !store.up())).as("the unanswered settlement takes the store down").isTrue();
