@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The {@code redis} limiter store when Redis goes away (the connection to it cut by a relay) and
  * comes back: budgets fail closed (503 {@code limiter_unavailable}), rates are held to the
- * replica's share in memory, and once Redis answers again the buckets used meanwhile have no
- * burst left: the outage forgives nothing.
+ * replica's share in memory (or, for a tier with {@code whenStoreDown: refuse}, refused like
+ * budgets), and once Redis answers again the buckets used meanwhile have no burst left: the
+ * outage forgives nothing.
  */
 class LimiterStoreOutageTest {
     private static int admitted(TestGateway gw, String tenant, int requests) {
@@ -40,12 +41,17 @@ class LimiterStoreOutageTest {
 
     /** Runs {@code steps} against a gateway whose Redis is behind a relay; tier basic (globex): 10 a second, a burst of 10. */
     private static void throughRelay(Steps steps) throws Exception {
+        throughRelay("", steps);
+    }
+
+    /** The same, tier basic's limits with {@code more} (YAML flow-map entries, each ending in a comma). */
+    private static void throughRelay(String more, Steps steps) throws Exception {
         RedisService.require();
         try (TcpProxy redis = new TcpProxy("127.0.0.1", 6379)) {
             String limiter = "limiter: { store: redis, redis: \"redis://127.0.0.1:" + redis.port() + "\", namespace: "
                     + RedisService.freshNamespace() + ", timeoutMs: 200 }\n";
             TestGateway gw = new TestGateway(yaml -> limiter + yaml.replace("basic: { description: \"small\", maxOutputTokens: 50 }",
-                    "basic: { description: \"small\", maxOutputTokens: 50, limits: { requestsPerMinute: 600, burstSeconds: 1 } }"),
+                    "basic: { description: \"small\", maxOutputTokens: 50, limits: { " + more + "requestsPerMinute: 600, burstSeconds: 1 } }"),
                     Databases.fresh(Databases.Kind.SQLITE));
             try {
                 steps.run(gw, redis);
@@ -111,6 +117,27 @@ class LimiterStoreOutageTest {
             // Redis's bucket is debited the two (200 ms of its 1 s burst): eight more at once, and what the rate refilled
             assertThat(after).as("the burst less the two admitted meanwhile, in %.2f s", since)
                     .isBetween(8, (int) (8 + 10 * since + 1));
+        });
+    }
+
+    @Test
+    void aTierThatRefusesWhenTheStoreIsDownRefusesAndTheOthersShare() throws Exception {
+        throughRelay("whenStoreDown: refuse, ", (gw, redis) -> {
+            assertThat(admitted(gw, "globex", 1)).isEqualTo(1);
+            redis.cut();
+            long upstream = gw.upstreamRequests();
+            HttpResponse<String> refused = Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"),
+                    "Authorization", bearer(gw.key("globex")));
+            assertThat(refused.statusCode()).as("basic refuses while its limits cannot be kept").isEqualTo(503);
+            assertThat(refused.body()).contains("\"code\":\"limiter_unavailable\"");
+            assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(gw.upstreamRequests()).isEqualTo(upstream);
+            assertThat(gw.metric("warden_admission_refusals_total", "code=\"limiter_unavailable\"", "mode=\"enforced\"")).isEqualTo(1);
+            assertThat(admitted(gw, "acme", 1)).as("gold has no such rule: no limits to keep, admitted").isEqualTo(1);
+
+            redis.restore();
+            assertThat(gw.awaitMetric(1, "warden_limiter_store_up")).isEqualTo(1);
+            assertThat(admitted(gw, "globex", 1)).as("admitted again once Redis answers").isEqualTo(1);
         });
     }
 }
