@@ -51,7 +51,7 @@ public record AdminPrincipal(String name, Kind kind, Set<String> tenants, AuthCo
 
     /** Whether this principal may see the tenant at all (others get the same 404 as an unknown one). */
     public boolean sees(String tenantId) {
-        return platform() || tenants.contains(tenantId);
+        return platform() || (tenantId != null && tenants.contains(tenantId));
     }
 
     /** Whether it may read the audit events of this tenant (null: platform-level events). */

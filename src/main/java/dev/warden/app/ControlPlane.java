@@ -86,8 +86,9 @@ public final class ControlPlane implements AutoCloseable {
         StoreState state = sync.state();
         BudgetBook budgets = new BudgetBook(vertx, store.ledger(), ledger,
                 tenant -> state.setting(tenant, "budgets"));
-        AlertMonitor monitor = new AlertMonitor(store.ledger(), () -> state.settingsOfKind("budgets"),
-                new AlertMonitor.AnomalyRule(settings.anomalyFactor(), settings.anomalyMinMicros()), webhooks, System::currentTimeMillis,
+        AlertMonitor monitor = new AlertMonitor(store.ledger(), store.audit(), () -> state.settingsOfKind("budgets"),
+                new AlertMonitor.AnomalyRule(settings.anomalyFactor(), settings.anomalyMinMicros(), settings.anomalyMinRefusals(),
+                        settings.anomalyMinSecurityEvents()), webhooks, System::currentTimeMillis,
                 (tenant, period) -> budgets.reservedMicros(tenant, period, System.currentTimeMillis()));
         AdminResources admin = new AdminResources(vertx, store, sync, snapshots, hasher, audit, chain, monitor,
                 (tenant, period) -> budgets.reservedMicros(tenant, period, System.currentTimeMillis()));

@@ -41,7 +41,8 @@ final class OperationsReader {
         if (!r.isObject(n, "alerts", false)) {
             return AlertSettings.DEFAULTS;
         }
-        r.onlyKnown(n, "alerts", Set.of("intervalMs", "webhooks", "anomalyFactor", "anomalyMinMicros"));
+        r.onlyKnown(n, "alerts", Set.of("intervalMs", "webhooks", "anomalyFactor", "anomalyMinMicros", "anomalyMinRefusals",
+                "anomalyMinSecurityEvents"));
         List<String> hooks = new ArrayList<>();
         JsonNode hooksNode = n.get("webhooks");
         if (hooksNode != null && !hooksNode.isArray()) {
@@ -57,7 +58,9 @@ final class OperationsReader {
         }
         int factor = r.integer(n, "alerts", "anomalyFactor", 3, 1, 1000);
         return new AlertSettings(r.integer(n, "alerts", "intervalMs", 15_000, 1000, 3_600_000), hooks,
-                factor, r.integer(n, "alerts", "anomalyMinMicros", 1_000_000, 0, Integer.MAX_VALUE));
+                factor, r.integer(n, "alerts", "anomalyMinMicros", 1_000_000, 0, Integer.MAX_VALUE),
+                r.integer(n, "alerts", "anomalyMinRefusals", 100, 1, Integer.MAX_VALUE),
+                r.integer(n, "alerts", "anomalyMinSecurityEvents", 20, 1, Integer.MAX_VALUE));
     }
 
     static TelemetrySettings telemetry(ConfigReader r, JsonNode root) {

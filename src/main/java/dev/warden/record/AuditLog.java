@@ -24,4 +24,11 @@ public interface AuditLog {
     List<AuditRecord> query(AuditQuery query);
 
     Head head();
+
+    /** One tenant's refusals and, among them, security events ({@code tenant} null: refusals no tenant was verified for). */
+    record Denials(String tenant, long refusals, long securityEvents) {
+    }
+
+    /** Refusals per tenant in {@code [fromMs, toMs)}, from per-minute sums kept with the log (whole minutes). */
+    List<Denials> denials(long fromMs, long toMs);
 }

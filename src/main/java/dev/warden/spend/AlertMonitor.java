@@ -1,6 +1,7 @@
 package dev.warden.spend;
 
 import dev.warden.config.Budget;
+import dev.warden.record.AuditLog;
 import dev.warden.record.Ledger;
 import dev.warden.record.TenantSpend;
 import dev.warden.store.StoreException;
@@ -19,10 +20,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches spend against budgets and for anomalies. Each {@link #evaluate()} (blocking, on a worker
- * thread, every {@code alerts.intervalMs}) sums the ledger per tenant for today, this month, the
- * last hour and the 24 hours before it, computes every budget's {@link BudgetStatus} (with its
- * forecast), and raises or clears {@link Alert}s. A newly raised alert goes to the sink (webhooks)
+ * Watches spend against budgets, and spend, refusals and security events for anomalies. Each
+ * {@link #evaluate()} (blocking, on a worker thread, every {@code alerts.intervalMs}) sums the
+ * ledger per tenant for today, this month, the last hour and the 24 hours before it, and the audit
+ * log's refusals for the last hour and the 24 hours before, computes every budget's
+ * {@link BudgetStatus} (with its forecast), and raises or clears {@link Alert}s. A newly raised alert goes to the sink (webhooks)
  * once; it stays active, with the same id, while its condition holds.
  *
  * <p>The month's spend before today is read once a day and cached, so a cycle reads at most a
@@ -40,11 +42,16 @@ public final class AlertMonitor {
         void raised(Alert alert);
     }
 
-    /** Anomaly rule: last hour's spend above {@code factor} x the hourly mean of the day before, and at least {@code minMicros}. */
-    public record AnomalyRule(double factor, long minMicros) {
+    /**
+     * Anomaly rule: the last hour's spend (refusals, security events) above {@code factor} x the
+     * hourly mean of the day before, and at least {@code minMicros} ({@code minRefusals},
+     * {@code minSecurityEvents}).
+     */
+    public record AnomalyRule(double factor, long minMicros, long minRefusals, long minSecurityEvents) {
     }
 
     private final Ledger ledger;
+    private final AuditLog audit;
     private final Supplier<Map<String, String>> budgetSettings;
     private final AnomalyRule anomaly;
     private final Sink sink;
@@ -62,16 +69,15 @@ public final class AlertMonitor {
      */
     private final ToLongBiFunction<String, Budget.Period> reserved;
 
-    public AlertMonitor(Ledger ledger, Supplier<Map<String, String>> budgetSettings, AnomalyRule anomaly, Sink sink,
-                        LongSupplier clock) {
-        this(ledger, budgetSettings, anomaly, sink, clock, (tenant, period) -> 0L);
-    }
-
-    /** {@code reserved}: what admission holds for a tenant's unsettled requests on its budget of a period. */
-    public AlertMonitor(Ledger ledger, Supplier<Map<String, String>> budgetSettings, AnomalyRule anomaly, Sink sink,
+    /**
+     * {@code audit}: where refusals are counted; {@code reserved}: what admission holds for a
+     * tenant's unsettled requests on its budget of a period.
+     */
+    public AlertMonitor(Ledger ledger, AuditLog audit, Supplier<Map<String, String>> budgetSettings, AnomalyRule anomaly, Sink sink,
                         LongSupplier clock, ToLongBiFunction<String, Budget.Period> reserved) {
         this.reserved = reserved;
         this.ledger = ledger;
+        this.audit = audit;
         this.budgetSettings = budgetSettings;
         this.anomaly = anomaly;
         this.sink = sink;
@@ -126,19 +132,39 @@ public final class AlertMonitor {
                 next.put(tenant, List.copyOf(list));
             }
             for (Map.Entry<String, TenantSpend> e : lastHour.entrySet()) {
-                long hour = cost(e.getValue());
-                double mean = cost(dayBefore.get(e.getKey())) / 24.0;
-                if (hour >= anomaly.minMicros() && hour > anomaly.factor() * mean) {
-                    holding.add(new Alert(e.getKey() + ":spend_anomaly:" + (now / HOUR), e.getKey(), "spend_anomaly", "warning",
-                            "Spend in the last hour (" + hour + " micros) is above " + anomaly.factor()
-                                    + "x the hourly mean of the 24 hours before (" + Math.round(mean) + " micros).", now));
-                }
+                spike(holding, now, e.getKey(), "spend_anomaly", "warning", "Spend", " micros", cost(e.getValue()),
+                        cost(dayBefore.get(e.getKey())), anomaly.minMicros());
             }
+            refusalSpikes(now, holding);
             statuses = Map.copyOf(next);
             today = Map.copyOf(day);
             update(holding);
         } catch (StoreException e) {
             LOG.warn("alert evaluation skipped, control store unreachable: {}", e.getMessage());
+        }
+    }
+
+    /** Refusals and security events of the last hour against each tenant's day before (no tenant verified: a platform alert). */
+    private void refusalSpikes(long now, List<Alert> holding) {
+        Map<String, AuditLog.Denials> before = new HashMap<>();
+        audit.denials(now - 25 * HOUR, now - HOUR).forEach(d -> before.put(d.tenant(), d));
+        for (AuditLog.Denials d : audit.denials(now - HOUR, now + 1)) {
+            AuditLog.Denials earlier = before.get(d.tenant());
+            spike(holding, now, d.tenant(), "refusal_anomaly", "warning", "Refusals", "", d.refusals(),
+                    earlier == null ? 0 : earlier.refusals(), anomaly.minRefusals());
+            spike(holding, now, d.tenant(), "security_anomaly", "critical", "Security events (credential, permission or isolation refusals)",
+                    "", d.securityEvents(), earlier == null ? 0 : earlier.securityEvents(), anomaly.minSecurityEvents());
+        }
+    }
+
+    /** Holds a {@code kind} alert when the hour's {@code hour} is at least {@code min} and above the factor x the day before's hourly mean. */
+    private void spike(List<Alert> holding, long now, String tenant, String kind, String severity, String what, String unit, long hour,
+                       long dayBefore, long min) {
+        double mean = dayBefore / 24.0;
+        if (hour >= min && hour > anomaly.factor() * mean) {
+            holding.add(new Alert((tenant == null ? "platform" : tenant) + ":" + kind + ":" + (now / HOUR), tenant, kind, severity,
+                    what + " in the last hour (" + hour + unit + ") above " + anomaly.factor() + "x the hourly mean of the 24 hours before ("
+                            + Math.round(mean) + unit + ").", now));
         }
     }
 

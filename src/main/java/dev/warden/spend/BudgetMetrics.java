@@ -46,7 +46,8 @@ public final class BudgetMetrics {
         remaining.register(rem, true);
         exhaustion.register(exh, true);
         Map<String, Integer> byKind = new HashMap<>();
-        for (String k : List.of("budget_soft", "budget_exhausted", "budget_forecast", "spend_anomaly")) {
+        for (String k : List.of("budget_soft", "budget_exhausted", "budget_forecast", "spend_anomaly", "refusal_anomaly",
+                "security_anomaly")) {
             byKind.put(k, 0);
         }
         active.forEach(a -> byKind.merge(a.kind(), 1, Integer::sum));

@@ -5,11 +5,14 @@ import dev.warden.record.AuditEvent;
 import dev.warden.record.AuditLog;
 import dev.warden.record.AuditQuery;
 import dev.warden.record.AuditRecord;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** {@link AuditLog} over the {@code audit_log} table and its one-row {@code audit_head}. */
 final class JdbcAuditLog implements AuditLog {
@@ -58,7 +61,56 @@ final class JdbcAuditLog implements AuditLog {
                 head.setString(2, mac);
                 head.executeUpdate();
             }
+            upsertRollup(c, events);
             return seq;
+        });
+    }
+
+    /** Adds the batch's refusals to the per-tenant, per-minute sums, in the events' transaction. */
+    private static void upsertRollup(Connection c, List<AuditEvent> events) throws SQLException {
+        record Minute(String tenant, long minute) {
+        }
+        Map<Minute, long[]> sums = new LinkedHashMap<>();
+        for (AuditEvent e : events) {
+            if (e.denied()) {
+                long[] s = sums.computeIfAbsent(new Minute(e.tenant() == null ? "" : e.tenant(), e.atMs() / 60_000), k -> new long[2]);
+                s[0]++;
+                s[1] += e.securityEvent() ? 1 : 0;
+            }
+        }
+        if (sums.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit_rollup (tenant, minute, refusals, security) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT (tenant, minute) DO UPDATE SET refusals = audit_rollup.refusals + excluded.refusals, "
+                + "security = audit_rollup.security + excluded.security")) {
+            for (Map.Entry<Minute, long[]> e : sums.entrySet()) {
+                ps.setString(1, e.getKey().tenant());
+                ps.setLong(2, e.getKey().minute());
+                ps.setLong(3, e.getValue()[0]);
+                ps.setLong(4, e.getValue()[1]);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    @Override
+    public List<Denials> denials(long fromMs, long toMs) {
+        return jdbc.read("sum refusals", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT tenant, SUM(refusals), SUM(security) FROM audit_rollup "
+                    + "WHERE minute >= ? AND minute < ? GROUP BY tenant ORDER BY tenant")) {
+                ps.setLong(1, Math.floorDiv(fromMs, 60_000L));
+                ps.setLong(2, Math.floorDiv(toMs + 59_999L, 60_000L));
+                List<Denials> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String tenant = rs.getString(1);
+                        out.add(new Denials(tenant.isEmpty() ? null : tenant, rs.getLong(2), rs.getLong(3)));
+                    }
+                }
+                return out;
+            }
         });
     }
 
