@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * Hard spending budgets (micro-units) and calendar token quotas (daily, monthly), enforced at
@@ -29,6 +30,11 @@ import java.util.function.Function;
  * Until an account's spend is read, its requests wait for the read, and a failed read refuses
  * them (fail closed). Budgets with {@code enforced: false} refuse nothing and count what they
  * would have refused.
+ *
+ * <p>Long-running jobs reserve their worst case here like one request of that cost, and it stays
+ * spent while they run (their charges are part of it); what they did not use is refunded when
+ * they end. An account made while jobs run starts from the ledger plus what those jobs still hold
+ * ({@link #commitmentsFrom}), so the refund is right on it too.
  */
 public final class BudgetBook {
     /** What a reservation came to: everything held, or a {@link Refusal} (nothing held). */
@@ -155,6 +161,28 @@ public final class BudgetBook {
     }
 
     private volatile Reservations shared;
+    private volatile ToLongFunction<String> jobsOutstanding = tenant -> 0;
+
+    /** What a tenant's unfinished jobs hold and have not been charged (micro-units): read with each money account's baseline. */
+    public void commitmentsFrom(ToLongFunction<String> outstanding) {
+        this.jobsOutstanding = outstanding;
+    }
+
+    /**
+     * A job ended {@code micros} under what it reserved: they come off the tenant's money accounts
+     * of the current periods here (an account made later read a baseline without them).
+     */
+    public void refund(String tenant, long micros, long nowMs) {
+        if (micros <= 0) {
+            return;
+        }
+        for (Budget.Period period : Budget.Period.values()) {
+            Account a = accounts.get(accountKey(tenant, false, period, period.startMs(nowMs)));
+            if (a != null && a.baseline >= 0) {
+                a.settled.addAndGet(-micros);
+            }
+        }
+    }
 
     /** Reservations are made by a shared limiter store: report its view of them instead of this book's. */
     public void reservationsFrom(Reservations shared) {
@@ -235,7 +263,7 @@ public final class BudgetBook {
         if (writer != null && !writer.flush(5_000)) {
             throw new IllegalStateException("ledger not flushed");
         }
-        long used = 0;
+        long used = tokens ? 0 : jobsOutstanding.applyAsLong(tenant);
         for (var s : ledger.spend(periodStartMs, periodEndMs)) {
             if (s.tenantId().equals(tenant)) {
                 used += tokens ? s.inputTokens() + s.outputTokens() : s.costMicros();

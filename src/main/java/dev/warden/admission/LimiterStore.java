@@ -63,6 +63,12 @@ public interface LimiterStore {
 
     Future<Answer> admit(Ask ask);
 
+    /**
+     * A long-running job ended {@code micros} under the worst case it reserved (and settled as
+     * spent) through {@link #admit}: they come off the tenant's hard budgets.
+     */
+    void refund(String tenant, long micros);
+
     /** The seats a request will ask of its pool (a pool with a capacity), for a store that can take them with its admission. */
     record SeatAsk(String pool, PoolConfig.Capacity capacity, int seats, double weight, boolean batch) {
     }

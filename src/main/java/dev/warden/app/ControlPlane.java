@@ -93,8 +93,9 @@ public final class ControlPlane implements AutoCloseable {
         AdminResources admin = new AdminResources(vertx, store, sync, snapshots, hasher, audit, chain, monitor,
                 (tenant, period) -> budgets.reservedMicros(tenant, period, System.currentTimeMillis()));
         ControlPlane cp = new ControlPlane(vertx, store, admin, audit, ledger, monitor, webhooks, state);
-        cp.jobs = new JobRegistry(vertx, store.jobs(), hasher);
+        cp.jobs = new JobRegistry(vertx, store.jobs(), hasher, ledger);
         cp.budgets = budgets;
+        budgets.commitmentsFrom(store.jobs()::outstandingMicros); // a new money account counts what running jobs hold
         vertx.setPeriodic(60_000, id -> cp.budgets.sweep(System.currentTimeMillis()));
         cp.alertTimer = vertx.setPeriodic(1000, settings.intervalMs(), id -> cp.evaluateAlerts());
         cp.keyUsageTimer = vertx.setPeriodic(KEY_USAGE_FLUSH_MS, id -> cp.flushKeyUsage());

@@ -14,6 +14,7 @@ import dev.warden.http.DataPlaneHandler;
 import dev.warden.http.DataPlaneServer;
 import dev.warden.identity.JwksCache;
 import dev.warden.jobs.JobRenewal;
+import dev.warden.jobs.JobScheduler;
 import dev.warden.observe.AccessLog;
 import dev.warden.observe.GatewayMetrics;
 import dev.warden.observe.Tracing;
@@ -30,7 +31,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
  * One data-plane event loop: its own listener (sharing the port), its own upstream connection
@@ -42,7 +42,7 @@ final class DataPlaneVerticle extends VerticleBase {
     private final GatewayMetrics metrics;
     private final ListenerConfig listener;
     private final ControlPlane control;
-    private final Supplier<String> renewalBase;
+    private final JobScheduler jobs;
     private final LimiterStore limiter;
     private final FairQueues queues;
     private final UpstreamRegistry upstreams;
@@ -61,14 +61,14 @@ final class DataPlaneVerticle extends VerticleBase {
     DataPlaneVerticle(SnapshotHolder snapshots, KeyHasher hasher, GatewayMetrics metrics, Tracing tracing,
                       AccessLog accessLog, ServiceTokens serviceTokens,
                       JwksCache.Shared jwks, ListenerConfig listener, ControlPlane control,
-                      Supplier<String> renewalBase, LimiterStore limiter,
+                      JobScheduler jobs, LimiterStore limiter,
                       FairQueues queues, UpstreamRegistry upstreams,
                       ResponseCache cache, ConnectionCaps caps, UpstreamSecrets secrets) {
         this.caps = caps;
         this.secrets = secrets;
         this.upstreams = upstreams;
         this.cache = cache;
-        this.renewalBase = renewalBase;
+        this.jobs = jobs;
         this.limiter = limiter;
         this.queues = queues;
         this.jwks = jwks;
@@ -97,7 +97,7 @@ final class DataPlaneVerticle extends VerticleBase {
         accessBatch = accessLog.newBatch();
         vertx.setPeriodic(100, id -> accessBatch.flushIfDue(System.currentTimeMillis())); // this loop's batch, on this loop
         PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, tracing, accessBatch, accessLog,
-                serviceTokens, jwks, config, control, renewalBase, limiter, queues, upstreams, cache, secrets);
+                serviceTokens, jwks, config, control, jobs, limiter, queues, upstreams, cache, secrets);
         HttpServerOptions options = DataPlaneServer.options(listener, config.limits(), config.timeouts());
         if (listener.tls() != null) {
             trusted = ClientTrust.bundles(snapshots.current());
@@ -107,7 +107,7 @@ final class DataPlaneVerticle extends VerticleBase {
                 new DataPlaneHandler(snapshots, runner, metrics, control == null ? null : control.audit(),
                         new PlatformEndpoints(
                                 new TokenExchange(vertx, snapshots, hasher, serviceTokens, control == null ? null : control.audit()),
-                                new JobRenewal(vertx, snapshots, control == null ? null : control.jobs(), serviceTokens,
+                                new JobRenewal(vertx, snapshots, control == null ? null : control.jobs(), jobs, serviceTokens,
                                         control == null ? null : control.audit()))), caps, config.timeouts()).onSuccess(s -> {
                     server = s;
                     if (listener.tls() != null && listener.tls().clientAuth() != TlsConfig.ClientAuth.NONE) {

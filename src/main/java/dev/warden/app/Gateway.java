@@ -20,6 +20,8 @@ import dev.warden.config.SnapshotHolder;
 import dev.warden.config.WardenConfig;
 import dev.warden.crypto.KeyHasher;
 import dev.warden.http.ConnectionCaps;
+import dev.warden.jobs.JobBudget;
+import dev.warden.jobs.JobScheduler;
 import dev.warden.identity.JwksCache;
 import dev.warden.identity.JwtVerifier;
 import dev.warden.identity.TenantTokenVerifier;
@@ -41,6 +43,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.io.IOException;
@@ -82,6 +86,9 @@ public final class Gateway {
     /** The shared limiter store, when {@code limiter.store} is {@code redis} (closed on stop). */
     private RedisLimiterStore redisStore;
     private HttpServer admin;
+    private HttpClient jobsClient;
+    private JobScheduler jobScheduler;
+    private long jobsTimer = -1;
     private int dataPort;
 
     private Gateway(Vertx vertx, SnapshotHolder snapshots) {
@@ -165,14 +172,16 @@ public final class Gateway {
         });
         // One deployment of N instances: Vert.x shares one listening socket between them (port 0
         // included), and gives each its own event loop.
-        return encodings.compose(w -> vertx.deployVerticle(() -> {
-            DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, tracing, accessLog, serviceTokens, jwks,
-                    config.dataListener(), control,
-                    () -> snapshots.current().config().jobs().renewalBase(config.dataListener(), dataPort), store.result(), queues,
-                    upstreams, cache, caps, upstreamSecrets);
-            loops.add(v);
-            return v;
-        }, new DeploymentOptions().setInstances(instances))).compose(id -> {
+        return encodings.compose(w -> {
+            // jobs reserve their money on the same limiter store as requests
+            jobScheduler = control == null ? null : jobScheduler(config, control, new LimiterJobBudget(store.result()));
+            return vertx.deployVerticle(() -> {
+                DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, tracing, accessLog, serviceTokens, jwks,
+                        config.dataListener(), control, jobScheduler, store.result(), queues, upstreams, cache, caps, upstreamSecrets);
+                loops.add(v);
+                return v;
+            }, new DeploymentOptions().setInstances(instances));
+        }).compose(id -> {
             deployments.add(id);
             dataPort = loops.get(0).actualPort();
             for (DataPlaneVerticle v : loops) {
@@ -204,6 +213,17 @@ public final class Gateway {
      * Admission's limiter store: this process's, or the one shared through Redis
      * ({@code limiter.store: redis}), with its metrics.
      */
+    /** Starts queued jobs for every event loop: one scheduler, its own client to the job services. */
+    private JobScheduler jobScheduler(WardenConfig config, ControlPlane control, JobBudget budget) {
+        jobsClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
+                .setConnectTimeout(config.timeouts().connectMs()).setDecompressionSupported(false));
+        JobScheduler scheduler = new JobScheduler(vertx, control.jobs(), jobsClient, Math.min(30_000, config.timeouts().firstByteMs()),
+                snapshots, serviceTokens, control.audit(), budget,
+                () -> snapshots.current().config().jobs().renewalBase(config.dataListener(), dataPort));
+        jobsTimer = scheduler.every(1000);
+        return scheduler;
+    }
+
     private Future<LimiterStore> limiterStore(WardenConfig config, ControlPlane control) {
         BudgetBook budgets = control == null ? null : control.budgets();
         if (!config.limiter().redis()) {
@@ -317,6 +337,10 @@ public final class Gateway {
         }
         if (admin != null) {
             chain = chain.eventually(() -> admin.close());
+        }
+        if (jobsClient != null) {
+            vertx.cancelTimer(jobsTimer);
+            chain = chain.eventually(() -> jobsClient.close());
         }
         if (redisStore != null) {
             chain = chain.eventually(() -> redisStore.close());

@@ -14,6 +14,7 @@ import dev.warden.http.ProblemWriter;
 import dev.warden.identity.AuthenticateStage;
 import dev.warden.identity.Introspector;
 import dev.warden.identity.JwksCache;
+import dev.warden.jobs.JobScheduler;
 import dev.warden.jobs.JobStage;
 import dev.warden.observe.AccessLog;
 import dev.warden.observe.AccessLogStage;
@@ -43,7 +44,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import java.util.List;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 /** THE data-plane pipeline, as one list, in order. Read it top to bottom to follow a request. */
 public final class Pipelines {
@@ -54,7 +54,7 @@ public final class Pipelines {
     public static PipelineRunner dataPlane(Vertx vertx, HttpClient upstreams, KeyHasher hasher, GatewayMetrics metrics,
                                            Tracing tracing, AccessLog.Batch accessLog, AccessLog log, ServiceTokens serviceTokens,
                                            JwksCache.Shared jwks, WardenConfig config, ControlPlane control,
-                                           Supplier<String> renewalBase, LimiterStore limiter,
+                                           JobScheduler jobs, LimiterStore limiter,
                                            FairQueues queues, UpstreamRegistry routes,
                                            ResponseCache cache, UpstreamSecrets secrets) {
         AuditWriter audit = control == null ? null : control.audit();
@@ -83,8 +83,8 @@ public final class Pipelines {
                 StageSlot.always(new RouteStage(routes)),             // pool, allowed regions, breakers, least loaded
                 StageSlot.always(new CacheStage(cache, metrics)), // the tenant's own cached answer, if any
                 StageSlot.always(new ServiceTokenStage(vertx, serviceTokens)), // a signed service token, if the pool asks
-                StageSlot.always(new JobStage(vertx, control == null ? null : control.jobs(), upstreams,
-                        Math.min(30_000, config.timeouts().firstByteMs()), serviceTokens, audit, renewalBase)),
+                StageSlot.always(new JobStage(vertx, control == null ? null : control.jobs(), jobs, upstreams,
+                        Math.min(30_000, config.timeouts().firstByteMs()), serviceTokens, audit)),
                                                                       // the job API answered here
                 StageSlot.always(new ForwardStage(upstreams, deadlines, secrets)), // send, wait for the response head
                 StageSlot.always(new RespondStage(secrets)));           // check, tag, stream back

@@ -11,14 +11,15 @@ import java.util.List;
  *                      ({@code request_id}), instead of one reused per principal for up to 60 s
  * @param jobsPath      where the pool's job service lives on each upstream (e.g. {@code /v1/jobs}),
  *                      or null: the pool runs no long-running jobs
+ * @param jobCapacity   the GPUs jobs share on this pool and their price (set exactly when {@code jobsPath} is)
  * @param capacity      its seats and fair queue, or null: no seat limit
  * @param resilience    circuit breakers, health checks and retries of its upstreams
  * @param provider      what its upstreams speak (each upstream carries it too, with its credential)
  */
 public record PoolConfig(String name, List<UpstreamConfig> upstreams, boolean serviceTokens, boolean perRequestTokens,
-                         String jobsPath, Capacity capacity, Resilience resilience, ProviderKind provider) {
+                         String jobsPath, JobCapacity jobCapacity, Capacity capacity, Resilience resilience, ProviderKind provider) {
     public PoolConfig(String name, List<UpstreamConfig> upstreams) {
-        this(name, upstreams, false, false, null, null, Resilience.DEFAULTS, ProviderKind.OPENAI);
+        this(name, upstreams, false, false, null, null, null, Resilience.DEFAULTS, ProviderKind.OPENAI);
     }
 
     /**

@@ -33,7 +33,7 @@ final class PoolsReader {
             if (!Ids.isName(name)) {
                 r.error(path, "invalid pool name (expected: 1..64 of [a-z0-9-])");
             }
-            r.onlyKnown(node, path, Set.of("upstreams", "serviceTokens", "jobsPath", "capacity", "circuitBreaker", "healthCheck", "retries",
+            r.onlyKnown(node, path, Set.of("upstreams", "serviceTokens", "jobsPath", "jobCapacity", "capacity", "circuitBreaker", "healthCheck", "retries",
                     "provider", "apiVersion", "credential"));
             ProviderKind provider = provider(r, node, path);
             String apiVersion = apiVersion(r, node, path, provider);
@@ -89,10 +89,37 @@ final class PoolsReader {
             if (jobsPath != null && provider != ProviderKind.OPENAI) {
                 r.error(path + ".jobsPath", "not offered by " + provider.id() + " servers (expected: only on openai pools)");
             }
-            pools.put(name, new PoolConfig(name, ups, tokens, perRequest, jobsPath, capacity(r, node, path), resilience(r, node, path),
-                    provider));
+            JobCapacity jobs = jobCapacity(r, node, path);
+            if (jobsPath != null && jobs == null) {
+                r.error(path + ".jobCapacity", "missing (a pool that runs jobs declares the GPUs they share and their price: "
+                        + "{ gpus, pricePerGpuHour })");
+            } else if (jobsPath == null && jobs != null) {
+                r.error(path + ".jobCapacity", "without jobsPath (expected: the pool's job service beside its capacity)");
+            }
+            pools.put(name, new PoolConfig(name, ups, tokens, perRequest, jobsPath, jobs, capacity(r, node, path),
+                    resilience(r, node, path), provider));
         });
         return new Pools(pools, regionsServed);
+    }
+
+    /** What a pool lends to jobs (null: absent). */
+    private static JobCapacity jobCapacity(ConfigReader r, JsonNode pool, String path) {
+        JsonNode n = pool.get("jobCapacity");
+        String p = path + ".jobCapacity";
+        if (!r.isObject(n, p, false)) {
+            return null;
+        }
+        r.onlyKnown(n, p, Set.of("gpus", "pricePerGpuHour", "maxHoursPerJob"));
+        if (!n.has("gpus")) {
+            r.error(p + ".gpus", "missing (the GPUs of the pool that jobs share)");
+        }
+        if (!n.has("pricePerGpuHour")) {
+            r.error(p + ".pricePerGpuHour", "missing (micro-units per GPU-hour; 0 if jobs are free)");
+        }
+        int gpus = r.integer(n, p, "gpus", 1, 1, 1_000_000);
+        double hours = r.decimal(n, p, "maxHoursPerJob", 168, 0.001, 8760);
+        return new JobCapacity(gpus, r.longValue(n, p, "pricePerGpuHour", 0, 0, 1_000_000_000_000L),
+                Math.round(hours * JobCapacity.GPU_HOUR_MS));
     }
 
     /** A pool's capacity in seats (null: unbounded, no fair queue). */

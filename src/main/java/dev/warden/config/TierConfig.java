@@ -10,12 +10,13 @@ package dev.warden.config;
  *                         but never past this
  * @param limits           admission's rates and concurrency for tenants of the tier
  * @param cache            the tenant-scoped response cache, or null: none
+ * @param jobs             the tenant's long-running jobs: GPUs at once, GPU time per day and month
  */
 public record TierConfig(String name, String description, int maxOutputTokens, int maxStreamSeconds, RateLimits limits,
-                         CacheSettings cache) {
+                         CacheSettings cache, JobLimits jobs) {
     public static final int DEFAULT_MAX_STREAM_SECONDS = 900;
 
     public TierConfig(String name, String description, int maxOutputTokens) {
-        this(name, description, maxOutputTokens, DEFAULT_MAX_STREAM_SECONDS, RateLimits.NONE, null);
+        this(name, description, maxOutputTokens, DEFAULT_MAX_STREAM_SECONDS, RateLimits.NONE, null, JobLimits.NONE);
     }
 }

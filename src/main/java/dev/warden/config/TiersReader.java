@@ -17,11 +17,12 @@ final class TiersReader {
             if (!Ids.isName(name)) {
                 r.error(path, "invalid tier name (expected: 1..64 of [a-z0-9-])");
             }
-            r.onlyKnown(node, path, Set.of("description", "maxOutputTokens", "maxStreamSeconds", "limits", "cache"));
+            r.onlyKnown(node, path, Set.of("description", "maxOutputTokens", "maxStreamSeconds", "limits", "cache", "jobs"));
             tiers.put(name, new TierConfig(name, r.string(node, path, "description", "", false),
                     r.integer(node, path, "maxOutputTokens", 0, 0, 10_000_000),
                     r.integer(node, path, "maxStreamSeconds", TierConfig.DEFAULT_MAX_STREAM_SECONDS, 1, 86_400),
-                    limits(r, node.get("limits"), path + ".limits", models), cacheSettings(r, node.get("cache"), path + ".cache")));
+                    limits(r, node.get("limits"), path + ".limits", models), cacheSettings(r, node.get("cache"), path + ".cache"),
+                    jobLimits(r, node.get("jobs"), path + ".jobs")));
         });
         return tiers;
     }
@@ -65,6 +66,17 @@ final class TiersReader {
         return new RateLimits.Rate(r.longValue(node, path, "requestsPerMinute", 0, 0, 1_000_000_000L),
                 r.longValue(node, path, "tokensPerMinute", 0, 0, 1_000_000_000_000L),
                 r.longValue(node, path, "computeUnitsPerMinute", 0, 0, 1_000_000_000_000L));
+    }
+
+    /** A tier's limits on long-running jobs (absent: none beyond the pools' capacity). */
+    private static JobLimits jobLimits(ConfigReader r, JsonNode n, String path) {
+        if (!r.isObject(n, path, false)) {
+            return JobLimits.NONE;
+        }
+        r.onlyKnown(n, path, Set.of("maxGpus", "gpuHoursPerDay", "gpuHoursPerMonth"));
+        return new JobLimits(r.integer(n, path, "maxGpus", 0, 0, 1_000_000),
+                Math.round(r.decimal(n, path, "gpuHoursPerDay", 0, 0, 1_000_000_000) * JobCapacity.GPU_HOUR_MS),
+                Math.round(r.decimal(n, path, "gpuHoursPerMonth", 0, 0, 1_000_000_000) * JobCapacity.GPU_HOUR_MS));
     }
 
     /** A tier's response cache, or null (absent, or {@code enabled: false}). */

@@ -1,6 +1,8 @@
 package dev.warden.jobs;
 
+import dev.warden.config.Budget;
 import dev.warden.crypto.KeyHasher;
+import dev.warden.record.LedgerWriter;
 import dev.warden.store.JobStore;
 import dev.warden.store.StoredJob;
 import io.vertx.core.Future;
@@ -23,11 +25,14 @@ public final class JobRegistry {
     private final Vertx vertx;
     private final JobStore store;
     private final KeyHasher hasher;
+    private final LedgerWriter ledger;
 
-    public JobRegistry(Vertx vertx, JobStore store, KeyHasher hasher) {
+    /** {@code ledger}: where jobs' charges are written (and flushed before a quota is read). */
+    public JobRegistry(Vertx vertx, JobStore store, KeyHasher hasher, LedgerWriter ledger) {
         this.vertx = vertx;
         this.store = store;
         this.hasher = hasher;
+        this.ledger = ledger;
     }
 
     /** A new job id: {@code job_} and 26 base32 characters (130 random bits). */
@@ -60,13 +65,45 @@ public final class JobRegistry {
         hasher.matches(secret, new byte[32]);
     }
 
-    /** Inserts the job unless its tenant already has {@code maxActive} unfinished ones (then: empty). */
-    Future<Optional<StoredJob>> insertIfBelow(StoredJob job, int maxActive) {
+    /** Stores a new job if {@code admission} allows it (after the ledger has written what jobs ran, so the quotas see it). */
+    Future<JobStore.Admitted> admit(StoredJob job, JobStore.Admission admission) {
         return blocking(() -> {
-            if (store.active(job.tenantId()) >= maxActive) {
-                return Optional.empty();
+            if (!ledger.flush(5_000)) {
+                throw new IllegalStateException("ledger not flushed");
             }
-            return Optional.of(store.insert(job));
+            long now = System.currentTimeMillis();
+            return store.admit(job, Budget.Period.DAY.startMs(now), Budget.Period.MONTH.startMs(now), admission);
+        });
+    }
+
+    /** Starts the jobs of {@code pool} that {@code starter} picks, one replica at a time. */
+    Future<List<StoredJob>> start(String pool, long sinceMs, JobStore.Starter starter) {
+        return blocking(() -> store.start(pool, sinceMs, System.currentTimeMillis(), starter));
+    }
+
+    Future<List<StoredJob>> ofPool(String pool, long sinceMs) {
+        return blocking(() -> store.ofPool(pool, sinceMs));
+    }
+
+    Future<List<String>> activePools() {
+        return blocking(store::activePools);
+    }
+
+    /**
+     * Records a charge of a running job and writes its ledger row (only if it is news: a repeated
+     * or late report changes nothing). True if it was recorded.
+     */
+    Future<Boolean> charge(StoredJob job, JobMeter.Charge charge) {
+        if (!charge.any()) {
+            return Future.succeededFuture(false);
+        }
+        return blocking(() -> {
+            long now = System.currentTimeMillis();
+            boolean recorded = store.report(job.tenantId(), job.id(), job.run().usedGpuMs(), charge.usedGpuMs(), charge.chargedMicros(), now);
+            if (recorded) {
+                ledger.record(JobMeter.row(job, charge, now));
+            }
+            return recorded;
         });
     }
 

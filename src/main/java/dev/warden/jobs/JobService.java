@@ -102,6 +102,17 @@ final class JobService {
         return new Status(state, Math.round(p * 1000) / 1000.0, reason);
     }
 
+    /** Why a submission failed, as a stable reason the job keeps. */
+    static String failureReason(Reply reply) {
+        if ("isolation_violation".equals(reply.failure())) {
+            return "job_service_tenant_mismatch"; // its answer named another tenant: dropped
+        }
+        if (reply.failure() == null && reply.status() >= 400 && reply.status() < 500) {
+            return "job_service_refused:" + reply.status();
+        }
+        return "job_service_failed:" + (reply.failure() != null ? reply.failure() : Integer.toString(reply.status()));
+    }
+
     /** The job service's own id for a new job: a short token of safe characters, or null. */
     static String upstreamId(JsonNode body) {
         String id = body.path("id").asText("");

@@ -2,6 +2,9 @@ package dev.warden.jobs;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.warden.config.Budget;
+import dev.warden.config.JobCapacity;
+import dev.warden.config.JobLimits;
 import dev.warden.config.JobSettings;
 import dev.warden.config.PoolConfig;
 import dev.warden.config.Role;
@@ -28,7 +31,6 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /**
  * Answers the job operations ({@code /api/v1/tenants/{t}/jobs...}) once the caller is verified,
@@ -37,26 +39,28 @@ import java.util.function.Supplier;
  * <p>A job belongs to its tenant and its owner's subject, never to the token that started it: a
  * client token may expire and be replaced mid-job without touching the job. An owner sees their
  * own jobs, a tenant admin every job of the tenant; anyone else's job, and another tenant's, is
- * as absent as an id that never existed (404). A new job gets a renewal secret that goes to the
- * job service only; its worker renews its credential with it at {@code /internal/v1/jobs/{id}/token}.
+ * as absent as an id that never existed (404). A new job is admitted on its GPUs and GPU time
+ * and waits for its pool's job GPUs ({@link JobScheduler}); when it starts it gets a renewal
+ * secret that goes to the job service only; its worker renews its credential with it at
+ * {@code /internal/v1/jobs/{id}/token} and reports what it ran ({@link JobRenewal}).
  */
 public final class JobStage implements Stage {
     private final Vertx vertx;
     private final JobRegistry registry;
+    private final JobScheduler scheduler;
     private final JobService service;
     private final ServiceTokens tokens;
     private final AuditWriter audit;
-    private final Supplier<String> renewalBase;
 
-    /** {@code registry} null: no control store, and so no jobs (503). */
-    public JobStage(Vertx vertx, JobRegistry registry, HttpClient upstreams, long timeoutMs,
-                    ServiceTokens tokens, AuditWriter audit, Supplier<String> renewalBase) {
+    /** {@code registry} and {@code scheduler} null: no control store, and so no jobs (503). */
+    public JobStage(Vertx vertx, JobRegistry registry, JobScheduler scheduler, HttpClient upstreams, long timeoutMs,
+                    ServiceTokens tokens, AuditWriter audit) {
         this.vertx = vertx;
         this.registry = registry;
+        this.scheduler = scheduler;
         this.service = new JobService(upstreams, timeoutMs);
         this.tokens = tokens;
         this.audit = audit;
-        this.renewalBase = renewalBase;
     }
 
     @Override
@@ -70,7 +74,7 @@ public final class JobStage implements Stage {
         if (!operation.job()) {
             return Outcome.continueNow();
         }
-        if (registry == null) {
+        if (registry == null || scheduler == null) {
             return Outcome.rejectNow(GatewayError.of(ErrorCode.STORE_UNAVAILABLE, "Jobs need the control store, which is not configured.",
                     "jobs_without_store"));
         }
@@ -87,6 +91,14 @@ public final class JobStage implements Stage {
 
     // ------------------------------------------------------------------ create
 
+    /**
+     * Admits a new job: sizes that can never fit are refused (400 {@code job_too_large}); the
+     * tenant's active jobs ({@code jobs.maxActivePerTenant}, 429 {@code job_limit}) and GPU-hour
+     * quotas (its worst case, GPUs x longest run, beside what it used this day and month and what
+     * its other jobs may still use: 429 {@code quota_exhausted}) are checked in the store's
+     * transaction that queues it. It then starts at once if its pool's job GPUs allow, or waits in
+     * the pool's fair queue with a position and an estimated start.
+     */
     private Future<Outcome> create(Exchange exchange) {
         JobRequest request = JobRequest.parse(exchange.require(RequestContext.BODY));
         if (request.error() != null) {
@@ -96,57 +108,113 @@ public final class JobStage implements Stage {
         JobSettings settings = snapshot.config().jobs();
         SelectedRoute route = exchange.require(RequestContext.ROUTE);
         PoolConfig pool = snapshot.config().pools().get(route.model().pool());
+        JobCapacity capacity = pool.jobCapacity();
+        Tenant tenant = exchange.require(RequestContext.TENANT);
+        JobLimits limits = tenant.tier() == null ? JobLimits.NONE : tenant.tier().jobs();
+        GatewayError tooLarge = tooLarge(request, capacity, limits);
+        if (tooLarge != null) {
+            return Outcome.rejectNow(tooLarge);
+        }
         Principal p = exchange.require(RequestContext.PRINCIPAL);
-        String id = JobRegistry.newId();
-        String secret = JobRegistry.newSecret();
         long now = System.currentTimeMillis();
-        StoredJob job = new StoredJob(id, p.tenantId(), new StoredJob.Owner(p.subject(), p.role().id(), p.method()), request.kind(),
-                route.model().name(), new StoredJob.Placement(pool.name(), route.upstream().region(), route.upstream().url()),
-                "queued", null, registry.hashSecret(secret), null, 0, 0, now, now);
-        return registry.insertIfBelow(job, settings.maxActivePerTenant()).compose(inserted -> {
-            if (inserted.isEmpty()) {
-                return Outcome.rejectNow(GatewayError.of(ErrorCode.JOB_LIMIT, "This tenant already runs "
-                        + settings.maxActivePerTenant() + " jobs; wait for one to finish or cancel one.", "job_limit"));
+        long worstGpuMs = (long) request.gpus() * request.maxMs();
+        StoredJob job = new StoredJob(JobRegistry.newId(), p.tenantId(), new StoredJob.Owner(p.subject(), p.role().id(), p.method()),
+                request.kind(), route.model().name(), new StoredJob.Placement(pool.name(), route.upstream().region(),
+                route.upstream().url()), "queued", null, registry.hashSecret(JobRegistry.newSecret()), null, 0, 0, now, now,
+                new StoredJob.Resources(request.gpus(), request.maxMs(), capacity.costMicros(worstGpuMs)),
+                request.params().toString(), StoredJob.Run.NOT_STARTED);
+        // its worst case's cost on the tenant's hard budgets first (shared with its requests), then its place in the store
+        return reserve(job).compose(reserved -> {
+            if (reserved.refusal() != null) {
+                exchange.addResponseHeader("Retry-After", Long.toString(Math.max(1, reserved.retryAfterSeconds())));
+                return Outcome.rejectNow(reserved.refusal());
             }
-            ObjectNode payload = JobView.MAPPER.createObjectNode().put("id", id).put("tenant", p.tenantId())
-                    .put("kind", request.kind()).put("model", route.model().upstreamName());
-            payload.set("params", request.params());
-            payload.putObject("credentials").put("renewUrl", renewalBase.get() + "/internal/v1/jobs/" + id + "/token")
-                    .put("secret", secret).put("renewEveryMs", settings.renewEveryMs());
-            JobService.Call call = new JobService.Call(p.tenantId(), exchange.requestId(), exchange.get(RequestContext.SERVICE_TOKEN));
-            return service.submit(route.upstream(), pool.jobsPath(), payload, call).compose(reply -> submitted(exchange, job, reply));
+            return registry.admit(job, (active, today, month) -> refusal(active, today, month, job, settings, limits))
+                    .onComplete(ar -> reserved.outcome().accept(ar.succeeded() && ar.result().refusal() == null))
+                    .compose(admitted -> admitted.refusal() != null
+                            ? Outcome.rejectNow(refusal(exchange, admitted.refusal(), settings, now))
+                            : queued(exchange, job, pool));
         });
     }
 
-    private Future<Outcome> submitted(Exchange exchange, StoredJob job, JobService.Reply reply) {
-        String upstreamId = reply.ok() ? JobService.upstreamId(reply.body()) : null;
-        if (upstreamId == null) {
-            GatewayError error = submitFailure(reply);
-            return registry.update(job, "failed", null, error.reason()).map(x -> Outcome.reject(error));
-        }
-        return registry.update(job, "running", upstreamId, null)
-                .compose(x -> registry.find(job.tenantId(), job.id()))
-                .map(stored -> {
-                    StoredJob now = stored.orElse(job);
-                    record(exchange, "job.create", now, "{\"job\":\"" + now.id() + "\",\"model\":\"" + now.model() + "\",\"region\":\""
-                            + now.placement().region() + "\"}");
-                    exchange.request().http().response().putHeader("Location",
-                            "/api/v1/tenants/" + now.tenantId() + "/jobs/" + now.id());
-                    return send(exchange, 201, JobView.of(now, null));
-                });
+    private Future<JobBudget.Reserved> reserve(StoredJob job) {
+        long micros = job.resources().reservedMicros();
+        return micros == 0 ? Future.succeededFuture(new JobBudget.Reserved(null, 0, kept -> { }))
+                : scheduler.budget().reserve(job.tenantId(), job.subject(), job.model(), micros);
     }
 
-    private static GatewayError submitFailure(JobService.Reply reply) {
-        if ("isolation_violation".equals(reply.failure())) {
-            return GatewayError.of(ErrorCode.ISOLATION_VIOLATION, "The job service's answer named another tenant; it was dropped.",
-                    "job_service_tenant_mismatch");
+    /** Why the store may not take the job (null: it may), judged in the transaction that stores it. */
+    private static String refusal(List<StoredJob> active, long today, long month, StoredJob job, JobSettings settings, JobLimits limits) {
+        if (active.size() >= settings.maxActivePerTenant()) {
+            return "job_limit";
         }
-        if (reply.failure() == null && reply.status() >= 400 && reply.status() < 500) {
-            return GatewayError.of(ErrorCode.INVALID_REQUEST, "The job service refused the job (" + reply.status() + ").",
-                    "job_service_refused:" + reply.status());
+        long worst = job.resources().maxGpuMs();
+        long outstanding = active.stream().mapToLong(j -> j.resources().maxGpuMs() - j.run().usedGpuMs()).sum();
+        if (limits.gpuMsPerDay() > 0 && today + outstanding + worst > limits.gpuMsPerDay()) {
+            return "gpu_hours_exhausted:day";
         }
-        return GatewayError.of(ErrorCode.UPSTREAM_UNAVAILABLE, "The job service could not start the job.",
-                "job_service_failed:" + (reply.failure() != null ? reply.failure() : Integer.toString(reply.status())));
+        if (limits.gpuMsPerMonth() > 0 && month + outstanding + worst > limits.gpuMsPerMonth()) {
+            return "gpu_hours_exhausted:month";
+        }
+        return null;
+    }
+
+    /** The job is stored: audited, and its pool's first pass decides at once whether it starts now; the answer says what it is. */
+    private Future<Outcome> queued(Exchange exchange, StoredJob job, PoolConfig pool) {
+        record(exchange, "job.create", job, "{\"job\":\"" + job.id() + "\",\"model\":\"" + job.model() + "\",\"region\":\""
+                + job.placement().region() + "\",\"gpus\":" + job.resources().gpus() + "}");
+        return scheduler.kick(pool.name()).transform(x -> registry.find(job.tenantId(), job.id())).compose(stored -> {
+            StoredJob current = stored.orElse(job);
+            GatewayError failed = startFailure(current);
+            if (failed != null) {
+                return Outcome.rejectNow(failed);
+            }
+            exchange.request().http().response().putHeader("Location", "/api/v1/tenants/" + job.tenantId() + "/jobs/" + job.id());
+            return view(current, null).map(view -> send(exchange, 201, view));
+        });
+    }
+
+    /** A job that could never run here: more GPUs than the pool lends or the tier allows at once, or longer than the pool allows. */
+    private static GatewayError tooLarge(JobRequest request, JobCapacity capacity, JobLimits limits) {
+        if (request.gpus() > capacity.gpus()) {
+            return GatewayError.of(ErrorCode.JOB_TOO_LARGE, "The job asks for " + request.gpus() + " GPUs; this pool lends jobs "
+                    + capacity.gpus() + ".", "job_gpus_over_pool");
+        }
+        if (limits.maxGpus() > 0 && request.gpus() > limits.maxGpus()) {
+            return GatewayError.of(ErrorCode.JOB_TOO_LARGE, "The job asks for " + request.gpus() + " GPUs; this tenant's jobs may hold "
+                    + limits.maxGpus() + " at once.", "job_gpus_over_tier");
+        }
+        if (request.maxMs() > capacity.maxJobMs()) {
+            return GatewayError.of(ErrorCode.JOB_TOO_LARGE, "The job asks to run " + request.maxMs() / 3_600_000.0
+                    + " hours; this pool runs a job for at most " + capacity.maxJobMs() / 3_600_000.0 + ".", "job_too_long");
+        }
+        return null;
+    }
+
+    private static GatewayError refusal(Exchange exchange, String reason, JobSettings settings, long now) {
+        if (reason.equals("job_limit")) {
+            return GatewayError.of(ErrorCode.JOB_LIMIT, "This tenant already has " + settings.maxActivePerTenant()
+                    + " queued or running jobs; wait for one to finish or cancel one.", "job_limit");
+        }
+        Budget.Period period = reason.endsWith(":day") ? Budget.Period.DAY : Budget.Period.MONTH;
+        exchange.addResponseHeader("Retry-After", Long.toString(Math.max(1, (period.endMs(now) - now + 999) / 1000)));
+        return GatewayError.of(ErrorCode.QUOTA_EXHAUSTED, "The job's GPU time (its GPUs x its longest run) would take this tenant past its "
+                + "GPU-hours per " + period.id() + ".", reason);
+    }
+
+    /** A job that failed as it was sent to its job service (in the pass its creation ran): the caller is told so at once. */
+    private static GatewayError startFailure(StoredJob job) {
+        String reason = job.stopReason();
+        if (!job.state().equals("failed") || reason == null || !reason.startsWith("job_service_")) {
+            return null;
+        }
+        if (reason.equals("job_service_tenant_mismatch")) {
+            return GatewayError.of(ErrorCode.ISOLATION_VIOLATION, "The job service's answer named another tenant; it was dropped.", reason);
+        }
+        if (reason.startsWith("job_service_refused:")) {
+            return GatewayError.of(ErrorCode.INVALID_REQUEST, "The job service refused the job (" + reason.substring(20) + ").", reason);
+        }
+        return GatewayError.of(ErrorCode.UPSTREAM_UNAVAILABLE, "The job service could not start the job " + job.id() + ".", reason);
     }
 
     // ------------------------------------------------------------------ read
@@ -156,7 +224,7 @@ public final class JobStage implements Stage {
         return registry.list(p.tenantId(), seesAll(p) ? null : p.subject()).map(jobs -> {
             ObjectNode out = JobView.MAPPER.createObjectNode().put("object", "list");
             ArrayNode data = out.putArray("data");
-            jobs.forEach(j -> data.add(JobView.of(j, null)));
+            jobs.forEach(j -> data.add(JobView.of(j, null, null)));
             return send(exchange, 200, out);
         });
     }
@@ -168,27 +236,41 @@ public final class JobStage implements Stage {
                 return notFound();
             }
             StoredJob job = found.get();
-            UpstreamConfig upstream = job.finished() ? null : placedUpstream(exchange, job);
+            UpstreamConfig upstream = !job.state().equals("running") || job.upstreamJobId() == null ? null : placedUpstream(exchange, job);
             if (upstream == null) {
-                return Future.succeededFuture(send(exchange, 200, JobView.of(job, null)));
+                return view(job, null).map(view -> send(exchange, 200, view));
             }
             return callFor(exchange, p, job)
                     .compose(call -> service.status(upstream, jobsPath(exchange, job), upstreamId(job), call))
                     .compose(reply -> {
                         JobService.Status live = reply.ok() ? JobService.status(reply.body()) : null;
                         if (live == null || !List.of("succeeded", "failed", "cancelled").contains(live.state())) {
-                            return Future.succeededFuture(send(exchange, 200, JobView.of(job, live)));
+                            return view(job, live).map(view -> send(exchange, 200, view));
                         }
-                        // the job service says it ended: the registry follows (once; a finished job never changes)
-                        return registry.update(job, live.state(), null, live.stopReason())
+                        // the job service says it ended: the registry follows (once; a finished job never changes),
+                        // charged what its worker reported (the tail it did not report is not charged)
+                        return scheduler.end(job, live.state(), live.stopReason(), job.run().usedGpuMs())
                                 .compose(x -> registry.find(job.tenantId(), job.id()))
-                                .map(now -> send(exchange, 200, JobView.of(now.orElse(job), live)));
+                                .compose(now -> view(now.orElse(job), live)).map(view -> send(exchange, 200, view));
                     });
         });
     }
 
+    /** A job's view; a queued one with its place in its pool's queue. */
+    private Future<ObjectNode> view(StoredJob job, JobService.Status live) {
+        if (!job.state().equals("queued")) {
+            return Future.succeededFuture(JobView.of(job, live, null));
+        }
+        return scheduler.places(job.placement().pool()).map(places -> JobView.of(job, live, places.get(job.id())));
+    }
+
     // ------------------------------------------------------------------ cancel
 
+    /**
+     * Cancels a job: a queued one leaves the queue; a running one is charged the GPU time it held
+     * until now, and its job service is told (if it cannot be, the worker's next renewal is refused
+     * and the job stops within one renewal period all the same).
+     */
     private Future<Outcome> cancel(Exchange exchange) {
         Principal p = exchange.require(RequestContext.PRINCIPAL);
         return visibleJob(exchange).compose(found -> {
@@ -197,18 +279,16 @@ public final class JobStage implements Stage {
             }
             StoredJob job = found.get();
             String reason = p.subject().equals(job.subject()) ? "cancelled_by_owner" : "cancelled_by_tenant_admin";
-            return registry.update(job, "cancelled", null, reason).compose(changed -> {
+            return scheduler.end(job, "cancelled", reason, -1).compose(changed -> {
                 if (!changed) {
                     return Outcome.rejectNow(GatewayError.of(ErrorCode.JOB_FINISHED, "The job has already finished.", "job_finished"));
                 }
                 record(exchange, "job.cancel", job, "{\"job\":\"" + job.id() + "\",\"reason\":\"" + reason + "\"}");
-                // Tell the job service now; if it cannot be told, the worker's next renewal is refused
-                // and the job stops within one renewal period all the same.
-                UpstreamConfig upstream = placedUpstream(exchange, job);
+                UpstreamConfig upstream = job.upstreamJobId() == null ? null : placedUpstream(exchange, job);
                 if (upstream != null) {
                     callFor(exchange, p, job).compose(call -> service.cancel(upstream, jobsPath(exchange, job), upstreamId(job), call));
                 }
-                return registry.find(job.tenantId(), job.id()).map(now -> send(exchange, 200, JobView.of(now.orElse(job), null)));
+                return registry.find(job.tenantId(), job.id()).map(now -> send(exchange, 200, JobView.of(now.orElse(job), null, null)));
             });
         });
     }

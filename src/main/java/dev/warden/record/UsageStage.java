@@ -53,7 +53,7 @@ public final class UsageStage implements Stage {
             for (UpstreamTry t : tries) {
                 ledger.record(new UsageRecord(exchange.requestId(), System.currentTimeMillis(), exchange.verifiedTenant(),
                         principal.subject(), principal.subject(), t.route().model().name(), t.route().upstream().region(), operation,
-                        0, 0, 0, 0, t.status(), t.latencyMs(), false, false));
+                        0, 0, 0, 0, 0, t.status(), t.latencyMs(), false, false));
             }
         }
         SelectedRoute route = exchange.get(RequestContext.ROUTE);
@@ -66,7 +66,7 @@ public final class UsageStage implements Stage {
         ledger.record(new UsageRecord(exchange.requestId(), System.currentTimeMillis(), exchange.verifiedTenant(),
                 principal.subject(), principal.subject(), route.model().name(), route.upstream().region(),
                 exchange.request().operation().name().toLowerCase(Locale.ROOT), used.inputTokens(), used.outputTokens(),
-                used.computeUnits(), used.costMicros(), completion.status(),
+                used.computeUnits(), 0, used.costMicros(), completion.status(),
                 (System.nanoTime() - exchange.startNanos()) / 1_000_000, cacheHit, completion.aborted()));
     }
 }

@@ -26,7 +26,9 @@ import java.util.function.Supplier;
  * a valid one: its worker renews through Warden ({@code credentials.renewUrl}, with the job's
  * secret) at the period Warden names. A refused renewal stops the job with Warden's reason; a
  * credential that expires stops it with {@code credential_expired}. So a job that succeeds held a
- * valid Warden credential at every step of its run.
+ * valid Warden credential at every step of its run. Each renewal reports the GPU time run so far
+ * ({@code resources.gpus} x the time worked) and the end is told at {@code credentials.finishUrl},
+ * as a real worker meters itself.
  */
 public final class SimJobs {
     static final long STEP_MS = 50;
@@ -39,7 +41,9 @@ public final class SimJobs {
         final String tenant;
         final long durationMs;
         final String renewUrl;
+        final String finishUrl;
         final String secret;
+        final int gpus;
         volatile String status = "queued";
         volatile String stopReason;
         volatile long startedAtMs;
@@ -53,13 +57,20 @@ public final class SimJobs {
         volatile long longestTokenLifeSeconds;
         long timer = -1;
 
-        Job(String id, String wardenId, String tenant, long durationMs, String renewUrl, String secret) {
+        Job(String id, String wardenId, String tenant, long durationMs, String renewUrl, String finishUrl, String secret, int gpus) {
             this.id = id;
             this.wardenId = wardenId;
             this.tenant = tenant;
             this.durationMs = durationMs;
             this.renewUrl = renewUrl;
+            this.finishUrl = finishUrl;
             this.secret = secret;
+            this.gpus = gpus;
+        }
+
+        /** The GPU time run so far, as its worker reports it. */
+        double gpuSeconds() {
+            return gpus * workedMs() / 1000.0;
         }
 
         boolean finished() {
@@ -133,8 +144,9 @@ public final class SimJobs {
             return;
         }
         long duration = Math.min(MAX_DURATION_MS, Math.max(0, body.path("params").path("durationMs").asLong(10_000)));
+        int gpus = (int) Math.min(1024, Math.max(1, body.path("resources").path("gpus").asLong(1)));
         Job job = new Job("simjob-" + region + "-" + ids.incrementAndGet(), wardenId, body.path("tenant").asText(""), duration,
-                renewUrl, secret);
+                renewUrl, creds.path("finishUrl").asText(""), secret, gpus);
         jobs.put(job.id, job);
         job.timer = vertx.setPeriodic(STEP_MS, t -> step(job));
         renew(job);
@@ -186,6 +198,7 @@ public final class SimJobs {
         }
         if (job.startedAtMs > 0 && now - job.startedAtMs >= job.durationMs) {
             stop(job, "succeeded", null);
+            finish(job);
             return;
         }
         if (!job.renewing && job.token != null && now >= job.nextRenewAtMs) {
@@ -197,7 +210,11 @@ public final class SimJobs {
         job.renewing = true;
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(job.renewUrl)
                 .putHeader("Authorization", "Bearer " + job.secret).setIdleTimeout(5_000);
-        client.request(options).compose(req -> req.send().compose(r -> r.body().map(b -> Map.entry(r.statusCode(), b))))
+        String report = job.startedAtMs == 0 ? "" : usage(job).toString();
+        if (!report.isEmpty()) {
+            options.putHeader("Content-Type", "application/json");
+        }
+        client.request(options).compose(req -> req.send(report).compose(r -> r.body().map(b -> Map.entry(r.statusCode(), b))))
                 .onComplete(ar -> {
                     job.renewing = false;
                     if (job.finished()) {
@@ -218,6 +235,23 @@ public final class SimJobs {
                         job.nextRenewAtMs = now + 200;
                     }
                 });
+    }
+
+    private static ObjectNode usage(Job job) {
+        ObjectNode out = SimReplies.MAPPER.createObjectNode();
+        out.putObject("usage").put("gpuSeconds", Math.round(job.gpuSeconds() * 1000) / 1000.0);
+        return out;
+    }
+
+    /** Tells Warden the job ended, with what it ran (once; a worker that cannot reach Warden leaves it to the renewal rules). */
+    private void finish(Job job) {
+        if (job.finishUrl.isEmpty()) {
+            return;
+        }
+        ObjectNode body = usage(job).put("status", job.status);
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(job.finishUrl)
+                .putHeader("Authorization", "Bearer " + job.secret).putHeader("Content-Type", "application/json").setIdleTimeout(5_000);
+        client.request(options).compose(req -> req.send(body.toString()).compose(r -> r.body()));
     }
 
     private void accept(Job job, JsonNode body, long now) {

@@ -10,16 +10,17 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
 
-/** Sums ledger rows by day (UTC), model or key: requests, tokens in and out, compute units, cost. */
+/** Sums ledger rows by day (UTC), model or key: requests (and job reports), tokens in and out, compute units, GPU time, cost. */
 public final class UsageReport {
     private UsageReport() {
     }
 
     /** One group's totals. */
-    public record Row(String group, long requests, long inputTokens, long outputTokens, long computeUnits, long costMicros) {
+    public record Row(String group, long requests, long inputTokens, long outputTokens, long computeUnits, long gpuMs,
+                      long costMicros) {
         Row plus(UsageRecord u) {
-            return new Row(group, requests + 1, inputTokens + u.inputTokens(), outputTokens + u.outputTokens(),
-                    computeUnits + u.computeUnits(), costMicros + u.costMicros());
+            return new Row(group, requests + (u.job() ? 0 : 1), inputTokens + u.inputTokens(), outputTokens + u.outputTokens(),
+                    computeUnits + u.computeUnits(), gpuMs + u.gpuMs(), costMicros + u.costMicros());
         }
     }
 
@@ -47,10 +48,10 @@ public final class UsageReport {
     /** Rows in group order, then the total as the last row (group {@code total}). */
     public static List<Row> rows(List<UsageRecord> usage, GroupBy groupBy) {
         Map<String, Row> groups = new TreeMap<>();
-        Row total = new Row("total", 0, 0, 0, 0, 0);
+        Row total = new Row("total", 0, 0, 0, 0, 0, 0);
         for (UsageRecord u : usage) {
             String g = groupBy.key.apply(u);
-            groups.put(g, groups.getOrDefault(g, new Row(g, 0, 0, 0, 0, 0)).plus(u));
+            groups.put(g, groups.getOrDefault(g, new Row(g, 0, 0, 0, 0, 0, 0)).plus(u));
             total = total.plus(u);
         }
         ArrayList<Row> out = new ArrayList<>(groups.values());
@@ -59,10 +60,10 @@ public final class UsageReport {
     }
 
     public static String csv(List<Row> rows) {
-        StringBuilder sb = new StringBuilder("group,requests,input_tokens,output_tokens,compute_units,cost_micros\n");
+        StringBuilder sb = new StringBuilder("group,requests,input_tokens,output_tokens,compute_units,gpu_ms,cost_micros\n");
         for (Row r : rows) {
             sb.append(csvField(r.group())).append(',').append(r.requests()).append(',').append(r.inputTokens()).append(',')
-                    .append(r.outputTokens()).append(',').append(r.computeUnits()).append(',').append(r.costMicros()).append('\n');
+                    .append(r.outputTokens()).append(',').append(r.computeUnits()).append(',').append(r.gpuMs()).append(',').append(r.costMicros()).append('\n');
         }
         return sb.toString();
     }

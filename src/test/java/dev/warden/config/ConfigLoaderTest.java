@@ -134,7 +134,7 @@ class ConfigLoaderTest {
 
     @Test
     void aPoolsJobServiceIsAnAbsolutePath() {
-        String yaml = BASE.replace("  main:\n    upstreams:", "  main:\n    jobsPath: v1/jobs\n    upstreams:");
+        String yaml = BASE.replace("  main:\n    upstreams:", "  main:\n    jobsPath: v1/jobs\n    jobCapacity: { gpus: 1, pricePerGpuHour: 0 }\n    upstreams:");
         assertThat(errors(yaml)).contains("pools.main.jobsPath: 'v1/jobs' (expected: an absolute path of [A-Za-z0-9._~/-], e.g. /v1/jobs)");
         assertThat(errors(BASE.replace("basic: { description: \"b\" }", "basic: { description: \"b\", maxStreamSeconds: 0 }")))
                 .anyMatch(e -> e.startsWith("tiers.basic.maxStreamSeconds: 0"));
@@ -142,6 +142,28 @@ class ConfigLoaderTest {
                 "basic: { description: \"b\", limits: { perModel: { m9: { requestsPerMinute: 5 } }, perUser: { rpm: 1 } } }")))
                 .contains("tiers.basic.limits.perModel.m9: unknown model 'm9'")
                 .anyMatch(e -> e.startsWith("tiers.basic.limits.perUser.rpm: unknown field"));
+    }
+
+    @Test
+    void aPoolThatRunsJobsDeclaresWhatItLendsThemAndTiersBoundTheirGpuTime() throws Exception {
+        WardenConfig c = parse(BASE.replace("  main:\n    upstreams:", "  main:\n    jobsPath: /v1/jobs\n"
+                + "    jobCapacity: { gpus: 8, pricePerGpuHour: 2000000, maxHoursPerJob: 1.5 }\n    upstreams:")
+                .replace("basic: { description: \"b\" }", "basic: { description: \"b\", jobs: { maxGpus: 2, gpuHoursPerDay: 0.5 } }"));
+        assertThat(c.pools().get("main").jobCapacity()).isEqualTo(new JobCapacity(8, 2_000_000, 5_400_000));
+        assertThat(c.pools().get("main").jobCapacity().costMicros(1)).as("rounded up, never undercharged").isEqualTo(1);
+        assertThat(c.pools().get("main").jobCapacity().costMicros(3_600_000)).isEqualTo(2_000_000);
+        assertThat(c.tiers().get("basic").jobs()).isEqualTo(new JobLimits(2, 1_800_000, 0));
+        assertThat(parse(BASE).tiers().get("basic").jobs()).isEqualTo(JobLimits.NONE);
+
+        assertThat(errors(BASE.replace("  main:\n    upstreams:", "  main:\n    jobsPath: /v1/jobs\n    upstreams:")))
+                .anyMatch(e -> e.startsWith("pools.main.jobCapacity: missing"));
+        assertThat(errors(BASE.replace("  main:\n    upstreams:", "  main:\n    jobCapacity: { gpus: 1, pricePerGpuHour: 0 }\n    upstreams:")))
+                .anyMatch(e -> e.startsWith("pools.main.jobCapacity: without jobsPath"));
+        assertThat(errors(BASE.replace("  main:\n    upstreams:", "  main:\n    jobsPath: /v1/jobs\n    jobCapacity: { gpus: 0 }\n    upstreams:")))
+                .anyMatch(e -> e.startsWith("pools.main.jobCapacity.gpus"))
+                .anyMatch(e -> e.startsWith("pools.main.jobCapacity.pricePerGpuHour: missing"));
+        assertThat(errors(BASE.replace("basic: { description: \"b\" }", "basic: { description: \"b\", jobs: { gpuHours: 1 } }")))
+                .anyMatch(e -> e.startsWith("tiers.basic.jobs.gpuHours: unknown field"));
     }
 
     @Test

@@ -44,7 +44,7 @@ class AdminCliTest {
             Run listed = run(concat(new String[] {"keys", "list", "delta"}, auth));
             assertThat(listed.out()).contains("\"revoked\":false").doesNotContain("wdn_");
             assertThat(run(concat(new String[] {"usage", "delta", "--format", "csv"}, auth)).out())
-                    .startsWith("group,requests,input_tokens,output_tokens,compute_units,cost_micros");
+                    .startsWith("group,requests,input_tokens,output_tokens,compute_units,gpu_ms,cost_micros");
             assertThat(run(concat(new String[] {"tenants", "show", "nobody"}, auth)).exit()).isEqualTo(1);
             assertThat(run("tenants", "list", "--admin", admin, "--token", "wrong").exit()).isEqualTo(1);
 

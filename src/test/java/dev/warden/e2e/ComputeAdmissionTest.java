@@ -136,7 +136,7 @@ class ComputeAdmissionTest {
         assertThat(lightRow.computeUnits()).isEqualTo(lightRow.inputTokens() + lightRow.outputTokens());
         String report = Http.get(gw.adminUrl("/admin/v1/tenants/globex/usage?groupBy=model&format=csv"),
                 "Authorization", bearer(gw.adminToken)).body();
-        assertThat(report).startsWith("group,requests,input_tokens,output_tokens,compute_units,cost_micros\n")
+        assertThat(report).startsWith("group,requests,input_tokens,output_tokens,compute_units,gpu_ms,cost_micros\n")
                 .contains("heavy,1," + row.inputTokens() + ",10," + row.computeUnits() + ",");
     }
 

@@ -88,7 +88,7 @@ class DocsExamplesTest {
                     pools:
                       main: { upstreams: [ { url: "http://127.0.0.1:9001", region: eu } ] }
                       us-pool: { upstreams: [ { url: "http://127.0.0.1:9002", region: us } ] }
-                      gpu-a100: { jobsPath: %s, upstreams: [ { url: "http://127.0.0.1:9003", region: eu } ] }
+                      gpu-a100: { jobsPath: %s, jobCapacity: { gpus: 8, pricePerGpuHour: 0 }, upstreams: [ { url: "http://127.0.0.1:9003", region: eu } ] }
                     models:
                       m1: { pool: main }
                     tiers:

@@ -39,10 +39,10 @@ class JobsTest {
     void start() throws Exception {
         idp = new TestIdp();
         gw = new TestGateway(yaml -> yaml
-                .replace("  main:\n    upstreams:", "  main:\n    serviceTokens: true\n    jobsPath: /v1/jobs\n    upstreams:")
+                .replace("  main:\n    upstreams:", "  main:\n    serviceTokens: true\n    jobsPath: /v1/jobs\n    jobCapacity: { gpus: 4, pricePerGpuHour: 0 }\n    upstreams:")
                 .replace("basic: { description: \"small\", maxOutputTokens: 50 }",
                         "basic: { description: \"small\", maxOutputTokens: 50, maxStreamSeconds: 1 }")
-                .replace("  us-pool:\n", "  dead:\n    jobsPath: /v1/jobs\n    upstreams:\n      - { url: \"http://127.0.0.1:1\", region: eu }\n  us-pool:\n")
+                .replace("  us-pool:\n", "  dead:\n    jobsPath: /v1/jobs\n    jobCapacity: { gpus: 4, pricePerGpuHour: 0 }\n    upstreams:\n      - { url: \"http://127.0.0.1:1\", region: eu }\n  us-pool:\n")
                 .replace("  us-only: { pool: us-pool }", "  us-only: { pool: us-pool }\n  dead-model: { pool: dead }")
                 .replace("models: [echo, gpt-sim, embed-sim, scorer, us-only]", "models: [echo, gpt-sim, embed-sim, scorer, us-only, dead-model]")
                 .replace("pools:\n", "jobs: { tokenLifetimeSeconds: %d, renewEveryMs: %d, maxActivePerTenant: 5 }\npools:\n"
@@ -318,7 +318,11 @@ class JobsTest {
         assertThat(Http.post(renew, "", "Authorization", bearer(developer)).statusCode()).as("a tenant key is no job secret").isEqualTo(401);
         assertThat(Http.post(renew, "").statusCode()).isEqualTo(401);
         assertThat(Http.get(renew).statusCode()).isEqualTo(405);
-        assertThat(Http.post(renew, "{}", "Authorization", "Bearer wjs_x").statusCode()).isEqualTo(400);
+        for (String report : List.of("{\"tenant\":\"globex\"}", "{\"usage\":{\"gpuSeconds\":-1}}", "{\"usage\":7}", "[1]", "{")) {
+            assertThat(Http.post(renew, report, "Authorization", "Bearer wjs_x").statusCode()).as(report).isEqualTo(400);
+        }
+        assertThat(Http.post(gw.dataUrl("/internal/v1/jobs/" + id + "/finish"), "{\"status\":\"running\"}", "Authorization",
+                "Bearer wjs_x").statusCode()).as("a finish ends the job").isEqualTo(400);
         assertThat(Http.post(gw.dataUrl("/internal/v1/jobs/../token"), "").statusCode()).isEqualTo(404);
         assertThat(gw.auditRecords().stream().filter(r -> r.event().action().equals("job.renew") && r.event().decision().equals("deny")
                 && r.event().reason().startsWith("unauthenticated:"))).hasSizeGreaterThanOrEqualTo(4);

@@ -32,7 +32,7 @@ class SecretsAtRestTest {
         String url = Databases.fresh(Databases.Kind.SQLITE);
         Path file = Path.of(url.substring("jdbc:sqlite:".length()));
         List<String> secrets = new ArrayList<>();
-        try (TestGateway gw = new TestGateway(yaml -> yaml.replace("  main:\n    upstreams:", "  main:\n    jobsPath: /v1/jobs\n    upstreams:"),
+        try (TestGateway gw = new TestGateway(yaml -> yaml.replace("  main:\n    upstreams:", "  main:\n    jobsPath: /v1/jobs\n    jobCapacity: { gpus: 4, pricePerGpuHour: 0 }\n    upstreams:"),
                 url)) {
             String admin = bearer(gw.adminToken);
             secrets.add(gw.adminToken);

@@ -91,7 +91,7 @@ class UsageLedgerTest {
             assertThat(byModel.path("total").path("requests").asLong()).isEqualTo(4);
             HttpResponse<String> csv = Http.get(gw.adminUrl("/admin/v1/tenants/acme/usage?groupBy=day&format=csv"), "Authorization", admin);
             assertThat(csv.headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");
-            assertThat(csv.body().lines().toList()).first().isEqualTo("group,requests,input_tokens,output_tokens,compute_units,cost_micros");
+            assertThat(csv.body().lines().toList()).first().isEqualTo("group,requests,input_tokens,output_tokens,compute_units,gpu_ms,cost_micros");
             assertThat(csv.body()).contains("\ntotal,4,");
             assertThat(Http.get(gw.adminUrl("/admin/v1/tenants/acme/usage?groupBy=week"), "Authorization", admin).statusCode()).isEqualTo(400);
             assertThat(Http.get(gw.adminUrl("/admin/v1/tenants/acme/usage?from=yesterday"), "Authorization", admin).statusCode()).isEqualTo(400);

@@ -27,7 +27,7 @@ class AlertMonitorTest {
     private static final long NOW = 1_796_558_400_000L + 12 * HOUR + HOUR / 2;
 
     private static UsageRecord spend(String tenant, long atMs, long micros) {
-        return new UsageRecord("r" + atMs + tenant, atMs, tenant, "k", "k", "m", "eu", "chat_completions", 1, 1, 2, micros, 200, 5,
+        return new UsageRecord("r" + atMs + tenant, atMs, tenant, "k", "k", "m", "eu", "chat_completions", 1, 1, 2, 0, micros, 200, 5,
                 false, false);
     }
 

@@ -19,6 +19,7 @@ import dev.warden.testing.Databases;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -235,12 +236,12 @@ class ControlStoreTest {
             long minute = 60_000;
             for (int i = 0; i < 10; i++) {
                 rows.add(new UsageRecord("r" + i, 100 * minute + i * minute + 7, i < 6 ? "acme" : "globex", "k", null,
-                        "m", "eu", "chat", 10, 20, 30, 1000 + i, 200, 5, false, false));
+                        "m", "eu", "chat", 10, 20, 30, 0, 1000 + i, 200, 5, false, false));
             }
             store.ledger().append(rows.subList(0, 4));
             store.ledger().append(rows.subList(4, 10)); // the rollup adds up across batches
             store.ledger().append(List.of(new UsageRecord("r10", 100 * minute + 30_000, "acme", "k", null, "m", "eu",
-                    "chat", 1, 2, 3, 3, 200, 5, false, false))); // same minute as r0: summed into its row
+                    "chat", 1, 2, 3, 0, 3, 200, 5, false, false))); // same minute as r0: summed into its row
             assertThat(store.ledger().spend(100 * minute, 200 * minute)).containsExactly(new TenantSpend("acme", 7, 61, 122, 6018),
                     new TenantSpend("globex", 4, 40, 80, 4030));
             // whole minutes: [minute 105, minute 107) holds r5 (acme) and r6 (globex)
@@ -286,23 +287,56 @@ class ControlStoreTest {
         with(kind, (store, url) -> {
             long v0 = store.version();
             String secret = HASHER.hashText("job-secret");
-            store.jobs().insert(new StoredJob("j1", "acme", owner("key1"), "training", "gpt-sim", PLACED, "queued", null, secret, null, 0, 0, 10, 10));
-            store.jobs().insert(new StoredJob("j2", "acme", owner("key2"), "batch", "gpt-sim", PLACED, "queued", null, secret, null, 0, 0, 20, 20));
-            store.jobs().insert(new StoredJob("j3", "globex", owner("key3"), "batch", "gpt-sim", PLACED, "queued", null, secret, null, 0, 0, 30, 30));
-            assertThatThrownBy(() -> store.jobs().insert(new StoredJob("j1", "globex", owner("k"), "batch", "m", PLACED, "queued", null, secret, null,
-                    0, 0, 1, 1))).isInstanceOf(StoreException.Conflict.class);
+            store.jobs().insert(job("j1", "acme", "key1", secret, 10));
+            store.jobs().insert(job("j2", "acme", "key2", secret, 20));
+            store.jobs().insert(job("j3", "globex", "key3", secret, 30));
+            assertThatThrownBy(() -> store.jobs().insert(job("j1", "globex", "k", secret, 1))).isInstanceOf(StoreException.Conflict.class);
             assertThat(store.jobs().find("globex", "j1")).as("another tenant's job is absent").isEmpty();
             assertThat(store.jobs().list("acme", null)).extracting(StoredJob::id).containsExactly("j2", "j1");
             assertThat(store.jobs().list("acme", "key1")).extracting(StoredJob::id).containsExactly("j1");
+            assertThat(store.jobs().find("acme", "j1")).hasValueSatisfying(j -> {
+                assertThat(j.resources()).isEqualTo(new StoredJob.Resources(2, 3_600_000, 9_000));
+                assertThat(j.params()).isEqualTo("{\"epochs\":3}");
+                assertThat(j.run()).isEqualTo(StoredJob.Run.NOT_STARTED);
+            });
 
-            assertThat(store.jobs().active("acme")).isEqualTo(2);
+            // admission sees the tenant's active jobs, and refuses without storing
+            assertThat(store.jobs().admit(job("j4", "acme", "key1", secret, 40), 0, 0, (active, day, month) -> {
+                assertThat(active).extracting(StoredJob::id).containsExactlyInAnyOrder("j1", "j2");
+                return "job_limit";
+            }).refusal()).isEqualTo("job_limit");
+            assertThat(store.jobs().find("acme", "j4")).isEmpty();
+            assertThat(store.jobs().admit(job("j4", "acme", "key1", secret, 40), 0, 0, (active, day, month) -> null).job()).isNotNull();
+            assertThat(store.jobs().activePools()).containsExactly("gpu");
+
+            // a start marks the picked queued jobs running with their own secret hashes
+            assertThat(store.jobs().start("gpu", 0, 41, poolJobs -> {
+                assertThat(poolJobs).extracting(StoredJob::id).containsExactly("j1", "j2", "j3", "j4");
+                return Map.of("j1", "started-hash");
+            })).singleElement().satisfies(j -> {
+                assertThat(j.state()).isEqualTo("running");
+                assertThat(j.secretHash()).isEqualTo("started-hash");
+                assertThat(j.run().startedAtMs()).isEqualTo(41);
+            });
+            assertThat(store.jobs().start("gpu", 0, 42, poolJobs -> Map.of("j1", "again"))).as("only queued jobs start").isEmpty();
+            // reports are compare-and-set: of two made from the same record one counts
+            assertThat(store.jobs().report("acme", "j1", 0, 5_000, 700, 42)).isTrue();
+            assertThat(store.jobs().report("acme", "j1", 0, 6_000, 800, 42)).isFalse();
+            assertThat(store.jobs().report("acme", "j2", 0, 6_000, 800, 42)).as("a queued job runs nothing").isFalse();
+            assertThat(store.jobs().find("acme", "j1")).hasValueSatisfying(j ->
+                    assertThat(j.run()).isEqualTo(new StoredJob.Run(41, 5_000, 700, 42)));
+            assertThat(store.jobs().outstandingMicros("acme")).as("what acme's unfinished jobs reserved and were not charged")
+                    .isEqualTo(3 * 9_000 - 700);
+            assertThat(store.jobs().outstandingMicros("initech")).isZero();
             assertThat(store.jobs().update("acme", "j1", "running", "up-77", null, 41)).isTrue();
             assertThat(store.jobs().recordRenewal("acme", "j1", 42)).isTrue();
             assertThat(store.jobs().recordRenewal("globex", "j1", 43)).isFalse();
             assertThat(store.jobs().update("acme", "j1", "cancelled", null, "owner_key_revoked", 44)).isTrue();
             assertThat(store.jobs().update("acme", "j1", "running", null, null, 45)).as("finished jobs never change").isFalse();
             assertThat(store.jobs().recordRenewal("acme", "j1", 46)).isFalse();
-            assertThat(store.jobs().active("acme")).isEqualTo(1);
+            assertThat(store.jobs().ofPool("gpu", 100)).as("finished jobs started before the window leave it")
+                    .extracting(StoredJob::id).containsExactly("j2", "j3", "j4");
+            assertThat(store.jobs().ofPool("gpu", 0)).extracting(StoredJob::id).containsExactly("j1", "j2", "j3", "j4");
             assertThat(store.jobs().find("acme", "j1")).hasValueSatisfying(j -> {
                 assertThat(j.state()).isEqualTo("cancelled");
                 assertThat(j.upstreamJobId()).isEqualTo("up-77");
@@ -310,7 +344,7 @@ class ControlStoreTest {
                 assertThat(j.renewals()).isEqualTo(1);
                 assertThat(j.lastRenewalAtMs()).isEqualTo(42);
                 assertThat(j.finished()).isTrue();
-                assertThat(j.toString()).doesNotContain(secret);
+                assertThat(j.toString()).doesNotContain(secret).doesNotContain("started-hash");
                 assertThat(j.placement()).isEqualTo(PLACED);
                 assertThat(j.owner()).isEqualTo(owner("key1"));
             });
@@ -322,6 +356,11 @@ class ControlStoreTest {
     }
 
     private static final StoredJob.Placement PLACED = new StoredJob.Placement("gpu", "eu-west", "http://127.0.0.1:9/v1");
+
+    private static StoredJob job(String id, String tenant, String subject, String secretHash, long createdAtMs) {
+        return new StoredJob(id, tenant, owner(subject), "training", "gpt-sim", PLACED, "queued", null, secretHash, null, 0, 0,
+                createdAtMs, createdAtMs, new StoredJob.Resources(2, 3_600_000, 9_000), "{\"epochs\":3}", StoredJob.Run.NOT_STARTED);
+    }
 
     private static StoredJob.Owner owner(String subject) {
         return new StoredJob.Owner(subject, "developer", "api_key");

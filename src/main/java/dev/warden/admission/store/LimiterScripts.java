@@ -12,8 +12,9 @@ final class LimiterScripts {
     static final RedisScript HEARTBEAT = RedisScript.at("/admission/heartbeat.lua");
     static final RedisScript SEATS = RedisScript.at("/admission/seats.lua");
     static final RedisScript UNSEAT = RedisScript.at("/admission/unseat.lua");
+    static final RedisScript REFUND = RedisScript.at("/admission/refund.lua");
     /** Every script, loaded together into a Redis that does not know them. */
-    static final List<RedisScript> ALL = List.of(ADMIT, SETTLE, RENEW, DEBIT, HEARTBEAT, SEATS, UNSEAT);
+    static final List<RedisScript> ALL = List.of(ADMIT, SETTLE, RENEW, DEBIT, HEARTBEAT, SEATS, UNSEAT, REFUND);
 
     private LimiterScripts() {
     }

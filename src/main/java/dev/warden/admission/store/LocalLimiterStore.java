@@ -58,6 +58,13 @@ public final class LocalLimiterStore implements LimiterStore {
     }
 
     @Override
+    public void refund(String tenant, long micros) {
+        if (budgets != null) {
+            budgets.refund(tenant, micros, System.currentTimeMillis());
+        }
+    }
+
+    @Override
     public long refusals(String code, String mode) {
         var rates = limiter.refusals().get(code + "|" + mode);
         var spend = budgets == null ? null : budgets.refusals().get(code + "|" + mode);

@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The limiter store shared by every replica: one Redis, one Lua script ({@code admit.lua}) per
@@ -44,6 +46,7 @@ import java.util.concurrent.atomic.LongAdder;
  * go back to Redis.
  */
 public final class RedisLimiterStore implements LimiterStore {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisLimiterStore.class);
     /** At most this many admissions in one call of admit.lua (a call holds Redis for ~10 us per admission). */
     private static final int MAX_ADMIT_BATCH = 64;
     private static final Answer UNLIMITED = new Answer(used -> { }, null, 0, List.of());
@@ -249,6 +252,26 @@ public final class RedisLimiterStore implements LimiterStore {
             }
         });
         return p.future();
+    }
+
+    /**
+     * One {@code refund.lua} call on the tenant's money accounts of the current periods. If Redis
+     * cannot be reached the refund is lost and the accounts over-count until their period ends:
+     * never an overspend, only an early refusal (logged).
+     */
+    @Override
+    public void refund(String tenant, long micros) {
+        if (budgets == null || micros <= 0) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        List<String> keys = budgets.allowances(tenant, List.of()).stream().filter(a -> !a.tokens())
+                .map(a -> Planner.accountKey(planner.prefix(tenant), false, a.period(), a.period().startMs(now))).toList();
+        if (keys.isEmpty()) {
+            return;
+        }
+        link.call("settle", LimiterScripts.REFUND, keys, List.of(Long.toString(micros))).onFailure(e ->
+                LOG.warn("a job's refund of {} micro-units to tenant {} was lost: {}", micros, tenant, e.toString()));
     }
 
     @Override

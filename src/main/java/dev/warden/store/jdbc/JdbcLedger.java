@@ -14,11 +14,11 @@ import java.util.Map;
 
 /** {@link Ledger} over the {@code usage_ledger} table and its per-minute {@code usage_rollup}. */
 final class JdbcLedger implements Ledger {
-    /** Rows per multi-row INSERT: one statement per 100 rows instead of one step per row (16 x 100 parameters). */
+    /** Rows per multi-row INSERT: one statement per 100 rows instead of one step per row (17 x 100 parameters). */
     private static final int ROWS_PER_INSERT = 100;
     private static final String INSERT = "INSERT INTO usage_ledger (request_id, at_ms, tenant, key_id, subject, "
-            + "model, region, operation, input_tokens, output_tokens, compute_units, cost_micros, status, latency_ms, cache_hit, aborted) VALUES ";
-    private static final String ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + "model, region, operation, input_tokens, output_tokens, compute_units, gpu_ms, cost_micros, status, latency_ms, cache_hit, aborted) VALUES ";
+    private static final String ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
     private final Jdbc jdbc;
 
@@ -49,6 +49,7 @@ final class JdbcLedger implements Ledger {
                         ins.setLong(p++, u.inputTokens());
                         ins.setLong(p++, u.outputTokens());
                         ins.setLong(p++, u.computeUnits());
+                        ins.setLong(p++, u.gpuMs());
                         ins.setLong(p++, u.costMicros());
                         ins.setInt(p++, u.status());
                         ins.setLong(p++, u.latencyMs());
@@ -70,7 +71,7 @@ final class JdbcLedger implements Ledger {
         Map<Minute, long[]> sums = new LinkedHashMap<>();
         for (UsageRecord u : rows) {
             long[] s = sums.computeIfAbsent(new Minute(u.tenant(), u.atMs() / 60_000), k -> new long[4]);
-            s[0]++;
+            s[0] += u.job() ? 0 : 1; // a job's charges are not requests
             s[1] += u.inputTokens();
             s[2] += u.outputTokens();
             s[3] += u.costMicros();
@@ -107,7 +108,7 @@ final class JdbcLedger implements Ledger {
                         out.add(new UsageRecord(rs.getString("request_id"), rs.getLong("at_ms"), rs.getString("tenant"),
                                 rs.getString("key_id"), rs.getString("subject"), rs.getString("model"), rs.getString("region"),
                                 rs.getString("operation"), rs.getLong("input_tokens"), rs.getLong("output_tokens"),
-                                rs.getLong("compute_units"), rs.getLong("cost_micros"), rs.getInt("status"), rs.getLong("latency_ms"), rs.getInt("cache_hit") == 1,
+                                rs.getLong("compute_units"), rs.getLong("gpu_ms"), rs.getLong("cost_micros"), rs.getInt("status"), rs.getLong("latency_ms"), rs.getInt("cache_hit") == 1,
                                 rs.getInt("aborted") == 1));
                     }
                 }
