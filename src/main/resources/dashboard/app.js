@@ -172,12 +172,37 @@ async function loadSpend() {
     summary.push(['Budget', 'none set']);
   }
   $('#spend-summary').replaceChildren(...summary.map(([k, v]) => el('div', {}, el('span', { class: 'muted' }, k), el('b', {}, v))));
-  drawSpend(points, monthStart.getTime(), monthEnd.getTime(), month ? month.limitMicros : null,
-    { t: now.getTime(), v: total }, { t: monthEnd.getTime(), v: Math.max(total, projected) });
+  drawSpend($('#spend-chart'), points, monthStart.getTime(), monthEnd.getTime(), month ? month.limitMicros : null,
+    { t: now.getTime(), v: total }, { t: monthEnd.getTime(), v: Math.max(total, projected) }, money);
+  drawGpuHours(usage.rows, spend.gpuHours || [], monthStart.getTime(), monthEnd.getTime(), now.getTime());
 }
 
-function drawSpend(points, t0, t1, budget, forecastFrom, forecastTo) {
-  const chart = $('#spend-chart');
+// Jobs' GPU time this month: the ledger's rows by day, the tier's monthly quota and its forecast.
+function drawGpuHours(rows, quotas, t0, t1, now) {
+  const hours = (ms) => ms / 3600000;
+  let total = 0;
+  const points = [{ t: t0, v: 0 }];
+  for (const row of rows) {
+    total += hours(row.gpuMs || 0);
+    points.push({ t: Math.min(Date.parse(row.group + 'T23:59:59Z'), now), v: total });
+  }
+  const month = quotas.find((q) => q.period === 'month');
+  const day = quotas.find((q) => q.period === 'day');
+  const gpu = (v) => v.toFixed(2) + ' h';
+  const summary = [['GPU-hours this month', gpu(total)]];
+  for (const q of [day, month].filter(Boolean)) {
+    summary.push([`Quota (${q.period})`, `${gpu(q.usedGpuHours)} of ${gpu(q.limitGpuHours)}`],
+      [`Committed (${q.period})`, gpu(q.committedGpuHours)],
+      [`Runs out (${q.period})`, q.exhausted ? 'now' : q.projectedExhaustion ? when(q.projectedExhaustion) : 'not this ' + q.period]);
+  }
+  if (!quotas.length) summary.push(['Quota', 'none set']);
+  $('#gpu-summary').replaceChildren(...summary.map(([k, v]) => el('div', {}, el('span', { class: 'muted' }, k), el('b', {}, v))));
+  const committed = month ? Math.max(total, month.committedGpuHours) : total;
+  const projected = month ? Math.max(committed, month.projectedGpuHours) : total;
+  drawSpend($('#gpu-chart'), points, t0, t1, month ? month.limitGpuHours : null, { t: now, v: committed }, { t: t1, v: projected }, gpu);
+}
+
+function drawSpend(chart, points, t0, t1, budget, forecastFrom, forecastTo, format) {
   const W = 720, H = 260, L = 60, R = 12, T = 12, B = 28;
   const max = Math.max(1, budget || 0, forecastTo.v, ...points.map((p) => p.v)) * 1.1;
   const x = (t) => L + ((t - t0) / (t1 - t0)) * (W - L - R);
@@ -186,7 +211,7 @@ function drawSpend(points, t0, t1, budget, forecastFrom, forecastTo) {
   for (let i = 0; i <= 4; i++) {
     const v = (max * i) / 4;
     const label = svg('text', { x: 4, y: y(v) + 4 });
-    label.textContent = money(v);
+    label.textContent = format(v);
     parts.push(label);
   }
   const days = new Date(t1).getUTCDate() === 1 ? Math.round((t1 - t0) / 86400000) : 31;

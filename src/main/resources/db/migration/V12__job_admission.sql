@@ -19,6 +19,8 @@ ALTER TABLE jobs ADD COLUMN reserved_micros BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX jobs_by_pool_state ON jobs (pool, state);
 
 ALTER TABLE usage_ledger ADD COLUMN gpu_ms BIGINT NOT NULL DEFAULT 0;
+-- jobs' rows by time, for the GPU-hour forecasts (a few rows per job and minute among every request's)
+CREATE INDEX usage_ledger_gpu ON usage_ledger (at_ms) WHERE gpu_ms > 0;
 
 CREATE TABLE job_locks (
     name  VARCHAR(32)  NOT NULL PRIMARY KEY

@@ -10,6 +10,7 @@ import dev.warden.record.TenantSpend;
 import dev.warden.spend.Alert;
 import dev.warden.spend.AlertMonitor;
 import dev.warden.spend.BudgetStatus;
+import dev.warden.spend.GpuHoursStatus;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Instant;
@@ -88,6 +89,29 @@ final class SpendAdmin {
         return budgets;
     }
 
+    /** Each GPU-hour quota of the tenant's tier: limit, used, committed (unfinished jobs' worst case), expected demand, projection. */
+    ArrayNode gpuHoursView(String tenant) {
+        ArrayNode out = AdminJson.MAPPER.createArrayNode();
+        for (GpuHoursStatus s : monitor.gpuHourStatuses().getOrDefault(tenant, List.of())) {
+            ObjectNode q = out.addObject().put("period", s.period().id())
+                    .put("periodEnd", Instant.ofEpochMilli(s.periodEndMs()).toString())
+                    .put("limitGpuHours", hours(s.limitGpuMs())).put("usedGpuHours", hours(s.usedGpuMs()))
+                    .put("committedGpuHours", hours(s.committedGpuMs())).put("expectedPerHourGpuHours", hours(s.ratePerHourGpuMs()))
+                    .put("projectedGpuHours", hours(s.projectedGpuMs())).put("exhausted", s.exhausted());
+            if (s.exhaustionAtMs() > 0) {
+                q.put("projectedExhaustion", Instant.ofEpochMilli(s.exhaustionAtMs()).toString());
+            } else {
+                q.putNull("projectedExhaustion");
+            }
+        }
+        return out;
+    }
+
+    /** GPU-hours to six decimals (3.6 ms). */
+    private static double hours(long gpuMs) {
+        return Math.round(gpuMs / 3.6) / 1_000_000.0;
+    }
+
     private ObjectNode spendView(String tenant) {
         ObjectNode out = AdminJson.MAPPER.createObjectNode().put("tenant", tenant);
         TenantSpend today = monitor.today().get(tenant);
@@ -96,6 +120,7 @@ final class SpendAdmin {
                 .put("outputTokens", today == null ? 0 : today.outputTokens())
                 .put("costMicros", today == null ? 0 : today.costMicros());
         out.set("budgets", budgetsView(tenant));
+        out.set("gpuHours", gpuHoursView(tenant));
         return out;
     }
 

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.admin.AdminResources;
 import dev.warden.admission.BudgetBook;
 import dev.warden.config.AlertSettings;
+import dev.warden.config.JobLimits;
+import dev.warden.config.Snapshot;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.crypto.KeyHasher;
 import dev.warden.identity.KeyUsage;
@@ -15,6 +17,7 @@ import dev.warden.record.AuditWriter;
 import dev.warden.record.LedgerWriter;
 import dev.warden.spend.AlertMonitor;
 import dev.warden.spend.BudgetMetrics;
+import dev.warden.spend.GpuHoursWatch;
 import dev.warden.spend.WebhookSink;
 import dev.warden.store.ControlStore;
 import dev.warden.store.StoreException;
@@ -25,6 +28,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.UnaryOperator;
@@ -95,12 +99,25 @@ public final class ControlPlane implements AutoCloseable {
         ControlPlane cp = new ControlPlane(vertx, store, admin, audit, ledger, monitor, webhooks, state);
         cp.jobs = new JobRegistry(vertx, store.jobs(), hasher, ledger);
         cp.budgets = budgets;
+        monitor.watchGpuHours(new GpuHoursWatch(store.ledger(), () -> gpuQuotas(snapshots.current()), store.jobs()::outstandingGpuMs));
         budgets.commitmentsFrom(store.jobs()::outstandingMicros); // a new money account counts what running jobs hold
         vertx.setPeriodic(60_000, id -> cp.budgets.sweep(System.currentTimeMillis()));
         cp.alertTimer = vertx.setPeriodic(1000, settings.intervalMs(), id -> cp.evaluateAlerts());
         cp.keyUsageTimer = vertx.setPeriodic(KEY_USAGE_FLUSH_MS, id -> cp.flushKeyUsage());
         snapshots.onFileReload(r -> audit.record(configReload(r)));
         return cp;
+    }
+
+    /** The tenants whose tier has a GPU-hour quota, with their tier's job limits. */
+    private static Map<String, JobLimits> gpuQuotas(Snapshot snapshot) {
+        Map<String, JobLimits> out = new HashMap<>();
+        snapshot.tenants().forEach((id, t) -> {
+            JobLimits l = t.tier() == null ? JobLimits.NONE : t.tier().jobs();
+            if (l.gpuMsPerDay() > 0 || l.gpuMsPerMonth() > 0) {
+                out.put(id, l);
+            }
+        });
+        return out;
     }
 
     /** A config file change as an audit event: taken (allow) or refused (deny), with the content's digest. */
@@ -147,6 +164,7 @@ public final class ControlPlane implements AutoCloseable {
                 BudgetMetrics m = budgetMetrics;
                 if (m != null) {
                     m.publish(alerts.statuses(), alerts.active(), System.currentTimeMillis());
+                    m.publishGpuHours(alerts.gpuHourStatuses(), System.currentTimeMillis());
                 }
                 return null;
             }, false);

@@ -19,4 +19,7 @@ public interface Ledger {
      * per-minute sums, not from every row).
      */
     List<TenantSpend> spend(long fromMs, long toMs);
+
+    /** The GPU time jobs were charged per tenant and UTC hour, for rows in {@code [fromMs, toMs)} (hours without any: absent). */
+    List<GpuHour> gpuHours(long fromMs, long toMs);
 }

@@ -58,6 +58,7 @@ public final class AlertMonitor {
     private final LongSupplier clock;
 
     private volatile Map<String, List<BudgetStatus>> statuses = Map.of();
+    private volatile GpuHoursWatch gpuHours;
     private volatile Map<String, TenantSpend> today = Map.of();
     private final Map<String, Alert> active = new LinkedHashMap<>();
     private final Deque<Alert> recent = new ArrayDeque<>();
@@ -82,6 +83,17 @@ public final class AlertMonitor {
         this.anomaly = anomaly;
         this.sink = sink;
         this.clock = clock;
+    }
+
+    /** Also forecasts the tenants' GPU-hour quotas each cycle, and holds their alerts. */
+    public void watchGpuHours(GpuHoursWatch watch) {
+        this.gpuHours = watch;
+    }
+
+    /** Every tenant's GPU-hour quota statuses as of the last cycle (none without a watch). */
+    public Map<String, List<GpuHoursStatus>> gpuHourStatuses() {
+        GpuHoursWatch w = gpuHours;
+        return w == null ? Map.of() : w.statuses();
     }
 
     /** Every tenant's budget statuses as of the last cycle. */
@@ -136,6 +148,10 @@ public final class AlertMonitor {
                         cost(dayBefore.get(e.getKey())), anomaly.minMicros());
             }
             refusalSpikes(now, holding);
+            GpuHoursWatch w = gpuHours;
+            if (w != null) {
+                holding.addAll(w.evaluate(now));
+            }
             statuses = Map.copyOf(next);
             today = Map.copyOf(day);
             update(holding);

@@ -18,6 +18,7 @@ public final class BudgetMetrics {
     private final MultiGauge remaining;
     private final MultiGauge exhaustion;
     private final MultiGauge alerts;
+    private final MultiGauge gpuExhaustion;
     private final UnaryOperator<String> tenantLabel;
 
     public BudgetMetrics(MeterRegistry registry, UnaryOperator<String> tenantLabel) {
@@ -27,6 +28,24 @@ public final class BudgetMetrics {
         exhaustion = MultiGauge.builder("warden_budget_exhaustion_seconds")
                 .description("Seconds until the budget runs out at the last hour's rate (-1: not within the period)").register(registry);
         alerts = MultiGauge.builder("warden_alerts_active").description("Active alerts by kind").register(registry);
+        gpuExhaustion = MultiGauge.builder("warden_gpu_hours_exhaustion_seconds")
+                .description("Seconds until a GPU-hour quota runs out at the expected demand (0: used up; -1: not within the period)")
+                .register(registry);
+    }
+
+    /** The GPU-hour quotas' forecasts, like the budgets'. */
+    public void publishGpuHours(Map<String, List<GpuHoursStatus>> statuses, long nowMs) {
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        statuses.forEach((tenant, list) -> {
+            if (!tenantLabel.apply(tenant).equals(tenant)) {
+                return;
+            }
+            for (GpuHoursStatus s : list) {
+                rows.add(MultiGauge.Row.of(Tags.of("tenant", tenant, "period", s.period().id()),
+                        s.exhausted() ? 0 : s.exhaustionAtMs() == 0 ? -1 : (s.exhaustionAtMs() - nowMs) / 1000.0));
+            }
+        });
+        gpuExhaustion.register(rows, true);
     }
 
     public void publish(Map<String, List<BudgetStatus>> statuses, List<Alert> active, long nowMs) {
@@ -47,7 +66,7 @@ public final class BudgetMetrics {
         exhaustion.register(exh, true);
         Map<String, Integer> byKind = new HashMap<>();
         for (String k : List.of("budget_soft", "budget_exhausted", "budget_forecast", "spend_anomaly", "refusal_anomaly",
-                "security_anomaly")) {
+                "security_anomaly", "gpu_hours_forecast", "gpu_hours_exhausted")) {
             byKind.put(k, 0);
         }
         active.forEach(a -> byKind.merge(a.kind(), 1, Integer::sum));

@@ -84,6 +84,9 @@ public interface JobStore {
      */
     long outstandingMicros(String tenantId);
 
+    /** Per tenant with unfinished jobs, the GPU time they may still use (their worst case less what they ran). */
+    Map<String, Long> outstandingGpuMs();
+
     /** Counts one credential renewal of an unfinished (queued or running) job; false if it has finished. */
     boolean recordRenewal(String tenantId, String jobId, long atMs);
 }

@@ -5,6 +5,7 @@ import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.record.UsageRecord;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
@@ -56,7 +57,8 @@ class DashboardBrowserTest {
         }
         Assumptions.assumeTrue(present, "Chromium/chromedriver not installed (apt-get install chromium chromium-driver): "
                 + "the dashboard browser test is skipped");
-        gw = new TestGateway(yaml -> yaml, Databases.fresh(Databases.Kind.SQLITE));
+        gw = new TestGateway(yaml -> yaml.replace("gold: { description: \"top\", maxOutputTokens: 0 }",
+                "gold: { description: \"top\", maxOutputTokens: 0, jobs: { gpuHoursPerMonth: 10 } }"), Databases.fresh(Databases.Kind.SQLITE));
         profile = Files.createTempDirectory("warden-chromium");
         ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile()).addArguments("--headless=new", "--no-sandbox",
                 "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
@@ -108,6 +110,9 @@ class DashboardBrowserTest {
         }
         Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(gw.key("globex") + "x"));
         assertThat(gw.ledger.flush(5000)).isTrue();
+        // a training job ran 4 GPU-hours this month (its ledger row), against the tier's 10 a month
+        gw.store.ledger().append(List.of(new UsageRecord("job_x", System.currentTimeMillis() - 60_000, "acme", "u", "u", "gpt-sim", "eu",
+                "job_training", 0, 0, 0, 4 * 3_600_000L, 0, 200, 0, false, false)));
         // A month budget the spend so far has passed 80 % of (it is 90 % of it): a soft alert.
         long spent = new ObjectMapper().readTree(Http.get(gw.adminUrl("/admin/v1/tenants/acme/usage"),
                 "Authorization", admin).body()).path("total").path("costMicros").asLong();
@@ -133,6 +138,11 @@ class DashboardBrowserTest {
         assertThat(driver.findElements(By.cssSelector("#spend-chart line.budget"))).hasSize(1);
         assertThat(driver.findElements(By.cssSelector("#spend-chart polyline.forecast"))).hasSize(1);
         assertThat(driver.findElement(By.id("spend-summary")).getText()).contains("Budget", "Remaining", "Runs out");
+        // Jobs' GPU-hours: run so far, the quota and its forecast
+        wait.until(d -> d.findElements(By.cssSelector("#gpu-chart polyline.spent")).size() == 1);
+        assertThat(driver.findElement(By.id("gpu-summary")).getText()).contains("GPU-hours this month", "4.00 h", "of 10.00 h", "Runs out");
+        assertThat(driver.findElements(By.cssSelector("#gpu-chart line.budget"))).hasSize(1);
+        assertThat(driver.findElements(By.cssSelector("#gpu-chart polyline.forecast"))).hasSize(1);
         shot("spend");
 
         // Alerts: the soft threshold is passed.

@@ -89,4 +89,41 @@ class JobQueueTest {
         assertThat(p.startNow()).isEmpty();
         assertThat(p.places().get("a1")).isEqualTo(new JobQueue.Place(1, 0));
     }
+
+    @Test
+    void overADayOfBackloggedTenantsTheGpuTimeFollowsTheWeightsWithinFivePercent() {
+        // a (weight 1) and b (weight 3) always have jobs waiting: 1 or 2 GPUs, 40 to 90 minutes; 8 GPUs; 3 days
+        Map<String, Integer> weights = Map.of("a", 1, "b", 3);
+        java.util.Random random = new java.util.Random(7);
+        List<StoredJob> jobs = new ArrayList<>();
+        Map<String, Long> granted = new java.util.HashMap<>();
+        long now = NOW;
+        int ids = 0;
+        long end = NOW + 72 * HOUR;
+        while (now < end) {
+            for (String t : List.of("a", "b")) {
+                long waiting = jobs.stream().filter(j -> j.tenantId().equals(t) && j.state().equals("queued")).count();
+                for (long i = waiting; i < 3; i++) {
+                    jobs.add(queued("j" + ++ids, t, 1 + random.nextInt(2), (40 + random.nextInt(51)) * 60_000L, now));
+                }
+            }
+            long at = now;
+            List<StoredJob> window = jobs.stream().filter(j -> !j.finished() || j.run().startedAtMs() >= at - 24 * HOUR).toList();
+            JobQueue.Plan plan = JobQueue.plan(8, window, now, t -> weights.get(t), t -> 0);
+            for (StoredJob j : plan.startNow()) {
+                jobs.set(jobs.indexOf(j), running(j.id(), j.tenantId(), j.resources().gpus(), j.resources().maxMs(), now));
+                if (now >= NOW + 24 * HOUR) { // after a day of warm-up
+                    granted.merge(j.tenantId(), j.resources().maxGpuMs(), Long::sum);
+                }
+            }
+            // on to the next end: it ran its whole time
+            StoredJob next = jobs.stream().filter(j -> j.state().equals("running"))
+                    .min(java.util.Comparator.comparingLong(j -> j.run().startedAtMs() + j.resources().maxMs())).orElseThrow();
+            now = next.run().startedAtMs() + next.resources().maxMs();
+            jobs.set(jobs.indexOf(next), finished(next.id(), next.tenantId(), next.resources().gpus(), next.resources().maxGpuMs(),
+                    next.run().startedAtMs()));
+        }
+        double shareOfB = granted.get("b") / (double) (granted.get("a") + granted.get("b"));
+        assertThat(shareOfB).as("b's share of the GPU time granted").isBetween(0.70, 0.80);
+    }
 }

@@ -328,6 +328,8 @@ class ControlStoreTest {
             assertThat(store.jobs().outstandingMicros("acme")).as("what acme's unfinished jobs reserved and were not charged")
                     .isEqualTo(3 * 9_000 - 700);
             assertThat(store.jobs().outstandingMicros("initech")).isZero();
+            assertThat(store.jobs().outstandingGpuMs()).containsOnly(Map.entry("acme", 3 * 7_200_000L - 5_000),
+                    Map.entry("globex", 7_200_000L));
             assertThat(store.jobs().update("acme", "j1", "running", "up-77", null, 41)).isTrue();
             assertThat(store.jobs().recordRenewal("acme", "j1", 42)).isTrue();
             assertThat(store.jobs().recordRenewal("globex", "j1", 43)).isFalse();

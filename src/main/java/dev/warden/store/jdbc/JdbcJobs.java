@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -182,6 +183,20 @@ final class JdbcJobs implements JobStore {
                     return rs.getLong(1);
                 }
             }
+        });
+    }
+
+    @Override
+    public Map<String, Long> outstandingGpuMs() {
+        return jdbc.read("read job gpu time", c -> {
+            Map<String, Long> out = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT tenant_id, SUM(gpus * max_ms - used_gpu_ms) FROM jobs WHERE "
+                    + ACTIVE + " GROUP BY tenant_id"); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), Math.max(0, rs.getLong(2)));
+                }
+            }
+            return out;
         });
     }
 

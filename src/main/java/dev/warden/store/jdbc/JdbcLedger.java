@@ -1,5 +1,6 @@
 package dev.warden.store.jdbc;
 
+import dev.warden.record.GpuHour;
 import dev.warden.record.Ledger;
 import dev.warden.record.TenantSpend;
 import dev.warden.record.UsageRecord;
@@ -110,6 +111,24 @@ final class JdbcLedger implements Ledger {
                                 rs.getString("operation"), rs.getLong("input_tokens"), rs.getLong("output_tokens"),
                                 rs.getLong("compute_units"), rs.getLong("gpu_ms"), rs.getLong("cost_micros"), rs.getInt("status"), rs.getLong("latency_ms"), rs.getInt("cache_hit") == 1,
                                 rs.getInt("aborted") == 1));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public List<GpuHour> gpuHours(long fromMs, long toMs) {
+        return jdbc.read("sum gpu hours", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT tenant, at_ms / 3600000, SUM(gpu_ms) FROM usage_ledger "
+                    + "WHERE gpu_ms > 0 AND at_ms >= ? AND at_ms < ? GROUP BY tenant, at_ms / 3600000")) {
+                ps.setLong(1, fromMs);
+                ps.setLong(2, toMs);
+                List<GpuHour> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new GpuHour(rs.getString(1), rs.getLong(2) * 3_600_000L, rs.getLong(3)));
                     }
                 }
                 return out;
