@@ -31,7 +31,7 @@ public final class AdminApi implements Handler<HttpServerRequest> {
     private static final String V1 = "/admin/v1/";
     /** A tenant's payload-bearing resources: cached responses, prompt logs, job data. */
     private static final Set<String> PAYLOAD_RESOURCES = Set.of("cache", "prompt-logs", "payloads", "job-data");
-    private static final Set<String> STORE_ROUTES = Set.of("tenants", "audit", "alerts", "operators", "role-bindings");
+    private static final Set<String> STORE_ROUTES = Set.of("tenants", "audit", "alerts", "pools", "operators", "role-bindings");
 
     private final SnapshotHolder snapshots;
     private final PrometheusMeterRegistry prometheus;
@@ -168,6 +168,15 @@ public final class AdminApi implements Handler<HttpServerRequest> {
             case "alerts" -> {
                 if (rest.length == 0) {
                     resources.spend.alerts(req, principal, null);
+                } else {
+                    problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
+                }
+            }
+            case "pools" -> {
+                if (!principal.platform()) {
+                    forbid(req, principal, "platform_only", "This is for platform administrators.");
+                } else if (rest.length == 0) {
+                    resources.spend.pools(req);
                 } else {
                     problem(res, GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
                 }

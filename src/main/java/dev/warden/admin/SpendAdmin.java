@@ -11,6 +11,7 @@ import dev.warden.spend.Alert;
 import dev.warden.spend.AlertMonitor;
 import dev.warden.spend.BudgetStatus;
 import dev.warden.spend.GpuHoursStatus;
+import dev.warden.spend.PoolStatus;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Instant;
@@ -46,6 +47,30 @@ final class SpendAdmin {
         ObjectNode out = AdminJson.MAPPER.createObjectNode();
         add(out.putArray("active"), monitor.active(), principal, onlyTenant);
         add(out.putArray("recent"), monitor.recent(), principal, onlyTenant);
+        AdminJson.send(req.response(), 200, out);
+    }
+
+    /** Every pool's saturation forecast and job GPUs, as of the last alert cycle (platform admins). */
+    void pools(HttpServerRequest req) {
+        if (!get(req)) {
+            return;
+        }
+        ObjectNode out = AdminJson.MAPPER.createObjectNode();
+        ArrayNode list = out.putArray("pools");
+        for (PoolStatus s : monitor.poolStatuses()) {
+            ObjectNode p = list.addObject().put("pool", s.pool()).put("seats", s.seats())
+                    .put("concurrencyNow", Math.round(s.concurrencyNow() * 100) / 100.0)
+                    .put("expectedPeak", Math.round(s.expectedPeak() * 100) / 100.0);
+            if (s.saturating()) {
+                p.put("saturationAt", Instant.ofEpochMilli(s.saturationAtMs()).toString());
+            } else {
+                p.putNull("saturationAt");
+            }
+            if (s.jobGpus() > 0) {
+                p.putObject("jobs").put("gpus", s.jobGpus()).put("runningGpus", s.runningJobGpus()).put("queuedGpus", s.queuedJobGpus())
+                        .put("queuedJobs", s.queuedJobs());
+            }
+        }
         AdminJson.send(req.response(), 200, out);
     }
 

@@ -18,6 +18,7 @@ import dev.warden.record.LedgerWriter;
 import dev.warden.spend.AlertMonitor;
 import dev.warden.spend.BudgetMetrics;
 import dev.warden.spend.GpuHoursWatch;
+import dev.warden.spend.PoolWatch;
 import dev.warden.spend.WebhookSink;
 import dev.warden.store.ControlStore;
 import dev.warden.store.StoreException;
@@ -100,12 +101,28 @@ public final class ControlPlane implements AutoCloseable {
         cp.jobs = new JobRegistry(vertx, store.jobs(), hasher, ledger);
         cp.budgets = budgets;
         monitor.watchGpuHours(new GpuHoursWatch(store.ledger(), () -> gpuQuotas(snapshots.current()), store.jobs()::outstandingGpuMs));
+        monitor.watchPools(new PoolWatch(store.ledger(), () -> poolCapacities(snapshots.current()),
+                () -> poolOfModel(snapshots.current()), store.jobs()::poolLoad));
         budgets.commitmentsFrom(store.jobs()::outstandingMicros); // a new money account counts what running jobs hold
         vertx.setPeriodic(60_000, id -> cp.budgets.sweep(System.currentTimeMillis()));
         cp.alertTimer = vertx.setPeriodic(1000, settings.intervalMs(), id -> cp.evaluateAlerts());
         cp.keyUsageTimer = vertx.setPeriodic(KEY_USAGE_FLUSH_MS, id -> cp.flushKeyUsage());
         snapshots.onFileReload(r -> audit.record(configReload(r)));
         return cp;
+    }
+
+    /** Every pool's seats and job GPUs (0: none declared). */
+    private static Map<String, PoolWatch.Capacity> poolCapacities(Snapshot snapshot) {
+        Map<String, PoolWatch.Capacity> out = new HashMap<>();
+        snapshot.config().pools().forEach((name, p) -> out.put(name, new PoolWatch.Capacity(p.capacity() == null ? 0 : p.capacity().seats(),
+                p.jobCapacity() == null ? 0 : p.jobCapacity().gpus())));
+        return out;
+    }
+
+    private static Map<String, String> poolOfModel(Snapshot snapshot) {
+        Map<String, String> out = new HashMap<>();
+        snapshot.config().models().forEach((name, m) -> out.put(name, m.pool()));
+        return out;
     }
 
     /** The tenants whose tier has a GPU-hour quota, with their tier's job limits. */
@@ -165,6 +182,7 @@ public final class ControlPlane implements AutoCloseable {
                 if (m != null) {
                     m.publish(alerts.statuses(), alerts.active(), System.currentTimeMillis());
                     m.publishGpuHours(alerts.gpuHourStatuses(), System.currentTimeMillis());
+                    m.publishPools(alerts.poolStatuses(), System.currentTimeMillis());
                 }
                 return null;
             }, false);

@@ -22,4 +22,10 @@ public interface Ledger {
 
     /** The GPU time jobs were charged per tenant and UTC hour, for rows in {@code [fromMs, toMs)} (hours without any: absent). */
     List<GpuHour> gpuHours(long fromMs, long toMs);
+
+    /**
+     * Requests and their time in flight per model and UTC hour, for the whole minutes from the one
+     * holding {@code fromMs} up to the one holding {@code toMs - 1} (read from the per-minute sums).
+     */
+    List<ModelHour> modelHours(long fromMs, long toMs);
 }

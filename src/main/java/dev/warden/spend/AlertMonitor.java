@@ -59,6 +59,7 @@ public final class AlertMonitor {
 
     private volatile Map<String, List<BudgetStatus>> statuses = Map.of();
     private volatile GpuHoursWatch gpuHours;
+    private volatile PoolWatch pools;
     private volatile Map<String, TenantSpend> today = Map.of();
     private final Map<String, Alert> active = new LinkedHashMap<>();
     private final Deque<Alert> recent = new ArrayDeque<>();
@@ -88,6 +89,17 @@ public final class AlertMonitor {
     /** Also forecasts the tenants' GPU-hour quotas each cycle, and holds their alerts. */
     public void watchGpuHours(GpuHoursWatch watch) {
         this.gpuHours = watch;
+    }
+
+    /** Also forecasts the pools' saturation each cycle, and holds their alerts. */
+    public void watchPools(PoolWatch watch) {
+        this.pools = watch;
+    }
+
+    /** Every pool's status as of the last cycle (none without a watch). */
+    public List<PoolStatus> poolStatuses() {
+        PoolWatch w = pools;
+        return w == null ? List.of() : w.statuses();
     }
 
     /** Every tenant's GPU-hour quota statuses as of the last cycle (none without a watch). */
@@ -151,6 +163,10 @@ public final class AlertMonitor {
             GpuHoursWatch w = gpuHours;
             if (w != null) {
                 holding.addAll(w.evaluate(now));
+            }
+            PoolWatch p = pools;
+            if (p != null) {
+                holding.addAll(p.evaluate(now));
             }
             statuses = Map.copyOf(next);
             today = Map.copyOf(day);

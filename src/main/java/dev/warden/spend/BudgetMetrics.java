@@ -19,6 +19,7 @@ public final class BudgetMetrics {
     private final MultiGauge exhaustion;
     private final MultiGauge alerts;
     private final MultiGauge gpuExhaustion;
+    private final MultiGauge poolSaturation;
     private final UnaryOperator<String> tenantLabel;
 
     public BudgetMetrics(MeterRegistry registry, UnaryOperator<String> tenantLabel) {
@@ -31,6 +32,21 @@ public final class BudgetMetrics {
         gpuExhaustion = MultiGauge.builder("warden_gpu_hours_exhaustion_seconds")
                 .description("Seconds until a GPU-hour quota runs out at the expected demand (0: used up; -1: not within the period)")
                 .register(registry);
+        poolSaturation = MultiGauge.builder("warden_pool_saturation_seconds")
+                .description("Seconds until a pool's expected concurrency reaches its seats (0: saturated; -1: not within 24 hours)")
+                .register(registry);
+    }
+
+    /** The pools' saturation forecasts. */
+    public void publishPools(List<PoolStatus> statuses, long nowMs) {
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        for (PoolStatus s : statuses) {
+            if (s.seats() > 0) {
+                rows.add(MultiGauge.Row.of(Tags.of("pool", s.pool()),
+                        s.saturating() ? Math.max(0, (s.saturationAtMs() - nowMs) / 1000.0) : -1));
+            }
+        }
+        poolSaturation.register(rows, true);
     }
 
     /** The GPU-hour quotas' forecasts, like the budgets'. */
@@ -66,7 +82,7 @@ public final class BudgetMetrics {
         exhaustion.register(exh, true);
         Map<String, Integer> byKind = new HashMap<>();
         for (String k : List.of("budget_soft", "budget_exhausted", "budget_forecast", "spend_anomaly", "refusal_anomaly",
-                "security_anomaly", "gpu_hours_forecast", "gpu_hours_exhausted")) {
+                "security_anomaly", "gpu_hours_forecast", "gpu_hours_exhausted", "pool_saturation")) {
             byKind.put(k, 0);
         }
         active.forEach(a -> byKind.merge(a.kind(), 1, Integer::sum));

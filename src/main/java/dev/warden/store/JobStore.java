@@ -84,6 +84,9 @@ public interface JobStore {
      */
     long outstandingMicros(String tenantId);
 
+    /** Per pool with unfinished jobs: {GPUs held by running jobs, GPUs asked by queued jobs, queued jobs}. */
+    Map<String, long[]> poolLoad();
+
     /** Per tenant with unfinished jobs, the GPU time they may still use (their worst case less what they ran). */
     Map<String, Long> outstandingGpuMs();
 

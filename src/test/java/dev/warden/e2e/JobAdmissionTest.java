@@ -115,6 +115,19 @@ class JobAdmissionTest {
         assertThat(job("acme", id(a2)).path("status").asText()).isEqualTo("queued");
         assertThat(job("acme", id(a2)).path("queue").path("position").asInt()).isEqualTo(1);
 
+        // the platform's view of the pool: its job GPUs held and asked
+        gw.controlPlane.evaluateAlerts().await(5, java.util.concurrent.TimeUnit.SECONDS);
+        JsonNode pools = JSON.readTree(Http.get(gw.adminUrl("/admin/v1/pools"), "Authorization", bearer(gw.adminToken)).body()).path("pools");
+        JsonNode main = null;
+        for (JsonNode p : pools) {
+            main = p.path("pool").asText().equals("main") ? p : main;
+        }
+        assertThat(main).isNotNull();
+        assertThat(main.path("jobs").path("gpus").asInt()).isEqualTo(4);
+        assertThat(main.path("jobs").path("runningGpus").asInt()).isEqualTo(4);
+        assertThat(main.path("jobs").path("queuedJobs").asInt()).isEqualTo(1);
+        assertThat(main.path("saturationAt").isNull()).as("no seats declared").isTrue();
+
         // charged what the worker reported: 4 GPUs x ~1.5 s, within what it held; one ledger row per report, summing to it
         double gpuSeconds = a1Done.path("usage").path("gpu_seconds").asDouble();
         assertThat(gpuSeconds).isBetween(5.9, 6.6);

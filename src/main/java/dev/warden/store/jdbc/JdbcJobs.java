@@ -187,6 +187,26 @@ final class JdbcJobs implements JobStore {
     }
 
     @Override
+    public Map<String, long[]> poolLoad() {
+        return jdbc.read("read pool jobs", c -> {
+            Map<String, long[]> out = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT pool, state, SUM(gpus), COUNT(*) FROM jobs WHERE " + ACTIVE
+                    + " GROUP BY pool, state"); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long[] load = out.computeIfAbsent(rs.getString(1), p -> new long[3]);
+                    if (rs.getString(2).equals("running")) {
+                        load[0] += rs.getLong(3);
+                    } else {
+                        load[1] += rs.getLong(3);
+                        load[2] += rs.getLong(4);
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
     public Map<String, Long> outstandingGpuMs() {
         return jdbc.read("read job gpu time", c -> {
             Map<String, Long> out = new HashMap<>();

@@ -2,6 +2,7 @@ package dev.warden.store.jdbc;
 
 import dev.warden.record.GpuHour;
 import dev.warden.record.Ledger;
+import dev.warden.record.ModelHour;
 import dev.warden.record.TenantSpend;
 import dev.warden.record.UsageRecord;
 import java.sql.Connection;
@@ -61,8 +62,38 @@ final class JdbcLedger implements Ledger {
                 }
             }
             upsertRollup(c, rows);
+            upsertModelRollup(c, rows);
             return null;
         });
+    }
+
+    /** Adds the batch's requests to the per-model, per-minute sums of time in flight (jobs' rows are not requests). */
+    private static void upsertModelRollup(Connection c, List<UsageRecord> rows) throws SQLException {
+        record Minute(String model, long minute) {
+        }
+        Map<Minute, long[]> sums = new LinkedHashMap<>();
+        for (UsageRecord u : rows) {
+            if (!u.job()) {
+                long[] s = sums.computeIfAbsent(new Minute(u.model(), u.atMs() / 60_000), k -> new long[2]);
+                s[0]++;
+                s[1] += Math.max(0, u.latencyMs());
+            }
+        }
+        if (sums.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO model_rollup (model, minute, requests, busy_ms) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT (model, minute) DO UPDATE SET requests = model_rollup.requests + excluded.requests, "
+                + "busy_ms = model_rollup.busy_ms + excluded.busy_ms")) {
+            for (Map.Entry<Minute, long[]> e : sums.entrySet()) {
+                ps.setString(1, e.getKey().model());
+                ps.setLong(2, e.getKey().minute());
+                ps.setLong(3, e.getValue()[0]);
+                ps.setLong(4, e.getValue()[1]);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
     }
 
     /** Adds the batch to the per-tenant, per-minute sums, in the ledger rows' transaction. */
@@ -111,6 +142,24 @@ final class JdbcLedger implements Ledger {
                                 rs.getString("operation"), rs.getLong("input_tokens"), rs.getLong("output_tokens"),
                                 rs.getLong("compute_units"), rs.getLong("gpu_ms"), rs.getLong("cost_micros"), rs.getInt("status"), rs.getLong("latency_ms"), rs.getInt("cache_hit") == 1,
                                 rs.getInt("aborted") == 1));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public List<ModelHour> modelHours(long fromMs, long toMs) {
+        return jdbc.read("sum model hours", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT model, minute / 60, SUM(requests), SUM(busy_ms) FROM model_rollup "
+                    + "WHERE minute >= ? AND minute < ? GROUP BY model, minute / 60")) {
+                ps.setLong(1, Math.floorDiv(fromMs, 60_000L));
+                ps.setLong(2, Math.floorDiv(toMs + 59_999L, 60_000L));
+                List<ModelHour> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new ModelHour(rs.getString(1), rs.getLong(2) * 3_600_000L, rs.getLong(3), rs.getLong(4)));
                     }
                 }
                 return out;

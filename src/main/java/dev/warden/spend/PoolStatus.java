@@ -1,0 +1,62 @@
+package dev.warden.spend;
+
+import java.util.Map;
+
+/**
+ * Where a pool stands and is heading. Inference: its seats against the mean concurrency its
+ * requests keep (their time in flight per hour, Little's law), now (the hour so far, or the last
+ * hour if higher) and for each hour to come (that hour of the day's mean over the last
+ * {@value #DAYS} days, never below now); it saturates when the expected concurrency reaches its
+ * seats. Jobs: the GPUs it lends them, held by running jobs and asked by queued ones.
+ *
+ * @param seats              the pool's seats (0: no capacity declared, nothing to saturate)
+ * @param concurrencyNow     the mean concurrency now (seats' worth of requests in flight)
+ * @param expectedPeak       the highest expected in the next 24 hours
+ * @param saturationAtMs     when the expected concurrency first reaches the seats (now if it has; 0: not within 24 hours)
+ */
+public record PoolStatus(String pool, int seats, double concurrencyNow, double expectedPeak, long saturationAtMs, int jobGpus,
+                         long runningJobGpus, long queuedJobGpus, long queuedJobs) {
+    static final int DAYS = 7;
+    static final long HOUR = 3_600_000L;
+    private static final long AHEAD = 24 * HOUR;
+
+    public boolean saturating() {
+        return saturationAtMs > 0;
+    }
+
+    /**
+     * @param busyByHour the pool's time in flight (ms) per UTC hour start: the last {@value #DAYS}
+     *                   days, and the hour in progress
+     */
+    static PoolStatus of(String pool, int seats, long nowMs, Map<Long, Long> busyByHour, int jobGpus, long[] jobs) {
+        long currentHour = nowMs - nowMs % HOUR;
+        long elapsed = nowMs - currentHour;
+        double partial = elapsed < 300_000 ? 0 : busyByHour.getOrDefault(currentHour, 0L) / (double) elapsed;
+        double now = Math.max(partial, busyByHour.getOrDefault(currentHour - HOUR, 0L) / (double) HOUR);
+        double[] profile = profile(busyByHour, nowMs);
+        double peak = now;
+        long saturation = seats > 0 && now >= seats ? nowMs : 0;
+        for (long hour = currentHour + HOUR; hour < nowMs + AHEAD; hour += HOUR) {
+            double expected = Math.max(profile[(int) ((hour / HOUR) % 24)], now);
+            peak = Math.max(peak, expected);
+            if (saturation == 0 && seats > 0 && expected >= seats) {
+                saturation = hour;
+            }
+        }
+        return new PoolStatus(pool, seats, now, peak, saturation, jobGpus, jobs[0], jobs[1], jobs[2]);
+    }
+
+    /** Per hour of the day (UTC), the mean concurrency of that hour over the {@value #DAYS} whole days before today. */
+    private static double[] profile(Map<Long, Long> busyByHour, long nowMs) {
+        long today = nowMs - nowMs % (24 * HOUR);
+        double[] out = new double[24];
+        for (int k = 0; k < 24; k++) {
+            long sum = 0;
+            for (int d = 1; d <= DAYS; d++) {
+                sum += busyByHour.getOrDefault(today - d * 24 * HOUR + k * HOUR, 0L);
+            }
+            out[k] = sum / (double) DAYS / HOUR;
+        }
+        return out;
+    }
+}

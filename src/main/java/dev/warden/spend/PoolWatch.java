@@ -1,0 +1,107 @@
+package dev.warden.spend;
+
+import dev.warden.record.Ledger;
+import dev.warden.record.ModelHour;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Forecasts each pool's saturation ({@link PoolStatus}) from the ledger's per-model minutes (a
+ * model's pool is the current config's) and its job GPUs from the job store, and holds a platform
+ * alert while a pool is saturated or expected to be within the hour ({@code pool_saturation}).
+ * Evaluated in the alert cycle (blocking). Whole hours are read once and kept; each cycle reads
+ * only the hour in progress and the hours completed since.
+ */
+public final class PoolWatch {
+    private static final long HOUR = PoolStatus.HOUR;
+    private static final long WARN_AHEAD_MS = HOUR;
+
+    /** What the config says of a pool: its seats (0: none declared) and the GPUs it lends jobs (0: none). */
+    public record Capacity(int seats, int jobGpus) {
+    }
+
+    private final Ledger ledger;
+    private final Supplier<Map<String, Capacity>> pools;
+    private final Supplier<Map<String, String>> poolOfModel;
+    private final Supplier<Map<String, long[]>> jobLoad;
+    /** Model -> whole hour start -> time in flight (ms), from {@link #keptFrom} up to {@link #keptTo} (exclusive). */
+    private final Map<String, Map<Long, Long>> kept = new HashMap<>();
+    private long keptFrom = -1;
+    private long keptTo = -1;
+    private volatile List<PoolStatus> statuses = List.of();
+
+    /**
+     * @param jobLoad per pool: {GPUs held by running jobs, GPUs asked by queued jobs, queued jobs}
+     */
+    public PoolWatch(Ledger ledger, Supplier<Map<String, Capacity>> pools, Supplier<Map<String, String>> poolOfModel,
+                     Supplier<Map<String, long[]>> jobLoad) {
+        this.ledger = ledger;
+        this.pools = pools;
+        this.poolOfModel = poolOfModel;
+        this.jobLoad = jobLoad;
+    }
+
+    /** Every pool's status as of the last cycle, by name. */
+    public List<PoolStatus> statuses() {
+        return statuses;
+    }
+
+    List<Alert> evaluate(long nowMs) {
+        Map<String, Capacity> config = pools.get();
+        Map<String, String> models = poolOfModel.get();
+        Map<String, Map<Long, Long>> byPool = new HashMap<>();
+        hourly(nowMs).forEach((model, hours) -> {
+            String pool = models.get(model);
+            if (pool != null) {
+                Map<Long, Long> p = byPool.computeIfAbsent(pool, k -> new HashMap<>());
+                hours.forEach((hour, busy) -> p.merge(hour, busy, Long::sum));
+            }
+        });
+        Map<String, long[]> jobs = config.values().stream().anyMatch(c -> c.jobGpus() > 0) ? jobLoad.get() : Map.of();
+        List<PoolStatus> next = new ArrayList<>();
+        List<Alert> holding = new ArrayList<>();
+        config.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+            PoolStatus s = PoolStatus.of(e.getKey(), e.getValue().seats(), nowMs, byPool.getOrDefault(e.getKey(), Map.of()),
+                    e.getValue().jobGpus(), jobs.getOrDefault(e.getKey(), new long[3]));
+            next.add(s);
+            if (s.saturating() && s.saturationAtMs() - nowMs <= WARN_AHEAD_MS) {
+                long minutes = Math.max(0, (s.saturationAtMs() - nowMs) / 60_000);
+                holding.add(new Alert("platform:pool_saturation:" + s.pool() + ":" + nowMs / (24 * HOUR), null, "pool_saturation",
+                        "warning", "Pool " + s.pool() + (minutes == 0 ? " is saturated" : " is expected to saturate in ~" + minutes
+                        + " min (at " + Instant.ofEpochMilli(s.saturationAtMs()) + ")") + String.format(Locale.ROOT,
+                        ": mean concurrency %.1f now, %.1f expected, of %d seats.", s.concurrencyNow(), s.expectedPeak(), s.seats()),
+                        nowMs));
+            }
+        });
+        statuses = List.copyOf(next);
+        return holding;
+    }
+
+    /** Each model's time in flight per hour for the last {@value PoolStatus#DAYS} whole days and today: whole hours kept. */
+    private Map<String, Map<Long, Long>> hourly(long nowMs) {
+        long currentHour = nowMs - nowMs % HOUR;
+        long from = nowMs - nowMs % (24 * HOUR) - PoolStatus.DAYS * 24 * HOUR;
+        if (keptFrom != from || keptTo > currentHour) {
+            kept.clear(); // a new day (the window moved) or a clock gone back: read it again
+            keptFrom = from;
+            keptTo = from;
+        }
+        if (keptTo < currentHour) {
+            for (ModelHour h : ledger.modelHours(keptTo, currentHour)) {
+                kept.computeIfAbsent(h.model(), m -> new HashMap<>()).merge(h.hourStartMs(), h.busyMs(), Long::sum);
+            }
+            keptTo = currentHour;
+        }
+        Map<String, Map<Long, Long>> out = new HashMap<>();
+        kept.forEach((model, hours) -> out.put(model, new HashMap<>(hours)));
+        for (ModelHour h : ledger.modelHours(currentHour, nowMs + 1)) {
+            out.computeIfAbsent(h.model(), m -> new HashMap<>()).merge(h.hourStartMs(), h.busyMs(), Long::sum);
+        }
+        return out;
+    }
+}
