@@ -30,6 +30,7 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.UnaryOperator;
@@ -109,6 +110,25 @@ public final class ControlPlane implements AutoCloseable {
         cp.keyUsageTimer = vertx.setPeriodic(KEY_USAGE_FLUSH_MS, id -> cp.flushKeyUsage());
         snapshots.onFileReload(r -> audit.record(configReload(r)));
         return cp;
+    }
+
+    /**
+     * Why a tenant's jobs must stop (null: they may go on), as of the last alert cycle: its spend
+     * has reached an enforced hard budget, or its jobs' GPU time a quota of its tier (only possible
+     * when a limit was lowered while they ran: jobs reserve their worst case when admitted).
+     */
+    public String jobStop(String tenant) {
+        for (var s : alerts.gpuHourStatuses().getOrDefault(tenant, List.of())) {
+            if (s.usedGpuMs() >= s.limitGpuMs()) {
+                return "gpu_hours_exhausted";
+            }
+        }
+        for (var b : alerts.statuses().getOrDefault(tenant, List.of())) {
+            if (b.budget().hard() && b.budget().enforced() && b.exhausted()) {
+                return "budget_exhausted";
+            }
+        }
+        return null;
     }
 
     /** Every pool's seats and job GPUs (0: none declared). */

@@ -218,7 +218,7 @@ public final class Gateway {
         jobsClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
                 .setConnectTimeout(config.timeouts().connectMs()).setDecompressionSupported(false));
         JobScheduler scheduler = new JobScheduler(vertx, control.jobs(), jobsClient, Math.min(30_000, config.timeouts().firstByteMs()),
-                snapshots, serviceTokens, control.audit(), budget,
+                snapshots, serviceTokens, control.audit(), budget, control::jobStop,
                 () -> snapshots.current().config().jobs().renewalBase(config.dataListener(), dataPort));
         jobsTimer = scheduler.every(1000);
         return scheduler;

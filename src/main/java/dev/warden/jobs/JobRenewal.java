@@ -199,6 +199,7 @@ public final class JobRenewal implements Handler<HttpServerRequest> {
         Snapshot snapshot = snapshots.current();
         long now = System.currentTimeMillis();
         String refusal = JobStanding.refusal(job, snapshot, now);
+        refusal = refusal != null ? refusal : scheduler.overLimit(job.tenantId());
         if (refusal != null) {
             return stop(req, job, refusal);
         }

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,12 +50,14 @@ public final class JobScheduler {
     private final AuditWriter audit;
     private final Supplier<String> renewalBase;
     private final JobBudget budget;
+    private final Function<String, String> overLimit;
     /** Per pool with a pass running: the pass a kick meanwhile asked for, to run after it (null: none asked). */
     private final Map<String, Optional<Promise<Void>>> passes = new ConcurrentHashMap<>();
 
     /** {@code upstreams}: the client job services are called with, each call bounded by {@code timeoutMs}. */
     public JobScheduler(Vertx vertx, JobRegistry registry, HttpClient upstreams, long timeoutMs, SnapshotHolder snapshots,
-                        ServiceTokens tokens, AuditWriter audit, JobBudget budget, Supplier<String> renewalBase) {
+                        ServiceTokens tokens, AuditWriter audit, JobBudget budget, Function<String, String> overLimit,
+                        Supplier<String> renewalBase) {
         this.vertx = vertx;
         this.registry = registry;
         this.service = new JobService(upstreams, timeoutMs);
@@ -63,6 +66,15 @@ public final class JobScheduler {
         this.audit = audit;
         this.renewalBase = renewalBase;
         this.budget = budget;
+        this.overLimit = overLimit;
+    }
+
+    /**
+     * Why the tenant's jobs must stop now (its spend is past a hard budget, or its GPU time past a
+     * quota: a limit lowered while they ran), or null. As of the last alert cycle.
+     */
+    String overLimit(String tenant) {
+        return overLimit.apply(tenant);
     }
 
     /** The job budget jobs are admitted on (the stage reserves with it). */
@@ -173,6 +185,7 @@ public final class JobScheduler {
             Map<String, String> picked = new LinkedHashMap<>();
             for (StoredJob j : plan(snapshot, config, poolJobs, now).startNow()) {
                 String reason = JobStanding.refusal(j, snapshot, now);
+                reason = reason != null ? reason : overLimit(j.tenantId());
                 if (reason != null) {
                     refused.add(j);
                     refusals.put(j.id(), reason);

@@ -113,4 +113,25 @@ class JobBudgetTest {
             assertThat(request.body()).contains("\"code\":\"budget_exhausted\"");
         }
     }
+
+    @Test
+    void aBudgetLoweredBelowWhatARunningJobSpentStopsItToldWhy() throws Exception {
+        budget(7300);
+        HttpResponse<String> created = job(2, "0.001");
+        assertThat(created.statusCode()).isEqualTo(201);
+        String id = JSON.readTree(created.body()).path("id").asText();
+        Thread.sleep(1000); // ~2,000 micro-units charged by its worker's reports
+        budget(500);
+        gw.controlPlane.evaluateAlerts().await(5, java.util.concurrent.TimeUnit.SECONDS);
+        long deadline = System.currentTimeMillis() + 5_000;
+        JsonNode view;
+        do {
+            Thread.sleep(100);
+            view = JSON.readTree(Http.get(gw.dataUrl("/api/v1/tenants/acme/jobs/" + id), "Authorization", bearer(gw.key("acme"))).body());
+        } while (view.path("status").asText().equals("running") && System.currentTimeMillis() < deadline);
+        assertThat(view.path("status").asText()).as("stopped at its next renewal").isEqualTo("failed");
+        assertThat(view.path("stop_reason").asText()).isEqualTo("budget_exhausted");
+        assertThat(gw.auditRecords()).anyMatch(r -> r.event().action().equals("job.renew") && r.event().decision().equals("deny")
+                && r.event().detail() != null && r.event().detail().contains(id));
+    }
 }
