@@ -38,8 +38,17 @@ class JobBudgetTest {
     }
 
     private TestGateway gateway() throws Exception {
-        String limiter = limiter();
-        return new TestGateway(yaml -> limiter + yaml
+        return gateway(limiter());
+    }
+
+    /** A replica over this test's control store, with {@code limiter} as its limiter block. */
+    TestGateway gateway(String limiter) throws Exception {
+        return gateway(limiter, java.util.function.UnaryOperator.identity());
+    }
+
+    /** The same, its config further edited by {@code edit} (a replica of another: the same upstreams). */
+    TestGateway gateway(String limiter, java.util.function.UnaryOperator<String> edit) throws Exception {
+        return new TestGateway(yaml -> limiter + edit.apply(yaml)
                 .replace("  main:\n    upstreams:", "  main:\n    jobsPath: /v1/jobs\n    jobCapacity: { gpus: 4, pricePerGpuHour: "
                         + PRICE_PER_GPU_HOUR + " }\n    upstreams:")
                 .replace("pools:\n", "jobs: { tokenLifetimeSeconds: 2, renewEveryMs: 300 }\npools:\n"), storeUrl);
