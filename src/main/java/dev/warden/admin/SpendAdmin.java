@@ -58,7 +58,8 @@ final class SpendAdmin {
         ObjectNode out = AdminJson.MAPPER.createObjectNode();
         ArrayNode list = out.putArray("pools");
         for (PoolStatus s : monitor.poolStatuses()) {
-            ObjectNode p = list.addObject().put("pool", s.pool()).put("seats", s.seats())
+            ObjectNode p = list.addObject().put("pool", s.pool()).put("seats", s.seats()).put("seatsInUse", s.seatsInUse())
+                    .put("waiting", s.waiting())
                     .put("concurrencyNow", Math.round(s.concurrencyNow() * 100) / 100.0)
                     .put("expectedPeak", Math.round(s.expectedPeak() * 100) / 100.0);
             if (s.saturating()) {

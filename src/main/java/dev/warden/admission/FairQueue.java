@@ -242,6 +242,18 @@ public final class FairQueue implements SeatQueue {
     }
 
     @Override
+    public synchronized int waitingNow() {
+        int n = 0;
+        for (ArrayDeque<Waiter> q : interactive.values()) {
+            n += q.size();
+        }
+        for (ArrayDeque<Waiter> q : batch.values()) {
+            n += q.size();
+        }
+        return n;
+    }
+
+    @Override
     public long queuedTotal() {
         return queued.sum();
     }

@@ -28,6 +28,9 @@ public interface SeatQueue {
     /** Free seats now, as this replica knows them (metrics). */
     int freeSeats();
 
+    /** Requests of this replica waiting for seats now (metrics, forecasts). */
+    int waitingNow();
+
     /** Requests that ever waited here, and those whose wait ran out (metrics). */
     long queuedTotal();
 

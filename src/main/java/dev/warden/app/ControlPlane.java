@@ -33,6 +33,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -59,6 +60,7 @@ public final class ControlPlane implements AutoCloseable {
     private final KeyUsage keyUsage = new KeyUsage();
     private final ControlStore store;
     private JobRegistry jobs;
+    private PoolWatch pools;
     private BudgetBook budgets;
     private long alertTimer = -1;
     private long keyUsageTimer = -1;
@@ -102,14 +104,20 @@ public final class ControlPlane implements AutoCloseable {
         cp.jobs = new JobRegistry(vertx, store.jobs(), hasher, ledger);
         cp.budgets = budgets;
         monitor.watchGpuHours(new GpuHoursWatch(store.ledger(), () -> gpuQuotas(snapshots.current()), store.jobs()::outstandingGpuMs));
-        monitor.watchPools(new PoolWatch(store.ledger(), () -> poolCapacities(snapshots.current()),
-                () -> poolOfModel(snapshots.current()), store.jobs()::poolLoad));
+        cp.pools = new PoolWatch(store.ledger(), () -> poolCapacities(snapshots.current()), () -> poolOfModel(snapshots.current()),
+                store.jobs()::poolLoad);
+        monitor.watchPools(cp.pools);
         budgets.commitmentsFrom(store.jobs()::outstandingMicros); // a new money account counts what running jobs hold
         vertx.setPeriodic(60_000, id -> cp.budgets.sweep(System.currentTimeMillis()));
         cp.alertTimer = vertx.setPeriodic(1000, settings.intervalMs(), id -> cp.evaluateAlerts());
         cp.keyUsageTimer = vertx.setPeriodic(KEY_USAGE_FLUSH_MS, id -> cp.flushKeyUsage());
         snapshots.onFileReload(r -> audit.record(configReload(r)));
         return cp;
+    }
+
+    /** The pools' forecasts read the seats held and requests waiting now (per pool: {in use, waiting}) here. */
+    public void livePools(Supplier<Map<String, long[]>> live) {
+        pools.liveFrom(live);
     }
 
     /**

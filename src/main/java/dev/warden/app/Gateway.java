@@ -8,6 +8,7 @@ import dev.warden.admission.CostEstimator;
 import dev.warden.admission.FairQueues;
 import dev.warden.admission.Limiter;
 import dev.warden.admission.LimiterStore;
+import dev.warden.admission.SeatQueue;
 import dev.warden.admission.store.LocalLimiterStore;
 import dev.warden.admission.store.RedisLimiterStore;
 import dev.warden.cache.LocalResponseCache;
@@ -49,7 +50,9 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -122,6 +125,7 @@ public final class Gateway {
                 .description("Access lines dropped because stdout could not keep up").register(prometheus);
         if (control != null) {
             control.bindMetrics(prometheus, metrics::tenantLabel);
+            control.livePools(this::liveSeats);
         }
         AdminAuthenticator adminAuth;
         try {
@@ -213,6 +217,16 @@ public final class Gateway {
      * Admission's limiter store: this process's, or the one shared through Redis
      * ({@code limiter.store: redis}), with its metrics.
      */
+    /** Per pool with seats: {seats held, requests waiting}, as this replica sees them now. */
+    private Map<String, long[]> liveSeats() {
+        Map<String, long[]> out = new HashMap<>();
+        snapshots.current().config().pools().values().stream().filter(p -> p.capacity() != null).forEach(p -> {
+            SeatQueue q = queues.queues().get(p.name());
+            out.put(p.name(), q == null ? new long[2] : new long[] {Math.max(0, p.capacity().seats() - q.freeSeats()), q.waitingNow()});
+        });
+        return out;
+    }
+
     /** Starts queued jobs for every event loop: one scheduler, its own client to the job services. */
     private JobScheduler jobScheduler(WardenConfig config, ControlPlane control, JobBudget budget) {
         jobsClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)

@@ -10,11 +10,13 @@ import java.util.Map;
  * seats. Jobs: the GPUs it lends them, held by running jobs and asked by queued ones.
  *
  * @param seats              the pool's seats (0: no capacity declared, nothing to saturate)
- * @param concurrencyNow     the mean concurrency now (seats' worth of requests in flight)
+ * @param seatsInUse         seats held now, and {@code waiting} requests waiting for seats now (live, as this replica sees them)
+ * @param concurrencyNow     the concurrency now: the ledger's mean (the hour so far, or the last hour), or what is held and
+ *                           waiting now if more
  * @param expectedPeak       the highest expected in the next 24 hours
  * @param saturationAtMs     when the expected concurrency first reaches the seats (now if it has; 0: not within 24 hours)
  */
-public record PoolStatus(String pool, int seats, double concurrencyNow, double expectedPeak, long saturationAtMs, int jobGpus,
+public record PoolStatus(String pool, int seats, long seatsInUse, long waiting, double concurrencyNow, double expectedPeak, long saturationAtMs, int jobGpus,
                          long runningJobGpus, long queuedJobGpus, long queuedJobs) {
     static final int DAYS = 7;
     static final long HOUR = 3_600_000L;
@@ -28,11 +30,11 @@ public record PoolStatus(String pool, int seats, double concurrencyNow, double e
      * @param busyByHour the pool's time in flight (ms) per UTC hour start: the last {@value #DAYS}
      *                   days, and the hour in progress
      */
-    static PoolStatus of(String pool, int seats, long nowMs, Map<Long, Long> busyByHour, int jobGpus, long[] jobs) {
+    static PoolStatus of(String pool, int seats, long nowMs, Map<Long, Long> busyByHour, long[] live, int jobGpus, long[] jobs) {
         long currentHour = nowMs - nowMs % HOUR;
         long elapsed = nowMs - currentHour;
         double partial = elapsed < 300_000 ? 0 : busyByHour.getOrDefault(currentHour, 0L) / (double) elapsed;
-        double now = Math.max(partial, busyByHour.getOrDefault(currentHour - HOUR, 0L) / (double) HOUR);
+        double now = Math.max(Math.max(partial, busyByHour.getOrDefault(currentHour - HOUR, 0L) / (double) HOUR), live[0] + live[1]);
         double[] profile = profile(busyByHour, nowMs);
         double peak = now;
         long saturation = seats > 0 && now >= seats ? nowMs : 0;
@@ -43,7 +45,7 @@ public record PoolStatus(String pool, int seats, double concurrencyNow, double e
                 saturation = hour;
             }
         }
-        return new PoolStatus(pool, seats, now, peak, saturation, jobGpus, jobs[0], jobs[1], jobs[2]);
+        return new PoolStatus(pool, seats, live[0], live[1], now, peak, saturation, jobGpus, jobs[0], jobs[1], jobs[2]);
     }
 
     /** Per hour of the day (UTC), the mean concurrency of that hour over the {@value #DAYS} whole days before today. */

@@ -12,7 +12,8 @@ import java.util.function.Supplier;
 
 /**
  * Forecasts each pool's saturation ({@link PoolStatus}) from the ledger's per-model minutes (a
- * model's pool is the current config's) and its job GPUs from the job store, and holds a platform
+ * model's pool is the current config's) and the seats held and requests waiting now, and reads
+ * its job GPUs from the job store, and holds a platform
  * alert while a pool is saturated or expected to be within the hour ({@code pool_saturation}).
  * Evaluated in the alert cycle (blocking). Whole hours are read once and kept; each cycle reads
  * only the hour in progress and the hours completed since.
@@ -34,6 +35,7 @@ public final class PoolWatch {
     private long keptFrom = -1;
     private long keptTo = -1;
     private volatile List<PoolStatus> statuses = List.of();
+    private volatile Supplier<Map<String, long[]>> live = Map::of;
 
     /**
      * @param jobLoad per pool: {GPUs held by running jobs, GPUs asked by queued jobs, queued jobs}
@@ -44,6 +46,11 @@ public final class PoolWatch {
         this.pools = pools;
         this.poolOfModel = poolOfModel;
         this.jobLoad = jobLoad;
+    }
+
+    /** Where this replica's seats in use and waiting requests are read (per pool: {in use, waiting}). */
+    public void liveFrom(Supplier<Map<String, long[]>> live) {
+        this.live = live;
     }
 
     /** Every pool's status as of the last cycle, by name. */
@@ -63,11 +70,12 @@ public final class PoolWatch {
             }
         });
         Map<String, long[]> jobs = config.values().stream().anyMatch(c -> c.jobGpus() > 0) ? jobLoad.get() : Map.of();
+        Map<String, long[]> now = live.get();
         List<PoolStatus> next = new ArrayList<>();
         List<Alert> holding = new ArrayList<>();
         config.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
             PoolStatus s = PoolStatus.of(e.getKey(), e.getValue().seats(), nowMs, byPool.getOrDefault(e.getKey(), Map.of()),
-                    e.getValue().jobGpus(), jobs.getOrDefault(e.getKey(), new long[3]));
+                    now.getOrDefault(e.getKey(), new long[2]), e.getValue().jobGpus(), jobs.getOrDefault(e.getKey(), new long[3]));
             next.add(s);
             if (s.saturating() && s.saturationAtMs() - nowMs <= WARN_AHEAD_MS) {
                 long minutes = Math.max(0, (s.saturationAtMs() - nowMs) / 60_000);

@@ -75,6 +75,19 @@ class PoolWatchTest {
             });
             monitor.evaluate();
             assertThat(posted).as("posted once while it holds").hasSize(1);
+
+            // what is held and waiting now counts at once: 3 seats held and 2 requests waiting of 4 is saturated now
+            PoolWatch live = new PoolWatch(store.ledger(), () -> Map.of("gpu", new PoolWatch.Capacity(4, 0)), () -> Map.of("m1", "gpu"),
+                    Map::of);
+            live.liveFrom(() -> Map.of("gpu", new long[] {3, 2}));
+            List<Alert> alerts = live.evaluate(DAY0 + 2 * HOUR);
+            assertThat(live.statuses()).singleElement().satisfies(s -> {
+                assertThat(s.seatsInUse()).isEqualTo(3);
+                assertThat(s.waiting()).isEqualTo(2);
+                assertThat(s.concurrencyNow()).isEqualTo(5.0);
+                assertThat(s.saturationAtMs()).isEqualTo(DAY0 + 2 * HOUR);
+            });
+            assertThat(alerts).singleElement().satisfies(a -> assertThat(a.message()).contains("Pool gpu is saturated"));
         }
     }
 }

@@ -336,6 +336,17 @@ final class RedisSeats implements SeatQueue {
     }
 
     @Override
+    public int waitingNow() {
+        int n = 0;
+        synchronized (this) {
+            for (ArrayDeque<SeatWaiter> q : waiting.values()) {
+                n += q.size();
+            }
+        }
+        return n + outage.queue().waitingNow(); // outside this lock: the fallback queue has its own
+    }
+
+    @Override
     public long queuedTotal() {
         return queued.sum() + outage.queuedTotal();
     }
