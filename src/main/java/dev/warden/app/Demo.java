@@ -237,9 +237,11 @@ public final class Demo {
         String jobTenant = tenants.containsKey("acme") ? "acme" : tenants.keySet().iterator().next();
         String jobKey = creds.keys().get(jobTenant);
         out.println();
-        out.println("# a long-running job (its worker renews its credential through Warden; cancel it, or list yours)");
+        out.println("# a long-running job on 2 GPUs for at most an hour: queued fairly, its worker renews its credential through");
+        out.println("# Warden and reports the GPU time it ran (see usage); cancel it, or list yours");
         out.println("curl -s -X POST " + base + "/api/v1/tenants/" + jobTenant + "/jobs -H 'Authorization: Bearer " + jobKey + "' \\");
-        out.println("  -H 'Content-Type: application/json' -d '{\"model\":\"gpt-sim\",\"kind\":\"training\",\"params\":{\"durationMs\":60000}}'");
+        out.println("  -H 'Content-Type: application/json' -d '{\"model\":\"gpt-sim\",\"kind\":\"training\",\"params\":{\"durationMs\":60000},"
+                + "\"resources\":{\"gpus\":2,\"maxHours\":1}}'");
         out.println("curl -s " + base + "/api/v1/tenants/" + jobTenant + "/jobs -H 'Authorization: Bearer " + jobKey + "'");
         out.println();
         out.println("# admin plane");

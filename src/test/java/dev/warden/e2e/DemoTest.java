@@ -107,9 +107,10 @@ class DemoTest {
             // the printed job example: a job starts on the demo's sim job service and renews through the gateway
             String acmeKey = tenants.get(0).path("apiKey").asText();
             String jobs = "http://127.0.0.1:" + ports[0] + "/api/v1/tenants/" + tenants.get(0).path("id").asText() + "/jobs";
-            HttpResponse<String> job = Http.post(jobs, "{\"model\":\"gpt-sim\",\"kind\":\"training\",\"params\":{\"durationMs\":60000}}",
-                    "Authorization", bearer(acmeKey));
+            HttpResponse<String> job = Http.post(jobs, "{\"model\":\"gpt-sim\",\"kind\":\"training\",\"params\":{\"durationMs\":60000},"
+                    + "\"resources\":{\"gpus\":2,\"maxHours\":1}}", "Authorization", bearer(acmeKey));
             assertThat(job.statusCode()).as(job.body()).isEqualTo(201);
+            assertThat(JSON.readTree(job.body()).path("status").asText()).as("the demo pool lends jobs 4 GPUs").isEqualTo("running");
             String jobId = JSON.readTree(job.body()).path("id").asText();
             long deadline = System.currentTimeMillis() + 5_000;
             long renewals = 0;
