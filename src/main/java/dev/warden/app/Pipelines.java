@@ -14,6 +14,7 @@ import dev.warden.http.ProblemWriter;
 import dev.warden.identity.AuthenticateStage;
 import dev.warden.identity.Introspector;
 import dev.warden.identity.JwksCache;
+import dev.warden.guard.GuardStage;
 import dev.warden.jobs.JobScheduler;
 import dev.warden.jobs.JobStage;
 import dev.warden.observe.AccessLog;
@@ -76,6 +77,7 @@ public final class Pipelines {
                 StageSlot.always(new ReadBodyStage()),                // only now read and check the body
                 new StageSlot(new AuthorizeStage(), authorize.enabled(), authorize.enforced()), // role, model
                 StageSlot.always(new ModelListStage()),               // GET /v1/models answered here
+                StageSlot.always(new GuardStage(audit, metrics)),     // the tier's guardrails on the prompt: block, redact, log
                 StageSlot.always(new AdmitStage(vertx, limiter, queues,
                         control == null ? tenant -> 0 : tenant -> BudgetPacing.microsPerMinute(
                                 control.alerts().statuses().getOrDefault(tenant, List.of()), System.currentTimeMillis()))),

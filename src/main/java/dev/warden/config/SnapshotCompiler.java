@@ -112,7 +112,7 @@ public final class SnapshotCompiler {
         if (overrides != null && overrides.path("maxOutputTokens").canConvertToInt() && overrides.has("maxOutputTokens")) {
             // the tenant's own output cap in place of its tier's (0: the model's cap)
             tier = new TierConfig(tier.name(), tier.description(), overrides.path("maxOutputTokens").intValue(), tier.maxStreamSeconds(),
-                    tier.limits(), tier.cache(), tier.jobs());
+                    tier.limits(), tier.cache(), tier.jobs(), tier.guardrails());
         }
         Tenant t = new Tenant(tc.id(), tier, tc.anyRegion(), tc.regions(), new LinkedHashSet<>(tc.models()), tc.status(),
                 tier.limits().with(overrides));

@@ -13,10 +13,10 @@ package dev.warden.config;
  * @param jobs             the tenant's long-running jobs: GPUs at once, GPU time per day and month
  */
 public record TierConfig(String name, String description, int maxOutputTokens, int maxStreamSeconds, RateLimits limits,
-                         CacheSettings cache, JobLimits jobs) {
+                         CacheSettings cache, JobLimits jobs, GuardrailPolicy guardrails) {
     public static final int DEFAULT_MAX_STREAM_SECONDS = 900;
 
     public TierConfig(String name, String description, int maxOutputTokens) {
-        this(name, description, maxOutputTokens, DEFAULT_MAX_STREAM_SECONDS, RateLimits.NONE, null, JobLimits.NONE);
+        this(name, description, maxOutputTokens, DEFAULT_MAX_STREAM_SECONDS, RateLimits.NONE, null, JobLimits.NONE, GuardrailPolicy.NONE);
     }
 }

@@ -242,6 +242,12 @@ public final class GatewayMetrics implements StageCounters {
         counter("warden_upstream_retries_refused", "Retries refused by the pool's retry budget", "pool", pool).increment();
     }
 
+    /** A guardrail rule's hits in one request (action block, redact or log; mode enforced or shadow). */
+    public void guardrailHit(String tenant, String rule, String action, String mode) {
+        counter("warden_guardrail_hits", "Requests a guardrail rule hit, by tenant, rule, action and mode",
+                "tenant", tenantLabel(tenant), "rule", rule, "action", action, "mode", mode).increment();
+    }
+
     /** A response cache lookup or store of a tenant: hit, miss, bypass, stored. */
     public void cache(String tenant, String result) {
         counter("warden_cache_requests", "Response cache lookups (hit, miss, bypass) and stores (stored)",

@@ -25,6 +25,7 @@ public enum ErrorCode {
     TENANT_SUSPENDED(403, "Tenant suspended"),
     FORBIDDEN(403, "Forbidden"),
     MODEL_NOT_ALLOWED(403, "Model not allowed"),
+    GUARDRAIL_BLOCKED(400, "Blocked by a guardrail"),
     ADMIN_PAYLOAD_DENIED(403, "Payload access denied"),
     AUDIT_IMMUTABLE(403, "The audit log cannot be changed"),
     JOB_RENEWAL_DENIED(403, "Job credential renewal denied"),

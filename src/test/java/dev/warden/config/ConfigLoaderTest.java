@@ -167,6 +167,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void guardrailsAreReadPerTierAndTheirMistakesNamed() throws Exception {
+        WardenConfig c = parse(BASE.replace("basic: { description: \"b\" }", "basic: { description: \"b\", guardrails: { pii: "
+                + "{ email: redact, card: { action: block, shadow: true } }, deny: [ { id: w, pattern: \"(?i)bomb\" } ] } }"));
+        GuardrailPolicy g = c.tiers().get("basic").guardrails();
+        assertThat(g.pii()).containsEntry(PiiKind.EMAIL, new GuardrailPolicy.Rule(GuardrailPolicy.Action.REDACT, false))
+                .containsEntry(PiiKind.CARD, new GuardrailPolicy.Rule(GuardrailPolicy.Action.BLOCK, true));
+        assertThat(g.deny()).singleElement().satisfies(d -> assertThat(d.rule()).isEqualTo("deny.w"));
+        assertThat(parse(BASE).tiers().get("basic").guardrails().any()).isFalse();
+        assertThat(errors(BASE.replace("basic: { description: \"b\" }", "basic: { description: \"b\", guardrails: { pii: "
+                + "{ passport: block, email: hide }, deny: [ { id: w, pattern: \"(unclosed\" }, { pattern: x } ] } }")))
+                .anyMatch(e -> e.startsWith("tiers.basic.guardrails.pii.passport: unknown kind"))
+                .anyMatch(e -> e.startsWith("tiers.basic.guardrails.pii.email: 'hide' (expected: block, redact or log)"))
+                .anyMatch(e -> e.startsWith("tiers.basic.guardrails.deny[0].pattern: not a regular expression"))
+                .anyMatch(e -> e.startsWith("tiers.basic.guardrails.deny[1].id"));
+    }
+
+    @Test
     void computeWeightsPredictCostsAndComputeRatesAreReadAndBounded() throws Exception {
         WardenConfig c = parse(BASE.replace("m1: { pool: main }", "m1: { pool: main, computeWeight: 2.5, predict: { computeUnits: "
                 + "{ perCall: 7 }, price: { perCall: 100, perItem: 3, perKiB: 1 } } }").replace("basic: { description: \"b\" }",

@@ -1,0 +1,52 @@
+package dev.warden.config;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * What a tier's guardrails check in every prompt (chat messages, completions' prompt, embeddings'
+ * input): personal data and secrets by kind ({@link PiiKind}), each blocked, redacted (replaced by
+ * a typed placeholder such as {@code [EMAIL]}) or only logged; and deny patterns that block. Each
+ * rule may be in shadow mode: its hits are audited and counted, and nothing is blocked or changed.
+ *
+ * @param pii  per kind, what is done with its hits (absent: not looked for)
+ * @param deny patterns (Java regular expressions) that block a prompt, in order
+ */
+public record GuardrailPolicy(Map<PiiKind, Rule> pii, List<DenyRule> deny) {
+    public static final GuardrailPolicy NONE = new GuardrailPolicy(Map.of(), List.of());
+
+    /** What a rule does with a hit. */
+    public enum Action {
+        BLOCK, REDACT, LOG;
+
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** A personal-data rule: its action, and whether it is in shadow mode. */
+    public record Rule(Action action, boolean shadow) {
+        public Rule {
+            Objects.requireNonNull(action, "action");
+        }
+    }
+
+    /** A deny pattern: its rule id ({@code deny.<id>}), the pattern, and whether it is in shadow mode. */
+    public record DenyRule(String id, Pattern pattern, boolean shadow) {
+        public String rule() {
+            return "deny." + id;
+        }
+    }
+
+    public GuardrailPolicy {
+        pii = pii.isEmpty() ? Map.of() : Map.copyOf(new EnumMap<>(pii));
+        deny = List.copyOf(deny);
+    }
+
+    public boolean any() {
+        return !pii.isEmpty() || !deny.isEmpty();
+    }
+}

@@ -1,0 +1,209 @@
+package dev.warden.guard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.warden.config.GuardrailPolicy;
+import dev.warden.config.PiiKind;
+import dev.warden.config.Tenant;
+import dev.warden.exchange.Principal;
+import dev.warden.exchange.RequestBody;
+import dev.warden.exchange.RequestContext;
+import dev.warden.observe.GatewayMetrics;
+import dev.warden.pipeline.Exchange;
+import dev.warden.pipeline.Operation;
+import dev.warden.pipeline.Outcome;
+import dev.warden.pipeline.Stage;
+import dev.warden.problem.ErrorCode;
+import dev.warden.problem.GatewayError;
+import dev.warden.record.AuditEvent;
+import dev.warden.record.AuditWriter;
+import io.vertx.core.Future;
+import java.io.IOException;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+/**
+ * The tenant's guardrails on what goes into a model ({@link GuardrailPolicy}, from its tier): every
+ * text of the prompt (chat messages' content and content parts, a system prompt, completions'
+ * prompt, embeddings' input) is checked against the deny patterns and scanned for personal data
+ * and secrets ({@link PiiScanner}). A blocking hit ends the request (400 {@code guardrail_blocked},
+ * the rule id as the reason, never the matched text) before anything is admitted or forwarded; a
+ * redaction replaces each hit with its kind's placeholder ({@code [EMAIL]}) in the body that is
+ * forwarded; a logged hit changes nothing. Every hit is an audit event ({@code guardrail.hit}: rule,
+ * action, count, shadow) and a metric by tenant and rule; a rule in shadow mode only does that.
+ */
+public final class GuardStage implements Stage {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Set<Operation> PROMPTED = EnumSet.of(Operation.CHAT_COMPLETIONS, Operation.COMPLETIONS, Operation.EMBEDDINGS,
+            Operation.MESSAGES);
+
+    private final AuditWriter audit;
+    private final GatewayMetrics metrics;
+
+    /** {@code audit}: where hits are written (null: no control store, only counted). */
+    public GuardStage(AuditWriter audit, GatewayMetrics metrics) {
+        this.audit = audit;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public String name() {
+        return "guard";
+    }
+
+    /** What one request's texts hit: per rule, its action, shadow mode and count. */
+    private record Tally(GuardrailPolicy.Action action, boolean shadow, int count) {
+        Tally plus() {
+            return new Tally(action, shadow, count + 1);
+        }
+    }
+
+    @Override
+    public Future<Outcome> onRequest(Exchange exchange) {
+        Tenant tenant = exchange.get(RequestContext.TENANT);
+        if (tenant == null || tenant.tier() == null || !tenant.tier().guardrails().any()
+                || !PROMPTED.contains(exchange.request().operation())) {
+            return Outcome.continueNow();
+        }
+        GuardrailPolicy policy = tenant.tier().guardrails();
+        RequestBody body = exchange.require(RequestContext.BODY);
+        Map<String, Tally> hits = new LinkedHashMap<>();
+        Set<PiiKind> kinds = policy.pii().isEmpty() ? Set.of() : EnumSet.copyOf(policy.pii().keySet());
+        boolean redact = false;
+        for (String text : texts(body)) {
+            for (GuardrailPolicy.DenyRule d : policy.deny()) {
+                if (d.pattern().matcher(text).find()) {
+                    hits.merge(d.rule(), new Tally(GuardrailPolicy.Action.BLOCK, d.shadow(), 1), (a, b) -> a.plus());
+                }
+            }
+            for (PiiScanner.Hit h : PiiScanner.scan(text, kinds)) {
+                GuardrailPolicy.Rule rule = policy.pii().get(h.kind());
+                hits.merge(h.kind().rule(), new Tally(rule.action(), rule.shadow(), 1), (a, b) -> a.plus());
+                redact |= rule.action() == GuardrailPolicy.Action.REDACT && !rule.shadow();
+            }
+        }
+        if (hits.isEmpty()) {
+            return Outcome.continueNow();
+        }
+        String blockedBy = null;
+        for (Map.Entry<String, Tally> e : hits.entrySet()) {
+            Tally t = e.getValue();
+            boolean blocks = t.action() == GuardrailPolicy.Action.BLOCK && !t.shadow();
+            metrics.guardrailHit(tenant.id(), e.getKey(), t.action().id(), t.shadow() ? "shadow" : "enforced");
+            if (blocks && blockedBy == null) {
+                blockedBy = e.getKey(); // the refusal is audited as such; the others are hits of their own
+            } else {
+                record(exchange, e.getKey(), t);
+            }
+        }
+        if (blockedBy != null) {
+            return Outcome.rejectNow(GatewayError.of(ErrorCode.GUARDRAIL_BLOCKED,
+                    "The request was blocked by the tenant's guardrail rule '" + blockedBy + "'.", blockedBy));
+        }
+        if (redact) {
+            exchange.put(RequestContext.BODY, redacted(body, policy));
+        }
+        return Outcome.continueNow();
+    }
+
+    /** Every text of the prompt, in the body's order. */
+    static List<String> texts(RequestBody body) {
+        List<String> out = new java.util.ArrayList<>();
+        walk(body.field("messages"), body.field("system"), body.field("prompt"), body.field("input"), node -> {
+            out.add(node.textValue());
+            return node;
+        });
+        return out;
+    }
+
+    /** The body with each redacted hit replaced by its placeholder, re-encoded. */
+    private static RequestBody redacted(RequestBody body, GuardrailPolicy policy) {
+        ObjectNode tree;
+        try {
+            tree = (ObjectNode) MAPPER.readTree(body.raw().getBytes());
+        } catch (IOException e) {
+            return body; // ReadBody checked it: not reached
+        }
+        Set<PiiKind> redacting = EnumSet.noneOf(PiiKind.class);
+        policy.pii().forEach((k, r) -> {
+            if (r.action() == GuardrailPolicy.Action.REDACT && !r.shadow()) {
+                redacting.add(k);
+            }
+        });
+        Set<PiiKind> all = EnumSet.copyOf(policy.pii().keySet());
+        UnaryOperator<JsonNode> redact = node -> {
+            String text = node.textValue();
+            StringBuilder sb = new StringBuilder(text.length());
+            int at = 0;
+            for (PiiScanner.Hit h : PiiScanner.scan(text, all)) { // the same hits as the check (kinds decide overlaps)
+                if (redacting.contains(h.kind())) {
+                    sb.append(text, at, h.start()).append('[').append(h.kind().name()).append(']');
+                    at = h.end();
+                }
+            }
+            return at == 0 ? node : TextNode.valueOf(sb.append(text, at, text.length()).toString());
+        };
+        for (String field : List.of("messages", "system", "prompt", "input")) {
+            JsonNode v = tree.get(field);
+            if (v != null) {
+                tree.set(field, replace(v, redact));
+            }
+        }
+        return RequestBody.of(tree);
+    }
+
+    private static void walk(JsonNode messages, JsonNode system, JsonNode prompt, JsonNode input, UnaryOperator<JsonNode> visit) {
+        for (JsonNode n : new JsonNode[] {messages, system, prompt, input}) {
+            if (n != null) {
+                replace(n.deepCopy(), visit);
+            }
+        }
+    }
+
+    /**
+     * Applies {@code visit} to the texts of a prompt field: a string; an array of strings or of
+     * messages; a message's {@code content} (a string, or parts whose {@code text} is one).
+     */
+    private static JsonNode replace(JsonNode node, UnaryOperator<JsonNode> visit) {
+        if (node.isTextual()) {
+            return visit.apply(node);
+        }
+        if (node.isArray()) {
+            ArrayNode a = (ArrayNode) node;
+            for (int i = 0; i < a.size(); i++) {
+                a.set(i, replace(a.get(i), visit));
+            }
+            return a;
+        }
+        if (node.isObject()) {
+            ObjectNode o = (ObjectNode) node;
+            for (String f : List.of("content", "text")) {
+                JsonNode v = o.get(f);
+                if (v != null && (v.isTextual() || v.isArray())) {
+                    o.set(f, replace(v, visit));
+                }
+            }
+            return o;
+        }
+        return node;
+    }
+
+    private void record(Exchange exchange, String rule, Tally t) {
+        if (audit == null) {
+            return;
+        }
+        Principal p = exchange.get(RequestContext.PRINCIPAL);
+        ObjectNode detail = MAPPER.createObjectNode().put("rule", rule).put("action", t.action().id()).put("count", t.count())
+                .put("shadow", t.shadow());
+        audit.record(new AuditEvent(System.currentTimeMillis(), exchange.verifiedTenant(), p == null ? null : p.subject(), "guardrail.hit",
+                "allow", rule + ":" + (t.shadow() ? "shadow" : t.action().id()), exchange.requestId(), exchange.request().remoteAddress(),
+                detail.toString()));
+    }
+}

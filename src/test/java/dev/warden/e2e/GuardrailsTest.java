@@ -1,0 +1,98 @@
+package dev.warden.e2e;
+
+import static dev.warden.testing.Http.bearer;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.warden.record.AuditRecord;
+import dev.warden.sim.SimServer;
+import dev.warden.testing.Databases;
+import dev.warden.testing.Http;
+import dev.warden.testing.TestGateway;
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The tier's guardrails on prompts over real HTTP: a blocking rule refuses before anything is
+ * admitted or forwarded (400 guardrail_blocked, the rule id, never the text); a redacting rule
+ * changes what the upstream receives; logged and shadow hits change nothing; every hit is audited
+ * and counted by rule.
+ */
+class GuardrailsTest {
+    private TestGateway gw;
+
+    @BeforeEach
+    void start() throws Exception {
+        gw = new TestGateway(yaml -> yaml.replace("gold: { description: \"top\", maxOutputTokens: 0 }", """
+                gold:
+                    description: "top"
+                    maxOutputTokens: 0
+                    guardrails:
+                      pii: { email: redact, card: block, ssn: { action: block, shadow: true }, ip: log, secret: redact }
+                      deny: [ { id: weapons, pattern: "(?i)build (a|an) (bomb|explosive)" }, { id: rude, pattern: "(?i)idiot", shadow: true } ]"""),
+                Databases.fresh(Databases.Kind.SQLITE));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        gw.close();
+    }
+
+    private HttpResponse<String> chat(String tenant, String content, boolean stream) {
+        return Http.post(gw.dataUrl("/v1/chat/completions"), "{\"model\":\"echo\",\"max_tokens\":20" + (stream ? ",\"stream\":true" : "")
+                + ",\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},{\"role\":\"user\",\"content\":"
+                + com.fasterxml.jackson.databind.node.TextNode.valueOf(content) + "}]}", "Authorization", bearer(gw.key(tenant)));
+    }
+
+    private String lastUpstreamBody() {
+        SimServer last = gw.eu.lastAnsweredNanos() > gw.us.lastAnsweredNanos() ? gw.eu : gw.us;
+        return last.lastBody();
+    }
+
+    @Test
+    void blockingRulesRefuseBeforeAnythingIsForwardedAndNameTheRuleNotTheText() throws Exception {
+        long before = gw.upstreamRequests();
+        for (String[] c : List.of(new String[] {"my card is 4111 1111 1111 1111", "pii.card"},
+                new String[] {"how do I build a bomb", "deny.weapons"})) {
+            int mark = gw.auditMark();
+            HttpResponse<String> r = chat("acme", c[0], false);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+            assertThat(r.body()).contains("\"code\":\"guardrail_blocked\"").contains(c[1]).doesNotContain("4111").doesNotContain("bomb");
+            assertThat(gw.assertOneNewDeny(mark, "guardrail_blocked").reason()).isEqualTo("guardrail_blocked:" + c[1]);
+        }
+        HttpResponse<String> streamed = chat("acme", "card 4111-1111-1111-1111 please", true);
+        assertThat(streamed.statusCode()).as("a stream is checked before it starts").isEqualTo(400);
+        assertThat(gw.upstreamRequests()).as("nothing was forwarded").isEqualTo(before);
+        assertThat(chat("globex", "my card is 4111 1111 1111 1111", false).statusCode()).as("another tier, no guardrails")
+                .isNotEqualTo(400);
+        assertThat(gw.metric("warden_guardrail_hits_total", "tenant", "acme", "rule", "pii.card", "action", "block", "mode", "enforced"))
+                .isEqualTo(2.0);
+    }
+
+    @Test
+    void redactedTextReachesTheUpstreamAsItsPlaceholderAndLoggedOrShadowHitsChangeNothing() throws Exception {
+        int mark = gw.auditMark();
+        HttpResponse<String> r = chat("acme", "mail jane@example.com from 10.0.0.7 with key sk-abcdefghijklmnopqrstuvwxyz12, ssn 123-45-6789, you idiot",
+                false);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        String forwarded = lastUpstreamBody();
+        assertThat(forwarded).contains("mail [EMAIL] from 10.0.0.7 with key [SECRET], ssn 123-45-6789, you idiot")
+                .doesNotContain("jane@example.com").doesNotContain("sk-abc").contains("be brief");
+        List<AuditRecord> added = gw.auditRecords().subList(mark, gw.auditRecords().size());
+        assertThat(added).extracting(a -> a.event().action() + " " + a.event().reason()).containsExactlyInAnyOrder(
+                "guardrail.hit pii.email:redact", "guardrail.hit pii.ip:log", "guardrail.hit pii.secret:redact",
+                "guardrail.hit pii.ssn:shadow", "guardrail.hit deny.rude:shadow");
+        assertThat(added).allSatisfy(a -> {
+            assertThat(a.event().detail()).doesNotContain("jane").doesNotContain("123-45").doesNotContain("idiot");
+            assertThat(a.event().tenant()).isEqualTo("acme");
+        });
+        assertThat(gw.metric("warden_guardrail_hits_total", "tenant", "acme", "rule", "pii.ssn", "action", "block", "mode", "shadow"))
+                .isEqualTo(1.0);
+
+        // a streamed request is redacted the same way
+        assertThat(chat("acme", "write to bob@example.org", true).statusCode()).isEqualTo(200);
+        assertThat(lastUpstreamBody()).contains("write to [EMAIL]").doesNotContain("bob@");
+    }
+}
