@@ -108,6 +108,11 @@ public final class Demo {
             }
 
             @Override
+            public Map<String, String> guardrailSettings() {
+                return stored.guardrailSettings();
+            }
+
+            @Override
             public Map<String, Map<String, Set<Role>>> roleBindings() {
                 return stored.roleBindings();
             }

@@ -25,6 +25,11 @@ public interface RuntimeState {
         return Map.of();
     }
 
+    /** Tenants' {@code guardrails} settings (JSON), by tenant: their own guardrails in place of the tier's. */
+    default Map<String, String> guardrailSettings() {
+        return Map.of();
+    }
+
     default Map<String, Map<String, Set<Role>>> roleBindings() {
         return Map.of();
     }

@@ -39,8 +39,9 @@ public final class SnapshotCompiler {
         Map<String, Map<String, RouteTable>> routes = new HashMap<>();
 
         Map<String, String> overrides = runtime.overrideSettings();
+        Map<String, String> guardrails = runtime.guardrailSettings();
         for (TenantConfig tc : config.tenants().values()) {
-            addTenant(tc, config, overrides.get(tc.id()), tenants, routes);
+            addTenant(tc, config, overrides.get(tc.id()), guardrails.get(tc.id()), tenants, routes);
             for (KeyConfig k : tc.keys()) {
                 byte[] hash = k.hash() != null ? KeyHasher.parseHashText(k.hash()) : hasher.hash(k.key());
                 Set<String> models = k.models() == null ? null : Set.copyOf(k.models());
@@ -60,7 +61,7 @@ public final class SnapshotCompiler {
                 LOG.warn("stored tenant {} left out of config version {}: {}", tc.id(), version, problem);
                 continue;
             }
-            addTenant(tc, config, overrides.get(tc.id()), tenants, routes);
+            addTenant(tc, config, overrides.get(tc.id()), guardrails.get(tc.id()), tenants, routes);
         }
         for (ApiKeyRecord k : runtime.keys()) {
             if (!tenants.containsKey(k.tenantId())) {
@@ -105,7 +106,7 @@ public final class SnapshotCompiler {
         return new Snapshot.Identities(Map.copyOf(auth), Map.copyOf(issuers), Map.copyOf(bindings));
     }
 
-    private static void addTenant(TenantConfig tc, WardenConfig config, String overridesJson, Map<String, Tenant> tenants,
+    private static void addTenant(TenantConfig tc, WardenConfig config, String overridesJson, String guardrailsJson, Map<String, Tenant> tenants,
                                   Map<String, Map<String, RouteTable>> routes) {
         TierConfig tier = config.tiers().get(tc.tier());
         JsonNode overrides = overridesJson == null ? null : readJson(overridesJson);
@@ -113,6 +114,12 @@ public final class SnapshotCompiler {
             // the tenant's own output cap in place of its tier's (0: the model's cap)
             tier = new TierConfig(tier.name(), tier.description(), overrides.path("maxOutputTokens").intValue(), tier.maxStreamSeconds(),
                     tier.limits(), tier.cache(), tier.jobs(), tier.guardrails());
+        }
+        if (guardrailsJson != null) {
+            // the tenant's own guardrails in place of its tier's (the tier is the template)
+            GuardrailPolicy own = GuardrailsReader.read(new ConfigReader(), readJson(guardrailsJson), "guardrails");
+            tier = new TierConfig(tier.name(), tier.description(), tier.maxOutputTokens(), tier.maxStreamSeconds(), tier.limits(),
+                    tier.cache(), tier.jobs(), own);
         }
         Tenant t = new Tenant(tc.id(), tier, tc.anyRegion(), tc.regions(), new LinkedHashSet<>(tc.models()), tc.status(),
                 tier.limits().with(overrides));

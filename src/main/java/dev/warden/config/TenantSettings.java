@@ -28,11 +28,12 @@ import java.util.TreeSet;
  *   <li>{@code budgets}: spending budgets per period with soft (alert) and hard thresholds (alerts
  *       and forecasts now; reservations by the Admit stage);</li>
  *   <li>{@code overrides}: per-tenant limits that replace the tier's (the Admit stage);</li>
- *   <li>{@code logging}: the tenant's opt-in to payloads in the access log.</li>
+ *   <li>{@code logging}: the tenant's opt-in to payloads in the access log;</li>
+ *   <li>{@code guardrails}: the tenant's own guardrails on prompts, in place of its tier's.</li>
  * </ul>
  */
 public final class TenantSettings {
-    public static final Set<String> KINDS = Set.of("auth", "budgets", "overrides", "logging");
+    public static final Set<String> KINDS = Set.of("auth", "budgets", "overrides", "logging", "guardrails");
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private TenantSettings() {
@@ -45,6 +46,7 @@ public final class TenantSettings {
             case "budgets" -> budgets(body, check);
             case "overrides" -> overrides(body, check);
             case "logging" -> logging(body, check);
+            case "guardrails" -> GuardrailsReader.write(GuardrailsReader.read(check, body, "guardrails"));
             default -> throw new IllegalArgumentException(kind);
         };
     }

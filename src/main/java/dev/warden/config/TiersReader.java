@@ -24,7 +24,7 @@ final class TiersReader {
                     r.integer(node, path, "maxOutputTokens", 0, 0, 10_000_000),
                     r.integer(node, path, "maxStreamSeconds", TierConfig.DEFAULT_MAX_STREAM_SECONDS, 1, 86_400),
                     limits(r, node.get("limits"), path + ".limits", models), cacheSettings(r, node.get("cache"), path + ".cache"),
-                    jobLimits(r, node.get("jobs"), path + ".jobs"), guardrails(r, node.get("guardrails"), path + ".guardrails")));
+                    jobLimits(r, node.get("jobs"), path + ".jobs"), GuardrailsReader.read(r, node.get("guardrails"), path + ".guardrails")));
         });
         return tiers;
     }
@@ -68,80 +68,6 @@ final class TiersReader {
         return new RateLimits.Rate(r.longValue(node, path, "requestsPerMinute", 0, 0, 1_000_000_000L),
                 r.longValue(node, path, "tokensPerMinute", 0, 0, 1_000_000_000_000L),
                 r.longValue(node, path, "computeUnitsPerMinute", 0, 0, 1_000_000_000_000L));
-    }
-
-    /**
-     * A tier's guardrails: {@code pii: {<kind>: block|redact|log, or {action, shadow}}} and
-     * {@code deny: [{id, pattern, shadow}]} (absent: none).
-     */
-    private static GuardrailPolicy guardrails(ConfigReader r, JsonNode n, String path) {
-        if (!r.isObject(n, path, false)) {
-            return GuardrailPolicy.NONE;
-        }
-        r.onlyKnown(n, path, Set.of("pii", "deny"));
-        Map<PiiKind, GuardrailPolicy.Rule> pii = new java.util.EnumMap<>(PiiKind.class);
-        JsonNode p = n.get("pii");
-        if (r.isObject(p, path + ".pii", false)) {
-            p.fields().forEachRemaining(e -> {
-                String at = path + ".pii." + e.getKey();
-                PiiKind kind = PiiKind.of(e.getKey());
-                if (kind == null) {
-                    r.error(at, "unknown kind (expected: email, phone, card, iban, ssn, ip, secret)");
-                    return;
-                }
-                JsonNode v = e.getValue();
-                String action = v.isTextual() ? v.textValue() : v.path("action").asText("");
-                if (v.isObject()) {
-                    r.onlyKnown(v, at, Set.of("action", "shadow"));
-                }
-                GuardrailPolicy.Action a = switch (action) {
-                    case "block" -> GuardrailPolicy.Action.BLOCK;
-                    case "redact" -> GuardrailPolicy.Action.REDACT;
-                    case "log" -> GuardrailPolicy.Action.LOG;
-                    default -> null;
-                };
-                if (a == null) {
-                    r.error(at, "'" + action + "' (expected: block, redact or log)");
-                    return;
-                }
-                pii.put(kind, new GuardrailPolicy.Rule(a, v.isObject() && v.path("shadow").asBoolean(false)));
-            });
-        }
-        List<GuardrailPolicy.DenyRule> deny = new ArrayList<>();
-        JsonNode d = n.get("deny");
-        if (d != null) {
-            if (!d.isArray()) {
-                r.error(path + ".deny", "expected a list of {id, pattern, shadow}");
-            } else {
-                for (int i = 0; i < d.size(); i++) {
-                    String at = path + ".deny[" + i + "]";
-                    JsonNode rule = d.get(i);
-                    if (!r.isObject(rule, at, true)) {
-                        continue;
-                    }
-                    r.onlyKnown(rule, at, Set.of("id", "pattern", "shadow"));
-                    String id = r.string(rule, at, "id", null, true);
-                    String pattern = r.string(rule, at, "pattern", null, true);
-                    if (id != null && !Ids.isName(id)) {
-                        r.error(at + ".id", "'" + id + "' (expected: 1..64 of [a-z0-9-])");
-                    }
-                    if (pattern == null || id == null) {
-                        continue;
-                    }
-                    if (pattern.length() > 1000) {
-                        r.error(at + ".pattern", "longer than 1000 characters");
-                        continue;
-                    }
-                    try {
-                        deny.add(new GuardrailPolicy.DenyRule(id, java.util.regex.Pattern.compile(pattern),
-                                rule.path("shadow").asBoolean(false)));
-                    } catch (java.util.regex.PatternSyntaxException e) {
-                        r.error(at + ".pattern", "not a regular expression: " + e.getDescription());
-                    }
-                }
-            }
-        }
-        return new GuardrailPolicy(pii, deny);
     }
 
     /** A tier's limits on long-running jobs (absent: none beyond the pools' capacity). */

@@ -45,6 +45,11 @@ public final class StoreState implements RuntimeState {
     }
 
     @Override
+    public Map<String, String> guardrailSettings() {
+        return settingsOfKind("guardrails");
+    }
+
+    @Override
     public Map<String, Map<String, Set<Role>>> roleBindings() {
         Map<String, Map<String, Set<Role>>> out = new HashMap<>();
         for (RoleBinding b : bindings) {

@@ -41,7 +41,8 @@ class GuardrailsTest {
     }
 
     private HttpResponse<String> chat(String tenant, String content, boolean stream) {
-        return Http.post(gw.dataUrl("/v1/chat/completions"), "{\"model\":\"echo\",\"max_tokens\":20" + (stream ? ",\"stream\":true" : "")
+        String model = tenant.equals("globex") ? "gpt-sim" : "echo"; // what each may use
+        return Http.post(gw.dataUrl("/v1/chat/completions"), "{\"model\":\"" + model + "\",\"max_tokens\":20" + (stream ? ",\"stream\":true" : "")
                 + ",\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},{\"role\":\"user\",\"content\":"
                 + com.fasterxml.jackson.databind.node.TextNode.valueOf(content) + "}]}", "Authorization", bearer(gw.key(tenant)));
     }
@@ -94,5 +95,36 @@ class GuardrailsTest {
         // a streamed request is redacted the same way
         assertThat(chat("acme", "write to bob@example.org", true).statusCode()).isEqualTo(200);
         assertThat(lastUpstreamBody()).contains("write to [EMAIL]").doesNotContain("bob@");
+    }
+
+    @Test
+    void aTenantsOwnGuardrailsThroughTheAdminApiReplaceItsTiersAndGoWhenDeleted() throws Exception {
+        String url = gw.adminUrl("/admin/v1/tenants/globex/settings/guardrails");
+        String admin = bearer(gw.adminToken);
+        HttpResponse<String> bad = Http.call("PUT", url, "{\"pii\":{\"email\":\"hide\"},\"deny\":[{\"id\":\"x\",\"pattern\":\"(\"}]}",
+                "Authorization", admin);
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("guardrails.pii.email").contains("guardrails.deny[0].pattern");
+        HttpResponse<String> put = Http.call("PUT", url, "{\"pii\":{\"email\":\"block\"},\"deny\":[{\"id\":\"secret-project\","
+                + "\"pattern\":\"(?i)project falcon\"}]}", "Authorization", admin);
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        assertThat(put.body()).contains("\"action\":\"block\"").contains("\"shadow\":false");
+        long deadline = System.currentTimeMillis() + 5_000;
+        HttpResponse<String> r;
+        do {
+            Thread.sleep(100);
+            r = chat("globex", "mail me at x@example.com", false);
+        } while (r.statusCode() != 400 && System.currentTimeMillis() < deadline);
+        assertThat(r.body()).contains("pii.email");
+        assertThat(chat("globex", "about Project Falcon", false).body()).contains("deny.secret-project");
+        assertThat(chat("acme", "about Project Falcon", false).statusCode()).as("another tenant's settings do not apply").isEqualTo(200);
+
+        assertThat(Http.call("DELETE", url, null, "Authorization", admin).statusCode()).isIn(200, 204);
+        deadline = System.currentTimeMillis() + 5_000;
+        do {
+            Thread.sleep(100);
+            r = chat("globex", "mail me at x@example.com", false);
+        } while (r.statusCode() == 400 && System.currentTimeMillis() < deadline);
+        assertThat(r.statusCode()).as("back to its tier's: none").isEqualTo(200);
     }
 }

@@ -1,0 +1,101 @@
+package dev.warden.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Reads guardrails, for a tier in {@code warden.yaml} and for a tenant's {@code guardrails} settings alike. */
+final class GuardrailsReader {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private GuardrailsReader() {
+    }
+
+    /**
+     * Guardrails (a tier's, or a tenant's own settings): {@code pii: {<kind>: block|redact|log, or {action, shadow}}} and
+     * {@code deny: [{id, pattern, shadow}]} (absent: none).
+     */
+    static GuardrailPolicy read(ConfigReader r, JsonNode n, String path) {
+        if (!r.isObject(n, path, false)) {
+            return GuardrailPolicy.NONE;
+        }
+        r.onlyKnown(n, path, Set.of("pii", "deny"));
+        Map<PiiKind, GuardrailPolicy.Rule> pii = new java.util.EnumMap<>(PiiKind.class);
+        JsonNode p = n.get("pii");
+        if (r.isObject(p, path + ".pii", false)) {
+            p.fields().forEachRemaining(e -> {
+                String at = path + ".pii." + e.getKey();
+                PiiKind kind = PiiKind.of(e.getKey());
+                if (kind == null) {
+                    r.error(at, "unknown kind (expected: email, phone, card, iban, ssn, ip, secret)");
+                    return;
+                }
+                JsonNode v = e.getValue();
+                String action = v.isTextual() ? v.textValue() : v.path("action").asText("");
+                if (v.isObject()) {
+                    r.onlyKnown(v, at, Set.of("action", "shadow"));
+                }
+                GuardrailPolicy.Action a = switch (action) {
+                    case "block" -> GuardrailPolicy.Action.BLOCK;
+                    case "redact" -> GuardrailPolicy.Action.REDACT;
+                    case "log" -> GuardrailPolicy.Action.LOG;
+                    default -> null;
+                };
+                if (a == null) {
+                    r.error(at, "'" + action + "' (expected: block, redact or log)");
+                    return;
+                }
+                pii.put(kind, new GuardrailPolicy.Rule(a, v.isObject() && v.path("shadow").asBoolean(false)));
+            });
+        }
+        List<GuardrailPolicy.DenyRule> deny = new ArrayList<>();
+        JsonNode d = n.get("deny");
+        if (d != null) {
+            if (!d.isArray()) {
+                r.error(path + ".deny", "expected a list of {id, pattern, shadow}");
+            } else {
+                for (int i = 0; i < d.size(); i++) {
+                    String at = path + ".deny[" + i + "]";
+                    JsonNode rule = d.get(i);
+                    if (!r.isObject(rule, at, true)) {
+                        continue;
+                    }
+                    r.onlyKnown(rule, at, Set.of("id", "pattern", "shadow"));
+                    String id = r.string(rule, at, "id", null, true);
+                    String pattern = r.string(rule, at, "pattern", null, true);
+                    if (id != null && !Ids.isName(id)) {
+                        r.error(at + ".id", "'" + id + "' (expected: 1..64 of [a-z0-9-])");
+                    }
+                    if (pattern == null || id == null) {
+                        continue;
+                    }
+                    if (pattern.length() > 1000) {
+                        r.error(at + ".pattern", "longer than 1000 characters");
+                        continue;
+                    }
+                    try {
+                        deny.add(new GuardrailPolicy.DenyRule(id, java.util.regex.Pattern.compile(pattern),
+                                rule.path("shadow").asBoolean(false)));
+                    } catch (java.util.regex.PatternSyntaxException e) {
+                        r.error(at + ".pattern", "not a regular expression: " + e.getDescription());
+                    }
+                }
+            }
+        }
+        return new GuardrailPolicy(pii, deny);
+    }
+
+    /** The stored form of a policy: {@code {pii: {<kind>: {action, shadow}}, deny: [{id, pattern, shadow}]}}. */
+    static ObjectNode write(GuardrailPolicy policy) {
+        ObjectNode out = MAPPER.createObjectNode();
+        ObjectNode pii = out.putObject("pii");
+        policy.pii().forEach((k, r) -> pii.putObject(k.id()).put("action", r.action().id()).put("shadow", r.shadow()));
+        var deny = out.putArray("deny");
+        policy.deny().forEach(d -> deny.addObject().put("id", d.id()).put("pattern", d.pattern().pattern()).put("shadow", d.shadow()));
+        return out;
+    }
+}
