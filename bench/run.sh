@@ -6,7 +6,8 @@
 #
 # Knobs (env): ROUNDS (3), DURATION (10 s), CONNS (64), THREADS (2), WARMUP (40 s: C2 settles ~30 s into full load on 2 cores), OUT (results dir),
 #   WARDEN_EXTRA_YAML (appended to Warden's config, e.g. "telemetry: { accessLog: false }"),
-#   WARDEN_TIER_LIMITS (the bench tier's admission limits, e.g. "{ requestsPerMinute: 100000000, concurrency: 100000 }")
+#   WARDEN_TIER_LIMITS (the bench tier's admission limits, e.g. "{ requestsPerMinute: 100000000, concurrency: 100000 }"),
+#   WARDEN_TIER_EXTRA (more settings of the bench tier, flow-map entries ending in a comma, e.g. "guardrails: { pii: { email: redact } },")
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROUNDS=${ROUNDS:-3}; DURATION=${DURATION:-10}; CONNS=${CONNS:-64}; THREADS=${THREADS:-2}; WARMUP=${WARMUP:-40}
@@ -42,7 +43,7 @@ pools:
 models:
   gpt-sim: { pool: sim, price: { inputPer1k: 500, outputPer1k: 1500 } }
 tiers:
-  pro: { description: bench, limits: ${WARDEN_TIER_LIMITS:-{\}} }
+  pro: { description: bench, ${WARDEN_TIER_EXTRA:-} limits: ${WARDEN_TIER_LIMITS:-{\}} }
 tenants:
   bench:
     tier: pro

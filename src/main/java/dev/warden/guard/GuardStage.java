@@ -115,12 +115,32 @@ public final class GuardStage implements Stage {
 
     /** Every text of the prompt, in the body's order. */
     static List<String> texts(RequestBody body) {
-        List<String> out = new java.util.ArrayList<>();
-        walk(body.field("messages"), body.field("system"), body.field("prompt"), body.field("input"), node -> {
-            out.add(node.textValue());
-            return node;
-        });
+        List<String> out = new java.util.ArrayList<>(4);
+        for (String field : List.of("messages", "system", "prompt", "input")) {
+            JsonNode n = body.field(field);
+            if (n != null) {
+                collect(n, out);
+            }
+        }
         return out;
+    }
+
+    /** The texts of a prompt field, read only: the same places {@link #replace} visits. */
+    private static void collect(JsonNode node, List<String> out) {
+        if (node.isTextual()) {
+            out.add(node.textValue());
+        } else if (node.isArray()) {
+            for (JsonNode n : node) {
+                collect(n, out);
+            }
+        } else if (node.isObject()) {
+            for (String f : List.of("content", "text")) {
+                JsonNode v = node.get(f);
+                if (v != null && (v.isTextual() || v.isArray())) {
+                    collect(v, out);
+                }
+            }
+        }
     }
 
     /** The body with each redacted hit replaced by its placeholder, re-encoded. */
@@ -157,14 +177,6 @@ public final class GuardStage implements Stage {
             }
         }
         return RequestBody.of(tree);
-    }
-
-    private static void walk(JsonNode messages, JsonNode system, JsonNode prompt, JsonNode input, UnaryOperator<JsonNode> visit) {
-        for (JsonNode n : new JsonNode[] {messages, system, prompt, input}) {
-            if (n != null) {
-                replace(n.deepCopy(), visit);
-            }
-        }
     }
 
     /**
