@@ -1,6 +1,7 @@
 package dev.warden.admission;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.warden.config.GuardrailPolicy;
 import dev.warden.config.ModelConfig;
 import dev.warden.config.PredictCost;
 import dev.warden.config.Tenant;
@@ -109,6 +110,11 @@ public final class CostEstimator {
         if (input > model.maxInputTokens()) {
             return new Result(null, GatewayError.of(ErrorCode.PROMPT_TOO_LARGE, "The prompt has " + input + " tokens; this model takes at most "
                     + model.maxInputTokens() + ".", "prompt_too_large"));
+        }
+        long promptCap = tenant == null || tenant.tier() == null ? 0 : tenant.tier().guardrails().maxPromptTokens(model.name());
+        if (promptCap > 0 && input > promptCap) {
+            return new Result(null, GatewayError.of(ErrorCode.GUARDRAIL_BLOCKED, "The prompt has " + input + " tokens; the tenant's guardrail rule '"
+                    + GuardrailPolicy.MAX_PROMPT_TOKENS + "' allows at most " + promptCap + " for this model.", GuardrailPolicy.MAX_PROMPT_TOKENS));
         }
         long out = (long) perChoice * choices;
         long cost = new Usage(input, out).costMicros(model.price().inputPer1k(), model.price().outputPer1k());

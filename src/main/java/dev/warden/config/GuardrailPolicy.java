@@ -12,11 +12,14 @@ import java.util.regex.Pattern;
  * a typed placeholder such as {@code [EMAIL]}) or only logged; and deny patterns that block. Each
  * rule may be in shadow mode: its hits are audited and counted, and nothing is blocked or changed.
  *
- * @param pii  per kind, what is done with its hits (absent: not looked for)
- * @param deny patterns (Java regular expressions) that block a prompt, in order
+ * @param pii             per kind, what is done with its hits (absent: not looked for)
+ * @param deny            patterns (Java regular expressions) that block a prompt, in order
+ * @param maxPromptTokens per model (or {@code *} for any other), the most prompt tokens a request
+ *                        may send (counted with the model's encoding by admission; rule {@code max_prompt_tokens})
  */
-public record GuardrailPolicy(Map<PiiKind, Rule> pii, List<DenyRule> deny) {
-    public static final GuardrailPolicy NONE = new GuardrailPolicy(Map.of(), List.of());
+public record GuardrailPolicy(Map<PiiKind, Rule> pii, List<DenyRule> deny, Map<String, Long> maxPromptTokens) {
+    public static final GuardrailPolicy NONE = new GuardrailPolicy(Map.of(), List.of(), Map.of());
+    public static final String MAX_PROMPT_TOKENS = "max_prompt_tokens";
 
     /** What a rule does with a hit. */
     public enum Action {
@@ -44,9 +47,16 @@ public record GuardrailPolicy(Map<PiiKind, Rule> pii, List<DenyRule> deny) {
     public GuardrailPolicy {
         pii = pii.isEmpty() ? Map.of() : Map.copyOf(new EnumMap<>(pii));
         deny = List.copyOf(deny);
+        maxPromptTokens = Map.copyOf(maxPromptTokens);
+    }
+
+    /** The most prompt tokens a request to {@code model} may send (0: no cap of the guardrails). */
+    public long maxPromptTokens(String model) {
+        Long cap = maxPromptTokens.get(model);
+        return cap != null ? cap : maxPromptTokens.getOrDefault("*", 0L);
     }
 
     public boolean any() {
-        return !pii.isEmpty() || !deny.isEmpty();
+        return !pii.isEmpty() || !deny.isEmpty(); // the prompt cap is admission's, where the tokens are counted
     }
 }

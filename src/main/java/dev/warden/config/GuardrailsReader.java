@@ -23,7 +23,20 @@ final class GuardrailsReader {
         if (!r.isObject(n, path, false)) {
             return GuardrailPolicy.NONE;
         }
-        r.onlyKnown(n, path, Set.of("pii", "deny"));
+        r.onlyKnown(n, path, Set.of("pii", "deny", "maxPromptTokens"));
+        Map<String, Long> caps = new java.util.TreeMap<>();
+        JsonNode mp = n.get("maxPromptTokens");
+        if (r.isObject(mp, path + ".maxPromptTokens", false)) {
+            mp.fields().forEachRemaining(e -> {
+                if (!e.getKey().equals("*") && !e.getKey().matches("[A-Za-z0-9._:/-]{1,128}")) {
+                    r.error(path + ".maxPromptTokens", "'" + e.getKey() + "' (expected a model name or *)");
+                } else if (!e.getValue().canConvertToLong() || e.getValue().asLong() < 1 || e.getValue().asLong() > 10_000_000) {
+                    r.error(path + ".maxPromptTokens." + e.getKey(), "expected a whole number of tokens, 1..10000000");
+                } else {
+                    caps.put(e.getKey(), e.getValue().asLong());
+                }
+            });
+        }
         Map<PiiKind, GuardrailPolicy.Rule> pii = new java.util.EnumMap<>(PiiKind.class);
         JsonNode p = n.get("pii");
         if (r.isObject(p, path + ".pii", false)) {
@@ -86,7 +99,7 @@ final class GuardrailsReader {
                 }
             }
         }
-        return new GuardrailPolicy(pii, deny);
+        return new GuardrailPolicy(pii, deny, caps);
     }
 
     /** The stored form of a policy: {@code {pii: {<kind>: {action, shadow}}, deny: [{id, pattern, shadow}]}}. */
@@ -96,6 +109,8 @@ final class GuardrailsReader {
         policy.pii().forEach((k, r) -> pii.putObject(k.id()).put("action", r.action().id()).put("shadow", r.shadow()));
         var deny = out.putArray("deny");
         policy.deny().forEach(d -> deny.addObject().put("id", d.id()).put("pattern", d.pattern().pattern()).put("shadow", d.shadow()));
+        ObjectNode caps = out.putObject("maxPromptTokens");
+        policy.maxPromptTokens().forEach(caps::put);
         return out;
     }
 }

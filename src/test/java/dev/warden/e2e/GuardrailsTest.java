@@ -31,7 +31,8 @@ class GuardrailsTest {
                     maxOutputTokens: 0
                     guardrails:
                       pii: { email: redact, card: block, ssn: { action: block, shadow: true }, ip: log, secret: redact }
-                      deny: [ { id: weapons, pattern: "(?i)build (a|an) (bomb|explosive)" }, { id: rude, pattern: "(?i)idiot", shadow: true } ]"""),
+                      deny: [ { id: weapons, pattern: "(?i)build (a|an) (bomb|explosive)" }, { id: rude, pattern: "(?i)idiot", shadow: true } ]
+                      maxPromptTokens: { echo: 60 }"""),
                 Databases.fresh(Databases.Kind.SQLITE));
     }
 
@@ -63,6 +64,11 @@ class GuardrailsTest {
             assertThat(r.body()).contains("\"code\":\"guardrail_blocked\"").contains(c[1]).doesNotContain("4111").doesNotContain("bomb");
             assertThat(gw.assertOneNewDeny(mark, "guardrail_blocked").reason()).isEqualTo("guardrail_blocked:" + c[1]);
         }
+        int mark = gw.auditMark();
+        HttpResponse<String> longPrompt = chat("acme", "tell me more about the sea ".repeat(20), false);
+        assertThat(longPrompt.statusCode()).as(longPrompt.body()).isEqualTo(400);
+        assertThat(longPrompt.body()).contains("\"code\":\"guardrail_blocked\"").contains("max_prompt_tokens").contains("at most 60");
+        assertThat(gw.assertOneNewDeny(mark, "guardrail_blocked").reason()).isEqualTo("guardrail_blocked:max_prompt_tokens");
         HttpResponse<String> streamed = chat("acme", "card 4111-1111-1111-1111 please", true);
         assertThat(streamed.statusCode()).as("a stream is checked before it starts").isEqualTo(400);
         assertThat(gw.upstreamRequests()).as("nothing was forwarded").isEqualTo(before);
