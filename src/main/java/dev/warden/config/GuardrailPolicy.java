@@ -17,8 +17,26 @@ import java.util.regex.Pattern;
  * @param maxPromptTokens per model (or {@code *} for any other), the most prompt tokens a request
  *                        may send (counted with the model's encoding by admission; rule {@code max_prompt_tokens})
  */
-public record GuardrailPolicy(Map<PiiKind, Rule> pii, List<DenyRule> deny, Map<String, Long> maxPromptTokens) {
-    public static final GuardrailPolicy NONE = new GuardrailPolicy(Map.of(), List.of(), Map.of());
+public record GuardrailPolicy(Map<PiiKind, Rule> pii, List<DenyRule> deny, Map<String, Long> maxPromptTokens, Output output) {
+    public static final GuardrailPolicy NONE = new GuardrailPolicy(Map.of(), List.of(), Map.of(), Output.NONE);
+
+    /**
+     * The rules on what a model streams back: its personal data and secrets, and deny patterns;
+     * a {@code block} ends the stream with a terminal error event (what was produced is billed);
+     * {@code redact} and {@code log} are logged (text already sent cannot be taken back).
+     */
+    public record Output(Map<PiiKind, Rule> pii, List<DenyRule> deny) {
+        public static final Output NONE = new Output(Map.of(), List.of());
+
+        public Output {
+            pii = pii.isEmpty() ? Map.of() : Map.copyOf(new EnumMap<>(pii));
+            deny = List.copyOf(deny);
+        }
+
+        public boolean any() {
+            return !pii.isEmpty() || !deny.isEmpty();
+        }
+    }
     public static final String MAX_PROMPT_TOKENS = "max_prompt_tokens";
 
     /** What a rule does with a hit. */
@@ -48,6 +66,7 @@ public record GuardrailPolicy(Map<PiiKind, Rule> pii, List<DenyRule> deny, Map<S
         pii = pii.isEmpty() ? Map.of() : Map.copyOf(new EnumMap<>(pii));
         deny = List.copyOf(deny);
         maxPromptTokens = Map.copyOf(maxPromptTokens);
+        output = output == null ? Output.NONE : output;
     }
 
     /** The most prompt tokens a request to {@code model} may send (0: no cap of the guardrails). */

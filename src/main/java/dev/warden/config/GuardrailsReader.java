@@ -23,7 +23,13 @@ final class GuardrailsReader {
         if (!r.isObject(n, path, false)) {
             return GuardrailPolicy.NONE;
         }
-        r.onlyKnown(n, path, Set.of("pii", "deny", "maxPromptTokens"));
+        r.onlyKnown(n, path, Set.of("pii", "deny", "maxPromptTokens", "output"));
+        GuardrailPolicy.Output output = GuardrailPolicy.Output.NONE;
+        JsonNode out = n.get("output");
+        if (r.isObject(out, path + ".output", false)) {
+            r.onlyKnown(out, path + ".output", Set.of("pii", "deny"));
+            output = new GuardrailPolicy.Output(pii(r, out.get("pii"), path + ".output.pii"), deny(r, out.get("deny"), path + ".output.deny"));
+        }
         Map<String, Long> caps = new java.util.TreeMap<>();
         JsonNode mp = n.get("maxPromptTokens");
         if (r.isObject(mp, path + ".maxPromptTokens", false)) {
@@ -37,11 +43,14 @@ final class GuardrailsReader {
                 }
             });
         }
+        return new GuardrailPolicy(pii(r, n.get("pii"), path + ".pii"), deny(r, n.get("deny"), path + ".deny"), caps, output);
+    }
+
+    private static Map<PiiKind, GuardrailPolicy.Rule> pii(ConfigReader r, JsonNode p, String path) {
         Map<PiiKind, GuardrailPolicy.Rule> pii = new java.util.EnumMap<>(PiiKind.class);
-        JsonNode p = n.get("pii");
-        if (r.isObject(p, path + ".pii", false)) {
+        if (r.isObject(p, path, false)) {
             p.fields().forEachRemaining(e -> {
-                String at = path + ".pii." + e.getKey();
+                String at = path + "." + e.getKey();
                 PiiKind kind = PiiKind.of(e.getKey());
                 if (kind == null) {
                     r.error(at, "unknown kind (expected: email, phone, card, iban, ssn, ip, secret)");
@@ -65,14 +74,17 @@ final class GuardrailsReader {
                 pii.put(kind, new GuardrailPolicy.Rule(a, v.isObject() && v.path("shadow").asBoolean(false)));
             });
         }
+        return pii;
+    }
+
+    private static List<GuardrailPolicy.DenyRule> deny(ConfigReader r, JsonNode d, String path) {
         List<GuardrailPolicy.DenyRule> deny = new ArrayList<>();
-        JsonNode d = n.get("deny");
         if (d != null) {
             if (!d.isArray()) {
-                r.error(path + ".deny", "expected a list of {id, pattern, shadow}");
+                r.error(path, "expected a list of {id, pattern, shadow}");
             } else {
                 for (int i = 0; i < d.size(); i++) {
-                    String at = path + ".deny[" + i + "]";
+                    String at = path + "[" + i + "]";
                     JsonNode rule = d.get(i);
                     if (!r.isObject(rule, at, true)) {
                         continue;
@@ -99,7 +111,7 @@ final class GuardrailsReader {
                 }
             }
         }
-        return new GuardrailPolicy(pii, deny, caps);
+        return deny;
     }
 
     /** The stored form of a policy: {@code {pii: {<kind>: {action, shadow}}, deny: [{id, pattern, shadow}]}}. */
@@ -111,6 +123,14 @@ final class GuardrailsReader {
         policy.deny().forEach(d -> deny.addObject().put("id", d.id()).put("pattern", d.pattern().pattern()).put("shadow", d.shadow()));
         ObjectNode caps = out.putObject("maxPromptTokens");
         policy.maxPromptTokens().forEach(caps::put);
+        if (policy.output().any()) {
+            ObjectNode o = out.putObject("output");
+            ObjectNode opii = o.putObject("pii");
+            policy.output().pii().forEach((k, r) -> opii.putObject(k.id()).put("action", r.action().id()).put("shadow", r.shadow()));
+            var odeny = o.putArray("deny");
+            policy.output().deny().forEach(d -> odeny.addObject().put("id", d.id()).put("pattern", d.pattern().pattern())
+                    .put("shadow", d.shadow()));
+        }
         return out;
     }
 }

@@ -68,11 +68,18 @@ public final class GuardStage implements Stage {
     @Override
     public Future<Outcome> onRequest(Exchange exchange) {
         Tenant tenant = exchange.get(RequestContext.TENANT);
-        if (tenant == null || tenant.tier() == null || !tenant.tier().guardrails().any()
-                || !PROMPTED.contains(exchange.request().operation())) {
+        if (tenant == null || tenant.tier() == null || !PROMPTED.contains(exchange.request().operation())) {
             return Outcome.continueNow();
         }
         GuardrailPolicy policy = tenant.tier().guardrails();
+        if (policy.output().any()) {
+            Principal p = exchange.get(RequestContext.PRINCIPAL);
+            exchange.put(RequestContext.OUTPUT_CHECK, OutputGuard.of(policy.output(), audit, metrics, tenant.id(),
+                    p == null ? null : p.subject(), exchange.requestId(), exchange.request().remoteAddress()));
+        }
+        if (!policy.any()) {
+            return Outcome.continueNow();
+        }
         RequestBody body = exchange.require(RequestContext.BODY);
         Map<String, Tally> hits = new LinkedHashMap<>();
         Set<PiiKind> kinds = policy.pii().isEmpty() ? Set.of() : EnumSet.copyOf(policy.pii().keySet());

@@ -28,7 +28,7 @@ public final class PiiScanner {
             + "|\\bxox[abprs]-[A-Za-z0-9-]{10,200}"
             + "|\\bAIza[0-9A-Za-z_-]{35}"
             + "|\\bwdn_[a-z0-9]{12}_[A-Za-z0-9_-]{20,100}");
-    private static final Pattern CARD = Pattern.compile("(?<![\\d.,-])\\d(?:[ -]?\\d){12,18}(?![\\d,]|\\.\\d)");
+    private static final Pattern CARD = Pattern.compile("(?<!\\d|\\d[.,-])\\d(?:[ -]?\\d){12,18}(?!\\d|[.,-]\\d)");
     private static final Pattern IBAN = Pattern.compile("\\b[A-Z]{2}\\d{2}(?: ?[A-Z0-9]){11,30}\\b");
     private static final Pattern SSN = Pattern.compile("(?<![\\d-])(\\d{3})-(\\d{2})-(\\d{4})(?![\\d-])");
     private static final Pattern EMAIL = Pattern.compile(

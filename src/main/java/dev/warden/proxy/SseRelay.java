@@ -1,6 +1,7 @@
 package dev.warden.proxy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.exchange.OutputCheck;
 import dev.warden.exchange.RequestContext;
 import dev.warden.pipeline.Exchange;
 import io.vertx.core.buffer.Buffer;
@@ -30,6 +31,9 @@ final class SseRelay extends Relay {
     /** What the client was sent, for the cache (null: not wanted, or past the size). */
     private Buffer kept;
     private final int keepBytes;
+    /** The tenant's guardrails on the answer (null: none); the rule that ended the stream. */
+    private final OutputCheck check;
+    private String blockedBy;
 
     SseRelay(Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs, long maxStreamMs,
              int maxEventBytes, boolean passUsageChunk) {
@@ -39,6 +43,7 @@ final class SseRelay extends Relay {
         Integer keep = exchange.get(RequestContext.KEEP_STREAM_BYTES);
         this.keepBytes = keep == null ? 0 : keep;
         this.kept = keep == null ? null : Buffer.buffer();
+        this.check = exchange.get(RequestContext.OUTPUT_CHECK);
     }
 
     @Override
@@ -60,7 +65,7 @@ final class SseRelay extends Relay {
         }
         out = null;
         if (broken) {
-            abort(null, "upstream_sse_invalid");
+            abort(null, blockedBy != null ? "guardrail_blocked" : "upstream_sse_invalid");
         }
     }
 
@@ -79,7 +84,13 @@ final class SseRelay extends Relay {
             return;
         }
         if (scan.text() != null) {
-            exchange.appendOutput(scan.text());
+            exchange.appendOutput(scan.text()); // produced: billed, whether it is passed on or not
+            String rule = check == null ? null : check.feed(scan.text());
+            if (rule != null) {
+                blockedBy = rule; // this event is not passed on; the stream ends with the guardrail's error
+                broken = true;
+                return;
+            }
         }
         if (scan.usage() != null) {
             exchange.usage(scan.usage());

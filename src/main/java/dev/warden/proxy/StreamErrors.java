@@ -20,11 +20,13 @@ final class StreamErrors {
             case "upstream_idle_timeout" -> "upstream_timeout";
             case "stream_max_duration" -> "stream_max_duration";
             case "upstream_error_event" -> "upstream_error";
+            case "guardrail_blocked" -> "guardrail_blocked";
             default -> "upstream_protocol_error";
         };
         String message = switch (code) {
             case "stream_max_duration" -> "The stream reached the longest duration this tenant's tier allows.";
             case "upstream_error" -> "The model server ended the stream with an error.";
+            case "guardrail_blocked" -> "The answer was stopped by the tenant's guardrails.";
             default -> "The model server's stream broke off.";
         };
         ObjectNode root = MAPPER.createObjectNode();

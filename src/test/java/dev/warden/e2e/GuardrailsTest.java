@@ -32,7 +32,8 @@ class GuardrailsTest {
                     guardrails:
                       pii: { email: redact, card: block, ssn: { action: block, shadow: true }, ip: log, secret: redact }
                       deny: [ { id: weapons, pattern: "(?i)build (a|an) (bomb|explosive)" }, { id: rude, pattern: "(?i)idiot", shadow: true } ]
-                      maxPromptTokens: { echo: 60 }"""),
+                      maxPromptTokens: { echo: 60 }
+                      output: { pii: { card: block, email: log } }"""),
                 Databases.fresh(Databases.Kind.SQLITE));
     }
 
@@ -132,5 +133,27 @@ class GuardrailsTest {
             r = chat("globex", "mail me at x@example.com", false);
         } while (r.statusCode() == 400 && System.currentTimeMillis() < deadline);
         assertThat(r.statusCode()).as("back to its tier's: none").isEqualTo(200);
+    }
+
+    @Test
+    void aBlockedAnswerEndsTheStreamWithTheGuardrailsErrorAndIsStillBilled() throws Exception {
+        // the echo model streams back the request's headers: one of them carries a card number
+        int mark = gw.auditMark();
+        HttpResponse<String> r = Http.post(gw.dataUrl("/v1/chat/completions"), "{\"model\":\"echo\",\"max_tokens\":20,\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", "Authorization", bearer(gw.key("acme")),
+                "X-Note", "pay with 4111 1111 1111 1111");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("event: error").contains("\"code\":\"guardrail_blocked\"").doesNotContain("4111");
+        String requestId = r.headers().firstValue("X-Request-ID").orElseThrow();
+        assertThat(gw.auditRecords().subList(mark, gw.auditRecords().size())).anySatisfy(a -> {
+            assertThat(a.event().action()).isEqualTo("guardrail.output");
+            assertThat(a.event().decision()).isEqualTo("deny");
+            assertThat(a.event().reason()).isEqualTo("pii.card:block");
+            assertThat(a.event().requestId()).isEqualTo(requestId);
+        });
+        assertThat(gw.usageRow("acme", requestId).outputTokens()).as("what was produced is billed").isPositive();
+
+        HttpResponse<String> fine = chat("acme", "hello", true);
+        assertThat(fine.body()).doesNotContain("event: error").contains("[DONE]");
     }
 }

@@ -23,6 +23,7 @@ class PiiScannerTest {
         "write to jane.doe+x@example.co.uk today|email:jane.doe+x@example.co.uk",
         "card 4111 1111 1111 1111 exp 12/29|card:4111 1111 1111 1111",
         "card 4111-1111-1111-1111.|card:4111-1111-1111-1111",
+        "card 4111111111111111, thanks|card:4111111111111111",
         "amex 378282246310005|card:378282246310005",
         "iban DE89 3704 0044 0532 0130 00 please|iban:DE89 3704 0044 0532 0130 00",
         "iban GB82WEST12345698765432|iban:GB82WEST12345698765432",
