@@ -16,9 +16,12 @@ import java.util.regex.Pattern;
  * @param deny            patterns (Java regular expressions) that block a prompt, in order
  * @param maxPromptTokens per model (or {@code *} for any other), the most prompt tokens a request
  *                        may send (counted with the model's encoding by admission; rule {@code max_prompt_tokens})
+ * @param allow           patterns whose matches no rule hits, on prompts and answers alike (a test card
+ *                        number, the company's own addresses)
  */
-public record GuardrailPolicy(Map<PiiKind, Rule> pii, List<DenyRule> deny, Map<String, Long> maxPromptTokens, Output output) {
-    public static final GuardrailPolicy NONE = new GuardrailPolicy(Map.of(), List.of(), Map.of(), Output.NONE);
+public record GuardrailPolicy(Map<PiiKind, Rule> pii, List<DenyRule> deny, Map<String, Long> maxPromptTokens, Output output,
+                              List<Pattern> allow) {
+    public static final GuardrailPolicy NONE = new GuardrailPolicy(Map.of(), List.of(), Map.of(), Output.NONE, List.of());
 
     /**
      * The rules on what a model streams back: its personal data and secrets, and deny patterns;
@@ -67,6 +70,7 @@ public record GuardrailPolicy(Map<PiiKind, Rule> pii, List<DenyRule> deny, Map<S
         deny = List.copyOf(deny);
         maxPromptTokens = Map.copyOf(maxPromptTokens);
         output = output == null ? Output.NONE : output;
+        allow = List.copyOf(allow);
     }
 
     /** The most prompt tokens a request to {@code model} may send (0: no cap of the guardrails). */

@@ -23,7 +23,27 @@ final class GuardrailsReader {
         if (!r.isObject(n, path, false)) {
             return GuardrailPolicy.NONE;
         }
-        r.onlyKnown(n, path, Set.of("pii", "deny", "maxPromptTokens", "output"));
+        r.onlyKnown(n, path, Set.of("pii", "deny", "maxPromptTokens", "output", "allow"));
+        List<java.util.regex.Pattern> allow = new ArrayList<>();
+        JsonNode al = n.get("allow");
+        if (al != null) {
+            if (!al.isArray() || al.size() > 100) {
+                r.error(path + ".allow", "expected a list of at most 100 patterns");
+            } else {
+                for (int i = 0; i < al.size(); i++) {
+                    String at = path + ".allow[" + i + "]";
+                    if (!al.get(i).isTextual() || al.get(i).textValue().isEmpty() || al.get(i).textValue().length() > 1000) {
+                        r.error(at, "expected a pattern of 1..1000 characters");
+                        continue;
+                    }
+                    try {
+                        allow.add(java.util.regex.Pattern.compile(al.get(i).textValue()));
+                    } catch (java.util.regex.PatternSyntaxException e) {
+                        r.error(at, "not a regular expression: " + e.getDescription());
+                    }
+                }
+            }
+        }
         GuardrailPolicy.Output output = GuardrailPolicy.Output.NONE;
         JsonNode out = n.get("output");
         if (r.isObject(out, path + ".output", false)) {
@@ -43,7 +63,7 @@ final class GuardrailsReader {
                 }
             });
         }
-        return new GuardrailPolicy(pii(r, n.get("pii"), path + ".pii"), deny(r, n.get("deny"), path + ".deny"), caps, output);
+        return new GuardrailPolicy(pii(r, n.get("pii"), path + ".pii"), deny(r, n.get("deny"), path + ".deny"), caps, output, allow);
     }
 
     private static Map<PiiKind, GuardrailPolicy.Rule> pii(ConfigReader r, JsonNode p, String path) {
@@ -121,6 +141,8 @@ final class GuardrailsReader {
         policy.pii().forEach((k, r) -> pii.putObject(k.id()).put("action", r.action().id()).put("shadow", r.shadow()));
         var deny = out.putArray("deny");
         policy.deny().forEach(d -> deny.addObject().put("id", d.id()).put("pattern", d.pattern().pattern()).put("shadow", d.shadow()));
+        var allow = out.putArray("allow");
+        policy.allow().forEach(a -> allow.add(a.pattern()));
         ObjectNode caps = out.putObject("maxPromptTokens");
         policy.maxPromptTokens().forEach(caps::put);
         if (policy.output().any()) {

@@ -74,7 +74,7 @@ public final class GuardStage implements Stage {
         GuardrailPolicy policy = tenant.tier().guardrails();
         if (policy.output().any()) {
             Principal p = exchange.get(RequestContext.PRINCIPAL);
-            exchange.put(RequestContext.OUTPUT_CHECK, OutputGuard.of(policy.output(), audit, metrics, tenant.id(),
+            exchange.put(RequestContext.OUTPUT_CHECK, OutputGuard.of(policy.output(), policy.allow(), audit, metrics, tenant.id(),
                     p == null ? null : p.subject(), exchange.requestId(), exchange.request().remoteAddress()));
         }
         if (!policy.any()) {
@@ -85,12 +85,20 @@ public final class GuardStage implements Stage {
         Set<PiiKind> kinds = policy.pii().isEmpty() ? Set.of() : EnumSet.copyOf(policy.pii().keySet());
         boolean redact = false;
         for (String text : texts(body)) {
+            Allowed allowed = Allowed.in(text, policy.allow());
             for (GuardrailPolicy.DenyRule d : policy.deny()) {
-                if (d.pattern().matcher(text).find()) {
-                    hits.merge(d.rule(), new Tally(GuardrailPolicy.Action.BLOCK, d.shadow(), 1), (a, b) -> a.plus());
+                var m = d.pattern().matcher(text);
+                while (m.find()) {
+                    if (!allowed.covers(m.start(), m.end())) {
+                        hits.merge(d.rule(), new Tally(GuardrailPolicy.Action.BLOCK, d.shadow(), 1), (a, b) -> a.plus());
+                        break;
+                    }
                 }
             }
             for (PiiScanner.Hit h : PiiScanner.scan(text, kinds)) {
+                if (allowed.covers(h.start(), h.end())) {
+                    continue;
+                }
                 GuardrailPolicy.Rule rule = policy.pii().get(h.kind());
                 hits.merge(h.kind().rule(), new Tally(rule.action(), rule.shadow(), 1), (a, b) -> a.plus());
                 redact |= rule.action() == GuardrailPolicy.Action.REDACT && !rule.shadow();
@@ -169,8 +177,9 @@ public final class GuardStage implements Stage {
             String text = node.textValue();
             StringBuilder sb = new StringBuilder(text.length());
             int at = 0;
+            Allowed allowed = Allowed.in(text, policy.allow());
             for (PiiScanner.Hit h : PiiScanner.scan(text, all)) { // the same hits as the check (kinds decide overlaps)
-                if (redacting.contains(h.kind())) {
+                if (redacting.contains(h.kind()) && !allowed.covers(h.start(), h.end())) {
                     sb.append(text, at, h.start()).append('[').append(h.kind().name()).append(']');
                     at = h.end();
                 }

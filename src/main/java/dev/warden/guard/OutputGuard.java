@@ -9,7 +9,9 @@ import dev.warden.record.AuditEvent;
 import dev.warden.record.AuditWriter;
 import java.util.EnumSet;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The output rules of one streamed answer ({@link GuardrailPolicy.Output}): each piece of text is
@@ -24,6 +26,7 @@ final class OutputGuard implements OutputCheck {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final GuardrailPolicy.Output rules;
+    private final List<Pattern> allow;
     private final Set<PiiKind> kinds;
     private final Set<String> reported = new HashSet<>();
     private final Hits hits;
@@ -34,16 +37,17 @@ final class OutputGuard implements OutputCheck {
         void hit(String rule, GuardrailPolicy.Action action, boolean shadow);
     }
 
-    OutputGuard(GuardrailPolicy.Output rules, Hits hits) {
+    OutputGuard(GuardrailPolicy.Output rules, List<Pattern> allow, Hits hits) {
         this.rules = rules;
+        this.allow = allow;
         this.kinds = rules.pii().isEmpty() ? Set.of() : EnumSet.copyOf(rules.pii().keySet());
         this.hits = hits;
     }
 
     /** Hits go to the audit log (as {@code guardrail.output} events) and the metrics. */
-    static OutputGuard of(GuardrailPolicy.Output rules, AuditWriter audit, GatewayMetrics metrics, String tenant, String principal,
-                          String requestId, String source) {
-        return new OutputGuard(rules, (rule, action, shadow) -> {
+    static OutputGuard of(GuardrailPolicy.Output rules, List<Pattern> allow, AuditWriter audit, GatewayMetrics metrics, String tenant,
+                          String principal, String requestId, String source) {
+        return new OutputGuard(rules, allow, (rule, action, shadow) -> {
             boolean blocks = action == GuardrailPolicy.Action.BLOCK && !shadow;
             metrics.guardrailHit(tenant, "output." + rule, action.id(), shadow ? "shadow" : "enforced");
             if (audit != null) {
@@ -62,17 +66,18 @@ final class OutputGuard implements OutputCheck {
         String text = carried + piece;
         int fresh = carried.length(); // a hit must reach past this to be news
         String blocked = null;
+        Allowed allowed = Allowed.in(text, allow);
         for (GuardrailPolicy.DenyRule d : rules.deny()) {
             var m = d.pattern().matcher(text);
             while (m.find()) {
-                if (m.end() > fresh) {
+                if (m.end() > fresh && !allowed.covers(m.start(), m.end())) {
                     blocked = first(blocked, report(d.rule(), GuardrailPolicy.Action.BLOCK, d.shadow()));
                     break;
                 }
             }
         }
         for (PiiScanner.Hit h : PiiScanner.scan(text, kinds)) {
-            if (h.end() > fresh) {
+            if (h.end() > fresh && !allowed.covers(h.start(), h.end())) {
                 GuardrailPolicy.Rule rule = rules.pii().get(h.kind());
                 blocked = first(blocked, report(h.kind().rule(), rule.action(), rule.shadow()));
             }

@@ -33,6 +33,7 @@ class GuardrailsTest {
                       pii: { email: redact, card: block, ssn: { action: block, shadow: true }, ip: log, secret: redact }
                       deny: [ { id: weapons, pattern: "(?i)build (a|an) (bomb|explosive)" }, { id: rude, pattern: "(?i)idiot", shadow: true } ]
                       maxPromptTokens: { echo: 60 }
+                      allow: [ "ops@warden\\\\.test" ]
                       output: { pii: { card: block, email: log } }"""),
                 Databases.fresh(Databases.Kind.SQLITE));
     }
@@ -98,6 +99,10 @@ class GuardrailsTest {
         });
         assertThat(gw.metric("warden_guardrail_hits_total", "tenant", "acme", "rule", "pii.ssn", "action", "block", "mode", "shadow"))
                 .isEqualTo(1.0);
+
+        // what an allow pattern matches hits no rule
+        assertThat(chat("acme", "cc ops@warden.test and jane@example.com", false).statusCode()).isEqualTo(200);
+        assertThat(lastUpstreamBody()).contains("cc ops@warden.test and [EMAIL]");
 
         // a streamed request is redacted the same way
         assertThat(chat("acme", "write to bob@example.org", true).statusCode()).isEqualTo(200);

@@ -19,6 +19,7 @@ class OutputGuardTest {
                 PiiKind.EMAIL, new GuardrailPolicy.Rule(GuardrailPolicy.Action.LOG, false),
                 PiiKind.SSN, new GuardrailPolicy.Rule(GuardrailPolicy.Action.BLOCK, true)),
                 List.of(new GuardrailPolicy.DenyRule("weapons", Pattern.compile("(?i)build a bomb"), false))),
+                List.of(Pattern.compile("4242 4242 4242 4242")),
                 (rule, action, shadow) -> reported.add(rule + ":" + action.id() + (shadow ? ":shadow" : "")));
     }
 
@@ -38,6 +39,14 @@ class OutputGuardTest {
         assertThat(reported).as("each rule once per answer").containsExactly("pii.email:log", "pii.ssn:block:shadow");
         assertThat(g.feed("here is how to build a b")).isNull();
         assertThat(g.feed("omb")).isEqualTo("deny.weapons");
+    }
+
+    @Test
+    void anAllowedSpanHitsNoRule() {
+        OutputGuard g = guard();
+        assertThat(g.feed("the test card 4242 4242 4242 4242 works")).isNull();
+        assertThat(reported).isEmpty();
+        assertThat(g.feed(" but 4111 1111 1111 1111 does not")).isEqualTo("pii.card");
     }
 
     @Test
