@@ -18,8 +18,8 @@ import java.util.Map;
  */
 public record GpuHoursStatus(String tenant, Budget.Period period, long periodEndMs, long limitGpuMs, long usedGpuMs,
                              long committedGpuMs, long ratePerHourGpuMs, long exhaustionAtMs, long projectedGpuMs) {
-    static final int DAYS = 7;
-    static final long HOUR = 3_600_000L;
+    static final int DAYS = HourlyHistory.DAYS;
+    private static final long HOUR = HourlyHistory.HOUR;
 
     public boolean exhausted() {
         return committedGpuMs >= limitGpuMs;
@@ -36,14 +36,14 @@ public record GpuHoursStatus(String tenant, Budget.Period period, long periodEnd
                              Map<Long, Long> hourly) {
         long end = period.endMs(nowMs);
         long currentHour = nowMs - nowMs % HOUR;
-        long[] profile = profile(hourly, nowMs);
+        double[] profile = HourlyHistory.hourOfDayMeans(hourly, nowMs);
         long lastHour = hourly.getOrDefault(currentHour - HOUR, 0L);
         long committed = usedGpuMs + Math.max(0, outstandingGpuMs);
         long total = committed;
         long exhaustion = 0;
         long firstRate = -1;
         for (long hour = currentHour; hour < end; hour += HOUR) {
-            long demand = Math.max(profile[(int) ((hour / HOUR) % 24)], lastHour);
+            long demand = Math.max((long) profile[(int) ((hour / HOUR) % 24)], lastHour);
             long from = Math.max(hour, nowMs);
             long span = Math.min(hour + HOUR, end) - from;
             long expected = demand * span / HOUR;
@@ -56,19 +56,5 @@ public record GpuHoursStatus(String tenant, Budget.Period period, long periodEnd
             total += expected;
         }
         return new GpuHoursStatus(tenant, period, end, limitGpuMs, usedGpuMs, committed, Math.max(0, firstRate), exhaustion, total);
-    }
-
-    /** Per hour of the day (UTC), the mean GPU time of that hour over the {@value #DAYS} whole days before today (a day without any: 0). */
-    private static long[] profile(Map<Long, Long> hourly, long nowMs) {
-        long today = Budget.Period.DAY.startMs(nowMs);
-        long[] out = new long[24];
-        for (int k = 0; k < 24; k++) {
-            long sum = 0;
-            for (int d = 1; d <= DAYS; d++) {
-                sum += hourly.getOrDefault(today - d * 24 * HOUR + k * HOUR, 0L);
-            }
-            out[k] = sum / DAYS;
-        }
-        return out;
     }
 }

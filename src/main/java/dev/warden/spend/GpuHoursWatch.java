@@ -20,15 +20,13 @@ import java.util.function.Supplier;
  * the ledger once and kept; each cycle reads only the hour in progress and the hours completed since.
  */
 public final class GpuHoursWatch {
-    private static final long HOUR = GpuHoursStatus.HOUR;
+    private static final long HOUR = HourlyHistory.HOUR;
 
     private final Ledger ledger;
     private final Supplier<Map<String, JobLimits>> quotas;
     private final Supplier<Map<String, Long>> outstandingGpuMs;
-    /** Tenant -> whole hour start -> GPU-ms, from {@link #keptFrom} up to {@link #keptTo} (exclusive). */
-    private final Map<String, Map<Long, Long>> kept = new HashMap<>();
-    private long keptFrom = -1;
-    private long keptTo = -1;
+    /** Tenant -> hour -> GPU-ms charged. */
+    private final HourlyHistory<GpuHour> history;
     private volatile Map<String, List<GpuHoursStatus>> statuses = Map.of();
 
     /**
@@ -39,6 +37,7 @@ public final class GpuHoursWatch {
         this.ledger = ledger;
         this.quotas = quotas;
         this.outstandingGpuMs = outstandingGpuMs;
+        this.history = new HourlyHistory<>(ledger::gpuHours, GpuHour::tenantId, GpuHour::hourStartMs, GpuHour::gpuMs);
     }
 
     /** Every tenant's GPU-hour statuses as of the last cycle. */
@@ -53,7 +52,9 @@ public final class GpuHoursWatch {
             statuses = Map.of();
             return List.of();
         }
-        Map<String, Map<Long, Long>> hourly = hourly(nowMs);
+        // from the month's start or a week back, the earlier: the month's use and the week's pattern
+        Map<String, Map<Long, Long>> hourly = history.since(Math.min(Budget.Period.MONTH.startMs(nowMs),
+                HourlyHistory.weekBefore(nowMs)), nowMs);
         Map<String, Long> outstanding = outstandingGpuMs.get();
         Map<String, List<GpuHoursStatus>> next = new HashMap<>();
         List<Alert> holding = new ArrayList<>();
@@ -94,31 +95,5 @@ public final class GpuHoursWatch {
 
     private static String hours(long gpuMs) {
         return String.format(java.util.Locale.ROOT, "%.2f GPU-hours", gpuMs / (double) HOUR);
-    }
-
-    /**
-     * Each tenant's GPU time per hour from the start of the month or {@value GpuHoursStatus#DAYS}
-     * days back (the earlier), up to now: whole hours kept, the hour in progress read fresh.
-     */
-    private Map<String, Map<Long, Long>> hourly(long nowMs) {
-        long currentHour = nowMs - nowMs % HOUR;
-        long from = Math.min(Budget.Period.MONTH.startMs(nowMs), Budget.Period.DAY.startMs(nowMs) - GpuHoursStatus.DAYS * 24 * HOUR);
-        if (keptFrom != from || keptTo < from || keptTo > currentHour) {
-            kept.clear(); // a new month (or a clock gone back): read it all again
-            keptFrom = from;
-            keptTo = from;
-        }
-        if (keptTo < currentHour) {
-            for (GpuHour h : ledger.gpuHours(keptTo, currentHour)) {
-                kept.computeIfAbsent(h.tenantId(), t -> new HashMap<>()).merge(h.hourStartMs(), h.gpuMs(), Long::sum);
-            }
-            keptTo = currentHour;
-        }
-        Map<String, Map<Long, Long>> out = new HashMap<>();
-        kept.forEach((tenant, hours) -> out.put(tenant, new HashMap<>(hours)));
-        for (GpuHour h : ledger.gpuHours(currentHour, nowMs + 1)) {
-            out.computeIfAbsent(h.tenantId(), t -> new HashMap<>()).merge(h.hourStartMs(), h.gpuMs(), Long::sum);
-        }
-        return out;
     }
 }

@@ -18,8 +18,8 @@ import java.util.Map;
  */
 public record PoolStatus(String pool, int seats, long seatsInUse, long waiting, double concurrencyNow, double expectedPeak, long saturationAtMs, int jobGpus,
                          long runningJobGpus, long queuedJobGpus, long queuedJobs) {
-    static final int DAYS = 7;
-    static final long HOUR = 3_600_000L;
+    static final int DAYS = HourlyHistory.DAYS;
+    private static final long HOUR = HourlyHistory.HOUR;
     private static final long AHEAD = 24 * HOUR;
 
     public boolean saturating() {
@@ -35,7 +35,10 @@ public record PoolStatus(String pool, int seats, long seatsInUse, long waiting, 
         long elapsed = nowMs - currentHour;
         double partial = elapsed < 300_000 ? 0 : busyByHour.getOrDefault(currentHour, 0L) / (double) elapsed;
         double now = Math.max(Math.max(partial, busyByHour.getOrDefault(currentHour - HOUR, 0L) / (double) HOUR), live[0] + live[1]);
-        double[] profile = profile(busyByHour, nowMs);
+        double[] profile = HourlyHistory.hourOfDayMeans(busyByHour, nowMs); // time in flight per hour
+        for (int k = 0; k < 24; k++) {
+            profile[k] /= HOUR; // as mean concurrency
+        }
         double peak = now;
         long saturation = seats > 0 && now >= seats ? nowMs : 0;
         for (long hour = currentHour + HOUR; hour < nowMs + AHEAD; hour += HOUR) {
@@ -46,19 +49,5 @@ public record PoolStatus(String pool, int seats, long seatsInUse, long waiting, 
             }
         }
         return new PoolStatus(pool, seats, live[0], live[1], now, peak, saturation, jobGpus, jobs[0], jobs[1], jobs[2]);
-    }
-
-    /** Per hour of the day (UTC), the mean concurrency of that hour over the {@value #DAYS} whole days before today. */
-    private static double[] profile(Map<Long, Long> busyByHour, long nowMs) {
-        long today = nowMs - nowMs % (24 * HOUR);
-        double[] out = new double[24];
-        for (int k = 0; k < 24; k++) {
-            long sum = 0;
-            for (int d = 1; d <= DAYS; d++) {
-                sum += busyByHour.getOrDefault(today - d * 24 * HOUR + k * HOUR, 0L);
-            }
-            out[k] = sum / (double) DAYS / HOUR;
-        }
-        return out;
     }
 }

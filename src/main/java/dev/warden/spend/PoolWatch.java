@@ -19,7 +19,7 @@ import java.util.function.Supplier;
  * only the hour in progress and the hours completed since.
  */
 public final class PoolWatch {
-    private static final long HOUR = PoolStatus.HOUR;
+    private static final long HOUR = HourlyHistory.HOUR;
     private static final long WARN_AHEAD_MS = HOUR;
 
     /** What the config says of a pool: its seats (0: none declared) and the GPUs it lends jobs (0: none). */
@@ -30,10 +30,8 @@ public final class PoolWatch {
     private final Supplier<Map<String, Capacity>> pools;
     private final Supplier<Map<String, String>> poolOfModel;
     private final Supplier<Map<String, long[]>> jobLoad;
-    /** Model -> whole hour start -> time in flight (ms), from {@link #keptFrom} up to {@link #keptTo} (exclusive). */
-    private final Map<String, Map<Long, Long>> kept = new HashMap<>();
-    private long keptFrom = -1;
-    private long keptTo = -1;
+    /** Model -> hour -> time in flight (ms). */
+    private final HourlyHistory<ModelHour> history;
     private volatile List<PoolStatus> statuses = List.of();
     private volatile Supplier<Map<String, long[]>> live = Map::of;
 
@@ -46,6 +44,7 @@ public final class PoolWatch {
         this.pools = pools;
         this.poolOfModel = poolOfModel;
         this.jobLoad = jobLoad;
+        this.history = new HourlyHistory<>(ledger::modelHours, ModelHour::model, ModelHour::hourStartMs, ModelHour::busyMs);
     }
 
     /** Where this replica's seats in use and waiting requests are read (per pool: {in use, waiting}). */
@@ -62,7 +61,7 @@ public final class PoolWatch {
         Map<String, Capacity> config = pools.get();
         Map<String, String> models = poolOfModel.get();
         Map<String, Map<Long, Long>> byPool = new HashMap<>();
-        hourly(nowMs).forEach((model, hours) -> {
+        history.since(HourlyHistory.weekBefore(nowMs), nowMs).forEach((model, hours) -> {
             String pool = models.get(model);
             if (pool != null) {
                 Map<Long, Long> p = byPool.computeIfAbsent(pool, k -> new HashMap<>());
@@ -88,28 +87,5 @@ public final class PoolWatch {
         });
         statuses = List.copyOf(next);
         return holding;
-    }
-
-    /** Each model's time in flight per hour for the last {@value PoolStatus#DAYS} whole days and today: whole hours kept. */
-    private Map<String, Map<Long, Long>> hourly(long nowMs) {
-        long currentHour = nowMs - nowMs % HOUR;
-        long from = nowMs - nowMs % (24 * HOUR) - PoolStatus.DAYS * 24 * HOUR;
-        if (keptFrom != from || keptTo > currentHour) {
-            kept.clear(); // a new day (the window moved) or a clock gone back: read it again
-            keptFrom = from;
-            keptTo = from;
-        }
-        if (keptTo < currentHour) {
-            for (ModelHour h : ledger.modelHours(keptTo, currentHour)) {
-                kept.computeIfAbsent(h.model(), m -> new HashMap<>()).merge(h.hourStartMs(), h.busyMs(), Long::sum);
-            }
-            keptTo = currentHour;
-        }
-        Map<String, Map<Long, Long>> out = new HashMap<>();
-        kept.forEach((model, hours) -> out.put(model, new HashMap<>(hours)));
-        for (ModelHour h : ledger.modelHours(currentHour, nowMs + 1)) {
-            out.computeIfAbsent(h.model(), m -> new HashMap<>()).merge(h.hourStartMs(), h.busyMs(), Long::sum);
-        }
-        return out;
     }
 }
