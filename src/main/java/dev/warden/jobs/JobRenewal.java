@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.config.Ids;
 import dev.warden.config.JobSettings;
-import dev.warden.config.PoolConfig;
 import dev.warden.config.Snapshot;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.problem.ErrorCode;
@@ -207,10 +206,7 @@ public final class JobRenewal implements Handler<HttpServerRequest> {
             return stop(req, job, "max_time_reached"); // it ran its declared longest: charged all of it, and no more
         }
         JobSettings settings = snapshot.config().jobs();
-        PoolConfig pool = snapshot.config().pools().get(job.placement().pool());
-        Future<Boolean> charged = job.state().equals("running") && pool != null && pool.jobCapacity() != null
-                ? registry.charge(job, JobMeter.charge(job, pool.jobCapacity(), report.gpuMs(), now)) : Future.succeededFuture(false);
-        return charged.compose(x -> registry.recordRenewal(job)).compose(counted -> {
+        return scheduler.charge(job, report.gpuMs()).compose(x -> registry.recordRenewal(job)).compose(counted -> {
             if (!counted) {
                 return stop(req, job, "job_finished");
             }

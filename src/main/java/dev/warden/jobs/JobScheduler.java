@@ -131,19 +131,24 @@ public final class JobScheduler {
      * {@code reason}, and its GPUs go to the next. False if it had already ended.
      */
     public Future<Boolean> end(StoredJob job, String state, String reason, long reportedGpuMs) {
-        Future<Boolean> charged = Future.succeededFuture(false);
-        if (job.state().equals("running")) {
-            PoolConfig pool = snapshots.current().config().pools().get(job.placement().pool());
-            if (pool != null && pool.jobCapacity() != null) {
-                charged = registry.charge(job, JobMeter.charge(job, pool.jobCapacity(), reportedGpuMs, System.currentTimeMillis()));
-            }
-        }
-        return charged.compose(x -> close(job, state, reason)).map(changed -> {
+        return charge(job, reportedGpuMs).compose(x -> close(job, state, reason)).map(changed -> {
             if (changed) {
                 kick(job.placement().pool());
             }
             return changed;
         });
+    }
+
+    /**
+     * Charges a running job what its worker reported ({@code reportedGpuMs}; negative: the GPU time
+     * it held until now) at its pool's price, as {@link JobMeter} allows; true if that was news.
+     */
+    Future<Boolean> charge(StoredJob job, long reportedGpuMs) {
+        PoolConfig pool = snapshots.current().config().pools().get(job.placement().pool());
+        if (!job.state().equals("running") || pool == null || pool.jobCapacity() == null) {
+            return Future.succeededFuture(false);
+        }
+        return registry.charge(job, JobMeter.charge(job, pool.jobCapacity(), reportedGpuMs, System.currentTimeMillis()));
     }
 
     /**
