@@ -112,14 +112,11 @@ public final class SnapshotCompiler {
         JsonNode overrides = overridesJson == null ? null : readJson(overridesJson);
         if (overrides != null && overrides.path("maxOutputTokens").canConvertToInt() && overrides.has("maxOutputTokens")) {
             // the tenant's own output cap in place of its tier's (0: the model's cap)
-            tier = new TierConfig(tier.name(), tier.description(), overrides.path("maxOutputTokens").intValue(), tier.maxStreamSeconds(),
-                    tier.limits(), tier.cache(), tier.jobs(), tier.guardrails());
+            tier = tier.withMaxOutputTokens(overrides.path("maxOutputTokens").intValue());
         }
         if (guardrailsJson != null) {
             // the tenant's own guardrails in place of its tier's (the tier is the template)
-            GuardrailPolicy own = GuardrailsReader.read(new ConfigReader(), readJson(guardrailsJson), "guardrails");
-            tier = new TierConfig(tier.name(), tier.description(), tier.maxOutputTokens(), tier.maxStreamSeconds(), tier.limits(),
-                    tier.cache(), tier.jobs(), own);
+            tier = tier.withGuardrails(GuardrailsReader.read(new ConfigReader(), readJson(guardrailsJson), "guardrails"));
         }
         Tenant t = new Tenant(tc.id(), tier, tc.anyRegion(), tc.regions(), new LinkedHashSet<>(tc.models()), tc.status(),
                 tier.limits().with(overrides));

@@ -19,4 +19,14 @@ public record TierConfig(String name, String description, int maxOutputTokens, i
     public TierConfig(String name, String description, int maxOutputTokens) {
         this(name, description, maxOutputTokens, DEFAULT_MAX_STREAM_SECONDS, RateLimits.NONE, null, JobLimits.NONE, GuardrailPolicy.NONE);
     }
+
+    /** This tier with a tenant's own output cap. */
+    public TierConfig withMaxOutputTokens(int cap) {
+        return new TierConfig(name, description, cap, maxStreamSeconds, limits, cache, jobs, guardrails);
+    }
+
+    /** This tier with a tenant's own guardrails (the tier's are the template). */
+    public TierConfig withGuardrails(GuardrailPolicy own) {
+        return new TierConfig(name, description, maxOutputTokens, maxStreamSeconds, limits, cache, jobs, own);
+    }
 }

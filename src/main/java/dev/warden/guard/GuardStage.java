@@ -44,6 +44,9 @@ public final class GuardStage implements Stage {
     private static final Set<Operation> PROMPTED = EnumSet.of(Operation.CHAT_COMPLETIONS, Operation.COMPLETIONS, Operation.EMBEDDINGS,
             Operation.MESSAGES);
 
+    /** Where a request's prompt texts are: chat messages, a system prompt, completions' prompt, embeddings' input. */
+    private static final List<String> PROMPT_FIELDS = List.of("messages", "system", "prompt", "input");
+
     private final AuditWriter audit;
     private final GatewayMetrics metrics;
 
@@ -131,7 +134,7 @@ public final class GuardStage implements Stage {
     /** Every text of the prompt, in the body's order. */
     static List<String> texts(RequestBody body) {
         List<String> out = new java.util.ArrayList<>(4);
-        for (String field : List.of("messages", "system", "prompt", "input")) {
+        for (String field : PROMPT_FIELDS) {
             JsonNode n = body.field(field);
             if (n != null) {
                 collect(n, out);
@@ -186,7 +189,7 @@ public final class GuardStage implements Stage {
             }
             return at == 0 ? node : TextNode.valueOf(sb.append(text, at, text.length()).toString());
         };
-        for (String field : List.of("messages", "system", "prompt", "input")) {
+        for (String field : PROMPT_FIELDS) {
             JsonNode v = tree.get(field);
             if (v != null) {
                 tree.set(field, replace(v, redact));
