@@ -1,5 +1,6 @@
 package dev.warden.proxy;
 
+import dev.warden.exchange.OutputCheck;
 import dev.warden.exchange.RequestContext;
 import dev.warden.pipeline.Exchange;
 import io.vertx.core.buffer.Buffer;
@@ -10,11 +11,15 @@ import io.vertx.core.http.HttpServerResponse;
  * Relays a non-streaming answer chunk by chunk as it arrives (each chunk one step late, so a
  * one-chunk answer costs one write with the end), keeping a copy (up to a cap) to read
  * its {@code usage} at the end. An answer larger than the cap still reaches the client; only its
- * usage is then unknown (counted as zero and logged).
+ * usage is then unknown (counted as zero and logged). When the tenant has output guardrails, the
+ * whole answer is held instead and its text checked before any of it is sent: a block answers 400
+ * {@code guardrail_blocked} (what was produced is billed), and an answer over the cap, which could
+ * not be checked, is refused the same way ({@code output.unchecked}).
  */
 final class JsonRelay extends Relay {
     private final int maxCopyBytes;
     private final boolean readUsage;
+    private final OutputCheck check;
     private Buffer copy;
     private boolean overCap;
     /** The latest chunk, held back one step so that the last one goes out with the end: one write. */
@@ -25,13 +30,15 @@ final class JsonRelay extends Relay {
         super(exchange, upstream, client, idleMs, maxStreamMs);
         this.maxCopyBytes = maxCopyBytes;
         this.readUsage = readUsage;
+        this.check = readUsage ? exchange.get(RequestContext.OUTPUT_CHECK) : null;
     }
 
     @Override
     protected void onChunk(Buffer chunk) {
         if (readUsage && !overCap) {
             if (copy == null) {
-                copy = chunk; // chunks are never written to after they are handed over: no copy needed
+                // a chunk passed on is never written to after it is handed over: no copy needed; one held is grown
+                copy = check == null ? chunk : Buffer.buffer(chunk.length() * 2).appendBuffer(chunk);
             } else if (copy.length() + chunk.length() <= maxCopyBytes) {
                 copy = copy == pending ? Buffer.buffer(copy.length() * 2).appendBuffer(copy) : copy;
                 copy.appendBuffer(chunk);
@@ -39,6 +46,9 @@ final class JsonRelay extends Relay {
                 overCap = true;
                 copy = null;
             }
+        }
+        if (check != null) {
+            return; // held whole until it is checked
         }
         if (pending != null) {
             client.write(pending);
@@ -48,6 +58,9 @@ final class JsonRelay extends Relay {
 
     @Override
     protected Buffer onEnd() {
+        if (check != null && overCap) {
+            return refuse(OutputRefusal.unchecked(), false);
+        }
         if (copy == null) {
             return pending;
         }
@@ -57,6 +70,14 @@ final class JsonRelay extends Relay {
             exchange.usage(scan.usage());
         } else if (scan.text() != null) {
             exchange.appendOutput(scan.text());
+        }
+        if (check != null) {
+            String rule = scan.text() == null ? null : check.feed(scan.text());
+            if (rule != null) { // produced, so billed; never passed on, never cached
+                return refuse(OutputRefusal.blocked(rule), false);
+            }
+            exchange.put(RequestContext.RESPONSE_BODY, copy);
+            return copy;
         }
         exchange.put(RequestContext.RESPONSE_BODY, copy); // for payload logging (opt-in) and the response cache
         return pending;

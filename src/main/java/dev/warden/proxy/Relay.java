@@ -3,6 +3,8 @@ package dev.warden.proxy;
 import dev.warden.exchange.RequestContext;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.Usage;
+import dev.warden.problem.ClientErrors;
+import dev.warden.problem.GatewayError;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -62,6 +64,9 @@ abstract class Relay {
             }
             idle.cancel();
             Buffer last = onEnd();
+            if (done) {
+                return; // onEnd found the answer must not end normally, and aborted it
+            }
             done = true;
             (last == null ? client.end() : client.end(last)).onComplete(ar -> finish(ar.succeeded()));
         });
@@ -71,6 +76,20 @@ abstract class Relay {
     }
 
     protected abstract void onChunk(Buffer chunk);
+
+    /**
+     * Turns a held answer (nothing of it sent yet) into a refusal in the client's shape: the status,
+     * type and length are the error's; returns its body, to be written with the end.
+     */
+    protected final Buffer refuse(GatewayError error, boolean anthropicClient) {
+        Buffer body = Buffer.buffer(ClientErrors.body(error, anthropicClient));
+        exchange.responseStatus(error.status());
+        client.setChunked(false);
+        client.setStatusCode(error.status()).headers().remove("Transfer-Encoding");
+        client.headers().set("Content-Type", ClientErrors.contentType(anthropicClient))
+                .set("Content-Length", Integer.toString(body.length()));
+        return body;
+    }
 
     /** The upstream ended normally: returns what is still to be written with the end, or null. */
     protected abstract Buffer onEnd();

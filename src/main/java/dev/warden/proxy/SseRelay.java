@@ -120,7 +120,7 @@ final class SseRelay extends Relay {
 
     @Override
     protected boolean onAbort(String reason) {
-        client.write(StreamErrors.terminal(reason, exchange.requestId(), false));
+        client.write(StreamErrors.terminal(reason, exchange.requestId(), false, blockedBy));
         return true;
     }
 

@@ -16,6 +16,11 @@ final class StreamErrors {
 
     /** The terminal event for an abort {@code reason} (the relay's), naming the request. */
     static String terminal(String reason, String requestId, boolean anthropicClient) {
+        return terminal(reason, requestId, anthropicClient, null);
+    }
+
+    /** The same, naming the guardrail rule that stopped the answer ({@code rule}: null for none). */
+    static String terminal(String reason, String requestId, boolean anthropicClient, String rule) {
         String code = switch (reason) {
             case "upstream_idle_timeout" -> "upstream_timeout";
             case "stream_max_duration" -> "stream_max_duration";
@@ -26,7 +31,8 @@ final class StreamErrors {
         String message = switch (code) {
             case "stream_max_duration" -> "The stream reached the longest duration this tenant's tier allows.";
             case "upstream_error" -> "The model server ended the stream with an error.";
-            case "guardrail_blocked" -> "The answer was stopped by the tenant's guardrails.";
+            case "guardrail_blocked" -> rule == null ? "The answer was stopped by the tenant's guardrails."
+                    : "The answer was stopped by the tenant's guardrail rule '" + rule + "'.";
             default -> "The model server's stream broke off.";
         };
         ObjectNode root = MAPPER.createObjectNode();

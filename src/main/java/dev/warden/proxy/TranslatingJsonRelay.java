@@ -2,9 +2,9 @@ package dev.warden.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.exchange.OutputCheck;
 import dev.warden.exchange.RequestContext;
 import dev.warden.pipeline.Exchange;
-import dev.warden.problem.ClientErrors;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
 import dev.warden.provider.Answer;
@@ -18,7 +18,8 @@ import java.util.function.Function;
  * Relays a whole answer across APIs: it is held (up to the response cap), translated once it has
  * ended, and sent with its own length. The usage and text come from the translation. An answer
  * that is not what the upstream's API promises, or is larger than the cap, is never passed on
- * half-understood: the client gets 502 {@code upstream_protocol_error} (nothing was sent yet).
+ * half-understood: the client gets 502 {@code upstream_protocol_error} (nothing was sent yet). The
+ * tenant's output guardrails check its text first: a block answers 400 {@code guardrail_blocked}.
  */
 final class TranslatingJsonRelay extends Relay {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -26,6 +27,8 @@ final class TranslatingJsonRelay extends Relay {
     private final Function<JsonNode, Answer> translate;
     private final boolean anthropicClient;
     private Buffer held = Buffer.buffer();
+    /** The tenant's guardrails on the answer (null: none). */
+    private final OutputCheck check;
 
     TranslatingJsonRelay(Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs, long maxStreamMs,
                          int maxBytes, Function<JsonNode, Answer> translate, boolean anthropicClient) {
@@ -33,6 +36,7 @@ final class TranslatingJsonRelay extends Relay {
         this.maxBytes = maxBytes;
         this.translate = translate;
         this.anthropicClient = anthropicClient;
+        this.check = exchange.get(RequestContext.OUTPUT_CHECK);
     }
 
     @Override
@@ -47,23 +51,23 @@ final class TranslatingJsonRelay extends Relay {
     @Override
     protected Buffer onEnd() {
         Answer answer = held == null ? null : answer(held.getBytes());
-        client.setChunked(false);
-        client.headers().remove("Transfer-Encoding");
         if (answer == null) {
-            exchange.responseStatus(502);
-            Buffer error = Buffer.buffer(ClientErrors.body(GatewayError.of(ErrorCode.UPSTREAM_PROTOCOL_ERROR,
-                    "The model server's answer could not be read.", "upstream_answer_unreadable"), anthropicClient));
-            client.setStatusCode(502).headers().set("Content-Type", ClientErrors.contentType(anthropicClient))
-                    .set("Content-Length", Integer.toString(error.length()));
-            return error;
+            return refuse(GatewayError.of(ErrorCode.UPSTREAM_PROTOCOL_ERROR, "The model server's answer could not be read.",
+                    "upstream_answer_unreadable"), anthropicClient);
         }
         if (answer.usage() != null) {
             exchange.usage(answer.usage());
         } else if (answer.text() != null) {
             exchange.appendOutput(answer.text());
         }
+        String rule = check == null || answer.text() == null ? null : check.feed(answer.text());
+        if (rule != null) { // produced, so billed; never passed on, never cached
+            return refuse(OutputRefusal.blocked(rule), anthropicClient);
+        }
         Buffer out = Buffer.buffer(answer.body().toString());
         exchange.put(RequestContext.RESPONSE_BODY, out); // for payload logging (opt-in) and the response cache
+        client.setChunked(false);
+        client.headers().remove("Transfer-Encoding");
         client.headers().set("Content-Type", "application/json").set("Content-Length", Integer.toString(out.length()));
         return out;
     }

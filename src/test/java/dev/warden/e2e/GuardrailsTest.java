@@ -161,4 +161,51 @@ class GuardrailsTest {
         HttpResponse<String> fine = chat("acme", "hello", true);
         assertThat(fine.body()).doesNotContain("event: error").contains("[DONE]");
     }
+
+    @Test
+    void aBlockedWholeAnswerIsRefusedBeforeAnyOfItIsSentAndIsStillBilled() throws Exception {
+        int mark = gw.auditMark();
+        HttpResponse<String> r = Http.post(gw.dataUrl("/v1/chat/completions"), "{\"model\":\"echo\",\"max_tokens\":20,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", "Authorization", bearer(gw.key("acme")),
+                "X-Note", "pay with 4111 1111 1111 1111");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(r.body()).contains("\"code\":\"guardrail_blocked\"").contains("pii.card").doesNotContain("4111");
+        String requestId = r.headers().firstValue("X-Request-ID").orElseThrow();
+        assertThat(gw.auditRecords().subList(mark, gw.auditRecords().size())).anySatisfy(a -> {
+            assertThat(a.event().action()).isEqualTo("guardrail.output");
+            assertThat(a.event().reason()).isEqualTo("pii.card:block");
+            assertThat(a.event().requestId()).isEqualTo(requestId);
+        });
+        assertThat(gw.usageRow("acme", requestId).outputTokens()).as("what was produced is billed").isPositive();
+
+        HttpResponse<String> fine = chat("acme", "hello", false);
+        assertThat(fine.statusCode()).isEqualTo(200);
+        assertThat(fine.body()).contains("\"choices\"");
+        HttpResponse<String> logged = Http.post(gw.dataUrl("/v1/chat/completions"), "{\"model\":\"echo\",\"max_tokens\":20,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", "Authorization", bearer(gw.key("acme")),
+                "X-Note", "mail me at jo@example.com");
+        assertThat(logged.statusCode()).as("a logged kind passes").isEqualTo(200);
+        assertThat(logged.body()).contains("jo@example.com");
+    }
+
+    @Test
+    void answersTranslatedForAnthropicClientsAreCheckedWholeAndStreamed() throws Exception {
+        String body = "{\"model\":\"echo\",\"max_tokens\":20%s,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        HttpResponse<String> whole = Http.post(gw.dataUrl("/v1/messages"), body.formatted(""), "x-api-key", gw.key("acme"),
+                "anthropic-version", "2023-06-01", "X-Note", "pay with 4111 1111 1111 1111");
+        assertThat(whole.statusCode()).isEqualTo(400);
+        assertThat(whole.body()).contains("\"type\":\"error\"").contains("\"code\":\"guardrail_blocked\"").doesNotContain("4111");
+
+        HttpResponse<String> stream = Http.post(gw.dataUrl("/v1/messages"), body.formatted(",\"stream\":true"), "x-api-key",
+                gw.key("acme"), "anthropic-version", "2023-06-01", "X-Note", "pay with 4111 1111 1111 1111");
+        assertThat(stream.statusCode()).isEqualTo(200);
+        assertThat(stream.body()).contains("event: error").contains("guardrail_blocked").contains("pii.card").doesNotContain("4111");
+        String requestId = stream.headers().firstValue("X-Request-ID").orElseThrow();
+        assertThat(gw.usageRow("acme", requestId).outputTokens()).as("what was produced is billed").isPositive();
+
+        HttpResponse<String> fine = Http.post(gw.dataUrl("/v1/messages"), body.formatted(",\"stream\":true"), "x-api-key",
+                gw.key("acme"), "anthropic-version", "2023-06-01");
+        assertThat(fine.body()).doesNotContain("event: error").contains("message_stop");
+    }
 }
