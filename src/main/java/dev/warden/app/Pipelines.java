@@ -77,7 +77,8 @@ public final class Pipelines {
                 StageSlot.always(new ReadBodyStage()),                // only now read and check the body
                 new StageSlot(new AuthorizeStage(), authorize.enabled(), authorize.enforced()), // role, model
                 StageSlot.always(new ModelListStage()),               // GET /v1/models answered here
-                StageSlot.always(new GuardStage(audit, metrics)),     // the tier's guardrails on the prompt: block, redact, log
+                StageSlot.always(new GuardStage(audit, metrics, new PoolModeration(vertx, upstreams, routes, secrets))),
+                                                                      // the tier's guardrails on the prompt: block, redact, log, moderate
                 StageSlot.always(new AdmitStage(vertx, limiter, queues,
                         control == null ? tenant -> 0 : tenant -> BudgetPacing.microsPerMinute(
                                 control.alerts().statuses().getOrDefault(tenant, List.of()), System.currentTimeMillis()))),

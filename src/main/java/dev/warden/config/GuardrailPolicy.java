@@ -18,10 +18,39 @@ import java.util.regex.Pattern;
  *                        may send (counted with the model's encoding by admission; rule {@code max_prompt_tokens})
  * @param allow           patterns whose matches no rule hits, on prompts and answers alike (a test card
  *                        number, the company's own addresses)
+ * @param moderation      a moderation model asked about every prompt ({@link Moderation#NONE}: none)
  */
 public record GuardrailPolicy(Map<PiiKind, Rule> pii, List<DenyRule> deny, Map<String, Long> maxPromptTokens, Output output,
-                              List<Pattern> allow) {
-    public static final GuardrailPolicy NONE = new GuardrailPolicy(Map.of(), List.of(), Map.of(), Output.NONE, List.of());
+                              List<Pattern> allow, Moderation moderation) {
+    public static final GuardrailPolicy NONE = new GuardrailPolicy(Map.of(), List.of(), Map.of(), Output.NONE, List.of(), Moderation.NONE);
+
+    /**
+     * A moderation hook: the prompt's texts are sent to {@code model} (a configured model whose pool
+     * serves OpenAI's {@code /v1/moderations}, on an upstream in a region the tenant allows), and a
+     * flagged verdict blocks (rule {@code moderation.<category>}). A moderation server that fails or
+     * does not answer within {@code timeoutMs} blocks ({@code failOpen} false: closed, the default)
+     * or lets the prompt pass ({@code failOpen} true), rule {@code moderation.unavailable} either way.
+     *
+     * @param categories the categories that block (empty: any the model flags)
+     * @param shadow     verdicts are audited and counted, nothing is blocked
+     */
+    public record Moderation(String model, long timeoutMs, boolean failOpen, java.util.Set<String> categories, boolean shadow) {
+        public static final Moderation NONE = new Moderation(null, 0, false, java.util.Set.of(), false);
+        public static final long DEFAULT_TIMEOUT_MS = 2_000;
+
+        public Moderation {
+            categories = java.util.Set.copyOf(categories);
+        }
+
+        public boolean on() {
+            return model != null;
+        }
+
+        /** Whether a flagged category blocks. */
+        public boolean blocks(String category) {
+            return categories.isEmpty() || categories.contains(category);
+        }
+    }
 
     /**
      * The rules on what a model streams back: its personal data and secrets, and deny patterns;
@@ -71,6 +100,7 @@ public record GuardrailPolicy(Map<PiiKind, Rule> pii, List<DenyRule> deny, Map<S
         maxPromptTokens = Map.copyOf(maxPromptTokens);
         output = output == null ? Output.NONE : output;
         allow = List.copyOf(allow);
+        moderation = moderation == null ? Moderation.NONE : moderation;
     }
 
     /** The most prompt tokens a request to {@code model} may send (0: no cap of the guardrails). */
@@ -80,6 +110,6 @@ public record GuardrailPolicy(Map<PiiKind, Rule> pii, List<DenyRule> deny, Map<S
     }
 
     public boolean any() {
-        return !pii.isEmpty() || !deny.isEmpty(); // the prompt cap is admission's, where the tokens are counted
+        return !pii.isEmpty() || !deny.isEmpty() || moderation.on(); // the prompt cap is admission's, where the tokens are counted
     }
 }

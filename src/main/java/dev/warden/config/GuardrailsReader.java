@@ -20,10 +20,15 @@ final class GuardrailsReader {
      * {@code deny: [{id, pattern, shadow}]} (absent: none).
      */
     static GuardrailPolicy read(ConfigReader r, JsonNode n, String path) {
+        return read(r, n, path, null);
+    }
+
+    /** The same, with the configured models a moderation hook may name ({@code models} null: not checked here). */
+    static GuardrailPolicy read(ConfigReader r, JsonNode n, String path, Set<String> models) {
         if (!r.isObject(n, path, false)) {
             return GuardrailPolicy.NONE;
         }
-        r.onlyKnown(n, path, Set.of("pii", "deny", "maxPromptTokens", "output", "allow"));
+        r.onlyKnown(n, path, Set.of("pii", "deny", "maxPromptTokens", "output", "allow", "moderation"));
         List<java.util.regex.Pattern> allow = new ArrayList<>();
         JsonNode al = n.get("allow");
         if (al != null) {
@@ -63,7 +68,42 @@ final class GuardrailsReader {
                 }
             });
         }
-        return new GuardrailPolicy(pii(r, n.get("pii"), path + ".pii"), deny(r, n.get("deny"), path + ".deny"), caps, output, allow);
+        return new GuardrailPolicy(pii(r, n.get("pii"), path + ".pii"), deny(r, n.get("deny"), path + ".deny"), caps, output, allow,
+                moderation(r, n.get("moderation"), path + ".moderation", models));
+    }
+
+    /** {@code moderation: {model, timeoutMs [2000], onFailure: block|allow [block], categories: [..], shadow}} (absent: none). */
+    private static GuardrailPolicy.Moderation moderation(ConfigReader r, JsonNode m, String path, Set<String> models) {
+        if (!r.isObject(m, path, false)) {
+            return GuardrailPolicy.Moderation.NONE;
+        }
+        r.onlyKnown(m, path, Set.of("model", "timeoutMs", "onFailure", "categories", "shadow"));
+        String model = r.string(m, path, "model", null, true);
+        if (model != null && models != null && !models.contains(model)) {
+            r.error(path + ".model", "unknown model '" + model + "'");
+        }
+        long timeoutMs = r.longValue(m, path, "timeoutMs", GuardrailPolicy.Moderation.DEFAULT_TIMEOUT_MS, 50, 30_000);
+        String onFailure = r.string(m, path, "onFailure", "block", false);
+        if (!onFailure.equals("block") && !onFailure.equals("allow")) {
+            r.error(path + ".onFailure", "'" + onFailure + "' (expected: block, closed, or allow, open)");
+        }
+        Set<String> categories = new java.util.TreeSet<>();
+        JsonNode c = m.get("categories");
+        if (c != null) {
+            if (!c.isArray() || c.size() > 50) {
+                r.error(path + ".categories", "expected a list of at most 50 category names");
+            } else {
+                c.forEach(v -> {
+                    if (!v.isTextual() || !v.textValue().matches("[a-z0-9/_-]{1,64}")) {
+                        r.error(path + ".categories", "'" + v.asText() + "' (expected a category name such as violence or self-harm)");
+                    } else {
+                        categories.add(v.textValue());
+                    }
+                });
+            }
+        }
+        return model == null ? GuardrailPolicy.Moderation.NONE
+                : new GuardrailPolicy.Moderation(model, timeoutMs, onFailure.equals("allow"), categories, m.path("shadow").asBoolean(false));
     }
 
     private static Map<PiiKind, GuardrailPolicy.Rule> pii(ConfigReader r, JsonNode p, String path) {
@@ -145,6 +185,13 @@ final class GuardrailsReader {
         policy.allow().forEach(a -> allow.add(a.pattern()));
         ObjectNode caps = out.putObject("maxPromptTokens");
         policy.maxPromptTokens().forEach(caps::put);
+        GuardrailPolicy.Moderation mod = policy.moderation();
+        if (mod.on()) {
+            ObjectNode m = out.putObject("moderation").put("model", mod.model()).put("timeoutMs", mod.timeoutMs())
+                    .put("onFailure", mod.failOpen() ? "allow" : "block").put("shadow", mod.shadow());
+            var cats = m.putArray("categories");
+            mod.categories().stream().sorted().forEach(cats::add);
+        }
         if (policy.output().any()) {
             ObjectNode o = out.putObject("output");
             ObjectNode opii = o.putObject("pii");

@@ -24,7 +24,7 @@ final class TiersReader {
                     r.integer(node, path, "maxOutputTokens", 0, 0, 10_000_000),
                     r.integer(node, path, "maxStreamSeconds", TierConfig.DEFAULT_MAX_STREAM_SECONDS, 1, 86_400),
                     limits(r, node.get("limits"), path + ".limits", models), cacheSettings(r, node.get("cache"), path + ".cache"),
-                    jobLimits(r, node.get("jobs"), path + ".jobs"), GuardrailsReader.read(r, node.get("guardrails"), path + ".guardrails")));
+                    jobLimits(r, node.get("jobs"), path + ".jobs"), GuardrailsReader.read(r, node.get("guardrails"), path + ".guardrails", models.keySet())));
         });
         return tiers;
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.warden.config.GuardrailPolicy;
 import dev.warden.config.PiiKind;
+import dev.warden.config.Snapshot;
 import dev.warden.config.Tenant;
 import dev.warden.exchange.Principal;
 import dev.warden.exchange.RequestBody;
@@ -38,6 +39,7 @@ import java.util.function.UnaryOperator;
  * redaction replaces each hit with its kind's placeholder ({@code [EMAIL]}) in the body that is
  * forwarded; a logged hit changes nothing. Every hit is an audit event ({@code guardrail.hit}: rule,
  * action, count, shadow) and a metric by tenant and rule; a rule in shadow mode only does that.
+ * Last, a moderation model may be asked about the prompt ({@link GuardrailPolicy.Moderation}).
  */
 public final class GuardStage implements Stage {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -46,14 +48,17 @@ public final class GuardStage implements Stage {
 
     /** Where a request's prompt texts are: chat messages, a system prompt, completions' prompt, embeddings' input. */
     private static final List<String> PROMPT_FIELDS = List.of("messages", "system", "prompt", "input");
+    static final String MODERATION_UNAVAILABLE = "moderation.unavailable";
 
     private final AuditWriter audit;
     private final GatewayMetrics metrics;
+    private final ModerationCalls moderation;
 
-    /** {@code audit}: where hits are written (null: no control store, only counted). */
-    public GuardStage(AuditWriter audit, GatewayMetrics metrics) {
+    /** {@code audit}: where hits are written (null: no control store, only counted); {@code moderation}: how a moderation model is asked. */
+    public GuardStage(AuditWriter audit, GatewayMetrics metrics, ModerationCalls moderation) {
         this.audit = audit;
         this.metrics = metrics;
+        this.moderation = moderation;
     }
 
     @Override
@@ -108,7 +113,7 @@ public final class GuardStage implements Stage {
             }
         }
         if (hits.isEmpty()) {
-            return Outcome.continueNow();
+            return moderate(exchange, tenant, policy.moderation(), body);
         }
         String blockedBy = null;
         for (Map.Entry<String, Tally> e : hits.entrySet()) {
@@ -126,9 +131,52 @@ public final class GuardStage implements Stage {
                     "The request was blocked by the tenant's guardrail rule '" + blockedBy + "'.", blockedBy));
         }
         if (redact) {
-            exchange.put(RequestContext.BODY, redacted(body, policy));
+            body = redacted(body, policy);
+            exchange.put(RequestContext.BODY, body);
         }
-        return Outcome.continueNow();
+        return moderate(exchange, tenant, policy.moderation(), body);
+    }
+
+    /**
+     * The moderation hook, last (the cheap rules first; what they redacted is not sent): a flagged
+     * category that blocks ends the request, the others are hits; a model that cannot answer in time
+     * blocks (503 {@code guardrail_unavailable}) or passes, as the policy says.
+     */
+    private Future<Outcome> moderate(Exchange exchange, Tenant tenant, GuardrailPolicy.Moderation mod, RequestBody body) {
+        if (!mod.on()) {
+            return Outcome.continueNow();
+        }
+        List<String> texts = texts(body);
+        if (texts.isEmpty()) {
+            return Outcome.continueNow();
+        }
+        Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
+        return moderation.flagged(snapshot, tenant, mod.model(), texts, mod.timeoutMs()).transform(ar -> {
+            if (ar.failed()) {
+                GuardrailPolicy.Action action = mod.failOpen() ? GuardrailPolicy.Action.LOG : GuardrailPolicy.Action.BLOCK;
+                metrics.guardrailHit(tenant.id(), MODERATION_UNAVAILABLE, action.id(), mod.shadow() ? "shadow" : "enforced");
+                if (!mod.failOpen() && !mod.shadow()) {
+                    exchange.addResponseHeader("Retry-After", "1");
+                    return Outcome.rejectNow(GatewayError.of(ErrorCode.GUARDRAIL_UNAVAILABLE,
+                            "The tenant's moderation check could not be made (rule '" + MODERATION_UNAVAILABLE + "'); retry later.", MODERATION_UNAVAILABLE));
+                }
+                record(exchange, MODERATION_UNAVAILABLE, new Tally(action, mod.shadow(), 1));
+                return Outcome.continueNow();
+            }
+            String blockedBy = null;
+            for (String category : new java.util.TreeSet<>(ar.result())) {
+                String rule = "moderation." + category;
+                GuardrailPolicy.Action action = mod.blocks(category) ? GuardrailPolicy.Action.BLOCK : GuardrailPolicy.Action.LOG;
+                metrics.guardrailHit(tenant.id(), rule, action.id(), mod.shadow() ? "shadow" : "enforced");
+                if (action == GuardrailPolicy.Action.BLOCK && !mod.shadow() && blockedBy == null) {
+                    blockedBy = rule;
+                } else {
+                    record(exchange, rule, new Tally(action, mod.shadow(), 1));
+                }
+            }
+            return blockedBy == null ? Outcome.continueNow() : Outcome.rejectNow(GatewayError.of(ErrorCode.GUARDRAIL_BLOCKED,
+                    "The request was blocked by the tenant's guardrail rule '" + blockedBy + "'.", blockedBy));
+        });
     }
 
     /** Every text of the prompt, in the body's order. */

@@ -26,6 +26,7 @@ public enum ErrorCode {
     FORBIDDEN(403, "Forbidden"),
     MODEL_NOT_ALLOWED(403, "Model not allowed"),
     GUARDRAIL_BLOCKED(400, "Blocked by a guardrail"),
+    GUARDRAIL_UNAVAILABLE(503, "Guardrail check unavailable"),
     ADMIN_PAYLOAD_DENIED(403, "Payload access denied"),
     AUDIT_IMMUTABLE(403, "The audit log cannot be changed"),
     JOB_RENEWAL_DENIED(403, "Job credential renewal denied"),

@@ -91,6 +91,25 @@ public final class UpstreamRegistry {
     }
 
     /**
+     * For a call beside a request (the guardrails' moderation): the least loaded of {@code allowed}
+     * that health and breaker let take a request now, or null. The call is not counted against the
+     * breaker: its failure is its caller's to handle.
+     */
+    public UpstreamConfig available(PoolConfig config, List<UpstreamConfig> allowed) {
+        long now = System.nanoTime();
+        PoolState p = pool(config);
+        List<UpstreamState> candidates = new ArrayList<>(allowed.size());
+        for (UpstreamConfig u : allowed) {
+            UpstreamState s = state(p, u);
+            if (s.available(now)) {
+                candidates.add(s);
+            }
+        }
+        UpstreamState picked = Balancer.pick(candidates);
+        return picked == null ? null : picked.upstream();
+    }
+
+    /**
      * A request's attempts for {@code tenant} on {@code allowed} (the pool's upstreams in the
      * tenant's regions); with {@code sameRegion}, retries stay in the first attempt's region.
      */

@@ -62,6 +62,7 @@ public record SimPersonality(ProviderKind kind, Supplier<String> key, String api
                     case "/v1/chat/completions" -> "chat";
                     case "/v1/completions" -> "completions";
                     case "/v1/embeddings" -> "embeddings";
+                    case "/v1/moderations" -> "moderations";
                     default -> "other";
                 }, null, 0, null);
             }
@@ -96,6 +97,7 @@ public record SimPersonality(ProviderKind kind, Supplier<String> key, String api
             case "/chat/completions" -> "chat";
             case "/completions" -> "completions";
             case "/embeddings" -> "embeddings";
+            case "/moderations" -> "moderations";
             default -> null;
         };
         return operation == null ? Call.refused(404, "{\"error\":{\"code\":\"404\",\"message\":\"Resource not found\"}}")

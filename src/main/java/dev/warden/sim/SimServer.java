@@ -288,6 +288,7 @@ public final class SimServer {
                 }
             }
             case "embeddings" -> json(res, 200, SimReplies.embeddings(model, body.get("input")).toString());
+            case "moderations" -> SimModeration.answer(vertx, res, id, model, body.get("input"));
             case "messages" -> SimMessages.answer(vertx, req, body, options, faults, id);
             default -> {
                 if (path.equals("/v1/jobs") && req.method() == HttpMethod.POST) {

@@ -184,6 +184,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aModerationHookNamesAConfiguredModelAndIsClosedByDefault() throws Exception {
+        GuardrailPolicy.Moderation m = parse(BASE.replace("basic: { description: \"b\" }",
+                "basic: { description: \"b\", guardrails: { moderation: { model: m1, categories: [violence] } } }"))
+                .tiers().get("basic").guardrails().moderation();
+        assertThat(m.model()).isEqualTo("m1");
+        assertThat(m.timeoutMs()).isEqualTo(GuardrailPolicy.Moderation.DEFAULT_TIMEOUT_MS);
+        assertThat(m.failOpen()).as("closed unless it says allow").isFalse();
+        assertThat(m.blocks("violence")).isTrue();
+        assertThat(m.blocks("harassment")).isFalse();
+        assertThat(errors(BASE.replace("basic: { description: \"b\" }", "basic: { description: \"b\", guardrails: { moderation: "
+                + "{ model: nope, timeoutMs: 5, onFailure: maybe, categories: [\"Bad Name\"] } } }")))
+                .anyMatch(e -> e.startsWith("tiers.basic.guardrails.moderation.model: unknown model 'nope'"))
+                .anyMatch(e -> e.startsWith("tiers.basic.guardrails.moderation.timeoutMs"))
+                .anyMatch(e -> e.startsWith("tiers.basic.guardrails.moderation.onFailure: 'maybe'"))
+                .anyMatch(e -> e.startsWith("tiers.basic.guardrails.moderation.categories"));
+    }
+
+    @Test
     void computeWeightsPredictCostsAndComputeRatesAreReadAndBounded() throws Exception {
         WardenConfig c = parse(BASE.replace("m1: { pool: main }", "m1: { pool: main, computeWeight: 2.5, predict: { computeUnits: "
                 + "{ perCall: 7 }, price: { perCall: 100, perItem: 3, perKiB: 1 } } }").replace("basic: { description: \"b\" }",

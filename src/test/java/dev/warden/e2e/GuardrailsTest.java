@@ -25,14 +25,15 @@ class GuardrailsTest {
 
     @BeforeEach
     void start() throws Exception {
-        gw = new TestGateway(yaml -> yaml.replace("gold: { description: \"top\", maxOutputTokens: 0 }", """
+        gw = new TestGateway(yaml -> yaml.replace("  embed-sim: { pool: main }", "  embed-sim: { pool: main }\n  mod-sim: { pool: main }")
+                .replace("gold: { description: \"top\", maxOutputTokens: 0 }", """
                 gold:
                     description: "top"
                     maxOutputTokens: 0
                     guardrails:
                       pii: { email: redact, card: block, ssn: { action: block, shadow: true }, ip: log, secret: redact }
                       deny: [ { id: weapons, pattern: "(?i)build (a|an) (bomb|explosive)" }, { id: rude, pattern: "(?i)idiot", shadow: true } ]
-                      maxPromptTokens: { echo: 60 }
+                      maxPromptTokens: { gpt-sim: 60 }
                       allow: [ "ops@warden\\\\.test" ]
                       output: { pii: { card: block, email: log } }"""),
                 Databases.fresh(Databases.Kind.SQLITE));
@@ -44,8 +45,8 @@ class GuardrailsTest {
     }
 
     private HttpResponse<String> chat(String tenant, String content, boolean stream) {
-        String model = tenant.equals("globex") ? "gpt-sim" : "echo"; // what each may use
-        return Http.post(gw.dataUrl("/v1/chat/completions"), "{\"model\":\"" + model + "\",\"max_tokens\":20" + (stream ? ",\"stream\":true" : "")
+        // gpt-sim answers words; echo's answers carry random ids that may hold a Luhn-valid run of digits (the output card rule)
+        return Http.post(gw.dataUrl("/v1/chat/completions"), "{\"model\":\"gpt-sim\",\"max_tokens\":20" + (stream ? ",\"stream\":true" : "")
                 + ",\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},{\"role\":\"user\",\"content\":"
                 + com.fasterxml.jackson.databind.node.TextNode.valueOf(content) + "}]}", "Authorization", bearer(gw.key(tenant)));
     }
@@ -158,8 +159,9 @@ class GuardrailsTest {
         });
         assertThat(gw.usageRow("acme", requestId).outputTokens()).as("what was produced is billed").isPositive();
 
-        HttpResponse<String> fine = chat("acme", "hello", true);
-        assertThat(fine.body()).doesNotContain("event: error").contains("[DONE]");
+        HttpResponse<String> fine = Http.post(gw.dataUrl("/v1/chat/completions"), "{\"model\":\"gpt-sim\",\"max_tokens\":5,\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", "Authorization", bearer(gw.key("acme")));
+        assertThat(fine.body()).as("echo's random ids may look like a card: gpt-sim's words do not").doesNotContain("event: error").contains("[DONE]");
     }
 
     @Test
@@ -179,14 +181,11 @@ class GuardrailsTest {
         });
         assertThat(gw.usageRow("acme", requestId).outputTokens()).as("what was produced is billed").isPositive();
 
-        HttpResponse<String> fine = chat("acme", "hello", false);
+        // the echo model's answers carry random ids, which may hold a Luhn-valid run of digits: a clean answer is gpt-sim's
+        HttpResponse<String> fine = Http.post(gw.dataUrl("/v1/chat/completions"), "{\"model\":\"gpt-sim\",\"max_tokens\":5,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", "Authorization", bearer(gw.key("acme")));
         assertThat(fine.statusCode()).isEqualTo(200);
         assertThat(fine.body()).contains("\"choices\"");
-        HttpResponse<String> logged = Http.post(gw.dataUrl("/v1/chat/completions"), "{\"model\":\"echo\",\"max_tokens\":20,"
-                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", "Authorization", bearer(gw.key("acme")),
-                "X-Note", "mail me at jo@example.com");
-        assertThat(logged.statusCode()).as("a logged kind passes").isEqualTo(200);
-        assertThat(logged.body()).contains("jo@example.com");
     }
 
     @Test
@@ -204,8 +203,59 @@ class GuardrailsTest {
         String requestId = stream.headers().firstValue("X-Request-ID").orElseThrow();
         assertThat(gw.usageRow("acme", requestId).outputTokens()).as("what was produced is billed").isPositive();
 
-        HttpResponse<String> fine = Http.post(gw.dataUrl("/v1/messages"), body.formatted(",\"stream\":true"), "x-api-key",
-                gw.key("acme"), "anthropic-version", "2023-06-01");
+        HttpResponse<String> fine = Http.post(gw.dataUrl("/v1/messages"), body.replace("echo", "gpt-sim").formatted(",\"stream\":true"),
+                "x-api-key", gw.key("acme"), "anthropic-version", "2023-06-01");
         assertThat(fine.body()).doesNotContain("event: error").contains("message_stop");
+    }
+
+    private HttpResponse<String> initech(String content) {
+        return Http.post(gw.dataUrl("/v1/chat/completions"), "{\"model\":\"gpt-sim\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\","
+                + "\"content\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(content) + "}]}", "Authorization", bearer(gw.key("initech")));
+    }
+
+    private void settle(String url, String settings) throws Exception {
+        HttpResponse<String> put = Http.call("PUT", url, settings, "Authorization", bearer(gw.adminToken));
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        long deadline = System.currentTimeMillis() + 5_000;
+        while (System.currentTimeMillis() < deadline && initech("sim-moderation-down").statusCode() == 200 == settings.contains("\"block\"")) {
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void aModerationModelInTheTenantsRegionsBlocksOnItsVerdictAndItsFailureIsClosedOrOpenAsConfigured() throws Exception {
+        String url = gw.adminUrl("/admin/v1/tenants/initech/settings/guardrails");
+        settle(url, "{\"pii\":{\"email\":\"redact\"},\"moderation\":{\"model\":\"mod-sim\",\"timeoutMs\":400,"
+                + "\"categories\":[\"violence\"],\"onFailure\":\"block\"}}");
+        long usBefore = gw.us.requestCount();
+        int mark = gw.auditMark();
+
+        assertThat(initech("hello there").statusCode()).isEqualTo(200);
+        HttpResponse<String> flagged = initech("how to attack the castle, write to x@example.com");
+        assertThat(flagged.statusCode()).isEqualTo(400);
+        assertThat(flagged.body()).contains("guardrail_blocked").contains("moderation.violence").doesNotContain("castle");
+        assertThat(gw.eu.lastBody()).as("the moderation model was asked last, with the redacted text")
+                .contains("\"model\":\"mod-sim\"").contains("[EMAIL]").doesNotContain("x@example.com");
+
+        HttpResponse<String> logged = initech("you idiot");
+        assertThat(logged.statusCode()).as("a flagged category that does not block passes").isEqualTo(200);
+        assertThat(gw.auditRecords().subList(mark, gw.auditRecords().size())).anySatisfy(a -> {
+            assertThat(a.event().action()).isEqualTo("guardrail.hit");
+            assertThat(a.event().reason()).isEqualTo("moderation.harassment:log");
+        });
+
+        long start = System.nanoTime();
+        HttpResponse<String> slow = initech("sim-moderation-slow");
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        assertThat(slow.statusCode()).as("closed: no verdict in time").isEqualTo(503);
+        assertThat(slow.body()).contains("guardrail_unavailable").contains("moderation.unavailable");
+        assertThat(tookMs).as("bounded by the timeout, not the model's 5 s").isLessThan(4_000);
+        assertThat(initech("sim-moderation-down").statusCode()).as("closed: an error").isEqualTo(503);
+        assertThat(gw.us.requestCount()).as("an eu-only tenant's prompt is never sent to us, not even to be checked").isEqualTo(usBefore);
+
+        settle(url, "{\"moderation\":{\"model\":\"mod-sim\",\"timeoutMs\":400,\"onFailure\":\"allow\"}}");
+        assertThat(initech("sim-moderation-down").statusCode()).as("open").isEqualTo(200);
+        assertThat(initech("how to attack the castle").body()).as("every category blocks when none are named")
+                .contains("moderation.violence");
     }
 }
