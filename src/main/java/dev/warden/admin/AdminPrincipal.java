@@ -40,6 +40,11 @@ public record AdminPrincipal(String name, Kind kind, Set<String> tenants, AuthCo
         return new AdminPrincipal(name, Kind.TENANT_ADMIN, Set.of(tenant));
     }
 
+    /** The kind as configuration names it: {@code platform-admin}, {@code platform-auditor}, {@code tenant-admin}. */
+    public String kindId() {
+        return kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
     /** A platform administrator: manages every tenant. */
     public boolean platform() {
         return kind == Kind.PLATFORM_ADMIN;

@@ -31,10 +31,11 @@ public final class AdminResources {
         // Blocking (may read the store): only ever called on worker threads.
         Predicate<String> exists = id -> snapshots.current().config().tenants().containsKey(id) || store.tenants().find(id).isPresent();
         this.spend = new SpendAdmin(monitor, exists, calls, reservedMicros);
-        this.tenants = new TenantAdmin(store, sync, snapshots, hasher, calls, exists, spend::budgetsView);
+        RecordFields fields = new RecordFields(snapshots);
+        this.tenants = new TenantAdmin(store, sync, snapshots, hasher, calls, exists, spend::budgetsView, fields);
         this.settings = new TenantSettingsAdmin(store, sync, calls, exists, snapshots);
         this.bindings = new RoleBindingsAdmin(store, sync, calls, exists, snapshots);
         this.operators = new OperatorAdmin(store, sync, hasher, calls);
-        this.audit = new AuditAdmin(store, chain, calls);
+        this.audit = new AuditAdmin(store, chain, calls, fields);
     }
 }

@@ -34,11 +34,13 @@ final class AuditAdmin {
     private final ControlStore store;
     private final AuditChain chain;
     private final AdminCalls calls;
+    private final RecordFields fields;
 
-    AuditAdmin(ControlStore store, AuditChain chain, AdminCalls calls) {
+    AuditAdmin(ControlStore store, AuditChain chain, AdminCalls calls, RecordFields fields) {
         this.store = store;
         this.chain = chain;
         this.calls = calls;
+        this.fields = fields;
     }
 
     /** {@code rest} = path segments after {@code /admin/v1/audit}. */
@@ -82,14 +84,18 @@ final class AuditAdmin {
             return;
         }
         AuditQuery q = query;
-        calls.blocking(req, principal, () -> export ? export(q) : query(q));
+        calls.blocking(req, principal, () -> export ? export(q, principal) : query(q, principal));
     }
 
-    private Answer query(AuditQuery q) {
+    private Answer query(AuditQuery q, AdminPrincipal principal) {
         List<AuditRecord> records = store.audit().query(q);
         ObjectNode out = AdminJson.MAPPER.createObjectNode();
         ArrayNode list = out.putArray("records");
-        records.forEach(r -> list.add(json(r)));
+        records.forEach(r -> {
+            if (!filteredOnHidden(q, r, principal)) {
+                list.add(seenBy(r, principal));
+            }
+        });
         if (records.size() == q.limit()) {
             out.put("next", records.get(records.size() - 1).seq());
         } else {
@@ -98,7 +104,7 @@ final class AuditAdmin {
         return Answer.ok(200, out);
     }
 
-    private Answer export(AuditQuery q) {
+    private Answer export(AuditQuery q, AdminPrincipal principal) {
         List<AuditRecord> all = new ArrayList<>();
         long before = q.beforeSeq();
         while (all.size() < MAX_EXPORT) {
@@ -113,7 +119,9 @@ final class AuditAdmin {
         Collections.reverse(all);
         StringBuilder sb = new StringBuilder();
         for (AuditRecord r : all) {
-            sb.append(json(r)).append('\n');
+            if (!filteredOnHidden(q, r, principal)) {
+                sb.append(seenBy(r, principal)).append('\n');
+            }
         }
         return Answer.ok(200, new Text("application/x-ndjson", sb.toString()));
     }
@@ -126,6 +134,22 @@ final class AuditAdmin {
             out.put("firstBadSeq", r.firstBadSeq()).put("problem", r.problem());
         }
         return Answer.ok(200, out);
+    }
+
+    /** Whether the query picked this record by a field its tenant hides from the reader (a filter would reveal it). */
+    private boolean filteredOnHidden(AuditQuery q, AuditRecord r, AdminPrincipal principal) {
+        if (q.principal() == null && q.reason() == null) {
+            return false;
+        }
+        var hidden = fields.hidden(principal, r.event().tenant(), "audit");
+        return (q.principal() != null && hidden.hides("principal")) || (q.reason() != null && hidden.hides("reason"));
+    }
+
+    /** A record as {@code principal} may see it: without the fields its tenant hides from that kind of reader. */
+    private ObjectNode seenBy(AuditRecord r, AdminPrincipal principal) {
+        ObjectNode n = json(r);
+        fields.hidden(principal, r.event().tenant(), "audit").strip(n);
+        return n;
     }
 
     static ObjectNode json(AuditRecord r) {

@@ -53,11 +53,13 @@ public final class TenantAdmin {
 
     /** Each budget's projection for a tenant (the spend view's), added to the JSON usage report. */
     private final Function<String, ArrayNode> forecasts;
+    private final RecordFields fields;
 
     /** {@code exists}: whether a tenant exists (file or store; blocking, worker threads only). */
     TenantAdmin(ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher, AdminCalls calls,
-                Predicate<String> exists, Function<String, ArrayNode> forecasts) {
+                Predicate<String> exists, Function<String, ArrayNode> forecasts, RecordFields fields) {
         this.forecasts = forecasts;
+        this.fields = fields;
         this.calls = calls;
         this.exists = exists;
         this.store = store;
@@ -109,6 +111,11 @@ public final class TenantAdmin {
             String format = req.getParam("format", "json");
             String from = req.getParam("from");
             String to = req.getParam("to");
+            if (fields.hidden(principal, rest[0], "usage").hides(groupBy)) { // a grouping by a hidden field would show it
+                calls.refuse(req, principal, rest[0], GatewayError.of(ErrorCode.FORBIDDEN,
+                        "This tenant's usage by " + groupBy + " is not visible to " + principal.kindId() + "s.", "field_hidden"));
+                return;
+            }
             calls.blocking(req, principal, () -> usage(rest[0], groupBy, format, from, to));
         } else if (rest.length == 2 && rest[1].equals("keys") && m == HttpMethod.GET) {
             calls.blocking(req, principal, () -> keys(rest[0]));
@@ -174,7 +181,7 @@ public final class TenantAdmin {
         }
         UsageReport.GroupBy group = UsageReport.GroupBy.parse(groupBy);
         if (group == null || !(format.equals("json") || format.equals("csv"))) {
-            return Answer.refuse(ErrorCode.INVALID_REQUEST, "groupBy must be day, model or key; format json or csv.");
+            return Answer.refuse(ErrorCode.INVALID_REQUEST, "groupBy must be day, model, key or user; format json or csv.");
         }
         long toMs;
         long fromMs;

@@ -28,7 +28,7 @@ import java.util.function.Predicate;
  * beyond the tier) are the platform's.
  */
 final class TenantSettingsAdmin {
-    private static final Set<String> TENANT_ADMIN_KINDS = Set.of("auth", "budgets", "logging", "guardrails");
+    private static final Set<String> TENANT_ADMIN_KINDS = Set.of("auth", "budgets", "logging", "guardrails", "fields");
 
     private final ControlStore store;
     private final StoreSync sync;

@@ -113,6 +113,11 @@ public final class Demo {
             }
 
             @Override
+            public Map<String, String> fieldSettings() {
+                return stored.fieldSettings();
+            }
+
+            @Override
             public Map<String, Map<String, Set<Role>>> roleBindings() {
                 return stored.roleBindings();
             }

@@ -1,6 +1,7 @@
 package dev.warden.cache;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.warden.config.FieldMask;
 import dev.warden.config.CacheSettings;
 import dev.warden.config.Tenant;
 import dev.warden.exchange.CostEstimate;
@@ -79,7 +80,9 @@ public final class CacheStage implements Stage {
         }
         SelectedRoute route = exchange.require(RequestContext.ROUTE);
         CostEstimate cost = exchange.get(RequestContext.COST);
-        String key = CacheKey.of(tenant.id(), route.upstream().region(), route.model().name(), route.model().upstreamName(), op.name(),
+        FieldMask hidden = exchange.get(RequestContext.ANSWER_FIELDS); // an answer is kept as its caller saw it: per mask
+        String key = CacheKey.of(tenant.id(), route.upstream().region(), route.model().name(), route.model().upstreamName(),
+                hidden == null ? op.name() : op.name() + " without " + String.join(",", hidden.paths()),
                 cost == null ? 0 : cost.outputCap(), exchange.request().headers().get("Accept"),
                 exchange.request().headers().get("Accept-Encoding"), body.raw().getBytes());
         return cache.get(tenant.id(), key, settings).map(hit -> {

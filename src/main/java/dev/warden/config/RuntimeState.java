@@ -19,7 +19,6 @@ public interface RuntimeState {
         return Map.of();
     }
 
-    /** Tenant-scoped role bindings: tenant id -> subject -> roles. */
     /** Tenants' {@code overrides} settings (JSON), by tenant: their limits in place of the tier's. */
     default Map<String, String> overrideSettings() {
         return Map.of();
@@ -30,6 +29,12 @@ public interface RuntimeState {
         return Map.of();
     }
 
+    /** Tenants' {@code fields} settings (JSON), by tenant: their own field permissions in place of the tier's. */
+    default Map<String, String> fieldSettings() {
+        return Map.of();
+    }
+
+    /** Tenant-scoped role bindings: tenant id -> subject -> roles. */
     default Map<String, Map<String, Set<Role>>> roleBindings() {
         return Map.of();
     }

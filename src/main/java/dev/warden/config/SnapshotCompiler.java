@@ -40,8 +40,9 @@ public final class SnapshotCompiler {
 
         Map<String, String> overrides = runtime.overrideSettings();
         Map<String, String> guardrails = runtime.guardrailSettings();
+        Map<String, String> fields = runtime.fieldSettings();
         for (TenantConfig tc : config.tenants().values()) {
-            addTenant(tc, config, overrides.get(tc.id()), guardrails.get(tc.id()), tenants, routes);
+            addTenant(tc, config, new Own(overrides.get(tc.id()), guardrails.get(tc.id()), fields.get(tc.id())), tenants, routes);
             for (KeyConfig k : tc.keys()) {
                 byte[] hash = k.hash() != null ? KeyHasher.parseHashText(k.hash()) : hasher.hash(k.key());
                 Set<String> models = k.models() == null ? null : Set.copyOf(k.models());
@@ -61,7 +62,7 @@ public final class SnapshotCompiler {
                 LOG.warn("stored tenant {} left out of config version {}: {}", tc.id(), version, problem);
                 continue;
             }
-            addTenant(tc, config, overrides.get(tc.id()), guardrails.get(tc.id()), tenants, routes);
+            addTenant(tc, config, new Own(overrides.get(tc.id()), guardrails.get(tc.id()), fields.get(tc.id())), tenants, routes);
         }
         for (ApiKeyRecord k : runtime.keys()) {
             if (!tenants.containsKey(k.tenantId())) {
@@ -106,17 +107,24 @@ public final class SnapshotCompiler {
         return new Snapshot.Identities(Map.copyOf(auth), Map.copyOf(issuers), Map.copyOf(bindings));
     }
 
-    private static void addTenant(TenantConfig tc, WardenConfig config, String overridesJson, String guardrailsJson, Map<String, Tenant> tenants,
+    /** A tenant's own settings (JSON, each null when it has none) that replace parts of its tier. */
+    private record Own(String overrides, String guardrails, String fields) {
+    }
+
+    private static void addTenant(TenantConfig tc, WardenConfig config, Own own, Map<String, Tenant> tenants,
                                   Map<String, Map<String, RouteTable>> routes) {
         TierConfig tier = config.tiers().get(tc.tier());
-        JsonNode overrides = overridesJson == null ? null : readJson(overridesJson);
+        JsonNode overrides = own.overrides() == null ? null : readJson(own.overrides());
         if (overrides != null && overrides.path("maxOutputTokens").canConvertToInt() && overrides.has("maxOutputTokens")) {
             // the tenant's own output cap in place of its tier's (0: the model's cap)
             tier = tier.withMaxOutputTokens(overrides.path("maxOutputTokens").intValue());
         }
-        if (guardrailsJson != null) {
+        if (own.guardrails() != null) {
             // the tenant's own guardrails in place of its tier's (the tier is the template)
-            tier = tier.withGuardrails(GuardrailsReader.read(new ConfigReader(), readJson(guardrailsJson), "guardrails"));
+            tier = tier.withGuardrails(GuardrailsReader.read(new ConfigReader(), readJson(own.guardrails()), "guardrails"));
+        }
+        if (own.fields() != null) {
+            tier = tier.withFields(FieldsReader.read(new ConfigReader(), readJson(own.fields()), "fields"));
         }
         Tenant t = new Tenant(tc.id(), tier, tc.anyRegion(), tc.regions(), new LinkedHashSet<>(tc.models()), tc.status(),
                 tier.limits().with(overrides));

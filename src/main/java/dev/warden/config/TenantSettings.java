@@ -29,11 +29,12 @@ import java.util.TreeSet;
  *       and forecasts now; reservations by the Admit stage);</li>
  *   <li>{@code overrides}: per-tenant limits that replace the tier's (the Admit stage);</li>
  *   <li>{@code logging}: the tenant's opt-in to payloads in the access log;</li>
- *   <li>{@code guardrails}: the tenant's own guardrails on prompts, in place of its tier's.</li>
+ *   <li>{@code guardrails}: the tenant's own guardrails on prompts, in place of its tier's;</li>
+ *   <li>{@code fields}: the tenant's own field permissions, in place of its tier's.</li>
  * </ul>
  */
 public final class TenantSettings {
-    public static final Set<String> KINDS = Set.of("auth", "budgets", "overrides", "logging", "guardrails");
+    public static final Set<String> KINDS = Set.of("auth", "budgets", "overrides", "logging", "guardrails", "fields");
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private TenantSettings() {
@@ -47,6 +48,7 @@ public final class TenantSettings {
             case "overrides" -> overrides(body, check);
             case "logging" -> logging(body, check);
             case "guardrails" -> GuardrailsReader.write(GuardrailsReader.read(check, body, "guardrails"));
+            case "fields" -> FieldsReader.write(FieldsReader.read(check, body, "fields"));
             default -> throw new IllegalArgumentException(kind);
         };
     }

@@ -50,8 +50,10 @@ public final class RequestContext {
     public static final Key<Buffer> RESPONSE_BODY = Key.of("responseBody");
     /** Set by the cache on a miss of a cacheable stream: keep up to this many bytes of the relayed events as RESPONSE_BODY. */
     public static final Key<Integer> KEEP_STREAM_BYTES = Key.of("keepStreamBytes");
-    /** Guard -> Respond: the tenant's guardrails on a streamed answer (absent: none). */
+    /** Guard -> Respond: the tenant's guardrails on the answer, streamed or whole (absent: none). */
     public static final Key<OutputCheck> OUTPUT_CHECK = Key.of("outputCheck");
+    /** Guard -> Cache, Respond: the fields of the answer the caller's role does not see (absent: none). */
+    public static final Key<dev.warden.config.FieldMask> ANSWER_FIELDS = Key.of("answerFields");
     /** True when the answer came from the response cache (no upstream call). */
     public static final Key<Boolean> CACHE_HIT = Key.of("cacheHit");
     /** Nanotime when the upstream's response head arrived. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.warden.config.FieldMask;
 import dev.warden.config.GuardrailPolicy;
 import dev.warden.config.PiiKind;
 import dev.warden.config.Snapshot;
@@ -39,7 +40,8 @@ import java.util.function.UnaryOperator;
  * redaction replaces each hit with its kind's placeholder ({@code [EMAIL]}) in the body that is
  * forwarded; a logged hit changes nothing. Every hit is an audit event ({@code guardrail.hit}: rule,
  * action, count, shadow) and a metric by tenant and rule; a rule in shadow mode only does that.
- * Last, a moderation model may be asked about the prompt ({@link GuardrailPolicy.Moderation}).
+ * Last, a moderation model may be asked about the prompt ({@link GuardrailPolicy.Moderation}). For
+ * every model call it also names the answer's fields the caller's role may not see ({@link FieldMask}).
  */
 public final class GuardStage implements Stage {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -76,12 +78,19 @@ public final class GuardStage implements Stage {
     @Override
     public Future<Outcome> onRequest(Exchange exchange) {
         Tenant tenant = exchange.get(RequestContext.TENANT);
-        if (tenant == null || tenant.tier() == null || !PROMPTED.contains(exchange.request().operation())) {
+        if (tenant == null || tenant.tier() == null || !exchange.request().operation().usesModel()) {
+            return Outcome.continueNow();
+        }
+        Principal p = exchange.get(RequestContext.PRINCIPAL);
+        FieldMask hidden = tenant.tier().fields().answers(p == null ? null : p.role());
+        if (!hidden.isEmpty()) {
+            exchange.put(RequestContext.ANSWER_FIELDS, hidden); // the relay removes them; the cache keys by them
+        }
+        if (!PROMPTED.contains(exchange.request().operation())) {
             return Outcome.continueNow();
         }
         GuardrailPolicy policy = tenant.tier().guardrails();
         if (policy.output().any()) {
-            Principal p = exchange.get(RequestContext.PRINCIPAL);
             exchange.put(RequestContext.OUTPUT_CHECK, OutputGuard.of(policy.output(), policy.allow(), audit, metrics, tenant.id(),
                     p == null ? null : p.subject(), exchange.requestId(), exchange.request().remoteAddress()));
         }

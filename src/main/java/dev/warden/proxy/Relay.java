@@ -77,6 +77,14 @@ abstract class Relay {
 
     protected abstract void onChunk(Buffer chunk);
 
+    /** A held answer (nothing of it sent yet) goes out whole, with its own length; returns it, to be written with the end. */
+    protected final Buffer whole(Buffer body) {
+        client.setChunked(false);
+        client.headers().remove("Transfer-Encoding");
+        client.headers().set("Content-Length", Integer.toString(body.length()));
+        return body;
+    }
+
     /**
      * Turns a held answer (nothing of it sent yet) into a refusal in the client's shape: the status,
      * type and length are the error's; returns its body, to be written with the end.

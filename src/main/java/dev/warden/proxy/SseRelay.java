@@ -1,6 +1,7 @@
 package dev.warden.proxy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.config.FieldMask;
 import dev.warden.exchange.OutputCheck;
 import dev.warden.exchange.RequestContext;
 import dev.warden.pipeline.Exchange;
@@ -34,6 +35,8 @@ final class SseRelay extends Relay {
     /** The tenant's guardrails on the answer (null: none); the rule that ended the stream. */
     private final OutputCheck check;
     private String blockedBy;
+    /** The fields the caller does not see (null: none), removed from each event. */
+    private final FieldMask hidden;
 
     SseRelay(Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs, long maxStreamMs,
              int maxEventBytes, boolean passUsageChunk) {
@@ -44,6 +47,7 @@ final class SseRelay extends Relay {
         this.keepBytes = keep == null ? 0 : keep;
         this.kept = keep == null ? null : Buffer.buffer();
         this.check = exchange.get(RequestContext.OUTPUT_CHECK);
+        this.hidden = exchange.get(RequestContext.ANSWER_FIELDS);
     }
 
     @Override
@@ -102,6 +106,9 @@ final class SseRelay extends Relay {
             out.appendString("event: ").appendString(event.event()).appendString("\n");
         }
         out.appendBytes(DATA);
+        if (hidden != null) {
+            data = AnswerFields.stripChunk(data, hidden);
+        }
         if (data.indexOf('\n') < 0) {
             out.appendString(data); // one line of valid JSON: no CR or LF can be in it
         } else {

@@ -2,6 +2,7 @@ package dev.warden.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.config.FieldMask;
 import dev.warden.exchange.OutputCheck;
 import dev.warden.exchange.RequestContext;
 import dev.warden.pipeline.Exchange;
@@ -63,6 +64,10 @@ final class TranslatingJsonRelay extends Relay {
         String rule = check == null || answer.text() == null ? null : check.feed(answer.text());
         if (rule != null) { // produced, so billed; never passed on, never cached
             return refuse(OutputRefusal.blocked(rule), anthropicClient);
+        }
+        FieldMask hidden = exchange.get(RequestContext.ANSWER_FIELDS);
+        if (hidden != null) {
+            hidden.strip(answer.body());
         }
         Buffer out = Buffer.buffer(answer.body().toString());
         exchange.put(RequestContext.RESPONSE_BODY, out); // for payload logging (opt-in) and the response cache

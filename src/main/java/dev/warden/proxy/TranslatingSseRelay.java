@@ -1,5 +1,6 @@
 package dev.warden.proxy;
 
+import dev.warden.config.FieldMask;
 import dev.warden.exchange.OutputCheck;
 import dev.warden.exchange.RequestContext;
 import dev.warden.pipeline.Exchange;
@@ -27,6 +28,8 @@ final class TranslatingSseRelay extends Relay {
     /** The tenant's guardrails on the answer (null: none). */
     private final OutputCheck check;
     private String blockedBy;
+    /** The fields the caller does not see (null: none), removed from each event. */
+    private final FieldMask hidden;
 
     TranslatingSseRelay(Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs, long maxStreamMs,
                         int maxEventBytes, StreamTranslator translator, boolean anthropicClient) {
@@ -35,6 +38,7 @@ final class TranslatingSseRelay extends Relay {
         this.anthropicClient = anthropicClient;
         this.parser = new SseEventParser(maxEventBytes, this::onEvent);
         this.check = exchange.get(RequestContext.OUTPUT_CHECK);
+        this.hidden = exchange.get(RequestContext.ANSWER_FIELDS);
     }
 
     @Override
@@ -73,6 +77,9 @@ final class TranslatingSseRelay extends Relay {
     }
 
     private void write(String name, String data) {
+        if (hidden != null) {
+            data = AnswerFields.stripChunk(data, hidden);
+        }
         if (name != null) {
             out.appendString("event: ").appendString(name).appendString("\n");
         }

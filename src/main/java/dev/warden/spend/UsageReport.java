@@ -27,7 +27,9 @@ public final class UsageReport {
     public enum GroupBy {
         DAY(u -> Instant.ofEpochMilli(u.atMs()).atZone(ZoneOffset.UTC).toLocalDate().toString()),
         MODEL(UsageRecord::model),
-        KEY(u -> u.keyId() == null ? "-" : u.keyId());
+        KEY(u -> u.keyId() == null ? "-" : u.keyId()),
+        /** The caller within the tenant: an IdP token's subject, or the key for key callers. */
+        USER(u -> u.subject() == null ? "-" : u.subject());
 
         private final Function<UsageRecord, String> key;
 

@@ -50,6 +50,11 @@ public final class StoreState implements RuntimeState {
     }
 
     @Override
+    public Map<String, String> fieldSettings() {
+        return settingsOfKind("fields");
+    }
+
+    @Override
     public Map<String, Map<String, Set<Role>>> roleBindings() {
         Map<String, Map<String, Set<Role>>> out = new HashMap<>();
         for (RoleBinding b : bindings) {

@@ -184,6 +184,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void fieldPermissionsNameRolesReadersAndPathsAndTheirMistakesAreNamed() throws Exception {
+        FieldPolicy f = parse(BASE.replace("basic: { description: \"b\" }", "basic: { description: \"b\", fields: { answers: "
+                + "{ developer: [ \"choices[].logprobs\", usage ] }, records: { platform-admin: [ audit.source, usage.user ] } } }"))
+                .tiers().get("basic").fields();
+        assertThat(f.answers(Role.DEVELOPER).paths()).containsExactly("choices[].logprobs", "usage");
+        assertThat(f.answers(Role.SERVICE).isEmpty()).isTrue();
+        assertThat(f.records("platform-admin", "audit").paths()).containsExactly("source");
+        assertThat(f.records("platform-admin", "usage").hides("user")).isTrue();
+        assertThat(f.records("tenant-admin", "audit").isEmpty()).isTrue();
+        assertThat(errors(BASE.replace("basic: { description: \"b\" }", "basic: { description: \"b\", fields: { answers: "
+                + "{ viewer: [ usage ], developer: [ \"choices[.x\" ] }, records: { root: [ audit.source ], platform-admin: [ audit.secret ] } } }")))
+                .anyMatch(e -> e.startsWith("tiers.basic.fields.answers.viewer: not a role that calls models"))
+                .anyMatch(e -> e.startsWith("tiers.basic.fields.answers.developer[0]: 'choices[.x'"))
+                .anyMatch(e -> e.startsWith("tiers.basic.fields.records.root: unknown reader"))
+                .anyMatch(e -> e.startsWith("tiers.basic.fields.records.platform-admin[0]: 'audit.secret'"));
+    }
+
+    @Test
     void aModerationHookNamesAConfiguredModelAndIsClosedByDefault() throws Exception {
         GuardrailPolicy.Moderation m = parse(BASE.replace("basic: { description: \"b\" }",
                 "basic: { description: \"b\", guardrails: { moderation: { model: m1, categories: [violence] } } }"))
