@@ -56,7 +56,7 @@ import picocli.CommandLine;
 @Command(name = "warden", mixinStandardHelpOptions = true, version = "warden 0.1.0",
         description = "Multi-tenant API gateway for AI workloads.",
         subcommands = {Warden.Serve.class, Warden.DemoCommand.class, Warden.Sim.class, Warden.ConfigCommand.class,
-                Warden.Keys.class, Warden.Audit.class, AdminCli.Tenants.class,
+                Warden.Keys.class, Warden.Audit.class, Warden.Secrets.class, AdminCli.Tenants.class,
                 AdminCli.Usage.class, AdminCli.Operators.class})
 public final class Warden implements Callable<Integer> {
 
@@ -392,6 +392,60 @@ public final class Warden implements Callable<Integer> {
                 }
             }
             return 0;
+        }
+    }
+
+    @Command(name = "secrets", description = "The key-encryption key: a new key, and rotation to it.",
+            subcommands = {SecretsNewKey.class, SecretsRotate.class})
+    static final class Secrets implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            new CommandLine(this).usage(System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "new-key", description = "Print a new random key-encryption key as a ring line (<id>:<base64>).")
+    static final class SecretsNewKey implements Callable<Integer> {
+        @Parameters(index = "0", description = "the key's id: 1..32 of [a-z0-9-], e.g. 2026-12")
+        String id;
+
+        @Override
+        public Integer call() {
+            if (!id.matches("[a-z0-9][a-z0-9-]{0,31}")) {
+                System.err.println("key id '" + id + "': expected 1..32 of [a-z0-9-]");
+                return 2;
+            }
+            System.out.println(dev.warden.crypto.KeyRing.newKeyLine(id));
+            return 0;
+        }
+    }
+
+    @Command(name = "rotate", description = "Re-wrap every sealed secret and payload under the ring's first key "
+            + "(WARDEN_KEK_FILE or WARDEN_KEK: the new key first, the old one after it).")
+    static final class SecretsRotate implements Callable<Integer> {
+        @Parameters(index = "0", arity = "0..1", description = "store URL (default: jdbc:sqlite:<data-dir>/warden.db)")
+        String url;
+
+        @Option(names = "--data-dir", defaultValue = "data", description = "holds the sealed secret files (default: ${DEFAULT-VALUE})")
+        Path dataDir;
+
+        @Override
+        public Integer call() throws Exception {
+            var ring = dev.warden.crypto.KeyRing.load(System::getenv, dataDir);
+            try (ControlStore store = ControlStores.open(url != null ? url : ControlStores.defaultUrl(dataDir))) {
+                var report = dev.warden.app.KeyRotation.rotate(ring, dataDir, store);
+                System.out.println("re-wrapped under key '" + ring.currentId() + "': " + report.files() + " secret files, "
+                        + report.payloads() + " payloads; the other keys (" + String.join(", ", ring.ids().subList(1, ring.ids().size()))
+                        + ") may now leave the ring");
+                return 0;
+            } catch (java.io.UncheckedIOException e) {
+                System.err.println("rotation stopped: " + e.getCause().getMessage());
+                return 1;
+            } catch (IOException e) {
+                System.err.println("rotation stopped: " + e.getMessage());
+                return 1;
+            }
         }
     }
 }

@@ -30,7 +30,6 @@ public final class AdminApi implements Handler<HttpServerRequest> {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final String V1 = "/admin/v1/";
     /** A tenant's payload-bearing resources: cached responses, prompt logs, job data. */
-    private static final Set<String> PAYLOAD_RESOURCES = Set.of("cache", "prompt-logs", "payloads", "job-data");
     private static final Set<String> STORE_ROUTES = Set.of("tenants", "audit", "alerts", "pools", "operators", "role-bindings");
 
     private final SnapshotHolder snapshots;
@@ -198,13 +197,15 @@ public final class AdminApi implements Handler<HttpServerRequest> {
 
     /** {@code /admin/v1/tenants/...}: {@code rest} = segments after "tenants". */
     private void tenant(HttpServerRequest req, String[] rest, AdminPrincipal principal) {
-        if (rest.length >= 2 && PAYLOAD_RESOURCES.contains(rest[1]) && principal.sees(rest[0])) {
-            if (principal.platform()) {
-                // Platform admins see metadata and usage, never what a tenant's users sent or got (ATTACKS A08).
+        if (rest.length >= 2 && rest[1].equals("payloads") && (principal.platform() || principal.sees(rest[0]))) {
+            if (principal.platform()) { // auditors were refused above: they read the audit log only
+                // Platform principals see metadata and usage, never what a tenant's users sent or got (ATTACKS A08).
                 auth.refuse(req, principal, GatewayError.of(ErrorCode.ADMIN_PAYLOAD_DENIED,
                         "Payloads are visible to the tenant's own admins only."));
+            } else if (rest.length <= 3) {
+                resources.payloads.handle(req, rest, principal);
             } else {
-                problem(req.response(), GatewayError.of(ErrorCode.NOT_FOUND, "Nothing is stored here yet."));
+                problem(req.response(), GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
             }
             return;
         }

@@ -1,5 +1,6 @@
 package dev.warden.admin;
 
+import dev.warden.crypto.Envelope;
 import dev.warden.config.Budget;
 import dev.warden.config.SnapshotHolder;
 import dev.warden.crypto.KeyHasher;
@@ -23,10 +24,11 @@ public final class AdminResources {
     final OperatorAdmin operators;
     final AuditAdmin audit;
     final SpendAdmin spend;
+    final PayloadAdmin payloads;
 
     public AdminResources(Vertx vertx, ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher,
                           AuditWriter auditWriter, AuditChain chain, AlertMonitor monitor,
-                          ToLongBiFunction<String, Budget.Period> reservedMicros) {
+                          ToLongBiFunction<String, Budget.Period> reservedMicros, Envelope ring) {
         AdminCalls calls = new AdminCalls(vertx, auditWriter);
         // Blocking (may read the store): only ever called on worker threads.
         Predicate<String> exists = id -> snapshots.current().config().tenants().containsKey(id) || store.tenants().find(id).isPresent();
@@ -37,5 +39,6 @@ public final class AdminResources {
         this.bindings = new RoleBindingsAdmin(store, sync, calls, exists, snapshots);
         this.operators = new OperatorAdmin(store, sync, hasher, calls);
         this.audit = new AuditAdmin(store, chain, calls, fields);
+        this.payloads = new PayloadAdmin(store.payloads(), ring, calls, exists);
     }
 }

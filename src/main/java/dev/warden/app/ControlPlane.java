@@ -15,6 +15,10 @@ import dev.warden.record.AuditChain;
 import dev.warden.record.AuditEvent;
 import dev.warden.record.AuditWriter;
 import dev.warden.record.LedgerWriter;
+import dev.warden.record.PayloadWriter;
+import dev.warden.crypto.Envelope;
+import dev.warden.crypto.KeyRing;
+import dev.warden.crypto.SecretFiles;
 import dev.warden.spend.AlertMonitor;
 import dev.warden.spend.BudgetMetrics;
 import dev.warden.spend.GpuHoursWatch;
@@ -42,12 +46,16 @@ import java.util.function.UnaryOperator;
  * (null) when Warden runs without a store.
  */
 public final class ControlPlane implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ControlPlane.class);
     /** Audit queue: events wait here for the writer; past (queue - reserve) new requests are refused. */
     public static final int AUDIT_QUEUE = 50_000;
     public static final int AUDIT_RESERVE = 5_000;
     /** Usage ledger queue, same rule. */
     public static final int USAGE_QUEUE = 100_000;
     public static final int USAGE_RESERVE = 10_000;
+    /** Payload log queue, same rule (small: each entry holds up to two payloads of 64 KiB). */
+    public static final int PAYLOAD_QUEUE = 1_000;
+    public static final int PAYLOAD_RESERVE = 100;
 
     private final Vertx vertx;
     private final AdminResources admin;
@@ -60,6 +68,7 @@ public final class ControlPlane implements AutoCloseable {
     private final KeyUsage keyUsage = new KeyUsage();
     private final ControlStore store;
     private JobRegistry jobs;
+    private PayloadWriter payloads;
     private PoolWatch pools;
     private BudgetBook budgets;
     private long alertTimer = -1;
@@ -77,16 +86,31 @@ public final class ControlPlane implements AutoCloseable {
         this.state = state;
     }
 
-    /** Starts the writers over {@code store} (the audit secret is {@code dataDir/audit.secret}). */
+    /**
+     * Starts the writers over {@code store}: the key ring is the process's ({@link KeyRing}), the audit
+     * secret {@code dataDir/audit.secret}, sealed with it.
+     */
     public static ControlPlane start(Vertx vertx, ControlStore store, StoreSync sync, SnapshotHolder snapshots,
                                      KeyHasher hasher, Path dataDir) throws IOException {
-        return start(vertx, store, sync, snapshots, hasher, new AuditChain(KeyHasher.secretFile(dataDir.resolve("audit.secret"))),
-                AUDIT_QUEUE, AUDIT_RESERVE);
+        Envelope ring = KeyRing.load(System::getenv, dataDir);
+        return start(vertx, store, sync, snapshots, hasher, new AuditChain(SecretFiles.read(dataDir.resolve("audit.secret"), ring)),
+                AUDIT_QUEUE, AUDIT_RESERVE, ring);
     }
 
-    /** With an explicit audit chain and audit queue size (tests of back-pressure). */
+    /** With an explicit audit chain and audit queue size (tests of back-pressure), and a fresh key ring of its own. */
     public static ControlPlane start(Vertx vertx, ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher,
                                      AuditChain chain, int auditQueue, int auditReserve) {
+        try {
+            return start(vertx, store, sync, snapshots, hasher, chain, auditQueue, auditReserve,
+                    KeyRing.parse(KeyRing.newKeyLine("run-1"), "a fresh ring"));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** With an explicit audit chain, audit queue size and key ring. */
+    public static ControlPlane start(Vertx vertx, ControlStore store, StoreSync sync, SnapshotHolder snapshots, KeyHasher hasher,
+                                     AuditChain chain, int auditQueue, int auditReserve, Envelope ring) {
         AlertSettings settings = snapshots.current().config().alerts();
         AuditWriter audit = new AuditWriter(store.audit(), chain, auditQueue, auditReserve).start();
         LedgerWriter ledger = new LedgerWriter(store.ledger(), USAGE_QUEUE, USAGE_RESERVE).start();
@@ -99,8 +123,11 @@ public final class ControlPlane implements AutoCloseable {
                         settings.anomalyMinSecurityEvents()), webhooks, System::currentTimeMillis,
                 (tenant, period) -> budgets.reservedMicros(tenant, period, System.currentTimeMillis()));
         AdminResources admin = new AdminResources(vertx, store, sync, snapshots, hasher, audit, chain, monitor,
-                (tenant, period) -> budgets.reservedMicros(tenant, period, System.currentTimeMillis()));
+                (tenant, period) -> budgets.reservedMicros(tenant, period, System.currentTimeMillis()), ring);
         ControlPlane cp = new ControlPlane(vertx, store, admin, audit, ledger, monitor, webhooks, state);
+        cp.payloads = new PayloadWriter(store.payloads(), ring, PAYLOAD_QUEUE, PAYLOAD_RESERVE).start();
+        vertx.setPeriodic(60_000, id -> vertx.executeBlocking(() -> store.payloads().deleteExpired(System.currentTimeMillis()), false)
+                .onFailure(e -> LOG.warn("payload retention sweep failed: {}", e.getMessage())));
         cp.jobs = new JobRegistry(vertx, store.jobs(), hasher, ledger);
         cp.budgets = budgets;
         monitor.watchGpuHours(new GpuHoursWatch(store.ledger(), () -> gpuQuotas(snapshots.current()), store.jobs()::outstandingGpuMs));
@@ -223,6 +250,7 @@ public final class ControlPlane implements AutoCloseable {
     public void bindMetrics(MeterRegistry registry, UnaryOperator<String> tenantLabel) {
         audit.bindMetrics(registry);
         ledger.bindMetrics(registry);
+        payloads.bindMetrics(registry);
         webhooks.bindMetrics(registry);
         budgetMetrics = new BudgetMetrics(registry, tenantLabel);
     }
@@ -253,11 +281,34 @@ public final class ControlPlane implements AutoCloseable {
         return alerts;
     }
 
-    /** Whether a tenant opted in to payloads in its access-log lines (its {@code logging} settings). */
-    public boolean logsPayloads(String tenant) {
+    /** How many days a tenant's payloads are kept, or 0 when it did not opt in to payload logging (its {@code logging} settings). */
+    public long payloadRetentionDays(String tenant) {
         String logging = state.setting(tenant, "logging");
-        return logging != null && logging.contains("\"payloads\":true"); // the stored form is normalised JSON
+        if (logging == null) {
+            return 0;
+        }
+        Retention r = retention.get(tenant);
+        if (r == null || !r.json().equals(logging)) { // read once per change of the settings, not per request
+            r = new Retention(logging, Retention.days(logging));
+            retention.put(tenant, r);
+        }
+        return r.days();
     }
+
+    /** A tenant's {@code logging} settings as last read, and the retention they give. */
+    private record Retention(String json, long days) {
+        static long days(String json) {
+            try {
+                var n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+                return n.path("payloads").asBoolean(false)
+                        ? n.path("retentionDays").asLong(dev.warden.config.TenantSettings.DEFAULT_RETENTION_DAYS) : 0;
+            } catch (java.io.IOException e) {
+                return 0; // stored normalised by the admin API: not reached
+            }
+        }
+    }
+
+    private final java.util.concurrent.ConcurrentHashMap<String, Retention> retention = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Operator keys and role bindings, kept current by the store sync. */
     public StoreState state() {
@@ -281,5 +332,11 @@ public final class ControlPlane implements AutoCloseable {
         webhooks.close();
         audit.close();
         ledger.close();
+        payloads.close();
+    }
+
+    /** The payload log's writer (tenants that opted in). */
+    public PayloadWriter payloads() {
+        return payloads;
     }
 }

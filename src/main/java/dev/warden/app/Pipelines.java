@@ -35,6 +35,7 @@ import dev.warden.proxy.ServiceTokenStage;
 import dev.warden.record.AuditStage;
 import dev.warden.record.AuditWriter;
 import dev.warden.record.LedgerWriter;
+import dev.warden.record.PayloadStage;
 import dev.warden.record.UsageStage;
 import dev.warden.routing.RouteStage;
 import dev.warden.routing.UpstreamRegistry;
@@ -62,9 +63,8 @@ public final class Pipelines {
         LedgerWriter ledger = control == null ? null : control.ledger();
         Deadlines deadlines = new Deadlines(vertx);            // this loop's timeouts, one tick
         StageSwitch authorize = config.stage("authorize");
-        Predicate<String> payloads = control == null ? tenant -> false : control::logsPayloads;
         List<StageSlot> stages = List.of(
-                new StageSlot(new AccessLogStage(log, accessLog, payloads), config.telemetry().accessLog(), true), // one JSON line, last
+                new StageSlot(new AccessLogStage(log, accessLog), config.telemetry().accessLog(), true), // one JSON line, last
                 StageSlot.always(new MetricsStage(metrics)),          // counts every exchange on completion
                 StageSlot.always(new RequestIdStage()),               // a fresh id for logs and headers
                 StageSlot.always(new TraceStage(tracing)),            // W3C trace ids, a span when exported
@@ -76,6 +76,9 @@ public final class Pipelines {
                                                                       // prove it: key, or the tenant IdP's token
                 StageSlot.always(new ReadBodyStage()),                // only now read and check the body
                 new StageSlot(new AuthorizeStage(), authorize.enabled(), authorize.enforced()), // role, model
+                new StageSlot(new PayloadStage(control == null ? null : control.payloads(),
+                        control == null ? tenant -> 0 : control::payloadRetentionDays), control != null, true),
+                                                                      // the tenant's opt-in payload log, sealed (never stdout)
                 StageSlot.always(new ModelListStage()),               // GET /v1/models answered here
                 StageSlot.always(new GuardStage(audit, metrics, new PoolModeration(vertx, upstreams, routes, secrets))),
                                                                       // the tier's guardrails on the prompt: block, redact, log, moderate

@@ -28,7 +28,7 @@ import java.util.TreeSet;
  *   <li>{@code budgets}: spending budgets per period with soft (alert) and hard thresholds (alerts
  *       and forecasts now; reservations by the Admit stage);</li>
  *   <li>{@code overrides}: per-tenant limits that replace the tier's (the Admit stage);</li>
- *   <li>{@code logging}: the tenant's opt-in to payloads in the access log;</li>
+ *   <li>{@code logging}: the tenant's opt-in to payload logging (sealed, in the control store) and its retention;</li>
  *   <li>{@code guardrails}: the tenant's own guardrails on prompts, in place of its tier's;</li>
  *   <li>{@code fields}: the tenant's own field permissions, in place of its tier's.</li>
  * </ul>
@@ -36,6 +36,8 @@ import java.util.TreeSet;
 public final class TenantSettings {
     public static final Set<String> KINDS = Set.of("auth", "budgets", "overrides", "logging", "guardrails", "fields");
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** How long logged payloads are kept when the tenant's {@code logging} settings do not say. */
+    public static final long DEFAULT_RETENTION_DAYS = 30;
 
     private TenantSettings() {
     }
@@ -369,8 +371,9 @@ public final class TenantSettings {
 
     private static ObjectNode logging(JsonNode body, ConfigReader c) {
         ObjectNode out = MAPPER.createObjectNode();
-        if (c.object(body, "", Set.of("payloads"), true)) {
+        if (c.object(body, "", Set.of("payloads", "retentionDays"), true)) {
             out.put("payloads", c.bool(body, "logging", "payloads", false));
+            out.put("retentionDays", c.longValue(body, "logging", "retentionDays", DEFAULT_RETENTION_DAYS, 1, 3650, false));
         }
         return out;
     }

@@ -17,7 +17,8 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Keyed hashes (HMAC-SHA256) of API keys and tokens. A stolen table of hashes is useless without
- * the hashing secret, which lives in its own file ({@code data/keyhash.secret}, mode 0600).
+ * the hashing secret, which lives in its own file ({@code data/keyhash.secret}, mode 0600, sealed
+ * with the key-encryption key).
  * Comparisons are constant-time. Lives in {@code config} because compiling a snapshot hashes the
  * keys a file declares in plain.
  */
@@ -36,35 +37,17 @@ public final class KeyHasher {
         this.macs = ThreadLocal.withInitial(this::newMac);
     }
 
-    /** Reads the hashing secret, creating it (random, owner-only) on first use. */
+    /**
+     * Reads the hashing secret, creating it (random, sealed with the key ring of the file's directory,
+     * owner-only) on first use.
+     */
     public static KeyHasher fromFile(Path file) throws IOException {
         return new KeyHasher(secretFile(file));
     }
 
-    /** Reads a 32-byte secret from a file (base64), creating it at random, owner-only, if absent. */
+    /** Reads a 32-byte secret file of the data directory ({@link SecretFiles}), creating it if absent. */
     public static byte[] secretFile(Path file) throws IOException {
-        if (!Files.exists(file)) {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            byte[] fresh = new byte[32];
-            new SecureRandom().nextBytes(fresh);
-            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".secret", ".tmp");
-            try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException ignored) {
-                // not a POSIX file system: the directory's permissions protect it
-            }
-            Files.writeString(tmp, Base64.getEncoder().encodeToString(fresh) + "\n");
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException raced) {
-                Files.deleteIfExists(tmp);
-            }
-        }
-        try {
-            return Base64.getDecoder().decode(Files.readString(file).trim());
-        } catch (IllegalArgumentException e) {
-            throw new IOException(file + ": not a base64 secret");
-        }
+        return SecretFiles.read(file, KeyRing.load(System::getenv, file.toAbsolutePath().getParent()));
     }
 
     private Mac newMac() {

@@ -1,7 +1,6 @@
 package dev.warden.observe;
 
 import dev.warden.exchange.Principal;
-import dev.warden.exchange.RequestBody;
 import dev.warden.exchange.RequestContext;
 import dev.warden.exchange.SelectedRoute;
 import dev.warden.pipeline.Completion;
@@ -9,36 +8,24 @@ import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Locale;
-import java.util.function.Predicate;
 
 /**
  * One JSON line per request on stdout ({@link AccessLog}: batched per event loop): time,
  * request and trace ids, tenant, key, operation, model, region, status, error code, tokens, cost,
- * latency, client address. Metadata only: no header value, no prompt, no completion, unless the
- * verified tenant opted in to payload logging ({@code settings/logging: {"payloads": true}}); then
- * the request body and a non-streamed response body are added, each capped at {@value #MAX_PAYLOAD}
- * bytes. First in the pipeline, so its {@code onComplete} runs last, when everything is settled.
+ * latency, client address. Metadata only: no header value, no prompt, no completion, ever (a
+ * tenant's opt-in payload log is sealed in the control store: {@code record.PayloadStage}). First in
+ * the pipeline, so its {@code onComplete} runs last, when everything is settled.
  */
 public final class AccessLogStage implements Stage {
-    /** A non-streamed upstream answer, kept by the relay for payload logging. */
-    static final int MAX_PAYLOAD = 16 * 1024;
-
-    private final Predicate<String> payloadLogging;
     private final AccessLog log;
     private final AccessLog.Batch batch;
 
-    /**
-     * @param batch          this event loop's batch of the process's access log
-     * @param payloadLogging whether a tenant opted in to payloads in its access lines
-     */
-    public AccessLogStage(AccessLog log, AccessLog.Batch batch, Predicate<String> payloadLogging) {
+    /** @param batch this event loop's batch of the process's access log */
+    public AccessLogStage(AccessLog log, AccessLog.Batch batch) {
         this.log = log;
         this.batch = batch;
-        this.payloadLogging = payloadLogging;
     }
 
     @Override
@@ -90,18 +77,6 @@ public final class AccessLogStage implements Stage {
         sb.append(",\"latencyMs\":").append((System.nanoTime() - exchange.startNanos()) / 1_000_000);
         sb.append(",\"aborted\":").append(completion.aborted());
         SecurityLogFields.escape(sb.append(','), "client", exchange.request().remoteAddress());
-        if (tenant != null && payloadLogging.test(tenant)) {
-            RequestBody body = exchange.get(RequestContext.BODY);
-            SecurityLogFields.escape(sb.append(','), "requestBody", body == null ? null : capped(body.raw()));
-            Buffer response = exchange.get(RequestContext.RESPONSE_BODY);
-            SecurityLogFields.escape(sb.append(','), "responseBody", response == null ? null : capped(response));
-        }
         return sb.append('}').toString();
-    }
-
-    private static String capped(Buffer b) {
-        int n = Math.min(b.length(), MAX_PAYLOAD);
-        String s = new String(b.getBytes(0, n), StandardCharsets.UTF_8);
-        return n < b.length() ? s + "...(truncated)" : s;
     }
 }

@@ -57,6 +57,7 @@ public enum ErrorCode {
     LIMITER_UNAVAILABLE(503, "Limiter store unavailable"),
     AUDIT_UNAVAILABLE(503, "Audit log unavailable"),
     USAGE_UNAVAILABLE(503, "Usage ledger unavailable"),
+    PAYLOAD_LOG_UNAVAILABLE(503, "Payload log unavailable"),
     UPSTREAM_PROTOCOL_ERROR(502, "Upstream protocol error"),
     UPSTREAM_AUTH_FAILED(502, "The upstream refused the gateway's credential"),
     ISOLATION_VIOLATION(502, "Isolation violation"),

@@ -2,6 +2,7 @@ package dev.warden.store;
 
 import dev.warden.record.AuditLog;
 import dev.warden.record.Ledger;
+import dev.warden.record.PayloadLog;
 
 /**
  * The durable, shared state every replica reads, one small interface per kind of record: tenants
@@ -26,6 +27,9 @@ public interface ControlStore extends AutoCloseable {
     AuditLog audit();
 
     Ledger ledger();
+
+    /** Logged payloads of tenants that opted in, sealed. */
+    PayloadLog payloads();
 
     /** A number that grows with every write of tenants, keys, operators, settings or bindings (not of audit, usage or jobs). */
     long version();

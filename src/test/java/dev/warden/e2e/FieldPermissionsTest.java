@@ -90,8 +90,13 @@ class FieldPermissionsTest {
         assertThat(refused.statusCode()).isIn(400, 403, 404);
         assertThat(chat(gw.key("acme"), "").statusCode()).isEqualTo(200);
 
-        JsonNode platform = JSON.readTree(Http.call("GET", gw.adminUrl("/admin/v1/audit?tenant=acme"), null,
-                "Authorization", bearer(gw.adminToken)).body()).path("records");
+        JsonNode platform;
+        long deadline = System.currentTimeMillis() + 5_000;
+        do { // the audit writer stores events in batches
+            Thread.sleep(50);
+            platform = JSON.readTree(Http.call("GET", gw.adminUrl("/admin/v1/audit?tenant=acme&decision=deny"), null,
+                    "Authorization", bearer(gw.adminToken)).body()).path("records");
+        } while (platform.isEmpty() && System.currentTimeMillis() < deadline);
         assertThat(platform).isNotEmpty();
         assertThat(platform).allSatisfy(r -> {
             assertThat(r.has("source")).isFalse();

@@ -210,7 +210,7 @@ class JobAdmissionTest {
         assertThat(second.headers().firstValue("Retry-After")).hasValueSatisfying(v ->
                 assertThat(Long.parseLong(v)).isBetween(1L, 86_400L));
         String requestId = second.headers().firstValue("X-Request-ID").orElseThrow();
-        assertThat(gw.auditRecords()).filteredOn(r -> requestId.equals(r.event().requestId())).singleElement() // the first job renews meanwhile
+        assertThat(gw.awaitAudit(r -> requestId.equals(r.event().requestId()))).singleElement() // the first job renews meanwhile
                 .satisfies(r -> assertThat(r.event().reason()).isEqualTo("quota_exhausted:gpu_hours_exhausted:day"));
 
         // once the first has ended, what it really ran counts, not its worst case: 2 GPUs x ~0.5 s leaves room for 1 x 3.6 s

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
 import dev.warden.testing.TestGateway;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
@@ -26,15 +27,27 @@ class OpenApiInventoryTest {
             // One stored setting, so that GET .../settings/{kind} has something to read.
             assertThat(Http.call("PUT", gw.adminUrl("/admin/v1/tenants/acme/settings/logging"), "{\"payloads\":false}",
                     "Authorization", bearer(gw.adminToken)).statusCode()).isEqualTo(200);
+            // payloads are read by the tenant's own admins only (platform admins get 403 by design)
+            HttpResponse<String> issued = Http.call("POST", gw.adminUrl("/admin/v1/tenants/acme/keys"), "{\"role\":\"tenant-admin\"}",
+                    "Authorization", bearer(gw.adminToken));
+            String tenantAdmin = new ObjectMapper().readTree(issued.body()).path("key").asText();
             for (Iterator<Map.Entry<String, JsonNode>> it = spec.path("paths").fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                String path = e.getKey().replace("{tenant}", "acme").replace("{keyId}", keyId).replace("{kind}", "logging");
+                String path = e.getKey().replace("{tenant}", "acme").replace("{keyId}", keyId).replace("{kind}", "logging")
+                        .replace("{payloadId}", "pl-0123456789abcdef0123456789abcdef");
                 for (Iterator<String> methods = e.getValue().fieldNames(); methods.hasNext(); ) {
                     String method = methods.next().toUpperCase();
                     if (method.equals("PARAMETERS") || method.equals("DELETE") || method.equals("POST") || method.equals("PATCH") || method.equals("PUT")) {
                         continue; // writes are exercised by the admin API tests; here: that reads exist
                     }
-                    int status = Http.call(method, gw.adminUrl(path), null, "Authorization", bearer(gw.adminToken)).statusCode();
+                    if (path.contains("/payloads/")) { // the route exists: an unknown id is the payload's 404, not the route's
+                        HttpResponse<String> r = Http.call(method, gw.adminUrl(path), null, "Authorization", bearer(tenantAdmin));
+                        assertThat(r.statusCode()).as(method + " " + path).isEqualTo(404);
+                        assertThat(r.body()).contains("No such payload");
+                        continue;
+                    }
+                    String as = path.endsWith("/payloads") ? tenantAdmin : gw.adminToken;
+                    int status = Http.call(method, gw.adminUrl(path), null, "Authorization", bearer(as)).statusCode();
                     assertThat(status).as(method + " " + path).isIn(200, 503);
                 }
             }

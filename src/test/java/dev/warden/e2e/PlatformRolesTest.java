@@ -73,7 +73,7 @@ class PlatformRolesTest {
         assertThat(as(ops, "GET", "/admin/v1/tenants/globex/settings", null).statusCode()).isEqualTo(200);
 
         String opsId = JSON.readTree(as(ops, "GET", "/admin/v1/whoami", null).body()).path("name").asText();
-        for (String payload : List.of("cache", "prompt-logs", "job-data")) {
+        for (String payload : List.of("payloads", "payloads/pl-0123456789abcdef0123456789abcdef")) {
             int before = gw.auditRecords().size();
             HttpResponse<String> r = as(ops, "GET", "/admin/v1/tenants/globex/" + payload, null);
             assertThat(r.statusCode()).isEqualTo(403);

@@ -291,6 +291,21 @@ public final class TestGateway implements AutoCloseable {
         assertAudited(id, a.text());
     }
 
+    /**
+     * The audit records matching {@code which}, waiting up to 5 s for the first (a refusal's event is
+     * queued when its exchange completes, which may be just after the client has the answer).
+     */
+    public List<AuditRecord> awaitAudit(java.util.function.Predicate<AuditRecord> which) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (true) {
+            List<AuditRecord> found = auditRecords().stream().filter(which).toList();
+            if (!found.isEmpty() || System.nanoTime() > deadline) {
+                return found;
+            }
+            Thread.sleep(20);
+        }
+    }
+
     /** How many audit records exist once the writer has drained (a mark for {@link #assertOneNewDeny}). */
     public int auditMark() throws InterruptedException {
         return auditRecords().size();

@@ -2,6 +2,7 @@ package dev.warden.store.jdbc;
 
 import dev.warden.record.AuditLog;
 import dev.warden.record.Ledger;
+import dev.warden.record.PayloadLog;
 import dev.warden.store.BindingStore;
 import dev.warden.store.ControlStore;
 import dev.warden.store.JobStore;
@@ -30,6 +31,7 @@ final class JdbcControlStore implements ControlStore {
     private final JobStore jobs;
     private final AuditLog audit;
     private final Ledger ledger;
+    private final PayloadLog payloads;
 
     JdbcControlStore(DataSource dataSource, AutoCloseable onClose, String postgresUrl) {
         this.jdbc = new Jdbc(dataSource, postgresUrl != null);
@@ -43,6 +45,7 @@ final class JdbcControlStore implements ControlStore {
         this.jobs = new JdbcJobs(jdbc);
         this.audit = new JdbcAuditLog(jdbc);
         this.ledger = new JdbcLedger(jdbc);
+        this.payloads = new JdbcPayloads(jdbc);
     }
 
     @Override
@@ -83,6 +86,11 @@ final class JdbcControlStore implements ControlStore {
     @Override
     public Ledger ledger() {
         return ledger;
+    }
+
+    @Override
+    public PayloadLog payloads() {
+        return payloads;
     }
 
     @Override
