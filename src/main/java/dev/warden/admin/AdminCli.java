@@ -29,6 +29,10 @@ public final class AdminCli {
         @Option(names = "--token", description = "admin token (default: $WARDEN_ADMIN_TOKEN)")
         String token;
 
+        @Option(names = "--cacert", description = "PEM file of the CA that signed an https admin listener's certificate "
+                + "(default: the JVM's trusted CAs)")
+        java.nio.file.Path cacert;
+
         int call(String method, String path, String body) throws Exception {
             String t = token != null ? token : System.getenv("WARDEN_ADMIN_TOKEN");
             if (t == null || t.isBlank()) {
@@ -41,7 +45,11 @@ public final class AdminCli {
             if (body != null) {
                 b.header("Content-Type", "application/json");
             }
-            HttpResponse<String> r = HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpClient.Builder client = HttpClient.newBuilder();
+            if (cacert != null) {
+                client.sslContext(trusting(cacert));
+            }
+            HttpResponse<String> r = client.build().send(b.build(), HttpResponse.BodyHandlers.ofString());
             if (!r.body().isEmpty()) {
                 System.out.println(r.body());
             }
@@ -50,6 +58,23 @@ public final class AdminCli {
                 return 1;
             }
             return 0;
+        }
+
+        /** A TLS context that trusts the CA certificates in a PEM file (and nothing else). */
+        static javax.net.ssl.SSLContext trusting(java.nio.file.Path pem) throws Exception {
+            java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+            store.load(null, null);
+            int i = 0;
+            try (var in = java.nio.file.Files.newInputStream(pem)) {
+                for (var cert : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    store.setCertificateEntry("ca-" + i++, cert);
+                }
+            }
+            var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(store);
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
         }
 
         static String json(String s) {

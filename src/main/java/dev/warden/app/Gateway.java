@@ -196,8 +196,13 @@ public final class Gateway {
             return Future.<Void>succeededFuture();
         }).compose(v -> {
             ListenerConfig a = config.adminListener();
-            return vertx.createHttpServer(new HttpServerOptions().setHost(a.host()).setPort(a.port())
-                            .setMaxHeaderSize(16 * 1024).setHttp2ClearTextEnabled(false))
+            HttpServerOptions adminOptions = new HttpServerOptions().setHost(a.host()).setPort(a.port())
+                    .setMaxHeaderSize(16 * 1024).setHttp2ClearTextEnabled(false);
+            if (a.tls() != null) { // HTTPS only on this port: a plain request is not answered
+                adminOptions.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
+                        .setCertPath(a.tls().certFile().toString()).setKeyPath(a.tls().keyFile().toString()));
+            }
+            return vertx.createHttpServer(adminOptions)
                     .requestHandler(new AdminApi(snapshots, prometheus, ready::get, adminAuth, control == null ? null : control.admin(),
                             () -> serviceTokens.publicKeys().toString()))
                     .listen();
@@ -206,8 +211,9 @@ public final class Gateway {
             watcher = new ConfigWatcher(vertx, snapshots);
             watcher.start(config.watchIntervalMs());
             ready.set(true);
-            LOG.info("warden ready: data http://{}:{} admin http://{}:{} ({} event loops, config version {})",
-                    config.dataListener().host(), dataPort, config.adminListener().host(), server.actualPort(),
+            LOG.info("warden ready: data {}://{}:{} admin {}://{}:{} ({} event loops, config version {})",
+                    config.dataListener().tls() == null ? "http" : "https", config.dataListener().host(), dataPort,
+                    config.adminListener().tls() == null ? "http" : "https", config.adminListener().host(), server.actualPort(),
                     instances, snapshots.current().version());
             return null;
         });

@@ -25,8 +25,8 @@ final class ListenersReader {
             r.onlyKnown(listeners, "listeners", Set.of("data", "admin"));
             data = listener(r, listeners.get("data"), "listeners.data", data, baseDir);
             admin = listener(r, listeners.get("admin"), "listeners.admin", admin, baseDir);
-            if (admin.tls() != null) {
-                r.error("listeners.admin.tls", "not supported: keep the admin listener on a private address (loopback or an internal network)");
+            if (admin.tls() != null && admin.tls().clientAuth() != TlsConfig.ClientAuth.NONE) {
+                r.error("listeners.admin.tls.clientAuth", "not on the admin listener (expected: none; admin principals sign in with a token or key)");
             }
             if (data.port() != 0 && data.port() == admin.port() && data.host().equals(admin.host())) {
                 r.error("listeners.admin.port", admin.port() + " (expected: not the data port; the admin plane never shares it)");

@@ -99,6 +99,7 @@ class ConfigLoaderTest {
             "limits: { maxBodyBytes: 5 }|limits.maxBodyBytes: 5 (expected: 1024..268435456)",
             "timeouts: { connectMs: 'soon' }|timeouts.connectMs: soon (expected: an integer)",
             "listeners: { data: { port: 9090 } }|listeners.admin.port: 9090 (expected: not the data port; the admin plane never shares it)",
+            "listeners: { admin: { port: 9091, tls: { certFile: 'warden.yaml', keyFile: 'warden.yaml', clientAuth: require } } }|listeners.admin.tls.clientAuth: not on the admin listener (expected: none; admin principals sign in with a token or key)",
             "stages: { identify: { enforced: false } }|stages.identify: no switches for this stage (expected: authorize; identity, routing and forwarding are always on)",
             "jobs: { tokenLifetimeSeconds: 10, renewEveryMs: 9500 }|jobs.renewEveryMs: 9500 (expected: at most (tokenLifetimeSeconds - 1) * 1000 = 9000, so a worker renews before its token expires)",
             "exchange: { clients: { svc: { from: [main], to: [main] } } }|exchange.clients.svc: a credential is required (expected: secretHash, certificate, or both)",
