@@ -7,7 +7,8 @@
 # Redis on core 1).
 #
 # Knobs: STORE (redis | local, default redis: the limiter store), LIMITS (the bench tier's limits,
-# a YAML flow map; default every rate, per-key rate and concurrency on, none refusing), WARDEN_JAVA_OPTS;
+# a YAML flow map; default every rate, per-key rate and concurrency on, none refusing), GUARDRAILS (the
+# bench tier's guardrails, a YAML flow map, e.g. the default PII policy; default none), WARDEN_JAVA_OPTS;
 # everything else (PEERS, MODES, ROUNDS, DURATION, ...) goes to the harness as is.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,6 +21,9 @@ source "$ROOT/scripts/find-java.sh"
 JAVA_BIN=$(find_java) || { echo "no JDK 21+ found"; exit 1; }
 STORE=${STORE:-redis}
 LIMITS=${LIMITS:-"{ requestsPerMinute: 100000000, tokensPerMinute: 100000000000, perKey: { requestsPerMinute: 100000000, tokensPerMinute: 100000000000 }, concurrency: 100000 }"}
+GUARDRAILS=${GUARDRAILS:-}
+TIER_GUARDRAILS=""
+[[ -n $GUARDRAILS ]] && TIER_GUARDRAILS=", guardrails: $GUARDRAILS"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/warden-peers.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 PORT=18500
@@ -36,7 +40,7 @@ telemetry: { accessLog: false }
 $LIMITER
 pools: { fake: { upstreams: [ { url: "http://127.0.0.1:18000", region: eu } ] } }
 models: { fake-model: { pool: fake, price: { inputPer1k: 500, outputPer1k: 1500 } } }
-tiers: { bench: { description: peer harness, limits: $LIMITS } }
+tiers: { bench: { description: peer harness, limits: $LIMITS$TIER_GUARDRAILS } }
 tenants:
   bench:
     tier: bench
@@ -46,7 +50,7 @@ tenants:
 YAML
 "$JAVA_BIN" -cp "$ROOT/target/warden.jar" dev.warden.Warden config check "$WORK/warden.yaml" >/dev/null
 
-export CANDIDATE_NAME=${CANDIDATE_NAME:-warden-$STORE}
+export CANDIDATE_NAME=${CANDIDATE_NAME:-warden-$STORE${GUARDRAILS:+-guarded}}
 export CANDIDATE_URL=http://127.0.0.1:$PORT/v1/chat/completions
 export CANDIDATE_START="exec $JAVA_BIN ${WARDEN_JAVA_OPTS:-$(default_java_opts "$JAVA_BIN")} -jar $ROOT/target/warden.jar serve --config $WORK/warden.yaml"
 bash "$HARNESS"

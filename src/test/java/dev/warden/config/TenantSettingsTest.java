@@ -40,7 +40,7 @@ class TenantSettingsTest {
         assertThat(settingsErrors("logging", "{\"payloads\": \"yes-please\"}"))
                 .containsExactly("logging.payloads: yes-please (expected: true or false)");
         assertThat(settingsErrors("logging", "{\"payload\": true}"))
-                .containsExactly("payload: unknown field (expected one of: payloads)");
+                .containsExactly("payload: unknown field (expected one of: payloads, retentionDays)");
         assertThat(settingsErrors("budgets", "{\"budgets\": [{\"period\": \"day\", \"limitMicros\": 0}]}"))
                 .containsExactly("budgets[0].limitMicros: 0 (expected: 1..1000000000000000)");
     }

@@ -58,13 +58,14 @@ class ClusterPropagationTest {
         try {
             SimServer sim = new SimServer(vertx, SimOptions.of(0, "eu")).start().await(10, TimeUnit.SECONDS);
             Path secret = dir.resolve("keyhash.secret");
-            KeyHasher.fromFile(secret); // one hashing secret, shared by every replica
+            KeyHasher.fromFile(secret); // one hashing secret, shared by every replica (sealed with one key-encryption key)
             List<Integer> dataPorts = new ArrayList<>();
             List<Integer> adminPorts = new ArrayList<>();
             List<Path> logs = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 Path data = Files.createDirectories(dir.resolve("replica" + i));
                 Files.copy(secret, data.resolve("keyhash.secret"));
+                Files.copy(dir.resolve("kek.secret"), data.resolve("kek.secret"));
                 int dataPort = freePort();
                 int adminPort = freePort();
                 dataPorts.add(dataPort);

@@ -140,7 +140,7 @@ class JobBudgetTest {
         } while (view.path("status").asText().equals("running") && System.currentTimeMillis() < deadline);
         assertThat(view.path("status").asText()).as("stopped at its next renewal").isEqualTo("failed");
         assertThat(view.path("stop_reason").asText()).isEqualTo("budget_exhausted");
-        assertThat(gw.auditRecords()).anyMatch(r -> r.event().action().equals("job.renew") && r.event().decision().equals("deny")
-                && r.event().detail() != null && r.event().detail().contains(id));
+        assertThat(gw.awaitAudit(r -> r.event().action().equals("job.renew") && r.event().decision().equals("deny")
+                && r.event().detail() != null && r.event().detail().contains(id))).isNotEmpty();
     }
 }
