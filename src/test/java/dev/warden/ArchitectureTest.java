@@ -30,7 +30,8 @@ class ArchitectureTest {
      */
     static final List<String> SHARED = List.of("http", "observe", "redis", "record", "store", "token", "spend", "provider");
     /** One package per room of the request's path; none knows another. */
-    static final List<String> STAGES = List.of("tenant", "identity", "access", "body", "guard", "admission", "routing", "cache", "proxy", "jobs");
+    static final List<String> STAGES = List.of("tenant", "identity", "access", "body", "guard", "objects", "admission", "routing", "cache", "proxy",
+            "jobs");
     /** The admin plane and the simulated model server. */
     static final List<String> PLANES = List.of("admin", "sim");
     /** The wiring: the only package that knows every stage. */

@@ -34,7 +34,8 @@ public final class AuthorizeStage implements Stage {
                     operation.job() ? "This credential's role may not start or cancel jobs." : "This credential's role may not call models.",
                     "role_denied:" + principal.role().id()));
         }
-        String operationClass = operation.inference() ? "models" : operation.kind() == Operation.Kind.JOB_WRITE ? "jobs" : null;
+        String operationClass = operation.inference() || operation.stored() ? "models"
+                : operation.kind() == Operation.Kind.JOB_WRITE ? "jobs" : null;
         GatewayError stepUp = operationClass == null ? null : StepUp.check(exchange, operationClass);
         if (stepUp != null) {
             return Outcome.rejectNow(stepUp);

@@ -12,8 +12,8 @@ final class Permission {
         return switch (operation.kind()) {
             // listing the models one may use, and one's own jobs, is open to every role
             case READ, JOB_READ -> true;
-            // calling models and running jobs: everyone but viewers
-            case INFERENCE, JOB_WRITE -> role != Role.VIEWER;
+            // calling models, running jobs, and the objects they leave (stored responses): everyone but viewers
+            case INFERENCE, JOB_WRITE, STORED -> role != Role.VIEWER;
         };
     }
 }

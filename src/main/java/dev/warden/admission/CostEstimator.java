@@ -65,13 +65,13 @@ public final class CostEstimator {
         if (!operation.modelInBody() || body == null) {
             return ok(new CostEstimate(0, 0, 0, 0, 0, false));
         }
-        boolean output = operation != Operation.EMBEDDINGS;
+        boolean output = operation != Operation.EMBEDDINGS && operation != Operation.MODERATIONS;
         int cap = model.maxOutputTokens();
         if (tenant.tier() != null && tenant.tier().maxOutputTokens() > 0) {
             cap = Math.min(cap, tenant.tier().maxOutputTokens());
         }
         long requested = Long.MAX_VALUE;
-        for (String field : new String[] {"max_tokens", "max_completion_tokens"}) {
+        for (String field : operation.outputCapFields()) {
             JsonNode mt = body.field(field);
             if (mt == null || mt.isNull()) {
                 continue;
@@ -144,8 +144,31 @@ public final class CostEstimator {
             case COMPLETIONS -> counter.prompt(body.field("prompt"));
             case EMBEDDINGS -> counter.prompt(body.field("input"));
             case MESSAGES -> counter.chat(body.field("messages"), body.field("tools")) + counter.prompt(body.field("system"));
+            case RESPONSES -> responsesInput(counter, body.field("input"), body.field("tools")) + counter.prompt(body.field("instructions"));
+            case MODERATIONS -> moderationInput(counter, body.field("input"));
             default -> 0;
         };
+    }
+
+    /** A response's input: a string, or items shaped like chat messages (role, content as text or parts). */
+    private static long responsesInput(TokenCounter counter, JsonNode input, JsonNode tools) {
+        return input != null && input.isArray() ? counter.chat(input, tools) : counter.prompt(input) + counter.chat(null, tools);
+    }
+
+    /** A moderation's input: a string, strings, or parts ({@code {type: text, text}}; an image part counts nothing here). */
+    private static long moderationInput(TokenCounter counter, JsonNode input) {
+        if (input == null || !input.isArray()) {
+            return counter.prompt(input);
+        }
+        long n = 0;
+        for (JsonNode item : input) {
+            if (item.isTextual()) {
+                n += counter.prompt(item);
+            } else if (item.isObject() && item.path("text").isTextual()) {
+                n += counter.prompt(item.get("text"));
+            }
+        }
+        return n;
     }
 
     private static boolean allText(JsonNode array) {

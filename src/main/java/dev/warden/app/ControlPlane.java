@@ -335,6 +335,11 @@ public final class ControlPlane implements AutoCloseable {
         payloads.close();
     }
 
+    /** Who owns each stored object (the control store's record). */
+    public dev.warden.store.ObjectOwners objects() {
+        return store.objects();
+    }
+
     /** The payload log's writer (tenants that opted in). */
     public PayloadWriter payloads() {
         return payloads;

@@ -19,6 +19,7 @@ import dev.warden.observe.AccessLog;
 import dev.warden.observe.GatewayMetrics;
 import dev.warden.observe.Tracing;
 import dev.warden.pipeline.PipelineRunner;
+import dev.warden.objects.ObjectRegistry;
 import dev.warden.provider.UpstreamSecrets;
 import dev.warden.routing.UpstreamRegistry;
 import dev.warden.token.ServiceTokens;
@@ -53,6 +54,7 @@ final class DataPlaneVerticle extends VerticleBase {
     private final ServiceTokens serviceTokens;
     private final JwksCache.Shared jwks;
     private final UpstreamSecrets secrets;
+    private final ObjectRegistry objects;
     private AccessLog.Batch accessBatch;
     private HttpServer server;
     private String trusted = "";
@@ -63,7 +65,8 @@ final class DataPlaneVerticle extends VerticleBase {
                       JwksCache.Shared jwks, ListenerConfig listener, ControlPlane control,
                       JobScheduler jobs, LimiterStore limiter,
                       FairQueues queues, UpstreamRegistry upstreams,
-                      ResponseCache cache, ConnectionCaps caps, UpstreamSecrets secrets) {
+                      ResponseCache cache, ConnectionCaps caps, UpstreamSecrets secrets, ObjectRegistry objects) {
+        this.objects = objects;
         this.caps = caps;
         this.secrets = secrets;
         this.upstreams = upstreams;
@@ -97,7 +100,7 @@ final class DataPlaneVerticle extends VerticleBase {
         accessBatch = accessLog.newBatch();
         vertx.setPeriodic(100, id -> accessBatch.flushIfDue(System.currentTimeMillis())); // this loop's batch, on this loop
         PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, tracing, accessBatch, accessLog,
-                serviceTokens, jwks, config, control, jobs, limiter, queues, upstreams, cache, secrets);
+                serviceTokens, jwks, config, control, jobs, limiter, queues, upstreams, cache, secrets, objects);
         HttpServerOptions options = DataPlaneServer.options(listener, config.limits(), config.timeouts());
         if (listener.tls() != null) {
             trusted = ClientTrust.bundles(snapshots.current());

@@ -30,6 +30,8 @@ import dev.warden.observe.AccessLog;
 import dev.warden.observe.GatewayMetrics;
 import dev.warden.observe.SecurityLog;
 import dev.warden.observe.Tracing;
+import dev.warden.objects.LocalObjectOwners;
+import dev.warden.objects.ObjectRegistry;
 import dev.warden.provider.UpstreamSecrets;
 import dev.warden.routing.HealthChecker;
 import dev.warden.routing.UpstreamRegistry;
@@ -179,9 +181,11 @@ public final class Gateway {
         return encodings.compose(w -> {
             // jobs reserve their money on the same limiter store as requests
             jobScheduler = control == null ? null : jobScheduler(config, control, new LimiterJobBudget(store.result()));
+            // who owns each stored object (responses): the control store's record, or this process's without one
+            ObjectRegistry objects = new ObjectRegistry(control == null ? new LocalObjectOwners() : control.objects());
             return vertx.deployVerticle(() -> {
                 DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, tracing, accessLog, serviceTokens, jwks,
-                        config.dataListener(), control, jobScheduler, store.result(), queues, upstreams, cache, caps, upstreamSecrets);
+                        config.dataListener(), control, jobScheduler, store.result(), queues, upstreams, cache, caps, upstreamSecrets, objects);
                 loops.add(v);
                 return v;
             }, new DeploymentOptions().setInstances(instances));

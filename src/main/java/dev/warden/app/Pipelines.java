@@ -17,6 +17,8 @@ import dev.warden.identity.JwksCache;
 import dev.warden.guard.GuardStage;
 import dev.warden.jobs.JobScheduler;
 import dev.warden.jobs.JobStage;
+import dev.warden.objects.ObjectRegistry;
+import dev.warden.objects.OwnershipStage;
 import dev.warden.observe.AccessLog;
 import dev.warden.observe.AccessLogStage;
 import dev.warden.observe.GatewayMetrics;
@@ -58,7 +60,7 @@ public final class Pipelines {
                                            JwksCache.Shared jwks, WardenConfig config, ControlPlane control,
                                            JobScheduler jobs, LimiterStore limiter,
                                            FairQueues queues, UpstreamRegistry routes,
-                                           ResponseCache cache, UpstreamSecrets secrets) {
+                                           ResponseCache cache, UpstreamSecrets secrets, ObjectRegistry objects) {
         AuditWriter audit = control == null ? null : control.audit();
         LedgerWriter ledger = control == null ? null : control.ledger();
         Deadlines deadlines = new Deadlines(vertx);            // this loop's timeouts, one tick
@@ -82,6 +84,7 @@ public final class Pipelines {
                 StageSlot.always(new ModelListStage()),               // GET /v1/models answered here
                 StageSlot.always(new GuardStage(audit, metrics, new PoolModeration(vertx, upstreams, routes, secrets))),
                                                                       // the tier's guardrails on the prompt: block, redact, log, moderate
+                StageSlot.always(new OwnershipStage(vertx, objects)), // stored responses: their tenant's only, on their upstream
                 StageSlot.always(new AdmitStage(vertx, limiter, queues,
                         control == null ? tenant -> 0 : tenant -> BudgetPacing.microsPerMinute(
                                 control.alerts().statuses().getOrDefault(tenant, List.of()), System.currentTimeMillis()))),

@@ -56,6 +56,21 @@ public final class Ids {
     }
 
     /** Job ids as Warden makes them: {@code job_} and 26 of {@code [a-z2-7]} (130 random bits, base32). */
+    /** An upstream object's id (a response's {@code resp_...}): 1..128 of {@code [A-Za-z0-9_-]}. */
+    public static boolean isObjectId(CharSequence s) {
+        int n = s.length();
+        if (n < 1 || n > 128) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public static boolean isJobId(CharSequence s) {
         if (s.length() != 30 || !s.toString().startsWith("job_")) {
             return false;

@@ -35,7 +35,7 @@ public enum ProviderKind {
         return null;
     }
 
-    /** Whether the provider takes this OpenAI-style operation path (chat, completions, embeddings) at all. */
+    /** Whether the provider takes this OpenAI-style operation path (chat, completions, embeddings, responses, moderations) at all. */
     public boolean offers(String openAiPath) {
         return switch (this) {
             case OPENAI, AZURE_OPENAI -> true;

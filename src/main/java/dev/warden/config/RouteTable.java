@@ -24,6 +24,11 @@ public final class RouteTable {
         this.fallbacks = List.copyOf(fallbacks);
     }
 
+    /** This model on the one upstream of that URL (none if it is not among this table's), without fallbacks. */
+    public RouteTable pinnedTo(String url) {
+        return new RouteTable(model, upstreams.stream().filter(u -> u.url().equals(url)).toList(), List.of());
+    }
+
     RouteTable withFallbacks(List<RouteTable> chain) {
         return new RouteTable(model, upstreams, chain);
     }

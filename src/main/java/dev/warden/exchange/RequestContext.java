@@ -54,6 +54,10 @@ public final class RequestContext {
     public static final Key<OutputCheck> OUTPUT_CHECK = Key.of("outputCheck");
     /** Guard -> Cache, Respond: the fields of the answer the caller's role does not see (absent: none). */
     public static final Key<dev.warden.config.FieldMask> ANSWER_FIELDS = Key.of("answerFields");
+    /** Objects -> Route: the one upstream (its URL) that holds the stored object the request is about. */
+    public static final Key<String> PINNED_UPSTREAM = Key.of("pinnedUpstream");
+    /** Respond -> Objects: the id of the Responses API response the answer is or carries. */
+    public static final Key<String> RESPONSE_OBJECT_ID = Key.of("responseObjectId");
     /** True when the answer came from the response cache (no upstream call). */
     public static final Key<Boolean> CACHE_HIT = Key.of("cacheHit");
     /** Nanotime when the upstream's response head arrived. */

@@ -46,10 +46,10 @@ import java.util.function.UnaryOperator;
 public final class GuardStage implements Stage {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Set<Operation> PROMPTED = EnumSet.of(Operation.CHAT_COMPLETIONS, Operation.COMPLETIONS, Operation.EMBEDDINGS,
-            Operation.MESSAGES);
+            Operation.MESSAGES, Operation.RESPONSES, Operation.MODERATIONS);
 
-    /** Where a request's prompt texts are: chat messages, a system prompt, completions' prompt, embeddings' input. */
-    private static final List<String> PROMPT_FIELDS = List.of("messages", "system", "prompt", "input");
+    /** Where a request's prompt texts are: chat messages, a system prompt, completions' prompt, embeddings', moderations' and responses' input, responses' instructions. */
+    private static final List<String> PROMPT_FIELDS = List.of("messages", "system", "prompt", "input", "instructions");
     static final String MODERATION_UNAVAILABLE = "moderation.unavailable";
 
     private final AuditWriter audit;

@@ -65,11 +65,27 @@ final class Routes {
             case "/v1/completions" -> Operation.COMPLETIONS;
             case "/v1/embeddings" -> Operation.EMBEDDINGS;
             case "/v1/messages" -> Operation.MESSAGES;
+            case "/v1/responses" -> Operation.RESPONSES;
+            case "/v1/moderations" -> Operation.MODERATIONS;
             case "/v1/models" -> Operation.LIST_MODELS;
             default -> null;
         };
         if (op != null) {
             return checkMethod(method, op, null, null);
+        }
+        if (path.startsWith("/v1/models/")) { // a model id may hold '/': all of the rest
+            String model = path.substring("/v1/models/".length());
+            return Ids.isModelName(model) ? checkMethod(method, Operation.MODEL_GET, null, model) : NOT_FOUND;
+        }
+        if (path.startsWith("/v1/responses/")) {
+            String id = path.substring("/v1/responses/".length());
+            if (!Ids.isObjectId(id)) {
+                return NOT_FOUND; // a malformed id names no response, of this tenant or any other
+            }
+            if (method.equals(HttpMethod.DELETE)) {
+                return new Result(new Match(Operation.RESPONSE_DELETE, null, null, id), null, null);
+            }
+            return checkMethod(method, Operation.RESPONSE_GET, null, null, id, "GET, DELETE");
         }
         if (path.startsWith("/api/v1/tenants/")) {
             String[] parts = path.split("/", -1);

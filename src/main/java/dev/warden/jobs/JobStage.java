@@ -298,7 +298,7 @@ public final class JobStage implements Stage {
     /** The job named in the path, if it is this tenant's and the caller may see it. */
     private Future<Optional<StoredJob>> visibleJob(Exchange exchange) {
         Principal p = exchange.require(RequestContext.PRINCIPAL);
-        return registry.find(p.tenantId(), exchange.request().pathJob())
+        return registry.find(p.tenantId(), exchange.request().pathId())
                 .map(found -> found.filter(j -> seesAll(p) || j.subject().equals(p.subject())));
     }
 

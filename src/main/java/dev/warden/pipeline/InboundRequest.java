@@ -11,14 +11,14 @@ import java.util.Objects;
  *
  * @param pathTenant tenant named in the path, or null
  * @param pathModel  model named in the path, or null
- * @param pathJob    job id named in the path, or null
+ * @param pathId     the id of the job or stored object (a response) the path names, or null
  * @param http       the Vert.x request (null in in-process benchmarks)
  */
 public record InboundRequest(
         Operation operation,
         String pathTenant,
         String pathModel,
-        String pathJob,
+        String pathId,
         MultiMap headers,
         String remoteAddress,
         HttpServerRequest http) {

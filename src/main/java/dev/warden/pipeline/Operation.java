@@ -9,7 +9,15 @@ public enum Operation {
     EMBEDDINGS("/v1/embeddings", Kind.INFERENCE, HttpMethod.POST),
     /** Anthropic's Messages API, for Anthropic clients: answered by any model, translated where its pool speaks OpenAI. */
     MESSAGES("/v1/messages", Kind.INFERENCE, HttpMethod.POST),
+    /** OpenAI's Responses API: like chat, and the response it stores is its tenant's ({@code RESPONSE_GET}, {@code RESPONSE_DELETE}). */
+    RESPONSES("/v1/responses", Kind.INFERENCE, HttpMethod.POST),
+    MODERATIONS("/v1/moderations", Kind.INFERENCE, HttpMethod.POST),
     LIST_MODELS("/v1/models", Kind.READ, HttpMethod.GET),
+    /** {@code GET /v1/models/{id}}: one of the caller's models, answered here. */
+    MODEL_GET(null, Kind.READ, HttpMethod.GET),
+    /** {@code GET /v1/responses/{id}}: a stored response of the caller's tenant, from the upstream that holds it. */
+    RESPONSE_GET(null, Kind.STORED, HttpMethod.GET),
+    RESPONSE_DELETE(null, Kind.STORED, HttpMethod.DELETE),
     PREDICT(null, Kind.INFERENCE, HttpMethod.POST),
     /** Starts a long-running job on the model's pool ({@code POST /api/v1/tenants/{t}/jobs}). */
     JOB_CREATE(null, Kind.JOB_WRITE, HttpMethod.POST),
@@ -18,7 +26,7 @@ public enum Operation {
     JOB_CANCEL(null, Kind.JOB_WRITE, HttpMethod.POST);
 
     /** What an operation does, which decides the stages that act on it. */
-    public enum Kind { INFERENCE, READ, JOB_READ, JOB_WRITE }
+    public enum Kind { INFERENCE, READ, JOB_READ, JOB_WRITE, STORED }
 
     private final String upstreamPath;
     private final Kind kind;
@@ -49,6 +57,16 @@ public enum Operation {
         return kind == Kind.INFERENCE;
     }
 
+    /** The body fields that cap the output: the Responses API's own, or chat's and completions' two. */
+    public String[] outputCapFields() {
+        return this == RESPONSES ? new String[] {"max_output_tokens"} : new String[] {"max_tokens", "max_completion_tokens"};
+    }
+
+    /** Reads or deletes a stored object (a response) the tenant owns, on the upstream that holds it. */
+    public boolean stored() {
+        return kind == Kind.STORED;
+    }
+
     /** One of the long-running job operations (answered by the jobs stage). */
     public boolean job() {
         return kind == Kind.JOB_READ || kind == Kind.JOB_WRITE;
@@ -71,6 +89,7 @@ public enum Operation {
 
     /** The model is named in the JSON body (OpenAI-style operations and job creation). */
     public boolean modelInBody() {
-        return this == CHAT_COMPLETIONS || this == COMPLETIONS || this == EMBEDDINGS || this == MESSAGES || this == JOB_CREATE;
+        return this == CHAT_COMPLETIONS || this == COMPLETIONS || this == EMBEDDINGS || this == MESSAGES || this == RESPONSES
+                || this == MODERATIONS || this == JOB_CREATE;
     }
 }

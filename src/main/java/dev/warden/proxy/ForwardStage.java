@@ -113,7 +113,7 @@ public final class ForwardStage implements Stage {
             return;
         }
         RequestOptions options = new RequestOptions()
-                .setMethod(HttpMethod.POST)
+                .setMethod(exchange.request().operation().method())
                 .setHost(route.upstream().host())
                 .setPort(route.upstream().port())
                 .setSsl(route.upstream().tls())

@@ -76,6 +76,9 @@ final class JsonRelay extends Relay {
         }
         // An answer that is not JSON is relayed as it came; its usage is then unknown.
         UsageReader.Scan scan = UsageReader.scan(copy.getBytes());
+        if (scan.responseId() != null) {
+            exchange.put(RequestContext.RESPONSE_OBJECT_ID, scan.responseId());
+        }
         if (scan.usage() != null) {
             exchange.usage(scan.usage());
         } else if (scan.text() != null) {

@@ -164,7 +164,9 @@ public final class RespondStage implements Stage {
                 client.setChunked(true);
             }
             boolean json = type != null && type.regionMatches(true, 0, "application/json", 0, 16);
-            relay = new JsonRelay(exchange, upstream, client, idleMs, maxStreamMs, maxBytes, json && upstream.statusCode() < 300);
+            // a stored object read back (GET /v1/responses/{id}) carries its old usage: never billed again
+            boolean billed = exchange.request().operation().inference();
+            relay = new JsonRelay(exchange, upstream, client, idleMs, maxStreamMs, maxBytes, json && upstream.statusCode() < 300 && billed);
         }
         return Future.succeededFuture(new Outcome.Respond(new Outcome.Reply.Sent(relay.start())));
     }

@@ -87,6 +87,9 @@ final class SseRelay extends Relay {
             broken = true;
             return;
         }
+        if (scan.responseId() != null && exchange.get(RequestContext.RESPONSE_OBJECT_ID) == null) {
+            exchange.put(RequestContext.RESPONSE_OBJECT_ID, scan.responseId());
+        }
         if (scan.text() != null) {
             exchange.appendOutput(scan.text()); // produced: billed, whether it is passed on or not
             String rule = check == null ? null : check.feed(scan.text());

@@ -136,19 +136,22 @@ final class UpstreamBody {
         int cap = estimate == null ? 0 : estimate.outputCap();
         boolean setCap = estimate != null && estimate.capAbsent() && cap > 0;
         boolean clamp = false;
-        for (String field : new String[] {"max_tokens", "max_completion_tokens"}) {
+        String[] capFields = operation.outputCapFields();
+        for (String field : capFields) {
             JsonNode mt = request.field(field);
             clamp |= cap > 0 && mt != null && mt.isIntegralNumber() && mt.longValue() > cap;
         }
+        boolean responses = operation == Operation.RESPONSES;
         // the cap goes in the field the model takes (reasoning models refuse max_tokens; older servers max_completion_tokens)
-        String capField = model.maxTokensField() == null ? ModelConfig.MAX_TOKENS : model.maxTokensField();
+        String capField = responses ? capFields[0] : model.maxTokensField() == null ? ModelConfig.MAX_TOKENS : model.maxTokensField();
         String otherField = capField.equals(ModelConfig.MAX_TOKENS) ? ModelConfig.MAX_COMPLETION_TOKENS : ModelConfig.MAX_TOKENS;
-        JsonNode other = request.field(otherField);
+        JsonNode other = responses ? null : request.field(otherField);
         boolean moveCap = model.maxTokensField() != null && other != null && !other.isNull(); // unset: the client's field is left alone
         JsonNode stream = request.field("stream");
-        boolean streaming = stream != null && stream.booleanValue() && operation != Operation.EMBEDDINGS;
-        boolean wantsUsage = false;
-        if (streaming) {
+        boolean streaming = stream != null && stream.booleanValue() && operation != Operation.EMBEDDINGS && operation != Operation.MODERATIONS;
+        // a response's stream reports its usage in its last event (response.completed), which is the client's too
+        boolean wantsUsage = responses;
+        if (streaming && !responses) {
             JsonNode opts = request.field("stream_options");
             if (opts != null && !opts.isNull() && !opts.isObject()) {
                 return refused("'stream_options' must be an object.", "stream_options_malformed");
@@ -156,7 +159,7 @@ final class UpstreamBody {
             JsonNode include = opts == null || opts.isNull() ? null : opts.get("include_usage");
             wantsUsage = include != null && include.isBoolean() && include.booleanValue();
         }
-        boolean addUsage = streaming && !wantsUsage;
+        boolean addUsage = streaming && !wantsUsage && !responses;
         if (!renameModel && !namespaceUser && !clamp && !setCap && !addUsage && !moveCap) {
             return new Prepared(request.raw(), null, wantsUsage, streaming);
         }
@@ -171,7 +174,7 @@ final class UpstreamBody {
             body.put("user", tenant.id() + ":" + user.textValue());
         }
         if (clamp) {
-            for (String field : new String[] {"max_tokens", "max_completion_tokens"}) {
+            for (String field : capFields) {
                 JsonNode mt = body.get(field);
                 if (mt != null && mt.isIntegralNumber() && mt.longValue() > cap) {
                     body.put(field, cap);

@@ -29,10 +29,16 @@ final class UsageReader {
      * @param usage        its usage, or null
      * @param choicesEmpty it has no {@code choices}, or an empty array (a usage-only stream chunk)
      * @param text         the text its choices carry ({@code delta.content}, {@code message.content},
-     *                     {@code text}), or null: what the model produced, to count if no usage comes
+     *                     {@code text}), or a response's ({@code output[].content[].text}, an event's
+     *                     {@code delta}), or null: what the model produced, to count if no usage comes
+     * @param responseId   the id of the Responses API response it is or carries ({@code resp_...}), or null
      */
-    record Scan(boolean valid, Usage usage, boolean choicesEmpty, String text) {
-        static final Scan INVALID = new Scan(false, null, false, null);
+    record Scan(boolean valid, Usage usage, boolean choicesEmpty, String text, String responseId) {
+        static final Scan INVALID = new Scan(false, null, false, null, null);
+
+        Scan(boolean valid, Usage usage, boolean choicesEmpty, String text) {
+            this(valid, usage, choicesEmpty, text, null);
+        }
     }
 
     static Scan scan(byte[] json) {
@@ -64,6 +70,9 @@ final class UsageReader {
         Usage usage = null;
         boolean choicesEmpty = true;
         StringBuilder text = null;
+        String id = null;
+        String object = null;
+        String responseId = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken value = p.nextToken();
@@ -80,11 +89,39 @@ final class UsageReader {
                     }
                     t = p.nextToken();
                 }
+            } else if (name.equals("output") && value == JsonToken.START_ARRAY) { // a whole response's items
+                text = outputText(p.readValueAsTree(), text);
+            } else if (name.equals("delta") && value == JsonToken.VALUE_STRING) { // a response stream's text event
+                text = append(text, p.getText());
+            } else if (name.equals("response") && value == JsonToken.START_OBJECT) { // a response stream's created/completed event
+                JsonNode r = p.readValueAsTree();
+                Usage u = from(r.get("usage"));
+                usage = u != null ? u : usage;
+                responseId = r.path("id").isTextual() ? r.get("id").textValue() : responseId;
+            } else if (name.equals("id") && value == JsonToken.VALUE_STRING) {
+                id = p.getText();
+            } else if (name.equals("object") && value == JsonToken.VALUE_STRING) {
+                object = p.getText();
             } else {
                 p.skipChildren();
             }
         }
-        return p.nextToken() == null ? new Scan(true, usage, choicesEmpty, text == null ? null : text.toString()) : Scan.INVALID;
+        if ("response".equals(object) && id != null) {
+            responseId = id;
+        }
+        return p.nextToken() == null ? new Scan(true, usage, choicesEmpty, text == null ? null : text.toString(), responseId) : Scan.INVALID;
+    }
+
+    /** The text of a response's output items: each message's {@code output_text} parts. */
+    private static StringBuilder outputText(JsonNode output, StringBuilder into) {
+        for (JsonNode item : output) {
+            for (JsonNode part : item.path("content")) {
+                if ("output_text".equals(part.path("type").asText()) && part.path("text").isTextual()) {
+                    into = append(into, part.get("text").textValue());
+                }
+            }
+        }
+        return into;
     }
 
     /** One choice (the parser on its START_OBJECT): its text appended to {@code into}; the parser left on its END_OBJECT. */

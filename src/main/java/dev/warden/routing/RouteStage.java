@@ -40,7 +40,7 @@ public final class RouteStage implements Stage {
     @Override
     public Future<Outcome> onRequest(Exchange exchange) {
         Operation operation = exchange.request().operation();
-        if (!operation.usesModel()) {
+        if (!operation.usesModel() && !operation.stored()) {
             return Outcome.continueNow();
         }
         Snapshot snapshot = exchange.require(RequestContext.SNAPSHOT);
@@ -49,6 +49,15 @@ public final class RouteStage implements Stage {
         if (table == null || table.upstreams().isEmpty()) {
             return Outcome.rejectNow(GatewayError.of(ErrorCode.NO_UPSTREAM_IN_REGION,
                     "No upstream for this model runs in a region this tenant may use.", "no_upstream_in_region"));
+        }
+        String pinned = exchange.get(RequestContext.PINNED_UPSTREAM);
+        if (pinned != null) { // a stored object lives on one upstream: calls about it go there or nowhere
+            RouteTable only = table.pinnedTo(pinned);
+            if (only.upstreams().isEmpty()) {
+                return Outcome.rejectNow(GatewayError.of(ErrorCode.NO_UPSTREAM_IN_REGION,
+                        "The upstream that holds this object is no longer one this tenant may use.", "object_upstream_gone"));
+            }
+            table = only;
         }
         ModelConfig mc = table.model();
         PoolConfig pool = snapshot.config().pools().get(mc.pool());
@@ -64,10 +73,12 @@ public final class RouteStage implements Stage {
             case JOB_CREATE -> snapshot.config().pools().get(m.pool()).jobsPath();
             case PREDICT -> m.predict().path().replace("{model}", m.upstreamName());
             case MESSAGES -> Operation.CHAT_COMPLETIONS.upstreamPath(); // translated on OpenAI-compatible pools; Anthropic's own path otherwise
+            case RESPONSE_GET, RESPONSE_DELETE -> "/v1/responses/" + exchange.request().pathId();
             default -> operation.upstreamPath();
         };
-        // a predict call is priced by its own model: it never falls back to another one
-        Attempts.Chain chain = operation == Operation.JOB_CREATE || operation == Operation.PREDICT || table.fallbacks().isEmpty()
+        // a predict call is priced by its own model: it never falls back to another one; a stored object is where it is
+        Attempts.Chain chain = operation == Operation.JOB_CREATE || operation == Operation.PREDICT || pinned != null
+                || table.fallbacks().isEmpty()
                 ? Attempts.Chain.NONE
                 : new Attempts.Chain(table.fallbacks(), snapshot.config().pools(), exchange.get(RequestContext.COST), pathFor,
                         p -> offers(p, operation));
@@ -90,6 +101,9 @@ public final class RouteStage implements Stage {
     static boolean offers(PoolConfig pool, Operation operation) {
         if (pool.provider() == ProviderKind.OPENAI || operation == Operation.JOB_CREATE) {
             return true;
+        }
+        if (operation.stored()) {
+            return pool.provider() == ProviderKind.AZURE_OPENAI;
         }
         return operation != Operation.PREDICT && pool.provider().offers(operation.upstreamPath());
     }

@@ -63,6 +63,7 @@ public record SimPersonality(ProviderKind kind, Supplier<String> key, String api
                     case "/v1/completions" -> "completions";
                     case "/v1/embeddings" -> "embeddings";
                     case "/v1/moderations" -> "moderations";
+                    case "/v1/responses" -> "responses";
                     default -> "other";
                 }, null, 0, null);
             }

@@ -167,6 +167,7 @@ public final class SimServer {
     }
 
     private volatile SimPersonality personality = SimPersonality.OPEN;
+    private final SimResponses responses = new SimResponses();
 
     /** From now on, act as this provider: its paths, the credential and version it requires, its error shapes. */
     public void personality(SimPersonality personality) {
@@ -289,6 +290,7 @@ public final class SimServer {
             }
             case "embeddings" -> json(res, 200, SimReplies.embeddings(model, body.get("input")).toString());
             case "moderations" -> SimModeration.answer(vertx, res, id, model, body.get("input"));
+            case "responses" -> responses.create(res, body, id, model, req.headers(), options.region(), options.defaultTokens());
             case "messages" -> SimMessages.answer(vertx, req, body, options, faults, id);
             default -> {
                 if (path.equals("/v1/jobs") && req.method() == HttpMethod.POST) {
@@ -297,6 +299,10 @@ public final class SimServer {
                     jobs.cancel(path.substring("/v1/jobs/".length(), path.length() - "/cancel".length()), res);
                 } else if (path.startsWith("/v1/jobs/") && req.method() == HttpMethod.GET) {
                     jobs.status(path.substring("/v1/jobs/".length()), res);
+                } else if (path.startsWith("/v1/responses/") && req.method() == HttpMethod.GET) {
+                    responses.get(res, path.substring("/v1/responses/".length()));
+                } else if (path.startsWith("/v1/responses/") && req.method() == HttpMethod.DELETE) {
+                    responses.delete(res, path.substring("/v1/responses/".length()));
                 } else if (path.startsWith("/v1/models/") && path.endsWith("/predict")) {
                     String m = path.substring("/v1/models/".length(), path.length() - "/predict".length());
                     json(res, 200, SimReplies.predict(m, options.region(), body).toString());

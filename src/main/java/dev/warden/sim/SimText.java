@@ -57,6 +57,8 @@ final class SimText {
                     n += count(part.textValue());
                 } else if (part.isObject() && part.path("text").isTextual()) {
                     n += count(part.path("text").textValue());
+                } else if (part.isObject() && part.has("content")) { // a Responses API input item
+                    n += countContent(part.get("content"));
                 }
             }
         }

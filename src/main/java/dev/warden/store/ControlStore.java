@@ -28,6 +28,9 @@ public interface ControlStore extends AutoCloseable {
 
     Ledger ledger();
 
+    /** The owners of objects upstreams store for tenants (responses), and where each lives. */
+    ObjectOwners objects();
+
     /** Logged payloads of tenants that opted in, sealed. */
     PayloadLog payloads();
 

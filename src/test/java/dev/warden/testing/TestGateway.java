@@ -244,6 +244,15 @@ public final class TestGateway implements AutoCloseable {
      * come before it), waiting (5 s at most) for it: a row is queued when its exchange completes,
      * which may be just after the client has its answer.
      */
+    /** Every usage row of a tenant, once the ledger writer has drained. */
+    public List<UsageRecord> usageRows(String tenant) throws InterruptedException {
+        Thread.sleep(25); // rows are queued when an exchange completes, just after the client has the answer
+        if (!ledger.flush(5000)) {
+            throw new AssertionError("ledger writer did not drain in 5 s");
+        }
+        return store.ledger().usage(tenant, 0, Long.MAX_VALUE);
+    }
+
     public UsageRecord usageRow(String tenant, String requestId) throws InterruptedException {
         List<UsageRecord> rows = usageRows(tenant, requestId);
         return rows.get(rows.size() - 1);

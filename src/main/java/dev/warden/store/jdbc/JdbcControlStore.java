@@ -7,6 +7,7 @@ import dev.warden.store.BindingStore;
 import dev.warden.store.ControlStore;
 import dev.warden.store.JobStore;
 import dev.warden.store.KeyStore;
+import dev.warden.store.ObjectOwners;
 import dev.warden.store.OperatorStore;
 import dev.warden.store.SettingStore;
 import dev.warden.store.StoreException;
@@ -32,6 +33,7 @@ final class JdbcControlStore implements ControlStore {
     private final AuditLog audit;
     private final Ledger ledger;
     private final PayloadLog payloads;
+    private final ObjectOwners objects;
 
     JdbcControlStore(DataSource dataSource, AutoCloseable onClose, String postgresUrl) {
         this.jdbc = new Jdbc(dataSource, postgresUrl != null);
@@ -46,6 +48,7 @@ final class JdbcControlStore implements ControlStore {
         this.audit = new JdbcAuditLog(jdbc);
         this.ledger = new JdbcLedger(jdbc);
         this.payloads = new JdbcPayloads(jdbc);
+        this.objects = new JdbcObjectOwners(jdbc);
     }
 
     @Override
@@ -86,6 +89,11 @@ final class JdbcControlStore implements ControlStore {
     @Override
     public Ledger ledger() {
         return ledger;
+    }
+
+    @Override
+    public ObjectOwners objects() {
+        return objects;
     }
 
     @Override
