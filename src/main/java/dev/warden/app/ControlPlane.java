@@ -69,6 +69,7 @@ public final class ControlPlane implements AutoCloseable {
     private final ControlStore store;
     private JobRegistry jobs;
     private PayloadWriter payloads;
+    private Envelope ring;
     private PoolWatch pools;
     private BudgetBook budgets;
     private long alertTimer = -1;
@@ -126,6 +127,7 @@ public final class ControlPlane implements AutoCloseable {
                 (tenant, period) -> budgets.reservedMicros(tenant, period, System.currentTimeMillis()), ring);
         ControlPlane cp = new ControlPlane(vertx, store, admin, audit, ledger, monitor, webhooks, state);
         cp.payloads = new PayloadWriter(store.payloads(), ring, PAYLOAD_QUEUE, PAYLOAD_RESERVE).start();
+        cp.ring = ring;
         vertx.setPeriodic(60_000, id -> vertx.executeBlocking(() -> store.payloads().deleteExpired(System.currentTimeMillis()), false)
                 .onFailure(e -> LOG.warn("payload retention sweep failed: {}", e.getMessage())));
         cp.jobs = new JobRegistry(vertx, store.jobs(), hasher, ledger);
@@ -333,6 +335,16 @@ public final class ControlPlane implements AutoCloseable {
         audit.close();
         ledger.close();
         payloads.close();
+    }
+
+    /** The key ring every sealed value of this process is sealed with. */
+    public Envelope ring() {
+        return ring;
+    }
+
+    /** The tenants' files (the control store's). */
+    public dev.warden.store.FileStore files() {
+        return store.files();
     }
 
     /** Who owns each stored object (the control store's record). */

@@ -17,6 +17,7 @@ import dev.warden.identity.JwksCache;
 import dev.warden.guard.GuardStage;
 import dev.warden.jobs.JobScheduler;
 import dev.warden.jobs.JobStage;
+import dev.warden.objects.FilesStage;
 import dev.warden.objects.ObjectRegistry;
 import dev.warden.objects.OwnershipStage;
 import dev.warden.observe.AccessLog;
@@ -85,6 +86,8 @@ public final class Pipelines {
                 StageSlot.always(new GuardStage(audit, metrics, new PoolModeration(vertx, upstreams, routes, secrets))),
                                                                       // the tier's guardrails on the prompt: block, redact, log, moderate
                 StageSlot.always(new OwnershipStage(vertx, objects)), // stored responses: their tenant's only, on their upstream
+                StageSlot.always(new FilesStage(vertx, control == null ? null : control.files(), control == null ? null : control.ring())),
+                                                                      // /v1/files: the tenant's own, sealed in the control store
                 StageSlot.always(new AdmitStage(vertx, limiter, queues,
                         control == null ? tenant -> 0 : tenant -> BudgetPacing.microsPerMinute(
                                 control.alerts().statuses().getOrDefault(tenant, List.of()), System.currentTimeMillis()))),

@@ -13,12 +13,23 @@ final class StoresReader {
         if (!r.isObject(n, "store", false)) {
             return StoreSettings.DEFAULTS;
         }
-        r.onlyKnown(n, "store", Set.of("url", "refreshMs"));
+        r.onlyKnown(n, "store", Set.of("url", "refreshMs", "files"));
         String url = r.string(n, "store", "url", null, false);
         if (url != null && !url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql://")) {
             r.error("store.url", "(expected: jdbc:sqlite:FILE or jdbc:postgresql://HOST[:PORT]/DB)");
         }
-        return new StoreSettings(url, r.integer(n, "store", "refreshMs", 1000, 100, 60_000));
+        StoreSettings.Files files = StoreSettings.Files.NONE;
+        JsonNode f = n.get("files");
+        if (r.isObject(f, "store.files", false)) {
+            r.onlyKnown(f, "store.files", Set.of("region", "maxBytes"));
+            String region = r.string(f, "store.files", "region", null, true);
+            if (region != null && !Ids.isRegion(region)) {
+                r.error("store.files.region", "'" + region + "' (expected a region name: 1..32 of [a-z0-9-])");
+            }
+            files = new StoreSettings.Files(region, r.longValue(f, "store.files", "maxBytes", StoreSettings.Files.DEFAULT_MAX_BYTES,
+                    1024, 8L * 1024 * 1024 * 1024));
+        }
+        return new StoreSettings(url, r.integer(n, "store", "refreshMs", 1000, 100, 60_000), files);
     }
 
     static LimiterSettings limiter(ConfigReader r, JsonNode root) {

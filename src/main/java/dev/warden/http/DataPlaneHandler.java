@@ -6,6 +6,7 @@ import dev.warden.exchange.RequestContext;
 import dev.warden.observe.GatewayMetrics;
 import dev.warden.observe.RequestIdStage;
 import dev.warden.observe.SecurityLog;
+import dev.warden.pipeline.Operation;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.InboundRequest;
 import dev.warden.pipeline.PipelineRunner;
@@ -60,7 +61,10 @@ public final class DataPlaneHandler implements Handler<HttpServerRequest> {
             return;
         }
         Routes.Match match = route.match();
-        GatewayError bad = RequestGuard.check(request, snapshot.config().limits(), match.operation().hasBody());
+        Operation op = match.operation();
+        GatewayError bad = op == Operation.FILE_UPLOAD // an upload is multipart, streamed, and capped by the files' own limit
+                ? RequestGuard.check(request, snapshot.config().limits(), "multipart/form-data", snapshot.config().store().files().maxBytes())
+                : RequestGuard.check(request, snapshot.config().limits(), op.hasBody());
         if (bad != null) {
             refuse(request, bad, null, start);
             return;

@@ -23,6 +23,11 @@ final class RequestGuard {
             "X-Tenant-ID", "Transfer-Encoding", "Expect"};
 
     static GatewayError check(HttpServerRequest request, Limits limits, boolean bodyExpected) {
+        return check(request, limits, bodyExpected ? "application/json" : null, limits.maxBodyBytes());
+    }
+
+    /** {@code mediaType}: the body's expected type (null: none expected); {@code maxBody}: the route's cap. */
+    static GatewayError check(HttpServerRequest request, Limits limits, String mediaType, long maxBody) {
         MultiMap headers = request.headers();
         HeaderScan scan = new HeaderScan();
         headers.forEach(scan);
@@ -48,27 +53,27 @@ final class RequestGuard {
             if (n < 0) {
                 return bad(ErrorCode.INVALID_REQUEST, "Content-Length must be a plain decimal number.", "cl_invalid");
             }
-            if (n > limits.maxBodyBytes()) {
-                return bad(ErrorCode.BODY_TOO_LARGE, "The body is larger than " + limits.maxBodyBytes() + " bytes.", "body_too_large");
+            if (n > maxBody) {
+                return bad(ErrorCode.BODY_TOO_LARGE, "The body is larger than " + maxBody + " bytes.", "body_too_large");
             }
         }
         String encoding = headers.get("Content-Encoding");
         if (encoding != null && !encoding.equalsIgnoreCase("identity")) {
             return bad(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Compressed request bodies are not accepted.", "content_encoding");
         }
-        if (bodyExpected) {
+        if (mediaType != null) {
             String type = headers.get("Content-Type");
-            if (type == null || !isJson(type)) {
-                return bad(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "The body must be application/json.", "content_type");
+            if (type == null || !is(type, mediaType)) {
+                return bad(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "The body must be " + mediaType + ".", "content_type");
             }
         }
         return null;
     }
 
-    private static boolean isJson(String type) {
+    private static boolean is(String type, String mediaType) {
         int semi = type.indexOf(';');
         String base = (semi < 0 ? type : type.substring(0, semi)).strip();
-        return base.equalsIgnoreCase("application/json");
+        return base.equalsIgnoreCase(mediaType);
     }
 
     private static long parseLength(String s) {

@@ -77,6 +77,23 @@ final class Routes {
             String model = path.substring("/v1/models/".length());
             return Ids.isModelName(model) ? checkMethod(method, Operation.MODEL_GET, null, model) : NOT_FOUND;
         }
+        if (path.equals("/v1/files")) {
+            return method.equals(HttpMethod.GET) ? new Result(new Match(Operation.FILE_LIST, null, null), null, null)
+                    : checkMethod(method, Operation.FILE_UPLOAD, null, null, null, "GET, POST");
+        }
+        if (path.startsWith("/v1/files/")) {
+            String[] parts = path.substring("/v1/files/".length()).split("/", -1);
+            if (!Ids.isObjectId(parts[0]) || parts.length > 2 || (parts.length == 2 && !parts[1].equals("content"))) {
+                return NOT_FOUND; // a malformed id names no file, of this tenant or any other
+            }
+            if (parts.length == 2) {
+                return checkMethod(method, Operation.FILE_CONTENT, null, null, parts[0], null);
+            }
+            if (method.equals(HttpMethod.DELETE)) {
+                return new Result(new Match(Operation.FILE_DELETE, null, null, parts[0]), null, null);
+            }
+            return checkMethod(method, Operation.FILE_GET, null, null, parts[0], "GET, DELETE");
+        }
         if (path.startsWith("/v1/responses/")) {
             String id = path.substring("/v1/responses/".length());
             if (!Ids.isObjectId(id)) {

@@ -18,6 +18,12 @@ public enum Operation {
     /** {@code GET /v1/responses/{id}}: a stored response of the caller's tenant, from the upstream that holds it. */
     RESPONSE_GET(null, Kind.STORED, HttpMethod.GET),
     RESPONSE_DELETE(null, Kind.STORED, HttpMethod.DELETE),
+    /** {@code /v1/files...}: the tenant's files, kept (sealed) in the control store and answered by the files stage. */
+    FILE_UPLOAD("/v1/files", Kind.STORED, HttpMethod.POST),
+    FILE_LIST("/v1/files", Kind.STORED, HttpMethod.GET),
+    FILE_GET(null, Kind.STORED, HttpMethod.GET),
+    FILE_CONTENT(null, Kind.STORED, HttpMethod.GET),
+    FILE_DELETE(null, Kind.STORED, HttpMethod.DELETE),
     PREDICT(null, Kind.INFERENCE, HttpMethod.POST),
     /** Starts a long-running job on the model's pool ({@code POST /api/v1/tenants/{t}/jobs}). */
     JOB_CREATE(null, Kind.JOB_WRITE, HttpMethod.POST),
@@ -64,7 +70,12 @@ public enum Operation {
 
     /** Reads or deletes a stored object (a response) the tenant owns, on the upstream that holds it. */
     public boolean stored() {
-        return kind == Kind.STORED;
+        return this == RESPONSE_GET || this == RESPONSE_DELETE;
+    }
+
+    /** One of the files operations (answered by the files stage from the control store). */
+    public boolean file() {
+        return this == FILE_UPLOAD || this == FILE_LIST || this == FILE_GET || this == FILE_CONTENT || this == FILE_DELETE;
     }
 
     /** One of the long-running job operations (answered by the jobs stage). */

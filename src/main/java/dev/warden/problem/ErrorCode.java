@@ -25,6 +25,7 @@ public enum ErrorCode {
     TENANT_SUSPENDED(403, "Tenant suspended"),
     FORBIDDEN(403, "Forbidden"),
     MODEL_NOT_ALLOWED(403, "Model not allowed"),
+    REGION_NOT_ALLOWED(403, "Not stored in a region the tenant may use"),
     GUARDRAIL_BLOCKED(400, "Blocked by a guardrail"),
     GUARDRAIL_UNAVAILABLE(503, "Guardrail check unavailable"),
     ADMIN_PAYLOAD_DENIED(403, "Payload access denied"),

@@ -28,6 +28,9 @@ public interface ControlStore extends AutoCloseable {
 
     Ledger ledger();
 
+    /** Files uploaded through {@code /v1/files}, sealed in chunks. */
+    FileStore files();
+
     /** The owners of objects upstreams store for tenants (responses), and where each lives. */
     ObjectOwners objects();
 

@@ -144,7 +144,7 @@ class MisconfigurationAttacksTest {
         assertThat(trace.statusCode()).isEqualTo(405);
         gw.assertAudited(trace);
         for (String path : List.of("/api/v0/tenants/acme/models/scorer/predict", "/v1beta/chat/completions", "/internal",
-                "/v1/responses", "/v1/files")) {
+                "/v1/assistants", "/v1/fine_tuning/jobs")) {
             HttpResponse<String> r = Http.post(gw.dataUrl(path), "{}", "Authorization", bearer(gw.key("acme")));
             assertThat(r.statusCode()).as(path).isEqualTo(404);
             gw.assertAudited(r);

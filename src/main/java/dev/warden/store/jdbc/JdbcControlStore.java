@@ -5,6 +5,7 @@ import dev.warden.record.Ledger;
 import dev.warden.record.PayloadLog;
 import dev.warden.store.BindingStore;
 import dev.warden.store.ControlStore;
+import dev.warden.store.FileStore;
 import dev.warden.store.JobStore;
 import dev.warden.store.KeyStore;
 import dev.warden.store.ObjectOwners;
@@ -34,6 +35,7 @@ final class JdbcControlStore implements ControlStore {
     private final Ledger ledger;
     private final PayloadLog payloads;
     private final ObjectOwners objects;
+    private final FileStore files;
 
     JdbcControlStore(DataSource dataSource, AutoCloseable onClose, String postgresUrl) {
         this.jdbc = new Jdbc(dataSource, postgresUrl != null);
@@ -49,6 +51,7 @@ final class JdbcControlStore implements ControlStore {
         this.ledger = new JdbcLedger(jdbc);
         this.payloads = new JdbcPayloads(jdbc);
         this.objects = new JdbcObjectOwners(jdbc);
+        this.files = new JdbcFiles(jdbc);
     }
 
     @Override
@@ -89,6 +92,11 @@ final class JdbcControlStore implements ControlStore {
     @Override
     public Ledger ledger() {
         return ledger;
+    }
+
+    @Override
+    public FileStore files() {
+        return files;
     }
 
     @Override
