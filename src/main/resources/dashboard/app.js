@@ -38,6 +38,9 @@ async function api(path, options = {}) {
 
 function status(msg) { $('#status').textContent = msg || ''; }
 const money = (micros) => (micros / 1e6).toLocaleString(undefined, { style: 'decimal', minimumFractionDigits: 2, maximumFractionDigits: 4 });
+// An axis of money scaled to its largest value: whole units, thousands of micro-units (k µ) or micro-units (µ).
+const moneyAxis = (max) => (v) => max >= 1e6 ? (v / 1e6).toLocaleString(undefined, { maximumFractionDigits: max >= 1e8 ? 0 : 2 })
+  : max >= 1e4 ? (v / 1e3).toLocaleString(undefined, { maximumFractionDigits: 1 }) + 'k µ' : Math.round(v) + ' µ';
 const when = (iso) => iso ? new Date(iso).toLocaleString() : '';
 const badge = (text) => el('span', { class: 'badge ' + text }, text);
 
@@ -95,7 +98,24 @@ async function loadTenants() {
   for (const sel of [$('#spend-tenant'), $('#keys-tenant')]) {
     sel.replaceChildren(...state.tenants.map((t) => el('option', { value: t.id }, t.id)));
   }
+  await pickSpendTenant();
   renderTenants();
+}
+
+// The spend tab opens on a tenant worth looking at: one with an active alert, else the one that spent most today.
+async function pickSpendTenant() {
+  try {
+    const alerts = await api('/admin/v1/alerts');
+    let pick = alerts.active.length ? alerts.active[0].tenant : null;
+    if (!pick) {
+      const traffic = await api('/admin/v1/traffic');
+      const top = traffic.tenants.filter((t) => t.costTodayMicros > 0).sort((a, b) => b.costTodayMicros - a.costTodayMicros)[0];
+      pick = top ? top.tenant : null;
+    }
+    if (pick && state.tenants.some((t) => t.id === pick)) $('#spend-tenant').value = pick;
+  } catch (e) {
+    // a principal that may not read alerts or traffic keeps the first tenant
+  }
 }
 
 async function refreshTraffic() {
@@ -173,7 +193,7 @@ async function loadSpend() {
   }
   $('#spend-summary').replaceChildren(...summary.map(([k, v]) => el('div', {}, el('span', { class: 'muted' }, k), el('b', {}, v))));
   drawSpend($('#spend-chart'), points, monthStart.getTime(), monthEnd.getTime(), month ? month.limitMicros : null,
-    { t: now.getTime(), v: total }, { t: monthEnd.getTime(), v: Math.max(total, projected) }, money);
+    { t: now.getTime(), v: total }, { t: monthEnd.getTime(), v: Math.max(total, projected) }, moneyAxis);
   drawGpuHours(usage.rows, spend.gpuHours || [], monthStart.getTime(), monthEnd.getTime(), now.getTime());
 }
 
@@ -199,12 +219,15 @@ function drawGpuHours(rows, quotas, t0, t1, now) {
   $('#gpu-summary').replaceChildren(...summary.map(([k, v]) => el('div', {}, el('span', { class: 'muted' }, k), el('b', {}, v))));
   const committed = month ? Math.max(total, month.committedGpuHours) : total;
   const projected = month ? Math.max(committed, month.projectedGpuHours) : total;
-  drawSpend($('#gpu-chart'), points, t0, t1, month ? month.limitGpuHours : null, { t: now, v: committed }, { t: t1, v: projected }, gpu);
+  drawSpend($('#gpu-chart'), points, t0, t1, month ? month.limitGpuHours : null, { t: now, v: committed }, { t: t1, v: projected },
+    () => gpu);
 }
 
-function drawSpend(chart, points, t0, t1, budget, forecastFrom, forecastTo, format) {
+// axisFormat: the largest value -> a label format for the y axis (scaled so small amounts do not all read 0).
+function drawSpend(chart, points, t0, t1, budget, forecastFrom, forecastTo, axisFormat) {
   const W = 720, H = 260, L = 60, R = 12, T = 12, B = 28;
   const max = Math.max(1, budget || 0, forecastTo.v, ...points.map((p) => p.v)) * 1.1;
+  const format = axisFormat(max);
   const x = (t) => L + ((t - t0) / (t1 - t0)) * (W - L - R);
   const y = (v) => H - B - (v / max) * (H - T - B);
   const parts = [svg('line', { class: 'axis', x1: L, y1: H - B, x2: W - R, y2: H - B }), svg('line', { class: 'axis', x1: L, y1: T, x2: L, y2: H - B })];

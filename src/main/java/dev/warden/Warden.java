@@ -53,9 +53,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine;
 
 /** The command line: {@code serve}, {@code demo}, {@code sim}, {@code config check}, {@code keys new}. */
-@Command(name = "warden", mixinStandardHelpOptions = true, version = "warden 0.1.0",
+@Command(name = "warden", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "warden 0.1.0",
         description = "Multi-tenant API gateway for AI workloads.",
-        subcommands = {Warden.Serve.class, Warden.DemoCommand.class, Warden.Sim.class, Warden.ConfigCommand.class,
+        subcommands = {CommandLine.HelpCommand.class, Warden.Serve.class, Warden.DemoCommand.class, Warden.Sim.class, Warden.ConfigCommand.class,
                 Warden.Keys.class, Warden.Audit.class, Warden.Secrets.class, AdminCli.Tenants.class,
                 AdminCli.Usage.class, AdminCli.Operators.class})
 public final class Warden implements Callable<Integer> {
@@ -169,9 +169,9 @@ public final class Warden implements Callable<Integer> {
 
     @Command(name = "sim", description = "Run a simulated OpenAI-compatible model server.")
     static final class Sim implements Callable<Integer> {
-        @Option(names = "--port", defaultValue = "8181") int port;
-        @Option(names = "--host", defaultValue = "127.0.0.1") String host;
-        @Option(names = "--region", defaultValue = "eu") String region;
+        @Option(names = "--port", defaultValue = "8181", description = "port to listen on (default: ${DEFAULT-VALUE}; 0: any free one)") int port;
+        @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE})") String host;
+        @Option(names = "--region", defaultValue = "eu", description = "the region it reports (X-Sim-Region; default: ${DEFAULT-VALUE})") String region;
         @Option(names = "--ttft-ms", defaultValue = "0", description = "time to first token (ms)") int ttft;
         @Option(names = "--tokens-per-second", defaultValue = "0", description = "stream pace, 0 = unpaced") int tps;
         @Option(names = "--instances", defaultValue = "1", description = "event loops") int instances;
@@ -284,7 +284,7 @@ public final class Warden implements Callable<Integer> {
         @Option(names = "--data-dir", defaultValue = "data", description = "holds keyhash.secret (default: ${DEFAULT-VALUE})")
         Path dataDir;
 
-        @Option(names = "--role", defaultValue = "developer") String role;
+        @Option(names = "--role", defaultValue = "developer", description = "developer, viewer, service or tenant-admin (default: ${DEFAULT-VALUE})") String role;
 
         @Override
         public Integer call() throws Exception {
@@ -308,7 +308,7 @@ public final class Warden implements Callable<Integer> {
 
         @Option(names = "--id", required = true, description = "the name it gets in Warden (4..32 of [a-z0-9])") String id;
 
-        @Option(names = "--role", defaultValue = "developer") String role;
+        @Option(names = "--role", defaultValue = "developer", description = "developer, viewer, service or tenant-admin (default: ${DEFAULT-VALUE})") String role;
 
         @Override
         public Integer call() throws Exception {

@@ -30,6 +30,8 @@ public final class AdminApi implements Handler<HttpServerRequest> {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final String V1 = "/admin/v1/";
     /** A tenant's payload-bearing resources: cached responses, prompt logs, job data. */
+    /** The tenant routes a tenant's MFA rule for {@code usage} covers. */
+    private static final Set<String> USAGE_VIEWS = Set.of("usage", "spend", "alerts");
     private static final Set<String> STORE_ROUTES = Set.of("tenants", "audit", "alerts", "pools", "operators", "role-bindings");
 
     private final SnapshotHolder snapshots;
@@ -208,6 +210,14 @@ public final class AdminApi implements Handler<HttpServerRequest> {
                 problem(req.response(), GatewayError.of(ErrorCode.NOT_FOUND, "No such route."));
             }
             return;
+        }
+        if (rest.length == 2 && USAGE_VIEWS.contains(rest[1]) && principal.sees(rest[0])) {
+            // a tenant's MFA rule for the "usage" class covers what its usage and spend reveal
+            GatewayError stepUp = AdminStepUp.check(snapshots, principal, rest[0], "usage");
+            if (stepUp != null) {
+                auth.refuse(req, principal, stepUp);
+                return;
+            }
         }
         if (rest.length >= 2 && principal.sees(rest[0])) {
             switch (rest[1]) {

@@ -108,7 +108,7 @@ public final class AdminCli {
 
     @Command(name = "show", description = "One tenant.")
     static final class TenantsShow extends Call {
-        @Parameters(index = "0") String id;
+        @Parameters(index = "0", description = "tenant id") String id;
 
         @Override
         public Integer call() throws Exception {
@@ -118,8 +118,8 @@ public final class AdminCli {
 
     @Command(name = "create", description = "Create a tenant in the control store.")
     static final class TenantsCreate extends Call {
-        @Parameters(index = "0") String id;
-        @Option(names = "--tier", required = true) String tier;
+        @Parameters(index = "0", description = "tenant id") String id;
+        @Option(names = "--tier", required = true, description = "the tier (a name in warden.yaml's tiers)") String tier;
         @Option(names = "--region", required = true, description = "allowed region, repeatable; * for any") List<String> regions;
         @Option(names = "--model", required = true, description = "allowed model, repeatable") List<String> models;
 
@@ -132,7 +132,7 @@ public final class AdminCli {
 
     @Command(name = "suspend", description = "Suspend a stored tenant.")
     static final class TenantsSuspend extends Call {
-        @Parameters(index = "0") String id;
+        @Parameters(index = "0", description = "tenant id") String id;
 
         @Override
         public Integer call() throws Exception {
@@ -143,7 +143,7 @@ public final class AdminCli {
     @Command(name = "issue", description = "Issue a key for a tenant (shown once).")
     public static final class KeysIssue extends Call {
         @Parameters(index = "0", description = "tenant") String tenant;
-        @Option(names = "--role", defaultValue = "developer") String role;
+        @Option(names = "--role", defaultValue = "developer", description = "developer, viewer, service or tenant-admin (default: ${DEFAULT-VALUE})") String role;
         @Option(names = "--model", description = "restrict to a model, repeatable") List<String> models;
 
         @Override
@@ -188,7 +188,7 @@ public final class AdminCli {
     @Command(name = "usage", description = "A tenant's usage report, through the admin API.")
     public static final class Usage extends Call {
         @Parameters(index = "0", description = "tenant") String tenant;
-        @Option(names = "--group-by", defaultValue = "day", description = "day, model or key") String groupBy;
+        @Option(names = "--group-by", defaultValue = "day", description = "day, model, key or user (default: ${DEFAULT-VALUE})") String groupBy;
         @Option(names = "--format", defaultValue = "json", description = "json or csv") String format;
         @Option(names = "--from", description = "YYYY-MM-DD (UTC)") String from;
         @Option(names = "--to", description = "YYYY-MM-DD (UTC, inclusive)") String to;

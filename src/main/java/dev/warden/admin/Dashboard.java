@@ -23,7 +23,9 @@ final class Dashboard {
 
     /** Serves {@code path} if it is a dashboard file; false otherwise. */
     boolean serve(String path, HttpServerResponse res) {
-        String name = path.equals("/") ? "index.html" : path.startsWith("/ui/") ? path.substring(4) : null;
+        // browsers ask for /favicon.ico on every load whatever the page links: it is the same icon
+        String name = path.equals("/") ? "index.html" : path.equals("/favicon.ico") ? "favicon.svg"
+                : path.startsWith("/ui/") ? path.substring(4) : null;
         if (name == null || name.isEmpty() || !name.matches("[a-z0-9-]+\\.[a-z]+")) {
             return false;
         }

@@ -265,7 +265,7 @@ public final class Demo {
                 + creds.adminToken() + "'");
         out.println();
         out.println("# dashboard: open http://127.0.0.1:" + g.adminPort() + "/ and sign in with the admin token above");
-        out.println("# (globex has a month budget of 5000 micro-units: a few gpt-sim calls raise its budget alerts)");
+        out.println("# (globex has a month budget of 50,000 micro-units: a few hundred gpt-sim calls raise its budget alerts, then 429)");
         out.println();
         out.println("Ctrl-C stops the demo.");
     }

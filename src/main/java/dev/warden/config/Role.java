@@ -10,7 +10,7 @@ public enum Role {
     VIEWER,
     /** Platform services acting for the tenant (pipelines, job workers): calls models. */
     SERVICE,
-    /** Manages the tenant (admin API, later issues); may also call models. */
+    /** Manages the tenant (its keys, settings, usage and payloads through the admin API); may also call models. */
     TENANT_ADMIN;
 
     public String id() {

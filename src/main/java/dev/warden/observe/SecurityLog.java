@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * Security events (refusals of security relevance, isolation violations) as one JSON line each on
  * the {@code warden.security} logger, plus a counter by reason. Values are JSON-escaped, so a
  * hostile header can never forge a field or a line. Never a secret, never a payload. The
- * tamper-evident audit log (control-plane issue) will take these same events.
+ * tamper-evident audit log ({@code record.AuditStage}) takes the same refusals.
  */
 public final class SecurityLog {
     private static final Logger LOG = LoggerFactory.getLogger("warden.security");

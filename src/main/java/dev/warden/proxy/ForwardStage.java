@@ -69,6 +69,7 @@ public final class ForwardStage implements Stage {
     private static final CharSequence H_CONTENT_TYPE = HttpHeaders.createOptimized("Content-Type");
     private static final CharSequence H_CONTENT_LENGTH = HttpHeaders.createOptimized("Content-Length");
     private static final CharSequence V_HTTP = HttpHeaders.createOptimized("http");
+    private static final CharSequence V_HTTPS = HttpHeaders.createOptimized("https");
     private static final CharSequence V_JSON = HttpHeaders.createOptimized("application/json");
 
     @Override
@@ -311,8 +312,10 @@ public final class ForwardStage implements Stage {
         headers.add(H_PRINCIPAL, exchange.require(RequestContext.PRINCIPAL).subject());
         headers.add(H_REGION, route.upstream().region());
         headers.add(H_XFF, client);
-        headers.add(H_XFP, V_HTTP);
-        headers.add(H_FORWARDED, "for=\"" + client + "\";proto=http");
+        // the scheme the client used: https on a TLS data listener
+        boolean tls = exchange.request().http() != null && exchange.request().http().isSSL();
+        headers.add(H_XFP, tls ? V_HTTPS : V_HTTP);
+        headers.add(H_FORWARDED, "for=\"" + client + "\";proto=" + (tls ? "https" : "http"));
         String serviceToken = exchange.get(RequestContext.SERVICE_TOKEN);
         if (serviceToken != null) {
             headers.add(H_AUTHORIZATION, "Bearer " + serviceToken); // the client's own credential never goes upstream

@@ -131,8 +131,13 @@ class DashboardBrowserTest {
 
         // Spend: the chart has the spent line, the budget line and the forecast.
         tab("spend");
+        assertThat(new Select(driver.findElement(By.id("spend-tenant"))).getFirstSelectedOption().getAttribute("value"))
+                .as("the spend tab opens on the tenant with an alert").isEqualTo("acme");
         new Select(driver.findElement(By.id("spend-tenant"))).selectByValue("acme");
         wait.until(d -> d.findElements(By.cssSelector("#spend-chart polyline.spent")).size() == 1);
+        List<String> yLabels = driver.findElements(By.cssSelector("#spend-chart text")).stream().map(WebElement::getText)
+                .filter(t -> !t.startsWith("day ")).toList();
+        assertThat(yLabels).as("small amounts are scaled, not all 0.00").hasSize(5).doesNotHaveDuplicates();
         String line = driver.findElement(By.cssSelector("#spend-chart polyline.spent")).getAttribute("points");
         assertThat(line.split(" ")).hasSizeGreaterThanOrEqualTo(2);
         assertThat(driver.findElements(By.cssSelector("#spend-chart line.budget"))).hasSize(1);

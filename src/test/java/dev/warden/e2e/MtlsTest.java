@@ -135,6 +135,13 @@ class MtlsTest {
     }
 
     @Test
+    void theUpstreamLearnsTheClientCameOverTls() throws Exception {
+        assertThat(status(anonymous(), "Authorization", "Bearer " + gw.key("acme"))).isEqualTo(200);
+        assertThat(gw.lastUpstreamHeaders().get("X-Forwarded-Proto")).isEqualTo("https");
+        assertThat(gw.lastUpstreamHeaders().get("Forwarded")).endsWith(";proto=https");
+    }
+
+    @Test
     void c04UntrustedExpiredOrServerOnlyCertificatesNeverGetIn() throws Exception {
         long now = System.currentTimeMillis();
         TestPki.Issued stranger = TestPki.client(TestPki.ca("someone else's CA"), "spiffe://acme.example/svc-a");

@@ -369,6 +369,19 @@ class TenantTokenTest {
         // reading is not a change; and the platform's own admins are not the tenant's to govern
         assertThat(Http.get(gw.adminUrl("/admin/v1/tenants/acme/keys"), "Authorization", tenantAdminKey).statusCode()).isEqualTo(200);
         assertThat(Http.call("POST", gw.adminUrl("/admin/v1/tenants/acme/keys"), "{}", "Authorization", admin).statusCode()).isEqualTo(201);
+        assertThat(Http.get(gw.adminUrl("/admin/v1/tenants/acme/usage"), "Authorization", tenantAdminKey).statusCode())
+                .as("usage is not among the rule's classes").isEqualTo(200);
+
+        // the class usage covers the tenant's usage, spend and alerts
+        setAuth("acme", """
+                {"schemes":["api-key"],"mfa":{"rules":[{"operations":["usage"],"amr":["hwk"]}]}}""");
+        for (String view : List.of("usage", "spend", "alerts")) {
+            HttpResponse<String> r = Http.get(gw.adminUrl("/admin/v1/tenants/acme/" + view), "Authorization", tenantAdminKey);
+            assertThat(r.statusCode()).as(view).isEqualTo(401);
+            assertThat(r.headers().firstValue("WWW-Authenticate").orElseThrow()).contains("insufficient_user_authentication");
+        }
+        assertThat(Http.get(gw.adminUrl("/admin/v1/tenants/acme/usage"), "Authorization", admin).statusCode())
+                .as("the platform's admins are not the tenant's to govern").isEqualTo(200);
     }
 
     @Test
