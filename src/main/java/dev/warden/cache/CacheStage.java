@@ -32,15 +32,15 @@ import io.vertx.core.http.HttpServerResponse;
  * tenant can reach another's entries); a hit is answered here, marked {@code X-Cache: hit}, and
  * charged the tier's {@code pricePercent} of the answer's cost; a miss is forwarded and its answer
  * kept if it is a complete 200 answer (JSON, or a stream that ended normally: the events as the
- * client received them) from the region the key names, with the usage the upstream reported.
+ * client received them), with the usage the upstream reported. The key names the set of regions
+ * the tenant may be served from (not the upstream that was picked), so any of its regions' answers
+ * serves a repeat, and a tenant whose regions change starts afresh.
  * A stream's key differs from the same request's unstreamed key (the body says {@code stream}).
  * {@code X-Warden-Cache: bypass} neither reads nor writes.
  */
 public final class CacheStage implements Stage {
     static final String HEADER = "X-Warden-Cache";
     private static final Key<String> KEY = Key.of("cacheKey");
-    /** The region the key names: an answer from elsewhere (a retry) is not kept under it. */
-    private static final Key<String> KEY_REGION = Key.of("cacheKeyRegion");
 
     private final ResponseCache cache;
     private final GatewayMetrics metrics;
@@ -81,7 +81,9 @@ public final class CacheStage implements Stage {
         SelectedRoute route = exchange.require(RequestContext.ROUTE);
         CostEstimate cost = exchange.get(RequestContext.COST);
         FieldMask hidden = exchange.get(RequestContext.ANSWER_FIELDS); // an answer is kept as its caller saw it: per mask
-        String key = CacheKey.of(tenant.id(), route.upstream().region(), route.model().name(), route.model().upstreamName(),
+        // keyed by the regions the tenant may be served from, not the upstream picked: any of them may answer
+        // a repeat, and an answer is only ever kept for the region set it was produced under
+        String key = CacheKey.of(tenant.id(), tenant.regionLabel(), route.model().name(), route.model().upstreamName(),
                 hidden == null ? op.name() : op.name() + " without " + String.join(",", hidden.paths()),
                 cost == null ? 0 : cost.outputCap(), exchange.request().headers().get("Accept"),
                 exchange.request().headers().get("Accept-Encoding"), body.raw().getBytes());
@@ -89,7 +91,6 @@ public final class CacheStage implements Stage {
             long now = System.currentTimeMillis();
             if (hit == null || hit.storedAtMs() + settings.ttlSeconds() * 1000L <= now) {
                 exchange.put(KEY, key);
-                exchange.put(KEY_REGION, route.upstream().region());
                 if (streaming(body)) {
                     exchange.put(RequestContext.KEEP_STREAM_BYTES, settings.maxEntryBytes());
                 }
@@ -115,7 +116,7 @@ public final class CacheStage implements Stage {
         if (hit.modelVersion() != null) {
             response.putHeader("X-Model-Version", hit.modelVersion());
         }
-        response.putHeader("X-Upstream-Region", route.upstream().region());
+        response.putHeader("X-Upstream-Region", hit.region()); // where it was produced, one of the tenant's regions
         response.setStatusCode(200);
         exchange.responseStatus(200);
         return new Outcome.Respond(new Outcome.Reply.Sent(response.end(Buffer.buffer(hit.body()))));
@@ -140,13 +141,12 @@ public final class CacheStage implements Stage {
                 || Boolean.TRUE.equals(exchange.get(RequestContext.USAGE_COUNTED))) {
             return; // only a complete, plain JSON answer or stream whose usage the upstream reported is kept
         }
-        String keyRegion = exchange.get(KEY_REGION);
-        if (keyRegion != null && !keyRegion.equals(route.upstream().region())) {
-            return; // a retry answered from another region than the key names
+        if (!tenant.allowsRegion(route.upstream().region())) {
+            return; // never reached: routes are filtered to the tenant's regions; kept out of the cache all the same
         }
         Usage usage = completion.usage();
         cache.put(tenant.id(), key, new CachedAnswer(type, upstream.getHeader("X-Model-Version"), body.getBytes(), usage.inputTokens(),
-                usage.outputTokens(), System.currentTimeMillis()), settings);
+                usage.outputTokens(), System.currentTimeMillis(), route.upstream().region()), settings);
         count(tenant, "stored");
     }
 

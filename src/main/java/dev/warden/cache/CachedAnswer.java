@@ -5,10 +5,13 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * One kept answer: what the client is sent again on a hit (status 200, its content type, the
- * model version and body) and the usage the answer reported (a hit is charged a share of its cost).
+ * model version and body), the usage the answer reported (a hit is charged a share of its cost),
+ * and the region that produced it (a hit names it in {@code X-Upstream-Region}).
  */
-public record CachedAnswer(String contentType, String modelVersion, byte[] body, long inputTokens, long outputTokens, long storedAtMs) {
-    private static final byte VERSION = 1;
+public record CachedAnswer(String contentType, String modelVersion, byte[] body, long inputTokens, long outputTokens, long storedAtMs,
+                           String region) {
+    /** 2: with the region (an entry of version 1, kept before it, is a miss). */
+    private static final byte VERSION = 2;
 
     /** Bytes an entry takes, for the per-tenant size limit (body plus a fixed overhead). */
     public int weight() {
@@ -19,9 +22,11 @@ public record CachedAnswer(String contentType, String modelVersion, byte[] body,
     public byte[] encode() {
         byte[] type = bytes(contentType);
         byte[] version = bytes(modelVersion);
-        ByteBuffer b = ByteBuffer.allocate(1 + 24 + 12 + type.length + version.length + body.length);
+        byte[] where = bytes(region);
+        ByteBuffer b = ByteBuffer.allocate(1 + 24 + 16 + type.length + version.length + where.length + body.length);
         b.put(VERSION).putLong(inputTokens).putLong(outputTokens).putLong(storedAtMs);
-        b.putInt(type.length).put(type).putInt(version.length).put(version).putInt(body.length).put(body);
+        b.putInt(type.length).put(type).putInt(version.length).put(version).putInt(where.length).put(where)
+                .putInt(body.length).put(body);
         return b.array();
     }
 
@@ -37,9 +42,10 @@ public record CachedAnswer(String contentType, String modelVersion, byte[] body,
             long at = b.getLong();
             String type = string(b);
             String version = string(b);
+            String where = string(b);
             byte[] body = new byte[b.getInt()];
             b.get(body);
-            return b.hasRemaining() ? null : new CachedAnswer(type, version.isEmpty() ? null : version, body, in, out, at);
+            return b.hasRemaining() ? null : new CachedAnswer(type, version.isEmpty() ? null : version, body, in, out, at, where);
         } catch (RuntimeException e) {
             return null;
         }

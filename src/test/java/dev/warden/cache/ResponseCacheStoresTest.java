@@ -25,7 +25,7 @@ class ResponseCacheStoresTest {
     }
 
     private static CachedAnswer answer(int size) {
-        return new CachedAnswer("application/json", "v1", new byte[size], 3, 4, System.currentTimeMillis());
+        return new CachedAnswer("application/json", "v1", new byte[size], 3, 4, System.currentTimeMillis(), "eu");
     }
 
     /** One case against the real Redis: a cache in a fresh namespace, and a plain client to look behind it. */
@@ -52,7 +52,7 @@ class ResponseCacheStoresTest {
 
     @Test
     void anEncodedAnswerDecodesToItselfAndAnythingElseToNothing() {
-        CachedAnswer a = new CachedAnswer("application/json; charset=utf-8", null, "{\"x\":1}".getBytes(), 10, 20, 1234);
+        CachedAnswer a = new CachedAnswer("application/json; charset=utf-8", null, "{\"x\":1}".getBytes(), 10, 20, 1234, "us");
         CachedAnswer back = CachedAnswer.decode(a.encode());
         assertThat(back.contentType()).isEqualTo(a.contentType());
         assertThat(back.modelVersion()).isNull();
@@ -60,6 +60,7 @@ class ResponseCacheStoresTest {
         assertThat(back.inputTokens()).isEqualTo(10);
         assertThat(back.outputTokens()).isEqualTo(20);
         assertThat(back.storedAtMs()).isEqualTo(1234);
+        assertThat(back.region()).isEqualTo("us");
         assertThat(CachedAnswer.decode("not ours".getBytes())).isNull();
         byte[] cut = Arrays.copyOf(a.encode(), 20);
         assertThat(CachedAnswer.decode(cut)).isNull();

@@ -99,6 +99,42 @@ class ResponseCacheTest {
     }
 
     @Test
+    void aTenantServedFromSeveralRegionsHitsWhicheverAnsweredAndItsRegionsDecideWhatItMayGet() throws Exception {
+        // gpt-sim runs in eu and us, and acme may use both: the upstream picked does not split the cache
+        String b = "{\"model\":\"gpt-sim\",\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"" + unique("anywhere") + "\"}]}";
+        HttpResponse<String> first = ask("acme", b);
+        assertThat(first.headers().firstValue("X-Cache")).hasValue("miss");
+        String producedIn = first.headers().firstValue("X-Upstream-Region").orElseThrow();
+        for (int i = 0; i < 4; i++) {
+            HttpResponse<String> again = ask("acme", b);
+            assertThat(again.headers().firstValue("X-Cache")).as("repeat " + i).hasValue("hit");
+            assertThat(again.headers().firstValue("X-Upstream-Region")).as("where it was produced").hasValue(producedIn);
+        }
+
+        // a tenant whose regions narrow to eu never gets what was kept while it could be served anywhere
+        String admin = bearer(gw.adminToken);
+        assertThat(Http.post(gw.adminUrl("/admin/v1/tenants"), "{\"id\":\"delta\",\"tier\":\"gold\",\"regions\":[\"*\"],"
+                + "\"models\":[\"gpt-sim\"]}", "Authorization", admin).statusCode()).isEqualTo(201);
+        String key = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Http.post(gw.adminUrl("/admin/v1/tenants/delta/keys"), "{}",
+                "Authorization", admin).body()).path("key").asText();
+        Thread.sleep(300);
+        String d = "{\"model\":\"gpt-sim\",\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"" + unique("narrowed") + "\"}]}";
+        HttpResponse<String> kept = Http.post(gw.dataUrl("/v1/chat/completions"), d, "Authorization", bearer(key));
+        assertThat(kept.headers().firstValue("X-Cache")).hasValue("miss");
+        assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), d, "Authorization", bearer(key)).headers().firstValue("X-Cache"))
+                .hasValue("hit");
+        assertThat(Http.call("PATCH", gw.adminUrl("/admin/v1/tenants/delta"), "{\"regions\":[\"eu\"]}", "Authorization", admin)
+                .statusCode()).isEqualTo(200);
+        Thread.sleep(300);
+        HttpResponse<String> narrowed = Http.post(gw.dataUrl("/v1/chat/completions"), d, "Authorization", bearer(key));
+        assertThat(narrowed.headers().firstValue("X-Cache")).as("its eu-only key has nothing from anywhere").hasValue("miss");
+        assertThat(narrowed.headers().firstValue("X-Upstream-Region")).hasValue("eu");
+        HttpResponse<String> hit = Http.post(gw.dataUrl("/v1/chat/completions"), d, "Authorization", bearer(key));
+        assertThat(hit.headers().firstValue("X-Cache")).hasValue("hit");
+        assertThat(hit.headers().firstValue("X-Upstream-Region")).hasValue("eu");
+    }
+
+    @Test
     void aDeterministicStreamIsReplayedFromTheCacheAsTheClientFirstReceivedIt() throws Exception {
         String prompt = unique("stream me");
         String b = body(prompt, ",\"temperature\":0,\"stream\":true");
