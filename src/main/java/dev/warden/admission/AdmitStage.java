@@ -68,7 +68,9 @@ public final class AdmitStage implements Stage {
 
     @Override
     public Future<Outcome> onRequest(Exchange exchange) {
-        if (!exchange.request().operation().inference()) {
+        // model calls, and calls about a stored response (they reach an upstream too: counted against
+        // the tenant's request rates, concurrency and the pool's seats, at no token cost)
+        if (!exchange.request().operation().inference() && !exchange.request().operation().stored()) {
             return Outcome.continueNow();
         }
         String priority = exchange.request().headers().get(PRIORITY);

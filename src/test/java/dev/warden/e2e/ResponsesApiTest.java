@@ -37,7 +37,9 @@ class ResponsesApiTest {
     @BeforeEach
     void start() throws Exception {
         gw = new TestGateway(yaml -> yaml.replace("  embed-sim: { pool: main }", "  embed-sim: { pool: main }\n  mod-sim: { pool: main }")
-                .replace("models: [echo, gpt-sim, embed-sim, scorer, us-only]", "models: [echo, gpt-sim, embed-sim, scorer, us-only, mod-sim]"),
+                .replace("models: [echo, gpt-sim, embed-sim, scorer, us-only]", "models: [echo, gpt-sim, embed-sim, scorer, us-only, mod-sim]")
+                .replace("gold: { description: \"top\", maxOutputTokens: 0 }",
+                        "gold: { description: \"top\", maxOutputTokens: 0, limits: { requestsPerMinute: 6000 } }"),
                 Databases.fresh(Databases.Kind.SQLITE));
     }
 
@@ -90,6 +92,9 @@ class ResponsesApiTest {
         for (int i = 0; i < 6; i++) { // acme may use eu and us: every call about it goes where it is
             assertThat(acme.responses().retrieve(id).id()).isEqualTo(id);
         }
+        HttpResponse<String> read = Http.call("GET", gw.dataUrl("/v1/responses/" + id), null, "Authorization", bearer(gw.key("acme")));
+        assertThat(read.headers().firstValue("RateLimit")).as("a read reaches an upstream: admitted against the tenant's rates")
+                .isPresent();
         Response next = acme.responses().create(ask("and then?").previousResponseId(id).build());
         assertThat(next.previousResponseId()).hasValue(id);
 
