@@ -367,4 +367,57 @@ class ControlStoreTest {
     private static StoredJob.Owner owner(String subject) {
         return new StoredJob.Owner(subject, "developer", "api_key");
     }
+
+    @ParameterizedTest
+    @EnumSource(Databases.Kind.class)
+    void filesPayloadsAndOwnersAreEachTenantsOwn(Databases.Kind kind) throws Exception {
+        with(kind, (store, url) -> {
+            // files: chunks in order, a listing newest first and paged, every read scoped to its tenant
+            store.files().create(new StoredFile("file-a", "acme", "upload", "batch", 0, StoredFile.UPLOADING, 1000));
+            store.files().chunk("file-a", 0, "wenc1.k.x.y0");
+            store.files().chunk("file-a", 1, "wenc1.k.x.y1");
+            assertThat(store.files().find("acme", "file-a")).as("not listed while uploading").isEmpty();
+            store.files().complete("acme", "file-a", "in.jsonl", "batch", 42);
+            store.files().create(new StoredFile("file-b", "acme", "upload", "batch", 0, StoredFile.UPLOADING, 2000));
+            store.files().complete("acme", "file-b", "b.jsonl", "fine-tune", 7);
+            assertThat(store.files().find("acme", "file-a")).hasValueSatisfying(f -> {
+                assertThat(f.filename()).isEqualTo("in.jsonl");
+                assertThat(f.bytes()).isEqualTo(42);
+            });
+            assertThat(store.files().find("globex", "file-a")).isEmpty();
+            assertThat(store.files().list("acme", null, null, 10)).extracting(StoredFile::id).containsExactly("file-b", "file-a");
+            assertThat(store.files().list("acme", null, "file-b", 10)).extracting(StoredFile::id).containsExactly("file-a");
+            assertThat(store.files().list("acme", "batch", null, 10)).extracting(StoredFile::id).containsExactly("file-a");
+            assertThat(store.files().chunkOf("acme", "file-a", 1)).isEqualTo("wenc1.k.x.y1");
+            assertThat(store.files().chunkOf("acme", "file-a", 2)).isNull();
+            assertThat(store.files().chunkOf("globex", "file-a", 0)).isNull();
+            assertThat(store.files().delete("globex", "file-a")).isFalse();
+            assertThat(store.files().delete("acme", "file-a")).isTrue();
+            assertThat(store.files().chunkOf("acme", "file-a", 0)).isNull();
+
+            // payloads: scoped, paged newest first, expired ones swept, re-wrapped in place
+            store.payloads().append(List.of(
+                    new dev.warden.record.PayloadRecord("pl-1", "acme", "r1", 10, "k", "chat_completions", "m", 200, 100, "s1"),
+                    new dev.warden.record.PayloadRecord("pl-2", "acme", "r2", 20, "k", "chat_completions", "m", 200, 5000, "s2")));
+            assertThat(store.payloads().page("acme", 0, 10)).extracting(dev.warden.record.PayloadRecord::id).containsExactly("pl-2", "pl-1");
+            assertThat(store.payloads().page("acme", 20, 10)).extracting(dev.warden.record.PayloadRecord::id).containsExactly("pl-1");
+            assertThat(store.payloads().find("globex", "pl-1")).isEmpty();
+            assertThat(store.payloads().rewrap(r -> r.id().equals("pl-2") ? new dev.warden.record.PayloadRecord(r.id(), r.tenant(),
+                    r.requestId(), r.atMs(), r.principal(), r.operation(), r.model(), r.status(), r.expiresAtMs(), "s2'") : r)).isEqualTo(1);
+            assertThat(store.payloads().find("acme", "pl-2")).hasValueSatisfying(r -> assertThat(r.sealed()).isEqualTo("s2'"));
+            assertThat(store.payloads().deleteExpired(1000)).isEqualTo(1);
+            assertThat(store.payloads().delete("globex", "pl-2")).isFalse();
+            assertThat(store.payloads().deleteAll("acme")).isEqualTo(1);
+
+            // owners: the first record stays, forgetting needs the owner
+            OwnedObject a = new OwnedObject(OwnedObject.RESPONSE, "resp_1", "acme", "http://h:1", "eu", "gpt-sim", 1);
+            assertThat(store.objects().record(a)).isTrue();
+            assertThat(store.objects().record(new OwnedObject(OwnedObject.RESPONSE, "resp_1", "globex", "http://h:2", "us", "m", 2))).isFalse();
+            assertThat(store.objects().find(OwnedObject.RESPONSE, "resp_1")).hasValue(a);
+            store.objects().forget(OwnedObject.RESPONSE, "resp_1", "globex");
+            assertThat(store.objects().find(OwnedObject.RESPONSE, "resp_1")).as("only its owner forgets it").isPresent();
+            store.objects().forget(OwnedObject.RESPONSE, "resp_1", "acme");
+            assertThat(store.objects().find(OwnedObject.RESPONSE, "resp_1")).isEmpty();
+        });
+    }
 }
