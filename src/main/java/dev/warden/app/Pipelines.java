@@ -83,7 +83,7 @@ public final class Pipelines {
                         control == null ? tenant -> 0 : control::payloadRetentionDays), control != null, true),
                                                                       // the tenant's opt-in payload log, sealed (never stdout)
                 StageSlot.always(new ModelListStage()),               // GET /v1/models answered here
-                StageSlot.always(new GuardStage(audit, metrics, new PoolModeration(vertx, upstreams, routes, secrets))),
+                StageSlot.always(new GuardStage(vertx, audit, metrics, new PoolModeration(vertx, upstreams, routes, secrets))),
                                                                       // the tier's guardrails on the prompt: block, redact, log, moderate
                 StageSlot.always(new OwnershipStage(vertx, objects)), // stored responses: their tenant's only, on their upstream
                 StageSlot.always(new FilesStage(vertx, control == null ? null : control.files(), control == null ? null : control.ring())),

@@ -23,6 +23,7 @@ import dev.warden.problem.GatewayError;
 import dev.warden.record.AuditEvent;
 import dev.warden.record.AuditWriter;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -52,12 +53,20 @@ public final class GuardStage implements Stage {
     private static final List<String> PROMPT_FIELDS = List.of("messages", "system", "prompt", "input", "instructions");
     static final String MODERATION_UNAVAILABLE = "moderation.unavailable";
 
+    /** Prompts longer than this are scanned on a worker thread (like admission's token count). */
+    static final int ON_LOOP_MAX_BYTES = 32 * 1024;
+
+    private final Vertx vertx;
     private final AuditWriter audit;
     private final GatewayMetrics metrics;
     private final ModerationCalls moderation;
 
-    /** {@code audit}: where hits are written (null: no control store, only counted); {@code moderation}: how a moderation model is asked. */
-    public GuardStage(AuditWriter audit, GatewayMetrics metrics, ModerationCalls moderation) {
+    /**
+     * {@code audit}: where hits are written (null: no control store, only counted); {@code moderation}:
+     * how a moderation model is asked; {@code vertx}: its workers scan long prompts (null: all on the loop).
+     */
+    public GuardStage(Vertx vertx, AuditWriter audit, GatewayMetrics metrics, ModerationCalls moderation) {
+        this.vertx = vertx;
         this.audit = audit;
         this.metrics = metrics;
         this.moderation = moderation;
@@ -98,6 +107,17 @@ public final class GuardStage implements Stage {
             return Outcome.continueNow();
         }
         RequestBody body = exchange.require(RequestContext.BODY);
+        if (vertx != null && body.raw().length() > ON_LOOP_MAX_BYTES) { // a long prompt is scanned off the event loop
+            return vertx.executeBlocking(() -> scan(body, policy), false).compose(scan -> decide(exchange, tenant, policy, body, scan));
+        }
+        return decide(exchange, tenant, policy, body, scan(body, policy));
+    }
+
+    /** What the rules found in a prompt, and the body to forward if some redact (null: unchanged). Pure: any thread. */
+    private record Scan(Map<String, Tally> hits, RequestBody redacted) {
+    }
+
+    private static Scan scan(RequestBody body, GuardrailPolicy policy) {
         Map<String, Tally> hits = new LinkedHashMap<>();
         Set<PiiKind> kinds = policy.pii().isEmpty() ? Set.of() : EnumSet.copyOf(policy.pii().keySet());
         boolean redact = false;
@@ -121,11 +141,17 @@ public final class GuardStage implements Stage {
                 redact |= rule.action() == GuardrailPolicy.Action.REDACT && !rule.shadow();
             }
         }
-        if (hits.isEmpty()) {
+        boolean blocks = hits.values().stream().anyMatch(t -> t.action() == GuardrailPolicy.Action.BLOCK && !t.shadow());
+        return new Scan(hits, redact && !blocks ? redacted(body, policy) : null);
+    }
+
+    /** On the event loop: the hits counted and audited, then a refusal, or the (redacted) body on to moderation. */
+    private Future<Outcome> decide(Exchange exchange, Tenant tenant, GuardrailPolicy policy, RequestBody body, Scan scan) {
+        if (scan.hits().isEmpty()) {
             return moderate(exchange, tenant, policy.moderation(), body);
         }
         String blockedBy = null;
-        for (Map.Entry<String, Tally> e : hits.entrySet()) {
+        for (Map.Entry<String, Tally> e : scan.hits().entrySet()) {
             Tally t = e.getValue();
             boolean blocks = t.action() == GuardrailPolicy.Action.BLOCK && !t.shadow();
             metrics.guardrailHit(tenant.id(), e.getKey(), t.action().id(), t.shadow() ? "shadow" : "enforced");
@@ -139,11 +165,12 @@ public final class GuardStage implements Stage {
             return Outcome.rejectNow(GatewayError.of(ErrorCode.GUARDRAIL_BLOCKED,
                     "The request was blocked by the tenant's guardrail rule '" + blockedBy + "'.", blockedBy));
         }
-        if (redact) {
-            body = redacted(body, policy);
-            exchange.put(RequestContext.BODY, body);
+        RequestBody forwarded = body;
+        if (scan.redacted() != null) {
+            forwarded = scan.redacted();
+            exchange.put(RequestContext.BODY, forwarded);
         }
-        return moderate(exchange, tenant, policy.moderation(), body);
+        return moderate(exchange, tenant, policy.moderation(), forwarded);
     }
 
     /**

@@ -258,4 +258,16 @@ class GuardrailsTest {
         assertThat(initech("how to attack the castle").body()).as("every category blocks when none are named")
                 .contains("moderation.violence");
     }
+
+    @Test
+    void aLongPromptIsScannedOffTheEventLoopWithTheSameResult() throws Exception {
+        String filler = "the quiet sea rolls on and on ".repeat(1_300); // ~39 KB: past the on-loop limit
+        HttpResponse<String> blocked = chat("acme", filler + " my card is 4111 1111 1111 1111", false);
+        assertThat(blocked.statusCode()).isEqualTo(400);
+        assertThat(blocked.body()).contains("pii.card");
+        // echo has no prompt cap in this tier: the redacted body reaches the upstream
+        Http.post(gw.dataUrl("/v1/chat/completions"), "{\"model\":\"echo\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"" + filler + " write to jane@example.com\"}]}", "Authorization", bearer(gw.key("acme")));
+        assertThat(lastUpstreamBody()).contains("[EMAIL]").doesNotContain("jane@example.com");
+    }
 }
