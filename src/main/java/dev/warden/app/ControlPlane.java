@@ -70,6 +70,7 @@ public final class ControlPlane implements AutoCloseable {
     private JobRegistry jobs;
     private PayloadWriter payloads;
     private Envelope ring;
+    private StoreSync sync;
     private PoolWatch pools;
     private BudgetBook budgets;
     private long alertTimer = -1;
@@ -128,6 +129,7 @@ public final class ControlPlane implements AutoCloseable {
         ControlPlane cp = new ControlPlane(vertx, store, admin, audit, ledger, monitor, webhooks, state);
         cp.payloads = new PayloadWriter(store.payloads(), ring, PAYLOAD_QUEUE, PAYLOAD_RESERVE).start();
         cp.ring = ring;
+        cp.sync = sync;
         vertx.setPeriodic(60_000, id -> vertx.executeBlocking(() -> store.payloads().deleteExpired(System.currentTimeMillis()), false)
                 .onFailure(e -> LOG.warn("payload retention sweep failed: {}", e.getMessage())));
         cp.jobs = new JobRegistry(vertx, store.jobs(), hasher, ledger);
@@ -340,6 +342,21 @@ public final class ControlPlane implements AutoCloseable {
     /** The key ring every sealed value of this process is sealed with. */
     public Envelope ring() {
         return ring;
+    }
+
+    /** The tenants' batches (the control store's). */
+    public dev.warden.store.BatchStore batches() {
+        return store.batches();
+    }
+
+    /** The control store's keys (batches issue and revoke their own). */
+    public dev.warden.store.KeyStore keyStore() {
+        return store.keys();
+    }
+
+    /** Reads the control store now, so a key just issued is usable at once. */
+    public void syncNow() {
+        sync.syncNow();
     }
 
     /** The tenants' files (the control store's). */

@@ -30,6 +30,7 @@ import dev.warden.observe.AccessLog;
 import dev.warden.observe.GatewayMetrics;
 import dev.warden.observe.SecurityLog;
 import dev.warden.observe.Tracing;
+import dev.warden.objects.BatchRunner;
 import dev.warden.objects.LocalObjectOwners;
 import dev.warden.objects.ObjectRegistry;
 import dev.warden.provider.UpstreamSecrets;
@@ -94,6 +95,7 @@ public final class Gateway {
     private HttpClient jobsClient;
     private JobScheduler jobScheduler;
     private long jobsTimer = -1;
+    private BatchRunner batchRunner;
     private int dataPort;
 
     private Gateway(Vertx vertx, SnapshotHolder snapshots) {
@@ -196,6 +198,14 @@ public final class Gateway {
                 if (v.actualPort() != dataPort) {
                     return Future.failedFuture("data-plane event loops bound different ports: " + dataPort + ", " + v.actualPort());
                 }
+            }
+            if (control != null && config.dataListener().tls() == null) {
+                // batches' lines go through this process's own data listener, on loopback
+                String host = config.dataListener().host().equals("0.0.0.0") || config.dataListener().host().equals("::")
+                        ? "127.0.0.1" : config.dataListener().host();
+                batchRunner = new BatchRunner(control.batches(), control.files(), control.keyStore(), control.ring(),
+                        "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + dataPort, control::syncNow,
+                        System::currentTimeMillis).start();
             }
             return Future.<Void>succeededFuture();
         }).compose(v -> {
@@ -346,6 +356,9 @@ public final class Gateway {
     }
 
     public Future<Void> stop() {
+        if (batchRunner != null) {
+            batchRunner.close(); // a batch in progress resumes, here or on another replica, from its last flush
+        }
         ready.set(false);
         if (watcher != null) {
             watcher.stop();

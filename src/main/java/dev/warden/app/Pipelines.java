@@ -17,6 +17,7 @@ import dev.warden.identity.JwksCache;
 import dev.warden.guard.GuardStage;
 import dev.warden.jobs.JobScheduler;
 import dev.warden.jobs.JobStage;
+import dev.warden.objects.BatchesStage;
 import dev.warden.objects.FilesStage;
 import dev.warden.objects.ObjectRegistry;
 import dev.warden.objects.OwnershipStage;
@@ -88,6 +89,8 @@ public final class Pipelines {
                 StageSlot.always(new OwnershipStage(vertx, objects)), // stored responses: their tenant's only, on their upstream
                 StageSlot.always(new FilesStage(vertx, control == null ? null : control.files(), control == null ? null : control.ring())),
                                                                       // /v1/files: the tenant's own, sealed in the control store
+                StageSlot.always(new BatchesStage(vertx, control == null ? null : new BatchesStage.Deps(control.batches(), control.files(),
+                        control.keyStore(), control.ring(), hasher, control::syncNow))), // /v1/batches, run by Warden
                 StageSlot.always(new AdmitStage(vertx, limiter, queues,
                         control == null ? tenant -> 0 : tenant -> BudgetPacing.microsPerMinute(
                                 control.alerts().statuses().getOrDefault(tenant, List.of()), System.currentTimeMillis()))),

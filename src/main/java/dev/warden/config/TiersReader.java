@@ -19,13 +19,15 @@ final class TiersReader {
             if (!Ids.isName(name)) {
                 r.error(path, "invalid tier name (expected: 1..64 of [a-z0-9-])");
             }
-            r.onlyKnown(node, path, Set.of("description", "maxOutputTokens", "maxStreamSeconds", "limits", "cache", "jobs", "guardrails", "fields"));
+            r.onlyKnown(node, path, Set.of("description", "maxOutputTokens", "maxStreamSeconds", "limits", "cache", "jobs", "guardrails", "fields",
+                    "batchPricePercent"));
             tiers.put(name, new TierConfig(name, r.string(node, path, "description", "", false),
                     r.integer(node, path, "maxOutputTokens", 0, 0, 10_000_000),
                     r.integer(node, path, "maxStreamSeconds", TierConfig.DEFAULT_MAX_STREAM_SECONDS, 1, 86_400),
                     limits(r, node.get("limits"), path + ".limits", models), cacheSettings(r, node.get("cache"), path + ".cache"),
                     jobLimits(r, node.get("jobs"), path + ".jobs"), GuardrailsReader.read(r, node.get("guardrails"), path + ".guardrails", models.keySet()),
-                    FieldsReader.read(r, node.get("fields"), path + ".fields")));
+                    FieldsReader.read(r, node.get("fields"), path + ".fields"),
+                    r.integer(node, path, "batchPricePercent", 100, 1, 100)));
         });
         return tiers;
     }

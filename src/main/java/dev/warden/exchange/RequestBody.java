@@ -14,7 +14,8 @@ import java.util.Set;
  * {@code n}, {@code stream}, {@code stream_options}, {@code temperature} (the cache), and what admission
  * tokenizes: {@code messages}, {@code system}, {@code prompt}, {@code input}, {@code tools}; and a predict
  * call's batch: {@code instances}, {@code inputs}; the Responses API's {@code max_output_tokens},
- * {@code instructions}, {@code previous_response_id}, {@code store}) already read in the one validating pass. The rest
+ * {@code instructions}, {@code previous_response_id}, {@code store}; a batch's {@code input_file_id},
+ * {@code endpoint}, {@code completion_window}, {@code metadata}) already read in the one validating pass. The rest
  * stays as bytes: a whole body is parsed into a tree only if the gateway has to change it.
  */
 public record RequestBody(Buffer raw, Map<String, JsonNode> fields) {
@@ -27,7 +28,8 @@ public record RequestBody(Buffer raw, Map<String, JsonNode> fields) {
     public static final Set<String> READ_FIELDS =
             Set.of("model", "user", "max_tokens", "max_completion_tokens", "n", "stream", "stream_options",
                     "messages", "prompt", "input", "tools", "best_of", "stop", "temperature", "system", "instances", "inputs",
-                    "max_output_tokens", "instructions", "previous_response_id", "store");
+                    "max_output_tokens", "instructions", "previous_response_id", "store",
+                    "input_file_id", "endpoint", "completion_window", "metadata");
 
     /** A body the gateway built itself (a translation): its bytes and its fields, from the tree. */
     public static RequestBody of(ObjectNode tree) {

@@ -77,6 +77,18 @@ final class Routes {
             String model = path.substring("/v1/models/".length());
             return Ids.isModelName(model) ? checkMethod(method, Operation.MODEL_GET, null, model) : NOT_FOUND;
         }
+        if (path.equals("/v1/batches")) {
+            return method.equals(HttpMethod.GET) ? new Result(new Match(Operation.BATCH_LIST, null, null), null, null)
+                    : checkMethod(method, Operation.BATCH_CREATE, null, null, null, "GET, POST");
+        }
+        if (path.startsWith("/v1/batches/")) {
+            String[] parts = path.substring("/v1/batches/".length()).split("/", -1);
+            if (!Ids.isObjectId(parts[0]) || parts.length > 2 || (parts.length == 2 && !parts[1].equals("cancel"))) {
+                return NOT_FOUND; // a malformed id names no batch, of this tenant or any other
+            }
+            return parts.length == 2 ? checkMethod(method, Operation.BATCH_CANCEL, null, null, parts[0], null)
+                    : checkMethod(method, Operation.BATCH_GET, null, null, parts[0], null);
+        }
         if (path.equals("/v1/files")) {
             return method.equals(HttpMethod.GET) ? new Result(new Match(Operation.FILE_LIST, null, null), null, null)
                     : checkMethod(method, Operation.FILE_UPLOAD, null, null, null, "GET, POST");

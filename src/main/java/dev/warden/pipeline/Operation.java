@@ -24,6 +24,11 @@ public enum Operation {
     FILE_GET(null, Kind.STORED, HttpMethod.GET),
     FILE_CONTENT(null, Kind.STORED, HttpMethod.GET),
     FILE_DELETE(null, Kind.STORED, HttpMethod.DELETE),
+    /** {@code /v1/batches...}: the tenant's batches, run by Warden over its own pools (the batches stage). */
+    BATCH_CREATE("/v1/batches", Kind.STORED, HttpMethod.POST),
+    BATCH_LIST("/v1/batches", Kind.STORED, HttpMethod.GET),
+    BATCH_GET(null, Kind.STORED, HttpMethod.GET),
+    BATCH_CANCEL(null, Kind.STORED, HttpMethod.POST),
     PREDICT(null, Kind.INFERENCE, HttpMethod.POST),
     /** Starts a long-running job on the model's pool ({@code POST /api/v1/tenants/{t}/jobs}). */
     JOB_CREATE(null, Kind.JOB_WRITE, HttpMethod.POST),
@@ -73,6 +78,11 @@ public enum Operation {
         return this == RESPONSE_GET || this == RESPONSE_DELETE;
     }
 
+    /** One of the batch operations (answered by the batches stage from the control store). */
+    public boolean batch() {
+        return this == BATCH_CREATE || this == BATCH_LIST || this == BATCH_GET || this == BATCH_CANCEL;
+    }
+
     /** One of the files operations (answered by the files stage from the control store). */
     public boolean file() {
         return this == FILE_UPLOAD || this == FILE_LIST || this == FILE_GET || this == FILE_CONTENT || this == FILE_DELETE;
@@ -90,7 +100,7 @@ public enum Operation {
 
     /** Carries a JSON body the gateway reads and checks. */
     public boolean hasBody() {
-        return kind == Kind.INFERENCE || this == JOB_CREATE;
+        return kind == Kind.INFERENCE || this == JOB_CREATE || this == BATCH_CREATE;
     }
 
     /** Names a model the caller must be allowed to use, and so needs a route to the model's pool. */

@@ -84,7 +84,10 @@ public final class RouteStage implements Stage {
                         p -> offers(p, operation));
         // a service token names the region it was minted for: its retries stay there
         Attempts attempts = registry.start(exchange.verifiedTenant(), pool, table.upstreams(), pool.serviceTokens(), chain);
-        SelectedRoute first = new SelectedRoute(mc, table.upstreams().get(0), pathFor.apply(mc));
+        // the batch priority class (batches' lines among them) pays the tier's batch share of the price
+        int percent = "batch".equalsIgnoreCase(exchange.request().headers().get("X-Warden-Priority")) && operation.inference()
+                ? exchange.require(RequestContext.TENANT).tier().batchPricePercent() : 100;
+        SelectedRoute first = new SelectedRoute(mc, table.upstreams().get(0), pathFor.apply(mc), percent);
         if (!attempts.next(first) && attempts.fallback(first) == null) {
             long wait = attempts.msUntilProbe();
             exchange.addResponseHeader("Retry-After", Long.toString(wait < 0 ? 5 : Math.max(1, (wait + 999) / 1000)));

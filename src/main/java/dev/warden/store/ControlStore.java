@@ -28,6 +28,9 @@ public interface ControlStore extends AutoCloseable {
 
     Ledger ledger();
 
+    /** Batches run by Warden over its own pools. */
+    BatchStore batches();
+
     /** Files uploaded through {@code /v1/files}, sealed in chunks. */
     FileStore files();
 

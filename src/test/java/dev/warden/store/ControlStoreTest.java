@@ -420,4 +420,33 @@ class ControlStoreTest {
             assertThat(store.objects().find(OwnedObject.RESPONSE, "resp_1")).isEmpty();
         });
     }
+
+    @ParameterizedTest
+    @EnumSource(Databases.Kind.class)
+    void batchesAreTheirTenantsAndOneRunnerHoldsEachAtATime(Databases.Kind kind) throws Exception {
+        with(kind, (store, url) -> {
+            store.batches().create(new StoredBatch("batch_1", "acme", "k", "key1", "sealed", "file-1", "/v1/chat/completions",
+                    StoredBatch.IN_PROGRESS, 3, 0, 0, 0, null, "{\"a\":\"b\"}", 1000, 1000, 0, 0, 90_000));
+            assertThat(store.batches().find("globex", "batch_1")).isEmpty();
+            assertThat(store.batches().list("acme", 10)).extracting(StoredBatch::id).containsExactly("batch_1");
+            assertThat(store.batches().claim("r1", 2000, 32_000)).hasValueSatisfying(b -> assertThat(b.id()).isEqualTo("batch_1"));
+            assertThat(store.batches().claim("r2", 3000, 33_000)).as("held by r1 until its lease runs out").isEmpty();
+            assertThat(store.batches().progress("batch_1", "r2", 1, 0, 1, "file-out", 40_000)).as("not r2's").isFalse();
+            assertThat(store.batches().progress("batch_1", "r1", 2, 1, 3, "file-out", 40_000)).isTrue();
+            assertThat(store.batches().cancel("globex", "batch_1", 5000)).isEmpty();
+            assertThat(store.batches().cancel("acme", "batch_1", 5000)).hasValueSatisfying(b -> {
+                assertThat(b.status()).isEqualTo(StoredBatch.CANCELLING);
+                assertThat(b.nextLine()).isEqualTo(3);
+                assertThat(b.outputFileId()).isEqualTo("file-out");
+            });
+            assertThat(store.batches().claim("r2", 41_000, 71_000)).as("a lease that ran out is taken over").isPresent();
+            store.batches().finish("batch_1", "r2", StoredBatch.CANCELLED, 42_000);
+            assertThat(store.batches().get("batch_1")).hasValueSatisfying(b -> {
+                assertThat(b.status()).isEqualTo(StoredBatch.CANCELLED);
+                assertThat(b.finishedAt()).isEqualTo(42_000);
+                assertThat(b.finished()).isTrue();
+            });
+            assertThat(store.batches().claim("r3", 100_000, 130_000)).as("a finished batch is never claimed").isEmpty();
+        });
+    }
 }

@@ -3,6 +3,7 @@ package dev.warden.store.jdbc;
 import dev.warden.record.AuditLog;
 import dev.warden.record.Ledger;
 import dev.warden.record.PayloadLog;
+import dev.warden.store.BatchStore;
 import dev.warden.store.BindingStore;
 import dev.warden.store.ControlStore;
 import dev.warden.store.FileStore;
@@ -36,6 +37,7 @@ final class JdbcControlStore implements ControlStore {
     private final PayloadLog payloads;
     private final ObjectOwners objects;
     private final FileStore files;
+    private final BatchStore batches;
 
     JdbcControlStore(DataSource dataSource, AutoCloseable onClose, String postgresUrl) {
         this.jdbc = new Jdbc(dataSource, postgresUrl != null);
@@ -52,6 +54,7 @@ final class JdbcControlStore implements ControlStore {
         this.payloads = new JdbcPayloads(jdbc);
         this.objects = new JdbcObjectOwners(jdbc);
         this.files = new JdbcFiles(jdbc);
+        this.batches = new JdbcBatches(jdbc);
     }
 
     @Override
@@ -92,6 +95,11 @@ final class JdbcControlStore implements ControlStore {
     @Override
     public Ledger ledger() {
         return ledger;
+    }
+
+    @Override
+    public BatchStore batches() {
+        return batches;
     }
 
     @Override
