@@ -83,6 +83,9 @@ public final class CostEstimator {
         }
         boolean absent = requested == Long.MAX_VALUE;
         int perChoice = !output ? 0 : (int) Math.min(cap, absent ? Math.min(model.defaultMaxTokens(), cap) : requested);
+        if (operation == Operation.IMAGES) { // an image is as large as the model makes it: its cap, worst case, each
+            perChoice = model.maxOutputTokens();
+        }
         int choices = 1;
         JsonNode n = body.field("n");
         if (n != null && !n.isNull()) {
@@ -118,7 +121,8 @@ public final class CostEstimator {
         }
         long out = (long) perChoice * choices;
         long cost = new Usage(input, out).costMicros(model.price().inputPer1k(), model.price().outputPer1k());
-        return ok(new CostEstimate(input, out, cost, model.computeUnits(input + out), perChoice, absent && output));
+        return ok(new CostEstimate(input, out, cost, model.computeUnits(input + out), perChoice,
+                absent && output && operation.outputCapFields().length > 0));
     }
 
     /**
@@ -146,6 +150,7 @@ public final class CostEstimator {
             case MESSAGES -> counter.chat(body.field("messages"), body.field("tools")) + counter.prompt(body.field("system"));
             case RESPONSES -> responsesInput(counter, body.field("input"), body.field("tools")) + counter.prompt(body.field("instructions"));
             case MODERATIONS -> moderationInput(counter, body.field("input"));
+            case IMAGES -> counter.prompt(body.field("prompt"));
             default -> 0;
         };
     }

@@ -64,17 +64,16 @@ final class JsonBodies {
                     return reserved(name);
                 }
                 JsonToken value = p.nextToken();
-                if (RequestBody.READ_FIELDS.contains(name)) {
-                    fields.put(name, p.readValueAsTree());
-                } else if (name.equals("metadata") && value == JsonToken.START_OBJECT) {
-                    while (p.nextToken() == JsonToken.FIELD_NAME) {
-                        String key = p.currentName();
+                if (name.equals("metadata") && value == JsonToken.START_OBJECT) { // checked first: read, but never with a tenant in it
+                    JsonNode metadata = p.readValueAsTree();
+                    for (String key : (Iterable<String>) metadata::fieldNames) {
                         if (key.toLowerCase(Locale.ROOT).startsWith("tenant") || RESERVED.contains(key)) {
                             return reserved("metadata." + key);
                         }
-                        p.nextToken();
-                        p.skipChildren();
                     }
+                    fields.put(name, metadata);
+                } else if (RequestBody.READ_FIELDS.contains(name)) {
+                    fields.put(name, p.readValueAsTree());
                 } else {
                     p.skipChildren();
                 }

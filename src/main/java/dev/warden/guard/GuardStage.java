@@ -47,7 +47,7 @@ import java.util.function.UnaryOperator;
 public final class GuardStage implements Stage {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Set<Operation> PROMPTED = EnumSet.of(Operation.CHAT_COMPLETIONS, Operation.COMPLETIONS, Operation.EMBEDDINGS,
-            Operation.MESSAGES, Operation.RESPONSES, Operation.MODERATIONS);
+            Operation.MESSAGES, Operation.RESPONSES, Operation.MODERATIONS, Operation.IMAGES);
 
     /** Where a request's prompt texts are: chat messages, a system prompt, completions' prompt, embeddings', moderations' and responses' input, responses' instructions. */
     private static final List<String> PROMPT_FIELDS = List.of("messages", "system", "prompt", "input", "instructions");

@@ -67,6 +67,7 @@ final class Routes {
             case "/v1/messages" -> Operation.MESSAGES;
             case "/v1/responses" -> Operation.RESPONSES;
             case "/v1/moderations" -> Operation.MODERATIONS;
+            case "/v1/images/generations" -> Operation.IMAGES;
             case "/v1/models" -> Operation.LIST_MODELS;
             default -> null;
         };

@@ -12,6 +12,8 @@ public enum Operation {
     /** OpenAI's Responses API: like chat, and the response it stores is its tenant's ({@code RESPONSE_GET}, {@code RESPONSE_DELETE}). */
     RESPONSES("/v1/responses", Kind.INFERENCE, HttpMethod.POST),
     MODERATIONS("/v1/moderations", Kind.INFERENCE, HttpMethod.POST),
+    /** Image generation: priced by the tokens the model reports (or, reporting none, n x the model's output cap). */
+    IMAGES("/v1/images/generations", Kind.INFERENCE, HttpMethod.POST),
     LIST_MODELS("/v1/models", Kind.READ, HttpMethod.GET),
     /** {@code GET /v1/models/{id}}: one of the caller's models, answered here. */
     MODEL_GET(null, Kind.READ, HttpMethod.GET),
@@ -70,7 +72,11 @@ public enum Operation {
 
     /** The body fields that cap the output: the Responses API's own, or chat's and completions' two. */
     public String[] outputCapFields() {
-        return this == RESPONSES ? new String[] {"max_output_tokens"} : new String[] {"max_tokens", "max_completion_tokens"};
+        return switch (this) {
+            case RESPONSES -> new String[] {"max_output_tokens"};
+            case IMAGES, EMBEDDINGS, MODERATIONS -> new String[0]; // no field caps their output
+            default -> new String[] {"max_tokens", "max_completion_tokens"};
+        };
     }
 
     /** Reads or deletes a stored object (a response) the tenant owns, on the upstream that holds it. */
@@ -111,6 +117,6 @@ public enum Operation {
     /** The model is named in the JSON body (OpenAI-style operations and job creation). */
     public boolean modelInBody() {
         return this == CHAT_COMPLETIONS || this == COMPLETIONS || this == EMBEDDINGS || this == MESSAGES || this == RESPONSES
-                || this == MODERATIONS || this == JOB_CREATE;
+                || this == MODERATIONS || this == IMAGES || this == JOB_CREATE;
     }
 }

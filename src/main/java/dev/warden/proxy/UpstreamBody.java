@@ -134,7 +134,7 @@ final class UpstreamBody {
         boolean namespaceUser = user != null && user.isTextual();
         // the output cap admission reserved for: lower a larger request to it, set it when absent
         int cap = estimate == null ? 0 : estimate.outputCap();
-        boolean setCap = estimate != null && estimate.capAbsent() && cap > 0;
+        boolean setCap = estimate != null && estimate.capAbsent() && cap > 0 && operation.outputCapFields().length > 0;
         boolean clamp = false;
         String[] capFields = operation.outputCapFields();
         for (String field : capFields) {
@@ -149,9 +149,12 @@ final class UpstreamBody {
         boolean moveCap = model.maxTokensField() != null && other != null && !other.isNull(); // unset: the client's field is left alone
         JsonNode stream = request.field("stream");
         boolean streaming = stream != null && stream.booleanValue() && operation != Operation.EMBEDDINGS && operation != Operation.MODERATIONS;
+        if (streaming && operation == Operation.IMAGES) {
+            return refused("Streamed image generation is not offered; ask without 'stream'.", "stream_unsupported");
+        }
         // a response's stream reports its usage in its last event (response.completed), which is the client's too
         boolean wantsUsage = responses;
-        if (streaming && !responses) {
+        if (streaming && !responses && capFields.length > 0) {
             JsonNode opts = request.field("stream_options");
             if (opts != null && !opts.isNull() && !opts.isObject()) {
                 return refused("'stream_options' must be an object.", "stream_options_malformed");

@@ -64,6 +64,7 @@ public record SimPersonality(ProviderKind kind, Supplier<String> key, String api
                     case "/v1/embeddings" -> "embeddings";
                     case "/v1/moderations" -> "moderations";
                     case "/v1/responses" -> "responses";
+                    case "/v1/images/generations" -> "images";
                     default -> "other";
                 }, null, 0, null);
             }

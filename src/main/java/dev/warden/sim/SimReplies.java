@@ -155,6 +155,28 @@ final class SimReplies {
         res.end(sb.append("data: [DONE]\n\n").toString());
     }
 
+    /** The tokens the sim says one image took (gpt-image-1's count for a 1024x1024 image of low quality). */
+    static final int IMAGE_TOKENS = 272;
+    /** A 1x1 PNG. */
+    private static final String PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+    /** Image generation: {@code n} tiny images, and (unless told not to) the usage gpt-image models report. */
+    static ObjectNode images(JsonNode body, boolean noUsage) {
+        int n = Math.max(1, body.path("n").asInt(1));
+        ObjectNode root = MAPPER.createObjectNode().put("created", System.currentTimeMillis() / 1000);
+        ArrayNode data = root.putArray("data");
+        for (int i = 0; i < n; i++) {
+            data.addObject().put("b64_json", PNG);
+        }
+        if (!noUsage) {
+            int in = SimText.count(body.path("prompt").asText(""));
+            ObjectNode u = root.putObject("usage").put("input_tokens", in).put("output_tokens", n * IMAGE_TOKENS)
+                    .put("total_tokens", in + n * IMAGE_TOKENS);
+            u.putObject("input_tokens_details").put("text_tokens", in).put("image_tokens", 0);
+        }
+        return root;
+    }
+
     static ObjectNode embeddings(String model, JsonNode input) {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("object", "list").put("model", model);

@@ -290,6 +290,7 @@ public final class SimServer {
             }
             case "embeddings" -> json(res, 200, SimReplies.embeddings(model, body.get("input")).toString());
             case "moderations" -> SimModeration.answer(vertx, res, id, model, body.get("input"));
+            case "images" -> json(res, 200, SimReplies.images(body, faults.noUsage()).toString());
             case "responses" -> responses.create(res, body, id, model, req.headers(), options.region(), options.defaultTokens());
             case "messages" -> SimMessages.answer(vertx, req, body, options, faults, id);
             default -> {

@@ -36,8 +36,9 @@ class ResponsesApiTest {
 
     @BeforeEach
     void start() throws Exception {
-        gw = new TestGateway(yaml -> yaml.replace("  embed-sim: { pool: main }", "  embed-sim: { pool: main }\n  mod-sim: { pool: main }")
-                .replace("models: [echo, gpt-sim, embed-sim, scorer, us-only]", "models: [echo, gpt-sim, embed-sim, scorer, us-only, mod-sim]")
+        gw = new TestGateway(yaml -> yaml.replace("  embed-sim: { pool: main }", "  embed-sim: { pool: main }\n  mod-sim: { pool: main }\n"
+                        + "  img-sim: { pool: main, maxOutputTokens: 4160, price: { inputPer1k: 5000, outputPer1k: 40000 } }")
+                .replace("models: [echo, gpt-sim, embed-sim, scorer, us-only]", "models: [echo, gpt-sim, embed-sim, scorer, us-only, mod-sim, img-sim]")
                 .replace("gold: { description: \"top\", maxOutputTokens: 0 }",
                         "gold: { description: \"top\", maxOutputTokens: 0, limits: { requestsPerMinute: 6000 } }"),
                 Databases.fresh(Databases.Kind.SQLITE));
@@ -138,5 +139,27 @@ class ResponsesApiTest {
         assertThat(m.results()).singleElement().satisfies(r -> assertThat(r.flagged()).isTrue());
         assertThat(gw.usageRows("acme")).filteredOn(u -> u.operation().equals("moderations")).singleElement()
                 .satisfies(u -> assertThat(u.inputTokens()).isPositive());
+    }
+
+    @Test
+    void imagesArePricedByTheTokensReportedOrAtTheWorstCaseWithoutThem() throws Exception {
+        var images = client("acme").images().generate(com.openai.models.images.ImageGenerateParams.builder().model("img-sim")
+                .prompt("a lighthouse at dusk").n(2).build());
+        assertThat(images.data()).hasValueSatisfying(d -> assertThat(d).hasSize(2));
+        List<UsageRecord> rows = gw.usageRows("acme").stream().filter(u -> u.operation().equals("images")).toList();
+        assertThat(rows).singleElement().satisfies(u -> {
+            assertThat(u.outputTokens()).isEqualTo(2 * 272);
+            assertThat(u.costMicros()).isEqualTo(Math.ceilDiv(u.inputTokens() * 5000 + 2 * 272 * 40000, 1000L));
+        });
+        // a server that reports no usage is charged what admission reserved: n x the model's cap
+        HttpResponse<String> quiet = Http.post(gw.dataUrl("/v1/images/generations"), "{\"model\":\"img-sim\",\"prompt\":\"a cat\",\"n\":3}",
+                "Authorization", bearer(gw.key("acme")), "X-Sim-Fault", "no-usage");
+        assertThat(quiet.statusCode()).isEqualTo(200);
+        UsageRecord worst = gw.usageRow("acme", quiet.headers().firstValue("X-Request-ID").orElseThrow());
+        assertThat(worst.outputTokens()).isEqualTo(3 * 4160);
+        assertThat(gw.eu.lastBody() + gw.us.lastBody()).as("no output cap field is added to an image request").doesNotContain("max_tokens");
+        HttpResponse<String> streamed = Http.post(gw.dataUrl("/v1/images/generations"), "{\"model\":\"img-sim\",\"prompt\":\"a cat\","
+                + "\"stream\":true}", "Authorization", bearer(gw.key("acme")));
+        assertThat(streamed.statusCode()).isEqualTo(400);
     }
 }
