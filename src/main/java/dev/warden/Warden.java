@@ -161,6 +161,10 @@ public final class Warden implements Callable<Integer> {
                 e.errors().forEach(err -> System.err.println("  " + err));
                 vertx.close();
                 return 2;
+            } catch (IOException e) { // a data directory it cannot use: said plainly, not as a stack trace
+                System.err.println("demo: " + e.getMessage());
+                vertx.close();
+                return 2;
             }
             runUntilStopped(vertx, () -> awaitQuietly(demo.stop()));
             return 0;

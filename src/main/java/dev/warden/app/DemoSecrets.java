@@ -44,7 +44,9 @@ final class DemoSecrets {
         }
         Path file = base.resolve(credential.path("secretFile").asText()).toAbsolutePath().normalize();
         if (!file.startsWith(data)) {
-            throw new IOException("demo provider keys live in the data directory: " + file + " is outside " + data);
+            throw new IOException("the demo writes its providers' keys into its data directory, and " + file + " (named by the config) is"
+                    + " outside " + data + ": keep the default data directory, or pass --config with a config whose key files are under"
+                    + " --data-dir");
         }
         byte[] key = new byte[24];
         RANDOM.nextBytes(key);
