@@ -86,7 +86,9 @@ public final class AdmitStage implements Stage {
             return vertx.executeBlocking(() -> CostEstimator.estimate(exchange.request().operation(), body, model, tenant), false)
                     .compose(r -> admit(exchange, r, model));
         }
-        return admit(exchange, CostEstimator.estimate(exchange.request().operation(), body, model, tenant), model);
+        var audio = exchange.get(RequestContext.AUDIO);
+        return admit(exchange, CostEstimator.estimate(exchange.request().operation(), body, model, tenant,
+                audio == null ? 0 : audio.bytes()), model);
     }
 
     private Future<Outcome> admit(Exchange exchange, CostEstimator.Result r, ModelConfig model) {

@@ -58,7 +58,15 @@ public final class CostEstimator {
         }
     }
 
+    /** Audio tokens a byte of an uploaded file is taken to be worth, worst case (low-bitrate speech: ~100 bytes an audio token). */
+    static final int AUDIO_BYTES_PER_TOKEN = 100;
+
     public static Result estimate(Operation operation, RequestBody body, ModelConfig model, Tenant tenant) {
+        return estimate(operation, body, model, tenant, 0);
+    }
+
+    /** {@code audioBytes}: the size of an audio request's file (its input is estimated from it). */
+    public static Result estimate(Operation operation, RequestBody body, ModelConfig model, Tenant tenant, long audioBytes) {
         if (operation == Operation.PREDICT) {
             return predict(body, model);
         }
@@ -83,7 +91,7 @@ public final class CostEstimator {
         }
         boolean absent = requested == Long.MAX_VALUE;
         int perChoice = !output ? 0 : (int) Math.min(cap, absent ? Math.min(model.defaultMaxTokens(), cap) : requested);
-        if (operation == Operation.IMAGES) { // an image is as large as the model makes it: its cap, worst case, each
+        if (operation == Operation.IMAGES || operation.audio()) { // as long as the model makes it: its cap, worst case
             perChoice = model.maxOutputTokens();
         }
         int choices = 1;
@@ -109,7 +117,7 @@ public final class CostEstimator {
         if (tools != null && tools.isArray() && tools.size() > MAX_TOOLS) {
             return refused("At most " + MAX_TOOLS + " tools per request.", "tools_too_many");
         }
-        long input = promptTokens(operation, body, model);
+        long input = promptTokens(operation, body, model) + Math.ceilDiv(audioBytes, AUDIO_BYTES_PER_TOKEN);
         if (input > model.maxInputTokens()) {
             return new Result(null, GatewayError.of(ErrorCode.PROMPT_TOO_LARGE, "The prompt has " + input + " tokens; this model takes at most "
                     + model.maxInputTokens() + ".", "prompt_too_large"));
@@ -150,7 +158,7 @@ public final class CostEstimator {
             case MESSAGES -> counter.chat(body.field("messages"), body.field("tools")) + counter.prompt(body.field("system"));
             case RESPONSES -> responsesInput(counter, body.field("input"), body.field("tools")) + counter.prompt(body.field("instructions"));
             case MODERATIONS -> moderationInput(counter, body.field("input"));
-            case IMAGES -> counter.prompt(body.field("prompt"));
+            case IMAGES, AUDIO_TRANSCRIPTIONS, AUDIO_TRANSLATIONS -> counter.prompt(body.field("prompt"));
             default -> 0;
         };
     }

@@ -25,8 +25,15 @@ public final class ReadBodyStage implements Stage {
         return "body";
     }
 
+    /** The form fields of an audio request that the gateway reads (the rest are passed on as given). */
+    static final java.util.Set<String> AUDIO_FIELDS = java.util.Set.of("model", "prompt", "language", "response_format", "temperature",
+            "stream", "chunking_strategy", "include[]", "timestamp_granularities[]");
+
     @Override
     public Future<Outcome> onRequest(Exchange exchange) {
+        if (exchange.request().operation().audio()) {
+            return AudioBody.read(exchange, exchange.require(RequestContext.SNAPSHOT).config().limits().maxAudioBytes());
+        }
         if (!exchange.request().operation().hasBody()) {
             return Outcome.continueNow();
         }
@@ -68,5 +75,10 @@ public final class ReadBodyStage implements Stage {
         }
         request.resume();
         return outcome.future();
+    }
+
+    @Override
+    public void onComplete(Exchange exchange, dev.warden.pipeline.Completion completion) {
+        AudioBody.discard(exchange);
     }
 }

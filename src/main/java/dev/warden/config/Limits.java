@@ -10,8 +10,10 @@ package dev.warden.config;
  * @param maxResponseBytes cap on a non-streaming upstream answer read for its usage
  * @param maxConnections   open data-plane connections in all (past it a new one is closed at once)
  * @param maxConnectionsPerSource open connections from one client address (0: no such cap)
+ * @param maxAudioBytes    cap on an audio upload to transcribe or translate (413), streamed to disk
  */
 public record Limits(int maxBodyBytes, int maxHeaderBytes, int maxUriBytes, int maxJsonDepth, int maxResponseBytes,
-                     int maxConnections, int maxConnectionsPerSource) {
-    public static final Limits DEFAULTS = new Limits(4 * 1024 * 1024, 16 * 1024, 8 * 1024, 64, 16 * 1024 * 1024, 10_000, 1_000);
+                     int maxConnections, int maxConnectionsPerSource, int maxAudioBytes) {
+    public static final Limits DEFAULTS = new Limits(4 * 1024 * 1024, 16 * 1024, 8 * 1024, 64, 16 * 1024 * 1024, 10_000, 1_000,
+            25 * 1024 * 1024);
 }

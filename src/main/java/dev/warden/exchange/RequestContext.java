@@ -54,6 +54,8 @@ public final class RequestContext {
     public static final Key<OutputCheck> OUTPUT_CHECK = Key.of("outputCheck");
     /** Guard -> Cache, Respond: the fields of the answer the caller's role does not see (absent: none). */
     public static final Key<dev.warden.config.FieldMask> ANSWER_FIELDS = Key.of("answerFields");
+    /** Body -> Forward: an audio request's file, on disk (its form fields are the request body's fields). */
+    public static final Key<AudioUpload> AUDIO = Key.of("audioUpload");
     /** Objects -> Route: the one upstream (its URL) that holds the stored object the request is about. */
     public static final Key<String> PINNED_UPSTREAM = Key.of("pinnedUpstream");
     /** Respond -> Objects: the id of the Responses API response the answer is or carries. */

@@ -62,8 +62,9 @@ public final class DataPlaneHandler implements Handler<HttpServerRequest> {
         }
         Routes.Match match = route.match();
         Operation op = match.operation();
-        GatewayError bad = op == Operation.FILE_UPLOAD // an upload is multipart, streamed, and capped by the files' own limit
+        GatewayError bad = op == Operation.FILE_UPLOAD // an upload is multipart, streamed, and capped by its own limit
                 ? RequestGuard.check(request, snapshot.config().limits(), "multipart/form-data", snapshot.config().store().files().maxBytes())
+                : op.audio() ? RequestGuard.check(request, snapshot.config().limits(), "multipart/form-data", snapshot.config().limits().maxAudioBytes())
                 : RequestGuard.check(request, snapshot.config().limits(), op.hasBody());
         if (bad != null) {
             refuse(request, bad, null, start);

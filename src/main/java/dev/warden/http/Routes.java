@@ -68,6 +68,8 @@ final class Routes {
             case "/v1/responses" -> Operation.RESPONSES;
             case "/v1/moderations" -> Operation.MODERATIONS;
             case "/v1/images/generations" -> Operation.IMAGES;
+            case "/v1/audio/transcriptions" -> Operation.AUDIO_TRANSCRIPTIONS;
+            case "/v1/audio/translations" -> Operation.AUDIO_TRANSLATIONS;
             case "/v1/models" -> Operation.LIST_MODELS;
             default -> null;
         };

@@ -14,6 +14,9 @@ public enum Operation {
     MODERATIONS("/v1/moderations", Kind.INFERENCE, HttpMethod.POST),
     /** Image generation: priced by the tokens the model reports (or, reporting none, n x the model's output cap). */
     IMAGES("/v1/images/generations", Kind.INFERENCE, HttpMethod.POST),
+    /** Speech to text: a multipart upload (the audio streamed to disk under a cap), its fields read like a body's. */
+    AUDIO_TRANSCRIPTIONS("/v1/audio/transcriptions", Kind.INFERENCE, HttpMethod.POST),
+    AUDIO_TRANSLATIONS("/v1/audio/translations", Kind.INFERENCE, HttpMethod.POST),
     LIST_MODELS("/v1/models", Kind.READ, HttpMethod.GET),
     /** {@code GET /v1/models/{id}}: one of the caller's models, answered here. */
     MODEL_GET(null, Kind.READ, HttpMethod.GET),
@@ -74,7 +77,7 @@ public enum Operation {
     public String[] outputCapFields() {
         return switch (this) {
             case RESPONSES -> new String[] {"max_output_tokens"};
-            case IMAGES, EMBEDDINGS, MODERATIONS -> new String[0]; // no field caps their output
+            case IMAGES, EMBEDDINGS, MODERATIONS, AUDIO_TRANSCRIPTIONS, AUDIO_TRANSLATIONS -> new String[0]; // no field caps their output
             default -> new String[] {"max_tokens", "max_completion_tokens"};
         };
     }
@@ -106,7 +109,12 @@ public enum Operation {
 
     /** Carries a JSON body the gateway reads and checks. */
     public boolean hasBody() {
-        return kind == Kind.INFERENCE || this == JOB_CREATE || this == BATCH_CREATE;
+        return (kind == Kind.INFERENCE && !audio()) || this == JOB_CREATE || this == BATCH_CREATE;
+    }
+
+    /** Takes an audio file as a multipart upload. */
+    public boolean audio() {
+        return this == AUDIO_TRANSCRIPTIONS || this == AUDIO_TRANSLATIONS;
     }
 
     /** Names a model the caller must be allowed to use, and so needs a route to the model's pool. */
@@ -117,6 +125,6 @@ public enum Operation {
     /** The model is named in the JSON body (OpenAI-style operations and job creation). */
     public boolean modelInBody() {
         return this == CHAT_COMPLETIONS || this == COMPLETIONS || this == EMBEDDINGS || this == MESSAGES || this == RESPONSES
-                || this == MODERATIONS || this == IMAGES || this == JOB_CREATE;
+                || this == MODERATIONS || this == IMAGES || audio() || this == JOB_CREATE;
     }
 }

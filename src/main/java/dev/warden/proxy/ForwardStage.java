@@ -3,6 +3,7 @@ package dev.warden.proxy;
 import dev.warden.config.ProviderKind;
 import dev.warden.config.Timeouts;
 import dev.warden.config.UpstreamCredential;
+import dev.warden.exchange.AudioUpload;
 import dev.warden.exchange.RequestContext;
 import dev.warden.exchange.RouteAttempts;
 import dev.warden.exchange.SelectedRoute;
@@ -137,7 +138,15 @@ public final class ForwardStage implements Stage {
             if (route.upstream().provider() == ProviderKind.ANTHROPIC) {
                 headers.set(H_ANTHROPIC_VERSION, route.upstream().apiVersion());
             }
-            headers.add(H_CONTENT_LENGTH, Integer.toString(prepared.body().length()));
+            AudioUpload audio = exchange.get(RequestContext.AUDIO);
+            AudioForward multipart = audio == null ? null
+                    : new AudioForward(audio, exchange.request().http().formAttributes(), route.model().upstreamName());
+            if (multipart != null) { // the gateway's own multipart body, streamed from the file
+                headers.set(H_CONTENT_TYPE, multipart.contentType());
+                headers.add(H_CONTENT_LENGTH, Long.toString(multipart.length()));
+            } else {
+                headers.add(H_CONTENT_LENGTH, Integer.toString(prepared.body().length()));
+            }
             exchange.put(StreamKeys.UPSTREAM_REQUEST, request);
 
             boolean[] timedOut = {false};
@@ -147,7 +156,7 @@ public final class ForwardStage implements Stage {
                 timedOut[0] = true;
                 request.reset(0, new TimeoutException("first byte"));
             });
-            request.send(prepared.body()).onComplete(sent -> {
+            (multipart != null ? multipart.send(request) : request.send(prepared.body())).onComplete(sent -> {
                 deadline.cancel();
                 if (sent.failed()) {
                     GatewayError error = failure(sent.cause(), timedOut[0], route);

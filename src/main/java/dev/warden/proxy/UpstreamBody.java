@@ -56,6 +56,10 @@ final class UpstreamBody {
         if (!operation.modelInBody()) {
             return new Prepared(request.raw(), null, false, false);
         }
+        if (operation.audio()) { // its multipart body is rebuilt by the forwarding stage from the file on disk
+            JsonNode stream = request.field("stream");
+            return new Prepared(Buffer.buffer(), null, true, stream != null && "true".equals(stream.asText()));
+        }
         JsonNode stream = request.field("stream");
         if (stream != null && !stream.isNull() && !stream.isBoolean()) {
             return refused("'stream' must be true or false.", "stream_malformed");

@@ -13,7 +13,7 @@ import java.util.List;
  */
 public record SimOptions(String host, int port, String region, int ttftMs, int tokensPerSecond, int defaultTokens,
                          List<String> models) {
-    public static final List<String> DEFAULT_MODELS = List.of("echo", "gpt-sim", "gpt-sim-mini", "embed-sim", "scorer", "mod-sim", "img-sim");
+    public static final List<String> DEFAULT_MODELS = List.of("echo", "gpt-sim", "gpt-sim-mini", "embed-sim", "scorer", "mod-sim", "img-sim", "whisper-sim");
 
     public SimOptions {
         models = List.copyOf(models);

@@ -65,6 +65,7 @@ public record SimPersonality(ProviderKind kind, Supplier<String> key, String api
                     case "/v1/moderations" -> "moderations";
                     case "/v1/responses" -> "responses";
                     case "/v1/images/generations" -> "images";
+                    case "/v1/audio/transcriptions", "/v1/audio/translations" -> "audio";
                     default -> "other";
                 }, null, 0, null);
             }

@@ -177,6 +177,18 @@ final class SimReplies {
         return root;
     }
 
+    /** A transcription of a multipart upload: words, and the token usage gpt-4o-transcribe reports (an audio token per 200 bytes). */
+    static ObjectNode transcription(String multipart, int bytes, boolean noUsage) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("name=\"model\"\r\n\r\n([^\r]*)\r\n").matcher(multipart);
+        String model = m.find() ? m.group(1) : "unknown";
+        ObjectNode root = MAPPER.createObjectNode().put("text", "the sim heard you say hello (" + model + ")");
+        if (!noUsage) {
+            int in = Math.max(1, bytes / 200);
+            root.putObject("usage").put("type", "tokens").put("input_tokens", in).put("output_tokens", 8).put("total_tokens", in + 8);
+        }
+        return root;
+    }
+
     static ObjectNode embeddings(String model, JsonNode input) {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("object", "list").put("model", model);

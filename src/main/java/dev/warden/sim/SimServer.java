@@ -248,6 +248,11 @@ public final class SimServer {
                     : "{\"error\":{\"message\":\"simulated failure\",\"type\":\"server_error\"}}");
             return;
         }
+        if (call.operation().equals("audio")) { // multipart, not JSON
+            SimServer.json(res, 200, SimReplies.transcription(raw.toString(java.nio.charset.StandardCharsets.ISO_8859_1), raw.length(),
+                    faults.noUsage()).toString());
+            return;
+        }
         JsonNode body;
         try {
             body = raw.length() == 0 ? SimReplies.MAPPER.createObjectNode() : SimReplies.MAPPER.readTree(raw.getBytes());

@@ -37,8 +37,11 @@ class ResponsesApiTest {
     @BeforeEach
     void start() throws Exception {
         gw = new TestGateway(yaml -> yaml.replace("  embed-sim: { pool: main }", "  embed-sim: { pool: main }\n  mod-sim: { pool: main }\n"
-                        + "  img-sim: { pool: main, maxOutputTokens: 4160, price: { inputPer1k: 5000, outputPer1k: 40000 } }")
-                .replace("models: [echo, gpt-sim, embed-sim, scorer, us-only]", "models: [echo, gpt-sim, embed-sim, scorer, us-only, mod-sim, img-sim]")
+                        + "  img-sim: { pool: main, maxOutputTokens: 4160, price: { inputPer1k: 5000, outputPer1k: 40000 } }\n"
+                        + "  whisper: { pool: main, upstreamName: whisper-sim, maxOutputTokens: 2000, price: { inputPer1k: 6000, outputPer1k: 10000 } }")
+                .replace("maxJsonDepth: 32 }", "maxJsonDepth: 32, maxAudioBytes: 200000 }")
+                .replace("models: [echo, gpt-sim, embed-sim, scorer, us-only]",
+                        "models: [echo, gpt-sim, embed-sim, scorer, us-only, mod-sim, img-sim, whisper]")
                 .replace("gold: { description: \"top\", maxOutputTokens: 0 }",
                         "gold: { description: \"top\", maxOutputTokens: 0, limits: { requestsPerMinute: 6000 } }"),
                 Databases.fresh(Databases.Kind.SQLITE));
@@ -161,5 +164,38 @@ class ResponsesApiTest {
         HttpResponse<String> streamed = Http.post(gw.dataUrl("/v1/images/generations"), "{\"model\":\"img-sim\",\"prompt\":\"a cat\","
                 + "\"stream\":true}", "Authorization", bearer(gw.key("acme")));
         assertThat(streamed.statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void audioIsStreamedToDiskForwardedAsMultipartUnderItsModelsUpstreamNameAndPriced(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path tmp = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+        long before = countAudioTemps(tmp);
+        byte[] audio = new byte[120_000];
+        new java.util.Random(7).nextBytes(audio);
+        java.nio.file.Path file = java.nio.file.Files.write(dir.resolve("hello.mp3"), audio);
+        var t = client("acme").audio().transcriptions().create(com.openai.models.audio.transcriptions.TranscriptionCreateParams.builder()
+                .file(file).model("whisper").build());
+        assertThat(t.asTranscription().text()).as("the upstream got its own name for the model").contains("whisper-sim");
+        UsageRecord row = gw.usageRows("acme").stream().filter(u -> u.operation().equals("audio_transcriptions")).findFirst().orElseThrow();
+        assertThat(row.inputTokens()).as("the sim counts what it received: the whole file went upstream").isEqualTo(120_000 / 200 + 1);
+        assertThat(row.outputTokens()).isEqualTo(8);
+        assertThat(row.costMicros()).isPositive();
+
+        java.nio.file.Path big = java.nio.file.Files.write(dir.resolve("long.mp3"), new byte[300_000]);
+        assertThatThrownBy(() -> client("acme").audio().transcriptions().create(
+                com.openai.models.audio.transcriptions.TranscriptionCreateParams.builder().file(big).model("whisper").build()))
+                .isInstanceOf(com.openai.errors.OpenAIServiceException.class).hasMessageContaining("413");
+        assertThatThrownBy(() -> client("globex").audio().transcriptions().create(
+                com.openai.models.audio.transcriptions.TranscriptionCreateParams.builder().file(file).model("whisper").build()))
+                .as("a model the tenant may not use").isInstanceOf(com.openai.errors.PermissionDeniedException.class);
+        Thread.sleep(200);
+        assertThat(countAudioTemps(tmp)).as("no temporary audio file is left behind").isEqualTo(before);
+    }
+
+    private static long countAudioTemps(java.nio.file.Path tmp) throws Exception {
+        try (var files = java.nio.file.Files.list(tmp)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("warden-audio-")).count();
+        }
     }
 }
