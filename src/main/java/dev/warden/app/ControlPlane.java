@@ -299,11 +299,13 @@ public final class ControlPlane implements AutoCloseable {
         return r.days();
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper RETENTION_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     /** A tenant's {@code logging} settings as last read, and the retention they give. */
     private record Retention(String json, long days) {
         static long days(String json) {
             try {
-                var n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+                var n = RETENTION_JSON.readTree(json);
                 return n.path("payloads").asBoolean(false)
                         ? n.path("retentionDays").asLong(dev.warden.config.TenantSettings.DEFAULT_RETENTION_DAYS) : 0;
             } catch (java.io.IOException e) {

@@ -12,13 +12,45 @@ import java.util.regex.Pattern;
  * element of an array). On a streamed chunk a path under {@code choices[].message.} also removes
  * the same field under {@code choices[].delta.}, where streams carry it.
  */
-public record FieldMask(List<String> paths) {
+public final class FieldMask {
     public static final FieldMask NONE = new FieldMask(List.of());
     private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_-]{1,64}(\\[\\])?");
     private static final String MESSAGE = "choices[].message.";
 
-    public FieldMask {
-        paths = List.copyOf(paths);
+    private final List<String> paths;
+    /** The paths split once, and for streamed chunks with the message paths' delta twins: not per event. */
+    private final List<String[]> whole;
+    private final List<String[]> chunk;
+
+    public FieldMask(List<String> paths) {
+        this.paths = List.copyOf(paths);
+        this.whole = this.paths.stream().map(p -> p.split("\\.")).toList();
+        List<String[]> withDeltas = new ArrayList<>(whole);
+        for (String p : this.paths) {
+            if (p.startsWith(MESSAGE)) {
+                withDeltas.add(("choices[].delta." + p.substring(MESSAGE.length())).split("\\."));
+            }
+        }
+        this.chunk = List.copyOf(withDeltas);
+    }
+
+    public List<String> paths() {
+        return paths;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof FieldMask m && m.paths.equals(paths);
+    }
+
+    @Override
+    public int hashCode() {
+        return paths.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "FieldMask" + paths;
     }
 
     /** Whether {@code path} is one a mask may name: dot-separated field names, each maybe followed by {@code []}. */
@@ -56,20 +88,18 @@ public record FieldMask(List<String> paths) {
 
     /** Removes every masked field from a whole document, in place; true if anything was removed. */
     public boolean strip(JsonNode root) {
-        boolean removed = false;
-        for (String p : paths) {
-            removed |= remove(root, p.split("\\."), 0);
-        }
-        return removed;
+        return removeAll(root, whole);
     }
 
     /** The same for one chunk of a stream: message paths apply to the chunk's delta too. */
     public boolean stripChunk(JsonNode root) {
-        boolean removed = strip(root);
-        for (String p : paths) {
-            if (p.startsWith(MESSAGE)) {
-                removed |= remove(root, ("choices[].delta." + p.substring(MESSAGE.length())).split("\\."), 0);
-            }
+        return removeAll(root, chunk);
+    }
+
+    private static boolean removeAll(JsonNode root, List<String[]> paths) {
+        boolean removed = false;
+        for (String[] p : paths) {
+            removed |= remove(root, p, 0);
         }
         return removed;
     }

@@ -79,10 +79,7 @@ public final class BatchRunner implements AutoCloseable {
                 }
             } catch (InterruptedException e) {
                 return;
-            } catch (RuntimeException | IOException | Envelope.SealedException e) {
-                LOG.warn("batch runner: {}", e.toString());
-                sleep(1000);
-            } catch (Exception e) {
+            } catch (Exception e) { // the store or a sealed value: the batch's lease runs out and it is tried again
                 LOG.warn("batch runner: {}", e.toString());
                 sleep(1000);
             }

@@ -12,7 +12,7 @@ import dev.warden.crypto.KeyHasher;
 import dev.warden.exchange.Principal;
 import dev.warden.exchange.RequestBody;
 import dev.warden.exchange.RequestContext;
-import dev.warden.http.SecurityHeaders;
+import dev.warden.http.JsonAnswer;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.Operation;
 import dev.warden.pipeline.Outcome;
@@ -27,7 +27,6 @@ import dev.warden.store.StoredFile;
 import dev.warden.store.StoredKey;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServerResponse;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -84,18 +83,17 @@ public final class BatchesStage implements Stage {
         }
         Tenant tenant = exchange.require(RequestContext.TENANT);
         if (!tenant.allowsRegion(files.region())) {
-            return Outcome.rejectNow(GatewayError.of(ErrorCode.REGION_NOT_ALLOWED,
-                    "Batches read and write files kept in a region this tenant may not use.", "files_region"));
+            return FilesStage.regionRefused();
         }
         String id = exchange.request().pathId();
         return switch (op) {
             case BATCH_CREATE -> vertx.executeBlocking(() -> create(exchange, tenant), false)
-                    .compose(r -> r instanceof ObjectNode n ? send(exchange, 200, n) : Future.succeededFuture((Outcome) r));
-            case BATCH_LIST -> vertx.executeBlocking(() -> list(tenant.id()), false).compose(n -> send(exchange, 200, n));
+                    .compose(r -> r instanceof ObjectNode n ? JsonAnswer.send(exchange, 200, n) : Future.succeededFuture((Outcome) r));
+            case BATCH_LIST -> vertx.executeBlocking(() -> list(tenant.id()), false).compose(n -> JsonAnswer.send(exchange, 200, n));
             case BATCH_GET -> vertx.executeBlocking(() -> deps.batches().find(tenant.id(), id), false)
-                    .compose(b -> b.isPresent() ? send(exchange, 200, json(b.get())) : notFound());
+                    .compose(b -> b.isPresent() ? JsonAnswer.send(exchange, 200, json(b.get())) : notFound());
             case BATCH_CANCEL -> vertx.executeBlocking(() -> deps.batches().cancel(tenant.id(), id, System.currentTimeMillis()), false)
-                    .compose(b -> b.isPresent() ? send(exchange, 200, json(b.get())) : notFound());
+                    .compose(b -> b.isPresent() ? JsonAnswer.send(exchange, 200, json(b.get())) : notFound());
             default -> Outcome.continueNow();
         };
     }
@@ -132,11 +130,11 @@ public final class BatchesStage implements Stage {
         if (!input.purpose().equals("batch")) {
             return refuse("The input file's purpose must be batch.", "batch_file_purpose");
         }
-        String problem = check(tenant.id(), input, endpoint.textValue());
-        if (problem != null) {
-            return refuse(problem, "batch_input_invalid");
+        Checked checked = check(tenant.id(), input, endpoint.textValue());
+        if (checked.problem() != null) {
+            return refuse(checked.problem(), "batch_input_invalid");
         }
-        int lines = countLines(tenant.id(), input);
+        int lines = checked.lines();
         Principal p = exchange.require(RequestContext.PRINCIPAL);
         long now = System.currentTimeMillis();
         String key = ApiKeyFormat.generate();
@@ -151,8 +149,12 @@ public final class BatchesStage implements Stage {
         return json(b);
     }
 
-    /** Every line: one JSON object with a unique custom_id, method POST, the batch's url, and a body; null if all are. */
-    private String check(String tenant, StoredFile input, String endpoint) throws Exception {
+    /** What reading an input file found: the first line that cannot run (null: none), and how many there are. */
+    private record Checked(String problem, int lines) {
+    }
+
+    /** Every line: one JSON object with a unique custom_id, method POST, the batch's url, and a body. One pass. */
+    private Checked check(String tenant, StoredFile input, String endpoint) throws Exception {
         Set<String> ids = new HashSet<>();
         int[] n = {0};
         String[] problem = {null};
@@ -183,16 +185,7 @@ public final class BatchesStage implements Stage {
         if (problem[0] == null && n[0] == 0) {
             problem[0] = "The input file has no requests.";
         }
-        return problem[0];
-    }
-
-    private int countLines(String tenant, StoredFile input) throws Exception {
-        int[] n = {0};
-        BatchLines.each(deps.files(), deps.ring(), tenant, input.id(), 0, (i, line) -> {
-            n[0]++;
-            return true;
-        });
-        return n[0];
+        return new Checked(problem[0], n[0]);
     }
 
     private ObjectNode list(String tenant) {
@@ -252,14 +245,6 @@ public final class BatchesStage implements Stage {
         } else {
             n.put(field, v);
         }
-    }
-
-    private static Future<Outcome> send(Exchange exchange, int status, ObjectNode body) {
-        HttpServerResponse res = exchange.request().http().response();
-        SecurityHeaders.apply(res.headers(), exchange);
-        res.setStatusCode(status).putHeader("Content-Type", "application/json");
-        exchange.responseStatus(status);
-        return Future.succeededFuture(new Outcome.Respond(new Outcome.Reply.Sent(res.end(body.toString()))));
     }
 
     private static byte[] bytes(int n) {

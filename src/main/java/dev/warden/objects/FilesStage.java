@@ -7,6 +7,7 @@ import dev.warden.config.StoreSettings;
 import dev.warden.config.Tenant;
 import dev.warden.crypto.Envelope;
 import dev.warden.exchange.RequestContext;
+import dev.warden.http.JsonAnswer;
 import dev.warden.http.SecurityHeaders;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.Operation;
@@ -72,17 +73,16 @@ public final class FilesStage implements Stage {
         }
         Tenant tenant = exchange.require(RequestContext.TENANT);
         if (!tenant.allowsRegion(settings.region())) {
-            return Outcome.rejectNow(GatewayError.of(ErrorCode.REGION_NOT_ALLOWED,
-                    "Files are kept in a region this tenant may not use.", "files_region"));
+            return regionRefused();
         }
         String id = exchange.request().pathId();
         return switch (op) {
             case FILE_UPLOAD -> upload(exchange, tenant.id(), settings.maxBytes());
-            case FILE_LIST -> vertx.executeBlocking(() -> list(tenant.id()), false).compose(list -> send(exchange, 200, list));
+            case FILE_LIST -> vertx.executeBlocking(() -> list(tenant.id()), false).compose(list -> JsonAnswer.send(exchange, 200, list));
             case FILE_GET -> vertx.executeBlocking(() -> files.find(tenant.id(), id), false)
-                    .compose(f -> f.isPresent() ? send(exchange, 200, json(f.get())) : notFound());
+                    .compose(f -> f.isPresent() ? JsonAnswer.send(exchange, 200, json(f.get())) : notFound());
             case FILE_DELETE -> vertx.executeBlocking(() -> files.delete(tenant.id(), id), false)
-                    .compose(gone -> gone ? send(exchange, 200, MAPPER.createObjectNode().put("id", id).put("object", "file")
+                    .compose(gone -> gone ? JsonAnswer.send(exchange, 200, MAPPER.createObjectNode().put("id", id).put("object", "file")
                             .put("deleted", true)) : notFound());
             case FILE_CONTENT -> vertx.executeBlocking(() -> files.find(tenant.id(), id), false)
                     .compose(f -> f.isPresent() ? content(exchange, f.get()) : notFound());
@@ -92,6 +92,12 @@ public final class FilesStage implements Stage {
 
     private static Future<Outcome> notFound() {
         return Outcome.rejectNow(GatewayError.of(ErrorCode.NOT_FOUND, "No such file.", "file_unknown"));
+    }
+
+    /** Files (a batch's too) live where the control store does: a tenant that may not use that region has none. */
+    static Future<Outcome> regionRefused() {
+        return Outcome.rejectNow(GatewayError.of(ErrorCode.REGION_NOT_ALLOWED,
+                "Files are kept in a region this tenant may not use.", "files_region"));
     }
 
     private ObjectNode list(String tenant) {
@@ -125,7 +131,7 @@ public final class FilesStage implements Stage {
         req.exceptionHandler(e -> up.fail(GatewayError.of(ErrorCode.INVALID_REQUEST, "The upload could not be read.", "upload_read_failed")));
         req.endHandler(v -> up.end(req.getFormAttribute("purpose")));
         req.resume();
-        return up.outcome.future().compose(o -> o instanceof Outcome.Continue ? send(exchange, 200, json(up.stored())) : Future.succeededFuture(o));
+        return up.outcome.future().compose(o -> o instanceof Outcome.Continue ? JsonAnswer.send(exchange, 200, json(up.stored())) : Future.succeededFuture(o));
     }
 
     /** The state of one upload, on its request's event loop. */
@@ -278,14 +284,6 @@ public final class FilesStage implements Stage {
                 }
             }
         });
-    }
-
-    private static Future<Outcome> send(Exchange exchange, int status, ObjectNode body) {
-        HttpServerResponse res = exchange.request().http().response();
-        SecurityHeaders.apply(res.headers(), exchange);
-        res.setStatusCode(status).putHeader("Content-Type", "application/json");
-        exchange.responseStatus(status);
-        return Future.succeededFuture(new Outcome.Respond(new Outcome.Reply.Sent(res.end(body.toString()))));
     }
 
     private static byte[] bytes(int n) {

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.warden.config.Tenant;
 import dev.warden.exchange.Principal;
 import dev.warden.exchange.RequestContext;
-import dev.warden.http.SecurityHeaders;
+import dev.warden.http.JsonAnswer;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.Operation;
 import dev.warden.pipeline.Outcome;
@@ -14,7 +14,6 @@ import dev.warden.pipeline.Stage;
 import dev.warden.problem.ErrorCode;
 import dev.warden.problem.GatewayError;
 import io.vertx.core.Future;
-import io.vertx.core.http.HttpServerResponse;
 
 /**
  * Answers {@code GET /v1/models} locally, in the OpenAI list shape, with exactly the models the
@@ -55,19 +54,10 @@ public final class ModelListStage implements Stage {
                 }
             }
         }
-        return send(exchange, answer);
+        return JsonAnswer.send(exchange, 200, answer);
     }
 
     private static ObjectNode model(String id, long created) {
         return MAPPER.createObjectNode().put("id", id).put("object", "model").put("created", created).put("owned_by", "warden");
-    }
-
-    private static Future<Outcome> send(Exchange exchange, ObjectNode answer) {
-        HttpServerResponse response = exchange.request().http().response();
-        SecurityHeaders.apply(response.headers(), exchange);
-        response.putHeader("Content-Type", "application/json");
-        response.setStatusCode(200);
-        exchange.responseStatus(200);
-        return Future.succeededFuture(new Outcome.Respond(new Outcome.Reply.Sent(response.end(answer.toString()))));
     }
 }
