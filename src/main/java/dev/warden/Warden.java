@@ -400,7 +400,7 @@ public final class Warden implements Callable<Integer> {
     }
 
     @Command(name = "secrets", description = "The key-encryption key: a new key, and rotation to it.",
-            subcommands = {SecretsNewKey.class, SecretsRotate.class})
+            subcommands = {SecretsNewKey.class, SecretsInit.class, SecretsRotate.class})
     static final class Secrets implements Callable<Integer> {
         @Override
         public Integer call() {
@@ -421,6 +421,40 @@ public final class Warden implements Callable<Integer> {
                 return 2;
             }
             System.out.println(dev.warden.crypto.KeyRing.newKeyLine(id));
+            return 0;
+        }
+    }
+
+    @Command(name = "init", description = "Create the sealed secrets every replica shares (keyhash.secret, audit.secret, "
+            + "admin-token.hash) in a directory, for a Kubernetes Secret; needs WARDEN_KEK_FILE or WARDEN_KEK.")
+    static final class SecretsInit implements Callable<Integer> {
+        @Option(names = "--data-dir", required = true, description = "where to write them (a new or empty directory is best)")
+        Path dataDir;
+
+        @Override
+        public Integer call() throws Exception {
+            String file = System.getenv("WARDEN_KEK_FILE");
+            String value = System.getenv("WARDEN_KEK");
+            if ((file == null || file.isBlank()) && (value == null || value.isBlank())) {
+                System.err.println("secrets init: set WARDEN_KEK_FILE (or WARDEN_KEK) to the key-encryption key the replicas will use:"
+                        + " a key generated here would not travel with the secrets");
+                return 2;
+            }
+            Files.createDirectories(dataDir);
+            var ring = dev.warden.crypto.KeyRing.load(System::getenv, dataDir);
+            for (String name : dev.warden.app.KeyRotation.SECRET_FILES) {
+                boolean existed = Files.exists(dataDir.resolve(name));
+                dev.warden.crypto.SecretFiles.read(dataDir.resolve(name), ring);
+                System.out.println((existed ? "kept    " : "created ") + dataDir.resolve(name));
+            }
+            KeyHasher hasher = new KeyHasher(dev.warden.crypto.SecretFiles.read(dataDir.resolve("keyhash.secret"), ring));
+            AdminToken.Issued admin = AdminToken.loadOrIssue(hasher, dataDir.resolve("admin-token.hash"));
+            if (admin.token() != null) {
+                System.out.println("created " + dataDir.resolve("admin-token.hash") + "; the admin token (shown once):");
+                System.out.println("  " + admin.token());
+            } else {
+                System.out.println("kept    " + dataDir.resolve("admin-token.hash"));
+            }
             return 0;
         }
     }

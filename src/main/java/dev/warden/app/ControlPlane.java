@@ -24,10 +24,12 @@ import dev.warden.spend.BudgetMetrics;
 import dev.warden.spend.GpuHoursWatch;
 import dev.warden.spend.PoolWatch;
 import dev.warden.spend.WebhookSink;
+import dev.warden.store.ConnectionPoolState;
 import dev.warden.store.ControlStore;
 import dev.warden.store.StoreException;
 import dev.warden.store.StoreState;
 import dev.warden.store.StoreSync;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -257,6 +259,25 @@ public final class ControlPlane implements AutoCloseable {
         payloads.bindMetrics(registry);
         webhooks.bindMetrics(registry);
         budgetMetrics = new BudgetMetrics(registry, tenantLabel);
+        if (store.connectionPool() != null) {
+            for (String state : new String[] {"active", "idle", "max", "waiting"}) {
+                Gauge.builder("warden_store_connections", store, s -> poolValue(s.connectionPool(), state)).tag("state", state)
+                        .description("The control store's connection pool: in use (active), idle, its size (max), threads waiting (waiting)")
+                        .register(registry);
+            }
+        }
+    }
+
+    private static double poolValue(ConnectionPoolState pool, String state) {
+        if (pool == null) {
+            return Double.NaN;
+        }
+        return switch (state) {
+            case "active" -> pool.active();
+            case "idle" -> pool.idle();
+            case "max" -> pool.max();
+            default -> pool.waiting();
+        };
     }
 
     public AdminResources admin() {

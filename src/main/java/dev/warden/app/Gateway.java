@@ -39,9 +39,13 @@ import dev.warden.routing.UpstreamRegistry;
 import dev.warden.token.ServiceTokens;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -105,6 +109,10 @@ public final class Gateway {
         new JvmMemoryMetrics().bindTo(prometheus);
         new JvmGcMetrics().bindTo(prometheus);
         new ProcessorMetrics().bindTo(prometheus);
+        new JvmThreadMetrics().bindTo(prometheus);
+        new ClassLoaderMetrics().bindTo(prometheus);
+        new UptimeMetrics().bindTo(prometheus);
+        new FileDescriptorMetrics().bindTo(prometheus);
         SecurityLog.useRegistry(prometheus);
     }
 

@@ -18,7 +18,7 @@ import java.util.List;
  */
 public final class KeyRotation {
     /** The data directory's sealed files. */
-    static final List<String> SECRET_FILES = List.of("keyhash.secret", "audit.secret");
+    public static final List<String> SECRET_FILES = List.of("keyhash.secret", "audit.secret");
 
     private KeyRotation() {
     }

@@ -38,7 +38,7 @@ final class ModelsReader {
             }
             String maxTokensField = node.has("maxTokensField")
                     ? r.oneOf(node, path, "maxTokensField", Set.of(ModelConfig.MAX_TOKENS, ModelConfig.MAX_COMPLETION_TOKENS), null) : null;
-            String encoding = r.string(node, path, "encoding", "cl100k_base", false);
+            String encoding = r.string(node, path, "encoding", defaultEncoding(upstreamName == null ? name : upstreamName), false);
             if (encoding != null && !ENCODINGS.contains(encoding)) {
                 r.error(path + ".encoding", "'" + encoding + "' (expected: cl100k_base, o200k_base, p50k_base, p50k_edit or r50k_base)");
             }
@@ -90,5 +90,20 @@ final class ModelsReader {
         long max = 1_000_000_000_000L;
         return new PredictCost.Rates(r.longValue(node, path, "perCall", 0, 0, max), r.longValue(node, path, "perItem", 0, 0, max),
                 r.longValue(node, path, "perKiB", 0, 0, max));
+    }
+
+    /**
+     * The encoding a model's tokens are counted with when its config names none: OpenAI's older
+     * families (GPT-4 before 4o, GPT-3.5, the ada-002 and v3 embeddings) use {@code cl100k_base};
+     * everything newer (GPT-4o, 4.1, 5, the o-series, gpt-oss) and any other model
+     * {@code o200k_base}, the encoding of current models.
+     */
+    static String defaultEncoding(String upstreamName) {
+        String m = upstreamName.toLowerCase(java.util.Locale.ROOT);
+        int slash = m.lastIndexOf('/');
+        m = slash >= 0 ? m.substring(slash + 1) : m; // a provider prefix (openai/gpt-4) names the same model
+        boolean older = (m.startsWith("gpt-4") && !m.startsWith("gpt-4o") && !m.startsWith("gpt-4.")) || m.startsWith("gpt-3.5")
+                || m.startsWith("gpt-35") || m.startsWith("text-embedding-ada-002") || m.startsWith("text-embedding-3");
+        return older ? "cl100k_base" : "o200k_base";
     }
 }

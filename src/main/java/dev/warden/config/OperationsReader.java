@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Reads how the gateway is run and watched: {@code config} (reload), {@code metrics},
@@ -63,20 +64,37 @@ final class OperationsReader {
                 r.integer(n, "alerts", "anomalyMinSecurityEvents", 20, 1, Integer.MAX_VALUE));
     }
 
-    static TelemetrySettings telemetry(ConfigReader r, JsonNode root) {
+    /** {@code telemetry}; what it leaves out comes from the OpenTelemetry SDK's {@code OTEL_*} variables. */
+    static TelemetrySettings telemetry(ConfigReader r, JsonNode root, IndirectValues values, Function<String, String> env) {
         JsonNode n = root.get("telemetry");
-        if (!r.isObject(n, "telemetry", false)) {
-            return TelemetrySettings.DEFAULTS;
+        if (n != null && !r.isObject(n, "telemetry", false)) {
+            n = null;
         }
-        r.onlyKnown(n, "telemetry", Set.of("tracing", "otlpEndpoint", "sampleRatioPercent", "serviceName", "trustClientTrace", "accessLog"));
-        String endpoint = r.string(n, "telemetry", "otlpEndpoint", TelemetrySettings.DEFAULTS.otlpEndpoint(), false);
+        if (n != null) {
+            r.onlyKnown(n, "telemetry", Set.of("tracing", "otlpEndpoint", "otlpHeaders", "otlpHeadersEnv", "otlpHeadersFile",
+                    "sampleRatioPercent", "serviceName", "trustClientTrace", "accessLog"));
+        }
+        OtelEnvironment otel = new OtelEnvironment(r, env);
+        TelemetrySettings d = TelemetrySettings.DEFAULTS;
+        boolean tracing = written(n, "tracing") ? r.bool(n, "telemetry", "tracing", false) : otel.exportRequested();
+        String endpoint = written(n, "otlpEndpoint") ? r.string(n, "telemetry", "otlpEndpoint", d.otlpEndpoint(), false)
+                : otel.tracesEndpoint(d.otlpEndpoint());
         if (!endpoint.startsWith("http://") && !endpoint.startsWith("https://")) {
             r.error("telemetry.otlpEndpoint", "'" + endpoint + "' (expected: the OTLP/HTTP traces URL, e.g. http://collector:4318/v1/traces)");
         }
-        return new TelemetrySettings(r.bool(n, "telemetry", "tracing", false), endpoint,
-                r.integer(n, "telemetry", "sampleRatioPercent", 100, 0, 100) / 100.0,
-                r.string(n, "telemetry", "serviceName", "warden", false), r.bool(n, "telemetry", "trustClientTrace", false),
-                r.bool(n, "telemetry", "accessLog", true));
+        String headerText = n == null ? null : values.read(n, "telemetry", "otlpHeaders", null);
+        Map<String, String> headers = headerText != null
+                ? OtelEnvironment.pairs(r, "telemetry.otlpHeaders", headerText) : otel.headers();
+        double ratio = written(n, "sampleRatioPercent") ? r.integer(n, "telemetry", "sampleRatioPercent", 100, 0, 100) / 100.0
+                : otel.sampleRatio(d.sampleRatio());
+        String service = written(n, "serviceName") ? r.string(n, "telemetry", "serviceName", d.serviceName(), false)
+                : otel.serviceName(d.serviceName());
+        return new TelemetrySettings(tracing, endpoint, headers, otel.resourceAttributes(), ratio, service,
+                r.bool(n, "telemetry", "trustClientTrace", false), r.bool(n, "telemetry", "accessLog", true));
+    }
+
+    private static boolean written(JsonNode n, String field) {
+        return n != null && n.has(field) && !n.get(field).isNull();
     }
 
     /** {@code stages}: only policy stages have switches (identity, routing and forwarding are always on). */

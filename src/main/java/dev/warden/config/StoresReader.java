@@ -8,13 +8,13 @@ final class StoresReader {
     private StoresReader() {
     }
 
-    static StoreSettings store(ConfigReader r, JsonNode root) {
+    static StoreSettings store(ConfigReader r, JsonNode root, IndirectValues values) {
         JsonNode n = root.get("store");
         if (!r.isObject(n, "store", false)) {
             return StoreSettings.DEFAULTS;
         }
-        r.onlyKnown(n, "store", Set.of("url", "refreshMs", "files"));
-        String url = r.string(n, "store", "url", null, false);
+        r.onlyKnown(n, "store", Set.of("url", "urlEnv", "urlFile", "refreshMs", "files"));
+        String url = values.read(n, "store", "url", null);
         if (url != null && !url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql://")) {
             r.error("store.url", "(expected: jdbc:sqlite:FILE or jdbc:postgresql://HOST[:PORT]/DB)");
         }
@@ -32,28 +32,28 @@ final class StoresReader {
         return new StoreSettings(url, r.integer(n, "store", "refreshMs", 1000, 100, 60_000), files);
     }
 
-    static LimiterSettings limiter(ConfigReader r, JsonNode root) {
+    static LimiterSettings limiter(ConfigReader r, JsonNode root, IndirectValues values) {
         JsonNode n = root.get("limiter");
         if (!r.isObject(n, "limiter", false)) {
             return LimiterSettings.DEFAULTS;
         }
-        r.onlyKnown(n, "limiter", Set.of("store", "redis", "namespace", "holdTtlSeconds", "timeoutMs"));
+        r.onlyKnown(n, "limiter", Set.of("store", "redis", "redisEnv", "redisFile", "namespace", "holdTtlSeconds", "timeoutMs"));
         String kind = storeKind(r, n, "limiter");
-        String redisUrl = redisUrl(r, n, "limiter", LimiterSettings.DEFAULTS.redisUrl());
+        String redisUrl = redisUrl(r, n, "limiter", LimiterSettings.DEFAULTS.redisUrl(), values);
         String namespace = namespace(r, n, "limiter", "w");
         return new LimiterSettings(kind, redisUrl, namespace, r.integer(n, "limiter", "holdTtlSeconds", 60, 3, 86_400),
                 r.integer(n, "limiter", "timeoutMs", 250, 10, 10_000));
     }
 
     /** The response cache's store: the limiter's Redis and namespace unless named. */
-    static CacheStoreSettings cache(ConfigReader r, JsonNode root, LimiterSettings limiter) {
+    static CacheStoreSettings cache(ConfigReader r, JsonNode root, LimiterSettings limiter, IndirectValues values) {
         JsonNode n = root.get("cache");
         if (!r.isObject(n, "cache", false)) {
             return CacheStoreSettings.LOCAL;
         }
-        r.onlyKnown(n, "cache", Set.of("store", "redis", "namespace"));
+        r.onlyKnown(n, "cache", Set.of("store", "redis", "redisEnv", "redisFile", "namespace"));
         return new CacheStoreSettings(storeKind(r, n, "cache").equals("redis"),
-                redisUrl(r, n, "cache", limiter.redisUrl()), namespace(r, n, "cache", limiter.namespace()));
+                redisUrl(r, n, "cache", limiter.redisUrl(), values), namespace(r, n, "cache", limiter.namespace()));
     }
 
     /** {@code <section>.store}: local or redis. */
@@ -65,9 +65,9 @@ final class StoresReader {
         return kind;
     }
 
-    /** {@code <section>.redis}: a redis:// or rediss:// URL. */
-    private static String redisUrl(ConfigReader r, JsonNode n, String section, String dflt) {
-        String url = r.string(n, section, "redis", dflt, false);
+    /** {@code <section>.redis} (or {@code redisEnv}, {@code redisFile}): a redis:// or rediss:// URL. */
+    private static String redisUrl(ConfigReader r, JsonNode n, String section, String dflt, IndirectValues values) {
+        String url = values.read(n, section, "redis", dflt);
         if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
             r.error(section + ".redis", "(expected: redis://[:PASSWORD@]HOST[:PORT][/DB] or rediss://...)");
         }

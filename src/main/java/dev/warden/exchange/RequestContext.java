@@ -62,8 +62,16 @@ public final class RequestContext {
     public static final Key<String> RESPONSE_OBJECT_ID = Key.of("responseObjectId");
     /** True when the answer came from the response cache (no upstream call). */
     public static final Key<Boolean> CACHE_HIT = Key.of("cacheHit");
+    /** Nanotime when the request was sent to the upstream that answered (the last try). */
+    public static final Key<Long> UPSTREAM_SENT_NANOS = Key.of("upstreamSentNanos");
     /** Nanotime when the upstream's response head arrived. */
     public static final Key<Long> UPSTREAM_HEAD_NANOS = Key.of("upstreamHeadNanos");
+    /** Respond -> Trace: the model that answered, as the answer names it ({@code gen_ai.response.model}). */
+    public static final Key<String> RESPONSE_MODEL = Key.of("responseModel");
+    /** Respond -> Trace: why the model stopped ({@code stop}, {@code length}, {@code tool_calls}...: the first choice's). */
+    public static final Key<String> FINISH_REASON = Key.of("finishReason");
+    /** Respond -> Metrics, Trace: the answer is relayed as a stream of events (time to first token is measured). */
+    public static final Key<Boolean> STREAMED = Key.of("streamed");
     /** What the request really used and cost, reckoned once on completion ({@link Metered#of}). */
     public static final Key<Metered> METERED = Key.of("metered");
 }

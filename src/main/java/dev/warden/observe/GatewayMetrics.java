@@ -31,6 +31,14 @@ public final class GatewayMetrics implements StageCounters {
             Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
             Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
             Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120)};
+    private static final Duration[] FIRST_TOKEN_BUCKETS = {
+            Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+            Duration.ofMillis(500), Duration.ofMillis(750), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+            Duration.ofMillis(7500), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60)};
+    private static final Duration[] PER_TOKEN_BUCKETS = {
+            Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(20), Duration.ofMillis(30),
+            Duration.ofMillis(50), Duration.ofMillis(75), Duration.ofMillis(100), Duration.ofMillis(150), Duration.ofMillis(200),
+            Duration.ofMillis(300), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500)};
     private static final Result[] RESULTS = Result.values();
 
     /** Tenant label value used once {@link #maxTenantLabels} distinct tenants have been seen. */
@@ -41,8 +49,8 @@ public final class GatewayMetrics implements StageCounters {
     private final Set<String> tenantLabels = ConcurrentHashMap.newKeySet();
     /** tenant -> model -> the meters of that pair. */
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, PairMeters>> pairs = new ConcurrentHashMap<>();
-    /** tenant -> stage -> one counter per result. */
-    private final ConcurrentHashMap<String, ConcurrentHashMap<String, Counter[]>> stages = new ConcurrentHashMap<>();
+    /** stage -> one counter per result. */
+    private final ConcurrentHashMap<String, Counter[]> stages = new ConcurrentHashMap<>();
 
     public GatewayMetrics(MeterRegistry registry) {
         this(registry, 1000);
@@ -153,21 +161,41 @@ public final class GatewayMetrics implements StageCounters {
     }
 
     @Override
-    public Tally tally(String rawTenant, String[] stageNames) {
-        String tenant = tenantLabel(rawTenant);
-        ConcurrentHashMap<String, Counter[]> byStage = stages.computeIfAbsent(tenant, t -> new ConcurrentHashMap<>());
+    public Tally tally(String[] stageNames) {
         Counter[][] byIndex = new Counter[stageNames.length][];
         for (int i = 0; i < stageNames.length; i++) {
-            byIndex[i] = byStage.computeIfAbsent(stageNames[i], s -> {
+            byIndex[i] = stages.computeIfAbsent(stageNames[i], s -> {
                 Counter[] c = new Counter[RESULTS.length];
                 for (Result r : RESULTS) {
                     c[r.ordinal()] = Counter.builder("warden_stage_outcomes").description("Stage decisions")
-                            .tags("stage", s, "result", r.name().toLowerCase(Locale.ROOT), "tenant", tenant).register(registry);
+                            .tags("stage", s, "result", r.name().toLowerCase(Locale.ROOT)).register(registry);
                 }
                 return c;
             });
         }
         return (stage, result) -> byIndex[stage][result.ordinal()].increment();
+    }
+
+    /** model -> {time to first token, time per output token}: by model only (a tenant label would multiply the buckets). */
+    private final ConcurrentHashMap<String, Timer[]> streamTimers = new ConcurrentHashMap<>();
+
+    /**
+     * A stream's latencies: from the request to the model's first text, and the mean time between
+     * output tokens after it ({@code perTokenNanos} negative: fewer than two tokens, not recorded).
+     */
+    public void streamTiming(String model, long firstTokenNanos, long perTokenNanos) {
+        Timer[] t = streamTimers.get(model);
+        if (t == null) {
+            t = streamTimers.computeIfAbsent(model, m -> new Timer[] {
+                    Timer.builder("warden_time_to_first_token").description("Streams: time from the request to the model's first text")
+                            .tags("model", m).serviceLevelObjectives(FIRST_TOKEN_BUCKETS).register(registry),
+                    Timer.builder("warden_time_per_output_token").description("Streams: mean time between output tokens after the first")
+                            .tags("model", m).serviceLevelObjectives(PER_TOKEN_BUCKETS).register(registry)});
+        }
+        t[0].record(Math.max(0, firstTokenNanos), TimeUnit.NANOSECONDS);
+        if (perTokenNanos >= 0) {
+            t[1].record(perTokenNanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     /** Per upstream: answers by outcome, and failures in a row (0 = the last answer was good). */

@@ -11,7 +11,7 @@ import java.util.Locale;
 
 /**
  * Records every exchange once it completed: request count and latency by tenant, model and status,
- * tokens in and out, and a security event for every security-relevant refusal. First in the list
+ * tokens in and out, a stream's time to first token and time per output token by model, and a security event for every security-relevant refusal. First in the list
  * so that its {@code onComplete} runs last, after every other stage has settled.
  */
 public final class MetricsStage implements Stage {
@@ -45,6 +45,12 @@ public final class MetricsStage implements Stage {
         SelectedRoute route = exchange.get(RequestContext.ROUTE);
         if (route != null) {
             metrics.cost(tenant, model, route.costMicros(completion.usage()));
+        }
+        long first = exchange.firstOutputNanos();
+        if (first != 0 && status < 400 && Boolean.TRUE.equals(exchange.get(RequestContext.STREAMED))) {
+            long end = System.nanoTime();
+            long out = completion.usage().outputTokens();
+            metrics.streamTiming(model, first - exchange.startNanos(), out >= 2 ? (end - first) / (out - 1) : -1);
         }
         if (completion.error() != null) {
             metrics.refusal(tenant, completion.error().code().code());

@@ -46,13 +46,15 @@ public final class Tracing implements AutoCloseable {
         if (!settings.tracing()) {
             return new Tracing(null, settings.trustClientTrace(), settings.sampleRatio());
         }
-        OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.builder().setEndpoint(settings.otlpEndpoint())
-                .setTimeout(Duration.ofSeconds(5)).build();
+        var exporterBuilder = OtlpHttpSpanExporter.builder().setEndpoint(settings.otlpEndpoint()).setTimeout(Duration.ofSeconds(5));
+        settings.otlpHeaders().forEach(exporterBuilder::addHeader);
+        var resource = Attributes.builder();
+        settings.resourceAttributes().forEach(resource::put);
+        resource.put(AttributeKey.stringKey("service.name"), settings.serviceName());
         SdkTracerProvider provider = SdkTracerProvider.builder()
-                .setResource(Resource.getDefault().merge(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"),
-                        settings.serviceName()))))
+                .setResource(Resource.getDefault().merge(Resource.create(resource.build())))
                 .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(settings.sampleRatio())))
-                .addSpanProcessor(BatchSpanProcessor.builder(exporter).setScheduleDelay(Duration.ofMillis(500))
+                .addSpanProcessor(BatchSpanProcessor.builder(exporterBuilder.build()).setScheduleDelay(Duration.ofMillis(500))
                         .setMaxQueueSize(8192).build())
                 .build();
         return new Tracing(provider, settings.trustClientTrace(), settings.sampleRatio());
@@ -67,10 +69,11 @@ public final class Tracing implements AutoCloseable {
         SpanContext client = traceparent == null ? null : parse(traceparent);
         if (tracer == null) {
             if (trustClient && client != null) {
-                return new TraceContext(client.getTraceId(), randomHex(8), client.isSampled(), null);
+                return new TraceContext(client.getTraceId(), randomHex(8), client.isSampled(), null, startEpochNanos);
             }
             String traceId = requestId != null && requestId.length() == 32 ? requestId : randomHex(16);
-            return new TraceContext(traceId, randomHex(8), ratio >= 1.0 || ThreadLocalRandom.current().nextDouble() < ratio, null);
+            return new TraceContext(traceId, randomHex(8), ratio >= 1.0 || ThreadLocalRandom.current().nextDouble() < ratio, null,
+                    startEpochNanos);
         }
         var builder = tracer.spanBuilder(name).setSpanKind(SpanKind.SERVER).setStartTimestamp(startEpochNanos, TimeUnit.NANOSECONDS);
         if (client != null && trustClient) {
@@ -83,7 +86,12 @@ public final class Tracing implements AutoCloseable {
         }
         Span span = builder.startSpan();
         SpanContext sc = span.getSpanContext();
-        return new TraceContext(sc.getTraceId(), sc.getSpanId(), sc.isSampled(), span);
+        return new TraceContext(sc.getTraceId(), sc.getSpanId(), sc.isSampled(), span, startEpochNanos);
+    }
+
+    /** The tracer of exported spans (null when spans are not exported). */
+    Tracer tracer() {
+        return tracer;
     }
 
     /** Whether spans are exported (else only ids are made). */

@@ -21,6 +21,7 @@ public final class Exchange {
     /** The text the model produced, as relayed (choices' content), kept only to count it if the upstream reports no usage. */
     private StringBuilder output;
     private boolean outputOverflow;
+    private long firstOutputNanos;
     /** Text beyond this is not kept: such an answer is settled at its worst case. */
     public static final int MAX_OUTPUT_CHARS = 64 * 1024;
     private int responseStatus;
@@ -68,7 +69,13 @@ public final class Exchange {
 
     /** Adds text the model produced (a stream's delta, an answer's content), up to {@link #MAX_OUTPUT_CHARS}. */
     public void appendOutput(CharSequence text) {
-        if (outputOverflow || text.isEmpty()) {
+        if (text.isEmpty()) {
+            return;
+        }
+        if (firstOutputNanos == 0) {
+            firstOutputNanos = System.nanoTime();
+        }
+        if (outputOverflow) {
             return;
         }
         if (output == null) {
@@ -80,6 +87,11 @@ public final class Exchange {
             return;
         }
         output.append(text);
+    }
+
+    /** When the model's first text was seen ({@link System#nanoTime()}), 0 if none was: a stream's time to first token. */
+    public long firstOutputNanos() {
+        return firstOutputNanos;
     }
 
     /** The text the model produced, or null if none was seen or it was too long to keep. */

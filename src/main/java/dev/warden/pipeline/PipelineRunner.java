@@ -5,7 +5,6 @@ import dev.warden.problem.GatewayError;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -25,15 +24,14 @@ public final class PipelineRunner {
     private final StageSlot[] slots;
     private final String[] names;
     private final ErrorResponder errors;
-    private final StageCounters counters;
-    /** Tallies by tenant. A runner serves one event loop, so a plain map is safe. */
-    private final HashMap<String, StageCounters.Tally> tallies = new HashMap<>();
+    /** The stage outcome counters, looked up once: they carry no tenant (a label per tenant would be stages x results x tenants series). */
+    private final StageCounters.Tally tally;
 
     public PipelineRunner(List<StageSlot> slots, ErrorResponder errors, StageCounters counters) {
         this.slots = slots.stream().filter(StageSlot::enabled).toArray(StageSlot[]::new);
         this.errors = Objects.requireNonNull(errors, "errors");
-        this.counters = Objects.requireNonNull(counters, "counters");
         this.names = Arrays.stream(this.slots).map(x -> x.stage().name()).toArray(String[]::new);
+        this.tally = Objects.requireNonNull(counters, "counters").tally(names);
         if (this.slots.length == 0) {
             throw new IllegalArgumentException("stages: empty (expected: at least one enabled stage)");
         }
@@ -56,8 +54,6 @@ public final class PipelineRunner {
         private final Promise<Completion> done;
         private int started;
         private GatewayError error;
-        private String tallyTenant;
-        private StageCounters.Tally tally;
 
         Run(Exchange exchange, Promise<Completion> done) {
             this.exchange = exchange;
@@ -151,14 +147,6 @@ public final class PipelineRunner {
         }
 
         private void count(int stage, StageCounters.Result result) {
-            String t = exchange.verifiedTenant();
-            if (t == null) {
-                t = "_none";
-            }
-            if (!t.equals(tallyTenant)) {
-                tallyTenant = t;
-                tally = tallies.computeIfAbsent(t, tenant -> counters.tally(tenant, names));
-            }
             tally.count(stage, result);
         }
     }

@@ -4,13 +4,13 @@ package dev.warden.pipeline;
 public interface StageCounters {
     enum Result { CONTINUE, RESPOND, SHADOW, ERROR }
 
-    /** The counters of one tenant over one stage list, by stage position. */
+    /** The counters over one stage list, by stage position (no tenant: bounded by stages x results). */
     interface Tally {
         void count(int stage, Result result);
     }
 
-    /** A tally for {@code tenant} over {@code stages}; callers keep it (it is looked up once). */
-    Tally tally(String tenant, String[] stages);
+    /** A tally over {@code stages}; callers keep it (it is looked up once). */
+    Tally tally(String[] stages);
 
-    StageCounters NONE = (tenant, stages) -> (stage, result) -> { };
+    StageCounters NONE = stages -> (stage, result) -> { };
 }

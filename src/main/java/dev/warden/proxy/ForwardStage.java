@@ -156,6 +156,7 @@ public final class ForwardStage implements Stage {
                 timedOut[0] = true;
                 request.reset(0, new TimeoutException("first byte"));
             });
+            exchange.put(RequestContext.UPSTREAM_SENT_NANOS, System.nanoTime());
             (multipart != null ? multipart.send(request) : request.send(prepared.body())).onComplete(sent -> {
                 deadline.cancel();
                 if (sent.failed()) {

@@ -79,6 +79,7 @@ final class JsonRelay extends Relay {
         if (scan.responseId() != null) {
             exchange.put(RequestContext.RESPONSE_OBJECT_ID, scan.responseId());
         }
+        answerNames(scan);
         if (scan.usage() != null) {
             exchange.usage(scan.usage());
         } else if (scan.text() != null) {

@@ -102,6 +102,16 @@ abstract class Relay {
     /** The upstream ended normally: returns what is still to be written with the end, or null. */
     protected abstract Buffer onEnd();
 
+    /** The model the answer names (kept once) and why it stopped, for the trace. */
+    protected final void answerNames(UsageReader.Scan scan) {
+        if (scan.model() != null && exchange.get(RequestContext.RESPONSE_MODEL) == null) {
+            exchange.put(RequestContext.RESPONSE_MODEL, scan.model());
+        }
+        if (scan.finishReason() != null) {
+            exchange.put(RequestContext.FINISH_REASON, scan.finishReason());
+        }
+    }
+
     /**
      * The stream broke (upstream reset, idle timeout, invalid upstream data) while the client is
      * still there. Returns true if the subclass told the client (an SSE error event) and the

@@ -135,6 +135,9 @@ public final class RespondStage implements Stage {
         int maxBytes = snapshot.config().limits().maxResponseBytes();
         boolean sse = type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
         Relay relay;
+        if (sse && status < 400) {
+            exchange.put(RequestContext.STREAMED, Boolean.TRUE);
+        }
         if (status >= 400) { // what an upstream says about a failure goes through the scrubber (G08); Forward read it
             String own = exchange.verifiedTenant();
             ErrorAnswer answer = ErrorAnswer.of(status, exchange.get(StreamKeys.ERROR_BODY),

@@ -90,6 +90,7 @@ final class SseRelay extends Relay {
         if (scan.responseId() != null && exchange.get(RequestContext.RESPONSE_OBJECT_ID) == null) {
             exchange.put(RequestContext.RESPONSE_OBJECT_ID, scan.responseId());
         }
+        answerNames(scan);
         if (scan.text() != null) {
             exchange.appendOutput(scan.text()); // produced: billed, whether it is passed on or not
             String rule = check == null ? null : check.feed(scan.text());

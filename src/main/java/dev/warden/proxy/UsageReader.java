@@ -33,12 +33,9 @@ final class UsageReader {
      *                     {@code delta}), or null: what the model produced, to count if no usage comes
      * @param responseId   the id of the Responses API response it is or carries ({@code resp_...}), or null
      */
-    record Scan(boolean valid, Usage usage, boolean choicesEmpty, String text, String responseId) {
-        static final Scan INVALID = new Scan(false, null, false, null, null);
-
-        Scan(boolean valid, Usage usage, boolean choicesEmpty, String text) {
-            this(valid, usage, choicesEmpty, text, null);
-        }
+    /** {@code model} and {@code finishReason} (the first choice's that has one): what the trace reports. */
+    record Scan(boolean valid, Usage usage, boolean choicesEmpty, String text, String responseId, String model, String finishReason) {
+        static final Scan INVALID = new Scan(false, null, false, null, null, null, null);
     }
 
     static Scan scan(byte[] json) {
@@ -62,7 +59,7 @@ final class UsageReader {
         JsonToken first = p.nextToken();
         if (first == JsonToken.START_ARRAY) {
             p.skipChildren();
-            return p.nextToken() == null ? new Scan(true, null, true, null) : Scan.INVALID;
+            return p.nextToken() == null ? new Scan(true, null, true, null, null, null, null) : Scan.INVALID;
         }
         if (first != JsonToken.START_OBJECT) {
             return Scan.INVALID;
@@ -73,6 +70,8 @@ final class UsageReader {
         String id = null;
         String object = null;
         String responseId = null;
+        String model = null;
+        String[] finish = new String[1];
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken value = p.nextToken();
@@ -83,7 +82,7 @@ final class UsageReader {
                 choicesEmpty = t == JsonToken.END_ARRAY;
                 while (t != JsonToken.END_ARRAY) {
                     if (t == JsonToken.START_OBJECT) {
-                        text = choiceText(p, text);
+                        text = choiceText(p, text, finish);
                     } else {
                         p.skipChildren();
                     }
@@ -98,10 +97,17 @@ final class UsageReader {
                 Usage u = from(r.get("usage"));
                 usage = u != null ? u : usage;
                 responseId = r.path("id").isTextual() ? r.get("id").textValue() : responseId;
+                model = r.path("model").isTextual() ? r.get("model").textValue() : model;
+                finish[0] = r.path("status").isTextual() && !"in_progress".equals(r.get("status").textValue())
+                        ? r.get("status").textValue() : finish[0];
             } else if (name.equals("id") && value == JsonToken.VALUE_STRING) {
                 id = p.getText();
             } else if (name.equals("object") && value == JsonToken.VALUE_STRING) {
                 object = p.getText();
+            } else if (name.equals("model") && value == JsonToken.VALUE_STRING) {
+                model = p.getText();
+            } else if (name.equals("status") && value == JsonToken.VALUE_STRING) { // a whole Responses API response
+                finish[0] = p.getText();
             } else {
                 p.skipChildren();
             }
@@ -109,7 +115,8 @@ final class UsageReader {
         if ("response".equals(object) && id != null) {
             responseId = id;
         }
-        return p.nextToken() == null ? new Scan(true, usage, choicesEmpty, text == null ? null : text.toString(), responseId) : Scan.INVALID;
+        return p.nextToken() == null
+                ? new Scan(true, usage, choicesEmpty, text == null ? null : text.toString(), responseId, model, finish[0]) : Scan.INVALID;
     }
 
     /** The text of a response's output items: each message's {@code output_text} parts. */
@@ -124,12 +131,17 @@ final class UsageReader {
         return into;
     }
 
-    /** One choice (the parser on its START_OBJECT): its text appended to {@code into}; the parser left on its END_OBJECT. */
-    private static StringBuilder choiceText(JsonParser p, StringBuilder into) throws IOException {
+    /**
+     * One choice (the parser on its START_OBJECT): its text appended to {@code into}, its
+     * {@code finish_reason} into {@code finish[0]} if that is still empty; the parser left on its END_OBJECT.
+     */
+    private static StringBuilder choiceText(JsonParser p, StringBuilder into, String[] finish) throws IOException {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken value = p.nextToken();
-            if (name.equals("text") && value == JsonToken.VALUE_STRING) {
+            if (name.equals("finish_reason") && value == JsonToken.VALUE_STRING) {
+                finish[0] = finish[0] == null ? p.getText() : finish[0];
+            } else if (name.equals("text") && value == JsonToken.VALUE_STRING) {
                 into = append(into, p.getText());
             } else if ((name.equals("delta") || name.equals("message")) && value == JsonToken.START_OBJECT) {
                 while (p.nextToken() == JsonToken.FIELD_NAME) {

@@ -51,6 +51,11 @@ public interface ControlStore extends AutoCloseable {
         return null;
     }
 
+    /** The store's connection pool as it is now (for metrics); null where there is none. */
+    default ConnectionPoolState connectionPool() {
+        return null;
+    }
+
     @Override
     void close();
 }

@@ -326,4 +326,16 @@ class ConfigLoaderTest {
         WardenConfig ok = parse(BASE.replace("models: [m1] }", "models: [m1], keys: [{ key: \"" + key + "\", role: viewer }] }"));
         assertThat(ok.tenants().get("acme").keys().get(0).toString()).doesNotContain(key).contains("<redacted>");
     }
+
+    @ParameterizedTest
+    @CsvSource({"gpt-4o-mini, o200k_base", "o3-mini, o200k_base", "gpt-5, o200k_base", "gpt-4.1, o200k_base",
+            "llama-3-70b, o200k_base", "gpt-4-turbo, cl100k_base", "gpt-3.5-turbo, cl100k_base", "openai/gpt-4, cl100k_base",
+            "text-embedding-3-small, cl100k_base"})
+    void aModelWithoutAnEncodingGetsItsFamilysCurrentOne(String upstreamName, String encoding) throws Exception {
+        WardenConfig c = parse(BASE.replace("m1: { pool: main }", "m1: { pool: main, upstreamName: \"" + upstreamName + "\" }"));
+        assertThat(c.models().get("m1").encoding()).isEqualTo(encoding);
+        WardenConfig named = parse(BASE.replace("m1: { pool: main }", "m1: { pool: main, upstreamName: \"" + upstreamName
+                + "\", encoding: p50k_base }"));
+        assertThat(named.models().get("m1").encoding()).as("a written encoding wins").isEqualTo("p50k_base");
+    }
 }

@@ -87,7 +87,12 @@ class ConfigReloadAndAdminTest {
                 .contains("warden_requests_total{model=\"_none\",operation=\"chat_completions\",status=\"403\",tenant=\"globex\"}")
                 .contains("warden_request_duration_seconds_bucket{model=\"gpt-sim\",tenant=\"globex\"")
                 .contains("warden_tokens_total{direction=\"in\",model=\"gpt-sim\",tenant=\"globex\"} 3.0")
-                .contains("warden_stage_outcomes_total{result=\"respond\",stage=\"authorize\",tenant=\"globex\"}");
+                .contains("warden_stage_outcomes_total{result=\"respond\",stage=\"authorize\"}")
+                .as("stage outcomes carry no tenant label (stages x results series, not x tenants)")
+                .doesNotContainPattern("warden_stage_outcomes_total\\{[^}]*tenant=");
+        // the process and the JVM
+        assertThat(scrape).contains("jvm_threads_live_threads", "jvm_memory_used_bytes", "jvm_gc_memory_allocated_bytes_total",
+                "jvm_classes_loaded_classes", "process_uptime_seconds", "process_files_open_files");
     }
 
     @Test

@@ -14,12 +14,15 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** W3C trace propagation to upstreams, OTLP span export, and the JSON access log with payload opt-in. */
 class TelemetryTest {
@@ -54,10 +57,11 @@ class TelemetryTest {
         }
     }
 
-    /** An OTLP/HTTP collector on loopback: what it was sent, and each request's content type and path. */
+    /** An OTLP/HTTP collector on loopback: what it was sent, and each request's content type, path and token header. */
     private static HttpServer collector(Vertx vertx, List<Buffer> exported, List<String> types) throws Exception {
         return vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
-            types.add(req.getHeader("Content-Type") + " " + req.path());
+            types.add(req.getHeader("Content-Type") + " " + req.path()
+                    + (req.getHeader("X-Collector-Token") == null ? "" : " token=" + req.getHeader("X-Collector-Token")));
             exported.add(b);
             req.response().putHeader("Content-Type", "application/x-protobuf").end();
         })).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
@@ -91,6 +95,87 @@ class TelemetryTest {
             assertThat(text).doesNotContain(gw.key("acme")).doesNotContain("\"hi\"");
         } finally {
             vertx.close().await(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void spansFollowTheSemanticConventionsAndCarryTheCollectorsHeadersFromAFile(@TempDir Path dir) throws Exception {
+        Path headers = Files.writeString(dir.resolve("otlp-headers"), "X-Collector-Token=s3cr%3Dt+1\n");
+        Vertx vertx = Vertx.vertx();
+        List<Buffer> exported = new CopyOnWriteArrayList<>();
+        List<String> types = new CopyOnWriteArrayList<>();
+        HttpServer collector = collector(vertx, exported, types);
+        try (TestGateway gw = new TestGateway(yaml -> yaml + """
+
+                telemetry:
+                  tracing: true
+                  otlpEndpoint: "http://127.0.0.1:%d/v1/traces"
+                  otlpHeadersFile: "%s"
+                """.formatted(collector.actualPort(), headers))) {
+            String stream = "{\"model\":\"gpt-sim\",\"stream\":true,\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), stream, "Authorization", bearer(gw.key("acme"))).statusCode())
+                    .isEqualTo(200);
+            String text = "";
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!(text.contains("chat gpt-sim") && text.contains("POST /v1/chat/completions")) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                text = new String(exported.stream().map(Buffer::getBytes).reduce(new byte[0], TelemetryTest::concat),
+                        StandardCharsets.ISO_8859_1);
+            }
+            assertThat(types).isNotEmpty().allSatisfy(t -> assertThat(t).endsWith(" token=s3cr=t+1"));
+            // the server span: METHOD route, HTTP server attributes
+            assertThat(text).contains("POST /v1/chat/completions", "http.request.method", "http.route", "url.path", "url.scheme",
+                    "client.address", "http.response.status_code");
+            // the upstream call: "<operation> <model>", GenAI attributes, the upstream's address
+            assertThat(text).contains("chat gpt-sim", "gen_ai.operation.name", "gen_ai.provider.name", "openai",
+                    "gen_ai.request.model", "gen_ai.response.model", "gen_ai.response.finish_reasons", "stop",
+                    "gen_ai.usage.output_tokens", "server.address", "server.port");
+        } finally {
+            vertx.close().await(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aRefusalNamesItsErrorType() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        List<Buffer> exported = new CopyOnWriteArrayList<>();
+        HttpServer collector = collector(vertx, exported, new CopyOnWriteArrayList<>());
+        try (TestGateway gw = new TestGateway(yaml -> yaml + """
+
+                telemetry:
+                  tracing: true
+                  otlpEndpoint: "http://127.0.0.1:%d/v1/traces"
+                """.formatted(collector.actualPort()))) {
+            assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", "Bearer wdn_nope")
+                    .statusCode()).isEqualTo(401);
+            String text = "";
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!text.contains("error.type") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                text = new String(exported.stream().map(Buffer::getBytes).reduce(new byte[0], TelemetryTest::concat),
+                        StandardCharsets.ISO_8859_1);
+            }
+            assertThat(text).contains("error.type", "unauthenticated").doesNotContain("chat gpt-sim");
+        } finally {
+            vertx.close().await(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void streamsRecordTimeToFirstTokenAndTimePerOutputTokenByModel() throws Exception {
+        try (TestGateway gw = new TestGateway()) {
+            String stream = "{\"model\":\"gpt-sim\",\"stream\":true,\"max_tokens\":8,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), stream, "Authorization", bearer(gw.key("acme"))).statusCode())
+                    .isEqualTo(200);
+            assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(gw.key("acme")))
+                    .statusCode()).isEqualTo(200);
+            gw.awaitMetric(1, "warden_time_to_first_token_seconds_count", "model=\"gpt-sim\"");
+            gw.awaitMetric(1, "warden_time_per_output_token_seconds_count", "model=\"gpt-sim\"");
+            String scrape = Http.get(gw.adminUrl("/metrics")).body();
+            assertThat(scrape).as("a whole answer has no first token of its own: only streams are timed")
+                    .contains("warden_time_to_first_token_seconds_count{model=\"gpt-sim\"} 1\n")
+                    .contains("warden_time_to_first_token_seconds_bucket{model=\"gpt-sim\",le=\"0.25\"}")
+                    .doesNotContainPattern("warden_time_to_first_token_seconds_count\\{[^}]*tenant=");
         }
     }
 

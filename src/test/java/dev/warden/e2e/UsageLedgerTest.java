@@ -25,6 +25,21 @@ class UsageLedgerTest {
 
     @ParameterizedTest
     @EnumSource(Databases.Kind.class)
+    void theControlStoresConnectionPoolIsAMetric(Databases.Kind kind) throws Exception {
+        String url = Databases.fresh(kind);
+        try (TestGateway gw = new TestGateway(yaml -> yaml, url)) {
+            String scrape = Http.get(gw.adminUrl("/metrics")).body();
+            int max = kind == Databases.Kind.SQLITE ? 4 : 8;
+            assertThat(scrape).contains("warden_store_connections{state=\"max\"} " + max + ".0",
+                    "warden_store_connections{state=\"waiting\"} 0.0", "warden_store_connections{state=\"active\"}",
+                    "warden_store_connections{state=\"idle\"}");
+        } finally {
+            Databases.drop(url);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Databases.Kind.class)
     void theLedgerAddsUpToWhatTheUpstreamReportedAndLosesNothingAtShutdown(Databases.Kind kind) throws Exception {
         String url = Databases.fresh(kind);
         TestGateway gw = new TestGateway(yaml -> yaml, url);

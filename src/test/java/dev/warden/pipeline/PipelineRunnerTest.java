@@ -45,7 +45,7 @@ class PipelineRunnerTest {
 
     private PipelineRunner runner(StageSlot... slots) {
         return new PipelineRunner(List.of(slots), (ex, e) -> written.add(e),
-                (tenant, stages) -> (stage, result) -> counted.add(stages[stage] + "=" + result));
+                stages -> (stage, result) -> counted.add(stages[stage] + "=" + result));
     }
 
     private static Exchange exchange() {

@@ -1,10 +1,12 @@
 package dev.warden.store.jdbc;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.warden.record.AuditLog;
 import dev.warden.record.Ledger;
 import dev.warden.record.PayloadLog;
 import dev.warden.store.BatchStore;
 import dev.warden.store.BindingStore;
+import dev.warden.store.ConnectionPoolState;
 import dev.warden.store.ControlStore;
 import dev.warden.store.FileStore;
 import dev.warden.store.JobStore;
@@ -23,6 +25,7 @@ import javax.sql.DataSource;
  */
 final class JdbcControlStore implements ControlStore {
     private final Jdbc jdbc;
+    private final DataSource dataSource;
     private final AutoCloseable onClose;
     /** The PostgreSQL URL (writes notify, listeners connect to it); null on SQLite. */
     private final String postgresUrl;
@@ -40,6 +43,7 @@ final class JdbcControlStore implements ControlStore {
     private final BatchStore batches;
 
     JdbcControlStore(DataSource dataSource, AutoCloseable onClose, String postgresUrl) {
+        this.dataSource = dataSource;
         this.jdbc = new Jdbc(dataSource, postgresUrl != null);
         this.onClose = onClose;
         this.postgresUrl = postgresUrl;
@@ -125,6 +129,16 @@ final class JdbcControlStore implements ControlStore {
     @Override
     public AutoCloseable listen(Runnable onChange) {
         return postgresUrl == null ? null : new PgChangeListener(postgresUrl, onChange).start();
+    }
+
+    @Override
+    public ConnectionPoolState connectionPool() {
+        if (!(dataSource instanceof HikariDataSource hikari) || hikari.getHikariPoolMXBean() == null) {
+            return null;
+        }
+        var pool = hikari.getHikariPoolMXBean();
+        return new ConnectionPoolState(pool.getActiveConnections(), pool.getIdleConnections(), hikari.getMaximumPoolSize(),
+                pool.getThreadsAwaitingConnection());
     }
 
     @Override
