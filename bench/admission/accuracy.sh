@@ -9,13 +9,15 @@
 # RPM/60 x (W + 1) + burst admissions (the +1: a window of whole wall-clock seconds may touch
 # parts of W + 1 seconds of the limiter's time).
 # Knobs (env): RPM (6000), BURST_SECONDS (10), DURATION (60), CONNS (32 per replica), THREADS (2),
-#              REPLICAS (1), STORE (local for 1 replica, redis for more)
+#              REPLICAS (1), STORE (local for 1 replica, redis for more; redis-cluster: a Redis
+#              Cluster of 3 masters + 3 replicas started on loopback ports 17000-17005 for the run),
+#              TIMEOUT_MS (limiter.timeoutMs, 250: lower it to provoke outages and measure the fallback)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 RPM=${RPM:-6000}; BURST_SECONDS=${BURST_SECONDS:-10}; DURATION=${DURATION:-60}; CONNS=${CONNS:-32}; THREADS=${THREADS:-2}
 REPLICAS=${REPLICAS:-1}
 STORE=${STORE:-$([ "$REPLICAS" -gt 1 ] && echo redis || echo local)}
-[ "$REPLICAS" -gt 1 ] && [ "$STORE" != redis ] && { echo "REPLICAS > 1 needs STORE=redis"; exit 2; }
+[ "$REPLICAS" -gt 1 ] && [ "$STORE" = local ] && { echo "REPLICAS > 1 needs STORE=redis or redis-cluster"; exit 2; }
 WORK=$(mktemp -d /tmp/warden-accuracy.XXXXXX)
 P_SIM=18181; P_BASE=18190
 command -v wrk >/dev/null || { echo "installing wrk (Debian)"; apt-get install -y -qq wrk >/dev/null; }
@@ -31,7 +33,21 @@ start_sim $P_SIM "$WORK/sim.log"
 KEY=$(new_key "$WORK/keys")
 NAMESPACE=acc$RANDOM$RANDOM
 LIMITER=""
-[ "$STORE" = redis ] && LIMITER="limiter: { store: redis, redis: \"redis://127.0.0.1:6379\", namespace: $NAMESPACE }"
+TIMEOUT_MS=${TIMEOUT_MS:-250}
+[ "$STORE" = redis ] && LIMITER="limiter: { store: redis, redis: \"redis://127.0.0.1:6379\", namespace: $NAMESPACE, timeoutMs: $TIMEOUT_MS }"
+if [ "$STORE" = redis-cluster ]; then
+  NODES=()
+  for port in 17000 17001 17002 17003 17004 17005; do
+    mkdir -p "$WORK/redis$port"
+    redis-server --port $port --bind 127.0.0.1 --cluster-enabled yes --cluster-config-file "$WORK/redis$port/nodes.conf" \
+      --cluster-node-timeout 2000 --save "" --appendonly no --dir "$WORK/redis$port" > "$WORK/redis$port.log" 2>&1 &
+    PIDS+=($!); NODES+=("127.0.0.1:$port")
+  done
+  for port in 17000 17001 17002 17003 17004 17005; do until redis-cli -p $port ping 2>/dev/null | grep -q PONG; do sleep 0.05; done; done
+  redis-cli --cluster create "${NODES[@]}" --cluster-replicas 1 --cluster-yes > "$WORK/cluster-create.log" 2>&1
+  until redis-cli -p 17000 cluster info | grep -q cluster_state:ok; do sleep 0.1; done
+  LIMITER="limiter: { store: redis, redisTopology: cluster, redis: \"redis://127.0.0.1:17000\", redisNodes: [\"redis://127.0.0.1:17001\", \"redis://127.0.0.1:17002\"], namespace: $NAMESPACE, timeoutMs: $TIMEOUT_MS }"
+fi
 for i in $(seq 0 $((REPLICAS - 1))); do
   PD=$((P_BASE + 2 * i)); PA=$((PD + 1))
   cat > "$WORK/warden$i.yaml" <<YAML
@@ -68,7 +84,7 @@ for i in $(seq 0 $((REPLICAS - 1))); do
   WRKS+=($!)
 done
 for w in "${WRKS[@]}"; do wait "$w"; done
-if [ "$STORE" = redis ]; then
+if [ "$STORE" != local ]; then
   for i in $(seq 0 $((REPLICAS - 1))); do
     curl -s "http://127.0.0.1:$((P_BASE + 2 * i + 1))/metrics" | grep -E '^warden_limiter_store_(round_trips_total\{op="admit"|fallback)' \
       | sed "s/^/replica $i: /"

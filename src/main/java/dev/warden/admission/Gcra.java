@@ -18,6 +18,16 @@ final class Gcra {
     }
 
     private final ConcurrentHashMap<String, AtomicLong> tats = new ConcurrentHashMap<>();
+    /** A new key's bucket starts empty (no burst banked) instead of full. */
+    private final boolean startEmpty;
+
+    Gcra() {
+        this(false);
+    }
+
+    Gcra(boolean startEmpty) {
+        this.startEmpty = startEmpty;
+    }
 
     static long intervalNanos(long perMinute) {
         return Math.max(1, 60_000_000_000L / perMinute);
@@ -28,7 +38,7 @@ final class Gcra {
         long tolerance = saturatedMultiply(burst, interval);
         long charge = saturatedMultiply(cost, interval);
         long needed = Math.min(charge, tolerance); // room a request needs; larger ones need an empty bucket
-        AtomicLong tat = tats.computeIfAbsent(key, k -> new AtomicLong(now));
+        AtomicLong tat = tats.computeIfAbsent(key, k -> new AtomicLong(startEmpty ? now + tolerance : now));
         while (true) {
             long current = tat.get();
             long base = Math.max(current, now);
@@ -53,6 +63,11 @@ final class Gcra {
         }
         long back = saturatedMultiply(units, intervalNanos(perMinute));
         tat.getAndUpdate(current -> Math.max(now, current - back));
+    }
+
+    /** Forgets every key: each bucket starts afresh (empty, if this one starts them empty). */
+    void clear() {
+        tats.clear();
     }
 
     /** Forgets keys whose bucket has been empty since {@code now}: bounded memory. */

@@ -41,12 +41,37 @@ public final class Limiter {
     public record Caller(String tenant, String subject, String user, String model) {
     }
 
-    private final Gcra requests = new Gcra();
-    private final Gcra tokens = new Gcra();
-    private final Gcra compute = new Gcra();
-    private final Gcra pacing = new Gcra();
+    private final Gcra requests;
+    private final Gcra tokens;
+    private final Gcra compute;
+    private final Gcra pacing;
     private final ConcurrentHashMap<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LongAdder> refused = new ConcurrentHashMap<>();
+
+    /** Buckets that start full: a new tenant may use its burst at once. */
+    public Limiter() {
+        this(false);
+    }
+
+    /**
+     * {@code bucketsStartEmpty}: a new bucket banks no burst, it fills at its rate from its first
+     * use (a replica deciding alone during an outage must not hand out a burst the shared store
+     * may already have spent).
+     */
+    public Limiter(boolean bucketsStartEmpty) {
+        requests = new Gcra(bucketsStartEmpty);
+        tokens = new Gcra(bucketsStartEmpty);
+        compute = new Gcra(bucketsStartEmpty);
+        pacing = new Gcra(bucketsStartEmpty);
+    }
+
+    /** Forgets every rate and pacing bucket (requests in flight keep their seats and settle as usual). */
+    public void forgetBuckets() {
+        requests.clear();
+        tokens.clear();
+        compute.clear();
+        pacing.clear();
+    }
 
     /** A tenant without limits: nothing to hold, nothing to settle, no allocation. */
     private static final Decision UNLIMITED = new Decision(new Reservation("", 0, 0, false, List.of()), null, 0, List.of());

@@ -268,7 +268,7 @@ public final class Gateway {
 
     private Future<LimiterStore> limiterStore(WardenConfig config, ControlPlane control) {
         BudgetBook budgets = control == null ? null : control.budgets();
-        if (!config.limiter().redis()) {
+        if (!config.limiter().redisStore()) {
             vertx.setPeriodic(10_000, id -> limiter.sweep(System.nanoTime())); // idle buckets forgotten: bounded memory
             return Future.succeededFuture(admissionRefusals(new LocalLimiterStore(limiter, budgets)));
         }

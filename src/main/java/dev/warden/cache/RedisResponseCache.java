@@ -2,13 +2,13 @@ package dev.warden.cache;
 
 import dev.warden.config.CacheSettings;
 import dev.warden.config.CacheStoreSettings;
+import dev.warden.redis.RedisClients;
 import dev.warden.redis.RedisScript;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -34,8 +34,7 @@ public final class RedisResponseCache implements ResponseCache {
 
     public RedisResponseCache(Vertx vertx, CacheStoreSettings settings) {
         this.namespace = settings.namespace();
-        this.redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(settings.redisUrl())
-                .setMaxPoolSize(16).setMaxPoolWaiting(4096));
+        this.redis = Redis.createClient(vertx, RedisClients.options(settings.target()).setMaxPoolSize(16).setMaxPoolWaiting(4096));
         LOG.info("response cache: redis {}", settings.redactedRedisUrl());
     }
 

@@ -19,4 +19,21 @@ public record AlertSettings(int intervalMs, List<String> webhooks, double anomal
     public AlertSettings {
         webhooks = List.copyOf(webhooks);
     }
+
+    /** The webhooks by host only: their paths often are the credential (a chat service's hook). */
+    @Override
+    public String toString() {
+        return "AlertSettings[intervalMs=" + intervalMs + ", webhooks=" + webhooks.stream().map(AlertSettings::host).toList()
+                + ", anomalyFactor=" + anomalyFactor + ", anomalyMinMicros=" + anomalyMinMicros + ", anomalyMinRefusals="
+                + anomalyMinRefusals + ", anomalyMinSecurityEvents=" + anomalyMinSecurityEvents + "]";
+    }
+
+    private static String host(String url) {
+        try {
+            String host = java.net.URI.create(url).getHost();
+            return host == null ? "<unreadable>" : host;
+        } catch (IllegalArgumentException e) {
+            return "<unreadable>";
+        }
+    }
 }

@@ -88,7 +88,7 @@ public final class ConfigLoader {
         CacheStoreSettings cache = StoresReader.cache(r, root, limiter, values);
         int maxTenantLabels = OperationsReader.maxTenantLabels(r, root);
         AdminIdpConfig adminIdp = AdminIdpReader.read(r, root, baseDir);
-        AlertSettings alerts = OperationsReader.alerts(r, root);
+        AlertSettings alerts = OperationsReader.alerts(r, root, values);
         TelemetrySettings telemetry = OperationsReader.telemetry(r, root, values, env);
         Map<String, ExchangeClient> exchangeClients = ExchangeReader.clients(r, root, baseDir);
         JobSettings jobs = JobsReader.read(r, root);

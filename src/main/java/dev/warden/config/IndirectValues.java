@@ -25,6 +25,24 @@ final class IndirectValues {
         this.env = env;
     }
 
+    /**
+     * The value of {@code fieldEnv} or {@code fieldFile} (at most one of them), or null when
+     * neither is written: for a setting whose literal form is not a string (a list of URLs).
+     */
+    String fromEnvOrFile(JsonNode parent, String path, String field) {
+        String name = r.string(parent, path, field + "Env", null, false);
+        String file = r.string(parent, path, field + "File", null, false);
+        if (name != null && file != null) {
+            r.error(ConfigReader.join(path, field), "written more than once (expected one of " + field + ", "
+                    + field + "Env and " + field + "File)");
+            return null;
+        }
+        if (name != null) {
+            return fromEnv(ConfigReader.join(path, field + "Env"), name, null);
+        }
+        return file == null ? null : fromFile(ConfigReader.join(path, field + "File"), file, null);
+    }
+
     /** The value of {@code field} however it is written, or {@code dflt} when none of the three is. */
     String read(JsonNode parent, String path, String field, String dflt) {
         String literal = r.string(parent, path, field, null, false);

@@ -5,7 +5,7 @@ package dev.warden.config;
  *
  * @param store         {@code local}: in this process (one replica); {@code redis}: shared by every
  *                      replica through one Redis, one Lua script per admission
- * @param redisUrl      {@code redis://[:password@]host[:port][/db]} (the {@code redis} store)
+ * @param redis         the Redis of the {@code redis} store: one server, a Cluster or a Sentinel-watched master
  * @param namespace     the prefix of every key ({@code {namespace:tenant}:...}), so replicas of
  *                      different deployments can share one Redis
  * @param holdTtlSeconds how long an admitted request's hold (its seat and budget reservations)
@@ -13,16 +13,26 @@ package dev.warden.config;
  * @param timeoutMs     an admission that Redis has not answered within this is decided as if Redis
  *                      were down (and Redis is then probed before it is used again)
  */
-public record LimiterSettings(String store, String redisUrl, String namespace, int holdTtlSeconds, int timeoutMs) {
+public record LimiterSettings(String store, RedisTarget redis, String namespace, int holdTtlSeconds, int timeoutMs) {
     public static final LimiterSettings DEFAULTS = new LimiterSettings("local", "redis://127.0.0.1:6379", "w", 60, 250);
 
-    public boolean redis() {
+    /** On one Redis server at {@code redisUrl}. */
+    public LimiterSettings(String store, String redisUrl, String namespace, int holdTtlSeconds, int timeoutMs) {
+        this(store, RedisTarget.standalone(redisUrl), namespace, holdTtlSeconds, timeoutMs);
+    }
+
+    /** The (first) Redis URL. */
+    public String redisUrl() {
+        return redis.url();
+    }
+
+    public boolean redisStore() {
         return "redis".equals(store);
     }
 
-    /** The Redis URL without its credentials (logs). */
+    /** The Redis target without its credentials (logs). */
     public String redactedRedisUrl() {
-        return redact(redisUrl);
+        return redis.redacted();
     }
 
     /** A Redis URL without its credentials, for logs. */

@@ -37,16 +37,28 @@ final class OperationsReader {
         return r.integer(n, section, field, dflt, min, max);
     }
 
-    static AlertSettings alerts(ConfigReader r, JsonNode root) {
+    static AlertSettings alerts(ConfigReader r, JsonNode root, IndirectValues values) {
         JsonNode n = root.get("alerts");
         if (!r.isObject(n, "alerts", false)) {
             return AlertSettings.DEFAULTS;
         }
-        r.onlyKnown(n, "alerts", Set.of("intervalMs", "webhooks", "anomalyFactor", "anomalyMinMicros", "anomalyMinRefusals",
-                "anomalyMinSecurityEvents"));
+        r.onlyKnown(n, "alerts", Set.of("intervalMs", "webhooks", "webhooksEnv", "webhooksFile", "anomalyFactor", "anomalyMinMicros",
+                "anomalyMinRefusals", "anomalyMinSecurityEvents"));
         List<String> hooks = new ArrayList<>();
         JsonNode hooksNode = n.get("webhooks");
-        if (hooksNode != null && !hooksNode.isArray()) {
+        String hidden = values.fromEnvOrFile(n, "alerts", "webhooks");
+        if (hidden != null && hooksNode != null) {
+            r.error("alerts.webhooks", "written more than once (expected one of webhooks, webhooksEnv and webhooksFile)");
+        } else if (hidden != null) {
+            // URLs that carry a credential (a chat service's webhook): checked, never echoed in an error
+            String[] urls = hidden.split("[\\s,]+");
+            for (int i = 0; i < urls.length; i++) {
+                if (!Egress.OPERATOR.allows(urls[i])) {
+                    r.error("alerts.webhooks[" + i + "]", "(expected: an https URL, or http to a loopback host; the value is not shown)");
+                }
+                hooks.add(urls[i]);
+            }
+        } else if (hooksNode != null && !hooksNode.isArray()) {
             r.error("alerts.webhooks", "(expected: a list of URLs)");
         } else if (hooksNode != null) {
             for (int i = 0; i < hooksNode.size(); i++) {

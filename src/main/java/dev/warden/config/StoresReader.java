@@ -1,6 +1,8 @@
 package dev.warden.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /** Reads where state lives: {@code store} (the control store), {@code limiter} and {@code cache} (local or Redis). */
@@ -37,11 +39,12 @@ final class StoresReader {
         if (!r.isObject(n, "limiter", false)) {
             return LimiterSettings.DEFAULTS;
         }
-        r.onlyKnown(n, "limiter", Set.of("store", "redis", "redisEnv", "redisFile", "namespace", "holdTtlSeconds", "timeoutMs"));
+        r.onlyKnown(n, "limiter", Set.of("store", "redis", "redisEnv", "redisFile", "redisTopology", "redisNodes", "redisMaster",
+                "namespace", "holdTtlSeconds", "timeoutMs"));
         String kind = storeKind(r, n, "limiter");
-        String redisUrl = redisUrl(r, n, "limiter", LimiterSettings.DEFAULTS.redisUrl(), values);
+        RedisTarget redis = redisTarget(r, n, "limiter", LimiterSettings.DEFAULTS.redis(), values);
         String namespace = namespace(r, n, "limiter", "w");
-        return new LimiterSettings(kind, redisUrl, namespace, r.integer(n, "limiter", "holdTtlSeconds", 60, 3, 86_400),
+        return new LimiterSettings(kind, redis, namespace, r.integer(n, "limiter", "holdTtlSeconds", 60, 3, 86_400),
                 r.integer(n, "limiter", "timeoutMs", 250, 10, 10_000));
     }
 
@@ -51,9 +54,10 @@ final class StoresReader {
         if (!r.isObject(n, "cache", false)) {
             return CacheStoreSettings.LOCAL;
         }
-        r.onlyKnown(n, "cache", Set.of("store", "redis", "redisEnv", "redisFile", "namespace"));
+        r.onlyKnown(n, "cache", Set.of("store", "redis", "redisEnv", "redisFile", "redisTopology", "redisNodes", "redisMaster",
+                "namespace"));
         return new CacheStoreSettings(storeKind(r, n, "cache").equals("redis"),
-                redisUrl(r, n, "cache", limiter.redisUrl(), values), namespace(r, n, "cache", limiter.namespace()));
+                redisTarget(r, n, "cache", limiter.redis(), values), namespace(r, n, "cache", limiter.namespace()));
     }
 
     /** {@code <section>.store}: local or redis. */
@@ -65,13 +69,47 @@ final class StoresReader {
         return kind;
     }
 
-    /** {@code <section>.redis} (or {@code redisEnv}, {@code redisFile}): a redis:// or rediss:// URL. */
-    private static String redisUrl(ConfigReader r, JsonNode n, String section, String dflt, IndirectValues values) {
-        String url = values.read(n, section, "redis", dflt);
-        if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
-            r.error(section + ".redis", "(expected: redis://[:PASSWORD@]HOST[:PORT][/DB] or rediss://...)");
+    /**
+     * {@code <section>.redis} (or {@code redisEnv}, {@code redisFile}) with {@code redisTopology}
+     * ({@code standalone}, {@code cluster} or {@code sentinel}), {@code redisNodes} (more cluster
+     * seeds, or more sentinels) and {@code redisMaster} (Sentinel's name of the master). Nothing
+     * written: {@code dflt} (the cache's default is the limiter's Redis).
+     */
+    private static RedisTarget redisTarget(ConfigReader r, JsonNode n, String section, RedisTarget dflt, IndirectValues values) {
+        boolean written = n.has("redis") || n.has("redisEnv") || n.has("redisFile") || n.has("redisTopology") || n.has("redisNodes");
+        if (!written) {
+            return dflt;
         }
-        return url;
+        String url = values.read(n, section, "redis", LimiterSettings.DEFAULTS.redisUrl());
+        String topology = r.oneOf(n, section, "redisTopology", Set.of(RedisTarget.STANDALONE, RedisTarget.CLUSTER, RedisTarget.SENTINEL),
+                RedisTarget.STANDALONE);
+        List<String> urls = new ArrayList<>(List.of(url));
+        List<String> nodes = r.strings(n, section, "redisNodes", false, 64, 512);
+        if (nodes != null) {
+            if (topology.equals(RedisTarget.STANDALONE)) {
+                r.error(section + ".redisNodes", "only for redisTopology cluster (more seeds) or sentinel (more sentinels)");
+            }
+            urls.addAll(nodes);
+        }
+        for (int i = 0; i < urls.size(); i++) {
+            String u = urls.get(i);
+            if (!u.startsWith("redis://") && !u.startsWith("rediss://")) {
+                r.error(section + (i == 0 ? ".redis" : ".redisNodes[" + (i - 1) + "]"),
+                        "(expected: redis://[:PASSWORD@]HOST[:PORT][/DB] or rediss://...)");
+            }
+        }
+        String master = r.string(n, section, "redisMaster", null, false);
+        if (topology.equals(RedisTarget.SENTINEL) && (master == null || !master.matches("[A-Za-z0-9._-]{1,64}"))) {
+            r.error(section + ".redisMaster", master == null ? "missing (the name Sentinel watches the master by)"
+                    : "'" + master + "' (expected: 1..64 of [A-Za-z0-9._-])");
+        }
+        if (!topology.equals(RedisTarget.SENTINEL) && master != null) {
+            r.error(section + ".redisMaster", "only for redisTopology sentinel");
+        }
+        if (topology.equals(RedisTarget.CLUSTER) && urls.stream().anyMatch(u -> u.matches("rediss?://[^/]*/[1-9].*"))) {
+            r.error(section + ".redis", "a Redis Cluster has only database 0");
+        }
+        return new RedisTarget(topology, urls, topology.equals(RedisTarget.SENTINEL) ? master : null);
     }
 
     /** {@code <section>.namespace}: the prefix of a store's Redis keys. */

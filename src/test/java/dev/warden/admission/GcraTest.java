@@ -27,6 +27,27 @@ class GcraTest {
     }
 
     @Test
+    void bucketsThatStartEmptyBankNoBurstAndStartEmptyAgainOnceForgotten() {
+        Gcra g = new Gcra(true);
+        long t = 1_000 * S;
+        assertThat(g.take("a", 1, 60, 10, t).allowed()).as("no burst at the first use").isFalse();
+        assertThat(g.take("a", 1, 60, 10, t + S).allowed()).as("one a second, the rate").isTrue();
+        assertThat(g.take("a", 1, 60, 10, t + S).allowed()).isFalse();
+        int admitted = 0;
+        for (long now = t + S; now < t + 31 * S; now += S / 10) { // 30 s at 10 tries a second against 1 a second
+            admitted += g.take("a", 1, 60, 10, now).allowed() ? 1 : 0;
+        }
+        assertThat(admitted).as("the rate alone, never a burst").isBetween(29, 30);
+        g.clear();
+        assertThat(g.take("a", 1, 60, 10, t + 100 * S).allowed()).as("forgotten: empty again, whatever time passed").isFalse();
+        int late = 0;
+        for (int i = 0; i < 5; i++) {
+            late += g.take("a", 1, 60, 10, t + 100 * S + 3 * S).allowed() ? 1 : 0;
+        }
+        assertThat(late).as("three seconds of the rate refilled three, no more").isEqualTo(3);
+    }
+
+    @Test
     void overAMinuteAboveTheLimitTheAdmittedCountIsRateTimesTimePlusBurst() {
         Gcra g = new Gcra();
         long start = 5_000 * S;

@@ -338,4 +338,32 @@ class ConfigLoaderTest {
                 + "\", encoding: p50k_base }"));
         assertThat(named.models().get("m1").encoding()).as("a written encoding wins").isEqualTo("p50k_base");
     }
+
+    @Test
+    void redisTopologiesClusterAndSentinel() throws Exception {
+        WardenConfig c = parse(BASE + """
+                limiter: { store: redis, redisTopology: cluster, redis: "redis://10.0.0.1:7000", redisNodes: ["redis://10.0.0.2:7000"] }
+                cache: { store: redis }
+                """);
+        assertThat(c.limiter().redis().topology()).isEqualTo("cluster");
+        assertThat(c.limiter().redis().urls()).containsExactly("redis://10.0.0.1:7000", "redis://10.0.0.2:7000");
+        assertThat(c.cache().target()).as("the cache uses the limiter's Redis unless it names its own").isEqualTo(c.limiter().redis());
+
+        WardenConfig s = parse(BASE + """
+                limiter: { store: redis, redisTopology: sentinel, redis: "redis://:pw@s1:26379", redisNodes: ["redis://s2:26379"], redisMaster: mymaster }
+                """);
+        assertThat(s.limiter().redis().master()).isEqualTo("mymaster");
+        assertThat(s.limiter().toString()).contains("sentinel", "mymaster").doesNotContain("pw");
+
+        assertThat(errors(BASE + "limiter: { store: redis, redisTopology: sentinel, redis: \"redis://s1:26379\" }\n"))
+                .containsExactly("limiter.redisMaster: missing (the name Sentinel watches the master by)");
+        assertThat(errors(BASE + "limiter: { store: redis, redis: \"redis://a:1\", redisNodes: [\"redis://b:1\"] }\n"))
+                .containsExactly("limiter.redisNodes: only for redisTopology cluster (more seeds) or sentinel (more sentinels)");
+        assertThat(errors(BASE + "limiter: { store: redis, redisTopology: cluster, redis: \"redis://a:1/2\" }\n"))
+                .containsExactly("limiter.redis: a Redis Cluster has only database 0");
+        assertThat(errors(BASE + "limiter: { store: redis, redisTopology: cluster, redisNodes: [\"http://b:1\"] }\n"))
+                .containsExactly("limiter.redisNodes[0]: (expected: redis://[:PASSWORD@]HOST[:PORT][/DB] or rediss://...)");
+        assertThat(errors(BASE + "limiter: { store: redis, redisTopology: ring }\n")).hasSize(1)
+                .allMatch(e -> e.startsWith("limiter.redisTopology"));
+    }
 }

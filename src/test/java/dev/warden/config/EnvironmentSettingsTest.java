@@ -139,4 +139,19 @@ class EnvironmentSettingsTest {
         assertThatThrownBy(() -> parse("", Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"))).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("telemetry.otlpEndpoint");
     }
+
+    @Test
+    void alertWebhooksThatCarryACredentialComeFromAFileOrTheEnvironmentAndAreNeverPrinted() throws Exception {
+        Files.writeString(dir.resolve("hooks"), "https://hooks.chat.example/services/T0/B0/s3cretpath\nhttps://pager.example/h\n");
+        AlertSettings a = parse("alerts: { webhooksFile: hooks }\n", Map.of()).alerts();
+        assertThat(a.webhooks()).containsExactly("https://hooks.chat.example/services/T0/B0/s3cretpath", "https://pager.example/h");
+        assertThat(a.toString()).contains("hooks.chat.example", "pager.example").doesNotContain("s3cretpath");
+        assertThat(parse("alerts: { webhooksEnv: HOOKS }\n", Map.of("HOOKS", "https://a.example/x, https://b.example/y")).alerts()
+                .webhooks()).containsExactly("https://a.example/x", "https://b.example/y");
+        assertThat(errors("alerts: { webhooksEnv: HOOKS }\n", Map.of("HOOKS", "http://10.0.0.1/s3cret")))
+                .containsExactly("alerts.webhooks[0]: (expected: an https URL, or http to a loopback host; the value is not shown)")
+                .noneMatch(e -> e.contains("s3cret"));
+        assertThat(errors("alerts: { webhooks: [\"https://a.example\"], webhooksEnv: HOOKS }\n", Map.of("HOOKS", "https://b.example")))
+                .containsExactly("alerts.webhooks: written more than once (expected one of webhooks, webhooksEnv and webhooksFile)");
+    }
 }

@@ -166,7 +166,7 @@ class DeploymentManifestsTest {
         assertThat(config.adminListener().port()).isEqualTo(containerPort("admin"));
         assertThat(config.dataListener().host()).isEqualTo("0.0.0.0");
         assertThat(config.store().url()).as("PostgreSQL from the store Secret").startsWith("jdbc:postgresql://");
-        assertThat(config.limiter().redis()).isTrue();
+        assertThat(config.limiter().redisStore()).isTrue();
         assertThat(config.limiter().redisUrl()).startsWith("redis://");
 
         // the data directory: the writable volume, holding the shared sealed secrets read-only

@@ -18,9 +18,11 @@ import java.util.concurrent.atomic.LongAdder;
  * Admission while Redis cannot be reached: a tenant with an enforced hard budget or token quota
  * is refused (budgets fail closed), as is one whose tier says {@code whenStoreDown: refuse}; any
  * other is held to this replica's share of each rate (the limit divided by the replicas that were
- * alive), in memory. What it admitted on each bucket is remembered, and when Redis answers again
- * the bucket is debited all of it as if it came just then (at most the whole burst): an outage
- * forgives nothing, and a short blip does not spend a tenant's burst either.
+ * alive), in memory. Each outage starts with empty buckets that fill at the share's rate: the
+ * burst is Redis's to give, and a replica that handed out a fresh share of it at every blip would
+ * admit a burst per blip (measured: 149 % of the limit over a minute of short outages). What it
+ * admitted on each bucket is remembered, and when Redis answers again the bucket is debited all of
+ * it as if it came just then (at most the whole burst): an outage forgives nothing.
  */
 final class OutageFallback {
     /** A bucket's charges admitted here while Redis was away (us of its time), and its tolerance (us): what it is debited. */
@@ -30,7 +32,9 @@ final class OutageFallback {
         }
     }
 
-    private final Limiter limiter = new Limiter();
+    private final Limiter limiter = new Limiter(true);
+    /** The outage whose buckets {@link #limiter} holds ({@link RedisLink#outages()}). */
+    private long outage = -1;
     private final RefusalCount refused;
     private final LongAdder admissions = new LongAdder();
     /** Per tenant and bucket key: what this replica admitted on its own while Redis was down. */
@@ -40,9 +44,10 @@ final class OutageFallback {
         this.refused = refused;
     }
 
-    /** Decides {@code plan} on this replica, one of {@code replicas} alive when Redis went away. */
-    Answer admit(Plan plan, int replicas) {
+    /** Decides {@code plan} on this replica, one of {@code replicas} alive when Redis went away in outage {@code outageNumber}. */
+    Answer admit(Plan plan, int replicas, long outageNumber) {
         admissions.increment();
+        startOf(outageNumber);
         RateLimits limits = plan.ask().limits();
         boolean budgeted = plan.accounts().stream().anyMatch(a -> a.allowance().enforced());
         if (budgeted || (limits.refuseWhenStoreDown() && limits.enforced())) {
@@ -71,6 +76,14 @@ final class OutageFallback {
         plan.buckets().forEach(b -> used.merge(b.key(), new UsedWhileDown(b.units() * b.intervalUs(), b.toleranceUs()), UsedWhileDown::plus));
         Limiter.Reservation reservation = d.reservation();
         return new Answer(spent -> limiter.settle(reservation, spent.tokens(), spent.computeUnits(), System.nanoTime()), null, 0, d.policies());
+    }
+
+    /** A new outage: the buckets of the last one are forgotten, this one's start empty. */
+    private synchronized void startOf(long outageNumber) {
+        if (outageNumber != outage) {
+            outage = outageNumber;
+            limiter.forgetBuckets();
+        }
     }
 
     /**

