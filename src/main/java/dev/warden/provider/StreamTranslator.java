@@ -34,4 +34,10 @@ public interface StreamTranslator {
 
     /** The text produced so far (counted when no usage comes). */
     String text();
+
+    /** The model the upstream says answered, once it said so (the trace's {@code gen_ai.response.model}), or null. */
+    String model();
+
+    /** Why the upstream's model stopped, in the upstream's own words ({@code end_turn}, {@code stop}...), or null. */
+    String finishReason();
 }

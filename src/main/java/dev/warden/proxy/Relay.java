@@ -104,11 +104,16 @@ abstract class Relay {
 
     /** The model the answer names (kept once) and why it stopped, for the trace. */
     protected final void answerNames(UsageReader.Scan scan) {
-        if (scan.model() != null && exchange.get(RequestContext.RESPONSE_MODEL) == null) {
-            exchange.put(RequestContext.RESPONSE_MODEL, scan.model());
+        answerNames(scan.model(), scan.finishReason());
+    }
+
+    /** The same, from a translator or a translated answer (either may be null). */
+    protected final void answerNames(String model, String finishReason) {
+        if (model != null && exchange.get(RequestContext.RESPONSE_MODEL) == null) {
+            exchange.put(RequestContext.RESPONSE_MODEL, model);
         }
-        if (scan.finishReason() != null) {
-            exchange.put(RequestContext.FINISH_REASON, scan.finishReason());
+        if (finishReason != null) {
+            exchange.put(RequestContext.FINISH_REASON, finishReason);
         }
     }
 

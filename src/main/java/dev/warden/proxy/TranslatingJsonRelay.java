@@ -56,6 +56,10 @@ final class TranslatingJsonRelay extends Relay {
             return refuse(GatewayError.of(ErrorCode.UPSTREAM_PROTOCOL_ERROR, "The model server's answer could not be read.",
                     "upstream_answer_unreadable"), anthropicClient);
         }
+        JsonNode said = answer.body(); // the client's shape: OpenAI's finish_reason or Anthropic's stop_reason
+        answerNames(said.path("model").isTextual() ? said.get("model").textValue() : null,
+                said.at("/choices/0/finish_reason").isTextual() ? said.at("/choices/0/finish_reason").textValue()
+                        : said.path("stop_reason").isTextual() ? said.get("stop_reason").textValue() : null);
         if (answer.usage() != null) {
             exchange.usage(answer.usage());
         } else if (answer.text() != null) {

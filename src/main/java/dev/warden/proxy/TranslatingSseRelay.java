@@ -103,6 +103,7 @@ final class TranslatingSseRelay extends Relay {
         if (usage != null) {
             exchange.usage(usage);
         }
+        answerNames(translator.model(), translator.finishReason());
         return rule;
     }
 

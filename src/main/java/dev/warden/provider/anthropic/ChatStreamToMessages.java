@@ -29,6 +29,8 @@ public final class ChatStreamToMessages implements StreamTranslator {
     private int open = -1;
     private boolean openIsText;
     private String stopReason;
+    private String upstreamModel;
+    private String upstreamFinish;
     private Usage usage;
 
     /** {@code model}: the model the client named (the answer says it back). */
@@ -50,6 +52,9 @@ public final class ChatStreamToMessages implements StreamTranslator {
         }
         if (chunk == null || !chunk.isObject()) {
             return Step.MALFORMED;
+        }
+        if (upstreamModel == null && chunk.path("model").isTextual()) {
+            upstreamModel = chunk.get("model").textValue();
         }
         if (!started) {
             started = true;
@@ -96,7 +101,8 @@ public final class ChatStreamToMessages implements StreamTranslator {
             }
         }
         if (choice.path("finish_reason").isTextual()) {
-            stopReason = StopReasons.toAnthropic(choice.get("finish_reason").textValue());
+            upstreamFinish = choice.get("finish_reason").textValue();
+            stopReason = StopReasons.toAnthropic(upstreamFinish);
         }
         return Step.OK;
     }
@@ -140,6 +146,16 @@ public final class ChatStreamToMessages implements StreamTranslator {
         ObjectNode e = MAPPER.createObjectNode().put("type", "content_block_delta").put("index", open);
         e.set("delta", delta);
         out.event("content_block_delta", e.toString());
+    }
+
+    @Override
+    public String model() {
+        return upstreamModel;
+    }
+
+    @Override
+    public String finishReason() {
+        return upstreamFinish;
     }
 
     @Override

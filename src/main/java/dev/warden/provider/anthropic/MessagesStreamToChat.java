@@ -26,6 +26,7 @@ public final class MessagesStreamToChat implements StreamTranslator {
     private final StringBuilder text = new StringBuilder();
     private String id = "msg";
     private String model = "";
+    private String upstreamStop;
     private final StreamUsage tokens = new StreamUsage();
     private boolean stopped;
 
@@ -84,6 +85,7 @@ public final class MessagesStreamToChat implements StreamTranslator {
             }
             case "message_delta" -> {
                 tokens.messageDelta(e);
+                upstreamStop = e.path("delta").path("stop_reason").asText(upstreamStop);
                 String reason = StopReasons.toOpenAi(e.path("delta").path("stop_reason").asText(null));
                 if (reason != null) {
                     out.event(null, chunk(MAPPER.createObjectNode(), reason).toString());
@@ -114,6 +116,16 @@ public final class MessagesStreamToChat implements StreamTranslator {
         if (!stopped) {
             out.event(null, "[DONE]");
         }
+    }
+
+    @Override
+    public String model() {
+        return model.isEmpty() ? null : model;
+    }
+
+    @Override
+    public String finishReason() {
+        return upstreamStop;
     }
 
     @Override

@@ -15,6 +15,8 @@ public final class NativeMessagesStream implements StreamTranslator {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private final StringBuilder text = new StringBuilder();
     private final StreamUsage tokens = new StreamUsage();
+    private String model;
+    private String finishReason;
 
     @Override
     public Step onEvent(String name, String data, Events out) {
@@ -29,13 +31,19 @@ public final class NativeMessagesStream implements StreamTranslator {
         }
         String type = e.get("type").textValue();
         switch (type) {
-            case "message_start" -> tokens.messageStart(e);
+            case "message_start" -> {
+                tokens.messageStart(e);
+                model = e.path("message").path("model").asText(null);
+            }
             case "content_block_delta" -> {
                 if ("text_delta".equals(e.path("delta").path("type").asText())) {
                     text.append(e.path("delta").path("text").asText(""));
                 }
             }
-            case "message_delta" -> tokens.messageDelta(e);
+            case "message_delta" -> {
+                tokens.messageDelta(e);
+                finishReason = e.path("delta").path("stop_reason").asText(finishReason);
+            }
             case "error" -> {
                 out.event("error", e.toString());
                 return Step.UPSTREAM_ERROR;
@@ -48,6 +56,16 @@ public final class NativeMessagesStream implements StreamTranslator {
 
     @Override
     public void onEnd(Events out) {
+    }
+
+    @Override
+    public String model() {
+        return model;
+    }
+
+    @Override
+    public String finishReason() {
+        return finishReason;
     }
 
     @Override
