@@ -11,7 +11,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 STORE=${STORE:-redis}
 LIMITS=${LIMITS:-"{ requestsPerMinute: 100000000, tokensPerMinute: 100000000000, perKey: { requestsPerMinute: 100000000, tokensPerMinute: 100000000000 }, concurrency: 100000 }"}
-OUT=${OUT:-$(mktemp -d /tmp/warden-profile.XXXXXX)}
+OUT=${OUT:-$(mktemp -d /tmp/warden-profile.XXXXXX)}; mkdir -p "$OUT"
 P_SIM=18281; P_DATA=18290; P_ADMIN=18291
 command -v wrk >/dev/null || { echo "installing wrk (Debian)"; apt-get install -y -qq wrk >/dev/null; }
 W=$(mktemp -d /tmp/warden-profile-run.XXXXXX)
