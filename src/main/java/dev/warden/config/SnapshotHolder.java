@@ -115,6 +115,12 @@ public final class SnapshotHolder {
                 LOG.warn("config: egress changed in {}; it takes effect at the next restart", file);
                 next = next.withEgress(current.config().egress());
             }
+            WardenConfig was = current.config();
+            if (!next.store().equals(was.store()) || !next.limiter().equals(was.limiter()) || !next.cache().equals(was.cache())
+                    || !next.telemetry().equals(was.telemetry())) {
+                // the stores' connections and the span exporter are made at start (the values are not logged: credentials)
+                LOG.warn("config: store, limiter, cache or telemetry changed in {}; they take effect at the next restart", file);
+            }
             swap(compiler.compile(current.version() + 1, next, runtimeKeys), sha);
             reloadListeners.forEach(l -> l.accept(new FileReload(true, current.version(), sha, List.of())));
             return true;
