@@ -83,7 +83,8 @@ final class OtelEnvironment {
             case "always_off", "parentbased_always_off" -> 0.0;
             case "traceidratio", "parentbased_traceidratio" -> ratioArg();
             default -> {
-                r.error("env OTEL_TRACES_SAMPLER", "'" + sampler + "' (expected: always_on, always_off, traceidratio or their parentbased_ forms)");
+                r.error("env OTEL_TRACES_SAMPLER",
+                        "'" + sampler + "' (expected: always_on, always_off, traceidratio or their parentbased_ forms)");
                 yield dflt;
             }
         };

@@ -11,8 +11,9 @@ import java.util.Locale;
 
 /**
  * Records every exchange once it completed: request count and latency by tenant, model and status,
- * tokens in and out, a stream's time to first token and time per output token by model, and a security event for every security-relevant refusal. First in the list
- * so that its {@code onComplete} runs last, after every other stage has settled.
+ * tokens in and out, a stream's time to first token and time per output token (by model only), and
+ * a security event for every security-relevant refusal. First in the list so that its
+ * {@code onComplete} runs last, after every other stage has settled.
  */
 public final class MetricsStage implements Stage {
     private final GatewayMetrics metrics;
