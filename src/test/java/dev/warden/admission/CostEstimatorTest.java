@@ -56,6 +56,19 @@ class CostEstimatorTest {
     }
 
     @Test
+    void aMessagesRoleCountsWhatTheEncodingSaysWhetherItIsAKnownRoleOrNot() throws Exception {
+        for (String encoding : new String[] {"cl100k_base", "o200k_base", "p50k_base"}) {
+            TokenCounter c = new TokenCounter(encoding);
+            for (String role : new String[] {"system", "developer", "user", "assistant", "tool", "function", "narrator", "User"}) {
+                var messages = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree("[{\"role\":\"" + role + "\",\"content\":\"hi there\"}]");
+                assertThat(c.chat(messages, null)).as(encoding + " " + role)
+                        .isEqualTo(TokenCounter.REPLY_PRIMING + TokenCounter.PER_MESSAGE + c.text(role) + c.text("hi there"));
+            }
+        }
+    }
+
+    @Test
     void aChatCostsItsMessagesItsCappedOutputAndItsPrice() throws Exception {
         CostEstimate e = chat("{\"model\":\"gpt-sim\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hello world\"}]}", GOLD)
                 .estimate();
