@@ -87,7 +87,7 @@ public final class Warden implements Callable<Integer> {
 
     private static void awaitQuietly(Future<?> f) {
         try {
-            f.await(330, TimeUnit.SECONDS); // bounded by timeouts.drainMs (at most 300 s) and the writers' last flush
+            f.await(450, TimeUnit.SECONDS); // bounded by shutdownDelayMs (120 s) + drainMs (300 s) and the writers' last flush
         } catch (TimeoutException | RuntimeException e) {
             System.err.println("warden: stop did not finish cleanly: " + e);
         }

@@ -50,6 +50,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -374,9 +375,18 @@ public final class Gateway {
         if (healthChecker != null) {
             healthChecker.stop();
         }
-        // data plane first: it drains requests in flight (timeouts.drainMs) while /readyz already
-        // says 503 and /metrics still answers; then the admin listener
-        Future<Void> chain = Future.succeededFuture();
+        // /readyz says 503 from now; the listeners keep accepting for timeouts.shutdownDelayMs, so
+        // load balancers stop sending before anything is refused. Then the data plane first: it
+        // drains requests in flight (timeouts.drainMs) while /metrics still answers; then the admin listener
+        int delayMs = snapshots.current().config().timeouts().shutdownDelayMs();
+        Promise<Void> delayed = Promise.promise();
+        if (delayMs > 0) {
+            LOG.info("stopping: /readyz answers 503; still accepting for {} ms (timeouts.shutdownDelayMs)", delayMs);
+            vertx.setTimer(delayMs, t -> delayed.complete());
+        } else {
+            delayed.complete();
+        }
+        Future<Void> chain = delayed.future();
         for (String id : deployments) {
             chain = chain.eventually(() -> vertx.undeploy(id));
         }

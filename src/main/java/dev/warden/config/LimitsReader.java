@@ -33,7 +33,8 @@ final class LimitsReader {
         if (!r.isObject(n, "timeouts", false)) {
             return d;
         }
-        r.onlyKnown(n, "timeouts", Set.of("connectMs", "firstByteMs", "idleMs", "clientIdleMs", "drainMs", "headerMs", "bodyMs"));
+        r.onlyKnown(n, "timeouts", Set.of("connectMs", "firstByteMs", "idleMs", "clientIdleMs", "drainMs", "headerMs", "bodyMs",
+                "shutdownDelayMs"));
         return new Timeouts(
                 r.integer(n, "timeouts", "connectMs", d.connectMs(), 1, 600_000),
                 r.integer(n, "timeouts", "firstByteMs", d.firstByteMs(), 1, 3_600_000),
@@ -41,6 +42,7 @@ final class LimitsReader {
                 r.integer(n, "timeouts", "clientIdleMs", d.clientIdleMs(), 1, 3_600_000),
                 r.integer(n, "timeouts", "drainMs", d.drainMs(), 0, 300_000),
                 r.integer(n, "timeouts", "headerMs", d.headerMs(), 100, 600_000),
-                r.integer(n, "timeouts", "bodyMs", d.bodyMs(), 100, 3_600_000));
+                r.integer(n, "timeouts", "bodyMs", d.bodyMs(), 100, 3_600_000),
+                r.integer(n, "timeouts", "shutdownDelayMs", d.shutdownDelayMs(), 0, 120_000));
     }
 }

@@ -131,6 +131,31 @@ class ProcessLifecycleTest {
     }
 
     @Test
+    void withAShutdownDelayNewRequestsAreStillServedWhileReadinessSaysGoingAway() throws Exception {
+        Files.writeString(config, Files.readString(config).replace("timeouts: { drainMs: 20000 }",
+                "timeouts: { drainMs: 20000, shutdownDelayMs: 2000 }"));
+        int served = 0;
+        try (ChildWarden warden = ChildWarden.start(config, adminPort, dir.resolve("warden.log"))) {
+            assertThat(chat("gpt-sim", false, 2).statusCode()).isEqualTo(200);
+            long term = System.nanoTime();
+            warden.process.destroy(); // SIGTERM
+            Thread.sleep(300);
+            assertThat(warden.ready()).as("/readyz says 503 at once: the endpoint is taken out").isFalse();
+            while (System.nanoTime() - term < TimeUnit.MILLISECONDS.toNanos(1500)) {
+                assertThat(chat("gpt-sim", false, 2).statusCode()).as("a new request during the delay is served").isEqualTo(200);
+                served++;
+            }
+            assertThat(served).isPositive();
+            assertThat(warden.process.waitFor(30, TimeUnit.SECONDS)).as("it exits after the delay and the drain").isTrue();
+            assertThat(System.nanoTime() - term).as("not before the delay").isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(2000));
+        }
+        try (ControlStore store = store()) {
+            assertThat(store.ledger().usage("acme", 0, Long.MAX_VALUE)).as("every request served during the delay is recorded")
+                    .hasSize(served + 1);
+        }
+    }
+
+    @Test
     void afterSigkillAndARestartTheAuditChainVerifies() throws Exception {
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger refused = new AtomicInteger();
