@@ -87,11 +87,15 @@ class RedisTopologyTest {
     @Test
     void threeReplicasHoldTenantsOnDifferentMastersToOneRateEach() throws Exception {
         RedisTopologies.Cluster cluster = RedisTopologies.cluster();
-        String namespace = RedisService.freshNamespace();
+        String namespace;
         Set<Integer> masters = new HashSet<>();
-        for (String t : TENANTS) {
-            masters.add(cluster.masterOf("{" + namespace + ":" + t + "}:c"));
-        }
+        do { // a namespace whose tenants' keys do not all fall on one master (a random one does 1 time in 9)
+            namespace = RedisService.freshNamespace();
+            masters.clear();
+            for (String t : TENANTS) {
+                masters.add(cluster.masterOf("{" + namespace + ":" + t + "}:c"));
+            }
+        } while (masters.size() < 2);
         start(3, clusterLimiter(cluster, namespace), "{ requestsPerMinute: 120, burstSeconds: 10 }", yaml -> yaml); // burst 20, 2/s
         assertThat(replicas.get(0).awaitMetric(3, "warden_limiter_store_replicas")).isEqualTo(3);
 
@@ -284,7 +288,9 @@ class RedisTopologyTest {
     void behindSentinelAdmissionFollowsTheMasterThroughAFailover() throws Exception {
         RedisTopologies.Sentinel sentinel = RedisTopologies.sentinel();
         String namespace = RedisService.freshNamespace();
-        start(1, sentinelLimiter(sentinel, namespace), "{ requestsPerMinute: 120, burstSeconds: 10 }", yaml -> yaml);
+        // a burst of 20 that refills slowly (one every 10 s): what is left after the failover shows
+        // whether the counters came along, however long the failover takes
+        start(1, sentinelLimiter(sentinel, namespace), "{ requestsPerMinute: 6, burstSeconds: 200 }", yaml -> yaml);
         TestGateway gw = replicas.get(0);
         int admitted = 0;
         for (int i = 0; i < 15; i++) {
@@ -316,6 +322,7 @@ class RedisTopologyTest {
         }
         assertThat(backInRedis).as("admissions decided by the new master").isTrue();
         // the burst of 20 is one limit before and after the failover: the counters moved with the data
+        // (had the new master started empty, all ten would pass)
         int more = 0;
         for (int i = 0; i < 10; i++) {
             if (Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(gw.key("acme")))
@@ -323,7 +330,7 @@ class RedisTopologyTest {
                 more++;
             }
         }
-        assertThat(more).as("what is left of the burst (the replica had the master's counters)").isLessThan(10);
+        assertThat(more).as("what is left of the burst (the replica had the master's counters)").isLessThanOrEqualTo(7);
         assertThat(sentinel.cli(newMaster, "KEYS", "{" + namespace + ":acme}:*").lines().collect(Collectors.toList()))
                 .as("the tenant's counters live on the new master").isNotEmpty();
     }
