@@ -27,70 +27,67 @@ final class IndirectValues {
 
     /**
      * The value of {@code fieldEnv} or {@code fieldFile} (at most one of them), or null when
-     * neither is written: for a setting whose literal form is not a string (a list of URLs).
+     * neither is written (or the one written is in error): for a setting whose literal form is not
+     * a string (a list of URLs) as well.
      */
     String fromEnvOrFile(JsonNode parent, String path, String field) {
         String name = r.string(parent, path, field + "Env", null, false);
         String file = r.string(parent, path, field + "File", null, false);
         if (name != null && file != null) {
-            r.error(ConfigReader.join(path, field), "written more than once (expected one of " + field + ", "
-                    + field + "Env and " + field + "File)");
+            writtenTwice(path, field);
             return null;
         }
         if (name != null) {
-            return fromEnv(ConfigReader.join(path, field + "Env"), name, null);
+            return fromEnv(ConfigReader.join(path, field + "Env"), name);
         }
-        return file == null ? null : fromFile(ConfigReader.join(path, field + "File"), file, null);
+        return file == null ? null : fromFile(ConfigReader.join(path, field + "File"), file);
     }
 
     /** The value of {@code field} however it is written, or {@code dflt} when none of the three is. */
     String read(JsonNode parent, String path, String field, String dflt) {
         String literal = r.string(parent, path, field, null, false);
-        String name = r.string(parent, path, field + "Env", null, false);
-        String file = r.string(parent, path, field + "File", null, false);
-        int given = (literal == null ? 0 : 1) + (name == null ? 0 : 1) + (file == null ? 0 : 1);
-        if (given > 1) {
-            r.error(ConfigReader.join(path, field), "written more than once (expected one of " + field + ", "
-                    + field + "Env and " + field + "File)");
+        if (literal != null && (parent.has(field + "Env") || parent.has(field + "File"))) {
+            writtenTwice(path, field);
             return dflt;
         }
         if (literal != null) {
             return literal;
         }
-        if (name != null) {
-            return fromEnv(ConfigReader.join(path, field + "Env"), name, dflt);
-        }
-        if (file != null) {
-            return fromFile(ConfigReader.join(path, field + "File"), file, dflt);
-        }
-        return dflt;
+        String indirect = fromEnvOrFile(parent, path, field);
+        return indirect != null ? indirect : dflt;
     }
 
-    private String fromEnv(String path, String name, String dflt) {
+    /** The error of a setting written both literally (or from the environment) and from elsewhere. */
+    void writtenTwice(String path, String field) {
+        r.error(ConfigReader.join(path, field), "written more than once (expected one of " + field + ", "
+                + field + "Env and " + field + "File)");
+    }
+
+    private String fromEnv(String path, String name) {
         if (!name.matches("[A-Z_][A-Z0-9_]{0,127}")) {
             r.error(path, "'" + name + "' (expected: an environment variable name, [A-Z_][A-Z0-9_]*)");
-            return dflt;
+            return null;
         }
         String value = env.apply(name);
         if (value == null || value.isBlank()) {
             r.error(path, "'" + name + "' is not set in Warden's environment");
-            return dflt;
+            return null;
         }
         return value.strip();
     }
 
-    private String fromFile(String path, String file, String dflt) {
+    private String fromFile(String path, String file) {
         Path p = baseDir == null ? Path.of(file) : baseDir.resolve(file);
         try {
             String value = Files.isRegularFile(p) ? Files.readString(p, StandardCharsets.UTF_8).strip() : "";
             if (value.isEmpty()) {
                 r.error(path, "'" + file + "' is not a readable, non-empty file (relative to the config file)");
-                return dflt;
+                return null;
             }
             return value;
         } catch (IOException e) {
             r.error(path, "'" + file + "' cannot be read");
-            return dflt;
+            return null;
         }
     }
 }

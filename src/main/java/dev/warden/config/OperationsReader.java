@@ -48,7 +48,7 @@ final class OperationsReader {
         JsonNode hooksNode = n.get("webhooks");
         String hidden = values.fromEnvOrFile(n, "alerts", "webhooks");
         if (hidden != null && hooksNode != null) {
-            r.error("alerts.webhooks", "written more than once (expected one of webhooks, webhooksEnv and webhooksFile)");
+            values.writtenTwice("alerts", "webhooks");
         } else if (hidden != null) {
             // URLs that carry a credential (a chat service's webhook): checked, never echoed in an error
             String[] urls = hidden.split("[\\s,]+");

@@ -76,7 +76,8 @@ final class StoresReader {
      * written: {@code dflt} (the cache's default is the limiter's Redis).
      */
     private static RedisTarget redisTarget(ConfigReader r, JsonNode n, String section, RedisTarget dflt, IndirectValues values) {
-        boolean written = n.has("redis") || n.has("redisEnv") || n.has("redisFile") || n.has("redisTopology") || n.has("redisNodes");
+        boolean written = n.has("redis") || n.has("redisEnv") || n.has("redisFile") || n.has("redisTopology") || n.has("redisNodes")
+                || n.has("redisMaster");
         if (!written) {
             return dflt;
         }

@@ -2,6 +2,7 @@ package dev.warden.observe;
 
 import dev.warden.config.ProviderKind;
 import dev.warden.pipeline.Operation;
+import java.util.Locale;
 
 /**
  * The names OpenTelemetry's semantic conventions give what Warden does: the HTTP route of each
@@ -36,7 +37,7 @@ final class GenAiNames {
             case COMPLETIONS -> "text_completion";
             case EMBEDDINGS -> "embeddings";
             case IMAGES -> "generate_content";
-            default -> operation.name().toLowerCase(java.util.Locale.ROOT);
+            default -> operation.name().toLowerCase(Locale.ROOT);
         };
     }
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** warden.yaml validation: one fixture per rule, with the exact message asserted. */
 class ConfigLoaderTest {
-    private static final String BASE = """
+    static final String BASE = """
             pools:
               main:
                 upstreams:

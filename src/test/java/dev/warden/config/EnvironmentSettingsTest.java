@@ -16,18 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * SDK's {@code OTEL_*} variables for what {@code telemetry:} leaves out.
  */
 class EnvironmentSettingsTest {
-    private static final String BASE = """
-            pools:
-              main:
-                upstreams:
-                  - { url: "http://127.0.0.1:9001", region: eu }
-            models:
-              m1: { pool: main }
-            tiers:
-              basic: { description: "b" }
-            tenants:
-              acme: { tier: basic, regions: [eu], models: [m1] }
-            """;
+    /** A valid config to add the settings under test to. */
+    private static final String BASE = ConfigLoaderTest.BASE;
 
     @TempDir Path dir;
 

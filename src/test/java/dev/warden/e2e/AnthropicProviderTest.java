@@ -12,6 +12,7 @@ import dev.warden.sim.SimPersonality;
 import dev.warden.sim.SimServer;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
+import dev.warden.testing.OtlpCollector;
 import dev.warden.testing.TestGateway;
 import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
@@ -20,9 +21,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import io.vertx.core.buffer.Buffer;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,16 +41,13 @@ class AnthropicProviderTest {
     private static Vertx vertx;
     private static SimServer anthropic;
     private static TestGateway gw;
-    /** What an OTLP collector on loopback was sent: the spans of the translated calls. */
-    private static final List<Buffer> EXPORTED = new CopyOnWriteArrayList<>();
+    /** Where the spans of the translated calls go. */
+    private static OtlpCollector collector;
 
     @BeforeAll
     static void start() throws Exception {
         vertx = Vertx.vertx();
-        int collector = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
-            EXPORTED.add(b);
-            req.response().putHeader("Content-Type", "application/x-protobuf").end();
-        })).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS).actualPort();
+        collector = new OtlpCollector();
         Path dir = Files.createTempDirectory("warden-anthropic");
         Files.writeString(dir.resolve("anthropic.key"), KEY);
         anthropic = new SimServer(vertx, SimOptions.of(0, "eu")).start().await(10, TimeUnit.SECONDS);
@@ -72,13 +67,14 @@ class AnthropicProviderTest {
                         """)
                 .replace("models: [echo, gpt-sim, embed-sim, scorer, us-only]",
                         "models: [echo, gpt-sim, embed-sim, scorer, us-only, claude-sim, claude-echo]")
-                + "\ntelemetry: { tracing: true, otlpEndpoint: \"http://127.0.0.1:" + collector + "/v1/traces\" }\n",
+                + "\ntelemetry: { tracing: true, otlpEndpoint: \"" + collector.endpoint() + "\" }\n",
                 Databases.fresh(Databases.Kind.SQLITE));
     }
 
     @AfterAll
     static void stop() throws Exception {
         gw.close();
+        collector.close();
         vertx.close().await(10, TimeUnit.SECONDS);
     }
 
@@ -186,16 +182,7 @@ class AnthropicProviderTest {
                 .statusCode()).isEqualTo(200);
         assertThat(chat("{\"model\":\"claude-sim\",\"max_tokens\":4,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
                 .statusCode()).isEqualTo(200);
-        String text = "";
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (countOf(text, "chat claude-sim") < 2 && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            text = new String(EXPORTED.stream().map(Buffer::getBytes).reduce(new byte[0], (a, b) -> {
-                byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-                System.arraycopy(b, 0, out, a.length, b.length);
-                return out;
-            }), StandardCharsets.ISO_8859_1);
-        }
+        String text = collector.awaitText(t -> countOf(t, "chat claude-sim") >= 2);
         assertThat(countOf(text, "chat claude-sim")).as("a client span per call, whole and streamed").isGreaterThanOrEqualTo(2);
         assertThat(text).contains("gen_ai.provider.name", "anthropic", "gen_ai.response.model", "claude-sonnet-sim",
                 "gen_ai.response.finish_reasons", "end_turn");

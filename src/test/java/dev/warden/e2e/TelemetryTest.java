@@ -8,15 +8,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
+import dev.warden.testing.OtlpCollector;
 import dev.warden.testing.TestGateway;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServer;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -57,72 +54,41 @@ class TelemetryTest {
         }
     }
 
-    /** An OTLP/HTTP collector on loopback: what it was sent, and each request's content type, path and token header. */
-    private static HttpServer collector(Vertx vertx, List<Buffer> exported, List<String> types) throws Exception {
-        return vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
-            types.add(req.getHeader("Content-Type") + " " + req.path()
-                    + (req.getHeader("X-Collector-Token") == null ? "" : " token=" + req.getHeader("X-Collector-Token")));
-            exported.add(b);
-            req.response().putHeader("Content-Type", "application/x-protobuf").end();
-        })).listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
-    }
-
     @Test
     void spansAreExportedOverOtlpWithTheTenantAndTheTraceSentUpstream() throws Exception {
-        Vertx vertx = Vertx.vertx();
-        List<Buffer> exported = new CopyOnWriteArrayList<>();
-        List<String> types = new CopyOnWriteArrayList<>();
-        HttpServer collector = collector(vertx, exported, types);
-        try (TestGateway gw = new TestGateway(yaml -> yaml + """
+        try (OtlpCollector collector = new OtlpCollector(); TestGateway gw = new TestGateway(yaml -> yaml + """
 
                 telemetry:
                   tracing: true
-                  otlpEndpoint: "http://127.0.0.1:%d/v1/traces"
+                  otlpEndpoint: "%s"
                   serviceName: warden-test
-                """.formatted(collector.actualPort()))) {
+                """.formatted(collector.endpoint()))) {
             assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), chat("echo", "hi"), "Authorization", bearer(gw.key("acme")))
                     .statusCode()).isEqualTo(200);
             String traceId = upstreamTraceparent(gw).substring(3, 35);
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (exported.isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertThat(types).isNotEmpty().allSatisfy(t -> assertThat(t).isEqualTo("application/x-protobuf /v1/traces"));
-            byte[] all = exported.stream().map(Buffer::getBytes).reduce(new byte[0], TelemetryTest::concat);
-            String text = new String(all, StandardCharsets.ISO_8859_1);
+            String text = collector.awaitText(t -> !t.isEmpty());
+            assertThat(collector.requests()).isNotEmpty().allSatisfy(t -> assertThat(t).isEqualTo("application/x-protobuf /v1/traces"));
             assertThat(text).contains(new String(HexFormat.of().parseHex(traceId), StandardCharsets.ISO_8859_1));
             assertThat(text).contains("warden-test", "warden.tenant", "acme", "gen_ai.request.model");
             assertThat(text).doesNotContain(gw.key("acme")).doesNotContain("\"hi\"");
-        } finally {
-            vertx.close().await(5, TimeUnit.SECONDS);
         }
     }
 
     @Test
     void spansFollowTheSemanticConventionsAndCarryTheCollectorsHeadersFromAFile(@TempDir Path dir) throws Exception {
         Path headers = Files.writeString(dir.resolve("otlp-headers"), "X-Collector-Token=s3cr%3Dt+1\n");
-        Vertx vertx = Vertx.vertx();
-        List<Buffer> exported = new CopyOnWriteArrayList<>();
-        List<String> types = new CopyOnWriteArrayList<>();
-        HttpServer collector = collector(vertx, exported, types);
-        try (TestGateway gw = new TestGateway(yaml -> yaml + """
+        try (OtlpCollector collector = new OtlpCollector(); TestGateway gw = new TestGateway(yaml -> yaml + """
 
                 telemetry:
                   tracing: true
-                  otlpEndpoint: "http://127.0.0.1:%d/v1/traces"
+                  otlpEndpoint: "%s"
                   otlpHeadersFile: "%s"
-                """.formatted(collector.actualPort(), headers))) {
+                """.formatted(collector.endpoint(), headers))) {
             String stream = "{\"model\":\"gpt-sim\",\"stream\":true,\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
             assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), stream, "Authorization", bearer(gw.key("acme"))).statusCode())
                     .isEqualTo(200);
-            String text = "";
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (!(text.contains("chat gpt-sim") && text.contains("POST /v1/chat/completions")) && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-                text = new String(exported.stream().map(Buffer::getBytes).reduce(new byte[0], TelemetryTest::concat),
-                        StandardCharsets.ISO_8859_1);
-            }
-            assertThat(types).isNotEmpty().allSatisfy(t -> assertThat(t).endsWith(" token=s3cr=t+1"));
+            String text = collector.awaitText(t -> t.contains("chat gpt-sim") && t.contains("POST /v1/chat/completions"));
+            assertThat(collector.requests()).isNotEmpty().allSatisfy(t -> assertThat(t).endsWith(" token=s3cr=t+1"));
             // the server span: METHOD route, HTTP server attributes
             assertThat(text).contains("POST /v1/chat/completions", "http.request.method", "http.route", "url.path", "url.scheme",
                     "client.address", "http.response.status_code");
@@ -130,34 +96,21 @@ class TelemetryTest {
             assertThat(text).contains("chat gpt-sim", "gen_ai.operation.name", "gen_ai.provider.name", "openai",
                     "gen_ai.request.model", "gen_ai.response.model", "gen_ai.response.finish_reasons", "stop",
                     "gen_ai.usage.output_tokens", "server.address", "server.port");
-        } finally {
-            vertx.close().await(5, TimeUnit.SECONDS);
         }
     }
 
     @Test
     void aRefusalNamesItsErrorType() throws Exception {
-        Vertx vertx = Vertx.vertx();
-        List<Buffer> exported = new CopyOnWriteArrayList<>();
-        HttpServer collector = collector(vertx, exported, new CopyOnWriteArrayList<>());
-        try (TestGateway gw = new TestGateway(yaml -> yaml + """
+        try (OtlpCollector collector = new OtlpCollector(); TestGateway gw = new TestGateway(yaml -> yaml + """
 
                 telemetry:
                   tracing: true
-                  otlpEndpoint: "http://127.0.0.1:%d/v1/traces"
-                """.formatted(collector.actualPort()))) {
+                  otlpEndpoint: "%s"
+                """.formatted(collector.endpoint()))) {
             assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", "Bearer wdn_nope")
                     .statusCode()).isEqualTo(401);
-            String text = "";
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (!text.contains("error.type") && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-                text = new String(exported.stream().map(Buffer::getBytes).reduce(new byte[0], TelemetryTest::concat),
-                        StandardCharsets.ISO_8859_1);
-            }
+            String text = collector.awaitText(t -> t.contains("error.type"));
             assertThat(text).contains("error.type", "unauthenticated").doesNotContain("chat gpt-sim");
-        } finally {
-            vertx.close().await(5, TimeUnit.SECONDS);
         }
     }
 
@@ -181,31 +134,20 @@ class TelemetryTest {
 
     @Test
     void aCallThatDidNotBecomeTheAnswerIsAnEventOfTheSpan() throws Exception {
-        Vertx vertx = Vertx.vertx();
-        List<Buffer> exported = new CopyOnWriteArrayList<>();
-        HttpServer collector = collector(vertx, exported, new CopyOnWriteArrayList<>());
-        try (TestGateway gw = new TestGateway(yaml -> yaml + """
+        try (OtlpCollector collector = new OtlpCollector(); TestGateway gw = new TestGateway(yaml -> yaml + """
 
                 telemetry:
                   tracing: true
-                  otlpEndpoint: "http://127.0.0.1:%d/v1/traces"
-                """.formatted(collector.actualPort()))) {
+                  otlpEndpoint: "%s"
+                """.formatted(collector.endpoint()))) {
             gw.eu.faults("status=429,retry-after=5"); // eu is busy: a request sent there goes on to us
             for (int i = 0; i < 20 && gw.eu.requestCount() == 0; i++) {
                 assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(gw.key("acme")))
                         .statusCode()).isEqualTo(200);
             }
             assertThat(gw.eu.requestCount()).as("one request tried eu first").isEqualTo(1);
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            String text = "";
-            while (!text.contains("warden.upstream_try") && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-                byte[] all = exported.stream().map(Buffer::getBytes).reduce(new byte[0], TelemetryTest::concat);
-                text = new String(all, StandardCharsets.ISO_8859_1);
-            }
+            String text = collector.awaitText(t -> t.contains("warden.upstream_try"));
             assertThat(text).contains("warden.upstream_try", "upstream_429", "127.0.0.1:" + gw.eu.port());
-        } finally {
-            vertx.close().await(5, TimeUnit.SECONDS);
         }
     }
 
@@ -273,11 +215,5 @@ class TelemetryTest {
         }
         assertThat(lines).hasSizeGreaterThanOrEqualTo(n);
         return JSON.readTree(lines.get(n - 1));
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 }

@@ -169,7 +169,7 @@ public final class RedisTopologies {
         List<Integer> ports = new ArrayList<>();
         List<Process> nodes = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            int port = freeClusterPort();
+            int port = freeClusterPort(ports);
             ports.add(port);
             Path nodeDir = Files.createDirectories(dir.resolve(Integer.toString(port)));
             nodes.add(server(nodeDir, "--port", Integer.toString(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
@@ -271,14 +271,20 @@ public final class RedisTopologies {
         }
     }
 
-    /** A free port whose cluster bus port (+10000) is free and valid too. */
-    private static int freeClusterPort() throws IOException {
+    /**
+     * A free port whose cluster bus port (+10000) is free and valid too, and that is none of
+     * {@code taken} (whose servers may not have bound theirs yet).
+     */
+    private static int freeClusterPort(List<Integer> taken) throws IOException {
         for (int i = 0; i < 100; i++) {
             int port = 20000 + (int) (Math.random() * 20000);
+            if (taken.stream().anyMatch(t -> t == port || Math.abs(t - port) == 10000)) {
+                continue;
+            }
             try (ServerSocket a = new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
                  ServerSocket b = new ServerSocket(port + 10000, 1, InetAddress.getLoopbackAddress())) {
                 return port;
-            } catch (IOException taken) {
+            } catch (IOException inUse) {
                 // try another
             }
         }
