@@ -18,10 +18,13 @@ import java.util.function.Function;
 final class OtelEnvironment {
     private final ConfigReader r;
     private final Function<String, String> env;
+    /** Read once: the resource and the service name both come from it (and a bad one is one error). */
+    private final Map<String, String> resourceAttributes;
 
     OtelEnvironment(ConfigReader r, Function<String, String> env) {
         this.r = r;
         this.env = env;
+        this.resourceAttributes = pairs(r, "env OTEL_RESOURCE_ATTRIBUTES", get("OTEL_RESOURCE_ATTRIBUTES"));
     }
 
     private String get(String name) {
@@ -61,7 +64,7 @@ final class OtelEnvironment {
     }
 
     Map<String, String> resourceAttributes() {
-        return pairs(r, "env OTEL_RESOURCE_ATTRIBUTES", get("OTEL_RESOURCE_ATTRIBUTES"));
+        return resourceAttributes;
     }
 
     String serviceName(String dflt) {
@@ -69,7 +72,7 @@ final class OtelEnvironment {
         if (name != null) {
             return name;
         }
-        return resourceAttributes().getOrDefault("service.name", dflt);
+        return resourceAttributes.getOrDefault("service.name", dflt);
     }
 
     /** The share of new traces sampled by {@code OTEL_TRACES_SAMPLER}, or {@code dflt}. */

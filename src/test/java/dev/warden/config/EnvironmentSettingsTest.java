@@ -124,6 +124,8 @@ class EnvironmentSettingsTest {
                 "env OTEL_TRACES_EXPORTER: 'zipkin' (Warden exports over OTLP/HTTP: expected otlp or none)");
         assertThat(errors("", Map.of("OTEL_TRACES_SAMPLER", "traceidratio", "OTEL_TRACES_SAMPLER_ARG", "2")))
                 .containsExactly("env OTEL_TRACES_SAMPLER_ARG: '2' (expected: a ratio 0..1)");
+        assertThat(errors("", Map.of("OTEL_RESOURCE_ATTRIBUTES", "broken"))).as("one error, though two settings read it")
+                .containsExactly("env OTEL_RESOURCE_ATTRIBUTES: an entry is not key=value (expected: key1=value1,key2=value2)");
         assertThat(errors("", Map.of("OTEL_EXPORTER_OTLP_HEADERS", "secret-without-equals")))
                 .containsExactly("env OTEL_EXPORTER_OTLP_HEADERS: an entry is not key=value (expected: key1=value1,key2=value2)");
         assertThatThrownBy(() -> parse("", Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"))).isInstanceOf(ConfigException.class)
