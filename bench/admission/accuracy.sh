@@ -11,7 +11,8 @@
 # Knobs (env): RPM (6000), BURST_SECONDS (10), DURATION (60), CONNS (32 per replica), THREADS (2),
 #              REPLICAS (1), STORE (local for 1 replica, redis for more; redis-cluster: a Redis
 #              Cluster of 3 masters + 3 replicas started on loopback ports 17000-17005 for the run),
-#              TIMEOUT_MS (limiter.timeoutMs, 250: lower it to provoke outages and measure the fallback)
+#              TIMEOUT_MS (limiter.timeoutMs, 250: lower it to provoke outages and measure the fallback),
+#              LEASES (limiter.leases, true: admission on leases; false: one Redis call per admission)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 RPM=${RPM:-6000}; BURST_SECONDS=${BURST_SECONDS:-10}; DURATION=${DURATION:-60}; CONNS=${CONNS:-32}; THREADS=${THREADS:-2}
@@ -34,7 +35,8 @@ KEY=$(new_key "$WORK/keys")
 NAMESPACE=acc$RANDOM$RANDOM
 LIMITER=""
 TIMEOUT_MS=${TIMEOUT_MS:-250}
-[ "$STORE" = redis ] && LIMITER="limiter: { store: redis, redis: \"redis://127.0.0.1:6379\", namespace: $NAMESPACE, timeoutMs: $TIMEOUT_MS }"
+LEASES=${LEASES:-true}
+[ "$STORE" = redis ] && LIMITER="limiter: { store: redis, redis: \"redis://127.0.0.1:6379\", namespace: $NAMESPACE, timeoutMs: $TIMEOUT_MS, leases: $LEASES }"
 if [ "$STORE" = redis-cluster ]; then
   NODES=()
   for port in 17000 17001 17002 17003 17004 17005; do
@@ -46,7 +48,7 @@ if [ "$STORE" = redis-cluster ]; then
   for port in 17000 17001 17002 17003 17004 17005; do until redis-cli -p $port ping 2>/dev/null | grep -q PONG; do sleep 0.05; done; done
   redis-cli --cluster create "${NODES[@]}" --cluster-replicas 1 --cluster-yes > "$WORK/cluster-create.log" 2>&1
   until redis-cli -p 17000 cluster info | grep -q cluster_state:ok; do sleep 0.1; done
-  LIMITER="limiter: { store: redis, redisTopology: cluster, redis: \"redis://127.0.0.1:17000\", redisNodes: [\"redis://127.0.0.1:17001\", \"redis://127.0.0.1:17002\"], namespace: $NAMESPACE, timeoutMs: $TIMEOUT_MS }"
+  LIMITER="limiter: { store: redis, redisTopology: cluster, redis: \"redis://127.0.0.1:17000\", redisNodes: [\"redis://127.0.0.1:17001\", \"redis://127.0.0.1:17002\"], namespace: $NAMESPACE, timeoutMs: $TIMEOUT_MS, leases: $LEASES }"
 fi
 for i in $(seq 0 $((REPLICAS - 1))); do
   PD=$((P_BASE + 2 * i)); PA=$((PD + 1))
@@ -86,13 +88,17 @@ done
 for w in "${WRKS[@]}"; do wait "$w"; done
 if [ "$STORE" != local ]; then
   for i in $(seq 0 $((REPLICAS - 1))); do
-    curl -s "http://127.0.0.1:$((P_BASE + 2 * i + 1))/metrics" | grep -E '^warden_limiter_store_(round_trips_total\{op="admit"|fallback)' \
-      | sed "s/^/replica $i: /"
+    curl -s "http://127.0.0.1:$((P_BASE + 2 * i + 1))/metrics" \
+      | grep -E '^warden_limiter_store_(round_trips_total\{op="(admit|lease)"|fallback|lease_admissions|admissions_total)' \
+      | sed "s/^/replica $i: /" | tee -a "$WORK/store.metrics"
   done
 fi
-python3 - "$RPM" "$BURST_SECONDS" "$DURATION" "$WORK"/wrk*.out <<'PY'
+touch "$WORK/store.metrics"
+python3 - "$RPM" "$BURST_SECONDS" "$DURATION" "$WORK/store.metrics" "$WORK"/wrk*.out <<'PY'
 import re, sys
 rpm, burst_s, dur = (int(x) for x in sys.argv[1:4])
+calls = sum(float(line.split()[-1]) for line in open(sys.argv[4]) if "round_trips_total" in line)
+sys.argv[4:] = sys.argv[5:]
 total = refused = 0
 seconds = {}
 for path in sys.argv[4:]:
@@ -109,6 +115,8 @@ burst = max(1, rpm * burst_s // 60)
 allowed = rpm / 60 * dur + burst
 print(f"offered {total} requests in {dur} s ({total/dur:.0f}/s) against {rpm}/min with a burst of {burst}")
 print(f"admitted {admitted}, allowed {allowed:.0f}: {admitted/allowed*100:.2f} % of limit x time + burst (target 99-100 %)")
+if calls:
+    print(f"Redis admission calls (admit + lease): {calls:.0f}, {calls/total:.4f} per admission decided, {calls/max(1, admitted):.3f} per admitted")
 ok = admitted <= allowed + 1
 if seconds:
     lo, hi = min(seconds), max(seconds)

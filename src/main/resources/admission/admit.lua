@@ -23,28 +23,7 @@
 --   {0, kind, index, retry (us), b1, b2, ...}: refused by kind "c" (concurrency), "r" (bucket
 --         index), "a" (account index); nothing was changed for it
 --   {2, index}: account index has no state here (Redis lost it): read its baseline and retry
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local nowMs = math.floor(now / 1000)
-
--- A crashed replica's holds come back: expired holds are released before anything is checked.
-local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', nowMs, 'LIMIT', 0, 64)
-for _, member in ipairs(expired) do
-  local first = true
-  for part in string.gmatch(string.sub(member, string.find(member, '|', 1, true) + 1), '[^;]+') do
-    if first then
-      if part == '1' and tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then
-        redis.call('DECR', KEYS[1])
-      end
-      first = false
-    else
-      local at = string.find(part, '=', 1, true)
-      -- 0 - x, not -x: a hold of nothing would send "-0", which Redis refuses as an integer
-      redis.call('HINCRBY', string.sub(part, 1, at - 1), 'r', 0 - tonumber(string.sub(part, at + 1)))
-    end
-  end
-  redis.call('ZREM', KEYS[2], member)
-end
+-- (expire.lua, run before this, has set now and nowMs and released the expired holds)
 
 -- What this call has read, decided and will write back (by key index).
 local inflight = tonumber(redis.call('GET', KEYS[1]) or '0')

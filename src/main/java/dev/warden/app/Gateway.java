@@ -282,7 +282,7 @@ public final class Gateway {
                     .register(prometheus);
             Gauge.builder("warden_limiter_store_replicas", redis, r -> r.replicas())
                     .description("Replicas alive per the shared limiter store (each one's share while it is down)").register(prometheus);
-            for (String op : List.of("admit", "seats", "settle", "renew", "heartbeat", "read", "load", "probe", "debit")) {
+            for (String op : List.of("admit", "lease", "seats", "settle", "renew", "heartbeat", "read", "load", "probe", "debit")) {
                 FunctionCounter.builder("warden_limiter_store_round_trips", redis,
                                 r -> { var n = r.roundTrips().get(op); return n == null ? 0 : n.sum(); })
                         .description("Round trips to the shared limiter store, by operation (a settle or renew batch is one)")
@@ -290,6 +290,9 @@ public final class Gateway {
             }
             FunctionCounter.builder("warden_limiter_store_admissions", redis, r -> r.admissionsSent())
                     .description("Admissions decided by the shared limiter store; over round_trips{op=\"admit\"}, admissions per round trip")
+                    .register(prometheus);
+            FunctionCounter.builder("warden_limiter_store_lease_admissions", redis, r -> r.leaseAdmissions())
+                    .description("Admissions decided on this replica's leases (slices of the limits taken from Redis ahead of need)")
                     .register(prometheus);
             FunctionCounter.builder("warden_limiter_store_fallback_admissions", redis,
                     r -> r.fallbackAdmissions()).description("Admissions decided on this replica alone because Redis was unreachable")

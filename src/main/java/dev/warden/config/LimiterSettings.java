@@ -12,13 +12,16 @@ package dev.warden.config;
  *                      lasts without renewal: a crashed replica's holds come back after this
  * @param timeoutMs     an admission that Redis has not answered within this is decided as if Redis
  *                      were down (and Redis is then probed before it is used again)
+ * @param leases        each replica admits on leases (slices of a tenant's rate buckets and seats
+ *                      taken from Redis ahead of need) instead of asking Redis per request
  */
-public record LimiterSettings(String store, RedisTarget redis, String namespace, int holdTtlSeconds, int timeoutMs) {
-    public static final LimiterSettings DEFAULTS = new LimiterSettings("local", "redis://127.0.0.1:6379", "w", 60, 250);
+public record LimiterSettings(String store, RedisTarget redis, String namespace, int holdTtlSeconds, int timeoutMs,
+                              boolean leases) {
+    public static final LimiterSettings DEFAULTS = new LimiterSettings("local", "redis://127.0.0.1:6379", "w", 60, 250, true);
 
     /** On one Redis server at {@code redisUrl}. */
-    public LimiterSettings(String store, String redisUrl, String namespace, int holdTtlSeconds, int timeoutMs) {
-        this(store, RedisTarget.standalone(redisUrl), namespace, holdTtlSeconds, timeoutMs);
+    public LimiterSettings(String store, String redisUrl, String namespace, int holdTtlSeconds, int timeoutMs, boolean leases) {
+        this(store, RedisTarget.standalone(redisUrl), namespace, holdTtlSeconds, timeoutMs, leases);
     }
 
     /** The (first) Redis URL. */
@@ -43,6 +46,6 @@ public record LimiterSettings(String store, RedisTarget redis, String namespace,
     @Override
     public String toString() {
         return "LimiterSettings[store=" + store + ", redisUrl=" + redactedRedisUrl()
-                + ", namespace=" + namespace + ", holdTtlSeconds=" + holdTtlSeconds + ", timeoutMs=" + timeoutMs + "]";
+                + ", namespace=" + namespace + ", holdTtlSeconds=" + holdTtlSeconds + ", timeoutMs=" + timeoutMs + ", leases=" + leases + "]";
     }
 }

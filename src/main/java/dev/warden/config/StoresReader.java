@@ -40,12 +40,12 @@ final class StoresReader {
             return LimiterSettings.DEFAULTS;
         }
         r.onlyKnown(n, "limiter", Set.of("store", "redis", "redisEnv", "redisFile", "redisTopology", "redisNodes", "redisMaster",
-                "namespace", "holdTtlSeconds", "timeoutMs"));
+                "namespace", "holdTtlSeconds", "timeoutMs", "leases"));
         String kind = storeKind(r, n, "limiter");
         RedisTarget redis = redisTarget(r, n, "limiter", LimiterSettings.DEFAULTS.redis(), values);
         String namespace = namespace(r, n, "limiter", "w");
         return new LimiterSettings(kind, redis, namespace, r.integer(n, "limiter", "holdTtlSeconds", 60, 3, 86_400),
-                r.integer(n, "limiter", "timeoutMs", 250, 10, 10_000));
+                r.integer(n, "limiter", "timeoutMs", 250, 10, 10_000), r.bool(n, "limiter", "leases", true));
     }
 
     /** The response cache's store: the limiter's Redis and namespace unless named. */

@@ -18,15 +18,27 @@ import java.util.List;
 public record RedisScript(String name, String source, String sha) {
     /** The script in the resource at {@code path}. */
     public static RedisScript at(String path) {
-        try (InputStream in = RedisScript.class.getResourceAsStream(path)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + path);
+        return joined(path);
+    }
+
+    /** One script made of the resources at {@code paths}, in order (parts that several scripts start with). */
+    public static RedisScript joined(String... paths) {
+        StringBuilder source = new StringBuilder();
+        for (String path : paths) {
+            try (InputStream in = RedisScript.class.getResourceAsStream(path)) {
+                if (in == null) {
+                    throw new IllegalStateException("missing resource " + path);
+                }
+                source.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read script " + path, e);
             }
-            String source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            byte[] digest = MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8));
-            return new RedisScript(path, source, HexFormat.of().formatHex(digest));
-        } catch (IOException | NoSuchAlgorithmException e) {
-            throw new IllegalStateException("cannot read script " + path, e);
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-1").digest(source.toString().getBytes(StandardCharsets.UTF_8));
+            return new RedisScript(paths[paths.length - 1], source.toString(), HexFormat.of().formatHex(digest));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no SHA-1", e);
         }
     }
 

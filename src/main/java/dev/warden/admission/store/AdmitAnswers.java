@@ -56,18 +56,10 @@ final class AdmitAnswers {
         int index = r.get(2).toInteger() - 1;
         List<Limiter.Policy> policies = kind.equals("c") ? List.of() : policies(plan.buckets(), r, 4);
         if (kind.equals("c")) {
-            refused.count("concurrency_limited", true);
-            return Answer.refused(GatewayError.of(ErrorCode.CONCURRENCY_LIMITED, "This tenant already has "
-                    + plan.ask().limits().concurrency() + " requests in flight.", "concurrency_limited"), 1, policies);
+            return concurrencyRefused(plan);
         }
         if (kind.equals("r")) {
-            Plan.Bucket b = plan.buckets().get(index);
-            refused.count("rate_limited", true);
-            long retry = (long) Math.ceil(r.get(3).toLong() / 1_000_000.0);
-            String detail = b.policy().equals("budget-pacing")
-                    ? "The tenant's spending is paced so its budget lasts the period; retry after the time in Retry-After."
-                    : "The " + b.policy().replace('-', ' ') + " limit is reached; retry after the time in Retry-After.";
-            return Answer.refused(GatewayError.of(ErrorCode.RATE_LIMITED, detail, "rate_limited:" + b.policy()), retry, policies);
+            return rateRefused(plan, index, (long) Math.ceil(r.get(3).toLong() / 1_000_000.0), policies);
         }
         Plan.Account a = plan.accounts().get(index);
         BudgetBook.Allowance allowance = a.allowance();
@@ -76,6 +68,23 @@ final class AdmitAnswers {
         return Answer.refused(GatewayError.of(allowance.tokens() ? ErrorCode.QUOTA_EXHAUSTED : ErrorCode.BUDGET_EXHAUSTED,
                 "The tenant's " + allowance.period().id() + " " + (allowance.tokens() ? "token quota" : "budget")
                         + " would be exceeded by this request.", allowance.code() + ":" + allowance.period().id()), retry, policies);
+    }
+
+    /** Refused: the tenant has its concurrency limit's requests in flight. */
+    Answer concurrencyRefused(Plan plan) {
+        refused.count("concurrency_limited", true);
+        return Answer.refused(GatewayError.of(ErrorCode.CONCURRENCY_LIMITED, "This tenant already has "
+                + plan.ask().limits().concurrency() + " requests in flight.", "concurrency_limited"), 1, List.of());
+    }
+
+    /** Refused by the plan's bucket {@code index}: retry after {@code retrySeconds}. */
+    Answer rateRefused(Plan plan, int index, long retrySeconds, List<Limiter.Policy> policies) {
+        Plan.Bucket b = plan.buckets().get(index);
+        refused.count("rate_limited", true);
+        String detail = b.policy().equals("budget-pacing")
+                ? "The tenant's spending is paced so its budget lasts the period; retry after the time in Retry-After."
+                : "The " + b.policy().replace('-', ' ') + " limit is reached; retry after the time in Retry-After.";
+        return Answer.refused(GatewayError.of(ErrorCode.RATE_LIMITED, detail, "rate_limited:" + b.policy()), retrySeconds, policies);
     }
 
     /** The spend behind a budget could not be read: refused (budgets fail closed). */

@@ -16,6 +16,15 @@ record Plan(LimiterStore.Ask ask, String tenant, String prefix, List<Bucket> buc
         boolean refundable() {
             return unit != RateLimits.Unit.REQUESTS;
         }
+
+        /** What a request charged here and did not use: tokens or compute (requests are never given back). */
+        long unused(LimiterStore.Ask ask, LimiterStore.Used used) {
+            return switch (unit) {
+                case REQUESTS -> 0;
+                case TOKENS -> Math.max(0, ask.worstTokens() - used.tokens());
+                case COMPUTE -> Math.max(0, ask.worstCompute() - used.computeUnits());
+            };
+        }
     }
 
     /** One budget or quota account the script reserves on. */

@@ -13,6 +13,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,6 +65,8 @@ public final class RedisLimiterStore implements LimiterStore {
     private final HoldRenewals renewals = new HoldRenewals();
     private final Settlements settlements;
     private final AdmitAnswers answers;
+    /** Admission on leases (null: every admission decided in Redis). */
+    private final Leases leases;
     private final CallCoalescer<Admission> admissions = new CallCoalescer<>(MAX_ADMIT_BATCH, this::admitCall);
     private final ConcurrentHashMap<String, RedisSeats> seatsByPool = new ConcurrentHashMap<>();
     private final LongAdder admissionsSent = new LongAdder();
@@ -75,6 +78,7 @@ public final class RedisLimiterStore implements LimiterStore {
         this.planner = new Planner(settings.namespace(), budgets);
         this.settlements = new Settlements(link, renewals, watch);
         this.answers = new AdmitAnswers(settlements, refused);
+        this.leases = settings.leases() ? new Leases(link, renewals, answers) : null;
         link.onReturn(() -> outage.debit(link), settlements::scheduleFlush);
     }
 
@@ -88,6 +92,9 @@ public final class RedisLimiterStore implements LimiterStore {
         s.timers.add(vertx.setPeriodic(RedisLink.HEARTBEAT_MS, t -> s.link.heartbeat()));
         long renewEvery = Math.max(1000, settings.holdTtlSeconds() * 1000L / 3);
         s.timers.add(vertx.setPeriodic(renewEvery, t -> s.renewals.renew(s.link)));
+        if (s.leases != null) {
+            s.timers.add(vertx.setPeriodic(Leases.windowMs(), t -> s.leases.tick()));
+        }
         s.timers.add(vertx.setPeriodic(RedisLink.HEARTBEAT_MS, t -> s.watch.read(s.link, List.copyOf(s.seatsByPool.values()))));
         if (budgets != null) {
             budgets.reservationsFrom((tenant, period, start) ->
@@ -102,12 +109,19 @@ public final class RedisLimiterStore implements LimiterStore {
         if (plan.empty()) {
             return Future.succeededFuture(UNLIMITED);
         }
+        Context caller = Vertx.currentContext();
+        if (link.up() && leases != null && leases.eligible(plan)) {
+            return onCaller(caller, leases.admit(plan, this::perRequest));
+        }
+        return onCaller(caller, perRequest(plan));
+    }
+
+    /** Decided in Redis by {@code admit.lua} (or on this replica's share while Redis is away). */
+    private Future<Answer> perRequest(Plan plan) {
         if (!link.up()) {
             return Future.succeededFuture(outage.admit(plan, link.replicas(), link.outages()));
         }
-        Context caller = Vertx.currentContext();
-        Future<Answer> answer = baselines(plan).compose(b -> b == null ? Future.succeededFuture(answers.budgetUnknown()) : call(plan, b, true));
-        return onCaller(caller, answer);
+        return baselines(plan).compose(b -> b == null ? Future.succeededFuture(answers.budgetUnknown()) : call(plan, b, true));
     }
 
     /** Each account's baseline for the script: -1 where Redis has it already; null if one cannot be read (fail closed). */
@@ -173,27 +187,27 @@ public final class RedisLimiterStore implements LimiterStore {
     /**
      * Admission and the pool's first ask for seats in one pipeline (one round trip; on a Redis
      * Cluster the two scripts go to their own slots' nodes). Seats granted to a request its
-     * admission refused go back at once; a request that got no seats waits in the seat queue.
+     * admission refused go back at once; a request that got no seats waits in the seat queue. An
+     * admission its tenant's lease decides goes first, and only the seats are asked of Redis.
      */
     @Override
     public Future<Admitted> admit(Ask ask, SeatAsk seats) {
-        RedisSeats.FirstAsk first = seats == null || !link.up() ? null
-                : seatsOf(seats.pool(), seats.capacity()).firstAsk(ask.caller().tenant(), seats.seats(), seats.weight(), seats.batch());
-        if (first == null) {
+        if (seats == null || !link.up()) {
             return admit(ask).map(a -> new Admitted(a, null));
         }
         Plan plan = planner.plan(ask, System.currentTimeMillis());
         Context caller = Vertx.currentContext();
+        if (!plan.empty() && leases != null && leases.eligible(plan)) { // decided on the lease: then the seats alone
+            return onCaller(caller, leases.admit(plan, this::perRequest).compose(a -> a.refusal() != null
+                    ? Future.succeededFuture(new Admitted(a, null)) : seatsAlone(seats, ask, a)));
+        }
+        RedisSeats.FirstAsk first = seatsOf(seats.pool(), seats.capacity()).firstAsk(ask.caller().tenant(), seats.seats(),
+                seats.weight(), seats.batch());
+        if (first == null) {
+            return admit(ask).map(a -> new Admitted(a, null));
+        }
         if (plan.empty()) {
-            return onCaller(caller, link.send("seats", first.request()).transform(ar -> {
-                if (ar.failed()) { // the seat queue asks again (or decides locally if Redis is away)
-                    if (!RedisScript.isNoScript(ar.cause())) {
-                        link.markDown(ar.cause());
-                    }
-                    return Future.succeededFuture(new Admitted(UNLIMITED, null));
-                }
-                return Future.succeededFuture(new Admitted(UNLIMITED, first.answer(ar.result())));
-            }));
+            return onCaller(caller, seatsAlone(first, UNLIMITED));
         }
         Future<Admitted> admitted = baselines(plan).compose(b -> {
             if (b == null) {
@@ -226,6 +240,25 @@ public final class RedisLimiterStore implements LimiterStore {
                     });
         });
         return onCaller(caller, admitted);
+    }
+
+    /** The pool's first ask for seats, alone, for a request already admitted ({@code admitted}). */
+    private Future<Admitted> seatsAlone(SeatAsk seats, Ask ask, Answer admitted) {
+        RedisSeats.FirstAsk first = seatsOf(seats.pool(), seats.capacity()).firstAsk(ask.caller().tenant(), seats.seats(),
+                seats.weight(), seats.batch());
+        return first == null ? Future.succeededFuture(new Admitted(admitted, null)) : seatsAlone(first, admitted);
+    }
+
+    private Future<Admitted> seatsAlone(RedisSeats.FirstAsk first, Answer admitted) {
+        return link.send("seats", first.request()).transform(ar -> {
+            if (ar.failed()) { // the seat queue asks again (or decides locally if Redis is away)
+                if (!RedisScript.isNoScript(ar.cause())) {
+                    link.markDown(ar.cause());
+                }
+                return Future.succeededFuture(new Admitted(admitted, null));
+            }
+            return Future.succeededFuture(new Admitted(admitted, first.answer(ar.result())));
+        });
     }
 
     /** A fair queue over all of a pool's seats, shared by every replica through this store (one per pool and capacity). */
@@ -297,6 +330,11 @@ public final class RedisLimiterStore implements LimiterStore {
         return admissionsSent.sum();
     }
 
+    /** Admissions decided on this replica's leases, without a round trip of their own. */
+    public long leaseAdmissions() {
+        return leases == null ? 0 : leases.admitted();
+    }
+
     /** Admissions decided on this replica alone because Redis could not be reached. */
     public long fallbackAdmissions() {
         return outage.admissions();
@@ -324,6 +362,10 @@ public final class RedisLimiterStore implements LimiterStore {
     /** Stops the timers, sends what is still to settle (bounded), closes the connections. */
     public Future<Void> close() {
         timers.forEach(link.vertx()::cancelTimer);
-        return link.close(settlements.drainAll());
+        List<Request> last = new ArrayList<>(settlements.drainAll());
+        if (leases != null) {
+            last.addAll(leases.giveBackAll());
+        }
+        return link.close(last);
     }
 }

@@ -1,7 +1,6 @@
 package dev.warden.admission.store;
 
 import dev.warden.admission.LimiterStore;
-import dev.warden.config.RateLimits;
 import dev.warden.redis.RedisScript;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -51,13 +50,7 @@ final class Settlements {
 
         /** What bucket {@code i} gets back (its units), if it was charged and counts tokens or compute. */
         long refund(int i) {
-            Plan.Bucket b = hold.plan.buckets().get(i);
-            if (!b.refundable() || hold.skipped[i]) {
-                return 0;
-            }
-            long unused = b.unit() == RateLimits.Unit.TOKENS ? hold.plan.ask().worstTokens() - used.tokens()
-                    : hold.plan.ask().worstCompute() - used.computeUnits();
-            return Math.max(0, unused);
+            return hold.skipped[i] ? 0 : hold.plan.buckets().get(i).unused(hold.plan.ask(), used);
         }
     }
 

@@ -46,7 +46,7 @@ class RedisAdmissionBatchTest {
     }
 
     private RedisLimiterStore open(String url, int timeoutMs) throws Exception {
-        LimiterSettings settings = new LimiterSettings("redis", url, RedisService.freshNamespace(), 60, timeoutMs);
+        LimiterSettings settings = new LimiterSettings("redis", url, RedisService.freshNamespace(), 60, timeoutMs, false);
         RedisLimiterStore opened = RedisLimiterStore.start(vertx, settings, null).toCompletionStage().toCompletableFuture()
                 .get(10, TimeUnit.SECONDS);
         assertThat(opened.up()).isTrue();

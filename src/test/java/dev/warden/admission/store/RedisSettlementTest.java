@@ -58,7 +58,7 @@ class RedisSettlementTest {
     }
 
     private RedisLimiterStore open(String url, int holdTtlSeconds, int timeoutMs) throws Exception {
-        RedisLimiterStore s = RedisLimiterStore.start(vertx, new LimiterSettings("redis", url, namespace, holdTtlSeconds, timeoutMs), null)
+        RedisLimiterStore s = RedisLimiterStore.start(vertx, new LimiterSettings("redis", url, namespace, holdTtlSeconds, timeoutMs, false), null)
                 .await(10, TimeUnit.SECONDS);
         stores.add(s);
         assertThat(s.up()).isTrue();

@@ -1,0 +1,362 @@
+package dev.warden.admission.store;
+
+import dev.warden.admission.LimiterStore;
+import dev.warden.admission.LimiterStore.Answer;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+
+/**
+ * Admission on leases: Redis off most requests without giving up a guarantee. Each replica holds,
+ * per tenant, a slice of each rate bucket and some concurrency seats ({@link TenantLease}),
+ * taken from Redis in one {@code lease.lua} call, and admits on them locally; a request that ends
+ * gives its unused tokens and its seat back to the lease, not to Redis. Leases grow ahead of need
+ * (a slice under half its target, sized from the tenant's recent demand), and give back what they
+ * hold when the tenant goes quiet ({@value #IDLE_MS} ms) or holds far more than its demand.
+ *
+ * <p>What a lease holds was taken from the buckets and seats in Redis, so the replicas together
+ * can never pass a limit; the price is under-use: a slice or seat held by one replica is not
+ * available to another until used or given back. Bounds: a slice is at most half the bucket's
+ * burst divided by the replicas alive, spare seats at most a quarter of the limit per replica; a
+ * crashed replica's slices refill at the bucket's rate and its seats come back when their hold
+ * expires; an outage forfeits the slices (each outage starts with empty buckets).
+ *
+ * <p>Only what a lease can decide exactly goes on it: enforced limits, no hard budget or token
+ * quota (their money stays decided per request in {@code admit.lua}), and no charge larger than a
+ * slice may be. A request its lease cannot cover after a few renewals goes the per-request way.
+ */
+final class Leases {
+    private static final long WINDOW_NANOS = 100_000_000;
+    static final long IDLE_MS = 500;
+    private static final long IDLE_NANOS = IDLE_MS * 1_000_000;
+    /** A lease that has held nothing this long is forgotten (bounded memory). */
+    private static final long FORGET_NANOS = 60_000_000_000L;
+    /**
+     * A bucket whose slice could not be this big (a small burst over many replicas) is decided per
+     * request: slices of a few units would hold back a large part of a small limit.
+     */
+    static final long MIN_SLICE = 8;
+    /** Renewals a short request waits for before it is decided the per-request way. */
+    private static final int MAX_RENEWALS = 3;
+
+    private final RedisLink link;
+    private final HoldRenewals renewals;
+    private final AdmitAnswers answers;
+    private final ConcurrentHashMap<String, TenantLease> byTenant = new ConcurrentHashMap<>();
+    private final LongAdder admitted = new LongAdder();
+
+    Leases(RedisLink link, HoldRenewals renewals, AdmitAnswers answers) {
+        this.link = link;
+        this.renewals = renewals;
+        this.answers = answers;
+    }
+
+    /**
+     * Whether a lease can decide {@code plan} exactly: enforced, no budget or quota, every bucket
+     * big enough to slice ({@value #MIN_SLICE} units a replica) and every charge within a slice.
+     */
+    boolean eligible(Plan plan) {
+        if (!plan.accounts().isEmpty() || !plan.ask().limits().enforced()) {
+            return false;
+        }
+        int replicas = Math.max(1, link.replicas());
+        for (Plan.Bucket b : plan.buckets()) {
+            long cap = b.burst() / (2L * replicas);
+            if (cap < MIN_SLICE || b.units() > cap) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Decides {@code plan} on the tenant's lease, growing it when short; {@code perRequest} decides what the lease cannot. */
+    Future<Answer> admit(Plan plan, Function<Plan, Future<Answer>> perRequest) {
+        return attempt(plan, perRequest, 0);
+    }
+
+    private Future<Answer> attempt(Plan plan, Function<Plan, Future<Answer>> perRequest, int renewed) {
+        long now = System.nanoTime();
+        TenantLease lease = byTenant.computeIfAbsent(plan.prefix(), p -> new TenantLease(p, link.newHoldId(), link.outages(), now));
+        TenantLease.Try t;
+        boolean low;
+        long epoch;
+        synchronized (lease) {
+            lease.syncEpoch(link.outages());
+            t = lease.take(plan, now);
+            epoch = lease.epoch;
+            low = t.outcome() == TenantLease.Outcome.TAKEN && lease.renewing == null && lease.runningLow(link.replicas());
+        }
+        switch (t.outcome()) {
+            case TAKEN -> {
+                admitted.increment();
+                if (low) {
+                    renew(lease);
+                }
+                boolean seat = plan.ask().limits().concurrency() > 0;
+                return Future.succeededFuture(new Answer(new LeaseHold(lease, plan, seat, epoch), null, 0, t.policies()));
+            }
+            case REFUSED_SEAT -> {
+                return Future.succeededFuture(answers.concurrencyRefused(plan));
+            }
+            case REFUSED_RATE -> {
+                long seconds = Math.max(1, Math.ceilDiv(t.retryAfterNanos(), 1_000_000_000L));
+                return Future.succeededFuture(answers.rateRefused(plan, t.bucketIndex(), seconds, t.policies()));
+            }
+            default -> {
+                boolean renewing;
+                synchronized (lease) {
+                    renewing = lease.renewing != null;
+                }
+                // a renewal in flight may bring what this request needs: going per request meanwhile
+                // would find Redis's room already taken by it
+                if (!link.up() || renewed >= 2 * MAX_RENEWALS || renewed >= MAX_RENEWALS && !renewing) {
+                    return perRequest.apply(plan);
+                }
+                return renew(lease).compose(v -> attempt(plan, perRequest, renewed + 1));
+            }
+        }
+    }
+
+    /**
+     * What one renewal asks: each slice's change (units; < 0 given back) and the largest charge a
+     * request found short of, the seats wanted, and what was held before.
+     */
+    private record Renewal(List<TenantLease.Slice> slices, long[] changes, long[] needs, int seatsBefore, int seatsWanted) {
+    }
+
+    /**
+     * One {@code lease.lua} call for the tenant: grows what requests found short and what the
+     * demand calls for, gives back what is idle or far beyond the demand. One at a time per
+     * tenant; a second caller gets the one in flight. Never fails: a failed call marks Redis down.
+     */
+    Future<Void> renew(TenantLease lease) {
+        Renewal renewal;
+        Promise<Void> done = Promise.promise();
+        synchronized (lease) {
+            if (lease.renewing != null) {
+                return lease.renewing;
+            }
+            if (!link.up()) {
+                return Future.succeededFuture();
+            }
+            long now = System.nanoTime();
+            renewal = plan(lease, now - lease.lastUseNanos > IDLE_NANOS, now);
+            if (renewal == null) {
+                return Future.succeededFuture();
+            }
+            lease.renewing = done.future();
+        }
+        link.call("lease", LimiterScripts.LEASE, keys(lease, renewal), args(lease, renewal)).onComplete(ar -> {
+            synchronized (lease) {
+                lease.renewing = null;
+                if (ar.succeeded()) {
+                    apply(lease, renewal, ar.result(), System.nanoTime());
+                }
+            }
+            if (ar.failed()) {
+                link.markDown(ar.cause());
+            }
+            done.complete();
+        });
+        return done.future();
+    }
+
+    /** What to ask Redis (null: nothing). Units given back leave the slice at once: nobody spends them meanwhile. Under the lease's lock. */
+    private Renewal plan(TenantLease lease, boolean idle, long now) {
+        int replicas = link.replicas();
+        List<TenantLease.Slice> slices = new ArrayList<>(lease.slices.values());
+        long[] changes = new long[slices.size()];
+        long[] needs = new long[slices.size()];
+        boolean any = false;
+        for (int i = 0; i < slices.size(); i++) {
+            TenantLease.Slice s = slices.get(i);
+            long want = idle ? 0 : s.want(replicas, now);
+            needs[i] = s.largestNeed;
+            s.shortfall = 0;
+            s.largestNeed = 0;
+            if (want > s.units) {
+                changes[i] = want - s.units;
+                s.lastWant = want;
+                s.grownAtNanos = now;
+            } else if (s.units > 0 && (idle || s.units > 2 * Math.max(1, want))) {
+                changes[i] = -(s.units - want);
+                s.units = want;
+            }
+            any |= changes[i] != 0;
+        }
+        int wanted = lease.seatsHeld;
+        if (lease.seatLimit > 0 || lease.seatsHeld > 0) {
+            if (lease.seatShortfall > 0) {
+                lease.seatsRanShort(now);
+            }
+            int spare = idle ? 0 : lease.spareSeats(replicas);
+            wanted = Math.min(lease.seatLimit, lease.seatsInUse + lease.seatShortfall + spare);
+            if (wanted < lease.seatsInUse && lease.seatLimit > 0) {
+                wanted = Math.min(lease.seatsHeld, lease.seatsInUse); // a lowered limit: running requests keep their seats
+            }
+            lease.seatShortfall = 0;
+        }
+        if (!any && wanted == lease.seatsHeld) {
+            return null;
+        }
+        return new Renewal(slices, changes, needs, lease.seatsHeld, wanted);
+    }
+
+    private static List<String> keys(TenantLease lease, Renewal renewal) {
+        List<String> keys = new ArrayList<>(2 + renewal.slices().size());
+        keys.add(lease.prefix + "c");
+        keys.add(lease.prefix + "h");
+        renewal.slices().forEach(s -> keys.add(s.key));
+        return keys;
+    }
+
+    private List<String> args(TenantLease lease, Renewal renewal) {
+        List<String> args = new ArrayList<>(5 + 3 * renewal.slices().size());
+        args.add(Long.toString(link.settings().holdTtlSeconds() * 1000L));
+        args.add(lease.leaseId);
+        args.add(Integer.toString(renewal.seatsBefore()));
+        args.add(Integer.toString(lease.seatLimit));
+        args.add(Integer.toString(renewal.seatsWanted()));
+        for (int i = 0; i < renewal.slices().size(); i++) {
+            Plan.Bucket b = renewal.slices().get(i).bucket;
+            args.add(Double.toString(b.intervalUs()));
+            args.add(Double.toString(b.toleranceUs()));
+            args.add(Long.toString(renewal.changes()[i]));
+        }
+        return args;
+    }
+
+    /** What Redis granted, into the lease; where it had less than requests need, when it will have it. Under the lease's lock. */
+    private void apply(TenantLease lease, Renewal renewal, Response r, long now) {
+        int before = lease.seatsHeld;
+        lease.seatsHeld = r.get(0).toInteger();
+        if (lease.seatsHeld > 0) {
+            renewals.running(lease.leaseId, lease.prefix + "h", lease.seatMember());
+        } else if (before > 0) {
+            renewals.ended(lease.leaseId);
+        }
+        if (renewal.seatsWanted() > lease.seatsHeld && lease.seatsInUse >= lease.seatsHeld) {
+            lease.seatsFullUntilNanos = now + TenantLease.SEATS_FULL_NANOS;
+        }
+        boolean sameEpoch = lease.epoch == link.outages();
+        for (int i = 0; i < renewal.slices().size(); i++) {
+            TenantLease.Slice s = renewal.slices().get(i);
+            long moved = r.get(1 + 2 * i).toLong();
+            s.backlogUs = r.get(2 + 2 * i).toLong();
+            s.backlogAtNanos = now;
+            if (moved > 0 && sameEpoch) {
+                s.units += moved;
+            }
+            long missing = renewal.needs()[i] - s.units;
+            if (moved < renewal.changes()[i] && missing > 0) { // the bucket is empty: it has room for a request once its backlog drains that far
+                double retryUs = s.backlogUs + missing * s.bucket.intervalUs() - s.bucket.toleranceUs();
+                s.retryAtNanos = now + Math.max(1_000, (long) (retryUs * 1000));
+            } else {
+                s.retryAtNanos = 0;
+            }
+        }
+    }
+
+    /** Every {@value #WINDOW_NANOS} ns: demand estimates move on; idle or oversized leases give back; long-empty ones are forgotten. */
+    void tick() {
+        long now = System.nanoTime();
+        int replicas = link.replicas();
+        byTenant.forEach((prefix, lease) -> {
+            boolean act;
+            synchronized (lease) {
+                lease.rollWindow(WINDOW_NANOS);
+                lease.syncEpoch(link.outages());
+                boolean idle = now - lease.lastUseNanos > IDLE_NANOS;
+                if (idle && now - lease.lastUseNanos > FORGET_NANOS && lease.renewing == null && lease.holdsNothing()) {
+                    byTenant.remove(prefix, lease);
+                    return;
+                }
+                act = lease.renewing == null && excess(lease, idle, replicas);
+            }
+            if (act) {
+                renew(lease);
+            }
+        });
+    }
+
+    static long windowMs() {
+        return WINDOW_NANOS / 1_000_000;
+    }
+
+    /** Whether the lease holds more than it should keep: anything when idle, far beyond the demand otherwise. */
+    private static boolean excess(TenantLease lease, boolean idle, int replicas) {
+        if (lease.seatsHeld > lease.seatsInUse + (idle ? 0 : lease.spareSeats(replicas))) {
+            return true;
+        }
+        for (TenantLease.Slice s : lease.slices.values()) {
+            if (s.units > (idle ? 0 : 2 * Math.max(1, s.target(0, replicas)))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** At shutdown: what every lease holds goes back (slices and the seats of requests no longer running), unanswered. */
+    List<Request> giveBackAll() {
+        List<Request> out = new ArrayList<>();
+        byTenant.values().forEach(lease -> {
+            synchronized (lease) {
+                if (lease.renewing != null) {
+                    return;
+                }
+                Renewal renewal = plan(lease, true, System.nanoTime());
+                if (renewal != null) {
+                    out.add(LimiterScripts.LEASE.call(keys(lease, renewal), args(lease, renewal)));
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Admissions decided on leases so far (no round trip of their own). */
+    long admitted() {
+        return admitted.sum();
+    }
+
+    /**
+     * An admission decided on a lease: it ends in the lease, not in Redis. Under a small
+     * concurrency limit (no spare seats kept) its seat goes back at once, so another replica's
+     * request does not wait for it; otherwise the lease's excess goes back at the next tick.
+     */
+    private final class LeaseHold implements LimiterStore.Hold {
+        private final TenantLease lease;
+        private final Plan plan;
+        private final boolean seat;
+        private final long epoch;
+        private final AtomicBoolean settled = new AtomicBoolean();
+
+        LeaseHold(TenantLease lease, Plan plan, boolean seat, long epoch) {
+            this.lease = lease;
+            this.plan = plan;
+            this.seat = seat;
+            this.epoch = epoch;
+        }
+
+        @Override
+        public void settle(LimiterStore.Used used) {
+            if (settled.compareAndSet(false, true)) {
+                boolean giveBack;
+                synchronized (lease) {
+                    lease.settle(plan, seat, epoch, used);
+                    giveBack = seat && lease.renewing == null && !lease.keepsSpares(link.replicas())
+                            && lease.seatsHeld > lease.seatsInUse;
+                }
+                if (giveBack) {
+                    renew(lease);
+                }
+            }
+        }
+    }
+}

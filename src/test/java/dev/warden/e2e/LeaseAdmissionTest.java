@@ -1,0 +1,147 @@
+package dev.warden.e2e;
+
+import static dev.warden.testing.Http.bearer;
+import static dev.warden.testing.Http.chat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.warden.testing.Http;
+import dev.warden.testing.RedisService;
+import dev.warden.testing.TestGateway;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Admission leases on the {@code redis} store, over real HTTP against this machine's Redis: a busy
+ * tenant is admitted on its replica's lease with a round trip for many requests, a lease a quiet
+ * replica no longer needs goes back to the shared limit, and seats held by one replica's lease go
+ * back for another replica's requests as soon as they are free. (That the replicas together never
+ * pass a limit on leases: {@code SharedLimiterTest}, {@code RedisTopologyTest}; a killed replica's
+ * leased seats: {@code SharedLimiterTest}; an outage forfeits the slices: {@code LimiterStoreOutageTest}.)
+ */
+class LeaseAdmissionTest {
+    private final List<TestGateway> replicas = new ArrayList<>();
+    private String namespace;
+
+    @BeforeEach
+    void requireRedis() {
+        RedisService.require();
+        namespace = RedisService.freshNamespace();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (TestGateway gw : replicas) {
+            gw.close();
+        }
+    }
+
+    private void startReplicas(int n, String tierLimits) throws Exception {
+        String limiter = RedisService.limiterYaml(namespace, 60);
+        for (int i = 0; i < n; i++) {
+            replicas.add(new TestGateway(yaml -> limiter + yaml.replace("basic: { description: \"small\", maxOutputTokens: 50 }",
+                    "basic: { description: \"small\", maxOutputTokens: 50, limits: " + tierLimits + " }"), null));
+        }
+    }
+
+    private static double roundTrips(TestGateway gw, String op) {
+        return gw.metric("warden_limiter_store_round_trips_total", "op=\"" + op + "\"");
+    }
+
+    @Test
+    void aBusyTenantIsAdmittedOnItsLeaseWithAFractionOfARoundTripPerRequest() throws Exception {
+        startReplicas(1, "{ requestsPerMinute: 6000000, tokensPerMinute: 600000000, perKey: { requestsPerMinute: 6000000 },"
+                + " concurrency: 1000 }");
+        TestGateway gw = replicas.get(0);
+        int requests = 600;
+        AtomicInteger next = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<CompletableFuture<Void>> workers = new ArrayList<>();
+            for (int w = 0; w < 8; w++) {
+                workers.add(CompletableFuture.runAsync(() -> {
+                    while (next.getAndIncrement() < requests) {
+                        HttpResponse<String> r = Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"),
+                                "Authorization", bearer(gw.key("globex")));
+                        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                        assertThat(r.headers().firstValue("RateLimit")).as("the headers come from the lease too").isPresent();
+                    }
+                }, pool));
+            }
+            CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        double leases = gw.metric("warden_limiter_store_lease_admissions_total");
+        double calls = roundTrips(gw, "lease") + roundTrips(gw, "admit");
+        // the first few, before the lease has grown to the demand, may be decided per request
+        assertThat(leases).as("decided on the lease").isGreaterThan(requests * 0.95);
+        assertThat(roundTrips(gw, "settle")).as("requests end in the lease: only those decided per request settle in Redis")
+                .isLessThanOrEqualTo(roundTrips(gw, "admit"));
+        assertThat(calls / requests).as("round trips per admission (%.0f for %d)", calls, requests).isLessThan(0.1);
+    }
+
+    @Test
+    void aLeaseTheReplicaNoLongerNeedsGoesBackToTheSharedLimit() throws Exception {
+        startReplicas(2, "{ requestsPerMinute: 120, burstSeconds: 10 }"); // burst 20, then 2 a second
+        TestGateway a = replicas.get(0);
+        TestGateway b = replicas.get(1);
+        assertThat(a.awaitMetric(2, "warden_limiter_store_replicas")).isEqualTo(2);
+        for (int i = 0; i < 10; i++) { // a busy moment on a: its lease grows past what it uses
+            assertThat(Http.post(a.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(a.key("globex")))
+                    .statusCode()).isEqualTo(200);
+        }
+        long quietFrom = System.nanoTime();
+        Thread.sleep(1500); // a is idle: what its lease holds goes back
+        int admitted = 0;
+        for (int i = 0; i < 20; i++) {
+            if (Http.post(b.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(b.key("globex")))
+                    .statusCode() == 200) {
+                admitted++;
+            }
+        }
+        double refilled = 2 * (System.nanoTime() - quietFrom) / 1e9;
+        // 20 - 10 used + what refilled meanwhile is all there is; a slice a kept would be missing from it
+        assertThat(admitted).as("b admitted after %.1f units refilled", refilled).isBetween(10 + (int) refilled - 1, 10 + (int) refilled + 1);
+    }
+
+    @Test
+    void seatsOneReplicaNoLongerUsesGoBackForAnotherReplica() throws Exception {
+        startReplicas(2, "{ concurrency: 2 }");
+        TestGateway a = replicas.get(0);
+        TestGateway b = replicas.get(1);
+        String slow = "{\"model\":\"gpt-sim\",\"stream\":true,\"max_tokens\":10,\"messages\":[]}"; // ~1 s at 10 tokens/s
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<CompletableFuture<Integer>> streams = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                streams.add(CompletableFuture.supplyAsync(() -> Http.post(a.dataUrl("/v1/chat/completions"), slow,
+                        "Authorization", bearer(a.key("globex")), "X-Sim-Fault", "pace=10").statusCode(), pool));
+            }
+            assertThat(a.awaitMetric(2, "warden_limiter_store_lease_admissions_total")).as("both streams on a's lease").isEqualTo(2);
+            HttpResponse<String> refused = Http.post(b.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"),
+                    "Authorization", bearer(b.key("globex")));
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(429);
+            assertThat(refused.body()).contains("\"code\":\"concurrency_limited\"");
+            for (CompletableFuture<Integer> s : streams) {
+                assertThat(s.get(10, TimeUnit.SECONDS)).isEqualTo(200);
+            }
+            long ended = System.nanoTime();
+            while (Http.post(b.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(b.key("globex")))
+                    .statusCode() != 200) {
+                assertThat((System.nanoTime() - ended) / 1e6).as("a's lease gives the seats back as the streams end").isLessThan(100);
+                Thread.sleep(10);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
