@@ -30,7 +30,8 @@ import java.util.function.Function;
  *
  * <p>Only what a lease can decide exactly goes on it: enforced limits, no hard budget or token
  * quota (their money stays decided per request in {@code admit.lua}), and no charge larger than a
- * slice may be. A request its lease cannot cover after a few renewals goes the per-request way.
+ * slice may be. A request its lease cannot cover after a few renewals is refused: Redis had no
+ * room (or what it had went to the requests before it on this replica).
  */
 final class Leases {
     private static final long WINDOW_NANOS = 100_000_000;
@@ -76,7 +77,7 @@ final class Leases {
         return true;
     }
 
-    /** Decides {@code plan} on the tenant's lease, growing it when short; {@code perRequest} decides what the lease cannot. */
+    /** Decides {@code plan} on the tenant's lease, growing it when short; {@code perRequest} decides while Redis is away. */
     Future<Answer> admit(Plan plan, Function<Plan, Future<Answer>> perRequest) {
         return attempt(plan, perRequest, 0);
     }
@@ -110,18 +111,44 @@ final class Leases {
                 return Future.succeededFuture(answers.rateRefused(plan, t.bucketIndex(), seconds, t.policies()));
             }
             default -> {
+                if (!link.up()) {
+                    return perRequest.apply(plan); // decided on this replica's share meanwhile
+                }
                 boolean renewing;
                 synchronized (lease) {
                     renewing = lease.renewing != null;
                 }
-                // a renewal in flight may bring what this request needs: going per request meanwhile
-                // would find Redis's room already taken by it
-                if (!link.up() || renewed >= 2 * MAX_RENEWALS || renewed >= MAX_RENEWALS && !renewing) {
-                    return perRequest.apply(plan);
+                // a renewal in flight may bring what this request needs: it is worth waiting for
+                if (renewed < MAX_RENEWALS || renewing && renewed < 2 * MAX_RENEWALS) {
+                    return renew(lease).compose(v -> attempt(plan, perRequest, renewed + 1));
                 }
-                return renew(lease).compose(v -> attempt(plan, perRequest, renewed + 1));
+                Answer refused = stillShort(lease, plan);
+                return refused != null ? Future.succeededFuture(refused) : perRequest.apply(plan);
             }
         }
+    }
+
+    /**
+     * Refused after renewals that brought this request nothing: the bucket in Redis had no room
+     * (or what it had went to requests before this one), or no seat was free across the replicas.
+     * Null if the lease has what it needs after all (given back meanwhile): Redis then decides it.
+     */
+    private Answer stillShort(TenantLease lease, Plan plan) {
+        long now = System.nanoTime();
+        synchronized (lease) {
+            if (plan.ask().limits().concurrency() > 0 && lease.seatsInUse >= lease.seatsHeld) {
+                return answers.concurrencyRefused(plan);
+            }
+            for (int i = 0; i < plan.buckets().size(); i++) {
+                Plan.Bucket b = plan.buckets().get(i);
+                TenantLease.Slice s = lease.slices.get(b.key());
+                if (s != null && s.units < b.units()) {
+                    long retryNanos = Math.max(s.retryAtNanos - now, (long) ((b.units() - s.units) * b.intervalUs() * 1000));
+                    return answers.rateRefused(plan, i, Math.max(1, Math.ceilDiv(retryNanos, 1_000_000_000L)), lease.policies(plan, now));
+                }
+            }
+        }
+        return null;
     }
 
     /**

@@ -255,7 +255,7 @@ final class TenantLease {
         return true;
     }
 
-    private List<Limiter.Policy> policies(Plan plan, long now) {
+    List<Limiter.Policy> policies(Plan plan, long now) {
         List<Limiter.Policy> out = new ArrayList<>(plan.buckets().size());
         for (Plan.Bucket b : plan.buckets()) {
             out.add(slices.get(b.key()).policy(now));
