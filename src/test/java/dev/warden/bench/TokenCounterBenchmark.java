@@ -2,6 +2,9 @@ package dev.warden.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.ModelType;
 import dev.warden.admission.TokenCounter;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -18,7 +21,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Admission's prompt count (issue 23): the peer harness's chat body (a system and a user message,
- * bench/lib/chat.lua) and a ten-turn conversation, with the default encoding and GPT-4's.
+ * bench/lib/chat.lua) and a ten-turn conversation, with the default encoding and GPT-4's; and the
+ * messages' text alone, counted by {@link TokenCounter} and by JTokkit directly (for o200k_base,
+ * the path our own counter replaced).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -35,6 +40,8 @@ public class TokenCounterBenchmark {
 
     private TokenCounter counter;
     private JsonNode messages;
+    private String text;
+    private Encoding jtokkit;
 
     @Setup
     public void setup() throws Exception {
@@ -44,6 +51,10 @@ public class TokenCounterBenchmark {
                         + "{\"role\":\"user\",\"content\":\"Say hello in one short sentence.\"}]"
                 : tenTurns();
         messages = new ObjectMapper().readTree(json);
+        StringBuilder all = new StringBuilder();
+        messages.forEach(m -> all.append(m.get("content").textValue()).append('\n'));
+        text = all.toString();
+        jtokkit = Encodings.newDefaultEncodingRegistry().getEncodingForModel(encoding.equals("o200k_base") ? ModelType.GPT_4O : ModelType.GPT_4);
     }
 
     private static String tenTurns() {
@@ -59,5 +70,15 @@ public class TokenCounterBenchmark {
     @Benchmark
     public long chat() {
         return counter.chat(messages, null);
+    }
+
+    @Benchmark
+    public int text() {
+        return counter.text(text);
+    }
+
+    @Benchmark
+    public int textByJTokkit() {
+        return jtokkit.countTokensOrdinary(text);
     }
 }

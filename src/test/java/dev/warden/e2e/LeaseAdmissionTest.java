@@ -4,6 +4,7 @@ import static dev.warden.testing.Http.bearer;
 import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warden.admission.store.Leases;
 import dev.warden.testing.Http;
 import dev.warden.testing.RedisService;
 import dev.warden.testing.TestGateway;
@@ -87,6 +88,12 @@ class LeaseAdmissionTest {
         assertThat(roundTrips(gw, "settle")).as("requests end in the lease: only those decided per request settle in Redis")
                 .isLessThanOrEqualTo(roundTrips(gw, "admit"));
         assertThat(calls / requests).as("round trips per admission (%.0f for %d)", calls, requests).isLessThan(0.1);
+        Thread.sleep(Leases.IDLE_MS + 300); // the lease goes idle and gives everything back; the tenant comes back
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> r = Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization",
+                    bearer(gw.key("globex")));
+            assertThat(r.statusCode()).as("after the lease went idle: %s", r.body()).isEqualTo(200);
+        }
     }
 
     @Test

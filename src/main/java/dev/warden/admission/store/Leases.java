@@ -33,9 +33,10 @@ import java.util.function.Function;
  * slice may be. A request its lease cannot cover after a few renewals is refused: Redis had no
  * room (or what it had went to the requests before it on this replica).
  */
-final class Leases {
+public final class Leases {
     private static final long WINDOW_NANOS = 100_000_000;
-    static final long IDLE_MS = 500;
+    /** A lease not asked for this long gives back what it holds. */
+    public static final long IDLE_MS = 500;
     private static final long IDLE_NANOS = IDLE_MS * 1_000_000;
     /** A lease that has held nothing this long is forgotten (bounded memory). */
     private static final long FORGET_NANOS = 60_000_000_000L;

@@ -147,6 +147,7 @@ final class TenantLease {
      * said recently there is none; otherwise the shortfall is noted for the next renewal.
      */
     Try take(Plan plan, long now) {
+        lastUseNanos = now; // asked for, whether or not it can give: a lease in demand is not idle
         seatLimit = plan.ask().limits().concurrency();
         List<Plan.Bucket> buckets = plan.buckets();
         boolean shortSeat = seatLimit > 0 && seatsInUse >= seatsHeld;
@@ -193,7 +194,6 @@ final class TenantLease {
             seatsInUse++;
         }
         startsInWindow++;
-        lastUseNanos = now;
         return new Try(Outcome.TAKEN, -1, 0, policies(plan, now));
     }
 
