@@ -30,8 +30,8 @@ import java.util.function.Function;
  *
  * <p>Only what a lease can decide exactly goes on it: enforced limits, no hard budget or token
  * quota (their money stays decided per request in {@code admit.lua}), and no charge larger than a
- * slice may be. A request its lease cannot cover after a few renewals is refused: Redis had no
- * room (or what it had went to the requests before it on this replica).
+ * slice may be. A request its lease cannot cover after a few renewals is refused if Redis said it
+ * has no room, and otherwise decided per request.
  */
 public final class Leases {
     private static final long WINDOW_NANOS = 100_000_000;
@@ -130,22 +130,22 @@ public final class Leases {
     }
 
     /**
-     * Refused after renewals that brought this request nothing: the bucket in Redis had no room
-     * (or what it had went to requests before this one), or no seat was free across the replicas.
-     * Null if the lease has what it needs after all (given back meanwhile): Redis then decides it.
+     * Refused after renewals that brought this request nothing, when Redis said it has none: the
+     * bucket had no room (its answer said when it will), or no seat was free across the replicas.
+     * Null otherwise (what Redis had went to the requests before this one): Redis decides it.
      */
     private Answer stillShort(TenantLease lease, Plan plan) {
         long now = System.nanoTime();
         synchronized (lease) {
-            if (plan.ask().limits().concurrency() > 0 && lease.seatsInUse >= lease.seatsHeld) {
+            if (plan.ask().limits().concurrency() > 0 && lease.seatsInUse >= lease.seatsHeld && lease.seatsFullUntilNanos > now) {
                 return answers.concurrencyRefused(plan);
             }
             for (int i = 0; i < plan.buckets().size(); i++) {
                 Plan.Bucket b = plan.buckets().get(i);
                 TenantLease.Slice s = lease.slices.get(b.key());
-                if (s != null && s.units < b.units()) {
-                    long retryNanos = Math.max(s.retryAtNanos - now, (long) ((b.units() - s.units) * b.intervalUs() * 1000));
-                    return answers.rateRefused(plan, i, Math.max(1, Math.ceilDiv(retryNanos, 1_000_000_000L)), lease.policies(plan, now));
+                if (s != null && s.units < b.units() && s.retryAtNanos > now) {
+                    long retrySeconds = Math.max(1, Math.ceilDiv(s.retryAtNanos - now, 1_000_000_000L));
+                    return answers.rateRefused(plan, i, retrySeconds, lease.policies(plan, now));
                 }
             }
         }
