@@ -6,15 +6,17 @@
 -- some of it unused for a while. All keys are one tenant's (one Redis Cluster slot).
 -- (expire.lua, run before this, has set now and nowMs and released the expired holds)
 --
--- KEYS[1] the tenant's requests in flight   KEYS[2] the tenant's holds   KEYS[3 ..] the buckets
--- ARGV[1] hold TTL (ms)   ARGV[2] the lease's id   ARGV[3] seats the lease holds (as the replica
--- believes)   ARGV[4] concurrency limit (0: none)   ARGV[5] seats wanted
+-- KEYS[1] the tenant's requests in flight   KEYS[2] the tenant's holds   KEYS[3] the tenant's leases'
+-- seats (hash: lease id -> seats it holds: Redis's word, so an answer the replica lost changes
+-- nothing)   KEYS[4 ..] the buckets
+-- ARGV[1] hold TTL (ms)   ARGV[2] the lease's id   ARGV[3] (unused)   ARGV[4] concurrency limit
+-- (0: none)   ARGV[5] seats wanted
 -- then 3 per bucket: interval (us, may be fractional), tolerance (us), change in units
 --   (> 0: take up to that many, as many as the bucket has room for; < 0: give that many back)
 --
 -- Returns {seats held now, then 2 per bucket: units taken (or given back, < 0), backlog after (us)}
 local leaseId = ARGV[2]
-local held = tonumber(ARGV[3])
+local held = tonumber(redis.call('HGET', KEYS[3], leaseId) or '0')
 if held > 0 and not redis.call('ZSCORE', KEYS[2], leaseId .. '|' .. held) then
   held = 0 -- the lease expired and its seats were given back meanwhile
 end
@@ -38,15 +40,19 @@ if held > 0 then
 end
 if seats > 0 then
   redis.call('ZADD', KEYS[2], nowMs + tonumber(ARGV[1]), leaseId .. '|' .. seats)
+  redis.call('HSET', KEYS[3], leaseId, seats)
+  redis.call('PEXPIRE', KEYS[3], 2 * tonumber(ARGV[1]))
+elseif held > 0 or redis.call('HEXISTS', KEYS[3], leaseId) == 1 then
+  redis.call('HDEL', KEYS[3], leaseId)
 end
 
 local out = {seats}
-for i = 1, #KEYS - 2 do
+for i = 1, #KEYS - 3 do
   local at = 6 + (i - 1) * 3
   local interval = tonumber(ARGV[at])
   local tolerance = tonumber(ARGV[at + 1])
   local change = tonumber(ARGV[at + 2])
-  local key = KEYS[2 + i]
+  local key = KEYS[3 + i]
   local tat = tonumber(redis.call('GET', key) or '0')
   local after = tat
   local moved = 0

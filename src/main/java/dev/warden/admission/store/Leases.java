@@ -238,9 +238,10 @@ public final class Leases {
     }
 
     private static List<String> keys(TenantLease lease, Renewal renewal) {
-        List<String> keys = new ArrayList<>(2 + renewal.slices().size());
+        List<String> keys = new ArrayList<>(3 + renewal.slices().size());
         keys.add(lease.prefix + "c");
         keys.add(lease.prefix + "h");
+        keys.add(lease.prefix + "l");
         renewal.slices().forEach(s -> keys.add(s.key));
         return keys;
     }

@@ -1,0 +1,104 @@
+package dev.warden.admission.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.warden.redis.RedisScript;
+import dev.warden.testing.RedisService;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code lease.lua} against this machine's Redis: a slice is taken from a GCRA bucket (never more
+ * than its room) and given back (never below now); the seats a lease holds are Redis's word, so
+ * an answer the replica never saw leaks nothing; and a lease that expired gives its seats back to
+ * the next admission.
+ */
+class LeaseScriptTest {
+    private Vertx vertx;
+    private Redis redis;
+    private String prefix;
+
+    @BeforeEach
+    void start() throws Exception {
+        RedisService.require();
+        vertx = Vertx.vertx();
+        redis = Redis.createClient(vertx, RedisService.URL);
+        prefix = "{" + RedisService.freshNamespace() + ":acme}:";
+        for (RedisScript s : LimiterScripts.ALL) {
+            send(s.load());
+        }
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        redis.close();
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    private Response send(Request r) throws Exception {
+        return redis.send(r).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    /** One lease call: seats wanted under a limit, and per bucket (interval us, tolerance us, change). */
+    private Response lease(String id, long ttlMs, int limit, int wanted, double... buckets) throws Exception {
+        List<String> keys = new ArrayList<>(List.of(prefix + "c", prefix + "h", prefix + "l"));
+        List<String> args = new ArrayList<>(List.of(Long.toString(ttlMs), id, "0", Integer.toString(limit), Integer.toString(wanted)));
+        for (int i = 0; i < buckets.length; i += 3) {
+            keys.add(prefix + "q:b" + i);
+            args.add(Double.toString(buckets[i]));
+            args.add(Double.toString(buckets[i + 1]));
+            args.add(Long.toString((long) buckets[i + 2]));
+        }
+        return send(LimiterScripts.LEASE.call(keys, args));
+    }
+
+    private long inFlight() throws Exception {
+        Response r = send(Request.cmd(Command.GET).arg(prefix + "c"));
+        return r == null ? 0 : r.toLong();
+    }
+
+    @Test
+    void aSliceIsTakenFromTheBucketAndNeverMoreThanItsRoom() throws Exception {
+        // 1 unit per 1000 us, a burst of 10 (tolerance 10,000 us): 6 taken, then only the 4 left
+        Response first = lease("r1-1", 60_000, 0, 0, 1000, 10_000, 6);
+        assertThat(first.get(1).toLong()).isEqualTo(6);
+        Response second = lease("r2-1", 60_000, 0, 0, 1000, 10_000, 6);
+        assertThat(second.get(1).toLong()).as("the other replica gets what is left, not 6").isBetween(4L, 5L);
+        Response third = lease("r2-1", 60_000, 0, 0, 1000, 10_000, 6);
+        assertThat(third.get(1).toLong()).as("empty: only what refilled meanwhile").isLessThanOrEqualTo(1);
+        Response back = lease("r1-1", 60_000, 0, 0, 1000, 10_000, -6);
+        assertThat(back.get(1).toLong()).as("given back").isEqualTo(-6);
+        assertThat(lease("r2-1", 60_000, 0, 0, 1000, 10_000, 6).get(1).toLong()).as("room again").isGreaterThanOrEqualTo(6);
+    }
+
+    @Test
+    void theSeatsALeaseHoldsAreRedisesWordSoALostAnswerLeaksNothing() throws Exception {
+        assertThat(lease("r1-1", 60_000, 10, 3).get(0).toInteger()).isEqualTo(3);
+        assertThat(inFlight()).isEqualTo(3);
+        lease("r1-1", 60_000, 10, 7); // its answer lost: the replica still believes 3
+        assertThat(lease("r1-1", 60_000, 10, 2).get(0).toInteger()).as("shrunk from what Redis holds (7), not from 3").isEqualTo(2);
+        assertThat(inFlight()).as("no seat left behind by the lost answer").isEqualTo(2);
+        assertThat(send(Request.cmd(Command.ZCARD).arg(prefix + "h")).toInteger()).as("one hold for the lease").isEqualTo(1);
+        assertThat(lease("r2-1", 60_000, 10, 9).get(0).toInteger()).as("another replica gets the rest of the limit").isEqualTo(8);
+        assertThat(lease("r1-1", 60_000, 10, 0).get(0).toInteger()).isZero();
+        assertThat(inFlight()).isEqualTo(8);
+    }
+
+    @Test
+    void anExpiredLeaseGivesItsSeatsBack() throws Exception {
+        assertThat(lease("dead-1", 50, 4, 4).get(0).toInteger()).isEqualTo(4); // a replica that will never renew
+        assertThat(lease("r2-1", 60_000, 4, 1).get(0).toInteger()).as("all 4 held").isZero();
+        Thread.sleep(120);
+        assertThat(lease("r2-1", 60_000, 4, 2).get(0).toInteger()).as("the dead lease's seats are back").isEqualTo(2);
+        assertThat(inFlight()).isEqualTo(2);
+    }
+}
