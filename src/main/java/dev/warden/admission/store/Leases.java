@@ -325,7 +325,7 @@ public final class Leases {
             return true;
         }
         for (TenantLease.Slice s : lease.slices.values()) {
-            if (s.units > (idle ? 0 : 2 * Math.max(1, s.target(0, replicas)))) {
+            if (s.units > (idle ? 0 : 2 * Math.max(1, s.target(replicas)))) {
                 return true;
             }
         }

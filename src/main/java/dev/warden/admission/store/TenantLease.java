@@ -54,13 +54,12 @@ final class TenantLease {
          */
         long want(int replicas, long nowNanos) {
             long grow = shortfall > 0 && nowNanos - grownAtNanos < HORIZON_MS * 1_000_000 ? 2 * lastWant : 0;
-            return Math.min(cap(replicas), Math.max(shortfall, Math.max(target(0, replicas), grow)));
+            return Math.min(cap(replicas), Math.max(shortfall, Math.max(target(replicas), grow)));
         }
 
-        /** What the slice should hold for the demand seen, and at least {@code need}. */
-        long target(long need, int replicas) {
-            long fromDemand = (long) Math.ceil(demandPerSecond * HORIZON_MS / 1000.0);
-            return Math.min(cap(replicas), Math.max(need, fromDemand));
+        /** What the slice should hold for the demand seen: {@value #HORIZON_MS} ms of it, within the cap. */
+        long target(int replicas) {
+            return Math.min(cap(replicas), (long) Math.ceil(demandPerSecond * HORIZON_MS / 1000.0));
         }
 
         Limiter.Policy policy(long nowNanos) {
@@ -220,7 +219,7 @@ final class TenantLease {
     /** Whether the lease should grow before a request finds it short: a slice under half its target, or no spare seat. */
     boolean runningLow(int replicas) {
         for (Slice s : slices.values()) {
-            long target = s.target(0, replicas);
+            long target = s.target(replicas);
             if (target > 1 && s.units < target / 2) {
                 return true;
             }
