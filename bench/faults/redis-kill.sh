@@ -10,7 +10,7 @@
 #   - threads and open files are back to what they were (no leak).
 # Two outages in a row (a leak grows with each one; pools only grow to their bounds).
 # Knobs (env): OUTAGE (10 s), DURATION (45 s of load), CONNS (16), DELAY_MS (5: per-connection
-#              pause, ~3k req/s offered), RPORT (16390)
+#              pause, ~3k req/s offered), RPORT (16390), LEASES (limiter.leases, true)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUTAGE=${OUTAGE:-10}; DURATION=${DURATION:-45}; CONNS=${CONNS:-16}; DELAY_MS=${DELAY_MS:-5}; RPORT=${RPORT:-16390}
@@ -46,7 +46,7 @@ cat > "$W/w.yaml" <<YAML
 listeners: { data: { host: 127.0.0.1, port: $P_DATA }, admin: { host: 127.0.0.1, port: $P_ADMIN } }
 dataDir: $W/data
 telemetry: { accessLog: false }
-limiter: { store: redis, redis: "redis://127.0.0.1:$RPORT", namespace: faults }
+limiter: { store: redis, redis: "redis://127.0.0.1:$RPORT", namespace: faults, leases: ${LEASES:-true} }
 pools: { sim: { upstreams: [ { url: "http://127.0.0.1:$P_SIM", region: eu } ] } }
 models: { gpt-sim: { pool: sim, price: { inputPer1k: 500, outputPer1k: 1500 } } }
 tiers:

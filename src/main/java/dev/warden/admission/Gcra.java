@@ -20,6 +20,9 @@ final class Gcra {
     private final ConcurrentHashMap<String, AtomicLong> tats = new ConcurrentHashMap<>();
     /** A new key's bucket starts empty (no burst banked) instead of full. */
     private final boolean startEmpty;
+    private static final long NOW = Long.MIN_VALUE;
+    /** When the buckets were emptied ({@link #clear(long)}): a new key has refilled since then; {@link #NOW}: it starts empty now. */
+    private volatile long emptySince = NOW;
 
     Gcra() {
         this(false);
@@ -38,7 +41,7 @@ final class Gcra {
         long tolerance = saturatedMultiply(burst, interval);
         long charge = saturatedMultiply(cost, interval);
         long needed = Math.min(charge, tolerance); // room a request needs; larger ones need an empty bucket
-        AtomicLong tat = tats.computeIfAbsent(key, k -> new AtomicLong(startEmpty ? now + tolerance : now));
+        AtomicLong tat = tats.computeIfAbsent(key, k -> new AtomicLong(startEmpty ? emptyAt(now) + tolerance : now));
         while (true) {
             long current = tat.get();
             long base = Math.max(current, now);
@@ -67,7 +70,19 @@ final class Gcra {
 
     /** Forgets every key: each bucket starts afresh (empty, if this one starts them empty). */
     void clear() {
+        emptySince = NOW;
         tats.clear();
+    }
+
+    /** Forgets every key; buckets that start empty are empty as of {@code since} and have refilled at their rate since. */
+    void clear(long since) {
+        emptySince = since;
+        tats.clear();
+    }
+
+    private long emptyAt(long now) {
+        long since = emptySince;
+        return since == NOW ? now : Math.min(since, now);
     }
 
     /** Forgets keys whose bucket has been empty since {@code now}: bounded memory. */

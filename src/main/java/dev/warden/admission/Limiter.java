@@ -73,6 +73,17 @@ public final class Limiter {
         pacing.clear();
     }
 
+    /**
+     * Forgets every rate and pacing bucket; buckets that start empty count as emptied at
+     * {@code sinceNanos} and refilled at their rate since (an outage's share accrues from its start).
+     */
+    public void forgetBuckets(long sinceNanos) {
+        requests.clear(sinceNanos);
+        tokens.clear(sinceNanos);
+        compute.clear(sinceNanos);
+        pacing.clear(sinceNanos);
+    }
+
     /** A tenant without limits: nothing to hold, nothing to settle, no allocation. */
     private static final Decision UNLIMITED = new Decision(new Reservation("", 0, 0, false, List.of()), null, 0, List.of());
 

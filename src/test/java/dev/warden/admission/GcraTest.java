@@ -48,6 +48,20 @@ class GcraTest {
     }
 
     @Test
+    void bucketsEmptiedAtAMomentHaveRefilledSinceWhenFirstUsed() {
+        Gcra g = new Gcra(true);
+        long t = 1_000 * S;
+        g.clear(t); // an outage began at t; the first use of its buckets comes 4 s later (a lease bridged them)
+        int admitted = 0;
+        for (int i = 0; i < 10; i++) {
+            admitted += g.take("a", 1, 60, 10, t + 4 * S).allowed() ? 1 : 0;
+        }
+        assertThat(admitted).as("four seconds of the rate since the bucket was emptied, not none").isEqualTo(4);
+        g.clear(t + 100 * S);
+        assertThat(g.take("b", 1, 60, 10, t + 100 * S).allowed()).as("emptied just now: nothing yet").isFalse();
+    }
+
+    @Test
     void overAMinuteAboveTheLimitTheAdmittedCountIsRateTimesTimePlusBurst() {
         Gcra g = new Gcra();
         long start = 5_000 * S;

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.warden.admission.store.Leases;
 import dev.warden.testing.Http;
 import dev.warden.testing.RedisService;
+import dev.warden.testing.TcpProxy;
 import dev.warden.testing.TestGateway;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -149,6 +150,46 @@ class LeaseAdmissionTest {
             }
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void anOutageIsBridgedByWhatTheLeaseHolds() throws Exception {
+        try (TcpProxy relay = new TcpProxy("127.0.0.1", 6379)) {
+            String limiter = "limiter: { store: redis, redis: \"redis://127.0.0.1:" + relay.port() + "\", namespace: " + namespace
+                    + ", timeoutMs: 200 }\n";
+            // globex: a big limit, decided on its lease; acme: a burst of 10, too small to slice, decided per request
+            TestGateway gw = new TestGateway(yaml -> limiter + yaml
+                    .replace("basic: { description: \"small\", maxOutputTokens: 50 }",
+                            "basic: { description: \"small\", maxOutputTokens: 50, limits: { requestsPerMinute: 600000, burstSeconds: 1 } }")
+                    .replace("gold: { description: \"top\", maxOutputTokens: 0 }",
+                            "gold: { description: \"top\", maxOutputTokens: 0, limits: { requestsPerMinute: 60 } }"), null);
+            replicas.add(gw);
+            for (int i = 0; i < 60; i++) { // a busy tenant: its slice grows to its demand
+                assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(gw.key("globex")))
+                        .statusCode()).isEqualTo(200);
+            }
+            relay.cut();
+            Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(gw.key("acme")));
+            assertThat(gw.metric("warden_limiter_store_up")).as("acme's call found Redis away").isZero();
+            double leased = gw.metric("warden_limiter_store_lease_admissions_total");
+            int burst = 10;
+            ExecutorService pool = Executors.newFixedThreadPool(burst);
+            try {
+                List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+                for (int i = 0; i < burst; i++) { // all at once at the outage's start: its share's buckets start empty
+                    calls.add(CompletableFuture.supplyAsync(() -> Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"),
+                            "Authorization", bearer(gw.key("globex"))), pool));
+                }
+                for (CompletableFuture<HttpResponse<String>> c : calls) {
+                    HttpResponse<String> r = c.get(10, TimeUnit.SECONDS);
+                    assertThat(r.statusCode()).as("served through the outage's first moments: %s", r.body()).isEqualTo(200);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(gw.metric("warden_limiter_store_lease_admissions_total") - leased)
+                    .as("admitted on what the lease held before Redis went away").isEqualTo(burst);
         }
     }
 }

@@ -26,7 +26,9 @@ import java.util.function.Function;
  * available to another until used or given back. Bounds: a slice is at most half the bucket's
  * burst divided by the replicas alive, spare seats at most a quarter of the limit per replica; a
  * crashed replica's slices refill at the bucket's rate and its seats come back when their hold
- * expires; an outage forfeits the slices (each outage starts with empty buckets).
+ * expires. During an outage a replica spends what its lease holds (taken before Redis went away:
+ * the outage's share starts with empty buckets behind it), its seats for half a hold TTL; when
+ * Redis answers again the slices' rest is dropped.
  *
  * <p>Only what a lease can decide exactly goes on it: enforced limits, no hard budget or token
  * quota (their money stays decided per request in {@code admit.lua}), and no charge larger than a
@@ -61,6 +63,15 @@ public final class Leases {
     }
 
     /**
+     * How long into an outage the lease's seats are certainly still held in Redis: a hold lives a
+     * TTL from its last renewal, renewed every third of it, so for two thirds of a TTL after the
+     * outage began; half a TTL, to spare.
+     */
+    private long seatsSafeNanos() {
+        return link.settings().holdTtlSeconds() * 500_000_000L;
+    }
+
+    /**
      * Whether a lease can decide {@code plan} exactly: enforced, no budget or quota, every bucket
      * big enough to slice ({@value #MIN_SLICE} units a replica) and every charge within a slice.
      */
@@ -89,11 +100,15 @@ public final class Leases {
         TenantLease.Try t;
         boolean low;
         long epoch;
+        boolean up = link.up();
+        if (!up && plan.ask().limits().concurrency() > 0 && link.downForNanos() > seatsSafeNanos()) {
+            return perRequest.apply(plan); // the lease's seats may have expired in Redis by now: the outage's share decides
+        }
         synchronized (lease) {
-            lease.syncEpoch(link.outages());
+            lease.syncEpoch(link.outages(), up);
             t = lease.take(plan, now);
             epoch = lease.epoch;
-            low = t.outcome() == TenantLease.Outcome.TAKEN && lease.renewing == null && lease.runningLow(link.replicas());
+            low = up && t.outcome() == TenantLease.Outcome.TAKEN && lease.renewing == null && lease.runningLow(link.replicas());
         }
         switch (t.outcome()) {
             case TAKEN -> {
@@ -105,15 +120,18 @@ public final class Leases {
                 return Future.succeededFuture(new Answer(new LeaseHold(lease, plan, seat, epoch), null, 0, t.policies()));
             }
             case REFUSED_SEAT -> {
-                return Future.succeededFuture(answers.concurrencyRefused(plan));
+                return up ? Future.succeededFuture(answers.concurrencyRefused(plan)) : perRequest.apply(plan);
             }
             case REFUSED_RATE -> {
+                if (!up) {
+                    return perRequest.apply(plan);
+                }
                 long seconds = Math.max(1, Math.ceilDiv(t.retryAfterNanos(), 1_000_000_000L));
                 return Future.succeededFuture(answers.rateRefused(plan, t.bucketIndex(), seconds, t.policies()));
             }
             default -> {
                 if (!link.up()) {
-                    return perRequest.apply(plan); // decided on this replica's share meanwhile
+                    return perRequest.apply(plan); // what the lease holds is spent: the outage's share decides
                 }
                 boolean renewing;
                 synchronized (lease) {
@@ -301,7 +319,7 @@ public final class Leases {
             boolean act;
             synchronized (lease) {
                 lease.rollWindow(WINDOW_NANOS);
-                lease.syncEpoch(link.outages());
+                lease.syncEpoch(link.outages(), link.up());
                 boolean idle = now - lease.lastUseNanos > IDLE_NANOS;
                 if (idle && now - lease.lastUseNanos > FORGET_NANOS && lease.renewing == null && lease.holdsNothing()) {
                     byTenant.remove(prefix, lease);

@@ -44,10 +44,13 @@ final class OutageFallback {
         this.refused = refused;
     }
 
-    /** Decides {@code plan} on this replica, one of {@code replicas} alive when Redis went away in outage {@code outageNumber}. */
-    Answer admit(Plan plan, int replicas, long outageNumber) {
+    /**
+     * Decides {@code plan} on this replica, one of {@code replicas} alive when Redis went away in
+     * outage {@code outageNumber}, which began at {@code outageStartNanos}.
+     */
+    Answer admit(Plan plan, int replicas, long outageNumber, long outageStartNanos) {
         admissions.increment();
-        startOf(outageNumber);
+        startOf(outageNumber, outageStartNanos);
         RateLimits limits = plan.ask().limits();
         boolean budgeted = plan.accounts().stream().anyMatch(a -> a.allowance().enforced());
         if (budgeted || (limits.refuseWhenStoreDown() && limits.enforced())) {
@@ -78,11 +81,14 @@ final class OutageFallback {
         return new Answer(spent -> limiter.settle(reservation, spent.tokens(), spent.computeUnits(), System.nanoTime()), null, 0, d.policies());
     }
 
-    /** A new outage: the buckets of the last one are forgotten, this one's start empty. */
-    private synchronized void startOf(long outageNumber) {
+    /**
+     * A new outage: the buckets of the last one are forgotten, this one's are empty at its start
+     * and fill at the share's rate from then (its first moments may have been spent on a lease).
+     */
+    private synchronized void startOf(long outageNumber, long outageStartNanos) {
         if (outageNumber != outage) {
             outage = outageNumber;
-            limiter.forgetBuckets();
+            limiter.forgetBuckets(outageStartNanos);
         }
     }
 

@@ -110,7 +110,7 @@ public final class RedisLimiterStore implements LimiterStore {
             return Future.succeededFuture(UNLIMITED);
         }
         Context caller = Vertx.currentContext();
-        if (link.up() && leases != null && leases.eligible(plan)) {
+        if (leases != null && leases.eligible(plan)) { // while Redis is away too: what the lease holds bridges the outage
             return onCaller(caller, leases.admit(plan, this::perRequest));
         }
         return onCaller(caller, perRequest(plan));
@@ -119,7 +119,7 @@ public final class RedisLimiterStore implements LimiterStore {
     /** Decided in Redis by {@code admit.lua} (or on this replica's share while Redis is away). */
     private Future<Answer> perRequest(Plan plan) {
         if (!link.up()) {
-            return Future.succeededFuture(outage.admit(plan, link.replicas(), link.outages()));
+            return Future.succeededFuture(outage.admit(plan, link.replicas(), link.outages(), link.downSinceNanos()));
         }
         return baselines(plan).compose(b -> b == null ? Future.succeededFuture(answers.budgetUnknown()) : call(plan, b, true));
     }
@@ -170,7 +170,7 @@ public final class RedisLimiterStore implements LimiterStore {
                 return link.loadScripts().compose(v -> call(plan, baselines, false));
             }
             link.markDown(ar.cause());
-            return Future.succeededFuture(outage.admit(plan, link.replicas(), link.outages()));
+            return Future.succeededFuture(outage.admit(plan, link.replicas(), link.outages(), link.downSinceNanos()));
         }
         Response r = ar.result();
         if (r.get(0).toInteger() == 2) { // Redis lost an account (restarted, flushed): read its baseline again, once
@@ -223,7 +223,7 @@ public final class RedisLimiterStore implements LimiterStore {
                                 return link.loadScripts().compose(v -> call(plan, b, false)).map(a -> new Admitted(a, null));
                             }
                             link.markDown(ar.cause());
-                            return Future.succeededFuture(new Admitted(outage.admit(plan, link.replicas(), link.outages()), null));
+                            return Future.succeededFuture(new Admitted(outage.admit(plan, link.replicas(), link.outages(), link.downSinceNanos()), null));
                         }
                         SeatQueue.Held held = first.answer(ar.result().get(1));
                         return answered(plan, b, holdId, Future.succeededFuture(ar.result().get(0).get(0)), true).map(a -> {

@@ -53,6 +53,8 @@ final class RedisLink {
     /** Outages so far: each time Redis went from answering to not. */
     private final AtomicLong outages = new AtomicLong();
     private volatile boolean up;
+    /** When the current outage began (System.nanoTime), while one lasts. */
+    private volatile long downSinceNanos;
     private volatile int replicas = 1;
     private volatile long replicasSeenMs;
     private volatile Supplier<Future<Void>> beforeReturn = Future::succeededFuture;
@@ -145,6 +147,7 @@ final class RedisLink {
     void markDown(Throwable cause) {
         errors.increment();
         if (up) {
+            downSinceNanos = System.nanoTime();
             up = false;
             outages.incrementAndGet();
             LOG.warn("limiter store: redis {} unreachable ({}); budgets fail closed, rates held to this replica's share (1/{})",
@@ -153,6 +156,16 @@ final class RedisLink {
         if (probing.compareAndSet(false, true)) {
             vertx.setTimer(PROBE_MS, t -> probe());
         }
+    }
+
+    /** When the current (or last) outage began (System.nanoTime). */
+    long downSinceNanos() {
+        return downSinceNanos;
+    }
+
+    /** How long the current outage has lasted (0 while Redis is up). */
+    long downForNanos() {
+        return up ? 0 : System.nanoTime() - downSinceNanos;
     }
 
     /** The number of the current (or last) outage. */

@@ -92,7 +92,7 @@ final class TenantLease {
     /** Spare seats grown by requests that found none (doubling while it keeps happening), halved each quiet window. */
     int seatBoost;
     long seatsGrownAtNanos;
-    /** The outage number the slices were granted in: an outage forfeits them (it starts with empty buckets). */
+    /** The outage number the slices were granted after: once Redis is back from a later one, they are dropped. */
     long epoch;
     long lastUseNanos;
     /** The renewal in flight (null: none), which requests that found the lease short wait for. */
@@ -127,9 +127,13 @@ final class TenantLease {
         return leaseId + "|" + seatsHeld;
     }
 
-    /** An outage since the slices were granted: they are forfeit (under-use, never overuse). */
-    void syncEpoch(long outages) {
-        if (epoch != outages) {
+    /**
+     * Redis answers again after an outage: what the slices still hold is dropped, not given back
+     * (Redis may have lost the buckets it was taken from). During the outage ({@code up} false)
+     * they are spent: they were taken from Redis before it went away.
+     */
+    void syncEpoch(long outages, boolean up) {
+        if (epoch != outages && up) {
             epoch = outages;
             for (Slice s : slices.values()) {
                 s.units = 0;
@@ -202,7 +206,7 @@ final class TenantLease {
             seatsInUse = Math.max(0, seatsInUse - 1);
         }
         if (epochTaken != epoch) {
-            return; // granted before an outage: forfeit with the rest
+            return; // taken before an outage Redis has come back from: dropped with the rest
         }
         for (Plan.Bucket b : plan.buckets()) {
             long back = b.unused(plan.ask(), used);
