@@ -18,11 +18,12 @@ import java.util.concurrent.atomic.LongAdder;
  * Admission while Redis cannot be reached: a tenant with an enforced hard budget or token quota
  * is refused (budgets fail closed), as is one whose tier says {@code whenStoreDown: refuse}; any
  * other is held to this replica's share of each rate (the limit divided by the replicas that were
- * alive), in memory. Each outage starts with empty buckets that fill at the share's rate: the
- * burst is Redis's to give, and a replica that handed out a fresh share of it at every blip would
- * admit a burst per blip (measured: 149 % of the limit over a minute of short outages). What it
- * admitted on each bucket is remembered, and when Redis answers again the bucket is debited all of
- * it as if it came just then (at most the whole burst): an outage forgives nothing.
+ * alive), in memory. Each outage's buckets are empty at its start and fill at the share's rate
+ * from then: the burst is Redis's to give, and a replica that handed out a fresh share of it at
+ * every blip would admit a burst per blip (measured: 149 % of the limit over a minute of short
+ * outages). What it admitted on each bucket is remembered, and when Redis answers again the
+ * bucket is debited all of it as if it came just then, past an empty bucket too: an outage
+ * forgives nothing.
  */
 final class OutageFallback {
     /** A bucket's charges admitted here while Redis was away (us of its time), and its tolerance (us): what it is debited. */
