@@ -312,7 +312,14 @@ class RedisTopologyTest {
         assertThat(admitted).isEqualTo(15);
         assertThat(gw.metric("warden_limiter_store_admissions_total")).isEqualTo(15);
         int oldMaster = sentinel.currentMaster();
-        assertThat(sentinel.cli(sentinel.sentinelPort(), "SENTINEL", "FAILOVER", RedisTopologies.Sentinel.MASTER)).contains("OK");
+        // a Sentinel that has not yet seen the replica as good answers NOGOODSLAVE: ask again until it has
+        long asked = System.nanoTime() + 20_000_000_000L;
+        String answer;
+        while (!(answer = sentinel.cli(sentinel.sentinelPort(), "SENTINEL", "FAILOVER", RedisTopologies.Sentinel.MASTER)).contains("OK")
+                && answer.contains("NOGOODSLAVE") && System.nanoTime() < asked) {
+            Thread.sleep(200);
+        }
+        assertThat(answer).contains("OK");
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (sentinel.currentMaster() == oldMaster && System.nanoTime() < deadline) {
             Thread.sleep(100);

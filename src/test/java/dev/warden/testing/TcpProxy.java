@@ -5,6 +5,7 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,7 +38,28 @@ public final class TcpProxy implements AutoCloseable {
     /** Listens (again) and relays each connection to the target. */
     public void restore() throws Exception {
         deaf = false;
-        server = vertx.createNetServer().connectHandler(in -> {
+        if (port == 0) { // first listen: a port below the ephemeral range, so a restore never finds it taken by an outgoing socket
+            for (int attempt = 0; ; attempt++) {
+                int candidate = 10_000 + ThreadLocalRandom.current().nextInt(8_000);
+                server = relayServer();
+                try {
+                    server.listen(candidate, "127.0.0.1").await(5, TimeUnit.SECONDS);
+                    port = candidate;
+                    return;
+                } catch (Exception e) {
+                    server.close();
+                    if (attempt == 20) {
+                        throw e;
+                    }
+                }
+            }
+        }
+        server = relayServer();
+        server.listen(port, "127.0.0.1").await(5, TimeUnit.SECONDS);
+    }
+
+    private NetServer relayServer() {
+        return vertx.createNetServer().connectHandler(in -> {
             in.pause();
             open.add(in);
             vertx.createNetClient().connect(targetPort, targetHost).onComplete(ar -> {
@@ -62,8 +84,6 @@ public final class TcpProxy implements AutoCloseable {
                 }
             });
         });
-        server.listen(port, "127.0.0.1").await(5, TimeUnit.SECONDS);
-        port = server.actualPort();
     }
 
     /** The service hangs: connections stay open (and new ones are accepted) but nothing more is relayed either way. */
