@@ -9,8 +9,8 @@
 -- KEYS[1] the tenant's requests in flight   KEYS[2] the tenant's holds   KEYS[3] the tenant's leases'
 -- seats (hash: lease id -> seats it holds: Redis's word, so an answer the replica lost changes
 -- nothing)   KEYS[4 ..] the buckets
--- ARGV[1] hold TTL (ms)   ARGV[2] the lease's id   ARGV[3] (unused)   ARGV[4] concurrency limit
--- (0: none)   ARGV[5] seats wanted
+-- ARGV[1] hold TTL (ms)   ARGV[2] the lease's id   ARGV[3] concurrency limit (0: none)
+-- ARGV[4] seats wanted
 -- then 3 per bucket: interval (us, may be fractional), tolerance (us), change in units
 --   (> 0: take up to that many, as many as the bucket has room for; < 0: give that many back)
 --
@@ -20,8 +20,8 @@ local held = tonumber(redis.call('HGET', KEYS[3], leaseId) or '0')
 if held > 0 and not redis.call('ZSCORE', KEYS[2], leaseId .. '|' .. held) then
   held = 0 -- the lease expired and its seats were given back meanwhile
 end
-local limit = tonumber(ARGV[4])
-local wanted = tonumber(ARGV[5])
+local limit = tonumber(ARGV[3])
+local wanted = tonumber(ARGV[4])
 local seats = held
 if wanted > held then
   local inflight = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -48,7 +48,7 @@ end
 
 local out = {seats}
 for i = 1, #KEYS - 3 do
-  local at = 6 + (i - 1) * 3
+  local at = 5 + (i - 1) * 3
   local interval = tonumber(ARGV[at])
   local tolerance = tonumber(ARGV[at + 1])
   local change = tonumber(ARGV[at + 2])

@@ -79,9 +79,9 @@ public final class Leases {
         if (!plan.accounts().isEmpty() || !plan.ask().limits().enforced()) {
             return false;
         }
-        int replicas = Math.max(1, link.replicas());
+        int replicas = link.replicas();
         for (Plan.Bucket b : plan.buckets()) {
-            long cap = b.burst() / (2L * replicas);
+            long cap = TenantLease.cap(b, replicas);
             if (cap < MIN_SLICE || b.units() > cap) {
                 return false;
             }
@@ -126,8 +126,7 @@ public final class Leases {
                 if (!up) {
                     return perRequest.apply(plan);
                 }
-                long seconds = Math.max(1, Math.ceilDiv(t.retryAfterNanos(), 1_000_000_000L));
-                return Future.succeededFuture(answers.rateRefused(plan, t.bucketIndex(), seconds, t.policies()));
+                return Future.succeededFuture(answers.rateRefused(plan, t.bucketIndex(), retrySeconds(t.retryAfterNanos()), t.policies()));
             }
             default -> {
                 if (!link.up()) {
@@ -162,19 +161,23 @@ public final class Leases {
                 Plan.Bucket b = plan.buckets().get(i);
                 TenantLease.Slice s = lease.slices.get(b.key());
                 if (s != null && s.units < b.units() && s.retryAtNanos > now) {
-                    long retrySeconds = Math.max(1, Math.ceilDiv(s.retryAtNanos - now, 1_000_000_000L));
-                    return answers.rateRefused(plan, i, retrySeconds, lease.policies(plan, now));
+                    return answers.rateRefused(plan, i, retrySeconds(s.retryAtNanos - now), lease.policies(plan, now));
                 }
             }
         }
         return null;
     }
 
+    /** A Retry-After in whole seconds, at least one. */
+    private static long retrySeconds(long nanos) {
+        return Math.max(1, Math.ceilDiv(nanos, 1_000_000_000L));
+    }
+
     /**
      * What one renewal asks: each slice's change (units; < 0 given back) and the largest charge a
-     * request found short of, the seats wanted, and what was held before.
+     * request found short of, and the seats wanted (Redis knows what the lease holds).
      */
-    private record Renewal(List<TenantLease.Slice> slices, long[] changes, long[] needs, int seatsBefore, int seatsWanted) {
+    private record Renewal(List<TenantLease.Slice> slices, long[] changes, long[] needs, int seatsWanted) {
     }
 
     /**
@@ -214,7 +217,10 @@ public final class Leases {
         return done.future();
     }
 
-    /** What to ask Redis (null: nothing). Units given back leave the slice at once: nobody spends them meanwhile. Under the lease's lock. */
+    /**
+     * What to ask Redis (null: nothing). Units given back leave the slice at once: nobody spends
+     * them meanwhile. Under the lease's lock.
+     */
     private Renewal plan(TenantLease lease, boolean idle, long now) {
         int replicas = link.replicas();
         List<TenantLease.Slice> slices = new ArrayList<>(lease.slices.values());
@@ -252,7 +258,7 @@ public final class Leases {
         if (!any && wanted == lease.seatsHeld) {
             return null;
         }
-        return new Renewal(slices, changes, needs, lease.seatsHeld, wanted);
+        return new Renewal(slices, changes, needs, wanted);
     }
 
     private static List<String> keys(TenantLease lease, Renewal renewal) {
@@ -265,10 +271,9 @@ public final class Leases {
     }
 
     private List<String> args(TenantLease lease, Renewal renewal) {
-        List<String> args = new ArrayList<>(5 + 3 * renewal.slices().size());
+        List<String> args = new ArrayList<>(4 + 3 * renewal.slices().size());
         args.add(Long.toString(link.settings().holdTtlSeconds() * 1000L));
         args.add(lease.leaseId);
-        args.add(Integer.toString(renewal.seatsBefore()));
         args.add(Integer.toString(lease.seatLimit));
         args.add(Integer.toString(renewal.seatsWanted()));
         for (int i = 0; i < renewal.slices().size(); i++) {
@@ -302,7 +307,8 @@ public final class Leases {
                 s.units += moved;
             }
             long missing = renewal.needs()[i] - s.units;
-            if (moved < renewal.changes()[i] && missing > 0) { // the bucket is empty: it has room for a request once its backlog drains that far
+            // the bucket is empty: it has room for the request once its backlog has drained that far
+            if (moved < renewal.changes()[i] && missing > 0) {
                 double retryUs = s.backlogUs + missing * s.bucket.intervalUs() - s.bucket.toleranceUs();
                 s.retryAtNanos = now + Math.max(1_000, (long) (retryUs * 1000));
             } else {

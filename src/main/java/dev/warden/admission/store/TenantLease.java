@@ -42,9 +42,8 @@ final class TenantLease {
             this.key = key;
         }
 
-        /** The most one replica may hold of this bucket: half its burst, shared by the replicas alive. */
         long cap(int replicas) {
-            return Math.max(1, bucket.burst() / (2L * Math.max(1, replicas)));
+            return Math.max(1, TenantLease.cap(bucket, replicas));
         }
 
         /**
@@ -69,6 +68,11 @@ final class TenantLease {
             return new Limiter.Policy(b.policy(), b.burst(), b.windowSeconds(), Math.min(remaining, b.burst()),
                     Math.ceilDiv(backlog, 1_000_000L));
         }
+    }
+
+    /** The most one replica may hold of a bucket: half its burst, shared by the replicas alive. */
+    static long cap(Plan.Bucket bucket, int replicas) {
+        return bucket.burst() / (2L * Math.max(1, replicas));
     }
 
     /** What a try on the lease found: taken, refused (by what), or short (Redis must be asked). */

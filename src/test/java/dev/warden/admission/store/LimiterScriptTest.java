@@ -17,15 +17,20 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code lease.lua} against this machine's Redis: a slice is taken from a GCRA bucket (never more
- * than its room) and given back (never below now); the seats a lease holds are Redis's word, so
- * an answer the replica never saw leaks nothing; and a lease that expired gives its seats back to
- * the next admission.
+ * The limiter store's scripts against this machine's Redis. {@code lease.lua}: a slice is taken
+ * from a GCRA bucket (never more than its room) and given back (never below now); the seats a
+ * lease holds are Redis's word, so an answer the replica never saw leaks nothing; a lease that
+ * expired gives its seats back to the next admission. {@code debit.lua}, what a replica's
+ * admissions during an outage cost the shared bucket when Redis answers again: all of it, as if it
+ * had come at once, past an empty bucket too (a saturated tenant's bucket is always empty: capping
+ * the debit there forgave every admission of the outage).
  */
-class LeaseScriptTest {
+class LimiterScriptTest {
     private Vertx vertx;
     private Redis redis;
     private String prefix;
+    /** The bucket the debit tests charge. */
+    private String bucket;
 
     @BeforeEach
     void start() throws Exception {
@@ -33,6 +38,7 @@ class LeaseScriptTest {
         vertx = Vertx.vertx();
         redis = Redis.createClient(vertx, RedisService.URL);
         prefix = "{" + RedisService.freshNamespace() + ":acme}:";
+        bucket = prefix + "q:acme";
         for (RedisScript s : LimiterScripts.ALL) {
             send(s.load());
         }
@@ -51,7 +57,7 @@ class LeaseScriptTest {
     /** One lease call: seats wanted under a limit, and per bucket (interval us, tolerance us, change). */
     private Response lease(String id, long ttlMs, int limit, int wanted, double... buckets) throws Exception {
         List<String> keys = new ArrayList<>(List.of(prefix + "c", prefix + "h", prefix + "l"));
-        List<String> args = new ArrayList<>(List.of(Long.toString(ttlMs), id, "0", Integer.toString(limit), Integer.toString(wanted)));
+        List<String> args = new ArrayList<>(List.of(Long.toString(ttlMs), id, Integer.toString(limit), Integer.toString(wanted)));
         for (int i = 0; i < buckets.length; i += 3) {
             keys.add(prefix + "q:b" + i);
             args.add(Double.toString(buckets[i]));
@@ -68,16 +74,17 @@ class LeaseScriptTest {
 
     @Test
     void aSliceIsTakenFromTheBucketAndNeverMoreThanItsRoom() throws Exception {
-        // 1 unit per 1000 us, a burst of 10 (tolerance 10,000 us): 6 taken, then only the 4 left
-        Response first = lease("r1-1", 60_000, 0, 0, 1000, 10_000, 6);
+        // 1 unit per 100 ms, a burst of 10 (tolerance 1 s): 6 taken, then only the 4 left (slow enough that
+        // what refills while the test runs stays under one unit)
+        Response first = lease("r1-1", 60_000, 0, 0, 100_000, 1_000_000, 6);
         assertThat(first.get(1).toLong()).isEqualTo(6);
-        Response second = lease("r2-1", 60_000, 0, 0, 1000, 10_000, 6);
+        Response second = lease("r2-1", 60_000, 0, 0, 100_000, 1_000_000, 6);
         assertThat(second.get(1).toLong()).as("the other replica gets what is left, not 6").isBetween(4L, 5L);
-        Response third = lease("r2-1", 60_000, 0, 0, 1000, 10_000, 6);
+        Response third = lease("r2-1", 60_000, 0, 0, 100_000, 1_000_000, 6);
         assertThat(third.get(1).toLong()).as("empty: only what refilled meanwhile").isLessThanOrEqualTo(1);
-        Response back = lease("r1-1", 60_000, 0, 0, 1000, 10_000, -6);
+        Response back = lease("r1-1", 60_000, 0, 0, 100_000, 1_000_000, -6);
         assertThat(back.get(1).toLong()).as("given back").isEqualTo(-6);
-        assertThat(lease("r2-1", 60_000, 0, 0, 1000, 10_000, 6).get(1).toLong()).as("room again").isGreaterThanOrEqualTo(6);
+        assertThat(lease("r2-1", 60_000, 0, 0, 100_000, 1_000_000, 6).get(1).toLong()).as("room again").isGreaterThanOrEqualTo(6);
     }
 
     @Test
@@ -100,5 +107,30 @@ class LeaseScriptTest {
         Thread.sleep(120);
         assertThat(lease("r2-1", 60_000, 4, 2).get(0).toInteger()).as("the dead lease's seats are back").isEqualTo(2);
         assertThat(inFlight()).isEqualTo(2);
+    }
+
+    private long nowUs() throws Exception {
+        Response t = send(Request.cmd(Command.TIME));
+        return t.get(0).toLong() * 1_000_000 + t.get(1).toLong();
+    }
+
+    /** The backlog of the debit tests' bucket (us). */
+    private long backlogUs() throws Exception {
+        return send(Request.cmd(Command.GET).arg(bucket)).toLong() - nowUs();
+    }
+
+    @Test
+    void whatAnOutageAdmittedIsChargedInFullEvenPastAnEmptyBucket() throws Exception {
+        long tolerance = 10_000_000; // a burst of 10 at one a second
+        send(Request.cmd(Command.SET).arg(bucket).arg(Long.toString(nowUs() + tolerance)).arg("PX").arg("60000")); // empty: saturated
+        send(LimiterScripts.DEBIT.call(List.of(bucket), List.of("5000000", Long.toString(tolerance)))); // 5 admitted while away
+        assertThat(backlogUs()).as("an empty bucket plus the 5 s the outage's admissions take to drain")
+                .isBetween(tolerance + 4_900_000, tolerance + 5_000_000);
+    }
+
+    @Test
+    void aBucketWithRoomIsChargedWhatWasAdmitted() throws Exception {
+        send(LimiterScripts.DEBIT.call(List.of(bucket), List.of("2000000", "10000000"))); // a full bucket, 2 admitted while away
+        assertThat(backlogUs()).as("2 s of the burst used, 8 left").isBetween(1_900_000L, 2_000_000L);
     }
 }
