@@ -86,8 +86,9 @@ class LeaseAdmissionTest {
         double calls = roundTrips(gw, "lease") + roundTrips(gw, "admit");
         // the first few, before the lease has grown to the demand, may be decided per request
         assertThat(leases).as("decided on the lease").isGreaterThan(requests * 0.95);
+        // one admit round trip may decide several requests at once, their settlements go in separate pipelines
         assertThat(roundTrips(gw, "settle")).as("requests end in the lease: only those decided per request settle in Redis")
-                .isLessThanOrEqualTo(roundTrips(gw, "admit"));
+                .isLessThanOrEqualTo(requests - leases);
         assertThat(calls / requests).as("round trips per admission (%.0f for %d)", calls, requests).isLessThan(0.1);
         Thread.sleep(Leases.IDLE_MS + 300); // the lease goes idle and gives everything back; the tenant comes back
         for (int i = 0; i < 20; i++) {
