@@ -1,7 +1,8 @@
 -- The start of admit.lua and lease.lua (joined before loading): the Redis server's time, and a
 -- crashed replica's holds given back before anything is checked.
 -- KEYS[1] the tenant's requests in flight (integer)
--- KEYS[2] the tenant's holds: sorted set of "id|seats;account=amount;..." -> expiry (ms)
+-- KEYS[2] the tenant's holds: sorted set of "id|seats;account=amount;..." (a request's) or
+--         "id|seats;account~held~spent;..." (a lease's) -> expiry (ms)
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local nowMs = math.floor(now / 1000)
@@ -21,8 +22,20 @@ for _, member in ipairs(expired) do
       first = false
     else
       local at = string.find(part, '=', 1, true)
-      -- 0 - x, not -x: a hold of nothing would send "-0", which Redis refuses as an integer
-      redis.call('HINCRBY', string.sub(part, 1, at - 1), 'r', 0 - tonumber(string.sub(part, at + 1)))
+      if at then
+        -- 0 - x, not -x: a hold of nothing would send "-0", which Redis refuses as an integer
+        redis.call('HINCRBY', string.sub(part, 1, at - 1), 'r', 0 - tonumber(string.sub(part, at + 1)))
+      else
+        -- a lease's account hold "account~held~spent" expires as spent: what the replica spent of it
+        -- was never reported, so none of it can be given back (an account Redis lost has nothing to move)
+        at = string.find(part, '~', 1, true)
+        local key = string.sub(part, 1, at - 1)
+        local amount = tonumber(string.sub(part, at + 1, string.find(part, '~', at + 1, true) - 1))
+        if amount > 0 and redis.call('HEXISTS', key, 'u') == 1 then
+          redis.call('HINCRBY', key, 'r', 0 - amount)
+          redis.call('HINCRBY', key, 'u', amount)
+        end
+      end
     end
   end
   redis.call('ZREM', KEYS[2], member)

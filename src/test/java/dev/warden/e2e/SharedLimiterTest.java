@@ -5,6 +5,7 @@ import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.warden.admission.store.Leases;
 import dev.warden.config.Budget;
 import dev.warden.record.TenantSpend;
 import dev.warden.testing.ChildWarden;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The {@code redis} limiter store across replicas, over real HTTP against the Redis of this
  * machine: three replicas hold one tenant to one rate and one budget (not three), with one round
- * trip per admission; a replica killed with SIGKILL gives its seats back within the hold TTL.
+ * trip per admission (or on leases); a replica killed with SIGKILL gives its seats back within the
+ * hold TTL, and what it held of a budget counts as spent (never less than was spent).
  */
 class SharedLimiterTest {
     private final List<TestGateway> replicas = new ArrayList<>();
@@ -154,6 +156,9 @@ class SharedLimiterTest {
             assertThat(spent).as("spend of all three replicas within the one hard budget").isLessThanOrEqualTo(300);
             assertThat(ok).as("the budget was used, not refused outright").isGreaterThanOrEqualTo(300 / 20);
             assertThat(exhausted).isPositive();
+            Thread.sleep(Leases.IDLE_MS + 300); // the replicas' leases report their last use and give their holds back
+            assertThat(RedisService.dayBudget(namespace, "acme")).as("Redis counted every micro-unit spent once, nothing held")
+                    .containsExactly(spent, 0);
         } finally {
             for (TestGateway gw : replicas) {
                 gw.close();
@@ -271,6 +276,66 @@ class SharedLimiterTest {
         } finally {
             pool.shutdownNow();
             child.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aReplicaKilledHoldingPartOfABudgetCostsAtMostWhatItHeld() throws Exception {
+        int ttl = 3;
+        String url = Databases.fresh(Databases.Kind.POSTGRESQL);
+        ChildWarden replica = null;
+        try {
+            startReplicas(1, "{ requestsPerMinute: 6000000 }", url, ttl);
+            TestGateway survivor = replicas.get(0);
+            HttpResponse<String> put = Http.call("PUT", survivor.adminUrl("/admin/v1/tenants/acme/settings/budgets"),
+                    "{\"budgets\":[{\"period\":\"day\",\"limitMicros\":1000000,\"hard\":true}]}", "Authorization", bearer(survivor.adminToken));
+            assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+            Path dir = Files.createTempDirectory("warden-crash");
+            int dataPort = ChildWarden.freePort();
+            int adminPort = ChildWarden.freePort();
+            Path config = dir.resolve("warden.yaml");
+            // the same tenants, keys, control store and limiter as the survivor, on ports of its own
+            Files.writeString(config, survivor.yaml()
+                    .replace("data: { host: 127.0.0.1, port: 0 }", "data: { host: 127.0.0.1, port: " + dataPort + " }")
+                    .replace("admin: { host: 127.0.0.1, port: 0 }", "admin: { host: 127.0.0.1, port: " + adminPort + " }")
+                    .replaceFirst("dataDir: .*", "dataDir: " + dir.resolve("data"))
+                    .replace("basic: { description: \"small\", maxOutputTokens: 50 }",
+                            "basic: { description: \"small\", maxOutputTokens: 50, limits: { requestsPerMinute: 6000000 } }")
+                    + RedisService.limiterYaml(namespace, ttl) + "store: { url: \"" + url + "\" }\n");
+            replica = ChildWarden.start(config, adminPort, dir.resolve("child.log"));
+            String child = "http://127.0.0.1:" + dataPort + "/v1/chat/completions";
+            String key = survivor.key("acme");
+            for (int i = 0; i < 100; i++) { // a busy tenant on the child: its lease holds part of the budget
+                HttpResponse<String> r = Http.post(child, chat("gpt-sim", "hi"), "Authorization", bearer(key));
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            }
+            Thread.sleep(200); // under the idle time: the lease keeps its hold; the child's ledger rows reach the store
+            long[] before = RedisService.dayBudget(namespace, "acme");
+            assertThat(before[1]).as("the child's lease holds part of the budget").isPositive();
+            replica.process.destroyForcibly(); // SIGKILL: no report, no goodbye
+            assertThat(replica.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(ttl * 1000L + 500); // the child's hold expires
+            assertThat(Http.post(survivor.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(key))
+                    .statusCode()).isEqualTo(200); // its admission gives the expired hold back (as spent)
+            Thread.sleep(Leases.IDLE_MS + 300);
+            assertThat(survivor.ledger.flush(5_000)).isTrue();
+            long dayStart = Budget.Period.DAY.startMs(System.currentTimeMillis());
+            long spent = survivor.store.ledger().spend(dayStart, dayStart + 86_400_000L).stream()
+                    .filter(s -> s.tenantId().equals("acme")).mapToLong(TenantSpend::costMicros).sum();
+            long[] after = RedisService.dayBudget(namespace, "acme");
+            assertThat(after[1]).as("nothing reserved any more").isZero();
+            assertThat(after[0]).as("the dead replica's hold counted as spent: never less than was spent").isGreaterThanOrEqualTo(spent);
+            // the price of the crash: what the child held and had not spent, gone from the day's budget
+            assertThat(after[0] - spent).as("and at most what it held").isPositive().isLessThanOrEqualTo(before[1]);
+        } finally {
+            if (replica != null) {
+                replica.process.destroyForcibly();
+            }
+            for (TestGateway gw : replicas) {
+                gw.close();
+            }
+            replicas.clear();
+            Databases.drop(url);
         }
     }
 

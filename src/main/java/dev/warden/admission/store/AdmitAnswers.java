@@ -61,6 +61,11 @@ final class AdmitAnswers {
         if (kind.equals("r")) {
             return rateRefused(plan, index, (long) Math.ceil(r.get(3).toLong() / 1_000_000.0), policies);
         }
+        return accountRefused(plan, index, policies);
+    }
+
+    /** Refused by the plan's account {@code index} (a budget or token quota): retry when its period ends. */
+    Answer accountRefused(Plan plan, int index, List<Limiter.Policy> policies) {
         Plan.Account a = plan.accounts().get(index);
         BudgetBook.Allowance allowance = a.allowance();
         refused.count(allowance.code(), true);

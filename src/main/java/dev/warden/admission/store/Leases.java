@@ -15,25 +15,29 @@ import java.util.function.Function;
 
 /**
  * Admission on leases: Redis off most requests without giving up a guarantee. Each replica holds,
- * per tenant, a slice of each rate bucket and some concurrency seats ({@link TenantLease}),
- * taken from Redis in one {@code lease.lua} call, and admits on them locally; a request that ends
- * gives its unused tokens and its seat back to the lease, not to Redis. Leases grow ahead of need
- * (a slice under half its target, sized from the tenant's recent demand), and give back what they
- * hold when the tenant goes quiet ({@value #IDLE_MS} ms) or holds far more than its demand.
+ * per tenant, a slice of each rate bucket, some concurrency seats and a hold on each budget and
+ * quota account ({@link TenantLease}), taken from Redis in one {@code lease.lua} call, and admits on
+ * them locally; a request that ends gives its unused tokens, its seat and what it did not spend of
+ * its worst case back to the lease, not to Redis, and what it spent is reported with the next
+ * renewal. Leases grow ahead of need (a share under half its target, sized from the tenant's recent
+ * demand), and give back what they hold when the tenant goes quiet ({@value #IDLE_MS} ms) or holds
+ * far more than its demand.
  *
  * <p>What a lease holds was taken from the buckets and seats in Redis, so the replicas together
  * can never pass a limit; the price is under-use: a slice or seat held by one replica is not
  * available to another until used or given back. Bounds: a slice is at most half the bucket's
- * burst divided by the replicas alive, spare seats at most a quarter of the limit per replica; a
- * crashed replica's slices refill at the bucket's rate and its seats come back when their hold
- * expires. During an outage a replica spends what its lease holds (taken before Redis went away:
- * the outage's share starts with empty buckets behind it), its seats for half a hold TTL; when
- * Redis answers again the slices' rest is dropped.
+ * burst divided by the replicas alive, spare seats at most a quarter of the limit per replica, an
+ * account's free hold at most half of what it has left divided by the replicas; a crashed
+ * replica's slices refill at the bucket's rate, its seats come back when their hold expires, and
+ * its account holds then count as spent (what it spent of them was never reported). During an
+ * outage a replica spends what its lease holds (taken before Redis went away: the outage's share
+ * starts with empty buckets behind it), its seats for half a hold TTL; when Redis answers again
+ * the slices' rest is dropped and the account holds wait for Redis's word on what they still hold.
  *
- * <p>Only what a lease can decide exactly goes on it: enforced limits, no hard budget or token
- * quota (their money stays decided per request in {@code admit.lua}), and no charge larger than a
- * slice may be. A request its lease cannot cover after a few renewals is refused if Redis said it
- * has no room, and otherwise decided per request.
+ * <p>Only what a lease can decide exactly goes on it: enforced limits and accounts whose state
+ * Redis has (a baseline read from the ledger is the per-request path's), and no charge larger than
+ * a share may be. A request its lease cannot cover after a few renewals is refused if Redis said
+ * it has no room, and otherwise decided per request.
  */
 public final class Leases {
     private static final long WINDOW_NANOS = 100_000_000;
@@ -53,13 +57,15 @@ public final class Leases {
     private final RedisLink link;
     private final HoldRenewals renewals;
     private final AdmitAnswers answers;
+    private final ReservationWatch watch;
     private final ConcurrentHashMap<String, TenantLease> byTenant = new ConcurrentHashMap<>();
     private final LongAdder admitted = new LongAdder();
 
-    Leases(RedisLink link, HoldRenewals renewals, AdmitAnswers answers) {
+    Leases(RedisLink link, HoldRenewals renewals, AdmitAnswers answers, ReservationWatch watch) {
         this.link = link;
         this.renewals = renewals;
         this.answers = answers;
+        this.watch = watch;
     }
 
     /**
@@ -72,12 +78,18 @@ public final class Leases {
     }
 
     /**
-     * Whether a lease can decide {@code plan} exactly: enforced, no budget or quota, every bucket
-     * big enough to slice ({@value #MIN_SLICE} units a replica) and every charge within a slice.
+     * Whether a lease can decide {@code plan} exactly: enforced, every budget and quota enforced and
+     * known to Redis, every bucket big enough to slice ({@value #MIN_SLICE} units a replica) and every
+     * charge within a slice.
      */
     boolean eligible(Plan plan) {
-        if (!plan.accounts().isEmpty() || !plan.ask().limits().enforced()) {
+        if (!plan.ask().limits().enforced()) {
             return false;
+        }
+        for (Plan.Account a : plan.accounts()) {
+            if (!a.allowance().enforced() || !watch.known(a.key())) {
+                return false;
+            }
         }
         int replicas = link.replicas();
         for (Plan.Bucket b : plan.buckets()) {
@@ -126,7 +138,13 @@ public final class Leases {
                 if (!up) {
                     return perRequest.apply(plan);
                 }
-                return Future.succeededFuture(answers.rateRefused(plan, t.bucketIndex(), retrySeconds(t.retryAfterNanos()), t.policies()));
+                return Future.succeededFuture(answers.rateRefused(plan, t.index(), retrySeconds(t.retryAfterNanos()), t.policies()));
+            }
+            case REFUSED_ACCOUNT -> {
+                return up ? Future.succeededFuture(answers.accountRefused(plan, t.index(), t.policies())) : perRequest.apply(plan);
+            }
+            case NOT_LEASED -> {
+                return perRequest.apply(plan);
             }
             default -> {
                 if (!link.up()) {
@@ -164,6 +182,13 @@ public final class Leases {
                     return answers.rateRefused(plan, i, retrySeconds(s.retryAtNanos - now), lease.policies(plan, now));
                 }
             }
+            for (int j = 0; j < plan.accounts().size(); j++) {
+                Plan.Account a = plan.accounts().get(j);
+                TenantLease.Money m = lease.money.get(a.key());
+                if (m != null && m.free() < a.amount() && m.noRoomUntilNanos > now) {
+                    return answers.accountRefused(plan, j, lease.policies(plan, now));
+                }
+            }
         }
         return null;
     }
@@ -175,9 +200,12 @@ public final class Leases {
 
     /**
      * What one renewal asks: each slice's change (units; < 0 given back) and the largest charge a
-     * request found short of, and the seats wanted (Redis knows what the lease holds).
+     * request found short of, the seats wanted (Redis knows what the lease holds), and per account
+     * the hold wanted after the report, the use reported (cumulative) and the largest worst case a
+     * request found short of.
      */
-    private record Renewal(List<TenantLease.Slice> slices, long[] changes, long[] needs, int seatsWanted) {
+    private record Renewal(List<TenantLease.Slice> slices, long[] changes, long[] needs, int seatsWanted,
+                           List<TenantLease.Money> accounts, long[] holds, long[] spent, long[] moneyNeeds) {
     }
 
     /**
@@ -235,11 +263,11 @@ public final class Leases {
             s.largestNeed = 0;
             if (want > s.units) {
                 changes[i] = want - s.units;
-                s.lastWant = want;
-                s.grownAtNanos = now;
-            } else if (s.units > 0 && (idle || s.units > 2 * Math.max(1, want))) {
-                changes[i] = -(s.units - want);
-                s.units = want;
+                s.grew(want, now);
+            } else if (s.units > 0 && (idle || s.units > 2 * Math.max(1, s.keep(replicas, want)))) {
+                long keep = idle ? 0 : s.keep(replicas, want);
+                changes[i] = -(s.units - keep);
+                s.units = keep;
             }
             any |= changes[i] != 0;
         }
@@ -255,43 +283,86 @@ public final class Leases {
             }
             lease.seatShortfall = 0;
         }
+        List<TenantLease.Money> accounts = new ArrayList<>(lease.money.size());
+        for (TenantLease.Money m : lease.money.values()) {
+            if (!m.settledUp() || !idle && now - m.lastAskNanos <= IDLE_NANOS) {
+                accounts.add(m); // one that holds nothing and is not asked for is left out: Redis has no part for it
+            }
+        }
+        long[] holds = new long[accounts.size()];
+        long[] spent = new long[accounts.size()];
+        long[] moneyNeeds = new long[accounts.size()];
+        for (int i = 0; i < accounts.size(); i++) {
+            TenantLease.Money m = accounts.get(i);
+            boolean quiet = idle || now - m.lastAskNanos > IDLE_NANOS;
+            long want = quiet ? 0 : m.want(replicas, now);
+            moneyNeeds[i] = m.largestNeed;
+            m.shortfall = 0;
+            m.largestNeed = 0;
+            long free = m.free();
+            spent[i] = m.spent;
+            holds[i] = m.inUse + want;
+            if (!m.confirmed || m.spent > m.reported) {
+                any = true; // what Redis holds must be heard again, or use reported
+            }
+            long keep = quiet ? 0 : m.keep(replicas, want);
+            if (want > free) {
+                m.grew(want, now);
+                any = true;
+            } else if (free > 0 && (keep == 0 || free > 2 * keep)) {
+                m.held -= free - keep; // given back: nobody reserves on it meanwhile
+                holds[i] = m.inUse + keep;
+                any = true;
+            } else {
+                holds[i] = m.inUse + free; // kept as it is
+            }
+        }
         if (!any && wanted == lease.seatsHeld) {
             return null;
         }
-        return new Renewal(slices, changes, needs, wanted);
+        return new Renewal(slices, changes, needs, wanted, accounts, holds, spent, moneyNeeds);
     }
 
     private static List<String> keys(TenantLease lease, Renewal renewal) {
-        List<String> keys = new ArrayList<>(3 + renewal.slices().size());
+        List<String> keys = new ArrayList<>(3 + renewal.slices().size() + renewal.accounts().size());
         keys.add(lease.prefix + "c");
         keys.add(lease.prefix + "h");
         keys.add(lease.prefix + "l");
         renewal.slices().forEach(s -> keys.add(s.key));
+        renewal.accounts().forEach(m -> keys.add(m.key));
         return keys;
     }
 
     private List<String> args(TenantLease lease, Renewal renewal) {
-        List<String> args = new ArrayList<>(4 + 3 * renewal.slices().size());
+        List<String> args = new ArrayList<>(6 + 3 * renewal.slices().size() + 3 * renewal.accounts().size());
         args.add(Long.toString(link.settings().holdTtlSeconds() * 1000L));
         args.add(lease.leaseId);
         args.add(Integer.toString(lease.seatLimit));
         args.add(Integer.toString(renewal.seatsWanted()));
+        args.add(Integer.toString(renewal.slices().size()));
         for (int i = 0; i < renewal.slices().size(); i++) {
             Plan.Bucket b = renewal.slices().get(i).bucket;
             args.add(Double.toString(b.intervalUs()));
             args.add(Double.toString(b.toleranceUs()));
             args.add(Long.toString(renewal.changes()[i]));
         }
+        args.add(Integer.toString(renewal.accounts().size()));
+        for (int i = 0; i < renewal.accounts().size(); i++) {
+            args.add(Long.toString(renewal.accounts().get(i).account.allowance().limit()));
+            args.add(Long.toString(renewal.holds()[i]));
+            args.add(Long.toString(renewal.spent()[i]));
+        }
         return args;
     }
 
     /** What Redis granted, into the lease; where it had less than requests need, when it will have it. Under the lease's lock. */
     private void apply(TenantLease lease, Renewal renewal, Response r, long now) {
-        int before = lease.seatsHeld;
-        lease.seatsHeld = r.get(0).toInteger();
-        if (lease.seatsHeld > 0) {
-            renewals.running(lease.leaseId, lease.prefix + "h", lease.seatMember());
-        } else if (before > 0) {
+        String before = lease.member;
+        lease.member = r.get(0).toString();
+        lease.seatsHeld = r.get(1).toInteger();
+        if (!lease.member.isEmpty()) {
+            renewals.running(lease.leaseId, lease.prefix + "h", lease.member);
+        } else if (!before.isEmpty()) {
             renewals.ended(lease.leaseId);
         }
         if (renewal.seatsWanted() > lease.seatsHeld && lease.seatsInUse >= lease.seatsHeld) {
@@ -300,8 +371,8 @@ public final class Leases {
         boolean sameEpoch = lease.epoch == link.outages();
         for (int i = 0; i < renewal.slices().size(); i++) {
             TenantLease.Slice s = renewal.slices().get(i);
-            long moved = r.get(1 + 2 * i).toLong();
-            s.backlogUs = r.get(2 + 2 * i).toLong();
+            long moved = r.get(2 + 2 * i).toLong();
+            s.backlogUs = r.get(3 + 2 * i).toLong();
             s.backlogAtNanos = now;
             if (moved > 0 && sameEpoch) {
                 s.units += moved;
@@ -315,6 +386,24 @@ public final class Leases {
                 s.retryAtNanos = 0;
             }
         }
+        int at = 2 + 2 * renewal.slices().size();
+        for (int i = 0; i < renewal.accounts().size(); i++) {
+            TenantLease.Money m = renewal.accounts().get(i);
+            long held = r.get(at + 2 * i).toLong();
+            m.confirmed = true;
+            if (held < 0) { // Redis lost the account: its baseline is read again on the per-request path
+                watch.forget(m.key);
+                m.held = 0;
+                m.reported = m.spent;
+                m.left = -1;
+                continue;
+            }
+            m.held = held;
+            m.reported = renewal.spent()[i];
+            m.left = r.get(at + 2 * i + 1).toLong();
+            // the account had no room for what a request needs: believed for a moment, refused meanwhile
+            m.noRoomUntilNanos = held < renewal.holds()[i] && m.free() < renewal.moneyNeeds()[i] ? now + TenantLease.ACCOUNT_FULL_NANOS : 0;
+        }
     }
 
     /** Every {@value #WINDOW_NANOS} ns: demand estimates move on; idle or oversized leases give back; long-empty ones are forgotten. */
@@ -327,6 +416,7 @@ public final class Leases {
                 lease.rollWindow(WINDOW_NANOS);
                 lease.syncEpoch(link.outages(), link.up());
                 boolean idle = now - lease.lastUseNanos > IDLE_NANOS;
+                lease.money.values().removeIf(m -> m.settledUp() && now - m.lastAskNanos > FORGET_NANOS); // a period that ended
                 if (idle && now - lease.lastUseNanos > FORGET_NANOS && lease.renewing == null && lease.holdsNothing()) {
                     byTenant.remove(prefix, lease);
                     return;
@@ -349,7 +439,12 @@ public final class Leases {
             return true;
         }
         for (TenantLease.Slice s : lease.slices.values()) {
-            if (s.units > (idle ? 0 : 2 * Math.max(1, s.target(replicas)))) {
+            if (s.units > (idle ? 0 : 2 * Math.max(1, s.keep(replicas, s.target(replicas))))) {
+                return true;
+            }
+        }
+        for (TenantLease.Money m : lease.money.values()) {
+            if (m.free() > (idle ? 0 : 2 * Math.max(1, m.keep(replicas, m.target(replicas)))) || idle && m.spent > m.reported) {
                 return true;
             }
         }
@@ -371,6 +466,34 @@ public final class Leases {
             }
         });
         return out;
+    }
+
+    /**
+     * Before {@code plan} is decided per request: what this replica's lease holds unused on the
+     * plan's accounts goes back first, so a request that is not the lease's is not refused for
+     * money its own replica holds for nobody.
+     */
+    Future<Void> release(Plan plan) {
+        TenantLease lease = byTenant.get(plan.prefix());
+        if (lease == null || plan.accounts().isEmpty()) {
+            return Future.succeededFuture();
+        }
+        Future<Void> inFlight;
+        synchronized (lease) {
+            boolean holds = false;
+            for (Plan.Account a : plan.accounts()) {
+                TenantLease.Money m = lease.money.get(a.key());
+                if (m != null && m.free() > 0) {
+                    m.lastAskNanos = 0; // as if idle: the next renewal gives it back
+                    holds = true;
+                }
+            }
+            if (!holds) {
+                return Future.succeededFuture();
+            }
+            inFlight = lease.renewing;
+        }
+        return inFlight == null ? renew(lease) : inFlight.compose(v -> renew(lease));
     }
 
     /** Admissions decided on leases so far (no round trip of their own). */

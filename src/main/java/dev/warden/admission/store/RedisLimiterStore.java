@@ -78,7 +78,7 @@ public final class RedisLimiterStore implements LimiterStore {
         this.planner = new Planner(settings.namespace(), budgets);
         this.settlements = new Settlements(link, renewals, watch);
         this.answers = new AdmitAnswers(settlements, refused);
-        this.leases = settings.leases() ? new Leases(link, renewals, answers) : null;
+        this.leases = settings.leases() ? new Leases(link, renewals, answers, watch) : null;
         link.onReturn(() -> outage.debit(link), settlements::scheduleFlush);
     }
 
@@ -121,7 +121,12 @@ public final class RedisLimiterStore implements LimiterStore {
         if (!link.up()) {
             return Future.succeededFuture(outage.admit(plan, link.replicas(), link.outages(), link.downSinceNanos()));
         }
-        return baselines(plan).compose(b -> b == null ? Future.succeededFuture(answers.budgetUnknown()) : call(plan, b, true));
+        return released(plan).compose(b -> b == null ? Future.succeededFuture(answers.budgetUnknown()) : call(plan, b, true));
+    }
+
+    /** The plan's baselines, once what this replica's lease holds unused on its accounts has gone back. */
+    private Future<long[]> released(Plan plan) {
+        return leases == null ? baselines(plan) : leases.release(plan).compose(v -> baselines(plan));
     }
 
     /** Each account's baseline for the script: -1 where Redis has it already; null if one cannot be read (fail closed). */
@@ -209,7 +214,7 @@ public final class RedisLimiterStore implements LimiterStore {
         if (plan.empty()) {
             return onCaller(caller, seatsAlone(first, UNLIMITED));
         }
-        Future<Admitted> admitted = baselines(plan).compose(b -> {
+        Future<Admitted> admitted = released(plan).compose(b -> {
             if (b == null) {
                 return Future.succeededFuture(new Admitted(answers.budgetUnknown(), null));
             }
