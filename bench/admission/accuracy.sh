@@ -12,7 +12,10 @@
 #              REPLICAS (1), STORE (local for 1 replica, redis for more; redis-cluster: a Redis
 #              Cluster of 3 masters + 3 replicas started on loopback ports 17000-17005 for the run),
 #              TIMEOUT_MS (limiter.timeoutMs, 250: lower it to provoke outages and measure the fallback),
-#              LEASES (limiter.leases, true: admission on leases; false: one Redis call per admission)
+#              LEASES (limiter.leases, true: admission on leases; false: one Redis call per admission),
+#              BUDGET (a hard day budget of that many micro-units for the tenant, none by default: the
+#              replicas then share a fresh PostgreSQL schema of the machine's database as their
+#              control store and ledger; the spend, summed from the ledger, must never pass it)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 RPM=${RPM:-6000}; BURST_SECONDS=${BURST_SECONDS:-10}; DURATION=${DURATION:-60}; CONNS=${CONNS:-32}; THREADS=${THREADS:-2}
@@ -25,6 +28,13 @@ command -v wrk >/dev/null || { echo "installing wrk (Debian)"; apt-get install -
 if [ "$STORE" = redis ]; then
   command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG \
     || { echo "STORE=redis needs Redis at 127.0.0.1:6379"; exit 2; }
+fi
+BUDGET=${BUDGET:-}
+STORE_YAML=""
+if [ -n "$BUDGET" ]; then
+  SCHEMA=acc$RANDOM$RANDOM
+  psql -h 127.0.0.1 -U postgres -d test -qc "CREATE SCHEMA $SCHEMA" || { echo "BUDGET needs PostgreSQL at 127.0.0.1:5432"; exit 2; }
+  STORE_YAML="store: { url: \"jdbc:postgresql://127.0.0.1:5432/test?user=postgres&currentSchema=$SCHEMA\" }"
 fi
 BENCH_WORK=$WORK
 # shellcheck source=../lib/warden.sh
@@ -59,6 +69,7 @@ listeners:
 dataDir: $WORK/data$i
 telemetry: { accessLog: false }
 $LIMITER
+$STORE_YAML
 pools:
   sim: { upstreams: [ { url: "http://127.0.0.1:$P_SIM", region: eu } ] }
 models:
@@ -76,6 +87,12 @@ for i in $(seq 0 $((REPLICAS - 1))); do
 done
 until curl -sf -o /dev/null "http://127.0.0.1:$P_SIM/v1/models"; do sleep 0.05; done
 if [ "$REPLICAS" -gt 1 ]; then sleep 2; fi # heartbeats: each replica knows how many there are
+if [ -n "$BUDGET" ]; then
+  ADMIN=$(grep -A1 "Admin token" "$WORK/warden0.log" | tail -1 | tr -d ' ')
+  curl -sf -X PUT "http://127.0.0.1:$((P_BASE + 1))/admin/v1/tenants/bench/settings/budgets" -H "Authorization: Bearer $ADMIN" \
+    -H 'Content-Type: application/json' -d "{\"budgets\":[{\"period\":\"day\",\"limitMicros\":$BUDGET,\"hard\":true}]}" >/dev/null
+  sleep 2 # the setting reaches every replica
+fi
 
 # the bucket starts full: the first requests take the burst, then the rate
 WRKS=()
@@ -94,11 +111,18 @@ if [ "$STORE" != local ]; then
   done
 fi
 touch "$WORK/store.metrics"
-python3 - "$RPM" "$BURST_SECONDS" "$DURATION" "$WORK/store.metrics" "$WORK"/wrk*.out <<'PY'
+SPENT=""
+if [ -n "$BUDGET" ]; then
+  sleep 2 # the last ledger rows reach the store
+  SPENT=$(psql -h 127.0.0.1 -U postgres -d test -tAc "SELECT COALESCE(SUM(cost_micros), 0) FROM $SCHEMA.usage_ledger WHERE tenant = 'bench'")
+  psql -h 127.0.0.1 -U postgres -d test -qc "DROP SCHEMA $SCHEMA CASCADE" || true
+fi
+python3 - "$RPM" "$BURST_SECONDS" "$DURATION" "$WORK/store.metrics" "${BUDGET:-0}" "${SPENT:-0}" "$WORK"/wrk*.out <<'PY'
 import re, sys
 rpm, burst_s, dur = (int(x) for x in sys.argv[1:4])
 calls = sum(float(line.split()[-1]) for line in open(sys.argv[4]) if "round_trips_total" in line)
-sys.argv[4:] = sys.argv[5:]
+budget, spent = int(sys.argv[5]), int(sys.argv[6])
+sys.argv[4:] = sys.argv[7:]
 total = refused = 0
 seconds = {}
 for path in sys.argv[4:]:
@@ -118,6 +142,10 @@ print(f"admitted {admitted}, allowed {allowed:.0f}: {admitted/allowed*100:.2f} %
 if calls:
     print(f"Redis admission calls (admit + lease): {calls:.0f}, {calls/total:.4f} per admission decided, {calls/max(1, admitted):.3f} per admitted")
 ok = admitted <= allowed + 1
+if budget:
+    print(f"budget {budget} micro-units a day: spent {spent} ({spent/budget*100:.2f} %), {spent/max(1, admitted):.1f} a request"
+          f" ({'ok' if spent <= budget else 'OVERSPENT'})")
+    ok = ok and spent <= budget
 if seconds:
     lo, hi = min(seconds), max(seconds)
     series = [seconds.get(s, 0) for s in range(lo, hi + 1)]
