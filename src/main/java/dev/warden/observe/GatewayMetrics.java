@@ -1,5 +1,6 @@
 package dev.warden.observe;
 
+import dev.warden.pipeline.Operation;
 import dev.warden.pipeline.StageCounters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -15,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
@@ -22,8 +24,9 @@ import java.util.function.LongSupplier;
 /**
  * Warden's Prometheus metrics. Labels are bounded: tenants and models are those of the config
  * (anything else is counted as {@code _none}), statuses are HTTP codes. Meters are cached in
- * nested maps keyed by the label strings themselves, so a request costs a few hash lookups and
- * no string building.
+ * nested maps keyed by the label strings themselves, and a (tenant, model) pair's request counters
+ * in arrays by operation and status, so a completed request costs one pair lookup and no string
+ * building.
  */
 public final class GatewayMetrics implements StageCounters {
     private static final Duration[] LATENCY_BUCKETS = {
@@ -40,6 +43,10 @@ public final class GatewayMetrics implements StageCounters {
             Duration.ofMillis(50), Duration.ofMillis(75), Duration.ofMillis(100), Duration.ofMillis(150), Duration.ofMillis(200),
             Duration.ofMillis(300), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500)};
     private static final Result[] RESULTS = Result.values();
+    /** Each operation's label, made once ({@code chat_completions}). */
+    private static final String[] OPERATION_LABELS = java.util.Arrays.stream(Operation.values())
+            .map(o -> o.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
+    private static final int STATUSES = 600;
 
     /** Tenant label value used once {@link #maxTenantLabels} distinct tenants have been seen. */
     public static final String OTHER = "other";
@@ -90,6 +97,8 @@ public final class GatewayMetrics implements StageCounters {
         final Counter cost;
         final ConcurrentHashMap<String, Counter> refusals = new ConcurrentHashMap<>();
         final ConcurrentHashMap<String, ConcurrentHashMap<Integer, Counter>> requests = new ConcurrentHashMap<>();
+        /** Request counters by operation, then status (made on first use): what a completed request increments. */
+        final AtomicReferenceArray<AtomicReferenceArray<Counter>> byOperation = new AtomicReferenceArray<>(OPERATION_LABELS.length);
 
         PairMeters(String tenant, String model) {
             this.tenant = tenant;
@@ -118,6 +127,24 @@ public final class GatewayMetrics implements StageCounters {
                             .tags("tenant", tenant, "model", model, "operation", operation, "status", Integer.toString(s))
                             .register(registry));
         }
+
+        /** The counter of {@code operation} and {@code status}, from the arrays (the registry keeps one meter per labels). */
+        Counter requests(Operation operation, int status) {
+            if (status < 0 || status >= STATUSES) {
+                return requests(OPERATION_LABELS[operation.ordinal()], status);
+            }
+            AtomicReferenceArray<Counter> byStatus = byOperation.get(operation.ordinal());
+            if (byStatus == null) {
+                byOperation.compareAndSet(operation.ordinal(), null, new AtomicReferenceArray<>(STATUSES));
+                byStatus = byOperation.get(operation.ordinal());
+            }
+            Counter c = byStatus.get(status);
+            if (c == null) {
+                c = requests(OPERATION_LABELS[operation.ordinal()], status);
+                byStatus.set(status, c);
+            }
+            return c;
+        }
     }
 
     private PairMeters pair(String rawTenant, String model) {
@@ -128,6 +155,22 @@ public final class GatewayMetrics implements StageCounters {
         }
         PairMeters m = byModel.get(model);
         return m != null ? m : byModel.computeIfAbsent(model, mm -> new PairMeters(tenant, mm));
+    }
+
+    /** A completed exchange: its request counter, latency, tokens and cost, on one lookup of its pair's meters. */
+    public void completed(String tenant, String model, Operation operation, int status, long nanos, long in, long out, long costMicros) {
+        PairMeters m = pair(tenant, model);
+        m.requests(operation, status).increment();
+        m.latency.record(nanos, TimeUnit.NANOSECONDS);
+        if (in > 0) {
+            m.tokensIn.increment(in);
+        }
+        if (out > 0) {
+            m.tokensOut.increment(out);
+        }
+        if (costMicros > 0) {
+            m.cost.increment(costMicros);
+        }
     }
 
     public void request(String tenant, String model, String operation, int status, long nanos) {

@@ -7,7 +7,6 @@ import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
 import io.vertx.core.Future;
-import java.util.Locale;
 
 /**
  * Records every exchange once it completed: request count and latency by tenant, model and status,
@@ -39,14 +38,10 @@ public final class MetricsStage implements Stage {
         if (model == null) {
             model = "_none";
         }
-        String operation = exchange.request().operation().name().toLowerCase(Locale.ROOT);
         int status = completion.status() == 0 ? 499 : completion.status();
-        metrics.request(tenant, model, operation, status, System.nanoTime() - exchange.startNanos());
-        metrics.tokens(tenant, model, completion.usage().inputTokens(), completion.usage().outputTokens());
         SelectedRoute route = exchange.get(RequestContext.ROUTE);
-        if (route != null) {
-            metrics.cost(tenant, model, route.costMicros(completion.usage()));
-        }
+        metrics.completed(tenant, model, exchange.request().operation(), status, System.nanoTime() - exchange.startNanos(),
+                completion.usage().inputTokens(), completion.usage().outputTokens(), route == null ? 0 : route.costMicros(completion.usage()));
         long first = exchange.firstOutputNanos();
         if (first != 0 && status < 400 && Boolean.TRUE.equals(exchange.get(RequestContext.STREAMED))) {
             long end = System.nanoTime();
