@@ -13,6 +13,7 @@ import dev.warden.exchange.RequestContext;
 import dev.warden.pipeline.Completion;
 import dev.warden.pipeline.Exchange;
 import dev.warden.pipeline.Key;
+import dev.warden.pipeline.Operation;
 import dev.warden.pipeline.Outcome;
 import dev.warden.pipeline.Stage;
 import dev.warden.problem.ErrorCode;
@@ -21,6 +22,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
 
 /**
@@ -44,6 +46,7 @@ public final class AdmitStage implements Stage {
     private final LimiterStore limits;
     private final FairQueues queues;
     private final ToLongFunction<String> pace;
+    private final Predicate<String> budgeted;
 
     /** What an admitted request holds until it ends: its reservations and its pool seats. */
     private record Holds(LimiterStore.Hold hold, SeatQueue.Held seats) {
@@ -52,10 +55,12 @@ public final class AdmitStage implements Stage {
     /**
      * {@code vertx} null: everything on the calling thread (benchmarks); {@code limits} null: no
      * limits nor budgets; {@code queues} null: pools' capacities are not enforced; {@code pace}: the
-     * spend per minute a tenant is paced to now (0: none), for tiers with {@code pacing}.
+     * spend per minute a tenant is paced to now (0: none), for tiers with {@code pacing};
+     * {@code budgeted}: whether a tenant has a hard money budget.
      */
-    public AdmitStage(Vertx vertx, LimiterStore limits, FairQueues queues, ToLongFunction<String> pace) {
+    public AdmitStage(Vertx vertx, LimiterStore limits, FairQueues queues, ToLongFunction<String> pace, Predicate<String> budgeted) {
         this.pace = pace;
+        this.budgeted = budgeted;
         this.vertx = vertx;
         this.limits = limits;
         this.queues = queues;
@@ -82,20 +87,43 @@ public final class AdmitStage implements Stage {
         ModelConfig model = snapshot.config().models().get(exchange.require(RequestContext.MODEL));
         Tenant tenant = exchange.require(RequestContext.TENANT);
         RequestBody body = exchange.get(RequestContext.BODY);
-        if (body != null && body.raw().length() > ON_LOOP_MAX_BYTES && vertx != null) {
-            return vertx.executeBlocking(() -> CostEstimator.estimate(exchange.request().operation(), body, model, tenant), false)
-                    .compose(r -> admit(exchange, r, model));
-        }
+        boolean exact = countsPrompt(tenant, model, snapshot);
         var audio = exchange.get(RequestContext.AUDIO);
-        return admit(exchange, CostEstimator.estimate(exchange.request().operation(), body, model, tenant,
-                audio == null ? 0 : audio.bytes()), model);
+        long audioBytes = audio == null ? 0 : audio.bytes();
+        if (body != null && body.raw().length() > ON_LOOP_MAX_BYTES && vertx != null) { // a bound may still need the count
+            return vertx.executeBlocking(() -> CostEstimator.estimate(exchange.request().operation(), body, model, tenant, audioBytes, exact),
+                    false).compose(r -> admit(exchange, r, model, audioBytes));
+        }
+        return admit(exchange, CostEstimator.estimate(exchange.request().operation(), body, model, tenant, audioBytes, exact), model,
+                audioBytes);
     }
 
-    private Future<Outcome> admit(Exchange exchange, CostEstimator.Result r, ModelConfig model) {
+    /**
+     * Whether anything admission charges is reckoned in the prompt's tokens (a token or compute
+     * rate, a token quota, a budget or its pacing, a pool's seats): then they are counted; otherwise
+     * an upper bound does, with no tokenizer on the request's path.
+     */
+    private boolean countsPrompt(Tenant tenant, ModelConfig model, Snapshot snapshot) {
+        if (limits == null) {
+            return false;
+        }
+        if (tenant.limits().countsTokens() || budgeted.test(tenant.id())) {
+            return true;
+        }
+        PoolConfig pool = snapshot.config().pools().get(model.pool());
+        return queues != null && pool != null && pool.capacity() != null;
+    }
+
+    private Future<Outcome> admit(Exchange exchange, CostEstimator.Result r, ModelConfig model, long audioBytes) {
         if (r.error() != null) {
             return Outcome.rejectNow(r.error());
         }
         exchange.put(RequestContext.COST, r.estimate());
+        if (r.inputBounded()) {
+            RequestBody body = exchange.get(RequestContext.BODY);
+            Operation operation = exchange.request().operation();
+            exchange.put(RequestContext.PROMPT_COUNT, () -> CostEstimator.exactPrompt(operation, body, model, audioBytes));
+        }
         exchange.put(RequestContext.OUTPUT_COUNTER, CostEstimator.textCounter(model)); // an answer without usage is counted
         if (limits == null) {
             return Outcome.continueNow();

@@ -42,7 +42,14 @@ public final class CostEstimator {
     }
 
     /** An estimate, or the refusal of a request whose limits are malformed or too large. */
-    public record Result(CostEstimate estimate, GatewayError error) {
+    /**
+     * The estimate, or why the request is refused. {@code inputBounded}: the estimate's input is an
+     * upper bound of the prompt's tokens, not their count ({@link #exactPrompt} counts them).
+     */
+    public record Result(CostEstimate estimate, GatewayError error, boolean inputBounded) {
+        Result(CostEstimate estimate, GatewayError error) {
+            this(estimate, error, false);
+        }
     }
 
     private CostEstimator() {
@@ -62,11 +69,17 @@ public final class CostEstimator {
     static final int AUDIO_BYTES_PER_TOKEN = 100;
 
     public static Result estimate(Operation operation, RequestBody body, ModelConfig model, Tenant tenant) {
-        return estimate(operation, body, model, tenant, 0);
+        return estimate(operation, body, model, tenant, 0, true);
     }
 
-    /** {@code audioBytes}: the size of an audio request's file (its input is estimated from it). */
-    public static Result estimate(Operation operation, RequestBody body, ModelConfig model, Tenant tenant, long audioBytes) {
+    /**
+     * {@code audioBytes}: the size of an audio request's file (its input is estimated from it);
+     * {@code exact}: a limit, quota, budget or seat is charged with the prompt's tokens, so they are
+     * counted; otherwise an upper bound does (each text's UTF-8 length, no BPE), and the prompt is
+     * counted only if the bound passes the model's or the tenant's prompt cap.
+     */
+    public static Result estimate(Operation operation, RequestBody body, ModelConfig model, Tenant tenant, long audioBytes,
+                                  boolean exact) {
         if (operation == Operation.PREDICT) {
             return predict(body, model);
         }
@@ -117,20 +130,33 @@ public final class CostEstimator {
         if (tools != null && tools.isArray() && tools.size() > MAX_TOOLS) {
             return refused("At most " + MAX_TOOLS + " tools per request.", "tools_too_many");
         }
-        long input = promptTokens(operation, body, model) + Math.ceilDiv(audioBytes, AUDIO_BYTES_PER_TOKEN);
+        TokenCounter counter = COUNTERS.computeIfAbsent(model.encoding(), TokenCounter::new);
+        long audio = Math.ceilDiv(audioBytes, AUDIO_BYTES_PER_TOKEN);
+        long promptCap = tenant == null || tenant.tier() == null ? 0 : tenant.tier().guardrails().maxPromptTokens(model.name());
+        long input = promptTokens(operation, body, exact ? counter : counter.bounding()) + audio;
+        boolean bounded = !exact;
+        if (bounded && (input > model.maxInputTokens() || promptCap > 0 && input > promptCap)) {
+            input = promptTokens(operation, body, counter) + audio; // near a cap: the real count decides
+            bounded = false;
+        }
         if (input > model.maxInputTokens()) {
             return new Result(null, GatewayError.of(ErrorCode.PROMPT_TOO_LARGE, "The prompt has " + input + " tokens; this model takes at most "
                     + model.maxInputTokens() + ".", "prompt_too_large"));
         }
-        long promptCap = tenant == null || tenant.tier() == null ? 0 : tenant.tier().guardrails().maxPromptTokens(model.name());
         if (promptCap > 0 && input > promptCap) {
             return new Result(null, GatewayError.of(ErrorCode.GUARDRAIL_BLOCKED, "The prompt has " + input + " tokens; the tenant's guardrail rule '"
                     + GuardrailPolicy.MAX_PROMPT_TOKENS + "' allows at most " + promptCap + " for this model.", GuardrailPolicy.MAX_PROMPT_TOKENS));
         }
         long out = (long) perChoice * choices;
         long cost = new Usage(input, out).costMicros(model.price().inputPer1k(), model.price().outputPer1k());
-        return ok(new CostEstimate(input, out, cost, model.computeUnits(input + out), perChoice,
-                absent && output && operation.outputCapFields().length > 0));
+        return new Result(new CostEstimate(input, out, cost, model.computeUnits(input + out), perChoice,
+                absent && output && operation.outputCapFields().length > 0), null, bounded);
+    }
+
+    /** The prompt's real token count, for an estimate whose input was a bound (an answer without usage is recorded with it). */
+    public static long exactPrompt(Operation operation, RequestBody body, ModelConfig model, long audioBytes) {
+        return promptTokens(operation, body, COUNTERS.computeIfAbsent(model.encoding(), TokenCounter::new))
+                + Math.ceilDiv(audioBytes, AUDIO_BYTES_PER_TOKEN);
     }
 
     /**
@@ -149,8 +175,10 @@ public final class CostEstimator {
     }
 
     /** From the fields the body stage read in its one validating pass: no second parse. */
-    private static long promptTokens(Operation operation, RequestBody body, ModelConfig model) {
-        TokenCounter counter = COUNTERS.computeIfAbsent(model.encoding(), TokenCounter::new);
+    private static long promptTokens(Operation operation, RequestBody body, TokenCounter counter) {
+        if (body == null) {
+            return 0;
+        }
         return switch (operation) {
             case CHAT_COMPLETIONS -> counter.chat(body.field("messages"), body.field("tools"));
             case COMPLETIONS -> counter.prompt(body.field("prompt"));

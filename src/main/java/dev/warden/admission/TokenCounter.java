@@ -28,6 +28,9 @@ public final class TokenCounter {
     /** JTokkit's encoding, or null for o200k_base, which is counted by our own {@link O200kCounter} (4-5x faster). */
     private final Encoding encoding;
     private final O200kCounter o200k;
+    /** Counts each text's UTF-8 bytes instead of its tokens: an upper bound without BPE ({@link #bounding()}). */
+    private final boolean bound;
+    private final TokenCounter bounding;
 
     public TokenCounter(String encodingName) {
         EncodingType type = TYPES.get(encodingName);
@@ -36,13 +39,42 @@ public final class TokenCounter {
         }
         this.o200k = type == EncodingType.O200K_BASE ? O200kCounter.get() : null;
         this.encoding = o200k == null ? REGISTRY.getEncoding(type) : null;
+        this.bound = false;
+        this.bounding = new TokenCounter(this);
+    }
+
+    private TokenCounter(TokenCounter exact) {
+        this.o200k = exact.o200k;
+        this.encoding = exact.encoding;
+        this.bound = true;
+        this.bounding = this;
+    }
+
+    /**
+     * The same rules with each text's UTF-8 length in place of its token count: never below the
+     * real count (every token of a byte-level BPE covers at least one byte), at a fraction of its cost.
+     */
+    public TokenCounter bounding() {
+        return bounding;
     }
 
     public int text(String s) {
         if (s.isEmpty()) {
             return 0;
         }
+        if (bound) {
+            return utf8Length(s);
+        }
         return o200k != null ? o200k.count(s) : encoding.countTokensOrdinary(s);
+    }
+
+    static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3; // a surrogate pair: 4 bytes
+        }
+        return n;
     }
 
     /** A chat request's {@code messages} (and {@code tools}, when present). */

@@ -93,7 +93,8 @@ public final class Pipelines {
                         control.keyStore(), control.ring(), hasher, control::syncNow))), // /v1/batches, run by Warden
                 StageSlot.always(new AdmitStage(vertx, limiter, queues,
                         control == null ? tenant -> 0 : tenant -> BudgetPacing.microsPerMinute(
-                                control.alerts().statuses().getOrDefault(tenant, List.of()), System.currentTimeMillis()))),
+                                control.alerts().statuses().getOrDefault(tenant, List.of()), System.currentTimeMillis()),
+                        control == null ? tenant -> false : tenant -> !control.budgets().allowances(tenant, List.of()).isEmpty())),
                                                                       // worst-case cost; limits, budgets, quotas reserved; fair seats
                 StageSlot.always(new RouteStage(routes)),             // pool, allowed regions, breakers, least loaded
                 StageSlot.always(new CacheStage(cache, metrics)), // the tenant's own cached answer, if any

@@ -96,6 +96,23 @@ public record RateLimits(Rate tenant, Rate perKey, Rate perUser, Map<String, Rat
         return tenant.any() || perKey.any() || perUser.any() || !perModel.isEmpty() || concurrency > 0;
     }
 
+    /** Whether any of these is charged by a request's tokens or compute units (rates, token quotas) or its cost (pacing). */
+    public boolean countsTokens() {
+        if (dailyTokens > 0 || monthlyTokens > 0 || pacing || byTokens(tenant) || byTokens(perKey) || byTokens(perUser)) {
+            return true;
+        }
+        for (Rate r : perModel.values()) {
+            if (byTokens(r)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean byTokens(Rate r) {
+        return r.tokensPerMinute() > 0 || r.computeUnitsPerMinute() > 0;
+    }
+
     /** These limits with a tenant's overrides (admin API {@code overrides} settings; absent fields keep the tier's). */
     public RateLimits with(JsonNode overrides) {
         if (overrides == null || !overrides.isObject()) {

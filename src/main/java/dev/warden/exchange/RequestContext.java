@@ -36,6 +36,11 @@ public final class RequestContext {
     public static final Key<CostEstimate> COST = Key.of("cost");
     /** Counts the tokens of text in the model's encoding (set by admission; the relay counts an answer that reports no usage). */
     public static final Key<ToLongFunction<String>> OUTPUT_COUNTER = Key.of("outputCounter");
+    /**
+     * Counts the prompt's tokens when admission charged nothing by them and its estimate holds only
+     * an upper bound (absent when the estimate's input is the count): an answer without usage is recorded with it.
+     */
+    public static final Key<java.util.function.LongSupplier> PROMPT_COUNT = Key.of("promptCount");
     /** True when the usage was counted by Warden from the relayed text (the upstream reported none). */
     public static final Key<Boolean> USAGE_COUNTED = Key.of("usageCounted");
     /** The upstream calls that did not become the answer (retries, fallbacks), in order; set by Forward. */

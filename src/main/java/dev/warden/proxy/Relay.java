@@ -152,7 +152,8 @@ abstract class Relay {
         var cost = exchange.get(RequestContext.COST);
         String text = exchange.outputText();
         if (exchange.usage().equals(Usage.NONE) && counter != null && cost != null && text != null) {
-            exchange.usage(new Usage(cost.inputTokens(), counter.applyAsLong(text)));
+            var prompt = exchange.get(RequestContext.PROMPT_COUNT); // admission's input was a bound: the count, now
+            exchange.usage(new Usage(prompt == null ? cost.inputTokens() : prompt.getAsLong(), counter.applyAsLong(text)));
             exchange.put(RequestContext.USAGE_COUNTED, Boolean.TRUE);
         }
     }

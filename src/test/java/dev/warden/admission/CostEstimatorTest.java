@@ -46,6 +46,50 @@ class CostEstimatorTest {
     }
 
     @Test
+    void whereNothingChargesTokensAnUpperBoundStandsInForTheCount() throws Exception {
+        String json = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}";
+        CostEstimator.Result counted = CostEstimator.estimate(Operation.CHAT_COMPLETIONS, body(json), MODEL, GOLD, 0, true);
+        CostEstimator.Result bounded = CostEstimator.estimate(Operation.CHAT_COMPLETIONS, body(json), MODEL, GOLD, 0, false);
+        assertThat(counted.inputBounded()).isFalse();
+        assertThat(bounded.inputBounded()).isTrue();
+        assertThat(bounded.estimate().inputTokens()).as("the bound: bytes, never fewer than tokens")
+                .isGreaterThan(counted.estimate().inputTokens());
+        assertThat(CostEstimator.exactPrompt(Operation.CHAT_COMPLETIONS, body(json), MODEL, 0))
+                .as("the count, for an answer that reports no usage").isEqualTo(counted.estimate().inputTokens());
+    }
+
+    @Test
+    void aBoundOverTheModelsPromptCapIsReplacedByTheCountSoNothingIsRefusedForIt() throws Exception {
+        // 48 bytes of text: its bound passes the model's 50 input tokens, its count (~15) does not
+        String json = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + "hello ".repeat(8) + "\"}]}";
+        CostEstimator.Result r = CostEstimator.estimate(Operation.CHAT_COMPLETIONS, body(json), MODEL, GOLD, 0, false);
+        assertThat(r.error()).isNull();
+        assertThat(r.inputBounded()).isFalse();
+        assertThat(r.estimate().inputTokens()).isEqualTo(chat(json, GOLD).estimate().inputTokens()).isLessThanOrEqualTo(50);
+    }
+
+    @Test
+    void theBoundIsNeverBelowTheCountInAnyScript() {
+        String[] samples = {"hello world", "naïve café", "日本語のテキストです", "🙂🙃 emoji 👍🏽", "mixed: Ω≈ç√∫ and \u0000 nul",
+            " leading and trailing spaces ", "x".repeat(500), "ab12" + "€".repeat(40)};
+        java.util.Random random = new java.util.Random(7);
+        for (String encoding : new String[] {"cl100k_base", "o200k_base", "p50k_base"}) {
+            TokenCounter c = new TokenCounter(encoding);
+            for (String s : samples) {
+                assertThat(c.bounding().text(s)).as("%s: %s", encoding, s).isGreaterThanOrEqualTo(c.text(s));
+            }
+            for (int i = 0; i < 500; i++) {
+                StringBuilder sb = new StringBuilder();
+                for (int k = random.nextInt(40); k > 0; k--) {
+                    sb.appendCodePoint(random.nextInt(4) == 0 ? 0x1F300 + random.nextInt(200) : random.nextInt(0x3000));
+                }
+                String s = sb.toString();
+                assertThat(c.bounding().text(s)).as("%s: random %s", encoding, s).isGreaterThanOrEqualTo(c.text(s));
+            }
+        }
+    }
+
+    @Test
     void theEncodingCountsRealTokens() {
         TokenCounter c = new TokenCounter("cl100k_base");
         assertThat(c.text("hello world")).isEqualTo(2);

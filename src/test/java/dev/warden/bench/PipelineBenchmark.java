@@ -51,7 +51,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class PipelineBenchmark {
-    private final Stage[] stages = {new IdentifyStage(), null, new AuthorizeStage(), new AdmitStage(null, null, null, tenant -> 0),
+    private final Stage[] stages = {new IdentifyStage(), null, new AuthorizeStage(), new AdmitStage(null, null, null, tenant -> 0, tenant -> false),
             new RouteStage(new UpstreamRegistry(null))};
     private Snapshot snapshot;
     private KeyHasher hasher;

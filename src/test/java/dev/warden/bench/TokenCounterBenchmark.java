@@ -72,6 +72,12 @@ public class TokenCounterBenchmark {
         return counter.chat(messages, null);
     }
 
+    /** The same prompt's upper bound (UTF-8 bytes, no BPE): what admission reserves where nothing charges tokens. */
+    @Benchmark
+    public long chatBound() {
+        return counter.bounding().chat(messages, null);
+    }
+
     @Benchmark
     public int text() {
         return counter.text(text);

@@ -181,6 +181,19 @@ class BudgetEnforcementTest {
     }
 
     @Test
+    void anAnswerWithoutUsageForATenantNothingChargesByTokensRecordsTheCountedPrompt() throws Exception {
+        // globex: no token rate, quota or budget, no pool seats: admission reserved a bound of the prompt, not its count
+        String messages = "[{\"role\":\"system\",\"content\":\"You are terse.\"},{\"role\":\"user\",\"content\":\"naïve café, 日本語 🙂\"}]";
+        String body = "{\"model\":\"gpt-sim\",\"max_tokens\":20,\"messages\":" + messages + "}";
+        HttpResponse<String> r = Http.post(gw.dataUrl("/v1/chat/completions"), body, "Authorization", bearer(gw.key("globex")),
+                "X-Sim-Fault", "no-usage");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        UsageRecord row = gw.usageRow("globex", r.headers().firstValue("X-Request-ID").orElseThrow());
+        assertThat(row.inputTokens()).as("the prompt's count in the model's encoding, not the bound")
+                .isEqualTo(new dev.warden.admission.TokenCounter("o200k_base").chat(new ObjectMapper().readTree(messages), null));
+    }
+
+    @Test
     void aDailyTokenQuotaIsReservedLikeABudget() throws Exception {
         HttpResponse<String> put = Http.call("PUT", gw.adminUrl("/admin/v1/tenants/globex/settings/overrides"), "{\"dailyTokens\":300}",
                 "Authorization", bearer(gw.adminToken));
