@@ -143,7 +143,8 @@ for j = 1, A do
     end
     redis.call('HSET', key, 'u', used, 'r', math.max(0, reserved))
     if h > 0 or want > 0 then
-      member = member .. ';' .. key .. '~' .. h .. '~' .. spent
+      -- %.0f, not Lua's own %.14g: a running total past 10^14 must not turn into an exponent
+      member = member .. ';' .. key .. '~' .. string.format('%.0f', h) .. '~' .. string.format('%.0f', spent)
       holds = true
     end
     out[#out + 1] = h

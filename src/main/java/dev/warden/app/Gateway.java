@@ -326,7 +326,7 @@ public final class Gateway {
         if (idp != null) {
             var keys = idp.jwksUrl() != null ? JwtVerifier.remoteKeys(idp.jwksUrl()) : JwtVerifier.fileKeys(idp.jwksFile());
             jwt = JwtVerifier.create(idp.issuer(), idp.audiences(), keys, idp.algorithms(), idp.clockSkewSeconds(),
-                    idp.maxLifetimeSeconds(), null);
+                    idp.maxLifetimeSeconds(), null, idp.rolesClaim());
         }
         // tenants' own IdPs sign in tenant admins too; keys shared with the data plane's caches, fetched on the admin loop
         TenantTokenVerifier tenantTokens = new TenantTokenVerifier(

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.config.TenantAuth;
 import dev.warden.egress.Egress;
+import dev.warden.token.ClaimTypes;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -74,7 +75,7 @@ public final class Introspector {
             return Future.failedFuture("introspection_secret_missing");
         }
         return post(policy, token, secret).map(body -> {
-            Active active = parse(body, clock.getAsLong());
+            Active active = parse(body, clock.getAsLong(), ClaimTypes.mapped(null, policy.rolesClaim(), null));
             long until = Math.min(clock.getAsLong() + policy.cacheSeconds() * 1000L, active.expSec() * 1000);
             if (policy.cacheSeconds() > 0) {
                 if (cache.size() >= MAX_ENTRIES) {
@@ -86,7 +87,8 @@ public final class Introspector {
         });
     }
 
-    static Active parse(Buffer body, long nowMs) {
+    /** {@code mapped}: the policy's claims and their types (the roles claim), besides those of RFC 7662. */
+    static Active parse(Buffer body, long nowMs, Map<String, ClaimTypes.Type> mapped) {
         JsonNode n;
         try {
             n = MAPPER.readTree(body.getBytes());
@@ -96,11 +98,15 @@ public final class Introspector {
         if (n == null || !n.path("active").isBoolean() || !n.path("active").booleanValue()) {
             throw new IllegalStateException("token_inactive"); // false, absent, or "true" as a string
         }
+        String mistyped = ClaimTypes.mistyped(n, mapped);
+        if (mistyped != null) {
+            throw new IllegalStateException("introspection_claim_type:" + mistyped); // never widened: see ClaimTypes
+        }
         JsonNode exp = n.path("exp");
         if (!exp.isIntegralNumber() || exp.longValue() * 1000 <= nowMs) {
             throw new IllegalStateException("token_expired");
         }
-        String sub = n.path("sub").isTextual() ? n.path("sub").textValue() : n.path("username").isTextual() ? n.path("username").textValue() : null;
+        String sub = n.has("sub") ? n.get("sub").textValue() : n.has("username") ? n.get("username").textValue() : null;
         if (sub == null || sub.isEmpty() || sub.length() > 256) {
             throw new IllegalStateException("token_subject");
         }

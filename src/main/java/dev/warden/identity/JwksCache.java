@@ -192,11 +192,14 @@ public final class JwksCache {
             } catch (IOException e) {
                 throw new IllegalStateException("discovery document unreadable");
             }
-            // RFC 8414 section 3.3: the document must name the issuer it was fetched for.
-            if (!issuer.equals(doc.path("issuer").asText())) {
+            // RFC 8414 section 3.3: the document must name the issuer it was fetched for; both as strings, never coerced
+            if (doc == null || !doc.path("issuer").isTextual() || !doc.path("jwks_uri").isTextual()) {
+                throw new IllegalStateException("discovery document mistyped");
+            }
+            if (!issuer.equals(doc.path("issuer").textValue())) {
                 throw new IllegalStateException("discovery document names another issuer");
             }
-            return doc.path("jwks_uri").asText(""); // fetched through the egress check like any IdP URL
+            return doc.path("jwks_uri").textValue(); // fetched through the egress check like any IdP URL
         });
     }
 

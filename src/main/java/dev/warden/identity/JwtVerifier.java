@@ -1,5 +1,6 @@
 package dev.warden.identity;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -23,8 +24,11 @@ import java.text.ParseException;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import dev.warden.token.ClaimTypes;
+import dev.warden.token.StrictJson;
 
 /**
  * Verifies JWTs of one issuer with Nimbus JOSE + JWT, per RFC 8725: only the configured
@@ -45,17 +49,20 @@ public final class JwtVerifier {
 
     private final DefaultJWTProcessor<SecurityContext> processor;
     private final int maxLifetimeSeconds;
+    private final Map<String, ClaimTypes.Type> mapped;
 
-    private JwtVerifier(DefaultJWTProcessor<SecurityContext> processor, int maxLifetimeSeconds) {
+    private JwtVerifier(DefaultJWTProcessor<SecurityContext> processor, int maxLifetimeSeconds, Map<String, ClaimTypes.Type> mapped) {
         this.processor = processor;
         this.maxLifetimeSeconds = maxLifetimeSeconds;
+        this.mapped = mapped;
     }
 
     /**
      * @param requiredTyp the {@code typ} header tokens must carry; null accepts {@code JWT} or none
+     * @param rolesClaim  the claim roles are read from (an array of strings: {@link ClaimTypes})
      */
     public static JwtVerifier create(String issuer, List<String> audiences, JWKSource<SecurityContext> keys, List<String> algorithms,
-                                     int clockSkewSeconds, int maxLifetimeSeconds, String requiredTyp) {
+                                     int clockSkewSeconds, int maxLifetimeSeconds, String requiredTyp, String rolesClaim) {
         DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
         p.setJWSTypeVerifier(requiredTyp == null
                 ? new DefaultJOSEObjectTypeVerifier<>(JOSEObjectType.JWT, null)
@@ -66,7 +73,7 @@ public final class JwtVerifier {
                 new JWTClaimsSet.Builder().issuer(issuer).build(), Set.of("sub", "exp", "iat"), null);
         claims.setMaxClockSkew(clockSkewSeconds);
         p.setJWTClaimsSetVerifier(claims);
-        return new JwtVerifier(p, maxLifetimeSeconds);
+        return new JwtVerifier(p, maxLifetimeSeconds, ClaimTypes.mapped("sub", rolesClaim, null));
     }
 
     /** Keys fetched from a URL: cached 5 min, refreshed on an unknown kid at most every 30 s, 5 s timeouts. */
@@ -93,6 +100,14 @@ public final class JwtVerifier {
 
     /** The verified claims; {@link Invalid} with the reason otherwise. */
     public JWTClaimsSet verify(String token) throws Invalid {
+        JsonNode strict = StrictJson.claimsOf(token);
+        if (strict == null) {
+            throw new Invalid("malformed");
+        }
+        String mistyped = ClaimTypes.mistyped(strict, mapped);
+        if (mistyped != null) {
+            throw new Invalid("claim type: " + mistyped);
+        }
         JWTClaimsSet claims;
         try {
             claims = processor.process(token, null);

@@ -47,9 +47,9 @@ final class OpaqueTokenAuthenticator {
             JsonNode c = active.claims();
             List<String> roles = new ArrayList<>();
             JsonNode r = c.path(policy.rolesClaim());
-            if (r.isArray()) {
-                r.forEach(x -> roles.add(x.asText()));
-            } else if (r.isTextual()) {
+            if (r.isArray()) { // an array of strings: the introspector refused any other type
+                r.forEach(x -> roles.add(x.textValue()));
+            } else if (r.isTextual()) { // the roles claim is scope: OAuth's space-separated string
                 roles.addAll(List.of(r.textValue().strip().split("\\s+")));
             }
             return TokenPrincipals.admit(exchange, snapshot, claim.id(), active.subject(), roles,

@@ -1,5 +1,6 @@
 package dev.warden.identity;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -13,11 +14,14 @@ import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.warden.config.Snapshot;
 import dev.warden.config.TenantAuth;
+import dev.warden.token.ClaimTypes;
+import dev.warden.token.StrictJson;
 import io.vertx.core.Future;
 import java.text.ParseException;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -77,8 +81,13 @@ public final class TenantTokenVerifier {
     public Future<Verified> verify(Snapshot snapshot, String token, String requestedTenant) {
         SignedJWT jwt;
         String issuer;
-        if (!StrictJson.compactPartsAreObjects(token)) {
+        JsonNode payload = StrictJson.claimsOf(token);
+        if (payload == null) {
             return refuse("token_malformed"); // duplicate names, or not JSON objects (RFC 8725 section 2.6)
+        }
+        String mistyped = ClaimTypes.mistyped(payload, Map.of());
+        if (mistyped != null) {
+            return refuse("token_claim_type:" + mistyped); // never widened: see ClaimTypes
         }
         try {
             jwt = SignedJWT.parse(token);
@@ -103,6 +112,10 @@ public final class TenantTokenVerifier {
             return refuse(trusting.isEmpty() ? "issuer_unknown" : "tenant_ambiguous");
         }
         TenantAuth.JwtPolicy policy = snapshot.identities().auth(tenantId).jwt();
+        mistyped = ClaimTypes.mistyped(payload, ClaimTypes.mapped(policy.subjectClaim(), policy.rolesClaim(), policy.tenantClaim()));
+        if (mistyped != null) {
+            return refuse("token_claim_type:" + mistyped);
+        }
         String kid = jwt.getHeader().getKeyID();
         return keys.keys(policy)
                 .compose(set -> kid != null && set.getKeyByKeyId(kid) == null ? keys.refreshForUnknownKid(policy) : Future.succeededFuture(set))

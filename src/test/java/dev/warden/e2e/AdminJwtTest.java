@@ -127,7 +127,11 @@ class AdminJwtTest {
                 new PlainJWT(ok).serialize(),
                 hs256WithThePublicKey(ok),
                 sign(key, ok).replace('.', '.') + "x",
-                "not.a.jwt");
+                "not.a.jwt",
+                // claims of another JSON type than theirs: never widened (ClaimTypes)
+                sign(key, claims("carol").claim("roles", "platform-admin").build()),
+                sign(key, claims("carol").claim("roles", List.of("platform-admin")).claim("exp", Long.toString(now / 1000 + 600)).build()),
+                sign(key, claims("carol").claim("roles", List.of("platform-admin")).claim("sub", List.of("carol")).build()));
         for (String token : bad) {
             assertThat(whoami(token).path("status").asInt()).as(token).isEqualTo(401);
         }

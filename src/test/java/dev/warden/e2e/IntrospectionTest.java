@@ -70,7 +70,7 @@ class IntrospectionTest {
 
     @Test
     void anActiveTokenOfTheNamedTenantIsServedAndCachedUntilItsExp() throws Exception {
-        answers.put("opaque-1", "{\"active\":true,\"sub\":\"svc-7\",\"exp\":" + in(600) + ",\"roles\":\"developer\"}");
+        answers.put("opaque-1", "{\"active\":true,\"sub\":\"svc-7\",\"exp\":" + in(600) + ",\"roles\":[\"developer\"]}");
         assertThat(call("opaque-1", "acme").statusCode()).isEqualTo(200);
         int afterFirst = calls.get();
         assertThat(call("opaque-1", "acme").statusCode()).isEqualTo(200);
@@ -96,13 +96,40 @@ class IntrospectionTest {
     }
 
     @Test
+    void everyFieldWardenReadsFromAnAnswerHasOneJsonTypeAndNoOtherIsWidened() throws Exception {
+        answers.put("typed", "{\"active\":true,\"sub\":\"svc-7\",\"exp\":" + in(600) + ",\"roles\":[\"developer\"]}");
+        assertThat(call("typed", "acme").statusCode()).as("well typed").isEqualTo(200);
+        String[][] cases = {
+            {"roles", "{\"active\":true,\"sub\":\"x\",\"exp\":" + in(600) + ",\"roles\":\"developer\"}"},
+            {"roles", "{\"active\":true,\"sub\":\"x\",\"exp\":" + in(600) + ",\"roles\":[\"developer\",2]}"},
+            {"sub", "{\"active\":true,\"sub\":7,\"username\":\"x\",\"exp\":" + in(600) + "}"}, // no fallback to username
+            {"username", "{\"active\":true,\"username\":[\"x\"],\"exp\":" + in(600) + "}"},
+            {"exp", "{\"active\":true,\"sub\":\"x\",\"exp\":\"" + in(600) + "\"}"},
+            {"exp", "{\"active\":true,\"sub\":\"x\",\"exp\":" + in(600) + ".5}"},
+            {"scope", "{\"active\":true,\"sub\":\"x\",\"exp\":" + in(600) + ",\"scope\":[\"chat\"]}"},
+            {"client_id", "{\"active\":true,\"sub\":\"x\",\"exp\":" + in(600) + ",\"client_id\":1}"},
+            {"iat", "{\"active\":true,\"sub\":\"x\",\"exp\":" + in(600) + ",\"iat\":null}"},
+        };
+        long upstream = gw.upstreamRequests();
+        for (int i = 0; i < cases.length; i++) {
+            answers.put("mistyped-" + i, cases[i][1]);
+            int mark = gw.auditMark();
+            HttpResponse<String> r = call("mistyped-" + i, "acme");
+            assertThat(r.statusCode()).as(cases[i][1]).isEqualTo(401);
+            assertThat(gw.assertOneNewDeny(mark, "unauthenticated").reason()).as(cases[i][1])
+                    .endsWith("introspection_claim_type:" + cases[i][0]);
+        }
+        assertThat(gw.upstreamRequests()).isEqualTo(upstream);
+    }
+
+    @Test
     void everyDoubtfulAnswerFailsClosed() throws Exception {
         answers.put("inactive", "{\"active\":false,\"sub\":\"x\",\"exp\":" + in(600) + "}");
         answers.put("no-active", "{\"sub\":\"x\",\"exp\":" + in(600) + "}");
-        answers.put("string-true", "{\"active\":\"true\",\"sub\":\"x\",\"exp\":" + in(600) + ",\"roles\":\"developer\"}");
-        answers.put("expired", "{\"active\":true,\"sub\":\"x\",\"exp\":" + in(-10) + ",\"roles\":\"developer\"}");
-        answers.put("no-exp", "{\"active\":true,\"sub\":\"x\",\"roles\":\"developer\"}");
-        answers.put("no-sub", "{\"active\":true,\"exp\":" + in(600) + ",\"roles\":\"developer\"}");
+        answers.put("string-true", "{\"active\":\"true\",\"sub\":\"x\",\"exp\":" + in(600) + ",\"roles\":[\"developer\"]}");
+        answers.put("expired", "{\"active\":true,\"sub\":\"x\",\"exp\":" + in(-10) + ",\"roles\":[\"developer\"]}");
+        answers.put("no-exp", "{\"active\":true,\"sub\":\"x\",\"roles\":[\"developer\"]}");
+        answers.put("no-sub", "{\"active\":true,\"exp\":" + in(600) + ",\"roles\":[\"developer\"]}");
         answers.put("not-json", "active=true");
         long upstream = gw.upstreamRequests();
         for (String token : answers.keySet()) {
@@ -111,7 +138,7 @@ class IntrospectionTest {
             assertThat(r.body()).contains("\"code\":\"unauthenticated\"");
             gw.assertAudited(r);
         }
-        answers.put("slow", "{\"active\":true,\"sub\":\"x\",\"exp\":" + in(600) + ",\"roles\":\"developer\"}");
+        answers.put("slow", "{\"active\":true,\"sub\":\"x\",\"exp\":" + in(600) + ",\"roles\":[\"developer\"]}");
         delayMs = 2000;
         long t0 = System.nanoTime();
         assertThat(call("slow", "acme").statusCode()).isEqualTo(401);

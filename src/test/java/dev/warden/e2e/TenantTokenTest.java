@@ -31,7 +31,9 @@ import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Date;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -103,12 +105,12 @@ class TenantTokenTest {
         assertThat(forgedAnswer.statusCode()).isEqualTo(401);
         gw.assertAudited(forgedAnswer);
         // globex's token names its tenant in the mapped claim; another value, or a list, is refused
-        String globex = globexIdp.sign(globexIdp.claims("bob", "warden").claim("org", "globex").claim("roles", "developer").build());
+        String globex = globexIdp.sign(globexIdp.claims("bob", "warden").claim("org", "globex").claim("roles", List.of("developer")).build());
         assertThat(chatAs(globex).statusCode()).isEqualTo(200);
         assertThat(upstreamTenant()).isEqualTo("globex");
         before = gw.upstreamRequests();
         for (Object org : new Object[] {"acme", List.of("globex", "acme"), null}) {
-            var c = globexIdp.claims("bob", "warden").claim("roles", "developer");
+            var c = globexIdp.claims("bob", "warden").claim("roles", List.of("developer"));
             if (org != null) {
                 c.claim("org", org);
             }
@@ -116,6 +118,94 @@ class TenantTokenTest {
         }
         assertThat(gw.upstreamRequests()).isEqualTo(before);
         assertThat(other.body()).isEqualTo(forgedAnswer.body());
+    }
+
+    @Test
+    void everyClaimWardenReadsHasOneJsonTypeAndNoOtherIsWidened() throws Exception {
+        long now = System.currentTimeMillis() / 1000;
+        Map<String, String> good = new LinkedHashMap<>();
+        good.put("iss", "\"" + acmeIdp.issuer() + "\"");
+        good.put("aud", "\"warden\"");
+        good.put("sub", "\"alice\"");
+        good.put("iat", Long.toString(now - 1));
+        good.put("exp", Long.toString(now + 600));
+        good.put("roles", "[\"developer\"]");
+        assertThat(chatAs(acmeIdp.signJson(json(good))).statusCode()).as("the same claims, well typed").isEqualTo(200);
+        assertThat(chatAs(acmeIdp.signJson(json(with(good, "aud", "[\"warden\"]")))).statusCode())
+                .as("aud: RFC 7519 allows a string or an array of strings").isEqualTo(200);
+        String[][] cases = {
+            {"exp", "\"" + (now + 600) + "\""}, {"exp", (now + 600) + ".5"}, {"exp", "null"}, {"exp", "1e10"},
+            {"iat", "\"" + now + "\""}, {"nbf", "-5"}, {"nbf", "true"},
+            {"sub", "42"}, {"sub", "{\"id\":\"alice\"}"}, {"sub", "[\"alice\"]"}, {"sub", "null"},
+            {"iss", "[\"" + acmeIdp.issuer() + "\"]"}, {"aud", "5"}, {"aud", "[\"warden\",5]"}, {"aud", "{}"},
+            {"roles", "\"developer\""}, {"roles", "[\"developer\",1]"}, {"roles", "[[\"developer\"]]"}, {"roles", "null"},
+            {"amr", "\"hwk\""}, {"acr", "3"}, {"auth_time", "\"" + now + "\""}, {"auth_time", now + ".25"},
+            {"cnf", "\"thumbprint\""}, {"cnf", "{\"x5t#S256\":5}"}, {"act", "\"svc\""}, {"act", "{\"sub\":7}"},
+            {"jti", "7"}, {"scope", "[\"chat\"]"}, {"client_id", "{}"},
+        };
+        long before = gw.upstreamRequests();
+        for (String[] c : cases) {
+            int mark = gw.auditMark();
+            HttpResponse<String> r = chatAs(acmeIdp.signJson(json(with(good, c[0], c[1]))));
+            assertThat(r.statusCode()).as("%s: %s", c[0], c[1]).isEqualTo(401);
+            assertThat(r.body()).contains("\"code\":\"unauthenticated\"");
+            assertThat(gw.assertOneNewDeny(mark, "unauthenticated").reason()).as("%s: %s", c[0], c[1])
+                    .endsWith("token_claim_type:" + c[0]);
+        }
+        assertThat(gw.upstreamRequests()).as("none forwarded").isEqualTo(before);
+        // a tenant's mapped tenant claim is a string, never a list holding it
+        String listed = globexIdp.signJson(json(with(with(with(with(good, "iss", "\"" + globexIdp.issuer() + "\""),
+                "org", "[\"globex\"]"), "sub", "\"bob\""), "roles", "[\"developer\"]")));
+        int mark = gw.auditMark();
+        assertThat(chatAs(listed).statusCode()).isEqualTo(401);
+        assertThat(gw.assertOneNewDeny(mark, "unauthenticated").reason()).endsWith("token_claim_type:org");
+    }
+
+    @Test
+    void aDiscoveryDocumentOrKeySetWithAMistypedMemberIsNeverUsed() throws Exception {
+        try (TestIdp idp = new TestIdp()) {
+            setAuth("initech", """
+                    {"schemes":["api-key","jwt"],"jwt":{"issuer":"%s","audiences":["warden"],"discovery":true}}""".formatted(idp.issuer()));
+            String token = idp.sign(idp.claims("ian", "warden").claim("roles", List.of("developer")).build());
+            String key = idp.currentKey().toPublicJWK().toJSONString();
+            String[] documents = {
+                "{\"issuer\":[\"" + idp.issuer() + "\"],\"jwks_uri\":\"" + idp.jwksUrl() + "\"}", // a list holding the issuer
+                "{\"issuer\":\"" + idp.issuer() + "\",\"jwks_uri\":{\"href\":\"" + idp.jwksUrl() + "\"}}",
+                "{\"issuer\":\"" + idp.issuer() + "\",\"jwks_uri\":null}",
+            };
+            for (String doc : documents) {
+                idp.discoveryOverride = doc;
+                HttpResponse<String> r = chatAs(token);
+                assertThat(r.statusCode()).as(doc).isEqualTo(401);
+                gw.assertAudited(r);
+            }
+            idp.discoveryOverride = null;
+            String[] keySets = {
+                "{\"keys\":[" + key.replaceFirst("\"kid\":\"[^\"]*\"", "\"kid\":5") + "]}", // the kid a number
+                "{\"keys\":[" + key.replaceFirst("\"kty\":\"RSA\"", "\"kty\":[\"RSA\"]") + "]}",
+                "{\"keys\":" + key + "}", // one key where a list is meant
+            };
+            for (String set : keySets) {
+                idp.jwksOverride = set;
+                HttpResponse<String> r = chatAs(token);
+                assertThat(r.statusCode()).as(set).isEqualTo(401);
+                gw.assertAudited(r);
+            }
+            idp.jwksOverride = null;
+            assertThat(chatAs(token).statusCode()).as("the same token once the provider's documents are well typed").isEqualTo(200);
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> claims, String name, String rawJson) {
+        Map<String, String> m = new LinkedHashMap<>(claims);
+        m.put(name, rawJson);
+        return m;
+    }
+
+    private static String json(Map<String, String> claims) {
+        StringBuilder b = new StringBuilder("{");
+        claims.forEach((k, v) -> b.append(b.length() > 1 ? "," : "").append('"').append(k).append("\":").append(v));
+        return b.append('}').toString();
     }
 
     @Test
@@ -153,14 +243,14 @@ class TenantTokenTest {
 
     @Test
     void aKeyRotationAtTheProviderIsPickedUpAndMadeUpKidsCannotFloodIt() throws Exception {
-        String first = acmeIdp.sign(acmeIdp.claims("alice", "warden").claim("roles", "developer").build());
+        String first = acmeIdp.sign(acmeIdp.claims("alice", "warden").claim("roles", List.of("developer")).build());
         assertThat(chatAs(first).statusCode()).isEqualTo(200);
         assertThat(chatAs(first).statusCode()).isEqualTo(200);
         int fetches = acmeIdp.jwksFetches.get();
         assertThat(fetches).isBetween(1, 2); // one per event loop at most
 
         acmeIdp.rotate();
-        String rotated = acmeIdp.sign(acmeIdp.claims("alice", "warden").claim("roles", "developer").build());
+        String rotated = acmeIdp.sign(acmeIdp.claims("alice", "warden").claim("roles", List.of("developer")).build());
         for (int i = 0; i < 4; i++) {
             assertThat(chatAs(rotated).statusCode()).isEqualTo(200);
         }
@@ -170,13 +260,13 @@ class TenantTokenTest {
 
         for (int i = 0; i < 20; i++) {
             String madeUp = TestIdp.sign(new RSAKeyGenerator(2048).keyID("nope" + i).generate(),
-                    acmeIdp.claims("eve", "warden").claim("roles", "developer").build());
+                    acmeIdp.claims("eve", "warden").claim("roles", List.of("developer")).build());
             assertThat(chatAs(madeUp).statusCode()).isEqualTo(401);
         }
         assertThat(acmeIdp.jwksFetches.get()).as("20 made-up kids within the cool-down: no fetch at all (B15)")
                 .isEqualTo(afterRotation);
         // and another tenant's provider is unaffected by acme's cool-down
-        String globex = globexIdp.sign(globexIdp.claims("bob", "warden").claim("org", "globex").claim("roles", "developer").build());
+        String globex = globexIdp.sign(globexIdp.claims("bob", "warden").claim("org", "globex").claim("roles", List.of("developer")).build());
         assertThat(chatAs(globex).statusCode()).isEqualTo(200);
     }
 
@@ -205,7 +295,7 @@ class TenantTokenTest {
                  "mfa":{"rules":[{"operations":["models"],"amr":["hwk"],"acr":"urn:acme:loa:3","maxAgeSeconds":600}]}}"""
                 .formatted(acmeIdp.issuer()));
         long nowSec = System.currentTimeMillis() / 1000;
-        String password = acmeIdp.sign(acmeIdp.claims("alice", "warden").claim("roles", "developer").claim("amr", List.of("pwd"))
+        String password = acmeIdp.sign(acmeIdp.claims("alice", "warden").claim("roles", List.of("developer")).claim("amr", List.of("pwd"))
                 .claim("acr", "urn:acme:loa:3").claim("auth_time", nowSec).build());
         HttpResponse<String> stepUp = chatAs(password);
         assertThat(stepUp.statusCode()).isEqualTo(401);
@@ -214,10 +304,10 @@ class TenantTokenTest {
                 .contains("error=\"insufficient_user_authentication\"").contains("acr_values=\"urn:acme:loa:3\"").contains("max_age=600");
         gw.assertAudited(stepUp);
 
-        String stale = acmeIdp.sign(acmeIdp.claims("alice", "warden").claim("roles", "developer").claim("amr", List.of("hwk"))
+        String stale = acmeIdp.sign(acmeIdp.claims("alice", "warden").claim("roles", List.of("developer")).claim("amr", List.of("hwk"))
                 .claim("acr", "urn:acme:loa:3").claim("auth_time", nowSec - 3600).build());
         assertThat(chatAs(stale).statusCode()).isEqualTo(401);
-        String hardware = acmeIdp.sign(acmeIdp.claims("alice", "warden").claim("roles", "developer").claim("amr", List.of("hwk", "pwd"))
+        String hardware = acmeIdp.sign(acmeIdp.claims("alice", "warden").claim("roles", List.of("developer")).claim("amr", List.of("hwk", "pwd"))
                 .claim("acr", "urn:acme:loa:3").claim("auth_time", nowSec).build());
         assertThat(chatAs(hardware).statusCode()).isEqualTo(200);
 
@@ -386,7 +476,7 @@ class TenantTokenTest {
 
     @Test
     void a01a02AnotherTenantsPathOrHeaderLooksLikeAnUnknownTenant() throws Exception {
-        String globex = globexIdp.sign(globexIdp.claims("bob", "warden").claim("org", "globex").claim("roles", "developer").build());
+        String globex = globexIdp.sign(globexIdp.claims("bob", "warden").claim("org", "globex").claim("roles", List.of("developer")).build());
         HttpResponse<String> other = Http.post(gw.dataUrl("/api/v1/tenants/acme/models/scorer/predict"), "{}", "Authorization", bearer(globex));
         HttpResponse<String> unknown = Http.post(gw.dataUrl("/api/v1/tenants/nosuchtenant/models/scorer/predict"), "{}",
                 "Authorization", bearer(globex));

@@ -3,6 +3,8 @@ package dev.warden.testing;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
@@ -27,17 +29,22 @@ public final class TestIdp implements AutoCloseable {
     private final HttpServer server;
     private final List<RSAKey> keys = new CopyOnWriteArrayList<>();
     public final AtomicInteger jwksFetches = new AtomicInteger();
+    /** When set, served as the discovery document or the key set instead of the real one (hostile providers). */
+    public volatile String discoveryOverride;
+    public volatile String jwksOverride;
 
     public TestIdp() throws Exception {
         keys.add(newKey());
         server = vertx.createHttpServer().requestHandler(req -> {
             switch (req.path()) {
                 case "/.well-known/openid-configuration" -> req.response().putHeader("Content-Type", "application/json")
-                        .end("{\"issuer\":\"" + issuer() + "\",\"jwks_uri\":\"" + issuer() + "/jwks\"}");
+                        .end(discoveryOverride != null ? discoveryOverride
+                                : "{\"issuer\":\"" + issuer() + "\",\"jwks_uri\":\"" + issuer() + "/jwks\"}");
                 case "/jwks" -> {
                     jwksFetches.incrementAndGet();
                     List<JWK> pub = keys.stream().map(k -> (JWK) k.toPublicJWK()).toList();
-                    req.response().putHeader("Content-Type", "application/json").end(new JWKSet(pub).toString());
+                    req.response().putHeader("Content-Type", "application/json").end(jwksOverride != null ? jwksOverride
+                            : new JWKSet(pub).toString());
                 }
                 default -> req.response().setStatusCode(404).end();
             }
@@ -82,6 +89,15 @@ public final class TestIdp implements AutoCloseable {
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).type(typ).build(), claims);
         jwt.sign(new RSASSASigner(key));
         return jwt.serialize();
+    }
+
+    /** A token whose claims are exactly {@code json}, types as written (the tests of strict claim types), signed with the current key. */
+    public String signJson(String json) throws Exception {
+        RSAKey key = keys.get(0);
+        JWSObject jws = new JWSObject(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID())
+                .type(new JOSEObjectType("at+jwt")).build(), new Payload(json));
+        jws.sign(new RSASSASigner(key));
+        return jws.serialize();
     }
 
     public RSAKey currentKey() {

@@ -1,9 +1,11 @@
-package dev.warden.identity;
+package dev.warden.token;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.Base64;
 
@@ -12,14 +14,16 @@ import java.util.Base64;
  * them: each must be one JSON object, without duplicate member names at any depth (a JSON parser
  * that keeps the last of two {@code "sub"} or {@code "alg"} would let a token say two things).
  */
-final class StrictJson {
+public final class StrictJson {
     private static final JsonFactory FACTORY;
+    private static final ObjectMapper MAPPER;
 
     static {
         FACTORY = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(16).build())
                 .build();
         FACTORY.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        MAPPER = new ObjectMapper(FACTORY);
     }
 
     private StrictJson() {
@@ -29,7 +33,7 @@ final class StrictJson {
      * Whether the token is three base64url parts (RFC 7515 section 7.1: no padding, no '+' or '/')
      * and the first two decode to JSON objects without duplicate names.
      */
-    static boolean compactPartsAreObjects(String token) {
+    public static boolean compactPartsAreObjects(String token) {
         for (int i = 0; i < token.length(); i++) {
             char c = token.charAt(i);
             if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.')) {
@@ -42,6 +46,22 @@ final class StrictJson {
             return false;
         }
         return isObject(token.substring(0, first)) && isObject(token.substring(first + 1, second));
+    }
+
+    /**
+     * The claims of a compact token that {@link #compactPartsAreObjects} accepts, as read strictly
+     * (for {@link ClaimTypes}: the types as the issuer wrote them, before any library reads them); null otherwise.
+     */
+    public static JsonNode claimsOf(String token) {
+        if (!compactPartsAreObjects(token)) {
+            return null;
+        }
+        int first = token.indexOf('.');
+        try {
+            return MAPPER.readTree(Base64.getUrlDecoder().decode(token.substring(first + 1, token.indexOf('.', first + 1))));
+        } catch (IOException | IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private static boolean isObject(String part) {
