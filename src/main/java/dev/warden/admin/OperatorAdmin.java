@@ -64,7 +64,7 @@ final class OperatorAdmin {
     }
 
     private Answer issue(JsonNode body, Caller caller) {
-        ConfigReader c = new ConfigReader();
+        ConfigReader c = ConfigReader.forJsonBody();
         c.object(body, "", Set.of("name", "role"), true);
         String name = c.text(body, "", "name", true, 128);
         String role = c.oneOf(body, "", "role", Set.of("platform-admin", "platform-auditor"), null);

@@ -87,7 +87,7 @@ final class RoleBindingsAdmin {
         if (!scope.isEmpty() && !tenantExists.test(scope)) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant.");
         }
-        ConfigReader c = new ConfigReader();
+        ConfigReader c = ConfigReader.forJsonBody();
         c.object(body, "", Set.of("subject", "role"), true);
         String subject = c.text(body, "", "subject", true, 256);
         String role = c.text(body, "", "role", true, 32);

@@ -314,7 +314,7 @@ public final class TenantAdmin {
         if (isFileKey(tenantId, keyId)) {
             return Answer.refuse(ErrorCode.CONFLICT, "This key is declared in warden.yaml; rotate it there.");
         }
-        ConfigReader check = new ConfigReader();
+        ConfigReader check = ConfigReader.forJsonBody();
         check.object(request, "", Set.of("overlapSeconds"), true);
         long overlapSeconds = check.longValue(request, "", "overlapSeconds", 0, 0, MAX_OVERLAP_SECONDS, false);
         if (!check.ok()) {

@@ -113,7 +113,7 @@ final class TenantSettingsAdmin {
         if (!tenantExists.test(tenant)) {
             return Answer.refuse(ErrorCode.NOT_FOUND, "No such tenant.");
         }
-        ConfigReader check = new ConfigReader();
+        ConfigReader check = ConfigReader.forJsonBody();
         ObjectNode normalised = TenantSettings.validate(kind, body, check, snapshots.current().config().egress());
         if (!check.ok()) {
             return Answer.refuse(ErrorCode.INVALID_REQUEST, String.join("; ", check.errors()));

@@ -19,6 +19,36 @@ import java.util.function.Consumer;
  */
 public final class ConfigReader {
     private final List<String> errors = new ArrayList<>();
+    /** A JSON body of the admin API: an explicit {@code null} is an error, not an absent field (YAML's empty value is). */
+    private final boolean nullRefused;
+
+    /** For {@code warden.yaml} and settings already stored: a null value is an absent field. */
+    public ConfigReader() {
+        this(false);
+    }
+
+    private ConfigReader(boolean nullRefused) {
+        this.nullRefused = nullRefused;
+    }
+
+    /** For a JSON body of the admin API: every field of its one type, and {@code null} is none of them. */
+    public static ConfigReader forJsonBody() {
+        return new ConfigReader(true);
+    }
+
+    /** Whether a field is absent: not there, or null where nulls are allowed (one refused is an error, then absent). */
+    private boolean absent(JsonNode n, String path) {
+        if (n == null || n.isMissingNode()) {
+            return true;
+        }
+        if (!n.isNull()) {
+            return false;
+        }
+        if (nullRefused) {
+            error(path, "null (expected: a value of the field's type, or the field left out)");
+        }
+        return true;
+    }
 
     public List<String> errors() {
         return errors;
@@ -47,8 +77,8 @@ public final class ConfigReader {
 
     /** True if {@code node} is a mapping; an error if it is something else, or absent and required. */
     public boolean isObject(JsonNode node, String path, boolean required) {
-        if (node == null || node.isMissingNode() || node.isNull()) {
-            if (required) {
+        if (absent(node, path)) {
+            if (required && !(nullRefused && node != null && node.isNull())) {
                 error(path, "missing");
             }
             return false;
@@ -73,7 +103,7 @@ public final class ConfigReader {
     public String string(JsonNode parent, String path, String field, String dflt, boolean required) {
         JsonNode n = parent == null ? null : parent.get(field);
         String p = join(path, field);
-        if (n == null || n.isNull()) {
+        if (absent(n, p)) {
             if (required) {
                 error(p, "missing");
             }
@@ -128,7 +158,7 @@ public final class ConfigReader {
     public long longValue(JsonNode parent, String path, String field, long dflt, long min, long max, boolean required) {
         JsonNode n = parent == null ? null : parent.get(field);
         String p = join(path, field);
-        if (n == null || n.isNull()) {
+        if (absent(n, p)) {
             if (required) {
                 error(p, "missing");
             }
@@ -150,7 +180,7 @@ public final class ConfigReader {
     public double decimal(JsonNode parent, String path, String field, double dflt, double min, double max) {
         JsonNode n = parent == null ? null : parent.get(field);
         String p = join(path, field);
-        if (n == null || n.isNull()) {
+        if (absent(n, p)) {
             return dflt;
         }
         if (!n.isNumber()) {
@@ -173,7 +203,7 @@ public final class ConfigReader {
 
     public boolean bool(JsonNode parent, String path, String field, boolean dflt) {
         JsonNode n = parent == null ? null : parent.get(field);
-        if (n == null || n.isNull()) {
+        if (absent(n, join(path, field))) {
             return dflt;
         }
         if (!n.isBoolean()) {
@@ -195,7 +225,7 @@ public final class ConfigReader {
     public List<String> strings(JsonNode parent, String path, String field, boolean required, int maxItems, int maxLength) {
         JsonNode n = parent == null ? null : parent.get(field);
         String p = join(path, field);
-        if (n == null || n.isNull()) {
+        if (absent(n, p)) {
             if (required) {
                 error(p, "missing");
             }
@@ -270,7 +300,7 @@ public final class ConfigReader {
     public void elements(JsonNode parent, String path, String field, boolean required, Consumer<Element> each) {
         JsonNode n = parent == null ? null : parent.get(field);
         String p = join(path, field);
-        if (n == null || n.isNull()) {
+        if (absent(n, p)) {
             if (required) {
                 error(p, "missing");
             }
