@@ -13,7 +13,8 @@ import io.vertx.core.http.HttpServerResponse;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Streams an upstream body to the client with back-pressure, an idle timeout between chunks, a
+ * Streams an upstream body to the client with back-pressure, an idle timeout between chunks (and,
+ * while the upstream waits for a slow client, a write timeout of the same length), a
  * cap on the whole exchange's duration (the tier's {@code maxStreamSeconds}, checked per chunk: a
  * silent upstream meets the idle timeout first), and an abort when either side goes away.
  * Credentials are checked once, at admission: a stream outlives its token, never its cap.
@@ -54,8 +55,15 @@ abstract class Relay {
             idle.extend(idleMs);
             onChunk(chunk);
             if (!done && client.writeQueueFull()) {
+                // the client reads slower than the model writes: the upstream waits for it, and the
+                // deadline now runs against the client (a reader of a byte a minute must not hold a
+                // seat forever, nor count as its upstream's failure)
                 upstream.pause();
-                client.drainHandler(v -> upstream.resume());
+                idle.arm(idleMs, () -> abort(null, "client_write_timeout"));
+                client.drainHandler(v -> {
+                    idle.arm(idleMs, () -> abort(new TimeoutException("idle"), "upstream_idle_timeout"));
+                    upstream.resume();
+                });
             }
         });
         upstream.endHandler(v -> {

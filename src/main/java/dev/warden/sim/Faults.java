@@ -9,11 +9,12 @@ package dev.warden.sim;
  * {@code pace=5} (stream 5 tokens per second, whatever the sim's own pace), {@code retry-after=2}
  * (with a status: add {@code Retry-After: 2}), {@code reset-head} (cut the connection before any
  * answer), {@code context-exceeded} (400: the prompt is over the model's context window, in the
- * provider's words).
+ * provider's words), {@code pad=65536} (each streamed chunk carries that many bytes more, in a field
+ * of its own: volume without tokens, for clients that read slowly).
  */
 record Faults(int status, int delayMs, boolean stall, int resetAfter, String tenant, String sse, boolean noUsage,
-              boolean closeConnection, int tokensPerSecond, int retryAfter, boolean resetHead, boolean contextExceeded) {
-    static final Faults NONE = new Faults(0, 0, false, -1, null, null, false, false, 0, -1, false, false);
+              boolean closeConnection, int tokensPerSecond, int retryAfter, boolean resetHead, boolean contextExceeded, int pad) {
+    static final Faults NONE = new Faults(0, 0, false, -1, null, null, false, false, 0, -1, false, false, 0);
 
     static Faults parse(String header) {
         if (header == null || header.isBlank()) {
@@ -31,6 +32,7 @@ record Faults(int status, int delayMs, boolean stall, int resetAfter, String ten
         int retryAfter = -1;
         boolean resetHead = false;
         boolean context = false;
+        int pad = 0;
         for (String part : header.split(",")) {
             String p = part.strip();
             int eq = p.indexOf('=');
@@ -50,12 +52,13 @@ record Faults(int status, int delayMs, boolean stall, int resetAfter, String ten
                     case "retry-after" -> retryAfter = Integer.parseInt(v);
                     case "reset-head" -> resetHead = true;
                     case "context-exceeded" -> context = true;
+                    case "pad" -> pad = Math.min(8 << 20, Integer.parseInt(v));
                     default -> { }
                 }
             } catch (NumberFormatException ignored) {
                 // a malformed knob is ignored: the sim is a test tool, not a validator
             }
         }
-        return new Faults(status, delay, stall, resetAfter, tenant, sse, noUsage, close, pace, retryAfter, resetHead, context);
+        return new Faults(status, delay, stall, resetAfter, tenant, sse, noUsage, close, pace, retryAfter, resetHead, context, pad);
     }
 }

@@ -53,7 +53,7 @@ final class SimStreamer {
         if (options.ttftMs() == 0 && perToken == 0 && !faults.stall() && faults.resetAfter() < 0) {
             Buffer all = Buffer.buffer(pieces.length * 200);
             while (sent < pieces.length) {
-                all.appendString(event(SimReplies.chunk(chat, id, model, created, pieces[sent++], null).toString()));
+                all.appendString(event(padded(SimReplies.chunk(chat, id, model, created, pieces[sent++], null)).toString()));
             }
             res.end(all.appendString(tail()));
             return;
@@ -73,7 +73,7 @@ final class SimStreamer {
             return; // silence: the gateway's idle timeout must fire
         }
         if (sent < pieces.length) {
-            res.write(event(SimReplies.chunk(chat, id, model, created, pieces[sent++], null).toString()));
+            res.write(event(padded(SimReplies.chunk(chat, id, model, created, pieces[sent++], null)).toString()));
             vertx.setTimer(perToken, t -> next(perToken));
             return;
         }
@@ -97,6 +97,14 @@ final class SimStreamer {
             default -> { }
         }
         res.end(tail());
+    }
+
+    /** A chunk with the {@code pad} fault's bytes in a field of their own. */
+    private com.fasterxml.jackson.databind.node.ObjectNode padded(com.fasterxml.jackson.databind.node.ObjectNode chunk) {
+        if (faults.pad() > 0) {
+            chunk.put("x_pad", "p".repeat(faults.pad()));
+        }
+        return chunk;
     }
 
     private static String event(String json) {
