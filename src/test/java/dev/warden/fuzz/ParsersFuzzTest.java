@@ -7,10 +7,16 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.warden.body.JsonBodiesTarget;
+import dev.warden.config.ConfigException;
+import dev.warden.config.ConfigLoader;
 import dev.warden.config.ConfigReader;
 import dev.warden.config.TenantSettings;
 import dev.warden.egress.Egress;
+import dev.warden.http.DecoderTarget;
 import dev.warden.http.RoutesTarget;
+import dev.warden.provider.anthropic.Answers;
+import dev.warden.provider.anthropic.ChatToMessages;
+import dev.warden.provider.anthropic.MessagesToChat;
 import dev.warden.proxy.SseTarget;
 import dev.warden.token.ClaimTypes;
 import dev.warden.token.StrictJson;
@@ -28,16 +34,59 @@ import dev.warden.token.StrictJson;
  */
 class ParsersFuzzTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Where a fuzzed config's relative paths lead: an empty directory. */
+    private static final java.nio.file.Path EMPTY_DIR = emptyDir();
     private static final String[] SETTINGS = {"auth", "budgets", "overrides", "logging", "guardrails", "fields"};
+
+    private static java.nio.file.Path emptyDir() {
+        try {
+            return java.nio.file.Files.createTempDirectory("warden-fuzz");
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     @FuzzTest(maxDuration = "15s")
     void everyParserAnswersAnyInputWithoutThrowing(FuzzedDataProvider data) {
-        switch (data.consumeInt(0, 4)) {
+        switch (data.consumeInt(0, 7)) {
             case 0 -> RoutesTarget.fuzz(data);
             case 1 -> token(data);
             case 2 -> SseTarget.fuzz(data);
             case 3 -> JsonBodiesTarget.fuzz(data);
-            default -> settings(data);
+            case 4 -> settings(data);
+            case 5 -> DecoderTarget.fuzz(data);
+            case 6 -> config(data);
+            default -> translations(data);
+        }
+    }
+
+    /** A whole warden.yaml: a config, or a ConfigException listing its errors; nothing else. */
+    private static void config(FuzzedDataProvider data) {
+        String yaml = data.consumeRemainingAsString();
+        try {
+            assertThat(ConfigLoader.parse(yaml, EMPTY_DIR, name -> null)).isNotNull();
+        } catch (ConfigException e) {
+            assertThat(e.errors()).as("a refusal names its errors").isNotEmpty();
+        }
+    }
+
+    /** The Anthropic translations, both ways: a request translated or refused, an answer translated or null; never thrown. */
+    private static void translations(FuzzedDataProvider data) {
+        int which = data.consumeInt(0, 3);
+        JsonNode json;
+        try {
+            json = JSON.readTree(data.consumeRemainingAsString());
+        } catch (Exception e) {
+            return;
+        }
+        if (json == null) {
+            return;
+        }
+        switch (which) {
+            case 0 -> assertThat(ChatToMessages.translate(json, "claude-sim", 100, "user-1")).isNotNull();
+            case 1 -> assertThat(MessagesToChat.translate(json)).isNotNull();
+            case 2 -> Answers.messageToChat(json); // null: not a message, answered by the relay as a bad gateway
+            default -> Answers.chatToMessage(json);
         }
     }
 
