@@ -411,6 +411,11 @@ class UpstreamResilienceTest {
 
         // a model with upstreams left is retried on another one of them (initech: eu only)
         a1.faults("status=429,retry-after=3");
+        // the balancer picks between two idle upstreams: call until a1 has been asked (and answered 429)
+        for (int i = 0; i < 20 && a1.requestCount() == 0; i++) {
+            assertThat(call("initech", "ha-model").statusCode()).isEqualTo(200);
+        }
+        assertThat(a1.requestCount()).as("asked once").isEqualTo(1);
         for (int i = 0; i < 4; i++) {
             assertThat(call("initech", "ha-model").statusCode()).isEqualTo(200);
         }

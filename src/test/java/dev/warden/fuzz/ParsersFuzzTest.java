@@ -14,7 +14,10 @@ import dev.warden.config.TenantSettings;
 import dev.warden.egress.Egress;
 import dev.warden.http.DecoderTarget;
 import dev.warden.http.RoutesTarget;
+import dev.warden.provider.StreamTranslator;
 import dev.warden.provider.anthropic.Answers;
+import dev.warden.provider.anthropic.ChatStreamToMessages;
+import dev.warden.provider.anthropic.MessagesStreamToChat;
 import dev.warden.provider.anthropic.ChatToMessages;
 import dev.warden.provider.anthropic.MessagesToChat;
 import dev.warden.proxy.SseTarget;
@@ -48,7 +51,7 @@ class ParsersFuzzTest {
 
     @FuzzTest(maxDuration = "15s")
     void everyParserAnswersAnyInputWithoutThrowing(FuzzedDataProvider data) {
-        switch (data.consumeInt(0, 7)) {
+        switch (data.consumeInt(0, 8)) {
             case 0 -> RoutesTarget.fuzz(data);
             case 1 -> token(data);
             case 2 -> SseTarget.fuzz(data);
@@ -56,8 +59,35 @@ class ParsersFuzzTest {
             case 4 -> settings(data);
             case 5 -> DecoderTarget.fuzz(data);
             case 6 -> config(data);
-            default -> translations(data);
+            case 7 -> translations(data);
+            default -> streamTranslations(data);
         }
+    }
+
+    private static final String[] STREAM_EVENTS = {null, "message_start", "content_block_start", "content_block_delta",
+        "content_block_stop", "message_delta", "message_stop", "ping", "error", "message"};
+
+    /**
+     * The streaming translations both ways over a fuzzed sequence of events: never thrown, and every
+     * event they emit is one line ({@code data:} with a CR or LF in it would split into events the
+     * upstream never sent).
+     */
+    private static void streamTranslations(FuzzedDataProvider data) {
+        StreamTranslator t = data.consumeBoolean() ? new MessagesStreamToChat(data.consumeBoolean()) : new ChatStreamToMessages("gpt-sim");
+        StreamTranslator.Events out = (name, event) -> {
+            assertThat(event).as("one line").doesNotContain("\n").doesNotContain("\r");
+            if (name != null) {
+                assertThat(name).doesNotContain("\n").doesNotContain("\r");
+            }
+        };
+        int events = data.consumeInt(0, 12);
+        for (int i = 0; i < events && data.remainingBytes() > 0; i++) {
+            String name = STREAM_EVENTS[data.consumeInt(0, STREAM_EVENTS.length - 1)];
+            if (t.onEvent(name, data.consumeString(512), out) != StreamTranslator.Step.OK) {
+                return; // the relay ends the stream here
+            }
+        }
+        t.onEnd(out);
     }
 
     /** A whole warden.yaml: a config, or a ConfigException listing its errors; nothing else. */
