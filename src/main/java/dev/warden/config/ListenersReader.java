@@ -25,6 +25,9 @@ final class ListenersReader {
             r.onlyKnown(listeners, "listeners", Set.of("data", "admin"));
             data = listener(r, listeners.get("data"), "listeners.data", data, baseDir);
             admin = listener(r, listeners.get("admin"), "listeners.admin", admin, baseDir);
+            if (admin.http2().enabled()) {
+                r.error("listeners.admin.http2", "not on the admin listener (expected: the data listener only)");
+            }
             if (admin.tls() != null && admin.tls().clientAuth() != TlsConfig.ClientAuth.NONE) {
                 r.error("listeners.admin.tls.clientAuth", "not on the admin listener (expected: none; admin principals sign in with a token or key)");
             }
@@ -57,7 +60,7 @@ final class ListenersReader {
         if (!r.isObject(n, path, false)) {
             return dflt;
         }
-        r.onlyKnown(n, path, Set.of("host", "port", "tls"));
+        r.onlyKnown(n, path, Set.of("host", "port", "tls", "http2"));
         String host = r.string(n, path, "host", dflt.host(), false);
         int port = r.integer(n, path, "port", dflt.port(), 0, 65535);
         TlsConfig tls = null;
@@ -87,6 +90,22 @@ final class ListenersReader {
                 tls = new TlsConfig(certPath, keyPath, clientAuth);
             }
         }
-        return new ListenerConfig(host, port, tls);
+        return new ListenerConfig(host, port, tls, http2(r, n.get("http2"), path + ".http2", tls != null));
+    }
+
+    private static ListenerConfig.Http2 http2(ConfigReader r, JsonNode n, String path, boolean tls) {
+        if (!r.isObject(n, path, false)) {
+            return ListenerConfig.Http2.OFF;
+        }
+        r.onlyKnown(n, path, Set.of("enabled", "cleartext", "maxConcurrentStreams", "maxResetsPerMinute"));
+        ListenerConfig.Http2 d = ListenerConfig.Http2.OFF;
+        boolean enabled = r.bool(n, path, "enabled", false);
+        boolean cleartext = r.bool(n, path, "cleartext", false);
+        if (enabled && !tls && !cleartext) {
+            r.error(path, "enabled without TLS (expected: tls on this listener for ALPN, or cleartext: true for h2c)");
+        }
+        return new ListenerConfig.Http2(enabled, enabled && cleartext,
+                r.integer(n, path, "maxConcurrentStreams", d.maxConcurrentStreams(), 1, 10_000),
+                r.integer(n, path, "maxResetsPerMinute", d.maxResetsPerMinute(), 1, 100_000));
     }
 }

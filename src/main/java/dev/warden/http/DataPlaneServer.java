@@ -6,7 +6,10 @@ import dev.warden.config.Timeouts;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,7 +31,13 @@ public final class DataPlaneServer {
                 .setMaxInitialLineLength(limits.maxUriBytes())
                 .setIdleTimeout(timeouts.clientIdleMs())
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-                .setHttp2ClearTextEnabled(false)
+                .setHttp2ClearTextEnabled(listener.http2().cleartext())
+                .setUseAlpn(listener.http2().enabled() && listener.tls() != null)
+                .setAlpnVersions(listener.http2().enabled() ? List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1) : List.of(HttpVersion.HTTP_1_1))
+                .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(listener.http2().maxConcurrentStreams()))
+                .setHttp2RstFloodMaxRstFramePerWindow(listener.http2().maxResetsPerMinute())
+                .setHttp2RstFloodWindowDuration(1)
+                .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.MINUTES)
                 .setCompressionSupported(false)
                 .setDecompressionSupported(false)
                 .setHandle100ContinueAutomatically(false)

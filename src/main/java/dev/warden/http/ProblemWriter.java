@@ -65,7 +65,9 @@ public final class ProblemWriter implements ErrorResponder {
         boolean unreadBody = !request.isEnded()
                 && (request.headers().contains("Content-Length") && !"0".equals(request.getHeader("Content-Length"))
                     || request.headers().contains("Transfer-Encoding"));
-        boolean close = unreadBody || error.status() == 413 || error.status() == 400 && error.reason().startsWith("te_");
+        // HTTP/2 has no connection-specific headers (RFC 9113 8.2.2): its unread body ends with the stream, not the connection
+        boolean close = request.version() != io.vertx.core.http.HttpVersion.HTTP_2
+                && (unreadBody || error.status() == 413 || error.status() == 400 && error.reason().startsWith("te_"));
         if (close) {
             headers.set("Connection", "close");
         } else if (!request.isEnded()) {

@@ -1,0 +1,128 @@
+package dev.warden.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.warden.testing.TestGateway;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientConnection;
+import io.vertx.core.http.HttpConnectOptions;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * HTTP/2 on the data plane (h2c here; ALPN on TLS is the same server): off by default, and when
+ * configured a model call, a stream and a refusal answer over HTTP/2 exactly as over HTTP/1.1; the
+ * stream limit is advertised; a client resetting streams faster than allowed loses its connection.
+ */
+class Http2Test {
+    private static final String CHAT = "{\"model\":\"gpt-sim\",\"stream\":%s,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    private final Vertx vertx = Vertx.vertx();
+    private TestGateway gw;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (gw != null) {
+            gw.close();
+        }
+        vertx.close().await(5, TimeUnit.SECONDS);
+    }
+
+    private void start(String http2) throws Exception {
+        gw = new TestGateway(yaml -> yaml.replace("data: { host: 127.0.0.1, port: 0 }",
+                "data: { host: 127.0.0.1, port: 0" + (http2 == null ? "" : ", http2: " + http2) + " }"));
+    }
+
+    private HttpClientAgent h2c(int connections) {
+        return vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
+                .setDefaultHost("127.0.0.1").setDefaultPort(gw.gateway.dataPort()), new PoolOptions().setHttp2MaxSize(connections));
+    }
+
+    private HttpConnectOptions connectOptions() {
+        return new HttpConnectOptions().setHost("127.0.0.1").setPort(gw.gateway.dataPort());
+    }
+
+    private record Answer(HttpVersion version, int status, String tenant, String body) {
+    }
+
+    private Answer post(HttpClient client, String body, String key) throws Exception {
+        return client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/chat/completions")
+                        .putHeader("authorization", "Bearer " + key).putHeader("content-type", "application/json"))
+                .compose(req -> req.send(Buffer.buffer(body)))
+                .compose(res -> res.body().map(b -> new Answer(res.version(), res.statusCode(), res.getHeader("x-tenant-id"), b.toString())))
+                .await(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aModelCallAStreamAndARefusalAnswerOverHttp2AsOverHttp11() throws Exception {
+        start("{ enabled: true, cleartext: true, maxConcurrentStreams: 8 }");
+        HttpClientAgent client = h2c(1);
+        Answer ok = post(client, CHAT.formatted(false), gw.key("acme"));
+        assertThat(ok.version()).isEqualTo(HttpVersion.HTTP_2);
+        assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+        assertThat(ok.tenant()).isEqualTo("acme");
+        assertThat(ok.body()).contains("\"choices\"");
+        Answer stream = post(client, CHAT.formatted(true), gw.key("acme"));
+        assertThat(stream.status()).isEqualTo(200);
+        assertThat(stream.body()).contains("data: {").endsWith("data: [DONE]\n\n");
+        Answer refused = post(client, CHAT.formatted(false), "wdn_nope_" + "x".repeat(43));
+        assertThat(refused.status()).isEqualTo(401);
+        assertThat(refused.body()).contains("\"code\":\"unauthenticated\"");
+        HttpClientConnection connection = client.connect(connectOptions()).await(5, TimeUnit.SECONDS);
+        assertThat(connection.remoteSettings().getMaxConcurrentStreams()).as("the stream limit, advertised").isEqualTo(8);
+    }
+
+    @Test
+    void http2IsOffUnlessConfigured() throws Exception {
+        start(null);
+        HttpClientAgent client = h2c(1);
+        Future<Answer> tried = Future.future(p -> {
+            try {
+                p.complete(post(client, CHAT.formatted(false), gw.key("acme")));
+            } catch (Exception e) {
+                p.fail(e);
+            }
+        });
+        assertThat(tried.failed() || tried.result().version() != HttpVersion.HTTP_2 || tried.result().status() != 200)
+                .as("no HTTP/2 answer from a listener that does not offer it").isTrue();
+    }
+
+    @Test
+    void aClientResettingStreamsFasterThanAllowedLosesItsConnection() throws Exception {
+        start("{ enabled: true, cleartext: true, maxResetsPerMinute: 20 }");
+        HttpClientAgent client = h2c(1);
+        AtomicInteger closed = new AtomicInteger();
+        HttpClientConnection connection = client.connect(connectOptions()).await(5, TimeUnit.SECONDS);
+        connection.closeHandler(v -> closed.incrementAndGet());
+        for (int i = 0; i < 60 && closed.get() == 0; i++) { // open a stream, reset it at once: rapid reset
+            try {
+                HttpClientRequest req = connection.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/chat/completions")
+                        .putHeader("authorization", "Bearer " + gw.key("acme"))).await(5, TimeUnit.SECONDS);
+                req.setChunked(true);
+                req.sendHead().await(5, TimeUnit.SECONDS);
+                req.reset();
+            } catch (Exception e) {
+                break; // the connection is gone
+            }
+        }
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (closed.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(closed.get()).as("closed by the server after 20 resets within a minute").isEqualTo(1);
+        Answer fresh = post(h2c(1), CHAT.formatted(false), gw.key("acme"));
+        assertThat(fresh.status()).as("other connections are served").isEqualTo(200);
+    }
+}
