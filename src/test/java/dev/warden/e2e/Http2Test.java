@@ -17,6 +17,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.StreamResetException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -24,8 +25,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * HTTP/2 on the data plane (h2c here; ALPN on TLS is the same server): off by default, and when
- * configured a model call, a stream and a refusal answer over HTTP/2 exactly as over HTTP/1.1; the
- * stream limit is advertised; a client resetting streams faster than allowed loses its connection.
+ * configured a model call, a stream and a refusal answer over HTTP/2 exactly as over HTTP/1.1; a
+ * request whose content-length disagrees with its data is never forwarded; the stream limit is
+ * advertised; a client resetting streams faster than allowed loses its connection.
  */
 class Http2Test {
     private static final String CHAT = "{\"model\":\"gpt-sim\",\"stream\":%s,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
@@ -82,6 +84,29 @@ class Http2Test {
         assertThat(refused.body()).contains("\"code\":\"unauthenticated\"");
         HttpClientConnection connection = client.connect(connectOptions()).await(5, TimeUnit.SECONDS);
         assertThat(connection.remoteSettings().getMaxConcurrentStreams()).as("the stream limit, advertised").isEqualTo(8);
+    }
+
+    @Test
+    void aRequestWhoseContentLengthDisagreesWithItsDataIsNeverForwarded() throws Exception {
+        start("{ enabled: true, cleartext: true }");
+        HttpClientAgent client = h2c(1);
+        long before = gw.upstreamRequests();
+        String body = CHAT.formatted(false);
+        for (int declared : new int[] {body.length() + 10, body.length() - 5}) { // RFC 9113 8.1.1: a malformed request
+            Future<Integer> status = client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/chat/completions")
+                            .putHeader("authorization", "Bearer " + gw.key("acme")).putHeader("content-type", "application/json")
+                            .putHeader("content-length", Integer.toString(declared)))
+                    .compose(req -> req.send(Buffer.buffer(body))).map(HttpClientResponse::statusCode);
+            try {
+                int answered = status.await(10, TimeUnit.SECONDS);
+                assertThat(answered).as("declared %d for %d bytes", declared, body.length()).isBetween(400, 499);
+            } catch (Exception e) { // or the server reset the stream: PROTOCOL_ERROR (1), RFC 9113 8.1.1
+                assertThat(e).as("declared %d for %d bytes", declared, body.length()).isInstanceOf(StreamResetException.class);
+                assertThat(((StreamResetException) e).getCode()).isEqualTo(1);
+            }
+        }
+        assertThat(gw.upstreamRequests()).as("nothing forwarded").isEqualTo(before);
+        assertThat(post(client, body, gw.key("acme")).status()).as("the connection still serves").isEqualTo(200);
     }
 
     @Test
