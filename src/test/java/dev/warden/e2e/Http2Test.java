@@ -3,6 +3,7 @@ package dev.warden.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.warden.testing.TestGateway;
+import dev.warden.testing.TestPki;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -18,7 +19,11 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.StreamResetException;
+import io.vertx.core.net.PemTrustOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -107,6 +112,26 @@ class Http2Test {
         }
         assertThat(gw.upstreamRequests()).as("nothing forwarded").isEqualTo(before);
         assertThat(post(client, body, gw.key("acme")).status()).as("the connection still serves").isEqualTo(200);
+    }
+
+    @Test
+    void onTlsHttp2IsOfferedByAlpnBesideHttp11() throws Exception {
+        Path dir = Files.createTempDirectory("warden-h2");
+        TestPki.Issued ca = TestPki.ca("warden test server CA");
+        long now = System.currentTimeMillis();
+        TestPki.Issued server = TestPki.leaf(ca, "warden", "127.0.0.1", KeyPurposeId.id_kp_serverAuth, now - 60_000, now + 3_600_000);
+        Files.writeString(dir.resolve("server.pem"), server.certPem() + TestPki.pem(server.ca()));
+        Files.writeString(dir.resolve("server-key.pem"), server.keyPem());
+        gw = new TestGateway(yaml -> yaml.replace("data: { host: 127.0.0.1, port: 0 }", "data: { host: 127.0.0.1, port: 0, tls: { certFile: \""
+                + dir.resolve("server.pem") + "\", keyFile: \"" + dir.resolve("server-key.pem") + "\" }, http2: { enabled: true } }"));
+        for (HttpVersion version : new HttpVersion[] {HttpVersion.HTTP_2, HttpVersion.HTTP_1_1}) {
+            HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(version).setSsl(true)
+                    .setUseAlpn(true).setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(ca.certPem())))
+                    .setDefaultHost("127.0.0.1").setDefaultPort(gw.gateway.dataPort()), new PoolOptions());
+            Answer a = post(client, CHAT.formatted(false), gw.key("acme"));
+            assertThat(a.status()).as(a.body()).isEqualTo(200);
+            assertThat(a.version()).as("negotiated by ALPN").isEqualTo(version);
+        }
     }
 
     @Test
