@@ -107,11 +107,9 @@ public final class AdmitStage implements Stage {
         if (limits == null) {
             return false;
         }
-        if (tenant.limits().countsTokens() || budgeted.test(tenant.id())) {
-            return true;
-        }
         PoolConfig pool = snapshot.config().pools().get(model.pool());
-        return queues != null && pool != null && pool.capacity() != null;
+        return tenant.limits().countsTokens() || queues != null && pool != null && pool.capacity() != null
+                || budgeted.test(tenant.id()); // the settings lookup last
     }
 
     private Future<Outcome> admit(Exchange exchange, CostEstimator.Result r, ModelConfig model, long audioBytes) {

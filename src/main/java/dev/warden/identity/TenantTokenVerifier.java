@@ -112,7 +112,7 @@ public final class TenantTokenVerifier {
             return refuse(trusting.isEmpty() ? "issuer_unknown" : "tenant_ambiguous");
         }
         TenantAuth.JwtPolicy policy = snapshot.identities().auth(tenantId).jwt();
-        mistyped = ClaimTypes.mistyped(payload, ClaimTypes.mapped(policy.subjectClaim(), policy.rolesClaim(), policy.tenantClaim()));
+        mistyped = ClaimTypes.mistypedMapped(payload, ClaimTypes.mapped(policy.subjectClaim(), policy.rolesClaim(), policy.tenantClaim()));
         if (mistyped != null) {
             return refuse("token_claim_type:" + mistyped);
         }

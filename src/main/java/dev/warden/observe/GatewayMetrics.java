@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -44,7 +45,7 @@ public final class GatewayMetrics implements StageCounters {
             Duration.ofMillis(300), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500)};
     private static final Result[] RESULTS = Result.values();
     /** Each operation's label, made once ({@code chat_completions}). */
-    private static final String[] OPERATION_LABELS = java.util.Arrays.stream(Operation.values())
+    private static final String[] OPERATION_LABELS = Arrays.stream(Operation.values())
             .map(o -> o.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
     private static final int STATUSES = 600;
 

@@ -79,6 +79,17 @@ public final class ClaimTypes {
         return null;
     }
 
+    /** The first of {@code mapped} alone that {@code claims} holds with another type, or null (the registered ones checked already). */
+    public static String mistypedMapped(JsonNode claims, Map<String, Type> mapped) {
+        for (var e : mapped.entrySet()) {
+            JsonNode v = claims.get(e.getKey());
+            if (v != null && !is(e.getValue(), v)) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
     static boolean is(Type type, JsonNode v) {
         return switch (type) {
             case STRING -> v.isTextual();

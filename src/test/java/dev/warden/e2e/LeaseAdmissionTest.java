@@ -237,25 +237,39 @@ class LeaseAdmissionTest {
         }
     }
 
+    /**
+     * A replica whose Redis is reached through {@code relay}: globex on {@code globexLimits}, acme on a
+     * burst of 10, too small to slice (its calls are decided per request: the first after a cut finds
+     * Redis away). {@code storeUrl}: the control store, or null.
+     */
+    private TestGateway behind(TcpProxy relay, String globexLimits, String storeUrl) throws Exception {
+        String limiter = "limiter: { store: redis, redis: \"redis://127.0.0.1:" + relay.port() + "\", namespace: " + namespace
+                + ", timeoutMs: 200 }\n";
+        TestGateway gw = new TestGateway(yaml -> limiter + yaml
+                .replace("basic: { description: \"small\", maxOutputTokens: 50 }",
+                        "basic: { description: \"small\", maxOutputTokens: 50, limits: " + globexLimits + " }")
+                .replace("gold: { description: \"top\", maxOutputTokens: 0 }",
+                        "gold: { description: \"top\", maxOutputTokens: 0, limits: { requestsPerMinute: 60 } }"), storeUrl);
+        replicas.add(gw);
+        return gw;
+    }
+
+    /** Cuts the replica's Redis, and makes sure it knows (acme's next call goes to Redis and finds it away). */
+    private static void cut(TcpProxy relay, TestGateway gw) throws Exception {
+        relay.cut();
+        Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(gw.key("acme")));
+        assertThat(gw.metric("warden_limiter_store_up")).as("acme's call found Redis away").isZero();
+    }
+
     @Test
     void anOutageIsBridgedByWhatTheLeaseHolds() throws Exception {
         try (TcpProxy relay = new TcpProxy("127.0.0.1", 6379)) {
-            String limiter = "limiter: { store: redis, redis: \"redis://127.0.0.1:" + relay.port() + "\", namespace: " + namespace
-                    + ", timeoutMs: 200 }\n";
-            // globex: a big limit, decided on its lease; acme: a burst of 10, too small to slice, decided per request
-            TestGateway gw = new TestGateway(yaml -> limiter + yaml
-                    .replace("basic: { description: \"small\", maxOutputTokens: 50 }",
-                            "basic: { description: \"small\", maxOutputTokens: 50, limits: { requestsPerMinute: 600000, burstSeconds: 1 } }")
-                    .replace("gold: { description: \"top\", maxOutputTokens: 0 }",
-                            "gold: { description: \"top\", maxOutputTokens: 0, limits: { requestsPerMinute: 60 } }"), null);
-            replicas.add(gw);
+            TestGateway gw = behind(relay, "{ requestsPerMinute: 600000, burstSeconds: 1 }", null);
             for (int i = 0; i < 60; i++) { // a busy tenant: its slice grows to its demand
                 assertThat(Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(gw.key("globex")))
                         .statusCode()).isEqualTo(200);
             }
-            relay.cut();
-            Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(gw.key("acme")));
-            assertThat(gw.metric("warden_limiter_store_up")).as("acme's call found Redis away").isZero();
+            cut(relay, gw);
             double leased = gw.metric("warden_limiter_store_lease_admissions_total");
             int burst = 10;
             ExecutorService pool = Executors.newFixedThreadPool(burst);
@@ -283,20 +297,10 @@ class LeaseAdmissionTest {
     @Test
     void aBudgetedTenantIsServedOnItsLeasesHoldThroughAnOutageAndRedisCountsItAfter() throws Exception {
         try (TcpProxy relay = new TcpProxy("127.0.0.1", 6379)) {
-            String limiter = "limiter: { store: redis, redis: \"redis://127.0.0.1:" + relay.port() + "\", namespace: " + namespace
-                    + ", timeoutMs: 200 }\n";
-            TestGateway gw = new TestGateway(yaml -> limiter + yaml
-                    .replace("basic: { description: \"small\", maxOutputTokens: 50 }",
-                            "basic: { description: \"small\", maxOutputTokens: 50, limits: { requestsPerMinute: 6000000 } }")
-                    .replace("gold: { description: \"top\", maxOutputTokens: 0 }",
-                            "gold: { description: \"top\", maxOutputTokens: 0, limits: { requestsPerMinute: 60 } }"),
-                    Databases.fresh(Databases.Kind.SQLITE));
-            replicas.add(gw);
+            TestGateway gw = behind(relay, "{ requestsPerMinute: 6000000 }", Databases.fresh(Databases.Kind.SQLITE));
             budget(gw, "globex", 100_000_000);
             busy(gw, "globex", 200); // a busy tenant: its hold on the budget grows to its demand
-            relay.cut();
-            Http.post(gw.dataUrl("/v1/chat/completions"), chat("gpt-sim", "hi"), "Authorization", bearer(gw.key("acme")));
-            assertThat(gw.metric("warden_limiter_store_up")).as("acme's call found Redis away").isZero();
+            cut(relay, gw);
             double leased = gw.metric("warden_limiter_store_lease_admissions_total");
             int served = 0;
             HttpResponse<String> r;

@@ -218,24 +218,31 @@ class SharedLimiterTest {
         return new ObjectMapper().readTree(r.body()).path("budgets").get(0).path("reservedMicros").asLong();
     }
 
-    @Test
-    void aReplicaKilledMidStreamGivesItsSeatsBackWithinTheHoldTtl() throws Exception {
-        int ttl = 3;
-        startReplicas(1, "{ concurrency: 3 }", null, ttl);
-        TestGateway survivor = replicas.get(0);
+    /**
+     * A replica in a process of its own, to be killed: the survivor's tenants, keys and upstreams on
+     * ports of its own ({@code dataPort}), the basic tier on {@code basicLimits}, then {@code extraYaml}.
+     */
+    private static ChildWarden child(TestGateway survivor, int dataPort, String basicLimits, String extraYaml) throws Exception {
         Path dir = Files.createTempDirectory("warden-crash");
-        int dataPort = ChildWarden.freePort();
         int adminPort = ChildWarden.freePort();
         Path config = dir.resolve("warden.yaml");
-        // the same tenants, keys and upstreams as the survivor, on ports of its own
         Files.writeString(config, survivor.yaml()
                 .replace("data: { host: 127.0.0.1, port: 0 }", "data: { host: 127.0.0.1, port: " + dataPort + " }")
                 .replace("admin: { host: 127.0.0.1, port: 0 }", "admin: { host: 127.0.0.1, port: " + adminPort + " }")
                 .replaceFirst("dataDir: .*", "dataDir: " + dir.resolve("data"))
                 .replace("basic: { description: \"small\", maxOutputTokens: 50 }",
-                        "basic: { description: \"small\", maxOutputTokens: 50, limits: { concurrency: 3 } }")
-                + RedisService.limiterYaml(namespace, ttl));
-        ChildWarden replica = ChildWarden.start(config, adminPort, dir.resolve("child.log"));
+                        "basic: { description: \"small\", maxOutputTokens: 50, limits: " + basicLimits + " }")
+                + extraYaml);
+        return ChildWarden.start(config, adminPort, dir.resolve("child.log"));
+    }
+
+    @Test
+    void aReplicaKilledMidStreamGivesItsSeatsBackWithinTheHoldTtl() throws Exception {
+        int ttl = 3;
+        startReplicas(1, "{ concurrency: 3 }", null, ttl);
+        TestGateway survivor = replicas.get(0);
+        int dataPort = ChildWarden.freePort();
+        ChildWarden replica = child(survivor, dataPort, "{ concurrency: 3 }", RedisService.limiterYaml(namespace, ttl));
         Process child = replica.process;
         ExecutorService pool = Executors.newFixedThreadPool(3);
         try {
@@ -290,19 +297,10 @@ class SharedLimiterTest {
             HttpResponse<String> put = Http.call("PUT", survivor.adminUrl("/admin/v1/tenants/acme/settings/budgets"),
                     "{\"budgets\":[{\"period\":\"day\",\"limitMicros\":1000000,\"hard\":true}]}", "Authorization", bearer(survivor.adminToken));
             assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
-            Path dir = Files.createTempDirectory("warden-crash");
             int dataPort = ChildWarden.freePort();
-            int adminPort = ChildWarden.freePort();
-            Path config = dir.resolve("warden.yaml");
-            // the same tenants, keys, control store and limiter as the survivor, on ports of its own
-            Files.writeString(config, survivor.yaml()
-                    .replace("data: { host: 127.0.0.1, port: 0 }", "data: { host: 127.0.0.1, port: " + dataPort + " }")
-                    .replace("admin: { host: 127.0.0.1, port: 0 }", "admin: { host: 127.0.0.1, port: " + adminPort + " }")
-                    .replaceFirst("dataDir: .*", "dataDir: " + dir.resolve("data"))
-                    .replace("basic: { description: \"small\", maxOutputTokens: 50 }",
-                            "basic: { description: \"small\", maxOutputTokens: 50, limits: { requestsPerMinute: 6000000 } }")
-                    + RedisService.limiterYaml(namespace, ttl) + "store: { url: \"" + url + "\" }\n");
-            replica = ChildWarden.start(config, adminPort, dir.resolve("child.log"));
+            // the same control store too: it sees the budget, and its ledger rows are the survivor's to sum
+            replica = child(survivor, dataPort, "{ requestsPerMinute: 6000000 }",
+                    RedisService.limiterYaml(namespace, ttl) + "store: { url: \"" + url + "\" }\n");
             String child = "http://127.0.0.1:" + dataPort + "/v1/chat/completions";
             String key = survivor.key("acme");
             for (int i = 0; i < 100; i++) { // a busy tenant on the child: its lease holds part of the budget

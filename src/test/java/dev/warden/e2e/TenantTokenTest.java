@@ -175,9 +175,7 @@ class TenantTokenTest {
             };
             for (String doc : documents) {
                 idp.discoveryOverride = doc;
-                HttpResponse<String> r = chatAs(token);
-                assertThat(r.statusCode()).as(doc).isEqualTo(401);
-                gw.assertAudited(r);
+                refusedAndAudited(token, doc);
             }
             idp.discoveryOverride = null;
             String[] keySets = {
@@ -187,13 +185,18 @@ class TenantTokenTest {
             };
             for (String set : keySets) {
                 idp.jwksOverride = set;
-                HttpResponse<String> r = chatAs(token);
-                assertThat(r.statusCode()).as(set).isEqualTo(401);
-                gw.assertAudited(r);
+                refusedAndAudited(token, set);
             }
             idp.jwksOverride = null;
             assertThat(chatAs(token).statusCode()).as("the same token once the provider's documents are well typed").isEqualTo(200);
         }
+    }
+
+    /** {@code token} is refused with the generic 401, audited ({@code what}: the case, for the message). */
+    private void refusedAndAudited(String token, String what) throws Exception {
+        HttpResponse<String> r = chatAs(token);
+        assertThat(r.statusCode()).as(what).isEqualTo(401);
+        gw.assertAudited(r);
     }
 
     private static Map<String, String> with(Map<String, String> claims, String name, String rawJson) {

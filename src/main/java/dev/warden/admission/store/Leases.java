@@ -27,7 +27,7 @@ import java.util.function.Function;
  * can never pass a limit; the price is under-use: a slice or seat held by one replica is not
  * available to another until used or given back. Bounds: a slice is at most half the bucket's
  * burst divided by the replicas alive, spare seats at most a quarter of the limit per replica, an
- * account's free hold at most half of what it has left divided by the replicas; a crashed
+ * account's free hold at most a quarter of what it has left divided by the replicas; a crashed
  * replica's slices refill at the bucket's rate, its seats come back when their hold expires, and
  * its account holds then count as spent (what it spent of them was never reported). During an
  * outage a replica spends what its lease holds (taken before Redis went away: the outage's share
@@ -78,16 +78,16 @@ public final class Leases {
     }
 
     /**
-     * Whether a lease can decide {@code plan} exactly: enforced, every budget and quota enforced and
-     * known to Redis, every bucket big enough to slice ({@value #MIN_SLICE} units a replica) and every
-     * charge within a slice.
+     * Whether a lease can decide {@code plan} exactly: enforced, every budget and quota enforced,
+     * known to Redis and with a worst case, every bucket big enough to slice ({@value #MIN_SLICE}
+     * units a replica) and every charge within a slice.
      */
     boolean eligible(Plan plan) {
         if (!plan.ask().limits().enforced()) {
             return false;
         }
         for (Plan.Account a : plan.accounts()) {
-            if (!a.allowance().enforced() || !watch.known(a.key())) {
+            if (!a.allowance().enforced() || !watch.known(a.key()) || a.amount() < 0) {
                 return false;
             }
         }
@@ -142,9 +142,6 @@ public final class Leases {
             }
             case REFUSED_ACCOUNT -> {
                 return up ? Future.succeededFuture(answers.accountRefused(plan, t.index(), t.policies())) : perRequest.apply(plan);
-            }
-            case NOT_LEASED -> {
-                return perRequest.apply(plan);
             }
             default -> {
                 if (!link.up()) {
@@ -300,22 +297,20 @@ public final class Leases {
             m.shortfall = 0;
             m.largestNeed = 0;
             long free = m.free();
-            spent[i] = m.spent;
-            holds[i] = m.inUse + want;
-            if (!m.confirmed || m.spent > m.reported) {
-                any = true; // what Redis holds must be heard again, or use reported
-            }
             long keep = quiet ? 0 : m.keep(replicas, want);
+            spent[i] = m.spent;
+            // what is asked is always a hold after the report: the running requests' worst cases and a free part
             if (want > free) {
                 m.grew(want, now);
-                any = true;
+                holds[i] = m.inUse + want;
             } else if (free > 0 && (keep == 0 || free > 2 * keep)) {
                 m.held -= free - keep; // given back: nobody reserves on it meanwhile
                 holds[i] = m.inUse + keep;
-                any = true;
             } else {
                 holds[i] = m.inUse + free; // kept as it is
             }
+            // a change, or what Redis holds must be heard again, or use to report
+            any |= holds[i] != m.inUse + free || !m.confirmed || m.spent > m.reported;
         }
         if (!any && wanted == lease.seatsHeld) {
             return null;

@@ -184,8 +184,8 @@ final class TenantLease {
         return bucket.burst() / (2L * Math.max(1, replicas));
     }
 
-    /** What a try on the lease found: taken, refused (by what), short (Redis must be asked), or not for the lease (decided per request). */
-    enum Outcome { TAKEN, REFUSED_SEAT, REFUSED_RATE, REFUSED_ACCOUNT, SHORT, NOT_LEASED }
+    /** What a try on the lease found: taken, refused (by what), or short (Redis must be asked). */
+    enum Outcome { TAKEN, REFUSED_SEAT, REFUSED_RATE, REFUSED_ACCOUNT, SHORT }
 
     /** The result of one try: the outcome, the refusing bucket's or account's index and retry, and the policies. */
     record Try(Outcome outcome, int index, long retryAfterNanos, List<Limiter.Policy> policies) {
@@ -264,7 +264,7 @@ final class TenantLease {
      * Admits {@code plan} on what the lease holds, all or nothing: a seat (if the tenant has a
      * concurrency limit), each bucket's charge and each account's worst case. Short of something, it
      * is refused only if Redis said recently there is none; otherwise the shortfall is noted for the
-     * next renewal. A request without a worst case is not the lease's to decide.
+     * next renewal.
      */
     Try take(Plan plan, long now) {
         lastUseNanos = now; // asked for, whether or not it can give: a lease in demand is not idle
@@ -275,9 +275,6 @@ final class TenantLease {
             Money m = money.computeIfAbsent(a.key(), Money::new);
             m.account = a;
             m.lastAskNanos = now;
-            if (a.amount() < 0) {
-                return new Try(Outcome.NOT_LEASED, -1, 0, List.of());
-            }
         }
         boolean shortSeat = seatLimit > 0 && seatsInUse >= seatsHeld;
         if (shortSeat && seatsFullUntilNanos > now) {
