@@ -16,6 +16,7 @@ import dev.warden.record.AuditEvent;
 import dev.warden.record.AuditWriter;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import java.util.function.Predicate;
 
 /**
@@ -50,6 +51,12 @@ public final class DataPlaneHandler implements Handler<HttpServerRequest> {
     @Override
     public void handle(HttpServerRequest request) {
         long start = System.nanoTime();
+        GatewayError target = checkTarget(request);
+        if (target != null) {
+            request.pause();
+            refuse(request, target, null, start);
+            return;
+        }
         if (platformEndpoints != null && platformEndpoints.test(request)) {
             return; // platform services, not tenants: not the model pipeline
         }
@@ -76,6 +83,22 @@ public final class DataPlaneHandler implements Handler<HttpServerRequest> {
         Exchange exchange = new Exchange(inbound, start);
         exchange.put(RequestContext.SNAPSHOT, snapshot);
         runner.run(exchange);
+    }
+
+    /**
+     * HTTP/2 carries the target in {@code :path}, which has no absolute form and is absent from a
+     * CONNECT (RFC 9113 8.3.1, 8.5): neither is served. HTTP/1.1's absolute form stays accepted,
+     * as RFC 9112 3.2.2 asks of a server.
+     */
+    private static GatewayError checkTarget(HttpServerRequest request) {
+        String uri = request.uri();
+        if (uri == null) {
+            return GatewayError.of(ErrorCode.METHOD_NOT_ALLOWED, "CONNECT is not served.", "method_not_allowed");
+        }
+        if (request.version() == HttpVersion.HTTP_2 && !uri.startsWith("/")) {
+            return GatewayError.of(ErrorCode.INVALID_PATH, "The :path must be an absolute path.", "path_not_absolute");
+        }
+        return null;
     }
 
     /**

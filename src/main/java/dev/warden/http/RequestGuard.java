@@ -28,7 +28,17 @@ final class RequestGuard {
 
     /** {@code mediaType}: the body's expected type (null: none expected); {@code maxBody}: the route's cap. */
     static GatewayError check(HttpServerRequest request, Limits limits, String mediaType, long maxBody) {
-        MultiMap headers = request.headers();
+        if (request.version() == HttpVersion.HTTP_2) {
+            GatewayError pseudo = checkPseudoHeaders(request);
+            if (pseudo != null) {
+                return pseudo;
+            }
+        }
+        return checkHeaders(request.version(), request.headers(), mediaType, maxBody);
+    }
+
+    /** The header checks alone (the fuzz target's entry: it has headers, not a request). */
+    static GatewayError checkHeaders(HttpVersion version, MultiMap headers, String mediaType, long maxBody) {
         HeaderScan scan = new HeaderScan();
         headers.forEach(scan);
         if (scan.error != null) {
@@ -36,7 +46,7 @@ final class RequestGuard {
         }
         String te = headers.get("Transfer-Encoding");
         if (te != null) {
-            if (request.version() != HttpVersion.HTTP_1_1 || !te.equalsIgnoreCase("chunked")) {
+            if (version != HttpVersion.HTTP_1_1 || !te.equalsIgnoreCase("chunked")) {
                 return bad(ErrorCode.INVALID_REQUEST, "Transfer-Encoding must be exactly chunked, on HTTP version 1.1 only.", "te_invalid");
             }
             if (headers.contains("Content-Length")) {
@@ -44,7 +54,7 @@ final class RequestGuard {
             }
         }
         String host = headers.get("Host");
-        if (request.version() == HttpVersion.HTTP_1_1 && (host == null || !validHost(host))) {
+        if (version == HttpVersion.HTTP_1_1 && (host == null || !validHost(host))) {
             return bad(ErrorCode.INVALID_HEADER, "A single valid Host header is required.", "host_invalid");
         }
         String length = headers.get("Content-Length");
@@ -70,6 +80,23 @@ final class RequestGuard {
         return null;
     }
 
+    /**
+     * What HTTP/2's decoder leaves to the server (RFC 9113 8.3.1): the scheme is http or https, and
+     * the request names its authority, as HTTP/1.1's Host must. (Missing, repeated, unknown or
+     * misplaced pseudo-headers, uppercase names and connection-specific fields are stream errors
+     * in Netty's decoder already; the path's form is checked with the route.)
+     */
+    private static GatewayError checkPseudoHeaders(HttpServerRequest request) {
+        String scheme = request.scheme();
+        if (!"https".equals(scheme) && !"http".equals(scheme)) {
+            return bad(ErrorCode.INVALID_REQUEST, "The :scheme must be http or https.", "scheme_invalid");
+        }
+        if (request.authority() == null) {
+            return bad(ErrorCode.INVALID_HEADER, "A request must name its authority (:authority or Host).", "host_invalid");
+        }
+        return null;
+    }
+
     private static boolean is(String type, String mediaType) {
         int semi = type.indexOf(';');
         String base = (semi < 0 ? type : type.substring(0, semi)).strip();
@@ -91,10 +118,45 @@ final class RequestGuard {
         return n;
     }
 
+    /** RFC 9113 8.2.1: no whitespace at either end of a value (HTTP/1's decoder trims it, HTTP/2's does not). */
+    private static boolean padded(String v) {
+        int last = v.length() - 1;
+        return last >= 0 && (v.charAt(0) == ' ' || v.charAt(0) == '\t' || v.charAt(last) == ' ' || v.charAt(last) == '\t');
+    }
+
     private static boolean validValue(String v) {
         for (int i = 0; i < v.length(); i++) {
             char c = v.charAt(i);
             if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** tchar of RFC 9110 5.6.2, by ASCII code. */
+    private static final boolean[] TCHAR = new boolean[128];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) {
+            TCHAR[c] = true;
+        }
+        for (char c = 'a'; c <= 'z'; c++) {
+            TCHAR[c] = true;
+            TCHAR[c - 32] = true;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TCHAR[c] = true;
+        }
+    }
+
+    private static boolean validName(String name) {
+        if (name.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c >= 128 || !TCHAR[c]) {
                 return false;
             }
         }
@@ -138,8 +200,14 @@ final class RequestGuard {
                 }
                 seen |= 1 << bit;
             }
+            if (!validName(name)) { // HTTP/1's decoder refuses these itself; HTTP/2's lets some through
+                error = bad(ErrorCode.INVALID_HEADER, "A header name must be a token (RFC 9110 5.1).", "header_name_invalid");
+                return;
+            }
             if (!validValue(value)) {
                 error = bad(ErrorCode.INVALID_HEADER, "A header value holds a control character.", "header_control_char");
+            } else if (padded(value)) {
+                error = bad(ErrorCode.INVALID_HEADER, "A header value must not start or end with whitespace.", "header_whitespace");
             }
         }
     }

@@ -129,23 +129,33 @@ public final class ForwardStage implements Stage {
                 return;
             }
             HttpClientRequest request = ar.result();
-            MultiMap headers = request.headers();
-            HeaderHygiene.copyToUpstream(exchange.request().headers(), headers);
-            setGatewayHeaders(headers, exchange, route);
-            if (secret != null) { // the platform's key, never the client's (HeaderHygiene dropped those)
-                headers.set(credential.header(), credential.bearer() ? "Bearer " + secret : secret);
-            }
-            if (route.upstream().provider() == ProviderKind.ANTHROPIC) {
-                headers.set(H_ANTHROPIC_VERSION, route.upstream().apiVersion());
-            }
-            AudioUpload audio = exchange.get(RequestContext.AUDIO);
-            AudioForward multipart = audio == null ? null
-                    : new AudioForward(audio, exchange.request().http().formAttributes(), route.model().upstreamName());
-            if (multipart != null) { // the gateway's own multipart body, streamed from the file
-                headers.set(H_CONTENT_TYPE, multipart.contentType());
-                headers.add(H_CONTENT_LENGTH, Long.toString(multipart.length()));
-            } else {
-                headers.add(H_CONTENT_LENGTH, Integer.toString(prepared.body().length()));
+            AudioForward multipart;
+            try {
+                MultiMap headers = request.headers();
+                HeaderHygiene.copyToUpstream(exchange.request().headers(), headers);
+                setGatewayHeaders(headers, exchange, route);
+                if (secret != null) { // the platform's key, never the client's (HeaderHygiene dropped those)
+                    headers.set(credential.header(), credential.bearer() ? "Bearer " + secret : secret);
+                }
+                if (route.upstream().provider() == ProviderKind.ANTHROPIC) {
+                    headers.set(H_ANTHROPIC_VERSION, route.upstream().apiVersion());
+                }
+                AudioUpload audio = exchange.get(RequestContext.AUDIO);
+                multipart = audio == null ? null
+                        : new AudioForward(audio, exchange.request().http().formAttributes(), route.model().upstreamName());
+                if (multipart != null) { // the gateway's own multipart body, streamed from the file
+                    headers.set(H_CONTENT_TYPE, multipart.contentType());
+                    headers.add(H_CONTENT_LENGTH, Long.toString(multipart.length()));
+                } else {
+                    headers.add(H_CONTENT_LENGTH, Integer.toString(prepared.body().length()));
+                }
+            } catch (RuntimeException e) { // a head the HTTP client will not write (the guard should have refused it): nothing was sent
+                LOG.error("upstream request head for {} could not be written", exchange, e);
+                request.reset();
+                attempts.report(RouteAttempts.Result.NEUTRAL);
+                outcome.complete(Outcome.reject(GatewayError.of(ErrorCode.INTERNAL_ERROR, "The request could not be forwarded.",
+                        "upstream_head_refused")));
+                return;
             }
             exchange.put(StreamKeys.UPSTREAM_REQUEST, request);
 

@@ -7,18 +7,57 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import dev.warden.problem.GatewayError;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.impl.headers.HeadersAdaptor;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.http.HttpServerOptions;
 
 /**
  * Fuzz target ({@code ParsersFuzzTest}): the strict HTTP/1 request decoder on any bytes, fed in up
- * to four pieces. It never throws: what it produces is a request part, or one marked as a decoding
- * failure (the connection is then answered 400 and closed).
+ * to four pieces, then the request guard on each head it decoded. Neither throws: the decoder
+ * produces a request part, or one marked as a decoding failure (the connection is then answered 400
+ * and closed); the guard refuses with a 4xx and a reason, or accepts only unambiguous headers.
  */
 public final class DecoderTarget {
+    private static final long MAX_BODY = 1 << 20;
     private static final HttpServerOptions OPTIONS = new HttpServerOptions().setMaxHeaderSize(8192).setMaxInitialLineLength(2048);
 
     private DecoderTarget() {
+    }
+
+    /**
+     * What the decoder let through, past the request guard: refused with a stable code, or accepted
+     * only with one meaning for every header the gateway or an upstream acts on.
+     */
+    private static void guard(HttpRequest request) {
+        MultiMap headers = request.headers() instanceof MultiMap m ? m : new HeadersAdaptor(request.headers());
+        HttpVersion version = request.protocolVersion().minorVersion() == 0 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
+        GatewayError refused = RequestGuard.checkHeaders(version, headers, "application/json", MAX_BODY);
+        if (refused != null) {
+            assertThat(refused.status()).isBetween(400, 499);
+            assertThat(refused.reason()).isNotBlank();
+            return;
+        }
+        for (String single : new String[] {"Host", "Content-Length", "Content-Type", "Authorization", "X-API-Key", "X-Tenant-ID",
+            "Transfer-Encoding"}) {
+            assertThat(headers.getAll(single)).as(single).hasSizeLessThanOrEqualTo(1);
+        }
+        if (version == HttpVersion.HTTP_1_1) {
+            assertThat(headers.get("Host")).isNotEmpty();
+        }
+        String length = headers.get("Content-Length");
+        if (length != null) {
+            assertThat(length).matches("[0-9]{1,12}");
+            assertThat(Long.parseLong(length)).isLessThanOrEqualTo(MAX_BODY);
+            assertThat(headers.contains("Transfer-Encoding")).isFalse();
+        }
+        headers.forEach((name, value) -> {
+            assertThat(name).doesNotContain("_").matches("[!#$%&'*+.^`|~0-9A-Za-z-]+");
+            assertThat(value).doesNotContain("\r").doesNotContain("\n").doesNotContain("\0");
+        });
     }
 
     public static void fuzz(FuzzedDataProvider data) {
@@ -38,6 +77,9 @@ public final class DecoderTarget {
                     if (out instanceof HttpObject o) {
                         DecoderResult r = o.decoderResult();
                         assertThat(r.isSuccess() || r.isFailure()).isTrue();
+                        if (o instanceof HttpRequest request && r.isSuccess()) {
+                            guard(request);
+                        }
                     }
                 } finally {
                     ReferenceCountUtil.release(out);
