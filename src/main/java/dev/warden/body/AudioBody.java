@@ -77,8 +77,9 @@ final class AudioBody {
             });
             part.endHandler(v -> file.close().onComplete(written));
         });
-        req.exceptionHandler(e -> outcome.tryComplete(Outcome.reject(GatewayError.of(ErrorCode.INVALID_REQUEST,
-                "The request body could not be read.", "body_read_failed"))));
+        GatewayError unreadable = GatewayError.of(ErrorCode.INVALID_REQUEST, "The request body could not be read.", "body_read_failed");
+        req.exceptionHandler(e -> outcome.tryComplete(Outcome.reject(unreadable)));
+        req.response().closeHandler(v -> outcome.tryComplete(Outcome.reject(unreadable))); // a stream reset by the gateway (ReadBodyStage)
         req.endHandler(v -> {
             if (!seen[0]) {
                 file.close();

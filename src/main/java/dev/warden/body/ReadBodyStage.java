@@ -20,6 +20,9 @@ import io.vertx.core.http.HttpServerRequest;
  */
 public final class ReadBodyStage implements Stage {
 
+    private static final GatewayError UNREADABLE = GatewayError.of(ErrorCode.INVALID_REQUEST, "The request body could not be read.",
+            "body_read_failed");
+
     @Override
     public String name() {
         return "body";
@@ -56,8 +59,9 @@ public final class ReadBodyStage implements Stage {
             }
             body.appendBuffer(chunk);
         });
-        request.exceptionHandler(e -> outcome.tryComplete(Outcome.reject(GatewayError.of(ErrorCode.INVALID_REQUEST,
-                "The request body could not be read.", "body_read_failed"))));
+        request.exceptionHandler(e -> outcome.tryComplete(Outcome.reject(UNREADABLE)));
+        // an HTTP/2 stream the gateway reset (its body too slow) tells its request nothing: its response closes
+        request.response().closeHandler(v -> outcome.tryComplete(Outcome.reject(UNREADABLE)));
         request.endHandler(v -> {
             if (over[0]) {
                 return;

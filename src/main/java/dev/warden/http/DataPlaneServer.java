@@ -13,9 +13,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Starts a data-plane listener: HTTP/1.1 only (no h2c, no ALPN: HTTP/2 frame floods have nothing
- * to land on), strict decoding, the configured size caps, connection caps, head / body deadlines
- * and idle timeout.
+ * Starts a data-plane listener: HTTP/1.1, and HTTP/2 only where configured (ALPN on TLS, h2c
+ * only with {@code cleartext}; its streams and resets bounded per connection), strict decoding,
+ * the configured size caps, connection caps, head / body deadlines (per connection on HTTP/1, per
+ * stream on HTTP/2) and idle timeout.
  */
 public final class DataPlaneServer {
     private DataPlaneServer() {
@@ -60,7 +61,12 @@ public final class DataPlaneServer {
             StrictRequestDecoder.install(connection, options);
             SlowClientGuard.install(connection, timeouts.headerMs(), timeouts.bodyMs(), caps.slow, handler::timedOut);
         });
-        server.requestHandler(handler);
+        server.requestHandler(request -> {
+            if (request.version() == HttpVersion.HTTP_2) { // no HTTP/1 decoder to watch: a deadline per stream instead
+                StreamBodyDeadline.arm(request, timeouts.bodyMs(), caps.slow, handler::timedOut);
+            }
+            handler.handle(request);
+        });
         server.invalidRequestHandler(handler::unreadable);
         return server.listen();
     }

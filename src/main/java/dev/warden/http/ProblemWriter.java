@@ -23,9 +23,7 @@ public final class ProblemWriter implements ErrorResponder {
 
     @Override
     public void respond(Exchange exchange, GatewayError error) {
-        HttpServerRequest request = exchange.request().http();
-        exchange.responseStatus(error.status());
-        write(request, error, exchange, exchange.requestId(), null);
+        write(exchange.request().http(), error, exchange, exchange.requestId(), null);
     }
 
     /** Writes a refusal for a request that never became an exchange (bad route, bad framing). */
@@ -37,11 +35,18 @@ public final class ProblemWriter implements ErrorResponder {
                               String allow) {
         HttpServerResponse response = request.response();
         if (response.headWritten() || response.ended() || response.closed()) {
-            request.connection().close();
+            if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+                response.reset(0x8); // CANCEL this stream only: the connection carries others
+            } else {
+                request.connection().close();
+            }
             if (exchange != null) {
                 exchange.markAborted();
             }
             return;
+        }
+        if (exchange != null) {
+            exchange.responseStatus(error.status()); // only what is sent: an answer cut before it (a 408 sent already) is aborted
         }
         MultiMap headers = response.headers();
         headers.clear();

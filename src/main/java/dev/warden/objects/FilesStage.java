@@ -128,7 +128,13 @@ public final class FilesStage implements Stage {
         Upload up = new Upload(tenant, "file-" + HexFormat.of().formatHex(bytes(12)), maxBytes);
         req.setExpectMultipart(true);
         req.uploadHandler(part -> up.part(req, part));
-        req.exceptionHandler(e -> up.fail(GatewayError.of(ErrorCode.INVALID_REQUEST, "The upload could not be read.", "upload_read_failed")));
+        GatewayError unreadable = GatewayError.of(ErrorCode.INVALID_REQUEST, "The upload could not be read.", "upload_read_failed");
+        req.exceptionHandler(e -> up.fail(unreadable));
+        req.response().closeHandler(v -> { // a stream reset by the gateway (its body too slow) tells the request nothing
+            if (!up.outcome.future().isComplete()) {
+                up.fail(unreadable);
+            }
+        });
         req.endHandler(v -> up.end(req.getFormAttribute("purpose")));
         req.resume();
         return up.outcome.future().compose(o -> o instanceof Outcome.Continue ? JsonAnswer.send(exchange, 200, json(up.stored())) : Future.succeededFuture(o));

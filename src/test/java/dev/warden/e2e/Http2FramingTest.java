@@ -25,12 +25,14 @@ class Http2FramingTest {
     private static final String CHAT = "{\"model\":\"gpt-sim\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
     /** The decoder's stream error: RST_STREAM PROTOCOL_ERROR. */
     private static final String RESET = "reset";
+    private static final int BODY_MS = 1000;
     private static TestGateway gw;
 
     @BeforeAll
     static void start() throws Exception {
         gw = new TestGateway(yaml -> yaml.replace("data: { host: 127.0.0.1, port: 0 }",
-                "data: { host: 127.0.0.1, port: 0, http2: { enabled: true, cleartext: true } }"));
+                "data: { host: 127.0.0.1, port: 0, http2: { enabled: true, cleartext: true } }")
+                .replace("clientIdleMs: 20000 }", "clientIdleMs: 20000, bodyMs: " + BODY_MS + " }"));
     }
 
     @AfterAll
@@ -194,5 +196,37 @@ class Http2FramingTest {
         assertThat(upstream.contains("te")).as("hop-by-hop").isFalse();
         assertThat(upstream.getAll("authorization")).as("neither the client's credential nor its trailer's")
                 .noneMatch(v -> v.contains("other") || v.contains(gw.key("acme")));
+    }
+
+    @Test
+    void aStreamWhoseBodyTricklesIsAnswered408AndResetWhileTheConnectionServesOn() throws Exception {
+        long before = gw.upstreamRequests();
+        try (RawH2 h2 = RawH2.connect(gw.gateway.dataPort())) {
+            long start = System.nanoTime();
+            h2.headers(1, false, served().toArray(String[]::new));
+            byte[] body = CHAT.getBytes(StandardCharsets.UTF_8);
+            Thread dripping = Thread.ofVirtual().start(() -> { // a byte every 100 ms: the connection is never idle
+                try {
+                    for (int i = 0; i < body.length - 1; i++) {
+                        h2.data(1, new byte[] {body[i]}, false);
+                        Thread.sleep(100);
+                    }
+                } catch (Exception stopped) {
+                    // the server answered and reset the stream, or the test ended
+                }
+            });
+            assertThat(send(h2, 3, served()).status()).as("another stream of the connection, meanwhile").isEqualTo(200);
+            RawH2.Outcome o = h2.await(1);
+            long tookMs = (System.nanoTime() - start) / 1_000_000;
+            dripping.interrupt();
+            assertThat(o.status()).as(o.toString()).isEqualTo(408);
+            assertThat(o.body()).contains("\"code\":\"request_timeout\"");
+            assertThat(tookMs).as("cut at the body deadline").isBetween((long) BODY_MS, BODY_MS + 3000L);
+            assertThat(send(h2, 5, served()).status()).as("the connection serves on").isEqualTo(200);
+        }
+        assertThat(gw.upstreamRequests()).as("the two whole requests only").isEqualTo(before + 2);
+        assertThat(gw.awaitMetric(1, "warden_requests_total", "tenant=\"acme\"", "status=\"499\""))
+                .as("its exchange ended (as one the client did not finish), nothing held").isEqualTo(1);
+        assertThat(gw.metric("warden_requests_too_slow_total")).isEqualTo(1);
     }
 }
