@@ -1,5 +1,6 @@
 package dev.warden.app;
 
+import dev.warden.admission.ClientAborts;
 import dev.warden.admission.FairQueues;
 import dev.warden.admission.LimiterStore;
 import dev.warden.cache.ResponseCache;
@@ -55,6 +56,7 @@ final class DataPlaneVerticle extends VerticleBase {
     private final JwksCache.Shared jwks;
     private final UpstreamSecrets secrets;
     private final ObjectRegistry objects;
+    private final ClientAborts aborts;
     private AccessLog.Batch accessBatch;
     private HttpServer server;
     private String trusted = "";
@@ -65,8 +67,10 @@ final class DataPlaneVerticle extends VerticleBase {
                       JwksCache.Shared jwks, ListenerConfig listener, ControlPlane control,
                       JobScheduler jobs, LimiterStore limiter,
                       FairQueues queues, UpstreamRegistry upstreams,
-                      ResponseCache cache, ConnectionCaps caps, UpstreamSecrets secrets, ObjectRegistry objects) {
+                      ResponseCache cache, ConnectionCaps caps, UpstreamSecrets secrets, ObjectRegistry objects,
+                      ClientAborts aborts) {
         this.objects = objects;
+        this.aborts = aborts;
         this.caps = caps;
         this.secrets = secrets;
         this.upstreams = upstreams;
@@ -100,7 +104,7 @@ final class DataPlaneVerticle extends VerticleBase {
         accessBatch = accessLog.newBatch();
         vertx.setPeriodic(100, id -> accessBatch.flushIfDue(System.currentTimeMillis())); // this loop's batch, on this loop
         PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, tracing, accessBatch, accessLog,
-                serviceTokens, jwks, config, control, jobs, limiter, queues, upstreams, cache, secrets, objects);
+                serviceTokens, jwks, config, control, jobs, limiter, queues, upstreams, cache, secrets, objects, aborts);
         HttpServerOptions options = DataPlaneServer.options(listener, config.limits(), config.timeouts());
         if (listener.tls() != null) {
             trusted = ClientTrust.bundles(snapshots.current());

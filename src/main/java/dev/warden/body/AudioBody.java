@@ -77,9 +77,8 @@ final class AudioBody {
             });
             part.endHandler(v -> file.close().onComplete(written));
         });
-        GatewayError unreadable = GatewayError.of(ErrorCode.INVALID_REQUEST, "The request body could not be read.", "body_read_failed");
-        req.exceptionHandler(e -> outcome.tryComplete(Outcome.reject(unreadable)));
-        req.response().closeHandler(v -> outcome.tryComplete(Outcome.reject(unreadable))); // a stream reset by the gateway (ReadBodyStage)
+        req.exceptionHandler(e -> ReadBodyStage.failed(exchange, e, outcome));
+        req.response().closeHandler(v -> ReadBodyStage.gone(exchange, outcome)); // a stream reset by the gateway (ReadBodyStage)
         req.endHandler(v -> {
             if (!seen[0]) {
                 file.close();

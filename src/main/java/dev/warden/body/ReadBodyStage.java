@@ -59,9 +59,9 @@ public final class ReadBodyStage implements Stage {
             }
             body.appendBuffer(chunk);
         });
-        request.exceptionHandler(e -> outcome.tryComplete(Outcome.reject(UNREADABLE)));
+        request.exceptionHandler(e -> failed(exchange, e, outcome));
         // an HTTP/2 stream the gateway reset (its body too slow) tells its request nothing: its response closes
-        request.response().closeHandler(v -> outcome.tryComplete(Outcome.reject(UNREADABLE)));
+        request.response().closeHandler(v -> gone(exchange, outcome));
         request.endHandler(v -> {
             if (over[0]) {
                 return;
@@ -79,6 +79,23 @@ public final class ReadBodyStage implements Stage {
         }
         request.resume();
         return outcome.future();
+    }
+
+    /** The body could not be read: the client left ({@link #gone}), or what it sent was broken (400). */
+    static void failed(Exchange exchange, Throwable e, Promise<Outcome> outcome) {
+        if (exchange.clientLeft(e)) {
+            gone(exchange, outcome);
+        } else {
+            outcome.tryComplete(Outcome.reject(UNREADABLE));
+        }
+    }
+
+    /** The client left (or was cut) before its body ended: nothing to answer, the exchange ends. */
+    static void gone(Exchange exchange, Promise<Outcome> outcome) {
+        if (!outcome.future().isComplete()) {
+            exchange.markClientGone();
+            outcome.tryComplete(Outcome.reject(UNREADABLE));
+        }
     }
 
     @Override

@@ -15,7 +15,7 @@ final class LimitsReader {
             return d;
         }
         r.onlyKnown(n, "limits", Set.of("maxBodyBytes", "maxHeaderBytes", "maxUriBytes", "maxJsonDepth", "maxResponseBytes",
-                "maxConnections", "maxConnectionsPerSource", "maxAudioBytes"));
+                "maxConnections", "maxConnectionsPerSource", "maxAudioBytes", "maxAbortsPerTenant"));
         return new Limits(
                 r.integer(n, "limits", "maxBodyBytes", d.maxBodyBytes(), 1024, 256 * 1024 * 1024),
                 r.integer(n, "limits", "maxHeaderBytes", d.maxHeaderBytes(), 1024, 1024 * 1024),
@@ -24,7 +24,8 @@ final class LimitsReader {
                 r.integer(n, "limits", "maxResponseBytes", d.maxResponseBytes(), 1024, 1024 * 1024 * 1024),
                 r.integer(n, "limits", "maxConnections", d.maxConnections(), 1, 1_000_000),
                 r.integer(n, "limits", "maxConnectionsPerSource", d.maxConnectionsPerSource(), 0, 1_000_000),
-                r.integer(n, "limits", "maxAudioBytes", d.maxAudioBytes(), 1024, 1024 * 1024 * 1024));
+                r.integer(n, "limits", "maxAudioBytes", d.maxAudioBytes(), 1024, 1024 * 1024 * 1024),
+                r.integer(n, "limits", "maxAbortsPerTenant", d.maxAbortsPerTenant(), 0, 10_000_000));
     }
 
     static Timeouts timeouts(ConfigReader r, JsonNode root) {

@@ -34,6 +34,9 @@ public final class ProblemWriter implements ErrorResponder {
     private static void write(HttpServerRequest request, GatewayError error, Exchange exchange, String requestId,
                               String allow) {
         HttpServerResponse response = request.response();
+        if (exchange != null && exchange.clientGone()) {
+            return; // no one to answer: the client reset or closed (its stream or connection is gone already), or was cut
+        }
         if (response.headWritten() || response.ended() || response.closed()) {
             if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
                 response.reset(0x8); // CANCEL this stream only: the connection carries others

@@ -129,12 +129,20 @@ public final class FilesStage implements Stage {
         req.setExpectMultipart(true);
         req.uploadHandler(part -> up.part(req, part));
         GatewayError unreadable = GatewayError.of(ErrorCode.INVALID_REQUEST, "The upload could not be read.", "upload_read_failed");
-        req.exceptionHandler(e -> up.fail(unreadable));
-        req.response().closeHandler(v -> { // a stream reset by the gateway (its body too slow) tells the request nothing
+        Runnable gone = () -> { // the client left or was cut; a stream reset by the gateway (its body too slow) tells the request nothing
             if (!up.outcome.future().isComplete()) {
+                exchange.markClientGone();
+                up.fail(unreadable);
+            }
+        };
+        req.exceptionHandler(e -> {
+            if (exchange.clientLeft(e)) {
+                gone.run();
+            } else {
                 up.fail(unreadable);
             }
         });
+        req.response().closeHandler(v -> gone.run());
         req.endHandler(v -> up.end(req.getFormAttribute("purpose")));
         req.resume();
         return up.outcome.future().compose(o -> o instanceof Outcome.Continue ? JsonAnswer.send(exchange, 200, json(up.stored())) : Future.succeededFuture(o));

@@ -26,6 +26,7 @@ public final class Exchange {
     public static final int MAX_OUTPUT_CHARS = 64 * 1024;
     private int responseStatus;
     private boolean aborted;
+    private boolean clientGone;
     private List<String> extraHeaders;
 
     public Exchange(InboundRequest request, long startNanos) {
@@ -127,6 +128,23 @@ public final class Exchange {
     }
 
     public void markAborted() {
+        this.aborted = true;
+    }
+
+    /** Whether the client abandoned the request (reset its stream, closed its connection, or was cut for sending too slowly). */
+    public boolean clientGone() {
+        return clientGone;
+    }
+
+    /** Whether a failure to read the request says its client left (a reset stream, a closed connection), not that it sent garbage. */
+    public boolean clientLeft(Throwable failure) {
+        return failure instanceof io.vertx.core.http.StreamResetException || failure instanceof io.vertx.core.http.HttpClosedException
+                || request.http() != null && request.http().response().closed();
+    }
+
+    /** The client abandoned the request: aborted, and nothing more is to be written to it. */
+    public void markClientGone() {
+        this.clientGone = true;
         this.aborted = true;
     }
 

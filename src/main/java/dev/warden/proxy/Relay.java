@@ -138,7 +138,11 @@ abstract class Relay {
         }
         done = true;
         idle.cancel();
-        exchange.markAborted();
+        if (reason.startsWith("client_")) {
+            exchange.markClientGone();
+        } else {
+            exchange.markAborted();
+        }
         exchange.put(StreamKeys.ABORT_REASON, reason);
         boolean graceful = !reason.startsWith("client_") && !client.ended() && onAbort(reason);
         upstream.request().reset();

@@ -61,14 +61,15 @@ class Http2Test {
         return new HttpConnectOptions().setHost("127.0.0.1").setPort(gw.gateway.dataPort());
     }
 
-    private record Answer(HttpVersion version, int status, String tenant, String body) {
+    private record Answer(HttpVersion version, int status, String tenant, String body, String retryAfter) {
     }
 
     private Answer post(HttpClient client, String body, String key) throws Exception {
         return client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/chat/completions")
                         .putHeader("authorization", "Bearer " + key).putHeader("content-type", "application/json"))
                 .compose(req -> req.send(Buffer.buffer(body)))
-                .compose(res -> res.body().map(b -> new Answer(res.version(), res.statusCode(), res.getHeader("x-tenant-id"), b.toString())))
+                .compose(res -> res.body().map(b -> new Answer(res.version(), res.statusCode(), res.getHeader("x-tenant-id"), b.toString(),
+                        res.getHeader("retry-after"))))
                 .await(10, TimeUnit.SECONDS);
     }
 
@@ -174,5 +175,30 @@ class Http2Test {
         assertThat(closed.get()).as("closed by the server after 20 resets within a minute").isEqualTo(1);
         Answer fresh = post(h2c(1), CHAT.formatted(false), gw.key("acme"));
         assertThat(fresh.status()).as("other connections are served").isEqualTo(200);
+    }
+
+    @Test
+    void aTenantWhoseClientsAbandonTooManyRequestsWaitsWhileOthersAreServed() throws Exception {
+        gw = new TestGateway(yaml -> yaml.replace("data: { host: 127.0.0.1, port: 0 }",
+                        "data: { host: 127.0.0.1, port: 0, http2: { enabled: true, cleartext: true } }")
+                .replace("limits: { maxBodyBytes: 65536,", "limits: { maxAbortsPerTenant: 5, maxBodyBytes: 65536,"));
+        for (int i = 0; i < 6; i++) { // rapid reset spread over connections: each one far below its own bound
+            HttpClientConnection connection = h2c(1).connect(connectOptions()).await(5, TimeUnit.SECONDS);
+            HttpClientRequest req = connection.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/chat/completions")
+                    .putHeader("authorization", "Bearer " + gw.key("acme")).putHeader("content-type", "application/json"))
+                    .await(5, TimeUnit.SECONDS);
+            req.setChunked(true);
+            req.sendHead().await(5, TimeUnit.SECONDS);
+            Thread.sleep(50); // authenticated, its body awaited
+            req.reset();
+        }
+        assertThat(gw.awaitMetric(6, "warden_requests_total", "tenant=\"acme\"", "status=\"499\"")).as("six abandoned").isEqualTo(6);
+        HttpClientAgent client = h2c(1);
+        Answer refused = post(client, CHAT.formatted(false), gw.key("acme"));
+        assertThat(refused.status()).as(refused.body()).isEqualTo(429);
+        assertThat(refused.body()).contains("\"code\":\"rate_limited\"");
+        assertThat(Integer.parseInt(refused.retryAfter())).as("until the minute is over").isBetween(1, 60);
+        Answer other = post(client, CHAT.formatted(false), gw.key("globex"));
+        assertThat(other.status()).as("another tenant is not touched").isEqualTo(200);
     }
 }
