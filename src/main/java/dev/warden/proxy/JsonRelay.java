@@ -61,7 +61,7 @@ final class JsonRelay extends Relay {
             return; // held whole until it is checked and filtered
         }
         if (pending != null) {
-            client.write(pending);
+            write(pending);
         }
         pending = chunk;
     }

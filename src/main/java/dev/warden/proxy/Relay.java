@@ -29,6 +29,7 @@ abstract class Relay {
     private final Promise<Void> finished = Promise.promise();
     private final Deadlines.Deadline idle;
     private boolean done;
+    static final int MAX_WRITE = 16 * 1024;
 
     Relay(Exchange exchange, HttpClientResponse upstream, HttpServerResponse client, long idleMs, long maxStreamMs) {
         this.idle = exchange.require(StreamKeys.DEADLINE);
@@ -84,6 +85,23 @@ abstract class Relay {
     }
 
     protected abstract void onChunk(Buffer chunk);
+
+    /**
+     * Writes to the client in pieces of at most {@link #MAX_WRITE} bytes. Vert.x bounds a
+     * connection's write queue in messages, not bytes (full at 16): a 1 MiB event written whole let
+     * a client that stopped reading make the gateway hold ~16 MiB before back-pressure reached the
+     * upstream; in pieces, what waits is the queue's 16 pieces beside the event being written.
+     */
+    protected final void write(Buffer out) {
+        int length = out.length();
+        if (length <= MAX_WRITE) {
+            client.write(out);
+            return;
+        }
+        for (int from = 0; from < length; from += MAX_WRITE) {
+            client.write(out.slice(from, Math.min(length, from + MAX_WRITE)));
+        }
+    }
 
     /** A held answer (nothing of it sent yet) goes out whole, with its own length; returns it, to be written with the end. */
     protected final Buffer whole(Buffer body) {

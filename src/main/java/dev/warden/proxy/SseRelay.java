@@ -62,7 +62,7 @@ final class SseRelay extends Relay {
             broken = true;
         }
         if (out.length() > 0) {
-            client.write(out);
+            write(out);
             if (kept != null) {
                 kept = kept.length() + out.length() <= keepBytes ? kept.appendBuffer(out) : null;
             }

@@ -109,7 +109,7 @@ final class TranslatingSseRelay extends Relay {
 
     private void flush() {
         if (out != null && out.length() > 0) {
-            client.write(out);
+            write(out);
         }
         out = null;
     }
