@@ -35,7 +35,9 @@ public final class DataPlaneServer {
                 .setHttp2ClearTextEnabled(listener.http2().cleartext())
                 .setUseAlpn(listener.http2().enabled() && listener.tls() != null)
                 .setAlpnVersions(listener.http2().enabled() ? List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1) : List.of(HttpVersion.HTTP_1_1))
-                .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(listener.http2().maxConcurrentStreams()))
+                // a stream's head is bounded as HTTP/1's is, however many CONTINUATION frames carry it
+                .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(listener.http2().maxConcurrentStreams())
+                        .setMaxHeaderListSize(limits.maxHeaderBytes()))
                 .setHttp2RstFloodMaxRstFramePerWindow(listener.http2().maxResetsPerMinute())
                 .setHttp2RstFloodWindowDuration(1)
                 .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.MINUTES)

@@ -229,4 +229,30 @@ class Http2FramingTest {
                 .as("its exchange ended (as one the client did not finish), nothing held").isEqualTo(1);
         assertThat(gw.metric("warden_requests_too_slow_total")).isEqualTo(1);
     }
+
+    @Test
+    void aHeadContinuedPastTheHeaderCapIsRefusedWhateverTheFramesCarryingIt() throws Exception { // CONTINUATION flood
+        long before = gw.upstreamRequests();
+        RawH2.Outcome o;
+        int sent = 0;
+        try (RawH2 h2 = RawH2.connect(gw.gateway.dataPort())) {
+            List<String> head = served();
+            h2.headersContinued(1, head.subList(0, 8).toArray(String[]::new)); // the pseudo-headers; the rest never ends
+            try {
+                for (; sent < 2000; sent++) { // 2000 x 100 bytes: 25 times the 8 KiB cap
+                    h2.continuation(1, false, "x-pad-" + sent, "a".repeat(90));
+                }
+            } catch (java.io.IOException refused) {
+                // the server stopped reading: the connection is gone
+            }
+            o = h2.await(1);
+        }
+        assertThat(o.resetCode() > 0 || o.goAwayCode() > 0 || o.closed() || o.status() == 431).as(o.toString()).isTrue();
+        assertThat(o.status()).as(o.toString()).isNotEqualTo(200);
+        assertThat(gw.upstreamRequests()).isEqualTo(before);
+        try (RawH2 fresh = RawH2.connect(gw.gateway.dataPort())) {
+            assertThat(send(fresh, 1, served()).status()).as("other connections are served").isEqualTo(200);
+        }
+        System.out.println("CONTINUATION flood: " + o + " after " + sent + " frames written");
+    }
 }

@@ -21,7 +21,7 @@ import java.nio.charset.StandardCharsets;
  * a test names are exactly what the server receives; answers are decoded with Netty's HPACK decoder.
  */
 public final class RawH2 implements AutoCloseable {
-    public static final int DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, PING = 6, GOAWAY = 7;
+    public static final int DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, PING = 6, GOAWAY = 7, CONTINUATION = 9;
     private static final int END_STREAM = 0x1, END_HEADERS = 0x4, PADDED = 0x8, PRIORITY = 0x20, ACK = 0x1;
 
     private final Socket socket;
@@ -59,13 +59,26 @@ public final class RawH2 implements AutoCloseable {
 
     /** A HEADERS frame (END_HEADERS) with the pairs {@code name, value, name, value...} exactly as given. */
     public void headers(int stream, boolean endStream, String... pairs) throws IOException {
+        frame(HEADERS, END_HEADERS | (endStream ? END_STREAM : 0), stream, block(pairs));
+    }
+
+    private static byte[] block(String... pairs) {
         ByteArrayOutputStream block = new ByteArrayOutputStream();
         for (int i = 0; i < pairs.length; i += 2) {
             block.write(0x00); // literal header field without indexing, new name (RFC 7541 6.2.2)
             string(block, pairs[i]);
             string(block, pairs[i + 1]);
         }
-        frame(HEADERS, END_HEADERS | (endStream ? END_STREAM : 0), stream, block.toByteArray());
+        return block.toByteArray();
+    }
+
+    /** A HEADERS frame without END_HEADERS: its block continues in {@link #continuation} frames. */
+    public void headersContinued(int stream, String... pairs) throws IOException {
+        frame(HEADERS, 0, stream, block(pairs));
+    }
+
+    public void continuation(int stream, boolean endHeaders, String... pairs) throws IOException {
+        frame(CONTINUATION, endHeaders ? END_HEADERS : 0, stream, block(pairs));
     }
 
     public void data(int stream, byte[] bytes, boolean endStream) throws IOException {
@@ -98,12 +111,12 @@ public final class RawH2 implements AutoCloseable {
             switch (type) {
                 case SETTINGS -> {
                     if ((flags & ACK) == 0) {
-                        frame(SETTINGS, ACK, 0, new byte[0]);
+                        acknowledge(SETTINGS, new byte[0]);
                     }
                 }
                 case PING -> {
                     if ((flags & ACK) == 0) {
-                        frame(PING, ACK, 0, payload);
+                        acknowledge(PING, payload);
                     }
                 }
                 case GOAWAY -> {
@@ -138,6 +151,15 @@ public final class RawH2 implements AutoCloseable {
             if (id == stream && (type == HEADERS || type == DATA) && (flags & END_STREAM) != 0) {
                 return new Outcome(status, answered, body.toString(StandardCharsets.UTF_8), -1, -1, false);
             }
+        }
+    }
+
+    /** An acknowledgement, if the server still reads: one closing the connection may have sent frames before. */
+    private void acknowledge(int type, byte[] payload) {
+        try {
+            frame(type, ACK, 0, payload);
+        } catch (IOException closing) {
+            // what it sent is still read
         }
     }
 
