@@ -21,6 +21,7 @@ final class RequestGuard {
     /** Headers that must appear at most once, in bit order (a bitmask tracks which were seen). */
     private static final String[] SINGLE = {"Host", "Content-Length", "Content-Type", "Authorization", "X-API-Key",
             "X-Tenant-ID", "Transfer-Encoding", "Expect"};
+    private static final int HOST = 0, CONTENT_LENGTH = 1, CONTENT_TYPE = 2, TRANSFER_ENCODING = 6;
 
     static GatewayError check(HttpServerRequest request, Limits limits, boolean bodyExpected) {
         return check(request, limits, bodyExpected ? "application/json" : null, limits.maxBodyBytes());
@@ -39,25 +40,25 @@ final class RequestGuard {
 
     /** The header checks alone (the fuzz target's entry: it has headers, not a request). */
     static GatewayError checkHeaders(HttpVersion version, MultiMap headers, String mediaType, long maxBody) {
-        HeaderScan scan = new HeaderScan();
+        HeaderScan scan = new HeaderScan(version == HttpVersion.HTTP_2);
         headers.forEach(scan);
         if (scan.error != null) {
             return scan.error;
         }
-        String te = headers.get("Transfer-Encoding");
+        String te = scan.values[TRANSFER_ENCODING];
         if (te != null) {
             if (version != HttpVersion.HTTP_1_1 || !te.equalsIgnoreCase("chunked")) {
                 return bad(ErrorCode.INVALID_REQUEST, "Transfer-Encoding must be exactly chunked, on HTTP version 1.1 only.", "te_invalid");
             }
-            if (headers.contains("Content-Length")) {
+            if (scan.values[CONTENT_LENGTH] != null) {
                 return bad(ErrorCode.INVALID_REQUEST, "Content-Length and Transfer-Encoding must not be combined.", "te_and_cl");
             }
         }
-        String host = headers.get("Host");
+        String host = scan.values[HOST];
         if (version == HttpVersion.HTTP_1_1 && (host == null || !validHost(host))) {
             return bad(ErrorCode.INVALID_HEADER, "A single valid Host header is required.", "host_invalid");
         }
-        String length = headers.get("Content-Length");
+        String length = scan.values[CONTENT_LENGTH];
         if (length != null) {
             long n = parseLength(length);
             if (n < 0) {
@@ -67,12 +68,12 @@ final class RequestGuard {
                 return bad(ErrorCode.BODY_TOO_LARGE, "The body is larger than " + maxBody + " bytes.", "body_too_large");
             }
         }
-        String encoding = headers.get("Content-Encoding");
+        String encoding = scan.encoding;
         if (encoding != null && !encoding.equalsIgnoreCase("identity")) {
             return bad(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Compressed request bodies are not accepted.", "content_encoding");
         }
         if (mediaType != null) {
-            String type = headers.get("Content-Type");
+            String type = scan.values[CONTENT_TYPE];
             if (type == null || !is(type, mediaType)) {
                 return bad(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "The body must be " + mediaType + ".", "content_type");
             }
@@ -180,8 +181,18 @@ final class RequestGuard {
 
     /** One pass over the headers, keeping the first problem (no iterator objects per header). */
     private static final class HeaderScan implements BiConsumer<String, String> {
+        /** HTTP/1's decoder refuses a name that is no token and trims values itself; HTTP/2's does neither. */
+        private final boolean http2;
         int seen;
         GatewayError error;
+        /** The single headers' values, by bit: what the checks after the scan read (no second lookup). */
+        final String[] values = new String[SINGLE.length];
+        /** The first Content-Encoding. */
+        String encoding;
+
+        HeaderScan(boolean http2) {
+            this.http2 = http2;
+        }
 
         @Override
         public void accept(String name, String value) {
@@ -199,14 +210,17 @@ final class RequestGuard {
                     return;
                 }
                 seen |= 1 << bit;
+                values[bit] = value;
+            } else if (encoding == null && name.length() == 16 && name.equalsIgnoreCase("Content-Encoding")) {
+                encoding = value;
             }
-            if (!validName(name)) { // HTTP/1's decoder refuses these itself; HTTP/2's lets some through
+            if (http2 && !validName(name)) {
                 error = bad(ErrorCode.INVALID_HEADER, "A header name must be a token (RFC 9110 5.1).", "header_name_invalid");
                 return;
             }
             if (!validValue(value)) {
                 error = bad(ErrorCode.INVALID_HEADER, "A header value holds a control character.", "header_control_char");
-            } else if (padded(value)) {
+            } else if (http2 && padded(value)) {
                 error = bad(ErrorCode.INVALID_HEADER, "A header value must not start or end with whitespace.", "header_whitespace");
             }
         }
