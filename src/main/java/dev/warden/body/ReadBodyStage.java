@@ -23,6 +23,9 @@ public final class ReadBodyStage implements Stage {
     private static final GatewayError UNREADABLE = GatewayError.of(ErrorCode.INVALID_REQUEST, "The request body could not be read.",
             "body_read_failed");
 
+    private static final GatewayError GONE = GatewayError.of(ErrorCode.INVALID_REQUEST, "The client left before its body ended.",
+            "client_gone");
+
     @Override
     public String name() {
         return "body";
@@ -94,7 +97,7 @@ public final class ReadBodyStage implements Stage {
     static void gone(Exchange exchange, Promise<Outcome> outcome) {
         if (!outcome.future().isComplete()) {
             exchange.markClientGone();
-            outcome.tryComplete(Outcome.reject(UNREADABLE));
+            outcome.tryComplete(Outcome.reject(GONE));
         }
     }
 

@@ -132,7 +132,7 @@ public final class FilesStage implements Stage {
         Runnable gone = () -> { // the client left or was cut; a stream reset by the gateway (its body too slow) tells the request nothing
             if (!up.outcome.future().isComplete()) {
                 exchange.markClientGone();
-                up.fail(unreadable);
+                up.fail(GatewayError.of(ErrorCode.INVALID_REQUEST, "The client left before its upload ended.", "client_gone"));
             }
         };
         req.exceptionHandler(e -> {

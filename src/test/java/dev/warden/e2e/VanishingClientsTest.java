@@ -4,6 +4,8 @@ import static dev.warden.testing.Http.bearer;
 import static dev.warden.testing.Http.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.warden.record.AuditEvent;
+import dev.warden.record.AuditRecord;
 import dev.warden.record.UsageRecord;
 import dev.warden.testing.Databases;
 import dev.warden.testing.Http;
@@ -16,10 +18,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -161,6 +165,17 @@ class VanishingClientsTest {
         assertThat(rows).allSatisfy(r -> {
             assertThat(r.aborted()).isTrue();
             assertThat(r.outputTokens()).as("what was produced before the client left, not the 40 reserved").isBetween(1L, 39L);
+        });
+        // and audited: one event per abandoned call, with the tokens its ledger row bills
+        Map<String, AuditEvent> gone = gw.auditRecords().stream().map(AuditRecord::event)
+                .filter(e -> "client_gone".equals(e.reason())).collect(Collectors.toMap(AuditEvent::requestId, e -> e));
+        assertThat(gone).as("one audit event per abandoned stream").hasSize(STREAMS);
+        assertThat(rows).allSatisfy(r -> {
+            AuditEvent e = gone.get(r.requestId());
+            assertThat(e).as(r.requestId()).isNotNull();
+            assertThat(e.tenant()).isEqualTo("globex");
+            assertThat(e.action()).isEqualTo("data.chat_completions");
+            assertThat(e.detail()).contains("\"outputTokens\":" + r.outputTokens() + "}");
         });
 
         // nothing leaked: as many requests at once as the limits allow are all admitted
