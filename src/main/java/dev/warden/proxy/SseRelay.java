@@ -109,16 +109,7 @@ final class SseRelay extends Relay {
         if (event.event() != null && isToken(event.event()) && !event.event().equals("message")) {
             out.appendString("event: ").appendString(event.event()).appendString("\n");
         }
-        out.appendBytes(DATA);
-        if (hidden != null) {
-            data = AnswerFields.stripChunk(data, hidden);
-        }
-        if (data.indexOf('\n') < 0) {
-            out.appendString(data); // one line of valid JSON: no CR or LF can be in it
-        } else {
-            out.appendString(compact(data));
-        }
-        out.appendBytes(END);
+        out.appendBytes(DATA).appendString(dataLine(data, hidden)).appendBytes(END);
     }
 
     @Override
@@ -133,6 +124,16 @@ final class SseRelay extends Relay {
     protected boolean onAbort(String reason) {
         client.write(StreamErrors.terminal(reason, exchange.requestId(), false, blockedBy));
         return true;
+    }
+
+    /**
+     * What follows {@code data: } for an event whose data scanned as valid JSON: without the fields
+     * the caller may not see ({@code hidden}, null: none), on one line (the parser never delivers
+     * a CR; multi-line data, JSON whitespace between tokens, is re-encoded).
+     */
+    static String dataLine(String data, FieldMask hidden) {
+        String line = hidden == null ? data : AnswerFields.stripChunk(data, hidden);
+        return line.indexOf('\n') < 0 ? line : compact(line);
     }
 
     /** Multi-line data (JSON whitespace between tokens): re-encoded on one line. */
