@@ -1,8 +1,8 @@
 package dev.warden.app;
 
-import dev.warden.admission.ClientAborts;
 import dev.warden.admission.FairQueues;
 import dev.warden.admission.LimiterStore;
+import dev.warden.admission.TenantClients;
 import dev.warden.cache.ResponseCache;
 import dev.warden.config.ListenerConfig;
 import dev.warden.config.SnapshotHolder;
@@ -56,7 +56,7 @@ final class DataPlaneVerticle extends VerticleBase {
     private final JwksCache.Shared jwks;
     private final UpstreamSecrets secrets;
     private final ObjectRegistry objects;
-    private final ClientAborts aborts;
+    private final TenantClients clients;
     private AccessLog.Batch accessBatch;
     private HttpServer server;
     private String trusted = "";
@@ -68,9 +68,9 @@ final class DataPlaneVerticle extends VerticleBase {
                       JobScheduler jobs, LimiterStore limiter,
                       FairQueues queues, UpstreamRegistry upstreams,
                       ResponseCache cache, ConnectionCaps caps, UpstreamSecrets secrets, ObjectRegistry objects,
-                      ClientAborts aborts) {
+                      TenantClients clients) {
         this.objects = objects;
-        this.aborts = aborts;
+        this.clients = clients;
         this.caps = caps;
         this.secrets = secrets;
         this.upstreams = upstreams;
@@ -104,7 +104,7 @@ final class DataPlaneVerticle extends VerticleBase {
         accessBatch = accessLog.newBatch();
         vertx.setPeriodic(100, id -> accessBatch.flushIfDue(System.currentTimeMillis())); // this loop's batch, on this loop
         PipelineRunner runner = Pipelines.dataPlane(vertx, client, hasher, metrics, tracing, accessBatch, accessLog,
-                serviceTokens, jwks, config, control, jobs, limiter, queues, upstreams, cache, secrets, objects, aborts);
+                serviceTokens, jwks, config, control, jobs, limiter, queues, upstreams, cache, secrets, objects, clients);
         HttpServerOptions options = DataPlaneServer.options(listener, config.limits(), config.timeouts());
         if (listener.tls() != null) {
             trusted = ClientTrust.bundles(snapshots.current());

@@ -4,12 +4,12 @@ import dev.warden.admin.AdminApi;
 import dev.warden.admin.AdminAuthenticator;
 import dev.warden.admin.AdminToken;
 import dev.warden.admission.BudgetBook;
-import dev.warden.admission.ClientAborts;
 import dev.warden.admission.CostEstimator;
 import dev.warden.admission.FairQueues;
 import dev.warden.admission.Limiter;
 import dev.warden.admission.LimiterStore;
 import dev.warden.admission.SeatQueue;
+import dev.warden.admission.TenantClients;
 import dev.warden.admission.store.LocalLimiterStore;
 import dev.warden.admission.store.RedisLimiterStore;
 import dev.warden.cache.LocalResponseCache;
@@ -195,10 +195,10 @@ public final class Gateway {
             jobScheduler = control == null ? null : jobScheduler(config, control, new LimiterJobBudget(store.result()));
             // who owns each stored object (responses): the control store's record, or this process's without one
             ObjectRegistry objects = new ObjectRegistry(control == null ? new LocalObjectOwners() : control.objects());
-            ClientAborts aborts = new ClientAborts(); // one count per tenant across this replica's event loops
+            TenantClients clients = new TenantClients(); // one count per tenant across this replica's event loops
             return vertx.deployVerticle(() -> {
                 DataPlaneVerticle v = new DataPlaneVerticle(snapshots, hasher, metrics, tracing, accessLog, serviceTokens, jwks,
-                        config.dataListener(), control, jobScheduler, store.result(), queues, upstreams, cache, caps, upstreamSecrets, objects, aborts);
+                        config.dataListener(), control, jobScheduler, store.result(), queues, upstreams, cache, caps, upstreamSecrets, objects, clients);
                 loops.add(v);
                 return v;
             }, new DeploymentOptions().setInstances(instances));

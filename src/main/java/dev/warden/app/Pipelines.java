@@ -1,11 +1,11 @@
 package dev.warden.app;
 
 import dev.warden.access.AuthorizeStage;
-import dev.warden.admission.AbortLimitStage;
 import dev.warden.admission.AdmitStage;
-import dev.warden.admission.ClientAborts;
+import dev.warden.admission.ClientLimitsStage;
 import dev.warden.admission.FairQueues;
 import dev.warden.admission.LimiterStore;
+import dev.warden.admission.TenantClients;
 import dev.warden.body.ReadBodyStage;
 import dev.warden.cache.CacheStage;
 import dev.warden.cache.ResponseCache;
@@ -65,7 +65,7 @@ public final class Pipelines {
                                            JobScheduler jobs, LimiterStore limiter,
                                            FairQueues queues, UpstreamRegistry routes,
                                            ResponseCache cache, UpstreamSecrets secrets, ObjectRegistry objects,
-                                           ClientAborts aborts) {
+                                           TenantClients clients) {
         AuditWriter audit = control == null ? null : control.audit();
         LedgerWriter ledger = control == null ? null : control.ledger();
         Deadlines deadlines = new Deadlines(vertx);            // this loop's timeouts, one tick
@@ -81,7 +81,7 @@ public final class Pipelines {
                 StageSlot.always(new AuthenticateStage(hasher, control == null ? null : control.keyUsage(),
                         new JwksCache(vertx, System::currentTimeMillis, jwks, config.egress()), new Introspector(vertx, System::currentTimeMillis, config.egress()))),
                                                                       // prove it: key, or the tenant IdP's token
-                StageSlot.always(new AbortLimitStage(aborts)),        // a tenant whose clients abandon too many requests waits
+                StageSlot.always(new ClientLimitsStage(clients)),     // what one tenant's clients hold and abandon, per replica
                 StageSlot.always(new ReadBodyStage()),                // only now read and check the body
                 new StageSlot(new AuthorizeStage(), authorize.enabled(), authorize.enforced()), // role, model
                 new StageSlot(new PayloadStage(control == null ? null : control.payloads(),

@@ -12,10 +12,11 @@ package dev.warden.config;
  * @param maxConnectionsPerSource open connections from one client address (0: no such cap)
  * @param maxAudioBytes    cap on an audio upload to transcribe or translate (413), streamed to disk
  * @param maxAbortsPerTenant requests a tenant's clients may abandon per minute on one replica (then 429); 0: no cap
+ * @param maxInFlightPerTenant requests of one tenant in flight on one replica, whatever their connections (then 429); 0: no cap
  */
 public record Limits(int maxBodyBytes, int maxHeaderBytes, int maxUriBytes, int maxJsonDepth, int maxResponseBytes,
                      int maxConnections, int maxConnectionsPerSource, int maxAudioBytes,
-                     int maxAbortsPerTenant) {
+                     int maxAbortsPerTenant, int maxInFlightPerTenant) {
     public static final Limits DEFAULTS = new Limits(4 * 1024 * 1024, 16 * 1024, 8 * 1024, 64, 16 * 1024 * 1024, 10_000, 1_000,
-            25 * 1024 * 1024, 600);
+            25 * 1024 * 1024, 600, 4096);
 }

@@ -15,7 +15,8 @@ final class LimitsReader {
             return d;
         }
         r.onlyKnown(n, "limits", Set.of("maxBodyBytes", "maxHeaderBytes", "maxUriBytes", "maxJsonDepth", "maxResponseBytes",
-                "maxConnections", "maxConnectionsPerSource", "maxAudioBytes", "maxAbortsPerTenant"));
+                "maxConnections", "maxConnectionsPerSource", "maxAudioBytes", "maxAbortsPerTenant",
+                "maxInFlightPerTenant"));
         return new Limits(
                 r.integer(n, "limits", "maxBodyBytes", d.maxBodyBytes(), 1024, 256 * 1024 * 1024),
                 r.integer(n, "limits", "maxHeaderBytes", d.maxHeaderBytes(), 1024, 1024 * 1024),
@@ -25,7 +26,8 @@ final class LimitsReader {
                 r.integer(n, "limits", "maxConnections", d.maxConnections(), 1, 1_000_000),
                 r.integer(n, "limits", "maxConnectionsPerSource", d.maxConnectionsPerSource(), 0, 1_000_000),
                 r.integer(n, "limits", "maxAudioBytes", d.maxAudioBytes(), 1024, 1024 * 1024 * 1024),
-                r.integer(n, "limits", "maxAbortsPerTenant", d.maxAbortsPerTenant(), 0, 10_000_000));
+                r.integer(n, "limits", "maxAbortsPerTenant", d.maxAbortsPerTenant(), 0, 10_000_000),
+                r.integer(n, "limits", "maxInFlightPerTenant", d.maxInFlightPerTenant(), 0, 10_000_000));
     }
 
     static Timeouts timeouts(ConfigReader r, JsonNode root) {

@@ -201,4 +201,32 @@ class Http2Test {
         Answer other = post(client, CHAT.formatted(false), gw.key("globex"));
         assertThat(other.status()).as("another tenant is not touched").isEqualTo(200);
     }
+
+    @Test
+    void aTenantsStreamsInFlightAreBoundedAcrossConnections() throws Exception {
+        gw = new TestGateway(yaml -> yaml.replace("data: { host: 127.0.0.1, port: 0 }",
+                        "data: { host: 127.0.0.1, port: 0, http2: { enabled: true, cleartext: true } }")
+                .replace("limits: { maxBodyBytes: 65536,", "limits: { maxInFlightPerTenant: 3, maxBodyBytes: 65536,"));
+        java.util.List<HttpClientRequest> held = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) { // one stream per connection, each far below its connection's stream limit; bodies never sent
+            HttpClientConnection connection = h2c(1).connect(connectOptions()).await(5, TimeUnit.SECONDS);
+            HttpClientRequest req = connection.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/chat/completions")
+                    .putHeader("authorization", "Bearer " + gw.key("acme")).putHeader("content-type", "application/json"))
+                    .await(5, TimeUnit.SECONDS);
+            req.setChunked(true);
+            req.sendHead().await(5, TimeUnit.SECONDS);
+            held.add(req);
+        }
+        Thread.sleep(200); // authenticated, their bodies awaited
+        Answer refused = post(h2c(1), CHAT.formatted(false), gw.key("acme"));
+        assertThat(refused.status()).as(refused.body()).isEqualTo(429);
+        assertThat(refused.body()).contains("\"code\":\"concurrency_limited\"");
+        assertThat(post(h2c(1), CHAT.formatted(false), gw.key("globex")).status()).as("another tenant is not touched").isEqualTo(200);
+        held.forEach(HttpClientRequest::reset);
+        int status = 0;
+        for (long deadline = System.nanoTime() + 5_000_000_000L; status != 200 && System.nanoTime() < deadline; Thread.sleep(50)) {
+            status = post(h2c(1), CHAT.formatted(false), gw.key("acme")).status();
+        }
+        assertThat(status).as("served again once its streams ended").isEqualTo(200);
+    }
 }
