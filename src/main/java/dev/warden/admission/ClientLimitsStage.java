@@ -46,9 +46,9 @@ public final class ClientLimitsStage implements Stage {
         }
         Limits limits = exchange.require(RequestContext.SNAPSHOT).config().limits();
         TenantClients.Clients c = clients.of(tenant.id());
-        long now = System.currentTimeMillis();
-        long until = limits.maxAbortsPerTenant() == 0 ? 0 : c.refusedUntil(now);
-        if (until != 0) {
+        long until = limits.maxAbortsPerTenant() == 0 ? 0 : c.refusedUntil();
+        long now = until == 0 ? 0 : System.currentTimeMillis();
+        if (now < until) {
             exchange.addResponseHeader("Retry-After", Long.toString(Math.max(1, (until - now + 999) / 1000)));
             return Future.succeededFuture(Outcome.reject(GatewayError.of(ErrorCode.RATE_LIMITED,
                     "Too many requests were abandoned by this tenant's clients; try again later.", "client_aborts")));

@@ -1,6 +1,7 @@
 package dev.warden.admission;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What each tenant's clients hold and abandon on this replica, whatever their connections: the
@@ -22,28 +23,34 @@ public final class TenantClients {
 
     /** One tenant's clients on this replica. */
     static final class Clients {
-        private int inFlight;
+        private final AtomicInteger inFlight = new AtomicInteger();
         private long windowStart;
         private int aborted;
         private volatile long refusedUntil;
 
         /** Takes a place in flight if fewer than {@code cap} are (0: no cap); false if full. */
-        synchronized boolean enter(int cap) {
-            if (cap > 0 && inFlight >= cap) {
-                return false;
+        boolean enter(int cap) {
+            if (cap == 0) {
+                inFlight.incrementAndGet();
+                return true;
             }
-            inFlight++;
+            int n;
+            do {
+                n = inFlight.get();
+                if (n >= cap) {
+                    return false;
+                }
+            } while (!inFlight.compareAndSet(n, n + 1));
             return true;
         }
 
-        synchronized void leave() {
-            inFlight--;
+        void leave() {
+            inFlight.decrementAndGet();
         }
 
-        /** When the tenant may be served again after too many aborts (ms since the epoch), or 0 if it may now. */
-        long refusedUntil(long nowMs) {
-            long until = refusedUntil;
-            return nowMs < until ? until : 0;
+        /** Until when (ms since the epoch) the tenant was refused for too many aborts; 0 if never (no clock read for most requests). */
+        long refusedUntil() {
+            return refusedUntil;
         }
 
         /** One abandoned request; past {@code cap} in its window the tenant is refused to the window's end. */
