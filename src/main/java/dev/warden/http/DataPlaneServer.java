@@ -62,6 +62,7 @@ public final class DataPlaneServer {
             }
             StrictRequestDecoder.install(connection, options);
             SlowClientGuard.install(connection, timeouts.headerMs(), timeouts.bodyMs(), caps.slow, handler::timedOut);
+            Http2HeadDeadline.install(connection, timeouts.headerMs(), caps.slow);
         });
         server.requestHandler(request -> {
             if (request.version() == HttpVersion.HTTP_2) { // no HTTP/1 decoder to watch: a deadline per stream instead

@@ -26,13 +26,14 @@ class Http2FramingTest {
     /** The decoder's stream error: RST_STREAM PROTOCOL_ERROR. */
     private static final String RESET = "reset";
     private static final int BODY_MS = 1000;
+    private static final int HEADER_MS = 1000;
     private static TestGateway gw;
 
     @BeforeAll
     static void start() throws Exception {
         gw = new TestGateway(yaml -> yaml.replace("data: { host: 127.0.0.1, port: 0 }",
                 "data: { host: 127.0.0.1, port: 0, http2: { enabled: true, cleartext: true } }")
-                .replace("clientIdleMs: 20000 }", "clientIdleMs: 20000, bodyMs: " + BODY_MS + " }"));
+                .replace("clientIdleMs: 20000 }", "clientIdleMs: 20000, headerMs: " + HEADER_MS + ", bodyMs: " + BODY_MS + " }"));
     }
 
     @AfterAll
@@ -254,5 +255,41 @@ class Http2FramingTest {
             assertThat(send(fresh, 1, served()).status()).as("other connections are served").isEqualTo(200);
         }
         System.out.println("CONTINUATION flood: " + o + " after " + sent + " frames written");
+    }
+
+    @Test
+    void aHeadTrickledInContinuationFramesIsCutAtTheHeadDeadline() throws Exception { // slowloris over HTTP/2
+        long before = gw.upstreamRequests();
+        double slow = gw.metric("warden_requests_too_slow_total");
+        RawH2.Outcome o;
+        long start = System.nanoTime();
+        try (RawH2 h2 = RawH2.connect(gw.gateway.dataPort())) {
+            h2.headersContinued(1, served().subList(0, 8).toArray(String[]::new));
+            try {
+                for (int i = 0; i < 60; i++) { // a fragment every 100 ms, far under the header cap: bytes never stop
+                    h2.continuation(1, false, "x-" + i, "a");
+                    Thread.sleep(100);
+                }
+            } catch (java.io.IOException cut) {
+                // the server closed the connection
+            }
+            o = h2.await(1);
+        }
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        assertThat(o.goAwayCode() == 0 || o.closed()).as(o.toString()).isTrue();
+        assertThat(tookMs).as("cut at the head deadline (headerMs %d, up to half as long again)", HEADER_MS)
+                .isBetween((long) HEADER_MS, HEADER_MS * 3L / 2 + 2000);
+        assertThat(gw.upstreamRequests()).isEqualTo(before);
+        assertThat(gw.metric("warden_requests_too_slow_total")).isEqualTo(slow + 1);
+    }
+
+    @Test
+    void aConnectionQuietAfterItsAnswerIsNotTakenForASlowHead() throws Exception {
+        try (RawH2 h2 = RawH2.connect(gw.gateway.dataPort())) {
+            assertThat(send(h2, 1, served()).status()).isEqualTo(200);
+            h2.ping(); // a frame with no stream open, then quiet for longer than the head deadline
+            Thread.sleep(HEADER_MS * 2L + 500);
+            assertThat(send(h2, 3, served()).status()).as("the connection still serves").isEqualTo(200);
+        }
     }
 }

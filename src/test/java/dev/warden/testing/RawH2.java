@@ -81,6 +81,10 @@ public final class RawH2 implements AutoCloseable {
         frame(CONTINUATION, endHeaders ? END_HEADERS : 0, stream, block(pairs));
     }
 
+    public void ping() throws IOException {
+        frame(PING, 0, 0, new byte[8]);
+    }
+
     public void data(int stream, byte[] bytes, boolean endStream) throws IOException {
         frame(DATA, endStream ? END_STREAM : 0, stream, bytes);
     }
