@@ -10,6 +10,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 
 /**
  * The one place a data-plane {@link GatewayError} becomes HTTP: the problem body with its
@@ -38,7 +39,7 @@ public final class ProblemWriter implements ErrorResponder {
             return; // no one to answer: the client reset or closed (its stream or connection is gone already), or was cut
         }
         if (response.headWritten() || response.ended() || response.closed()) {
-            if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+            if (request.version() == HttpVersion.HTTP_2) {
                 response.reset(0x8); // CANCEL this stream only: the connection carries others
             } else {
                 request.connection().close();
@@ -74,7 +75,7 @@ public final class ProblemWriter implements ErrorResponder {
                 && (request.headers().contains("Content-Length") && !"0".equals(request.getHeader("Content-Length"))
                     || request.headers().contains("Transfer-Encoding"));
         // HTTP/2 has no connection-specific headers (RFC 9113 8.2.2): its unread body ends with the stream, not the connection
-        boolean close = request.version() != io.vertx.core.http.HttpVersion.HTTP_2
+        boolean close = request.version() != HttpVersion.HTTP_2
                 && (unreadBody || error.status() == 413 || error.status() == 400 && error.reason().startsWith("te_"));
         if (close) {
             headers.set("Connection", "close");

@@ -1,5 +1,7 @@
 package dev.warden.pipeline;
 
+import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.StreamResetException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -138,7 +140,7 @@ public final class Exchange {
 
     /** Whether a failure to read the request says its client left (a reset stream, a closed connection), not that it sent garbage. */
     public boolean clientLeft(Throwable failure) {
-        return failure instanceof io.vertx.core.http.StreamResetException || failure instanceof io.vertx.core.http.HttpClosedException
+        return failure instanceof StreamResetException || failure instanceof HttpClosedException
                 || request.http() != null && request.http().response().closed();
     }
 
