@@ -292,4 +292,27 @@ class Http2FramingTest {
             assertThat(send(h2, 3, served()).status()).as("the connection still serves").isEqualTo(200);
         }
     }
+
+    @Test
+    void aStreamResetMidAnswerCancelsItsUpstreamAndTheConnectionServesOn() throws Exception {
+        String streaming = "{\"model\":\"gpt-sim\",\"stream\":true,\"max_tokens\":40,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        long cutBefore = gw.eu.cutCount() + gw.us.cutCount();
+        try (RawH2 h2 = RawH2.connect(gw.gateway.dataPort())) {
+            List<String> fields = replacing("content-length", "content-length", Integer.toString(streaming.length()));
+            fields.addAll(List.of("x-sim-fault", "pace=10")); // 40 tokens at 10 a second: 4 s if nobody leaves
+            h2.headers(1, false, fields.toArray(String[]::new));
+            h2.data(1, streaming.getBytes(StandardCharsets.UTF_8), true);
+            assertThat(h2.awaitData(1)).as("the first event").contains("data: {");
+            h2.reset(1, 8); // CANCEL, as a client library does when its caller stops reading
+            long reset = System.nanoTime();
+            while (gw.eu.cutCount() + gw.us.cutCount() == cutBefore && System.nanoTime() - reset < 3_000_000_000L) {
+                Thread.sleep(5);
+            }
+            long cutMs = (System.nanoTime() - reset) / 1_000_000;
+            assertThat(gw.eu.cutCount() + gw.us.cutCount()).as("its upstream answer cut").isEqualTo(cutBefore + 1);
+            assertThat(cutMs).as("promptly: the answer had ~4 s to run").isLessThan(1_000);
+            System.out.println("Http2FramingTest: upstream cut " + cutMs + " ms after the stream's reset");
+            assertThat(send(h2, 3, served()).status()).as("the connection serves on").isEqualTo(200);
+        }
+    }
 }

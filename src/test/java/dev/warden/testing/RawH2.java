@@ -81,6 +81,36 @@ public final class RawH2 implements AutoCloseable {
         frame(CONTINUATION, endHeaders ? END_HEADERS : 0, stream, block(pairs));
     }
 
+    /** RST_STREAM with {@code code} (8: CANCEL). */
+    public void reset(int stream, int code) throws IOException {
+        frame(RST_STREAM, 0, stream, new byte[] {(byte) (code >>> 24), (byte) (code >>> 16), (byte) (code >>> 8), (byte) code});
+    }
+
+    /** Reads frames until {@code stream}'s first DATA frame (its answer's head read on the way); its text. */
+    public String awaitData(int stream) throws IOException {
+        while (true) {
+            int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+            int type = in.readUnsignedByte();
+            int flags = in.readUnsignedByte();
+            int id = in.readInt() & 0x7fffffff;
+            byte[] payload = new byte[length];
+            in.readFully(payload);
+            if (type == HEADERS && id == stream) {
+                try {
+                    decoder.decodeHeaders(id, headerBlock(payload, flags)); // keeps the HPACK table in step
+                } catch (Http2Exception e) {
+                    throw new IOException(e);
+                }
+            } else if (type == SETTINGS && (flags & ACK) == 0) {
+                acknowledge(SETTINGS, new byte[0]);
+            } else if (type == DATA && id == stream) {
+                return new String(payload, StandardCharsets.UTF_8);
+            } else if (type == RST_STREAM && id == stream || type == GOAWAY) {
+                throw new IOException("stream " + stream + " ended before any data (frame type " + type + ")");
+            }
+        }
+    }
+
     public void ping() throws IOException {
         frame(PING, 0, 0, new byte[8]);
     }
