@@ -89,24 +89,13 @@ public final class RawH2 implements AutoCloseable {
     /** Reads frames until {@code stream}'s first DATA frame (its answer's head read on the way); its text. */
     public String awaitData(int stream) throws IOException {
         while (true) {
-            int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
-            int type = in.readUnsignedByte();
-            int flags = in.readUnsignedByte();
-            int id = in.readInt() & 0x7fffffff;
-            byte[] payload = new byte[length];
-            in.readFully(payload);
-            if (type == HEADERS && id == stream) {
-                try {
-                    decoder.decodeHeaders(id, headerBlock(payload, flags)); // keeps the HPACK table in step
-                } catch (Http2Exception e) {
-                    throw new IOException(e);
-                }
-            } else if (type == SETTINGS && (flags & ACK) == 0) {
-                acknowledge(SETTINGS, new byte[0]);
-            } else if (type == DATA && id == stream) {
-                return new String(payload, StandardCharsets.UTF_8);
-            } else if (type == RST_STREAM && id == stream || type == GOAWAY) {
-                throw new IOException("stream " + stream + " ended before any data (frame type " + type + ")");
+            Frame f = read();
+            if (f.type() == HEADERS && f.stream() == stream) {
+                headersOf(f); // keeps the HPACK table in step
+            } else if (f.type() == DATA && f.stream() == stream) {
+                return new String(f.payload(), StandardCharsets.UTF_8);
+            } else if (f.type() == RST_STREAM && f.stream() == stream || f.type() == GOAWAY) {
+                throw new IOException("stream " + stream + " ended before any data (frame type " + f.type() + ")");
             }
         }
     }
@@ -125,66 +114,63 @@ public final class RawH2 implements AutoCloseable {
         Http2Headers answered = null;
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         while (true) {
-            int length;
-            int type;
-            int flags;
-            int id;
-            byte[] payload;
+            Frame f;
             try {
-                length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
-                type = in.readUnsignedByte();
-                flags = in.readUnsignedByte();
-                id = in.readInt() & 0x7fffffff;
-                payload = new byte[length];
-                in.readFully(payload);
+                f = read();
             } catch (EOFException e) {
                 return new Outcome(status, answered, body.toString(StandardCharsets.UTF_8), -1, -1, true);
             } catch (SocketTimeoutException e) {
                 throw new IOException("no answer for stream " + stream + " within " + socket.getSoTimeout() + " ms (status " + status + ")");
             }
-            switch (type) {
-                case SETTINGS -> {
-                    if ((flags & ACK) == 0) {
-                        acknowledge(SETTINGS, new byte[0]);
-                    }
-                }
-                case PING -> {
-                    if ((flags & ACK) == 0) {
-                        acknowledge(PING, payload);
-                    }
-                }
-                case GOAWAY -> {
-                    return new Outcome(status, answered, body.toString(StandardCharsets.UTF_8), -1, code(payload, 4), false);
-                }
+            if (f.type() == GOAWAY) {
+                return new Outcome(status, answered, body.toString(StandardCharsets.UTF_8), -1, code(f.payload(), 4), false);
+            }
+            if (f.stream() != stream) {
+                continue;
+            }
+            switch (f.type()) {
                 case RST_STREAM -> {
-                    if (id == stream) {
-                        return new Outcome(status, answered, body.toString(StandardCharsets.UTF_8), code(payload, 0), -1, false);
-                    }
+                    return new Outcome(status, answered, body.toString(StandardCharsets.UTF_8), code(f.payload(), 0), -1, false);
                 }
                 case HEADERS -> {
-                    if (id == stream) {
-                        try {
-                            Http2Headers h = decoder.decodeHeaders(id, headerBlock(payload, flags));
-                            if (answered == null) {
-                                answered = h;
-                                status = Integer.parseInt(h.status().toString());
-                            }
-                        } catch (Http2Exception e) {
-                            throw new IOException(e);
-                        }
+                    Http2Headers h = headersOf(f);
+                    if (answered == null) {
+                        answered = h;
+                        status = Integer.parseInt(h.status().toString());
                     }
                 }
-                case DATA -> {
-                    if (id == stream) {
-                        body.write(payload);
-                    }
-                }
+                case DATA -> body.write(f.payload());
                 default -> {
                 }
             }
-            if (id == stream && (type == HEADERS || type == DATA) && (flags & END_STREAM) != 0) {
+            if ((f.type() == HEADERS || f.type() == DATA) && (f.flags() & END_STREAM) != 0) {
                 return new Outcome(status, answered, body.toString(StandardCharsets.UTF_8), -1, -1, false);
             }
+        }
+    }
+
+    private record Frame(int type, int flags, int stream, byte[] payload) {
+    }
+
+    /** The next frame; the server's SETTINGS and PINGs are acknowledged on the way. */
+    private Frame read() throws IOException {
+        int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+        int type = in.readUnsignedByte();
+        int flags = in.readUnsignedByte();
+        int stream = in.readInt() & 0x7fffffff;
+        byte[] payload = new byte[length];
+        in.readFully(payload);
+        if ((type == SETTINGS || type == PING) && (flags & ACK) == 0) {
+            acknowledge(type, type == PING ? payload : new byte[0]);
+        }
+        return new Frame(type, flags, stream, payload);
+    }
+
+    private Http2Headers headersOf(Frame f) throws IOException {
+        try {
+            return decoder.decodeHeaders(f.stream(), headerBlock(f.payload(), f.flags()));
+        } catch (Http2Exception e) {
+            throw new IOException(e);
         }
     }
 
