@@ -22,6 +22,8 @@ import io.vertx.core.http.StreamResetException;
 import io.vertx.core.net.PemTrustOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -177,18 +179,29 @@ class Http2Test {
         assertThat(fresh.status()).as("other connections are served").isEqualTo(200);
     }
 
-    @Test
-    void aTenantWhoseClientsAbandonTooManyRequestsWaitsWhileOthersAreServed() throws Exception {
+    /** h2c on, and one more of the gateway's {@code limits} ({@code name: value}). */
+    private void startWithLimit(String limit) throws Exception {
         gw = new TestGateway(yaml -> yaml.replace("data: { host: 127.0.0.1, port: 0 }",
                         "data: { host: 127.0.0.1, port: 0, http2: { enabled: true, cleartext: true } }")
-                .replace("limits: { maxBodyBytes: 65536,", "limits: { maxAbortsPerTenant: 5, maxBodyBytes: 65536,"));
+                .replace("limits: { maxBodyBytes: 65536,", "limits: { " + limit + ", maxBodyBytes: 65536,"));
+    }
+
+    /** A chat call of {@code tenant} on a connection of its own, its head sent and its body never: a stream held open. */
+    private HttpClientRequest headOnly(String tenant) throws Exception {
+        HttpClientConnection connection = h2c(1).connect(connectOptions()).await(5, TimeUnit.SECONDS);
+        HttpClientRequest req = connection.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/chat/completions")
+                .putHeader("authorization", "Bearer " + gw.key(tenant)).putHeader("content-type", "application/json"))
+                .await(5, TimeUnit.SECONDS);
+        req.setChunked(true);
+        req.sendHead().await(5, TimeUnit.SECONDS);
+        return req;
+    }
+
+    @Test
+    void aTenantWhoseClientsAbandonTooManyRequestsWaitsWhileOthersAreServed() throws Exception {
+        startWithLimit("maxAbortsPerTenant: 5");
         for (int i = 0; i < 6; i++) { // rapid reset spread over connections: each one far below its own bound
-            HttpClientConnection connection = h2c(1).connect(connectOptions()).await(5, TimeUnit.SECONDS);
-            HttpClientRequest req = connection.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/chat/completions")
-                    .putHeader("authorization", "Bearer " + gw.key("acme")).putHeader("content-type", "application/json"))
-                    .await(5, TimeUnit.SECONDS);
-            req.setChunked(true);
-            req.sendHead().await(5, TimeUnit.SECONDS);
+            HttpClientRequest req = headOnly("acme");
             Thread.sleep(50); // authenticated, its body awaited
             req.reset();
         }
@@ -204,18 +217,10 @@ class Http2Test {
 
     @Test
     void aTenantsStreamsInFlightAreBoundedAcrossConnections() throws Exception {
-        gw = new TestGateway(yaml -> yaml.replace("data: { host: 127.0.0.1, port: 0 }",
-                        "data: { host: 127.0.0.1, port: 0, http2: { enabled: true, cleartext: true } }")
-                .replace("limits: { maxBodyBytes: 65536,", "limits: { maxInFlightPerTenant: 3, maxBodyBytes: 65536,"));
-        java.util.List<HttpClientRequest> held = new java.util.ArrayList<>();
+        startWithLimit("maxInFlightPerTenant: 3");
+        List<HttpClientRequest> held = new ArrayList<>();
         for (int i = 0; i < 3; i++) { // one stream per connection, each far below its connection's stream limit; bodies never sent
-            HttpClientConnection connection = h2c(1).connect(connectOptions()).await(5, TimeUnit.SECONDS);
-            HttpClientRequest req = connection.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/chat/completions")
-                    .putHeader("authorization", "Bearer " + gw.key("acme")).putHeader("content-type", "application/json"))
-                    .await(5, TimeUnit.SECONDS);
-            req.setChunked(true);
-            req.sendHead().await(5, TimeUnit.SECONDS);
-            held.add(req);
+            held.add(headOnly("acme"));
         }
         Thread.sleep(200); // authenticated, their bodies awaited
         Answer refused = post(h2c(1), CHAT.formatted(false), gw.key("acme"));
